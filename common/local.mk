@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# common/: libc-only helpers every program links (logging, files, path layout).
+noinst_LIBRARIES += libcommon.a
+libcommon_a_SOURCES = \
+	common/macro.h \
+	common/log.c common/log.h \
+	common/fileio.c common/fileio.h \
+	common/layout.c common/layout.h \
+	common/version.c common/version.h
+libcommon_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
+COMMON_LIBS = libcommon.a $(SYSTEMD_LIBS)
+
+unit_tests += tests/unit/test-layout tests/unit/test-fileio
+tests_unit_test_layout_SOURCES = tests/unit/test-layout.c
+tests_unit_test_layout_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_layout_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_fileio_SOURCES = tests/unit/test-fileio.c
+tests_unit_test_fileio_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_fileio_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS)

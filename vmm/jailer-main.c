@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* banger-jailer: a Firecracker-jailer-compatible launcher. */
+#include <stdlib.h>
+
+#include "common/version.h"
+
+static const char usage[] =
+	"Usage: banger-jailer [OPTIONS]\n"
+	"\n"
+	"a Firecracker-jailer-compatible launcher.\n"
+	"\n"
+	"  -h --help     Show this help\n"
+	"     --version  Show the version\n";
+
+int main(int argc, char **argv)
+{
+	int r = version_handle_args(argc, argv, "banger-jailer", usage);
+	if (r != 0)
+		return r > 0 ? EXIT_SUCCESS : 2;
+	return EXIT_SUCCESS;
+}
