@@ -6,9 +6,10 @@ libcommon_a_SOURCES = \
 	common/log.c common/log.h \
 	common/fileio.c common/fileio.h \
 	common/layout.c common/layout.h \
-	common/version.c common/version.h
-libcommon_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
-COMMON_LIBS = libcommon.a $(SYSTEMD_LIBS)
+	common/version.c common/version.h \
+	common/install.c common/install.h
+libcommon_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JANSSON_CFLAGS)
+COMMON_LIBS = libcommon.a $(SYSTEMD_LIBS) $(JANSSON_LIBS)
 
 unit_tests += tests/unit/test-layout tests/unit/test-fileio
 tests_unit_test_layout_SOURCES = tests/unit/test-layout.c
