@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
