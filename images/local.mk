@@ -1,2 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# images/: see docs/architecture.md.
+# images/: guest image recipes, installed to $(pkgdatadir)/images/<name>/ for `banger image build`.
+imagesminimaldir = $(pkgdatadir)/images/minimal
+dist_imagesminimal_SCRIPTS = images/minimal/build images/minimal/init images/minimal/initrd-init
+dist_imagesminimal_DATA = images/minimal/README
