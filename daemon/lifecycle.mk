@@ -1,0 +1,6 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# daemon/: the VM lifecycle's building blocks (Firecracker API client, address allocation).
+unit_tests += tests/unit/test-fc-api
+tests_unit_test_fc_api_SOURCES = tests/unit/test-fc-api.c daemon/fc-api.c daemon/fc-api.h
+tests_unit_test_fc_api_CFLAGS = $(TESTS_CFLAGS) $(CURL_CFLAGS) $(SYSTEMD_CFLAGS) $(MHD_CFLAGS)
+tests_unit_test_fc_api_LDADD = $(PROTOCOL_LIBS) $(COMMON_LIBS) $(CURL_LIBS) $(MHD_LIBS) $(CMOCKA_LIBS)
