@@ -4,3 +4,8 @@ unit_tests += tests/unit/test-fc-api
 tests_unit_test_fc_api_SOURCES = tests/unit/test-fc-api.c daemon/fc-api.c daemon/fc-api.h
 tests_unit_test_fc_api_CFLAGS = $(TESTS_CFLAGS) $(CURL_CFLAGS) $(SYSTEMD_CFLAGS) $(MHD_CFLAGS)
 tests_unit_test_fc_api_LDADD = $(PROTOCOL_LIBS) $(COMMON_LIBS) $(CURL_LIBS) $(MHD_LIBS) $(CMOCKA_LIBS)
+
+unit_tests += tests/unit/test-netalloc
+tests_unit_test_netalloc_SOURCES = tests/unit/test-netalloc.c daemon/netalloc.c daemon/netalloc.h
+tests_unit_test_netalloc_CFLAGS = $(TESTS_CFLAGS) $(CRYPTO_CFLAGS)
+tests_unit_test_netalloc_LDADD = $(CRYPTO_LIBS) $(CMOCKA_LIBS)
