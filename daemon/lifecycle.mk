@@ -9,3 +9,8 @@ unit_tests += tests/unit/test-netalloc
 tests_unit_test_netalloc_SOURCES = tests/unit/test-netalloc.c daemon/netalloc.c daemon/netalloc.h
 tests_unit_test_netalloc_CFLAGS = $(TESTS_CFLAGS) $(CRYPTO_CFLAGS)
 tests_unit_test_netalloc_LDADD = $(CRYPTO_LIBS) $(CMOCKA_LIBS)
+
+unit_tests += tests/unit/test-child
+tests_unit_test_child_SOURCES = tests/unit/test-child.c daemon/child.c daemon/child.h
+tests_unit_test_child_CFLAGS = $(TESTS_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_unit_test_child_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS)
