@@ -14,3 +14,8 @@ unit_tests += tests/unit/test-child
 tests_unit_test_child_SOURCES = tests/unit/test-child.c daemon/child.c daemon/child.h
 tests_unit_test_child_CFLAGS = $(TESTS_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_unit_test_child_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS)
+
+unit_tests += tests/unit/test-ssh-keys
+tests_unit_test_ssh_keys_SOURCES = tests/unit/test-ssh-keys.c daemon/ssh-keys.c daemon/ssh-keys.h
+tests_unit_test_ssh_keys_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_ssh_keys_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS)
