@@ -1,8 +1,36 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # helper/: bangerd-root, the narrow root helper. Always hardened; links no ncurses or curl.
+# Everything but main() lives in libhelper.a so the unit tests and the fuzzer link the same code.
+noinst_LIBRARIES += libhelper.a
+libhelper_a_SOURCES = \
+	helper/helper.h helper/ops.def helper/ops.h helper/ops.c \
+	helper/config.c helper/config.h \
+	helper/provider.c helper/provider.h \
+	helper/validate.c helper/validate.h \
+	helper/request.c helper/request.h \
+	helper/server.c helper/server.h \
+	helper/netlink.c helper/netlink.h \
+	helper/op-hello.c \
+	helper/op-bridge-ensure.c helper/op-bridge-remove.c \
+	helper/op-tap-create.c helper/op-tap-delete.c
+libhelper_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JANSSON_CFLAGS) $(MNL_CFLAGS) \
+	$(NFTABLES_CFLAGS) $(DEVMAPPER_CFLAGS)
+HELPER_LIBS = libhelper.a $(PROTOCOL_LIBS) $(COMMON_LIBS) $(MNL_LIBS) $(NFTABLES_LIBS) \
+	$(DEVMAPPER_LIBS)
+
 sbin_PROGRAMS += bangerd-root
 bangerd_root_SOURCES = helper/main.c
-bangerd_root_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JANSSON_CFLAGS) $(MNL_CFLAGS) \
-	$(NFTABLES_CFLAGS) $(DEVMAPPER_CFLAGS)
+bangerd_root_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 bangerd_root_LDFLAGS = $(AM_LDFLAGS) $(HARDEN_LDFLAGS)
-bangerd_root_LDADD = $(PROTOCOL_LIBS) $(COMMON_LIBS) $(MNL_LIBS) $(NFTABLES_LIBS) $(DEVMAPPER_LIBS)
+bangerd_root_LDADD = $(HELPER_LIBS)
+
+# The tests' and the benchmark's client (opens files as the caller, passes descriptors).
+noinst_PROGRAMS += bangerd-root-call
+bangerd_root_call_SOURCES = helper/call.c
+bangerd_root_call_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+bangerd_root_call_LDADD = $(PROTOCOL_LIBS) $(COMMON_LIBS)
+
+unit_tests += tests/unit/test-helper-request
+tests_unit_test_helper_request_SOURCES = tests/unit/test-helper-request.c
+tests_unit_test_helper_request_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_helper_request_LDADD = $(HELPER_LIBS) $(CMOCKA_LIBS)

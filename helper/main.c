@@ -1,21 +1,115 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* bangerd-root: the banger root helper. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include "common/version.h"
+#include "common/log.h"
+#include "helper/config.h"
+#include "helper/server.h"
 
 static const char usage[] =
 	"Usage: bangerd-root [OPTIONS]\n"
 	"\n"
-	"the banger root helper.\n"
+	"The banger root helper: serves the privileged ops on root.sock.\n"
 	"\n"
-	"  -h --help     Show this help\n"
-	"     --version  Show the version\n";
+	"  -h --help            Show this help\n"
+	"     --version         Show the version\n"
+	"     --root DIR        Relocate every path under DIR (default: $BANGER_ROOT)\n"
+	"     --owner-uid UID   Accept this uid instead of install.json's owner (tests)\n"
+	"     --owner-gid GID   The owner's gid with --owner-uid (default: the same number)\n"
+	"     --debug           Log debug messages\n";
+
+static long parse_id(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < 0 || v > 0x7fffffff)
+		return -1;
+	return v;
+}
 
 int main(int argc, char **argv)
 {
-	int r = version_handle_args(argc, argv, "bangerd-root", usage);
-	if (r != 0)
-		return r > 0 ? EXIT_SUCCESS : 2;
-	return EXIT_SUCCESS;
+	static const struct option opts[] = {
+		{ "root", required_argument, NULL, 'r' },
+		{ "owner-uid", required_argument, NULL, 'u' },
+		{ "owner-gid", required_argument, NULL, 'g' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{}
+	};
+	struct helper_config cfg;
+	struct helper_server *s = NULL;
+	const char *root = NULL;
+	long owner_uid = -1, owner_gid = -1;
+	char why[1024] = "";
+	int r, c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
+		switch (c) {
+		case 'r':
+			root = optarg;
+			break;
+		case 'u':
+		case 'g':
+			if (parse_id(optarg) < 0) {
+				fprintf(stderr, "bangerd-root: invalid id \"%s\"\n", optarg);
+				return 2;
+			}
+			*(c == 'u' ? &owner_uid : &owner_gid) = parse_id(optarg);
+			break;
+		case 'd':
+			log_set_max_level(LOG_DEBUG);
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return EXIT_SUCCESS;
+		case 'V':
+			printf("bangerd-root %s\n", PACKAGE_VERSION);
+			return EXIT_SUCCESS;
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "bangerd-root: unexpected argument \"%s\"\n", argv[optind]);
+		return 2;
+	}
+
+	log_open("bangerd-root");
+	umask(0022);
+	if (geteuid() != 0) {
+		log_error("bangerd-root must run as root");
+		return EXIT_FAILURE;
+	}
+	r = helper_config_load(&cfg, root, owner_uid, owner_gid, why, sizeof(why));
+	if (r < 0) {
+		log_error_errno(r, "Refusing to start: %s", why);
+		return EXIT_FAILURE;
+	}
+	r = helper_server_new(&cfg, &s);
+	if (r < 0) {
+		log_oom();
+		return EXIT_FAILURE;
+	}
+	r = helper_server_listen(s);
+	if (r >= 0) {
+		log_info("Listening on %s for uid %u (vmm: %s, jailer: %s, jail base: %s)",
+				cfg.layout.root_sock, (unsigned)cfg.owner_uid,
+				cfg.vmm_path[0] ? cfg.vmm_path : "none",
+				cfg.jailer_path[0] ? cfg.jailer_path : "none", cfg.layout.jail_base);
+		r = helper_server_run(s);
+	}
+	helper_server_free(s);
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

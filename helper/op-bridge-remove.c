@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* net.bridge_remove: deletes banger's bridge once no tap is attached to it.
+ * Security: the name must carry banger's prefix and the link must be a bridge; a bridge that
+ * still has ports is refused (those belong to running VMs or to someone else). */
+#include "common/macro.h"
+#include "helper/helper.h"
+#include "helper/ops.h"
+#include "helper/netlink.h"
+#include "helper/validate.h"
+
+const struct helper_field op_bridge_remove_fields[] = {
+	{ "bridge", HELPER_FIELD_STRING, false, 0, 0, check_bridge_name },
+	{}
+};
+
+int op_bridge_remove_validate(_unused_ const struct helper_request *req,
+		_unused_ struct rpc_error *err)
+{
+	return 0;
+}
+
+struct ports {
+	int master;
+	char first[IFNAMSIZ];
+	unsigned n;
+};
+
+static void count_port(const struct nl_link *l, void *data)
+{
+	struct ports *p = data;
+	if (l->master == p->master) {
+		if (p->n++ == 0)
+			snprintf(p->first, sizeof(p->first), "%s", l->name);
+	}
+}
+
+int op_bridge_remove_run(_unused_ const struct helper_ctx *ctx, const struct helper_request *req,
+		json_t **ret_result, struct rpc_error *err)
+{
+	_cleanup_mnl_ struct mnl_socket *nl = NULL;
+	json_t *b = json_object_get(req->params, "bridge");
+	const char *name = b ? json_string_value(b) : HELPER_BRIDGE_DEFAULT;
+	struct nl_link link;
+	struct ports ports = {};
+	int r;
+
+	r = nl_open(&nl, err);
+	if (r < 0)
+		return r;
+	r = nl_link_get(nl, name, &link, err);
+	if (r == -ENODEV) {
+		*ret_result = json_pack("{s:s, s:b}", "bridge", name, "removed", false);
+		return *ret_result ? 0 : -ENOMEM;
+	}
+	if (r < 0)
+		return r;
+	if (!streq(link.kind, "bridge"))
+		return rpc_error_set(err, -EEXIST, RPC_ERROR_CONFLICT,
+				"Link \"%s\" is not a bridge (kind \"%s\"); not touching it", name,
+				link.kind[0] ? link.kind : "none");
+	ports.master = link.ifindex;
+	r = nl_link_dump(nl, count_port, &ports, err);
+	if (r < 0)
+		return r;
+	if (ports.n > 0)
+		return rpc_error_set(err, -EBUSY, RPC_ERROR_CONFLICT,
+				"Bridge \"%s\" still has %u port(s), e.g. \"%s\"", name, ports.n,
+				ports.first);
+	r = nl_link_delete(nl, link.ifindex, name, err);
+	if (r < 0)
+		return r;
+	*ret_result = json_pack("{s:s, s:b}", "bridge", name, "removed", true);
+	return *ret_result ? 0 : -ENOMEM;
+}

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Syntax checks for every field a request may carry: pure functions, no system calls. */
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/macro.h"
+#include "helper/helper.h"
+#include "helper/validate.h"
+
+static bool chars_in(const char *s, const char *extra)
+{
+	for (; *s; s++) {
+		char c = *s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+			continue;
+		if (!strchr(extra, c))
+			return false;
+	}
+	return true;
+}
+
+/* The jailer's own rule (validate_instance_id), kept to ASCII: 1-64 of [A-Za-z0-9-]. */
+bool vm_id_is_valid(const char *s)
+{
+	size_t n = strlen(s);
+	return n >= 1 && n <= 64 && chars_in(s, "-") && s[0] != '-';
+}
+
+/* "bgt-" and 1-11 more of [a-z0-9-], so the whole name fits IFNAMSIZ. */
+bool tap_name_is_valid(const char *s)
+{
+	size_t n = strlen(s), p = strlen(HELPER_TAP_PREFIX);
+	if (n <= p || n >= IFNAMSIZ || !strneq(s, HELPER_TAP_PREFIX, p))
+		return false;
+	for (const char *c = s + p; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-'))
+			return false;
+	return true;
+}
+
+/* "banger" and up to 9 more of [a-z0-9-]: banger0 by default. */
+bool bridge_name_is_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 6 || n >= IFNAMSIZ || !strneq(s, "banger", 6))
+		return false;
+	for (const char *c = s; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-'))
+			return false;
+	return true;
+}
+
+bool drive_name_is_valid(const char *s)
+{
+	size_t n = strlen(s);
+	return n >= 1 && n <= 32 && chars_in(s, "_-");
+}
+
+int ipv4_cidr_parse(const char *s, struct in_addr *ret_addr, unsigned *ret_prefix)
+{
+	char buf[INET_ADDRSTRLEN + 4];
+	const char *slash = strchr(s, '/');
+	unsigned prefix = 0;
+	struct in_addr a;
+	size_t alen;
+
+	if (!slash || strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	alen = (size_t)(slash - s);
+	memcpy(buf, s, alen);
+	buf[alen] = '\0';
+	if (inet_pton(AF_INET, buf, &a) != 1)
+		return -EINVAL;
+	/* Exactly one or two decimal digits, no sign, no leading zero. */
+	const char *p = slash + 1;
+	if (!(p[0] >= '0' && p[0] <= '9') || (p[1] && !(p[1] >= '0' && p[1] <= '9')) ||
+			(p[1] && p[2]) || (p[0] == '0' && p[1]))
+		return -EINVAL;
+	prefix = (unsigned)(p[0] - '0');
+	if (p[1])
+		prefix = prefix * 10 + (unsigned)(p[1] - '0');
+	if (prefix > 32)
+		return -EINVAL;
+	*ret_addr = a;
+	*ret_prefix = prefix;
+	return 0;
+}
+
+bool block_device_path_is_valid(const char *s)
+{
+	const char *dm = "/dev/mapper/" HELPER_DM_PREFIX, *loop = "/dev/loop";
+	if (strneq(s, dm, strlen(dm)))
+		return vm_id_is_valid(s + strlen(dm));
+	if (strneq(s, loop, strlen(loop))) {
+		const char *d = s + strlen(loop);
+		size_t n = strlen(d);
+		if (n < 1 || n > 6 || (d[0] == '0' && n > 1))
+			return false;
+		for (; *d; d++)
+			if (*d < '0' || *d > '9')
+				return false;
+		return true;
+	}
+	return false;
+}
+
+static const struct {
+	const char *name;
+	int sig;
+} signal_table[] = {
+	{ "TERM", SIGTERM },
+	{ "KILL", SIGKILL },
+	{ "INT", SIGINT },
+};
+
+int signal_from_name(const char *s)
+{
+	for (size_t i = 0; i < ELEMENTSOF(signal_table); i++)
+		if (streq(signal_table[i].name, s))
+			return signal_table[i].sig;
+	return -EINVAL;
+}
+
+static int bad(struct rpc_error *err, const char *name, const char *why)
+{
+	return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT, "Invalid \"%s\": %s", name,
+			why);
+}
+
+/* Strings carry no NUL: jansson allows "\u0000" inside a string. */
+static const char *plain_string(const json_t *v)
+{
+	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
+		return NULL;
+	return json_string_value(v);
+}
+
+int check_vm_id(const json_t *v, const char *name, struct rpc_error *err)
+{
+	const char *s = plain_string(v);
+	if (!s || !vm_id_is_valid(s))
+		return bad(err, name, "a VM id is 1-64 characters of [A-Za-z0-9-], not starting with '-'");
+	return 0;
+}
+
+int check_tap_name(const json_t *v, const char *name, struct rpc_error *err)
+{
+	const char *s = plain_string(v);
+	if (!s || !tap_name_is_valid(s))
+		return bad(err, name, "a tap name is \"" HELPER_TAP_PREFIX
+				"\" followed by 1-11 of [a-z0-9-]");
+	return 0;
+}
+
+int check_bridge_name(const json_t *v, const char *name, struct rpc_error *err)
+{
+	const char *s = plain_string(v);
+	if (!s || !bridge_name_is_valid(s))
+		return bad(err, name, "a bridge name is \"banger\" followed by up to 9 of [a-z0-9-]");
+	return 0;
+}
+
+int check_ipv4_host_cidr(const json_t *v, const char *name, struct rpc_error *err)
+{
+	const char *s = plain_string(v);
+	struct in_addr a;
+	unsigned prefix;
+
+	if (!s || ipv4_cidr_parse(s, &a, &prefix) < 0 || prefix < 8 || prefix > 30)
+		return bad(err, name, "expected an IPv4 address with a prefix length 8-30, e.g. 172.16.0.1/24");
+	uint32_t host = ntohl(a.s_addr), mask = prefix ? ~0u << (32 - prefix) : 0;
+	if ((host & ~mask) == 0 || (host & ~mask) == ~mask)
+		return bad(err, name, "the address is the network or broadcast address of its subnet");
+	return 0;
+}
+
+int check_ipv4_subnet(const json_t *v, const char *name, struct rpc_error *err)
+{
+	const char *s = plain_string(v);
+	struct in_addr a;
+	unsigned prefix;
+
+	if (!s || ipv4_cidr_parse(s, &a, &prefix) < 0 || prefix < 8 || prefix > 30)
+		return bad(err, name, "expected an IPv4 subnet with a prefix length 8-30, e.g. 172.16.0.0/24");
+	uint32_t mask = ~0u << (32 - prefix);
+	if (ntohl(a.s_addr) & ~mask)
+		return bad(err, name, "host bits are set; give the network address");
+	return 0;
+}
+
+int check_fd_names(const json_t *v, const char *name, struct rpc_error *err)
+{
+	size_t i, j;
+	json_t *e;
+
+	if (!json_is_array(v) || json_array_size(v) > HELPER_MAX_FDS)
+		return bad(err, name, "expected an array of at most 8 descriptor names");
+	json_array_foreach(v, i, e) {
+		const char *s = plain_string(e);
+		if (!s || strlen(s) < 1 || strlen(s) > 40 || !chars_in(s, "_-:"))
+			return bad(err, name, "descriptor names are 1-40 of [A-Za-z0-9_:-]");
+		for (j = 0; j < i; j++)
+			if (streq(s, json_string_value(json_array_get(v, j))))
+				return bad(err, name, "a descriptor name appears twice");
+	}
+	return 0;
+}
+
+int check_signal_name(const json_t *v, const char *name, struct rpc_error *err)
+{
+	const char *s = plain_string(v);
+	if (!s || signal_from_name(s) < 0)
+		return bad(err, name, "expected one of TERM, KILL, INT");
+	return 0;
+}
+
+int check_vmm_args(const json_t *v, const char *name, struct rpc_error *err)
+{
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(v) || json_array_size(v) > HELPER_MAX_VMM_ARGS)
+		return bad(err, name, "expected an array of at most 16 arguments");
+	json_array_foreach(v, i, e) {
+		const char *s = plain_string(e);
+		if (!s || strlen(s) < 1 || strlen(s) > 128 || !chars_in(s, "-_.=:,/+"))
+			return bad(err, name, "arguments are 1-128 of [A-Za-z0-9-_.=:,/+]");
+		/* The jailer adds --id itself and we add --api-sock: a duplicate makes the VMM fail,
+		 * and a second --api-sock could point it elsewhere. */
+		if (streq(s, "--id") || streq(s, "--api-sock") || strneq(s, "--api-sock=", 11) ||
+				strneq(s, "--id=", 5))
+			return bad(err, name, "--id and --api-sock are set by the helper");
+	}
+	return 0;
+}
+
+int check_block_drives(const json_t *v, const char *name, struct rpc_error *err)
+{
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(v) || json_array_size(v) > HELPER_MAX_DRIVES)
+		return bad(err, name, "expected an array of at most 8 {name, device} objects");
+	json_array_foreach(v, i, e) {
+		const char *key;
+		json_t *m;
+		if (!json_is_object(e) || json_object_size(e) != 2)
+			return bad(err, name, "each drive is an object with exactly \"name\" and \"device\"");
+		json_object_foreach(e, key, m) {
+			const char *s = plain_string(m);
+			if (streq(key, "name")) {
+				if (!s || !drive_name_is_valid(s))
+					return bad(err, name, "drive names are 1-32 of [A-Za-z0-9_-]");
+			} else if (streq(key, "device")) {
+				if (!s || !block_device_path_is_valid(s))
+					return bad(err, name, "a drive device is /dev/mapper/" HELPER_DM_PREFIX
+							"<vm id> or /dev/loopN");
+			} else
+				return bad(err, name, "each drive is an object with exactly \"name\" and \"device\"");
+		}
+	}
+	return 0;
+}
+
+int check_short_token(const json_t *v, const char *name, struct rpc_error *err)
+{
+	const char *s = plain_string(v);
+	if (!s || strlen(s) > 64 || !chars_in(s, "-_.+ "))
+		return bad(err, name, "expected up to 64 of [A-Za-z0-9-_.+ ]");
+	return 0;
+}
