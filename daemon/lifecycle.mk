@@ -19,3 +19,8 @@ unit_tests += tests/unit/test-ssh-keys
 tests_unit_test_ssh_keys_SOURCES = tests/unit/test-ssh-keys.c daemon/ssh-keys.c daemon/ssh-keys.h
 tests_unit_test_ssh_keys_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_ssh_keys_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS)
+
+unit_tests += tests/unit/test-console-log
+tests_unit_test_console_log_SOURCES = tests/unit/test-console-log.c daemon/console-log.c daemon/console-log.h
+tests_unit_test_console_log_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_console_log_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS)
