@@ -12,7 +12,8 @@ libhelper_a_SOURCES = \
 	helper/netlink.c helper/netlink.h \
 	helper/op-hello.c \
 	helper/op-bridge-ensure.c helper/op-bridge-remove.c \
-	helper/op-tap-create.c helper/op-tap-delete.c
+	helper/op-tap-create.c helper/op-tap-delete.c \
+	helper/nft.c helper/nft.h helper/op-nat-ensure.c helper/op-nat-remove.c
 libhelper_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JANSSON_CFLAGS) $(MNL_CFLAGS) \
 	$(NFTABLES_CFLAGS) $(DEVMAPPER_CFLAGS)
 HELPER_LIBS = libhelper.a $(PROTOCOL_LIBS) $(COMMON_LIBS) $(MNL_LIBS) $(NFTABLES_LIBS) \

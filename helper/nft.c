@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libnftables for banger's own table: one atomic script per change, nft's error text kept. */
+#include <errno.h>
+#include <nftables/libnftables.h>
+#include <string.h>
+
+#include "common/macro.h"
+#include "helper/helper.h"
+#include "helper/nft.h"
+
+static void nft_ctx_freep(struct nft_ctx **c)
+{
+	if (*c)
+		nft_ctx_free(*c);
+}
+
+static int run(const char *script, const char *what, bool quiet, struct rpc_error *err)
+{
+	_cleanup_(nft_ctx_freep) struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	const char *text;
+	char msg[768];
+	size_t n;
+
+	if (!nft || nft_ctx_buffer_output(nft) < 0 || nft_ctx_buffer_error(nft) < 0)
+		return rpc_error_set(err, -ENOMEM, RPC_ERROR_INTERNAL,
+				"Failed to %s: cannot set up libnftables", what);
+	if (nft_run_cmd_from_buffer(nft, script) == 0)
+		return 0;
+	if (quiet)
+		return -ENOENT;
+	text = nft_ctx_get_error_buffer(nft);
+	snprintf(msg, sizeof(msg), "%s", text ? text : "");
+	/* nft's text spans lines (message, the script line, a caret line): keep the first. */
+	n = strcspn(msg, "\n");
+	msg[n] = '\0';
+	return rpc_error_set(err, -EINVAL, RPC_ERROR_INTERNAL, "Failed to %s: %s", what,
+			msg[0] ? msg : "nftables refused the change");
+}
+
+int nft_run(const char *script, const char *what, struct rpc_error *err)
+{
+	return run(script, what, false, err);
+}
+
+int nft_table_exists(struct rpc_error *err)
+{
+	int r = run("list table " HELPER_NFT_FAMILY " " HELPER_NFT_TABLE, "list table", true, err);
+	return r == -ENOENT ? 0 : r < 0 ? r : 1;
+}

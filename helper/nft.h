@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libnftables for banger's own table: one atomic script per change, nft's error text kept. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "protocol/error.h"
+
+/* Runs a script as one transaction. what names it in err ("Failed to <what>: <nft's text>"). */
+int nft_run(const char *script, const char *what, struct rpc_error *err);
+/* 1 when banger's table exists, 0 when not. */
+int nft_table_exists(struct rpc_error *err);
