@@ -24,3 +24,8 @@ unit_tests += tests/unit/test-console-log
 tests_unit_test_console_log_SOURCES = tests/unit/test-console-log.c daemon/console-log.c daemon/console-log.h
 tests_unit_test_console_log_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_console_log_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS)
+
+unit_tests += tests/unit/test-helperclient
+tests_unit_test_helperclient_SOURCES = tests/unit/test-helperclient.c daemon/helper-client.c daemon/helper-client.h
+tests_unit_test_helperclient_CFLAGS = $(TESTS_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_unit_test_helperclient_LDADD = $(PROTOCOL_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The daemon's connection to bangerd-root: asynchronous JSON-RPC calls on the event loop, with
+ * descriptors passed alongside (SCM_RIGHTS). The typed stubs for each op mirror helper/op-*.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "common/macro.h"
+#include "daemon/helper-client.h"
+#include "protocol/jsonrpc.h"
+#include "protocol/ndjson.h"
+
+#define HELPER_DEFAULT_TIMEOUT_USEC (60ull * 1000 * 1000)
+
+struct call {
+	struct call *next;
+	json_int_t id;
+	char op[48];
+	uint64_t deadline;
+	helper_done_t done;
+	void *userdata;
+	int fail_r;              /* when on the failed list */
+	struct rpc_error fail_err;
+};
+
+struct helper_client {
+	sd_event *event;
+	char sock_path[108];
+	int fd;
+	sd_event_source *io;
+	sd_event_source *timer;   /* earliest deadline */
+	sd_event_source *defer;   /* delivers failures outside the caller's stack */
+	struct ndjson_reader reader;
+	json_int_t next_id;
+	struct call *calls;       /* sent, waiting for an answer */
+	struct call *failed;      /* to be told "failed" from the defer source */
+	unsigned n;
+};
+
+static void call_finish(struct helper_client *h, struct call *c, int r, json_t *result,
+		const struct rpc_error *err)
+{
+	h->n--;
+	if (c->done)
+		c->done(h, r, result, err, c->userdata);
+	free(c);
+}
+
+static void disconnect(struct helper_client *h)
+{
+	h->io = sd_event_source_disable_unref(h->io);
+	h->fd = safe_close(h->fd);
+	ndjson_reader_done(&h->reader);
+	ndjson_reader_init(&h->reader, NDJSON_MAX_MESSAGE);
+}
+
+static int on_defer(sd_event_source *s, void *userdata)
+{
+	struct helper_client *h = userdata;
+
+	sd_event_source_set_enabled(s, SD_EVENT_OFF);
+	while (h->failed) {
+		struct call *c = h->failed;
+		h->failed = c->next;
+		call_finish(h, c, c->fail_r, NULL, &c->fail_err);
+	}
+	return 0;
+}
+
+static void fail_later(struct helper_client *h, struct call *c, int r, const struct rpc_error *err)
+{
+	c->fail_r = r;
+	c->fail_err = *err;
+	c->next = h->failed;
+	h->failed = c;
+	sd_event_source_set_enabled(h->defer, SD_EVENT_ONESHOT);
+}
+
+/* Every sent call fails; they hear about it from the defer source, not from inside our caller. */
+static void fail_all(struct helper_client *h, const struct rpc_error *err)
+{
+	while (h->calls) {
+		struct call *c = h->calls;
+		h->calls = c->next;
+		fail_later(h, c, -ECONNRESET, err);
+	}
+}
+
+static void schedule_timer(struct helper_client *h)
+{
+	uint64_t earliest = UINT64_MAX;
+
+	for (struct call *c = h->calls; c; c = c->next)
+		earliest = MIN(earliest, c->deadline);
+	if (earliest == UINT64_MAX) {
+		sd_event_source_set_enabled(h->timer, SD_EVENT_OFF);
+		return;
+	}
+	sd_event_source_set_time(h->timer, earliest);
+	sd_event_source_set_enabled(h->timer, SD_EVENT_ONESHOT);
+}
+
+static void handle_line(struct helper_client *h, const char *line, size_t len)
+{
+	struct rpc_message m = {};
+	struct rpc_error e = {};
+	struct call **p, *c;
+
+	if (rpc_message_parse(line, len, &m, &e) < 0) {
+		rpc_error_set(&e, 0, RPC_ERROR_UNAVAILABLE, "bangerd-root sent an invalid message: %s",
+				e.message);
+		disconnect(h);
+		fail_all(h, &e);
+		return;
+	}
+	if ((m.type != RPC_MESSAGE_RESPONSE && m.type != RPC_MESSAGE_ERROR) || !json_is_integer(m.id)) {
+		rpc_message_done(&m);
+		return; /* the helper sends no notifications; ignore anything else */
+	}
+	for (p = &h->calls; *p; p = &(*p)->next)
+		if ((*p)->id == json_integer_value(m.id))
+			break;
+	c = *p;
+	if (!c) {
+		rpc_message_done(&m);
+		return; /* answer to a call that already timed out */
+	}
+	*p = c->next;
+	if (m.type == RPC_MESSAGE_RESPONSE)
+		call_finish(h, c, 0, m.result, NULL);
+	else
+		call_finish(h, c, -EREMOTEIO, NULL, &m.error);
+	rpc_message_done(&m);
+	schedule_timer(h);
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct helper_client *h = userdata;
+	struct rpc_error e = {};
+	char *line;
+	size_t len;
+	int k;
+
+	k = ndjson_reader_fill(&h->reader, fd);
+	if (k == -EAGAIN)
+		return 0;
+	if (k <= 0) {
+		rpc_error_set(&e, 0, RPC_ERROR_UNAVAILABLE, "Connection to bangerd-root lost: %s",
+				k == 0 ? "closed by the helper" : strerror(-k));
+		disconnect(h);
+		fail_all(h, &e);
+		return 0;
+	}
+	while (h->fd >= 0 && (k = ndjson_reader_next(&h->reader, &line, &len)) > 0)
+		handle_line(h, line, len);
+	if (k < 0) {
+		rpc_error_set(&e, 0, RPC_ERROR_UNAVAILABLE, "bangerd-root sent an over-long message");
+		disconnect(h);
+		fail_all(h, &e);
+	}
+	return 0;
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct helper_client *h = userdata;
+
+	for (struct call **p = &h->calls; *p;) {
+		struct call *c = *p;
+		if (c->deadline <= usec) {
+			struct rpc_error e;
+			*p = c->next;
+			rpc_error_set(&e, 0, RPC_ERROR_TIMEOUT, "bangerd-root did not answer %s in time",
+					c->op);
+			call_finish(h, c, -ETIMEDOUT, NULL, &e);
+		} else
+			p = &c->next;
+	}
+	schedule_timer(h);
+	return 0;
+}
+
+static int ensure_connected(struct helper_client *h, struct rpc_error *err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (h->fd >= 0)
+		return 0;
+	strcpy(sa.sun_path, h->sock_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL, "socket(): %m");
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return rpc_error_set(err, negative_errno(), RPC_ERROR_UNAVAILABLE,
+				"bangerd-root is not reachable at %s: %m (is it running?)", h->sock_path);
+	r = sd_event_add_io(h->event, &h->io, fd, EPOLLIN, on_io, h);
+	if (r < 0)
+		return rpc_error_set(err, r, RPC_ERROR_INTERNAL, "sd_event_add_io: %s", strerror(-r));
+	h->fd = TAKE_FD(fd);
+	return 0;
+}
+
+int helper_client_new(sd_event *e, const char *sock_path, struct helper_client **ret)
+{
+	struct helper_client *h;
+	int r;
+
+	if (strlen(sock_path) >= sizeof(h->sock_path))
+		return -ENAMETOOLONG;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->event = sd_event_ref(e);
+	h->fd = -1;
+	h->next_id = 1;
+	strcpy(h->sock_path, sock_path);
+	ndjson_reader_init(&h->reader, NDJSON_MAX_MESSAGE);
+	r = sd_event_add_time(e, &h->timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_timer, h);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(h->timer, SD_EVENT_OFF);
+	if (r >= 0)
+		r = sd_event_add_defer(e, &h->defer, on_defer, h);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(h->defer, SD_EVENT_OFF);
+	if (r < 0) {
+		helper_client_free(h);
+		return r;
+	}
+	*ret = h;
+	return 0;
+}
+
+struct helper_client *helper_client_free(struct helper_client *h)
+{
+	struct rpc_error e;
+
+	if (!h)
+		return NULL;
+	rpc_error_set(&e, 0, RPC_ERROR_UNAVAILABLE, "The daemon is shutting down");
+	disconnect(h);
+	fail_all(h, &e);
+	while (h->failed) {
+		struct call *c = h->failed;
+		h->failed = c->next;
+		call_finish(h, c, -ECANCELED, NULL, &c->fail_err);
+	}
+	ndjson_reader_done(&h->reader);
+	sd_event_source_disable_unref(h->timer);
+	sd_event_source_disable_unref(h->defer);
+	sd_event_unref(h->event);
+	free(h);
+	return NULL;
+}
+
+int helper_client_call(struct helper_client *h, const char *op, json_t *params,
+		const char *const *fd_names, const int *fds, size_t n_fds, uint64_t timeout_usec,
+		helper_done_t done, void *userdata)
+{
+	_cleanup_json_ json_t *id = NULL, *req = NULL;
+	_cleanup_free_ char *line = NULL;
+	struct rpc_error e = {};
+	struct call *c;
+	uint64_t now;
+	size_t len;
+	int r;
+
+	if (!params)
+		params = json_object();
+	if (!params)
+		return -ENOMEM;
+	if (n_fds > 0) {
+		json_t *names = json_array();
+		for (size_t i = 0; names && i < n_fds; i++)
+			json_array_append_new(names, json_string(fd_names[i]));
+		if (!names || json_object_set_new(params, "fds", names) < 0) {
+			json_decref(params);
+			return -ENOMEM;
+		}
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		json_decref(params);
+		return -ENOMEM;
+	}
+	c->done = done;
+	c->userdata = userdata;
+	snprintf(c->op, sizeof(c->op), "%s", op);
+	sd_event_now(h->event, CLOCK_MONOTONIC, &now);
+	c->deadline = now + (timeout_usec ? timeout_usec : HELPER_DEFAULT_TIMEOUT_USEC);
+	h->n++;
+
+	r = ensure_connected(h, &e);
+	if (r < 0) {
+		json_decref(params);
+		fail_later(h, c, r, &e);
+		return 0;
+	}
+	c->id = h->next_id++;
+	id = json_integer(c->id);
+	req = id ? rpc_request_new(id, op, params) : (json_decref(params), NULL);
+	if (!req) {
+		h->n--;
+		free(c);
+		return -ENOMEM;
+	}
+	r = rpc_message_serialize(req, &line, &len);
+	if (r >= 0)
+		r = ndjson_send_with_fds(h->fd, line, len, fds, n_fds);
+	if (r < 0) {
+		rpc_error_set(&e, r, RPC_ERROR_UNAVAILABLE, "Failed to send %s to bangerd-root: %s", op,
+				strerror(-r));
+		disconnect(h);
+		fail_all(h, &e);
+		fail_later(h, c, r, &e);
+		return 0;
+	}
+	c->next = h->calls;
+	h->calls = c;
+	schedule_timer(h);
+	return 0;
+}
+
+unsigned helper_client_pending(const struct helper_client *h)
+{
+	return h->n;
+}
