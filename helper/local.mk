@@ -13,7 +13,9 @@ libhelper_a_SOURCES = \
 	helper/op-hello.c \
 	helper/op-bridge-ensure.c helper/op-bridge-remove.c \
 	helper/op-tap-create.c helper/op-tap-delete.c \
-	helper/nft.c helper/nft.h helper/op-nat-ensure.c helper/op-nat-remove.c
+	helper/nft.c helper/nft.h helper/op-nat-ensure.c helper/op-nat-remove.c \
+	helper/fdcheck.c helper/fdcheck.h helper/loop.c helper/loop.h helper/dm.c helper/dm.h \
+	helper/clone.c helper/clone.h helper/op-disk-prepare.c helper/op-disk-release.c
 libhelper_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JANSSON_CFLAGS) $(MNL_CFLAGS) \
 	$(NFTABLES_CFLAGS) $(DEVMAPPER_CFLAGS)
 HELPER_LIBS = libhelper.a $(PROTOCOL_LIBS) $(COMMON_LIBS) $(MNL_LIBS) $(NFTABLES_LIBS) \
@@ -35,3 +37,8 @@ unit_tests += tests/unit/test-helper-request
 tests_unit_test_helper_request_SOURCES = tests/unit/test-helper-request.c
 tests_unit_test_helper_request_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_helper_request_LDADD = $(HELPER_LIBS) $(CMOCKA_LIBS)
+
+unit_tests += tests/unit/test-helper-loop
+tests_unit_test_helper_loop_SOURCES = tests/unit/test-helper-loop.c
+tests_unit_test_helper_loop_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_helper_loop_LDADD = $(HELPER_LIBS) $(CMOCKA_LIBS)
