@@ -1,23 +1,36 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # vmm/: banger-jailer, the Firecracker jailer's command-line contract.
 bin_PROGRAMS += banger-jailer
-jailer_core_sources = \
+# The option checks and cgroup code, shared by the program and its unit tests.
+noinst_LIBRARIES += libjailer.a
+libjailer_a_SOURCES = \
 	vmm/jailer-error.c vmm/jailer-error.h \
 	vmm/jailer-args.c vmm/jailer-args.h \
 	vmm/jailer-validate.c vmm/jailer-validate.h \
 	vmm/jailer-cgroup.c vmm/jailer-cgroup.h \
 	vmm/jailer-env.c vmm/jailer-env.h
-banger_jailer_SOURCES = vmm/jailer-main.c $(jailer_core_sources) \
+libjailer_a_CFLAGS = $(AM_CFLAGS)
+banger_jailer_SOURCES = vmm/jailer-main.c \
 	vmm/jailer-jail.c vmm/jailer-jail.h \
 	vmm/jailer-launch.c vmm/jailer-launch.h
 banger_jailer_CFLAGS = $(AM_CFLAGS)
-banger_jailer_LDADD = $(COMMON_LIBS)
+banger_jailer_LDADD = libjailer.a $(COMMON_LIBS)
 
-# The parser, id validation and option checks, without touching the system.
-unit_tests += tests/unit/test-jailer-args
-tests_unit_test_jailer_args_SOURCES = tests/unit/test-jailer-args.c $(jailer_core_sources)
+# Unit tests: the parser and option checks, cgroup handling and the launch description, on
+# fixture trees (no root needed).
+unit_tests += tests/unit/test-jailer-args tests/unit/test-jailer-cgroup tests/unit/test-jailer-env
+tests_unit_test_jailer_args_SOURCES = tests/unit/test-jailer-args.c \
+	tests/unit/test-jailer-fixture.h
 tests_unit_test_jailer_args_CFLAGS = $(TESTS_CFLAGS)
-tests_unit_test_jailer_args_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_jailer_args_LDADD = libjailer.a $(COMMON_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_jailer_cgroup_SOURCES = tests/unit/test-jailer-cgroup.c \
+	tests/unit/test-jailer-fixture.h
+tests_unit_test_jailer_cgroup_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_jailer_cgroup_LDADD = libjailer.a $(COMMON_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_jailer_env_SOURCES = tests/unit/test-jailer-env.c \
+	tests/unit/test-jailer-fixture.h
+tests_unit_test_jailer_env_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_jailer_env_LDADD = libjailer.a $(COMMON_LIBS) $(CMOCKA_LIBS)
 
 # A static program the integration tests exec through the jailer: it reports, from inside the
 # jail, what it was given (argv, environment, descriptors, ids, limits, mounts). Static because

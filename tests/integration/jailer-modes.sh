@@ -215,7 +215,7 @@ if command -v strace > /dev/null; then
 			> "$T/out" 2> "$T/err"
 	}
 	jail_trace
-	steps=$(sed -n 's/^[0-9]* \([a-z0-9_]*\)(\(.*\)$/\1 \2/p' "$T/trace" | tail -n +2 |
+	steps=$(sed -n 's/^[0-9]* *\([a-z0-9_]*\)(\(.*\)$/\1 \2/p' "$T/trace" | tail -n +2 |
 		sed -E 's/^(mount) NULL, "\/".*MS_REC\|MS_SLAVE.*/\1-slave/; s/^(mount) "[^"]*", "[^"]*", NULL, MS_BIND\|MS_REC.*/\1-bind/;
 			s/^(execve) "\/probe".*/\1-jailed/; s/^(unshare) CLONE_NEWNS.*/\1-mnt/; s/^(pivot_root) "\.", "old_root".*/\1/;
 			s/^(umount2) "old_root", MNT_DETACH.*/\1/; s/^(setgid|setuid) 65534.*/\1/; s/^(setgroups) 0, NULL.*/\1/' |
