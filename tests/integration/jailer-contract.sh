@@ -78,9 +78,12 @@ argv=$(kv "$P" argv | tr '\n' ' ')
 re="^/$NAME --id vm-1 --start-time-us [0-9]+ --start-time-cpu-us [0-9]+ --parent-cpu-time-us [0-9]+ --api-sock /run/api.sock --probe-exit 3 -- tail $"
 if [[ $argv =~ $re ]]; then t_ok "argv: /<name> --id --start-time-us --start-time-cpu-us --parent-cpu-time-us, then the words after --"; else t_fail "argv as documented" "got: $argv"; fi
 start_us=$(kv "$P" argv | sed -n '/^--start-time-us$/{n;p}')
-now_us=$(awk '{ printf "%d", $1 * 1000000 }' /proc/uptime)
-t_check "--start-time-us is CLOCK_MONOTONIC in microseconds" \
-	test "$start_us" -gt $((now_us - 60000000)) -a "$start_us" -le $((now_us + 1000000))
+if now_us=$(python3 -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000)' 2> /dev/null); then
+	t_check "--start-time-us is CLOCK_MONOTONIC in microseconds (within the last minute)" \
+		test "$start_us" -gt $((now_us - 60000000)) -a "$start_us" -le "$now_us"
+else
+	t_skip "--start-time-us is CLOCK_MONOTONIC" "python3 is not installed to read that clock"
+fi
 t_eq "environment cleared" "0" "$(kv "$P" envc)"
 t_eq "only stdin, stdout, stderr survive" "0 1 2" "$(kv "$P" fd | tr '\n' ' ' | sed 's/ $//')"
 t_eq "uid real/effective/saved" "$JUID,$JUID,$JUID" "$(kv "$P" uid)"
