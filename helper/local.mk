@@ -15,7 +15,11 @@ libhelper_a_SOURCES = \
 	helper/op-tap-create.c helper/op-tap-delete.c \
 	helper/nft.c helper/nft.h helper/op-nat-ensure.c helper/op-nat-remove.c \
 	helper/fdcheck.c helper/fdcheck.h helper/loop.c helper/loop.h helper/dm.c helper/dm.h \
-	helper/clone.c helper/clone.h helper/op-disk-prepare.c helper/op-disk-release.c
+	helper/clone.c helper/clone.h helper/op-disk-prepare.c helper/op-disk-release.c \
+	helper/mounts.c helper/mounts.h helper/jail.c helper/jail.h \
+	helper/op-jail-stage.c helper/op-jail-cleanup.c \
+	helper/spawn.c helper/spawn.h helper/proc.c helper/proc.h helper/op-jail-launch.c \
+	helper/op-proc-find.c helper/op-proc-signal.c helper/op-resources-list.c
 libhelper_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JANSSON_CFLAGS) $(MNL_CFLAGS) \
 	$(NFTABLES_CFLAGS) $(DEVMAPPER_CFLAGS)
 HELPER_LIBS = libhelper.a $(PROTOCOL_LIBS) $(COMMON_LIBS) $(MNL_LIBS) $(NFTABLES_LIBS) \

@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* jail.stage: builds <jail base>/<exec>/<vm id>/root the way the jailer expects before it runs:
+ * the chroot bound onto itself (private), kernel and initrd copied in (reflink when possible),
+ * block nodes for dm/loop drives and bind mounts for file drives (0600, owner), /dev/vhost-vsock
+ * when the host has it, and read-only binds of the dynamic linker's directories plus what the
+ * VMM provider declares (helper/provider.c).
+ * Security: every host path here comes from root-owned configuration or the provider table;
+ * files come as descriptors checked with fstat; block devices must be this VM's own dm device
+ * (banger-<vm id>) or a loop device backed by a file in this VM's state directory. The chroot is
+ * created fresh (an existing one is refused) under a jail base whose every component is root's,
+ * with no symlinks, and all creation inside it is relative to directory descriptors with
+ * O_NOFOLLOW. Any failure tears down what was built (jail_teardown). */
+#define _GNU_SOURCE 1
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/macro.h"
+#include "helper/clone.h"
+#include "helper/fdcheck.h"
+#include "helper/helper.h"
+#include "helper/jail.h"
+#include "helper/ops.h"
+#include "helper/provider.h"
+#include "helper/validate.h"
+
+const struct helper_field op_jail_stage_fields[] = {
+	{ "vm_id", HELPER_FIELD_STRING, true, 0, 0, check_vm_id },
+	{ "fds", HELPER_FIELD_ARRAY, true, 0, 0, check_fd_names },
+	{ "block_drives", HELPER_FIELD_ARRAY, false, 0, 0, check_block_drives },
+	{}
+};
+
+int op_jail_stage_validate(const struct helper_request *req, struct rpc_error *err)
+{
+	json_t *b = json_object_get(req->params, "block_drives");
+	size_t i;
+	json_t *e;
+
+	if (helper_request_fd(req, "kernel") < 0)
+		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
+				"jail.stage needs the descriptor \"kernel\"");
+	for (i = 0; i < req->n_fds; i++) {
+		const char *n = req->fd_names[i];
+		if (streq(n, "kernel") || streq(n, "initrd"))
+			continue;
+		if (strneq(n, "drive:", 6) && drive_name_is_valid(n + 6))
+			continue;
+		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
+				"Unknown descriptor \"%s\" (expected kernel, initrd, drive:<name>)", n);
+	}
+	json_array_foreach(b, i, e) {
+		char fdname[48];
+		const char *name = json_string_value(json_object_get(e, "name"));
+		snprintf(fdname, sizeof(fdname), "drive:%s", name);
+		if (helper_request_fd(req, fdname) >= 0)
+			return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
+					"Drive \"%s\" is given both as a file and as a block device", name);
+		for (size_t j = 0; j < i; j++)
+			if (streq(name, json_string_value(json_object_get(json_array_get(b, j), "name"))))
+				return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
+						"Drive \"%s\" appears twice", name);
+	}
+	return 0;
+}
+
+struct stage {
+	const struct helper_ctx *ctx;
+	const struct helper_request *req;
+	char root[PATH_MAX];
+	int root_fd;
+	json_t *binds;
+	json_t *drives;
+};
+
+/* mkdir -p of a path relative to the chroot, component by component, never following links. */
+static int mkdir_beneath(int root_fd, const char *rel, int *ret_fd, struct rpc_error *err)
+{
+	_cleanup_close_ int fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
+	char buf[PATH_MAX];
+	char *save = NULL, *c;
+
+	snprintf(buf, sizeof(buf), "%s", rel);
+	for (c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		int next;
+		if (mkdirat(fd, c, 0755) < 0 && errno != EEXIST)
+			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
+					"Failed to create %s in the jail: %m", rel);
+		next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0)
+			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
+					"Failed to open %s in the jail: %m", rel);
+		close(fd);
+		fd = next;
+	}
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/* Copies a descriptor's file into the jail as name, 0400, owned by the owner. */
+static int stage_copy(struct stage *s, const char *fdname, const char *name, struct rpc_error *err)
+{
+	_cleanup_close_ int out = -1;
+	int in, r;
+
+	r = request_owner_file(s->ctx, s->req, fdname, FD_ACCESS_READ, &in, NULL, err);
+	if (r < 0)
+		return r;
+	out = openat(s->root_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400);
+	if (out < 0)
+		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
+				"Failed to create /%s in the jail: %m", name);
+	r = clone_reflink(in, out, err);
+	if (r == -EOPNOTSUPP)
+		r = clone_sparse_copy(in, out, err);
+	if (r < 0)
+		return r;
+	if (fchown(out, s->ctx->cfg->owner_uid, s->ctx->cfg->owner_gid) < 0)
+		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
+				"Failed to hand /%s to the owner: %m", name);
+	return 0;
+}
+
+struct loop_owner {
+	char want[PATH_MAX + 8];
+	bool ok;
+};
+
+static int check_block_device(struct stage *s, const char *dev, struct stat *ret_st,
+		struct rpc_error *err)
+{
+	const char *vm = s->req->vm_id;
+	const char *dm = "/dev/mapper/" HELPER_DM_PREFIX;
+
+	if (strneq(dev, dm, strlen(dm))) {
+		if (!streq(dev + strlen(dm), vm))
+			return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
+					"Device %s is not VM \"%s\"'s disk", dev, vm);
+	} else {
+		/* /dev/loopN: its backing file must be in this VM's state directory. */
+		char p[128], backing[PATH_MAX] = "", vmdir[PATH_MAX];
+		FILE *f;
+		snprintf(p, sizeof(p), "/sys/block/%s/loop/backing_file", dev + strlen("/dev/"));
+		f = fopen(p, "re");
+		if (f) {
+			if (!fgets(backing, sizeof(backing), f))
+				backing[0] = '\0';
+			fclose(f);
+		}
+		backing[strcspn(backing, "\n")] = '\0';
+		if (layout_vm_dir(&s->ctx->cfg->layout, vm, vmdir, sizeof(vmdir)) < 0 ||
+				!strneq(backing, vmdir, strlen(vmdir)) || backing[strlen(vmdir)] != '/')
+			return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
+					"Device %s is not a loop device backed by a file of VM \"%s\"", dev,
+					vm);
+	}
+	if (stat(dev, ret_st) < 0)
+		return rpc_error_set(err, negative_errno(), RPC_ERROR_NOT_FOUND, "Cannot find %s: %m",
+				dev);
+	if (!S_ISBLK(ret_st->st_mode))
+		return rpc_error_set(err, -ENOTBLK, RPC_ERROR_INVALID_ARGUMENT,
+				"%s is not a block device", dev);
+	return 0;
+}
+
+static int stage_drives(struct stage *s, struct rpc_error *err)
+{
+	json_t *b = json_object_get(s->req->params, "block_drives");
+	const struct helper_config *cfg = s->ctx->cfg;
+	_cleanup_close_ int dfd = -1;
+	size_t i;
+	json_t *e;
+	int r;
+
+	r = mkdir_beneath(s->root_fd, "drives", &dfd, err);
+	if (r < 0)
+		return r;
+	json_array_foreach(b, i, e) {
+		const char *name = json_string_value(json_object_get(e, "name"));
+		const char *dev = json_string_value(json_object_get(e, "device"));
+		char in_jail[64];
+		struct stat st;
+
+		r = check_block_device(s, dev, &st, err);
+		if (r < 0)
+			return r;
+		if (mknodat(dfd, name, S_IFBLK | 0600, st.st_rdev) < 0 ||
+				fchownat(dfd, name, cfg->owner_uid, cfg->owner_gid, AT_SYMLINK_NOFOLLOW) < 0)
+			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
+					"Failed to create the node for drive \"%s\" (%u:%u): %m", name,
+					major(st.st_rdev), minor(st.st_rdev));
+		snprintf(in_jail, sizeof(in_jail), "/drives/%s", name);
+		json_object_set_new(s->drives, name, json_string(in_jail));
+	}
+	for (i = 0; i < s->req->n_fds; i++) {
+		const char *fdname = s->req->fd_names[i], *name = fdname + 6;
+		char src[64], dst[PATH_MAX + 64], in_jail[64];
+		_cleanup_close_ int f = -1;
+		int fd;
+
+		if (!strneq(fdname, "drive:", 6))
+			continue;
+		r = request_owner_file(s->ctx, s->req, fdname, FD_ACCESS_READ_WRITE, &fd, NULL, err);
+		if (r < 0)
+			return r;
+		/* A bind of the descriptor itself: no copy, any filesystem, gone with the jail. */
+		f = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (f < 0 || fchown(f, cfg->owner_uid, cfg->owner_gid) < 0)
+			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
+					"Failed to create drive \"%s\" in the jail: %m", name);
+		snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
+		snprintf(dst, sizeof(dst), "%s/drives/%s", s->root, name);
+		if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
+			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
+					"Failed to bind drive \"%s\" into the jail: %m", name);
+		snprintf(in_jail, sizeof(in_jail), "/drives/%s", name);
+		json_object_set_new(s->drives, name, json_string(in_jail));
+	}
+	return 0;
+}
+
+static int stage_vhost_vsock(struct stage *s, bool *ret_made, struct rpc_error *err)
+{
+	_cleanup_close_ int dev = -1;
+	struct stat st;
+	int r;
+
+	*ret_made = false;
+	if (stat("/dev/vhost-vsock", &st) < 0 || !S_ISCHR(st.st_mode))
+		return 0;
+	r = mkdir_beneath(s->root_fd, "dev", &dev, err);
+	if (r < 0)
+		return r;
+	if (mknodat(dev, "vhost-vsock", S_IFCHR | 0600, st.st_rdev) < 0 ||
+			fchownat(dev, "vhost-vsock", s->ctx->cfg->owner_uid, s->ctx->cfg->owner_gid,
+					AT_SYMLINK_NOFOLLOW) < 0)
+		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
+				"Failed to create /dev/vhost-vsock in the jail: %m");
+	*ret_made = true;
+	return 0;
+}
+
+/* One host path at the same place in the jail: a symlink is recreated, a directory or file is
+ * bound read-only (nosuid, nodev). Missing host paths are skipped. */
+static int stage_ro_path(struct stage *s, const char *path, struct rpc_error *err)
+{
+	char parent[PATH_MAX], dst[PATH_MAX * 2], target[PATH_MAX];
+	const char *base = strrchr(path, '/') + 1;
+	_cleanup_close_ int pfd = -1;
+	struct stat st;
+	ssize_t n;
+	int r;
+
+	if (lstat(path, &st) < 0)
+		return 0;
+	snprintf(parent, sizeof(parent), "%.*s", (int)(base - path), path);
+	r = mkdir_beneath(s->root_fd, parent, &pfd, err);
+	if (r < 0)
+		return r;
+	if (S_ISLNK(st.st_mode)) {
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n < 0)
+			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
+					"Failed to read the link %s: %m", path);
+		target[n] = '\0';
+		if (symlinkat(target, pfd, base) < 0 && errno != EEXIST)
+			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
+					"Failed to create the link %s in the jail: %m", path);
+		json_array_append_new(s->binds, json_pack("{s:s, s:s}", "path", path, "link", target));
+		return 0;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (mkdirat(pfd, base, 0755) < 0 && errno != EEXIST)
+			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
+					"Failed to create %s in the jail: %m", path);
+	} else if (S_ISREG(st.st_mode)) {
+		int f = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (f < 0)
+			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
+					"Failed to create %s in the jail: %m", path);
+		close(f);
+	} else
+		return 0;
+	snprintf(dst, sizeof(dst), "%s%s", s->root, path);
+	if (mount(path, dst, NULL, MS_BIND, NULL) < 0)
+		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
+				"Failed to bind %s into the jail: %m", path);
+	if (mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
+				"Failed to make the bind of %s read-only: %m", path);
+	json_array_append_new(s->binds, json_pack("{s:s, s:b}", "path", path, "read_only", true));
+	return 0;
+}
+
+static int stage_all(struct stage *s, bool *ret_vsock, struct rpc_error *err)
+{
+	const struct vmm_provider *p = s->ctx->cfg->provider;
+	int r;
+
+	/* Bind the chroot onto itself first: cleanup then has one mount to take everything with, and
+	 * private propagation keeps our mounts out of other namespaces. */
+	if (mount(s->root, s->root, NULL, MS_BIND, NULL) < 0 ||
+			mount(NULL, s->root, NULL, MS_PRIVATE, NULL) < 0)
+		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
+				"Failed to bind %s onto itself: %m", s->root);
+	s->root_fd = open(s->root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (s->root_fd < 0)
+		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL, "Failed to open %s: %m",
+				s->root);
+	r = stage_copy(s, "kernel", "kernel", err);
+	if (r >= 0 && helper_request_fd(s->req, "initrd") >= 0)
+		r = stage_copy(s, "initrd", "initrd", err);
+	if (r >= 0)
+		r = stage_drives(s, err);
+	if (r >= 0)
+		r = stage_vhost_vsock(s, ret_vsock, err);
+	for (size_t i = 0; r >= 0 && vmm_linker_paths[i]; i++)
+		r = stage_ro_path(s, vmm_linker_paths[i], err);
+	for (size_t i = 0; r >= 0 && p && p->ro_binds[i]; i++)
+		r = stage_ro_path(s, p->ro_binds[i], err);
+	return r;
+}
+
+int op_jail_stage_run(const struct helper_ctx *ctx, const struct helper_request *req,
+		json_t **ret_result, struct rpc_error *err)
+{
+	_cleanup_close_ int vm_fd = -1;
+	struct stage s = { .ctx = ctx, .req = req, .root_fd = -1 };
+	char vm_dir[PATH_MAX];
+	bool vsock = false, removed;
+	int r;
+
+	r = jail_paths(ctx->cfg, req->vm_id, vm_dir, s.root, err);
+	if (r < 0)
+		return r;
+	r = jail_open_vm_dir(ctx->cfg, req->vm_id, true, NULL, &vm_fd, err);
+	if (r < 0)
+		return r;
+	if (mkdirat(vm_fd, "root", 0755) < 0) {
+		if (errno == EEXIST)
+			return rpc_error_set(err, -EEXIST, RPC_ERROR_CONFLICT,
+					"%s already exists (a stale jail? jail.cleanup first)", s.root);
+		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
+				"Failed to create %s: %m", s.root);
+	}
+	s.binds = json_array();
+	s.drives = json_object();
+	if (!s.binds || !s.drives)
+		r = -ENOMEM;
+	else
+		r = stage_all(&s, &vsock, err);
+	safe_close(s.root_fd);
+	if (r < 0) {
+		struct rpc_error ignored;
+		json_decref(s.binds);
+		json_decref(s.drives);
+		if (jail_teardown(ctx->cfg, req->vm_id, NULL, &removed, &ignored) < 0)
+			log_error("Failed to undo the partial jail %s: %s", s.root, ignored.message);
+		return r;
+	}
+	*ret_result = json_pack("{s:s, s:s, s:s, s:o, s:o, s:b}", "root", s.root, "kernel", "/kernel",
+			"initrd", helper_request_fd(req, "initrd") >= 0 ? "/initrd" : "", "drives",
+			s.drives, "binds", s.binds, "vhost_vsock", vsock);
+	return *ret_result ? 0 : -ENOMEM;
+}

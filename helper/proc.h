@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Finding a VM's VMM process by what /proc says about it, never by trusting a pid alone. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "helper/helper.h"
+
+enum proc_found_by {
+	PROC_FOUND_BY_CMDLINE,
+	PROC_FOUND_BY_PIDFILE,
+	_PROC_FOUND_BY_MAX,
+	_PROC_FOUND_BY_INVALID = -EINVAL,
+};
+
+const char *proc_found_by_to_string(enum proc_found_by b);
+
+/* True when pid's comm equals the VMM exec name and it runs as the owner uid (not pid 1, not
+ * the helper). */
+bool proc_is_vmm_exec(const struct helper_config *cfg, pid_t pid);
+
+/* True when pid is this VM's VMM: comm equals the exec name, it runs as the owner uid, and its
+ * command line carries "--id <vm id>" with "--api-sock" being the jail's socket (or the
+ * chroot-relative /run/firecracker.socket). */
+bool proc_is_vmm(const struct helper_config *cfg, pid_t pid, const char *vm_id);
+
+/* Finds the VM's VMM: first by scanning /proc command lines, then by the jailer's pid file in
+ * the chroot (then only comm and uid are checked). 0 with *ret_pid 0 when none runs. */
+int proc_find_vmm(const struct helper_config *cfg, const char *vm_id, pid_t *ret_pid,
+		enum proc_found_by *ret_by);
+
+/* The jailer's pid file: > 0 pid, -ENOENT when absent. Read without following symlinks. */
+int proc_read_pid_file(const struct helper_config *cfg, const char *vm_id, pid_t *ret_pid);
+
+/* "R", "S", "Z"… from /proc/<pid>/stat, or '\0' when gone. */
+char proc_state(pid_t pid);

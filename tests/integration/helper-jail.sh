@@ -1,0 +1,157 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# bangerd-root jail and proc ops in a private mount + network namespace: stage (checked against
+# /proc/self/mountinfo, owners, modes, device numbers), launch through the jailer install.json
+# names, find and signal the VMM, cleanup; and that failures and hostile layouts leave nothing.
+. "$(dirname "$0")/../lib.sh"
+t_private_ns "$@"
+. "$(dirname "$0")/helper-common.inc"
+command -v jq > /dev/null || t_skip_all "jq is missing"
+
+h_setup
+h_install
+h_start || t_skip_all "bangerd-root did not start"
+state=$T/var/lib/banger/state
+vmdir=$state/vms/vm1
+mkdir -p "$vmdir" "$state/vms/vm2"
+head -c 300000 /dev/urandom > "$vmdir/kernel"
+head -c 100000 /dev/urandom > "$vmdir/initrd"
+truncate -s 8M "$vmdir/data"
+truncate -s 16M "$vmdir/disk"
+truncate -s 16M "$state/vms/vm2/disk"
+: > "$vmdir/console.log"
+chown -R "$H_UID:$H_GID" "$state"
+root=$(h_jail_root vm1)
+
+loop=$(losetup -f --show "$vmdir/disk")
+t_add_cleanup "losetup -d $loop"
+loop2=$(losetup -f --show "$state/vms/vm2/disk")
+t_add_cleanup "losetup -d $loop2"
+
+# --- failure undo first: a block drive of another VM is refused and nothing is left behind.
+out=$(h_call jail.stage "{\"vm_id\":\"vm1\",\"block_drives\":[{\"name\":\"rootfs\",\"device\":\"$loop2\"}]}" \
+	--fd kernel="$vmdir/kernel")
+h_expect_err "stage refuses a loop device of another VM" "$out" "not a loop device backed by a file of VM"
+t_eq "failed stage left no mounts" "" "$(h_mounts_under "$root")"
+t_check "failed stage left no chroot" test ! -e "$root"
+
+out=$(h_call jail.stage "{\"vm_id\":\"vm1\",\"block_drives\":[{\"name\":\"rootfs\",\"device\":\"/dev/mapper/banger-vm2\"}]}" \
+	--fd kernel="$vmdir/kernel")
+h_expect_err "stage refuses another VM's dm device" "$out" "is not VM \"vm1\"'s disk"
+t_check "failed stage left no chroot (dm)" test ! -e "$root"
+
+# --- stage
+out=$(h_call jail.stage "{\"vm_id\":\"vm1\",\"block_drives\":[{\"name\":\"rootfs\",\"device\":\"$loop\"}]}" \
+	--fd kernel="$vmdir/kernel" --fd initrd="$vmdir/initrd" --fd-rw drive:data="$vmdir/data")
+h_expect_ok "jail.stage succeeds" "$out"
+t_eq "stage answers the chroot path" "$root" "$(printf '%s' "$out" | jq -r .root)"
+mi=$(h_mounts_under "$root")
+t_eq "mountinfo: the chroot is bound onto itself" "$root" "$(printf '%s\n' "$mi" | head -1)"
+t_check "mountinfo: /usr/lib bound read-only" bash -c "awk -v p='$root/usr/lib' '\$5 == p { print \$6 }' /proc/self/mountinfo | grep -q '^ro'"
+if [ -e /usr/share/qemu ] && [ "$H_EXEC" = banger-vmm ]; then
+	t_check "mountinfo: provider path /usr/share/qemu bound read-only" bash -c "awk -v p='$root/usr/share/qemu' '\$5 == p { print \$6 }' /proc/self/mountinfo | grep -q '^ro'"
+fi
+if [ -L /lib ]; then
+	t_eq "/lib recreated as the host's link" "$(readlink /lib)" "$(readlink "$root/lib")"
+fi
+t_check "kernel copied unchanged" cmp "$vmdir/kernel" "$root/kernel"
+t_eq "kernel: owner, mode 0400, one link" "$H_UID 400 1" "$(stat -c '%u %a %h' "$root/kernel")"
+t_check "initrd copied unchanged" cmp "$vmdir/initrd" "$root/initrd"
+t_eq "the daemon's kernel file still has one link" "1" "$(stat -c %h "$vmdir/kernel")"
+t_eq "block drive: node with the loop's device number" "$(stat -c '%t:%T' "$loop")" "$(stat -c '%t:%T' "$root/drives/rootfs")"
+t_eq "block drive: block node, 0600, owner" "block special file 600 $H_UID" "$(stat -c '%F %a %u' "$root/drives/rootfs")"
+t_check "file drive: bind mount of the passed descriptor" bash -c "h() { awk -v p='$root/drives/data' '\$5 == p' /proc/self/mountinfo; }; [ -n \"\$(h)\" ]"
+echo hello-drive | dd of="$root/drives/data" conv=notrunc status=none
+t_eq "file drive: writes reach the VM's file" "hello-drive" "$(head -c 11 "$vmdir/data")"
+out=$(h_call jail.stage '{"vm_id":"vm1"}' --fd kernel="$vmdir/kernel")
+h_expect_err "staging again is refused" "$out" "already exists"
+t_eq "refused restage changed no mounts" "$mi" "$(h_mounts_under "$root")"
+
+# --- launch
+out=$(h_call jail.launch '{"vm_id":"vm1"}' --fd-rw console="$vmdir/console.log")
+h_expect_ok "jail.launch succeeds" "$out"
+pid=$(printf '%s' "$out" | jq -r .pid)
+t_eq "the VMM runs with the exec name as comm" "$H_EXEC" "$(cat /proc/$pid/comm 2> /dev/null)"
+t_eq "the VMM runs as the owner" "$H_UID" "$(awk '/^Uid:/ { print $2 }' /proc/$pid/status 2> /dev/null)"
+t_eq "the pid file holds the VMM pid" "$pid" "$(cat "$root/$H_EXEC.pid")"
+t_check "the VMM is not the helper's child" test "$(awk '{ print $4 }' /proc/$pid/stat)" != "$H_PID"
+t_check "the VMM is in a session of its own (setsid), not the helper's" \
+	test "$(ps -o sid= -p "$pid" | tr -d ' ')" != "$(ps -o sid= -p "$H_PID" | tr -d ' ')"
+t_check "the console log receives the VMM's output" t_wait 5 test -s "$vmdir/console.log"
+out=$(h_call jail.launch '{"vm_id":"vm1"}' --fd-rw console="$vmdir/console.log")
+h_expect_err "launching twice is refused" "$out" "already launched"
+
+out=$(h_call proc.find '{"vm_id":"vm1"}')
+t_eq "proc.find finds the VMM" "$pid" "$(printf '%s' "$out" | jq -r .pid)"
+t_eq "proc.find found it by command line" "cmdline" "$(printf '%s' "$out" | jq -r .found_by)"
+out=$(h_call proc.find '{"vm_id":"vm2"}')
+t_eq "proc.find for a VM without a VMM" "null" "$(printf '%s' "$out" | jq -r .pid)"
+
+# --- signalling only the VMM
+setpriv --reuid=$H_UID --regid=$H_GID --clear-groups sleep 300 &
+other=$!
+t_add_cleanup "kill $other"
+out=$(h_call proc.signal '{"vm_id":"vm1","signal":"KILL","pid":1}')
+h_expect_err "signalling pid 1 is refused" "$out" "pid 1"
+out=$(h_call proc.signal "{\"vm_id\":\"vm1\",\"signal\":\"KILL\",\"pid\":$H_PID}")
+h_expect_err "signalling the helper is refused" "$out" "helper itself"
+out=$(h_call proc.signal "{\"vm_id\":\"vm1\",\"signal\":\"KILL\",\"pid\":$other}")
+h_expect_err "signalling another owner process is refused" "$out" "not VM"
+t_check "that process is still alive" kill -0 "$other"
+out=$(h_call proc.signal '{"vm_id":"vm2","signal":"KILL"}')
+h_expect_err "signalling a VM without a VMM is refused" "$out" "No VMM runs"
+out=$(h_call proc.signal '{"vm_id":"vm1","signal":"HUP"}')
+h_expect_err "an unlisted signal is refused" "$out" "TERM, KILL, INT"
+t_check "the VMM is still alive after the refusals" kill -0 "$pid"
+out=$(h_call proc.signal "{\"vm_id\":\"vm1\",\"signal\":\"TERM\",\"pid\":$pid}")
+t_eq "proc.signal TERM answers the pid" "$pid" "$(printf '%s' "$out" | jq -r .pid)"
+if ! t_wait 10 bash -c "! kill -0 $pid 2>/dev/null || [ \"\$(awk '{print \$3}' /proc/$pid/stat)\" = Z ]"; then
+	h_call proc.signal '{"vm_id":"vm1","signal":"KILL"}' > /dev/null
+	t_fail "the VMM exits on TERM"
+else
+	t_ok "the VMM exits on TERM"
+fi
+
+# --- cleanup, with an owner-planted symlink inside the chroot pointing outside the base
+mkdir -p "$T/victim" && echo keep > "$T/victim/file"
+ln -s "$T/victim" "$root/evil" 2> /dev/null || setpriv --reuid=$H_UID --regid=$H_GID --clear-groups ln -s "$T/victim" "$root/evil"
+out=$(h_call jail.cleanup '{"vm_id":"vm1"}')
+h_expect_ok "jail.cleanup succeeds" "$out"
+t_eq "cleanup unmounted the self-bind last" "$root" "$(printf '%s' "$out" | jq -r '.unmounted[-1]')"
+t_eq "mountinfo: nothing left under the chroot" "" "$(h_mounts_under "$root")"
+t_check "the VM's jail directory is gone" test ! -e "$(dirname "$root")"
+t_eq "the symlink's target outside the base is untouched" "keep" "$(cat "$T/victim/file")"
+t_check "the loop device is untouched" test -b "$loop"
+out=$(h_call jail.cleanup '{"vm_id":"vm1"}')
+t_eq "cleanup of a missing jail is not an error" "false" "$(printf '%s' "$out" | jq -r .removed)"
+
+# --- hostile layout: a chroot component replaced by a symlink to outside the base
+mkdir -p "$T/outside"
+mkdir -p "$T/var/lib/banger/jail/$H_EXEC"
+ln -s "$T/outside" "$T/var/lib/banger/jail/$H_EXEC/vm2"
+out=$(h_call jail.stage '{"vm_id":"vm2"}' --fd kernel="$vmdir/kernel")
+h_expect_err "stage refuses a symlinked chroot component" "$out" "symlink"
+t_eq "nothing was created through the symlink" "" "$(ls -A "$T/outside")"
+out=$(h_call jail.cleanup '{"vm_id":"vm2"}')
+h_expect_err "cleanup refuses a symlinked chroot component" "$out" "symlink"
+t_check "the symlink target still exists" test -d "$T/outside"
+rm "$T/var/lib/banger/jail/$H_EXEC/vm2"
+
+# An owner-writable chroot level is refused as well.
+mkdir -p "$T/var/lib/banger/jail/$H_EXEC/vm3" && chown "$H_UID" "$T/var/lib/banger/jail/$H_EXEC/vm3"
+out=$(h_call jail.stage '{"vm_id":"vm3"}' --fd kernel="$vmdir/kernel")
+h_expect_err "stage refuses a chroot level owned by the owner" "$out" "owned by uid $H_UID"
+rmdir "$T/var/lib/banger/jail/$H_EXEC/vm3"
+
+# The jail base itself replaced by a symlink: refused before anything is created.
+mv "$T/var/lib/banger/jail" "$T/var/lib/banger/jail.real"
+ln -s "$T/outside" "$T/var/lib/banger/jail"
+out=$(h_call jail.stage '{"vm_id":"vm4"}' --fd kernel="$vmdir/kernel")
+h_expect_err "stage refuses a symlinked jail base" "$out" "is a symlink"
+t_eq "nothing was created in the symlink's target" "" "$(ls -A "$T/outside")"
+rm "$T/var/lib/banger/jail" && mv "$T/var/lib/banger/jail.real" "$T/var/lib/banger/jail"
+
+out=$(h_call resources.list)
+t_eq "resources.list: no chroots left" "0" "$(printf '%s' "$out" | jq '.chroots | length')"
+t_eq "resources.list: no mounts left" "0" "$(printf '%s' "$out" | jq '.mounts | length')"
+t_done
