@@ -1,0 +1,898 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What keys do (one handler per keymap.def action, dispatched through a table), the prompt and
+ * dialog input, and what daemon events and answers change. */
+#include <ctype.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/app.h"
+
+static bool need_daemon(struct app *a, const char *what)
+{
+	if (a->readonly) {
+		app_status(a, STATUS_WARN, "read-only mode: %s is disabled", what);
+		return false;
+	}
+	if (a->conn.state != CONN_CONNECTED) {
+		app_status(a, STATUS_WARN, "not connected: cannot %s (retrying in the background)", what);
+		return false;
+	}
+	return true;
+}
+
+static void call(struct app *a, const char *method, json_t *params, enum conn_call_kind kind,
+		const char *what)
+{
+	int r = conn_call(&a->conn, method, params, kind, what);
+	if (r < 0)
+		app_status(a, STATUS_ERROR, "%s: cannot send request: %s", what, strerror(-r));
+}
+
+/* ---- list navigation ---- */
+
+static int page(struct app *a)
+{
+	draw_compute_layout(a);
+	return MAX(a->lay.list_h, 1);
+}
+
+static void act_down(struct app *a) { app_select_row(a, (ssize_t)a->sel_row + 1); }
+static void act_up(struct app *a) { app_select_row(a, (ssize_t)a->sel_row - 1); }
+static void act_first(struct app *a) { app_select_row(a, 0); }
+static void act_last(struct app *a) { app_select_row(a, (ssize_t)a->view.n - 1); }
+static void act_half_down(struct app *a) { app_select_row(a, (ssize_t)a->sel_row + page(a) / 2); }
+static void act_half_up(struct app *a) { app_select_row(a, (ssize_t)a->sel_row - page(a) / 2); }
+static void act_page_down(struct app *a) { app_select_row(a, (ssize_t)a->sel_row + page(a)); }
+static void act_page_up(struct app *a) { app_select_row(a, (ssize_t)a->sel_row - page(a)); }
+
+static void act_open_console(struct app *a)
+{
+	a->focus = FOCUS_CONSOLE;
+	a->dirty |= DIRTY_ALL;
+}
+
+static void act_sort(struct app *a, int delta)
+{
+	a->view.sort = (enum vm_column)(((int)a->view.sort + delta + _VM_COL_MAX) % _VM_COL_MAX);
+	a->sort_frozen_until = 0;
+	a->view_dirty = true;
+	app_status(a, STATUS_INFO, "sort: %s %s", vm_column_to_string(a->view.sort),
+			a->view.descending ? "descending" : "ascending");
+}
+static void act_sort_next(struct app *a) { act_sort(a, 1); }
+static void act_sort_prev(struct app *a) { act_sort(a, -1); }
+static void act_sort_invert(struct app *a)
+{
+	a->view.descending = !a->view.descending;
+	act_sort(a, 0);
+}
+
+static void open_prompt(struct app *a, enum prompt_kind kind, const char *initial)
+{
+	a->prompt = kind;
+	snprintf(a->prompt_buf, sizeof(a->prompt_buf), "%s", initial);
+	a->prompt_len = strlen(a->prompt_buf);
+	snprintf(a->prompt_saved, sizeof(a->prompt_saved), "%s", initial);
+	a->dirty |= DIRTY_STATUS | DIRTY_HINTS | DIRTY_LIST;
+}
+
+static void act_filter(struct app *a) { open_prompt(a, PROMPT_FILTER, a->filter.source ? a->filter.source : ""); }
+static void act_command(struct app *a) { open_prompt(a, PROMPT_COMMAND, ""); }
+static void act_search(struct app *a) { open_prompt(a, PROMPT_SEARCH, a->search); }
+
+static void free_inspect(struct app *a)
+{
+	for (size_t i = 0; i < a->n_inspect; i++)
+		free(a->inspect_lines[i]);
+	free(a->inspect_lines);
+	a->inspect_lines = NULL;
+	a->n_inspect = 0;
+}
+
+static void build_inspect(struct app *a)
+{
+	struct vm *vm = app_selected(a);
+	char *dump, *save = NULL;
+
+	free_inspect(a);
+	if (!vm || !vm->obj)
+		return;
+	dump = json_dumps(vm->obj, JSON_INDENT(2) | JSON_SORT_KEYS);
+	if (!dump)
+		return;
+	for (char *l = strtok_r(dump, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char **v = realloc(a->inspect_lines, (a->n_inspect + 1) * sizeof(*v));
+		if (!v)
+			break;
+		a->inspect_lines = v;
+		a->inspect_lines[a->n_inspect] = strdup(l);
+		if (a->inspect_lines[a->n_inspect])
+			a->n_inspect++;
+	}
+	free(dump);
+}
+
+static void act_inspect(struct app *a)
+{
+	if (!app_selected(a))
+		return;
+	build_inspect(a);
+	a->overlay = OVERLAY_INSPECT;
+	a->overlay_scroll = 0;
+	a->dirty |= DIRTY_OVERLAY | DIRTY_HINTS;
+}
+
+static void act_help(struct app *a)
+{
+	a->overlay = OVERLAY_HELP;
+	a->overlay_scroll = 0;
+	a->dirty |= DIRTY_OVERLAY | DIRTY_HINTS;
+}
+
+static void close_overlay(struct app *a)
+{
+	a->overlay = OVERLAY_NONE;
+	free_inspect(a);
+	a->dirty |= DIRTY_ALL;
+}
+
+/* ---- VM actions ---- */
+
+static void act_start(struct app *a)
+{
+	struct vm *vm = app_selected(a);
+	char what[96];
+
+	if (!vm || !need_daemon(a, "start"))
+		return;
+	snprintf(what, sizeof(what), "start %s", vm->name);
+	call(a, "vm.start", json_pack("{s:s}", "name", vm->name), CALL_ACTION, what);
+	app_status(a, STATUS_INFO, "%s: requested", what);
+}
+
+static void open_confirm(struct app *a, enum key_action action, const char *verb,
+		const struct vm *vm, const char *title)
+{
+	struct confirm *c = &a->confirm;
+
+	*c = (struct confirm){ .action = action, .focus = 0 };
+	snprintf(c->title, sizeof(c->title), "%s", title);
+	snprintf(c->verb, sizeof(c->verb), "%s", verb);
+	if (vm) {
+		snprintf(c->vm_id, sizeof(c->vm_id), "%s", vm->id);
+		snprintf(c->vm_name, sizeof(c->vm_name), "%s", vm->name);
+	}
+	a->overlay = OVERLAY_CONFIRM;
+	a->dirty |= DIRTY_OVERLAY | DIRTY_HINTS;
+}
+
+static void body(struct app *a, const char *fmt, ...) _printf_(2, 3);
+static void body(struct app *a, const char *fmt, ...)
+{
+	va_list ap;
+	struct confirm *c = &a->confirm;
+
+	if (c->n_body >= ELEMENTSOF(c->body))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->body[c->n_body++], sizeof(c->body[0]), fmt, ap);
+	va_end(ap);
+}
+
+static void act_stop(struct app *a)
+{
+	struct vm *vm = app_selected(a);
+	char title[160];
+
+	if (!vm || !need_daemon(a, "stop"))
+		return;
+	snprintf(title, sizeof(title), "Stop %s?", vm->name);
+	open_confirm(a, KEY_ACTION_STOP, "Stop", vm, title);
+	body(a, "%s (%s)", vm->name, vm_state_to_string(vm->state));
+	body(a, "Sends a graceful shutdown to the guest;");
+	body(a, "banger force-stops it if it does not halt.");
+}
+
+static void act_restart(struct app *a)
+{
+	struct vm *vm = app_selected(a);
+	char title[160];
+
+	if (!vm || !need_daemon(a, "restart"))
+		return;
+	snprintf(title, sizeof(title), "Restart %s?", vm->name);
+	open_confirm(a, KEY_ACTION_RESTART, "Restart", vm, title);
+	body(a, "%s (%s)", vm->name, vm_state_to_string(vm->state));
+	body(a, "Stops the guest gracefully, then boots it again.");
+}
+
+static void act_update(struct app *a)
+{
+	if (!need_daemon(a, "update the daemon"))
+		return;
+	open_confirm(a, KEY_ACTION_UPDATE, "Update", NULL, "Update the daemon?");
+	body(a, "Installed daemon: %s", a->conn.version[0] ? a->conn.version : "unknown");
+	body(a, "bangerd restarts; running VMs keep running and are");
+	body(a, "re-adopted. This screen reconnects by itself.");
+}
+
+static void act_reconcile(struct app *a)
+{
+	if (!need_daemon(a, "reconcile"))
+		return;
+	call(a, "reconcile", json_pack("{s:b}", "dry_run", 1), CALL_PLAN, "reconcile plan");
+	app_status(a, STATUS_INFO, "reconcile: asking the daemon for a plan…");
+}
+
+void app_run_confirmed(struct app *a)
+{
+	struct confirm *c = &a->confirm;
+	char what[160];
+
+	a->overlay = OVERLAY_NONE;
+	a->dirty |= DIRTY_ALL;
+	if (a->conn.state != CONN_CONNECTED) {
+		app_status(a, STATUS_WARN, "not connected: nothing was done");
+		return;
+	}
+	switch (c->action) {
+	case KEY_ACTION_STOP:
+	case KEY_ACTION_RESTART: {
+		const char *verb = c->action == KEY_ACTION_STOP ? "stop" : "restart";
+		snprintf(what, sizeof(what), "%s %s", verb, c->vm_name);
+		call(a, c->action == KEY_ACTION_STOP ? "vm.stop" : "vm.restart",
+				json_pack("{s:s}", "name", c->vm_name), CALL_ACTION, what);
+		app_status(a, STATUS_INFO, "%s: requested", what);
+		break;
+	}
+	case KEY_ACTION_UPDATE:
+		call(a, "update.apply", json_object(), CALL_UPDATE, "daemon update");
+		app_status(a, STATUS_INFO, "daemon update: requested");
+		break;
+	case KEY_ACTION_RECONCILE:
+		call(a, "reconcile", json_object(), CALL_ACTION, "reconcile");
+		app_status(a, STATUS_INFO, "reconcile: requested");
+		break;
+	default:
+		break;
+	}
+}
+
+static void act_ssh(struct app *a)
+{
+	struct vm *vm = app_selected(a);
+	if (vm)
+		app_ssh_start(a, vm);
+}
+
+/* ---- console ---- */
+
+static void pause_follow(struct app *a, struct console *c)
+{
+	if (!a->follow)
+		return;
+	a->follow = false;
+	a->anchor = console_end_id(c) - 1;
+	a->seen_end = console_end_id(c);
+}
+
+static struct console *shown_console(struct app *a)
+{
+	struct vm *vm = app_selected(a);
+	return vm && vm->console && vm->console->n > 0 ? vm->console : NULL;
+}
+
+static void scroll_by(struct app *a, int64_t delta)
+{
+	struct console *c = shown_console(a);
+	int64_t anchor;
+
+	if (!c)
+		return;
+	if (delta > 0 && a->follow)
+		return;
+	pause_follow(a, c);
+	anchor = (int64_t)MAX(a->anchor, c->first_id) + delta;
+	anchor = MAX(anchor, (int64_t)c->first_id);
+	if (anchor >= (int64_t)console_end_id(c) - 1)
+		a->follow = true;
+	else
+		a->anchor = (uint64_t)anchor;
+	a->dirty |= DIRTY_CONSOLE;
+}
+
+static int con_page(struct app *a)
+{
+	draw_compute_layout(a);
+	return MAX(a->lay.con_h, 1);
+}
+
+static void act_scroll_down(struct app *a) { scroll_by(a, 1); }
+static void act_scroll_up(struct app *a) { scroll_by(a, -1); }
+static void act_con_half_down(struct app *a) { scroll_by(a, con_page(a) / 2); }
+static void act_con_half_up(struct app *a) { scroll_by(a, -con_page(a) / 2); }
+static void act_con_page_down(struct app *a) { scroll_by(a, con_page(a)); }
+static void act_con_page_up(struct app *a) { scroll_by(a, -con_page(a)); }
+
+static void act_top(struct app *a)
+{
+	struct console *c = shown_console(a);
+
+	if (!c)
+		return;
+	pause_follow(a, c);
+	a->anchor = MIN(c->first_id + (uint64_t)con_page(a) - 1, console_end_id(c) - 1);
+	a->dirty |= DIRTY_CONSOLE;
+}
+
+static void act_follow(struct app *a)
+{
+	a->follow = true;
+	a->dirty |= DIRTY_CONSOLE;
+}
+
+static void act_wrap(struct app *a)
+{
+	a->wrap = !a->wrap;
+	a->hscroll = 0;
+	a->dirty |= DIRTY_CONSOLE;
+}
+
+static void act_scroll_left(struct app *a)
+{
+	if (!a->wrap && a->hscroll > 0) {
+		a->hscroll = MAX(a->hscroll - 8, 0);
+		a->dirty |= DIRTY_CONSOLE;
+	}
+}
+
+static void act_scroll_right(struct app *a)
+{
+	if (!a->wrap) {
+		a->hscroll += 8;
+		a->dirty |= DIRTY_CONSOLE;
+	}
+}
+
+/* Looks for a match from `from` going up (older, dir -1) or down (newer, dir +1), wrapping. */
+static void search_step(struct app *a, uint64_t from, int dir)
+{
+	struct console *c = shown_console(a);
+	uint64_t n, id;
+
+	if (!c || !a->search[0])
+		return;
+	n = c->n;
+	id = MIN(MAX(from, c->first_id), console_end_id(c) - 1);
+	for (uint64_t k = 1; k <= n; k++) {
+		uint64_t off = (id - c->first_id + (dir > 0 ? k : n * 2 - k)) % n;
+		const struct console_line *l = console_get(c, c->first_id + off);
+		if (l->kind == CONSOLE_TEXT && console_line_matches(a, l)) {
+			bool wrapped = dir < 0 ? c->first_id + off >= id : c->first_id + off <= id;
+			a->match_id = c->first_id + off;
+			pause_follow(a, c);
+			a->anchor = a->match_id;
+			a->dirty |= DIRTY_CONSOLE;
+			if (wrapped && from != UINT64_MAX)
+				app_status(a, STATUS_INFO, "search wrapped");
+			return;
+		}
+	}
+	a->match_id = UINT64_MAX;
+	app_status(a, STATUS_WARN, "no match for \"%s\"", a->search);
+	a->dirty |= DIRTY_CONSOLE;
+}
+
+static void act_search_next(struct app *a)
+{
+	struct console *c = shown_console(a);
+	if (c)
+		search_step(a, a->match_id != UINT64_MAX ? a->match_id : console_end_id(c), -1);
+}
+
+static void act_search_prev(struct app *a)
+{
+	struct console *c = shown_console(a);
+	if (c)
+		search_step(a, a->match_id != UINT64_MAX ? a->match_id : c->first_id, 1);
+}
+
+/* ---- global ---- */
+
+static void act_focus_next(struct app *a)
+{
+	a->focus = a->focus == FOCUS_LIST ? FOCUS_CONSOLE : FOCUS_LIST;
+	a->dirty |= DIRTY_ALL;
+}
+static void act_focus_list(struct app *a)
+{
+	a->focus = FOCUS_LIST;
+	a->dirty |= DIRTY_ALL;
+}
+static void act_focus_console(struct app *a)
+{
+	a->focus = FOCUS_CONSOLE;
+	a->dirty |= DIRTY_ALL;
+}
+static void act_zoom(struct app *a)
+{
+	a->zoom = !a->zoom;
+	a->dirty |= DIRTY_CLEAR;
+}
+static void act_grow(struct app *a)
+{
+	a->split = MIN(a->split + 5, 90u);
+	a->dirty |= DIRTY_CLEAR;
+}
+static void act_shrink(struct app *a)
+{
+	a->split = MAX(a->split - 5, 10u);
+	a->dirty |= DIRTY_CLEAR;
+}
+static void act_redraw(struct app *a)
+{
+	clearok(curscr, TRUE);
+	a->dirty |= DIRTY_CLEAR;
+}
+
+static void act_resync(struct app *a)
+{
+	int64_t now = now_ms();
+
+	if (a->conn.state == CONN_CONNECTED) {
+		/* A fresh subscription without since_seq answers with a full snapshot. */
+		conn_lost(&a->conn, now, "resync requested");
+		a->conn.retry_at = now;
+		a->model.last_seq = 0;
+		app_status(a, STATUS_INFO, "resyncing");
+	} else
+		a->conn.retry_at = now;
+	a->dirty |= DIRTY_ALL;
+}
+
+static void act_escape(struct app *a)
+{
+	if (a->zoom) {
+		act_zoom(a);
+		return;
+	}
+	if (a->focus == FOCUS_CONSOLE) {
+		act_focus_list(a);
+		return;
+	}
+	if (a->filter.n > 0) {
+		vm_filter_done(&a->filter);
+		vm_filter_compile("", &a->filter, NULL, 0);
+		a->view_dirty = true;
+		app_status(a, STATUS_INFO, "filter cleared");
+	}
+}
+
+static void act_quit(struct app *a)
+{
+	if (a->zoom || a->focus == FOCUS_CONSOLE) {
+		act_escape(a);
+		return;
+	}
+	a->quit = true;
+}
+
+static void act_interrupt(struct app *a)
+{
+	a->quit = true;
+}
+
+static void (*const handlers[_KEY_ACTION_MAX])(struct app *a) = {
+	[KEY_ACTION_HELP] = act_help,
+	[KEY_ACTION_COMMAND] = act_command,
+	[KEY_ACTION_FOCUS_NEXT] = act_focus_next,
+	[KEY_ACTION_FOCUS_LIST] = act_focus_list,
+	[KEY_ACTION_FOCUS_CONSOLE] = act_focus_console,
+	[KEY_ACTION_ZOOM] = act_zoom,
+	[KEY_ACTION_GROW] = act_grow,
+	[KEY_ACTION_SHRINK] = act_shrink,
+	[KEY_ACTION_UPDATE] = act_update,
+	[KEY_ACTION_RECONCILE] = act_reconcile,
+	[KEY_ACTION_RESYNC] = act_resync,
+	[KEY_ACTION_REDRAW] = act_redraw,
+	[KEY_ACTION_ESCAPE] = act_escape,
+	[KEY_ACTION_QUIT] = act_quit,
+	[KEY_ACTION_INTERRUPT] = act_interrupt,
+	[KEY_ACTION_DOWN] = act_down,
+	[KEY_ACTION_UP] = act_up,
+	[KEY_ACTION_FIRST] = act_first,
+	[KEY_ACTION_LAST] = act_last,
+	[KEY_ACTION_HALF_DOWN] = act_half_down,
+	[KEY_ACTION_HALF_UP] = act_half_up,
+	[KEY_ACTION_PAGE_DOWN] = act_page_down,
+	[KEY_ACTION_PAGE_UP] = act_page_up,
+	[KEY_ACTION_OPEN_CONSOLE] = act_open_console,
+	[KEY_ACTION_INSPECT] = act_inspect,
+	[KEY_ACTION_FILTER] = act_filter,
+	[KEY_ACTION_SORT_PREV] = act_sort_prev,
+	[KEY_ACTION_SORT_NEXT] = act_sort_next,
+	[KEY_ACTION_SORT_INVERT] = act_sort_invert,
+	[KEY_ACTION_START] = act_start,
+	[KEY_ACTION_SSH] = act_ssh,
+	[KEY_ACTION_STOP] = act_stop,
+	[KEY_ACTION_RESTART] = act_restart,
+	[KEY_ACTION_SCROLL_DOWN] = act_scroll_down,
+	[KEY_ACTION_SCROLL_UP] = act_scroll_up,
+	[KEY_ACTION_TOP] = act_top,
+	[KEY_ACTION_FOLLOW] = act_follow,
+	[KEY_ACTION_CON_HALF_DOWN] = act_con_half_down,
+	[KEY_ACTION_CON_HALF_UP] = act_con_half_up,
+	[KEY_ACTION_CON_PAGE_DOWN] = act_con_page_down,
+	[KEY_ACTION_CON_PAGE_UP] = act_con_page_up,
+	[KEY_ACTION_SCROLL_LEFT] = act_scroll_left,
+	[KEY_ACTION_SCROLL_RIGHT] = act_scroll_right,
+	[KEY_ACTION_WRAP] = act_wrap,
+	[KEY_ACTION_SEARCH] = act_search,
+	[KEY_ACTION_SEARCH_NEXT] = act_search_next,
+	[KEY_ACTION_SEARCH_PREV] = act_search_prev,
+	[KEY_ACTION_CON_SSH] = act_ssh,
+};
+
+/* ---- prompt ---- */
+
+static void apply_filter_text(struct app *a, const char *text)
+{
+	struct vm_filter f;
+	char err[128];
+
+	if (vm_filter_compile(text, &f, err, sizeof(err)) < 0) {
+		app_status(a, STATUS_WARN, "filter: %s", err);
+		return;
+	}
+	vm_filter_done(&a->filter);
+	a->filter = f;
+	a->view_dirty = true;
+	a->sort_frozen_until = 0;
+}
+
+static void set_search(struct app *a, const char *text)
+{
+	if (a->search_is_re)
+		regfree(&a->search_re);
+	a->search_is_re = false;
+	snprintf(a->search, sizeof(a->search), "%s", text);
+	if (text[0] == '~') {
+		int r = regcomp(&a->search_re, text + 1, REG_EXTENDED | REG_NOSUB);
+		if (r != 0) {
+			char err[128];
+			regerror(r, &a->search_re, err, sizeof(err));
+			app_status(a, STATUS_WARN, "search: %s", err);
+			a->search[0] = '\0';
+			return;
+		}
+		a->search_is_re = true;
+	}
+	a->match_id = UINT64_MAX;
+}
+
+static void run_command(struct app *a, char *cmd)
+{
+	char *save = NULL, *verb = strtok_r(cmd, " \t", &save), *arg = strtok_r(NULL, "", &save);
+
+	while (arg && isspace((unsigned char)*arg))
+		arg++;
+	if (!verb)
+		return;
+	if (streq(verb, "q") || streq(verb, "quit"))
+		a->quit = true;
+	else if (streq(verb, "theme") && arg && *arg) {
+		if (ui_theme_apply(a, arg) >= 0 && (!a->theme->n_warnings))
+			app_status(a, STATUS_INFO, "theme: %s", a->theme->name ? a->theme->name : arg);
+		a->dirty |= DIRTY_CLEAR;
+	} else if (streq(verb, "filter"))
+		apply_filter_text(a, arg ? arg : "");
+	else if (streq(verb, "sort") && arg) {
+		char *dir = strchr(arg, ' ');
+		enum vm_column col;
+		if (dir)
+			*dir++ = '\0';
+		col = vm_column_from_string(arg);
+		if (col < 0) {
+			app_status(a, STATUS_ERROR, "sort: unknown column '%s'", arg);
+			return;
+		}
+		a->view.sort = col;
+		a->view.descending = dir && strncmp(dir, "desc", 4) == 0;
+		act_sort(a, 0);
+	} else if (streq(verb, "resync"))
+		act_resync(a);
+	else if (streq(verb, "update"))
+		act_update(a);
+	else if (streq(verb, "reconcile"))
+		act_reconcile(a);
+	else if (streq(verb, "set") && arg && strncmp(arg, "wrap", 4) == 0) {
+		a->wrap = !strstr(arg, "off");
+		a->dirty |= DIRTY_CONSOLE;
+	} else
+		app_status(a, STATUS_ERROR, "unknown command: %s", verb);
+}
+
+static void prompt_close(struct app *a)
+{
+	a->prompt = PROMPT_NONE;
+	a->dirty |= DIRTY_STATUS | DIRTY_HINTS | DIRTY_LIST;
+}
+
+static void prompt_key(struct app *a, int key)
+{
+	bool changed = false;
+
+	if (key == 27 || key == 3) {
+		if (a->prompt == PROMPT_FILTER)
+			apply_filter_text(a, a->prompt_saved);
+		prompt_close(a);
+		return;
+	}
+	if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+		enum prompt_kind kind = a->prompt;
+		char buf[sizeof(a->prompt_buf)];
+		snprintf(buf, sizeof(buf), "%s", a->prompt_buf);
+		prompt_close(a);
+		if (kind == PROMPT_FILTER)
+			apply_filter_text(a, buf);
+		else if (kind == PROMPT_SEARCH) {
+			set_search(a, buf);
+			if (a->search[0])
+				act_search_next(a);
+			else
+				a->dirty |= DIRTY_CONSOLE;
+		} else if (kind == PROMPT_COMMAND)
+			run_command(a, buf);
+		return;
+	}
+	if (key == KEY_BACKSPACE || key == 127 || key == 8) {
+		/* Drop one whole UTF-8 character. */
+		while (a->prompt_len > 0) {
+			unsigned char ch = (unsigned char)a->prompt_buf[--a->prompt_len];
+			if ((ch & 0xc0) != 0x80)
+				break;
+		}
+		changed = true;
+	} else if (key == 21) { /* C-u */
+		a->prompt_len = 0;
+		changed = true;
+	} else if (key == 23) { /* C-w */
+		while (a->prompt_len > 0 && a->prompt_buf[a->prompt_len - 1] == ' ')
+			a->prompt_len--;
+		while (a->prompt_len > 0 && a->prompt_buf[a->prompt_len - 1] != ' ')
+			a->prompt_len--;
+		changed = true;
+	} else if (key >= 0x20 && key < 0x100 && key != 0x7f &&
+			a->prompt_len + 1 < sizeof(a->prompt_buf)) {
+		a->prompt_buf[a->prompt_len++] = (char)key;
+		changed = true;
+	}
+	a->prompt_buf[a->prompt_len] = '\0';
+	if (changed && a->prompt == PROMPT_FILTER)
+		apply_filter_text(a, a->prompt_buf); /* as you type */
+	a->dirty |= DIRTY_STATUS | DIRTY_LIST;
+}
+
+static void dialog_key(struct app *a, int key)
+{
+	switch (keymap_lookup(&a->keys, KEY_CTX_DIALOG, key)) {
+	case KEY_ACTION_CONFIRM:
+		app_run_confirmed(a);
+		break;
+	case KEY_ACTION_CANCEL:
+		close_overlay(a);
+		app_status(a, STATUS_INFO, "cancelled");
+		break;
+	case KEY_ACTION_SWITCH:
+		a->confirm.focus = !a->confirm.focus;
+		a->dirty |= DIRTY_OVERLAY;
+		break;
+	case KEY_ACTION_ACTIVATE:
+		if (a->confirm.focus == 1)
+			app_run_confirmed(a);
+		else {
+			close_overlay(a);
+			app_status(a, STATUS_INFO, "cancelled");
+		}
+		break;
+	default:
+		if (key == 3)
+			close_overlay(a);
+		break;
+	}
+}
+
+static void viewer_key(struct app *a, int key)
+{
+	enum key_action act = keymap_lookup(&a->keys, KEY_CTX_LIST, key);
+
+	switch (act) {
+	case KEY_ACTION_DOWN:
+		a->overlay_scroll++;
+		break;
+	case KEY_ACTION_UP:
+		a->overlay_scroll = MAX(a->overlay_scroll - 1, 0);
+		break;
+	case KEY_ACTION_PAGE_DOWN:
+	case KEY_ACTION_HALF_DOWN:
+		a->overlay_scroll += LINES / 2;
+		break;
+	case KEY_ACTION_PAGE_UP:
+	case KEY_ACTION_HALF_UP:
+		a->overlay_scroll = MAX(a->overlay_scroll - LINES / 2, 0);
+		break;
+	case KEY_ACTION_FIRST:
+		a->overlay_scroll = 0;
+		break;
+	case KEY_ACTION_QUIT:
+	case KEY_ACTION_ESCAPE:
+	case KEY_ACTION_HELP:
+	case KEY_ACTION_INSPECT:
+	case KEY_ACTION_INTERRUPT:
+		close_overlay(a);
+		return;
+	default:
+		return;
+	}
+	a->dirty |= DIRTY_OVERLAY | DIRTY_LIST | DIRTY_CONSOLE;
+}
+
+void app_handle_key(struct app *a, int key)
+{
+	enum key_action act;
+
+	if (key == KEY_RESIZE) {
+		a->dirty |= DIRTY_CLEAR;
+		return;
+	}
+	if (a->status_sticky || (a->status[0] && a->status_level == STATUS_ERROR)) {
+		a->status[0] = '\0';
+		a->status_sticky = false;
+		a->dirty |= DIRTY_STATUS;
+	}
+	if (key == 26) { /* C-z: raw mode delivers no SIGTSTP */
+		app_suspend_self(a);
+		return;
+	}
+	if (a->prompt != PROMPT_NONE) {
+		prompt_key(a, key);
+		return;
+	}
+	if (a->overlay == OVERLAY_CONFIRM) {
+		dialog_key(a, key);
+		return;
+	}
+	if (a->overlay != OVERLAY_NONE) {
+		viewer_key(a, key);
+		return;
+	}
+	act = keymap_lookup(&a->keys, a->focus == FOCUS_LIST ? KEY_CTX_LIST : KEY_CTX_CONSOLE, key);
+	if (act > KEY_ACTION_NONE && act < _KEY_ACTION_MAX && handlers[act])
+		handlers[act](a);
+	a->dirty |= DIRTY_HINTS;
+}
+
+/* ---- daemon input ---- */
+
+void app_on_event(struct app *a, const char *method, const json_t *params)
+{
+	struct model_result res;
+	int r;
+
+	if (streq(method, "vm.deleted") && streq(a->sel_id, json_string_value(json_object_get(params, "id")) ?: "")) {
+		const char *name = json_string_value(json_object_get(params, "name"));
+		app_status(a, STATUS_INFO, "%s removed", name ? name : "VM");
+	}
+	if (strncmp(method, "update.", 7) == 0 || strncmp(method, "reconcile.", 10) == 0) {
+		const char *msg = json_string_value(json_object_get(params, "message"));
+		app_status(a, streq(method + strlen(method) - 6, "failed") ? STATUS_ERROR : STATUS_INFO,
+				"%s%s%s", method, msg ? ": " : "", msg ? msg : "");
+	}
+	r = vm_model_apply(&a->model, method, params, &res);
+	if (r < 0) {
+		if (r == -ENOMEM)
+			app_status(a, STATUS_ERROR, "out of memory");
+		return;
+	}
+	if (res.flags & (MODEL_CHANGED_ROWS | MODEL_SNAPSHOT)) {
+		a->view_dirty = true;
+		if (a->overlay == OVERLAY_INSPECT && res.vm && streq(res.vm->id, a->sel_id))
+			build_inspect(a);
+	}
+	if (res.flags & MODEL_CHANGED_CONSOLE && res.vm && streq(res.vm->id, a->console_vm))
+		a->dirty |= DIRTY_CONSOLE;
+	if (res.flags & (MODEL_LAGGED | MODEL_SNAPSHOT))
+		a->dirty |= DIRTY_CLEAR; /* the resync banner comes and goes */
+	if (res.flags & MODEL_DAEMON) {
+		if (streq(method, "daemon.stopping"))
+			vm_model_mark_consoles(&a->model, "daemon stopping");
+		a->dirty |= DIRTY_HEADER;
+	}
+	if (res.flags & MODEL_HEARTBEAT) {
+		int64_t now = now_ms();
+		if (a->conn.last_heartbeat)
+			a->conn.heartbeat_gap = now - a->conn.last_heartbeat;
+		a->conn.last_heartbeat = now;
+	}
+}
+
+void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc_message *m)
+{
+	bool failed = m->type == RPC_MESSAGE_ERROR;
+	const char *code = failed ? rpc_error_code_to_string(m->error.code) : NULL;
+
+	switch (call->kind) {
+	case CALL_HELLO:
+		if (failed) {
+			conn_lost(&a->conn, now_ms(), m->error.message);
+			a->dirty |= DIRTY_ALL;
+			return;
+		}
+		snprintf(a->conn.version, sizeof(a->conn.version), "%s",
+				json_string_value(json_object_get(m->result, "version")) ?: "?");
+		break;
+	case CALL_SUBSCRIBE: {
+		bool again = a->conn.connected_once;
+		bool replayed = json_object_get(m->result, "replayed") != NULL;
+		if (failed) {
+			conn_lost(&a->conn, now_ms(), m->error.message);
+			a->dirty |= DIRTY_ALL;
+			return;
+		}
+		if (again)
+			vm_model_reconnected(&a->model,
+					(uint64_t)json_integer_value(json_object_get(m->result, "seq")),
+					replayed);
+		else if (!replayed)
+			a->model.last_seq = 0;
+		a->conn.state = CONN_CONNECTED;
+		a->conn.connected_once = true;
+		a->conn.subscribed = true;
+		a->conn.attempt = 0;
+		a->conn.stale_since = 0;
+		a->conn.reason[0] = '\0';
+		if (a->conn.expect_restart_until) {
+			app_status(a, STATUS_INFO, "daemon updated: now %s", a->conn.version);
+			a->conn.expect_restart_until = 0;
+		} else if (again)
+			app_status(a, STATUS_INFO, "reconnected (daemon %s)", a->conn.version);
+		a->dirty |= DIRTY_CLEAR;
+		break;
+	}
+	case CALL_ACTION:
+		if (failed)
+			app_status(a, STATUS_ERROR, "%s failed: %s (%s)", call->what, m->error.message,
+					code);
+		else
+			app_status(a, STATUS_INFO, "%s: done", call->what);
+		break;
+	case CALL_UPDATE:
+		if (failed)
+			app_status(a, STATUS_ERROR, "daemon update failed: %s (%s)", m->error.message,
+					code);
+		else {
+			a->conn.expect_restart_until = now_ms() + 60000;
+			app_status(a, STATUS_INFO, "daemon update started");
+		}
+		a->dirty |= DIRTY_BANNER;
+		break;
+	case CALL_PLAN:
+		open_confirm(a, KEY_ACTION_RECONCILE, "Reconcile", NULL, "Reconcile?");
+		if (failed) {
+			body(a, "The daemon gave no plan: %s (%s).", m->error.message, code);
+			body(a, "Reconcile re-adopts live VMs and cleans up what is left");
+			body(a, "of dead ones.");
+		} else {
+			char *plan = json_dumps(m->result, JSON_COMPACT);
+			body(a, "Plan:");
+			body(a, "%.150s", plan ? plan : "?");
+			free(plan);
+		}
+		break;
+	case _CONN_CALL_KIND_MAX:
+	case _CONN_CALL_KIND_INVALID:
+		break;
+	}
+}

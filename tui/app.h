@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The state of one banger-tui session, shared by the loop, the key actions and the views. */
+#pragma once
+
+#include <curses.h>
+#include <regex.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "tui/config.h"
+#include "tui/conn.h"
+#include "tui/keymap.h"
+#include "tui/theme.h"
+#include "tui/vm-model.h"
+#include "tui/vm-view.h"
+
+#define MIN_COLS 50
+#define MIN_LINES 10
+#define SORT_FREEZE_MS 1000
+#define N_WATCHED 4 /* consoles kept at full size: the shown one and 3 recently shown */
+
+enum dirty {
+	DIRTY_HEADER = 1 << 0,
+	DIRTY_BANNER = 1 << 1,
+	DIRTY_LIST = 1 << 2,
+	DIRTY_CONSOLE = 1 << 3,
+	DIRTY_STATUS = 1 << 4,
+	DIRTY_HINTS = 1 << 5,
+	DIRTY_OVERLAY = 1 << 6,
+	DIRTY_CLEAR = 1 << 7, /* erase and repaint everything (resize, theme, after ssh) */
+	DIRTY_ALL = 0xff,
+};
+
+enum focus {
+	FOCUS_LIST,
+	FOCUS_CONSOLE,
+	_FOCUS_MAX,
+	_FOCUS_INVALID = -22,
+};
+
+enum overlay {
+	OVERLAY_NONE,
+	OVERLAY_HELP,
+	OVERLAY_INSPECT,
+	OVERLAY_CONFIRM,
+	_OVERLAY_MAX,
+	_OVERLAY_INVALID = -22,
+};
+
+enum prompt_kind {
+	PROMPT_NONE,
+	PROMPT_FILTER,
+	PROMPT_SEARCH,
+	PROMPT_COMMAND,
+	_PROMPT_KIND_MAX,
+	_PROMPT_KIND_INVALID = -22,
+};
+
+enum status_level {
+	STATUS_INFO,
+	STATUS_WARN,
+	STATUS_ERROR,
+	_STATUS_LEVEL_MAX,
+	_STATUS_LEVEL_INVALID = -22,
+};
+
+enum ssh_phase {
+	SSH_NONE,
+	SSH_RUNNING,  /* curses is suspended, the child owns the terminal */
+	SSH_WAIT_KEY, /* the child failed: its error stays on screen until a key */
+	_SSH_PHASE_MAX,
+	_SSH_PHASE_INVALID = -22,
+};
+
+struct confirm {
+	enum key_action action;
+	char title[128];
+	char body[6][160];
+	size_t n_body;
+	char verb[24];
+	char vm_id[128];
+	char vm_name[128];
+	int focus; /* 0 Cancel (first), 1 the verb */
+};
+
+struct layout {
+	int header_y, banner_y;   /* banner_y -1 when hidden */
+	int list_title_y, list_head_y, list_y, list_h; /* list_h 0 when zoomed away */
+	int con_title_y, con_y, con_h;
+	int status_y, hints_y;   /* hints_y -1 when hidden */
+	bool too_small;
+};
+
+struct app {
+	struct tui_config cfg;
+	struct keymap keys;
+	struct vm_model model;
+	struct vm_view view;
+	struct vm_filter filter;
+	struct conn conn;
+	bool readonly;
+
+	/* selection, by id */
+	char sel_id[128];
+	size_t sel_row, list_top;
+	bool view_dirty;
+	int64_t sort_frozen_until;
+
+	/* console of the selected VM */
+	bool follow;
+	uint64_t anchor;   /* id of the bottom visible line while paused */
+	uint64_t seen_end; /* end id when follow was paused, for "N new" */
+	int hscroll;
+	bool wrap;
+	char search[256];
+	regex_t search_re;
+	bool search_is_re;
+	uint64_t match_id; /* current match, UINT64_MAX for none */
+	char watched[N_WATCHED][128];
+	char console_vm[128]; /* id of the VM the console pane shows */
+
+	enum focus focus;
+	bool zoom;
+	unsigned split;
+	enum overlay overlay;
+	int overlay_scroll;
+	char **inspect_lines;
+	size_t n_inspect;
+	struct confirm confirm;
+
+	enum prompt_kind prompt;
+	char prompt_buf[256];
+	size_t prompt_len;
+	char prompt_saved[256];
+
+	char status[512];
+	enum status_level status_level;
+	int64_t status_until; /* monotonic ms; 0: until the next key */
+	bool status_sticky;   /* errors stay until a key */
+
+	unsigned dirty;
+	int64_t frame_due; /* monotonic ms; 0 when no streamed frame is pending */
+	int64_t last_frame;
+	struct layout lay;
+
+	struct theme *theme;
+	enum theme_mode mode;
+	attr_t attrs[_THEME_ROLE_MAX];
+	char **theme_dirs;
+	bool utf8;
+	bool colors_started;
+
+	char host[64];
+	enum ssh_phase ssh;
+	pid_t ssh_pid;
+	int ssh_status;
+	int sigfd;
+	bool quit;
+	int keylog_fd; /* BANGER_TUI_KEYLOG: "<key> <monotonic ns after paint>" per key */
+};
+
+int64_t now_ms(void);
+
+/* app-status.c */
+void app_status(struct app *a, enum status_level level, const char *fmt, ...) _printf_(3, 4);
+
+/* app-select.c: selection kept by VM id across rebuilds. */
+void app_rebuild_view(struct app *a, int64_t now);
+struct vm *app_selected(struct app *a);
+void app_select_row(struct app *a, ssize_t row);
+void app_console_changed(struct app *a);
+
+/* ui-theme.c */
+int ui_theme_apply(struct app *a, const char *name);
+attr_t ui_color_attr(struct app *a, int fg, int bg);
+
+/* draw-*.c */
+void draw_frame(struct app *a);
+void draw_compute_layout(struct app *a);
+void draw_header(struct app *a);
+void draw_list(struct app *a);
+void draw_console(struct app *a);
+void draw_status(struct app *a);
+void draw_overlay(struct app *a);
+int draw_text(struct app *a, int y, int x, int width, const char *text, size_t len, attr_t base,
+		int skip);
+int text_columns(const char *text, size_t len);
+const char *state_glyph(const struct app *a, enum vm_state s);
+bool console_line_matches(struct app *a, const struct console_line *l);
+
+/* actions.c */
+void app_handle_key(struct app *a, int key);
+void app_on_event(struct app *a, const char *method, const json_t *params);
+void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc_message *m);
+void app_run_confirmed(struct app *a);
+
+/* ssh.c */
+void app_ssh_start(struct app *a, struct vm *vm);
+void app_ssh_child_exited(struct app *a, int status);
+void app_ssh_key(struct app *a);
+void app_suspend_self(struct app *a);
+void app_resume_screen(struct app *a);

@@ -1,0 +1,544 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The TUI's model: VMs keyed by id, patched by daemon events, replaced by snapshots. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/macro.h"
+#include "tui/vm-model.h"
+
+static const char *const state_names[_VM_STATE_MAX] = {
+	[VM_STATE_CREATED] = "created",
+	[VM_STATE_STARTING] = "starting",
+	[VM_STATE_RUNNING] = "running",
+	[VM_STATE_STOPPING] = "stopping",
+	[VM_STATE_STOPPED] = "stopped",
+	[VM_STATE_ERROR] = "error",
+	[VM_STATE_UNKNOWN] = "unknown",
+};
+
+const char *vm_state_to_string(enum vm_state s)
+{
+	if (s < 0 || s >= _VM_STATE_MAX)
+		return "unknown";
+	return state_names[s];
+}
+
+enum vm_state vm_state_from_string(const char *s)
+{
+	if (s)
+		for (size_t i = 0; i < _VM_STATE_MAX; i++)
+			if (streq(state_names[i], s))
+				return (enum vm_state)i;
+	return VM_STATE_UNKNOWN;
+}
+
+int64_t vm_parse_time(const char *s)
+{
+	struct tm tm = {};
+	const char *end;
+
+	if (!s)
+		return -1;
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end)
+		return -1;
+	if (*end == '.')
+		for (end++; *end >= '0' && *end <= '9'; end++)
+			;
+	if (!streq(end, "Z") && !streq(end, "+00:00"))
+		return -1;
+	return (int64_t)timegm(&tm);
+}
+
+static uint64_t hash_id(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+void vm_model_init(struct vm_model *m, const struct console_limits *limits)
+{
+	*m = (struct vm_model){ .limits = *limits };
+}
+
+static void vm_free(struct vm *vm)
+{
+	free(vm->id);
+	free(vm->name);
+	free(vm->ip);
+	free(vm->boot_id);
+	free(vm->reason);
+	free(vm->image);
+	free(vm->mac);
+	json_decref(vm->obj);
+	if (vm->console) {
+		console_done(vm->console);
+		free(vm->console);
+	}
+	free(vm);
+}
+
+void vm_model_done(struct vm_model *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		vm_free(m->vms[i]);
+	free(m->vms);
+	free(m->buckets);
+	free(m->daemon_version);
+	*m = (struct vm_model){};
+}
+
+struct vm *vm_model_find(const struct vm_model *m, const char *id)
+{
+	if (m->n_buckets == 0 || !id)
+		return NULL;
+	for (struct vm *vm = m->buckets[hash_id(id) % m->n_buckets]; vm; vm = vm->hash_next)
+		if (streq(vm->id, id))
+			return vm;
+	return NULL;
+}
+
+struct vm *vm_model_find_name(const struct vm_model *m, const char *name)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->vms[i]->name && streq(m->vms[i]->name, name))
+			return m->vms[i];
+	return NULL;
+}
+
+static int rehash(struct vm_model *m, size_t n_buckets)
+{
+	struct vm **b = calloc(n_buckets, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->n; i++) {
+		struct vm *vm = m->vms[i];
+		size_t k = hash_id(vm->id) % n_buckets;
+		vm->hash_next = b[k];
+		b[k] = vm;
+	}
+	free(m->buckets);
+	m->buckets = b;
+	m->n_buckets = n_buckets;
+	return 0;
+}
+
+static int model_insert(struct vm_model *m, struct vm *vm)
+{
+	size_t k;
+
+	if (m->n == m->cap) {
+		size_t ncap = m->cap ? m->cap * 2 : 64;
+		struct vm **v = realloc(m->vms, ncap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		m->vms = v;
+		m->cap = ncap;
+	}
+	if (m->n + 1 > m->n_buckets) {
+		int r = rehash(m, MAX(m->n_buckets * 2, (size_t)64));
+		if (r < 0)
+			return r;
+	}
+	vm->index = m->n;
+	m->vms[m->n++] = vm;
+	k = hash_id(vm->id) % m->n_buckets;
+	vm->hash_next = m->buckets[k];
+	m->buckets[k] = vm;
+	return 0;
+}
+
+static void model_remove(struct vm_model *m, struct vm *vm)
+{
+	struct vm **p = &m->buckets[hash_id(vm->id) % m->n_buckets];
+
+	while (*p && *p != vm)
+		p = &(*p)->hash_next;
+	if (*p)
+		*p = vm->hash_next;
+	m->vms[vm->index] = m->vms[m->n - 1];
+	m->vms[vm->index]->index = vm->index;
+	m->n--;
+	vm_free(vm);
+}
+
+static const char *str_member(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static int set_str(char **field, const char *v)
+{
+	char *copy = NULL;
+
+	if (v && *v) {
+		if (*field && streq(*field, v))
+			return 0;
+		copy = strdup(v);
+		if (!copy)
+			return -ENOMEM;
+	}
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+/* Copies a VM object's fields into vm (which keeps a reference to obj). */
+static int vm_update_from(struct vm *vm, json_t *obj)
+{
+	json_t *pid;
+	int r;
+
+	if ((r = set_str(&vm->name, str_member(obj, "name"))) < 0 ||
+			(r = set_str(&vm->ip, str_member(obj, "ip"))) < 0 ||
+			(r = set_str(&vm->boot_id, str_member(obj, "boot_id"))) < 0 ||
+			(r = set_str(&vm->reason, str_member(obj, "reason"))) < 0 ||
+			(r = set_str(&vm->image, str_member(obj, "image"))) < 0 ||
+			(r = set_str(&vm->mac, str_member(obj, "mac"))) < 0)
+		return r;
+	vm->state = vm_state_from_string(str_member(obj, "state"));
+	pid = json_object_get(obj, "pid");
+	vm->pid = json_is_integer(pid) ? (int64_t)json_integer_value(pid) : 0;
+	vm->vcpus = (int64_t)json_integer_value(json_object_get(obj, "vcpus"));
+	vm->memory_mib = (int64_t)json_integer_value(json_object_get(obj, "memory_mib"));
+	vm->started_at = vm_parse_time(str_member(obj, "started_at"));
+	json_incref(obj);
+	json_decref(vm->obj);
+	vm->obj = obj;
+	return 0;
+}
+
+/* Creates or updates the VM described by obj. */
+static int upsert(struct vm_model *m, json_t *obj, struct vm **ret)
+{
+	const char *id = str_member(obj, "id");
+	struct vm *vm;
+	int r;
+
+	if (!json_is_object(obj) || !id || !*id || !str_member(obj, "name"))
+		return -EBADMSG;
+	vm = vm_model_find(m, id);
+	if (vm) {
+		r = vm_update_from(vm, obj);
+		if (r < 0)
+			return r;
+		*ret = vm;
+		return 0;
+	}
+	vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return -ENOMEM;
+	vm->id = strdup(id);
+	vm->order = UINT64_MAX / 2 + m->next_order++;
+	r = vm->id ? vm_update_from(vm, obj) : -ENOMEM;
+	if (r >= 0)
+		r = model_insert(m, vm);
+	if (r < 0) {
+		vm_free(vm);
+		return r;
+	}
+	*ret = vm;
+	return 0;
+}
+
+static int console_of(struct vm_model *m, struct vm *vm, struct console **ret)
+{
+	if (!vm->console) {
+		vm->console = malloc(sizeof(*vm->console));
+		if (!vm->console)
+			return -ENOMEM;
+		console_init(vm->console, m->limits.bg_lines, m->limits.bg_bytes,
+				m->limits.line_bytes);
+	}
+	*ret = vm->console;
+	return 0;
+}
+
+void vm_model_watch_console(struct vm_model *m, struct vm *vm, bool watched)
+{
+	struct console *c;
+
+	if (console_of(m, vm, &c) < 0)
+		return;
+	if (watched)
+		console_set_limits(c, m->limits.lines, m->limits.bytes);
+	else
+		console_set_limits(c, m->limits.bg_lines, m->limits.bg_bytes);
+}
+
+int vm_model_apply_snapshot(struct vm_model *m, const json_t *vms, uint64_t seq)
+{
+	size_t i;
+	json_t *obj;
+	int r;
+
+	if (!json_is_array(vms))
+		return -EBADMSG;
+	for (i = 0; i < m->n; i++)
+		m->vms[i]->mark = false;
+	json_array_foreach(vms, i, obj) {
+		struct vm *vm;
+		r = upsert(m, obj, &vm);
+		if (r == -ENOMEM)
+			return r;
+		if (r >= 0)
+			vm->mark = true;
+	}
+	for (i = m->n; i > 0; i--)
+		if (!m->vms[i - 1]->mark)
+			model_remove(m, m->vms[i - 1]);
+	m->last_seq = seq;
+	m->have_snapshot = true;
+	m->lagged = false;
+	return 0;
+}
+
+static struct vm *event_vm(struct vm_model *m, const json_t *params)
+{
+	return vm_model_find(m, str_member(params, "id"));
+}
+
+static int ev_created(struct vm_model *m, const json_t *p, struct model_result *res)
+{
+	struct vm *vm;
+	int r = upsert(m, json_object_get(p, "vm"), &vm);
+	if (r < 0)
+		return r;
+	res->vm = vm;
+	res->flags |= MODEL_CHANGED_ROWS;
+	return 0;
+}
+
+static int ev_state(struct vm_model *m, const json_t *p, struct model_result *res)
+{
+	struct vm *vm = event_vm(m, p);
+	const char *new_state = str_member(p, "new");
+	int r;
+
+	if (!new_state)
+		return -EBADMSG;
+	if (!vm)
+		return 0;
+	vm->state = vm_state_from_string(new_state);
+	r = set_str(&vm->reason, str_member(p, "reason"));
+	if (r < 0)
+		return r;
+	if (vm->obj && json_object_set_new(vm->obj, "state", json_string(new_state)) < 0)
+		return -ENOMEM;
+	res->vm = vm;
+	res->flags |= MODEL_CHANGED_ROWS;
+	return 0;
+}
+
+static int ev_boot_id(struct vm_model *m, const json_t *p, struct model_result *res)
+{
+	struct vm *vm = event_vm(m, p);
+	int r;
+
+	if (!vm)
+		return 0;
+	r = set_str(&vm->boot_id, str_member(p, "boot_id"));
+	if (r < 0)
+		return r;
+	if (vm->obj)
+		json_object_set(vm->obj, "boot_id", json_object_get(p, "boot_id"));
+	res->vm = vm;
+	res->flags |= MODEL_CHANGED_ROWS;
+	return 0;
+}
+
+static int ev_deleted(struct vm_model *m, const json_t *p, struct model_result *res)
+{
+	struct vm *vm = event_vm(m, p);
+
+	if (!vm)
+		return 0;
+	model_remove(m, vm);
+	res->flags |= MODEL_CHANGED_ROWS;
+	return 0;
+}
+
+static int ev_log(struct vm_model *m, const json_t *p, struct model_result *res)
+{
+	struct vm *vm = event_vm(m, p);
+	json_t *lines = json_object_get(p, "lines"), *first = json_object_get(p, "first_line");
+	const char *texts[256];
+	size_t lens[256];
+	struct console *c;
+	size_t i, n;
+	int r;
+
+	if (!json_is_array(lines) || !json_is_integer(first) || json_integer_value(first) < 1)
+		return -EBADMSG;
+	if (!vm)
+		return 0;
+	r = console_of(m, vm, &c);
+	if (r < 0)
+		return r;
+	n = json_array_size(lines);
+	/* In batches so a large event needs no allocation here. */
+	for (i = 0; i < n;) {
+		size_t k = 0, base = i;
+		for (; i < n && k < ELEMENTSOF(texts); i++, k++) {
+			json_t *l = json_array_get(lines, i);
+			texts[k] = json_is_string(l) ? json_string_value(l) : "";
+			lens[k] = json_is_string(l) ? json_string_length(l) : 0;
+		}
+		r = console_append_lines(c, (uint64_t)json_integer_value(first) + base, texts, lens, k);
+		if (r < 0)
+			return r;
+	}
+	res->vm = vm;
+	res->flags |= MODEL_CHANGED_CONSOLE;
+	return 0;
+}
+
+static int ev_log_dropped(struct vm_model *m, const json_t *p, struct model_result *res)
+{
+	struct vm *vm = event_vm(m, p);
+	json_t *first = json_object_get(p, "first_line"), *count = json_object_get(p, "count");
+	struct console *c;
+	int r;
+
+	if (!json_is_integer(first) || !json_is_integer(count) || json_integer_value(count) < 0)
+		return -EBADMSG;
+	if (!vm)
+		return 0;
+	r = console_of(m, vm, &c);
+	if (r < 0)
+		return r;
+	r = console_note_dropped(c, (uint64_t)json_integer_value(first),
+			(uint64_t)json_integer_value(count));
+	if (r < 0)
+		return r;
+	res->vm = vm;
+	res->flags |= MODEL_CHANGED_CONSOLE;
+	return 0;
+}
+
+static int ev_lagged(struct vm_model *m, const json_t *p, struct model_result *res)
+{
+	(void)p;
+	m->lagged = true;
+	res->flags |= MODEL_LAGGED;
+	return 0;
+}
+
+static int ev_snapshot(struct vm_model *m, const json_t *p, struct model_result *res)
+{
+	int r = vm_model_apply_snapshot(m, json_object_get(p, "vms"),
+			(uint64_t)json_integer_value(json_object_get(p, "seq")));
+	if (r < 0)
+		return r;
+	res->flags |= MODEL_SNAPSHOT | MODEL_CHANGED_ROWS;
+	return 0;
+}
+
+static int ev_daemon(struct vm_model *m, const json_t *p, struct model_result *res)
+{
+	int r = set_str(&m->daemon_version, str_member(p, "version"));
+	if (r < 0)
+		return r;
+	res->flags |= MODEL_DAEMON;
+	return 0;
+}
+
+static int ev_heartbeat(struct vm_model *m, const json_t *p, struct model_result *res)
+{
+	(void)m;
+	(void)p;
+	res->flags |= MODEL_HEARTBEAT;
+	return 0;
+}
+
+static const struct event_handler {
+	const char *method;
+	int (*apply)(struct vm_model *m, const json_t *params, struct model_result *res);
+	bool sequenced; /* carries a new seq (the heartbeat repeats the latest) */
+} event_handlers[] = {
+	{ "vm.created", ev_created, true },
+	{ "vm.updated", ev_created, true },
+	{ "vm.state", ev_state, true },
+	{ "vm.boot_id", ev_boot_id, true },
+	{ "vm.deleted", ev_deleted, true },
+	{ "vm.log", ev_log, true },
+	{ "vm.log_dropped", ev_log_dropped, true },
+	{ "events.lagged", ev_lagged, true },
+	{ "events.snapshot", ev_snapshot, false },
+	{ "daemon.started", ev_daemon, true },
+	{ "daemon.stopping", ev_daemon, true },
+	{ "daemon.heartbeat", ev_heartbeat, false },
+};
+
+int vm_model_apply(struct vm_model *m, const char *method, const json_t *params,
+		struct model_result *ret)
+{
+	struct model_result res = {};
+	json_t *seq = json_object_get(params, "seq");
+	int r;
+
+	if (!json_is_object(params))
+		return -EBADMSG;
+	for (size_t i = 0; i < ELEMENTSOF(event_handlers); i++) {
+		const struct event_handler *h = &event_handlers[i];
+		if (!streq(h->method, method))
+			continue;
+		if (h->sequenced) {
+			if (!json_is_integer(seq))
+				return -EBADMSG;
+			if ((uint64_t)json_integer_value(seq) <= m->last_seq) {
+				ret->flags = MODEL_IGNORED;
+				ret->vm = NULL;
+				return 0;
+			}
+		}
+		r = h->apply(m, params, &res);
+		if (r < 0)
+			return r;
+		if (h->sequenced)
+			m->last_seq = (uint64_t)json_integer_value(seq);
+		*ret = res;
+		return 0;
+	}
+	/* image.*, reconcile.*, update.*: advance seq so a replay can resume after them. */
+	if (json_is_integer(seq) && (uint64_t)json_integer_value(seq) > m->last_seq)
+		m->last_seq = (uint64_t)json_integer_value(seq);
+	*ret = (struct model_result){ .flags = MODEL_IGNORED };
+	return 0;
+}
+
+int vm_model_mark_consoles(struct vm_model *m, const char *text)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->vms[i]->console) {
+			int r = console_append_marker(m->vms[i]->console, text);
+			if (r < 0)
+				return r;
+		}
+	return 0;
+}
+
+int vm_model_reconnected(struct vm_model *m, uint64_t daemon_seq, bool replayed)
+{
+	/* A daemon whose counter is behind ours was restarted: its numbers start over. */
+	if (!replayed || daemon_seq < m->last_seq) {
+		m->last_seq = 0;
+		/* Lines come back from the snapshot point on; accept whatever numbering follows. */
+		for (size_t i = 0; i < m->n; i++)
+			if (m->vms[i]->console)
+				m->vms[i]->console->next_daemon_line = 0;
+	}
+	return vm_model_mark_consoles(m, replayed ? "reconnected" :
+			"reconnected; lines may be missing");
+}
+
+void vm_model_count(const struct vm_model *m, size_t counts[static _VM_STATE_MAX])
+{
+	memset(counts, 0, sizeof(size_t) * _VM_STATE_MAX);
+	for (size_t i = 0; i < m->n; i++)
+		counts[m->vms[i]->state]++;
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The TUI's picture of the daemon: VMs keyed by id, fed only by the snapshot and events of
+ * docs/protocol.md, with each VM's console scrollback. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "tui/console.h"
+
+enum vm_state {
+	VM_STATE_CREATED,
+	VM_STATE_STARTING,
+	VM_STATE_RUNNING,
+	VM_STATE_STOPPING,
+	VM_STATE_STOPPED,
+	VM_STATE_ERROR,
+	VM_STATE_UNKNOWN,
+	_VM_STATE_MAX,
+	_VM_STATE_INVALID = -22,
+};
+
+const char *vm_state_to_string(enum vm_state s);
+/* VM_STATE_UNKNOWN for names this version does not know. */
+enum vm_state vm_state_from_string(const char *s);
+
+struct vm {
+	char *id, *name, *ip, *boot_id, *reason, *image, *mac;
+	enum vm_state state;
+	int64_t pid; /* 0 when none */
+	int64_t vcpus, memory_mib;
+	int64_t started_at; /* unix seconds, -1 when null */
+	json_t *obj;        /* the daemon's object, for the inspect overlay */
+	struct console *console;
+	struct vm *hash_next;
+	size_t index;  /* in vm_model.vms */
+	uint64_t order; /* position in the last full sort; new VMs go last */
+	bool mark;
+};
+
+struct console_limits {
+	size_t lines, bytes, line_bytes;
+	size_t bg_lines, bg_bytes; /* for VMs nobody is looking at */
+};
+
+enum {
+	MODEL_CHANGED_ROWS = 1 << 0,    /* a VM appeared, vanished or changed */
+	MODEL_CHANGED_CONSOLE = 1 << 1, /* result.vm's console grew */
+	MODEL_SNAPSHOT = 1 << 2,        /* the model was replaced from a snapshot */
+	MODEL_LAGGED = 1 << 3,          /* the daemon dropped events; a snapshot follows */
+	MODEL_DAEMON = 1 << 4,          /* daemon.started/stopping */
+	MODEL_HEARTBEAT = 1 << 5,
+	MODEL_IGNORED = 1 << 6, /* a duplicate or unknown event */
+};
+
+struct model_result {
+	unsigned flags;
+	struct vm *vm; /* the VM the event was about, when one still exists */
+};
+
+struct vm_model {
+	struct vm **vms;
+	size_t n, cap;
+	struct vm **buckets;
+	size_t n_buckets;
+	uint64_t last_seq;
+	bool have_snapshot;
+	bool lagged;
+	uint64_t next_order;
+	struct console_limits limits;
+	char *daemon_version; /* from daemon.started */
+};
+
+void vm_model_init(struct vm_model *m, const struct console_limits *limits);
+void vm_model_done(struct vm_model *m);
+
+struct vm *vm_model_find(const struct vm_model *m, const char *id);
+struct vm *vm_model_find_name(const struct vm_model *m, const char *name);
+
+/* Applies one daemon notification (method + params). Events whose seq is not newer than the
+ * last applied one are ignored, so a replay after reconnecting is harmless. -EBADMSG for a
+ * malformed event (nothing changes), -ENOMEM. */
+int vm_model_apply(struct vm_model *m, const char *method, const json_t *params,
+		struct model_result *ret);
+
+/* Replaces the VM set with vms (an array of VM objects) as of seq, keeping the structures (and
+ * consoles) of VMs that survive. */
+int vm_model_apply_snapshot(struct vm_model *m, const json_t *vms, uint64_t seq);
+
+/* Called when a new connection's subscription has been answered; replayed says whether the
+ * daemon will replay everything after last_seq (otherwise a snapshot follows). Adds a marker to
+ * every console. */
+int vm_model_reconnected(struct vm_model *m, uint64_t daemon_seq, bool replayed);
+/* Marks the consoles of every VM (disconnect, daemon stop). */
+int vm_model_mark_consoles(struct vm_model *m, const char *text);
+
+/* Raises or lowers a console's bounds: watched consoles get the full limits. */
+void vm_model_watch_console(struct vm_model *m, struct vm *vm, bool watched);
+
+void vm_model_count(const struct vm_model *m, size_t counts[static _VM_STATE_MAX]);
+
+/* Parses an RFC 3339 UTC time ("2026-11-27T02:21:41Z", fractions allowed); -1 on failure. */
+int64_t vm_parse_time(const char *s);
