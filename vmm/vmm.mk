@@ -1,6 +1,15 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # vmm/: banger-vmm, the Firecracker-API VMM on QEMU microvm.
 bin_PROGRAMS += banger-vmm
-banger_vmm_SOURCES = vmm/vmm-main.c
+banger_vmm_SOURCES = vmm/vmm-main.c $(vmm_core_sources)
 banger_vmm_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS)
 banger_vmm_LDADD = $(COMMON_LIBS) $(JANSSON_LIBS) $(MHD_LIBS)
+
+vmm_core_sources = \
+	vmm/vmm.h vmm/vmm-instance.c \
+	vmm/vmm-body.c vmm/vmm-body.h \
+	vmm/vmm-config.c vmm/vmm-config.h \
+	vmm/vmm-api.c vmm/vmm-api.h \
+	vmm/vmm-qemu.c vmm/vmm-qemu.h \
+	vmm/vmm-kvm.c vmm/vmm-kvm.h \
+	vmm/vmm-log.c vmm/vmm-log.h

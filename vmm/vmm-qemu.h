@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The guest as a QEMU microvm child: its command line from the configuration, start-up over QMP,
+ * Ctrl-Alt-Del, pause/resume, and reaping it into Firecracker's exit code. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "vmm/vmm.h"
+
+/* The QEMU command line for v's configuration, NULL-terminated; free with vmm_qemu_argv_free. */
+int vmm_qemu_build_argv(const struct vmm *v, enum vmm_accel accel, const char *qmp_path,
+		char ***ret);
+void vmm_qemu_argv_free(char **argv);
+
+/* The kernel command line Firecracker would give: boot_args (or its default), then root= and
+ * ro/rw for the root drive. */
+int vmm_qemu_kernel_cmdline(const struct vmm *v, char **ret);
+
+/* Resolves --accel auto with the KVM probe (once). */
+enum vmm_accel vmm_qemu_resolve_accel(struct vmm *v);
+
+/* InstanceStart: spawns QEMU and waits until its QMP monitor answers. On failure the fault holds
+ * QEMU's own error output and no child is left running. */
+int vmm_qemu_start(struct vmm *v, struct vmm_fault *f);
+int vmm_qemu_ctrl_alt_del(struct vmm *v, struct vmm_fault *f);
+int vmm_qemu_set_paused(struct vmm *v, bool paused, struct vmm_fault *f);
+
+/* Called when the QMP socket or QEMU's stderr is readable: logs events and error lines. */
+void vmm_qemu_drain(struct vmm *v);
+/* Called when QEMU's pidfd is readable: reaps it, returns Firecracker's exit code for it. */
+int vmm_qemu_reap(struct vmm *v);
+/* Stops a running QEMU (SIGTERM, then SIGKILL after timeout_ms) and reaps it. */
+void vmm_qemu_kill(struct vmm *v, int timeout_ms);
+
+/* What QEMU needs inside a jail, one "KIND PATH" per line (see vmm/banger-vmm.provider). */
+void vmm_qemu_print_jail_deps(const struct vmm *v);
