@@ -1,6 +1,30 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# cli/: banger, the scripting command line.
+# cli/: banger, the scripting command line. The command table (cli/commands.def) also generates
+# the bash completion file here and the command list of man/banger.1 (man/local.mk).
+noinst_LIBRARIES += libbangercli.a
+libbangercli_a_SOURCES = \
+	cli/cli.h cli/commands.def cli/commands.c \
+	cli/parse.c cli/parse.h \
+	cli/help.c \
+	cli/output.c cli/output.h \
+	cli/call.c \
+	cli/cmd-vm.c \
+	cli/cmd-image.c \
+	cli/cmd-events.c \
+	cli/cmd-system.c \
+	cli/cmd-doctor.c \
+	cli/cmd-version.c
+libbangercli_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -DBANGER_SRCDIR=\"$(abs_top_srcdir)\"
+BANGER_CLI_LIBS = libbangercli.a $(PROTOCOL_LIBS) $(COMMON_LIBS)
+
 bin_PROGRAMS += banger
 banger_SOURCES = cli/main.c
 banger_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
-banger_LDADD = $(PROTOCOL_LIBS) $(COMMON_LIBS)
+banger_LDADD = $(BANGER_CLI_LIBS)
+
+# Generated from the command table by the banger just built, so it cannot drift from it.
+bashcompletiondir = $(datadir)/bash-completion/completions
+bashcompletion_DATA = cli/completion/banger
+cli/completion/banger: banger$(EXEEXT)
+	$(AM_V_GEN)$(MKDIR_P) cli/completion && ./banger$(EXEEXT) --dump-commands=bash > $@.tmp && mv $@.tmp $@
+CLEANFILES += cli/completion/banger

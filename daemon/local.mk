@@ -1,6 +1,27 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# daemon/: bangerd, the owner-user daemon.
+# daemon/: bangerd, the owner-user daemon. Everything but main.c goes in a library the unit
+# tests link too.
+noinst_LIBRARIES += libbangerd.a
+libbangerd_a_SOURCES = \
+	daemon/daemon.c daemon/daemon.h \
+	daemon/vm.c daemon/vm.h \
+	daemon/vm-params.c daemon/vm-params.h \
+	daemon/image.c daemon/image.h \
+	daemon/store.c daemon/store.h \
+	daemon/events.c daemon/events.h \
+	daemon/server.c daemon/server.h \
+	daemon/rpc.c daemon/rpc.h daemon/methods.def \
+	daemon/rpc-hello.c \
+	daemon/rpc-vm.c \
+	daemon/rpc-image.c \
+	daemon/rpc-system.c \
+	daemon/rpc-events.c \
+	daemon/import.c daemon/import.h \
+	daemon/helper-probe.c daemon/helper-probe.h
+libbangerd_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JANSSON_CFLAGS) $(CRYPTO_CFLAGS)
+BANGERD_LIBS = libbangerd.a $(PROTOCOL_LIBS) $(COMMON_LIBS) $(CRYPTO_LIBS)
+
 bin_PROGRAMS += bangerd
 bangerd_SOURCES = daemon/main.c
-bangerd_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS)
-bangerd_LDADD = $(PROTOCOL_LIBS) $(COMMON_LIBS) $(CURL_LIBS)
+bangerd_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JANSSON_CFLAGS)
+bangerd_LDADD = $(BANGERD_LIBS)

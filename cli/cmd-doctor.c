@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* banger doctor: real checks of what banger needs, each saying ok, warn or fail and why. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/output.h"
+#include "common/layout.h"
+#include "common/macro.h"
+#include "protocol/client.h"
+#include "protocol/jsonrpc.h"
+
+enum check_status { CHECK_OK, CHECK_WARN, CHECK_FAIL };
+
+struct check_result {
+	enum check_status status;
+	char detail[512];
+};
+
+static const char *const status_names[] = { "ok", "warn", "fail" };
+static const char *const status_colors[] = { COLOR_GREEN, COLOR_YELLOW, COLOR_RED };
+
+static void set(struct check_result *c, enum check_status s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void set(struct check_result *c, enum check_status s, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->status = s;
+	va_start(ap, fmt);
+	vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
+	va_end(ap);
+}
+
+static void check_hello(const char *what, const char *path, struct check_result *c)
+{
+	_cleanup_rpc_client_ struct rpc_client *client = NULL;
+	_cleanup_json_ json_t *hello = NULL;
+	struct rpc_error err = {};
+	int r;
+
+	r = rpc_client_connect(path, &client);
+	if (r < 0)
+		return set(c, CHECK_FAIL, "%s not reachable at %s: %s", what, path, strerror(-r));
+	r = rpc_client_hello(client, "banger", 3000, &hello, &err);
+	if (r < 0)
+		return set(c, CHECK_FAIL, "%s at %s did not answer hello: %s", what, path,
+				err.message[0] ? err.message : strerror(-r));
+	set(c, CHECK_OK, "%s %s answers at %s", json_str(hello, "program", what),
+			json_str(hello, "version", "?"), path);
+}
+
+static void check_daemon(struct cli *cli, const struct banger_layout *l, struct check_result *c)
+{
+	check_hello("bangerd", cli->socket ? cli->socket : l->daemon_sock, c);
+}
+
+static void check_helper(struct cli *cli, const struct banger_layout *l, struct check_result *c)
+{
+	check_hello("bangerd-root", l->root_sock, c);
+}
+
+static void check_kvm(struct cli *cli, const struct banger_layout *l, struct check_result *c)
+{
+	struct stat st;
+	int fd;
+
+	if (stat("/dev/kvm", &st) < 0)
+		return set(c, CHECK_WARN, "/dev/kvm is missing: guests run under QEMU's TCG "
+					  "emulation (slow)");
+	if (!S_ISCHR(st.st_mode))
+		return set(c, CHECK_WARN, "/dev/kvm is not a character device");
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return set(c, CHECK_WARN, "/dev/kvm exists but cannot be opened: %s",
+				strerror(errno));
+	close(fd);
+	set(c, CHECK_OK, "/dev/kvm is present and opens read-write");
+}
+
+static void check_dm(struct cli *cli, const struct banger_layout *l, struct check_result *c)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/misc", "re");
+	char line[128];
+	bool found = false;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, " device-mapper"))
+			found = true;
+	if (!found)
+		return set(c, CHECK_WARN, "the kernel has no device-mapper (not in /proc/misc): root "
+					  "disks will be reflink clones or sparse copies");
+	if (access("/dev/mapper/control", F_OK) < 0)
+		return set(c, CHECK_WARN, "device-mapper is in the kernel but /dev/mapper/control "
+					  "is missing");
+	set(c, CHECK_OK, "device-mapper is available (/dev/mapper/control): root disks use "
+			 "dm-snapshot");
+}
+
+static bool in_path(const char *name, char *buf, size_t size)
+{
+	const char *path = getenv("PATH");
+	_cleanup_free_ char *copy = strdup(path && path[0] ? path : "/usr/local/bin:/usr/bin:/bin");
+	char *save = NULL;
+
+	for (char *d = copy ? strtok_r(copy, ":", &save) : NULL; d; d = strtok_r(NULL, ":", &save)) {
+		snprintf(buf, size, "%s/%s", d, name);
+		if (access(buf, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void check_qemu(struct cli *cli, const struct banger_layout *l, struct check_result *c)
+{
+	struct utsname u;
+	char name[96], path[PATH_MAX];
+
+	uname(&u);
+	snprintf(name, sizeof(name), "qemu-system-%s",
+			streq(u.machine, "x86_64") ? "x86_64"
+			: streq(u.machine, "aarch64") ? "aarch64"
+						      : u.machine);
+	if (!in_path(name, path, sizeof(path)))
+		return set(c, CHECK_FAIL, "%s is not in $PATH: banger-vmm (the QEMU provider) "
+					  "cannot run guests", name);
+	set(c, CHECK_OK, "%s found at %s", name, path);
+}
+
+static const struct {
+	const char *name;
+	void (*run)(struct cli *cli, const struct banger_layout *l, struct check_result *c);
+} checks[] = {
+	{ "daemon", check_daemon },
+	{ "helper", check_helper },
+	{ "kvm", check_kvm },
+	{ "device-mapper", check_dm },
+	{ "qemu", check_qemu },
+};
+
+int cmd_doctor(struct cli *cli)
+{
+	static const char *const headers[] = { "CHECK", "STATUS", "DETAIL" };
+	_cleanup_json_ json_t *arr = json_array();
+	struct banger_layout l;
+	struct table t;
+	bool failed = false;
+	int r;
+
+	r = layout_init(&l, NULL);
+	if (r < 0)
+		return cli_usage_error(NULL, "invalid $%s: %s", BANGER_ROOT_ENV, strerror(-r));
+	table_init(&t, ELEMENTSOF(headers), headers);
+	for (size_t i = 0; i < ELEMENTSOF(checks); i++) {
+		struct check_result c = {};
+
+		checks[i].run(cli, &l, &c);
+		failed |= c.status == CHECK_FAIL;
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "name", checks[i].name,
+						   "status", status_names[c.status], "detail",
+						   c.detail));
+		const char *cells[] = { checks[i].name, status_names[c.status], c.detail };
+		(void)table_add_row(&t, cells, 1, status_colors[c.status]);
+	}
+	if (cli->json) {
+		_cleanup_json_ json_t *o = json_pack("{s:O, s:b}", "checks", arr, "ok", !failed);
+		cli_print_json(o);
+	} else
+		table_print(&t, cli->color);
+	table_done(&t);
+	return failed ? CLI_EXIT_ERROR : CLI_EXIT_OK;
+}

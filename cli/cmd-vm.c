@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* banger vm ...: create, list, get, delete, start, stop, restart, ssh, logs, run. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/output.h"
+#include "common/install.h"
+#include "common/layout.h"
+#include "common/macro.h"
+#include "protocol/jsonrpc.h"
+
+#define CALL_TIMEOUT_MS 60000
+
+static int parse_int_opt(struct cli *cli, const char *name, long min, long max, long *ret)
+{
+	const char *v = cli_opt(cli, name);
+	char *end;
+	long n;
+
+	if (!v)
+		return 0;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < min || n > max)
+		return cli_usage_error(cli, "--%s wants a number from %ld to %ld, not \"%s\"", name,
+				min, max, v);
+	*ret = n;
+	return 0;
+}
+
+static void vm_uptime(const json_t *vm, char *buf, size_t size)
+{
+	time_t started;
+
+	if (!streq(json_str(vm, "state", ""), "running") ||
+			parse_rfc3339(json_str(vm, "started_at", NULL), &started) < 0) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	format_duration((uint64_t)MAX(0, time(NULL) - started), buf, size);
+}
+
+static void print_vm(struct cli *cli, const json_t *vm)
+{
+	char mem[32], disk[32], up[32];
+	const char *state = json_str(vm, "state", "?");
+	json_t *pid = json_object_get(vm, "pid");
+
+	format_size((uint64_t)json_integer_value(json_object_get(vm, "memory_mib")) << 20, mem,
+			sizeof(mem));
+	format_size((uint64_t)json_integer_value(json_object_get(vm, "disk_gib")) << 30, disk,
+			sizeof(disk));
+	vm_uptime(vm, up, sizeof(up));
+	printf("Name:          %s\n", json_str(vm, "name", "?"));
+	printf("ID:            %s\n", json_str(vm, "id", "?"));
+	if (cli->color && color_for_state(state)[0])
+		printf("State:         %s%s%s\n", color_for_state(state), state, COLOR_RESET);
+	else
+		printf("State:         %s\n", state);
+	if (json_str(vm, "reason", NULL))
+		printf("Reason:        %s\n", json_str(vm, "reason", ""));
+	printf("Image:         %s\n", json_str(vm, "image", "?"));
+	printf("vCPUs:         %lld\n", (long long)json_integer_value(json_object_get(vm, "vcpus")));
+	printf("Memory:        %s\n", mem);
+	printf("Disk:          %s (%s)\n", disk, json_str(vm, "disk_strategy", "not prepared yet"));
+	printf("IP:            %s\n", json_str(vm, "ip", "-"));
+	printf("MAC:           %s\n", json_str(vm, "mac", "-"));
+	if (json_is_integer(pid))
+		printf("PID:           %lld\n", (long long)json_integer_value(pid));
+	else
+		printf("PID:           -\n");
+	printf("Boot ID:       %s\n", json_str(vm, "boot_id", "-"));
+	printf("Created:       %s\n", json_str(vm, "created_at", "-"));
+	printf("Started:       %s\n", json_str(vm, "started_at", "-"));
+	printf("Uptime:        %s\n", up);
+}
+
+int cmd_vm_create(struct cli *cli)
+{
+	_cleanup_json_ json_t *params = NULL, *vm = NULL;
+	long vcpus = 0, mem = 0, disk = 0;
+	int r;
+
+	r = parse_int_opt(cli, "vcpus", 1, 32, &vcpus);
+	r = r ?: parse_int_opt(cli, "memory", 128, 65536, &mem);
+	r = r ?: parse_int_opt(cli, "disk", 1, 1024, &disk);
+	if (r)
+		return r;
+	params = json_pack("{s:s}", "name", cli->args[0]);
+	if (!params)
+		return cli_error("out of memory");
+	if (cli_opt(cli, "image"))
+		json_object_set_new(params, "image", json_string(cli_opt(cli, "image")));
+	if (vcpus)
+		json_object_set_new(params, "vcpus", json_integer(vcpus));
+	if (mem)
+		json_object_set_new(params, "memory_mib", json_integer(mem));
+	if (disk)
+		json_object_set_new(params, "disk_gib", json_integer(disk));
+	r = cli_call(cli, "vm.create", TAKE_PTR(params), CALL_TIMEOUT_MS, &vm);
+	if (r)
+		return r;
+	if (cli->json)
+		cli_print_json(vm);
+	else
+		printf("Created VM %s (id %s, image %s)\n", json_str(vm, "name", "?"),
+				json_str(vm, "id", "?"), json_str(vm, "image", "?"));
+	return 0;
+}
+
+int cmd_vm_list(struct cli *cli)
+{
+	static const char *const headers[] = { "NAME", "STATE", "IP", "VCPUS", "MEM", "IMAGE",
+		"UPTIME", "BOOT-ID" };
+	_cleanup_json_ json_t *res = NULL;
+	struct table t;
+	size_t i;
+	json_t *vm;
+	int r;
+
+	r = cli_call(cli, "vm.list", NULL, CALL_TIMEOUT_MS, &res);
+	if (r)
+		return r;
+	if (cli->json) {
+		cli_print_json(res);
+		return 0;
+	}
+	table_init(&t, ELEMENTSOF(headers), headers);
+	json_array_foreach(json_object_get(res, "vms"), i, vm) {
+		char vcpus[16], mem[32], up[32], boot[16];
+		const char *state = json_str(vm, "state", "?");
+
+		snprintf(vcpus, sizeof(vcpus), "%lld",
+				(long long)json_integer_value(json_object_get(vm, "vcpus")));
+		format_size((uint64_t)json_integer_value(json_object_get(vm, "memory_mib")) << 20,
+				mem, sizeof(mem));
+		vm_uptime(vm, up, sizeof(up));
+		snprintf(boot, sizeof(boot), "%.8s", json_str(vm, "boot_id", "-"));
+		const char *cells[] = { json_str(vm, "name", "?"), state, json_str(vm, "ip", "-"),
+			vcpus, mem, json_str(vm, "image", "?"), up, boot };
+		if (table_add_row(&t, cells, 1, color_for_state(state)) < 0) {
+			table_done(&t);
+			return cli_error("out of memory");
+		}
+	}
+	if (t.n_rows == 0 && !cli->json)
+		printf("No VMs. Create one with \"banger vm create NAME\".\n");
+	else
+		table_print(&t, cli->color);
+	table_done(&t);
+	return 0;
+}
+
+int cmd_vm_get(struct cli *cli)
+{
+	_cleanup_json_ json_t *vm = NULL;
+	int r;
+
+	r = cli_call(cli, "vm.get", json_pack("{s:s}", "name", cli->args[0]), CALL_TIMEOUT_MS,
+			&vm);
+	if (r)
+		return r;
+	if (cli->json)
+		cli_print_json(vm);
+	else
+		print_vm(cli, vm);
+	return 0;
+}
+
+/* Runs method for every NAME, going on after failures; the exit code is the last failure's. */
+static int each_vm(struct cli *cli, const char *method, const char *done, json_t *extra)
+{
+	int ret = 0;
+
+	for (int i = 0; i < cli->n_args; i++) {
+		_cleanup_json_ json_t *res = NULL;
+		json_t *params = json_pack("{s:s}", "name", cli->args[i]);
+		int r;
+
+		if (params && extra)
+			json_object_update(params, extra);
+		r = cli_call(cli, method, params, CALL_TIMEOUT_MS, &res);
+		if (r == CLI_EXIT_UNREACHABLE)
+			return r;
+		if (r) {
+			ret = r;
+			continue;
+		}
+		if (cli->json)
+			cli_print_json(res);
+		else
+			printf("%s VM %s\n", done, cli->args[i]);
+	}
+	return ret;
+}
+
+int cmd_vm_delete(struct cli *cli)
+{
+	_cleanup_json_ json_t *extra = NULL;
+
+	if (cli_opt(cli, "force"))
+		extra = json_pack("{s:b}", "force", 1);
+	return each_vm(cli, "vm.delete", "Deleted", extra);
+}
+
+int cmd_vm_start(struct cli *cli)
+{
+	return each_vm(cli, "vm.start", "Started", NULL);
+}
+
+int cmd_vm_stop(struct cli *cli)
+{
+	return each_vm(cli, "vm.stop", "Stopped", NULL);
+}
+
+int cmd_vm_restart(struct cli *cli)
+{
+	return each_vm(cli, "vm.restart", "Restarted", NULL);
+}
+
+int cmd_vm_logs(struct cli *cli)
+{
+	_cleanup_json_ json_t *params = NULL, *res = NULL;
+	long tail = -1;
+	int r;
+
+	r = parse_int_opt(cli, "tail", 0, LONG_MAX, &tail);
+	if (r)
+		return r;
+	params = json_pack("{s:s, s:b}", "name", cli->args[0], "follow", !!cli_opt(cli, "follow"));
+	if (params && tail >= 0)
+		json_object_set_new(params, "tail", json_integer(tail));
+	r = cli_call(cli, "vm.logs", TAKE_PTR(params), CALL_TIMEOUT_MS, &res);
+	if (r)
+		return r;
+	/* reached only once the daemon implements vm.logs */
+	cli_print_json(res);
+	return 0;
+}
+
+int cmd_vm_run(struct cli *cli)
+{
+	_cleanup_json_ json_t *params = NULL, *vm = NULL, *res = NULL;
+	int r;
+
+	params = json_pack("{s:s}", "name", cli->args[0]);
+	if (params && cli_opt(cli, "image"))
+		json_object_set_new(params, "image", json_string(cli_opt(cli, "image")));
+	r = cli_call(cli, "vm.create", TAKE_PTR(params), CALL_TIMEOUT_MS, &vm);
+	if (r)
+		return r;
+	if (!cli->json)
+		printf("Created VM %s (id %s)\n", json_str(vm, "name", "?"), json_str(vm, "id", "?"));
+	r = cli_call(cli, "vm.start", json_pack("{s:s}", "name", cli->args[0]), CALL_TIMEOUT_MS,
+			&res);
+	if (r) {
+		fprintf(stderr, "banger: VM %s was created but not started\n", cli->args[0]);
+		return r;
+	}
+	if (cli->json)
+		cli_print_json(res);
+	else
+		printf("Started VM %s\n", cli->args[0]);
+	return 0;
+}
+
+int cmd_vm_ssh(struct cli *cli)
+{
+	_cleanup_json_ json_t *vm = NULL;
+	struct banger_layout layout;
+	struct install_meta meta;
+	char dir[PATH_MAX], key[PATH_MAX + 32], known[PATH_MAX + 64], target[80];
+	const char *ip;
+	char **argv;
+	int r, n = 0;
+
+	r = cli_call(cli, "vm.get", json_pack("{s:s}", "name", cli->args[0]), CALL_TIMEOUT_MS,
+			&vm);
+	if (r)
+		return r;
+	ip = json_str(vm, "ip", NULL);
+	if (!streq(json_str(vm, "state", ""), "running") || !ip)
+		return cli_error("VM %s is %s, not running; start it with \"banger vm start %s\"",
+				cli->args[0], json_str(vm, "state", "?"), cli->args[0]);
+	r = layout_init(&layout, NULL);
+	if (r >= 0 && install_meta_load(&layout, &meta, NULL, 0) < 0)
+		r = install_meta_from_self(&meta);
+	if (r >= 0)
+		r = layout_ssh_dir(&layout, meta.owner_home, dir, sizeof(dir));
+	if (r < 0)
+		return cli_error("cannot find banger's SSH key directory: %s", strerror(-r));
+	snprintf(key, sizeof(key), "%s/id_ed25519", dir);
+	snprintf(known, sizeof(known), "UserKnownHostsFile=%s/known_hosts", dir);
+	snprintf(target, sizeof(target), "root@%s", ip);
+	argv = calloc((size_t)cli->n_rest + 12, sizeof(char *));
+	if (!argv)
+		return cli_error("out of memory");
+	argv[n++] = (char *)"ssh";
+	argv[n++] = (char *)"-i";
+	argv[n++] = key;
+	argv[n++] = (char *)"-o";
+	argv[n++] = known;
+	argv[n++] = (char *)"-o";
+	argv[n++] = (char *)"StrictHostKeyChecking=yes";
+	argv[n++] = target;
+	if (cli->n_rest > 0)
+		argv[n++] = (char *)"--";
+	for (int i = 0; i < cli->n_rest; i++)
+		argv[n++] = cli->rest[i];
+	fflush(stdout);
+	execvp("ssh", argv);
+	r = errno;
+	free(argv);
+	return cli_error("cannot run ssh: %s", strerror(r));
+}

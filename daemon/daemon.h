@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The daemon's state shared by every part: loop, layout, owner, store, event bus, server. */
+#pragma once
+
+#include <jansson.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "common/install.h"
+#include "common/layout.h"
+#include "daemon/events.h"
+#include "daemon/store.h"
+
+#define DAEMON_HEARTBEAT_DEFAULT_SEC 5
+#define DAEMON_MAX_CLIENTS 1024
+
+struct server;
+struct import_job;
+
+struct daemon {
+	sd_event *event;
+	struct banger_layout layout;
+	struct install_meta owner;
+	bool owner_from_install; /* false: taken from the running process */
+	struct store store;
+	struct event_bus bus;
+	struct server *server;
+	sd_event_source *heartbeat;
+	unsigned heartbeat_sec;
+	size_t event_queue_size;
+	uint64_t started_usec; /* CLOCK_MONOTONIC */
+	char started_at[32];
+	struct import_job *imports; /* running image.import jobs */
+};
+
+/* Numbers params (stolen) as the next event and hands it to every subscriber. Publishing fails
+ * only for lack of memory, which is logged; the state change it reports has happened anyway. */
+void daemon_publish(struct daemon *d, const char *method, json_t *params);
+
+/* {"vms": [...], "images": [...]}, the shape of vm.list, image.list and events.snapshot. */
+json_t *daemon_vms_json(struct daemon *d);
+json_t *daemon_images_json(struct daemon *d);
+
+/* Logs with the journal fields VM_NAME= and OP= so `journalctl VM_NAME=x` finds a VM's story. */
+#define log_vm(level, vm_name, op, ...)                                                  \
+	do {                                                                             \
+		char _f_vm[64], _f_op[64];                                               \
+		snprintf(_f_vm, sizeof(_f_vm), "VM_NAME=%s", (vm_name));                \
+		snprintf(_f_op, sizeof(_f_op), "OP=%s", (op));                          \
+		const char *const _fields[] = { _f_vm, _f_op, NULL };                    \
+		log_internal((level), 0, _fields, __VA_ARGS__);                          \
+	} while (0)

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The image record: kernel, optional initrd and root filesystem with their sizes and SHA-256. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/macro.h"
+#include "daemon/image.h"
+#include "daemon/vm.h"
+
+static const char *const part_names[_IMAGE_PART_MAX] = {
+	[IMAGE_PART_KERNEL] = "kernel",
+	[IMAGE_PART_INITRD] = "initrd",
+	[IMAGE_PART_ROOTFS] = "rootfs",
+};
+
+static const char *const part_files[_IMAGE_PART_MAX] = {
+	[IMAGE_PART_KERNEL] = "vmlinuz",
+	[IMAGE_PART_INITRD] = "initrd.img",
+	[IMAGE_PART_ROOTFS] = "rootfs.ext4",
+};
+
+const char *image_part_to_string(enum image_part p)
+{
+	return p >= 0 && p < _IMAGE_PART_MAX ? part_names[p] : NULL;
+}
+
+const char *image_part_file_name(enum image_part p)
+{
+	return p >= 0 && p < _IMAGE_PART_MAX ? part_files[p] : NULL;
+}
+
+json_t *image_to_json(const struct image *img)
+{
+	json_t *o = json_pack("{s:s, s:s, s:i}", "name", img->name, "imported_at",
+			img->imported_at, "schema_version", IMAGE_SCHEMA_VERSION);
+	char key[32];
+
+	if (!o)
+		return NULL;
+	for (int p = 0; p < _IMAGE_PART_MAX; p++) {
+		const struct image_file *f = &img->part[p];
+		bool present = f->path[0] != '\0';
+		int r = 0;
+
+		r |= json_object_set_new(o, part_names[p], present ? json_string(f->path) : json_null());
+		snprintf(key, sizeof(key), "%s_size", part_names[p]);
+		r |= json_object_set_new(o, key, present ? json_integer((json_int_t)f->size) : json_null());
+		snprintf(key, sizeof(key), "%s_sha256", part_names[p]);
+		r |= json_object_set_new(o, key, present ? json_string(f->sha256) : json_null());
+		if (r) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+static bool sha256_hex_is_valid(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n]; n++)
+		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+			return false;
+	return n == SHA256_HEX_LEN;
+}
+
+int image_from_json(const json_t *o, struct image *ret, char *why, size_t why_size)
+{
+	struct image img = {};
+	const char *name, *at;
+	char key[32];
+
+	if (!json_is_object(o)) {
+		snprintf(why, why_size, "the record is not an object");
+		return -EBADMSG;
+	}
+	name = json_string_value(json_object_get(o, "name"));
+	at = json_string_value(json_object_get(o, "imported_at"));
+	if (!name || !vm_name_is_valid(name)) {
+		snprintf(why, why_size, "field \"name\" is missing or not a valid image name");
+		return -EBADMSG;
+	}
+	if (!at || strlen(at) >= sizeof(img.imported_at)) {
+		snprintf(why, why_size, "field \"imported_at\" is missing or malformed");
+		return -EBADMSG;
+	}
+	strcpy(img.name, name);
+	strcpy(img.imported_at, at);
+	for (int p = 0; p < _IMAGE_PART_MAX; p++) {
+		struct image_file *f = &img.part[p];
+		json_t *path = json_object_get(o, part_names[p]), *size, *sha;
+
+		if (json_is_null(path) || !path) {
+			if (p == IMAGE_PART_INITRD)
+				continue;
+			snprintf(why, why_size, "field \"%s\" is missing", part_names[p]);
+			return -EBADMSG;
+		}
+		snprintf(key, sizeof(key), "%s_size", part_names[p]);
+		size = json_object_get(o, key);
+		snprintf(key, sizeof(key), "%s_sha256", part_names[p]);
+		sha = json_object_get(o, key);
+		if (!json_is_string(path) || json_string_length(path) >= sizeof(f->path) ||
+				json_string_value(path)[0] != '/' || !json_is_integer(size) ||
+				json_integer_value(size) < 0 || !json_is_string(sha) ||
+				!sha256_hex_is_valid(json_string_value(sha))) {
+			snprintf(why, why_size, "the \"%s\" path, size or sha256 is malformed",
+					part_names[p]);
+			return -EBADMSG;
+		}
+		strcpy(f->path, json_string_value(path));
+		f->size = (uint64_t)json_integer_value(size);
+		strcpy(f->sha256, json_string_value(sha));
+	}
+	*ret = img;
+	return 0;
+}
+
+int image_json_migrate(json_t *o, char *why, size_t why_size)
+{
+	json_t *v = json_object_get(o, "schema_version");
+	json_int_t from;
+
+	/* Image records have carried schema_version since the first release: no older form. */
+	if (!json_is_integer(v) || json_integer_value(v) < 1) {
+		snprintf(why, why_size, "field \"schema_version\" is missing or not a version number");
+		return -EBADMSG;
+	}
+	from = json_integer_value(v);
+	if (from > IMAGE_SCHEMA_VERSION) {
+		snprintf(why, why_size,
+				"written by a newer banger (schema_version %lld, this daemon knows up to "
+				"%d)", (long long)from, IMAGE_SCHEMA_VERSION);
+		return -EPROTONOSUPPORT;
+	}
+	return (int)from;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The image record: kernel, optional initrd and root filesystem with their sizes and SHA-256. */
+#pragma once
+
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdint.h>
+
+#define IMAGE_SCHEMA_VERSION 1
+#define SHA256_HEX_LEN 64
+
+enum image_part {
+	IMAGE_PART_KERNEL,
+	IMAGE_PART_INITRD,
+	IMAGE_PART_ROOTFS,
+	_IMAGE_PART_MAX,
+	_IMAGE_PART_INVALID = -EINVAL,
+};
+
+struct image_file {
+	char path[PATH_MAX]; /* "" for an absent initrd */
+	uint64_t size;
+	char sha256[SHA256_HEX_LEN + 1];
+};
+
+struct image {
+	char name[33];
+	struct image_file part[_IMAGE_PART_MAX];
+	char imported_at[32];
+};
+
+/* "kernel", "initrd", "rootfs": the record's field prefixes and import's parameter names. */
+const char *image_part_to_string(enum image_part p);
+/* The file name a part gets inside images/<name>/ (vmlinuz, initrd.img, rootfs.ext4). */
+const char *image_part_file_name(enum image_part p);
+
+json_t *image_to_json(const struct image *img);
+int image_from_json(const json_t *o, struct image *ret, char *why, size_t why_size);
+/* As vm_json_migrate(), for image.json. */
+int image_json_migrate(json_t *o, char *why, size_t why_size);

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* image.import's work: copying kernel, initrd and rootfs into images/<name>/ and hashing them,
+ * a chunk per loop iteration so a large rootfs never stalls other clients. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "daemon/image.h"
+
+struct daemon;
+struct rpc_call;
+
+/* Starts an import. fds[part] are open, readable regular files (-1 for an absent initrd), taken
+ * over. The call is answered when the copy ends. */
+int import_start(struct daemon *d, struct rpc_call *call, const char *name,
+		int fds[_IMAGE_PART_MAX]);
+bool import_running(const struct daemon *d, const char *name);
+/* Abandons every running import (daemon shutdown), removing their staging directories. */
+void import_cancel_all(struct daemon *d);

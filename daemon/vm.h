@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The VM record: its fields, states, validation rules and JSON form (vm.json and the wire). */
+#pragma once
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "protocol/error.h"
+
+#define VM_SCHEMA_VERSION 1
+
+#define VM_NAME_MAX 32
+#define VM_ID_LEN 32 /* 128 random bits in hex */
+#define VM_VCPUS_MIN 1
+#define VM_VCPUS_MAX 32
+#define VM_MEMORY_MIN 128
+#define VM_MEMORY_MAX 65536
+#define VM_DISK_MIN 1
+#define VM_DISK_MAX 1024
+#define VM_DEFAULT_VCPUS 1
+#define VM_DEFAULT_MEMORY 512
+#define VM_DEFAULT_DISK 4
+#define VM_DEFAULT_IMAGE "minimal"
+
+enum vm_state {
+	VM_STATE_CREATED,
+	VM_STATE_STARTING,
+	VM_STATE_RUNNING,
+	VM_STATE_STOPPING,
+	VM_STATE_STOPPED,
+	VM_STATE_ERROR,
+	_VM_STATE_MAX,
+	_VM_STATE_INVALID = -EINVAL,
+};
+
+struct vm {
+	char id[VM_ID_LEN + 1];
+	char name[VM_NAME_MAX + 1];
+	enum vm_state state;
+	char reason[256];     /* why it is in this state; "" is null on the wire */
+	char image[VM_NAME_MAX + 1];
+	unsigned vcpus;
+	unsigned memory_mib;
+	unsigned disk_gib;
+	char ip[48];          /* "" until the lifecycle allocates one */
+	char mac[18];
+	int pid;              /* 0: none */
+	char boot_id[40];
+	char disk_strategy[16];
+	char created_at[32];  /* RFC 3339 UTC */
+	char started_at[32];  /* "" is null */
+};
+
+const char *vm_state_to_string(enum vm_state s);
+enum vm_state vm_state_from_string(const char *s);
+/* created, stopped and error: nothing runs, the record may go. */
+bool vm_state_is_inactive(enum vm_state s);
+
+/* ^[a-z][a-z0-9-]{0,31}$ — used for VM and image names alike. */
+bool vm_name_is_valid(const char *name);
+/* 32 lower-case hex digits. */
+bool vm_id_is_valid(const char *id);
+
+/* A fresh random id. */
+int vm_id_generate(char ret[VM_ID_LEN + 1]);
+
+/* Current time as RFC 3339 UTC ("2026-01-02T03:04:05Z"). */
+void rfc3339_now(char *buf, size_t size);
+
+/* The wire and file form (with schema_version). NULL on allocation failure. */
+json_t *vm_to_json(const struct vm *vm);
+
+/* Parses a record of the current schema. -EBADMSG with why filled when a field is missing or
+ * malformed. */
+int vm_from_json(const json_t *o, struct vm *ret, char *why, size_t why_size);
+
+/* Brings an older record up to VM_SCHEMA_VERSION in place. Returns the version it started from;
+ * -EPROTONOSUPPORT for a newer version, -EBADMSG for a schema_version that is not a number. */
+int vm_json_migrate(json_t *o, char *why, size_t why_size);
