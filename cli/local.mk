@@ -28,3 +28,11 @@ bashcompletion_DATA = cli/completion/banger
 cli/completion/banger: banger$(EXEEXT)
 	$(AM_V_GEN)$(MKDIR_P) cli/completion && ./banger$(EXEEXT) --dump-commands=bash > $@.tmp && mv $@.tmp $@
 CLEANFILES += cli/completion/banger
+
+unit_tests += tests/unit/test-cli-parse tests/unit/test-cli-output
+tests_unit_test_cli_parse_SOURCES = tests/unit/test-cli-parse.c
+tests_unit_test_cli_parse_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_cli_parse_LDADD = $(BANGER_CLI_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_cli_output_SOURCES = tests/unit/test-cli-output.c
+tests_unit_test_cli_output_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_cli_output_LDADD = $(BANGER_CLI_LIBS) $(CMOCKA_LIBS)

@@ -25,3 +25,14 @@ bin_PROGRAMS += bangerd
 bangerd_SOURCES = daemon/main.c
 bangerd_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JANSSON_CFLAGS)
 bangerd_LDADD = $(BANGERD_LIBS)
+
+unit_tests += tests/unit/test-daemon-store tests/unit/test-daemon-events tests/unit/test-daemon-vm
+tests_unit_test_daemon_store_SOURCES = tests/unit/test-daemon-store.c
+tests_unit_test_daemon_store_CFLAGS = $(TESTS_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_unit_test_daemon_store_LDADD = $(BANGERD_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_daemon_events_SOURCES = tests/unit/test-daemon-events.c
+tests_unit_test_daemon_events_CFLAGS = $(TESTS_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_unit_test_daemon_events_LDADD = $(BANGERD_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_daemon_vm_SOURCES = tests/unit/test-daemon-vm.c
+tests_unit_test_daemon_vm_CFLAGS = $(TESTS_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_unit_test_daemon_vm_LDADD = $(BANGERD_LIBS) $(CMOCKA_LIBS)
