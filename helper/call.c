@@ -27,7 +27,26 @@ static const char usage[] =
 	"  --raw              send stdin unchanged, print every answer line until EOF\n"
 	"Prints the result (or {\"error\":{...}}) as JSON; exits 1 on an error answer.\n";
 
-#define MAX_FDS 16
+#define MAX_FDS 32
+
+/* Unlike ndjson_send_with_fds, no cap on the count: the tests send more than the helper takes. */
+static int send_raw_fds(int fd, const char *buf, size_t len, const int *fds, size_t n_fds)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int) * MAX_FDS)];
+	} control = {};
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control,
+		.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
+	memcpy(CMSG_DATA(c), fds, sizeof(int) * n_fds);
+	return sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -108,7 +127,7 @@ int main(int argc, char **argv)
 		bool first = true;
 		while ((n = read(STDIN_FILENO, buf, sizeof(buf))) > 0) {
 			if (first && n_fds) {
-				r = ndjson_send_with_fds(fd, buf, (size_t)n, fds, n_fds);
+				r = send_raw_fds(fd, buf, (size_t)n, fds, n_fds);
 				first = false;
 			} else
 				r = send(fd, buf, (size_t)n, MSG_NOSIGNAL) == n ? 0 : -errno;

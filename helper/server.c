@@ -28,6 +28,7 @@ struct client {
 	uid_t uid;
 	pid_t pid;
 	bool closing; /* flush what is queued, then close */
+	bool refused; /* not the owner: its first request is answered with permission_denied */
 	struct ndjson_reader rd;
 	struct ndjson_writer wr;
 };
@@ -196,6 +197,16 @@ static void handle_line(struct helper_server *s, struct client *c, const char *l
 	for (size_t i = 0; i < HELPER_MAX_FDS; i++)
 		req.fds[i] = -1;
 	r = rpc_message_parse(line, len, &msg, &err);
+	if (c->refused) {
+		/* Answer the request it sent (so its client reads why), then hang up. */
+		rpc_error_set(&err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
+				"Connection refused: uid %u is not the banger owner", (unsigned)c->uid);
+		log_request(c, r < 0 ? NULL : msg.method, r < 0 ? NULL : msg.params, "refused", &err);
+		client_queue_error(c, r >= 0 && msg.type == RPC_MESSAGE_REQUEST ? msg.id : NULL, &err);
+		c->closing = true;
+		rpc_message_done(&msg);
+		return;
+	}
 	if (r < 0) {
 		log_request(c, NULL, NULL, "refused", &err);
 		client_queue_error(c, NULL, &err);
@@ -247,22 +258,6 @@ static int client_new(struct helper_server *s, int fd)
 		safe_close(fd);
 		return r;
 	}
-	if (cred.uid != s->cfg->owner_uid) {
-		struct rpc_error e;
-		_cleanup_free_ char *data = NULL;
-		size_t n;
-		_cleanup_(json_decrefp) json_t *m = NULL;
-
-		rpc_error_set(&e, -EPERM, RPC_ERROR_PERMISSION_DENIED,
-				"Connection refused: uid %u is not the banger owner", (unsigned)cred.uid);
-		log_warning("caller uid=%u pid=%d op=- args={} outcome=refused: %s",
-				(unsigned)cred.uid, (int)cred.pid, e.message);
-		m = rpc_error_response_new(NULL, &e, NULL);
-		if (m && rpc_message_serialize(m, &data, &n) >= 0)
-			(void)send(fd, data, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-		safe_close(fd);
-		return 0;
-	}
 	for (slot = 0; slot < HELPER_MAX_CLIENTS && s->clients[slot]; slot++)
 		;
 	if (slot == HELPER_MAX_CLIENTS) {
@@ -279,6 +274,10 @@ static int client_new(struct helper_server *s, int fd)
 	c->fd = fd;
 	c->uid = cred.uid;
 	c->pid = cred.pid;
+	c->refused = cred.uid != s->cfg->owner_uid;
+	if (c->refused)
+		log_warning("caller uid=%u pid=%d op=- args={} outcome=refused: Connection refused: uid %u is not the banger owner",
+				(unsigned)cred.uid, (int)cred.pid, (unsigned)cred.uid);
 	ndjson_reader_init(&c->rd, NDJSON_MAX_MESSAGE);
 	ndjson_writer_init(&c->wr, CLIENT_MAX_QUEUED);
 	s->clients[slot] = c;
