@@ -46,3 +46,14 @@ unit_tests += tests/unit/test-helper-loop
 tests_unit_test_helper_loop_SOURCES = tests/unit/test-helper-loop.c
 tests_unit_test_helper_loop_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_helper_loop_LDADD = $(HELPER_LIBS) $(CMOCKA_LIBS)
+
+# libFuzzer target for the request decoder and validators (configure CC=clang --enable-fuzzing).
+# The helper's sources are compiled into it directly so they carry the fuzzer's coverage.
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz-helper-request
+tests_fuzz_fuzz_helper_request_SOURCES = tests/fuzz/fuzz-helper-request.c $(libhelper_a_SOURCES)
+tests_fuzz_fuzz_helper_request_CFLAGS = $(libhelper_a_CFLAGS) -fsanitize=fuzzer,address
+tests_fuzz_fuzz_helper_request_LDFLAGS = -fsanitize=fuzzer,address
+tests_fuzz_fuzz_helper_request_LDADD = $(PROTOCOL_LIBS) $(COMMON_LIBS) $(MNL_LIBS) \
+	$(NFTABLES_LIBS) $(DEVMAPPER_LIBS)
+endif
