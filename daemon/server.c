@@ -24,8 +24,11 @@
 #define PUMP_LOW_WATER (64u * 1024u)
 /* Rounds of pump+write one connection gets per wakeup before the others get theirs. */
 #define FLUSH_ROUNDS 16
-/* Requests handled from one read before other clients get their turn. */
+/* Requests handled in one go before other clients get their turn. */
 #define REQUESTS_PER_WAKEUP 64
+/* A client with this many unsent answer bytes is not read from until it catches up: a client
+ * that pipelines without reading slows itself down, not the daemon. */
+#define INPUT_PAUSE (256u * 1024u)
 
 struct conn {
 	unsigned n_ref;
@@ -38,6 +41,8 @@ struct conn {
 	bool subscribed;
 	bool want_snapshot;
 	bool want_out;
+	bool want_in;
+	bool input_pending; /* complete requests may wait in the reader */
 	struct event_queue queue;
 	unsigned long long n_requests;
 };
@@ -94,10 +99,14 @@ bool conn_is_open(const struct conn *c)
 
 static void conn_update_events(struct conn *c, bool want_out)
 {
-	if (!c->io || want_out == c->want_out)
+	bool want_in = ndjson_writer_pending(&c->writer) < INPUT_PAUSE;
+
+	if (!c->io || (want_out == c->want_out && want_in == c->want_in))
 		return;
 	c->want_out = want_out;
-	(void)sd_event_source_set_io_events(c->io, EPOLLIN | (want_out ? EPOLLOUT : 0));
+	c->want_in = want_in;
+	(void)sd_event_source_set_io_events(c->io,
+			(want_in ? EPOLLIN : 0) | (want_out ? EPOLLOUT : 0));
 }
 
 /* Appends one line to the writer; a client that lets CONN_MAX_QUEUED bytes of answers pile up
@@ -292,6 +301,8 @@ static void conn_flush(struct conn *c)
 		}
 		if (!conn_has_backlog(c)) {
 			conn_update_events(c, false);
+			if (c->input_pending)
+				conn_schedule_flush(c);
 			return;
 		}
 	}
@@ -334,6 +345,36 @@ static void conn_handle_line(struct conn *c, const char *line, size_t len)
 	rpc_message_done(&m);
 }
 
+/* Handles the complete requests waiting in the reader, a bounded number at a time and only
+ * while the client keeps up with its answers; what is left waits for the next turn. */
+static void conn_process_input(struct conn *c)
+{
+	c->input_pending = false;
+	for (int n = 0; conn_is_open(c); n++) {
+		char *line;
+		size_t len;
+		int r;
+
+		if (n == REQUESTS_PER_WAKEUP || ndjson_writer_pending(&c->writer) >= INPUT_PAUSE) {
+			c->input_pending = true;
+			if (n == REQUESTS_PER_WAKEUP)
+				conn_schedule_flush(c);
+			return;
+		}
+		r = ndjson_reader_next(&c->reader, &line, &len);
+		if (r == -EMSGSIZE) {
+			conn_protocol_error(c, "Message longer than %u bytes", NDJSON_MAX_MESSAGE);
+			return;
+		}
+		if (r <= 0)
+			return;
+		/* descriptors are only for the helper socket */
+		while (c->reader.n_fds > 0)
+			safe_close(ndjson_reader_take_fd(&c->reader));
+		conn_handle_line(c, line, len);
+	}
+}
+
 static int conn_on_io(sd_event_source *src, int fd, uint32_t revents, void *userdata)
 {
 	_cleanup_(conn_unrefp) struct conn *c = conn_ref(userdata);
@@ -346,8 +387,16 @@ static int conn_on_io(sd_event_source *src, int fd, uint32_t revents, void *user
 			return 0;
 		}
 		if (r == 0) {
-			if (ndjson_reader_has_partial(&c->reader))
+			char *line;
+			size_t len;
+
+			/* a client may send its requests and shut down its side: answer them */
+			while (conn_is_open(c) && ndjson_reader_next(&c->reader, &line, &len) > 0)
+				conn_handle_line(c, line, len);
+			if (conn_is_open(c) && ndjson_reader_has_partial(&c->reader))
 				log_info("Client %d hung up in the middle of a message", fd);
+			if (conn_is_open(c))
+				conn_flush(c);
 			conn_close(c);
 			return 0;
 		}
@@ -358,23 +407,7 @@ static int conn_on_io(sd_event_source *src, int fd, uint32_t revents, void *user
 				conn_close(c);
 			return 0;
 		}
-		for (int n = 0; n < REQUESTS_PER_WAKEUP && conn_is_open(c); n++) {
-			char *line;
-			size_t len;
-
-			r = ndjson_reader_next(&c->reader, &line, &len);
-			if (r == -EMSGSIZE) {
-				conn_protocol_error(c, "Message longer than %u bytes",
-						NDJSON_MAX_MESSAGE);
-				return 0;
-			}
-			if (r <= 0)
-				break;
-			/* descriptors are only for the helper socket */
-			while (c->reader.n_fds > 0)
-				safe_close(ndjson_reader_take_fd(&c->reader));
-			conn_handle_line(c, line, len);
-		}
+		conn_process_input(c);
 	} else if (revents & (EPOLLHUP | EPOLLERR)) {
 		conn_close(c);
 		return 0;
@@ -422,6 +455,7 @@ static int server_on_accept(sd_event_source *src, int fd, uint32_t revents, void
 	}
 	c->n_ref = 1;
 	c->server = s;
+	c->want_in = true;
 	ndjson_reader_init(&c->reader, NDJSON_MAX_MESSAGE);
 	ndjson_writer_init(&c->writer, CONN_MAX_QUEUED);
 	r = sd_event_add_io(s->d->event, &c->io, cfd, EPOLLIN, conn_on_io, c);
@@ -446,13 +480,15 @@ static int server_on_flush(sd_event_source *src, void *userdata)
 	struct conn *c, *next;
 
 	for (c = s->conns; c; c = next) {
-		/* flushing closes at most c itself, so its successor stays valid */
+		/* handling and flushing close at most c itself, so its successor stays valid */
 		next = c->next;
-		if ((conn_has_backlog(c) || ndjson_writer_pending(&c->writer) > 0) && !c->want_out) {
-			conn_ref(c);
+		conn_ref(c);
+		if (c->input_pending && ndjson_writer_pending(&c->writer) < INPUT_PAUSE)
+			conn_process_input(c);
+		if (conn_is_open(c) && !c->want_out &&
+				(conn_has_backlog(c) || ndjson_writer_pending(&c->writer) > 0))
 			conn_flush(c);
-			conn_unref(c);
-		}
+		conn_unref(c);
 	}
 	return 0;
 }
@@ -486,9 +522,11 @@ void server_free(struct server *s)
 	if (!s)
 		return;
 	while (s->conns) {
-		struct conn *c = s->conns;
-		(void)ndjson_writer_flush(&c->writer, c->fd);
+		struct conn *c = conn_ref(s->conns);
+		/* last words (daemon.stopping) go out if the peer has room for them */
+		conn_flush(c);
 		conn_close(c);
+		conn_unref(c);
 	}
 	sd_event_source_disable_unref(s->listen_io);
 	sd_event_source_disable_unref(s->flush_defer);
