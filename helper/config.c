@@ -25,7 +25,7 @@ static bool writable_by_owner(const struct helper_config *cfg, const struct stat
 	return false;
 }
 
-int helper_path_check_trusted(const struct helper_config *cfg, const char *path,
+static int check_trusted(const struct helper_config *cfg, const char *path, bool allow_missing,
 		struct rpc_error *err)
 {
 	char buf[PATH_MAX];
@@ -42,6 +42,8 @@ int helper_path_check_trusted(const struct helper_config *cfg, const char *path,
 		buf[i] = '\0';
 		if (i == 1 && buf[0] == '/')
 			buf[1] = '\0';
+		if (lstat(i == 1 ? "/" : buf, &st) < 0 && errno == ENOENT && allow_missing)
+			return 0; /* what exists so far is sound; the rest will be created by root */
 		if (lstat(i == 1 ? "/" : buf, &st) < 0)
 			return rpc_error_set(err, negative_errno(), RPC_ERROR_UNAVAILABLE,
 					"Failed to check \"%s\": %m", buf);
@@ -58,6 +60,12 @@ int helper_path_check_trusted(const struct helper_config *cfg, const char *path,
 					buf, (unsigned)(st.st_mode & 07777));
 	}
 	return 0;
+}
+
+int helper_path_check_trusted(const struct helper_config *cfg, const char *path,
+		struct rpc_error *err)
+{
+	return check_trusted(cfg, path, false, err);
 }
 
 /* mkdir -p, root 0755: the helper's own directories. */
@@ -144,6 +152,12 @@ int helper_config_load(struct helper_config *cfg, const char *root, long owner_u
 		snprintf(cfg->jailer_path, sizeof(cfg->jailer_path), "%s", meta.jailer_path);
 	}
 
+	/* Never create anything inside a directory the owner could change. */
+	r = check_trusted(cfg, cfg->layout.jail_base, true, &e);
+	if (r < 0) {
+		snprintf(why, why_size, "%s", e.message);
+		return r;
+	}
 	if (mkdir_root(cfg->layout.run_dir) < 0 || mkdir_root(cfg->layout.lib_dir) < 0 ||
 			mkdir_root(cfg->layout.jail_base) < 0) {
 		snprintf(why, why_size, "cannot create %s, %s or %s: %m", cfg->layout.run_dir,

@@ -42,7 +42,10 @@ tests_unit_test_helper_request_SOURCES = tests/unit/test-helper-request.c
 tests_unit_test_helper_request_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_helper_request_LDADD = $(HELPER_LIBS) $(CMOCKA_LIBS)
 
-unit_tests += tests/unit/test-helper-loop
+unit_tests += tests/unit/test-helper-loop tests/unit/test-helper-mounts
+tests_unit_test_helper_mounts_SOURCES = tests/unit/test-helper-mounts.c
+tests_unit_test_helper_mounts_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_helper_mounts_LDADD = $(HELPER_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_helper_loop_SOURCES = tests/unit/test-helper-loop.c
 tests_unit_test_helper_loop_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_helper_loop_LDADD = $(HELPER_LIBS) $(CMOCKA_LIBS)

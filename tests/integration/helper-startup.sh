@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# bangerd-root refuses to start on a layout the owner could steer: an owner-writable or symlinked
+# jail base (or parent), a VMM or jailer in an owner-writable place, no owner, root as owner.
+. "$(dirname "$0")/../lib.sh"
+t_private_ns "$@"
+. "$(dirname "$0")/helper-common.inc"
+
+# refuses DESC REGEX ARGS...: the helper exits non-zero at once, says why, and never listens.
+refuses() {
+	local desc=$1 re=$2 out rc
+	shift 2
+	out=$(timeout 10 "$(t_bin bangerd-root)" --root "$T" "$@" 2>&1)
+	rc=$?
+	if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [[ "$out" =~ $re ]] && [ ! -S "$H_SOCK" ]; then
+		t_ok "$desc"
+	else
+		t_fail "$desc" "exit $rc, expected a refusal matching: $re" "output: ${out:0:400}"
+	fi
+}
+
+h_setup
+refuses "no install.json and no --owner-uid" "install.json is missing"
+refuses "root as the owner" "must not be root" --owner-uid 0
+
+mkdir -p "$T/var/lib"
+chown "$H_UID" "$T/var/lib"
+refuses "a parent of the jail base owned by the owner" "owned by uid $H_UID" --owner-uid "$H_UID"
+t_check "nothing was created inside the owner's directory" test ! -e "$T/var/lib/banger"
+chown 0 "$T/var/lib"
+chmod 0777 "$T/var/lib"
+refuses "a world-writable parent of the jail base" "writable by the owner" --owner-uid "$H_UID"
+chmod 0755 "$T/var/lib"
+
+rm -rf "$T/var/lib/banger"
+mkdir -p "$T/elsewhere" "$T/var/lib/banger"
+ln -s "$T/elsewhere" "$T/var/lib/banger/jail"
+refuses "a symlinked jail base" "is a symlink" --owner-uid "$H_UID"
+rm "$T/var/lib/banger/jail"
+
+h_install > /dev/null
+mkdir -p "$T/ownerbin" && chown "$H_UID" "$T/ownerbin"
+cp "$BANGER_SRC/tests/integration/helper-fake-vmm" "$T/ownerbin/banger-vmm"
+sed -i "s|\"vmm\":\"[^\"]*\"|\"vmm\":\"$T/ownerbin/banger-vmm\"|" "$T/etc/banger/install.json"
+refuses "a VMM in an owner-writable directory" "ownerbin.*owned by uid $H_UID"
+h_install > /dev/null
+chmod 0666 "$T/etc/banger/install.json"
+refuses "an install.json others can write" "install.json.*writable by the owner"
+chmod 0644 "$T/etc/banger/install.json"
+
+h_start && t_ok "starts on a sound layout" || t_fail "starts on a sound layout" "$(cat "$H_LOG")"
+t_eq "the jail base was created root 0755" "0 755" "$(stat -c '%u %a' "$T/var/lib/banger/jail")"
+h_stop
+t_check "removes its socket on SIGTERM" test ! -e "$H_SOCK"
+t_done
