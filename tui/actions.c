@@ -726,6 +726,9 @@ static void viewer_key(struct app *a, int key)
 	case KEY_ACTION_FIRST:
 		a->overlay_scroll = 0;
 		break;
+	case KEY_ACTION_LAST:
+		a->overlay_scroll = 100000; /* clamped when drawn */
+		break;
 	case KEY_ACTION_QUIT:
 	case KEY_ACTION_ESCAPE:
 	case KEY_ACTION_HELP:
@@ -863,15 +866,15 @@ void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc
 	}
 	case CALL_ACTION:
 		if (failed)
-			app_status(a, STATUS_ERROR, "%s failed: %s (%s)", call->what, m->error.message,
-					code);
+			app_status(a, STATUS_ERROR, "%s failed (%s): %s", call->what, code,
+					m->error.message);
 		else
 			app_status(a, STATUS_INFO, "%s: done", call->what);
 		break;
 	case CALL_UPDATE:
 		if (failed)
-			app_status(a, STATUS_ERROR, "daemon update failed: %s (%s)", m->error.message,
-					code);
+			app_status(a, STATUS_ERROR, "daemon update failed (%s): %s", code,
+					m->error.message);
 		else {
 			a->conn.expect_restart_until = now_ms() + 60000;
 			app_status(a, STATUS_INFO, "daemon update started");

@@ -231,6 +231,8 @@ void draw_list(struct app *a)
 			base |= A_DIM;
 		attrset(base);
 		mvhline(y, 0, ' ', COLS);
+		if (sel)
+			mvaddch(y, 0, '>'); /* the selection is never shown by colour alone */
 		x = GUTTER;
 		for (size_t c = 0; c < ELEMENTSOF(columns); c++) {
 			int w = columns[c].col == VM_COL_NAME ? name_w : columns[c].width;

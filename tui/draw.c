@@ -296,12 +296,12 @@ static void draw_banner(struct app *a)
 		attr = a->attrs[THEME_BANNER_INFO];
 		snprintf(buf, sizeof(buf), " Resyncing: the daemon dropped events; waiting for a snapshot");
 	} else
-		snprintf(buf, sizeof(buf), " %s %s: %.200s (%.100s)%sretry in %llds (#%u)%sstale since %s%s^R now",
+		snprintf(buf, sizeof(buf), " %s %s (%.100s)%sretry in %llds (#%u)%sstale since %s%s^R now%s%.200s",
 				a->utf8 ? "▲" : "!",
 				c->state == CONN_CONNECTING ? "Cannot connect" : "Disconnected",
-				c->path, c->reason[0] ? c->reason : "no answer", sep,
+				c->reason[0] ? c->reason : "no answer", sep,
 				(long long)MAX((c->retry_at - now + 999) / 1000, 0), c->attempt, sep,
-				since[0] ? since : "start", sep);
+				since[0] ? since : "start", sep, sep, c->path);
 	fill_row(y, 0, attr);
 	put(a, y, 0, COLS, buf, attr);
 }

@@ -480,13 +480,13 @@ int main(int argc, char **argv)
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
-	a->mode = pick_mode(&a->cfg);
-	if (a->mode != THEME_MODE_MONO && start_color() == OK) {
+	/* COLORS is known only once colours are started. */
+	if (pick_mode(&a->cfg) != THEME_MODE_MONO && start_color() == OK) {
 		a->colors_started = true;
 		if (use_default_colors() == ERR)
 			assume_default_colors(COLOR_WHITE, COLOR_BLACK);
-	} else
-		a->mode = THEME_MODE_MONO;
+	}
+	a->mode = a->colors_started ? pick_mode(&a->cfg) : THEME_MODE_MONO;
 	if (ui_theme_apply(a, theme ? theme : a->cfg.theme) < 0 && !streq(theme ? theme : a->cfg.theme, "default"))
 		ui_theme_apply(a, "default");
 	for (size_t i = 0; i < a->cfg.n_warnings; i++)

@@ -31,7 +31,7 @@ def now():
 
 
 def make_vm(name, state="created", i=0):
-    vid = uuid.uuid4().hex[:16]
+    vid = uuid.uuid5(uuid.NAMESPACE_DNS, name).hex[:16]
     vm = {"id": vid, "name": name, "state": state, "reason": None, "image": "default",
           "vcpus": 1 + i % 4, "memory_mib": 256 * (1 + i % 8), "disk_gib": 4,
           "ip": "10.0.%d.%d" % (i // 250, 2 + i % 250) if state == "running" else None,
