@@ -193,7 +193,7 @@ def control(line):
 async def control_loop():
     loop = asyncio.get_running_loop()
     while True:
-        fd = await loop.run_in_executor(None, lambda: open(args.control, "r"))
+        fd = await loop.run_in_executor(None, lambda: open(args.control, "r", newline="\n"))
         for line in await loop.run_in_executor(None, fd.readlines):
             try:
                 control(line.rstrip("\n"))
