@@ -169,6 +169,9 @@ int main(int argc, char **argv)
 
 	r = rpc_client_connect(sock, &client);
 	if (r < 0) {
+		json_decref(params);
+		for (size_t i = 0; i < n_fds; i++)
+			close(fds[i]);
 		fprintf(stderr, "bangerd-root-call: cannot connect to %s: %s\n", sock, strerror(-r));
 		return 2;
 	}

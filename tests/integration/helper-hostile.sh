@@ -62,7 +62,11 @@ long=$(printf 'a%.0s' $(seq 1 70))
 
 # Who may connect.
 out=$(h_call_as 4242 hello '{"protocol":1}' 2>&1)
-t_check "another uid cannot even connect (the socket's ACL)" bash -c "[[ '$out' =~ 'Permission denied' ]]"
+if [[ "$out" == *"Permission denied"* ]]; then
+	t_ok "another uid cannot even connect (the socket's ACL)"
+else
+	t_fail "another uid cannot even connect (the socket's ACL)" "answer: $out"
+fi
 setfacl -m u:4242:rw "$H_SOCK"
 hcase "connection from another uid that reaches the socket" "uid 4242 is not the banger owner" h_call_as 4242 hello '{"protocol":1}'
 setfacl -x u:4242 "$H_SOCK"
