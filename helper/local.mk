@@ -42,7 +42,10 @@ tests_unit_test_helper_request_SOURCES = tests/unit/test-helper-request.c
 tests_unit_test_helper_request_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_helper_request_LDADD = $(HELPER_LIBS) $(CMOCKA_LIBS)
 
-unit_tests += tests/unit/test-helper-loop tests/unit/test-helper-mounts
+unit_tests += tests/unit/test-helper-loop tests/unit/test-helper-mounts tests/unit/test-helper-netlink
+tests_unit_test_helper_netlink_SOURCES = tests/unit/test-helper-netlink.c
+tests_unit_test_helper_netlink_CFLAGS = $(TESTS_CFLAGS) $(MNL_CFLAGS)
+tests_unit_test_helper_netlink_LDADD = $(HELPER_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_helper_mounts_SOURCES = tests/unit/test-helper-mounts.c
 tests_unit_test_helper_mounts_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_helper_mounts_LDADD = $(HELPER_LIBS) $(CMOCKA_LIBS)

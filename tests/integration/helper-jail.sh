@@ -152,6 +152,8 @@ t_eq "nothing was created in the symlink's target" "" "$(ls -A "$T/outside")"
 rm "$T/var/lib/banger/jail" && mv "$T/var/lib/banger/jail.real" "$T/var/lib/banger/jail"
 
 out=$(h_call resources.list)
+t_eq "resources.list: the loop device backed by a state file" "$loop $vmdir/disk" \
+	"$(printf '%s' "$out" | jq -r --arg d "$loop" '.loop_devices[] | select(.device == $d) | "\(.device) \(.backing_file)"')"
 t_eq "resources.list: no chroots left" "0" "$(printf '%s' "$out" | jq '.chroots | length')"
 t_eq "resources.list: no mounts left" "0" "$(printf '%s' "$out" | jq '.mounts | length')"
 t_done
