@@ -70,17 +70,24 @@ static enum theme_mode pick_mode(const struct tui_config *cfg)
 	return COLORS >= 256 ? THEME_MODE_256 : THEME_MODE_8;
 }
 
-static void keylog(struct app *a, const int *keys, size_t n)
+static int64_t mono_ns(void)
 {
 	struct timespec ts;
-	char line[64];
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* "<key> <painted ns> <read ns>" per key, for benchmarks. */
+static void keylog(struct app *a, const int *keys, size_t n, int64_t read_ns)
+{
+	int64_t painted = mono_ns();
+	char line[80];
 
 	if (a->keylog_fd < 0)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	for (size_t i = 0; i < n; i++) {
-		int len = snprintf(line, sizeof(line), "%d %lld\n", keys[i],
-				(long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+		int len = snprintf(line, sizeof(line), "%d %lld %lld\n", keys[i], (long long)painted,
+				(long long)read_ns);
 		if (write(a->keylog_fd, line, (size_t)len) < 0)
 			break;
 	}
@@ -260,6 +267,7 @@ static int run(struct app *a)
 		};
 		int keys[64];
 		size_t n_keys = 0;
+		int64_t read_ns = 0;
 		int r;
 
 		if (a->quit)
@@ -268,6 +276,8 @@ static int run(struct app *a)
 		if (r < 0 && errno != EINTR)
 			return negative_errno();
 		now = now_ms();
+		if (a->keylog_fd >= 0)
+			read_ns = mono_ns();
 		if (r > 0 && p[2].revents)
 			handle_signals(a);
 		/* Input first: keys are handled and painted before any streamed data. */
@@ -293,7 +303,7 @@ static int run(struct app *a)
 				app_rebuild_view(a, now);
 			draw_frame(a);
 			a->last_frame = now;
-			keylog(a, keys, n_keys);
+			keylog(a, keys, n_keys, read_ns);
 		}
 		if (r > 0 && p[1].fd >= 0 && p[1].revents)
 			service_socket(a, p[1].revents, now);

@@ -12,6 +12,7 @@ p.add_argument("--socket", required=True)
 p.add_argument("--vms", type=int, default=0)
 p.add_argument("--log-vm", default="vm-0000")
 p.add_argument("--log-rate", type=int, default=0, help="console lines per second")
+p.add_argument("--log-vms", type=int, default=1, help="stream to vm-0000... round robin")
 p.add_argument("--heartbeat", type=float, default=2.0)
 p.add_argument("--control")
 p.add_argument("--version", default="0.0.0-fake")
@@ -214,16 +215,20 @@ async def heartbeat():
 async def stream():
     tick = 0.01
     n = 0
+    k = 0
     while True:
         await asyncio.sleep(tick)
-        if rate <= 0 or args.log_vm not in by_name:
+        targets = [args.log_vm] if args.log_vms <= 1 else ["vm-%04d" % i for i in range(args.log_vms)]
+        name = targets[k % len(targets)]
+        k += 1
+        if rate <= 0 or name not in by_name:
             continue
-        vid = by_name[args.log_vm]
         batch = max(1, int(rate * tick))
-        texts = ["[%10.3f] kernel: line %d \x1b[32mok\x1b[0m progress 10%%\r100%%" % (time.monotonic(), n + i)
+        texts = [("[%10.3f] kernel: line %d \x1b[32mok\x1b[0m virtio_net: eth0 link up, 1000 Mbps"
+                  % (time.monotonic(), n + i)) + ("\rprogress 100%%" if (n + i) % 50 == 0 else "")
                  for i in range(batch)]
         n += batch
-        log_lines(vid, texts)
+        log_lines(by_name[name], texts)
 
 
 async def main():
