@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* banger events: the notification stream as NDJSON, until interrupted. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,9 @@ int cmd_events(struct cli *cli)
 	r = cli_call(cli, "events.subscribe", TAKE_PTR(params), 30000, &res);
 	if (r)
 		return r;
+	/* "until interrupted" holds for scripts too: a shell starts background jobs with SIGINT
+	 * ignored */
+	signal(SIGINT, SIG_DFL);
 	/* one line per event, as it arrives, also into pipes */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (;;) {

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The banger CLI against a real bangerd: every command group, human tables, --json that jq
+# parses, exit codes 0-4, colour rules, the events stream, and the generated completion.
+. "$(dirname "$0")/daemon-lib.sh"
+t_require_root
+t_tmpdir
+export BANGER_ROOT=$T/root
+B=$(t_bin banger)
+cd "$T"
+
+# 3: nobody listening
+out=$("$B" vm list 2>&1)
+t_eq "no daemon: exit 3" 3 "$?"
+t_check "and the message says how to start it" grep -q "bangerd --foreground" <<< "$out"
+"$B" --socket "$T/nowhere.sock" version > /dev/null 2>&1
+t_eq "version without a daemon: exit 3" 3 "$?"
+
+d_start
+# 2: usage errors
+for args in "" "vm" "frobnicate" "vm create" "vm create a b" "vm create a --vcpus" "vm create a --vcpus x" "vm create a --vcpus 99" "vm list --nope" "image import x --kernel k"; do
+	"$B" $args > /dev/null 2>&1
+	t_eq "banger $args: exit 2" 2 "$?"
+done
+for args in "--help" "vm --help" "vm create --help" "image --help" "system --help" "events --help" "doctor -h"; do
+	out=$("$B" $args 2>&1)
+	t_eq "banger $args: exit 0" 0 "$?"
+	t_check "banger $args says Usage and the exit codes" bash -c 'grep -q "^Usage: banger" <<< "$1" && grep -q "4  the VM or image was not found" <<< "$1"' _ "$out"
+done
+
+mkdir -p img && head -c 4096 /dev/urandom > img/vmlinuz && truncate -s 1M img/rootfs.ext4 && echo x > img/initrd.img
+out=$("$B" image import minimal --kernel img/vmlinuz --rootfs img/rootfs.ext4 --initrd img/initrd.img)
+t_eq "image import with relative paths: exit 0" 0 "$?"
+t_check "and says so" grep -q "Imported image minimal" <<< "$out"
+t_eq "image get --json parses and has the initrd's sha256" "$(sha256sum < img/initrd.img | cut -d' ' -f1)" "$("$B" --json image get minimal | jq -r .initrd_sha256)"
+out=$("$B" image list)
+t_check "image list has a header" grep -q "^NAME  *ROOTFS  *KERNEL  *INITRD  *SHA256  *IMPORTED" <<< "$out"
+t_check "image list shows human sizes" grep -Eq "^minimal +1 MiB +4 KiB +2 B " <<< "$out"
+"$B" image get nope > /dev/null 2>&1
+t_eq "image get of a missing image: exit 4" 4 "$?"
+
+out=$("$B" vm create web --vcpus 2 --memory 1024 --disk 8)
+t_eq "vm create: exit 0" 0 "$?"
+"$B" --json vm create db -i minimal | jq -e '.name == "db" and .state == "created"' > /dev/null
+t_eq "vm create --json prints the VM object" 0 "$?"
+"$B" vm create web > /dev/null 2>&1
+t_eq "vm create of a taken name: exit 1" 1 "$?"
+out=$("$B" vm create Web 2>&1)
+t_eq "vm create of a bad name: exit 1 (the daemon refuses it)" 1 "$?"
+t_check "with the daemon's message" grep -q "Invalid VM name" <<< "$out"
+out=$("$B" vm list)
+t_eq "vm list header" "NAME STATE IP VCPUS MEM IMAGE UPTIME BOOT-ID" "$(head -1 <<< "$out" | tr -s ' ')"
+t_check "vm list rows are aligned under the header" bash -c '
+	h=$(head -1 <<< "$1"); col=$(awk -v h="$h" "BEGIN{print index(h, \"STATE\")}")
+	tail -n +2 <<< "$1" | while read -r line; do [ "${line:$((col-1)):7}" = created ] || exit 1; done' _ "$out"
+t_check "vm list shows memory in human units" grep -Eq "^web +created +- +2 +1 GiB +minimal" <<< "$out"
+t_check "no colour when stdout is not a terminal" bash -c '! grep -q $'"'"'\e\['"'"' <<< "$1"' _ "$out"
+t_eq "vm list --json parses" "db web" "$("$B" vm list --json | jq -r '[.vms[].name] | join(" ")')"
+t_eq "vm get --json" 2 "$("$B" --json vm get web | jq .vcpus)"
+t_check "vm get human" bash -c '"$1" vm get web | grep -q "^Memory: *1 GiB"' _ "$B"
+"$B" vm get nope > /dev/null 2>&1
+t_eq "vm get of a missing VM: exit 4" 4 "$?"
+out=$("$B" vm start web 2>&1)
+t_eq "vm start: exit 1 while the daemon cannot start VMs" 1 "$?"
+t_check "printing the daemon's unavailable message" grep -q "vm.start is not available" <<< "$out"
+for args in "vm stop web" "vm restart web" "vm logs web" "reconcile" "update --check" "update"; do
+	out=$("$B" $args 2>&1)
+	t_eq "banger $args: exit 1" 1 "$?"
+	t_check "banger $args says what is missing" grep -q "is not available" <<< "$out"
+done
+out=$("$B" vm ssh web 2>&1)
+t_eq "vm ssh to a VM that is not running: exit 1" 1 "$?"
+t_check "saying it is not running" grep -q "not running" <<< "$out"
+for sub in install uninstall restart; do
+	out=$("$B" system $sub 2>&1)
+	t_eq "system $sub: exit 1" 1 "$?"
+	t_eq "system $sub message" "banger system $sub: not available yet (comes with the packaging/units work)" "$out"
+done
+out=$("$B" system status)
+t_check "system status: version, VMs, helper" bash -c 'grep -q "^bangerd: *0" <<< "$1" && grep -q "^VMs: *2, 2 created" <<< "$1" && grep -q "^Helper: *not reachable" <<< "$1"' _ "$out"
+t_eq "system status --json parses" 2 "$("$B" --json system status | jq .counts.vms)"
+t_eq "version --json" "$("$B" --version | cut -d' ' -f2) $("$B" --version | cut -d' ' -f2)" "$("$B" version --json | jq -r '"\(.client) \(.daemon)"')"
+t_check "version names both" bash -c '"$1" version | grep -q "^bangerd "' _ "$B"
+
+# doctor: real checks; the helper is not running here, so it fails (exit 1) and says why
+out=$("$B" doctor --json)
+t_eq "doctor exits 1 when a check fails" 1 "$?"
+t_eq "doctor --json: daemon ok, helper fail" "ok fail" "$(jq -r '[.checks[] | select(.name == "daemon" or .name == "helper") | .status] | join(" ")' <<< "$out")"
+t_eq "doctor checks kvm, device-mapper and qemu too" "daemon helper kvm device-mapper qemu" "$(jq -r '[.checks[].name] | join(" ")' <<< "$out")"
+if [ -e /dev/kvm ]; then kvm=ok; else kvm=warn; fi
+t_eq "doctor's kvm check matches /dev/kvm" "$kvm" "$(jq -r '.checks[] | select(.name == "kvm") | .status' <<< "$out")"
+if grep -q device-mapper /proc/misc; then dm=ok; else dm=warn; fi
+t_eq "doctor's device-mapper check matches /proc/misc" "$dm" "$(jq -r '.checks[] | select(.name == "device-mapper") | .status' <<< "$out")"
+
+# events: NDJSON until interrupted
+"$B" events > "$T/events.out" 2>&1 &
+ev=$!
+t_wait 5 grep -q events.snapshot "$T/events.out"
+"$B" vm delete db > /dev/null
+t_wait 5 grep -q vm.deleted "$T/events.out"
+kill -INT $ev; wait $ev 2>/dev/null
+t_check "banger events prints NDJSON that jq parses" jq -e -s 'length >= 2' "$T/events.out"
+t_eq "including the deletion" db "$(grep vm.deleted "$T/events.out" | jq -r .params.name)"
+
+"$B" vm delete web nope > /dev/null 2>&1
+t_eq "vm delete of one good and one missing name: exit 4" 4 "$?"
+"$B" vm get web > /dev/null 2>&1
+t_eq "the good one is deleted anyway" 4 "$?"
+"$B" image rm minimal > /dev/null
+t_eq "image rm: exit 0" 0 "$?"
+
+# colour only on a terminal, never with NO_COLOR
+"$B" image import minimal --kernel img/vmlinuz --rootfs img/rootfs.ext4 > /dev/null
+"$B" vm create web > /dev/null
+if command -v script > /dev/null; then
+	tty_out=$(script -qec "'$B' vm list" /dev/null 2>&1)
+	t_check "on a terminal the header is bold" grep -q $'\e\[1m' <<< "$tty_out"
+	tty_out=$(NO_COLOR=1 script -qec "'$B' vm list" /dev/null 2>&1)
+	t_check "NO_COLOR turns colour off on a terminal" bash -c '! grep -q $'"'"'\e\['"'"' <<< "$1"' _ "$tty_out"
+else
+	t_skip "colour on a terminal" "script (bsdutils) is not installed"
+fi
+
+# the generated completion and man page list every command of the table
+comp=$BANGER_BUILD/cli/completion/banger
+if [ -f "$comp" ]; then
+	. "$comp"
+	COMP_WORDS=(banger vm cr); COMP_CWORD=2; _banger
+	t_eq "completion: banger vm cr<TAB>" create "${COMPREPLY[*]}"
+	COMP_WORDS=(banger ima); COMP_CWORD=1; _banger
+	t_eq "completion: banger ima<TAB>" image "${COMPREPLY[*]}"
+	COMP_WORDS=(banger vm create x --vc); COMP_CWORD=4; _banger
+	t_eq "completion: options of vm create" --vcpus "${COMPREPLY[*]}"
+	COMP_WORDS=(banger vm get ""); COMP_CWORD=3; PATH=$BANGER_BUILD:$PATH _banger
+	t_eq "completion: VM names from the daemon" web "${COMPREPLY[*]}"
+else
+	t_fail "the completion file was generated" "$comp is missing"
+fi
+man=$BANGER_BUILD/man/banger.1
+missing=
+for words in $("$B" --dump-commands=bash | sed -n 's/^_banger_cmds=":\(.*\):"$/\1/p' | tr ':' '\n' | tr ' ' '_'); do
+	w=${words//_/ }
+	grep -q "^\\\\fBbanger ${w//-/\\\\-}\\\\fR\|^\.SS \"${w//-/\\\\-} " "$man" || missing="$missing [$w]"
+done
+t_eq "banger.1 documents every command of the table" "" "$missing"
+d_stop
+t_done

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# banger image build: finds the recipe ($BANGER_IMAGES_DIR first), runs RECIPE/build --output
+# DIR, imports DIR/vmlinuz, DIR/initrd.img (when there) and DIR/rootfs.ext4, cleans up after
+# itself; failing or incomplete recipes are reported with exit 1.
+. "$(dirname "$0")/daemon-lib.sh"
+t_require_root
+d_start
+B=$(t_bin banger)
+export BANGER_IMAGES_DIR=$T/recipes
+export TMPDIR=$T/tmp
+mkdir -p "$TMPDIR"
+recipe() {
+	mkdir -p "$BANGER_IMAGES_DIR/$1"
+	printf '#!/bin/sh\n%s\n' "$2" > "$BANGER_IMAGES_DIR/$1/build"
+	chmod +x "$BANGER_IMAGES_DIR/$1/build"
+}
+recipe fake '[ "$1" = --output ] || exit 9
+echo "building into $2"
+printf kernel > "$2/vmlinuz"; printf initrd > "$2/initrd.img"; truncate -s 2M "$2/rootfs.ext4"'
+recipe broken 'echo "no luck" >&2; exit 3'
+recipe empty 'exit 0'
+
+out=$("$B" image build fake)
+t_eq "image build fake: exit 0" 0 "$?"
+t_check "the recipe's output is shown" grep -q "building into $TMPDIR/banger-image-fake" <<< "$out"
+img=$("$B" --json image get fake)
+t_eq "the image is imported under the recipe's name" "$(printf kernel | sha256sum | cut -d' ' -f1)" "$(jq -r .kernel_sha256 <<< "$img")"
+t_eq "with its initrd and rootfs" "6 2097152" "$(jq -r '"\(.initrd_size) \(.rootfs_size)"' <<< "$img")"
+t_eq "the build directory is removed" "" "$(ls "$TMPDIR")"
+json=$("$B" --json image build fake --name fake-two 2> "$T/build.err")
+t_eq "--json prints only the image object (recipe chatter goes to stderr)" fake-two "$(jq -r .name <<< "$json")"
+out=$("$B" image build fake 2>&1)
+t_eq "building a name that exists: exit 1 (conflict)" 1 "$?"
+t_check "with the daemon's message" grep -q "already exists" <<< "$out"
+out=$("$B" image build broken 2>&1)
+t_eq "a failing recipe: exit 1" 1 "$?"
+t_check "naming its exit status" grep -q "failed with exit status 3" <<< "$out"
+out=$("$B" image build empty 2>&1)
+t_eq "a recipe that produces nothing: exit 1" 1 "$?"
+t_check "saying what is missing" grep -q "did not produce vmlinuz and rootfs.ext4" <<< "$out"
+out=$("$B" image build nosuch 2>&1)
+t_eq "a missing recipe: exit 1" 1 "$?"
+t_check "saying where it looked" grep -q "no recipe \"nosuch\"" <<< "$out"
+"$B" image build ../fake > /dev/null 2>&1
+t_eq "a recipe path instead of a name: exit 2" 2 "$?"
+t_eq "nothing is left in TMPDIR" "" "$(ls "$TMPDIR")"
+d_stop
+t_done
