@@ -888,10 +888,30 @@ void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc
 			body(a, "Reconcile re-adopts live VMs and cleans up what is left");
 			body(a, "of dead ones.");
 		} else {
-			char *plan = json_dumps(m->result, JSON_COMPACT);
-			body(a, "Plan:");
-			body(a, "%.150s", plan ? plan : "?");
-			free(plan);
+			const char *key;
+			json_t *v;
+			body(a, "The daemon's plan:");
+			json_object_foreach(m->result, key, v) {
+				char line[160] = "";
+				size_t o = 0, i;
+				json_t *e;
+				if (!json_is_array(v)) {
+					char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+					body(a, "  %s: %.120s", key, text ? text : "?");
+					free(text);
+					continue;
+				}
+				json_array_foreach(v, i, e) {
+					const char *name = json_is_string(e) ? json_string_value(e) :
+						json_string_value(json_object_get(e, "name"));
+					if (o < sizeof(line))
+						o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s",
+								i ? ", " : "", name ? name : "?");
+				}
+				body(a, "  %s %zu: %s", key, json_array_size(v), json_array_size(v) ? line : "-");
+			}
+			if (json_object_size(m->result) == 0)
+				body(a, "  nothing to do");
 		}
 		break;
 	case _CONN_CALL_KIND_MAX:

@@ -9,7 +9,8 @@ libtui_a_SOURCES = \
 	tui/theme.c tui/theme.h tui/theme-roles.def \
 	tui/theme-builtin.c \
 	tui/keymap.c tui/keymap.h tui/keymap.def \
-	tui/config.c tui/config.h
+	tui/config.c tui/config.h \
+	tui/conn.c tui/conn.h
 libtui_a_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS) $(JANSSON_CFLAGS) $(INIH_CFLAGS)
 TUI_LIBS = libtui.a $(PROTOCOL_LIBS) $(COMMON_LIBS) $(NCURSES_LIBS) $(INIH_LIBS) $(JANSSON_LIBS)
 
@@ -17,7 +18,6 @@ bin_PROGRAMS += banger-tui
 banger_tui_SOURCES = \
 	tui/main.c \
 	tui/app.c tui/app.h \
-	tui/conn.c tui/conn.h \
 	tui/actions.c \
 	tui/ssh.c \
 	tui/ui-theme.c \
@@ -28,7 +28,7 @@ banger_tui_LDADD = $(TUI_LIBS)
 dist_man_MANS += man/banger-tui.1
 
 unit_tests += tests/unit/test-tui-console tests/unit/test-tui-model tests/unit/test-tui-view \
-	tests/unit/test-tui-theme tests/unit/test-tui-keymap
+	tests/unit/test-tui-theme tests/unit/test-tui-keymap tests/unit/test-tui-conn
 TUI_TEST_CFLAGS = $(TESTS_CFLAGS) $(NCURSES_CFLAGS) $(INIH_CFLAGS) \
 	-DTHEMES_SRCDIR=\"$(abs_top_srcdir)/themes\"
 tests_unit_test_tui_console_SOURCES = tests/unit/test-tui-console.c
@@ -46,3 +46,6 @@ tests_unit_test_tui_theme_LDADD = $(TUI_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_tui_keymap_SOURCES = tests/unit/test-tui-keymap.c
 tests_unit_test_tui_keymap_CFLAGS = $(TUI_TEST_CFLAGS)
 tests_unit_test_tui_keymap_LDADD = $(TUI_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_tui_conn_SOURCES = tests/unit/test-tui-conn.c
+tests_unit_test_tui_conn_CFLAGS = $(TUI_TEST_CFLAGS)
+tests_unit_test_tui_conn_LDADD = $(TUI_LIBS) $(CMOCKA_LIBS)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The TUI's model: VMs keyed by id, patched by daemon events, replaced by snapshots. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -329,6 +330,16 @@ static int ev_state(struct vm_model *m, const json_t *p, struct model_result *re
 		return r;
 	if (vm->obj && json_object_set_new(vm->obj, "state", json_string(new_state)) < 0)
 		return -ENOMEM;
+	/* The console says when nothing more is coming (k9s's "stream exited"). */
+	if (vm->console && (vm->state == VM_STATE_STOPPED || vm->state == VM_STATE_ERROR)) {
+		char text[256];
+		snprintf(text, sizeof(text), "VM %s%s%.200s", vm->state == VM_STATE_STOPPED ?
+				"stopped" : "failed", vm->reason ? ": " : "", vm->reason ? vm->reason : "");
+		r = console_append_marker(vm->console, text);
+		if (r < 0)
+			return r;
+		res->flags |= MODEL_CHANGED_CONSOLE;
+	}
 	res->vm = vm;
 	res->flags |= MODEL_CHANGED_ROWS;
 	return 0;

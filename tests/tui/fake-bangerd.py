@@ -16,6 +16,8 @@ p.add_argument("--log-vms", type=int, default=1, help="stream to vm-0000... roun
 p.add_argument("--heartbeat", type=float, default=2.0)
 p.add_argument("--control")
 p.add_argument("--version", default="0.0.0-fake")
+p.add_argument("--update-ok", action="store_true",
+               help="update.apply succeeds: update.* events, the answer, then exit (a restart)")
 args = p.parse_args()
 
 seq = 0
@@ -123,6 +125,13 @@ def handle(c, msg):
         vm = make_vm(params["name"], "created", len(vms))
         publish("vm.created", {"vm": vm})
         answer(c, mid, vm)
+    elif method == "update.apply" and args.update_ok:
+        publish("update.progress", {"message": "downloading bangerd 9.9.9"})
+        publish("update.progress", {"message": "installing"})
+        answer(c, mid, {"from": args.version, "to": "9.9.9"})
+        asyncio.get_running_loop().call_later(0.3, os._exit, 0)
+    elif method == "reconcile" and params.get("dry_run") and args.update_ok:
+        answer(c, mid, {"adopt": ["vm-0000"], "clean": ["vm-0003"]})
     elif method in ("vm.start", "vm.stop", "vm.restart", "reconcile", "update.apply"):
         answer(c, mid, error=("unavailable", "%s needs the VM lifecycle, which this bangerd does not have yet" % method))
     else:

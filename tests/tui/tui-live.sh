@@ -64,6 +64,14 @@ tui_keys q
 tui_expect_gone "q closes the overlay first" "banger-tui help"
 tui_expect "still running after q on the overlay" "2 VMs"
 
+# Inspect overlay: every field of the selected VM, untruncated.
+tui_keys i
+tui_expect "inspect overlay opens for the selection" "inspect web-1"
+tui_expect "inspect shows fields the table has no room for" '"image": "minimal"'
+tui_expect_re "inspect shows the full id" '"id": "[0-9a-f]{16,}"'
+tui_keys Escape
+tui_expect_gone "Esc closes inspect" "inspect web-1"
+
 # Colours: 256-colour codes from the default theme.
 colours() { tui_screen -e | grep -qF $'\e[38;5;'"$1"'m'; }
 t_check "state colour from the theme (created = 245)" t_wait 5 colours 245

@@ -136,9 +136,20 @@ static void test_lagged_resync(void **state)
 	assert_null(vm_model_find(&m, "b"));
 	assert_non_null(keep->console);
 	assert_int_equal(keep->console->n, 1);
+	feed(&m, "{\"method\":\"vm.state\",\"params\":{\"seq\":601,\"id\":\"a\",\"name\":"
+		 "\"web-1\",\"old\":\"running\",\"new\":\"error\",\"reason\":\"VMM exited (137)\"}}");
+	assert_string_equal(console_get(keep->console, keep->console->first_id + 1)->text,
+			"VM failed: VMM exited (137)");
+	assert_int_equal(keep->state, VM_STATE_ERROR);
+	assert_string_equal(keep->reason, "VMM exited (137)");
+	feed(&m, "{\"method\":\"vm.state\",\"params\":{\"seq\":602,\"id\":\"a\",\"name\":"
+		 "\"web-1\",\"old\":\"error\",\"new\":\"stopped\",\"reason\":null}}");
+	assert_null(keep->reason);
+	assert_string_equal(console_get(keep->console, keep->console->first_id + 2)->text, "VM stopped");
 	assert_true(feed(&m, "{\"method\":\"vm.state\",\"params\":{\"seq\":599,\"id\":\"a\",\"name\":"
 			     "\"web-1\",\"old\":\"x\",\"new\":\"running\"}}") & MODEL_IGNORED);
 	assert_int_equal(keep->state, VM_STATE_STOPPED);
+	assert_int_equal(m.last_seq, 602);
 	vm_model_done(&m);
 }
 
