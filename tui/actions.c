@@ -16,14 +16,15 @@ static bool need_daemon(struct app *a, const char *what)
 		return false;
 	}
 	if (a->conn.state != CONN_CONNECTED) {
-		app_status(a, STATUS_WARN, "not connected: cannot %s (retrying in the background)", what);
+		app_status(a, STATUS_WARN, "not connected: cannot %s (retrying in the background)",
+		        what);
 		return false;
 	}
 	return true;
 }
 
 static void call(struct app *a, const char *method, json_t *params, enum conn_call_kind kind,
-		const char *what)
+        const char *what)
 {
 	int r = conn_call(&a->conn, method, params, kind, what);
 	if (r < 0)
@@ -38,14 +39,38 @@ static int page(struct app *a)
 	return MAX(a->lay.list_h, 1);
 }
 
-static void act_down(struct app *a) { app_select_row(a, (ssize_t)a->sel_row + 1); }
-static void act_up(struct app *a) { app_select_row(a, (ssize_t)a->sel_row - 1); }
-static void act_first(struct app *a) { app_select_row(a, 0); }
-static void act_last(struct app *a) { app_select_row(a, (ssize_t)a->view.n - 1); }
-static void act_half_down(struct app *a) { app_select_row(a, (ssize_t)a->sel_row + page(a) / 2); }
-static void act_half_up(struct app *a) { app_select_row(a, (ssize_t)a->sel_row - page(a) / 2); }
-static void act_page_down(struct app *a) { app_select_row(a, (ssize_t)a->sel_row + page(a)); }
-static void act_page_up(struct app *a) { app_select_row(a, (ssize_t)a->sel_row - page(a)); }
+static void act_down(struct app *a)
+{
+	app_select_row(a, (ssize_t)a->sel_row + 1);
+}
+static void act_up(struct app *a)
+{
+	app_select_row(a, (ssize_t)a->sel_row - 1);
+}
+static void act_first(struct app *a)
+{
+	app_select_row(a, 0);
+}
+static void act_last(struct app *a)
+{
+	app_select_row(a, (ssize_t)a->view.n - 1);
+}
+static void act_half_down(struct app *a)
+{
+	app_select_row(a, (ssize_t)a->sel_row + page(a) / 2);
+}
+static void act_half_up(struct app *a)
+{
+	app_select_row(a, (ssize_t)a->sel_row - page(a) / 2);
+}
+static void act_page_down(struct app *a)
+{
+	app_select_row(a, (ssize_t)a->sel_row + page(a));
+}
+static void act_page_up(struct app *a)
+{
+	app_select_row(a, (ssize_t)a->sel_row - page(a));
+}
 
 static void act_open_console(struct app *a)
 {
@@ -59,10 +84,16 @@ static void act_sort(struct app *a, int delta)
 	a->sort_frozen_until = 0;
 	a->view_dirty = true;
 	app_status(a, STATUS_INFO, "sort: %s %s", vm_column_to_string(a->view.sort),
-			a->view.descending ? "descending" : "ascending");
+	        a->view.descending ? "descending" : "ascending");
 }
-static void act_sort_next(struct app *a) { act_sort(a, 1); }
-static void act_sort_prev(struct app *a) { act_sort(a, -1); }
+static void act_sort_next(struct app *a)
+{
+	act_sort(a, 1);
+}
+static void act_sort_prev(struct app *a)
+{
+	act_sort(a, -1);
+}
 static void act_sort_invert(struct app *a)
 {
 	a->view.descending = !a->view.descending;
@@ -78,9 +109,18 @@ static void open_prompt(struct app *a, enum prompt_kind kind, const char *initia
 	a->dirty |= DIRTY_STATUS | DIRTY_HINTS | DIRTY_LIST;
 }
 
-static void act_filter(struct app *a) { open_prompt(a, PROMPT_FILTER, a->filter.source ? a->filter.source : ""); }
-static void act_command(struct app *a) { open_prompt(a, PROMPT_COMMAND, ""); }
-static void act_search(struct app *a) { open_prompt(a, PROMPT_SEARCH, a->search); }
+static void act_filter(struct app *a)
+{
+	open_prompt(a, PROMPT_FILTER, a->filter.source ? a->filter.source : "");
+}
+static void act_command(struct app *a)
+{
+	open_prompt(a, PROMPT_COMMAND, "");
+}
+static void act_search(struct app *a)
+{
+	open_prompt(a, PROMPT_SEARCH, a->search);
+}
 
 static void free_inspect(struct app *a)
 {
@@ -153,11 +193,11 @@ static void act_start(struct app *a)
 }
 
 static void open_confirm(struct app *a, enum key_action action, const char *verb,
-		const struct vm *vm, const char *title)
+        const struct vm *vm, const char *title)
 {
 	struct confirm *c = &a->confirm;
 
-	*c = (struct confirm){ .action = action, .focus = 0 };
+	*c = (struct confirm){.action = action, .focus = 0};
 	snprintf(c->title, sizeof(c->title), "%s", title);
 	snprintf(c->verb, sizeof(c->verb), "%s", verb);
 	if (vm) {
@@ -243,7 +283,7 @@ void app_run_confirmed(struct app *a)
 		const char *verb = c->action == KEY_ACTION_STOP ? "stop" : "restart";
 		snprintf(what, sizeof(what), "%s %s", verb, c->vm_name);
 		call(a, c->action == KEY_ACTION_STOP ? "vm.stop" : "vm.restart",
-				json_pack("{s:s}", "name", c->vm_name), CALL_ACTION, what);
+		        json_pack("{s:s}", "name", c->vm_name), CALL_ACTION, what);
 		app_status(a, STATUS_INFO, "%s: requested", what);
 		break;
 	}
@@ -309,12 +349,30 @@ static int con_page(struct app *a)
 	return MAX(a->lay.con_h, 1);
 }
 
-static void act_scroll_down(struct app *a) { scroll_by(a, 1); }
-static void act_scroll_up(struct app *a) { scroll_by(a, -1); }
-static void act_con_half_down(struct app *a) { scroll_by(a, con_page(a) / 2); }
-static void act_con_half_up(struct app *a) { scroll_by(a, -con_page(a) / 2); }
-static void act_con_page_down(struct app *a) { scroll_by(a, con_page(a)); }
-static void act_con_page_up(struct app *a) { scroll_by(a, -con_page(a)); }
+static void act_scroll_down(struct app *a)
+{
+	scroll_by(a, 1);
+}
+static void act_scroll_up(struct app *a)
+{
+	scroll_by(a, -1);
+}
+static void act_con_half_down(struct app *a)
+{
+	scroll_by(a, con_page(a) / 2);
+}
+static void act_con_half_up(struct app *a)
+{
+	scroll_by(a, -con_page(a) / 2);
+}
+static void act_con_page_down(struct app *a)
+{
+	scroll_by(a, con_page(a));
+}
+static void act_con_page_up(struct app *a)
+{
+	scroll_by(a, -con_page(a));
+}
 
 static void act_top(struct app *a)
 {
@@ -485,54 +543,54 @@ static void act_interrupt(struct app *a)
 }
 
 static void (*const handlers[_KEY_ACTION_MAX])(struct app *a) = {
-	[KEY_ACTION_HELP] = act_help,
-	[KEY_ACTION_COMMAND] = act_command,
-	[KEY_ACTION_FOCUS_NEXT] = act_focus_next,
-	[KEY_ACTION_FOCUS_LIST] = act_focus_list,
-	[KEY_ACTION_FOCUS_CONSOLE] = act_focus_console,
-	[KEY_ACTION_ZOOM] = act_zoom,
-	[KEY_ACTION_GROW] = act_grow,
-	[KEY_ACTION_SHRINK] = act_shrink,
-	[KEY_ACTION_UPDATE] = act_update,
-	[KEY_ACTION_RECONCILE] = act_reconcile,
-	[KEY_ACTION_RESYNC] = act_resync,
-	[KEY_ACTION_REDRAW] = act_redraw,
-	[KEY_ACTION_ESCAPE] = act_escape,
-	[KEY_ACTION_QUIT] = act_quit,
-	[KEY_ACTION_INTERRUPT] = act_interrupt,
-	[KEY_ACTION_DOWN] = act_down,
-	[KEY_ACTION_UP] = act_up,
-	[KEY_ACTION_FIRST] = act_first,
-	[KEY_ACTION_LAST] = act_last,
-	[KEY_ACTION_HALF_DOWN] = act_half_down,
-	[KEY_ACTION_HALF_UP] = act_half_up,
-	[KEY_ACTION_PAGE_DOWN] = act_page_down,
-	[KEY_ACTION_PAGE_UP] = act_page_up,
-	[KEY_ACTION_OPEN_CONSOLE] = act_open_console,
-	[KEY_ACTION_INSPECT] = act_inspect,
-	[KEY_ACTION_FILTER] = act_filter,
-	[KEY_ACTION_SORT_PREV] = act_sort_prev,
-	[KEY_ACTION_SORT_NEXT] = act_sort_next,
-	[KEY_ACTION_SORT_INVERT] = act_sort_invert,
-	[KEY_ACTION_START] = act_start,
-	[KEY_ACTION_SSH] = act_ssh,
-	[KEY_ACTION_STOP] = act_stop,
-	[KEY_ACTION_RESTART] = act_restart,
-	[KEY_ACTION_SCROLL_DOWN] = act_scroll_down,
-	[KEY_ACTION_SCROLL_UP] = act_scroll_up,
-	[KEY_ACTION_TOP] = act_top,
-	[KEY_ACTION_FOLLOW] = act_follow,
-	[KEY_ACTION_CON_HALF_DOWN] = act_con_half_down,
-	[KEY_ACTION_CON_HALF_UP] = act_con_half_up,
-	[KEY_ACTION_CON_PAGE_DOWN] = act_con_page_down,
-	[KEY_ACTION_CON_PAGE_UP] = act_con_page_up,
-	[KEY_ACTION_SCROLL_LEFT] = act_scroll_left,
-	[KEY_ACTION_SCROLL_RIGHT] = act_scroll_right,
-	[KEY_ACTION_WRAP] = act_wrap,
-	[KEY_ACTION_SEARCH] = act_search,
-	[KEY_ACTION_SEARCH_NEXT] = act_search_next,
-	[KEY_ACTION_SEARCH_PREV] = act_search_prev,
-	[KEY_ACTION_CON_SSH] = act_ssh,
+        [KEY_ACTION_HELP] = act_help,
+        [KEY_ACTION_COMMAND] = act_command,
+        [KEY_ACTION_FOCUS_NEXT] = act_focus_next,
+        [KEY_ACTION_FOCUS_LIST] = act_focus_list,
+        [KEY_ACTION_FOCUS_CONSOLE] = act_focus_console,
+        [KEY_ACTION_ZOOM] = act_zoom,
+        [KEY_ACTION_GROW] = act_grow,
+        [KEY_ACTION_SHRINK] = act_shrink,
+        [KEY_ACTION_UPDATE] = act_update,
+        [KEY_ACTION_RECONCILE] = act_reconcile,
+        [KEY_ACTION_RESYNC] = act_resync,
+        [KEY_ACTION_REDRAW] = act_redraw,
+        [KEY_ACTION_ESCAPE] = act_escape,
+        [KEY_ACTION_QUIT] = act_quit,
+        [KEY_ACTION_INTERRUPT] = act_interrupt,
+        [KEY_ACTION_DOWN] = act_down,
+        [KEY_ACTION_UP] = act_up,
+        [KEY_ACTION_FIRST] = act_first,
+        [KEY_ACTION_LAST] = act_last,
+        [KEY_ACTION_HALF_DOWN] = act_half_down,
+        [KEY_ACTION_HALF_UP] = act_half_up,
+        [KEY_ACTION_PAGE_DOWN] = act_page_down,
+        [KEY_ACTION_PAGE_UP] = act_page_up,
+        [KEY_ACTION_OPEN_CONSOLE] = act_open_console,
+        [KEY_ACTION_INSPECT] = act_inspect,
+        [KEY_ACTION_FILTER] = act_filter,
+        [KEY_ACTION_SORT_PREV] = act_sort_prev,
+        [KEY_ACTION_SORT_NEXT] = act_sort_next,
+        [KEY_ACTION_SORT_INVERT] = act_sort_invert,
+        [KEY_ACTION_START] = act_start,
+        [KEY_ACTION_SSH] = act_ssh,
+        [KEY_ACTION_STOP] = act_stop,
+        [KEY_ACTION_RESTART] = act_restart,
+        [KEY_ACTION_SCROLL_DOWN] = act_scroll_down,
+        [KEY_ACTION_SCROLL_UP] = act_scroll_up,
+        [KEY_ACTION_TOP] = act_top,
+        [KEY_ACTION_FOLLOW] = act_follow,
+        [KEY_ACTION_CON_HALF_DOWN] = act_con_half_down,
+        [KEY_ACTION_CON_HALF_UP] = act_con_half_up,
+        [KEY_ACTION_CON_PAGE_DOWN] = act_con_page_down,
+        [KEY_ACTION_CON_PAGE_UP] = act_con_page_up,
+        [KEY_ACTION_SCROLL_LEFT] = act_scroll_left,
+        [KEY_ACTION_SCROLL_RIGHT] = act_scroll_right,
+        [KEY_ACTION_WRAP] = act_wrap,
+        [KEY_ACTION_SEARCH] = act_search,
+        [KEY_ACTION_SEARCH_NEXT] = act_search_next,
+        [KEY_ACTION_SEARCH_PREV] = act_search_prev,
+        [KEY_ACTION_CON_SSH] = act_ssh,
 };
 
 /* ---- prompt ---- */
@@ -584,7 +642,8 @@ static void run_command(struct app *a, char *cmd)
 		a->quit = true;
 	else if (streq(verb, "theme") && arg && *arg) {
 		if (ui_theme_apply(a, arg) >= 0 && (!a->theme->n_warnings))
-			app_status(a, STATUS_INFO, "theme: %s", a->theme->name ? a->theme->name : arg);
+			app_status(
+			        a, STATUS_INFO, "theme: %s", a->theme->name ? a->theme->name : arg);
 		a->dirty |= DIRTY_CLEAR;
 	} else if (streq(verb, "filter"))
 		apply_filter_text(a, arg ? arg : "");
@@ -665,7 +724,7 @@ static void prompt_key(struct app *a, int key)
 			a->prompt_len--;
 		changed = true;
 	} else if (key >= 0x20 && key < 0x100 && key != 0x7f &&
-			a->prompt_len + 1 < sizeof(a->prompt_buf)) {
+	           a->prompt_len + 1 < sizeof(a->prompt_buf)) {
 		a->prompt_buf[a->prompt_len++] = (char)key;
 		changed = true;
 	}
@@ -784,14 +843,16 @@ void app_on_event(struct app *a, const char *method, const json_t *params)
 	struct model_result res;
 	int r;
 
-	if (streq(method, "vm.deleted") && streq(a->sel_id, json_string_value(json_object_get(params, "id")) ?: "")) {
+	if (streq(method, "vm.deleted") &&
+	        streq(a->sel_id, json_string_value(json_object_get(params, "id")) ?: "")) {
 		const char *name = json_string_value(json_object_get(params, "name"));
 		app_status(a, STATUS_INFO, "%s removed", name ? name : "VM");
 	}
 	if (strncmp(method, "update.", 7) == 0 || strncmp(method, "reconcile.", 10) == 0) {
 		const char *msg = json_string_value(json_object_get(params, "message"));
-		app_status(a, streq(method + strlen(method) - 6, "failed") ? STATUS_ERROR : STATUS_INFO,
-				"%s%s%s", method, msg ? ": " : "", msg ? msg : "");
+		app_status(a,
+		        streq(method + strlen(method) - 6, "failed") ? STATUS_ERROR : STATUS_INFO,
+		        "%s%s%s", method, msg ? ": " : "", msg ? msg : "");
 	}
 	r = vm_model_apply(&a->model, method, params, &res);
 	if (r < 0) {
@@ -834,7 +895,7 @@ void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc
 			return;
 		}
 		snprintf(a->conn.version, sizeof(a->conn.version), "%s",
-				json_string_value(json_object_get(m->result, "version")) ?: "?");
+		        json_string_value(json_object_get(m->result, "version")) ?: "?");
 		break;
 	case CALL_SUBSCRIBE: {
 		bool again = a->conn.connected_once;
@@ -846,8 +907,8 @@ void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc
 		}
 		if (again)
 			vm_model_reconnected(&a->model,
-					(uint64_t)json_integer_value(json_object_get(m->result, "seq")),
-					replayed);
+			        (uint64_t)json_integer_value(json_object_get(m->result, "seq")),
+			        replayed);
 		else if (!replayed)
 			a->model.last_seq = 0;
 		a->conn.state = CONN_CONNECTED;
@@ -867,14 +928,14 @@ void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc
 	case CALL_ACTION:
 		if (failed)
 			app_status(a, STATUS_ERROR, "%s failed (%s): %s", call->what, code,
-					m->error.message);
+			        m->error.message);
 		else
 			app_status(a, STATUS_INFO, "%s: done", call->what);
 		break;
 	case CALL_UPDATE:
 		if (failed)
 			app_status(a, STATUS_ERROR, "daemon update failed (%s): %s", code,
-					m->error.message);
+			        m->error.message);
 		else {
 			a->conn.expect_restart_until = now_ms() + 60000;
 			app_status(a, STATUS_INFO, "daemon update started");
@@ -891,7 +952,8 @@ void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc
 			const char *key;
 			json_t *v;
 			body(a, "The daemon's plan:");
-			json_object_foreach(m->result, key, v) {
+			json_object_foreach(m->result, key, v)
+			{
 				char line[160] = "";
 				size_t o = 0, i;
 				json_t *e;
@@ -901,14 +963,19 @@ void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc
 					free(text);
 					continue;
 				}
-				json_array_foreach(v, i, e) {
-					const char *name = json_is_string(e) ? json_string_value(e) :
-						json_string_value(json_object_get(e, "name"));
+				json_array_foreach(v, i, e)
+				{
+					const char *name =
+					        json_is_string(e)
+					                ? json_string_value(e)
+					                : json_string_value(
+					                          json_object_get(e, "name"));
 					if (o < sizeof(line))
-						o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s",
-								i ? ", " : "", name ? name : "?");
+						o += (size_t)snprintf(line + o, sizeof(line) - o,
+						        "%s%s", i ? ", " : "", name ? name : "?");
 				}
-				body(a, "  %s %zu: %s", key, json_array_size(v), json_array_size(v) ? line : "-");
+				body(a, "  %s %zu: %s", key, json_array_size(v),
+				        json_array_size(v) ? line : "-");
 			}
 			if (json_object_size(m->result) == 0)
 				body(a, "  nothing to do");

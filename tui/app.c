@@ -17,9 +17,9 @@ int64_t now_ms(void)
 void app_status(struct app *a, enum status_level level, const char *fmt, ...)
 {
 	static const int64_t lifetime[_STATUS_LEVEL_MAX] = {
-		[STATUS_INFO] = 3000,
-		[STATUS_WARN] = 6000,
-		[STATUS_ERROR] = 15000,
+	        [STATUS_INFO] = 3000,
+	        [STATUS_WARN] = 6000,
+	        [STATUS_ERROR] = 15000,
 	};
 	va_list ap;
 
@@ -102,7 +102,7 @@ void app_rebuild_view(struct app *a, int64_t now)
 	size_t old = a->sel_row;
 
 	if (vm_view_rebuild(&a->view, &a->model, &a->filter, now < a->sort_frozen_until,
-			    (int64_t)time(NULL)) < 0) {
+	            (int64_t)time(NULL)) < 0) {
 		app_status(a, STATUS_ERROR, "out of memory");
 		return;
 	}

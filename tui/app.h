@@ -85,10 +85,10 @@ struct confirm {
 };
 
 struct layout {
-	int header_y, banner_y;   /* banner_y -1 when hidden */
+	int header_y, banner_y;                        /* banner_y -1 when hidden */
 	int list_title_y, list_head_y, list_y, list_h; /* list_h 0 when zoomed away */
 	int con_title_y, con_y, con_h;
-	int status_y, hints_y;   /* hints_y -1 when hidden */
+	int status_y, hints_y; /* hints_y -1 when hidden */
 	bool too_small;
 };
 
@@ -184,7 +184,7 @@ void draw_console(struct app *a);
 void draw_status(struct app *a);
 void draw_overlay(struct app *a);
 int draw_text(struct app *a, int y, int x, int width, const char *text, size_t len, attr_t base,
-		int skip);
+        int skip);
 int text_columns(const char *text, size_t len);
 const char *state_glyph(const struct app *a, enum vm_state s);
 bool console_line_matches(struct app *a, const struct console_line *l);

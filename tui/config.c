@@ -18,17 +18,17 @@ struct parse_ctx {
 void tui_config_defaults(struct tui_config *c)
 {
 	*c = (struct tui_config){
-		.theme = "default",
-		.color = TUI_COLOR_AUTO,
-		.fps = 30,
-		.hints = true,
-		.ssh_pause = SSH_PAUSE_ERROR,
-		.split = 40,
-		.sort = VM_COL_NAME,
-		.scrollback = 10000,
-		.max_bytes = 8u << 20,
-		.max_line_bytes = 16u << 10,
-		.wrap = true,
+	        .theme = "default",
+	        .color = TUI_COLOR_AUTO,
+	        .fps = 30,
+	        .hints = true,
+	        .ssh_pause = SSH_PAUSE_ERROR,
+	        .split = 40,
+	        .sort = VM_COL_NAME,
+	        .scrollback = 10000,
+	        .max_bytes = 8u << 20,
+	        .max_line_bytes = 16u << 10,
+	        .wrap = true,
 	};
 }
 
@@ -75,8 +75,8 @@ int tui_parse_size(const char *s, size_t *ret)
 
 static int parse_bool(const char *v, bool *ret)
 {
-	static const char *const yes[] = { "on", "yes", "true", "1" };
-	static const char *const no[] = { "off", "no", "false", "0" };
+	static const char *const yes[] = {"on", "yes", "true", "1"};
+	static const char *const no[] = {"off", "no", "false", "0"};
 
 	for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
 		if (strcasecmp(v, yes[i]) == 0) {
@@ -101,8 +101,8 @@ static int pick(const char *v, const char *const *names, size_t n)
 
 static bool set_ui(struct tui_config *c, const char *name, const char *v)
 {
-	static const char *const colors[] = { "auto", "always", "never" };
-	static const char *const pauses[] = { "error", "always", "never" };
+	static const char *const colors[] = {"auto", "always", "never"};
+	static const char *const pauses[] = {"error", "always", "never"};
 	size_t n;
 	int k;
 
@@ -121,7 +121,8 @@ static bool set_ui(struct tui_config *c, const char *name, const char *v)
 	if (streq(name, "hints"))
 		return parse_bool(v, &c->hints) >= 0;
 	if (streq(name, "fps"))
-		return tui_parse_size(v, &n) >= 0 && n >= 1 && n <= 120 && (c->fps = (unsigned)n, true);
+		return tui_parse_size(v, &n) >= 0 && n >= 1 && n <= 120 &&
+		       (c->fps = (unsigned)n, true);
 	if (streq(name, "split"))
 		return tui_parse_size(v, &n) >= 0 && n >= 10 && n <= 90 &&
 		       (c->split = (unsigned)n, true);
@@ -179,13 +180,13 @@ static int handler(void *user, const char *section, const char *name, const char
 	}
 	if (!ok)
 		warn(p->c, "tui.conf: [%s] %s = %s: not understood, default kept", section, name,
-				value);
+		        value);
 	return 1;
 }
 
 int tui_config_parse_string(struct tui_config *c, struct keymap *km, const char *text)
 {
-	struct parse_ctx p = { c, km };
+	struct parse_ctx p = {c, km};
 	int r = ini_parse_string(text, handler, &p);
 
 	if (r == -2)
@@ -198,7 +199,7 @@ int tui_config_parse_string(struct tui_config *c, struct keymap *km, const char 
 int tui_config_load(struct tui_config *c, struct keymap *km, const char *path)
 {
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	struct parse_ctx p = { c, km };
+	struct parse_ctx p = {c, km};
 	int r;
 
 	if (!f)

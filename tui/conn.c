@@ -16,7 +16,7 @@
 
 void conn_init(struct conn *c, const char *path)
 {
-	*c = (struct conn){ .fd = -1, .state = CONN_CONNECTING, .next_id = 1 };
+	*c = (struct conn){.fd = -1, .state = CONN_CONNECTING, .next_id = 1};
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	ndjson_reader_init(&c->reader, NDJSON_MAX_MESSAGE);
 	ndjson_writer_init(&c->writer, CONN_WRITE_QUEUE);
@@ -31,7 +31,7 @@ void conn_done(struct conn *c)
 
 int64_t conn_backoff_ms(unsigned attempt, double jitter)
 {
-	static const int64_t steps[] = { 250, 500, 1000, 2000, 5000 };
+	static const int64_t steps[] = {250, 500, 1000, 2000, 5000};
 	int64_t base = steps[MIN(attempt, (unsigned)ELEMENTSOF(steps) - 1)];
 	return base + (int64_t)((double)base * 0.4 * (jitter - 0.5));
 }
@@ -97,7 +97,7 @@ void conn_lost(struct conn *c, int64_t now, const char *reason)
 }
 
 int conn_call(struct conn *c, const char *method, json_t *params, enum conn_call_kind kind,
-		const char *what)
+        const char *what)
 {
 	_cleanup_json_ json_t *id = NULL, *msg = NULL;
 	_cleanup_free_ char *data = NULL;
@@ -122,9 +122,9 @@ int conn_call(struct conn *c, const char *method, json_t *params, enum conn_call
 	r = ndjson_writer_append(&c->writer, data, len);
 	if (r < 0)
 		return r;
-	c->pending[c->n_pending++] = (struct conn_call){ .id = c->next_id, .kind = kind };
+	c->pending[c->n_pending++] = (struct conn_call){.id = c->next_id, .kind = kind};
 	snprintf(c->pending[c->n_pending - 1].what, sizeof(c->pending[0].what), "%s",
-			what ? what : method);
+	        what ? what : method);
 	c->next_id++;
 	return 0;
 }
@@ -144,7 +144,7 @@ bool conn_take_call(struct conn *c, const json_t *id, struct conn_call *ret)
 
 int conn_connect(struct conn *c, int64_t now, uint64_t since_seq)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char why[160];
 	json_t *sub;
 	int fd, r;
@@ -158,7 +158,7 @@ int conn_connect(struct conn *c, int64_t now, uint64_t since_seq)
 	if (fd < 0)
 		return negative_errno();
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS &&
-			errno != EAGAIN) {
+	        errno != EAGAIN) {
 		r = negative_errno();
 		close(fd);
 		conn_lost(c, now, conn_reason_for(-r, why, sizeof(why)));
@@ -169,8 +169,8 @@ int conn_connect(struct conn *c, int64_t now, uint64_t since_seq)
 	c->last_rx = now;
 	r = conn_call(c, "hello", rpc_hello_new("banger-tui", PACKAGE_VERSION), CALL_HELLO, NULL);
 	if (r >= 0) {
-		sub = since_seq > 0 ? json_pack("{s:I}", "since_seq", (json_int_t)since_seq) :
-				      json_object();
+		sub = since_seq > 0 ? json_pack("{s:I}", "since_seq", (json_int_t)since_seq)
+		                    : json_object();
 		r = conn_call(c, "events.subscribe", sub, CALL_SUBSCRIBE, NULL);
 	}
 	if (r < 0) {

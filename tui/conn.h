@@ -24,9 +24,9 @@ enum conn_state {
 enum conn_call_kind {
 	CALL_HELLO,
 	CALL_SUBSCRIBE,
-	CALL_ACTION,     /* vm.start/stop/restart, reconcile, daemon.update: toast the result */
-	CALL_PLAN,       /* reconcile dry run, for the confirm dialog */
-	CALL_UPDATE,     /* daemon.update: success means a restart is coming */
+	CALL_ACTION, /* vm.start/stop/restart, reconcile, daemon.update: toast the result */
+	CALL_PLAN,   /* reconcile dry run, for the confirm dialog */
+	CALL_UPDATE, /* daemon.update: success means a restart is coming */
 	_CONN_CALL_KIND_MAX,
 	_CONN_CALL_KIND_INVALID = -22,
 };
@@ -48,15 +48,15 @@ struct conn {
 	int64_t next_id;
 	struct conn_call pending[CONN_MAX_PENDING];
 	size_t n_pending;
-	unsigned attempt;        /* failed attempts since the last success */
-	int64_t retry_at;        /* monotonic ms */
-	char reason[160];        /* why the last connection failed or ended */
-	int64_t stale_since;     /* wall-clock seconds since data is stale, 0 when fresh */
-	int64_t last_rx;         /* monotonic ms of the last byte received */
-	int64_t heartbeat_gap;   /* ms between the last two heartbeats (0: none seen) */
+	unsigned attempt;      /* failed attempts since the last success */
+	int64_t retry_at;      /* monotonic ms */
+	char reason[160];      /* why the last connection failed or ended */
+	int64_t stale_since;   /* wall-clock seconds since data is stale, 0 when fresh */
+	int64_t last_rx;       /* monotonic ms of the last byte received */
+	int64_t heartbeat_gap; /* ms between the last two heartbeats (0: none seen) */
 	int64_t last_heartbeat;
 	int64_t expect_restart_until; /* monotonic ms: a daemon update is in progress */
-	char version[64];        /* the daemon's, from hello */
+	char version[64];             /* the daemon's, from hello */
 	bool connected_once;
 	bool subscribed;
 };
@@ -72,7 +72,7 @@ void conn_lost(struct conn *c, int64_t now, const char *reason);
 
 /* Queues a request; params stolen. -ENOTCONN while disconnected. */
 int conn_call(struct conn *c, const char *method, json_t *params, enum conn_call_kind kind,
-		const char *what);
+        const char *what);
 /* Removes and returns the outstanding call with this id (false when unknown). */
 bool conn_take_call(struct conn *c, const json_t *id, struct conn_call *ret);
 

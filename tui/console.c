@@ -15,9 +15,9 @@
 void console_init(struct console *c, size_t max_lines, size_t max_bytes, size_t max_line_bytes)
 {
 	*c = (struct console){
-		.max_lines = MAX(max_lines, (size_t)1),
-		.max_bytes = MAX(max_bytes, (size_t)256),
-		.max_line_bytes = MAX(max_line_bytes, (size_t)64),
+	        .max_lines = MAX(max_lines, (size_t)1),
+	        .max_bytes = MAX(max_bytes, (size_t)256),
+	        .max_line_bytes = MAX(max_line_bytes, (size_t)64),
 	};
 }
 
@@ -108,7 +108,7 @@ static int push(struct console *c, enum console_kind kind, const char *text, siz
 	memcpy(copy, text, len);
 	copy[len] = '\0';
 	l = &c->ring[(c->head + c->n) % c->ring_cap];
-	*l = (struct console_line){ .text = copy, .len = (uint32_t)len, .kind = (uint8_t)kind };
+	*l = (struct console_line){.text = copy, .len = (uint32_t)len, .kind = (uint8_t)kind};
 	c->n++;
 	c->bytes += len;
 	return 0;
@@ -150,7 +150,7 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 		v = (v << 6) | (s[i] & 0x3f);
 	}
 	if ((len == 3 && v < 0x800) || (len == 4 && (v < 0x10000 || v > 0x10ffff)) ||
-			(v >= 0xd800 && v <= 0xdfff))
+	        (v >= 0xd800 && v <= 0xdfff))
 		return 0;
 	*cp = v;
 	return len;
@@ -203,8 +203,8 @@ static size_t skip_escape(const unsigned char *in, size_t n, size_t i, bool *sgr
 	}
 }
 
-size_t console_sanitize(const char *input, size_t n, size_t max_in, bool keep_sgr, char *out,
-		size_t out_size)
+size_t console_sanitize(
+        const char *input, size_t n, size_t max_in, bool keep_sgr, char *out, size_t out_size)
 {
 	const unsigned char *in = (const unsigned char *)input;
 	size_t o = 0, col = 0, start = 0, end, cut = 0;
@@ -300,7 +300,7 @@ static int append_one(struct console *c, const char *raw, size_t len)
 }
 
 int console_append_lines(struct console *c, uint64_t first_line, const char *const *lines,
-		const size_t *lens, size_t n)
+        const size_t *lens, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		uint64_t num = first_line + i;
@@ -311,7 +311,7 @@ int console_append_lines(struct console *c, uint64_t first_line, const char *con
 		if (c->next_daemon_line > 0 && num > c->next_daemon_line) {
 			char text[96];
 			snprintf(text, sizeof(text), "%" PRIu64 " lines missing",
-					num - c->next_daemon_line);
+			        num - c->next_daemon_line);
 			r = console_append_marker(c, text);
 			if (r < 0)
 				return r;

@@ -40,10 +40,10 @@ static struct box box_open(struct app *a, int want_h, int want_w, const char *ti
 static void draw_help(struct app *a)
 {
 	static const char *const ctx_names[_KEY_CTX_MAX] = {
-		[KEY_CTX_GLOBAL] = "Global",
-		[KEY_CTX_LIST] = "VM list",
-		[KEY_CTX_CONSOLE] = "Console",
-		[KEY_CTX_DIALOG] = "Dialogs",
+	        [KEY_CTX_GLOBAL] = "Global",
+	        [KEY_CTX_LIST] = "VM list",
+	        [KEY_CTX_CONSOLE] = "Console",
+	        [KEY_CTX_DIALOG] = "Dialogs",
 	};
 	struct box b = box_open(a, LINES - 2, 78, "banger-tui help", a->attrs[THEME_DIALOG]);
 	int line = 0, rows = b.h - 2, total = 0;
@@ -59,12 +59,14 @@ static void draw_help(struct app *a)
 				attr = a->attrs[THEME_DIALOG_TITLE];
 			} else {
 				enum key_action act = (enum key_action)pass;
-				if (act == KEY_ACTION_NONE || key_action_context(act) != (enum key_context)ctx)
+				if (act == KEY_ACTION_NONE ||
+				        key_action_context(act) != (enum key_context)ctx)
 					continue;
 				keymap_keys_of(&a->keys, act, keys, sizeof(keys));
 				if (!keys[0])
 					snprintf(keys, sizeof(keys), "(unbound)");
-				snprintf(text, sizeof(text), "  %-22s %s", keys, key_action_help(act));
+				snprintf(text, sizeof(text), "  %-22s %s", keys,
+				        key_action_help(act));
 			}
 			total++;
 			if (line++ < a->overlay_scroll)
@@ -79,7 +81,7 @@ static void draw_help(struct app *a)
 		a->overlay_scroll = MAX(total - rows, 0);
 	if (total > rows)
 		draw_text(a, b.y + b.h - 1, b.x + b.w - 14, 12, " j/k more ", 10,
-				a->attrs[THEME_DIALOG_TITLE], 0);
+		        a->attrs[THEME_DIALOG_TITLE], 0);
 }
 
 static void draw_inspect(struct app *a)
@@ -96,7 +98,8 @@ static void draw_inspect(struct app *a)
 		a->overlay_scroll = MAX((int)a->n_inspect - rows, 0);
 	for (int i = 0; i < rows && (size_t)(i + a->overlay_scroll) < a->n_inspect; i++) {
 		const char *s = a->inspect_lines[i + a->overlay_scroll];
-		draw_text(a, b.y + 1 + i, b.x + 2, b.w - 4, s, strlen(s), a->attrs[THEME_DIALOG], 0);
+		draw_text(
+		        a, b.y + 1 + i, b.x + 2, b.w - 4, s, strlen(s), a->attrs[THEME_DIALOG], 0);
 	}
 }
 
@@ -110,21 +113,23 @@ static void draw_confirm(struct app *a)
 
 	for (size_t i = 0; i < c->n_body && (int)i < b.h - 4; i++)
 		draw_text(a, b.y + 2 + (int)i, b.x + 2, b.w - 4, c->body[i], strlen(c->body[i]),
-				a->attrs[THEME_DIALOG], 0);
+		        a->attrs[THEME_DIALOG], 0);
 	snprintf(verb, sizeof(verb), "[ %s ]", c->verb);
 	total = (int)strlen(cancel) + 5 + (int)strlen(verb);
 	int x = b.x + MAX((b.w - total) / 2, 1);
 	draw_text(a, by, x, b.w, cancel, strlen(cancel),
-			c->focus == 0 ? a->attrs[THEME_DIALOG_BUTTON_FOCUS] : a->attrs[THEME_DIALOG_BUTTON], 0);
+	        c->focus == 0 ? a->attrs[THEME_DIALOG_BUTTON_FOCUS] : a->attrs[THEME_DIALOG_BUTTON],
+	        0);
 	x += (int)strlen(cancel) + 5;
 	draw_text(a, by, x, b.w, verb, strlen(verb),
-			c->focus == 1 ? a->attrs[THEME_DIALOG_BUTTON_FOCUS] :
-			danger        ? a->attrs[THEME_DIALOG_DANGER] :
-					a->attrs[THEME_DIALOG_BUTTON], 0);
+	        c->focus == 1 ? a->attrs[THEME_DIALOG_BUTTON_FOCUS]
+	        : danger      ? a->attrs[THEME_DIALOG_DANGER]
+	                      : a->attrs[THEME_DIALOG_BUTTON],
+	        0);
 	{
 		const char *foot = " y confirm - n/Esc cancel - Tab switch ";
-		draw_text(a, b.y + b.h - 1, b.x + MAX((b.w - (int)strlen(foot)) / 2, 1), b.w - 2, foot,
-				strlen(foot), a->attrs[THEME_DIALOG], 0);
+		draw_text(a, b.y + b.h - 1, b.x + MAX((b.w - (int)strlen(foot)) / 2, 1), b.w - 2,
+		        foot, strlen(foot), a->attrs[THEME_DIALOG], 0);
 	}
 }
 

@@ -17,8 +17,8 @@ static const struct action_info {
 	const char *keys;
 	const char *help;
 } actions[_KEY_ACTION_MAX] = {
-	[KEY_ACTION_NONE] = { "none", KEY_CTX_GLOBAL, "", "" },
-#define ACTION(id, n, c, k, h) [KEY_ACTION_##id] = { n, KEY_CTX_##c, k, h },
+        [KEY_ACTION_NONE] = {"none", KEY_CTX_GLOBAL, "", ""},
+#define ACTION(id, n, c, k, h) [KEY_ACTION_##id] = {n, KEY_CTX_##c, k, h},
 #include "tui/keymap.def"
 #undef ACTION
 };
@@ -27,15 +27,27 @@ static const struct {
 	const char *name;
 	int code;
 } named_keys[] = {
-	{ "Enter", '\n' },     { "Esc", 27 },           { "Tab", '\t' },
-	{ "S-Tab", KEY_BTAB }, { "Space", ' ' },        { "Up", KEY_UP },
-	{ "Down", KEY_DOWN },  { "Left", KEY_LEFT },    { "Right", KEY_RIGHT },
-	{ "Home", KEY_HOME },  { "End", KEY_END },      { "PgUp", KEY_PPAGE },
-	{ "PgDn", KEY_NPAGE }, { "Backspace", KEY_BACKSPACE }, { "Del", KEY_DC },
-	{ "Ins", KEY_IC },     { "lt", '<' },           { "gt", '>' },
+        {"Enter", '\n'},
+        {"Esc", 27},
+        {"Tab", '\t'},
+        {"S-Tab", KEY_BTAB},
+        {"Space", ' '},
+        {"Up", KEY_UP},
+        {"Down", KEY_DOWN},
+        {"Left", KEY_LEFT},
+        {"Right", KEY_RIGHT},
+        {"Home", KEY_HOME},
+        {"End", KEY_END},
+        {"PgUp", KEY_PPAGE},
+        {"PgDn", KEY_NPAGE},
+        {"Backspace", KEY_BACKSPACE},
+        {"Del", KEY_DC},
+        {"Ins", KEY_IC},
+        {"lt", '<'},
+        {"gt", '>'},
 };
 
-static const int forbidden[] = { 'a' & 0x1f, 'b' & 0x1f, 's' & 0x1f, 'q' & 0x1f };
+static const int forbidden[] = {'a' & 0x1f, 'b' & 0x1f, 's' & 0x1f, 'q' & 0x1f};
 
 const char *key_action_to_string(enum key_action a)
 {
@@ -85,7 +97,7 @@ int keymap_key_parse(const char *s)
 	}
 	for (size_t i = 0; i < ELEMENTSOF(named_keys); i++)
 		if (strlen(named_keys[i].name) == n - 2 &&
-				strncasecmp(named_keys[i].name, s + 1, n - 2) == 0)
+		        strncasecmp(named_keys[i].name, s + 1, n - 2) == 0)
 			return named_keys[i].code;
 	return -EINVAL;
 }
@@ -149,21 +161,23 @@ static void bind_list(struct keymap *km, enum key_action a, const char *keys, bo
 		}
 		for (size_t i = 0; i < ELEMENTSOF(forbidden); i++)
 			if (code == forbidden[i]) {
-				warn(km, "keys: %s: %s is never bound (terminal prefix or flow control)",
-						actions[a].name, tok);
+				warn(km,
+				        "keys: %s: %s is never bound (terminal prefix or flow "
+				        "control)",
+				        actions[a].name, tok);
 				code = -1;
 			}
 		if (code < 0)
 			continue;
 		if (key_action_destructive(a) && code < 0x80 && islower(code)) {
 			warn(km, "keys: %s: destructive actions cannot use lowercase '%s'",
-					actions[a].name, tok);
+			        actions[a].name, tok);
 			continue;
 		}
 		old = km->map[ctx][code];
 		if (user && old != KEY_ACTION_NONE && old != a)
 			warn(km, "keys: %s: '%s' was bound to %s", actions[a].name, tok,
-					actions[old].name);
+			        actions[old].name);
 		set_code(km, ctx, code, a);
 	}
 }

@@ -30,7 +30,8 @@ static void banger_path(char *buf, size_t size)
 		slash = strrchr(self, '/');
 		if (slash) {
 			*slash = '\0';
-			if (snprintf(buf, size, "%s/banger", self) < (int)size && access(buf, X_OK) == 0)
+			if (snprintf(buf, size, "%s/banger", self) < (int)size &&
+			        access(buf, X_OK) == 0)
 				return;
 		}
 	}
@@ -75,8 +76,9 @@ void app_ssh_start(struct app *a, struct vm *vm)
 	banger_path(banger, sizeof(banger));
 	leave_curses();
 	printf("banger: ssh %s (%s): exit the shell to return%s\n", vm->name,
-			vm->ip ? vm->ip : "no address yet",
-			a->conn.state == CONN_CONNECTED ? "" : " [daemon not connected: data may be stale]");
+	        vm->ip ? vm->ip : "no address yet",
+	        a->conn.state == CONN_CONNECTED ? ""
+	                                        : " [daemon not connected: data may be stale]");
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0) {
@@ -85,8 +87,8 @@ void app_ssh_start(struct app *a, struct vm *vm)
 		return;
 	}
 	if (pid == 0) {
-		static const int sigs[] = { SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE,
-			SIGCHLD, SIGTERM, SIGHUP, SIGWINCH };
+		static const int sigs[] = {SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE,
+		        SIGCHLD, SIGTERM, SIGHUP, SIGWINCH};
 		for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
 			signal(sigs[i], SIG_DFL);
 		sigemptyset(&all);
@@ -98,7 +100,7 @@ void app_ssh_start(struct app *a, struct vm *vm)
 		if (!strchr(banger, '/'))
 			execlp("banger", "banger", "vm", "ssh", vm->name, (char *)NULL);
 		fprintf(stderr, "banger-tui: cannot run %s: %s\n",
-				override && *override ? override : banger, strerror(errno));
+		        override && *override ? override : banger, strerror(errno));
 		_exit(127);
 	}
 	a->ssh = SSH_RUNNING;
@@ -114,7 +116,8 @@ void app_ssh_child_exited(struct app *a, int status)
 
 	a->ssh_pid = 0;
 	a->ssh_status = code;
-	if ((failed && a->cfg.ssh_pause != SSH_PAUSE_NEVER) || a->cfg.ssh_pause == SSH_PAUSE_ALWAYS) {
+	if ((failed && a->cfg.ssh_pause != SSH_PAUSE_NEVER) ||
+	        a->cfg.ssh_pause == SSH_PAUSE_ALWAYS) {
 		/* Keep the child's last words on screen until a key. */
 		printf("\nbanger-tui: ssh exited with %d: press any key to return", code);
 		fflush(stdout);
@@ -141,8 +144,8 @@ void app_ssh_key(struct app *a)
 	if (read(STDIN_FILENO, buf, sizeof(buf)) < 0 && errno == EAGAIN)
 		return;
 	app_resume_screen(a);
-	app_status(a, a->ssh_status ? STATUS_ERROR : STATUS_INFO, "ssh exited with %d",
-			a->ssh_status);
+	app_status(
+	        a, a->ssh_status ? STATUS_ERROR : STATUS_INFO, "ssh exited with %d", a->ssh_status);
 }
 
 void app_suspend_self(struct app *a)

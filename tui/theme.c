@@ -34,19 +34,26 @@ enum theme_role theme_role_from_string(const char *s)
 }
 
 static const char *const ansi_names[8] = {
-	"black", "red", "green", "yellow", "blue", "magenta", "cyan", "white",
+        "black",
+        "red",
+        "green",
+        "yellow",
+        "blue",
+        "magenta",
+        "cyan",
+        "white",
 };
 
 static const struct {
 	const char *name;
 	enum theme_attr attr;
 } attr_names[] = {
-	{ "bold", THEME_ATTR_BOLD },
-	{ "dim", THEME_ATTR_DIM },
-	{ "italic", THEME_ATTR_ITALIC },
-	{ "underline", THEME_ATTR_UNDERLINE },
-	{ "reverse", THEME_ATTR_REVERSE },
-	{ "standout", THEME_ATTR_STANDOUT },
+        {"bold", THEME_ATTR_BOLD},
+        {"dim", THEME_ATTR_DIM},
+        {"italic", THEME_ATTR_ITALIC},
+        {"underline", THEME_ATTR_UNDERLINE},
+        {"reverse", THEME_ATTR_REVERSE},
+        {"standout", THEME_ATTR_STANDOUT},
 };
 
 void theme_free(struct theme *t)
@@ -89,7 +96,7 @@ static int ansi_index(const char *s)
 
 int theme_rgb_to_256(unsigned r, unsigned g, unsigned b)
 {
-	static const unsigned levels[6] = { 0, 95, 135, 175, 215, 255 };
+	static const unsigned levels[6] = {0, 95, 135, 175, 215, 255};
 	unsigned mx = MAX(r, MAX(g, b)), mn = MIN(r, MIN(g, b));
 	size_t ri = 0, gi = 0, bi = 0;
 
@@ -114,7 +121,7 @@ int theme_rgb_to_256(unsigned r, unsigned g, unsigned b)
 
 static void rgb_of_256(int c, unsigned *r, unsigned *g, unsigned *b)
 {
-	static const unsigned levels[6] = { 0, 95, 135, 175, 215, 255 };
+	static const unsigned levels[6] = {0, 95, 135, 175, 215, 255};
 
 	if (c >= 232) {
 		*r = *g = *b = 8 + 10 * (unsigned)(c - 232);
@@ -176,7 +183,7 @@ static int parse_literal(const char *s, int *ret)
 	if (s[0] == '#' && strlen(s) == 7) {
 		unsigned rgb[3];
 		for (size_t k = 0; k < 3; k++) {
-			char part[3] = { s[1 + 2 * k], s[2 + 2 * k], 0 };
+			char part[3] = {s[1 + 2 * k], s[2 + 2 * k], 0};
 			if (!isxdigit((unsigned char)part[0]) || !isxdigit((unsigned char)part[1]))
 				return -EINVAL;
 			rgb[k] = (unsigned)strtoul(part, NULL, 16);
@@ -210,13 +217,13 @@ static void add_color(struct theme *t, const char *name, const char *value)
 {
 	_cleanup_free_ char *copy = strdup(value);
 	char *rich, *fb;
-	struct theme_color col = { .fallback = FALLBACK_UNSET };
+	struct theme_color col = {.fallback = FALLBACK_UNSET};
 	int v;
 
 	if (!copy)
 		return;
 	if (strlen(name) >= sizeof(col.name) || ansi_index(name) >= 0 ||
-			strcasecmp(name, "default") == 0) {
+	        strcasecmp(name, "default") == 0) {
 		warn(t, "theme %s: [colors] %s: bad colour name", t->label, name);
 		return;
 	}
@@ -233,7 +240,7 @@ static void add_color(struct theme *t, const char *name, const char *value)
 		fb = trim(fb);
 		if (parse_literal(fb, &v) < 0 || v > 7)
 			warn(t, "theme %s: [colors] %s: bad 8-colour fallback '%s'", t->label, name,
-					fb);
+			        fb);
 		else
 			col.fallback = (int16_t)v;
 	}
@@ -330,12 +337,12 @@ int theme_search_path(const char *pkgdatadir, char ***ret_dirs)
 	if (!dirs)
 		return -ENOMEM;
 	e = getenv("XDG_CONFIG_HOME");
-	if (e && *e ? asprintf(&dirs[n], "%s/banger/themes", e) >= 0 :
-	    home && asprintf(&dirs[n], "%s/.config/banger/themes", home) >= 0)
+	if (e && *e ? asprintf(&dirs[n], "%s/banger/themes", e) >= 0
+	            : home && asprintf(&dirs[n], "%s/.config/banger/themes", home) >= 0)
 		n++;
 	e = getenv("XDG_DATA_HOME");
-	if (e && *e ? asprintf(&dirs[n], "%s/banger/themes", e) >= 0 :
-	    home && asprintf(&dirs[n], "%s/.local/share/banger/themes", home) >= 0)
+	if (e && *e ? asprintf(&dirs[n], "%s/banger/themes", e) >= 0
+	            : home && asprintf(&dirs[n], "%s/.local/share/banger/themes", home) >= 0)
 		n++;
 	if (pkgdatadir && asprintf(&dirs[n], "%s/themes", pkgdatadir) >= 0)
 		n++;
@@ -416,18 +423,18 @@ int theme_load(const char *name, char *const *dirs, struct theme **ret)
 	if (r < 0)
 		return r;
 	for (cur = t; !streq(cur->label, "builtin"); cur = cur->parent) {
-		const char *inherit = cur->inherit && !streq(cur->inherit, "builtin") &&
-						      depth < MAX_INHERIT ?
-					      cur->inherit :
-					      "builtin";
+		const char *inherit =
+		        cur->inherit && !streq(cur->inherit, "builtin") && depth < MAX_INHERIT
+		                ? cur->inherit
+		                : "builtin";
 		if (depth++ >= MAX_INHERIT && cur->inherit && !streq(cur->inherit, "builtin"))
 			warn(t, "theme %s: inherit chain too deep; using builtin", cur->label);
 		r = load_one(inherit, dirs, &cur->parent);
 		if (r == -ENOMEM)
 			return r;
 		if (r < 0) {
-			warn(t, "theme %s: cannot load inherited theme '%s': %s", cur->label, inherit,
-					strerror(-r));
+			warn(t, "theme %s: cannot load inherited theme '%s': %s", cur->label,
+			        inherit, strerror(-r));
 			r = load_one("builtin", dirs, &cur->parent);
 			if (r < 0)
 				return r;
@@ -441,8 +448,8 @@ int theme_load(const char *name, char *const *dirs, struct theme **ret)
 }
 
 /* A colour token in a style: a literal or a name from [colors] along the chain. */
-static int resolve_color(const struct theme *t, const char *tok, enum theme_mode mode, int *ret,
-		uint16_t *attrs)
+static int resolve_color(
+        const struct theme *t, const char *tok, enum theme_mode mode, int *ret, uint16_t *attrs)
 {
 	int v;
 
@@ -479,10 +486,10 @@ map8:
 
 /* "<fg> [on <bg>] [+attr ...]". -EINVAL with *bad pointing into buf at the bad token. */
 static int parse_style(const struct theme *t, const char *text, enum theme_mode mode,
-		struct theme_style *ret, char *bad, size_t bad_size)
+        struct theme_style *ret, char *bad, size_t bad_size)
 {
 	_cleanup_free_ char *copy = strdup(text);
-	struct theme_style st = { THEME_COLOR_DEFAULT, THEME_COLOR_DEFAULT, 0 };
+	struct theme_style st = {THEME_COLOR_DEFAULT, THEME_COLOR_DEFAULT, 0};
 	uint16_t extra_fg = 0, extra_bg = 0;
 	bool have_fg = false, want_bg = false, have_bg = false;
 	char *save = NULL;
@@ -550,7 +557,7 @@ static enum theme_role role_parent(enum theme_role r)
 }
 
 static bool lookup(struct theme *top, struct theme *th, enum theme_role r, enum theme_mode mode,
-		struct theme_style *ret)
+        struct theme_style *ret)
 {
 	char *text = mode == THEME_MODE_MONO ? th->mono[r] : th->styles[r];
 	char bad[64];
@@ -565,8 +572,7 @@ static bool lookup(struct theme *top, struct theme *th, enum theme_role r, enum 
 		bool dup = false;
 		char *msg;
 		if (asprintf(&msg, "theme %s: [%s] %s: unknown colour or attribute '%s'", th->label,
-				    mode == THEME_MODE_MONO ? "mono" : "styles", role_names[r],
-				    bad) < 0)
+		            mode == THEME_MODE_MONO ? "mono" : "styles", role_names[r], bad) < 0)
 			return false;
 		for (size_t i = 0; i < top->n_warnings; i++)
 			dup = dup || streq(top->warnings[i], msg);
@@ -581,7 +587,7 @@ void theme_resolve(struct theme *t, enum theme_mode mode, struct theme_style ret
 {
 	for (size_t i = 0; i < _THEME_ROLE_MAX; i++) {
 		enum theme_role r = (enum theme_role)i;
-		struct theme_style st = { THEME_COLOR_DEFAULT, THEME_COLOR_DEFAULT, 0 };
+		struct theme_style st = {THEME_COLOR_DEFAULT, THEME_COLOR_DEFAULT, 0};
 		bool found = false;
 
 		for (struct theme *th = t; th && !found; th = th->parent)

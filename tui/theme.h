@@ -30,8 +30,8 @@ enum theme_attr {
 };
 
 enum theme_mode {
-	THEME_MODE_MONO,  /* attributes only */
-	THEME_MODE_8,     /* the 8 ANSI colours (also 16-colour terminals) */
+	THEME_MODE_MONO, /* attributes only */
+	THEME_MODE_8,    /* the 8 ANSI colours (also 16-colour terminals) */
 	THEME_MODE_256,
 	_THEME_MODE_MAX,
 	_THEME_MODE_INVALID = -22,

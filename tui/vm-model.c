@@ -10,13 +10,13 @@
 #include "tui/vm-model.h"
 
 static const char *const state_names[_VM_STATE_MAX] = {
-	[VM_STATE_CREATED] = "created",
-	[VM_STATE_STARTING] = "starting",
-	[VM_STATE_RUNNING] = "running",
-	[VM_STATE_STOPPING] = "stopping",
-	[VM_STATE_STOPPED] = "stopped",
-	[VM_STATE_ERROR] = "error",
-	[VM_STATE_UNKNOWN] = "unknown",
+        [VM_STATE_CREATED] = "created",
+        [VM_STATE_STARTING] = "starting",
+        [VM_STATE_RUNNING] = "running",
+        [VM_STATE_STOPPING] = "stopping",
+        [VM_STATE_STOPPED] = "stopped",
+        [VM_STATE_ERROR] = "error",
+        [VM_STATE_UNKNOWN] = "unknown",
 };
 
 const char *vm_state_to_string(enum vm_state s)
@@ -63,7 +63,7 @@ static uint64_t hash_id(const char *s)
 
 void vm_model_init(struct vm_model *m, const struct console_limits *limits)
 {
-	*m = (struct vm_model){ .limits = *limits };
+	*m = (struct vm_model){.limits = *limits};
 }
 
 static void vm_free(struct vm *vm)
@@ -195,11 +195,11 @@ static int vm_update_from(struct vm *vm, json_t *obj)
 	int r;
 
 	if ((r = set_str(&vm->name, str_member(obj, "name"))) < 0 ||
-			(r = set_str(&vm->ip, str_member(obj, "ip"))) < 0 ||
-			(r = set_str(&vm->boot_id, str_member(obj, "boot_id"))) < 0 ||
-			(r = set_str(&vm->reason, str_member(obj, "reason"))) < 0 ||
-			(r = set_str(&vm->image, str_member(obj, "image"))) < 0 ||
-			(r = set_str(&vm->mac, str_member(obj, "mac"))) < 0)
+	        (r = set_str(&vm->ip, str_member(obj, "ip"))) < 0 ||
+	        (r = set_str(&vm->boot_id, str_member(obj, "boot_id"))) < 0 ||
+	        (r = set_str(&vm->reason, str_member(obj, "reason"))) < 0 ||
+	        (r = set_str(&vm->image, str_member(obj, "image"))) < 0 ||
+	        (r = set_str(&vm->mac, str_member(obj, "mac"))) < 0)
 		return r;
 	vm->state = vm_state_from_string(str_member(obj, "state"));
 	pid = json_object_get(obj, "pid");
@@ -252,8 +252,8 @@ static int console_of(struct vm_model *m, struct vm *vm, struct console **ret)
 		vm->console = malloc(sizeof(*vm->console));
 		if (!vm->console)
 			return -ENOMEM;
-		console_init(vm->console, m->limits.bg_lines, m->limits.bg_bytes,
-				m->limits.line_bytes);
+		console_init(
+		        vm->console, m->limits.bg_lines, m->limits.bg_bytes, m->limits.line_bytes);
 	}
 	*ret = vm->console;
 	return 0;
@@ -281,7 +281,8 @@ int vm_model_apply_snapshot(struct vm_model *m, const json_t *vms, uint64_t seq)
 		return -EBADMSG;
 	for (i = 0; i < m->n; i++)
 		m->vms[i]->mark = false;
-	json_array_foreach(vms, i, obj) {
+	json_array_foreach(vms, i, obj)
+	{
 		struct vm *vm;
 		r = upsert(m, obj, &vm);
 		if (r == -ENOMEM)
@@ -333,8 +334,9 @@ static int ev_state(struct vm_model *m, const json_t *p, struct model_result *re
 	/* The console says when nothing more is coming (k9s's "stream exited"). */
 	if (vm->console && (vm->state == VM_STATE_STOPPED || vm->state == VM_STATE_ERROR)) {
 		char text[256];
-		snprintf(text, sizeof(text), "VM %s%s%.200s", vm->state == VM_STATE_STOPPED ?
-				"stopped" : "failed", vm->reason ? ": " : "", vm->reason ? vm->reason : "");
+		snprintf(text, sizeof(text), "VM %s%s%.200s",
+		        vm->state == VM_STATE_STOPPED ? "stopped" : "failed",
+		        vm->reason ? ": " : "", vm->reason ? vm->reason : "");
 		r = console_append_marker(vm->console, text);
 		if (r < 0)
 			return r;
@@ -399,7 +401,8 @@ static int ev_log(struct vm_model *m, const json_t *p, struct model_result *res)
 			texts[k] = json_is_string(l) ? json_string_value(l) : "";
 			lens[k] = json_is_string(l) ? json_string_length(l) : 0;
 		}
-		r = console_append_lines(c, (uint64_t)json_integer_value(first) + base, texts, lens, k);
+		r = console_append_lines(
+		        c, (uint64_t)json_integer_value(first) + base, texts, lens, k);
 		if (r < 0)
 			return r;
 	}
@@ -422,8 +425,8 @@ static int ev_log_dropped(struct vm_model *m, const json_t *p, struct model_resu
 	r = console_of(m, vm, &c);
 	if (r < 0)
 		return r;
-	r = console_note_dropped(c, (uint64_t)json_integer_value(first),
-			(uint64_t)json_integer_value(count));
+	r = console_note_dropped(
+	        c, (uint64_t)json_integer_value(first), (uint64_t)json_integer_value(count));
 	if (r < 0)
 		return r;
 	res->vm = vm;
@@ -442,7 +445,7 @@ static int ev_lagged(struct vm_model *m, const json_t *p, struct model_result *r
 static int ev_snapshot(struct vm_model *m, const json_t *p, struct model_result *res)
 {
 	int r = vm_model_apply_snapshot(m, json_object_get(p, "vms"),
-			(uint64_t)json_integer_value(json_object_get(p, "seq")));
+	        (uint64_t)json_integer_value(json_object_get(p, "seq")));
 	if (r < 0)
 		return r;
 	res->flags |= MODEL_SNAPSHOT | MODEL_CHANGED_ROWS;
@@ -471,22 +474,22 @@ static const struct event_handler {
 	int (*apply)(struct vm_model *m, const json_t *params, struct model_result *res);
 	bool sequenced; /* carries a new seq (the heartbeat repeats the latest) */
 } event_handlers[] = {
-	{ "vm.created", ev_created, true },
-	{ "vm.updated", ev_created, true },
-	{ "vm.state", ev_state, true },
-	{ "vm.boot_id", ev_boot_id, true },
-	{ "vm.deleted", ev_deleted, true },
-	{ "vm.log", ev_log, true },
-	{ "vm.log_dropped", ev_log_dropped, true },
-	{ "events.lagged", ev_lagged, true },
-	{ "events.snapshot", ev_snapshot, false },
-	{ "daemon.started", ev_daemon, true },
-	{ "daemon.stopping", ev_daemon, true },
-	{ "daemon.heartbeat", ev_heartbeat, false },
+        {"vm.created", ev_created, true},
+        {"vm.updated", ev_created, true},
+        {"vm.state", ev_state, true},
+        {"vm.boot_id", ev_boot_id, true},
+        {"vm.deleted", ev_deleted, true},
+        {"vm.log", ev_log, true},
+        {"vm.log_dropped", ev_log_dropped, true},
+        {"events.lagged", ev_lagged, true},
+        {"events.snapshot", ev_snapshot, false},
+        {"daemon.started", ev_daemon, true},
+        {"daemon.stopping", ev_daemon, true},
+        {"daemon.heartbeat", ev_heartbeat, false},
 };
 
-int vm_model_apply(struct vm_model *m, const char *method, const json_t *params,
-		struct model_result *ret)
+int vm_model_apply(
+        struct vm_model *m, const char *method, const json_t *params, struct model_result *ret)
 {
 	struct model_result res = {};
 	json_t *seq = json_object_get(params, "seq");
@@ -518,7 +521,7 @@ int vm_model_apply(struct vm_model *m, const char *method, const json_t *params,
 	/* image.*, reconcile.*, update.*: advance seq so a replay can resume after them. */
 	if (json_is_integer(seq) && (uint64_t)json_integer_value(seq) > m->last_seq)
 		m->last_seq = (uint64_t)json_integer_value(seq);
-	*ret = (struct model_result){ .flags = MODEL_IGNORED };
+	*ret = (struct model_result){.flags = MODEL_IGNORED};
 	return 0;
 }
 
@@ -543,8 +546,8 @@ int vm_model_reconnected(struct vm_model *m, uint64_t daemon_seq, bool replayed)
 			if (m->vms[i]->console)
 				m->vms[i]->console->next_daemon_line = 0;
 	}
-	return vm_model_mark_consoles(m, replayed ? "reconnected" :
-			"reconnected; lines may be missing");
+	return vm_model_mark_consoles(
+	        m, replayed ? "reconnected" : "reconnected; lines may be missing");
 }
 
 void vm_model_count(const struct vm_model *m, size_t counts[static _VM_STATE_MAX])

@@ -35,7 +35,7 @@ struct vm {
 	json_t *obj;        /* the daemon's object, for the inspect overlay */
 	struct console *console;
 	struct vm *hash_next;
-	size_t index;  /* in vm_model.vms */
+	size_t index;   /* in vm_model.vms */
 	uint64_t order; /* position in the last full sort; new VMs go last */
 	bool mark;
 };
@@ -82,8 +82,8 @@ struct vm *vm_model_find_name(const struct vm_model *m, const char *name);
 /* Applies one daemon notification (method + params). Events whose seq is not newer than the
  * last applied one are ignored, so a replay after reconnecting is harmless. -EBADMSG for a
  * malformed event (nothing changes), -ENOMEM. */
-int vm_model_apply(struct vm_model *m, const char *method, const json_t *params,
-		struct model_result *ret);
+int vm_model_apply(
+        struct vm_model *m, const char *method, const json_t *params, struct model_result *ret);
 
 /* Replaces the VM set with vms (an array of VM objects) as of seq, keeping the structures (and
  * consoles) of VMs that survive. */

@@ -25,8 +25,9 @@ static void test_backoff(void **state)
 	assert_int_equal(conn_backoff_ms(2, 0.5), 1000);
 	assert_int_equal(conn_backoff_ms(3, 0.5), 2000);
 	assert_int_equal(conn_backoff_ms(4, 0.5), 5000);
-	assert_int_equal(conn_backoff_ms(400, 0.5), 5000); /* never gives up, never grows past 5 s */
-	assert_int_equal(conn_backoff_ms(4, 0.0), 4000);   /* ±20 % jitter */
+	assert_int_equal(
+	        conn_backoff_ms(400, 0.5), 5000);        /* never gives up, never grows past 5 s */
+	assert_int_equal(conn_backoff_ms(4, 0.0), 4000); /* ±20 % jitter */
 	assert_int_equal(conn_backoff_ms(4, 0.999), 5998);
 }
 
@@ -60,7 +61,7 @@ static int read_line(int fd, char *buf, size_t size)
 {
 	size_t n = 0;
 	while (n + 1 < size) {
-		struct pollfd p = { fd, POLLIN, 0 };
+		struct pollfd p = {fd, POLLIN, 0};
 		if (poll(&p, 1, 2000) <= 0 || read(fd, buf + n, 1) != 1)
 			return -1;
 		if (buf[n] == '\n')
@@ -74,7 +75,7 @@ static int read_line(int fd, char *buf, size_t size)
 static void test_exchange(void **state)
 {
 	char dir[] = "/tmp/test-tui-conn.XXXXXX", path[128], line[4096];
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct rpc_message m;
 	struct rpc_error err;
 	struct conn_call call;
@@ -104,7 +105,8 @@ static void test_exchange(void **state)
 
 	/* Answers (out of order) and a notification, split across writes. */
 	const char *out = "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"seq\":50,\"replayed\":8}}\n"
-			  "{\"jsonrpc\":\"2.0\",\"method\":\"vm.deleted\",\"params\":{\"seq\":43,\"id\":\"a\",\"na";
+	                  "{\"jsonrpc\":\"2.0\",\"method\":\"vm.deleted\",\"params\":{\"seq\":43,"
+	                  "\"id\":\"a\",\"na";
 	assert_int_equal(write(sfd, out, strlen(out)), (ssize_t)strlen(out));
 	for (int i = 0; i < 50 && conn_fill(&c, 65536) == 0; i++)
 		usleep(10000);
@@ -115,7 +117,8 @@ static void test_exchange(void **state)
 	assert_false(conn_take_call(&c, m.id, &call)); /* only once */
 	rpc_message_done(&m);
 	assert_int_equal(conn_next(&c, &m, &err), 0); /* the rest is not a whole line yet */
-	out = "me\":\"x\"}}\n{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"protocol\":1,\"version\":\"9.9\"}}\n";
+	out = "me\":\"x\"}}\n{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"protocol\":1,\"version\":"
+	      "\"9.9\"}}\n";
 	assert_int_equal(write(sfd, out, strlen(out)), (ssize_t)strlen(out));
 	for (int i = 0; i < 50 && conn_fill(&c, 65536) == 0; i++)
 		usleep(10000);
@@ -130,8 +133,8 @@ static void test_exchange(void **state)
 
 	/* A request for an action carries what the toast will name. */
 	assert_int_equal(conn_call(&c, "vm.stop", json_pack("{s:s}", "name", "web-1"), CALL_ACTION,
-				 "stop web-1"),
-			0);
+	                         "stop web-1"),
+	        0);
 	assert_int_equal(c.n_pending, 1);
 	assert_string_equal(c.pending[0].what, "stop web-1");
 
@@ -160,10 +163,10 @@ static void test_exchange(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_backoff),
-		cmocka_unit_test(test_reasons),
-		cmocka_unit_test(test_connect_missing),
-		cmocka_unit_test(test_exchange),
+	        cmocka_unit_test(test_backoff),
+	        cmocka_unit_test(test_reasons),
+	        cmocka_unit_test(test_connect_missing),
+	        cmocka_unit_test(test_exchange),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

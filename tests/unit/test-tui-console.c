@@ -36,12 +36,17 @@ static void test_sanitize_escapes(void **state)
 static void test_sanitize_controls(void **state)
 {
 	(void)state;
-	assert_string_equal(S("a\x07" "b"), "a\x01Gb");
+	assert_string_equal(S("a\x07"
+	                      "b"),
+	        "a\x01Gb");
 	assert_string_equal(S("\x7f"), "\x01?");
 	assert_string_equal(S("a\tb"), "a       b");
 	assert_string_equal(S("abcdefgh\tx"), "abcdefgh        x");
 	/* Invalid UTF-8 and C1 controls. */
-	assert_string_equal(S("\xff" "a"), "\xef\xbf\xbd" "a");
+	assert_string_equal(S("\xff"
+	                      "a"),
+	        "\xef\xbf\xbd"
+	        "a");
 	assert_string_equal(S("\xc0\xaf"), "\xef\xbf\xbd\xef\xbf\xbd");
 	assert_string_equal(S("\xc2\x9b"), "\x01?");
 	assert_string_equal(S("caf\xc3\xa9 \xe2\x9c\x93"), "caf\xc3\xa9 \xe2\x9c\x93");
@@ -63,7 +68,8 @@ static void test_sanitize_long_line(void **state)
 	char in[100];
 	(void)state;
 	memset(in, 'x', sizeof(in));
-	assert_string_equal(sanitize(in, sizeof(in), 10, true), "xxxxxxxxxx\xe2\x80\xa6[+90 bytes]");
+	assert_string_equal(
+	        sanitize(in, sizeof(in), 10, true), "xxxxxxxxxx\xe2\x80\xa6[+90 bytes]");
 }
 
 static void append(struct console *c, uint64_t first, const char *const *lines, size_t n)
@@ -82,7 +88,7 @@ static void test_ring_bounds_lines(void **state)
 
 	console_init(&c, 100, 1 << 20, 1024);
 	for (int i = 1; i <= 250; i++) {
-		const char *l[1] = { buf };
+		const char *l[1] = {buf};
 		snprintf(buf, sizeof(buf), "line %d", i);
 		append(&c, (uint64_t)i, l, 1);
 	}
@@ -104,7 +110,7 @@ static void test_ring_bounds_bytes(void **state)
 {
 	struct console c;
 	char line[100];
-	const char *l[1] = { line };
+	const char *l[1] = {line};
 	(void)state;
 
 	memset(line, 'a', 99);
@@ -124,9 +130,9 @@ static void test_ring_bounds_bytes(void **state)
 static void test_numbering(void **state)
 {
 	struct console c;
-	const char *a[] = { "one", "two", "three" };
-	const char *b[] = { "two", "three", "four" };
-	const char *d[] = { "ten" };
+	const char *a[] = {"one", "two", "three"};
+	const char *b[] = {"two", "three", "four"};
+	const char *d[] = {"ten"};
 	(void)state;
 
 	console_init(&c, 100, 1 << 20, 1024);
@@ -139,10 +145,11 @@ static void test_numbering(void **state)
 	assert_string_equal(console_get(&c, 4)->text, "5 lines missing");
 	assert_string_equal(console_get(&c, 5)->text, "ten");
 	assert_int_equal(console_note_dropped(&c, 11, 5321), 0);
-	assert_string_equal(console_get(&c, 6)->text, "5321 lines dropped by daemon (slow consumer)");
+	assert_string_equal(
+	        console_get(&c, 6)->text, "5321 lines dropped by daemon (slow consumer)");
 	assert_int_equal(c.next_daemon_line, 5332);
 	/* Lines after the drop continue without a "missing" marker. */
-	const char *e[] = { "after" };
+	const char *e[] = {"after"};
 	append(&c, 5332, e, 1);
 	assert_string_equal(console_get(&c, 7)->text, "after");
 	assert_int_equal(c.n, 8);
@@ -152,13 +159,13 @@ static void test_numbering(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sanitize_escapes),
-		cmocka_unit_test(test_sanitize_controls),
-		cmocka_unit_test(test_sanitize_carriage_return),
-		cmocka_unit_test(test_sanitize_long_line),
-		cmocka_unit_test(test_ring_bounds_lines),
-		cmocka_unit_test(test_ring_bounds_bytes),
-		cmocka_unit_test(test_numbering),
+	        cmocka_unit_test(test_sanitize_escapes),
+	        cmocka_unit_test(test_sanitize_controls),
+	        cmocka_unit_test(test_sanitize_carriage_return),
+	        cmocka_unit_test(test_sanitize_long_line),
+	        cmocka_unit_test(test_ring_bounds_lines),
+	        cmocka_unit_test(test_ring_bounds_bytes),
+	        cmocka_unit_test(test_numbering),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

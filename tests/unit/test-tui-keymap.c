@@ -106,10 +106,10 @@ static void test_config(void **state)
 	tui_config_defaults(&c);
 	keymap_init_defaults(&km);
 	assert_int_equal(tui_config_parse_string(&c, &km,
-				 "[ui]\ntheme = light\ncolor = never\nfps = 20 ; slower\n"
-				 "split = 300\n[list]\nsort = -mem\n[console]\nmax_bytes = 4M\n"
-				 "wrap = off\n[keys]\nssh = E\n[bogus]\nx = 1\n"),
-			0);
+	                         "[ui]\ntheme = light\ncolor = never\nfps = 20 ; slower\n"
+	                         "split = 300\n[list]\nsort = -mem\n[console]\nmax_bytes = 4M\n"
+	                         "wrap = off\n[keys]\nssh = E\n[bogus]\nx = 1\n"),
+	        0);
 	assert_string_equal(c.theme, "light");
 	assert_int_equal(c.color, TUI_COLOR_NEVER);
 	assert_int_equal(c.fps, 20);
@@ -130,10 +130,10 @@ static void test_config(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_remap),
-		cmocka_unit_test(test_config),
+	        cmocka_unit_test(test_defaults),
+	        cmocka_unit_test(test_names),
+	        cmocka_unit_test(test_remap),
+	        cmocka_unit_test(test_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,7 +11,7 @@
 
 #include "tui/vm-model.h"
 
-static const struct console_limits limits = { 1000, 1 << 20, 4096, 50, 8192 };
+static const struct console_limits limits = {1000, 1 << 20, 4096, 50, 8192};
 
 /* Applies one ndjson notification line; returns the result flags. */
 static unsigned feed(struct vm_model *m, const char *line)
@@ -23,14 +23,14 @@ static unsigned feed(struct vm_model *m, const char *line)
 
 	assert_non_null(msg);
 	r = vm_model_apply(m, json_string_value(json_object_get(msg, "method")),
-			json_object_get(msg, "params"), &res);
+	        json_object_get(msg, "params"), &res);
 	json_decref(msg);
 	assert_int_equal(r, 0);
 	return res.flags;
 }
 
-#define VM(id, name, state) \
-	"{\"id\":\"" id "\",\"name\":\"" name "\",\"state\":\"" state "\",\"vcpus\":2," \
+#define VM(id, name, state)                                                                        \
+	"{\"id\":\"" id "\",\"name\":\"" name "\",\"state\":\"" state "\",\"vcpus\":2,"            \
 	"\"memory_mib\":1024,\"ip\":null,\"pid\":null,\"boot_id\":null,\"started_at\":null}"
 
 static void test_snapshot_and_patches(void **state)
@@ -40,8 +40,10 @@ static void test_snapshot_and_patches(void **state)
 	(void)state;
 
 	vm_model_init(&m, &limits);
-	assert_true(feed(&m, "{\"method\":\"events.snapshot\",\"params\":{\"seq\":5,\"vms\":[" VM(
-			"a1", "web-1", "stopped") "," VM("b2", "db-1", "created") "]}}") & MODEL_SNAPSHOT);
+	assert_true(
+	        feed(&m, "{\"method\":\"events.snapshot\",\"params\":{\"seq\":5,\"vms\":[" VM(
+	                         "a1", "web-1", "stopped") "," VM("b2", "db-1", "created") "]}}") &
+	        MODEL_SNAPSHOT);
 	assert_int_equal(m.n, 2);
 	assert_int_equal(m.last_seq, 5);
 	vm = vm_model_find(&m, "a1");
@@ -51,27 +53,30 @@ static void test_snapshot_and_patches(void **state)
 	assert_int_equal(vm->memory_mib, 1024);
 
 	assert_true(feed(&m, "{\"method\":\"vm.state\",\"params\":{\"seq\":6,\"id\":\"a1\","
-			     "\"name\":\"web-1\",\"old\":\"stopped\",\"new\":\"running\","
-			     "\"reason\":null}}") & MODEL_CHANGED_ROWS);
+	                     "\"name\":\"web-1\",\"old\":\"stopped\",\"new\":\"running\","
+	                     "\"reason\":null}}") &
+	            MODEL_CHANGED_ROWS);
 	assert_int_equal(vm->state, VM_STATE_RUNNING);
 	assert_string_equal(json_string_value(json_object_get(vm->obj, "state")), "running");
 
 	feed(&m, "{\"method\":\"vm.updated\",\"params\":{\"seq\":7,\"vm\":{\"id\":\"a1\","
-		 "\"name\":\"web-1\",\"state\":\"running\",\"ip\":\"10.0.0.12\",\"pid\":4123,"
-		 "\"vcpus\":2,\"memory_mib\":1024,\"started_at\":\"2026-01-01T00:00:00Z\"}}}");
+	         "\"name\":\"web-1\",\"state\":\"running\",\"ip\":\"10.0.0.12\",\"pid\":4123,"
+	         "\"vcpus\":2,\"memory_mib\":1024,\"started_at\":\"2026-01-01T00:00:00Z\"}}}");
 	assert_ptr_equal(vm_model_find(&m, "a1"), vm); /* same object: selection by id holds */
 	assert_string_equal(vm->ip, "10.0.0.12");
 	assert_int_equal(vm->pid, 4123);
 	assert_int_equal(vm->started_at, 1767225600);
 
-	feed(&m, "{\"method\":\"vm.boot_id\",\"params\":{\"seq\":8,\"id\":\"a1\",\"name\":\"web-1\","
-		 "\"boot_id\":\"9f3c2a1e\"}}");
+	feed(&m,
+	        "{\"method\":\"vm.boot_id\",\"params\":{\"seq\":8,\"id\":\"a1\",\"name\":\"web-1\","
+	        "\"boot_id\":\"9f3c2a1e\"}}");
 	assert_string_equal(vm->boot_id, "9f3c2a1e");
 
-	feed(&m, "{\"method\":\"vm.created\",\"params\":{\"seq\":9,\"vm\":" VM("c3", "build-7",
-			 "created") "}}");
+	feed(&m, "{\"method\":\"vm.created\",\"params\":{\"seq\":9,\"vm\":" VM(
+	                 "c3", "build-7", "created") "}}");
 	assert_int_equal(m.n, 3);
-	feed(&m, "{\"method\":\"vm.deleted\",\"params\":{\"seq\":10,\"id\":\"b2\",\"name\":\"db-1\"}}");
+	feed(&m, "{\"method\":\"vm.deleted\",\"params\":{\"seq\":10,\"id\":\"b2\",\"name\":\"db-"
+	         "1\"}}");
 	assert_int_equal(m.n, 2);
 	assert_null(vm_model_find(&m, "b2"));
 	assert_non_null(vm_model_find(&m, "c3"));
@@ -91,22 +96,27 @@ static void test_replay_is_idempotent(void **state)
 
 	vm_model_init(&m, &limits);
 	feed(&m, "{\"method\":\"events.snapshot\",\"params\":{\"seq\":1,\"vms\":[]}}");
-	feed(&m, "{\"method\":\"vm.created\",\"params\":{\"seq\":2,\"vm\":" VM("a", "x", "created") "}}");
+	feed(&m, "{\"method\":\"vm.created\",\"params\":{\"seq\":2,\"vm\":" VM(
+	                 "a", "x", "created") "}}");
 	feed(&m, "{\"method\":\"vm.log\",\"params\":{\"seq\":3,\"id\":\"a\",\"name\":\"x\","
-		 "\"first_line\":1,\"lines\":[\"l1\",\"l2\"]}}");
+	         "\"first_line\":1,\"lines\":[\"l1\",\"l2\"]}}");
 	feed(&m, "{\"method\":\"vm.deleted\",\"params\":{\"seq\":4,\"id\":\"a\",\"name\":\"x\"}}");
 	assert_int_equal(m.n, 0);
 	/* The same events again (a replay overlapping what we saw) change nothing. */
-	assert_true(feed(&m, "{\"method\":\"vm.created\",\"params\":{\"seq\":2,\"vm\":" VM("a", "x",
-				     "created") "}}") & MODEL_IGNORED);
+	assert_true(feed(&m, "{\"method\":\"vm.created\",\"params\":{\"seq\":2,\"vm\":" VM(
+	                             "a", "x", "created") "}}") &
+	            MODEL_IGNORED);
 	assert_int_equal(m.n, 0);
 	/* Unknown events advance seq without failing. */
-	assert_true(feed(&m, "{\"method\":\"image.imported\",\"params\":{\"seq\":5,\"image\":{}}}") &
-		    MODEL_IGNORED);
+	assert_true(
+	        feed(&m, "{\"method\":\"image.imported\",\"params\":{\"seq\":5,\"image\":{}}}") &
+	        MODEL_IGNORED);
 	assert_int_equal(m.last_seq, 5);
 	/* Heartbeats carry the latest seq but are not new events. */
-	assert_true(feed(&m, "{\"method\":\"daemon.heartbeat\",\"params\":{\"seq\":5,\"time\":\"x\"}}") &
-		    MODEL_HEARTBEAT);
+	assert_true(
+	        feed(&m,
+	                "{\"method\":\"daemon.heartbeat\",\"params\":{\"seq\":5,\"time\":\"x\"}}") &
+	        MODEL_HEARTBEAT);
 	vm_model_done(&m);
 }
 
@@ -117,17 +127,18 @@ static void test_lagged_resync(void **state)
 	(void)state;
 
 	vm_model_init(&m, &limits);
-	feed(&m, "{\"method\":\"events.snapshot\",\"params\":{\"seq\":10,\"vms\":[" VM("a", "web-1",
-			 "running") "," VM("b", "web-2", "running") "]}}");
+	feed(&m, "{\"method\":\"events.snapshot\",\"params\":{\"seq\":10,\"vms\":[" VM(
+	                 "a", "web-1", "running") "," VM("b", "web-2", "running") "]}}");
 	keep = vm_model_find(&m, "a");
 	feed(&m, "{\"method\":\"vm.log\",\"params\":{\"seq\":11,\"id\":\"a\",\"name\":\"web-1\","
-		 "\"first_line\":1,\"lines\":[\"boot\"]}}");
-	assert_true(feed(&m, "{\"method\":\"events.lagged\",\"params\":{\"seq\":12,\"dropped\":500}}") &
-		    MODEL_LAGGED);
+	         "\"first_line\":1,\"lines\":[\"boot\"]}}");
+	assert_true(
+	        feed(&m, "{\"method\":\"events.lagged\",\"params\":{\"seq\":12,\"dropped\":500}}") &
+	        MODEL_LAGGED);
 	assert_true(m.lagged);
 	/* The snapshot after lagged: b is gone, c is new, a keeps its object and console. */
-	feed(&m, "{\"method\":\"events.snapshot\",\"params\":{\"seq\":600,\"vms\":[" VM("a", "web-1",
-			 "stopped") "," VM("c", "web-3", "created") "]}}");
+	feed(&m, "{\"method\":\"events.snapshot\",\"params\":{\"seq\":600,\"vms\":[" VM(
+	                 "a", "web-1", "stopped") "," VM("c", "web-3", "created") "]}}");
 	assert_false(m.lagged);
 	assert_int_equal(m.last_seq, 600);
 	assert_int_equal(m.n, 2);
@@ -137,17 +148,21 @@ static void test_lagged_resync(void **state)
 	assert_non_null(keep->console);
 	assert_int_equal(keep->console->n, 1);
 	feed(&m, "{\"method\":\"vm.state\",\"params\":{\"seq\":601,\"id\":\"a\",\"name\":"
-		 "\"web-1\",\"old\":\"running\",\"new\":\"error\",\"reason\":\"VMM exited (137)\"}}");
+	         "\"web-1\",\"old\":\"running\",\"new\":\"error\",\"reason\":\"VMM exited "
+	         "(137)\"}}");
 	assert_string_equal(console_get(keep->console, keep->console->first_id + 1)->text,
-			"VM failed: VMM exited (137)");
+	        "VM failed: VMM exited (137)");
 	assert_int_equal(keep->state, VM_STATE_ERROR);
 	assert_string_equal(keep->reason, "VMM exited (137)");
 	feed(&m, "{\"method\":\"vm.state\",\"params\":{\"seq\":602,\"id\":\"a\",\"name\":"
-		 "\"web-1\",\"old\":\"error\",\"new\":\"stopped\",\"reason\":null}}");
+	         "\"web-1\",\"old\":\"error\",\"new\":\"stopped\",\"reason\":null}}");
 	assert_null(keep->reason);
-	assert_string_equal(console_get(keep->console, keep->console->first_id + 2)->text, "VM stopped");
-	assert_true(feed(&m, "{\"method\":\"vm.state\",\"params\":{\"seq\":599,\"id\":\"a\",\"name\":"
-			     "\"web-1\",\"old\":\"x\",\"new\":\"running\"}}") & MODEL_IGNORED);
+	assert_string_equal(
+	        console_get(keep->console, keep->console->first_id + 2)->text, "VM stopped");
+	assert_true(
+	        feed(&m, "{\"method\":\"vm.state\",\"params\":{\"seq\":599,\"id\":\"a\",\"name\":"
+	                 "\"web-1\",\"old\":\"x\",\"new\":\"running\"}}") &
+	        MODEL_IGNORED);
 	assert_int_equal(keep->state, VM_STATE_STOPPED);
 	assert_int_equal(m.last_seq, 602);
 	vm_model_done(&m);
@@ -160,10 +175,10 @@ static void test_reconnect(void **state)
 	(void)state;
 
 	vm_model_init(&m, &limits);
-	feed(&m, "{\"method\":\"events.snapshot\",\"params\":{\"seq\":50,\"vms\":[" VM("a", "web-1",
-			 "running") "]}}");
+	feed(&m, "{\"method\":\"events.snapshot\",\"params\":{\"seq\":50,\"vms\":[" VM(
+	                 "a", "web-1", "running") "]}}");
 	feed(&m, "{\"method\":\"vm.log\",\"params\":{\"seq\":51,\"id\":\"a\",\"name\":\"web-1\","
-		 "\"first_line\":1,\"lines\":[\"one\",\"two\"]}}");
+	         "\"first_line\":1,\"lines\":[\"one\",\"two\"]}}");
 	a = vm_model_find(&m, "a");
 
 	/* Reconnect to the same daemon, which replays: a "reconnected" marker, seq kept. */
@@ -171,7 +186,7 @@ static void test_reconnect(void **state)
 	assert_int_equal(m.last_seq, 51);
 	assert_string_equal(console_get(a->console, 2)->text, "reconnected");
 	feed(&m, "{\"method\":\"vm.log\",\"params\":{\"seq\":52,\"id\":\"a\",\"name\":\"web-1\","
-		 "\"first_line\":2,\"lines\":[\"two\",\"three\"]}}");
+	         "\"first_line\":2,\"lines\":[\"two\",\"three\"]}}");
 	assert_int_equal(a->console->n, 4);
 	assert_string_equal(console_get(a->console, 3)->text, "three");
 
@@ -179,11 +194,11 @@ static void test_reconnect(void **state)
 	assert_int_equal(vm_model_reconnected(&m, 3, false), 0);
 	assert_int_equal(m.last_seq, 0);
 	assert_string_equal(console_get(a->console, 4)->text, "reconnected; lines may be missing");
-	feed(&m, "{\"method\":\"events.snapshot\",\"params\":{\"seq\":3,\"vms\":[" VM("a", "web-1",
-			 "running") "]}}");
+	feed(&m, "{\"method\":\"events.snapshot\",\"params\":{\"seq\":3,\"vms\":[" VM(
+	                 "a", "web-1", "running") "]}}");
 	assert_ptr_equal(vm_model_find(&m, "a"), a);
 	feed(&m, "{\"method\":\"vm.log\",\"params\":{\"seq\":4,\"id\":\"a\",\"name\":\"web-1\","
-		 "\"first_line\":1,\"lines\":[\"fresh\"]}}");
+	         "\"first_line\":1,\"lines\":[\"fresh\"]}}");
 	assert_string_equal(console_get(a->console, 5)->text, "fresh");
 	vm_model_done(&m);
 }
@@ -213,12 +228,14 @@ static void test_console_limits(void **state)
 	(void)state;
 
 	vm_model_init(&m, &limits);
-	feed(&m, "{\"method\":\"events.snapshot\",\"params\":{\"seq\":1,\"vms\":[" VM("a", "w",
-			 "running") "]}}");
+	feed(&m, "{\"method\":\"events.snapshot\",\"params\":{\"seq\":1,\"vms\":[" VM(
+	                 "a", "w", "running") "]}}");
 	for (int i = 0; i < 200; i++) {
-		snprintf(line, sizeof(line), "{\"method\":\"vm.log\",\"params\":{\"seq\":%d,"
-					     "\"id\":\"a\",\"name\":\"w\",\"first_line\":%d,"
-					     "\"lines\":[\"x\"]}}", i + 2, i + 1);
+		snprintf(line, sizeof(line),
+		        "{\"method\":\"vm.log\",\"params\":{\"seq\":%d,"
+		        "\"id\":\"a\",\"name\":\"w\",\"first_line\":%d,"
+		        "\"lines\":[\"x\"]}}",
+		        i + 2, i + 1);
 		feed(&m, line);
 	}
 	a = vm_model_find(&m, "a");
@@ -231,12 +248,12 @@ static void test_console_limits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_snapshot_and_patches),
-		cmocka_unit_test(test_replay_is_idempotent),
-		cmocka_unit_test(test_lagged_resync),
-		cmocka_unit_test(test_reconnect),
-		cmocka_unit_test(test_bad_events),
-		cmocka_unit_test(test_console_limits),
+	        cmocka_unit_test(test_snapshot_and_patches),
+	        cmocka_unit_test(test_replay_is_idempotent),
+	        cmocka_unit_test(test_lagged_resync),
+	        cmocka_unit_test(test_reconnect),
+	        cmocka_unit_test(test_bad_events),
+	        cmocka_unit_test(test_console_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
