@@ -186,16 +186,27 @@ static void service_timers(struct app *a, int64_t now)
 		app_status(
 		        a, STATUS_ERROR, "the daemon did not come back within 60 s after updating");
 	}
-	if (now / 1000 != last_second) {
-		last_second = now / 1000;
-		/* Once a second: the clock, uptimes, and the banner's countdown. */
-		a->dirty |= DIRTY_HEADER | DIRTY_LIST | DIRTY_BANNER;
+	/* A daemon that accepted the connection but never answers hello. */
+	if (c->fd >= 0 && c->state != CONN_CONNECTED && now - c->last_rx > 5000) {
+		conn_lost(c, now, "no answer to hello within 5 s");
+		a->dirty |= DIRTY_CLEAR;
 	}
-	if (a->status[0] && !a->status_sticky && now > a->status_until) {
+	if (now / 1000 != last_second) {
+		size_t counts[_VM_STATE_MAX];
+		last_second = now / 1000;
+		/* Once a second: the clock, the banner's countdown, and uptimes when any VM runs. */
+		a->dirty |= DIRTY_HEADER | DIRTY_BANNER;
+		vm_model_count(&a->model, counts);
+		if (counts[VM_STATE_RUNNING] > 0)
+			a->dirty |= DIRTY_LIST;
+	}
+	/* Errors stay until a key or their 15 s are up; the others go after 3 or 6 s. */
+	if (a->status[0] && now > a->status_until) {
 		a->status[0] = '\0';
+		a->status_sticky = false;
 		a->dirty |= DIRTY_STATUS;
 	}
-	if (a->view_dirty && !(now < a->sort_frozen_until && false))
+	if (a->view_dirty)
 		app_rebuild_view(a, now);
 	else if (a->sort_frozen_until && now >= a->sort_frozen_until) {
 		a->sort_frozen_until = 0;
