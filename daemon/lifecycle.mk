@@ -29,3 +29,17 @@ unit_tests += tests/unit/test-helperclient
 tests_unit_test_helperclient_SOURCES = tests/unit/test-helperclient.c daemon/helper-client.c daemon/helper-client.h
 tests_unit_test_helperclient_CFLAGS = $(TESTS_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_unit_test_helperclient_LDADD = $(PROTOCOL_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)
+
+# The lifecycle joins the daemon's library (and so every daemon unit test's link).
+libbangerd_a_SOURCES += \
+	daemon/fc-api.c daemon/fc-api.h \
+	daemon/netalloc.c daemon/netalloc.h \
+	daemon/child.c daemon/child.h \
+	daemon/ssh-keys.c daemon/ssh-keys.h \
+	daemon/console-log.c daemon/console-log.h \
+	daemon/helper-client.c daemon/helper-client.h \
+	daemon/config.c daemon/config.h \
+	daemon/file-sync.c daemon/file-sync.h \
+	daemon/lifecycle.c daemon/lifecycle.h
+libbangerd_a_CFLAGS += $(CURL_CFLAGS) $(INIH_CFLAGS)
+BANGERD_LIBS += $(CURL_LIBS) $(INIH_LIBS)

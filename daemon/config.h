@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* banger.conf: the daemon's settings (network, timeouts, console cap, file_sync), INI parsed
+ * with libinih. A bad entry is reported with its line and the default kept. */
+#pragma once
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon/netalloc.h"
+
+#define CONFIG_MAX_SYNC 32
+
+struct banger_config {
+	char subnet_text[32];
+	struct net_subnet subnet;
+	char bridge[16];
+	unsigned ssh_timeout_sec;   /* from InstanceStart to SSH answering */
+	unsigned stop_timeout_sec;  /* SendCtrlAltDel → SIGTERM */
+	uint64_t console_max_bytes; /* console.log is rotated beyond this */
+	unsigned vmm_api_timeout_sec;
+	char *sync[CONFIG_MAX_SYNC]; /* file_sync: paths relative to the owner's home */
+	size_t n_sync;
+	unsigned n_warnings;
+	char last_warning[256];
+};
+
+void config_defaults(struct banger_config *c);
+/* Reads path into c (defaults first). A missing file is fine (defaults). -errno only when the
+ * file exists but cannot be read. */
+int config_load(struct banger_config *c, const char *path);
+void config_done(struct banger_config *c);
