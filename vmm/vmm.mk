@@ -13,3 +13,11 @@ vmm_core_sources = \
 	vmm/vmm-qemu.c vmm/vmm-qemu.h \
 	vmm/vmm-kvm.c vmm/vmm-kvm.h \
 	vmm/vmm-log.c vmm/vmm-log.h
+
+unit_tests += tests/unit/test-vmm-api tests/unit/test-vmm-qemu
+tests_unit_test_vmm_api_SOURCES = tests/unit/test-vmm-api.c $(vmm_core_sources)
+tests_unit_test_vmm_api_CFLAGS = $(TESTS_CFLAGS) $(MHD_CFLAGS)
+tests_unit_test_vmm_api_LDADD = $(COMMON_LIBS) $(JANSSON_LIBS) $(MHD_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_vmm_qemu_SOURCES = tests/unit/test-vmm-qemu.c $(vmm_core_sources)
+tests_unit_test_vmm_qemu_CFLAGS = $(TESTS_CFLAGS) $(MHD_CFLAGS)
+tests_unit_test_vmm_qemu_LDADD = $(COMMON_LIBS) $(JANSSON_LIBS) $(MHD_LIBS) $(CMOCKA_LIBS)
