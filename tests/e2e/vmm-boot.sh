@@ -92,7 +92,7 @@ boot_id=$(sshg cat /proc/sys/kernel/random/boot_id 2> "$T/ssh.err")
 t1=$(date +%s.%N)
 if [[ $boot_id =~ ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ ]]; then
 	t_ok "SSH with the pinned host key reads the guest's boot_id ($boot_id)"
-	echo "# InstanceStart to boot_id over SSH: $(echo "$t1 - $t0" | bc) s (TCG)"
+	echo "# InstanceStart to boot_id over SSH: $(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }") s (TCG)"
 else
 	t_fail "SSH with the pinned host key reads the guest's boot_id" "$(cat "$T/ssh.err")" "$(tail -n 20 "$T/console.log")"
 fi
