@@ -26,15 +26,15 @@ static bool writable_by_owner(const struct helper_config *cfg, const struct stat
 }
 
 static int check_trusted(const struct helper_config *cfg, const char *path, bool allow_missing,
-		struct rpc_error *err)
+        struct rpc_error *err)
 {
 	char buf[PATH_MAX];
 	struct stat st;
 	size_t n = strlen(path);
 
 	if (path[0] != '/' || n >= sizeof(buf))
-		return rpc_error_set(err, -EINVAL, RPC_ERROR_INTERNAL, "Path \"%s\" is not absolute",
-				path);
+		return rpc_error_set(
+		        err, -EINVAL, RPC_ERROR_INTERNAL, "Path \"%s\" is not absolute", path);
 	for (size_t i = 1; i <= n; i++) {
 		if (i < n && path[i] != '/')
 			continue;
@@ -43,27 +43,28 @@ static int check_trusted(const struct helper_config *cfg, const char *path, bool
 		if (i == 1 && buf[0] == '/')
 			buf[1] = '\0';
 		if (lstat(i == 1 ? "/" : buf, &st) < 0 && errno == ENOENT && allow_missing)
-			return 0; /* what exists so far is sound; the rest will be created by root */
+			return 0; /* what exists so far is sound; the rest will be created by root
+			           */
 		if (lstat(i == 1 ? "/" : buf, &st) < 0)
 			return rpc_error_set(err, negative_errno(), RPC_ERROR_UNAVAILABLE,
-					"Failed to check \"%s\": %m", buf);
+			        "Failed to check \"%s\": %m", buf);
 		if (S_ISLNK(st.st_mode))
 			return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
-					"Refusing \"%s\": \"%s\" is a symlink", path, buf);
+			        "Refusing \"%s\": \"%s\" is a symlink", path, buf);
 		if (st.st_uid != 0)
 			return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
-					"Refusing \"%s\": \"%s\" is owned by uid %u, not root", path, buf,
-					(unsigned)st.st_uid);
+			        "Refusing \"%s\": \"%s\" is owned by uid %u, not root", path, buf,
+			        (unsigned)st.st_uid);
 		if (writable_by_owner(cfg, &st))
 			return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
-					"Refusing \"%s\": \"%s\" is writable by the owner (mode %04o)", path,
-					buf, (unsigned)(st.st_mode & 07777));
+			        "Refusing \"%s\": \"%s\" is writable by the owner (mode %04o)",
+			        path, buf, (unsigned)(st.st_mode & 07777));
 	}
 	return 0;
 }
 
-int helper_path_check_trusted(const struct helper_config *cfg, const char *path,
-		struct rpc_error *err)
+int helper_path_check_trusted(
+        const struct helper_config *cfg, const char *path, struct rpc_error *err)
 {
 	return check_trusted(cfg, path, false, err);
 }
@@ -89,8 +90,8 @@ static int mkdir_root(const char *path)
 	return 0;
 }
 
-int helper_config_load(struct helper_config *cfg, const char *root, long owner_uid,
-		long owner_gid, char *why, size_t why_size)
+int helper_config_load(struct helper_config *cfg, const char *root, long owner_uid, long owner_gid,
+        char *why, size_t why_size)
 {
 	struct install_meta meta = {};
 	struct rpc_error e = {};
@@ -107,17 +108,18 @@ int helper_config_load(struct helper_config *cfg, const char *root, long owner_u
 		r = 0;
 	else if (r == -ENOENT) {
 		snprintf(why, why_size, "%s is missing and no --owner-uid was given",
-				cfg->layout.install_json);
+		        cfg->layout.install_json);
 		return r;
 	} else if (r < 0) {
 		if (r != -EBADMSG)
 			snprintf(why, why_size, "cannot read %s: %s", cfg->layout.install_json,
-					strerror(-r));
+			        strerror(-r));
 		return r;
 	}
 	cfg->owner_uid = owner_uid >= 0 ? (uid_t)owner_uid : meta.owner_uid;
-	cfg->owner_gid = owner_gid >= 0 ? (gid_t)owner_gid :
-			 owner_uid >= 0 ? (gid_t)owner_uid : meta.owner_gid;
+	cfg->owner_gid = owner_gid >= 0   ? (gid_t)owner_gid
+	                 : owner_uid >= 0 ? (gid_t)owner_uid
+	                                  : meta.owner_gid;
 	if (cfg->owner_uid == 0) {
 		snprintf(why, why_size, "the owner must not be root");
 		return -EINVAL;
@@ -136,7 +138,7 @@ int helper_config_load(struct helper_config *cfg, const char *root, long owner_u
 		b = b ? b + 1 : meta.vmm_path;
 		if (meta.vmm_path[0] != '/' || layout_check_component(b) < 0) {
 			snprintf(why, why_size, "install.json: vmm \"%s\" is not an absolute path",
-					meta.vmm_path);
+			        meta.vmm_path);
 			return -EINVAL;
 		}
 		snprintf(cfg->vmm_path, sizeof(cfg->vmm_path), "%s", meta.vmm_path);
@@ -145,8 +147,9 @@ int helper_config_load(struct helper_config *cfg, const char *root, long owner_u
 	}
 	if (meta.jailer_path[0]) {
 		if (meta.jailer_path[0] != '/') {
-			snprintf(why, why_size, "install.json: jailer \"%s\" is not an absolute path",
-					meta.jailer_path);
+			snprintf(why, why_size,
+			        "install.json: jailer \"%s\" is not an absolute path",
+			        meta.jailer_path);
 			return -EINVAL;
 		}
 		snprintf(cfg->jailer_path, sizeof(cfg->jailer_path), "%s", meta.jailer_path);
@@ -159,9 +162,9 @@ int helper_config_load(struct helper_config *cfg, const char *root, long owner_u
 		return r;
 	}
 	if (mkdir_root(cfg->layout.run_dir) < 0 || mkdir_root(cfg->layout.lib_dir) < 0 ||
-			mkdir_root(cfg->layout.jail_base) < 0) {
+	        mkdir_root(cfg->layout.jail_base) < 0) {
 		snprintf(why, why_size, "cannot create %s, %s or %s: %m", cfg->layout.run_dir,
-				cfg->layout.lib_dir, cfg->layout.jail_base);
+		        cfg->layout.lib_dir, cfg->layout.jail_base);
 		return -errno;
 	}
 	r = helper_path_check_trusted(cfg, cfg->layout.jail_base, &e);
@@ -180,6 +183,6 @@ int helper_config_require_vmm(const struct helper_config *cfg, struct rpc_error 
 {
 	if (!cfg->vmm_path[0] || !cfg->jailer_path[0])
 		return rpc_error_set(err, -EHOSTDOWN, RPC_ERROR_UNAVAILABLE,
-				"No VMM or jailer is configured in %s", cfg->layout.install_json);
+		        "No VMM or jailer is configured in %s", cfg->layout.install_json);
 	return 0;
 }

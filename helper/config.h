@@ -11,14 +11,14 @@
  * owner_uid >= 0 overrides the metadata's owner (tests); its gid is then the same number unless
  * owner_gid >= 0. Creates the run dir, lib dir and jail base (root, 0755) when missing, and
  * refuses a jail base, VMM or jailer the owner could change. why describes a refusal. */
-int helper_config_load(struct helper_config *cfg, const char *root, long owner_uid,
-		long owner_gid, char *why, size_t why_size);
+int helper_config_load(struct helper_config *cfg, const char *root, long owner_uid, long owner_gid,
+        char *why, size_t why_size);
 
 /* Walks every component of the absolute path from "/" with lstat: none may be a symlink, every
  * one must be owned by root, and none writable by the owner (group-writable only by root's
  * group, world-writable only with the sticky bit). -EPERM with err naming the component. */
-int helper_path_check_trusted(const struct helper_config *cfg, const char *path,
-		struct rpc_error *err);
+int helper_path_check_trusted(
+        const struct helper_config *cfg, const char *path, struct rpc_error *err);
 
 /* The jail ops need a VMM and a jailer: -EHOSTDOWN/unavailable when install.json names none. */
 int helper_config_require_vmm(const struct helper_config *cfg, struct rpc_error *err);

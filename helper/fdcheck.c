@@ -7,16 +7,17 @@
 
 static const char *file_kind(mode_t m)
 {
-	return S_ISDIR(m) ? "a directory" :
-	       S_ISCHR(m) ? "a character device" :
-	       S_ISBLK(m) ? "a block device" :
-	       S_ISFIFO(m) ? "a FIFO" :
-	       S_ISSOCK(m) ? "a socket" :
-	       S_ISLNK(m) ? "a symlink" : "not a regular file";
+	return S_ISDIR(m)    ? "a directory"
+	       : S_ISCHR(m)  ? "a character device"
+	       : S_ISBLK(m)  ? "a block device"
+	       : S_ISFIFO(m) ? "a FIFO"
+	       : S_ISSOCK(m) ? "a socket"
+	       : S_ISLNK(m)  ? "a symlink"
+	                     : "not a regular file";
 }
 
 int fd_check_owner_file(const struct helper_config *cfg, int fd, const char *name,
-		enum fd_access access, struct stat *ret_st, struct rpc_error *err)
+        enum fd_access access, struct stat *ret_st, struct rpc_error *err)
 {
 	struct stat st;
 	int fl, acc;
@@ -24,38 +25,38 @@ int fd_check_owner_file(const struct helper_config *cfg, int fd, const char *nam
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fstat(fd, &st) < 0)
 		return rpc_error_set(err, -EBADF, RPC_ERROR_INVALID_ARGUMENT,
-				"Descriptor \"%s\" is not usable: %m", name);
+		        "Descriptor \"%s\" is not usable: %m", name);
 	if (fl & O_PATH)
 		return rpc_error_set(err, -EBADF, RPC_ERROR_INVALID_ARGUMENT,
-				"Descriptor \"%s\" is an O_PATH descriptor, not an open file", name);
+		        "Descriptor \"%s\" is an O_PATH descriptor, not an open file", name);
 	if (!S_ISREG(st.st_mode))
 		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-				"Descriptor \"%s\" must be a regular file, but it is %s", name,
-				file_kind(st.st_mode));
+		        "Descriptor \"%s\" must be a regular file, but it is %s", name,
+		        file_kind(st.st_mode));
 	if (st.st_uid != cfg->owner_uid)
 		return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
-				"Descriptor \"%s\" is a file owned by uid %u, not by the owner (uid %u)",
-				name, (unsigned)st.st_uid, (unsigned)cfg->owner_uid);
+		        "Descriptor \"%s\" is a file owned by uid %u, not by the owner (uid %u)",
+		        name, (unsigned)st.st_uid, (unsigned)cfg->owner_uid);
 	if (st.st_nlink != 1)
 		return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
-				"Descriptor \"%s\" is a file with %lu hard links (expected exactly 1)",
-				name, (unsigned long)st.st_nlink);
+		        "Descriptor \"%s\" is a file with %lu hard links (expected exactly 1)",
+		        name, (unsigned long)st.st_nlink);
 	acc = fl & O_ACCMODE;
 	switch (access) {
 	case FD_ACCESS_READ:
 		if (acc != O_RDONLY && acc != O_RDWR)
 			return rpc_error_set(err, -EBADF, RPC_ERROR_INVALID_ARGUMENT,
-					"Descriptor \"%s\" must be open for reading", name);
+			        "Descriptor \"%s\" must be open for reading", name);
 		break;
 	case FD_ACCESS_WRITE:
 		if (acc != O_WRONLY && acc != O_RDWR)
 			return rpc_error_set(err, -EBADF, RPC_ERROR_INVALID_ARGUMENT,
-					"Descriptor \"%s\" must be open for writing", name);
+			        "Descriptor \"%s\" must be open for writing", name);
 		break;
 	case FD_ACCESS_READ_WRITE:
 		if (acc != O_RDWR)
 			return rpc_error_set(err, -EBADF, RPC_ERROR_INVALID_ARGUMENT,
-					"Descriptor \"%s\" must be open for reading and writing", name);
+			        "Descriptor \"%s\" must be open for reading and writing", name);
 		break;
 	case _FD_ACCESS_MAX:
 	case _FD_ACCESS_INVALID:
@@ -67,15 +68,15 @@ int fd_check_owner_file(const struct helper_config *cfg, int fd, const char *nam
 }
 
 int request_owner_file(const struct helper_ctx *ctx, const struct helper_request *req,
-		const char *name, enum fd_access access, int *ret_fd, struct stat *ret_st,
-		struct rpc_error *err)
+        const char *name, enum fd_access access, int *ret_fd, struct stat *ret_st,
+        struct rpc_error *err)
 {
 	int i = helper_request_fd(req, name);
 	int r;
 
 	if (i < 0 || req->fds[i] < 0)
 		return rpc_error_set(err, -EBADF, RPC_ERROR_INVALID_ARGUMENT,
-				"Descriptor \"%s\" is missing", name);
+		        "Descriptor \"%s\" is missing", name);
 	r = fd_check_owner_file(ctx->cfg, req->fds[i], name, access, ret_st, err);
 	if (r < 0)
 		return r;

@@ -18,9 +18,9 @@ enum fd_access {
 /* A regular file owned by the owner with exactly one link, opened with at least the access
  * asked for (not O_PATH). Fills ret_st when not NULL. err names the descriptor and the cause. */
 int fd_check_owner_file(const struct helper_config *cfg, int fd, const char *name,
-		enum fd_access access, struct stat *ret_st, struct rpc_error *err);
+        enum fd_access access, struct stat *ret_st, struct rpc_error *err);
 
 /* The descriptor named name in req, checked as above. */
 int request_owner_file(const struct helper_ctx *ctx, const struct helper_request *req,
-		const char *name, enum fd_access access, int *ret_fd, struct stat *ret_st,
-		struct rpc_error *err);
+        const char *name, enum fd_access access, int *ret_fd, struct stat *ret_st,
+        struct rpc_error *err);

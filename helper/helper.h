@@ -27,9 +27,9 @@ struct helper_config {
 	struct banger_layout layout;
 	uid_t owner_uid;
 	gid_t owner_gid;
-	char vmm_path[PATH_MAX];    /* "" when install.json names none: jail ops are unavailable */
+	char vmm_path[PATH_MAX]; /* "" when install.json names none: jail ops are unavailable */
 	char jailer_path[PATH_MAX];
-	char exec_name[65];         /* basename of vmm_path, the jail's <exec name> */
+	char exec_name[65]; /* basename of vmm_path, the jail's <exec name> */
 	const struct vmm_provider *provider;
 };
 
@@ -56,11 +56,11 @@ struct helper_op;
 /* A request that passed frame, schema and field checks. Borrows from the parsed message. */
 struct helper_request {
 	const struct helper_op *op;
-	json_t *params;            /* always an object */
-	const char *vm_id;         /* set when the op needs one */
+	json_t *params;    /* always an object */
+	const char *vm_id; /* set when the op needs one */
 	const char *fd_names[HELPER_MAX_FDS];
 	size_t n_fds;
-	int fds[HELPER_MAX_FDS];   /* filled by the server from SCM_RIGHTS; -1 when not received */
+	int fds[HELPER_MAX_FDS]; /* filled by the server from SCM_RIGHTS; -1 when not received */
 };
 
 struct helper_ctx {
@@ -71,7 +71,7 @@ struct helper_ctx {
 
 typedef int (*helper_validate_fn)(const struct helper_request *req, struct rpc_error *err);
 typedef int (*helper_run_fn)(const struct helper_ctx *ctx, const struct helper_request *req,
-		json_t **ret_result, struct rpc_error *err);
+        json_t **ret_result, struct rpc_error *err);
 
 struct helper_op {
 	const char *name;

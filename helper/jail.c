@@ -19,49 +19,52 @@
 #include "helper/mounts.h"
 
 int jail_paths(const struct helper_config *cfg, const char *vm_id, char ret_vm_dir[PATH_MAX],
-		char ret_root[PATH_MAX], struct rpc_error *err)
+        char ret_root[PATH_MAX], struct rpc_error *err)
 {
 	int r = layout_jail_root(&cfg->layout, cfg->exec_name, vm_id, ret_root, PATH_MAX);
 	if (r < 0)
-		return rpc_error_set(err, r, RPC_ERROR_INVALID_ARGUMENT, "Bad jail path for \"%s\"",
-				vm_id);
+		return rpc_error_set(
+		        err, r, RPC_ERROR_INVALID_ARGUMENT, "Bad jail path for \"%s\"", vm_id);
 	if (snprintf(ret_vm_dir, PATH_MAX, "%s/%s/%s", cfg->layout.jail_base, cfg->exec_name,
-			    vm_id) >= PATH_MAX)
-		return rpc_error_set(err, -ENAMETOOLONG, RPC_ERROR_INVALID_ARGUMENT, "Jail path too long");
+	            vm_id) >= PATH_MAX)
+		return rpc_error_set(
+		        err, -ENAMETOOLONG, RPC_ERROR_INVALID_ARGUMENT, "Jail path too long");
 	return 0;
 }
 
 static int open_level(const struct helper_config *cfg, int parent, const char *name,
-		const char *what, bool create, struct rpc_error *err)
+        const char *what, bool create, struct rpc_error *err)
 {
 	_cleanup_close_ int fd = -1;
 	struct stat st;
 
 	if (create && mkdirat(parent, name, 0755) < 0 && errno != EEXIST)
-		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-				"Failed to create %s: %m", what);
+		return rpc_error_set(
+		        err, negative_errno(), RPC_ERROR_INTERNAL, "Failed to create %s: %m", what);
 	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		int r = negative_errno();
 		if (r == -ELOOP || r == -ENOTDIR)
 			return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
-					"Refusing %s: it is a symlink or not a directory", what);
+			        "Refusing %s: it is a symlink or not a directory", what);
 		if (r == -ENOENT)
-			return rpc_error_set(err, r, RPC_ERROR_NOT_FOUND, "%s does not exist", what);
+			return rpc_error_set(
+			        err, r, RPC_ERROR_NOT_FOUND, "%s does not exist", what);
 		return rpc_error_set(err, r, RPC_ERROR_INTERNAL, "Failed to open %s: %m", what);
 	}
 	if (fstat(fd, &st) < 0)
-		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL, "Failed to stat %s: %m",
-				what);
+		return rpc_error_set(
+		        err, negative_errno(), RPC_ERROR_INTERNAL, "Failed to stat %s: %m", what);
 	if (st.st_uid != 0 || (st.st_mode & 022))
 		return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
-				"Refusing %s: owned by uid %u with mode %04o (must be root's, not writable by others)",
-				what, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		        "Refusing %s: owned by uid %u with mode %04o (must be root's, not writable "
+		        "by others)",
+		        what, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
 	return TAKE_FD(fd);
 }
 
 int jail_open_vm_dir(const struct helper_config *cfg, const char *vm_id, bool create,
-		int *ret_exec_fd, int *ret_vm_fd, struct rpc_error *err)
+        int *ret_exec_fd, int *ret_vm_fd, struct rpc_error *err)
 {
 	_cleanup_close_ int base = -1, exec = -1, vm = -1;
 	char what[PATH_MAX * 2 + 128];
@@ -77,7 +80,7 @@ int jail_open_vm_dir(const struct helper_config *cfg, const char *vm_id, bool cr
 	base = open(cfg->layout.jail_base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (base < 0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_UNAVAILABLE,
-				"Failed to open the jail base %s: %m", cfg->layout.jail_base);
+		        "Failed to open the jail base %s: %m", cfg->layout.jail_base);
 	snprintf(what, sizeof(what), "%s/%s", cfg->layout.jail_base, cfg->exec_name);
 	exec = open_level(cfg, base, cfg->exec_name, what, create, err);
 	if (exec < 0)
@@ -114,8 +117,8 @@ static int cmp_deepest_first(const void *a, const void *b)
 static int open_beneath(int root_fd, const char *rel)
 {
 	struct open_how how = {
-		.flags = O_PATH | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	        .flags = O_PATH | O_CLOEXEC,
+	        .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 	long fd;
 
@@ -148,14 +151,14 @@ static int unmount_all(int vm_fd, const char *root, json_t *unmounted, struct rp
 
 		r = mounts_under(root, &m, &n);
 		if (r < 0)
-			return rpc_error_set(err, r, RPC_ERROR_INTERNAL, "Failed to read the mount table: %s",
-					strerror(-r));
+			return rpc_error_set(err, r, RPC_ERROR_INTERNAL,
+			        "Failed to read the mount table: %s", strerror(-r));
 		if (n == 0)
 			return 0;
 		root_fd = openat(vm_fd, "root", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (root_fd < 0)
 			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-					"Failed to open %s: %m", root);
+			        "Failed to open %s: %m", root);
 		qsort(m, n, sizeof(*m), cmp_deepest_first);
 		for (size_t i = 0; i < n; i++) {
 			const char *rel = m[i].path + strlen(root);
@@ -166,19 +169,22 @@ static int unmount_all(int vm_fd, const char *root, json_t *unmounted, struct rp
 			fd = open_beneath(root_fd, rel);
 			if (fd < 0)
 				return rpc_error_set(err, fd, RPC_ERROR_PERMISSION_DENIED,
-						"Refusing to unmount %s: the path to it is not a plain directory chain (%s)",
-						m[i].path, strerror(-fd));
+				        "Refusing to unmount %s: the path to it is not a plain "
+				        "directory chain (%s)",
+				        m[i].path, strerror(-fd));
 			r = umount_fd(fd);
 			if (r == -EINVAL)
-				continue; /* already gone with a parent, or not a mount root any more */
+				continue; /* already gone with a parent, or not a mount root any
+				             more */
 			if (r < 0)
-				return rpc_error_set(err, r, RPC_ERROR_INTERNAL, "Failed to unmount %s: %s",
-						m[i].path, strerror(-r));
+				return rpc_error_set(err, r, RPC_ERROR_INTERNAL,
+				        "Failed to unmount %s: %s", m[i].path, strerror(-r));
 			if (unmounted)
 				json_array_append_new(unmounted, json_string(m[i].path));
 		}
 	}
-	return rpc_error_set(err, -EBUSY, RPC_ERROR_CONFLICT, "Mounts keep reappearing under %s", root);
+	return rpc_error_set(
+	        err, -EBUSY, RPC_ERROR_CONFLICT, "Mounts keep reappearing under %s", root);
 }
 
 /* rm -r below dir_fd/name, never following symlinks and never entering another filesystem. */
@@ -219,7 +225,7 @@ static int remove_tree(int dir_fd, const char *name, dev_t dev, int level)
 }
 
 int jail_teardown(const struct helper_config *cfg, const char *vm_id, json_t *unmounted,
-		bool *ret_removed, struct rpc_error *err)
+        bool *ret_removed, struct rpc_error *err)
 {
 	_cleanup_close_ int exec_fd = -1, vm_fd = -1;
 	char vm_dir[PATH_MAX], root[PATH_MAX];
@@ -239,11 +245,12 @@ int jail_teardown(const struct helper_config *cfg, const char *vm_id, json_t *un
 	if (r < 0)
 		return r;
 	if (fstat(exec_fd, &st) < 0)
-		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL, "Failed to stat: %m");
+		return rpc_error_set(
+		        err, negative_errno(), RPC_ERROR_INTERNAL, "Failed to stat: %m");
 	r = remove_tree(exec_fd, vm_id, st.st_dev, 0);
 	if (r < 0)
-		return rpc_error_set(err, r, rpc_error_code_from_errno(r), "Failed to remove %s: %s",
-				vm_dir, strerror(-r));
+		return rpc_error_set(err, r, rpc_error_code_from_errno(r),
+		        "Failed to remove %s: %s", vm_dir, strerror(-r));
 	*ret_removed = true;
 	return 0;
 }

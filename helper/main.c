@@ -13,16 +13,16 @@
 #include "helper/server.h"
 
 static const char usage[] =
-	"Usage: bangerd-root [OPTIONS]\n"
-	"\n"
-	"The banger root helper: serves the privileged ops on root.sock.\n"
-	"\n"
-	"  -h --help            Show this help\n"
-	"     --version         Show the version\n"
-	"     --root DIR        Relocate every path under DIR (default: $BANGER_ROOT)\n"
-	"     --owner-uid UID   Accept this uid instead of install.json's owner (tests)\n"
-	"     --owner-gid GID   The owner's gid with --owner-uid (default: the same number)\n"
-	"     --debug           Log debug messages\n";
+        "Usage: bangerd-root [OPTIONS]\n"
+        "\n"
+        "The banger root helper: serves the privileged ops on root.sock.\n"
+        "\n"
+        "  -h --help            Show this help\n"
+        "     --version         Show the version\n"
+        "     --root DIR        Relocate every path under DIR (default: $BANGER_ROOT)\n"
+        "     --owner-uid UID   Accept this uid instead of install.json's owner (tests)\n"
+        "     --owner-gid GID   The owner's gid with --owner-uid (default: the same number)\n"
+        "     --debug           Log debug messages\n";
 
 static long parse_id(const char *s)
 {
@@ -38,15 +38,10 @@ static long parse_id(const char *s)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "root", required_argument, NULL, 'r' },
-		{ "owner-uid", required_argument, NULL, 'u' },
-		{ "owner-gid", required_argument, NULL, 'g' },
-		{ "debug", no_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{}
-	};
+	static const struct option opts[] = {{"root", required_argument, NULL, 'r'},
+	        {"owner-uid", required_argument, NULL, 'u'},
+	        {"owner-gid", required_argument, NULL, 'g'}, {"debug", no_argument, NULL, 'd'},
+	        {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {}};
 	struct helper_config cfg;
 	struct helper_server *s = NULL;
 	const char *root = NULL;
@@ -105,9 +100,9 @@ int main(int argc, char **argv)
 	r = helper_server_listen(s);
 	if (r >= 0) {
 		log_info("Listening on %s for uid %u (vmm: %s, jailer: %s, jail base: %s)",
-				cfg.layout.root_sock, (unsigned)cfg.owner_uid,
-				cfg.vmm_path[0] ? cfg.vmm_path : "none",
-				cfg.jailer_path[0] ? cfg.jailer_path : "none", cfg.layout.jail_base);
+		        cfg.layout.root_sock, (unsigned)cfg.owner_uid,
+		        cfg.vmm_path[0] ? cfg.vmm_path : "none",
+		        cfg.jailer_path[0] ? cfg.jailer_path : "none", cfg.layout.jail_base);
 		r = helper_server_run(s);
 	}
 	helper_server_free(s);

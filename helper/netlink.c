@@ -29,7 +29,7 @@ int nl_open(struct mnl_socket **ret, struct rpc_error *err)
 	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	if (!nl)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-				"Failed to open an rtnetlink socket: %m");
+		        "Failed to open an rtnetlink socket: %m");
 	/* Extended ACKs carry the kernel's explanation; capped ACKs keep them small. Both are
 	 * best effort: an old kernel just answers with the errno. */
 	(void)mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
@@ -37,7 +37,8 @@ int nl_open(struct mnl_socket **ret, struct rpc_error *err)
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		int r = negative_errno();
 		mnl_socket_close(nl);
-		return rpc_error_set(err, r, RPC_ERROR_INTERNAL, "Failed to bind an rtnetlink socket: %m");
+		return rpc_error_set(
+		        err, r, RPC_ERROR_INTERNAL, "Failed to bind an rtnetlink socket: %m");
 	}
 	*ret = nl;
 	return 0;
@@ -50,7 +51,8 @@ struct ext_ack {
 static int ext_ack_attr(const struct nlattr *a, void *data)
 {
 	struct ext_ack *ea = data;
-	if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
+	if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG &&
+	        mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
 		ea->msg = mnl_attr_get_str(a);
 	return MNL_CB_OK;
 }
@@ -64,7 +66,7 @@ static int ack_error(const struct nlmsghdr *nlh, const char *what, struct rpc_er
 
 	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct nlmsgerr)))
 		return rpc_error_set(err, -EBADMSG, RPC_ERROR_INTERNAL,
-				"Failed to %s: truncated netlink ACK", what);
+		        "Failed to %s: truncated netlink ACK", what);
 	e = mnl_nlmsg_get_payload(nlh);
 	if (e->error == 0)
 		return 0;
@@ -78,14 +80,14 @@ static int ack_error(const struct nlmsghdr *nlh, const char *what, struct rpc_er
 			(void)mnl_attr_parse(nlh, off, ext_ack_attr, &ea);
 	}
 	if (ea.msg && ea.msg[0])
-		return rpc_error_set(err, r, rpc_error_code_from_errno(r), "Failed to %s: %s (kernel: %s)",
-				what, strerror(-r), ea.msg);
-	return rpc_error_set(err, r, rpc_error_code_from_errno(r), "Failed to %s: %s", what,
-			strerror(-r));
+		return rpc_error_set(err, r, rpc_error_code_from_errno(r),
+		        "Failed to %s: %s (kernel: %s)", what, strerror(-r), ea.msg);
+	return rpc_error_set(
+	        err, r, rpc_error_code_from_errno(r), "Failed to %s: %s", what, strerror(-r));
 }
 
 int nl_transact(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
-		const char *what, struct rpc_error *err)
+        const char *what, struct rpc_error *err)
 {
 	static unsigned seq_counter;
 	char buf[NL_BUF_SIZE];
@@ -98,16 +100,16 @@ int nl_transact(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *
 	nlh->nlmsg_seq = seq = (unsigned)time(NULL) + ++seq_counter;
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-				"Failed to %s: sending the netlink request: %m", what);
+		        "Failed to %s: sending the netlink request: %m", what);
 
 	for (;;) {
 		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
 		if (n < 0)
 			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-					"Failed to %s: reading the netlink answer: %m", what);
+			        "Failed to %s: reading the netlink answer: %m", what);
 		int len = (int)n;
 		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, len);
-				h = mnl_nlmsg_next(h, &len)) {
+		        h = mnl_nlmsg_next(h, &len)) {
 			if (h->nlmsg_seq != seq || h->nlmsg_pid != portid)
 				continue;
 			if (h->nlmsg_type == NLMSG_ERROR) {
@@ -120,7 +122,7 @@ int nl_transact(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *
 				return 0;
 			if (cb && h->nlmsg_type >= NLMSG_MIN_TYPE && cb(h, data) < 0)
 				return rpc_error_set(err, -EBADMSG, RPC_ERROR_INTERNAL,
-						"Failed to %s: malformed netlink answer", what);
+				        "Failed to %s: malformed netlink answer", what);
 		}
 	}
 }
@@ -145,7 +147,7 @@ static int link_attr(const struct nlattr *a, void *data)
 	switch (mnl_attr_get_type(a)) {
 	case IFLA_IFNAME:
 		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0 &&
-				mnl_attr_get_payload_len(a) <= IFNAMSIZ)
+		        mnl_attr_get_payload_len(a) <= IFNAMSIZ)
 			snprintf(l->name, sizeof(l->name), "%s", mnl_attr_get_str(a));
 		break;
 	case IFLA_MASTER:
@@ -169,7 +171,7 @@ static int parse_link(const struct nlmsghdr *nlh, struct nl_link *l)
 	if (nlh->nlmsg_type != RTM_NEWLINK || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifi)))
 		return -EBADMSG;
 	ifi = mnl_nlmsg_get_payload(nlh);
-	*l = (struct nl_link){ .ifindex = ifi->ifi_index, .flags = ifi->ifi_flags };
+	*l = (struct nl_link){.ifindex = ifi->ifi_index, .flags = ifi->ifi_flags};
 	if (mnl_attr_parse(nlh, sizeof(*ifi), link_attr, l) < 0)
 		return -EBADMSG;
 	return 0;
@@ -180,8 +182,7 @@ static int link_get_cb(const struct nlmsghdr *nlh, void *data)
 	return parse_link(nlh, data) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
-int nl_link_get(struct mnl_socket *nl, const char *name, struct nl_link *ret,
-		struct rpc_error *err)
+int nl_link_get(struct mnl_socket *nl, const char *name, struct nl_link *ret, struct rpc_error *err)
 {
 	char buf[NL_BUF_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -222,12 +223,12 @@ static int link_dump_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int nl_link_dump(struct mnl_socket *nl, void (*cb)(const struct nl_link *l, void *data),
-		void *data, struct rpc_error *err)
+int nl_link_dump(struct mnl_socket *nl, void (*cb)(const struct nl_link *l, void *data), void *data,
+        struct rpc_error *err)
 {
 	char buf[NL_BUF_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct dump_ctx d = { cb, data };
+	struct dump_ctx d = {cb, data};
 	struct rtgenmsg *g;
 
 	nlh->nlmsg_type = RTM_GETLINK;
@@ -255,7 +256,7 @@ int nl_bridge_create(struct mnl_socket *nl, const char *name, struct rpc_error *
 }
 
 int nl_link_set(struct mnl_socket *nl, int ifindex, const char *name, int master, bool up,
-		struct rpc_error *err)
+        struct rpc_error *err)
 {
 	char buf[NL_BUF_SIZE], what[80];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -273,7 +274,7 @@ int nl_link_set(struct mnl_socket *nl, int ifindex, const char *name, int master
 	if (master >= 0)
 		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
 	snprintf(what, sizeof(what), "%s%s link \"%s\"", master > 0 ? "enslave " : "",
-			up ? "bring up" : "change", name);
+	        up ? "bring up" : "change", name);
 	return nl_transact(nl, nlh, NULL, NULL, what, err);
 }
 
@@ -293,13 +294,13 @@ int nl_link_delete(struct mnl_socket *nl, int ifindex, const char *name, struct 
 }
 
 int nl_addr_add(struct mnl_socket *nl, int ifindex, const char *name, struct in_addr addr,
-		unsigned prefix, struct rpc_error *err)
+        unsigned prefix, struct rpc_error *err)
 {
 	char buf[NL_BUF_SIZE], what[96], a[INET_ADDRSTRLEN];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifaddrmsg *ifa;
 	uint32_t mask = prefix ? ~0u << (32 - prefix) : 0;
-	struct in_addr brd = { .s_addr = htonl(ntohl(addr.s_addr) | ~mask) };
+	struct in_addr brd = {.s_addr = htonl(ntohl(addr.s_addr) | ~mask)};
 
 	nlh->nlmsg_type = RTM_NEWADDR;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE;

@@ -12,10 +12,10 @@
 
 struct nl_link {
 	int ifindex;
-	unsigned flags;    /* IFF_* */
-	int master;        /* 0 when none */
+	unsigned flags; /* IFF_* */
+	int master;     /* 0 when none */
 	char name[IFNAMSIZ];
-	char kind[32];     /* IFLA_INFO_KIND ("bridge", "tun"), "" when none */
+	char kind[32]; /* IFLA_INFO_KIND ("bridge", "tun"), "" when none */
 };
 
 static inline void mnl_socket_closep(struct mnl_socket **s)
@@ -28,20 +28,21 @@ static inline void mnl_socket_closep(struct mnl_socket **s)
 int nl_open(struct mnl_socket **ret, struct rpc_error *err);
 
 /* Sends one request with NLM_F_ACK and waits for the ACK (or, for dumps, NLMSG_DONE); other
- * answers go to cb. On a kernel error fills err with "Failed to <what>: <strerror>[: <ext ack>]". */
+ * answers go to cb. On a kernel error fills err with "Failed to <what>: <strerror>[: <ext ack>]".
+ */
 int nl_transact(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
-		const char *what, struct rpc_error *err);
+        const char *what, struct rpc_error *err);
 
 /* -ENODEV (err untouched) when no link has that name. */
-int nl_link_get(struct mnl_socket *nl, const char *name, struct nl_link *ret,
-		struct rpc_error *err);
+int nl_link_get(
+        struct mnl_socket *nl, const char *name, struct nl_link *ret, struct rpc_error *err);
 /* Calls cb for every link. */
-int nl_link_dump(struct mnl_socket *nl, void (*cb)(const struct nl_link *l, void *data),
-		void *data, struct rpc_error *err);
+int nl_link_dump(struct mnl_socket *nl, void (*cb)(const struct nl_link *l, void *data), void *data,
+        struct rpc_error *err);
 int nl_bridge_create(struct mnl_socket *nl, const char *name, struct rpc_error *err);
 /* master: -1 leaves it, 0 detaches. up: sets IFF_UP when true. */
 int nl_link_set(struct mnl_socket *nl, int ifindex, const char *name, int master, bool up,
-		struct rpc_error *err);
+        struct rpc_error *err);
 int nl_link_delete(struct mnl_socket *nl, int ifindex, const char *name, struct rpc_error *err);
 int nl_addr_add(struct mnl_socket *nl, int ifindex, const char *name, struct in_addr addr,
-		unsigned prefix, struct rpc_error *err);
+        unsigned prefix, struct rpc_error *err);

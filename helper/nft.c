@@ -23,7 +23,7 @@ static int run(const char *script, const char *what, bool quiet, struct rpc_erro
 
 	if (!nft || nft_ctx_buffer_output(nft) < 0 || nft_ctx_buffer_error(nft) < 0)
 		return rpc_error_set(err, -ENOMEM, RPC_ERROR_INTERNAL,
-				"Failed to %s: cannot set up libnftables", what);
+		        "Failed to %s: cannot set up libnftables", what);
 	if (nft_run_cmd_from_buffer(nft, script) == 0)
 		return 0;
 	if (quiet)
@@ -34,7 +34,7 @@ static int run(const char *script, const char *what, bool quiet, struct rpc_erro
 	n = strcspn(msg, "\n");
 	msg[n] = '\0';
 	return rpc_error_set(err, -EINVAL, RPC_ERROR_INTERNAL, "Failed to %s: %s", what,
-			msg[0] ? msg : "nftables refused the change");
+	        msg[0] ? msg : "nftables refused the change");
 }
 
 int nft_run(const char *script, const char *what, struct rpc_error *err)

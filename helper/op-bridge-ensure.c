@@ -12,19 +12,17 @@
 #include "helper/validate.h"
 
 const struct helper_field op_bridge_ensure_fields[] = {
-	{ "bridge", HELPER_FIELD_STRING, false, 0, 0, check_bridge_name },
-	{ "address", HELPER_FIELD_STRING, true, 0, 0, check_ipv4_host_cidr },
-	{}
-};
+        {"bridge", HELPER_FIELD_STRING, false, 0, 0, check_bridge_name},
+        {"address", HELPER_FIELD_STRING, true, 0, 0, check_ipv4_host_cidr}, {}};
 
-int op_bridge_ensure_validate(_unused_ const struct helper_request *req,
-		_unused_ struct rpc_error *err)
+int op_bridge_ensure_validate(
+        _unused_ const struct helper_request *req, _unused_ struct rpc_error *err)
 {
 	return 0;
 }
 
 int op_bridge_ensure_run(_unused_ const struct helper_ctx *ctx, const struct helper_request *req,
-		json_t **ret_result, struct rpc_error *err)
+        json_t **ret_result, struct rpc_error *err)
 {
 	_cleanup_mnl_ struct mnl_socket *nl = NULL;
 	json_t *b = json_object_get(req->params, "bridge");
@@ -53,15 +51,15 @@ int op_bridge_ensure_run(_unused_ const struct helper_ctx *ctx, const struct hel
 		r = nl_link_get(nl, name, &link, err);
 		if (r == -ENODEV)
 			r = rpc_error_set(err, r, RPC_ERROR_INTERNAL,
-					"Bridge \"%s\" vanished right after it was created", name);
+			        "Bridge \"%s\" vanished right after it was created", name);
 		if (r < 0)
 			goto undo;
 	} else if (r < 0)
 		return r;
 	else if (!streq(link.kind, "bridge"))
 		return rpc_error_set(err, -EEXIST, RPC_ERROR_CONFLICT,
-				"Link \"%s\" exists and is not a bridge (kind \"%s\"); not touching it",
-				name, link.kind[0] ? link.kind : "none");
+		        "Link \"%s\" exists and is not a bridge (kind \"%s\"); not touching it",
+		        name, link.kind[0] ? link.kind : "none");
 
 	r = nl_addr_add(nl, link.ifindex, name, addr, prefix, err);
 	if (r < 0)
@@ -71,7 +69,7 @@ int op_bridge_ensure_run(_unused_ const struct helper_ctx *ctx, const struct hel
 		goto undo;
 
 	o = json_pack("{s:s, s:i, s:b, s:s}", "bridge", name, "ifindex", link.ifindex, "created",
-			created, "address", address);
+	        created, "address", address);
 	if (!o) {
 		r = -ENOMEM;
 		goto undo;

@@ -9,12 +9,10 @@
 #include "helper/validate.h"
 
 const struct helper_field op_bridge_remove_fields[] = {
-	{ "bridge", HELPER_FIELD_STRING, false, 0, 0, check_bridge_name },
-	{}
-};
+        {"bridge", HELPER_FIELD_STRING, false, 0, 0, check_bridge_name}, {}};
 
-int op_bridge_remove_validate(_unused_ const struct helper_request *req,
-		_unused_ struct rpc_error *err)
+int op_bridge_remove_validate(
+        _unused_ const struct helper_request *req, _unused_ struct rpc_error *err)
 {
 	return 0;
 }
@@ -35,7 +33,7 @@ static void count_port(const struct nl_link *l, void *data)
 }
 
 int op_bridge_remove_run(_unused_ const struct helper_ctx *ctx, const struct helper_request *req,
-		json_t **ret_result, struct rpc_error *err)
+        json_t **ret_result, struct rpc_error *err)
 {
 	_cleanup_mnl_ struct mnl_socket *nl = NULL;
 	json_t *b = json_object_get(req->params, "bridge");
@@ -56,16 +54,16 @@ int op_bridge_remove_run(_unused_ const struct helper_ctx *ctx, const struct hel
 		return r;
 	if (!streq(link.kind, "bridge"))
 		return rpc_error_set(err, -EEXIST, RPC_ERROR_CONFLICT,
-				"Link \"%s\" is not a bridge (kind \"%s\"); not touching it", name,
-				link.kind[0] ? link.kind : "none");
+		        "Link \"%s\" is not a bridge (kind \"%s\"); not touching it", name,
+		        link.kind[0] ? link.kind : "none");
 	ports.master = link.ifindex;
 	r = nl_link_dump(nl, count_port, &ports, err);
 	if (r < 0)
 		return r;
 	if (ports.n > 0)
 		return rpc_error_set(err, -EBUSY, RPC_ERROR_CONFLICT,
-				"Bridge \"%s\" still has %u port(s), e.g. \"%s\"", name, ports.n,
-				ports.first);
+		        "Bridge \"%s\" still has %u port(s), e.g. \"%s\"", name, ports.n,
+		        ports.first);
 	r = nl_link_delete(nl, link.ifindex, name, err);
 	if (r < 0)
 		return r;

@@ -26,30 +26,29 @@ static int check_strategy(const json_t *v, const char *name, struct rpc_error *e
 {
 	const char *s = json_string_value(v);
 	if (!s || !(streq(s, "auto") || streq(s, "dm-snapshot") || streq(s, "reflink") ||
-			    streq(s, "sparse-copy")))
+	                  streq(s, "sparse-copy")))
 		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-				"Invalid \"%s\": expected auto, dm-snapshot, reflink or sparse-copy", name);
+		        "Invalid \"%s\": expected auto, dm-snapshot, reflink or sparse-copy", name);
 	return 0;
 }
 
 const struct helper_field op_disk_prepare_fields[] = {
-	{ "vm_id", HELPER_FIELD_STRING, true, 0, 0, check_vm_id },
-	{ "fds", HELPER_FIELD_ARRAY, true, 0, 0, check_fd_names },
-	{ "cow_size_mib", HELPER_FIELD_INT, false, 1, 1024 * 1024, NULL },
-	{ "strategy", HELPER_FIELD_STRING, false, 0, 0, check_strategy },
-	{}
-};
+        {"vm_id", HELPER_FIELD_STRING, true, 0, 0, check_vm_id},
+        {"fds", HELPER_FIELD_ARRAY, true, 0, 0, check_fd_names},
+        {"cow_size_mib", HELPER_FIELD_INT, false, 1, 1024 * 1024, NULL},
+        {"strategy", HELPER_FIELD_STRING, false, 0, 0, check_strategy}, {}};
 
 int op_disk_prepare_validate(const struct helper_request *req, struct rpc_error *err)
 {
-	if (req->n_fds != 2 || helper_request_fd(req, "base") < 0 || helper_request_fd(req, "disk") < 0)
+	if (req->n_fds != 2 || helper_request_fd(req, "base") < 0 ||
+	        helper_request_fd(req, "disk") < 0)
 		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-				"disk.prepare takes exactly the descriptors \"base\" and \"disk\"");
+		        "disk.prepare takes exactly the descriptors \"base\" and \"disk\"");
 	return 0;
 }
 
 static int prepare_dm(const struct helper_request *req, int base, const struct stat *bst, int disk,
-		json_t **ret_result, struct rpc_error *err)
+        json_t **ret_result, struct rpc_error *err)
 {
 	json_t *c = json_object_get(req->params, "cow_size_mib");
 	off_t cow = c ? (off_t)json_integer_value(c) * 1024 * 1024 : bst->st_size;
@@ -59,11 +58,11 @@ static int prepare_dm(const struct helper_request *req, int base, const struct s
 
 	if (bst->st_size == 0 || bst->st_size % 512)
 		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-				"The base image size (%lld bytes) is not a non-zero multiple of 512",
-				(long long)bst->st_size);
+		        "The base image size (%lld bytes) is not a non-zero multiple of 512",
+		        (long long)bst->st_size);
 	if (ftruncate(disk, cow) < 0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-				"Failed to size the COW file: %m");
+		        "Failed to size the COW file: %m");
 	base_loop = loop_attach(base, true, base_dev, sizeof(base_dev), err);
 	if (base_loop < 0)
 		return base_loop;
@@ -76,8 +75,8 @@ static int prepare_dm(const struct helper_request *req, int base, const struct s
 		return r;
 	snprintf(dev, sizeof(dev), "/dev/mapper/%s", name);
 	*ret_result = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "strategy", "dm-snapshot", "kind",
-			"block", "device", dev, "base_loop", base_dev, "cow_loop", cow_dev, "size",
-			(json_int_t)bst->st_size);
+	        "block", "device", dev, "base_loop", base_dev, "cow_loop", cow_dev, "size",
+	        (json_int_t)bst->st_size);
 	if (!*ret_result) {
 		bool removed;
 		(void)dm_remove(name, &removed, NULL);
@@ -88,7 +87,7 @@ static int prepare_dm(const struct helper_request *req, int base, const struct s
 }
 
 int op_disk_prepare_run(const struct helper_ctx *ctx, const struct helper_request *req,
-		json_t **ret_result, struct rpc_error *err)
+        json_t **ret_result, struct rpc_error *err)
 {
 	json_t *s = json_object_get(req->params, "strategy");
 	const char *want = s ? json_string_value(s) : "auto";
@@ -103,38 +102,39 @@ int op_disk_prepare_run(const struct helper_ctx *ctx, const struct helper_reques
 		return r;
 	if (bst.st_dev == dst.st_dev && bst.st_ino == dst.st_ino)
 		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-				"\"base\" and \"disk\" are the same file");
+		        "\"base\" and \"disk\" are the same file");
 	if (dst.st_size != 0)
 		return rpc_error_set(err, -EEXIST, RPC_ERROR_CONFLICT,
-				"The per-VM disk is not empty (%lld bytes); refusing to overwrite it",
-				(long long)dst.st_size);
+		        "The per-VM disk is not empty (%lld bytes); refusing to overwrite it",
+		        (long long)dst.st_size);
 
 	if (streq(want, "dm-snapshot") || (streq(want, "auto") && dm_available())) {
 		if (!dm_available())
 			return rpc_error_set(err, -ENODEV, RPC_ERROR_UNAVAILABLE,
-					"dm-snapshot is unavailable: /dev/mapper/control cannot be opened");
+			        "dm-snapshot is unavailable: /dev/mapper/control cannot be opened");
 		r = prepare_dm(req, base, &bst, disk, ret_result, err);
 		goto done;
 	}
 	if (streq(want, "reflink") || streq(want, "auto")) {
 		r = clone_reflink(base, disk, err);
 		if (r >= 0) {
-			*ret_result = json_pack("{s:s, s:s, s:n, s:I}", "strategy", "reflink", "kind",
-					"file", "device", "size", (json_int_t)bst.st_size);
+			*ret_result = json_pack("{s:s, s:s, s:n, s:I}", "strategy", "reflink",
+			        "kind", "file", "device", "size", (json_int_t)bst.st_size);
 			r = *ret_result ? 0 : -ENOMEM;
 			goto done;
 		}
 		if (r != -EOPNOTSUPP || streq(want, "reflink")) {
 			if (r == -EOPNOTSUPP)
 				rpc_error_set(err, r, RPC_ERROR_UNAVAILABLE,
-						"reflink is unavailable: the filesystem cannot share extents between these files");
+				        "reflink is unavailable: the filesystem cannot share "
+				        "extents between these files");
 			goto done;
 		}
 	}
 	r = clone_sparse_copy(base, disk, err);
 	if (r >= 0) {
-		*ret_result = json_pack("{s:s, s:s, s:n, s:I}", "strategy", "sparse-copy", "kind", "file",
-				"device", "size", (json_int_t)bst.st_size);
+		*ret_result = json_pack("{s:s, s:s, s:n, s:I}", "strategy", "sparse-copy", "kind",
+		        "file", "device", "size", (json_int_t)bst.st_size);
 		r = *ret_result ? 0 : -ENOMEM;
 	}
 done:

@@ -19,12 +19,10 @@
 #include "helper/validate.h"
 
 const struct helper_field op_disk_release_fields[] = {
-	{ "vm_id", HELPER_FIELD_STRING, true, 0, 0, check_vm_id },
-	{}
-};
+        {"vm_id", HELPER_FIELD_STRING, true, 0, 0, check_vm_id}, {}};
 
-int op_disk_release_validate(_unused_ const struct helper_request *req,
-		_unused_ struct rpc_error *err)
+int op_disk_release_validate(
+        _unused_ const struct helper_request *req, _unused_ struct rpc_error *err)
 {
 	return 0;
 }
@@ -53,7 +51,7 @@ static void detach_loop(const char *name, const char *backing, void *data)
 }
 
 int op_disk_release_run(const struct helper_ctx *ctx, const struct helper_request *req,
-		json_t **ret_result, struct rpc_error *err)
+        json_t **ret_result, struct rpc_error *err)
 {
 	char name[80];
 	bool removed = false;
@@ -76,6 +74,6 @@ int op_disk_release_run(const struct helper_ctx *ctx, const struct helper_reques
 		return -ENOMEM;
 	(void)loop_list(detach_loop, &l);
 	*ret_result = json_pack("{s:b, s:b, s:o}", "dm_available", dm_available(), "dm_removed",
-			removed, "loops_detached", l.detached);
+	        removed, "loops_detached", l.detached);
 	return *ret_result ? 0 : -ENOMEM;
 }

@@ -7,12 +7,9 @@
 #include "helper/validate.h"
 #include "protocol/jsonrpc.h"
 
-const struct helper_field op_hello_fields[] = {
-	{ "protocol", HELPER_FIELD_INT, true, 0, 1000, NULL },
-	{ "program", HELPER_FIELD_STRING, false, 0, 0, check_short_token },
-	{ "version", HELPER_FIELD_STRING, false, 0, 0, check_short_token },
-	{}
-};
+const struct helper_field op_hello_fields[] = {{"protocol", HELPER_FIELD_INT, true, 0, 1000, NULL},
+        {"program", HELPER_FIELD_STRING, false, 0, 0, check_short_token},
+        {"version", HELPER_FIELD_STRING, false, 0, 0, check_short_token}, {}};
 
 int op_hello_validate(const struct helper_request *req, struct rpc_error *err)
 {
@@ -20,7 +17,7 @@ int op_hello_validate(const struct helper_request *req, struct rpc_error *err)
 }
 
 int op_hello_run(_unused_ const struct helper_ctx *ctx, _unused_ const struct helper_request *req,
-		json_t **ret_result, _unused_ struct rpc_error *err)
+        json_t **ret_result, _unused_ struct rpc_error *err)
 {
 	json_t *o = rpc_hello_new("bangerd-root", PACKAGE_VERSION);
 	if (!o)

@@ -30,17 +30,15 @@
 #define LAUNCH_TIMEOUT_MS 10000
 
 const struct helper_field op_jail_launch_fields[] = {
-	{ "vm_id", HELPER_FIELD_STRING, true, 0, 0, check_vm_id },
-	{ "fds", HELPER_FIELD_ARRAY, true, 0, 0, check_fd_names },
-	{ "vmm_args", HELPER_FIELD_ARRAY, false, 0, 0, check_vmm_args },
-	{}
-};
+        {"vm_id", HELPER_FIELD_STRING, true, 0, 0, check_vm_id},
+        {"fds", HELPER_FIELD_ARRAY, true, 0, 0, check_fd_names},
+        {"vmm_args", HELPER_FIELD_ARRAY, false, 0, 0, check_vmm_args}, {}};
 
 int op_jail_launch_validate(const struct helper_request *req, struct rpc_error *err)
 {
 	if (req->n_fds != 1 || helper_request_fd(req, "console") < 0)
 		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-				"jail.launch takes exactly the descriptor \"console\"");
+		        "jail.launch takes exactly the descriptor \"console\"");
 	return 0;
 }
 
@@ -52,7 +50,7 @@ static long long now_ms(void)
 }
 
 int op_jail_launch_run(const struct helper_ctx *ctx, const struct helper_request *req,
-		json_t **ret_result, struct rpc_error *err)
+        json_t **ret_result, struct rpc_error *err)
 {
 	const struct helper_config *cfg = ctx->cfg;
 	json_t *extra = json_object_get(req->params, "vmm_args");
@@ -71,13 +69,13 @@ int op_jail_launch_run(const struct helper_ctx *ctx, const struct helper_request
 		return r;
 	r = jail_open_vm_dir(cfg, req->vm_id, false, &exec_fd, &vm_fd, err);
 	if (r == -ENOENT)
-		return rpc_error_set(err, r, RPC_ERROR_NOT_FOUND, "VM \"%s\" has no staged jail (jail.stage first)",
-				req->vm_id);
+		return rpc_error_set(err, r, RPC_ERROR_NOT_FOUND,
+		        "VM \"%s\" has no staged jail (jail.stage first)", req->vm_id);
 	if (r < 0)
 		return r;
 	if (fstatat(vm_fd, "root", &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
 		return rpc_error_set(err, -ENOENT, RPC_ERROR_NOT_FOUND,
-				"VM \"%s\" has no staged jail (jail.stage first)", req->vm_id);
+		        "VM \"%s\" has no staged jail (jail.stage first)", req->vm_id);
 	r = helper_path_check_trusted(cfg, cfg->jailer_path, err);
 	if (r >= 0)
 		r = helper_path_check_trusted(cfg, cfg->vmm_path, err);
@@ -86,8 +84,9 @@ int op_jail_launch_run(const struct helper_ctx *ctx, const struct helper_request
 	snprintf(pidname, sizeof(pidname), "root/%s.pid", cfg->exec_name);
 	if (fstatat(vm_fd, pidname, &st, AT_SYMLINK_NOFOLLOW) >= 0)
 		return rpc_error_set(err, -EEXIST, RPC_ERROR_CONFLICT,
-				"VM \"%s\" was already launched in this jail (jail.cleanup and stage again)",
-				req->vm_id);
+		        "VM \"%s\" was already launched in this jail (jail.cleanup and stage "
+		        "again)",
+		        req->vm_id);
 	r = request_owner_file(ctx, req, "console", FD_ACCESS_WRITE, &console, NULL, err);
 	if (r < 0)
 		return r;
@@ -110,8 +109,7 @@ int op_jail_launch_run(const struct helper_ctx *ctx, const struct helper_request
 	argv[n++] = (char *)"--";
 	argv[n++] = (char *)"--api-sock";
 	argv[n++] = (char *)"/run/firecracker.socket";
-	json_array_foreach(extra, i, e)
-		argv[n++] = (char *)json_string_value(e);
+	json_array_foreach(extra, i, e) argv[n++] = (char *)json_string_value(e);
 	argv[n] = NULL;
 
 	r = spawn_detached(argv, console, &jailer, &pidfd, err);
@@ -121,26 +119,28 @@ int op_jail_launch_run(const struct helper_ctx *ctx, const struct helper_request
 	/* The jailer writes its own pid (it then becomes the VMM) before the exec. */
 	deadline = now_ms() + LAUNCH_TIMEOUT_MS;
 	for (;;) {
-		struct pollfd p = { .fd = pidfd, .events = POLLIN };
+		struct pollfd p = {.fd = pidfd, .events = POLLIN};
 		r = proc_read_pid_file(cfg, req->vm_id, &vmm);
 		if (r >= 0 && proc_is_vmm_exec(cfg, vmm))
 			break;
-		if (pidfd >= 0 ? poll(&p, 1, 0) > 0 : proc_state(jailer) == 'Z' || !proc_state(jailer)) {
+		if (pidfd >= 0 ? poll(&p, 1, 0) > 0
+		               : proc_state(jailer) == 'Z' || !proc_state(jailer)) {
 			r = rpc_error_set(err, -ECHILD, RPC_ERROR_INTERNAL,
-					"The jailer exited before the VMM started (its output is in the console log)");
+			        "The jailer exited before the VMM started (its output is in the "
+			        "console log)");
 			goto fail;
 		}
 		if (now_ms() > deadline) {
 			r = rpc_error_set(err, -ETIMEDOUT, RPC_ERROR_TIMEOUT,
-					"The VMM did not start within %d ms (no %s.pid with a running %s)",
-					LAUNCH_TIMEOUT_MS, cfg->exec_name, cfg->exec_name);
+			        "The VMM did not start within %d ms (no %s.pid with a running %s)",
+			        LAUNCH_TIMEOUT_MS, cfg->exec_name, cfg->exec_name);
 			goto fail;
 		}
 		usleep(10000);
 	}
 	snprintf(sock, sizeof(sock), "%s/run/firecracker.socket", root);
 	*ret_result = json_pack("{s:i, s:i, s:s, s:s}", "pid", (int)vmm, "jailer_pid", (int)jailer,
-			"root", root, "api_sock", sock);
+	        "root", root, "api_sock", sock);
 	return *ret_result ? 0 : -ENOMEM;
 
 fail:

@@ -7,18 +7,16 @@
 #include "helper/ops.h"
 #include "helper/nft.h"
 
-const struct helper_field op_nat_remove_fields[] = {
-	{}
-};
+const struct helper_field op_nat_remove_fields[] = {{}};
 
-int op_nat_remove_validate(_unused_ const struct helper_request *req,
-		_unused_ struct rpc_error *err)
+int op_nat_remove_validate(
+        _unused_ const struct helper_request *req, _unused_ struct rpc_error *err)
 {
 	return 0;
 }
 
 int op_nat_remove_run(_unused_ const struct helper_ctx *ctx,
-		_unused_ const struct helper_request *req, json_t **ret_result, struct rpc_error *err)
+        _unused_ const struct helper_request *req, json_t **ret_result, struct rpc_error *err)
 {
 	const char *t = HELPER_NFT_FAMILY " " HELPER_NFT_TABLE;
 	int existed, r;
@@ -28,11 +26,11 @@ int op_nat_remove_run(_unused_ const struct helper_ctx *ctx,
 		return existed;
 	if (existed) {
 		r = nft_run("delete table " HELPER_NFT_FAMILY " " HELPER_NFT_TABLE,
-				"delete the nftables table " HELPER_NFT_FAMILY " " HELPER_NFT_TABLE, err);
+		        "delete the nftables table " HELPER_NFT_FAMILY " " HELPER_NFT_TABLE, err);
 		if (r < 0)
 			return r;
 	}
-	*ret_result = json_pack("{s:s, s:b, s:s}", "table", t, "removed", existed, "ip_forward",
-			"left unchanged");
+	*ret_result = json_pack(
+	        "{s:s, s:b, s:s}", "table", t, "removed", existed, "ip_forward", "left unchanged");
 	return *ret_result ? 0 : -ENOMEM;
 }

@@ -11,33 +11,32 @@
 #include "helper/validate.h"
 
 const struct helper_field op_proc_find_fields[] = {
-	{ "vm_id", HELPER_FIELD_STRING, true, 0, 0, check_vm_id },
-	{}
-};
+        {"vm_id", HELPER_FIELD_STRING, true, 0, 0, check_vm_id}, {}};
 
-int op_proc_find_validate(_unused_ const struct helper_request *req,
-		_unused_ struct rpc_error *err)
+int op_proc_find_validate(_unused_ const struct helper_request *req, _unused_ struct rpc_error *err)
 {
 	return 0;
 }
 
 int op_proc_find_run(const struct helper_ctx *ctx, const struct helper_request *req,
-		json_t **ret_result, struct rpc_error *err)
+        json_t **ret_result, struct rpc_error *err)
 {
 	enum proc_found_by by = _PROC_FOUND_BY_INVALID;
 	pid_t pid = 0;
 	int r;
 
 	if (!ctx->cfg->exec_name[0])
-		return rpc_error_set(err, -EHOSTDOWN, RPC_ERROR_UNAVAILABLE, "No VMM is configured");
+		return rpc_error_set(
+		        err, -EHOSTDOWN, RPC_ERROR_UNAVAILABLE, "No VMM is configured");
 	r = proc_find_vmm(ctx->cfg, req->vm_id, &pid, &by);
 	if (r < 0)
-		return rpc_error_set(err, r, RPC_ERROR_INTERNAL, "Failed to scan /proc: %s", strerror(-r));
+		return rpc_error_set(
+		        err, r, RPC_ERROR_INTERNAL, "Failed to scan /proc: %s", strerror(-r));
 	if (pid > 0)
 		*ret_result = json_pack("{s:i, s:s, s:s}", "pid", (int)pid, "found_by",
-				proc_found_by_to_string(by), "exec", ctx->cfg->exec_name);
+		        proc_found_by_to_string(by), "exec", ctx->cfg->exec_name);
 	else
-		*ret_result = json_pack("{s:n, s:n, s:s}", "pid", "found_by", "exec",
-				ctx->cfg->exec_name);
+		*ret_result = json_pack(
+		        "{s:n, s:n, s:s}", "pid", "found_by", "exec", ctx->cfg->exec_name);
 	return *ret_result ? 0 : -ENOMEM;
 }

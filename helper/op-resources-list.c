@@ -19,12 +19,10 @@
 #include "helper/ops.h"
 #include "helper/validate.h"
 
-const struct helper_field op_resources_list_fields[] = {
-	{}
-};
+const struct helper_field op_resources_list_fields[] = {{}};
 
-int op_resources_list_validate(_unused_ const struct helper_request *req,
-		_unused_ struct rpc_error *err)
+int op_resources_list_validate(
+        _unused_ const struct helper_request *req, _unused_ struct rpc_error *err)
 {
 	return 0;
 }
@@ -58,8 +56,8 @@ static void add_loop(const char *name, const char *backing, void *data)
 	struct loops *l = data;
 	size_t n = strlen(l->state);
 	if (strneq(backing, l->state, n) && backing[n] == '/')
-		json_array_append_new(l->list, json_pack("{s:s+, s:s}", "device", "/dev/", name,
-				"backing_file", backing));
+		json_array_append_new(l->list,
+		        json_pack("{s:s+, s:s}", "device", "/dev/", name, "backing_file", backing));
 }
 
 /* <base>/<exec>/<vm>/root, for every exec directory (providers may change between installs). */
@@ -89,10 +87,13 @@ static int list_chroots(const char *base, json_t *list)
 			if (v->d_name[0] == '.')
 				continue;
 			snprintf(rel, sizeof(rel), "%s/root", v->d_name);
-			if (fstatat(dirfd(x), rel, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+			if (fstatat(dirfd(x), rel, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+			        !S_ISDIR(st.st_mode))
 				continue;
-			json_array_append_new(list, json_pack("{s:s, s:s, s:s+++++}", "exec", e->d_name,
-					"vm_id", v->d_name, "root", base, "/", e->d_name, "/", v->d_name, "/root"));
+			json_array_append_new(
+			        list, json_pack("{s:s, s:s, s:s+++++}", "exec", e->d_name, "vm_id",
+			                      v->d_name, "root", base, "/", e->d_name, "/",
+			                      v->d_name, "/root"));
 		}
 		closedir(x);
 	}
@@ -101,13 +102,13 @@ static int list_chroots(const char *base, json_t *list)
 }
 
 int op_resources_list_run(const struct helper_ctx *ctx, _unused_ const struct helper_request *req,
-		json_t **ret_result, struct rpc_error *err)
+        json_t **ret_result, struct rpc_error *err)
 {
 	const struct banger_layout *l = &ctx->cfg->layout;
 	_cleanup_mnl_ struct mnl_socket *nl = NULL;
 	_cleanup_(json_decrefp) json_t *o = json_object();
-	struct links links = { json_array(), json_array() };
-	struct loops loops = { l->state_dir, json_array() };
+	struct links links = {json_array(), json_array()};
+	struct loops loops = {l->state_dir, json_array()};
 	json_t *dm = json_array(), *mounts = json_array(), *chroots = json_array();
 	_cleanup_free_ struct mount_entry *m = NULL;
 	size_t n = 0;
@@ -134,7 +135,7 @@ int op_resources_list_run(const struct helper_ctx *ctx, _unused_ const struct he
 	if (nft < 0)
 		return nft;
 	json_object_set_new(o, "nft_tables",
-			nft ? json_pack("[s]", HELPER_NFT_FAMILY " " HELPER_NFT_TABLE) : json_array());
+	        nft ? json_pack("[s]", HELPER_NFT_FAMILY " " HELPER_NFT_TABLE) : json_array());
 	json_object_set_new(o, "dm_available", json_boolean(dm_available()));
 	if (dm_available()) {
 		r = dm_list(add_dm, dm, err);
@@ -149,8 +150,8 @@ int op_resources_list_run(const struct helper_ctx *ctx, _unused_ const struct he
 		json_array_append_new(mounts, json_string(m[i].path));
 	r = list_chroots(l->jail_base, chroots);
 	if (r < 0)
-		return rpc_error_set(err, r, RPC_ERROR_INTERNAL, "Failed to list %s: %s", l->jail_base,
-				strerror(-r));
+		return rpc_error_set(err, r, RPC_ERROR_INTERNAL, "Failed to list %s: %s",
+		        l->jail_base, strerror(-r));
 	*ret_result = TAKE_PTR(o);
 	return 0;
 }

@@ -9,19 +9,17 @@
 #include "helper/validate.h"
 
 const struct helper_field op_tap_delete_fields[] = {
-	{ "tap", HELPER_FIELD_STRING, true, 0, 0, check_tap_name },
-	{ "vm_id", HELPER_FIELD_STRING, false, 0, 0, check_vm_id },
-	{}
-};
+        {"tap", HELPER_FIELD_STRING, true, 0, 0, check_tap_name},
+        {"vm_id", HELPER_FIELD_STRING, false, 0, 0, check_vm_id}, {}};
 
-int op_tap_delete_validate(_unused_ const struct helper_request *req,
-		_unused_ struct rpc_error *err)
+int op_tap_delete_validate(
+        _unused_ const struct helper_request *req, _unused_ struct rpc_error *err)
 {
 	return 0;
 }
 
 int op_tap_delete_run(_unused_ const struct helper_ctx *ctx, const struct helper_request *req,
-		json_t **ret_result, struct rpc_error *err)
+        json_t **ret_result, struct rpc_error *err)
 {
 	_cleanup_mnl_ struct mnl_socket *nl = NULL;
 	const char *tap = json_string_value(json_object_get(req->params, "tap"));
@@ -40,8 +38,8 @@ int op_tap_delete_run(_unused_ const struct helper_ctx *ctx, const struct helper
 		return r;
 	if (!streq(link.kind, "tun"))
 		return rpc_error_set(err, -EEXIST, RPC_ERROR_CONFLICT,
-				"Link \"%s\" is not a tap (kind \"%s\"); not touching it", tap,
-				link.kind[0] ? link.kind : "none");
+		        "Link \"%s\" is not a tap (kind \"%s\"); not touching it", tap,
+		        link.kind[0] ? link.kind : "none");
 	r = nl_link_delete(nl, link.ifindex, tap, err);
 	if (r < 0)
 		return r;

@@ -5,12 +5,12 @@
 #include "helper/ops.h"
 
 const struct helper_op helper_ops[] = {
-#define HELPER_OP(c, wire, vm)                                                               \
-	{ .name = wire,                                                                      \
-	  .fields = op_##c##_fields,                                                         \
-	  .validate = op_##c##_validate,                                                     \
-	  .run = op_##c##_run,                                                               \
-	  .needs_vm_id = vm },
+#define HELPER_OP(c, wire, vm)                                                                     \
+	{.name = wire,                                                                             \
+	        .fields = op_##c##_fields,                                                         \
+	        .validate = op_##c##_validate,                                                     \
+	        .run = op_##c##_run,                                                               \
+	        .needs_vm_id = vm},
 #include "helper/ops.def"
 #undef HELPER_OP
 };

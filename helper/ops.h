@@ -4,10 +4,10 @@
 
 #include "helper/helper.h"
 
-#define HELPER_OP(c, wire, vm)                                                               \
-	extern const struct helper_field op_##c##_fields[];                                  \
-	int op_##c##_validate(const struct helper_request *req, struct rpc_error *err);      \
-	int op_##c##_run(const struct helper_ctx *ctx, const struct helper_request *req,     \
-			json_t **ret_result, struct rpc_error *err);
+#define HELPER_OP(c, wire, vm)                                                                     \
+	extern const struct helper_field op_##c##_fields[];                                        \
+	int op_##c##_validate(const struct helper_request *req, struct rpc_error *err);            \
+	int op_##c##_run(const struct helper_ctx *ctx, const struct helper_request *req,           \
+	        json_t **ret_result, struct rpc_error *err);
 #include "helper/ops.def"
 #undef HELPER_OP

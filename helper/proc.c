@@ -103,7 +103,7 @@ bool proc_is_vmm(const struct helper_config *cfg, pid_t pid, const char *vm_id)
 		if (streq(args[i], "--id") && streq(args[i + 1], vm_id))
 			id_ok = true;
 		if (streq(args[i], "--api-sock") &&
-				(streq(args[i + 1], JAIL_API_SOCK) || streq(args[i + 1], host_sock)))
+		        (streq(args[i + 1], JAIL_API_SOCK) || streq(args[i + 1], host_sock)))
 			sock_ok = true;
 	}
 	return id_ok && sock_ok;
@@ -138,7 +138,7 @@ int proc_read_pid_file(const struct helper_config *cfg, const char *vm_id, pid_t
 }
 
 int proc_find_vmm(const struct helper_config *cfg, const char *vm_id, pid_t *ret_pid,
-		enum proc_found_by *ret_by)
+        enum proc_found_by *ret_by)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
@@ -163,7 +163,7 @@ int proc_find_vmm(const struct helper_config *cfg, const char *vm_id, pid_t *ret
 		return 0;
 	}
 	if (proc_read_pid_file(cfg, vm_id, &pid) >= 0 && proc_state(pid) != 'Z' &&
-			proc_is_vmm_exec(cfg, pid)) {
+	        proc_is_vmm_exec(cfg, pid)) {
 		*ret_pid = pid;
 		*ret_by = PROC_FOUND_BY_PIDFILE;
 		return 0;

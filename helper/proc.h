@@ -28,7 +28,7 @@ bool proc_is_vmm(const struct helper_config *cfg, pid_t pid, const char *vm_id);
 /* Finds the VM's VMM: first by scanning /proc command lines, then by the jailer's pid file in
  * the chroot (then only comm and uid are checked). 0 with *ret_pid 0 when none runs. */
 int proc_find_vmm(const struct helper_config *cfg, const char *vm_id, pid_t *ret_pid,
-		enum proc_found_by *ret_by);
+        enum proc_found_by *ret_by);
 
 /* The jailer's pid file: > 0 pid, -ENOENT when absent. Read without following symlinks. */
 int proc_read_pid_file(const struct helper_config *cfg, const char *vm_id, pid_t *ret_pid);

@@ -85,14 +85,15 @@ static int socket_grant_owner(const struct helper_config *cfg, const char *path)
 		uint32_t version;
 		struct acl_entry e[5];
 	} __attribute__((packed)) acl = {
-		.version = 2,
-		.e = {
-			{ 0x01, 06, UINT32_MAX },            /* ACL_USER_OBJ rw */
-			{ 0x02, 06, (uint32_t)cfg->owner_uid }, /* ACL_USER owner rw */
-			{ 0x04, 00, UINT32_MAX },            /* ACL_GROUP_OBJ --- */
-			{ 0x10, 06, UINT32_MAX },            /* ACL_MASK rw */
-			{ 0x20, 00, UINT32_MAX },            /* ACL_OTHER --- */
-		},
+	        .version = 2,
+	        .e =
+	                {
+	                        {0x01, 06, UINT32_MAX},               /* ACL_USER_OBJ rw */
+	                        {0x02, 06, (uint32_t)cfg->owner_uid}, /* ACL_USER owner rw */
+	                        {0x04, 00, UINT32_MAX},               /* ACL_GROUP_OBJ --- */
+	                        {0x10, 06, UINT32_MAX},               /* ACL_MASK rw */
+	                        {0x20, 00, UINT32_MAX},               /* ACL_OTHER --- */
+	                },
 	};
 
 	if (lsetxattr(path, "system.posix_acl_access", &acl, sizeof(acl), 0) >= 0)
@@ -102,16 +103,16 @@ static int socket_grant_owner(const struct helper_config *cfg, const char *path)
 	/* No ACLs here: the owner's own group, which install made for this owner alone. */
 	if (lchown(path, 0, cfg->owner_gid) < 0 || chmod(path, 0660) < 0)
 		return log_error_errno(negative_errno(), "Failed to hand %s to gid %u: %m", path,
-				(unsigned)cfg->owner_gid);
+		        (unsigned)cfg->owner_gid);
 	log_warning("No ACL support for %s: reachable through gid %u instead", path,
-			(unsigned)cfg->owner_gid);
+	        (unsigned)cfg->owner_gid);
 	return 0;
 }
 
 int helper_server_listen(struct helper_server *s)
 {
 	const char *path = s->cfg->layout.root_sock;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct stat st;
 	mode_t old;
 	int fd, r;
@@ -125,7 +126,8 @@ int helper_server_listen(struct helper_server *s)
 		if (!S_ISSOCK(st.st_mode))
 			return log_error_errno(-EEXIST, "%s exists and is not a socket", path);
 		if (unlink(path) < 0)
-			return log_error_errno(negative_errno(), "Failed to remove stale %s: %m", path);
+			return log_error_errno(
+			        negative_errno(), "Failed to remove stale %s: %m", path);
 	}
 
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -157,8 +159,9 @@ static void client_queue(struct client *c, json_t *msg)
 	size_t len;
 
 	if (!msg || rpc_message_serialize(msg, &data, &len) < 0 ||
-			ndjson_writer_append(&c->wr, data, len) < 0) {
-		log_error("Dropping connection of uid %u: cannot queue an answer", (unsigned)c->uid);
+	        ndjson_writer_append(&c->wr, data, len) < 0) {
+		log_error(
+		        "Dropping connection of uid %u: cannot queue an answer", (unsigned)c->uid);
 		c->closing = true;
 	}
 	json_decref(msg);
@@ -171,18 +174,19 @@ static void client_queue_error(struct client *c, json_t *id, const struct rpc_er
 
 /* One log line per request: who, which op, what arguments, and how it ended. */
 static void log_request(const struct client *c, const char *op, const json_t *params,
-		const char *outcome, const struct rpc_error *e)
+        const char *outcome, const struct rpc_error *e)
 {
-	_cleanup_free_ char *args = params ? json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	_cleanup_free_ char *args =
+	        params ? json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	char uidf[32], opf[96];
-	const char *fields[] = { uidf, opf, NULL };
+	const char *fields[] = {uidf, opf, NULL};
 
 	snprintf(uidf, sizeof(uidf), "BANGER_CALLER_UID=%u", (unsigned)c->uid);
 	snprintf(opf, sizeof(opf), "BANGER_OP=%.64s", op ? op : "");
 	log_internal(e ? LOG_WARNING : LOG_INFO, 0, fields,
-			"caller uid=%u pid=%d op=%.64s args=%.512s outcome=%s%s%s", (unsigned)c->uid,
-			(int)c->pid, op ? op : "-", args ? args : "{}", outcome, e ? ": " : "",
-			e ? e->message : "");
+	        "caller uid=%u pid=%d op=%.64s args=%.512s outcome=%s%s%s", (unsigned)c->uid,
+	        (int)c->pid, op ? op : "-", args ? args : "{}", outcome, e ? ": " : "",
+	        e ? e->message : "");
 }
 
 static void handle_line(struct helper_server *s, struct client *c, const char *line, size_t len)
@@ -190,7 +194,7 @@ static void handle_line(struct helper_server *s, struct client *c, const char *l
 	struct rpc_message msg = {};
 	struct helper_request req;
 	struct rpc_error err = {};
-	struct helper_ctx ctx = { .cfg = s->cfg, .caller_uid = c->uid, .caller_pid = c->pid };
+	struct helper_ctx ctx = {.cfg = s->cfg, .caller_uid = c->uid, .caller_pid = c->pid};
 	json_t *result = NULL;
 	int r;
 
@@ -200,9 +204,11 @@ static void handle_line(struct helper_server *s, struct client *c, const char *l
 	if (c->refused) {
 		/* Answer the request it sent (so its client reads why), then hang up. */
 		rpc_error_set(&err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
-				"Connection refused: uid %u is not the banger owner", (unsigned)c->uid);
-		log_request(c, r < 0 ? NULL : msg.method, r < 0 ? NULL : msg.params, "refused", &err);
-		client_queue_error(c, r >= 0 && msg.type == RPC_MESSAGE_REQUEST ? msg.id : NULL, &err);
+		        "Connection refused: uid %u is not the banger owner", (unsigned)c->uid);
+		log_request(
+		        c, r < 0 ? NULL : msg.method, r < 0 ? NULL : msg.params, "refused", &err);
+		client_queue_error(
+		        c, r >= 0 && msg.type == RPC_MESSAGE_REQUEST ? msg.id : NULL, &err);
 		c->closing = true;
 		rpc_message_done(&msg);
 		return;
@@ -222,8 +228,8 @@ static void handle_line(struct helper_server *s, struct client *c, const char *l
 		req.fds[i] = ndjson_reader_take_fd(&c->rd);
 		if (req.fds[i] < 0) {
 			rpc_error_set(&err, -EBADF, RPC_ERROR_INVALID_ARGUMENT,
-					"The request names %zu descriptors but only %zu arrived", req.n_fds,
-					i);
+			        "The request names %zu descriptors but only %zu arrived", req.n_fds,
+			        i);
 			log_request(c, msg.method, msg.params, "refused", &err);
 			client_queue_error(c, msg.id, &err);
 			goto finish;
@@ -234,7 +240,7 @@ static void handle_line(struct helper_server *s, struct client *c, const char *l
 	if (r < 0) {
 		if (!err.message[0])
 			rpc_error_set(&err, r, rpc_error_code_from_errno(r), "%s failed: %s",
-					req.op->name, strerror(-r));
+			        req.op->name, strerror(-r));
 		log_request(c, msg.method, msg.params, "failed", &err);
 		client_queue_error(c, msg.id, &err);
 	} else {
@@ -261,8 +267,8 @@ static int client_new(struct helper_server *s, int fd)
 	for (slot = 0; slot < HELPER_MAX_CLIENTS && s->clients[slot]; slot++)
 		;
 	if (slot == HELPER_MAX_CLIENTS) {
-		log_warning("caller uid=%u pid=%d refused: too many connections", (unsigned)cred.uid,
-				(int)cred.pid);
+		log_warning("caller uid=%u pid=%d refused: too many connections",
+		        (unsigned)cred.uid, (int)cred.pid);
 		safe_close(fd);
 		return 0;
 	}
@@ -276,8 +282,9 @@ static int client_new(struct helper_server *s, int fd)
 	c->pid = cred.pid;
 	c->refused = cred.uid != s->cfg->owner_uid;
 	if (c->refused)
-		log_warning("caller uid=%u pid=%d op=- args={} outcome=refused: Connection refused: uid %u is not the banger owner",
-				(unsigned)cred.uid, (int)cred.pid, (unsigned)cred.uid);
+		log_warning("caller uid=%u pid=%d op=- args={} outcome=refused: Connection "
+		            "refused: uid %u is not the banger owner",
+		        (unsigned)cred.uid, (int)cred.pid, (unsigned)cred.uid);
 	ndjson_reader_init(&c->rd, NDJSON_MAX_MESSAGE);
 	ndjson_writer_init(&c->wr, CLIENT_MAX_QUEUED);
 	s->clients[slot] = c;
@@ -300,9 +307,9 @@ static void client_read(struct helper_server *s, struct client *c)
 	if (r == -EMSGSIZE || r == -EMFILE) {
 		struct rpc_error e;
 		rpc_error_set(&e, r, RPC_ERROR_PROTOCOL_ERROR,
-				r == -EMSGSIZE ? "Message over %u bytes" :
-						 "Too many descriptors passed (over %u)",
-				r == -EMSGSIZE ? NDJSON_MAX_MESSAGE : (unsigned)NDJSON_MAX_FDS);
+		        r == -EMSGSIZE ? "Message over %u bytes"
+		                       : "Too many descriptors passed (over %u)",
+		        r == -EMSGSIZE ? NDJSON_MAX_MESSAGE : (unsigned)NDJSON_MAX_FDS);
 		log_request(c, NULL, NULL, "refused", &e);
 		client_queue_error(c, NULL, &e);
 		c->closing = true;
@@ -318,7 +325,7 @@ static void client_read(struct helper_server *s, struct client *c)
 	if (r == -EMSGSIZE) {
 		struct rpc_error e;
 		rpc_error_set(&e, r, RPC_ERROR_PROTOCOL_ERROR, "Message over %u bytes",
-				NDJSON_MAX_MESSAGE);
+		        NDJSON_MAX_MESSAGE);
 		log_request(c, NULL, NULL, "refused", &e);
 		client_queue_error(c, NULL, &e);
 		c->closing = true;
@@ -353,16 +360,16 @@ int helper_server_run(struct helper_server *s)
 		struct client *who[2 + HELPER_MAX_CLIENTS] = {};
 		size_t n = 0;
 
-		p[n++] = (struct pollfd){ .fd = s->signal_fd, .events = POLLIN };
-		p[n++] = (struct pollfd){ .fd = s->listen_fd, .events = POLLIN };
+		p[n++] = (struct pollfd){.fd = s->signal_fd, .events = POLLIN};
+		p[n++] = (struct pollfd){.fd = s->listen_fd, .events = POLLIN};
 		for (size_t i = 0; i < HELPER_MAX_CLIENTS; i++) {
 			struct client *c = s->clients[i];
 			if (!c)
 				continue;
 			who[n] = c;
-			p[n++] = (struct pollfd){ .fd = c->fd,
-				.events = (short)((c->closing ? 0 : POLLIN) |
-						(ndjson_writer_pending(&c->wr) ? POLLOUT : 0)) };
+			p[n++] = (struct pollfd){.fd = c->fd,
+			        .events = (short)((c->closing ? 0 : POLLIN) |
+			                          (ndjson_writer_pending(&c->wr) ? POLLOUT : 0))};
 		}
 		if (poll(p, n, -1) < 0) {
 			if (errno == EINTR)
@@ -388,7 +395,8 @@ int helper_server_run(struct helper_server *s)
 				client_read(s, c);
 			else if (p[i].revents & (POLLHUP | POLLERR))
 				c->closing = true;
-			if (ndjson_writer_pending(&c->wr) && ndjson_writer_flush(&c->wr, c->fd) < 0) {
+			if (ndjson_writer_pending(&c->wr) &&
+			        ndjson_writer_flush(&c->wr, c->fd) < 0) {
 				ndjson_writer_done(&c->wr);
 				ndjson_writer_init(&c->wr, CLIENT_MAX_QUEUED);
 				c->closing = true;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Starting a program detached from the helper: double fork + setsid, stdio given, nobody's child. */
+/* Starting a program detached from the helper: double fork + setsid, stdio given, nobody's child.
+ */
 #define _GNU_SOURCE 1
 #include <fcntl.h>
 #include <signal.h>
@@ -18,11 +19,12 @@ static void child_fail(int fd, int e)
 	_exit(127);
 }
 
-int spawn_detached(char *const argv[], int out_fd, pid_t *ret_pid, int *ret_pidfd,
-		struct rpc_error *err)
+int spawn_detached(
+        char *const argv[], int out_fd, pid_t *ret_pid, int *ret_pidfd, struct rpc_error *err)
 {
-	static char path_env[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	static char *const envp[] = { path_env, NULL };
+	static char path_env[] =
+	        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	static char *const envp[] = {path_env, NULL};
 	_cleanup_close_ int pid_r = -1, pid_w = -1, err_r = -1, err_w = -1;
 	int p[2], e = 0, status;
 	pid_t child, grandchild = 0;
@@ -42,7 +44,8 @@ int spawn_detached(char *const argv[], int out_fd, pid_t *ret_pid, int *ret_pidf
 		sigset_t none;
 		int null;
 
-		/* The helper blocks its signals for signalfd; the new program must not inherit that. */
+		/* The helper blocks its signals for signalfd; the new program must not inherit
+		 * that. */
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
@@ -57,7 +60,7 @@ int spawn_detached(char *const argv[], int out_fd, pid_t *ret_pid, int *ret_pidf
 		}
 		null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
-				dup2(out_fd, STDERR_FILENO) < 0 || chdir("/") < 0)
+		        dup2(out_fd, STDERR_FILENO) < 0 || chdir("/") < 0)
 			child_fail(err_w, errno);
 		execve(argv[0], argv, envp);
 		child_fail(err_w, errno);
@@ -71,7 +74,7 @@ int spawn_detached(char *const argv[], int out_fd, pid_t *ret_pid, int *ret_pidf
 		n = read(err_r, &e, sizeof(e));
 		errno = n == sizeof(e) ? e : EIO;
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-				"Failed to start %s: %m", argv[0]);
+		        "Failed to start %s: %m", argv[0]);
 	}
 	/* EOF means the exec succeeded (close-on-exec); an int means it failed. */
 	n = read(err_r, &e, sizeof(e));

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Starting a program detached from the helper: double fork + setsid, stdio given, nobody's child. */
+/* Starting a program detached from the helper: double fork + setsid, stdio given, nobody's child.
+ */
 #pragma once
 
 #include <sys/types.h>
@@ -9,5 +10,5 @@
 /* Runs argv[0] with stdin from /dev/null and stdout+stderr on out_fd, in a new session, as a
  * grandchild that the helper does not wait for. Returns once the exec succeeded (or failed:
  * err says why) with the grandchild's pid in ret_pid and a pidfd for it in ret_pidfd. */
-int spawn_detached(char *const argv[], int out_fd, pid_t *ret_pid, int *ret_pidfd,
-		struct rpc_error *err);
+int spawn_detached(
+        char *const argv[], int out_fd, pid_t *ret_pid, int *ret_pidfd, struct rpc_error *err);

@@ -77,7 +77,7 @@ int ipv4_cidr_parse(const char *s, struct in_addr *ret_addr, unsigned *ret_prefi
 	/* Exactly one or two decimal digits, no sign, no leading zero. */
 	const char *p = slash + 1;
 	if (!(p[0] >= '0' && p[0] <= '9') || (p[1] && !(p[1] >= '0' && p[1] <= '9')) ||
-			(p[1] && p[2]) || (p[0] == '0' && p[1]))
+	        (p[1] && p[2]) || (p[0] == '0' && p[1]))
 		return -EINVAL;
 	prefix = (unsigned)(p[0] - '0');
 	if (p[1])
@@ -111,9 +111,9 @@ static const struct {
 	const char *name;
 	int sig;
 } signal_table[] = {
-	{ "TERM", SIGTERM },
-	{ "KILL", SIGKILL },
-	{ "INT", SIGINT },
+        {"TERM", SIGTERM},
+        {"KILL", SIGKILL},
+        {"INT", SIGINT},
 };
 
 int signal_from_name(const char *s)
@@ -126,8 +126,8 @@ int signal_from_name(const char *s)
 
 static int bad(struct rpc_error *err, const char *name, const char *why)
 {
-	return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT, "Invalid \"%s\": %s", name,
-			why);
+	return rpc_error_set(
+	        err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT, "Invalid \"%s\": %s", name, why);
 }
 
 /* Strings carry no NUL: jansson allows "\u0000" inside a string. */
@@ -142,7 +142,8 @@ int check_vm_id(const json_t *v, const char *name, struct rpc_error *err)
 {
 	const char *s = plain_string(v);
 	if (!s || !vm_id_is_valid(s))
-		return bad(err, name, "a VM id is 1-64 characters of [A-Za-z0-9-], not starting with '-'");
+		return bad(err, name,
+		        "a VM id is 1-64 characters of [A-Za-z0-9-], not starting with '-'");
 	return 0;
 }
 
@@ -150,8 +151,8 @@ int check_tap_name(const json_t *v, const char *name, struct rpc_error *err)
 {
 	const char *s = plain_string(v);
 	if (!s || !tap_name_is_valid(s))
-		return bad(err, name, "a tap name is \"" HELPER_TAP_PREFIX
-				"\" followed by 1-11 of [a-z0-9-]");
+		return bad(err, name,
+		        "a tap name is \"" HELPER_TAP_PREFIX "\" followed by 1-11 of [a-z0-9-]");
 	return 0;
 }
 
@@ -159,7 +160,8 @@ int check_bridge_name(const json_t *v, const char *name, struct rpc_error *err)
 {
 	const char *s = plain_string(v);
 	if (!s || !bridge_name_is_valid(s))
-		return bad(err, name, "a bridge name is \"banger\" followed by up to 9 of [a-z0-9-]");
+		return bad(
+		        err, name, "a bridge name is \"banger\" followed by up to 9 of [a-z0-9-]");
 	return 0;
 }
 
@@ -170,10 +172,12 @@ int check_ipv4_host_cidr(const json_t *v, const char *name, struct rpc_error *er
 	unsigned prefix;
 
 	if (!s || ipv4_cidr_parse(s, &a, &prefix) < 0 || prefix < 8 || prefix > 30)
-		return bad(err, name, "expected an IPv4 address with a prefix length 8-30, e.g. 172.16.0.1/24");
+		return bad(err, name,
+		        "expected an IPv4 address with a prefix length 8-30, e.g. 172.16.0.1/24");
 	uint32_t host = ntohl(a.s_addr), mask = prefix ? ~0u << (32 - prefix) : 0;
 	if ((host & ~mask) == 0 || (host & ~mask) == ~mask)
-		return bad(err, name, "the address is the network or broadcast address of its subnet");
+		return bad(
+		        err, name, "the address is the network or broadcast address of its subnet");
 	return 0;
 }
 
@@ -184,7 +188,8 @@ int check_ipv4_subnet(const json_t *v, const char *name, struct rpc_error *err)
 	unsigned prefix;
 
 	if (!s || ipv4_cidr_parse(s, &a, &prefix) < 0 || prefix < 8 || prefix > 30)
-		return bad(err, name, "expected an IPv4 subnet with a prefix length 8-30, e.g. 172.16.0.0/24");
+		return bad(err, name,
+		        "expected an IPv4 subnet with a prefix length 8-30, e.g. 172.16.0.0/24");
 	uint32_t mask = ~0u << (32 - prefix);
 	if (ntohl(a.s_addr) & ~mask)
 		return bad(err, name, "host bits are set; give the network address");
@@ -198,7 +203,8 @@ int check_fd_names(const json_t *v, const char *name, struct rpc_error *err)
 
 	if (!json_is_array(v) || json_array_size(v) > HELPER_MAX_FDS)
 		return bad(err, name, "expected an array of at most 8 descriptor names");
-	json_array_foreach(v, i, e) {
+	json_array_foreach(v, i, e)
+	{
 		const char *s = plain_string(e);
 		if (!s || strlen(s) < 1 || strlen(s) > 40 || !chars_in(s, "_-:"))
 			return bad(err, name, "descriptor names are 1-40 of [A-Za-z0-9_:-]");
@@ -224,14 +230,15 @@ int check_vmm_args(const json_t *v, const char *name, struct rpc_error *err)
 
 	if (!json_is_array(v) || json_array_size(v) > HELPER_MAX_VMM_ARGS)
 		return bad(err, name, "expected an array of at most 16 arguments");
-	json_array_foreach(v, i, e) {
+	json_array_foreach(v, i, e)
+	{
 		const char *s = plain_string(e);
 		if (!s || strlen(s) < 1 || strlen(s) > 128 || !chars_in(s, "-_.=:,/+"))
 			return bad(err, name, "arguments are 1-128 of [A-Za-z0-9-_.=:,/+]");
-		/* The jailer adds --id itself and we add --api-sock: a duplicate makes the VMM fail,
-		 * and a second --api-sock could point it elsewhere. */
+		/* The jailer adds --id itself and we add --api-sock: a duplicate makes the VMM
+		 * fail, and a second --api-sock could point it elsewhere. */
 		if (streq(s, "--id") || streq(s, "--api-sock") || strneq(s, "--api-sock=", 11) ||
-				strneq(s, "--id=", 5))
+		        strneq(s, "--id=", 5))
 			return bad(err, name, "--id and --api-sock are set by the helper");
 	}
 	return 0;
@@ -244,22 +251,29 @@ int check_block_drives(const json_t *v, const char *name, struct rpc_error *err)
 
 	if (!json_is_array(v) || json_array_size(v) > HELPER_MAX_DRIVES)
 		return bad(err, name, "expected an array of at most 8 {name, device} objects");
-	json_array_foreach(v, i, e) {
+	json_array_foreach(v, i, e)
+	{
 		const char *key;
 		json_t *m;
 		if (!json_is_object(e) || json_object_size(e) != 2)
-			return bad(err, name, "each drive is an object with exactly \"name\" and \"device\"");
-		json_object_foreach(e, key, m) {
+			return bad(err, name,
+			        "each drive is an object with exactly \"name\" and \"device\"");
+		json_object_foreach(e, key, m)
+		{
 			const char *s = plain_string(m);
 			if (streq(key, "name")) {
 				if (!s || !drive_name_is_valid(s))
-					return bad(err, name, "drive names are 1-32 of [A-Za-z0-9_-]");
+					return bad(
+					        err, name, "drive names are 1-32 of [A-Za-z0-9_-]");
 			} else if (streq(key, "device")) {
 				if (!s || !block_device_path_is_valid(s))
-					return bad(err, name, "a drive device is /dev/mapper/" HELPER_DM_PREFIX
-							"<vm id> or /dev/loopN");
+					return bad(err, name,
+					        "a drive device is /dev/mapper/" HELPER_DM_PREFIX
+					        "<vm id> or /dev/loopN");
 			} else
-				return bad(err, name, "each drive is an object with exactly \"name\" and \"device\"");
+				return bad(err, name,
+				        "each drive is an object with exactly \"name\" and "
+				        "\"device\"");
 		}
 	}
 	return 0;

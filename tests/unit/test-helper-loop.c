@@ -53,7 +53,7 @@ static void test_attach_autoclear(void **state)
 	char dev[32], buf[4096];
 	struct rpc_error err = {};
 	int fd, loop;
-	struct found f = { file, 0 };
+	struct found f = {file, 0};
 	(void)state;
 
 	if (geteuid() != 0 || access("/dev/loop-control", W_OK) < 0)
@@ -105,8 +105,8 @@ static void test_attach_bad_fd(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_attach_autoclear),
-		cmocka_unit_test(test_attach_bad_fd),
+	        cmocka_unit_test(test_attach_autoclear),
+	        cmocka_unit_test(test_attach_bad_fd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

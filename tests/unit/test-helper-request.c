@@ -14,47 +14,56 @@
 
 struct line_case {
 	const char *line;
-	int expect;                /* 0 or the -errno the decoder returns */
-	const char *msg_contains;  /* for refusals */
+	int expect;               /* 0 or the -errno the decoder returns */
+	const char *msg_contains; /* for refusals */
 };
 
-#define REQ(method, params) "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"" method "\",\"params\":" params "}"
+#define REQ(method, params)                                                                        \
+	"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"" method "\",\"params\":" params "}"
 
 static const struct line_case cases[] = {
-	{ REQ("hello", "{\"protocol\":1,\"program\":\"bangerd\",\"version\":\"0.1.0\"}"), 0, NULL },
-	{ REQ("hello", "{\"protocol\":2}"), -EPROTONOSUPPORT, "protocol" },
-	{ REQ("net.bridge_ensure", "{\"address\":\"172.16.0.1/24\"}"), 0, NULL },
-	{ REQ("net.bridge_ensure", "{\"bridge\":\"banger1\",\"address\":\"10.9.0.1/16\"}"), 0, NULL },
-	{ REQ("net.bridge_ensure", "{\"bridge\":\"eth0\",\"address\":\"172.16.0.1/24\"}"), -EINVAL, "bridge" },
-	{ REQ("net.bridge_ensure", "{\"bridge\":\"docker0\",\"address\":\"172.16.0.1/24\"}"), -EINVAL, "bridge" },
-	{ REQ("net.bridge_ensure", "{\"bridge\":\"banger0123456789\",\"address\":\"172.16.0.1/24\"}"), -EINVAL, "bridge" },
-	{ REQ("net.bridge_ensure", "{\"address\":\"172.16.0.0/24\"}"), -EINVAL, "network or broadcast" },
-	{ REQ("net.bridge_ensure", "{\"address\":\"172.16.0.255/24\"}"), -EINVAL, "network or broadcast" },
-	{ REQ("net.bridge_ensure", "{\"address\":\"172.16.0.1/33\"}"), -EINVAL, "address" },
-	{ REQ("net.bridge_ensure", "{\"address\":\"172.16.0.1/024\"}"), -EINVAL, "address" },
-	{ REQ("net.bridge_ensure", "{\"address\":\"172.16.0.1\"}"), -EINVAL, "address" },
-	{ REQ("net.bridge_ensure", "{\"address\":\"fe80::1/64\"}"), -EINVAL, "address" },
-	{ REQ("net.bridge_ensure", "{\"address\":17216}"), -EINVAL, "must be a string" },
-	{ REQ("net.bridge_ensure", "{}"), -EINVAL, "Missing parameter \"address\"" },
-	{ REQ("net.bridge_ensure", "{\"address\":\"172.16.0.1/24\",\"extra\":1}"), -EINVAL, "Unknown parameter \"extra\"" },
-	{ REQ("net.bridge_ensure", "[\"172.16.0.1/24\"]"), -EINVAL, "JSON object" },
-	{ REQ("net.tap_create", "{\"tap\":\"bgt-abc\"}"), 0, NULL },
-	{ REQ("net.tap_create", "{\"tap\":\"bgt-0123456789a\"}"), 0, NULL },
-	{ REQ("net.tap_create", "{\"tap\":\"bgt-0123456789ab\"}"), -EINVAL, "tap" },
-	{ REQ("net.tap_create", "{\"tap\":\"eth0\"}"), -EINVAL, "tap" },
-	{ REQ("net.tap_create", "{\"tap\":\"lo\"}"), -EINVAL, "tap" },
-	{ REQ("net.tap_create", "{\"tap\":\"bgt-\"}"), -EINVAL, "tap" },
-	{ REQ("net.tap_create", "{\"tap\":\"bgt-../x\"}"), -EINVAL, "tap" },
-	{ REQ("net.tap_create", "{\"tap\":\"bgt-a\\u0000b\"}"), -EBADMSG, "NUL" },
-	{ REQ("net.tap_create", "{\"tap\":\"bgt-A\"}"), -EINVAL, "tap" },
-	{ REQ("net.tap_create", "{\"tap\":null}"), -EINVAL, "must be a string" },
-	{ REQ("net.tap_delete", "{\"tap\":\"bgt-abc\",\"vm_id\":\"../etc\"}"), -EINVAL, "VM id" },
-	{ REQ("net.tap_delete", "{\"tap\":[\"bgt-abc\"]}"), -EINVAL, "must be a string" },
-	{ REQ("no.such_op", "{}"), -EOPNOTSUPP, "Unknown op" },
-	{ "{\"jsonrpc\":\"2.0\",\"method\":\"hello\",\"params\":{\"protocol\":1}}", -EBADMSG, "with an id" },
-	{ "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"hello\"}", -EBADMSG, NULL },
-	{ "not json", -EBADMSG, NULL },
-	{ "[]", -EBADMSG, NULL },
+        {REQ("hello", "{\"protocol\":1,\"program\":\"bangerd\",\"version\":\"0.1.0\"}"), 0, NULL},
+        {REQ("hello", "{\"protocol\":2}"), -EPROTONOSUPPORT, "protocol"},
+        {REQ("net.bridge_ensure", "{\"address\":\"172.16.0.1/24\"}"), 0, NULL},
+        {REQ("net.bridge_ensure", "{\"bridge\":\"banger1\",\"address\":\"10.9.0.1/16\"}"), 0, NULL},
+        {REQ("net.bridge_ensure", "{\"bridge\":\"eth0\",\"address\":\"172.16.0.1/24\"}"), -EINVAL,
+                "bridge"},
+        {REQ("net.bridge_ensure", "{\"bridge\":\"docker0\",\"address\":\"172.16.0.1/24\"}"),
+                -EINVAL, "bridge"},
+        {REQ("net.bridge_ensure",
+                 "{\"bridge\":\"banger0123456789\",\"address\":\"172.16.0.1/24\"}"),
+                -EINVAL, "bridge"},
+        {REQ("net.bridge_ensure", "{\"address\":\"172.16.0.0/24\"}"), -EINVAL,
+                "network or broadcast"},
+        {REQ("net.bridge_ensure", "{\"address\":\"172.16.0.255/24\"}"), -EINVAL,
+                "network or broadcast"},
+        {REQ("net.bridge_ensure", "{\"address\":\"172.16.0.1/33\"}"), -EINVAL, "address"},
+        {REQ("net.bridge_ensure", "{\"address\":\"172.16.0.1/024\"}"), -EINVAL, "address"},
+        {REQ("net.bridge_ensure", "{\"address\":\"172.16.0.1\"}"), -EINVAL, "address"},
+        {REQ("net.bridge_ensure", "{\"address\":\"fe80::1/64\"}"), -EINVAL, "address"},
+        {REQ("net.bridge_ensure", "{\"address\":17216}"), -EINVAL, "must be a string"},
+        {REQ("net.bridge_ensure", "{}"), -EINVAL, "Missing parameter \"address\""},
+        {REQ("net.bridge_ensure", "{\"address\":\"172.16.0.1/24\",\"extra\":1}"), -EINVAL,
+                "Unknown parameter \"extra\""},
+        {REQ("net.bridge_ensure", "[\"172.16.0.1/24\"]"), -EINVAL, "JSON object"},
+        {REQ("net.tap_create", "{\"tap\":\"bgt-abc\"}"), 0, NULL},
+        {REQ("net.tap_create", "{\"tap\":\"bgt-0123456789a\"}"), 0, NULL},
+        {REQ("net.tap_create", "{\"tap\":\"bgt-0123456789ab\"}"), -EINVAL, "tap"},
+        {REQ("net.tap_create", "{\"tap\":\"eth0\"}"), -EINVAL, "tap"},
+        {REQ("net.tap_create", "{\"tap\":\"lo\"}"), -EINVAL, "tap"},
+        {REQ("net.tap_create", "{\"tap\":\"bgt-\"}"), -EINVAL, "tap"},
+        {REQ("net.tap_create", "{\"tap\":\"bgt-../x\"}"), -EINVAL, "tap"},
+        {REQ("net.tap_create", "{\"tap\":\"bgt-a\\u0000b\"}"), -EBADMSG, "NUL"},
+        {REQ("net.tap_create", "{\"tap\":\"bgt-A\"}"), -EINVAL, "tap"},
+        {REQ("net.tap_create", "{\"tap\":null}"), -EINVAL, "must be a string"},
+        {REQ("net.tap_delete", "{\"tap\":\"bgt-abc\",\"vm_id\":\"../etc\"}"), -EINVAL, "VM id"},
+        {REQ("net.tap_delete", "{\"tap\":[\"bgt-abc\"]}"), -EINVAL, "must be a string"},
+        {REQ("no.such_op", "{}"), -EOPNOTSUPP, "Unknown op"},
+        {"{\"jsonrpc\":\"2.0\",\"method\":\"hello\",\"params\":{\"protocol\":1}}", -EBADMSG,
+                "with an id"},
+        {"{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"hello\"}", -EBADMSG, NULL},
+        {"not json", -EBADMSG, NULL},
+        {"[]", -EBADMSG, NULL},
 };
 
 static void test_decode_table(void **state)
@@ -65,10 +74,10 @@ static void test_decode_table(void **state)
 		int r = helper_request_decode_line(cases[i].line, strlen(cases[i].line), &err);
 		if (r != cases[i].expect)
 			fail_msg("case %zu (%s): got %d, expected %d: %s", i, cases[i].line, r,
-					cases[i].expect, err.message);
+			        cases[i].expect, err.message);
 		if (cases[i].msg_contains && !strstr(err.message, cases[i].msg_contains))
 			fail_msg("case %zu (%s): message \"%s\" lacks \"%s\"", i, cases[i].line,
-					err.message, cases[i].msg_contains);
+			        err.message, cases[i].msg_contains);
 		if (r < 0 && !err.message[0])
 			fail_msg("case %zu: refusal without a message", i);
 	}
@@ -97,15 +106,16 @@ static void test_names(void **state)
 {
 	(void)state;
 	assert_true(vm_id_is_valid("vm-1"));
-	assert_true(vm_id_is_valid("A1234567890123456789012345678901234567890123456789012345678901234"
-				   + 1));
+	assert_true(vm_id_is_valid(
+	        "A1234567890123456789012345678901234567890123456789012345678901234" + 1));
 	assert_false(vm_id_is_valid(""));
 	assert_false(vm_id_is_valid("-x"));
 	assert_false(vm_id_is_valid("a_b"));
 	assert_false(vm_id_is_valid("a.b"));
 	assert_false(vm_id_is_valid(".."));
 	assert_false(vm_id_is_valid("a/b"));
-	assert_false(vm_id_is_valid("A12345678901234567890123456789012345678901234567890123456789012345"));
+	assert_false(vm_id_is_valid(
+	        "A12345678901234567890123456789012345678901234567890123456789012345"));
 	assert_true(tap_name_is_valid("bgt-x"));
 	assert_false(tap_name_is_valid("bgt"));
 	assert_true(bridge_name_is_valid("banger0"));
@@ -125,9 +135,9 @@ static void test_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_decode_table),
-		cmocka_unit_test(test_op_table),
-		cmocka_unit_test(test_names),
+	        cmocka_unit_test(test_decode_table),
+	        cmocka_unit_test(test_op_table),
+	        cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
