@@ -121,6 +121,10 @@ void app_select_row(struct app *a, ssize_t row)
 	row = MIN(row, (ssize_t)a->view.n - 1);
 	if ((size_t)row == a->sel_row)
 		return;
+	/* One move since the last frame repaints two rows; several repaint the list. */
+	if (a->dirty & DIRTY_SELECTION)
+		a->dirty |= DIRTY_LIST;
+	a->prev_sel_row = a->sel_row;
 	a->sel_row = (size_t)row;
 	vm = app_selected(a);
 	snprintf(a->sel_id, sizeof(a->sel_id), "%s", vm->id);
@@ -128,5 +132,5 @@ void app_select_row(struct app *a, ssize_t row)
 	a->sort_frozen_until = now_ms() + SORT_FREEZE_MS;
 	if (!streq(a->sel_id, a->console_vm))
 		app_console_changed(a);
-	a->dirty |= DIRTY_LIST;
+	a->dirty |= DIRTY_SELECTION;
 }

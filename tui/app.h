@@ -30,6 +30,7 @@ enum dirty {
 	DIRTY_OVERLAY = 1 << 6,
 	DIRTY_CLEAR = 1 << 7, /* erase and repaint everything (resize, theme, after ssh) */
 	DIRTY_ALL = 0xff,
+	DIRTY_SELECTION = 1 << 8, /* only the selection moved: repaint its old and new rows */
 };
 
 enum focus {
@@ -90,6 +91,8 @@ struct layout {
 	int con_title_y, con_y, con_h;
 	int status_y, hints_y; /* hints_y -1 when hidden */
 	bool too_small;
+	bool col_shown[8]; /* the table's columns as last laid out */
+	int name_w;
 };
 
 struct app {
@@ -104,6 +107,7 @@ struct app {
 	/* selection, by id */
 	char sel_id[128];
 	size_t sel_row, list_top;
+	size_t prev_sel_row; /* where the selection was when DIRTY_SELECTION was raised */
 	bool view_dirty;
 	int64_t sort_frozen_until;
 
@@ -180,6 +184,7 @@ void draw_frame(struct app *a);
 void draw_compute_layout(struct app *a);
 void draw_header(struct app *a);
 void draw_list(struct app *a);
+bool draw_list_rows(struct app *a, size_t old_row, size_t new_row);
 void draw_console(struct app *a);
 void draw_status(struct app *a);
 void draw_overlay(struct app *a);

@@ -26,6 +26,7 @@ static const struct column {
 };
 
 #define GUTTER 2
+_Static_assert(ELEMENTSOF(columns) == sizeof(((struct layout *)0)->col_shown), "column count");
 
 /* Which columns fit and how wide NAME is. */
 static void fit_columns(const struct app *a, bool shown[], int *name_w)
@@ -172,18 +173,87 @@ static void draw_title(struct app *a)
 		rule(a, y, x, attr);
 }
 
+static void draw_row(struct app *a, int row, time_t now)
+{
+	struct layout *l = &a->lay;
+	bool stale = a->conn.state != CONN_CONNECTED;
+	size_t i = a->list_top + (size_t)row;
+	int y = l->list_y + row, x;
+	const struct vm *vm;
+	char buf[160];
+	bool sel;
+	attr_t base;
+
+	if (i >= a->view.n) {
+		attrset(a->attrs[THEME_TABLE]);
+		mvhline(y, 0, ' ', COLS);
+		if (a->view.n == 0 && row == l->list_h / 2) {
+			const char *msg = a->conn.state == CONN_CONNECTING ? "connecting..."
+			                  : a->model.n > 0 ? "no VM matches the filter"
+			                                   : "no VMs yet - create one "
+			                                     "with: banger vm create NAME";
+			draw_text(a, y, MAX(0, (COLS - text_columns(msg, strlen(msg))) / 2), COLS,
+			        msg, strlen(msg), a->attrs[THEME_TABLE_STALE], 0);
+		}
+		return;
+	}
+	vm = a->view.rows[i];
+	sel = i == a->sel_row;
+	base = sel     ? a->attrs[a->focus == FOCUS_LIST ? THEME_TABLE_SELECTED
+	                                                 : THEME_TABLE_SELECTED_BLUR]
+	       : stale ? a->attrs[THEME_TABLE_STALE]
+	               : a->attrs[THEME_TABLE];
+	if (stale)
+		base |= A_DIM;
+	attrset(base);
+	mvhline(y, 0, ' ', COLS);
+	if (sel)
+		mvaddch(y, 0, '>'); /* the selection is never shown by colour alone */
+	x = GUTTER;
+	for (size_t c = 0; c < ELEMENTSOF(columns); c++) {
+		int w = columns[c].col == VM_COL_NAME ? l->name_w : columns[c].width;
+		if (!l->col_shown[c])
+			continue;
+		if (columns[c].col == VM_COL_STATE) {
+			attr_t sa = sel || stale ? base : a->attrs[state_role(vm->state)];
+			snprintf(buf, sizeof(buf), "%s %s", state_glyph(a, vm->state),
+			        vm_state_to_string(vm->state));
+			put_cell(a, y, x, w, buf, false, sa);
+		} else {
+			cell_text(vm, columns[c].col, now, buf, sizeof(buf));
+			put_cell(a, y, x, w, buf, columns[c].right, base);
+		}
+		x += w + 1;
+	}
+	attrset(A_NORMAL);
+}
+
+bool draw_list_rows(struct app *a, size_t old_row, size_t new_row)
+{
+	struct layout *l = &a->lay;
+	time_t now = time(NULL);
+
+	if (l->list_h <= 0)
+		return true;
+	if (new_row < a->list_top || new_row >= a->list_top + (size_t)l->list_h)
+		return false; /* the list scrolls: every row moves */
+	if (old_row >= a->list_top && old_row < a->list_top + (size_t)l->list_h)
+		draw_row(a, (int)(old_row - a->list_top), now);
+	draw_row(a, (int)(new_row - a->list_top), now);
+	return true;
+}
+
 void draw_list(struct app *a)
 {
 	struct layout *l = &a->lay;
-	bool shown[ELEMENTSOF(columns)];
-	bool stale = a->conn.state != CONN_CONNECTED;
+	bool *shown = l->col_shown;
 	time_t now = time(NULL);
 	int name_w, x;
-	char buf[160];
 
 	if (l->list_h <= 0)
 		return;
 	fit_columns(a, shown, &name_w);
+	l->name_w = name_w;
 	draw_title(a);
 
 	attrset(a->attrs[THEME_TABLE_HEADER]);
@@ -205,56 +275,7 @@ void draw_list(struct app *a)
 	if (a->list_top + (size_t)l->list_h > a->view.n)
 		a->list_top = a->view.n > (size_t)l->list_h ? a->view.n - (size_t)l->list_h : 0;
 
-	for (int row = 0; row < l->list_h; row++) {
-		size_t i = a->list_top + (size_t)row;
-		int y = l->list_y + row;
-		const struct vm *vm;
-		bool sel;
-		attr_t base;
-
-		if (i >= a->view.n) {
-			attrset(a->attrs[THEME_TABLE]);
-			mvhline(y, 0, ' ', COLS);
-			if (a->view.n == 0 && row == l->list_h / 2) {
-				const char *msg = a->conn.state == CONN_CONNECTING ? "connecting..."
-				                  : a->model.n > 0 ? "no VM matches the filter"
-				                                   : "no VMs yet - create one "
-				                                     "with: banger vm create NAME";
-				draw_text(a, y, MAX(0, (COLS - text_columns(msg, strlen(msg))) / 2),
-				        COLS, msg, strlen(msg), a->attrs[THEME_TABLE_STALE], 0);
-			}
-			continue;
-		}
-		vm = a->view.rows[i];
-		sel = i == a->sel_row;
-		base = sel     ? a->attrs[a->focus == FOCUS_LIST ? THEME_TABLE_SELECTED
-		                                                 : THEME_TABLE_SELECTED_BLUR]
-		       : stale ? a->attrs[THEME_TABLE_STALE]
-		               : a->attrs[THEME_TABLE];
-		if (stale)
-			base |= A_DIM;
-		attrset(base);
-		mvhline(y, 0, ' ', COLS);
-		if (sel)
-			mvaddch(y, 0, '>'); /* the selection is never shown by colour alone */
-		x = GUTTER;
-		for (size_t c = 0; c < ELEMENTSOF(columns); c++) {
-			int w = columns[c].col == VM_COL_NAME ? name_w : columns[c].width;
-			if (!shown[c])
-				continue;
-			if (columns[c].col == VM_COL_STATE) {
-				attr_t sa = sel     ? base
-				            : stale ? base
-				                    : a->attrs[state_role(vm->state)];
-				snprintf(buf, sizeof(buf), "%s %s", state_glyph(a, vm->state),
-				        vm_state_to_string(vm->state));
-				put_cell(a, y, x, w, buf, false, sa);
-			} else {
-				cell_text(vm, columns[c].col, now, buf, sizeof(buf));
-				put_cell(a, y, x, w, buf, columns[c].right, base);
-			}
-			x += w + 1;
-		}
-	}
+	for (int row = 0; row < l->list_h; row++)
+		draw_row(a, row, now);
 	attrset(A_NORMAL);
 }

@@ -190,7 +190,12 @@ void draw_compute_layout(struct app *a)
 	bool banner = a->conn.state != CONN_CONNECTED || a->model.lagged;
 	int body_top, body_h, list_part;
 
+	struct layout keep = *l;
+
+	/* The table's column fit survives: a two-row repaint reuses it. */
 	*l = (struct layout){.too_small = COLS < MIN_COLS || LINES < MIN_LINES};
+	memcpy(l->col_shown, keep.col_shown, sizeof(l->col_shown));
+	l->name_w = keep.name_w;
 	if (l->too_small)
 		return;
 	l->header_y = 0;
@@ -440,13 +445,16 @@ void draw_frame(struct app *a)
 		refresh();
 		return;
 	}
-	if (a->overlay != OVERLAY_NONE && (d & (DIRTY_LIST | DIRTY_CONSOLE | DIRTY_BANNER)))
+	if (a->overlay != OVERLAY_NONE &&
+	        (d & (DIRTY_LIST | DIRTY_SELECTION | DIRTY_CONSOLE | DIRTY_BANNER)))
 		d |= DIRTY_OVERLAY;
 	if (d & DIRTY_HEADER)
 		draw_header(a);
 	if (d & DIRTY_BANNER)
 		draw_banner(a);
 	if (d & DIRTY_LIST)
+		draw_list(a);
+	else if ((d & DIRTY_SELECTION) && !draw_list_rows(a, a->prev_sel_row, a->sel_row))
 		draw_list(a);
 	if (d & DIRTY_CONSOLE)
 		draw_console(a);
