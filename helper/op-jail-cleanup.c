@@ -5,11 +5,12 @@
  * validated VM id, so it cannot leave the base; every level is opened without following
  * symlinks and must be root's; mount points are reached only through real directories beneath
  * the chroot (openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS) and removal never follows a symlink or
- * enters another filesystem. */
+ * enters another filesystem. A jail whose VMM still runs is refused (signal it first). */
 #include "common/macro.h"
 #include "helper/helper.h"
 #include "helper/jail.h"
 #include "helper/ops.h"
+#include "helper/proc.h"
 #include "helper/validate.h"
 
 const struct helper_field op_jail_cleanup_fields[] = {
@@ -28,6 +29,16 @@ int op_jail_cleanup_run(const struct helper_ctx *ctx, const struct helper_reques
 	bool removed;
 	int r;
 
+	if (ctx->cfg->exec_name[0]) {
+		enum proc_found_by by;
+		pid_t pid = 0;
+		if (proc_find_vmm(ctx->cfg, req->vm_id, &pid, &by) >= 0 && pid > 0) {
+			json_decref(unmounted);
+			return rpc_error_set(err, -EBUSY, RPC_ERROR_CONFLICT,
+					"VM \"%s\"'s VMM still runs (pid %d); proc.signal it first",
+					req->vm_id, (int)pid);
+		}
+	}
 	if (!unmounted)
 		return -ENOMEM;
 	r = jail_teardown(ctx->cfg, req->vm_id, unmounted, &removed, err);

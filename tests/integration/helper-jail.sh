@@ -87,6 +87,10 @@ t_eq "proc.find found it by command line" "cmdline" "$(printf '%s' "$out" | jq -
 out=$(h_call proc.find '{"vm_id":"vm2"}')
 t_eq "proc.find for a VM without a VMM" "null" "$(printf '%s' "$out" | jq -r .pid)"
 
+out=$(h_call jail.cleanup '{"vm_id":"vm1"}')
+h_expect_err "cleanup of a jail whose VMM runs is refused" "$out" "still runs"
+t_eq "the refused cleanup changed no mounts" "$mi" "$(h_mounts_under "$root")"
+
 # --- signalling only the VMM
 setpriv --reuid=$H_UID --regid=$H_GID --clear-groups sleep 300 &
 other=$!
@@ -150,6 +154,26 @@ out=$(h_call jail.stage '{"vm_id":"vm4"}' --fd kernel="$vmdir/kernel")
 h_expect_err "stage refuses a symlinked jail base" "$out" "is a symlink"
 t_eq "nothing was created in the symlink's target" "" "$(ls -A "$T/outside")"
 rm "$T/var/lib/banger/jail" && mv "$T/var/lib/banger/jail.real" "$T/var/lib/banger/jail"
+
+# A jailer that fails: the launch says so, the jailer's words are in the console log, nothing runs.
+h_stop
+cat > "$T/fail-jailer" <<-'SH'
+	#!/bin/sh
+	echo "fail-jailer: refusing to start $*" >&2
+	exit 1
+	SH
+chmod 0755 "$T/fail-jailer"
+sed -i "s|\"jailer\":\"[^\"]*\"|\"jailer\":\"$T/fail-jailer\"|" "$T/etc/banger/install.json"
+h_start
+: > "$vmdir/console.log"
+h_call jail.stage '{"vm_id":"vm1"}' --fd kernel="$vmdir/kernel" > /dev/null
+out=$(h_call jail.launch '{"vm_id":"vm1"}' --fd-rw console="$vmdir/console.log")
+h_expect_err "a failing jailer fails the launch" "$out" "jailer exited before the VMM started"
+t_check "the jailer's output went to the console log" grep -q "fail-jailer: refusing to start --id vm1 --exec-file" "$vmdir/console.log"
+t_check "the jailer got the contract's arguments" grep -q -- "--uid $H_UID --gid $H_GID --chroot-base-dir $T/var/lib/banger/jail --cgroup-version 2 -- --api-sock /run/firecracker.socket" "$vmdir/console.log"
+out=$(h_call jail.cleanup '{"vm_id":"vm1"}')
+h_expect_ok "cleanup after a failed launch" "$out"
+t_eq "nothing mounted after the failed launch" "" "$(h_mounts_under "$root")"
 
 out=$(h_call resources.list)
 t_eq "resources.list: the loop device backed by a state file" "$loop $vmdir/disk" \
