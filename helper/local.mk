@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # helper/: bangerd-root, the narrow root helper. Always hardened; links no ncurses or curl.
 # Everything but main() lives in libhelper.a so the unit tests and the fuzzer link the same code.
+EXTRA_DIST += helper/README.md
 noinst_LIBRARIES += libhelper.a
 libhelper_a_SOURCES = \
 	helper/helper.h helper/ops.def helper/ops.h helper/ops.c \
