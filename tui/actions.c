@@ -2,6 +2,7 @@
 /* What keys do (one handler per keymap.def action, dispatched through a table), the prompt and
  * dialog input, and what daemon events and answers change. */
 #include <ctype.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,41 +172,56 @@ static void act_help(struct app *a)
 	a->dirty |= DIRTY_OVERLAY | DIRTY_HINTS;
 }
 
+/* ---- VM actions ---- */
+
+static void free_targets(struct confirm *c)
+{
+	for (size_t i = 0; i < c->n_targets; i++)
+		free(c->targets[i]);
+	free(c->targets);
+	c->targets = NULL;
+	c->n_targets = 0;
+}
+
 static void close_overlay(struct app *a)
 {
 	a->overlay = OVERLAY_NONE;
 	free_inspect(a);
+	free_targets(&a->confirm);
 	a->dirty |= DIRTY_ALL;
 }
 
-/* ---- VM actions ---- */
-
-static void act_start(struct app *a)
+/* The VMs an action applies to: the tagged ones still visible (so a filter never causes
+ * surprises), else the selected one. */
+static int collect_targets(struct app *a, char ***ret, size_t *ret_n)
 {
-	struct vm *vm = app_selected(a);
-	char what[96];
+	char **v = NULL;
+	size_t n = 0;
+	struct vm *sel = app_selected(a);
 
-	if (!vm || !need_daemon(a, "start"))
-		return;
-	snprintf(what, sizeof(what), "start %s", vm->name);
-	call(a, "vm.start", json_pack("{s:s}", "name", vm->name), CALL_ACTION, what);
-	app_status(a, STATUS_INFO, "%s: requested", what);
-}
-
-static void open_confirm(struct app *a, enum key_action action, const char *verb,
-        const struct vm *vm, const char *title)
-{
-	struct confirm *c = &a->confirm;
-
-	*c = (struct confirm){.action = action, .focus = 0};
-	snprintf(c->title, sizeof(c->title), "%s", title);
-	snprintf(c->verb, sizeof(c->verb), "%s", verb);
-	if (vm) {
-		snprintf(c->vm_id, sizeof(c->vm_id), "%s", vm->id);
-		snprintf(c->vm_name, sizeof(c->vm_name), "%s", vm->name);
-	}
-	a->overlay = OVERLAY_CONFIRM;
-	a->dirty |= DIRTY_OVERLAY | DIRTY_HINTS;
+	for (size_t pass = 0; pass < 2 && n == 0; pass++)
+		for (size_t i = 0; i < a->view.n; i++) {
+			struct vm *vm = a->view.rows[i];
+			char **nv;
+			if (pass == 0 ? !vm->tagged : vm != sel)
+				continue;
+			nv = realloc(v, (n + 1) * sizeof(*v));
+			if (!nv)
+				goto oom;
+			v = nv;
+			v[n] = strdup(vm->name);
+			if (!v[n])
+				goto oom;
+			n++;
+		}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+oom:
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	return -ENOMEM;
 }
 
 static void body(struct app *a, const char *fmt, ...) _printf_(2, 3);
@@ -221,38 +237,127 @@ static void body(struct app *a, const char *fmt, ...)
 	va_end(ap);
 }
 
+static void open_confirm(struct app *a, enum key_action action, const char *verb, const char *title)
+{
+	struct confirm *c = &a->confirm;
+
+	free_targets(c);
+	*c = (struct confirm){.action = action, .focus = 0};
+	snprintf(c->title, sizeof(c->title), "%s", title);
+	snprintf(c->verb, sizeof(c->verb), "%s", verb);
+	a->overlay = OVERLAY_CONFIRM;
+	a->dirty |= DIRTY_OVERLAY | DIRTY_HINTS;
+}
+
+/* "web-1, web-2, … and 3 more" in the dialog body. */
+static void body_targets(struct app *a)
+{
+	struct confirm *c = &a->confirm;
+	char line[160] = "";
+	size_t o = 0, shown = 0;
+
+	for (size_t i = 0; i < c->n_targets && shown < 10; i++, shown++) {
+		int k = snprintf(line + o, sizeof(line) - o, "%s%s", i ? ", " : "", c->targets[i]);
+		if (k < 0 || o + (size_t)k >= sizeof(line) - 16)
+			break;
+		o += (size_t)k;
+	}
+	if (shown < c->n_targets)
+		snprintf(line + o, sizeof(line) - o, " and %zu more", c->n_targets - shown);
+	body(a, "%s", line);
+}
+
+static void send_each(struct app *a, const char *method, const char *verb)
+{
+	struct confirm *c = &a->confirm;
+	char what[160];
+
+	for (size_t i = 0; i < c->n_targets; i++) {
+		snprintf(what, sizeof(what), "%s %s", verb, c->targets[i]);
+		call(a, method, json_pack("{s:s}", "name", c->targets[i]), CALL_ACTION, what);
+	}
+	if (c->n_targets == 1)
+		app_status(a, STATUS_INFO, "%s: requested", what);
+	else
+		app_status(a, STATUS_INFO, "%s %zu VMs: requested", verb, c->n_targets);
+}
+
+/* Start, stop, restart: one VM needs a confirm only when destructive; several always do. */
+static void vm_action(struct app *a, enum key_action action, const char *verb, const char *Verb,
+        const char *what_happens)
+{
+	struct confirm *c = &a->confirm;
+	char title[160];
+	char **targets;
+	size_t n;
+
+	if (!app_selected(a) || !need_daemon(a, verb))
+		return;
+	if (collect_targets(a, &targets, &n) < 0 || n == 0) {
+		app_status(a, STATUS_ERROR, "out of memory");
+		return;
+	}
+	if (n == 1)
+		snprintf(title, sizeof(title), "%s %s?", Verb, targets[0]);
+	else
+		snprintf(title, sizeof(title), "%s %zu VMs?", Verb, n);
+	open_confirm(a, action, Verb, title);
+	c->targets = targets;
+	c->n_targets = n;
+	body_targets(a);
+	if (what_happens)
+		body(a, "%s", what_happens);
+	if (action == KEY_ACTION_START && n == 1)
+		app_run_confirmed(a); /* starting one VM destroys nothing: no dialog */
+}
+
+static void act_start(struct app *a)
+{
+	vm_action(a, KEY_ACTION_START, "start", "Start", NULL);
+}
+
 static void act_stop(struct app *a)
 {
-	struct vm *vm = app_selected(a);
-	char title[160];
-
-	if (!vm || !need_daemon(a, "stop"))
-		return;
-	snprintf(title, sizeof(title), "Stop %s?", vm->name);
-	open_confirm(a, KEY_ACTION_STOP, "Stop", vm, title);
-	body(a, "%s (%s)", vm->name, vm_state_to_string(vm->state));
-	body(a, "Sends a graceful shutdown to the guest;");
-	body(a, "banger force-stops it if it does not halt.");
+	vm_action(a, KEY_ACTION_STOP, "stop", "Stop",
+	        "A graceful shutdown; banger force-stops what does not halt.");
 }
 
 static void act_restart(struct app *a)
 {
-	struct vm *vm = app_selected(a);
-	char title[160];
+	vm_action(a, KEY_ACTION_RESTART, "restart", "Restart",
+	        "Stops each guest gracefully, then boots it again.");
+}
 
-	if (!vm || !need_daemon(a, "restart"))
+static void act_tag(struct app *a)
+{
+	struct vm *vm = app_selected(a);
+
+	if (!vm)
 		return;
-	snprintf(title, sizeof(title), "Restart %s?", vm->name);
-	open_confirm(a, KEY_ACTION_RESTART, "Restart", vm, title);
-	body(a, "%s (%s)", vm->name, vm_state_to_string(vm->state));
-	body(a, "Stops the guest gracefully, then boots it again.");
+	vm->tagged = !vm->tagged;
+	a->dirty |= DIRTY_LIST;
+	app_select_row(a, (ssize_t)a->sel_row + 1);
+}
+
+static void act_untag_all(struct app *a)
+{
+	for (size_t i = 0; i < a->model.n; i++)
+		a->model.vms[i]->tagged = false;
+	a->dirty |= DIRTY_LIST;
+}
+
+static void act_messages(struct app *a)
+{
+	a->overlay = OVERLAY_MESSAGES;
+	a->overlay_scroll = 100000; /* the newest at the bottom; clamped when drawn */
+	a->dirty |= DIRTY_OVERLAY | DIRTY_HINTS;
 }
 
 static void act_update(struct app *a)
 {
 	if (!need_daemon(a, "update the daemon"))
 		return;
-	open_confirm(a, KEY_ACTION_UPDATE, "Update", NULL, "Update the daemon?");
+	open_confirm(a, KEY_ACTION_UPDATE, "Update", "Update the daemon?");
 	body(a, "Installed daemon: %s", a->conn.version[0] ? a->conn.version : "unknown");
 	body(a, "bangerd restarts; running VMs keep running and are");
 	body(a, "re-adopted. This screen reconnects by itself.");
@@ -269,24 +374,24 @@ static void act_reconcile(struct app *a)
 void app_run_confirmed(struct app *a)
 {
 	struct confirm *c = &a->confirm;
-	char what[160];
 
 	a->overlay = OVERLAY_NONE;
 	a->dirty |= DIRTY_ALL;
 	if (a->conn.state != CONN_CONNECTED) {
 		app_status(a, STATUS_WARN, "not connected: nothing was done");
+		free_targets(c);
 		return;
 	}
 	switch (c->action) {
-	case KEY_ACTION_STOP:
-	case KEY_ACTION_RESTART: {
-		const char *verb = c->action == KEY_ACTION_STOP ? "stop" : "restart";
-		snprintf(what, sizeof(what), "%s %s", verb, c->vm_name);
-		call(a, c->action == KEY_ACTION_STOP ? "vm.stop" : "vm.restart",
-		        json_pack("{s:s}", "name", c->vm_name), CALL_ACTION, what);
-		app_status(a, STATUS_INFO, "%s: requested", what);
+	case KEY_ACTION_START:
+		send_each(a, "vm.start", "start");
 		break;
-	}
+	case KEY_ACTION_STOP:
+		send_each(a, "vm.stop", "stop");
+		break;
+	case KEY_ACTION_RESTART:
+		send_each(a, "vm.restart", "restart");
+		break;
 	case KEY_ACTION_UPDATE:
 		call(a, "update.apply", json_object(), CALL_UPDATE, "daemon update");
 		app_status(a, STATUS_INFO, "daemon update: requested");
@@ -298,6 +403,7 @@ void app_run_confirmed(struct app *a)
 	default:
 		break;
 	}
+	free_targets(c);
 }
 
 static void act_ssh(struct app *a)
@@ -576,6 +682,9 @@ static void (*const handlers[_KEY_ACTION_MAX])(struct app *a) = {
         [KEY_ACTION_SSH] = act_ssh,
         [KEY_ACTION_STOP] = act_stop,
         [KEY_ACTION_RESTART] = act_restart,
+        [KEY_ACTION_TAG] = act_tag,
+        [KEY_ACTION_UNTAG_ALL] = act_untag_all,
+        [KEY_ACTION_MESSAGES] = act_messages,
         [KEY_ACTION_SCROLL_DOWN] = act_scroll_down,
         [KEY_ACTION_SCROLL_UP] = act_scroll_up,
         [KEY_ACTION_TOP] = act_top,
@@ -792,6 +901,7 @@ static void viewer_key(struct app *a, int key)
 	case KEY_ACTION_ESCAPE:
 	case KEY_ACTION_HELP:
 	case KEY_ACTION_INSPECT:
+	case KEY_ACTION_MESSAGES:
 	case KEY_ACTION_INTERRUPT:
 		close_overlay(a);
 		return;
@@ -943,7 +1053,7 @@ void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc
 		a->dirty |= DIRTY_BANNER;
 		break;
 	case CALL_PLAN:
-		open_confirm(a, KEY_ACTION_RECONCILE, "Reconcile", NULL, "Reconcile?");
+		open_confirm(a, KEY_ACTION_RECONCILE, "Reconcile", "Reconcile?");
 		if (failed) {
 			body(a, "The daemon gave no plan: %s (%s).", m->error.message, code);
 			body(a, "Reconcile re-adopts live VMs and cleans up what is left");

@@ -27,9 +27,25 @@ void app_status(struct app *a, enum status_level level, const char *fmt, ...)
 	vsnprintf(a->status, sizeof(a->status), fmt, ap);
 	va_end(ap);
 	a->status_level = level;
+	{
+		size_t slot = (a->first_message + a->n_messages) % N_MESSAGES;
+		if (a->n_messages == N_MESSAGES)
+			a->first_message = (a->first_message + 1) % N_MESSAGES;
+		else
+			a->n_messages++;
+		a->messages[slot].when = time(NULL);
+		a->messages[slot].level = level;
+		snprintf(a->messages[slot].text, sizeof(a->messages[slot].text), "%.239s",
+		        a->status);
+	}
 	a->status_until = now_ms() + lifetime[level];
 	a->status_sticky = level == STATUS_ERROR;
 	a->dirty |= DIRTY_STATUS;
+}
+
+const struct message *app_message(const struct app *a, size_t i)
+{
+	return i < a->n_messages ? &a->messages[(a->first_message + i) % N_MESSAGES] : NULL;
 }
 
 struct vm *app_selected(struct app *a)

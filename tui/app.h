@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "tui/config.h"
 #include "tui/conn.h"
@@ -45,6 +46,7 @@ enum overlay {
 	OVERLAY_HELP,
 	OVERLAY_INSPECT,
 	OVERLAY_CONFIRM,
+	OVERLAY_MESSAGES,
 	_OVERLAY_MAX,
 	_OVERLAY_INVALID = -22,
 };
@@ -80,9 +82,17 @@ struct confirm {
 	char body[6][160];
 	size_t n_body;
 	char verb[24];
-	char vm_id[128];
-	char vm_name[128];
+	char **targets; /* VM names the action applies to */
+	size_t n_targets;
 	int focus; /* 0 Cancel (first), 1 the verb */
+};
+
+#define N_MESSAGES 500
+
+struct message {
+	time_t when;
+	enum status_level level;
+	char text[240];
 };
 
 struct layout {
@@ -138,6 +148,8 @@ struct app {
 	size_t prompt_len;
 	char prompt_saved[256];
 
+	struct message messages[N_MESSAGES]; /* every toast, for the M overlay */
+	size_t n_messages, first_message;
 	char status[512];
 	enum status_level status_level;
 	int64_t status_until; /* monotonic ms; 0: until the next key */
@@ -168,6 +180,7 @@ int64_t now_ms(void);
 
 /* app-status.c */
 void app_status(struct app *a, enum status_level level, const char *fmt, ...) _printf_(3, 4);
+const struct message *app_message(const struct app *a, size_t i); /* 0 = oldest */
 
 /* app-select.c: selection kept by VM id across rebuilds. */
 void app_rebuild_view(struct app *a, int64_t now);

@@ -166,6 +166,15 @@ static void draw_title(struct app *a)
 		        a->model.n);
 		x += draw_text(a, y, x, COLS - x, buf, strlen(buf), attr, 0);
 	}
+	{
+		size_t tagged = 0;
+		for (size_t i = 0; i < a->model.n; i++)
+			tagged += a->model.vms[i]->tagged;
+		if (tagged) {
+			snprintf(buf, sizeof(buf), "%s %zu tagged ", r, tagged);
+			x += draw_text(a, y, x, COLS - x, buf, strlen(buf), attr, 0);
+		}
+	}
 	snprintf(buf, sizeof(buf), "%s sort: %s %s ", r, vm_column_to_string(a->view.sort),
 	        a->view.descending ? (a->utf8 ? "▼" : "v") : (a->utf8 ? "▲" : "^"));
 	x += draw_text(a, y, x, COLS - x, buf, strlen(buf), attr, 0);
@@ -209,6 +218,11 @@ static void draw_row(struct app *a, int row, time_t now)
 	mvhline(y, 0, ' ', COLS);
 	if (sel)
 		mvaddch(y, 0, '>'); /* the selection is never shown by colour alone */
+	if (vm->tagged) {
+		attrset(sel ? base : a->attrs[THEME_TABLE_TAGGED]);
+		mvaddch(y, 1, '*');
+		attrset(base);
+	}
 	x = GUTTER;
 	for (size_t c = 0; c < ELEMENTSOF(columns); c++) {
 		int w = columns[c].col == VM_COL_NAME ? l->name_w : columns[c].width;

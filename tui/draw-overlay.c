@@ -3,6 +3,7 @@
  * the confirm dialog (Cancel focused first). */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "tui/app.h"
 
@@ -133,6 +134,39 @@ static void draw_confirm(struct app *a)
 	}
 }
 
+static void draw_messages(struct app *a)
+{
+	static const char *const tag[_STATUS_LEVEL_MAX] = {
+	        [STATUS_INFO] = "info",
+	        [STATUS_WARN] = "warn",
+	        [STATUS_ERROR] = "error",
+	};
+	static const enum theme_role roles[_STATUS_LEVEL_MAX] = {
+	        [STATUS_INFO] = THEME_DIALOG,
+	        [STATUS_WARN] = THEME_STATUS_WARN,
+	        [STATUS_ERROR] = THEME_STATUS_ERROR,
+	};
+	struct box b = box_open(a, LINES - 2, 100, "messages", a->attrs[THEME_DIALOG]);
+	int rows = b.h - 2, total = (int)a->n_messages;
+
+	if (a->overlay_scroll > MAX(total - rows, 0))
+		a->overlay_scroll = MAX(total - rows, 0);
+	if (total == 0)
+		draw_text(a, b.y + 1, b.x + 2, b.w - 4, "no messages yet", 15,
+		        a->attrs[THEME_DIALOG], 0);
+	for (int i = 0; i < rows && i + a->overlay_scroll < total; i++) {
+		const struct message *m = app_message(a, (size_t)(i + a->overlay_scroll));
+		char line[320], when[16];
+		struct tm tm;
+
+		localtime_r(&m->when, &tm);
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+		snprintf(line, sizeof(line), "%s %-5s %s", when, tag[m->level], m->text);
+		draw_text(a, b.y + 1 + i, b.x + 2, b.w - 4, line, strlen(line),
+		        a->attrs[roles[m->level]], 0);
+	}
+}
+
 void draw_overlay(struct app *a)
 {
 	switch (a->overlay) {
@@ -144,6 +178,9 @@ void draw_overlay(struct app *a)
 		break;
 	case OVERLAY_CONFIRM:
 		draw_confirm(a);
+		break;
+	case OVERLAY_MESSAGES:
+		draw_messages(a);
 		break;
 	case OVERLAY_NONE:
 	case _OVERLAY_MAX:

@@ -367,6 +367,7 @@ static void draw_hints(struct app *a)
 		return;
 	case OVERLAY_HELP:
 	case OVERLAY_INSPECT:
+	case OVERLAY_MESSAGES:
 		put(a, y, 1, COLS, "j/k scroll  q/Esc close", a->attrs[THEME_HINTS_TEXT]);
 		return;
 	case OVERLAY_NONE:

@@ -194,7 +194,8 @@ static void service_timers(struct app *a, int64_t now)
 	if (now / 1000 != last_second) {
 		size_t counts[_VM_STATE_MAX];
 		last_second = now / 1000;
-		/* Once a second: the clock, the banner's countdown, and uptimes when any VM runs. */
+		/* Once a second: the clock, the banner's countdown, and uptimes when any VM runs.
+		 */
 		a->dirty |= DIRTY_HEADER | DIRTY_BANNER;
 		vm_model_count(&a->model, counts);
 		if (counts[VM_STATE_RUNNING] > 0)

@@ -38,6 +38,7 @@ struct vm {
 	size_t index;   /* in vm_model.vms */
 	uint64_t order; /* position in the last full sort; new VMs go last */
 	bool mark;
+	bool tagged; /* the user's mark for bulk actions; survives snapshots */
 };
 
 struct console_limits {

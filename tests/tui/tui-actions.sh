@@ -62,6 +62,28 @@ tui_expect "restart opens a confirm dialog" "Restart web-2?"
 tui_keys y
 tui_expect_re "y confirms" "restart web-2 failed \(unavailable\)"
 
+# Tagging: Space tags and moves down; actions apply to the tagged VMs that are visible.
+tui_keys g Space Space
+tui_expect "the title counts tagged VMs" "── 2 tagged ──"
+t_check "tagged rows are marked" t_wait 5 _tui_grep '^.\* ?web-1'
+tui_keys S
+tui_expect "a bulk stop names how many" "Stop 2 VMs?"
+tui_expect "and lists them" "web-1, web-2"
+tui_keys y
+tui_expect_re "each VM gets its own request and answer" "stop web-[12] failed \(unavailable\)"
+tui_keys M
+tui_expect "M shows the message history" "messages"
+tui_expect "the history keeps the first VM's answer" "stop web-1 failed (unavailable)"
+tui_expect "and the second's" "stop web-2 failed (unavailable)"
+tui_keys q
+tui_expect_gone "q closes the history" "error stop web-1"
+tui_keys / w e b - 2 Enter
+tui_keys S
+tui_expect "a filter narrows a bulk action to the visible tagged VMs" "Stop web-2?"
+tui_keys Escape Escape
+tui_keys u
+tui_expect_gone "u untags everything" "tagged"
+
 # ssh: curses is left, the command's error stays readable, a key brings the screen back.
 tui_keys e
 tui_expect "ssh announces what it runs" "banger: ssh web-2"

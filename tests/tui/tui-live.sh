@@ -59,7 +59,7 @@ tui_expect_selected "selection moves to the neighbour" web-1
 tui_keys '?'
 tui_expect "help overlay opens" "banger-tui help"
 tui_keys G
-tui_expect_re "help scrolls to the list keys: stop on S" "S +stop the VM \(confirm\)"
+tui_expect_re "help scrolls to the list keys: stop on S" "S +stop the VM or the tagged ones \(confirm\)"
 tui_keys q
 tui_expect_gone "q closes the overlay first" "banger-tui help"
 tui_expect "still running after q on the overlay" "2 VMs"
