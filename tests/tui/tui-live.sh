@@ -87,6 +87,16 @@ tui_resize 100 30
 tui_expect "restored: all columns back" "BOOT"
 tui_expect_selected "selection survived the resizes" web-1
 
+# 8 colours (TERM=xterm): the themes' fallbacks, never colour 8 for gray text.
+tui_launch TERM=xterm
+tui_expect "8 colours: list drawn" "web-1"
+sel8() { tui_screen -e | grep -F '> ' | grep -qE $'\e\\[([0-9]+;)*44m'; }
+t_check "8 colours: selection on the fallback blue (44)" t_wait 5 sel8
+no256() { ! tui_screen -e | grep -qE $'\e\\[([0-9]+;)*[34]8;5;'; }
+t_check "8 colours: no 256-colour codes" no256
+gray8() { tui_screen -e | grep -F 'created' | grep -qE $'\e\\[([0-9]+;)*2m'; }
+t_check "8 colours: muted text is dim, not colour 8" t_wait 5 gray8
+
 # NO_COLOR: no colour codes at all; the selection is in reverse video.
 tui_launch NO_COLOR=1
 tui_expect "mono: list drawn" "web-1"

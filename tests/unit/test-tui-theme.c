@@ -66,6 +66,9 @@ static void test_resolve_modes(void **state)
 	assert_int_equal(s[THEME_STATE_STOPPED].fg, THEME_COLOR_DEFAULT); /* gray → default… */
 	assert_true(s[THEME_STATE_STOPPED].attrs & THEME_ATTR_DIM);       /* …dimmed */
 	assert_int_equal(s[THEME_TABLE_SELECTED].bg, 4);
+	/* builtin's muted = 245, default: the terminal's colour, dimmed. */
+	assert_int_equal(s[THEME_TABLE_HEADER].fg, THEME_COLOR_DEFAULT);
+	assert_int_equal(s[THEME_TABLE_HEADER].attrs, THEME_ATTR_DIM | THEME_ATTR_UNDERLINE);
 	assert_int_equal(s[THEME_STATE_STARTING].fg, 6);              /* bright-cyan → cyan… */
 	assert_true(s[THEME_STATE_STARTING].attrs & THEME_ATTR_BOLD); /* …in bold */
 
