@@ -2,12 +2,15 @@
 /* What keys do (one handler per keymap.def action, dispatched through a table), the prompt and
  * dialog input, and what daemon events and answers change. */
 #include <ctype.h>
+#include <limits.h>
+#include <time.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fileio.h"
 #include "tui/app.h"
 
 static bool need_daemon(struct app *a, const char *what)
@@ -563,6 +566,45 @@ static void act_search_prev(struct app *a)
 		search_step(a, a->match_id != UINT64_MAX ? a->match_id : c->first_id, 1);
 }
 
+static void act_save(struct app *a)
+{
+	struct vm *vm = app_selected(a);
+	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char dir[PATH_MAX], path[PATH_MAX + 128], stamp[32];
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	time_t t = time(NULL);
+	struct tm tm;
+	FILE *f;
+	int r, n;
+
+	if (!vm || !vm->console || vm->console->n == 0) {
+		app_status(a, STATUS_WARN, "nothing to save: the console is empty");
+		return;
+	}
+	if (state && *state)
+		snprintf(dir, sizeof(dir), "%s/banger", state);
+	else
+		snprintf(dir, sizeof(dir), "%s/.local/state/banger", home ? home : "/tmp");
+	localtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	snprintf(path, sizeof(path), "%s/console-%s-%s.log", dir, vm->name, stamp);
+	f = open_memstream(&data, &len);
+	if (!f) {
+		app_status(a, STATUS_ERROR, "save: out of memory");
+		return;
+	}
+	n = console_export(vm->console, f);
+	fclose(f);
+	r = n < 0 ? n : mkdir_parents(dir, 0700);
+	if (r >= 0)
+		r = write_file_atomic(path, data, len, 0600);
+	if (r < 0)
+		app_status(a, STATUS_ERROR, "cannot write %s: %s", path, strerror(-r));
+	else
+		app_status(a, STATUS_INFO, "saved %d lines to %s", n, path);
+}
+
 /* ---- global ---- */
 
 static void act_focus_next(struct app *a)
@@ -700,6 +742,7 @@ static void (*const handlers[_KEY_ACTION_MAX])(struct app *a) = {
         [KEY_ACTION_SEARCH_NEXT] = act_search_next,
         [KEY_ACTION_SEARCH_PREV] = act_search_prev,
         [KEY_ACTION_CON_SSH] = act_ssh,
+        [KEY_ACTION_SAVE] = act_save,
 };
 
 /* ---- prompt ---- */

@@ -2,6 +2,7 @@
 /* One VM's console scrollback: sanitising guest bytes and keeping a bounded ring of lines. */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,4 +336,26 @@ int console_note_dropped(struct console *c, uint64_t first_line, uint64_t count)
 	snprintf(text, sizeof(text), "%" PRIu64 " lines dropped by daemon (slow consumer)", count);
 	c->next_daemon_line = MAX(c->next_daemon_line, first_line + count);
 	return console_append_marker(c, text);
+}
+
+int console_export(const struct console *c, FILE *f)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		const struct console_line *l = line_at(c, i);
+		if (l->kind == CONSOLE_MARKER)
+			fprintf(f, "-- %s --\n", l->text);
+		else {
+			for (uint32_t k = 0; k < l->len; k++) {
+				if (l->text[k] == ESC) {
+					while (k < l->len && l->text[k] != 'm')
+						k++;
+					continue;
+				}
+				fputc(l->text[k] == CONSOLE_CTRL_MARK ? '^' : l->text[k], f);
+			}
+			fputc('\n', f);
+		}
+	}
+	fflush(f);
+	return ferror(f) ? -EIO : (int)MIN(c->n, (size_t)INT_MAX);
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* In stored text, CONSOLE_CTRL_MARK followed by one printable byte X stands for a control
  * character shown as "^X" in the marker style; SGR sequences (ESC [ digits/; m) are kept for
@@ -63,5 +64,9 @@ static inline uint64_t console_end_id(const struct console *c)
 {
 	return c->first_id + c->n;
 }
+/* Writes the buffer as plain text: colour codes dropped, controls as "^X", markers as
+ * "-- text --". Returns the lines written or -errno. */
+int console_export(const struct console *c, FILE *f);
+
 /* NULL when id has been dropped or does not exist yet. */
 const struct console_line *console_get(const struct console *c, uint64_t id);

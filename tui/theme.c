@@ -465,7 +465,8 @@ static int resolve_color(
 			if (c->fallback != FALLBACK_UNSET) {
 				/* A colour that falls back to the terminal's own is dimmed, so it
 				 * still reads as secondary (never colour 8 for text). */
-				if (c->fallback == THEME_COLOR_DEFAULT && c->rich != THEME_COLOR_DEFAULT)
+				if (c->fallback == THEME_COLOR_DEFAULT &&
+				        c->rich != THEME_COLOR_DEFAULT)
 					*attrs |= THEME_ATTR_DIM;
 				*ret = c->fallback;
 				return 0;

@@ -49,6 +49,15 @@ tui_expect "the match is on screen" "line 25 of vm-0000"
 tui_keys G
 tui_expect "G follows again" "── FOLLOW ──"
 
+# W writes the buffer as plain text and says where.
+tui_keys W
+tui_expect_re "W reports the file it wrote" "saved [0-9]+ lines to .*/banger/console-vm-0000-"
+saved() { grep -l "line 42 of vm-0000" "$T"/.local/state/banger/console-vm-0000-*.log; }
+t_check "the file holds the console" t_wait 5 saved
+plain() { grep -q 'bell^G esccleared osc red' "$T"/.local/state/banger/console-vm-0000-*.log &&
+	! grep -q $'\e' "$T"/.local/state/banger/console-vm-0000-*.log; }
+t_check "as plain text, without escape codes" plain
+
 # Wrap: a long line takes several rows; w turns wrapping off.
 long=$(printf 'W%.0s' $(seq 1 150))
 tui_fake log vm-0000 "${long}END"

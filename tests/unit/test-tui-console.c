@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tui/console.h"
@@ -156,6 +157,26 @@ static void test_numbering(void **state)
 	console_done(&c);
 }
 
+static void test_export(void **state)
+{
+	struct console c;
+	const char *l[] = {"\x1b[31mred\x1b[0m plain", "bell\a"};
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+	(void)state;
+
+	console_init(&c, 100, 1 << 20, 1024);
+	assert_int_equal(console_append_marker(&c, "console attached"), 0);
+	append(&c, 1, l, 2);
+	f = open_memstream(&out, &len);
+	assert_int_equal(console_export(&c, f), 3);
+	fclose(f);
+	assert_string_equal(out, "-- console attached --\nred plain\nbell^G\n");
+	free(out);
+	console_done(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -166,6 +187,7 @@ int main(void)
 	        cmocka_unit_test(test_ring_bounds_lines),
 	        cmocka_unit_test(test_ring_bounds_bytes),
 	        cmocka_unit_test(test_numbering),
+	        cmocka_unit_test(test_export),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
