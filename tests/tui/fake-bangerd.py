@@ -188,6 +188,11 @@ def control(line):
         n = int(rest[1])
         vid = by_name[rest[0]]
         log_lines(vid, ["line %d of %s" % (lines[vid] + 1 + i, rest[0]) for i in range(n)])
+    elif cmd == "dropped":
+        vid = by_name[rest[0]]
+        first = lines[vid] + 1
+        lines[vid] += int(rest[1])
+        publish("vm.log_dropped", {"id": vid, "name": rest[0], "first_line": first, "count": int(rest[1])})
     elif cmd == "lagged":
         publish("events.lagged", {"dropped": 1})
         for c in clients:

@@ -68,13 +68,14 @@ tui_vm_create() {
 		tui_rpc vm.create "{\"name\":\"$1\"}" > /dev/null
 }
 
-# tui_launch [VAR=value...]: banger-tui in a detached tmux window of TUI_W x TUI_H.
+# tui_launch [VAR=value...]: banger-tui in a detached tmux window of TUI_W x TUI_H (options
+# from TUI_ARGS).
 tui_launch() {
 	tmux -L "$TUI_TMUX" kill-server 2> /dev/null
 	t_wait 5 _tui_no_server
 	tmux -L "$TUI_TMUX" -f /dev/null new-session -d -x "$TUI_W" -y "$TUI_H" \
 		"env TERM=tmux-256color LANG=C.UTF-8 TZ=UTC HOME=$T XDG_CONFIG_HOME=$T/config $* \
-		$(t_bin banger-tui) --socket $TUI_SOCK; echo '[banger-tui exited]'; sleep 60"
+		$(t_bin banger-tui) --socket $TUI_SOCK ${TUI_ARGS:-}; echo '[banger-tui exited]'; sleep 60"
 	t_add_cleanup "tmux -L $TUI_TMUX kill-server"
 }
 

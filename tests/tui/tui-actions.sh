@@ -95,10 +95,22 @@ else
 fi
 tui_expect "the exit status is shown with a prompt" "press any key to return"
 tui_expect_gone "the dashboard is not drawn over it" "sort: name"
+tui_resize 80 24
 tui_keys x
 tui_expect "after a key the dashboard is repainted" "sort: name"
+tui_expect_gone "the size is re-read on return (80 columns: BOOT dropped)" "BOOT"
 tui_expect "header back" "2 VMs"
 tui_expect_selected "selection intact after ssh" web-2
 tui_expect_re "ssh's exit status in the status line" "ssh exited with [0-9]+"
 tui_expect_gone "the ssh output is gone from the screen" "press any key to return"
+tui_resize 100 30
+
+# --readonly: nothing that changes a VM or the daemon.
+TUI_ARGS=--readonly tui_launch BANGER_ROOT=$TUI_ROOT
+tui_expect "read-only: list drawn" "web-1"
+tui_keys S
+tui_expect "read-only: stop refused with a reason" "read-only mode: stop is disabled"
+tui_expect_gone "read-only: no dialog" "Stop web-1?"
+tui_keys s
+tui_expect "read-only: start refused too" "read-only mode: start is disabled"
 t_done

@@ -33,6 +33,13 @@ tui_keys G
 tui_expect "G resumes following" "── FOLLOW ──"
 tui_expect "and shows the newest line" "line 60 of vm-0000"
 
+# The daemon dropping lines for a slow reader shows as a marker, and numbering carries on.
+tui_fake dropped vm-0000 5321
+tui_expect "dropped lines are marked" "── 5321 lines dropped by daemon (slow consumer) ──"
+tui_fake lines vm-0000 1
+tui_expect "lines after the drop follow" "line 5382 of vm-0000"
+tui_expect_gone "no spurious 'missing' marker" "lines missing"
+
 # Sanitising: escapes other than colours stripped, controls visible, CR progress collapsed.
 printf 'log vm-0000 bell\a esc\033[2Jcleared \033]0;title\007osc \033[31mred\033[0m tab\tx\n' > "$TUI_CTL"
 tui_expect "controls shown as ^X, escapes other than colours stripped" "bell^G esccleared osc red tab   x"
