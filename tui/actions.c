@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* What keys do (one handler per keymap.def action, dispatched through a table), the prompt and
- * dialog input, and what daemon events and answers change. */
+/* What keys do: one handler per keymap.def action, dispatched through a table, plus the keys of
+ * the confirm dialog and of the scrolling overlays. */
 #include <ctype.h>
 #include <limits.h>
 #include <time.h>
@@ -82,7 +82,7 @@ static void act_open_console(struct app *a)
 	a->dirty |= DIRTY_ALL;
 }
 
-static void act_sort(struct app *a, int delta)
+void app_sort_by(struct app *a, int delta)
 {
 	a->view.sort = (enum vm_column)(((int)a->view.sort + delta + _VM_COL_MAX) % _VM_COL_MAX);
 	a->sort_frozen_until = 0;
@@ -92,38 +92,29 @@ static void act_sort(struct app *a, int delta)
 }
 static void act_sort_next(struct app *a)
 {
-	act_sort(a, 1);
+	app_sort_by(a, 1);
 }
 static void act_sort_prev(struct app *a)
 {
-	act_sort(a, -1);
+	app_sort_by(a, -1);
 }
 static void act_sort_invert(struct app *a)
 {
 	a->view.descending = !a->view.descending;
-	act_sort(a, 0);
-}
-
-static void open_prompt(struct app *a, enum prompt_kind kind, const char *initial)
-{
-	a->prompt = kind;
-	snprintf(a->prompt_buf, sizeof(a->prompt_buf), "%s", initial);
-	a->prompt_len = strlen(a->prompt_buf);
-	snprintf(a->prompt_saved, sizeof(a->prompt_saved), "%s", initial);
-	a->dirty |= DIRTY_STATUS | DIRTY_HINTS | DIRTY_LIST;
+	app_sort_by(a, 0);
 }
 
 static void act_filter(struct app *a)
 {
-	open_prompt(a, PROMPT_FILTER, a->filter.source ? a->filter.source : "");
+	app_prompt_open(a, PROMPT_FILTER, a->filter.source ? a->filter.source : "");
 }
 static void act_command(struct app *a)
 {
-	open_prompt(a, PROMPT_COMMAND, "");
+	app_prompt_open(a, PROMPT_COMMAND, "");
 }
 static void act_search(struct app *a)
 {
-	open_prompt(a, PROMPT_SEARCH, a->search);
+	app_prompt_open(a, PROMPT_SEARCH, a->search);
 }
 
 static void free_inspect(struct app *a)
@@ -135,7 +126,7 @@ static void free_inspect(struct app *a)
 	a->n_inspect = 0;
 }
 
-static void build_inspect(struct app *a)
+void app_inspect_build(struct app *a)
 {
 	struct vm *vm = app_selected(a);
 	char *dump, *save = NULL;
@@ -162,7 +153,7 @@ static void act_inspect(struct app *a)
 {
 	if (!app_selected(a))
 		return;
-	build_inspect(a);
+	app_inspect_build(a);
 	a->overlay = OVERLAY_INSPECT;
 	a->overlay_scroll = 0;
 	a->dirty |= DIRTY_OVERLAY | DIRTY_HINTS;
@@ -227,8 +218,7 @@ oom:
 	return -ENOMEM;
 }
 
-static void body(struct app *a, const char *fmt, ...) _printf_(2, 3);
-static void body(struct app *a, const char *fmt, ...)
+void app_confirm_body(struct app *a, const char *fmt, ...)
 {
 	va_list ap;
 	struct confirm *c = &a->confirm;
@@ -240,7 +230,7 @@ static void body(struct app *a, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void open_confirm(struct app *a, enum key_action action, const char *verb, const char *title)
+void app_confirm_open(struct app *a, enum key_action action, const char *verb, const char *title)
 {
 	struct confirm *c = &a->confirm;
 
@@ -267,7 +257,7 @@ static void body_targets(struct app *a)
 	}
 	if (shown < c->n_targets)
 		snprintf(line + o, sizeof(line) - o, " and %zu more", c->n_targets - shown);
-	body(a, "%s", line);
+	app_confirm_body(a, "%s", line);
 }
 
 static void send_each(struct app *a, const char *method, const char *verb)
@@ -304,12 +294,12 @@ static void vm_action(struct app *a, enum key_action action, const char *verb, c
 		snprintf(title, sizeof(title), "%s %s?", Verb, targets[0]);
 	else
 		snprintf(title, sizeof(title), "%s %zu VMs?", Verb, n);
-	open_confirm(a, action, Verb, title);
+	app_confirm_open(a, action, Verb, title);
 	c->targets = targets;
 	c->n_targets = n;
 	body_targets(a);
 	if (what_happens)
-		body(a, "%s", what_happens);
+		app_confirm_body(a, "%s", what_happens);
 	if (action == KEY_ACTION_START && n == 1)
 		app_run_confirmed(a); /* starting one VM destroys nothing: no dialog */
 }
@@ -356,17 +346,18 @@ static void act_messages(struct app *a)
 	a->dirty |= DIRTY_OVERLAY | DIRTY_HINTS;
 }
 
-static void act_update(struct app *a)
+void app_update(struct app *a)
 {
 	if (!need_daemon(a, "update the daemon"))
 		return;
-	open_confirm(a, KEY_ACTION_UPDATE, "Update", "Update the daemon?");
-	body(a, "Installed daemon: %s", a->conn.version[0] ? a->conn.version : "unknown");
-	body(a, "bangerd restarts; running VMs keep running and are");
-	body(a, "re-adopted. This screen reconnects by itself.");
+	app_confirm_open(a, KEY_ACTION_UPDATE, "Update", "Update the daemon?");
+	app_confirm_body(
+	        a, "Installed daemon: %s", a->conn.version[0] ? a->conn.version : "unknown");
+	app_confirm_body(a, "bangerd restarts; running VMs keep running and are");
+	app_confirm_body(a, "re-adopted. This screen reconnects by itself.");
 }
 
-static void act_reconcile(struct app *a)
+void app_reconcile(struct app *a)
 {
 	if (!need_daemon(a, "reconcile"))
 		return;
@@ -552,7 +543,7 @@ static void search_step(struct app *a, uint64_t from, int dir)
 	a->dirty |= DIRTY_CONSOLE;
 }
 
-static void act_search_next(struct app *a)
+void app_search_next(struct app *a)
 {
 	struct console *c = shown_console(a);
 	if (c)
@@ -643,7 +634,7 @@ static void act_redraw(struct app *a)
 	a->dirty |= DIRTY_CLEAR;
 }
 
-static void act_resync(struct app *a)
+void app_resync(struct app *a)
 {
 	int64_t now = now_ms();
 
@@ -699,9 +690,9 @@ static void (*const handlers[_KEY_ACTION_MAX])(struct app *a) = {
         [KEY_ACTION_ZOOM] = act_zoom,
         [KEY_ACTION_GROW] = act_grow,
         [KEY_ACTION_SHRINK] = act_shrink,
-        [KEY_ACTION_UPDATE] = act_update,
-        [KEY_ACTION_RECONCILE] = act_reconcile,
-        [KEY_ACTION_RESYNC] = act_resync,
+        [KEY_ACTION_UPDATE] = app_update,
+        [KEY_ACTION_RECONCILE] = app_reconcile,
+        [KEY_ACTION_RESYNC] = app_resync,
         [KEY_ACTION_REDRAW] = act_redraw,
         [KEY_ACTION_ESCAPE] = act_escape,
         [KEY_ACTION_QUIT] = act_quit,
@@ -739,152 +730,11 @@ static void (*const handlers[_KEY_ACTION_MAX])(struct app *a) = {
         [KEY_ACTION_SCROLL_RIGHT] = act_scroll_right,
         [KEY_ACTION_WRAP] = act_wrap,
         [KEY_ACTION_SEARCH] = act_search,
-        [KEY_ACTION_SEARCH_NEXT] = act_search_next,
+        [KEY_ACTION_SEARCH_NEXT] = app_search_next,
         [KEY_ACTION_SEARCH_PREV] = act_search_prev,
         [KEY_ACTION_CON_SSH] = act_ssh,
         [KEY_ACTION_SAVE] = act_save,
 };
-
-/* ---- prompt ---- */
-
-static void apply_filter_text(struct app *a, const char *text)
-{
-	struct vm_filter f;
-	char err[128];
-
-	if (vm_filter_compile(text, &f, err, sizeof(err)) < 0) {
-		app_status(a, STATUS_WARN, "filter: %s", err);
-		return;
-	}
-	vm_filter_done(&a->filter);
-	a->filter = f;
-	a->view_dirty = true;
-	a->sort_frozen_until = 0;
-}
-
-static void set_search(struct app *a, const char *text)
-{
-	if (a->search_is_re)
-		regfree(&a->search_re);
-	a->search_is_re = false;
-	snprintf(a->search, sizeof(a->search), "%s", text);
-	if (text[0] == '~') {
-		int r = regcomp(&a->search_re, text + 1, REG_EXTENDED | REG_NOSUB);
-		if (r != 0) {
-			char err[128];
-			regerror(r, &a->search_re, err, sizeof(err));
-			app_status(a, STATUS_WARN, "search: %s", err);
-			a->search[0] = '\0';
-			return;
-		}
-		a->search_is_re = true;
-	}
-	a->match_id = UINT64_MAX;
-}
-
-static void run_command(struct app *a, char *cmd)
-{
-	char *save = NULL, *verb = strtok_r(cmd, " \t", &save), *arg = strtok_r(NULL, "", &save);
-
-	while (arg && isspace((unsigned char)*arg))
-		arg++;
-	if (!verb)
-		return;
-	if (streq(verb, "q") || streq(verb, "quit"))
-		a->quit = true;
-	else if (streq(verb, "theme") && arg && *arg) {
-		if (ui_theme_apply(a, arg) >= 0 && (!a->theme->n_warnings))
-			app_status(
-			        a, STATUS_INFO, "theme: %s", a->theme->name ? a->theme->name : arg);
-		a->dirty |= DIRTY_CLEAR;
-	} else if (streq(verb, "filter"))
-		apply_filter_text(a, arg ? arg : "");
-	else if (streq(verb, "sort") && arg) {
-		char *dir = strchr(arg, ' ');
-		enum vm_column col;
-		if (dir)
-			*dir++ = '\0';
-		col = vm_column_from_string(arg);
-		if (col < 0) {
-			app_status(a, STATUS_ERROR, "sort: unknown column '%s'", arg);
-			return;
-		}
-		a->view.sort = col;
-		a->view.descending = dir && strncmp(dir, "desc", 4) == 0;
-		act_sort(a, 0);
-	} else if (streq(verb, "resync"))
-		act_resync(a);
-	else if (streq(verb, "update"))
-		act_update(a);
-	else if (streq(verb, "reconcile"))
-		act_reconcile(a);
-	else if (streq(verb, "set") && arg && strncmp(arg, "wrap", 4) == 0) {
-		a->wrap = !strstr(arg, "off");
-		a->dirty |= DIRTY_CONSOLE;
-	} else
-		app_status(a, STATUS_ERROR, "unknown command: %s", verb);
-}
-
-static void prompt_close(struct app *a)
-{
-	a->prompt = PROMPT_NONE;
-	a->dirty |= DIRTY_STATUS | DIRTY_HINTS | DIRTY_LIST;
-}
-
-static void prompt_key(struct app *a, int key)
-{
-	bool changed = false;
-
-	if (key == 27 || key == 3) {
-		if (a->prompt == PROMPT_FILTER)
-			apply_filter_text(a, a->prompt_saved);
-		prompt_close(a);
-		return;
-	}
-	if (key == '\n' || key == '\r' || key == KEY_ENTER) {
-		enum prompt_kind kind = a->prompt;
-		char buf[sizeof(a->prompt_buf)];
-		snprintf(buf, sizeof(buf), "%s", a->prompt_buf);
-		prompt_close(a);
-		if (kind == PROMPT_FILTER)
-			apply_filter_text(a, buf);
-		else if (kind == PROMPT_SEARCH) {
-			set_search(a, buf);
-			if (a->search[0])
-				act_search_next(a);
-			else
-				a->dirty |= DIRTY_CONSOLE;
-		} else if (kind == PROMPT_COMMAND)
-			run_command(a, buf);
-		return;
-	}
-	if (key == KEY_BACKSPACE || key == 127 || key == 8) {
-		/* Drop one whole UTF-8 character. */
-		while (a->prompt_len > 0) {
-			unsigned char ch = (unsigned char)a->prompt_buf[--a->prompt_len];
-			if ((ch & 0xc0) != 0x80)
-				break;
-		}
-		changed = true;
-	} else if (key == 21) { /* C-u */
-		a->prompt_len = 0;
-		changed = true;
-	} else if (key == 23) { /* C-w */
-		while (a->prompt_len > 0 && a->prompt_buf[a->prompt_len - 1] == ' ')
-			a->prompt_len--;
-		while (a->prompt_len > 0 && a->prompt_buf[a->prompt_len - 1] != ' ')
-			a->prompt_len--;
-		changed = true;
-	} else if (key >= 0x20 && key < 0x100 && key != 0x7f &&
-	           a->prompt_len + 1 < sizeof(a->prompt_buf)) {
-		a->prompt_buf[a->prompt_len++] = (char)key;
-		changed = true;
-	}
-	a->prompt_buf[a->prompt_len] = '\0';
-	if (changed && a->prompt == PROMPT_FILTER)
-		apply_filter_text(a, a->prompt_buf); /* as you type */
-	a->dirty |= DIRTY_STATUS | DIRTY_LIST;
-}
 
 static void dialog_key(struct app *a, int key)
 {
@@ -972,7 +822,7 @@ void app_handle_key(struct app *a, int key)
 		return;
 	}
 	if (a->prompt != PROMPT_NONE) {
-		prompt_key(a, key);
+		app_prompt_key(a, key);
 		return;
 	}
 	if (a->overlay == OVERLAY_CONFIRM) {
@@ -987,155 +837,4 @@ void app_handle_key(struct app *a, int key)
 	if (act > KEY_ACTION_NONE && act < _KEY_ACTION_MAX && handlers[act])
 		handlers[act](a);
 	a->dirty |= DIRTY_HINTS;
-}
-
-/* ---- daemon input ---- */
-
-void app_on_event(struct app *a, const char *method, const json_t *params)
-{
-	struct model_result res;
-	int r;
-
-	if (streq(method, "vm.deleted") &&
-	        streq(a->sel_id, json_string_value(json_object_get(params, "id")) ?: "")) {
-		const char *name = json_string_value(json_object_get(params, "name"));
-		app_status(a, STATUS_INFO, "%s removed", name ? name : "VM");
-	}
-	if (strncmp(method, "update.", 7) == 0 || strncmp(method, "reconcile.", 10) == 0) {
-		const char *msg = json_string_value(json_object_get(params, "message"));
-		app_status(a,
-		        streq(method + strlen(method) - 6, "failed") ? STATUS_ERROR : STATUS_INFO,
-		        "%s%s%s", method, msg ? ": " : "", msg ? msg : "");
-	}
-	r = vm_model_apply(&a->model, method, params, &res);
-	if (r < 0) {
-		if (r == -ENOMEM)
-			app_status(a, STATUS_ERROR, "out of memory");
-		return;
-	}
-	if (res.flags & (MODEL_CHANGED_ROWS | MODEL_SNAPSHOT)) {
-		a->view_dirty = true;
-		if (a->overlay == OVERLAY_INSPECT && res.vm && streq(res.vm->id, a->sel_id))
-			build_inspect(a);
-	}
-	if (res.flags & MODEL_CHANGED_CONSOLE && res.vm && streq(res.vm->id, a->console_vm))
-		a->dirty |= DIRTY_CONSOLE;
-	if (res.flags & (MODEL_LAGGED | MODEL_SNAPSHOT))
-		a->dirty |= DIRTY_CLEAR; /* the resync banner comes and goes */
-	if (res.flags & MODEL_DAEMON) {
-		if (streq(method, "daemon.stopping"))
-			vm_model_mark_consoles(&a->model, "daemon stopping");
-		a->dirty |= DIRTY_HEADER;
-	}
-	if (res.flags & MODEL_HEARTBEAT) {
-		int64_t now = now_ms();
-		if (a->conn.last_heartbeat)
-			a->conn.heartbeat_gap = now - a->conn.last_heartbeat;
-		a->conn.last_heartbeat = now;
-	}
-}
-
-void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc_message *m)
-{
-	bool failed = m->type == RPC_MESSAGE_ERROR;
-	const char *code = failed ? rpc_error_code_to_string(m->error.code) : NULL;
-
-	switch (call->kind) {
-	case CALL_HELLO:
-		if (failed) {
-			conn_lost(&a->conn, now_ms(), m->error.message);
-			a->dirty |= DIRTY_ALL;
-			return;
-		}
-		snprintf(a->conn.version, sizeof(a->conn.version), "%s",
-		        json_string_value(json_object_get(m->result, "version")) ?: "?");
-		break;
-	case CALL_SUBSCRIBE: {
-		bool again = a->conn.connected_once;
-		bool replayed = json_object_get(m->result, "replayed") != NULL;
-		if (failed) {
-			conn_lost(&a->conn, now_ms(), m->error.message);
-			a->dirty |= DIRTY_ALL;
-			return;
-		}
-		if (again)
-			vm_model_reconnected(&a->model,
-			        (uint64_t)json_integer_value(json_object_get(m->result, "seq")),
-			        replayed);
-		else if (!replayed)
-			a->model.last_seq = 0;
-		a->conn.state = CONN_CONNECTED;
-		a->conn.connected_once = true;
-		a->conn.subscribed = true;
-		a->conn.attempt = 0;
-		a->conn.stale_since = 0;
-		a->conn.reason[0] = '\0';
-		if (a->conn.expect_restart_until) {
-			app_status(a, STATUS_INFO, "daemon updated: now %s", a->conn.version);
-			a->conn.expect_restart_until = 0;
-		} else if (again)
-			app_status(a, STATUS_INFO, "reconnected (daemon %s)", a->conn.version);
-		a->dirty |= DIRTY_CLEAR;
-		break;
-	}
-	case CALL_ACTION:
-		if (failed)
-			app_status(a, STATUS_ERROR, "%s failed (%s): %s", call->what, code,
-			        m->error.message);
-		else
-			app_status(a, STATUS_INFO, "%s: done", call->what);
-		break;
-	case CALL_UPDATE:
-		if (failed)
-			app_status(a, STATUS_ERROR, "daemon update failed (%s): %s", code,
-			        m->error.message);
-		else {
-			a->conn.expect_restart_until = now_ms() + 60000;
-			app_status(a, STATUS_INFO, "daemon update started");
-		}
-		a->dirty |= DIRTY_BANNER;
-		break;
-	case CALL_PLAN:
-		open_confirm(a, KEY_ACTION_RECONCILE, "Reconcile", "Reconcile?");
-		if (failed) {
-			body(a, "The daemon gave no plan: %s (%s).", m->error.message, code);
-			body(a, "Reconcile re-adopts live VMs and cleans up what is left");
-			body(a, "of dead ones.");
-		} else {
-			const char *key;
-			json_t *v;
-			body(a, "The daemon's plan:");
-			json_object_foreach(m->result, key, v)
-			{
-				char line[160] = "";
-				size_t o = 0, i;
-				json_t *e;
-				if (!json_is_array(v)) {
-					char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-					body(a, "  %s: %.120s", key, text ? text : "?");
-					free(text);
-					continue;
-				}
-				json_array_foreach(v, i, e)
-				{
-					const char *name =
-					        json_is_string(e)
-					                ? json_string_value(e)
-					                : json_string_value(
-					                          json_object_get(e, "name"));
-					if (o < sizeof(line))
-						o += (size_t)snprintf(line + o, sizeof(line) - o,
-						        "%s%s", i ? ", " : "", name ? name : "?");
-				}
-				body(a, "  %s %zu: %s", key, json_array_size(v),
-				        json_array_size(v) ? line : "-");
-			}
-			if (json_object_size(m->result) == 0)
-				body(a, "  nothing to do");
-		}
-		break;
-	case _CONN_CALL_KIND_MAX:
-	case _CONN_CALL_KIND_INVALID:
-		break;
-	}
 }

@@ -207,11 +207,25 @@ int text_columns(const char *text, size_t len);
 const char *state_glyph(const struct app *a, enum vm_state s);
 bool console_line_matches(struct app *a, const struct console_line *l);
 
-/* actions.c */
+/* actions.c: what keys do (the keymap.def actions). */
 void app_handle_key(struct app *a, int key);
+void app_run_confirmed(struct app *a);
+void app_sort_by(struct app *a, int delta);
+void app_resync(struct app *a);
+void app_update(struct app *a);
+void app_reconcile(struct app *a);
+void app_search_next(struct app *a);
+void app_inspect_build(struct app *a);
+void app_confirm_open(struct app *a, enum key_action action, const char *verb, const char *title);
+void app_confirm_body(struct app *a, const char *fmt, ...) _printf_(2, 3);
+
+/* prompt.c */
+void app_prompt_open(struct app *a, enum prompt_kind kind, const char *initial);
+void app_prompt_key(struct app *a, int key);
+
+/* daemon-input.c */
 void app_on_event(struct app *a, const char *method, const json_t *params);
 void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc_message *m);
-void app_run_confirmed(struct app *a);
 
 /* ssh.c */
 void app_ssh_start(struct app *a, struct vm *vm);

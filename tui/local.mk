@@ -19,6 +19,8 @@ banger_tui_SOURCES = \
 	tui/main.c \
 	tui/app.c tui/app.h \
 	tui/actions.c \
+	tui/prompt.c \
+	tui/daemon-input.c \
 	tui/ssh.c \
 	tui/ui-theme.c \
 	tui/draw.c tui/draw-list.c tui/draw-console.c tui/draw-overlay.c

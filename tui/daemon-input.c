@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What the daemon's notifications and answers change: the model, toasts, the connection state,
+ * the reconcile plan dialog. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/app.h"
+
+void app_on_event(struct app *a, const char *method, const json_t *params)
+{
+	struct model_result res;
+	int r;
+
+	if (streq(method, "vm.deleted") &&
+	        streq(a->sel_id, json_string_value(json_object_get(params, "id")) ?: "")) {
+		const char *name = json_string_value(json_object_get(params, "name"));
+		app_status(a, STATUS_INFO, "%s removed", name ? name : "VM");
+	}
+	if (strncmp(method, "update.", 7) == 0 || strncmp(method, "reconcile.", 10) == 0) {
+		const char *msg = json_string_value(json_object_get(params, "message"));
+		app_status(a,
+		        streq(method + strlen(method) - 6, "failed") ? STATUS_ERROR : STATUS_INFO,
+		        "%s%s%s", method, msg ? ": " : "", msg ? msg : "");
+	}
+	r = vm_model_apply(&a->model, method, params, &res);
+	if (r < 0) {
+		if (r == -ENOMEM)
+			app_status(a, STATUS_ERROR, "out of memory");
+		return;
+	}
+	if (res.flags & (MODEL_CHANGED_ROWS | MODEL_SNAPSHOT)) {
+		a->view_dirty = true;
+		if (a->overlay == OVERLAY_INSPECT && res.vm && streq(res.vm->id, a->sel_id))
+			app_inspect_build(a);
+	}
+	if (res.flags & MODEL_CHANGED_CONSOLE && res.vm && streq(res.vm->id, a->console_vm))
+		a->dirty |= DIRTY_CONSOLE;
+	if (res.flags & (MODEL_LAGGED | MODEL_SNAPSHOT))
+		a->dirty |= DIRTY_CLEAR; /* the resync banner comes and goes */
+	if (res.flags & MODEL_DAEMON) {
+		if (streq(method, "daemon.stopping"))
+			vm_model_mark_consoles(&a->model, "daemon stopping");
+		a->dirty |= DIRTY_HEADER;
+	}
+	if (res.flags & MODEL_HEARTBEAT) {
+		int64_t now = now_ms();
+		if (a->conn.last_heartbeat)
+			a->conn.heartbeat_gap = now - a->conn.last_heartbeat;
+		a->conn.last_heartbeat = now;
+	}
+}
+
+void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc_message *m)
+{
+	bool failed = m->type == RPC_MESSAGE_ERROR;
+	const char *code = failed ? rpc_error_code_to_string(m->error.code) : NULL;
+
+	switch (call->kind) {
+	case CALL_HELLO:
+		if (failed) {
+			conn_lost(&a->conn, now_ms(), m->error.message);
+			a->dirty |= DIRTY_ALL;
+			return;
+		}
+		snprintf(a->conn.version, sizeof(a->conn.version), "%s",
+		        json_string_value(json_object_get(m->result, "version")) ?: "?");
+		break;
+	case CALL_SUBSCRIBE: {
+		bool again = a->conn.connected_once;
+		bool replayed = json_object_get(m->result, "replayed") != NULL;
+		if (failed) {
+			conn_lost(&a->conn, now_ms(), m->error.message);
+			a->dirty |= DIRTY_ALL;
+			return;
+		}
+		if (again)
+			vm_model_reconnected(&a->model,
+			        (uint64_t)json_integer_value(json_object_get(m->result, "seq")),
+			        replayed);
+		else if (!replayed)
+			a->model.last_seq = 0;
+		a->conn.state = CONN_CONNECTED;
+		a->conn.connected_once = true;
+		a->conn.subscribed = true;
+		a->conn.attempt = 0;
+		a->conn.stale_since = 0;
+		a->conn.reason[0] = '\0';
+		if (a->conn.expect_restart_until) {
+			app_status(a, STATUS_INFO, "daemon updated: now %s", a->conn.version);
+			a->conn.expect_restart_until = 0;
+		} else if (again)
+			app_status(a, STATUS_INFO, "reconnected (daemon %s)", a->conn.version);
+		a->dirty |= DIRTY_CLEAR;
+		break;
+	}
+	case CALL_ACTION:
+		if (failed)
+			app_status(a, STATUS_ERROR, "%s failed (%s): %s", call->what, code,
+			        m->error.message);
+		else
+			app_status(a, STATUS_INFO, "%s: done", call->what);
+		break;
+	case CALL_UPDATE:
+		if (failed)
+			app_status(a, STATUS_ERROR, "daemon update failed (%s): %s", code,
+			        m->error.message);
+		else {
+			a->conn.expect_restart_until = now_ms() + 60000;
+			app_status(a, STATUS_INFO, "daemon update started");
+		}
+		a->dirty |= DIRTY_BANNER;
+		break;
+	case CALL_PLAN:
+		app_confirm_open(a, KEY_ACTION_RECONCILE, "Reconcile", "Reconcile?");
+		if (failed) {
+			app_confirm_body(
+			        a, "The daemon gave no plan: %s (%s).", m->error.message, code);
+			app_confirm_body(
+			        a, "Reconcile re-adopts live VMs and cleans up what is left");
+			app_confirm_body(a, "of dead ones.");
+		} else {
+			const char *key;
+			json_t *v;
+			app_confirm_body(a, "The daemon's plan:");
+			json_object_foreach(m->result, key, v)
+			{
+				char line[160] = "";
+				size_t o = 0, i;
+				json_t *e;
+				if (!json_is_array(v)) {
+					char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+					app_confirm_body(a, "  %s: %.120s", key, text ? text : "?");
+					free(text);
+					continue;
+				}
+				json_array_foreach(v, i, e)
+				{
+					const char *name =
+					        json_is_string(e)
+					                ? json_string_value(e)
+					                : json_string_value(
+					                          json_object_get(e, "name"));
+					if (o < sizeof(line))
+						o += (size_t)snprintf(line + o, sizeof(line) - o,
+						        "%s%s", i ? ", " : "", name ? name : "?");
+				}
+				app_confirm_body(a, "  %s %zu: %s", key, json_array_size(v),
+				        json_array_size(v) ? line : "-");
+			}
+			if (json_object_size(m->result) == 0)
+				app_confirm_body(a, "  nothing to do");
+		}
+		break;
+	case _CONN_CALL_KIND_MAX:
+	case _CONN_CALL_KIND_INVALID:
+		break;
+	}
+}
