@@ -193,9 +193,6 @@ int conn_fill(struct conn *c, size_t max_bytes)
 		if (n < 0)
 			return n;
 		total += (size_t)n;
-		/* Parse before buffering more, so one chunk stays in cache. */
-		if (ndjson_reader_has_partial(&c->reader) && total >= 65536)
-			break;
 	}
 	return (int)MIN(total, (size_t)INT_MAX);
 }
