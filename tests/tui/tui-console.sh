@@ -53,6 +53,10 @@ t_check "SGR colour kept" t_wait 5 red
 tui_keys / l i n e ' ' 2 5 ' ' Enter
 tui_expect "search pauses on the match" "── PAUSED ──"
 tui_expect "the match is on screen" "line 25 of vm-0000"
+tui_keys n
+tui_expect "n on the only match wraps around, and says so" "search wrapped"
+current() { tui_screen -e | grep -F 'line 25 of vm-0000' | grep -qE $'\e\\[([0-9]+;)*(48;5;214|43)m'; }
+t_check "the current match is highlighted" t_wait 5 current
 tui_keys G
 tui_expect "G follows again" "── FOLLOW ──"
 
