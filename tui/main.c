@@ -468,8 +468,10 @@ int main(int argc, char **argv)
 	        .lines = a->cfg.scrollback,
 	        .bytes = a->cfg.max_bytes,
 	        .line_bytes = a->cfg.max_line_bytes,
-	        .bg_lines = MIN(a->cfg.scrollback, (size_t)500),
-	        .bg_bytes = MIN(a->cfg.max_bytes, (size_t)128 << 10),
+	        /* Consoles nobody looks at keep a short tail, so 1,000 chatty VMs cost at
+	         * most ~16 MiB; the shown one and 3 recent ones get the full bounds. */
+	        .bg_lines = MIN(a->cfg.scrollback, (size_t)200),
+	        .bg_bytes = MIN(a->cfg.max_bytes, (size_t)16 << 10),
 	};
 	vm_model_init(&a->model, &limits);
 	vm_filter_compile("", &a->filter, NULL, 0);
