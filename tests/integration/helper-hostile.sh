@@ -35,7 +35,9 @@ snap() {
 	ip -j link | jq -c '[.[] | [.ifname, .master, .operstate]]'
 	nft -j list ruleset | jq -c 'del(.nftables[0])'
 	awk -v p="$T" 'index($5, p) == 1 { print $5, $6 }' /proc/self/mountinfo
-	find "$T/var/lib/banger" "$T/run" -printf '%p %U %m %s %n\n' | sort
+	# The read-only binds under a jail's usr/ are the host's own trees: the mount table covers them.
+	find "$T/var/lib/banger" "$T/run" -path "$T/var/lib/banger/jail/*/root/usr" -prune \
+		-o -printf '%p %U %m %s %n\n' | sort
 	cat /proc/sys/net/ipv4/ip_forward
 }
 
