@@ -165,6 +165,14 @@ int check_bridge_name(const json_t *v, const char *name, struct rpc_error *err)
 	return 0;
 }
 
+/* A bridge subnet must be ordinary unicast space: not 0/8, loopback, link-local, multicast or
+ * the reserved 240/4 (the kernel would accept all of them on a bridge). */
+static bool ipv4_is_ordinary(struct in_addr a)
+{
+	uint32_t h = ntohl(a.s_addr);
+	return (h >> 24) != 0 && (h >> 24) != 127 && (h >> 16) != 0xa9fe && (h >> 28) < 0xe;
+}
+
 int check_ipv4_host_cidr(const json_t *v, const char *name, struct rpc_error *err)
 {
 	const char *s = plain_string(v);
@@ -174,6 +182,10 @@ int check_ipv4_host_cidr(const json_t *v, const char *name, struct rpc_error *er
 	if (!s || ipv4_cidr_parse(s, &a, &prefix) < 0 || prefix < 8 || prefix > 30)
 		return bad(err, name,
 		        "expected an IPv4 address with a prefix length 8-30, e.g. 172.16.0.1/24");
+	if (!ipv4_is_ordinary(a))
+		return bad(err, name,
+		        "not an ordinary unicast address (0/8, 127/8, 169.254/16, 224/3 are "
+		        "refused)");
 	uint32_t host = ntohl(a.s_addr), mask = prefix ? ~0u << (32 - prefix) : 0;
 	if ((host & ~mask) == 0 || (host & ~mask) == ~mask)
 		return bad(
@@ -190,6 +202,10 @@ int check_ipv4_subnet(const json_t *v, const char *name, struct rpc_error *err)
 	if (!s || ipv4_cidr_parse(s, &a, &prefix) < 0 || prefix < 8 || prefix > 30)
 		return bad(err, name,
 		        "expected an IPv4 subnet with a prefix length 8-30, e.g. 172.16.0.0/24");
+	if (!ipv4_is_ordinary(a))
+		return bad(err, name,
+		        "not an ordinary unicast subnet (0/8, 127/8, 169.254/16, 224/3 are "
+		        "refused)");
 	uint32_t mask = ~0u << (32 - prefix);
 	if (ntohl(a.s_addr) & ~mask)
 		return bad(err, name, "host bits are set; give the network address");
