@@ -66,6 +66,14 @@ out=$(h_call disk.prepare '{"vm_id":"vm1","fds":["base","disk"]}' --fd-rw disk="
 h_expect_err "fewer descriptors than named are refused" "$out" "only 1 arrived"
 t_eq "refusals left the disk empty" "0" "$(stat -c %s "$vmdir/disk")"
 
+# A copy that fails half-way (a 512 KiB tmpfs fills up with 1 MiB of data) truncates the disk back to empty.
+mkdir -p "$T/small" && mount -t tmpfs -o size=512k,mode=0755 tmpfs "$T/small" && t_add_cleanup "umount '$T/small'"
+mkdisk "$T/small/disk"
+out=$(h_call disk.prepare '{"vm_id":"vm1","strategy":"sparse-copy"}' --fd base="$vmdir/base" --fd-rw disk="$T/small/disk")
+h_expect_err "a copy that runs out of space fails" "$out" "No space left"
+t_eq "the half-written disk was truncated back to empty" "0 0" "$(stat -c '%s %b' "$T/small/disk")"
+t_eq "the tmpfs holds no leftover data" "0" "$(df --output=used -k "$T/small" | tail -1 | tr -d ' ')"
+
 # dm-snapshot: real code, but this kernel may have no device-mapper.
 if ! dm_works; then
 	t_skip "dm-snapshot path" "no device-mapper in this kernel (/dev/mapper/control cannot be opened)"
