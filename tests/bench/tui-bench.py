@@ -28,10 +28,10 @@ def rss_kib(pid):
     return 0
 
 
-def fake(sock, vms, rate):
+def fake(sock, vms, rate, log_vms=4):
     return subprocess.Popen([sys.executable, os.path.join(src, "tests/tui/fake-bangerd.py"),
                              "--socket", sock, "--vms", str(vms), "--log-rate", str(rate),
-                             "--log-vms", "4",
+                             "--log-vms", str(log_vms),
                              "--heartbeat", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -152,5 +152,34 @@ def idle():
     print("  RSS: %.1f MiB" % (rss / 1024.0))
 
 
+def everyone_logs():
+    """Worst case for memory: every VM's console gets lines (background bounds apply)."""
+    sock = tmp + "/all.sock"
+    secs = float(os.environ.get("BENCH_ALL_SECONDS", "30"))
+    d = fake(sock, VMS, RATE, VMS)
+    wait_sock(sock)
+    pid, master, out = start_tui(sock, tmp + "/all-keys.log")
+    c0, t0 = None, None
+    time.sleep(2)
+    c0, t0 = cpu_ticks(pid), time.monotonic()
+    time.sleep(secs)
+    c1, t1 = cpu_ticks(pid), time.monotonic()
+    rss = rss_kib(pid)
+    os.write(master, b"\x03")
+    time.sleep(0.3)
+    out["run"] = False
+    try:
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
+    d.terminate()
+    d.wait()
+    print("every VM logging: %d VMs, %d lines/s round robin, %.0f s (~%.0f lines per VM)"
+          % (VMS, RATE, secs, RATE * secs / VMS))
+    print("  CPU: %.1f %% of a core; RSS: %.1f MiB" % (100.0 * (c1 - c0) / HZ / (t1 - t0), rss / 1024.0))
+
+
 loaded()
 idle()
+everyone_logs()
