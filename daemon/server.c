@@ -28,7 +28,7 @@
 #define REQUESTS_PER_WAKEUP 64
 /* A client with this many unsent answer bytes is not read from until it catches up: a client
  * that pipelines without reading slows itself down, not the daemon. */
-#define INPUT_PAUSE (256u * 1024u)
+#define INPUT_PAUSE (4u * 1024u * 1024u)
 
 struct conn {
 	unsigned n_ref;

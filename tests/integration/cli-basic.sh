@@ -138,7 +138,8 @@ else
 fi
 man=$BANGER_BUILD/man/banger.1
 missing=
-for words in $("$B" --dump-commands=bash | sed -n 's/^_banger_cmds=":\(.*\):"$/\1/p' | tr ':' '\n' | tr ' ' '_'); do
+[ -f "$man" ] || missing="(no $man)"
+[ -f "$man" ] && for words in $("$B" --dump-commands=bash | sed -n 's/^_banger_cmds=":\(.*\):"$/\1/p' | tr ':' '\n' | tr ' ' '_'); do
 	w=${words//_/ }
 	grep -q "^\\\\fBbanger ${w//-/\\\\-}\\\\fR\|^\.SS \"${w//-/\\\\-} " "$man" || missing="$missing [$w]"
 done
