@@ -20,6 +20,7 @@
 #include "daemon/store.h"
 
 #define IMPORT_CHUNK (1024u * 1024u)
+#define IMPORT_HOLE_BLOCK (64u * 1024u) /* zero blocks of this size become holes */
 
 struct import_job {
 	struct daemon *d;
@@ -187,19 +188,24 @@ static int import_on_defer(sd_event_source *src, void *userdata)
 			return 0;
 		}
 		/* holes stay holes: root filesystems are mostly empty */
-		if (all_zero(j->buf, (size_t)n)) {
-			if (lseek(j->out_fd, n, SEEK_CUR) < 0)
-				r = negative_errno();
-			else
-				r = 0;
-		} else {
-			r = 0;
-			for (size_t off = 0; off < (size_t)n && r == 0;) {
-				ssize_t w = write(j->out_fd, j->buf + off, (size_t)n - off);
+		r = 0;
+		for (size_t off = 0; off < (size_t)n && r == 0;) {
+			size_t blk = MIN((size_t)IMPORT_HOLE_BLOCK, (size_t)n - off);
+
+			if (all_zero(j->buf + off, blk)) {
+				if (lseek(j->out_fd, (off_t)blk, SEEK_CUR) < 0)
+					r = negative_errno();
+				off += blk;
+				continue;
+			}
+			while (blk > 0 && r == 0) {
+				ssize_t w = write(j->out_fd, j->buf + off, blk);
 				if (w < 0 && errno != EINTR)
 					r = negative_errno();
-				else if (w > 0)
+				else if (w > 0) {
 					off += (size_t)w;
+					blk -= (size_t)w;
+				}
 			}
 		}
 		if (r < 0) {

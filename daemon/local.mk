@@ -6,6 +6,7 @@ libbangerd_a_SOURCES = \
 	daemon/daemon.c daemon/daemon.h \
 	daemon/vm.c daemon/vm.h \
 	daemon/vm-params.c daemon/vm-params.h \
+	daemon/vm-state.c daemon/vm-state.h \
 	daemon/image.c daemon/image.h \
 	daemon/store.c daemon/store.h \
 	daemon/events.c daemon/events.h \
@@ -26,7 +27,8 @@ bangerd_SOURCES = daemon/main.c
 bangerd_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JANSSON_CFLAGS)
 bangerd_LDADD = $(BANGERD_LIBS)
 
-unit_tests += tests/unit/test-daemon-store tests/unit/test-daemon-events tests/unit/test-daemon-vm
+unit_tests += tests/unit/test-daemon-store tests/unit/test-daemon-events tests/unit/test-daemon-vm \
+	tests/unit/test-daemon-state
 tests_unit_test_daemon_store_SOURCES = tests/unit/test-daemon-store.c
 tests_unit_test_daemon_store_CFLAGS = $(TESTS_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_unit_test_daemon_store_LDADD = $(BANGERD_LIBS) $(CMOCKA_LIBS)
@@ -36,3 +38,6 @@ tests_unit_test_daemon_events_LDADD = $(BANGERD_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_daemon_vm_SOURCES = tests/unit/test-daemon-vm.c
 tests_unit_test_daemon_vm_CFLAGS = $(TESTS_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_unit_test_daemon_vm_LDADD = $(BANGERD_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_daemon_state_SOURCES = tests/unit/test-daemon-state.c
+tests_unit_test_daemon_state_CFLAGS = $(TESTS_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_unit_test_daemon_state_LDADD = $(BANGERD_LIBS) $(CMOCKA_LIBS)

@@ -85,6 +85,34 @@ st=$(d_rpc system.status)
 t_eq "system.status sees a helper that answers hello" "true bangerd-root 9.9" "$(jq -r '.result.helper | "\(.reachable) \(.program) \(.version)"' <<< "$st")"
 wait $helper
 
+# a large import is copied and hashed a chunk at a time: others are answered meanwhile
+truncate -s 1G "$T/big.ext4"
+printf 'end' >> "$T/big.ext4"
+out=$(python3 - "$SOCK" "$T" <<'PY'
+import json, socket, sys
+sock, t = sys.argv[1], sys.argv[2]
+a = socket.socket(socket.AF_UNIX); a.connect(sock)
+a.sendall((json.dumps({"jsonrpc": "2.0", "id": 1, "method": "image.import", "params": {
+    "name": "big", "kernel": t + "/img-minimal/vmlinuz", "rootfs": t + "/big.ext4"}}) + "\n").encode())
+b = socket.socket(socket.AF_UNIX); b.connect(sock); b.settimeout(30)
+b.sendall(b'{"jsonrpc":"2.0","id":2,"method":"vm.list"}\n')
+answered = "result" in json.loads(b.makefile("rb").readline())
+a.setblocking(False)
+try:
+    pending = a.recv(1) == b""
+except BlockingIOError:
+    pending = True
+a.setblocking(True); a.settimeout(120)
+imported = json.loads(a.makefile("rb").readline())["result"]
+print(answered, pending, imported["rootfs_size"])
+PY
+)
+t_eq "vm.list is answered while a 1 GiB import is still running" "True True $((1024 * 1024 * 1024 + 3))" "$out"
+copy=$BANGER_ROOT/var/lib/banger/state/images/big/rootfs.ext4
+t_check "the copy keeps the holes (under 1 MiB allocated)" test "$(du -k "$copy" | cut -f1)" -lt 1024
+t_check "and is identical" cmp "$T/big.ext4" "$copy"
+t_eq "image.delete removes it" ok "$(d_code image.delete '{"name":"big"}')"
+
 d_stop
 t_eq "bangerd exits 0 on SIGTERM" 0 "$?"
 t_check "the socket is removed on exit" test ! -e "$SOCK"
