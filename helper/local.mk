@@ -5,7 +5,7 @@ EXTRA_DIST += helper/README.md
 noinst_LIBRARIES += libhelper.a
 libhelper_a_SOURCES = \
 	helper/helper.h helper/ops.def helper/ops.h helper/ops.c \
-	helper/config.c helper/config.h \
+	helper/config.c helper/config.h helper/caps.c helper/caps.h \
 	helper/provider.c helper/provider.h \
 	helper/validate.c helper/validate.h \
 	helper/request.c helper/request.h \

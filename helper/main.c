@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "helper/caps.h"
 #include "helper/config.h"
 #include "helper/server.h"
 
@@ -90,6 +91,11 @@ int main(int argc, char **argv)
 	r = helper_config_load(&cfg, root, owner_uid, owner_gid, why, sizeof(why));
 	if (r < 0) {
 		log_error_errno(r, "Refusing to start: %s", why);
+		return EXIT_FAILURE;
+	}
+	r = caps_restrict();
+	if (r < 0) {
+		log_error_errno(r, "Failed to drop capabilities: %s", strerror(-r));
 		return EXIT_FAILURE;
 	}
 	r = helper_server_new(&cfg, &s);

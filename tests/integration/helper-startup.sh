@@ -49,6 +49,14 @@ refuses "an install.json others can write" "install.json.*writable by the owner"
 chmod 0644 "$T/etc/banger/install.json"
 
 h_start && t_ok "starts on a sound layout" || t_fail "starts on a sound layout" "$(cat "$H_LOG")"
+# Capabilities: nothing outside the kept set, in the bounding set or the effective set.
+keep=$((0x92411ff)) # CHOWN..SETPCAP, NET_ADMIN, SYS_CHROOT, SYS_ADMIN, SYS_RESOURCE, MKNOD
+bnd=$((16#$(awk '/^CapBnd:/ { print $2 }' /proc/$H_PID/status)))
+eff=$((16#$(awk '/^CapEff:/ { print $2 }' /proc/$H_PID/status)))
+t_eq "bounding set holds only the kept capabilities" "0" "$((bnd & ~keep))"
+t_eq "effective set holds only the kept capabilities" "0" "$((eff & ~keep))"
+t_check "CAP_SYS_MODULE is gone from the bounding set" test "$((bnd & (1 << 16)))" -eq 0
+t_check "CAP_NET_ADMIN is still effective" test "$((eff & (1 << 12)))" -ne 0
 t_eq "the jail base was created root 0755" "0 755" "$(stat -c '%u %a' "$T/var/lib/banger/jail")"
 h_stop
 t_check "removes its socket on SIGTERM" test ! -e "$H_SOCK"

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The helper's capabilities: only what its ops and the jailer it starts need. */
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/macro.h"
+#include "helper/caps.h"
+
+/* Why each one stays:
+ *   CHOWN, FOWNER, FSETID, DAC_OVERRIDE, DAC_READ_SEARCH: staging files for the owner, the
+ *     jailer's copy and chown, cgroup files;
+ *   SETUID, SETGID, SETPCAP: the jailer dropping to the owner;
+ *   KILL: signalling the owner's VMM;
+ *   NET_ADMIN: links, addresses, nftables, ip_forward, the jailer's --netns;
+ *   SYS_ADMIN: mounts, loop devices, device-mapper, the jailer's unshare and pivot_root;
+ *   SYS_CHROOT, MKNOD: the jail; SYS_RESOURCE: the jailer's rlimits. */
+static const int kept[] = {
+        CAP_CHOWN,
+        CAP_DAC_OVERRIDE,
+        CAP_DAC_READ_SEARCH,
+        CAP_FOWNER,
+        CAP_FSETID,
+        CAP_KILL,
+        CAP_SETGID,
+        CAP_SETUID,
+        CAP_SETPCAP,
+        CAP_NET_ADMIN,
+        CAP_SYS_CHROOT,
+        CAP_SYS_ADMIN,
+        CAP_SYS_RESOURCE,
+        CAP_MKNOD,
+};
+
+uint64_t caps_kept_mask(void)
+{
+	uint64_t m = 0;
+	for (size_t i = 0; i < ELEMENTSOF(kept); i++)
+		m |= UINT64_C(1) << kept[i];
+	return m;
+}
+
+static int cap_last(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+	int last = 40;
+
+	if (f) {
+		if (fscanf(f, "%d", &last) != 1)
+			last = 40;
+		fclose(f);
+	}
+	return MIN(last, 63);
+}
+
+int caps_restrict(void)
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2] = {};
+	uint64_t keep = caps_kept_mask();
+
+	for (int c = 0; c <= cap_last(); c++) {
+		if (keep & (UINT64_C(1) << c))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0 && errno != EINVAL)
+			return negative_errno();
+	}
+	/* Only ever narrower than what we run with (a container may have given us less). */
+	if (syscall(SYS_capget, &h, d) < 0)
+		return negative_errno();
+	d[0].permitted &= (uint32_t)keep;
+	d[1].permitted &= (uint32_t)(keep >> 32);
+	d[0].effective = d[0].permitted;
+	d[1].effective = d[1].permitted;
+	d[0].inheritable = d[1].inheritable = 0;
+	if (syscall(SYS_capset, &h, d) < 0)
+		return negative_errno();
+	return 0;
+}

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The helper's capabilities: only what its ops and the jailer it starts need. */
+#pragma once
+
+#include <stdint.h>
+
+/* Drops every other capability from the bounding set (so the jailer and VMM can never regain
+ * them) and from the helper's own permitted and effective sets. */
+int caps_restrict(void);
+
+/* The capabilities kept, as a mask over capability numbers (for tests and the log). */
+uint64_t caps_kept_mask(void);
