@@ -132,6 +132,8 @@ static int on_heartbeat(sd_event_source *src, uint64_t usec, void *userdata)
 			json_pack("{s:I, s:s}", "seq", (json_int_t)d->bus.seq, "time", now), &e);
 	if (r >= 0)
 		server_heartbeat(d->server, e);
+	(void)sd_notifyf(0, "STATUS=Serving %zu VMs, %zu images to %zu clients", d->store.n_vms,
+			d->store.n_images, server_n_clients(d->server));
 	(void)sd_event_source_set_time_relative(src, (uint64_t)d->heartbeat_sec * 1000000);
 	/* a vm.list or snapshot of many records leaves megabytes of freed heap behind; hand it
 	 * back rather than keep the peak resident for the daemon's lifetime */
