@@ -46,10 +46,10 @@ int cli_exit_for_error(const struct rpc_error *err)
 static int unreachable(const char *path, const char *why)
 {
 	fprintf(stderr,
-			"banger: cannot reach bangerd at %s: %s\n"
-			"Start it with \"systemctl start bangerd\" (installed system) or run "
-			"\"bangerd --foreground\" as the owner user.\n",
-			path, why);
+	        "banger: cannot reach bangerd at %s: %s\n"
+	        "Start it with \"systemctl start bangerd\" (installed system) or run "
+	        "\"bangerd --foreground\" as the owner user.\n",
+	        path, why);
 	return CLI_EXIT_UNREACHABLE;
 }
 
@@ -65,7 +65,8 @@ int cli_connect(struct cli *cli)
 	if (!cli->socket) {
 		r = layout_init(&layout, NULL);
 		if (r < 0)
-			return cli_usage_error(NULL, "invalid $%s: %s", BANGER_ROOT_ENV, strerror(-r));
+			return cli_usage_error(
+			        NULL, "invalid $%s: %s", BANGER_ROOT_ENV, strerror(-r));
 		snprintf(path, sizeof(path), "%s", layout.daemon_sock);
 		cli->socket = path;
 	}
@@ -83,8 +84,8 @@ int cli_connect(struct cli *cli)
 	return 0;
 }
 
-int cli_call(struct cli *cli, const char *method, json_t *params, int timeout_ms,
-		json_t **ret_result)
+int cli_call(
+        struct cli *cli, const char *method, json_t *params, int timeout_ms, json_t **ret_result)
 {
 	struct rpc_error err = {};
 	json_t *result = NULL;
@@ -103,7 +104,8 @@ int cli_call(struct cli *cli, const char *method, json_t *params, int timeout_ms
 	if (r < 0) {
 		if (r == -ECONNRESET || r == -EPIPE)
 			return unreachable(cli->socket, "the daemon closed the connection");
-		return cli_error("%s failed: %s", method, err.message[0] ? err.message : strerror(-r));
+		return cli_error(
+		        "%s failed: %s", method, err.message[0] ? err.message : strerror(-r));
 	}
 	if (ret_result)
 		*ret_result = result;

@@ -25,11 +25,11 @@ struct check_result {
 	char detail[512];
 };
 
-static const char *const status_names[] = { "ok", "warn", "fail" };
-static const char *const status_colors[] = { COLOR_GREEN, COLOR_YELLOW, COLOR_RED };
+static const char *const status_names[] = {"ok", "warn", "fail"};
+static const char *const status_colors[] = {COLOR_GREEN, COLOR_YELLOW, COLOR_RED};
 
 static void set(struct check_result *c, enum check_status s, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 static void set(struct check_result *c, enum check_status s, const char *fmt, ...)
 {
 	va_list ap;
@@ -53,9 +53,9 @@ static void check_hello(const char *what, const char *path, struct check_result 
 	r = rpc_client_hello(client, "banger", 3000, &hello, &err);
 	if (r < 0)
 		return set(c, CHECK_FAIL, "%s at %s did not answer hello: %s", what, path,
-				err.message[0] ? err.message : strerror(-r));
+		        err.message[0] ? err.message : strerror(-r));
 	set(c, CHECK_OK, "%s %s answers at %s", json_str(hello, "program", what),
-			json_str(hello, "version", "?"), path);
+	        json_str(hello, "version", "?"), path);
 }
 
 static void check_daemon(struct cli *cli, const struct banger_layout *l, struct check_result *c)
@@ -74,14 +74,15 @@ static void check_kvm(struct cli *cli, const struct banger_layout *l, struct che
 	int fd;
 
 	if (stat("/dev/kvm", &st) < 0)
-		return set(c, CHECK_WARN, "/dev/kvm is missing: guests run under QEMU's TCG "
-					  "emulation (slow)");
+		return set(c, CHECK_WARN,
+		        "/dev/kvm is missing: guests run under QEMU's TCG "
+		        "emulation (slow)");
 	if (!S_ISCHR(st.st_mode))
 		return set(c, CHECK_WARN, "/dev/kvm is not a character device");
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		return set(c, CHECK_WARN, "/dev/kvm exists but cannot be opened: %s",
-				strerror(errno));
+		return set(
+		        c, CHECK_WARN, "/dev/kvm exists but cannot be opened: %s", strerror(errno));
 	close(fd);
 	set(c, CHECK_OK, "/dev/kvm is present and opens read-write");
 }
@@ -96,13 +97,16 @@ static void check_dm(struct cli *cli, const struct banger_layout *l, struct chec
 		if (strstr(line, " device-mapper"))
 			found = true;
 	if (!found)
-		return set(c, CHECK_WARN, "the kernel has no device-mapper (not in /proc/misc): root "
-					  "disks will be reflink clones or sparse copies");
+		return set(c, CHECK_WARN,
+		        "the kernel has no device-mapper (not in /proc/misc): root "
+		        "disks will be reflink clones or sparse copies");
 	if (access("/dev/mapper/control", F_OK) < 0)
-		return set(c, CHECK_WARN, "device-mapper is in the kernel but /dev/mapper/control "
-					  "is missing");
-	set(c, CHECK_OK, "device-mapper is available (/dev/mapper/control): root disks use "
-			 "dm-snapshot");
+		return set(c, CHECK_WARN,
+		        "device-mapper is in the kernel but /dev/mapper/control "
+		        "is missing");
+	set(c, CHECK_OK,
+	        "device-mapper is available (/dev/mapper/control): root disks use "
+	        "dm-snapshot");
 }
 
 static bool in_path(const char *name, char *buf, size_t size)
@@ -111,7 +115,8 @@ static bool in_path(const char *name, char *buf, size_t size)
 	_cleanup_free_ char *copy = strdup(path && path[0] ? path : "/usr/local/bin:/usr/bin:/bin");
 	char *save = NULL;
 
-	for (char *d = copy ? strtok_r(copy, ":", &save) : NULL; d; d = strtok_r(NULL, ":", &save)) {
+	for (char *d = copy ? strtok_r(copy, ":", &save) : NULL; d;
+	        d = strtok_r(NULL, ":", &save)) {
 		snprintf(buf, size, "%s/%s", d, name);
 		if (access(buf, X_OK) == 0)
 			return true;
@@ -126,12 +131,14 @@ static void check_qemu(struct cli *cli, const struct banger_layout *l, struct ch
 
 	uname(&u);
 	snprintf(name, sizeof(name), "qemu-system-%s",
-			streq(u.machine, "x86_64") ? "x86_64"
-			: streq(u.machine, "aarch64") ? "aarch64"
-						      : u.machine);
+	        streq(u.machine, "x86_64")    ? "x86_64"
+	        : streq(u.machine, "aarch64") ? "aarch64"
+	                                      : u.machine);
 	if (!in_path(name, path, sizeof(path)))
-		return set(c, CHECK_FAIL, "%s is not in $PATH: banger-vmm (the QEMU provider) "
-					  "cannot run guests", name);
+		return set(c, CHECK_FAIL,
+		        "%s is not in $PATH: banger-vmm (the QEMU provider) "
+		        "cannot run guests",
+		        name);
 	set(c, CHECK_OK, "%s found at %s", name, path);
 }
 
@@ -139,16 +146,16 @@ static const struct {
 	const char *name;
 	void (*run)(struct cli *cli, const struct banger_layout *l, struct check_result *c);
 } checks[] = {
-	{ "daemon", check_daemon },
-	{ "helper", check_helper },
-	{ "kvm", check_kvm },
-	{ "device-mapper", check_dm },
-	{ "qemu", check_qemu },
+        {"daemon", check_daemon},
+        {"helper", check_helper},
+        {"kvm", check_kvm},
+        {"device-mapper", check_dm},
+        {"qemu", check_qemu},
 };
 
 int cmd_doctor(struct cli *cli)
 {
-	static const char *const headers[] = { "CHECK", "STATUS", "DETAIL" };
+	static const char *const headers[] = {"CHECK", "STATUS", "DETAIL"};
 	_cleanup_json_ json_t *arr = json_array();
 	struct banger_layout l;
 	struct table t;
@@ -164,10 +171,10 @@ int cmd_doctor(struct cli *cli)
 
 		checks[i].run(cli, &l, &c);
 		failed |= c.status == CHECK_FAIL;
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "name", checks[i].name,
-						   "status", status_names[c.status], "detail",
-						   c.detail));
-		const char *cells[] = { checks[i].name, status_names[c.status], c.detail };
+		json_array_append_new(
+		        arr, json_pack("{s:s, s:s, s:s}", "name", checks[i].name, "status",
+		                     status_names[c.status], "detail", c.detail));
+		const char *cells[] = {checks[i].name, status_names[c.status], c.detail};
 		(void)table_add_row(&t, cells, 1, status_colors[c.status]);
 	}
 	if (cli->json) {

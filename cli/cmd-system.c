@@ -12,8 +12,10 @@
 
 static int not_yet(const char *what)
 {
-	fprintf(stderr, "banger system %s: not available yet (comes with the packaging/units "
-			"work)\n", what);
+	fprintf(stderr,
+	        "banger system %s: not available yet (comes with the packaging/units "
+	        "work)\n",
+	        what);
 	return CLI_EXIT_ERROR;
 }
 
@@ -53,36 +55,34 @@ int cmd_system_status(struct cli *cli)
 		cli_print_json(st);
 		return 0;
 	}
-	format_duration((uint64_t)json_integer_value(json_object_get(st, "uptime_sec")), up,
-			sizeof(up));
+	format_duration(
+	        (uint64_t)json_integer_value(json_object_get(st, "uptime_sec")), up, sizeof(up));
 	helper = json_object_get(st, "helper");
 	printf("bangerd:      %s (protocol %lld, pid %lld)\n", json_str(st, "version", "?"),
-			(long long)json_integer_value(json_object_get(st, "protocol")),
-			(long long)json_integer_value(json_object_get(st, "pid")));
+	        (long long)json_integer_value(json_object_get(st, "protocol")),
+	        (long long)json_integer_value(json_object_get(st, "pid")));
 	printf("Up:           %s (since %s)\n", up, json_str(st, "started_at", "?"));
-	printf("Owner:        %s (uid %lld)\n",
-			json_str(json_object_get(st, "owner"), "name", "?"),
-			get_int(st, "owner", "uid"));
+	printf("Owner:        %s (uid %lld)\n", json_str(json_object_get(st, "owner"), "name", "?"),
+	        get_int(st, "owner", "uid"));
 	printf("State:        %s\n", json_str(json_object_get(st, "paths"), "state_dir", "?"));
 	printf("VMs:          %lld", get_int(st, "counts", "vms"));
 	by_state = json_object_get(json_object_get(st, "counts"), "vms_by_state");
-	json_object_foreach((json_t *)by_state, key, v)
-		if (json_integer_value(v) > 0)
-			printf(", %lld %s", (long long)json_integer_value(v), key);
+	json_object_foreach((json_t *)by_state, key, v) if (json_integer_value(v) > 0)
+	        printf(", %lld %s", (long long)json_integer_value(v), key);
 	printf("\nImages:       %lld\n", get_int(st, "counts", "images"));
 	printf("Clients:      %lld (%lld subscribed to events)\n", get_int(st, "counts", "clients"),
-			get_int(st, "counts", "subscribers"));
+	        get_int(st, "counts", "subscribers"));
 	if (json_is_true(json_object_get(helper, "reachable")))
 		printf("Helper:       %sreachable%s (%s %s)\n", cli->color ? COLOR_GREEN : "",
-				cli->color ? COLOR_RESET : "", json_str(helper, "program", "?"),
-				json_str(helper, "version", "?"));
+		        cli->color ? COLOR_RESET : "", json_str(helper, "program", "?"),
+		        json_str(helper, "version", "?"));
 	else
 		printf("Helper:       %snot reachable%s: %s\n", cli->color ? COLOR_RED : "",
-				cli->color ? COLOR_RESET : "", json_str(helper, "error", "?"));
+		        cli->color ? COLOR_RESET : "", json_str(helper, "error", "?"));
 	if (get_int(st, "store", "quarantined") || get_int(st, "store", "refused"))
 		printf("Store:        %lld corrupt record(s) quarantined, %lld refused (see the "
 		       "daemon log)\n",
-				get_int(st, "store", "quarantined"), get_int(st, "store", "refused"));
+		        get_int(st, "store", "quarantined"), get_int(st, "store", "refused"));
 	return 0;
 }
 

@@ -28,8 +28,8 @@ static int parse_int_opt(struct cli *cli, const char *name, long min, long max, 
 	errno = 0;
 	n = strtol(v, &end, 10);
 	if (errno || end == v || *end || n < min || n > max)
-		return cli_usage_error(cli, "--%s wants a number from %ld to %ld, not \"%s\"", name,
-				min, max, v);
+		return cli_usage_error(
+		        cli, "--%s wants a number from %ld to %ld, not \"%s\"", name, min, max, v);
 	*ret = n;
 	return 0;
 }
@@ -39,7 +39,7 @@ static void vm_uptime(const json_t *vm, char *buf, size_t size)
 	time_t started;
 
 	if (!streq(json_str(vm, "state", ""), "running") ||
-			parse_rfc3339(json_str(vm, "started_at", NULL), &started) < 0) {
+	        parse_rfc3339(json_str(vm, "started_at", NULL), &started) < 0) {
 		snprintf(buf, size, "-");
 		return;
 	}
@@ -53,9 +53,9 @@ static void print_vm(struct cli *cli, const json_t *vm)
 	json_t *pid = json_object_get(vm, "pid");
 
 	format_size((uint64_t)json_integer_value(json_object_get(vm, "memory_mib")) << 20, mem,
-			sizeof(mem));
+	        sizeof(mem));
 	format_size((uint64_t)json_integer_value(json_object_get(vm, "disk_gib")) << 30, disk,
-			sizeof(disk));
+	        sizeof(disk));
 	vm_uptime(vm, up, sizeof(up));
 	printf("Name:          %s\n", json_str(vm, "name", "?"));
 	printf("ID:            %s\n", json_str(vm, "id", "?"));
@@ -66,7 +66,8 @@ static void print_vm(struct cli *cli, const json_t *vm)
 	if (json_str(vm, "reason", NULL))
 		printf("Reason:        %s\n", json_str(vm, "reason", ""));
 	printf("Image:         %s\n", json_str(vm, "image", "?"));
-	printf("vCPUs:         %lld\n", (long long)json_integer_value(json_object_get(vm, "vcpus")));
+	printf("vCPUs:         %lld\n",
+	        (long long)json_integer_value(json_object_get(vm, "vcpus")));
 	printf("Memory:        %s\n", mem);
 	printf("Disk:          %s (%s)\n", disk, json_str(vm, "disk_strategy", "not prepared yet"));
 	printf("IP:            %s\n", json_str(vm, "ip", "-"));
@@ -110,14 +111,14 @@ int cmd_vm_create(struct cli *cli)
 		cli_print_json(vm);
 	else
 		printf("Created VM %s (id %s, image %s)\n", json_str(vm, "name", "?"),
-				json_str(vm, "id", "?"), json_str(vm, "image", "?"));
+		        json_str(vm, "id", "?"), json_str(vm, "image", "?"));
 	return 0;
 }
 
 int cmd_vm_list(struct cli *cli)
 {
-	static const char *const headers[] = { "NAME", "STATE", "IP", "VCPUS", "MEM", "IMAGE",
-		"UPTIME", "BOOT-ID" };
+	static const char *const headers[] = {
+	        "NAME", "STATE", "IP", "VCPUS", "MEM", "IMAGE", "UPTIME", "BOOT-ID"};
 	_cleanup_json_ json_t *res = NULL;
 	struct table t;
 	size_t i;
@@ -132,18 +133,19 @@ int cmd_vm_list(struct cli *cli)
 		return 0;
 	}
 	table_init(&t, ELEMENTSOF(headers), headers);
-	json_array_foreach(json_object_get(res, "vms"), i, vm) {
+	json_array_foreach(json_object_get(res, "vms"), i, vm)
+	{
 		char vcpus[16], mem[32], up[32], boot[16];
 		const char *state = json_str(vm, "state", "?");
 
 		snprintf(vcpus, sizeof(vcpus), "%lld",
-				(long long)json_integer_value(json_object_get(vm, "vcpus")));
+		        (long long)json_integer_value(json_object_get(vm, "vcpus")));
 		format_size((uint64_t)json_integer_value(json_object_get(vm, "memory_mib")) << 20,
-				mem, sizeof(mem));
+		        mem, sizeof(mem));
 		vm_uptime(vm, up, sizeof(up));
 		snprintf(boot, sizeof(boot), "%.8s", json_str(vm, "boot_id", "-"));
-		const char *cells[] = { json_str(vm, "name", "?"), state, json_str(vm, "ip", "-"),
-			vcpus, mem, json_str(vm, "image", "?"), up, boot };
+		const char *cells[] = {json_str(vm, "name", "?"), state, json_str(vm, "ip", "-"),
+		        vcpus, mem, json_str(vm, "image", "?"), up, boot};
 		if (table_add_row(&t, cells, 1, color_for_state(state)) < 0) {
 			table_done(&t);
 			return cli_error("out of memory");
@@ -162,8 +164,7 @@ int cmd_vm_get(struct cli *cli)
 	_cleanup_json_ json_t *vm = NULL;
 	int r;
 
-	r = cli_call(cli, "vm.get", json_pack("{s:s}", "name", cli->args[0]), CALL_TIMEOUT_MS,
-			&vm);
+	r = cli_call(cli, "vm.get", json_pack("{s:s}", "name", cli->args[0]), CALL_TIMEOUT_MS, &vm);
 	if (r)
 		return r;
 	if (cli->json)
@@ -256,9 +257,10 @@ int cmd_vm_run(struct cli *cli)
 	if (r)
 		return r;
 	if (!cli->json)
-		printf("Created VM %s (id %s)\n", json_str(vm, "name", "?"), json_str(vm, "id", "?"));
-	r = cli_call(cli, "vm.start", json_pack("{s:s}", "name", cli->args[0]), CALL_TIMEOUT_MS,
-			&res);
+		printf("Created VM %s (id %s)\n", json_str(vm, "name", "?"),
+		        json_str(vm, "id", "?"));
+	r = cli_call(
+	        cli, "vm.start", json_pack("{s:s}", "name", cli->args[0]), CALL_TIMEOUT_MS, &res);
 	if (r) {
 		fprintf(stderr, "banger: VM %s was created but not started\n", cli->args[0]);
 		return r;
@@ -280,14 +282,13 @@ int cmd_vm_ssh(struct cli *cli)
 	char **argv;
 	int r, n = 0;
 
-	r = cli_call(cli, "vm.get", json_pack("{s:s}", "name", cli->args[0]), CALL_TIMEOUT_MS,
-			&vm);
+	r = cli_call(cli, "vm.get", json_pack("{s:s}", "name", cli->args[0]), CALL_TIMEOUT_MS, &vm);
 	if (r)
 		return r;
 	ip = json_str(vm, "ip", NULL);
 	if (!streq(json_str(vm, "state", ""), "running") || !ip)
 		return cli_error("VM %s is %s, not running; start it with \"banger vm start %s\"",
-				cli->args[0], json_str(vm, "state", "?"), cli->args[0]);
+		        cli->args[0], json_str(vm, "state", "?"), cli->args[0]);
 	r = layout_init(&layout, NULL);
 	if (r >= 0 && install_meta_load(&layout, &meta, NULL, 0) < 0)
 		r = install_meta_from_self(&meta);

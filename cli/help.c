@@ -7,20 +7,20 @@
 #include "cli/cli.h"
 #include "common/macro.h"
 
-static const char exit_codes[] =
-	"Exit status:\n"
-	"  0  success\n"
-	"  1  the daemon (or the operation) reported an error\n"
-	"  2  usage error\n"
-	"  3  bangerd is not reachable\n"
-	"  4  the VM or image was not found\n";
+static const char exit_codes[] = "Exit status:\n"
+                                 "  0  success\n"
+                                 "  1  the daemon (or the operation) reported an error\n"
+                                 "  2  usage error\n"
+                                 "  3  bangerd is not reachable\n"
+                                 "  4  the VM or image was not found\n";
 
 static const char global_options[] =
-	"Global options:\n"
-	"      --json         Print the daemon's result objects as JSON\n"
-	"      --socket PATH  Talk to bangerd at PATH (default: $BANGER_ROOT/run/banger/bangerd.sock)\n"
-	"  -h  --help         Show help for any command or group\n"
-	"      --version      Print banger's version\n";
+        "Global options:\n"
+        "      --json         Print the daemon's result objects as JSON\n"
+        "      --socket PATH  Talk to bangerd at PATH (default: "
+        "$BANGER_ROOT/run/banger/bangerd.sock)\n"
+        "  -h  --help         Show help for any command or group\n"
+        "      --version      Print banger's version\n";
 
 /* Words directly below prefix ("" for the top): "vm" is below "", "vm create" below "vm". */
 static bool is_child(const struct cli_command *c, const char *prefix)
@@ -36,9 +36,10 @@ static void option_synopsis(const struct cli_option *o, char *buf, size_t size)
 {
 	if (o->short_name)
 		snprintf(buf, size, "-%c --%s%s%s", o->short_name, o->name, o->arg ? " " : "",
-				o->arg ? o->arg : "");
+		        o->arg ? o->arg : "");
 	else
-		snprintf(buf, size, "   --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+		snprintf(
+		        buf, size, "   --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
 }
 
 void cli_help(const struct cli_command *cmd, const char *words, bool to_stderr)
@@ -48,7 +49,7 @@ void cli_help(const struct cli_command *cmd, const char *words, bool to_stderr)
 
 	if (cmd && !cmd->is_group) {
 		fprintf(f, "Usage: banger %s%s%s%s\n\n%s.\n", cmd->words, cmd->args[0] ? " " : "",
-				cmd->args, cmd->options[0].name ? " [OPTIONS]" : "", cmd->summary);
+		        cmd->args, cmd->options[0].name ? " [OPTIONS]" : "", cmd->summary);
 		if (cmd->options[0].name) {
 			fputs("\nOptions:\n", f);
 			for (const struct cli_option *o = cmd->options; o->name; o++) {
@@ -62,11 +63,11 @@ void cli_help(const struct cli_command *cmd, const char *words, bool to_stderr)
 	}
 	if (cmd)
 		fprintf(f, "Usage: banger %s COMMAND [ARGS] [OPTIONS]\n\n%s.\n\nCommands:\n",
-				cmd->words, cmd->summary);
+		        cmd->words, cmd->summary);
 	else
 		fputs("Usage: banger [--json] [--socket PATH] COMMAND [ARGS] [OPTIONS]\n\n"
 		      "Manage banger microVMs from scripts and terminals.\n\nCommands:\n",
-				f);
+		        f);
 	for (size_t i = 0; i < cli_n_commands; i++) {
 		const struct cli_command *c = &cli_commands[i];
 		const char *name = c->words + (prefix[0] ? strlen(prefix) + 1 : 0);
@@ -75,11 +76,13 @@ void cli_help(const struct cli_command *cmd, const char *words, bool to_stderr)
 		if (!is_child(c, prefix))
 			continue;
 		snprintf(left, sizeof(left), "%s%s%s", name, c->is_group ? " ..." : "",
-				!c->is_group && c->args[0] ? "" : "");
+		        !c->is_group && c->args[0] ? "" : "");
 		fprintf(f, "  %-16s %s\n", left, c->summary);
 	}
-	fprintf(f, "\nRun \"banger %s%sCOMMAND --help\" for a command's arguments and options.\n\n%s\n%s",
-			prefix, prefix[0] ? " " : "", global_options, exit_codes);
+	fprintf(f,
+	        "\nRun \"banger %s%sCOMMAND --help\" for a command's arguments and "
+	        "options.\n\n%s\n%s",
+	        prefix, prefix[0] ? " " : "", global_options, exit_codes);
 	(void)words;
 }
 
@@ -90,7 +93,8 @@ static void dump_bash(void)
 	puts("# bash completion for banger(1). Generated from cli/commands.def by\n"
 	     "# `banger --dump-commands=bash`; do not edit.\n"
 	     "_banger_names() {\n"
-	     "\tbanger --json \"$@\" 2>/dev/null | sed -n 's/^ *\"name\": *\"\\([^\"]*\\)\".*/\\1/p;"
+	     "\tbanger --json \"$@\" 2>/dev/null | sed -n 's/^ *\"name\": "
+	     "*\"\\([^\"]*\\)\".*/\\1/p;"
 	     " s/\"name\":\"\\([^\"]*\\)\"/\\n\\1\\n/gp' | grep -E '^[a-z][a-z0-9-]*$'\n"
 	     "}\n"
 	     "_banger() {\n"
@@ -148,8 +152,10 @@ static void dump_bash(void)
 	}
 	puts("\tesac\n"
 	     "\tcase $prev in\n"
-	     "\t--socket|--kernel|-k|--rootfs|-r|--initrd) COMPREPLY=($(compgen -f -- \"$cur\")); return 0 ;;\n"
-	     "\t--image|-i) COMPREPLY=($(compgen -W \"$(_banger_names image list)\" -- \"$cur\")); return 0 ;;\n"
+	     "\t--socket|--kernel|-k|--rootfs|-r|--initrd) COMPREPLY=($(compgen -f -- \"$cur\")); "
+	     "return 0 ;;\n"
+	     "\t--image|-i) COMPREPLY=($(compgen -W \"$(_banger_names image list)\" -- \"$cur\")); "
+	     "return 0 ;;\n"
 	     "\tesac\n"
 	     "\tif [[ $cur == -* ]]; then\n"
 	     "\t\tCOMPREPLY=($(compgen -W \"$opts --json --socket --help\" -- \"$cur\"))\n"

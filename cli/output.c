@@ -12,7 +12,7 @@
 
 void table_init(struct table *t, size_t n_cols, const char *const *headers)
 {
-	*t = (struct table){ .n_cols = MIN(n_cols, (size_t)TABLE_MAX_COLS) };
+	*t = (struct table){.n_cols = MIN(n_cols, (size_t)TABLE_MAX_COLS)};
 	for (size_t i = 0; i < t->n_cols; i++)
 		t->headers[i] = headers[i];
 }
@@ -67,7 +67,7 @@ void table_print(const struct table *t, bool color)
 		fputs(COLOR_BOLD, stdout);
 	for (size_t c = 0; c < t->n_cols; c++)
 		printf("%-*s%s", c + 1 < t->n_cols ? (int)width[c] : 0, t->headers[c],
-				c + 1 < t->n_cols ? "  " : "");
+		        c + 1 < t->n_cols ? "  " : "");
 	if (color)
 		fputs(COLOR_RESET, stdout);
 	putchar('\n');
@@ -102,9 +102,12 @@ const char *color_for_state(const char *state)
 	static const struct {
 		const char *state, *color;
 	} table[] = {
-		{ "running", COLOR_GREEN }, { "starting", COLOR_YELLOW },
-		{ "stopping", COLOR_YELLOW }, { "error", COLOR_RED },
-		{ "stopped", COLOR_DIM }, { "created", "" },
+	        {"running", COLOR_GREEN},
+	        {"starting", COLOR_YELLOW},
+	        {"stopping", COLOR_YELLOW},
+	        {"error", COLOR_RED},
+	        {"stopped", COLOR_DIM},
+	        {"created", ""},
 	};
 
 	for (size_t i = 0; state && i < ELEMENTSOF(table); i++)
@@ -115,7 +118,7 @@ const char *color_for_state(const char *state)
 
 void format_size(uint64_t bytes, char *buf, size_t size)
 {
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
 	double v = (double)bytes;
 	size_t u = 0;
 
@@ -137,13 +140,13 @@ void format_duration(uint64_t s, char *buf, size_t size)
 		snprintf(buf, size, "%llus", (unsigned long long)s);
 	else if (s < 3600)
 		snprintf(buf, size, "%llum%02llus", (unsigned long long)(s / 60),
-				(unsigned long long)(s % 60));
+		        (unsigned long long)(s % 60));
 	else if (s < 86400)
 		snprintf(buf, size, "%lluh%02llum", (unsigned long long)(s / 3600),
-				(unsigned long long)(s % 3600 / 60));
+		        (unsigned long long)(s % 3600 / 60));
 	else
 		snprintf(buf, size, "%llud%02lluh", (unsigned long long)(s / 86400),
-				(unsigned long long)(s % 86400 / 3600));
+		        (unsigned long long)(s % 86400 / 3600));
 }
 
 int parse_rfc3339(const char *s, time_t *ret)

@@ -14,7 +14,7 @@
 struct table {
 	size_t n_cols;
 	const char *headers[TABLE_MAX_COLS];
-	char **cells; /* n_rows * n_cols, owned */
+	char **cells;        /* n_rows * n_cols, owned */
 	const char **colors; /* per cell, may be NULL */
 	size_t n_rows, cap_rows;
 };

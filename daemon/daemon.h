@@ -42,11 +42,11 @@ json_t *daemon_vms_json(struct daemon *d);
 json_t *daemon_images_json(struct daemon *d);
 
 /* Logs with the journal fields VM_NAME= and OP= so `journalctl VM_NAME=x` finds a VM's story. */
-#define log_vm(level, vm_name, op, ...)                                                  \
-	do {                                                                             \
-		char _f_vm[64], _f_op[64];                                               \
-		snprintf(_f_vm, sizeof(_f_vm), "VM_NAME=%s", (vm_name));                \
-		snprintf(_f_op, sizeof(_f_op), "OP=%s", (op));                          \
-		const char *const _fields[] = { _f_vm, _f_op, NULL };                    \
-		log_internal((level), 0, _fields, __VA_ARGS__);                          \
+#define log_vm(level, vm_name, op, ...)                                                            \
+	do {                                                                                       \
+		char _f_vm[64], _f_op[64];                                                         \
+		snprintf(_f_vm, sizeof(_f_vm), "VM_NAME=%s", (vm_name));                           \
+		snprintf(_f_op, sizeof(_f_op), "OP=%s", (op));                                     \
+		const char *const _fields[] = {_f_vm, _f_op, NULL};                                \
+		log_internal((level), 0, _fields, __VA_ARGS__);                                    \
 	} while (0)

@@ -54,7 +54,7 @@ int event_new_unnumbered(const char *method, json_t *params, struct event **ret)
 
 int event_queue_init(struct event_queue *q, size_t cap)
 {
-	*q = (struct event_queue){ .cap = cap ? cap : EVENT_QUEUE_DEFAULT };
+	*q = (struct event_queue){.cap = cap ? cap : EVENT_QUEUE_DEFAULT};
 	q->ring = calloc(q->cap, sizeof(*q->ring));
 	return q->ring ? 0 : -ENOMEM;
 }
@@ -119,8 +119,8 @@ bool event_queue_take_lag(struct event_queue *q, uint64_t *ret_dropped)
 
 int event_bus_init(struct event_bus *b, size_t backlog, uint64_t first_seq)
 {
-	*b = (struct event_bus){ .cap = backlog ? backlog : EVENT_BACKLOG_DEFAULT,
-		.seq = first_seq ? first_seq - 1 : 0 };
+	*b = (struct event_bus){.cap = backlog ? backlog : EVENT_BACKLOG_DEFAULT,
+	        .seq = first_seq ? first_seq - 1 : 0};
 	b->backlog = calloc(b->cap, sizeof(*b->backlog));
 	return b->backlog ? 0 : -ENOMEM;
 }
@@ -133,8 +133,7 @@ void event_bus_done(struct event_bus *b)
 	*b = (struct event_bus){};
 }
 
-int event_bus_publish(struct event_bus *b, const char *method, json_t *params,
-		struct event **ret)
+int event_bus_publish(struct event_bus *b, const char *method, json_t *params, struct event **ret)
 {
 	_cleanup_json_ json_t *msg = NULL;
 	struct event *e;
@@ -167,7 +166,7 @@ int event_bus_publish(struct event_bus *b, const char *method, json_t *params,
 }
 
 int event_bus_replay(const struct event_bus *b, uint64_t since_seq,
-		int (*fn)(struct event *e, void *userdata), void *userdata)
+        int (*fn)(struct event *e, void *userdata), void *userdata)
 {
 	uint64_t oldest;
 

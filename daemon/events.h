@@ -60,8 +60,7 @@ void event_bus_done(struct event_bus *b);
 
 /* Adds "seq" to params (stolen), serialises the notification, keeps it in the backlog and
  * returns it (a new reference). */
-int event_bus_publish(struct event_bus *b, const char *method, json_t *params,
-		struct event **ret);
+int event_bus_publish(struct event_bus *b, const char *method, json_t *params, struct event **ret);
 
 /* Serialises a notification that is not numbered or kept (heartbeat, lagged, snapshot). */
 int event_new_unnumbered(const char *method, json_t *params, struct event **ret);
@@ -69,4 +68,4 @@ int event_new_unnumbered(const char *method, json_t *params, struct event **ret)
 /* Calls fn for every backlog event after since_seq, oldest first. -ERANGE (nothing called)
  * when the backlog no longer reaches back that far or since_seq is ahead of the bus. */
 int event_bus_replay(const struct event_bus *b, uint64_t since_seq,
-		int (*fn)(struct event *e, void *userdata), void *userdata);
+        int (*fn)(struct event *e, void *userdata), void *userdata);

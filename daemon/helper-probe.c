@@ -22,14 +22,14 @@ json_t *helper_probe(const char *root_sock, int timeout_ms)
 	r = rpc_client_hello(c, "bangerd", timeout_ms, &hello, &err);
 	if (r < 0) {
 		snprintf(why, sizeof(why), "hello on %s failed: %s", root_sock,
-				err.message[0] ? err.message : strerror(-r));
+		        err.message[0] ? err.message : strerror(-r));
 		goto unreachable;
 	}
 	return json_pack("{s:s, s:b, s:O?, s:O?, s:n}", "socket", root_sock, "reachable", 1,
-			"program", json_object_get(hello, "program"), "version",
-			json_object_get(hello, "version"), "error");
+	        "program", json_object_get(hello, "program"), "version",
+	        json_object_get(hello, "version"), "error");
 
 unreachable:
 	return json_pack("{s:s, s:b, s:n, s:n, s:s}", "socket", root_sock, "reachable", 0,
-			"program", "version", "error", why);
+	        "program", "version", "error", why);
 }

@@ -90,7 +90,7 @@ static int import_next_part(struct import_job *j)
 	if (j->part >= _IMAGE_PART_MAX)
 		return 1;
 	if (snprintf(path, sizeof(path), "%s/%s", j->staging, image_part_file_name(j->part)) >=
-			(int)sizeof(path))
+	        (int)sizeof(path))
 		return -ENAMETOOLONG;
 	j->out_fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (j->out_fd < 0)
@@ -123,7 +123,7 @@ static int import_finish_part(struct import_job *j)
 		snprintf(f->sha256 + 2 * i, 3, "%02x", md[i]);
 	f->size = j->done;
 	if (snprintf(f->path, sizeof(f->path), "%s/%s", j->final, image_part_file_name(j->part)) >=
-			(int)sizeof(f->path))
+	        (int)sizeof(f->path))
 		return -ENAMETOOLONG;
 	return 0;
 }
@@ -140,7 +140,7 @@ static void import_complete(struct import_job *j)
 		r = negative_errno();
 	if (r < 0)
 		return import_fail(j, r, "Failed to move the imported files to %s: %s", j->final,
-				strerror(-r));
+		        strerror(-r));
 	(void)fsync_parent_dir(j->final);
 	img = malloc(sizeof(*img));
 	if (!img)
@@ -150,12 +150,12 @@ static void import_complete(struct import_job *j)
 	r = store_image_save(&d->store, img);
 	if (r < 0) {
 		(void)remove_flat_dir(j->final);
-		return import_fail(j, r, "Failed to save image \"%s\": %s", img->name,
-				strerror(-r));
+		return import_fail(
+		        j, r, "Failed to save image \"%s\": %s", img->name, strerror(-r));
 	}
 	log_info("Imported image \"%s\" (rootfs %llu bytes, sha256 %s)", img->name,
-			(unsigned long long)img->part[IMAGE_PART_ROOTFS].size,
-			img->part[IMAGE_PART_ROOTFS].sha256);
+	        (unsigned long long)img->part[IMAGE_PART_ROOTFS].size,
+	        img->part[IMAGE_PART_ROOTFS].sha256);
 	o = image_to_json(img);
 	TAKE_PTR(img);
 	if (o)
@@ -179,7 +179,7 @@ static int import_on_defer(sd_event_source *src, void *userdata)
 			return 0;
 		r = negative_errno();
 		import_fail(j, r, "Failed to read the %s: %s", image_part_to_string(j->part),
-				strerror(-r));
+		        strerror(-r));
 		return 0;
 	}
 	if (n > 0) {
@@ -210,7 +210,7 @@ static int import_on_defer(sd_event_source *src, void *userdata)
 		}
 		if (r < 0) {
 			import_fail(j, r, "Failed to write the copy of the %s: %s",
-					image_part_to_string(j->part), strerror(-r));
+			        image_part_to_string(j->part), strerror(-r));
 			return 0;
 		}
 		j->done += (uint64_t)n;
@@ -221,8 +221,8 @@ static int import_on_defer(sd_event_source *src, void *userdata)
 		r = import_next_part(j);
 	if (r < 0) {
 		import_fail(j, r, "Failed to store the %s: %s",
-				image_part_to_string(j->part < _IMAGE_PART_MAX ? j->part : 0),
-				strerror(-r));
+		        image_part_to_string(j->part < _IMAGE_PART_MAX ? j->part : 0),
+		        strerror(-r));
 		return 0;
 	}
 	if (r == 1)
@@ -230,8 +230,8 @@ static int import_on_defer(sd_event_source *src, void *userdata)
 	return 0;
 }
 
-int import_start(struct daemon *d, struct rpc_call *call, const char *name,
-		int fds[_IMAGE_PART_MAX])
+int import_start(
+        struct daemon *d, struct rpc_call *call, const char *name, int fds[_IMAGE_PART_MAX])
 {
 	struct import_job *j = calloc(1, sizeof(*j));
 	int r;
@@ -247,10 +247,10 @@ int import_start(struct daemon *d, struct rpc_call *call, const char *name,
 	for (int i = 0; i < _IMAGE_PART_MAX; i++)
 		j->fds[i] = fds[i];
 	snprintf(j->img.name, sizeof(j->img.name), "%s", name);
-	if (snprintf(j->staging, sizeof(j->staging), "%s/.%s.import", d->layout.images_dir,
-			    name) >= (int)sizeof(j->staging) ||
-			snprintf(j->final, sizeof(j->final), "%s/%s", d->layout.images_dir, name) >=
-					(int)sizeof(j->final)) {
+	if (snprintf(j->staging, sizeof(j->staging), "%s/.%s.import", d->layout.images_dir, name) >=
+	                (int)sizeof(j->staging) ||
+	        snprintf(j->final, sizeof(j->final), "%s/%s", d->layout.images_dir, name) >=
+	                (int)sizeof(j->final)) {
 		for (int i = 0; i < _IMAGE_PART_MAX; i++)
 			safe_close(fds[i]);
 		free(j);
@@ -301,8 +301,8 @@ void import_cancel_all(struct daemon *d)
 		if (j->call) {
 			struct rpc_error e;
 			rpc_error_set(&e, -ECANCELED, RPC_ERROR_UNAVAILABLE,
-					"bangerd is stopping; the import of \"%s\" was abandoned",
-					j->img.name);
+			        "bangerd is stopping; the import of \"%s\" was abandoned",
+			        j->img.name);
 			rpc_call_fail(TAKE_PTR(j->call), &e);
 		}
 		import_free(j);

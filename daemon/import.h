@@ -12,8 +12,8 @@ struct rpc_call;
 
 /* Starts an import. fds[part] are open, readable regular files (-1 for an absent initrd), taken
  * over. The call is answered when the copy ends. */
-int import_start(struct daemon *d, struct rpc_call *call, const char *name,
-		int fds[_IMAGE_PART_MAX]);
+int import_start(
+        struct daemon *d, struct rpc_call *call, const char *name, int fds[_IMAGE_PART_MAX]);
 bool import_running(const struct daemon *d, const char *name);
 /* Abandons every running import (daemon shutdown), removing their staging directories. */
 void import_cancel_all(struct daemon *d);

@@ -6,10 +6,10 @@
 #include "daemon/server.h"
 #include "protocol/jsonrpc.h"
 
-int rpc_events_subscribe(struct rpc_call *call, json_t *params, json_t **ret_result,
-		struct rpc_error *err)
+int rpc_events_subscribe(
+        struct rpc_call *call, json_t *params, json_t **ret_result, struct rpc_error *err)
 {
-	static const char *const keys[] = { "since_seq", NULL };
+	static const char *const keys[] = {"since_seq", NULL};
 	json_int_t since = -1;
 	int r;
 

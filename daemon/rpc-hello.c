@@ -5,7 +5,7 @@
 
 int rpc_hello(struct rpc_call *call, json_t *params, json_t **ret_result, struct rpc_error *err)
 {
-	static const char *const keys[] = { "protocol", "program", "version", NULL };
+	static const char *const keys[] = {"protocol", "program", "version", NULL};
 	int r;
 
 	r = rpc_params_check_keys(params, keys, err);

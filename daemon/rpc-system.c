@@ -20,15 +20,15 @@ static json_t *methods_json(void)
 			json_array_append_new(avail, json_string(rpc_methods[i].name));
 		else
 			json_object_set_new(unavail, rpc_methods[i].name,
-					json_string(rpc_methods[i].unavailable));
+			        json_string(rpc_methods[i].unavailable));
 	}
 	return json_pack("{s:o?, s:o?}", "available", avail, "unavailable", unavail);
 }
 
-int rpc_system_status(struct rpc_call *call, json_t *params, json_t **ret_result,
-		struct rpc_error *err)
+int rpc_system_status(
+        struct rpc_call *call, json_t *params, json_t **ret_result, struct rpc_error *err)
 {
-	static const char *const keys[] = { NULL };
+	static const char *const keys[] = {NULL};
 	struct daemon *d = call->d;
 	struct timespec now;
 	json_t *states;
@@ -44,34 +44,31 @@ int rpc_system_status(struct rpc_call *call, json_t *params, json_t **ret_result
 	for (size_t i = 0; states && i < d->store.n_vms; i++) {
 		const char *k = vm_state_to_string(d->store.vms[i]->state);
 		json_object_set_new(states, k,
-				json_integer(json_integer_value(json_object_get(states, k)) + 1));
+		        json_integer(json_integer_value(json_object_get(states, k)) + 1));
 	}
-	*ret_result = json_pack(
-			"{s:s, s:i, s:i, s:s, s:I,"
-			" s:{s:i, s:s, s:s, s:b},"
-			" s:{s:s, s:s, s:s},"
-			" s:{s:I, s:o?, s:I, s:I, s:I},"
-			" s:{s:I, s:i},"
-			" s:{s:i, s:i, s:i, s:i},"
-			" s:o?, s:o?}",
-			"version", PACKAGE_VERSION, "protocol", RPC_PROTOCOL_VERSION, "pid",
-			(int)getpid(), "started_at", d->started_at, "uptime_sec",
-			(json_int_t)(((uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000 -
-					      d->started_usec) / 1000000),
-			"owner", "uid", (int)d->owner.owner_uid, "name", d->owner.owner_name, "home",
-			d->owner.owner_home, "from_install", d->owner_from_install,
-			"paths", "root", d->layout.root, "socket", d->layout.daemon_sock,
-			"state_dir", d->layout.state_dir,
-			"counts", "vms", (json_int_t)d->store.n_vms, "vms_by_state", states, "images",
-			(json_int_t)d->store.n_images, "clients",
-			(json_int_t)server_n_clients(d->server), "subscribers",
-			(json_int_t)server_n_subscribers(d->server),
-			"events", "seq", (json_int_t)d->bus.seq, "heartbeat_sec",
-			(int)d->heartbeat_sec,
-			"store", "quarantined", (int)d->store.n_quarantined, "refused",
-			(int)d->store.n_refused, "migrated", (int)d->store.n_migrated,
-			"stale_tmp_removed", (int)d->store.n_stale_tmp,
-			"helper", helper_probe(d->layout.root_sock, HELPER_PROBE_TIMEOUT_MS),
-			"methods", methods_json());
+	*ret_result = json_pack("{s:s, s:i, s:i, s:s, s:I,"
+	                        " s:{s:i, s:s, s:s, s:b},"
+	                        " s:{s:s, s:s, s:s},"
+	                        " s:{s:I, s:o?, s:I, s:I, s:I},"
+	                        " s:{s:I, s:i},"
+	                        " s:{s:i, s:i, s:i, s:i},"
+	                        " s:o?, s:o?}",
+	        "version", PACKAGE_VERSION, "protocol", RPC_PROTOCOL_VERSION, "pid", (int)getpid(),
+	        "started_at", d->started_at, "uptime_sec",
+	        (json_int_t)(((uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000 -
+	                             d->started_usec) /
+	                     1000000),
+	        "owner", "uid", (int)d->owner.owner_uid, "name", d->owner.owner_name, "home",
+	        d->owner.owner_home, "from_install", d->owner_from_install, "paths", "root",
+	        d->layout.root, "socket", d->layout.daemon_sock, "state_dir", d->layout.state_dir,
+	        "counts", "vms", (json_int_t)d->store.n_vms, "vms_by_state", states, "images",
+	        (json_int_t)d->store.n_images, "clients", (json_int_t)server_n_clients(d->server),
+	        "subscribers", (json_int_t)server_n_subscribers(d->server), "events", "seq",
+	        (json_int_t)d->bus.seq, "heartbeat_sec", (int)d->heartbeat_sec, "store",
+	        "quarantined", (int)d->store.n_quarantined, "refused", (int)d->store.n_refused,
+	        "migrated", (int)d->store.n_migrated, "stale_tmp_removed",
+	        (int)d->store.n_stale_tmp, "helper",
+	        helper_probe(d->layout.root_sock, HELPER_PROBE_TIMEOUT_MS), "methods",
+	        methods_json());
 	return *ret_result ? 0 : -ENOMEM;
 }

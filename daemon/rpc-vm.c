@@ -23,27 +23,26 @@ int rpc_vm_lookup(struct daemon *d, const json_t *params, struct vm **ret, struc
 		return r;
 	if (!name == !id)
 		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-				"Give exactly one of \"name\" and \"id\"");
+		        "Give exactly one of \"name\" and \"id\"");
 	if (name) {
 		vm = store_vm_by_name(&d->store, name);
 		/* a name that is not one may still be an id a script copied */
 		if (!vm && vm_id_is_valid(name))
 			vm = store_vm_by_id(&d->store, name);
 		if (!vm)
-			return rpc_error_set(err, -ENOENT, RPC_ERROR_NOT_FOUND,
-					"VM \"%s\" not found", name);
+			return rpc_error_set(
+			        err, -ENOENT, RPC_ERROR_NOT_FOUND, "VM \"%s\" not found", name);
 	} else {
 		vm = store_vm_by_id(&d->store, id);
 		if (!vm)
-			return rpc_error_set(err, -ENOENT, RPC_ERROR_NOT_FOUND,
-					"No VM has id \"%s\"", id);
+			return rpc_error_set(
+			        err, -ENOENT, RPC_ERROR_NOT_FOUND, "No VM has id \"%s\"", id);
 	}
 	*ret = vm;
 	return 0;
 }
 
-int rpc_vm_create(struct rpc_call *call, json_t *params, json_t **ret_result,
-		struct rpc_error *err)
+int rpc_vm_create(struct rpc_call *call, json_t *params, json_t **ret_result, struct rpc_error *err)
 {
 	struct daemon *d = call->d;
 	_cleanup_free_ struct vm *vm = NULL;
@@ -56,18 +55,19 @@ int rpc_vm_create(struct rpc_call *call, json_t *params, json_t **ret_result,
 		return r;
 	if (store_vm_by_name(&d->store, p.name))
 		return rpc_error_set(err, -EEXIST, RPC_ERROR_CONFLICT,
-				"A VM named \"%s\" already exists", p.name);
+		        "A VM named \"%s\" already exists", p.name);
 	if (!store_image_by_name(&d->store, p.image))
 		return rpc_error_set(err, -ENOENT, RPC_ERROR_NOT_FOUND,
-				"Image \"%s\" not found (import one with \"banger image import\" or "
-				"\"banger image build\")", p.image);
+		        "Image \"%s\" not found (import one with \"banger image import\" or "
+		        "\"banger image build\")",
+		        p.image);
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return -ENOMEM;
 	r = vm_id_generate(vm->id);
 	if (r < 0)
-		return rpc_error_set(err, r, RPC_ERROR_INTERNAL, "Failed to generate a VM id: %s",
-				strerror(-r));
+		return rpc_error_set(
+		        err, r, RPC_ERROR_INTERNAL, "Failed to generate a VM id: %s", strerror(-r));
 	strcpy(vm->name, p.name);
 	strcpy(vm->image, p.image);
 	vm->state = VM_STATE_CREATED;
@@ -78,12 +78,12 @@ int rpc_vm_create(struct rpc_call *call, json_t *params, json_t **ret_result,
 	r = store_vm_save(&d->store, vm);
 	if (r < 0) {
 		log_vm(LOG_ERR, p.name, "vm.create", "Failed to save VM \"%s\": %s", p.name,
-				strerror(-r));
+		        strerror(-r));
 		return rpc_error_set(err, r, RPC_ERROR_INTERNAL, "Failed to save VM \"%s\": %s",
-				p.name, strerror(-r));
+		        p.name, strerror(-r));
 	}
 	log_vm(LOG_INFO, vm->name, "vm.create", "Created VM \"%s\" (%s, image %s)", vm->name,
-			vm->id, vm->image);
+	        vm->id, vm->image);
 	o = vm_to_json(vm);
 	if (o)
 		daemon_publish(d, "vm.created", json_pack("{s:o}", "vm", json_incref(o)));
@@ -94,7 +94,7 @@ int rpc_vm_create(struct rpc_call *call, json_t *params, json_t **ret_result,
 
 int rpc_vm_get(struct rpc_call *call, json_t *params, json_t **ret_result, struct rpc_error *err)
 {
-	static const char *const keys[] = { "name", "id", NULL };
+	static const char *const keys[] = {"name", "id", NULL};
 	struct vm *vm;
 	int r;
 
@@ -106,10 +106,9 @@ int rpc_vm_get(struct rpc_call *call, json_t *params, json_t **ret_result, struc
 	return *ret_result ? 0 : -ENOMEM;
 }
 
-int rpc_vm_list(struct rpc_call *call, json_t *params, json_t **ret_result,
-		struct rpc_error *err)
+int rpc_vm_list(struct rpc_call *call, json_t *params, json_t **ret_result, struct rpc_error *err)
 {
-	static const char *const keys[] = { NULL };
+	static const char *const keys[] = {NULL};
 	int r;
 
 	r = rpc_params_check_keys(params, keys, err);
@@ -119,10 +118,9 @@ int rpc_vm_list(struct rpc_call *call, json_t *params, json_t **ret_result,
 	return *ret_result ? 0 : -ENOMEM;
 }
 
-int rpc_vm_delete(struct rpc_call *call, json_t *params, json_t **ret_result,
-		struct rpc_error *err)
+int rpc_vm_delete(struct rpc_call *call, json_t *params, json_t **ret_result, struct rpc_error *err)
 {
-	static const char *const keys[] = { "name", "id", "force", NULL };
+	static const char *const keys[] = {"name", "id", "force", NULL};
 	struct daemon *d = call->d;
 	char id[VM_ID_LEN + 1], name[VM_NAME_MAX + 1];
 	bool force = false;
@@ -136,14 +134,14 @@ int rpc_vm_delete(struct rpc_call *call, json_t *params, json_t **ret_result,
 		return r;
 	if (!vm_state_is_inactive(vm->state) && !force)
 		return rpc_error_set(err, -EBUSY, RPC_ERROR_CONFLICT,
-				"VM \"%s\" is %s; stop it first or delete with force", vm->name,
-				vm_state_to_string(vm->state));
+		        "VM \"%s\" is %s; stop it first or delete with force", vm->name,
+		        vm_state_to_string(vm->state));
 	strcpy(id, vm->id);
 	strcpy(name, vm->name);
 	r = store_vm_remove(&d->store, vm);
 	if (r < 0)
 		return rpc_error_set(err, r, RPC_ERROR_INTERNAL, "Failed to delete VM \"%s\": %s",
-				name, strerror(-r));
+		        name, strerror(-r));
 	log_vm(LOG_INFO, name, "vm.delete", "Deleted VM \"%s\" (%s)", name, id);
 	daemon_publish(d, "vm.deleted", json_pack("{s:s, s:s}", "id", id, "name", name));
 	*ret_result = json_pack("{s:s, s:s}", "id", id, "name", name);

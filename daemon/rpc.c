@@ -8,8 +8,8 @@
 #include "daemon/server.h"
 
 const struct rpc_method rpc_methods[] = {
-#define METHOD(n, fn) { .name = n, .handler = fn },
-#define UNAVAILABLE(n, why) { .name = n, .unavailable = why },
+#define METHOD(n, fn) {.name = n, .handler = fn},
+#define UNAVAILABLE(n, why) {.name = n, .unavailable = why},
 #include "daemon/methods.def"
 #undef METHOD
 #undef UNAVAILABLE
@@ -34,19 +34,19 @@ void rpc_dispatch(struct rpc_call *call, json_t *params)
 
 	if (!m) {
 		rpc_error_set(&err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT, "Unknown method \"%s\"",
-				call->method);
+		        call->method);
 		conn_reply_error(call->conn, call->id, &err);
 		return;
 	}
 	if (!m->handler) {
 		rpc_error_set(&err, -EOPNOTSUPP, RPC_ERROR_UNAVAILABLE, "%s is not available: %s",
-				m->name, m->unavailable);
+		        m->name, m->unavailable);
 		conn_reply_error(call->conn, call->id, &err);
 		return;
 	}
 	if (params && !json_is_object(params)) {
 		rpc_error_set(&err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-				"Parameters of %s must be a JSON object", m->name);
+		        "Parameters of %s must be a JSON object", m->name);
 		conn_reply_error(call->conn, call->id, &err);
 		return;
 	}
@@ -56,7 +56,7 @@ void rpc_dispatch(struct rpc_call *call, json_t *params)
 	if (r < 0) {
 		if (err.message[0] == '\0')
 			rpc_error_set(&err, r, rpc_error_code_from_errno(r), "%s failed: %s",
-					m->name, strerror(-r));
+			        m->name, strerror(-r));
 		log_debug("%s: %s", m->name, err.message);
 		conn_reply_error(call->conn, call->id, &err);
 		return;

@@ -21,13 +21,13 @@ struct rpc_call {
 #define RPC_REPLY_LATER 1
 
 /* Returns 0 with *ret_result (a new reference), RPC_REPLY_LATER, or -errno with err filled. */
-typedef int (*rpc_handler_t)(struct rpc_call *call, json_t *params, json_t **ret_result,
-		struct rpc_error *err);
+typedef int (*rpc_handler_t)(
+        struct rpc_call *call, json_t *params, json_t **ret_result, struct rpc_error *err);
 
 struct rpc_method {
 	const char *name;
-	rpc_handler_t handler;    /* NULL for methods not available yet */
-	const char *unavailable;  /* what is missing, for those */
+	rpc_handler_t handler;   /* NULL for methods not available yet */
+	const char *unavailable; /* what is missing, for those */
 };
 
 extern const struct rpc_method rpc_methods[];
@@ -43,7 +43,7 @@ struct rpc_call *rpc_call_defer(const struct rpc_call *call);
 void rpc_call_reply(struct rpc_call *call, json_t *result);
 void rpc_call_fail(struct rpc_call *call, const struct rpc_error *err);
 
-#define METHOD(name, fn) \
+#define METHOD(name, fn)                                                                           \
 	int fn(struct rpc_call *call, json_t *params, json_t **ret_result, struct rpc_error *err);
 #define UNAVAILABLE(name, why)
 #include "daemon/methods.def"

@@ -105,8 +105,8 @@ static void conn_update_events(struct conn *c, bool want_out)
 		return;
 	c->want_out = want_out;
 	c->want_in = want_in;
-	(void)sd_event_source_set_io_events(c->io,
-			(want_in ? EPOLLIN : 0) | (want_out ? EPOLLOUT : 0));
+	(void)sd_event_source_set_io_events(
+	        c->io, (want_in ? EPOLLIN : 0) | (want_out ? EPOLLOUT : 0));
 }
 
 /* Appends one line to the writer; a client that lets CONN_MAX_QUEUED bytes of answers pile up
@@ -117,11 +117,11 @@ static int conn_append(struct conn *c, const char *line, size_t len)
 
 	if (r == -ENOBUFS) {
 		log_warning("Client %d does not read its answers (%zu bytes unsent); closing it",
-				c->fd, ndjson_writer_pending(&c->writer));
+		        c->fd, ndjson_writer_pending(&c->writer));
 		conn_close(c);
 	} else if (r < 0)
-		log_error_errno(r, "Failed to queue a message for client %d: %s", c->fd,
-				strerror(-r));
+		log_error_errno(
+		        r, "Failed to queue a message for client %d: %s", c->fd, strerror(-r));
 	return r;
 }
 
@@ -156,7 +156,7 @@ void conn_reply(struct conn *c, json_t *id, json_t *result)
 	if (conn_append_json(c, msg) == -EMSGSIZE) {
 		struct rpc_error e;
 		rpc_error_set(&e, -EMSGSIZE, RPC_ERROR_INTERNAL,
-				"The answer is larger than the %u-byte message limit", NDJSON_MAX_MESSAGE);
+		        "The answer is larger than the %u-byte message limit", NDJSON_MAX_MESSAGE);
 		conn_reply_error(c, id, &e);
 	}
 }
@@ -224,7 +224,7 @@ static int conn_send_snapshot(struct conn *c, bool lagged, uint64_t dropped)
 
 	if (lagged) {
 		params = json_pack("{s:I, s:I}", "seq", (json_int_t)d->bus.seq, "dropped",
-				(json_int_t)dropped);
+		        (json_int_t)dropped);
 		r = params ? event_new_unnumbered("events.lagged", params, &e) : -ENOMEM;
 		if (r < 0)
 			return r;
@@ -234,7 +234,7 @@ static int conn_send_snapshot(struct conn *c, bool lagged, uint64_t dropped)
 		e = event_unref(e);
 	}
 	params = json_pack("{s:I, s:o, s:o}", "seq", (json_int_t)d->bus.seq, "vms",
-			daemon_vms_json(d), "images", daemon_images_json(d));
+	        daemon_vms_json(d), "images", daemon_images_json(d));
 	r = params ? event_new_unnumbered("events.snapshot", params, &e) : -ENOMEM;
 	if (r < 0)
 		return r;
@@ -245,7 +245,7 @@ static int conn_send_snapshot(struct conn *c, bool lagged, uint64_t dropped)
 static int conn_pump(struct conn *c)
 {
 	while (c->subscribed && conn_is_open(c) &&
-			ndjson_writer_pending(&c->writer) < PUMP_LOW_WATER) {
+	        ndjson_writer_pending(&c->writer) < PUMP_LOW_WATER) {
 		struct event *e;
 		uint64_t dropped = 0;
 		bool lagged = event_queue_take_lag(&c->queue, &dropped);
@@ -258,7 +258,7 @@ static int conn_pump(struct conn *c)
 			c->want_snapshot = false;
 			if (lagged)
 				log_info("Subscriber %d fell behind by %llu events; resyncing it",
-						c->fd, (unsigned long long)dropped);
+				        c->fd, (unsigned long long)dropped);
 			r = conn_send_snapshot(c, lagged, dropped);
 			if (r < 0)
 				return r;
@@ -324,8 +324,8 @@ static void conn_handle_line(struct conn *c, const char *line, size_t len)
 	}
 	switch (m.type) {
 	case RPC_MESSAGE_REQUEST: {
-		struct rpc_call call = { .d = c->server->d, .conn = c, .id = m.id,
-			.method = m.method };
+		struct rpc_call call = {
+		        .d = c->server->d, .conn = c, .id = m.id, .method = m.method};
 		c->n_requests++;
 		rpc_dispatch(&call, m.params);
 		break;
@@ -486,7 +486,7 @@ static int server_on_flush(sd_event_source *src, void *userdata)
 		if (c->input_pending && ndjson_writer_pending(&c->writer) < INPUT_PAUSE)
 			conn_process_input(c);
 		if (conn_is_open(c) && !c->want_out &&
-				(conn_has_backlog(c) || ndjson_writer_pending(&c->writer) > 0))
+		        (conn_has_backlog(c) || ndjson_writer_pending(&c->writer) > 0))
 			conn_flush(c);
 		conn_unref(c);
 	}
@@ -536,7 +536,7 @@ void server_free(struct server *s)
 
 int server_listen(const char *path, int *ret_fd)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	_cleanup_close_ int fd = -1;
 	char dir[PATH_MAX];
 	mode_t old;
@@ -597,7 +597,7 @@ void server_heartbeat(struct server *s, struct event *e)
 		next = c->next;
 		/* a subscriber with a backlog is hearing from us anyway */
 		if (c->subscribed && !conn_has_backlog(c) &&
-				ndjson_writer_pending(&c->writer) < PUMP_LOW_WATER) {
+		        ndjson_writer_pending(&c->writer) < PUMP_LOW_WATER) {
 			conn_ref(c);
 			if (conn_append(c, e->line, e->len) >= 0 && !c->want_out)
 				conn_flush(c);
@@ -630,17 +630,16 @@ static int replay_one(struct event *e, void *userdata)
 	return 0;
 }
 
-int conn_subscribe(struct conn *c, long long since_seq, json_t **ret_result,
-		struct rpc_error *err)
+int conn_subscribe(struct conn *c, long long since_seq, json_t **ret_result, struct rpc_error *err)
 {
 	struct daemon *d = c->server->d;
-	struct replay_ctx ctx = { .c = c };
+	struct replay_ctx ctx = {.c = c};
 	json_t *result;
 	int r;
 
 	if (c->subscribed)
 		return rpc_error_set(err, -EALREADY, RPC_ERROR_CONFLICT,
-				"This connection is already subscribed");
+		        "This connection is already subscribed");
 	r = event_queue_init(&c->queue, d->event_queue_size);
 	if (r < 0)
 		return r;
@@ -654,8 +653,8 @@ int conn_subscribe(struct conn *c, long long since_seq, json_t **ret_result,
 		c->want_snapshot = true;
 		result = json_pack("{s:I, s:b}", "seq", (json_int_t)d->bus.seq, "snapshot", 1);
 	} else
-		result = json_pack("{s:I, s:I}", "seq", (json_int_t)d->bus.seq, "replayed",
-				(json_int_t)ctx.n);
+		result = json_pack(
+		        "{s:I, s:I}", "seq", (json_int_t)d->bus.seq, "replayed", (json_int_t)ctx.n);
 	if (!result) {
 		event_queue_done(&c->queue);
 		return -ENOMEM;

@@ -40,5 +40,4 @@ void conn_reply_error(struct conn *c, json_t *id, const struct rpc_error *err);
 
 /* Turns c into a subscriber. since_seq < 0: none given. Fills the events.subscribe result; the
  * replayed events or the snapshot follow the answer. */
-int conn_subscribe(struct conn *c, long long since_seq, json_t **ret_result,
-		struct rpc_error *err);
+int conn_subscribe(struct conn *c, long long since_seq, json_t **ret_result, struct rpc_error *err);

@@ -20,7 +20,7 @@
 
 void store_init(struct store *s, const struct banger_layout *layout)
 {
-	*s = (struct store){ .layout = layout };
+	*s = (struct store){.layout = layout};
 }
 
 void store_done(struct store *s)
@@ -31,7 +31,7 @@ void store_done(struct store *s)
 		free(s->images[i]);
 	free(s->vms);
 	free(s->images);
-	*s = (struct store){ .layout = s->layout };
+	*s = (struct store){.layout = s->layout};
 }
 
 static void closedirp(DIR **d)
@@ -308,8 +308,10 @@ static void quarantine(struct store *s, const char *path, const char *why)
 
 	snprintf(target, sizeof(target), "%s.corrupt", path);
 	if (rename(path, target) < 0) {
-		log_error_errno(negative_errno(), "Record %s is corrupt (%s) and could not be moved "
-				"aside: %m; ignoring it", path, why);
+		log_error_errno(negative_errno(),
+		        "Record %s is corrupt (%s) and could not be moved "
+		        "aside: %m; ignoring it",
+		        path, why);
 		return;
 	}
 	(void)fsync_parent_dir(path);
@@ -334,7 +336,7 @@ static void remove_stale_tmp(struct store *s, const char *dir, const char *file)
 			if (unlinkat(dirfd(d), de->d_name, 0) == 0) {
 				s->n_stale_tmp++;
 				log_notice("Removed %s/%s, left by an interrupted write", dir,
-						de->d_name);
+				        de->d_name);
 			}
 		}
 }
@@ -343,8 +345,8 @@ enum load_result { LOAD_OK, LOAD_SKIPPED };
 
 /* Reads, migrates and parses one record file. Returns 0 with *ret, 1 when the record was
  * quarantined, refused or absent (already reported), -ENOMEM. */
-static int load_record(struct store *s, const char *path,
-		int (*migrate)(json_t *, char *, size_t), int current, json_t **ret)
+static int load_record(struct store *s, const char *path, int (*migrate)(json_t *, char *, size_t),
+        int current, json_t **ret)
 {
 	_cleanup_free_ char *data = NULL;
 	_cleanup_json_ json_t *o = NULL;
@@ -389,8 +391,10 @@ static int load_record(struct store *s, const char *path,
 	if (r < current) {
 		int w = write_record(path, o);
 		if (w < 0)
-			log_warning_errno(w, "Migrated %s from schema %d to %d in memory but could not "
-					"rewrite it: %s", path, r, current, strerror(-w));
+			log_warning_errno(w,
+			        "Migrated %s from schema %d to %d in memory but could not "
+			        "rewrite it: %s",
+			        path, r, current, strerror(-w));
 		else
 			log_notice("Migrated %s from schema %d to %d", path, r, current);
 		s->n_migrated++;
@@ -435,7 +439,7 @@ static int load_vm_dir(struct store *s, const char *id)
 	at = vm_bisect(s, vm->name, &found);
 	if (found) {
 		log_error("Record %s names VM \"%s\", which %s already uses; not loaded", path,
-				vm->name, s->vms[at]->id);
+		        vm->name, s->vms[at]->id);
 		s->n_refused++;
 		return 0;
 	}

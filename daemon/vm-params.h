@@ -19,5 +19,4 @@ struct vm_params {
  * naming the field and the rule. */
 int vm_params_parse(const json_t *params, struct vm_params *ret, struct rpc_error *err);
 
-int rpc_vm_lookup(struct daemon *d, const json_t *params, struct vm **ret,
-		struct rpc_error *err);
+int rpc_vm_lookup(struct daemon *d, const json_t *params, struct vm **ret, struct rpc_error *err);

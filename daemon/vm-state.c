@@ -18,17 +18,17 @@ int daemon_vm_set_state(struct daemon *d, struct vm *vm, enum vm_state state, co
 	r = store_vm_save(&d->store, vm);
 	if (r < 0) {
 		*vm = before;
-		log_vm(LOG_ERR, vm->name, "vm.state", "Failed to save VM \"%s\" as %s: %s", vm->name,
-				vm_state_to_string(state), strerror(-r));
+		log_vm(LOG_ERR, vm->name, "vm.state", "Failed to save VM \"%s\" as %s: %s",
+		        vm->name, vm_state_to_string(state), strerror(-r));
 		return r;
 	}
 	log_vm(LOG_INFO, vm->name, "vm.state", "VM \"%s\": %s -> %s%s%s", vm->name,
-			vm_state_to_string(before.state), vm_state_to_string(state),
-			reason ? ": " : "", reason ? reason : "");
+	        vm_state_to_string(before.state), vm_state_to_string(state), reason ? ": " : "",
+	        reason ? reason : "");
 	daemon_publish(d, "vm.state",
-			json_pack("{s:s, s:s, s:s, s:s, s:s?}", "id", vm->id, "name", vm->name, "old",
-					vm_state_to_string(before.state), "new",
-					vm_state_to_string(state), "reason", reason));
+	        json_pack("{s:s, s:s, s:s, s:s, s:s?}", "id", vm->id, "name", vm->name, "old",
+	                vm_state_to_string(before.state), "new", vm_state_to_string(state),
+	                "reason", reason));
 	return 0;
 }
 
@@ -39,7 +39,7 @@ int daemon_vm_update(struct daemon *d, struct vm *vm, const struct vm *before)
 	if (r < 0) {
 		*vm = *before;
 		log_vm(LOG_ERR, vm->name, "vm.update", "Failed to save VM \"%s\": %s", vm->name,
-				strerror(-r));
+		        strerror(-r));
 		return r;
 	}
 	daemon_publish(d, "vm.updated", json_pack("{s:o}", "vm", vm_to_json(vm)));

@@ -9,8 +9,7 @@ struct daemon;
 
 /* Saves vm with the new state and reason (NULL: none), then publishes vm.state {id, name, old,
  * new, reason}. On a failed save the record in memory is left as it was. */
-int daemon_vm_set_state(struct daemon *d, struct vm *vm, enum vm_state state,
-		const char *reason);
+int daemon_vm_set_state(struct daemon *d, struct vm *vm, enum vm_state state, const char *reason);
 
 /* Saves vm after the caller changed fields other than the state (ip, pid, boot_id…) and
  * publishes vm.updated {vm}. The caller passes the record as it was, for the rollback. */

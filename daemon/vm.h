@@ -39,18 +39,18 @@ struct vm {
 	char id[VM_ID_LEN + 1];
 	char name[VM_NAME_MAX + 1];
 	enum vm_state state;
-	char reason[256];     /* why it is in this state; "" is null on the wire */
+	char reason[256]; /* why it is in this state; "" is null on the wire */
 	char image[VM_NAME_MAX + 1];
 	unsigned vcpus;
 	unsigned memory_mib;
 	unsigned disk_gib;
-	char ip[48];          /* "" until the lifecycle allocates one */
+	char ip[48]; /* "" until the lifecycle allocates one */
 	char mac[18];
-	int pid;              /* 0: none */
+	int pid; /* 0: none */
 	char boot_id[40];
 	char disk_strategy[16];
-	char created_at[32];  /* RFC 3339 UTC */
-	char started_at[32];  /* "" is null */
+	char created_at[32]; /* RFC 3339 UTC */
+	char started_at[32]; /* "" is null */
 };
 
 const char *vm_state_to_string(enum vm_state s);

@@ -36,8 +36,14 @@ static int setup(void **state)
 	assert_int_equal(event_bus_init(&f->d.bus, 16, 100), 0);
 	f->vm = calloc(1, sizeof(*f->vm));
 	assert_non_null(f->vm);
-	*f->vm = (struct vm){ .id = ID, .name = "web", .state = VM_STATE_CREATED, .image = "minimal",
-		.vcpus = 1, .memory_mib = 256, .disk_gib = 1, .created_at = "2026-01-01T00:00:00Z" };
+	*f->vm = (struct vm){.id = ID,
+	        .name = "web",
+	        .state = VM_STATE_CREATED,
+	        .image = "minimal",
+	        .vcpus = 1,
+	        .memory_mib = 256,
+	        .disk_gib = 1,
+	        .created_at = "2026-01-01T00:00:00Z"};
 	assert_int_equal(store_vm_save(&f->d.store, f->vm), 0);
 	*state = f;
 	return 0;
@@ -135,9 +141,9 @@ static void test_update(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_set_state, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failed_save_changes_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_update, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_set_state, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_failed_save_changes_nothing, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_update, setup, teardown),
 	};
 
 	log_set_max_level(LOG_EMERG);

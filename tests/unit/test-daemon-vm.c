@@ -16,28 +16,28 @@ static void test_names(void **state)
 		const char *name;
 		bool valid;
 	} table[] = {
-		{ "a", true },
-		{ "web-1", true },
-		{ "a0-9z", true },
-		{ "abcdefghijklmnopqrstuvwxyz012345", true },   /* 32 */
-		{ "abcdefghijklmnopqrstuvwxyz0123456", false }, /* 33 */
-		{ "", false },
-		{ "1abc", false },
-		{ "-abc", false },
-		{ "Abc", false },
-		{ "abC", false },
-		{ "a_b", false },
-		{ "a.b", false },
-		{ "a/b", false },
-		{ "a b", false },
-		{ "..", false },
-		{ "é", false },
+	        {"a", true},
+	        {"web-1", true},
+	        {"a0-9z", true},
+	        {"abcdefghijklmnopqrstuvwxyz012345", true},   /* 32 */
+	        {"abcdefghijklmnopqrstuvwxyz0123456", false}, /* 33 */
+	        {"", false},
+	        {"1abc", false},
+	        {"-abc", false},
+	        {"Abc", false},
+	        {"abC", false},
+	        {"a_b", false},
+	        {"a.b", false},
+	        {"a/b", false},
+	        {"a b", false},
+	        {"..", false},
+	        {"é", false},
 	};
 
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		if (vm_name_is_valid(table[i].name) != table[i].valid)
 			fail_msg("name \"%s\" should be %s", table[i].name,
-					table[i].valid ? "valid" : "invalid");
+			        table[i].valid ? "valid" : "invalid");
 	}
 	assert_false(vm_name_is_valid(NULL));
 }
@@ -64,22 +64,24 @@ static void test_create_params(void **state)
 		int code; /* -1: accepted */
 		const char *mention;
 	} table[] = {
-		{ "{\"name\":\"a\"}", -1, NULL },
-		{ "{\"name\":\"a\",\"image\":\"deb-12\",\"vcpus\":32,\"memory_mib\":65536,\"disk_gib\":1024}", -1, NULL },
-		{ "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":128,\"disk_gib\":1}", -1, NULL },
-		{ "{}", RPC_ERROR_INVALID_ARGUMENT, "name" },
-		{ "{\"name\":5}", RPC_ERROR_INVALID_ARGUMENT, "name" },
-		{ "{\"name\":\"A\"}", RPC_ERROR_INVALID_ARGUMENT, "name" },
-		{ "{\"name\":\"a\",\"vcpus\":0}", RPC_ERROR_INVALID_ARGUMENT, "vcpus" },
-		{ "{\"name\":\"a\",\"vcpus\":33}", RPC_ERROR_INVALID_ARGUMENT, "vcpus" },
-		{ "{\"name\":\"a\",\"vcpus\":1.5}", RPC_ERROR_INVALID_ARGUMENT, "vcpus" },
-		{ "{\"name\":\"a\",\"memory_mib\":127}", RPC_ERROR_INVALID_ARGUMENT, "memory_mib" },
-		{ "{\"name\":\"a\",\"memory_mib\":65537}", RPC_ERROR_INVALID_ARGUMENT, "memory_mib" },
-		{ "{\"name\":\"a\",\"disk_gib\":0}", RPC_ERROR_INVALID_ARGUMENT, "disk_gib" },
-		{ "{\"name\":\"a\",\"disk_gib\":1025}", RPC_ERROR_INVALID_ARGUMENT, "disk_gib" },
-		{ "{\"name\":\"a\",\"image\":\"../etc\"}", RPC_ERROR_INVALID_ARGUMENT, "image" },
-		{ "{\"name\":\"a\",\"image\":null}", -1, NULL }, /* null: the default */
-		{ "{\"name\":\"a\",\"color\":\"red\"}", RPC_ERROR_INVALID_ARGUMENT, "color" },
+	        {"{\"name\":\"a\"}", -1, NULL},
+	        {"{\"name\":\"a\",\"image\":\"deb-12\",\"vcpus\":32,\"memory_mib\":65536,\"disk_"
+	         "gib\":1024}",
+	                -1, NULL},
+	        {"{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":128,\"disk_gib\":1}", -1, NULL},
+	        {"{}", RPC_ERROR_INVALID_ARGUMENT, "name"},
+	        {"{\"name\":5}", RPC_ERROR_INVALID_ARGUMENT, "name"},
+	        {"{\"name\":\"A\"}", RPC_ERROR_INVALID_ARGUMENT, "name"},
+	        {"{\"name\":\"a\",\"vcpus\":0}", RPC_ERROR_INVALID_ARGUMENT, "vcpus"},
+	        {"{\"name\":\"a\",\"vcpus\":33}", RPC_ERROR_INVALID_ARGUMENT, "vcpus"},
+	        {"{\"name\":\"a\",\"vcpus\":1.5}", RPC_ERROR_INVALID_ARGUMENT, "vcpus"},
+	        {"{\"name\":\"a\",\"memory_mib\":127}", RPC_ERROR_INVALID_ARGUMENT, "memory_mib"},
+	        {"{\"name\":\"a\",\"memory_mib\":65537}", RPC_ERROR_INVALID_ARGUMENT, "memory_mib"},
+	        {"{\"name\":\"a\",\"disk_gib\":0}", RPC_ERROR_INVALID_ARGUMENT, "disk_gib"},
+	        {"{\"name\":\"a\",\"disk_gib\":1025}", RPC_ERROR_INVALID_ARGUMENT, "disk_gib"},
+	        {"{\"name\":\"a\",\"image\":\"../etc\"}", RPC_ERROR_INVALID_ARGUMENT, "image"},
+	        {"{\"name\":\"a\",\"image\":null}", -1, NULL}, /* null: the default */
+	        {"{\"name\":\"a\",\"color\":\"red\"}", RPC_ERROR_INVALID_ARGUMENT, "color"},
 	};
 
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
@@ -101,7 +103,7 @@ static void test_create_params(void **state)
 		assert_int_equal(err.code, table[i].code);
 		if (!strstr(err.message, table[i].mention))
 			fail_msg("%s: \"%s\" does not mention %s", table[i].json, err.message,
-					table[i].mention);
+			        table[i].mention);
 	}
 }
 
@@ -134,9 +136,16 @@ static void test_states(void **state)
 
 static void test_record_round_trip(void **state)
 {
-	struct vm vm = { .id = "0123456789abcdef0123456789abcdef", .name = "web",
-		.state = VM_STATE_RUNNING, .image = "minimal", .vcpus = 2, .memory_mib = 512,
-		.disk_gib = 4, .ip = "172.30.0.2", .pid = 99, .created_at = "2026-01-01T00:00:00Z" };
+	struct vm vm = {.id = "0123456789abcdef0123456789abcdef",
+	        .name = "web",
+	        .state = VM_STATE_RUNNING,
+	        .image = "minimal",
+	        .vcpus = 2,
+	        .memory_mib = 512,
+	        .disk_gib = 4,
+	        .ip = "172.30.0.2",
+	        .pid = 99,
+	        .created_at = "2026-01-01T00:00:00Z"};
 	struct vm back;
 	char why[128];
 	json_t *o = vm_to_json(&vm);
@@ -144,7 +153,8 @@ static void test_record_round_trip(void **state)
 	assert_non_null(o);
 	assert_true(json_is_null(json_object_get(o, "reason")));
 	assert_true(json_is_null(json_object_get(o, "started_at")));
-	assert_int_equal(json_integer_value(json_object_get(o, "schema_version")), VM_SCHEMA_VERSION);
+	assert_int_equal(
+	        json_integer_value(json_object_get(o, "schema_version")), VM_SCHEMA_VERSION);
 	assert_int_equal(vm_from_json(o, &back, why, sizeof(why)), 0);
 	assert_memory_equal(&vm, &back, sizeof(vm));
 	/* a bad field is named */
@@ -170,7 +180,8 @@ static void test_migrate_versions(void **state)
 	json_decref(o);
 	o = json_object();
 	assert_int_equal(vm_json_migrate(o, why, sizeof(why)), 0);
-	assert_int_equal(json_integer_value(json_object_get(o, "schema_version")), VM_SCHEMA_VERSION);
+	assert_int_equal(
+	        json_integer_value(json_object_get(o, "schema_version")), VM_SCHEMA_VERSION);
 	assert_string_equal(json_string_value(json_object_get(o, "state")), "stopped");
 	json_decref(o);
 }
@@ -178,13 +189,13 @@ static void test_migrate_versions(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_ids),
-		cmocka_unit_test(test_create_params),
-		cmocka_unit_test(test_create_defaults),
-		cmocka_unit_test(test_states),
-		cmocka_unit_test(test_record_round_trip),
-		cmocka_unit_test(test_migrate_versions),
+	        cmocka_unit_test(test_names),
+	        cmocka_unit_test(test_ids),
+	        cmocka_unit_test(test_create_params),
+	        cmocka_unit_test(test_create_defaults),
+	        cmocka_unit_test(test_states),
+	        cmocka_unit_test(test_record_round_trip),
+	        cmocka_unit_test(test_migrate_versions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
