@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* banger image ...: import, list, get, rm, build. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -209,16 +210,19 @@ static int find_recipe(const char *recipe, char *buf, size_t size)
 	return -ENOENT;
 }
 
-static int remove_tree_shallow(const char *dir)
+/* Removes the build directory we created and the files the recipe left in it (vmlinuz,
+ * rootfs.ext4, its own image.json…); a subdirectory is left for a person to look at. */
+static int remove_build_dir(const char *dir)
 {
-	static const char *const files[] = {"vmlinuz", "initrd.img", "rootfs.ext4"};
-	char p[PATH_MAX + 32];
+	DIR *d = opendir(dir);
+	struct dirent *de;
 
-	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
-		unlink(p);
-	}
-	/* whatever else the recipe left there is its own business: leave it for a person */
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		if (de->d_type == DT_REG || de->d_type == DT_LNK)
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
 	return rmdir(dir) < 0 ? -errno : 0;
 }
 
@@ -266,7 +270,7 @@ int cmd_image_build(struct cli *cli)
 			break;
 		}
 	if (status != 0) {
-		remove_tree_shallow(dir);
+		remove_build_dir(dir);
 		if (WIFEXITED(status))
 			return cli_error("recipe %s failed with exit status %d", recipe,
 			        WEXITSTATUS(status));
@@ -279,12 +283,12 @@ int cmd_image_build(struct cli *cli)
 	paths[1] = access(files[1], F_OK) == 0 ? files[1] : NULL;
 	paths[2] = files[2];
 	if (access(files[0], R_OK) < 0 || access(files[2], R_OK) < 0) {
-		remove_tree_shallow(dir);
+		remove_build_dir(dir);
 		return cli_error("recipe %s did not produce vmlinuz and rootfs.ext4 in its output "
 		                 "directory",
 		        recipe);
 	}
 	r = do_import(cli, name, paths);
-	remove_tree_shallow(dir);
+	remove_build_dir(dir);
 	return r;
 }

@@ -17,7 +17,7 @@ recipe() {
 }
 recipe fake '[ "$1" = --output ] || exit 9
 echo "building into $2"
-printf kernel > "$2/vmlinuz"; printf initrd > "$2/initrd.img"; truncate -s 2M "$2/rootfs.ext4"'
+printf '{}' > "$2/image.json"; printf kernel > "$2/vmlinuz"; printf initrd > "$2/initrd.img"; truncate -s 2M "$2/rootfs.ext4"'
 recipe broken 'echo "no luck" >&2; exit 3'
 recipe empty 'exit 0'
 
