@@ -32,7 +32,8 @@ h_call jail.stage '{"vm_id":"keep"}' --fd kernel="$vm/kernel" > /dev/null
 nft add table ip other
 
 snap() {
-	ip -j link | jq -c '[.[] | [.ifname, .master, .operstate]]'
+	# Not operstate: a bridge's carrier settles on its own after a port joins.
+	ip -j link | jq -c '[.[] | [.ifname, .master, (.flags | index("UP") != null)]]'
 	nft -j list ruleset | jq -c 'del(.nftables[0])'
 	awk -v p="$T" 'index($5, p) == 1 { print $5, $6 }' /proc/self/mountinfo
 	# The read-only binds under a jail's usr/ are the host's own trees: the mount table covers them.
