@@ -30,7 +30,7 @@ bench() {
 		eval "$op" > /dev/null
 		total=$((total + $(now) - t0))
 	done
-	printf '%-44s %8.2f ms/op  (n=%d)\n' "$name" "$(echo "$total / $N / 1000000" | bc -l)" "$N"
+	printf '%-44s %8.2f ms/op  (n=%d)\n' "$name" "$(awk -v t="$total" -v n="$N" 'BEGIN { print t / n / 1000000 }')" "$N"
 }
 
 echo "# bangerd-root, $(nproc) CPUs, $(uname -r), jailer: $H_PROVIDER"
