@@ -16,6 +16,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#endif
 
 #include "common/macro.h"
 #include "vmm/vmm-kvm.h"
@@ -131,6 +134,16 @@ int vmm_qemu_build_argv(const struct vmm *v, enum vmm_accel accel, const char *q
 	r = vmm_qemu_kernel_cmdline(v, &cmdline);
 	if (r < 0)
 		return r;
+	if (accel == VMM_ACCEL_TCG && v->tsc_khz > 0 && !strstr(cmdline, "tsc_early_khz=")) {
+		/* Under TCG on a busy host the guest's PIT calibration fails ("tsc: Unable to
+		 * calibrate against PIT") and the Debian kernel then hangs silently. */
+		char *c;
+
+		if (asprintf(&c, "%s tsc_early_khz=%lu", cmdline, v->tsc_khz) < 0)
+			return -ENOMEM;
+		free(cmdline);
+		cmdline = c;
+	}
 	kernel = qemu_escape(str(v->boot_source, "kernel_image_path"));
 	append = qemu_escape(cmdline);
 	if (!kernel || !append)
@@ -233,6 +246,41 @@ int vmm_qemu_build_argv(const struct vmm *v, enum vmm_accel accel, const char *q
 	}
 	*ret = s.v;
 	return 0;
+}
+
+unsigned long vmm_qemu_measure_tsc_khz(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	unsigned long best = 0;
+	int64_t best_err = INT64_MAX;
+
+	/* Three 20 ms windows; keep the one whose clock reads bracketed the TSC reads most
+	 * tightly (least disturbed by preemption). */
+	for (int i = 0; i < 3; i++) {
+		struct timespec a0, a1, b0, b1, nap = { .tv_nsec = 20 * 1000 * 1000 };
+		uint64_t c0, c1;
+		int64_t ns, err;
+
+		clock_gettime(CLOCK_MONOTONIC, &a0);
+		c0 = __rdtsc();
+		clock_gettime(CLOCK_MONOTONIC, &a1);
+		nanosleep(&nap, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &b0);
+		c1 = __rdtsc();
+		clock_gettime(CLOCK_MONOTONIC, &b1);
+		err = (a1.tv_sec - a0.tv_sec) * 1000000000LL + (a1.tv_nsec - a0.tv_nsec) +
+			(b1.tv_sec - b0.tv_sec) * 1000000000LL + (b1.tv_nsec - b0.tv_nsec);
+		ns = ((b0.tv_sec + b1.tv_sec) - (a0.tv_sec + a1.tv_sec)) * 500000000LL +
+			((b0.tv_nsec + b1.tv_nsec) - (a0.tv_nsec + a1.tv_nsec)) / 2;
+		if (ns > 0 && c1 > c0 && err < best_err) {
+			best_err = err;
+			best = (unsigned long)((c1 - c0) * 1000000ULL / (uint64_t)ns);
+		}
+	}
+	return best;
+#else
+	return 0;
+#endif
 }
 
 enum vmm_accel vmm_qemu_resolve_accel(struct vmm *v)
@@ -435,6 +483,11 @@ int vmm_qemu_start(struct vmm *v, struct vmm_fault *f)
 	pid_t pid;
 
 	accel = vmm_qemu_resolve_accel(v);
+	if (accel == VMM_ACCEL_TCG && v->tsc_khz == 0) {
+		v->tsc_khz = vmm_qemu_measure_tsc_khz();
+		vmm_log_info("TCG: host TSC %lu kHz, given to the guest as tsc_early_khz.",
+				v->tsc_khz);
+	}
 	free(v->qemu.qmp_path);
 	v->qemu.qmp_path = NULL;
 	r = qmp_path_for(v, &v->qemu.qmp_path);

@@ -87,6 +87,9 @@ struct vmm {
 	uint64_t parent_cpu_time_us;
 
 	struct vmm_qemu qemu;
+	/* Under TCG the guest's TSC is the host's: its rate, given to the guest kernel, which
+	 * cannot calibrate against QEMU's PIT on a loaded host (0 = unknown). */
+	unsigned long tsc_khz;
 
 	bool exit_requested;
 	int exit_code;

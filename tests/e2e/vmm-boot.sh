@@ -122,5 +122,5 @@ else
 fi
 t_check "the guest powered off cleanly (console)" grep -q 'reboot: Power down' "$T/console.log"
 t_check "the guest's init ran its shutdown (console)" grep -q 'The system is going down NOW' "$T/console.log"
-t_check "no QEMU left behind" bash -c "! pgrep -u $JUID qemu-system > /dev/null"
+t_check "no QEMU left behind" bash -c "[ -z \"$qpid\" ] || ! kill -0 $qpid 2> /dev/null"
 t_done

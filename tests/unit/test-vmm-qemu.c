@@ -130,6 +130,38 @@ static void test_kernel_cmdline(void **state)
 	vmm_free(v);
 }
 
+static void test_tsc_khz_under_tcg(void **state)
+{
+	struct vmm *v = configured();
+	char **argv = NULL;
+
+	v->tsc_khz = 2596122;
+	assert_int_equal(vmm_qemu_build_argv(v, VMM_ACCEL_TCG, NULL, &argv), 0);
+	assert_true(find_arg(argv, "-append", "console=ttyS0 reboot=k root=/dev/vda rw "
+					      "tsc_early_khz=2596122") > 0);
+	vmm_qemu_argv_free(argv);
+	/* KVM guests calibrate through kvmclock: nothing added */
+	assert_int_equal(vmm_qemu_build_argv(v, VMM_ACCEL_KVM, NULL, &argv), 0);
+	assert_true(find_arg(argv, "-append", "console=ttyS0 reboot=k root=/dev/vda rw") > 0);
+	assert_null(strstr(argv[find_arg(argv, "-append", "")], "tsc_early_khz"));
+	vmm_qemu_argv_free(argv);
+	/* the caller's own value wins */
+	json_object_set_new(v->boot_source, "boot_args", json_string("tsc_early_khz=1000"));
+	assert_int_equal(vmm_qemu_build_argv(v, VMM_ACCEL_TCG, NULL, &argv), 0);
+	assert_true(find_arg(argv, "-append", "tsc_early_khz=1000 root=/dev/vda rw") > 0);
+	assert_null(strstr(argv[find_arg(argv, "-append", "")], "2596122"));
+	vmm_qemu_argv_free(argv);
+	vmm_free(v);
+}
+
+static void test_tsc_measurement(void **state)
+{
+	unsigned long khz = vmm_qemu_measure_tsc_khz();
+
+	/* any x86-64 TSC of the last 20 years runs between 100 MHz and 10 GHz */
+	assert_true(khz > 100000 && khz < 10000000);
+}
+
 static void test_kvm_probe_refusals(void **state)
 {
 	/* no device, and a device that is not KVM, are both "not usable" */
@@ -154,6 +186,8 @@ int main(void)
 		cmocka_unit_test(test_reboot_ends_qemu),
 		cmocka_unit_test(test_serial_out_path),
 		cmocka_unit_test(test_kernel_cmdline),
+		cmocka_unit_test(test_tsc_khz_under_tcg),
+		cmocka_unit_test(test_tsc_measurement),
 		cmocka_unit_test(test_kvm_probe_refusals),
 		cmocka_unit_test(test_accel_names),
 	};
