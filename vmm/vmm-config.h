@@ -10,10 +10,9 @@
 /* Each takes the parsed body (borrowed) and, for drives and interfaces, the id from the path
  * (NULL when the body comes from --config-file). On refusal f says why and nothing changed. */
 int vmm_config_put_machine(struct vmm *v, const char *path_id, json_t *body, struct vmm_fault *f);
-int vmm_config_patch_machine(struct vmm *v, const char *path_id, json_t *body,
-		struct vmm_fault *f);
-int vmm_config_put_boot_source(struct vmm *v, const char *path_id, json_t *body,
-		struct vmm_fault *f);
+int vmm_config_patch_machine(struct vmm *v, const char *path_id, json_t *body, struct vmm_fault *f);
+int vmm_config_put_boot_source(
+        struct vmm *v, const char *path_id, json_t *body, struct vmm_fault *f);
 int vmm_config_put_drive(struct vmm *v, const char *path_id, json_t *body, struct vmm_fault *f);
 int vmm_config_put_network(struct vmm *v, const char *path_id, json_t *body, struct vmm_fault *f);
 int vmm_config_put_logger(struct vmm *v, const char *path_id, json_t *body, struct vmm_fault *f);

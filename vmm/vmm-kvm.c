@@ -30,6 +30,7 @@
  * out 0x10,eax; hlt. Assembled at 0x4000 (GNU as, .code16/.code32/.code64); the GDT (null,
  * 32-bit code 0x08, data 0x10, 64-bit code 0x18) and its descriptor sit at the end. A KVM that
  * only runs real mode, or only paravirtual guests, does not get to the out with 0x1335. */
+/* clang-format off */
 static const uint8_t probe_code[] = {
 	0xfa, 0x66, 0x0f, 0x01, 0x16, 0x98, 0x40, 0x0f, 0x20, 0xc0, 0x66, 0x83, 0xc8, 0x01, 0x0f,
 	0x22, 0xc0, 0x66, 0xea, 0x19, 0x40, 0x00, 0x00, 0x08, 0x00, 0x66, 0xb8, 0x10, 0x00, 0x8e,
@@ -43,12 +44,13 @@ static const uint8_t probe_code[] = {
 	0x00, 0xff, 0xff, 0x00, 0x00, 0x00, 0x92, 0xcf, 0x00, 0xff, 0xff, 0x00, 0x00, 0x00, 0x9a,
 	0xaf, 0x00, 0x1f, 0x00, 0x78, 0x40, 0x00, 0x00,
 };
+/* clang-format on */
 
 /* Page tables for the guest's CR3: the first 2 MiB identity-mapped with one large page. */
 static void setup_page_tables(uint8_t *mem)
 {
 	uint64_t *pml4 = (uint64_t *)(mem + PML4_ADDR), *pdpt = (uint64_t *)(mem + PDPT_ADDR),
-		 *pd = (uint64_t *)(mem + PD_ADDR);
+	         *pd = (uint64_t *)(mem + PD_ADDR);
 
 	pml4[0] = PDPT_ADDR | 0x3; /* present, writable */
 	pdpt[0] = PD_ADDR | 0x3;
@@ -108,7 +110,7 @@ static _noreturn_ void probe_child(const char *dev)
 			uint32_t value;
 
 			if (run->io.direction != KVM_EXIT_IO_OUT || run->io.port != PROBE_PORT ||
-					run->io.size != 4)
+			        run->io.size != 4)
 				_exit(20);
 			memcpy(&value, (uint8_t *)run + run->io.data_offset, sizeof(value));
 			if (value != 0x1335)
@@ -142,7 +144,7 @@ int vmm_kvm_probe(const char *dev, int timeout_ms)
 		probe_child(dev);
 	}
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	p = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+	p = (struct pollfd){.fd = pidfd, .events = POLLIN};
 	if (pidfd < 0 || poll(&p, 1, timeout_ms) <= 0)
 		kill(pid, SIGKILL);
 	if (waitpid(pid, &status, 0) < 0)

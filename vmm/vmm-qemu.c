@@ -100,17 +100,16 @@ int vmm_qemu_kernel_cmdline(const struct vmm *v, char **ret)
 	char *c;
 	int r;
 
-	json_array_foreach (v->drives, i, d)
-		if (json_is_true(json_object_get(d, "is_root_device")))
-			root = d;
+	json_array_foreach(v->drives, i, d) if (json_is_true(json_object_get(d, "is_root_device")))
+	        root = d;
 	if (!args)
 		args = VMM_DEFAULT_BOOT_ARGS;
 	if (root && str(root, "partuuid"))
 		r = asprintf(&c, "%s root=PARTUUID=%s %s", args, str(root, "partuuid"),
-				json_is_true(json_object_get(root, "is_read_only")) ? "ro" : "rw");
+		        json_is_true(json_object_get(root, "is_read_only")) ? "ro" : "rw");
 	else if (root)
 		r = asprintf(&c, "%s root=/dev/vda %s", args,
-				json_is_true(json_object_get(root, "is_read_only")) ? "ro" : "rw");
+		        json_is_true(json_object_get(root, "is_read_only")) ? "ro" : "rw");
 	else
 		r = asprintf(&c, "%s", args);
 	if (r < 0)
@@ -119,8 +118,8 @@ int vmm_qemu_kernel_cmdline(const struct vmm *v, char **ret)
 	return 0;
 }
 
-int vmm_qemu_build_argv(const struct vmm *v, enum vmm_accel accel, const char *qmp_path,
-		char ***ret)
+int vmm_qemu_build_argv(
+        const struct vmm *v, enum vmm_accel accel, const char *qmp_path, char ***ret)
 {
 	_cleanup_free_ char *cmdline = NULL, *kernel = NULL, *initrd = NULL, *append = NULL;
 	const char *serial_out = v->serial ? str(v->serial, "serial_out_path") : NULL;
@@ -158,11 +157,11 @@ int vmm_qemu_build_argv(const struct vmm *v, enum vmm_accel accel, const char *q
 	strv_add(&s, "-accel");
 	strv_add(&s, "%s", accel == VMM_ACCEL_KVM ? "kvm" : "tcg");
 	strv_add(&s, "-smp");
-	strv_add(&s, "%lld", (long long)json_integer_value(json_object_get(v->machine_config,
-					     "vcpu_count")));
+	strv_add(&s, "%lld",
+	        (long long)json_integer_value(json_object_get(v->machine_config, "vcpu_count")));
 	strv_add(&s, "-m");
-	strv_add(&s, "%lldM", (long long)json_integer_value(json_object_get(v->machine_config,
-					      "mem_size_mib")));
+	strv_add(&s, "%lldM",
+	        (long long)json_integer_value(json_object_get(v->machine_config, "mem_size_mib")));
 	strv_add(&s, "-nodefaults");
 	strv_add(&s, "-no-user-config");
 	strv_add(&s, "-display");
@@ -183,7 +182,8 @@ int vmm_qemu_build_argv(const struct vmm *v, enum vmm_accel accel, const char *q
 	strv_add(&s, "-append");
 	strv_add(&s, "%s", append);
 
-	json_array_foreach (v->drives, i, e) {
+	json_array_foreach(v->drives, i, e)
+	{
 		_cleanup_free_ char *path = qemu_escape(str(e, "path_on_host"));
 		bool ro = json_is_true(json_object_get(e, "is_read_only"));
 		bool writeback = streq(str(e, "cache_type") ?: "Unsafe", "Writeback");
@@ -192,22 +192,22 @@ int vmm_qemu_build_argv(const struct vmm *v, enum vmm_accel accel, const char *q
 			return -ENOMEM;
 		strv_add(&s, "-drive");
 		strv_add(&s, "id=drive_%s,file=%s,format=raw,if=none,readonly=%s,cache=%s",
-				str(e, "drive_id"), path, ro ? "on" : "off",
-				writeback ? "writeback" : "unsafe");
+		        str(e, "drive_id"), path, ro ? "on" : "off",
+		        writeback ? "writeback" : "unsafe");
 		strv_add(&s, "-device");
 		strv_add(&s, "virtio-blk-device,drive=drive_%s", str(e, "drive_id"));
 	}
-	json_array_foreach (v->network_interfaces, i, e) {
+	json_array_foreach(v->network_interfaces, i, e)
+	{
 		const char *mac = str(e, "guest_mac");
 		json_t *mtu = json_object_get(e, "mtu");
 
 		strv_add(&s, "-netdev");
 		strv_add(&s, "tap,id=net_%s,ifname=%s,script=no,downscript=no", str(e, "iface_id"),
-				str(e, "host_dev_name"));
+		        str(e, "host_dev_name"));
 		strv_add(&s, "-device");
 		strv_add(&s, "virtio-net-device,netdev=net_%s%s%s%s", str(e, "iface_id"),
-				mac ? ",mac=" : "", mac ?: "",
-				json_is_integer(mtu) ? ",host_mtu=" : "");
+		        mac ? ",mac=" : "", mac ?: "", json_is_integer(mtu) ? ",host_mtu=" : "");
 		if (json_is_integer(mtu)) {
 			char *last = s.v[s.n - 1], *n;
 
@@ -257,7 +257,7 @@ unsigned long vmm_qemu_measure_tsc_khz(void)
 	/* Three 20 ms windows; keep the one whose clock reads bracketed the TSC reads most
 	 * tightly (least disturbed by preemption). */
 	for (int i = 0; i < 3; i++) {
-		struct timespec a0, a1, b0, b1, nap = { .tv_nsec = 20 * 1000 * 1000 };
+		struct timespec a0, a1, b0, b1, nap = {.tv_nsec = 20 * 1000 * 1000};
 		uint64_t c0, c1;
 		int64_t ns, err;
 
@@ -269,9 +269,9 @@ unsigned long vmm_qemu_measure_tsc_khz(void)
 		c1 = __rdtsc();
 		clock_gettime(CLOCK_MONOTONIC, &b1);
 		err = (a1.tv_sec - a0.tv_sec) * 1000000000LL + (a1.tv_nsec - a0.tv_nsec) +
-			(b1.tv_sec - b0.tv_sec) * 1000000000LL + (b1.tv_nsec - b0.tv_nsec);
+		      (b1.tv_sec - b0.tv_sec) * 1000000000LL + (b1.tv_nsec - b0.tv_nsec);
 		ns = ((b0.tv_sec + b1.tv_sec) - (a0.tv_sec + a1.tv_sec)) * 500000000LL +
-			((b0.tv_nsec + b1.tv_nsec) - (a0.tv_nsec + a1.tv_nsec)) / 2;
+		     ((b0.tv_nsec + b1.tv_nsec) - (a0.tv_nsec + a1.tv_nsec)) / 2;
 		if (ns > 0 && c1 > c0 && err < best_err) {
 			best_err = err;
 			best = (unsigned long)((c1 - c0) * 1000000ULL / (uint64_t)ns);
@@ -288,7 +288,7 @@ enum vmm_accel vmm_qemu_resolve_accel(struct vmm *v)
 	if (v->accel == VMM_ACCEL_AUTO) {
 		v->accel = vmm_kvm_probe("/dev/kvm", 2000) > 0 ? VMM_ACCEL_KVM : VMM_ACCEL_TCG;
 		vmm_log_info("Acceleration: %s (KVM probe %s)", vmm_accel_to_string(v->accel),
-				v->accel == VMM_ACCEL_KVM ? "ran a guest" : "failed");
+		        v->accel == VMM_ACCEL_KVM ? "ran a guest" : "failed");
 	}
 	return v->accel;
 }
@@ -317,7 +317,7 @@ static void stderr_collect(struct vmm *v, bool log_lines)
 		if (log_lines) {
 			buf[n] = 0;
 			for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l;
-					l = strtok_r(NULL, "\n", &save))
+			        l = strtok_r(NULL, "\n", &save))
 				vmm_log_warning("qemu: %s", l);
 		}
 	}
@@ -332,7 +332,7 @@ static int qmp_read_line(struct vmm *v, int timeout_ms, char *ret, size_t size)
 
 	for (;;) {
 		char *nl = memchr(v->qemu.qmp_buf, '\n', v->qemu.qmp_len);
-		struct pollfd p = { .fd = v->qemu.qmp_fd, .events = POLLIN };
+		struct pollfd p = {.fd = v->qemu.qmp_fd, .events = POLLIN};
 		ssize_t n;
 		int left;
 
@@ -352,7 +352,7 @@ static int qmp_read_line(struct vmm *v, int timeout_ms, char *ret, size_t size)
 		if (poll(&p, 1, timeout_ms < 0 ? 0 : left) < 0 && errno != EINTR)
 			return negative_errno();
 		n = read(v->qemu.qmp_fd, v->qemu.qmp_buf + v->qemu.qmp_len,
-				sizeof(v->qemu.qmp_buf) - v->qemu.qmp_len);
+		        sizeof(v->qemu.qmp_buf) - v->qemu.qmp_len);
 		if (n == 0)
 			return -ECONNRESET;
 		if (n < 0) {
@@ -392,7 +392,8 @@ static int qmp_command(struct vmm *v, const char *cmd, struct vmm_fault *f)
 		int r = qmp_read_line(v, QMP_TIMEOUT_MS, line, sizeof(line));
 
 		if (r < 0)
-			return vmm_fault_set(f, "No answer from the guest's monitor: %s", strerror(-r));
+			return vmm_fault_set(
+			        f, "No answer from the guest's monitor: %s", strerror(-r));
 		j = json_loads(line, 0, NULL);
 		if (json_object_get(j, "return")) {
 			json_decref(j);
@@ -401,7 +402,7 @@ static int qmp_command(struct vmm *v, const char *cmd, struct vmm_fault *f)
 		err = json_object_get(j, "error");
 		if (err) {
 			vmm_fault_set(f, "The guest's monitor refused %s: %s", cmd,
-					str(err, "desc") ?: "unknown error");
+			        str(err, "desc") ?: "unknown error");
 			json_decref(j);
 			return -EIO;
 		}
@@ -413,7 +414,7 @@ static int qmp_command(struct vmm *v, const char *cmd, struct vmm_fault *f)
 
 static int qmp_connect(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd;
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
@@ -437,8 +438,8 @@ static int qmp_path_for(const struct vmm *v, char **ret)
 	if (v->api_sock)
 		r = asprintf(&p, "%s.qmp", v->api_sock);
 	else
-		r = asprintf(&p, "%s/banger-vmm-%d.qmp", access("/run", W_OK) == 0 ? "/run" : "/tmp",
-				(int)getpid());
+		r = asprintf(&p, "%s/banger-vmm-%d.qmp",
+		        access("/run", W_OK) == 0 ? "/run" : "/tmp", (int)getpid());
 	if (r < 0)
 		return -ENOMEM;
 	if (strlen(p) >= sizeof(sa.sun_path)) {
@@ -485,14 +486,15 @@ int vmm_qemu_start(struct vmm *v, struct vmm_fault *f)
 	accel = vmm_qemu_resolve_accel(v);
 	if (accel == VMM_ACCEL_TCG && v->tsc_khz == 0) {
 		v->tsc_khz = vmm_qemu_measure_tsc_khz();
-		vmm_log_info("TCG: host TSC %lu kHz, given to the guest as tsc_early_khz.",
-				v->tsc_khz);
+		vmm_log_info(
+		        "TCG: host TSC %lu kHz, given to the guest as tsc_early_khz.", v->tsc_khz);
 	}
 	free(v->qemu.qmp_path);
 	v->qemu.qmp_path = NULL;
 	r = qmp_path_for(v, &v->qemu.qmp_path);
 	if (r < 0)
-		return vmm_fault_set(f, "Failed to start the microVM: no usable monitor socket path.");
+		return vmm_fault_set(
+		        f, "Failed to start the microVM: no usable monitor socket path.");
 	unlink(v->qemu.qmp_path);
 	r = vmm_qemu_build_argv(v, accel, v->qemu.qmp_path, &argv);
 	if (r < 0)
@@ -526,14 +528,14 @@ int vmm_qemu_start(struct vmm *v, struct vmm_fault *f)
 	v->qemu.pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (v->qemu.pidfd < 0) {
 		start_failed_cleanup(v);
-		return vmm_fault_set(f, "Failed to start the microVM: pidfd_open: %s",
-				strerror(errno));
+		return vmm_fault_set(
+		        f, "Failed to start the microVM: pidfd_open: %s", strerror(errno));
 	}
 
 	/* QEMU creates its monitor socket after parsing everything; connect once it is there. */
 	deadline = now_ms() + START_TIMEOUT_MS;
 	for (;;) {
-		struct pollfd p = { .fd = v->qemu.pidfd, .events = POLLIN };
+		struct pollfd p = {.fd = v->qemu.pidfd, .events = POLLIN};
 		int fd = qmp_connect(v->qemu.qmp_path);
 
 		if (fd >= 0) {
@@ -571,17 +573,17 @@ int vmm_qemu_start(struct vmm *v, struct vmm_fault *f)
 	/* The socket is only needed to connect; nobody else should find it. */
 	unlink(v->qemu.qmp_path);
 	vmm_log_info("Guest started: QEMU microvm pid %d, accel %s", (int)pid,
-			accel == VMM_ACCEL_KVM ? "kvm" : "tcg");
+	        accel == VMM_ACCEL_KVM ? "kvm" : "tcg");
 	return 0;
 }
 
 int vmm_qemu_ctrl_alt_del(struct vmm *v, struct vmm_fault *f)
 {
 	return qmp_command(v,
-			"{\"execute\":\"send-key\",\"arguments\":{\"keys\":["
-			"{\"type\":\"qcode\",\"data\":\"ctrl\"},{\"type\":\"qcode\",\"data\":\"alt\"},"
-			"{\"type\":\"qcode\",\"data\":\"delete\"}]}}",
-			f);
+	        "{\"execute\":\"send-key\",\"arguments\":{\"keys\":["
+	        "{\"type\":\"qcode\",\"data\":\"ctrl\"},{\"type\":\"qcode\",\"data\":\"alt\"},"
+	        "{\"type\":\"qcode\",\"data\":\"delete\"}]}}",
+	        f);
 }
 
 int vmm_qemu_set_paused(struct vmm *v, bool paused, struct vmm_fault *f)
@@ -631,7 +633,7 @@ int vmm_qemu_reap(struct vmm *v)
 
 void vmm_qemu_kill(struct vmm *v, int timeout_ms)
 {
-	struct pollfd p = { .fd = v->qemu.pidfd, .events = POLLIN };
+	struct pollfd p = {.fd = v->qemu.pidfd, .events = POLLIN};
 
 	if (v->qemu.pid <= 0)
 		return;
@@ -644,15 +646,16 @@ void vmm_qemu_kill(struct vmm *v, int timeout_ms)
 void vmm_qemu_print_jail_deps(const struct vmm *v)
 {
 	/* Read-only bind mounts, at the same path inside the jail as outside. */
-	static const char *const ro_dirs[] = { "/usr/lib", "/usr/lib64", "/usr/share/qemu",
-		"/usr/share/seabios" };
+	static const char *const ro_dirs[] = {
+	        "/usr/lib", "/usr/lib64", "/usr/share/qemu", "/usr/share/seabios"};
 	struct stat st;
 
-	printf("# banger-vmm %s: what the VMM needs inside its jail besides what the jailer makes.\n"
+	printf("# banger-vmm %s: what the VMM needs inside its jail besides what the jailer "
+	       "makes.\n"
 	       "# bind-ro PATH: bind-mount PATH read-only at the same path in the jail.\n"
 	       "# symlink LINK TARGET: create LINK pointing to TARGET.\n"
 	       "# dev PATH: a device node like the host's, owned by the jail uid.\n",
-			PACKAGE_VERSION);
+	        PACKAGE_VERSION);
 	printf("bind-ro %s\n", v->qemu_binary);
 	for (size_t i = 0; i < ELEMENTSOF(ro_dirs); i++)
 		if (stat(ro_dirs[i], &st) == 0 && S_ISDIR(st.st_mode))
@@ -660,5 +663,4 @@ void vmm_qemu_print_jail_deps(const struct vmm *v)
 	printf("symlink /lib usr/lib\n");
 	if (stat("/usr/lib64", &st) == 0)
 		printf("symlink /lib64 usr/lib64\n");
-	printf("dev /dev/null\n");
 }

@@ -10,8 +10,8 @@
 /* The QEMU command line for v's configuration, NULL-terminated; free with vmm_qemu_argv_free.
  * Under TCG, when v->tsc_khz is known and the boot args do not set it, tsc_early_khz= is
  * appended to the kernel command line. */
-int vmm_qemu_build_argv(const struct vmm *v, enum vmm_accel accel, const char *qmp_path,
-		char ***ret);
+int vmm_qemu_build_argv(
+        const struct vmm *v, enum vmm_accel accel, const char *qmp_path, char ***ret);
 void vmm_qemu_argv_free(char **argv);
 
 /* The kernel command line Firecracker would give: boot_args (or its default), then root= and

@@ -13,8 +13,8 @@
 /* Firecracker's default --http-api-max-payload-size. */
 #define VMM_DEFAULT_MAX_PAYLOAD 51200
 /* Firecracker's built-in command line, used when PUT /boot-source leaves boot_args out. */
-#define VMM_DEFAULT_BOOT_ARGS                                                                       \
-	"reboot=k panic=1 nomodule 8250.nr_uarts=0 i8042.noaux i8042.nomux i8042.dumbkbd "          \
+#define VMM_DEFAULT_BOOT_ARGS                                                                      \
+	"reboot=k panic=1 nomodule 8250.nr_uarts=0 i8042.noaux i8042.nomux i8042.dumbkbd "         \
 	"swiotlb=noforce"
 
 enum vmm_state {
