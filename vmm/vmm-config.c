@@ -375,7 +375,7 @@ int vmm_config_put_metrics(
 		return r;
 	if (v->metrics_fd >= 0)
 		return vmm_fault_set(f, "Reinitialization of metrics not allowed.");
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0600);
+	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return vmm_fault_set(f,
 		        "Cannot initialize the metrics system due to an invalid metrics "

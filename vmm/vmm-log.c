@@ -70,8 +70,9 @@ int vmm_log_configure(const char *path, const char *level, bool show_level, bool
 			return -EINVAL;
 	}
 	if (path) {
-		/* Like Firecracker: O_NONBLOCK so a FIFO without a reader does not stall us. */
-		int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0600);
+		/* Like Firecracker: O_RDWR and O_NONBLOCK, so a FIFO without a reader neither fails
+		 * the open (ENXIO) nor stalls us. */
+		int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0600);
 
 		if (fd < 0)
 			return -errno;

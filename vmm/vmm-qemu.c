@@ -514,7 +514,14 @@ int vmm_qemu_start(struct vmm *v, struct vmm_fault *f)
 	}
 	if (pid == 0) {
 		/* QEMU must not outlive us: a SIGKILLed banger-vmm takes its guest along. */
+		sigset_t none;
+
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* Our blocked signals (taken by signalfd) and ignored SIGPIPE survive exec: undo
+		 * them, or QEMU would never see the SIGTERM we stop it with. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
 		dup2(errpipe[1], STDERR_FILENO);
 		execv(argv[0], argv);
 		dprintf(STDERR_FILENO, "cannot execute %s: %s\n", argv[0], strerror(errno));
