@@ -45,7 +45,11 @@ static const char usage[] =
         "  --accel auto|kvm|tcg     acceleration (default auto: KVM only if a probe guest runs;\n"
         "                           BANGER_VMM_ACCEL sets the default)\n"
         "  --qemu PATH              QEMU binary (default /usr/bin/qemu-system-x86_64)\n"
-        "  --print-jail-deps        list what the VMM needs inside a jail, then exit\n";
+        "  --print-jail-deps        list what the VMM needs inside a jail, then exit\n"
+        "\n"
+        "Like Firecracker, the kernel command line gets root=/dev/vda (or root=PARTUUID=) and\n"
+        "ro/rw for the root drive; under TCG banger-vmm also appends tsc_early_khz=<host TSC\n"
+        "rate>, as the guest cannot calibrate its TSC against an emulated PIT on a busy host.\n";
 
 enum opt_id {
 	OPT_API_SOCK,
