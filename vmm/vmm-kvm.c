@@ -17,12 +17,12 @@
 #include "common/macro.h"
 #include "vmm/vmm-kvm.h"
 
-#define PROBE_PORT 0x10
+#define PROBE_PORT VMM_KVM_PROBE_PORT
 #define PROBE_MEM 0x10000
 #define PML4_ADDR 0x1000
 #define PDPT_ADDR 0x2000
 #define PD_ADDR 0x3000
-#define CODE_ADDR 0x4000
+#define CODE_ADDR VMM_KVM_PROBE_ENTRY
 
 /* The guest makes the trip a Linux boot makes, itself, from real mode: lgdt, CR0.PE, far jump to
  * 32-bit code, CR4.PAE, CR3, rdmsr/wrmsr EFER.LME, CR0.PG, far jump to 64-bit code, then
@@ -45,6 +45,12 @@ static const uint8_t probe_code[] = {
 	0xaf, 0x00, 0x1f, 0x00, 0x78, 0x40, 0x00, 0x00,
 };
 /* clang-format on */
+
+const uint8_t *vmm_kvm_probe_code(size_t *ret_size)
+{
+	*ret_size = sizeof(probe_code);
+	return probe_code;
+}
 
 /* Page tables for the guest's CR3: the first 2 MiB identity-mapped with one large page. */
 static void setup_page_tables(uint8_t *mem)
@@ -113,7 +119,7 @@ static _noreturn_ void probe_child(const char *dev)
 			        run->io.size != 4)
 				_exit(20);
 			memcpy(&value, (uint8_t *)run + run->io.data_offset, sizeof(value));
-			if (value != 0x1335)
+			if (value != VMM_KVM_PROBE_RESULT)
 				_exit(21);
 			saw_out = true;
 			break;

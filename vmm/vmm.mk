@@ -14,10 +14,13 @@ vmm_core_sources = \
 	vmm/vmm-kvm.c vmm/vmm-kvm.h \
 	vmm/vmm-log.c vmm/vmm-log.h
 
-unit_tests += tests/unit/test-vmm-api tests/unit/test-vmm-qemu
+unit_tests += tests/unit/test-vmm-api tests/unit/test-vmm-qemu tests/unit/test-vmm-kvm
 tests_unit_test_vmm_api_SOURCES = tests/unit/test-vmm-api.c $(vmm_core_sources)
 tests_unit_test_vmm_api_CFLAGS = $(TESTS_CFLAGS) $(MHD_CFLAGS)
 tests_unit_test_vmm_api_LDADD = $(COMMON_LIBS) $(JANSSON_LIBS) $(MHD_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_vmm_qemu_SOURCES = tests/unit/test-vmm-qemu.c $(vmm_core_sources)
 tests_unit_test_vmm_qemu_CFLAGS = $(TESTS_CFLAGS) $(MHD_CFLAGS)
 tests_unit_test_vmm_qemu_LDADD = $(COMMON_LIBS) $(JANSSON_LIBS) $(MHD_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_vmm_kvm_SOURCES = tests/unit/test-vmm-kvm.c vmm/vmm-kvm.c vmm/vmm-kvm.h
+tests_unit_test_vmm_kvm_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_vmm_kvm_LDADD = $(CMOCKA_LIBS)
