@@ -66,6 +66,21 @@ t_check "rootfs: /root/.ssh is 0700" grep -q 'Mode:  0700' <<< "$(stat_fs /root/
 t_check "rootfs: root's shell is /bin/sh" grep -q '^root:x:0:0:root:/root:/bin/sh$' <<< "$(cat_fs /etc/passwd)"
 t_check "rootfs: no host key baked in (each VM makes its own)" bash -c "! debugfs -R 'stat /etc/dropbear/dropbear_ed25519_host_key' '$R' 2>&1 | grep -q 'Type: regular'"
 
+if setpriv --reuid 65534 --regid 65534 --clear-groups test -r "/boot/vmlinuz-$kver"; then
+	mkdir "$T/user" && chown 65534:65534 "$T/user" && chmod 0755 "$T"
+	if setpriv --reuid 65534 --regid 65534 --clear-groups env TMPDIR="$T/user" \
+		"$RECIPE/build" --output "$T/user/out" > "$T/user.log" 2>&1; then
+		t_ok "the recipe runs as an ordinary user"
+		for p in / /root /root/.ssh /usr/sbin/dropbear /etc/passwd /bin/sh; do
+			t_check "user-built rootfs: $p is owned by root" bash -c \
+				"debugfs -R 'stat $p' '$T/user/out/rootfs.ext4' 2> /dev/null | grep -Eq 'User: +0 +Group: +0 '"
+		done
+	else
+		t_fail "the recipe runs as an ordinary user" "$(cat "$T/user.log")"
+	fi
+else
+	t_skip "the recipe runs as an ordinary user" "/boot/vmlinuz-$kver is not readable by others"
+fi
 "$RECIPE/build" --output "$T/small" --rootfs-size 80 > /dev/null 2>&1
 t_eq "--rootfs-size sets the filesystem size" $((80 * 1024 * 1024)) "$(stat -c %s "$T/small/rootfs.ext4")"
 t_done
