@@ -429,23 +429,25 @@ static int qmp_connect(const char *path)
 	return fd;
 }
 
+/* Beside the API socket (inside the jail's private /run), else in /run or /tmp when there is no
+ * API socket or its path leaves no room in sun_path. */
 static int qmp_path_for(const struct vmm *v, char **ret)
 {
 	struct sockaddr_un sa;
-	char *p;
-	int r;
+	char *p = NULL;
 
-	if (v->api_sock)
-		r = asprintf(&p, "%s.qmp", v->api_sock);
-	else
-		r = asprintf(&p, "%s/banger-vmm-%d.qmp",
-		        access("/run", W_OK) == 0 ? "/run" : "/tmp", (int)getpid());
-	if (r < 0)
-		return -ENOMEM;
-	if (strlen(p) >= sizeof(sa.sun_path)) {
+	if (v->api_sock) {
+		if (asprintf(&p, "%s.qmp", v->api_sock) < 0)
+			return -ENOMEM;
+		if (strlen(p) < sizeof(sa.sun_path)) {
+			*ret = p;
+			return 0;
+		}
 		free(p);
-		return -ENAMETOOLONG;
 	}
+	if (asprintf(&p, "%s/banger-vmm-%d.qmp", access("/run", W_OK) == 0 ? "/run" : "/tmp",
+	            (int)getpid()) < 0)
+		return -ENOMEM;
 	*ret = p;
 	return 0;
 }

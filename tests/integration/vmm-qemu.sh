@@ -123,6 +123,21 @@ t_eq "InstanceStart with a missing QEMU binary -> 400" 400 "$(api PUT /actions '
 t_check "the fault says QEMU cannot be executed" grep -q 'cannot execute' "$T/resp"
 kill $epid
 
+# An API socket path with no room left for ".qmp" in sun_path (108 bytes): the monitor goes
+# elsewhere and the guest still starts.
+long=$T/$(printf 'd%.0s' $(seq $((104 - ${#T} - 2))))
+mkdir -p "$long"
+S=$long/s
+export FAKE_LOG=$T/long.log FAKE_MODE=ok
+t_eq "an API socket path of 105 bytes" 105 ${#S}
+"$VMM" --api-sock "$S" --qemu "$T/fake-qemu" --accel tcg > "$T/long.out" 2>&1 &
+lpid=$!
+t_add_cleanup "kill -9 $lpid"
+t_wait 5 test -S "$S"
+api PUT /boot-source "{\"kernel_image_path\":\"$T/vmlinux\"}" > /dev/null
+t_eq "InstanceStart with the long API socket path -> 204" 204 "$(api PUT /actions '{"action_type":"InstanceStart"}')"
+kill $lpid
+
 mkfifo "$T/log.fifo"
 "$VMM" --api-sock "$T/f.sock" --no-boot --log-path "$T/log.fifo" > /dev/null 2>&1 &
 fpid=$!
