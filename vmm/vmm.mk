@@ -24,3 +24,13 @@ tests_unit_test_vmm_qemu_LDADD = $(COMMON_LIBS) $(JANSSON_LIBS) $(MHD_LIBS) $(CM
 tests_unit_test_vmm_kvm_SOURCES = tests/unit/test-vmm-kvm.c vmm/vmm-kvm.c vmm/vmm-kvm.h
 tests_unit_test_vmm_kvm_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_vmm_kvm_LDADD = $(CMOCKA_LIBS)
+
+# libFuzzer target for the API decoder (configure CC=clang --enable-fuzzing); the VMM's sources are
+# compiled into it so they carry the fuzzer's coverage.
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz-vmm-api
+tests_fuzz_fuzz_vmm_api_SOURCES = tests/fuzz/fuzz-vmm-api.c $(vmm_core_sources)
+tests_fuzz_fuzz_vmm_api_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(MHD_CFLAGS) -fsanitize=fuzzer,address
+tests_fuzz_fuzz_vmm_api_LDFLAGS = -fsanitize=fuzzer,address
+tests_fuzz_fuzz_vmm_api_LDADD = $(COMMON_LIBS) $(JANSSON_LIBS) $(MHD_LIBS)
+endif
