@@ -44,7 +44,7 @@ ssh-keygen -q -t ed25519 -N '' -f "$T/id" -C e2e
 read -r ktype kblob _ < "$T/id.pub"
 
 "$JAILER" --id $ID --exec-file "$VMM" --uid $JUID --gid $JUID --chroot-base-dir "$BASE" \
-	-- --api-sock /run/firecracker.socket --accel tcg > "$T/console.log" 2> "$T/vmm.err" &
+	-- --api-sock /run/firecracker.socket > "$T/console.log" 2> "$T/vmm.err" &
 jpid=$!
 t_add_cleanup "kill -9 $jpid"
 S=$ROOT/run/firecracker.socket
@@ -70,7 +70,14 @@ put /actions '{"action_type":"InstanceStart"}'
 qpid=$(pgrep -P $jpid qemu-system || true)
 t_check "QEMU runs as a child of the VMM" test -n "$qpid"
 [ -n "$qpid" ] && t_eq "QEMU runs as the jail uid" $JUID "$(stat -c %u /proc/$qpid)"
-[ -n "$qpid" ] && t_check "QEMU uses TCG (--accel tcg)" grep -qa 'tcg' /proc/$qpid/cmdline
+# --accel auto, as bangerd-root launches it: KVM only if the probe guest ran (never on kvm_pvm).
+accel=$(sed -n 's/.*Acceleration: \([a-z]*\) (KVM probe.*/\1/p' "$T/console.log")
+t_check "the VMM chose an accelerator with its KVM probe ($accel)" test -n "$accel"
+[ -n "$qpid" ] && t_eq "QEMU runs with that accelerator" "$accel" \
+	"$(tr '\0' '\n' < /proc/$qpid/cmdline | sed -n '/^-accel$/{n;p}')"
+if [ -d /sys/module/kvm_pvm ]; then
+	t_eq "on a kvm_pvm host the probe refuses KVM" tcg "$accel"
+fi
 t_eq "GET / says Running" '"state":"Running"' "$(api GET / > /dev/null; grep -o '"state":"[A-Za-z ]*"' "$T/resp")"
 
 if t_wait 180 grep -q '^banger-hostkey: ssh-ed25519 ' "$T/console.log"; then
