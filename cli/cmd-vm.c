@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* banger vm ...: create, list, get, delete, start, stop, restart, ssh, logs, run. */
 #include <errno.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,10 +13,15 @@
 #include "cli/output.h"
 #include "common/install.h"
 #include "common/layout.h"
+#include "common/sshcmd.h"
 #include "common/macro.h"
+#include "protocol/client.h"
 #include "protocol/jsonrpc.h"
 
 #define CALL_TIMEOUT_MS 60000
+/* start waits for SSH (bangerd's ssh_timeout_sec, 120 s by default) and stop for the guest's
+ * shutdown; the daemon bounds both, this only guards against a daemon that never answers */
+#define LIFECYCLE_TIMEOUT_MS (15 * 60 * 1000)
 
 static int parse_int_opt(struct cli *cli, const char *name, long min, long max, long *ret)
 {
@@ -186,7 +192,7 @@ static int each_vm(struct cli *cli, const char *method, const char *done, json_t
 
 		if (params && extra)
 			json_object_update(params, extra);
-		r = cli_call(cli, method, params, CALL_TIMEOUT_MS, &res);
+		r = cli_call(cli, method, params, LIFECYCLE_TIMEOUT_MS, &res);
 		if (r == CLI_EXIT_UNREACHABLE)
 			return r;
 		if (r) {
@@ -225,64 +231,150 @@ int cmd_vm_restart(struct cli *cli)
 	return each_vm(cli, "vm.restart", "Restarted", NULL);
 }
 
+static void print_log_lines(const json_t *lines)
+{
+	size_t i;
+	json_t *l;
+
+	json_array_foreach(lines, i, l)
+		puts(json_string_value(l) ? json_string_value(l) : "");
+}
+
+/* The last --tail lines (default 100), then with -f the live vm.log events from the line number
+ * vm.logs says comes next, so nothing is printed twice or skipped. */
 int cmd_vm_logs(struct cli *cli)
 {
-	_cleanup_json_ json_t *params = NULL, *res = NULL;
+	_cleanup_json_ json_t *params = NULL, *res = NULL, *sub = NULL;
 	long tail = -1;
+	json_int_t next;
+	const char *id;
 	int r;
 
-	r = parse_int_opt(cli, "tail", 0, LONG_MAX, &tail);
+	r = parse_int_opt(cli, "tail", 0, 100000, &tail);
 	if (r)
 		return r;
-	params = json_pack("{s:s, s:b}", "name", cli->args[0], "follow", !!cli_opt(cli, "follow"));
+	params = json_pack("{s:s}", "name", cli->args[0]);
 	if (params && tail >= 0)
 		json_object_set_new(params, "tail", json_integer(tail));
+	if (cli_opt(cli, "follow")) {
+		/* subscribe first: lines logged between the two calls arrive as events */
+		r = cli_call(cli, "events.subscribe", json_object(), CALL_TIMEOUT_MS, &sub);
+		if (r)
+			return r;
+	}
 	r = cli_call(cli, "vm.logs", TAKE_PTR(params), CALL_TIMEOUT_MS, &res);
 	if (r)
 		return r;
-	/* reached only once the daemon implements vm.logs */
-	cli_print_json(res);
-	return 0;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (cli->json && !cli_opt(cli, "follow")) {
+		cli_print_json(res);
+		return 0;
+	}
+	print_log_lines(json_object_get(res, "lines"));
+	if (!cli_opt(cli, "follow"))
+		return 0;
+	next = json_integer_value(json_object_get(res, "next_line"));
+	id = json_str(res, "id", "");
+	signal(SIGINT, SIG_DFL);
+	for (;;) {
+		struct rpc_message m = {};
+		struct rpc_error err = {};
+		json_t *p;
+
+		r = rpc_client_read_notification(cli->client, -1, &m, &err);
+		if (r < 0)
+			return cli_error("lost the daemon while following: %s",
+			        err.message[0] ? err.message : strerror(-r));
+		if (r == 0)
+			continue;
+		p = m.params;
+		if (!streq(json_str(p, "id", ""), id)) {
+			rpc_message_done(&m);
+			continue;
+		}
+		if (streq(m.method, "vm.log")) {
+			json_int_t first = json_integer_value(json_object_get(p, "first_line"));
+			json_t *lines = json_object_get(p, "lines");
+			for (size_t i = 0; i < json_array_size(lines); i++) {
+				if (first + (json_int_t)i < next)
+					continue; /* already printed from the tail */
+				puts(json_string_value(json_array_get(lines, i)) ?: "");
+				next = first + (json_int_t)i + 1;
+			}
+		} else if (streq(m.method, "vm.log_dropped"))
+			fprintf(stderr, "banger: %lld console lines were dropped by the daemon (rate limit)\n",
+			        (long long)json_integer_value(json_object_get(p, "count")));
+		else if (streq(m.method, "vm.deleted")) {
+			rpc_message_done(&m);
+			return cli_error("VM %s was deleted", cli->args[0]);
+		}
+		rpc_message_done(&m);
+		if (ferror(stdout))
+			return CLI_EXIT_ERROR;
+	}
 }
 
+/* Create when needed, then start and wait until SSH answers (vm.start answers at "running").
+ * Running it again on a running VM is not an error: the VM is there, which is what was asked. */
 int cmd_vm_run(struct cli *cli)
 {
 	_cleanup_json_ json_t *params = NULL, *vm = NULL, *res = NULL;
+	struct rpc_error err = {};
 	int r;
 
-	params = json_pack("{s:s}", "name", cli->args[0]);
-	if (params && cli_opt(cli, "image"))
-		json_object_set_new(params, "image", json_string(cli_opt(cli, "image")));
-	r = cli_call(cli, "vm.create", TAKE_PTR(params), CALL_TIMEOUT_MS, &vm);
+	r = cli_connect(cli);
 	if (r)
 		return r;
-	if (!cli->json)
-		printf("Created VM %s (id %s)\n", json_str(vm, "name", "?"),
-		        json_str(vm, "id", "?"));
-	r = cli_call(
-	        cli, "vm.start", json_pack("{s:s}", "name", cli->args[0]), CALL_TIMEOUT_MS, &res);
-	if (r) {
-		fprintf(stderr, "banger: VM %s was created but not started\n", cli->args[0]);
-		return r;
+	r = rpc_client_call(cli->client, "vm.get", json_pack("{s:s}", "name", cli->args[0]),
+	        CALL_TIMEOUT_MS, &vm, &err);
+	if (r == -EREMOTEIO && err.code == RPC_ERROR_NOT_FOUND) {
+		params = json_pack("{s:s}", "name", cli->args[0]);
+		if (params && cli_opt(cli, "image"))
+			json_object_set_new(params, "image", json_string(cli_opt(cli, "image")));
+		r = cli_call(cli, "vm.create", TAKE_PTR(params), CALL_TIMEOUT_MS, &vm);
+		if (r)
+			return r;
+		if (!cli->json)
+			printf("Created VM %s (id %s)\n", json_str(vm, "name", "?"),
+			        json_str(vm, "id", "?"));
+	} else if (r < 0)
+		return cli_call(cli, "vm.get", json_pack("{s:s}", "name", cli->args[0]),
+		        CALL_TIMEOUT_MS, NULL); /* reports the error the usual way */
+	else if (streq(json_str(vm, "state", ""), "running")) {
+		if (cli->json)
+			cli_print_json(vm);
+		else
+			printf("VM %s is already running (%s)\n", cli->args[0], json_str(vm, "ip", "-"));
+		return 0;
 	}
+	if (!cli->json)
+		printf("Starting VM %s (waiting until SSH answers)...\n", cli->args[0]);
+	r = cli_call(cli, "vm.start", json_pack("{s:s}", "name", cli->args[0]),
+	        LIFECYCLE_TIMEOUT_MS, &res);
+	if (r)
+		return r;
 	if (cli->json)
 		cli_print_json(res);
 	else
-		printf("Started VM %s\n", cli->args[0]);
+		printf("VM %s is running at %s (boot id %s)\n", cli->args[0], json_str(res, "ip", "-"),
+		        json_str(res, "boot_id", "-"));
 	return 0;
 }
 
+/* execs the OpenSSH client with the owner's key and the daemon-managed known_hosts
+ * (StrictHostKeyChecking=yes): its exit status is the remote command's. */
 int cmd_vm_ssh(struct cli *cli)
 {
 	_cleanup_json_ json_t *vm = NULL;
 	struct banger_layout layout;
 	struct install_meta meta;
-	char dir[PATH_MAX], key[PATH_MAX + 32], known[PATH_MAX + 64], target[80];
+	struct sshcmd sc;
+	char dir[PATH_MAX];
 	const char *ip;
-	char **argv;
-	int r, n = 0;
+	int r;
 
-	r = cli_call(cli, "vm.get", json_pack("{s:s}", "name", cli->args[0]), CALL_TIMEOUT_MS, &vm);
+	r = cli_call(cli, "vm.get", json_pack("{s:s}", "name", cli->args[0]), CALL_TIMEOUT_MS,
+	        &vm);
 	if (r)
 		return r;
 	ip = json_str(vm, "ip", NULL);
@@ -296,27 +388,11 @@ int cmd_vm_ssh(struct cli *cli)
 		r = layout_ssh_dir(&layout, meta.owner_home, dir, sizeof(dir));
 	if (r < 0)
 		return cli_error("cannot find banger's SSH key directory: %s", strerror(-r));
-	snprintf(key, sizeof(key), "%s/id_ed25519", dir);
-	snprintf(known, sizeof(known), "UserKnownHostsFile=%s/known_hosts", dir);
-	snprintf(target, sizeof(target), "root@%s", ip);
-	argv = calloc((size_t)cli->n_rest + 12, sizeof(char *));
-	if (!argv)
-		return cli_error("out of memory");
-	argv[n++] = (char *)"ssh";
-	argv[n++] = (char *)"-i";
-	argv[n++] = key;
-	argv[n++] = (char *)"-o";
-	argv[n++] = known;
-	argv[n++] = (char *)"-o";
-	argv[n++] = (char *)"StrictHostKeyChecking=yes";
-	argv[n++] = target;
-	if (cli->n_rest > 0)
-		argv[n++] = (char *)"--";
-	for (int i = 0; i < cli->n_rest; i++)
-		argv[n++] = cli->rest[i];
+	r = sshcmd_build(&sc, dir, ip, !isatty(STDIN_FILENO), 10,
+	        cli->n_rest > 0 ? cli->rest : NULL);
+	if (r < 0)
+		return cli_error("cannot build the ssh command: %s", strerror(-r));
 	fflush(stdout);
-	execvp("ssh", argv);
-	r = errno;
-	free(argv);
-	return cli_error("cannot run ssh: %s", strerror(r));
+	execvp("ssh", (char *const *)sc.argv);
+	return cli_error("cannot run ssh: %s", strerror(errno));
 }

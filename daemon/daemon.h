@@ -8,6 +8,7 @@
 
 #include "common/install.h"
 #include "common/layout.h"
+#include "daemon/config.h"
 #include "daemon/events.h"
 #include "daemon/store.h"
 
@@ -16,6 +17,7 @@
 
 struct server;
 struct import_job;
+struct lifecycle;
 
 struct daemon {
 	sd_event *event;
@@ -31,6 +33,8 @@ struct daemon {
 	uint64_t started_usec; /* CLOCK_MONOTONIC */
 	char started_at[32];
 	struct import_job *imports; /* running image.import jobs */
+	struct banger_config config; /* banger.conf */
+	struct lifecycle *lifecycle; /* starts, stops and watches VMs */
 };
 
 /* Numbers params (stolen) as the next event and hands it to every subscriber. Publishing fails

@@ -182,7 +182,8 @@ static void copy_next(struct file_sync *s)
 	while (s->next < s->n_items) {
 		struct item *it = &s->items[s->next++];
 		char script[PATH_MAX * 3 + 64], dir[PATH_MAX];
-		const char *cmd[] = { "sh", "-c", script, NULL };
+		/* ssh hands the remote shell one command line: the script is that line */
+		const char *cmd[] = { script, NULL };
 		struct sshcmd sc;
 		char *slash;
 		int k;

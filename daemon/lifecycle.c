@@ -30,6 +30,8 @@
 #include "daemon/netalloc.h"
 #include "daemon/rpc.h"
 #include "daemon/ssh-keys.h"
+#include "daemon/vm-params.h"
+#include "daemon/vm-state.h"
 #include "protocol/jsonrpc.h"
 
 #define CONSOLE_TICK_USEC (200 * 1000)
@@ -94,6 +96,9 @@ struct run {
 	size_t n_start_waiters;
 	struct rpc_call *stop_waiters[MAX_WAITERS];
 	size_t n_stop_waiters;
+	struct rpc_call *delete_waiters[MAX_WAITERS];
+	size_t n_delete_waiters;
+	bool delete_after;
 
 	/* resources and what the VMM is told */
 	char tap[16];
@@ -230,32 +235,16 @@ static void run_free(struct run *r)
 	free(r);
 }
 
-/* The state change every client sees: saved, then published as vm.state. */
+/* The state change every client sees: saved, then published as vm.state (daemon/vm-state.c). */
 static void set_state(struct lifecycle *lc, struct vm *vm, enum vm_state st, const char *reason)
 {
-	enum vm_state old = vm->state;
-	int k;
-
-	vm->state = st;
-	snprintf(vm->reason, sizeof(vm->reason), "%s", reason ? reason : "");
-	k = store_vm_save(&lc->d->store, vm);
-	if (k < 0)
-		log_error_errno(k, "Failed to save VM %s: %s", vm->name, strerror(-k));
-	log_vm(st == VM_STATE_ERROR ? LOG_ERR : LOG_INFO, vm->name, "state", "VM %s: %s → %s%s%s",
-			vm->name, vm_state_to_string(old), vm_state_to_string(st), reason && *reason ? ": " : "",
-			reason ? reason : "");
-	daemon_publish(lc->d, "vm.state",
-			json_pack("{s:s, s:s, s:s, s:s, s:s?}", "id", vm->id, "name", vm->name, "old",
-					vm_state_to_string(old), "new", vm_state_to_string(st), "reason",
-					reason && *reason ? reason : NULL));
+	(void)daemon_vm_set_state(lc->d, vm, st, reason && *reason ? reason : NULL);
 }
 
-static void publish_updated(struct lifecycle *lc, struct vm *vm)
+/* Fields other than the state changed since before: saved, then published as vm.updated. */
+static void publish_updated(struct lifecycle *lc, struct vm *vm, const struct vm *before)
 {
-	int k = store_vm_save(&lc->d->store, vm);
-	if (k < 0)
-		log_error_errno(k, "Failed to save VM %s: %s", vm->name, strerror(-k));
-	daemon_publish(lc->d, "vm.updated", json_pack("{s:o}", "vm", vm_to_json(vm)));
+	(void)daemon_vm_update(lc->d, vm, before);
 }
 
 static void answer_waiters(struct rpc_call **w, size_t *n, struct vm *vm, const struct rpc_error *err)
@@ -352,6 +341,7 @@ static int step_address(struct run *r)
 	struct lifecycle *lc = r->lc;
 	struct vm *vm = run_vm(r);
 	struct in_addr a, *used;
+	struct vm before = *vm;
 	size_t n = 0;
 	int k;
 
@@ -361,8 +351,11 @@ static int step_address(struct run *r)
 		step_fail(r, k, "VM id \"%s\" cannot name a tap", vm->id);
 		return k;
 	}
-	if (vm->ip[0] && inet_pton(AF_INET, vm->ip, &a) == 1 && net_ip_in_subnet(&lc->cfg.subnet, a))
+	if (vm->ip[0] && inet_pton(AF_INET, vm->ip, &a) == 1 && net_ip_in_subnet(&lc->cfg.subnet, a)) {
+		if (!streq(before.mac, vm->mac))
+			publish_updated(lc, vm, &before);
 		return 0; /* allocations persist until delete */
+	}
 
 	used = calloc(lc->d->store.n_vms + 1, sizeof(*used));
 	if (!used) {
@@ -381,7 +374,7 @@ static int step_address(struct run *r)
 		return k;
 	}
 	inet_ntop(AF_INET, &a, vm->ip, sizeof(vm->ip));
-	publish_updated(lc, vm);
+	publish_updated(lc, vm, &before);
 	return 0;
 }
 
@@ -461,6 +454,7 @@ static int disk_result(struct run *r, json_t *result)
 	const char *strategy = json_string_value(json_object_get(result, "strategy"));
 	const char *kind = json_string_value(json_object_get(result, "kind"));
 	const char *device = json_string_value(json_object_get(result, "device"));
+	struct vm before = *vm;
 
 	if (!strategy || !kind || (!streq(kind, "file") && !streq(kind, "block")) ||
 			(streq(kind, "block") && !device)) {
@@ -470,7 +464,7 @@ static int disk_result(struct run *r, json_t *result)
 	snprintf(vm->disk_strategy, sizeof(vm->disk_strategy), "%s", strategy);
 	snprintf(r->disk_kind, sizeof(r->disk_kind), "%s", kind);
 	snprintf(r->device, sizeof(r->device), "%s", device ? device : "");
-	publish_updated(r->lc, vm);
+	publish_updated(r->lc, vm, &before);
 	if (streq(kind, "file") && grow_file_disk(r) > 0)
 		return -EINPROGRESS; /* on_resize advances */
 	return 0;
@@ -668,8 +662,11 @@ static int launch_result(struct run *r, json_t *result)
 		step_fail(r, k, "cannot watch the VMM: %s", strerror(-k));
 		return k;
 	}
-	vm->pid = r->vmm_pid;
-	publish_updated(r->lc, vm);
+	{
+		struct vm before = *vm;
+		vm->pid = r->vmm_pid;
+		publish_updated(r->lc, vm, &before);
+	}
 	return 0;
 }
 
@@ -1103,16 +1100,16 @@ static void run_running(struct run *r)
 {
 	struct lifecycle *lc = r->lc;
 	struct vm *vm = run_vm(r);
-	char started[32];
+	struct vm before;
 
 	r->mode = RUN_RUNNING;
 	r->have_timings = true;
-	rfc3339_now(started, sizeof(started));
-	snprintf(vm->started_at, sizeof(vm->started_at), "%s", started);
 	set_state(lc, vm, VM_STATE_RUNNING, "");
+	before = *vm;
+	rfc3339_now(vm->started_at, sizeof(vm->started_at));
+	publish_updated(lc, vm, &before); /* boot_id (set by the ssh step), started_at */
 	daemon_publish(lc->d, "vm.boot_id",
 			json_pack("{s:s, s:s, s:s}", "id", vm->id, "name", vm->name, "boot_id", vm->boot_id));
-	publish_updated(lc, vm);
 	handles_save(lc);
 	answer_waiters(r->start_waiters, &r->n_start_waiters, vm, NULL);
 }
@@ -1183,13 +1180,39 @@ static void run_finish_unwind(struct run *r)
 		run_free(r);
 		return;
 	}
-	vm->pid = 0;
-	if (r->final_state != VM_STATE_RUNNING)
+	{
+		struct vm before = *vm;
+		vm->pid = 0;
 		vm->started_at[0] = '\0';
+		if (!streq(before.started_at, "") || before.pid != 0)
+			publish_updated(lc, vm, &before);
+	}
 	set_state(lc, vm, r->final_state, r->final_reason);
 	handles_save(lc);
 	rpc_error_set(&e, 0, RPC_ERROR_INTERNAL, "VM %s: %s", vm->name, r->final_reason);
 	answer_waiters(r->stop_waiters, &r->n_stop_waiters, vm, NULL);
+	if (r->delete_after) {
+		struct rpc_call *waiters[MAX_WAITERS];
+		size_t n = r->n_delete_waiters;
+		struct rpc_error derr = {};
+		json_t *res = NULL;
+		int k;
+
+		r->delete_after = false;
+		answer_waiters(r->start_waiters, &r->n_start_waiters, NULL, &e);
+		memcpy(waiters, r->delete_waiters, n * sizeof(*waiters));
+		r->n_delete_waiters = 0;
+		/* frees vm and, through lifecycle_forget(), r: touch neither afterwards */
+		k = daemon_vm_remove(lc->d, vm, &res, &derr);
+		for (size_t i = 0; i < n; i++) {
+			if (k < 0)
+				rpc_call_fail(waiters[i], &derr);
+			else
+				rpc_call_reply(waiters[i], json_incref(res));
+		}
+		json_decref(res);
+		return;
+	}
 	r->restart_after = false;
 	if (restart) {
 		/* the restart's callers wait on in start_waiters for the new start */
@@ -1670,6 +1693,30 @@ int lifecycle_stop(struct lifecycle *lc, struct vm *vm, struct rpc_call *call, s
 	return RPC_REPLY_LATER;
 }
 
+int lifecycle_delete(struct lifecycle *lc, struct vm *vm, struct rpc_call *call, struct rpc_error *err)
+{
+	struct run *r = run_find(lc, vm->id);
+	int k;
+
+	if (!r || r->mode == RUN_IDLE) {
+		if (vm->state == VM_STATE_RUNNING || vm->state == VM_STATE_STARTING ||
+				vm->state == VM_STATE_STOPPING)
+			set_state(lc, vm, VM_STATE_STOPPED, "no VMM was running");
+		return 0;
+	}
+	k = add_waiter(r->delete_waiters, &r->n_delete_waiters, call, err);
+	if (k < 0)
+		return k;
+	r->delete_after = true;
+	r->restart_after = false;
+	if (r->mode == RUN_RUNNING || r->mode == RUN_STARTING) {
+		k = lifecycle_stop(lc, vm, NULL, err);
+		if (k < 0 && k != RPC_REPLY_LATER)
+			return k;
+	}
+	return RPC_REPLY_LATER;
+}
+
 int lifecycle_restart(struct lifecycle *lc, struct vm *vm, struct rpc_call *call,
 		struct rpc_error *err)
 {
@@ -1749,8 +1796,12 @@ static void on_found(struct helper_client *h, int k, json_t *result, const struc
 			if (layout_vm_file(&lc->d->layout, vm->id, "console.log", path, sizeof(path)) >= 0 &&
 					console_log_open(&r->console, path, 0, r->console.next_line) >= 0)
 				r->console_open = true;
-			vm->pid = r->vmm_pid;
-			publish_updated(lc, vm);
+			{
+				struct vm before = *vm;
+				vm->pid = r->vmm_pid;
+				if (before.pid != vm->pid)
+					publish_updated(lc, vm, &before);
+			}
 			log_vm(LOG_INFO, vm->name, "reconcile", "Re-adopted VM %s (VMM pid %d)", vm->name,
 					r->vmm_pid);
 			return;

@@ -32,6 +32,10 @@ int lifecycle_stop(struct lifecycle *lc, struct vm *vm, struct rpc_call *call,
 /* stop, then start, answered once both are done. */
 int lifecycle_restart(struct lifecycle *lc, struct vm *vm, struct rpc_call *call,
 		struct rpc_error *err);
+/* Stops vm and then deletes its record (daemon_vm_remove), answering call with {"id", "name"}.
+ * Returns 0 when nothing runs (the caller deletes at once), RPC_REPLY_LATER, or -errno. */
+int lifecycle_delete(struct lifecycle *lc, struct vm *vm, struct rpc_call *call,
+		struct rpc_error *err);
 /* True while a start or stop of vm is in flight. */
 bool lifecycle_busy(struct lifecycle *lc, const struct vm *vm);
 /* Releases the IP allocation and known_hosts entry of a VM about to be deleted. */

@@ -16,6 +16,7 @@
 #include "common/macro.h"
 #include "common/version.h"
 #include "daemon/daemon.h"
+#include "daemon/lifecycle.h"
 #include "daemon/import.h"
 #include "daemon/server.h"
 
@@ -247,6 +248,11 @@ static int run(struct daemon *d, const struct options *o)
 	log_info("Loaded %zu VMs and %zu images from %s", d->store.n_vms, d->store.n_images,
 	        d->layout.state_dir);
 
+	r = config_load(&d->config, d->layout.config);
+	if (r < 0)
+		log_warning_errno(r, "Failed to read %s: %s; using the defaults", d->layout.config,
+		        strerror(-r));
+
 	/* Numbering from the wall clock: seqs from an earlier run are always below this run's, so
 	 * a client's stale since_seq gets a snapshot rather than a wrong replay. */
 	r = event_bus_init(&d->bus, EVENT_BACKLOG_DEFAULT, now_usec(CLOCK_REALTIME));
@@ -263,6 +269,12 @@ static int run(struct daemon *d, const struct options *o)
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up the heartbeat: %s", strerror(-r));
 
+	/* After the bus (the lifecycle publishes), before READY: re-adopt what still runs. */
+	r = lifecycle_new(d, &d->config, &d->lifecycle);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up the VM lifecycle: %s", strerror(-r));
+	lifecycle_readopt(d->lifecycle);
+
 	daemon_publish(d, "daemon.started", json_pack("{s:s}", "version", PACKAGE_VERSION));
 	log_info("bangerd %s listening on %s", PACKAGE_VERSION, d->layout.daemon_sock);
 	(void)sd_notifyf(0, "READY=1\nSTATUS=Serving %zu VMs, %zu images", d->store.n_vms,
@@ -272,6 +284,8 @@ static int run(struct daemon *d, const struct options *o)
 
 	daemon_publish(d, "daemon.stopping", json_pack("{s:s}", "version", PACKAGE_VERSION));
 	import_cancel_all(d);
+	/* Running VMs keep running: their VMMs are nobody's children. */
+	d->lifecycle = lifecycle_free(d->lifecycle);
 	server_free(TAKE_PTR(d->server));
 	if (ours)
 		unlink(d->layout.daemon_sock);
@@ -310,6 +324,7 @@ int main(int argc, char **argv)
 	d.heartbeat = sd_event_source_disable_unref(d.heartbeat);
 	event_bus_done(&d.bus);
 	store_done(&d.store);
+	config_done(&d.config);
 	d.event = sd_event_unref(d.event);
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

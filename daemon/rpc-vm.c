@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "common/macro.h"
 #include "daemon/daemon.h"
+#include "daemon/lifecycle.h"
 #include "daemon/rpc.h"
 #include "daemon/vm-params.h"
 #include "protocol/jsonrpc.h"
@@ -118,24 +119,12 @@ int rpc_vm_list(struct rpc_call *call, json_t *params, json_t **ret_result, stru
 	return *ret_result ? 0 : -ENOMEM;
 }
 
-int rpc_vm_delete(struct rpc_call *call, json_t *params, json_t **ret_result, struct rpc_error *err)
+int daemon_vm_remove(struct daemon *d, struct vm *vm, json_t **ret_result, struct rpc_error *err)
 {
-	static const char *const keys[] = {"name", "id", "force", NULL};
-	struct daemon *d = call->d;
 	char id[VM_ID_LEN + 1], name[VM_NAME_MAX + 1];
-	bool force = false;
-	struct vm *vm;
 	int r;
 
-	r = rpc_params_check_keys(params, keys, err);
-	r = r ?: rpc_param_bool(params, "force", false, &force, err);
-	r = r ?: rpc_vm_lookup(d, params, &vm, err);
-	if (r < 0)
-		return r;
-	if (!vm_state_is_inactive(vm->state) && !force)
-		return rpc_error_set(err, -EBUSY, RPC_ERROR_CONFLICT,
-		        "VM \"%s\" is %s; stop it first or delete with force", vm->name,
-		        vm_state_to_string(vm->state));
+	lifecycle_forget(d->lifecycle, vm); /* known_hosts entry; the IP goes with the record */
 	strcpy(id, vm->id);
 	strcpy(name, vm->name);
 	r = store_vm_remove(&d->store, vm);
@@ -146,4 +135,30 @@ int rpc_vm_delete(struct rpc_call *call, json_t *params, json_t **ret_result, st
 	daemon_publish(d, "vm.deleted", json_pack("{s:s, s:s}", "id", id, "name", name));
 	*ret_result = json_pack("{s:s, s:s}", "id", id, "name", name);
 	return *ret_result ? 0 : -ENOMEM;
+}
+
+int rpc_vm_delete(struct rpc_call *call, json_t *params, json_t **ret_result, struct rpc_error *err)
+{
+	static const char *const keys[] = {"name", "id", "force", NULL};
+	struct daemon *d = call->d;
+	bool force = false;
+	struct vm *vm;
+	int r;
+
+	r = rpc_params_check_keys(params, keys, err);
+	r = r ?: rpc_param_bool(params, "force", false, &force, err);
+	r = r ?: rpc_vm_lookup(d, params, &vm, err);
+	if (r < 0)
+		return r;
+	if (!vm_state_is_inactive(vm->state) || lifecycle_busy(d->lifecycle, vm)) {
+		if (!force)
+			return rpc_error_set(err, -EBUSY, RPC_ERROR_CONFLICT,
+			        "VM \"%s\" is %s; stop it first or delete with force", vm->name,
+			        vm_state_to_string(vm->state));
+		/* stop first (releasing everything), then remove: answered when both are done */
+		r = lifecycle_delete(d->lifecycle, vm, call, err);
+		if (r != 0)
+			return r;
+	}
+	return daemon_vm_remove(d, vm, ret_result, err);
 }

@@ -20,3 +20,7 @@ struct vm_params {
 int vm_params_parse(const json_t *params, struct vm_params *ret, struct rpc_error *err);
 
 int rpc_vm_lookup(struct daemon *d, const json_t *params, struct vm **ret, struct rpc_error *err);
+
+/* Removes vm's record and directory (disk, console log), forgets its known_hosts entry and
+ * publishes vm.deleted; *ret_result is {"id", "name"}. vm must not be running. */
+int daemon_vm_remove(struct daemon *d, struct vm *vm, json_t **ret_result, struct rpc_error *err);

@@ -62,7 +62,11 @@ _t_run_cleanups() {
 trap _t_run_cleanups EXIT
 t_tmpdir() {
 	T=$(mktemp -d /tmp/banger-test.XXXXXX)
-	t_add_cleanup "rm -rf '$T'"
+	if [ -n "${BANGER_TEST_KEEP:-}" ]; then
+		echo "# BANGER_TEST_KEEP: leaving $T in place"
+	else
+		t_add_cleanup "rm -rf '$T'"
+	fi
 }
 t_bin() { echo "$BANGER_BUILD/$1"; }
 t_done() {

@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The whole path for real, in a private network + mount namespace: bangerd-root (root) and
+# bangerd (an unprivileged owner) with the real banger CLI; banger-jailer + banger-vmm boot the
+# minimal image under QEMU. Two guests run at once; SSH, boot ids, ping between guests, NAT,
+# console logs, events, stop/start/delete with the kernel's own view of what is left, failure
+# injection (missing kernel, a VMM that exits at once, a guest that never answers SSH) and
+# file_sync (a file in the home arrives; a symlink out of the home is refused).
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/vmm-lib.inc"
+t_private_ns "$@"
+for c in ssh ssh-keygen qemu-system-x86_64 nft jq resize2fs; do
+	command -v "$c" > /dev/null || t_skip_all "$c is missing"
+done
+for b in bangerd bangerd-root banger banger-vmm banger-jailer bangerd-root-call; do
+	[ -x "$(t_bin $b)" ] || t_skip_all "$b is not built"
+done
+vmm_image || t_skip_all "the minimal image could not be built"
+
+t_tmpdir
+chmod 0755 "$T"
+export BANGER_ROOT=$T
+OWNER=65534
+HOME_REL=/home/owner
+HOMEDIR=$T$HOME_REL
+SUBNET_PREFIX=172.30.0
+
+mkdir -p "$T/etc/banger" "$T/run/banger" "$T/var/lib/banger/state" "$T/var/lib/banger/jail" "$HOMEDIR" "$T/img"
+chown root:$OWNER "$T/run/banger" && chmod 1770 "$T/run/banger"
+chown -R $OWNER:$OWNER "$T/var/lib/banger/state" "$HOMEDIR"
+cp "$IMG/vmlinuz" "$IMG/initrd.img" "$T/img/" && cp --sparse=always "$IMG/rootfs.ext4" "$T/img/"
+chown -R $OWNER:$OWNER "$T/img"
+cat > "$T/etc/banger/install.json" << JSON
+{"schema_version":1,"owner":{"uid":$OWNER,"gid":$OWNER,"name":"nobody","home":"$HOME_REL"},
+ "version":"test","vmm":"$(t_bin banger-vmm)","jailer":"$(t_bin banger-jailer)"}
+JSON
+# file_sync: one file in the home, one symlink that leaves it
+printf '[user]\n\tname = e2e\n' > "$HOMEDIR/.gitconfig"
+ln -s /etc/hostname "$HOMEDIR/escape"
+chown -h $OWNER:$OWNER "$HOMEDIR/.gitconfig" "$HOMEDIR/escape"
+cat > "$T/etc/banger/banger.conf" << 'CONF'
+[vm]
+ssh_timeout_sec = 90
+stop_timeout_sec = 20
+
+[file_sync]
+path = ~/.gitconfig
+path = escape
+CONF
+
+as_owner() { setpriv --reuid=$OWNER --regid=$OWNER --clear-groups env BANGER_ROOT="$T" HOME="$HOMEDIR" "$@"; }
+# for background jobs: exec, so that $! is the program's own pid and can be signalled
+as_owner_exec() { exec setpriv --reuid=$OWNER --regid=$OWNER --clear-groups env BANGER_ROOT="$T" HOME="$HOMEDIR" "$@"; }
+banger() { as_owner "$(t_bin banger)" "$@"; }
+helper_call() { as_owner "$(t_bin bangerd-root-call)" --socket "$T/run/banger/root.sock" "$@"; }
+
+"$(t_bin bangerd-root)" --root "$T" > "$T/helper.log" 2>&1 &
+HPID=$!
+t_add_cleanup "kill $HPID"
+t_wait 10 test -S "$T/run/banger/root.sock" || { cat "$T/helper.log"; t_skip_all "bangerd-root did not start"; }
+start_daemon() {
+	as_owner_exec "$(t_bin bangerd)" --foreground >> "$T/bangerd.log" 2>&1 &
+	DPID=$!
+	t_add_cleanup "kill $DPID"
+	t_wait 10 banger system status
+}
+start_daemon || { cat "$T/bangerd.log"; t_fail "bangerd starts as the owner"; t_done; exit 1; }
+# VMMs are nobody's children by design, so they outlive this script unless stopped: at exit
+# (cleanups run last-registered first, so the daemon is still there) stop every VM, and kill
+# what still runs by the pid the daemon reports.
+stop_all_vms() {
+	local v
+	for v in $(banger --json vm list 2> /dev/null | jq -r '.vms[]?.name // empty'); do
+		banger vm stop "$v" > /dev/null 2>&1
+	done
+	for v in $(banger --json vm list 2> /dev/null | jq -r '.vms[]? | select(.pid != null) | .pid'); do
+		kill -9 "$v" 2> /dev/null
+	done
+}
+t_add_cleanup stop_all_vms
+t_ok "bangerd-root (root) and bangerd (uid $OWNER) are up"
+
+as_owner_exec "$(t_bin banger)" events > "$T/events.ndjson" 2>&1 &
+EPID=$!
+t_add_cleanup "kill $EPID"
+
+t_check "image import minimal" banger image import minimal --kernel "$T/img/vmlinuz" \
+	--initrd "$T/img/initrd.img" --rootfs "$T/img/rootfs.ext4"
+
+vmget() { banger --json vm get "$1" | jq -r ".$2 // empty"; }
+resources() { helper_call resources.list; }
+
+# ---- two guests -----------------------------------------------------------------------------
+t0=$SECONDS
+out_a=$(banger vm run a 2>&1) && t_ok "vm run a" || t_fail "vm run a" "$out_a" "$(tail -n 30 "$T/bangerd.log")"
+out_b=$(banger vm run b 2>&1) && t_ok "vm run b" || t_fail "vm run b" "$out_b" "$(tail -n 30 "$T/bangerd.log")"
+echo "# two guests running after $((SECONDS - t0)) s"
+t_eq "a is running" running "$(vmget a state)"
+t_eq "b is running" running "$(vmget b state)"
+IP_A=$(vmget a ip) IP_B=$(vmget b ip)
+t_check "a and b have distinct addresses in $SUBNET_PREFIX.0/24" \
+	bash -c "[[ '$IP_A' == $SUBNET_PREFIX.* && '$IP_B' == $SUBNET_PREFIX.* && '$IP_A' != '$IP_B' ]]"
+BOOT_A=$(vmget a boot_id)
+t_eq "banger vm ssh a -- cat boot_id equals vm get a's boot_id" "$BOOT_A" \
+	"$(banger vm ssh a -- cat /proc/sys/kernel/random/boot_id 2>&1)"
+t_check "the ssh exit status is the remote command's" bash -c "! setpriv --reuid=$OWNER --regid=$OWNER --clear-groups env BANGER_ROOT='$T' '$(t_bin banger)' vm ssh a -- false"
+t_check "a pings b over the bridge" banger vm ssh a -- ping -c 1 -W 5 "$IP_B"
+t_check "known_hosts pins a's host key for its IP" grep -q "^$IP_A ssh-ed25519 " "$HOMEDIR/.config/banger/ssh/known_hosts"
+
+TAP_A=bgt-$(vmget a id | cut -c1-11)
+t_eq "a's tap is on banger0" banger0 "$(ip -j link show "$TAP_A" | jq -r '.[0].master')"
+t_check "a's tap is owned by the owner" bash -c "ip -d link show $TAP_A | grep -Eq 'tun type tap .*user (nobody|$OWNER)'"
+t_check "the NAT rule for the subnet is in the ruleset" \
+	bash -c "nft list table inet banger | grep -q 'ip saddr $SUBNET_PREFIX.0/24' && nft list table inet banger | grep -q masquerade"
+t_check "vm logs a shows the kernel's boot lines" bash -c "setpriv --reuid=$OWNER --regid=$OWNER --clear-groups env BANGER_ROOT='$T' '$(t_bin banger)' vm logs a --tail 2000 | grep -q 'Linux version'"
+t_check "the event stream showed a starting → running" \
+	bash -c "jq -c 'select(.method==\"vm.state\" and .params.name==\"a\") | .params.new' '$T/events.ndjson' | tr -d '\"' | tr '\n' ' ' | grep -q 'starting running'"
+t_check "the event stream carried a's vm.boot_id" \
+	bash -c "jq -se 'any(.[]; .method==\"vm.boot_id\" and .params.name==\"a\" and .params.boot_id==\"$BOOT_A\")' '$T/events.ndjson' > /dev/null"
+t_check "the event stream carried a's console lines" \
+	bash -c "jq -se 'any(.[]; .method==\"vm.log\" and .params.name==\"a\" and (.params.lines | length) > 0)' '$T/events.ndjson' > /dev/null"
+t_eq "file_sync: ~/.gitconfig arrived in a" "$(cat "$HOMEDIR/.gitconfig")" "$(banger vm ssh a -- cat /root/.gitconfig 2>&1)"
+t_check "file_sync: the symlink out of the home was refused (not in the guest)" \
+	bash -c "! setpriv --reuid=$OWNER --regid=$OWNER --clear-groups env BANGER_ROOT='$T' '$(t_bin banger)' vm ssh a -- test -e /root/escape"
+t_check "file_sync: the refusal is logged with its reason" grep -q 'refused "escape": it resolves outside' "$T/bangerd.log"
+
+[ -n "${LC_STOP_EARLY:-}" ] && { t_done; exit; }
+# ---- stop releases everything ------------------------------------------------------------------
+ID_A=$(vmget a id)
+JAIL_A=$T/var/lib/banger/jail/banger-vmm/$ID_A
+t_check "vm stop a" banger vm stop a
+t_eq "a is stopped" stopped "$(vmget a state)"
+t_check "a's tap is gone" bash -c "! ip link show $TAP_A 2> /dev/null"
+t_check "a's chroot directory is gone" test ! -e "$JAIL_A"
+t_eq "no mounts under a's chroot" "" "$(awk -v p="$JAIL_A" 'index($5, p) == 1' /proc/self/mountinfo)"
+t_check "a's API socket link is gone" test ! -e "$T/run/banger/vm/$ID_A.sock"
+t_eq "resources.list shows nothing of a" "" "$(resources | grep -o "$ID_A\|$TAP_A" | sort -u)"
+t_check "b still runs" banger vm ssh b -- true
+
+out=$(banger vm start a 2>&1) && t_ok "vm start a again" || t_fail "vm start a again" "$out"
+BOOT_A2=$(vmget a boot_id)
+t_check "a has a new boot id after the restart" bash -c "[ -n '$BOOT_A2' ] && [ '$BOOT_A2' != '$BOOT_A' ]"
+t_eq "a keeps its address" "$IP_A" "$(vmget a ip)"
+t_check "vm stop a b" banger vm stop a b
+t_check "vm delete a" banger vm delete a
+out=$(banger vm create c && banger vm start c 2>&1) && t_ok "vm run c" || t_fail "vm run c" "$out"
+t_eq "deleting a freed its IP: c got it" "$IP_A" "$(vmget c ip)"
+t_check "vm stop c" banger vm stop c
+
+# ---- failure injection -----------------------------------------------------------------------
+# A missing kernel file: the image's kernel vanished after import.
+mkdir -p "$T/img2" && cp "$T/img/"* "$T/img2/" && chown -R $OWNER:$OWNER "$T/img2"
+banger image import nokernel --kernel "$T/img2/vmlinuz" --initrd "$T/img2/initrd.img" --rootfs "$T/img2/rootfs.ext4" > /dev/null
+rm -f "$T/var/lib/banger/state/images/nokernel/vmlinuz"
+banger vm create k1 --image nokernel > /dev/null
+banger vm start k1 > "$T/k1.out" 2>&1
+t_eq "missing kernel: the VM ends in error" error "$(vmget k1 state)"
+t_check "missing kernel: the reason names the step and the file" bash -c "banger_reason=\$(setpriv --reuid=$OWNER --regid=$OWNER --clear-groups env BANGER_ROOT='$T' '$(t_bin banger)' --json vm get k1 | jq -r .reason); [[ \$banger_reason == *'step \"jail\"'*kernel* ]]"
+
+# A VMM that exits at once: QEMU refuses a kernel that is not one.
+head -c 4096 /dev/urandom > "$T/img2/garbage" && chown $OWNER:$OWNER "$T/img2/garbage"
+banger image import garbage --kernel "$T/img2/garbage" --rootfs "$T/img2/rootfs.ext4" > /dev/null
+banger vm create k2 --image garbage > /dev/null
+banger vm start k2 > "$T/k2.out" 2>&1
+t_eq "a VMM that exits at once: the VM ends in error" error "$(vmget k2 state)"
+reason=$(vmget k2 reason)
+echo "# k2 reason: $reason"
+# banger-vmm answers InstanceStart with QEMU's own error when QEMU dies at once
+t_check "a VMM whose guest exits at once: the reason names the boot step and QEMU's error" \
+	bash -c "[[ \"\$1\" == *'step \"boot\"'* && \"\$1\" == *[Qq][Ee][Mm][Uu]* ]]" _ "$reason"
+
+# A guest that never answers SSH: the host's packets to port 22 dropped, a short bounded wait.
+nft add table inet e2e && nft add chain inet e2e out '{ type filter hook output priority -10; }' \
+	&& nft add rule inet e2e out tcp dport 22 drop
+kill $DPID; wait $DPID 2> /dev/null
+sed -i 's/^ssh_timeout_sec = .*/ssh_timeout_sec = 15/' "$T/etc/banger/banger.conf"
+start_daemon
+banger vm create k3 > /dev/null
+s0=$SECONDS
+banger vm start k3 > "$T/k3.out" 2>&1
+echo "# ssh wait gave up after $((SECONDS - s0)) s"
+t_eq "no SSH: the VM ends in error" error "$(vmget k3 state)"
+t_check "no SSH: the reason says SSH did not answer" bash -c "grep -q 'did not answer SSH' <<< \"\$(setpriv --reuid=$OWNER --regid=$OWNER --clear-groups env BANGER_ROOT='$T' '$(t_bin banger)' --json vm get k3 | jq -r .reason)\""
+nft delete table inet e2e
+
+for v in k1 k2 k3; do
+	ID=$(vmget $v id)
+	t_eq "$v leaked nothing (resources.list)" "" "$(resources | grep -o "$ID\|bgt-${ID:0:11}" | sort -u)"
+done
+t_eq "no banger tap left in the kernel" "" "$(ip -br link | awk '$1 ~ /^bgt-/')"
+t_eq "no mount left under the jail base" "" "$(awk -v p="$T/var/lib/banger/jail/" 'index($5, p) == 1' /proc/self/mountinfo)"
+t_eq "no loop device backed by the state dir" "" "$(losetup -J 2> /dev/null | jq -r '.loopdevices[]?."back-file" // empty' | grep "$T" || true)"
+# the VMM is gone once the lifecycle finishes; its QEMU follows it (PDEATHSIG) a moment later
+t_check "no QEMU of the owner left" t_wait 10 bash -c "! pgrep -u $OWNER qemu-system > /dev/null"
+if [ "$_t_failed" -gt 0 ]; then
+	echo "# bangerd.log (last 60 lines):"
+	tail -n 60 "$T/bangerd.log" | sed 's/^/#   /'
+	echo "# events (methods seen):"
+	jq -r .method "$T/events.ndjson" 2> /dev/null | sort | uniq -c | sed 's/^/#   /'
+fi
+t_done
