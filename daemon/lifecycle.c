@@ -90,6 +90,7 @@ struct run {
 	int unwind_at;     /* next step to undo, counting down */
 	enum vm_state final_state;
 	char final_reason[512];
+	enum rpc_error_code fail_code; /* what a failed start answers its callers */
 	bool restart_after; /* a restart: start again once stopped */
 
 	struct rpc_call *start_waiters[MAX_WAITERS];
@@ -153,6 +154,7 @@ struct lifecycle {
 	char *pubkey;
 	struct run *runs;
 	sd_event_source *tick;
+	sd_event_source *readopt_retry;
 };
 
 static void run_advance(struct run *r);
@@ -303,6 +305,8 @@ static void on_helper_step(struct helper_client *h, int k, json_t *result, const
 	result_fn fn = r->on_result;
 
 	if (k < 0) {
+		if (err)
+			r->fail_code = err->code;
 		step_fail(r, k, "%s", err ? err->message : strerror(-k));
 		return;
 	}
@@ -1152,6 +1156,8 @@ static void step_fail(struct run *r, int err, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	run_clear_pending(r);
+	if (r->fail_code == RPC_ERROR_INTERNAL || r->fail_code < 0)
+		r->fail_code = rpc_error_code_from_errno(err);
 	snprintf(r->final_reason, sizeof(r->final_reason), "start failed at step \"%s\": %s",
 			steps[r->step].name, msg);
 	r->final_state = VM_STATE_ERROR;
@@ -1160,7 +1166,6 @@ static void step_fail(struct run *r, int err, const char *fmt, ...)
 	r->mode = RUN_UNWINDING;
 	r->unwind_at = _STEP_MAX - 1;
 	run_unwind(r);
-	(void)err;
 }
 
 static void run_finish_unwind(struct run *r)
@@ -1189,7 +1194,8 @@ static void run_finish_unwind(struct run *r)
 	}
 	set_state(lc, vm, r->final_state, r->final_reason);
 	handles_save(lc);
-	rpc_error_set(&e, 0, RPC_ERROR_INTERNAL, "VM %s: %s", vm->name, r->final_reason);
+	rpc_error_set(&e, 0, r->final_state == VM_STATE_ERROR ? r->fail_code : RPC_ERROR_CONFLICT,
+			"VM %s: %s", vm->name, r->final_reason);
 	answer_waiters(r->stop_waiters, &r->n_stop_waiters, vm, NULL);
 	if (r->delete_after) {
 		struct rpc_call *waiters[MAX_WAITERS];
@@ -1587,6 +1593,7 @@ struct lifecycle *lifecycle_free(struct lifecycle *lc)
 		run_free(r);
 	}
 	sd_event_source_disable_unref(lc->tick);
+	sd_event_source_disable_unref(lc->readopt_retry);
 	helper_client_free(lc->helper);
 	fc_api_free(lc->api);
 	free(lc->pubkey);
@@ -1635,6 +1642,7 @@ int lifecycle_start(struct lifecycle *lc, struct vm *vm, struct rpc_call *call, 
 		return k;
 	memset(r->timings, 0, sizeof(r->timings));
 	r->acquired = 0;
+	r->fail_code = RPC_ERROR_INTERNAL;
 	r->mode = RUN_STARTING;
 	r->step = STEP_ADDRESS;
 	r->final_reason[0] = '\0';
@@ -1773,6 +1781,15 @@ json_t *lifecycle_timings(struct lifecycle *lc, const struct vm *vm)
 
 /* ---- re-adoption after a daemon restart ------------------------------------------------------ */
 
+static int on_readopt_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct lifecycle *lc = userdata;
+
+	lc->readopt_retry = sd_event_source_disable_unref(lc->readopt_retry);
+	lifecycle_readopt(lc);
+	return 0;
+}
+
 static void on_found(struct helper_client *h, int k, json_t *result, const struct rpc_error *err,
 		void *userdata)
 {
@@ -1784,6 +1801,17 @@ static void on_found(struct helper_client *h, int k, json_t *result, const struc
 
 	if (!vm) {
 		run_free(r);
+		return;
+	}
+	if (k < 0 && err && err->code == RPC_ERROR_UNAVAILABLE) {
+		/* Without the helper nothing can be known about the VMM: leave the record as it is
+		 * and ask again shortly. */
+		log_vm(LOG_WARNING, vm->name, "reconcile",
+				"Cannot re-adopt VM %s yet: %s; retrying every 5 s", vm->name, err->message);
+		run_free(r);
+		if (!lc->readopt_retry)
+			(void)sd_event_add_time_relative(lc->d->event, &lc->readopt_retry, CLOCK_MONOTONIC,
+					5 * 1000 * 1000, 0, on_readopt_retry, lc);
 		return;
 	}
 	if (k == 0 && json_is_integer(pid) && vm->state == VM_STATE_RUNNING) {
@@ -1839,6 +1867,8 @@ void lifecycle_readopt(struct lifecycle *lc)
 		json_t *h = json_object_get(handles, vm->id);
 		struct run *r;
 
+		if (run_find(lc, vm->id))
+			continue; /* already being handled (a retry racing a start) */
 		if (vm->state != VM_STATE_RUNNING && vm->state != VM_STATE_STARTING &&
 				vm->state != VM_STATE_STOPPING)
 			continue;

@@ -141,7 +141,16 @@ out=$(banger vm start a 2>&1) && t_ok "vm start a again" || t_fail "vm start a a
 BOOT_A2=$(vmget a boot_id)
 t_check "a has a new boot id after the restart" bash -c "[ -n '$BOOT_A2' ] && [ '$BOOT_A2' != '$BOOT_A' ]"
 t_eq "a keeps its address" "$IP_A" "$(vmget a ip)"
-t_check "vm stop a b" banger vm stop a b
+t_check "vm stop a" banger vm stop a
+ID_B=$(vmget b id)
+banger vm delete b > "$T/del.out" 2>&1
+t_eq "vm delete of a running VM without --force: exit 1" 1 "$?"
+t_check "saying to stop it first or force" grep -q "stop it first or delete with force" "$T/del.out"
+t_eq "b still runs after the refused delete" running "$(vmget b state)"
+t_check "vm delete --force b stops and deletes it" banger vm delete --force b
+t_eq "b is gone" 4 "$(banger vm get b > /dev/null 2>&1; echo $?)"
+t_eq "resources.list shows nothing of b" "" "$(resources | grep -o "$ID_B\|bgt-${ID_B:0:11}" | sort -u)"
+t_check "b's state directory (disk, console log) is gone" test ! -e "$T/var/lib/banger/state/vms/$ID_B"
 t_check "vm delete a" banger vm delete a
 out=$(banger vm create c && banger vm start c 2>&1) && t_ok "vm run c" || t_fail "vm run c" "$out"
 t_eq "deleting a freed its IP: c got it" "$IP_A" "$(vmget c ip)"

@@ -61,9 +61,14 @@ t_check "vm get human" bash -c '"$1" vm get web | grep -q "^Memory: *1 GiB"' _ "
 "$B" vm get nope > /dev/null 2>&1
 t_eq "vm get of a missing VM: exit 4" 4 "$?"
 out=$("$B" vm start web 2>&1)
-t_eq "vm start: exit 1 while the daemon cannot start VMs" 1 "$?"
-t_check "printing the daemon's unavailable message" grep -q "vm.start is not available" <<< "$out"
-for args in "vm stop web" "vm restart web" "vm logs web" "reconcile" "update --check" "update"; do
+t_eq "vm start without bangerd-root: exit 1" 1 "$?"
+t_check "printing why (the helper is not reachable)" grep -q "bangerd-root is not reachable" <<< "$out"
+out=$("$B" vm stop web 2>&1)
+t_eq "vm stop of a VM that is not running: exit 1" 1 "$?"
+t_check "saying it is not running" grep -q "is not running" <<< "$out"
+out=$("$B" vm logs web 2>&1)
+t_eq "vm logs of a VM that never booted: exit 0, nothing printed" "0:" "$?:$out"
+for args in "reconcile" "update --check" "update"; do
 	out=$("$B" $args 2>&1)
 	t_eq "banger $args: exit 1" 1 "$?"
 	t_check "banger $args says what is missing" grep -q "is not available" <<< "$out"
@@ -77,7 +82,7 @@ for sub in install uninstall restart; do
 	t_eq "system $sub message" "banger system $sub: not available yet (comes with the packaging/units work)" "$out"
 done
 out=$("$B" system status)
-t_check "system status: version, VMs, helper" bash -c 'grep -q "^bangerd: *0" <<< "$1" && grep -q "^VMs: *2, 2 created" <<< "$1" && grep -q "^Helper: *not reachable" <<< "$1"' _ "$out"
+t_check "system status: version, VMs, helper" bash -c 'grep -q "^bangerd: *0" <<< "$1" && grep -q "^VMs: *2, 1 created, 1 error" <<< "$1" && grep -q "^Helper: *not reachable" <<< "$1"' _ "$out"
 t_eq "system status --json parses" 2 "$("$B" --json system status | jq .counts.vms)"
 t_eq "version --json" "$("$B" --version | cut -d' ' -f2) $("$B" --version | cut -d' ' -f2)" "$("$B" version --json | jq -r '"\(.client) \(.daemon)"')"
 t_check "version names both" bash -c '"$1" version | grep -q "^bangerd "' _ "$B"

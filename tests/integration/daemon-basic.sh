@@ -45,7 +45,8 @@ t_eq "a 32-character name is fine" ok "$(d_code vm.create '{"name":"abcdefghijkl
 t_eq "vm.list is sorted by name" "abcdefghijklmnopqrstuvwxyz012345 web-1" "$(d_rpc vm.list | jq -r '[.result.vms[].name] | join(" ")')"
 t_eq "image.delete refuses an image in use" conflict "$(d_code image.delete '{"name":"minimal"}')"
 
-# a record a later lifecycle would have marked running: delete needs force
+# a record that says running while no helper can tell whether its VMM lives: re-adoption leaves
+# it alone (and retries), so delete needs force
 sed -i 's/"state": "created"/"state": "running"/' "$BANGER_ROOT/var/lib/banger/state/vms/$id/vm.json"
 d_stop
 d_start
@@ -58,7 +59,25 @@ t_eq "image.delete once unused" ok "$(d_code image.delete '{"name":"minimal"}')"
 t_check "the image directory is gone" test ! -e "$BANGER_ROOT/var/lib/banger/state/images/minimal"
 t_eq "image.get after delete is not_found" not_found "$(d_code image.get '{"name":"minimal"}')"
 
-for m in vm.start vm.stop vm.restart vm.logs reconcile update.check update.apply; do
+for m in vm.start vm.stop vm.restart vm.logs; do
+	t_eq "$m of a missing VM is not_found" not_found "$(d_code "$m" '{"name":"x"}')"
+done
+# No bangerd-root in this suite: a start fails at its first privileged step, says why, and
+# leaves the VM in error with the step named (tests/e2e/lifecycle.sh starts VMs for real).
+d_image small
+d_rpc vm.create '{"name":"lone","image":"small"}' > /dev/null
+ans=$(d_rpc vm.start '{"name":"lone"}')
+t_eq "vm.start without the helper answers unavailable" unavailable "$(jq -r .error.data.code <<< "$ans")"
+t_check "vm.start says bangerd-root is not reachable" grep -q "bangerd-root is not reachable" <<< "$ans"
+t_eq "the VM is left in error" error "$(d_rpc vm.get '{"name":"lone"}' | jq -r .result.state)"
+t_check "its reason names the step" bash -c 'grep -q "step \\\"bridge\\\"" <<< "$1"' _ "$(d_rpc vm.get '{"name":"lone"}' | jq -r .result.reason)"
+t_eq "vm.stop of a VM that is not running is a conflict" conflict "$(d_code vm.stop '{"name":"lone"}')"
+t_eq "vm.logs of a VM that never booted: no lines" 0 "$(d_rpc vm.logs '{"name":"lone"}' | jq '.result.lines | length')"
+t_eq "vm.logs refuses a negative tail" invalid_argument "$(d_code vm.logs '{"name":"lone","tail":-1}')"
+d_rpc vm.delete '{"name":"lone"}' > /dev/null
+d_rpc image.delete '{"name":"small"}' > /dev/null
+
+for m in reconcile update.check update.apply; do
 	ans=$(d_rpc "$m" '{"name":"x"}')
 	t_eq "$m answers unavailable" unavailable "$(jq -r .error.data.code <<< "$ans")"
 	t_check "$m says what is missing" grep -q "does not have yet" <<< "$ans"
@@ -68,7 +87,8 @@ st=$(d_rpc system.status)
 t_eq "system.status has the version" "$("$(t_bin bangerd)" --version | cut -d' ' -f2)" "$(jq -r .result.version <<< "$st")"
 t_eq "system.status counts VMs" 0 "$(jq -r .result.counts.vms <<< "$st")"
 t_eq "system.status: no helper here" false "$(jq -r .result.helper.reachable <<< "$st")"
-t_check "system.status lists unavailable methods" jq -e '.result.methods.unavailable["vm.start"]' <<< "$st"
+t_check "system.status lists unavailable methods" jq -e '.result.methods.unavailable["reconcile"]' <<< "$st"
+t_check "system.status no longer lists vm.start as unavailable" jq -e '.result.methods.unavailable["vm.start"] == null' <<< "$st"
 
 # a helper that answers hello: a stand-in on root.sock
 python3 - "$BANGER_ROOT/run/banger/root.sock" <<'PY' &

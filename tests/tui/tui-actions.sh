@@ -46,15 +46,16 @@ tui_keys S
 tui_expect "dialog once more" "[ Stop ]"
 tui_keys Tab Enter
 tui_expect_gone "confirmed: dialog closes" "Stop web-1?"
-# This bangerd has no lifecycle yet: its "unavailable" answer must be readable.
-tui_expect_re "daemon error readable in the status line" "stop web-1 failed \(unavailable\): .*lifecycle"
+# web-1 was never started: the daemon's "conflict" answer must be readable.
+tui_expect_re "daemon error readable in the status line" "stop web-1 failed \(conflict\): .*not running"
 tui_keys j
 tui_expect_gone "an error toast stays until a key, then clears" "stop web-1 failed"
 
-# Start needs no confirm; its error is shown the same way.
+# Start needs no confirm; its error is shown the same way (no bangerd-root in this suite, so
+# the start fails at its first privileged step).
 tui_expect_selected "web-2 selected" web-2
 tui_keys s
-tui_expect_re "start sends at once and shows the daemon's answer" "start web-2 failed \(unavailable\)"
+tui_expect_re "start sends at once and shows the daemon's answer" "start web-2 failed \(unavailable\): .*bangerd-root"
 
 # Restart confirms too; y confirms directly.
 tui_keys R
@@ -70,11 +71,11 @@ tui_keys S
 tui_expect "a bulk stop names how many" "Stop 2 VMs?"
 tui_expect "and lists them" "web-1, web-2"
 tui_keys y
-tui_expect_re "each VM gets its own request and answer" "stop web-[12] failed \(unavailable\)"
+tui_expect_re "each VM gets its own request and answer" "stop web-[12] failed \(conflict\)"
 tui_keys M
 tui_expect "M shows the message history" "messages"
-tui_expect "the history keeps the first VM's answer" "stop web-1 failed (unavailable)"
-tui_expect "and the second's" "stop web-2 failed (unavailable)"
+tui_expect "the history keeps the first VM's answer" "stop web-1 failed (conflict)"
+tui_expect "and the second's" "stop web-2 failed (conflict)"
 tui_keys q
 tui_expect_gone "q closes the history" "error stop web-1"
 tui_keys / w e b - 2 Enter
