@@ -9,75 +9,19 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/vmm-lib.inc"
 t_private_ns "$@"
-for c in ssh ssh-keygen qemu-system-x86_64 nft jq resize2fs; do
-	command -v "$c" > /dev/null || t_skip_all "$c is missing"
-done
-for b in bangerd bangerd-root banger banger-vmm banger-jailer bangerd-root-call; do
-	[ -x "$(t_bin $b)" ] || t_skip_all "$b is not built"
-done
-vmm_image || t_skip_all "the minimal image could not be built"
-
-t_tmpdir
-chmod 0755 "$T"
-export BANGER_ROOT=$T
-OWNER=65534
-HOME_REL=/home/owner
-HOMEDIR=$T$HOME_REL
-SUBNET_PREFIX=172.30.0
-
-mkdir -p "$T/etc/banger" "$T/run/banger" "$T/var/lib/banger/state" "$T/var/lib/banger/jail" "$HOMEDIR" "$T/img"
-chown root:$OWNER "$T/run/banger" && chmod 1770 "$T/run/banger"
-chown -R $OWNER:$OWNER "$T/var/lib/banger/state" "$HOMEDIR"
-cp "$IMG/vmlinuz" "$IMG/initrd.img" "$T/img/" && cp --sparse=always "$IMG/rootfs.ext4" "$T/img/"
-chown -R $OWNER:$OWNER "$T/img"
-cat > "$T/etc/banger/install.json" << JSON
-{"schema_version":1,"owner":{"uid":$OWNER,"gid":$OWNER,"name":"nobody","home":"$HOME_REL"},
- "version":"test","vmm":"$(t_bin banger-vmm)","jailer":"$(t_bin banger-jailer)"}
-JSON
-# file_sync: one file in the home, one symlink that leaves it
-printf '[user]\n\tname = e2e\n' > "$HOMEDIR/.gitconfig"
-ln -s /etc/hostname "$HOMEDIR/escape"
-chown -h $OWNER:$OWNER "$HOMEDIR/.gitconfig" "$HOMEDIR/escape"
-cat > "$T/etc/banger/banger.conf" << 'CONF'
-[vm]
+LC_CONF='[vm]
 ssh_timeout_sec = 90
 stop_timeout_sec = 20
 
 [file_sync]
 path = ~/.gitconfig
-path = escape
-CONF
-
-as_owner() { setpriv --reuid=$OWNER --regid=$OWNER --clear-groups env BANGER_ROOT="$T" HOME="$HOMEDIR" "$@"; }
-# for background jobs: exec, so that $! is the program's own pid and can be signalled
-as_owner_exec() { exec setpriv --reuid=$OWNER --regid=$OWNER --clear-groups env BANGER_ROOT="$T" HOME="$HOMEDIR" "$@"; }
-banger() { as_owner "$(t_bin banger)" "$@"; }
-helper_call() { as_owner "$(t_bin bangerd-root-call)" --socket "$T/run/banger/root.sock" "$@"; }
-
-"$(t_bin bangerd-root)" --root "$T" > "$T/helper.log" 2>&1 &
-HPID=$!
-t_add_cleanup "kill $HPID"
-t_wait 10 test -S "$T/run/banger/root.sock" || { cat "$T/helper.log"; t_skip_all "bangerd-root did not start"; }
-start_daemon() {
-	as_owner_exec "$(t_bin bangerd)" --foreground >> "$T/bangerd.log" 2>&1 &
-	DPID=$!
-	t_add_cleanup "kill $DPID"
-	t_wait 10 banger system status
-}
-start_daemon || { cat "$T/bangerd.log"; t_fail "bangerd starts as the owner"; t_done; exit 1; }
-# VMMs are nobody's children by design, so they outlive this script unless stopped: at exit
-# (cleanups run last-registered first, so the daemon is still there) stop every VM, and kill
-# what still runs by the pid the daemon reports.
-stop_all_vms() {
-	local v
-	for v in $(banger --json vm list 2> /dev/null | jq -r '.vms[]?.name // empty'); do
-		banger vm stop "$v" > /dev/null 2>&1
-	done
-	for v in $(banger --json vm list 2> /dev/null | jq -r '.vms[]? | select(.pid != null) | .pid'); do
-		kill -9 "$v" 2> /dev/null
-	done
-}
-t_add_cleanup stop_all_vms
+path = escape'
+. "$(dirname "$0")/lifecycle-lib.inc"
+# the file_sync subjects: one file in the home, one symlink that leaves it
+lc_setup
+printf '[user]\n\tname = e2e\n' > "$HOMEDIR/.gitconfig"
+ln -s /etc/hostname "$HOMEDIR/escape"
+chown -h $OWNER:$OWNER "$HOMEDIR/.gitconfig" "$HOMEDIR/escape"
 t_ok "bangerd-root (root) and bangerd (uid $OWNER) are up"
 
 as_owner_exec "$(t_bin banger)" events > "$T/events.ndjson" 2>&1 &

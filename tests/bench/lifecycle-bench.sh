@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Figures for the VM lifecycle (printed, never asserted): the control-plane cost of vm.start up to
+# InstanceStart with its breakdown by step, banger's boot-to-SSH against plain QEMU booting the
+# same kernel, initrd and root disk with SSH polled by hand, and N VMs started at once (wall time,
+# daemon and helper CPU). Runs inside its own network + mount namespace like the e2e tests.
+#
+#   sudo tests/bench/lifecycle-bench.sh [STARTS (10)] [BASELINE RUNS (5)] [CONCURRENT (10)]
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../e2e/vmm-lib.inc"
+t_private_ns "$@"
+STARTS=${1:-10} BASELINE=${2:-5} CONC=${3:-10}
+LC_CONF='[vm]
+ssh_timeout_sec = 300
+stop_timeout_sec = 20'
+. "$(dirname "$0")/../e2e/lifecycle-lib.inc"
+lc_setup
+banger image import minimal --kernel "$T/img/vmlinuz" --initrd "$T/img/initrd.img" \
+	--rootfs "$T/img/rootfs.ext4" > /dev/null || { echo "import failed"; exit 1; }
+
+median() { sort -n | awk '{a[NR]=$1} END {if (NR) print (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2)}'; }
+now() { date +%s.%N; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# ---- sequential starts: where the time goes ----------------------------------------------------
+banger vm create bench --memory 256 > /dev/null
+: > "$T/timings"
+: > "$T/walls"
+for i in $(seq "$STARTS"); do
+	t0=$(now)
+	banger --json vm start bench > "$T/start.json" || { echo "start $i failed"; cat "$T/start.json"; exit 1; }
+	t1=$(now)
+	echo "$t1 - $t0" | bc >> "$T/walls"
+	jq -c .start_timings_us "$T/start.json" >> "$T/timings"
+	banger vm stop bench > /dev/null
+done
+echo "== vm.start, $STARTS sequential starts of one VM (256 MiB, TCG)"
+printf '  %-12s %12s\n' step "median ms"
+for s in address bridge nat tap disk jail launch api configure boot hostkey ssh file_sync; do
+	printf '  %-12s %12.2f\n' "$s" "$(jq -r ".$s" "$T/timings" | median | awk '{print $1 / 1000}')"
+done
+cp_ms=$(jq -r '.address + .bridge + .nat + .tap + .disk + .jail + .launch + .api + .configure + .boot' "$T/timings" | median | awk '{print $1 / 1000}')
+echo "  control plane, vm.start → InstanceStart answered (address…boot): median $cp_ms ms"
+banger_s=$(median < "$T/walls")
+echo "  banger vm start → running (SSH answered, boot id read): median $banger_s s"
+
+# ---- plain QEMU, same files, SSH polled by hand ---------------------------------------------------
+ip link add bgbench0 type bridge 2> /dev/null; ip addr add 10.88.0.1/24 dev bgbench0 2> /dev/null
+ip link set bgbench0 up
+ip tuntap add bgbtap0 mode tap && ip link set bgbtap0 master bgbench0 && ip link set bgbtap0 up
+ssh-keygen -q -t ed25519 -N '' -f "$T/bkey" -C bench
+read -r kt kb _ < "$T/bkey.pub"
+: > "$T/base"
+for i in $(seq "$BASELINE"); do
+	cp --sparse=always "$T/img/rootfs.ext4" "$T/base.ext4"
+	t0=$(now)
+	qemu-system-x86_64 -M microvm,x-option-roms=off,isa-serial=on,rtc=on,acpi=on -accel tcg -smp 1 -m 256M \
+		-nodefaults -no-user-config -display none -no-reboot -device i8042 \
+		-kernel "$T/img/vmlinuz" -initrd "$T/img/initrd.img" \
+		-append "console=ttyS0 reboot=k panic=1 ip=10.88.0.2::10.88.0.1:255.255.255.0:b:eth0:off banger.ssh_key=$kt:$kb root=/dev/vda rw" \
+		-drive id=d,file="$T/base.ext4",format=raw,if=none -device virtio-blk-device,drive=d \
+		-netdev tap,id=n,ifname=bgbtap0,script=no,downscript=no -device virtio-net-device,netdev=n \
+		-serial stdio > "$T/base.console" 2>&1 &
+	qpid=$!
+	t_wait 300 grep -q '^banger-hostkey: ' "$T/base.console"
+	hk=$(sed -n 's/^banger-hostkey: \([^ ]* [A-Za-z0-9+/=]*\).*/\1/p' "$T/base.console" | tr -d '\r' | head -n1)
+	echo "10.88.0.2 $hk" > "$T/base.known"
+	until ssh -i "$T/bkey" -o UserKnownHostsFile="$T/base.known" -o StrictHostKeyChecking=yes -o BatchMode=yes \
+		-o ConnectTimeout=3 -o LogLevel=ERROR root@10.88.0.2 cat /proc/sys/kernel/random/boot_id > /dev/null 2>&1; do
+		sleep 0.5
+	done
+	t1=$(now)
+	echo "$t1 - $t0" | bc >> "$T/base"
+	kill "$qpid"
+	wait "$qpid" 2> /dev/null
+done
+base_s=$(median < "$T/base")
+echo "== boot to SSH: banger median $banger_s s, plain QEMU median $base_s s ($BASELINE runs)"
+echo "  banger / plain QEMU = $(echo "scale=3; $banger_s / $base_s" | bc)"
+
+# ---- N VMs at once ----------------------------------------------------------------------------
+for i in $(seq "$CONC"); do banger vm create "c$i" --memory 256 > /dev/null; done
+HPID_CPU0=$(cpu_ticks "$HPID") DPID_CPU0=$(cpu_ticks "$DPID")
+t0=$(now)
+pids=()
+for i in $(seq "$CONC"); do
+	banger vm start "c$i" > "$T/c$i.out" 2>&1 &
+	pids+=($!)
+done
+ok=0
+for p in "${pids[@]}"; do wait "$p" && ok=$((ok + 1)); done
+t1=$(now)
+hz=$(getconf CLK_TCK)
+echo "== $CONC VMs started at once: $ok running after $(echo "$t1 - $t0" | bc) s"
+echo "  bangerd CPU: $(echo "scale=2; ($(cpu_ticks "$DPID") - $DPID_CPU0) / $hz" | bc) s, bangerd-root CPU: $(echo "scale=2; ($(cpu_ticks "$HPID") - $HPID_CPU0) / $hz" | bc) s"
+spids=()
+for i in $(seq "$CONC"); do
+	banger vm stop "c$i" > /dev/null 2>&1 &
+	spids+=($!)
+done
+wait "${spids[@]}"
