@@ -208,7 +208,9 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 			return -1;
 		return sd_event_source_set_enabled(api->timer, SD_EVENT_ONESHOT) < 0 ? -1 : 0;
 	}
-	if (sd_event_add_time(api->event, &api->timer, CLOCK_MONOTONIC, usec, 0, on_timer, api) < 0)
+	/* accuracy 1 µs: sd-event's default (0 → 250 ms) would delay every request curl kicks
+	 * off through a zero timeout by up to a quarter second */
+	if (sd_event_add_time(api->event, &api->timer, CLOCK_MONOTONIC, usec, 1, on_timer, api) < 0)
 		return -1;
 	sd_event_source_set_description(api->timer, "fc-api-timer");
 	return 0;

@@ -40,6 +40,8 @@
 #define API_POLL_USEC (20 * 1000)
 #define KILL_GRACE_USEC (3 * 1000 * 1000)
 #define MAX_WAITERS 16
+/* sd-event coalesces timers by 250 ms unless told otherwise: too coarse for polling steps */
+#define TIMER_ACCURACY_USEC 1000
 
 enum step {
 	STEP_ADDRESS,
@@ -789,7 +791,7 @@ static void on_api_ready(struct fc_api *api, const struct fc_api_result *res, vo
 		step_fail(r, -ESRCH, "the VMM exited before its API answered");
 		return;
 	}
-	sd_event_add_time_relative(r->lc->d->event, &r->timer, CLOCK_MONOTONIC, API_POLL_USEC, 0,
+	sd_event_add_time_relative(r->lc->d->event, &r->timer, CLOCK_MONOTONIC, API_POLL_USEC, TIMER_ACCURACY_USEC,
 			on_api_poll, r);
 }
 
@@ -1026,7 +1028,7 @@ static void on_ssh(struct child *c, const struct child_result *res, void *userda
 				res->err[0] ? res->err : res->r < 0 ? strerror(-res->r) : "no boot id");
 		return;
 	}
-	sd_event_add_time_relative(r->lc->d->event, &r->timer, CLOCK_MONOTONIC, SSH_RETRY_USEC, 0,
+	sd_event_add_time_relative(r->lc->d->event, &r->timer, CLOCK_MONOTONIC, SSH_RETRY_USEC, TIMER_ACCURACY_USEC,
 			on_ssh_retry, r);
 }
 
@@ -1575,8 +1577,8 @@ int lifecycle_new(struct daemon *d, const struct banger_config *cfg, struct life
 				strerror(-k));
 		goto fail;
 	}
-	k = sd_event_add_time_relative(d->event, &lc->tick, CLOCK_MONOTONIC, CONSOLE_TICK_USEC, 0,
-			on_tick, lc);
+	k = sd_event_add_time_relative(d->event, &lc->tick, CLOCK_MONOTONIC, CONSOLE_TICK_USEC,
+			10 * TIMER_ACCURACY_USEC, on_tick, lc);
 	if (k < 0)
 		goto fail;
 	sd_event_source_set_enabled(lc->tick, SD_EVENT_ON);
