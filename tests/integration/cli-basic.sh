@@ -77,9 +77,9 @@ out=$("$B" vm ssh web 2>&1)
 t_eq "vm ssh to a VM that is not running: exit 1" 1 "$?"
 t_check "saying it is not running" grep -q "not running" <<< "$out"
 for sub in install uninstall restart; do
-	out=$("$B" system $sub 2>&1)
-	t_eq "system $sub: exit 1" 1 "$?"
-	t_eq "system $sub message" "banger system $sub: not available yet (comes with the packaging/units work)" "$out"
+	out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$B" system $sub 2>&1)
+	t_eq "system $sub as a user: exit 1" 1 "$?"
+	t_eq "system $sub message" "banger system $sub: must run as root (try: sudo banger system $sub)" "$out"
 done
 out=$("$B" system status)
 t_check "system status: version, VMs, helper" bash -c 'grep -q "^bangerd: *0" <<< "$1" && grep -q "^VMs: *2, 1 created, 1 error" <<< "$1" && grep -q "^Helper: *not reachable" <<< "$1"' _ "$out"
