@@ -131,8 +131,8 @@ static void join(char *buf, size_t size, const char *a, const char *b, const cha
 }
 
 /* The program next to the running banger, else in its configured directory. */
-static void program_path(const struct sys *s, const char *name, const char *fallback_dir,
-        char *buf, size_t size)
+static void program_path(
+        const struct sys *s, const char *name, const char *fallback_dir, char *buf, size_t size)
 {
 	join(buf, size, s->self_dir, name, "");
 	if (access(buf, X_OK) < 0)
@@ -266,8 +266,8 @@ static int systemctl(const char *verb, const char *extra)
 	return run_wait(argv);
 }
 
-static _noreturn_ void child_exec(const struct sys *s, const struct daemon_spec *d,
-        const char *prog, int log_fd)
+static _noreturn_ void child_exec(
+        const struct sys *s, const struct daemon_spec *d, const char *prog, int log_fd)
 {
 	const char *argv[] = {prog, d->as_owner ? "--foreground" : NULL, NULL};
 	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -307,8 +307,8 @@ static int spawn(struct sys *s, const struct daemon_spec *d, bool (*ready)(const
 
 	program_path(s, d->name, d->fallback_dir, prog, sizeof(prog));
 	if (access(prog, X_OK) < 0) {
-		fprintf(stderr, "banger: cannot find %s (looked next to banger and in %s)\n", d->name,
-		        d->fallback_dir);
+		fprintf(stderr, "banger: cannot find %s (looked next to banger and in %s)\n",
+		        d->name, d->fallback_dir);
 		return -ENOENT;
 	}
 	join(log, sizeof(log), s->l.log_dir, d->name, ".log");
@@ -412,8 +412,9 @@ static int resolve_owner(struct cli *cli, struct sys *s)
 	if (!name || !name[0])
 		name = getenv("SUDO_USER");
 	if (!name || !name[0]) {
-		fprintf(stderr, "banger system install: who owns the VMs? Pass --owner USER (or run "
-		                "it through sudo as that user)\n");
+		fprintf(stderr,
+		        "banger system install: who owns the VMs? Pass --owner USER (or run "
+		        "it through sudo as that user)\n");
 		return -EINVAL;
 	}
 	errno = 0;
@@ -424,13 +425,14 @@ static int resolve_owner(struct cli *cli, struct sys *s)
 	}
 	if (pw->pw_uid == 0) {
 		fprintf(stderr,
-		        "banger system install: the owner must not be root (\"%s\" has uid 0); name "
+		        "banger system install: the owner must not be root (\"%s\" has uid 0); "
+		        "name "
 		        "an unprivileged user with --owner\n",
 		        name);
 		return -EPERM;
 	}
-	if (strlen(pw->pw_name) >= sizeof(s->m.owner_name) || !pw->pw_dir ||
-	        pw->pw_dir[0] != '/' || strlen(pw->pw_dir) >= sizeof(s->m.owner_home)) {
+	if (strlen(pw->pw_name) >= sizeof(s->m.owner_name) || !pw->pw_dir || pw->pw_dir[0] != '/' ||
+	        strlen(pw->pw_dir) >= sizeof(s->m.owner_home)) {
 		fprintf(stderr, "banger system install: user \"%s\" has no usable name or home\n",
 		        name);
 		return -EINVAL;
@@ -482,7 +484,8 @@ static int ensure_dir(struct sys *s, const char *path, uid_t uid, gid_t gid, mod
 	}
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
-		fprintf(stderr, "banger: %s is not a directory (or a symlink): refusing it\n", path);
+		fprintf(stderr, "banger: %s is not a directory (or a symlink): refusing it\n",
+		        path);
 		return -ENOTDIR;
 	}
 	if (st.st_uid == uid && st.st_gid == gid && (st.st_mode & 07777) == mode) {
@@ -506,12 +509,12 @@ static int ensure_dirs(struct sys *s)
 		bool owner_uid, owner_gid;
 		mode_t mode;
 	} dirs[] = {
-		{s->l.etc_dir, false, false, 0755},
-		{s->l.lib_dir, false, false, 0755},
-		{s->l.state_dir, true, true, 0700},
-		{s->l.jail_base, false, false, 0755},
-		{s->l.log_dir, false, false, 0755},
-		{s->l.run_dir, false, true, 01770},
+	        {s->l.etc_dir, false, false, 0755},
+	        {s->l.lib_dir, false, false, 0755},
+	        {s->l.state_dir, true, true, 0700},
+	        {s->l.jail_base, false, false, 0755},
+	        {s->l.log_dir, false, false, 0755},
+	        {s->l.run_dir, false, true, 01770},
 	};
 	int r;
 
@@ -674,7 +677,17 @@ static int install_systemd(struct sys *s)
 		r = run_wait((const char *const[]){"systemctl", "daemon-reload", NULL});
 	if (r >= 0)
 		r = systemctl("enable", "--now");
-	return r;
+	if (r < 0)
+		return r;
+	for (int i = 0; i < READY_TIMEOUT_SEC * 10 && !daemon_ready(s); i++)
+		sleep_ms(100);
+	if (!daemon_ready(s)) {
+		fprintf(stderr,
+		        "banger: bangerd does not answer or does not reach bangerd-root; see "
+		        "journalctl -u bangerd -u bangerd-root\n");
+		return -ETIMEDOUT;
+	}
+	return 0;
 }
 
 static int start_direct(struct sys *s)
@@ -741,8 +754,8 @@ int cmd_system_install(struct cli *cli)
 
 static bool vm_active(const char *state)
 {
-	return state && (streq(state, "starting") || streq(state, "running") ||
-	                        streq(state, "stopping"));
+	return state &&
+	       (streq(state, "starting") || streq(state, "running") || streq(state, "stopping"));
 }
 
 /* For --purge: refuses while any VM runs (asking the daemon, else its handles.json). */
@@ -758,7 +771,8 @@ static int refuse_running_vms(struct sys *s)
 	if (rpc_client_connect(s->l.daemon_sock, &c) >= 0 &&
 	        rpc_client_hello(c, "banger", PROBE_TIMEOUT_MS, NULL, &err) >= 0 &&
 	        rpc_client_call(c, "vm.list", NULL, PROBE_TIMEOUT_MS, &res, &err) >= 0) {
-		json_array_foreach(json_object_get(res, "vms"), i, vm) {
+		json_array_foreach(json_object_get(res, "vms"), i, vm)
+		{
 			if (!vm_active(json_str(vm, "state", NULL)))
 				continue;
 			if (n++ == 0)
@@ -767,7 +781,8 @@ static int refuse_running_vms(struct sys *s)
 			fprintf(stderr, " %s", json_str(vm, "name", "?"));
 		}
 		if (n) {
-			fprintf(stderr, "\nStop them first (banger vm stop NAME...), then run it again.\n");
+			fprintf(stderr,
+			        "\nStop them first (banger vm stop NAME...), then run it again.\n");
 			return -EBUSY;
 		}
 		return 0;
@@ -862,8 +877,8 @@ int cmd_system_restart(struct cli *cli)
 		return CLI_EXIT_ERROR;
 	}
 	if (s.systemd)
-		return run_wait((const char *const[]){"systemctl", "restart", "bangerd-root.service",
-		               "bangerd.service", NULL}) < 0
+		return run_wait((const char *const[]){"systemctl", "restart",
+		               "bangerd-root.service", "bangerd.service", NULL}) < 0
 		               ? CLI_EXIT_ERROR
 		               : 0;
 	r = stop_recorded(&s, &helper_spec);
