@@ -82,6 +82,18 @@ static void watch(struct app *a, struct vm *vm)
 	snprintf(a->watched[0], sizeof(a->watched[0]), "%s", vm->id);
 }
 
+/* The first time a console is shown, its earlier lines come from vm.logs (the events only
+ * bring what is printed from now on); app_on_answer() merges them in by line number. */
+static void fetch_backlog(struct app *a, struct vm *vm)
+{
+	if (vm->backlog_asked || !vm->console)
+		return;
+	if (conn_call(&a->conn, "vm.logs",
+	            json_pack("{s:s, s:i}", "id", vm->id, "tail", CONSOLE_BACKLOG_LINES), CALL_LOGS,
+	            vm->id) >= 0)
+		vm->backlog_asked = true;
+}
+
 void app_console_changed(struct app *a)
 {
 	struct vm *vm = app_selected(a);
@@ -91,8 +103,10 @@ void app_console_changed(struct app *a)
 	a->anchor = 0;
 	a->hscroll = 0;
 	a->match_id = UINT64_MAX;
-	if (vm)
+	if (vm) {
 		watch(a, vm);
+		fetch_backlog(a, vm);
+	}
 	a->dirty |= DIRTY_CONSOLE | DIRTY_HINTS;
 }
 

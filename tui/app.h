@@ -19,6 +19,7 @@
 #define MIN_COLS 50
 #define MIN_LINES 10
 #define SORT_FREEZE_MS 1000
+#define CONSOLE_BACKLOG_LINES 200 /* asked from vm.logs when a console is first shown */
 #define N_WATCHED 4 /* consoles kept at full size: the shown one and 3 recently shown */
 
 enum dirty {

@@ -27,6 +27,7 @@ enum conn_call_kind {
 	CALL_ACTION, /* vm.start/stop/restart, reconcile, daemon.update: toast the result */
 	CALL_PLAN,   /* reconcile dry run, for the confirm dialog */
 	CALL_UPDATE, /* daemon.update: success means a restart is coming */
+	CALL_LOGS,   /* vm.logs backlog for a console just shown; what is the VM's id */
 	_CONN_CALL_KIND_MAX,
 	_CONN_CALL_KIND_INVALID = -22,
 };

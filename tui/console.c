@@ -284,10 +284,10 @@ size_t console_sanitize(
 static char *scratch;
 static size_t scratch_size;
 
-static int append_one(struct console *c, const char *raw, size_t len)
+/* Sanitises one raw line into the shared scratch buffer; *ret_len is its length. */
+static int sanitize_line(struct console *c, const char *raw, size_t len, size_t *ret_len)
 {
 	size_t need = console_sanitize_bound(MIN(len, c->max_line_bytes));
-	size_t o;
 
 	if (need > scratch_size) {
 		char *s = realloc(scratch, need);
@@ -296,8 +296,24 @@ static int append_one(struct console *c, const char *raw, size_t len)
 		scratch = s;
 		scratch_size = need;
 	}
-	o = console_sanitize(raw, len, c->max_line_bytes, true, scratch, scratch_size);
-	return push(c, CONSOLE_TEXT, scratch, o);
+	*ret_len = console_sanitize(raw, len, c->max_line_bytes, true, scratch, scratch_size);
+	return 0;
+}
+
+static int append_one(struct console *c, const char *raw, size_t len)
+{
+	size_t o;
+	int r = sanitize_line(c, raw, len, &o);
+
+	return r < 0 ? r : push(c, CONSOLE_TEXT, scratch, o);
+}
+
+/* The first line of a numbering run (after nothing, or after a reset to 0) is where a backlog
+ * can be inserted later. */
+static void note_run_start(struct console *c, uint64_t num)
+{
+	c->run_first_line = num;
+	c->run_first_id = console_end_id(c) - 1;
 }
 
 int console_append_lines(struct console *c, uint64_t first_line, const char *const *lines,
@@ -305,6 +321,7 @@ int console_append_lines(struct console *c, uint64_t first_line, const char *con
 {
 	for (size_t i = 0; i < n; i++) {
 		uint64_t num = first_line + i;
+		bool first = c->next_daemon_line == 0;
 		int r;
 
 		if (c->next_daemon_line > 0 && num < c->next_daemon_line)
@@ -320,22 +337,122 @@ int console_append_lines(struct console *c, uint64_t first_line, const char *con
 		r = append_one(c, lines[i], lens[i]);
 		if (r < 0)
 			return r;
+		if (first)
+			note_run_start(c, num);
 		c->next_daemon_line = num + 1;
 	}
 	return 0;
 }
 
+static void free_lines(struct console_line *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(l[i].text);
+}
+
+/* Inserts the k lines numbered first_line… (all older than the run's first line) before the
+ * line with id at, with a "missing" marker when they do not reach it. The buffer's bounds are
+ * kept by dropping from the front, but never the lines that were there after the insertion. */
+static int insert_before(struct console *c, uint64_t at, uint64_t first_line,
+        const char *const *lines, const size_t *lens, size_t k, uint64_t *ret_shift)
+{
+	size_t p = (size_t)(at - c->first_id), gap = first_line + k < c->run_first_line ? 1 : 0;
+	size_t m = k + gap, total = c->n + m, bytes = c->bytes, d = 0, cap;
+	_cleanup_free_ struct console_line *all = calloc(total, sizeof(*all));
+	struct console_line *ring;
+
+	if (!all)
+		return -ENOMEM;
+	for (size_t i = 0; i < m; i++) {
+		struct console_line *l = &all[p + i];
+		char text[96];
+		const char *src = text;
+		size_t len = 0;
+		int r = 0;
+
+		if (i < k) {
+			r = sanitize_line(c, lines[i], lens[i], &len);
+			src = scratch;
+		} else
+			len = (size_t)snprintf(text, sizeof(text), "%" PRIu64 " lines missing",
+			        c->run_first_line - (first_line + k));
+		l->text = r < 0 ? NULL : malloc(len + 1);
+		if (!l->text) {
+			free_lines(all + p, i);
+			return -ENOMEM;
+		}
+		memcpy(l->text, src, len);
+		l->text[len] = '\0';
+		l->len = (uint32_t)len;
+		l->kind = i < k ? CONSOLE_TEXT : CONSOLE_MARKER;
+		bytes += len;
+	}
+	for (size_t i = 0; i < c->n; i++)
+		all[i < p ? i : i + m] = *line_at(c, i);
+	while (d < p + m && (total - d > c->max_lines || bytes > c->max_bytes)) {
+		bytes -= all[d].len;
+		free(all[d].text);
+		d++;
+	}
+	cap = MAX(c->ring_cap, total - d);
+	ring = calloc(cap, sizeof(*ring));
+	if (!ring) {
+		free_lines(all + p, m);
+		return -ENOMEM;
+	}
+	memcpy(ring, all + d, (total - d) * sizeof(*ring));
+	free(c->ring);
+	c->ring = ring;
+	c->ring_cap = cap;
+	c->head = 0;
+	c->n = total - d;
+	c->bytes = bytes;
+	c->first_id += d;
+	c->discarded += d;
+	c->run_first_line = first_line;
+	*ret_shift = m;
+	return 0;
+}
+
+int console_merge_backlog(struct console *c, uint64_t first_line, const char *const *lines,
+        const size_t *lens, size_t n, uint64_t *ret_at, uint64_t *ret_shift)
+{
+	size_t k = 0;
+
+	*ret_at = console_end_id(c);
+	*ret_shift = 0;
+	if (c->next_daemon_line > 0 && first_line < c->run_first_line) {
+		/* Older than every live line held: they go before the first of them, if that
+		 * one is still held; otherwise there is no room for them anyway. */
+		k = (size_t)MIN((uint64_t)n, c->run_first_line - first_line);
+		if (c->run_first_id >= c->first_id && c->run_first_id < console_end_id(c)) {
+			int r = insert_before(
+			        c, c->run_first_id, first_line, lines, lens, k, ret_shift);
+			if (r < 0)
+				return r;
+			*ret_at = c->run_first_id;
+		}
+	}
+	return console_append_lines(c, first_line + k, lines + k, lens + k, n - k);
+}
+
 int console_note_dropped(struct console *c, uint64_t first_line, uint64_t count)
 {
 	char text[96];
+	bool first;
+	int r;
 
 	if (count == 0)
 		return 0;
 	if (c->next_daemon_line > 0 && first_line + count <= c->next_daemon_line)
 		return 0;
 	snprintf(text, sizeof(text), "%" PRIu64 " lines dropped by daemon (slow consumer)", count);
+	first = c->next_daemon_line == 0;
 	c->next_daemon_line = MAX(c->next_daemon_line, first_line + count);
-	return console_append_marker(c, text);
+	r = console_append_marker(c, text);
+	if (r >= 0 && first)
+		note_run_start(c, first_line);
+	return r;
 }
 
 int console_export(const struct console *c, FILE *f)

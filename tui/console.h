@@ -35,6 +35,8 @@ struct console {
 	size_t bytes;
 	size_t max_lines, max_bytes, max_line_bytes;
 	uint64_t next_daemon_line; /* the daemon's number we expect next; 0 before the first */
+	uint64_t run_first_line;   /* the daemon's number of the first line since that was 0 */
+	uint64_t run_first_id;     /* and that line's id (or its gap marker's) */
 	uint64_t discarded;        /* lines dropped from the front, in total */
 };
 
@@ -55,6 +57,12 @@ size_t console_sanitize_bound(size_t n);
  * failure. */
 int console_append_lines(struct console *c, uint64_t first_line, const char *const *lines,
         const size_t *lens, size_t n);
+/* Merges a vm.logs backlog (lines numbered first_line…) into the buffer: lines older than the
+ * first live line held are inserted before it, lines already held are skipped, newer ones are
+ * appended. When lines were inserted, *ret_at is the id where they went and every id from there
+ * on grew by *ret_shift (0 when nothing moved). -ENOMEM on allocation failure. */
+int console_merge_backlog(struct console *c, uint64_t first_line, const char *const *lines,
+        const size_t *lens, size_t n, uint64_t *ret_at, uint64_t *ret_shift);
 /* The daemon dropped count lines starting at first_line (slow consumer). */
 int console_note_dropped(struct console *c, uint64_t first_line, uint64_t count);
 /* A line of our own ("── console attached 14:01:02 ──"). */

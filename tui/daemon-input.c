@@ -51,6 +51,66 @@ void app_on_event(struct app *a, const char *method, const json_t *params)
 	}
 }
 
+/* vm.logs' answer: lines numbered next_line - count … next_line - 1, merged into the console
+ * around what the vm.log events already brought. Ids after an insertion move: the view's
+ * bookmarks into this console move with them. */
+static void on_backlog(struct app *a, const char *id, const struct rpc_message *m)
+{
+	struct vm *vm = vm_model_find(&a->model, id);
+	json_t *lines = json_object_get(m->result, "lines");
+	json_t *next = json_object_get(m->result, "next_line");
+	_cleanup_free_ const char **texts = NULL;
+	_cleanup_free_ size_t *lens = NULL;
+	uint64_t at, shift;
+	size_t n, i;
+	json_t *l;
+
+	if (!vm || !vm->console)
+		return;
+	if (m->type == RPC_MESSAGE_ERROR) {
+		/* A daemon without vm.logs: the console starts empty, as before. */
+		if (m->error.code != RPC_ERROR_UNAVAILABLE &&
+		        m->error.code != RPC_ERROR_NOT_FOUND) {
+			char text[200];
+			snprintf(text, sizeof(text), "earlier lines unavailable: %.160s",
+			        m->error.message);
+			console_append_marker(vm->console, text);
+		}
+		goto done;
+	}
+	n = json_array_size(lines);
+	if (!json_is_array(lines) || !json_is_integer(next) || n == 0 ||
+	        json_integer_value(next) < 1 || (uint64_t)json_integer_value(next) <= n)
+		return;
+	texts = calloc(n, sizeof(*texts));
+	lens = calloc(n, sizeof(*lens));
+	if (!texts || !lens) {
+		app_status(a, STATUS_ERROR, "out of memory");
+		return;
+	}
+	json_array_foreach(lines, i, l)
+	{
+		texts[i] = json_is_string(l) ? json_string_value(l) : "";
+		lens[i] = json_is_string(l) ? json_string_length(l) : 0;
+	}
+	if (console_merge_backlog(vm->console, (uint64_t)json_integer_value(next) - n, texts, lens,
+	            n, &at, &shift) < 0) {
+		app_status(a, STATUS_ERROR, "out of memory");
+		return;
+	}
+	if (shift > 0 && streq(vm->id, a->console_vm)) {
+		if (a->anchor >= at)
+			a->anchor += shift;
+		if (a->seen_end >= at)
+			a->seen_end += shift;
+		if (a->match_id != UINT64_MAX && a->match_id >= at)
+			a->match_id += shift;
+	}
+done:
+	if (streq(vm->id, a->console_vm))
+		a->dirty |= DIRTY_CONSOLE;
+}
+
 void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc_message *m)
 {
 	bool failed = m->type == RPC_MESSAGE_ERROR;
@@ -151,6 +211,9 @@ void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc
 			if (json_object_size(m->result) == 0)
 				app_confirm_body(a, "  nothing to do");
 		}
+		break;
+	case CALL_LOGS:
+		on_backlog(a, call->what, m);
 		break;
 	case _CONN_CALL_KIND_MAX:
 	case _CONN_CALL_KIND_INVALID:

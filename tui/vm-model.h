@@ -38,7 +38,8 @@ struct vm {
 	size_t index;   /* in vm_model.vms */
 	uint64_t order; /* position in the last full sort; new VMs go last */
 	bool mark;
-	bool tagged; /* the user's mark for bulk actions; survives snapshots */
+	bool tagged;        /* the user's mark for bulk actions; survives snapshots */
+	bool backlog_asked; /* vm.logs was sent for its console */
 };
 
 struct console_limits {

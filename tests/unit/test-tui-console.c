@@ -177,6 +177,160 @@ static void test_export(void **state)
 	console_done(&c);
 }
 
+/* "l<N>" for daemon line N, into a static table of 64 names. */
+static const char *const *numbered(uint64_t first, size_t n, size_t *lens)
+{
+	static char names[64][16];
+	static const char *ptrs[64];
+	assert_true(n <= 64);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(names[i], sizeof(names[i]), "l%llu", (unsigned long long)(first + i));
+		ptrs[i] = names[i];
+		lens[i] = strlen(names[i]);
+	}
+	return ptrs;
+}
+
+static void live(struct console *c, uint64_t first, size_t n)
+{
+	size_t lens[64];
+	const char *const *l = numbered(first, n, lens);
+	assert_int_equal(console_append_lines(c, first, l, lens, n), 0);
+}
+
+static void backlog(struct console *c, uint64_t first, size_t n, uint64_t *at, uint64_t *shift)
+{
+	size_t lens[64];
+	const char *const *l = numbered(first, n, lens);
+	assert_int_equal(console_merge_backlog(c, first, l, lens, n, at, shift), 0);
+}
+
+/* The buffer from first_id on, one string: "text|text|-marker-|…". */
+static const char *dump(const struct console *c)
+{
+	static char out[4096];
+	size_t o = 0;
+	out[0] = '\0';
+	for (uint64_t id = c->first_id; id < console_end_id(c); id++) {
+		const struct console_line *l = console_get(c, id);
+		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%s%s%s", o ? "|" : "",
+		        l->kind == CONSOLE_MARKER ? "-" : "", l->text,
+		        l->kind == CONSOLE_MARKER ? "-" : "");
+	}
+	return out;
+}
+
+static void test_backlog_first(void **state)
+{
+	struct console c;
+	uint64_t at, shift;
+	(void)state;
+
+	/* Nothing live yet: the backlog is appended and live lines join it by number. */
+	console_init(&c, 100, 1 << 20, 1024);
+	assert_int_equal(console_append_marker(&c, "attached"), 0);
+	backlog(&c, 5, 3, &at, &shift);
+	assert_int_equal(shift, 0);
+	assert_int_equal(c.next_daemon_line, 8);
+	live(&c, 6, 3); /* 6 and 7 were in the backlog */
+	assert_string_equal(dump(&c), "-attached-|l5|l6|l7|l8");
+	console_done(&c);
+}
+
+static void test_backlog_after_live(void **state)
+{
+	struct console c;
+	uint64_t at, shift;
+	(void)state;
+
+	/* Live lines 8 and 9 arrived before the answer; the answer covers 3..10 (its next_line
+	 * was 11, line 10's event is still on its way). */
+	console_init(&c, 100, 1 << 20, 1024);
+	assert_int_equal(console_append_marker(&c, "attached"), 0);
+	live(&c, 8, 2);
+	assert_int_equal(console_get(&c, 1)->text[1], '8');
+	backlog(&c, 3, 8, &at, &shift);
+	assert_string_equal(dump(&c), "-attached-|l3|l4|l5|l6|l7|l8|l9|l10");
+	/* Where l8 was (id 1), five lines went in: l8 is now id 6. */
+	assert_int_equal(at, 1);
+	assert_int_equal(shift, 5);
+	assert_string_equal(console_get(&c, 6)->text, "l8");
+	/* Line 10's event, then 11: 10 is not repeated. */
+	live(&c, 10, 2);
+	assert_string_equal(dump(&c), "-attached-|l3|l4|l5|l6|l7|l8|l9|l10|l11");
+	/* A second backlog (or a late duplicate) changes nothing. */
+	backlog(&c, 3, 9, &at, &shift);
+	assert_int_equal(shift, 0);
+	assert_string_equal(dump(&c), "-attached-|l3|l4|l5|l6|l7|l8|l9|l10|l11");
+	console_done(&c);
+}
+
+static void test_backlog_gap_and_marker(void **state)
+{
+	struct console c;
+	uint64_t at, shift;
+	(void)state;
+
+	/* The backlog ends before the first live line: the hole is marked. Lines that came in
+	 * the background before the console was shown stay before the attach marker. */
+	console_init(&c, 100, 1 << 20, 1024);
+	live(&c, 20, 2);
+	assert_int_equal(console_append_marker(&c, "attached"), 0);
+	live(&c, 22, 1);
+	backlog(&c, 3, 8, &at, &shift);
+	assert_int_equal(at, 0);
+	assert_int_equal(shift, 9);
+	assert_string_equal(
+	        dump(&c), "l3|l4|l5|l6|l7|l8|l9|l10|-9 lines missing-|l20|l21|-attached-|l22");
+	/* A run that starts with a daemon drop: the older lines go before its marker; the ones
+	 * it stands for stay dropped (the marker keeps its place and meaning). */
+	console_done(&c);
+	console_init(&c, 100, 1 << 20, 1024);
+	assert_int_equal(console_note_dropped(&c, 5, 3), 0);
+	live(&c, 8, 1);
+	backlog(&c, 2, 6, &at, &shift);
+	assert_string_equal(dump(&c), "l2|l3|l4|-3 lines dropped by daemon (slow consumer)-|l8");
+	console_done(&c);
+}
+
+static void test_backlog_bounds(void **state)
+{
+	struct console c;
+	uint64_t at, shift;
+	(void)state;
+
+	/* 6 lines at most: the oldest go, never the live ones. */
+	console_init(&c, 6, 1 << 20, 1024);
+	assert_int_equal(console_append_marker(&c, "attached"), 0);
+	live(&c, 8, 3);
+	backlog(&c, 1, 10, &at, &shift);
+	assert_string_equal(dump(&c), "l5|l6|l7|l8|l9|l10");
+	assert_int_equal(c.first_id, 5);
+	assert_int_equal(at, 1);
+	assert_int_equal(shift, 7);
+	assert_string_equal(console_get(&c, 8)->text, "l8");
+	live(&c, 11, 1);
+	assert_string_equal(dump(&c), "l6|l7|l8|l9|l10|l11");
+	console_done(&c);
+
+	/* The live run's first line was dropped already: older lines have no place. */
+	console_init(&c, 4, 1 << 20, 1024);
+	live(&c, 10, 6);
+	backlog(&c, 5, 12, &at, &shift);
+	assert_int_equal(shift, 0);
+	assert_string_equal(dump(&c), "l13|l14|l15|l16");
+	console_done(&c);
+
+	/* Bytes bound the insertion too. */
+	console_init(&c, 100, 256, 1024);
+	live(&c, 60, 1);
+	backlog(&c, 1, 60, &at, &shift);
+	assert_true(c.bytes <= 256);
+	assert_string_equal(console_get(&c, console_end_id(&c) - 1)->text, "l60");
+	assert_string_equal(console_get(&c, console_end_id(&c) - 2)->text, "l59");
+	console_done(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +342,10 @@ int main(void)
 	        cmocka_unit_test(test_ring_bounds_bytes),
 	        cmocka_unit_test(test_numbering),
 	        cmocka_unit_test(test_export),
+	        cmocka_unit_test(test_backlog_first),
+	        cmocka_unit_test(test_backlog_after_live),
+	        cmocka_unit_test(test_backlog_gap_and_marker),
+	        cmocka_unit_test(test_backlog_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
