@@ -167,6 +167,21 @@ int helper_config_load(struct helper_config *cfg, const char *root, long owner_u
 		        cfg->layout.lib_dir, cfg->layout.jail_base);
 		return -errno;
 	}
+	/* The run directory holds root.sock and the owner's bangerd.sock and VM socket links: root's,
+	 * writable by the owner's group, sticky so the owner cannot replace root's socket. systemd's
+	 * RuntimeDirectory= (re)creates it as root:root on every start, so this is set here. */
+	{
+		struct stat st;
+		errno = 0;
+		if (lstat(cfg->layout.run_dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+		        chown(cfg->layout.run_dir, 0, cfg->owner_gid) < 0 ||
+		        chmod(cfg->layout.run_dir, 01770) < 0) {
+			snprintf(why, why_size, "cannot make %s root:%u 1770: %s", cfg->layout.run_dir,
+			        (unsigned)cfg->owner_gid,
+			        errno ? strerror(errno) : "not a root-owned directory");
+			return -EPERM;
+		}
+	}
 	r = helper_path_check_trusted(cfg, cfg->layout.jail_base, &e);
 	if (r >= 0 && cfg->vmm_path[0])
 		r = helper_path_check_trusted(cfg, cfg->vmm_path, &e);
