@@ -56,7 +56,11 @@ t_check "vm get has a boot id and an IP" test -n "$BOOT" -a -n "$IP"
 expect_row "the IP column shows $IP" " ${IP//./\\.} "
 expect_row "the BOOT column shows the boot id's start (${BOOT:0:8})" " ${BOOT:0:8} "
 tui_expect "the start was answered" "start web: done" 30
-tui_expect_re "the console pane shows the guest's own lines" "banger-ready|banger-hostkey|login|Linux version" 30
+tui_expect_re "the console pane shows the guest's own lines, live" "^banger-ready|^banger-hostkey: ssh-" 30
+tui_keys i
+tui_expect "i: the inspect overlay has the whole boot id" "$BOOT"
+tui_keys q
+tui_expect_gone "q closes it" "$BOOT"
 
 # ---- e: a real shell in the guest, in the same terminal ----------------------------------------
 tui_keys e
@@ -97,6 +101,48 @@ if cmp -s "$T/logs-200" "$T/saved-head"; then
 else
 	t_fail "the console starts with exactly the last 200 log lines" "$(diff "$T/logs-200" "$T/saved-head" | head -n 20)"
 fi
+tui_keys Escape h
+
+# ---- the backlog arriving after live lines: web's console gets a line while another VM is shown;
+# showing web then brings the older lines in before it, and that line only once -------------------
+tui_keys q
+tui_expect "q quits" "[banger-tui exited]"
+t_check "vm create other (never started: it sorts first)" banger vm create other
+rm -f "$HOMEDIR"/.local/state/banger/console-web-*.log
+tui_launch_owner
+tui_expect_selected "other is selected first" other
+expect_row "web runs in the background" ' running '
+# The daemon's own event says when it has counted the line (vm.logs reads the file, which may
+# be ahead of the numbering); the guest's idle shell prompt on its console starts that line.
+( as_owner_exec "$(t_bin banger)" events > "$T/events.ndjson" 2>&1 ) &
+EPID=$!
+t_add_cleanup "kill $EPID"
+t_wait 10 test -s "$T/events.ndjson"
+banger vm ssh web -- 'echo tui-live-mark > /dev/console' > "$T/mark.log" 2>&1
+t_wait 20 grep -q tui-live-mark "$T/events.ndjson" && t_ok "the guest's console line came as a vm.log event" ||
+	t_fail "the guest's console line came as a vm.log event" "$(cat "$T/mark.log")" "$(banger vm logs web --tail 5)"
+banger vm logs web --tail 200 | sed 's/\r*$//; s/.*\r//; s/\x1b\[[0-9;?]*[A-Za-z]//g' | expand > "$T/logs-200"
+# Events reach the TUI in order: once a VM created after it is listed, the line is in web's
+# (background) console.
+t_check "vm create probe" banger vm create probe
+tui_expect "the TUI lists probe: it has read the vm.log event before it" "probe"
+tui_keys G
+tui_expect_selected "G shows web" web
+tui_expect "web's console has the line printed while it was not shown" "tui-live-mark"
+tui_keys Enter W
+tui_expect_re "W saves the console" "saved [0-9]+ lines to " 10
+saved=$(ls "$HOMEDIR"/.local/state/banger/console-web-*.log 2> /dev/null | head -1)
+grep -v '^-- .* --$' "$saved" > "$T/saved-lines" 2> /dev/null
+if cmp -s "$T/logs-200" "$T/saved-lines"; then
+	t_ok "the console is exactly the last 200 log lines, in order, the live one not twice"
+else
+	t_fail "the console is exactly the last 200 log lines" "$(diff "$T/logs-200" "$T/saved-lines" | head -n 20)"
+fi
+t_check "the live line is the last one, once" bash -c "tail -n 1 '$T/saved-lines' | grep -q 'tui-live-mark\$' && [ \$(grep -c tui-live-mark '$T/saved-lines') = 1 ]"
+# The live line came before web's console was shown, so the attach marker follows it; the
+# backlog went in before the live line (had it come first, the marker would lead).
+t_check "the attach marker follows the live line: the backlog went in before it" \
+	bash -c "grep -v '^\$' '$saved' | grep -A1 tui-live-mark | tail -n 1 | grep -q '^-- console attached'"
 tui_keys Escape h
 
 # ---- S + confirm: stopped ----------------------------------------------------------------------
