@@ -51,19 +51,13 @@ void app_on_event(struct app *a, const char *method, const json_t *params)
 	}
 }
 
-/* vm.logs' answer: lines numbered next_line - count … next_line - 1, merged into the console
- * around what the vm.log events already brought. Ids after an insertion move: the view's
- * bookmarks into this console move with them. */
+/* vm.logs' answer, merged into the console by line number around what the vm.log events already
+ * brought. Ids after an insertion move: the view's bookmarks into this console move with them. */
 static void on_backlog(struct app *a, const char *id, const struct rpc_message *m)
 {
 	struct vm *vm = vm_model_find(&a->model, id);
-	json_t *lines = json_object_get(m->result, "lines");
-	json_t *next = json_object_get(m->result, "next_line");
-	_cleanup_free_ const char **texts = NULL;
-	_cleanup_free_ size_t *lens = NULL;
 	uint64_t at, shift;
-	size_t n, i;
-	json_t *l;
+	int r;
 
 	if (!vm || !vm->console)
 		return;
@@ -76,37 +70,21 @@ static void on_backlog(struct app *a, const char *id, const struct rpc_message *
 			        m->error.message);
 			console_append_marker(vm->console, text);
 		}
-		goto done;
+	} else {
+		r = vm_model_apply_backlog(&a->model, id, m->result, &at, &shift);
+		if (r == -ENOMEM)
+			app_status(a, STATUS_ERROR, "out of memory");
+		if (r < 0)
+			return;
+		if (shift > 0 && streq(vm->id, a->console_vm)) {
+			if (a->anchor >= at)
+				a->anchor += shift;
+			if (a->seen_end >= at)
+				a->seen_end += shift;
+			if (a->match_id != UINT64_MAX && a->match_id >= at)
+				a->match_id += shift;
+		}
 	}
-	n = json_array_size(lines);
-	if (!json_is_array(lines) || !json_is_integer(next) || n == 0 ||
-	        json_integer_value(next) < 1 || (uint64_t)json_integer_value(next) <= n)
-		return;
-	texts = calloc(n, sizeof(*texts));
-	lens = calloc(n, sizeof(*lens));
-	if (!texts || !lens) {
-		app_status(a, STATUS_ERROR, "out of memory");
-		return;
-	}
-	json_array_foreach(lines, i, l)
-	{
-		texts[i] = json_is_string(l) ? json_string_value(l) : "";
-		lens[i] = json_is_string(l) ? json_string_length(l) : 0;
-	}
-	if (console_merge_backlog(vm->console, (uint64_t)json_integer_value(next) - n, texts, lens,
-	            n, &at, &shift) < 0) {
-		app_status(a, STATUS_ERROR, "out of memory");
-		return;
-	}
-	if (shift > 0 && streq(vm->id, a->console_vm)) {
-		if (a->anchor >= at)
-			a->anchor += shift;
-		if (a->seen_end >= at)
-			a->seen_end += shift;
-		if (a->match_id != UINT64_MAX && a->match_id >= at)
-			a->match_id += shift;
-	}
-done:
 	if (streq(vm->id, a->console_vm))
 		a->dirty |= DIRTY_CONSOLE;
 }

@@ -411,6 +411,42 @@ static int ev_log(struct vm_model *m, const json_t *p, struct model_result *res)
 	return 0;
 }
 
+int vm_model_apply_backlog(struct vm_model *m, const char *id, const json_t *result,
+        uint64_t *ret_at, uint64_t *ret_shift)
+{
+	struct vm *vm = vm_model_find(m, id);
+	json_t *lines = json_object_get(result, "lines"),
+	       *next = json_object_get(result, "next_line");
+	_cleanup_free_ const char **texts = NULL;
+	_cleanup_free_ size_t *lens = NULL;
+	struct console *c;
+	size_t n, i;
+	json_t *l;
+	int r;
+
+	*ret_at = *ret_shift = 0;
+	if (!json_is_array(lines) || !json_is_integer(next) || json_integer_value(next) < 1 ||
+	        (uint64_t)json_integer_value(next) <= json_array_size(lines))
+		return -EBADMSG;
+	n = json_array_size(lines);
+	if (!vm || n == 0)
+		return 0;
+	r = console_of(m, vm, &c);
+	if (r < 0)
+		return r;
+	texts = calloc(n, sizeof(*texts));
+	lens = calloc(n, sizeof(*lens));
+	if (!texts || !lens)
+		return -ENOMEM;
+	json_array_foreach(lines, i, l)
+	{
+		texts[i] = json_is_string(l) ? json_string_value(l) : "";
+		lens[i] = json_is_string(l) ? json_string_length(l) : 0;
+	}
+	return console_merge_backlog(
+	        c, (uint64_t)json_integer_value(next) - n, texts, lens, n, ret_at, ret_shift);
+}
+
 static int ev_log_dropped(struct vm_model *m, const json_t *p, struct model_result *res)
 {
 	struct vm *vm = event_vm(m, p);

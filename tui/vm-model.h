@@ -98,6 +98,12 @@ int vm_model_reconnected(struct vm_model *m, uint64_t daemon_seq, bool replayed)
 /* Marks the consoles of every VM (disconnect, daemon stop). */
 int vm_model_mark_consoles(struct vm_model *m, const char *text);
 
+/* Merges vm.logs' answer (result: {lines, next_line}) into the console of VM id: its lines are
+ * numbered next_line - count … (console_merge_backlog()). *ret_at / *ret_shift say which line
+ * ids moved. 0 also when the VM is gone; -EBADMSG for a malformed answer, -ENOMEM. */
+int vm_model_apply_backlog(struct vm_model *m, const char *id, const json_t *result,
+        uint64_t *ret_at, uint64_t *ret_shift);
+
 /* Raises or lowers a console's bounds: watched consoles get the full limits. */
 void vm_model_watch_console(struct vm_model *m, struct vm *vm, bool watched);
 

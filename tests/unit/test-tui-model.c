@@ -203,6 +203,67 @@ static void test_reconnect(void **state)
 	vm_model_done(&m);
 }
 
+static int backlog(
+        struct vm_model *m, const char *id, const char *result, uint64_t *at, uint64_t *shift)
+{
+	json_error_t e;
+	json_t *r = json_loads(result, 0, &e);
+	int ret;
+
+	assert_non_null(r);
+	ret = vm_model_apply_backlog(m, id, r, at, shift);
+	json_decref(r);
+	return ret;
+}
+
+static void test_backlog_after_live_lines(void **state)
+{
+	struct vm_model m;
+	struct vm *a;
+	uint64_t at, shift;
+	(void)state;
+
+	vm_model_init(&m, &limits);
+	feed(&m, "{\"method\":\"events.snapshot\",\"params\":{\"seq\":50,\"vms\":[" VM(
+	                 "a", "web-1", "running") "]}}");
+	a = vm_model_find(&m, "a");
+	/* The console is shown (a marker), lines 41 and 42 arrive live, then vm.logs' answer:
+	 * the last 4 lines with next_line 43, i.e. lines 39..42. */
+	vm_model_watch_console(&m, a, true);
+	assert_int_equal(console_append_marker(a->console, "attached"), 0);
+	feed(&m, "{\"method\":\"vm.log\",\"params\":{\"seq\":51,\"id\":\"a\",\"name\":\"web-1\","
+	         "\"first_line\":41,\"lines\":[\"l41\",\"l42\"]}}");
+	assert_int_equal(
+	        backlog(&m, "a",
+	                "{\"id\":\"a\",\"name\":\"web-1\",\"lines\":[\"l39\",\"l40\",\"l41\","
+	                "\"l42\"],\"next_line\":43}",
+	                &at, &shift),
+	        0);
+	assert_int_equal(at, 1);
+	assert_int_equal(shift, 2);
+	assert_int_equal(a->console->n, 5);
+	assert_string_equal(console_get(a->console, 0)->text, "attached");
+	assert_string_equal(console_get(a->console, 1)->text, "l39");
+	assert_string_equal(console_get(a->console, 2)->text, "l40");
+	assert_string_equal(console_get(a->console, 3)->text, "l41");
+	assert_string_equal(console_get(a->console, 4)->text, "l42");
+	/* The event stream goes on from 43; a replayed 42 is not shown twice. */
+	feed(&m, "{\"method\":\"vm.log\",\"params\":{\"seq\":52,\"id\":\"a\",\"name\":\"web-1\","
+	         "\"first_line\":42,\"lines\":[\"l42\",\"l43\"]}}");
+	assert_int_equal(a->console->n, 6);
+	assert_string_equal(console_get(a->console, 5)->text, "l43");
+
+	/* Malformed answers change nothing; a VM that is gone is no error. */
+	assert_int_equal(backlog(&m, "a", "{\"lines\":[\"x\",\"y\"],\"next_line\":2}", &at, &shift),
+	        -EBADMSG);
+	assert_int_equal(
+	        backlog(&m, "a", "{\"lines\":\"x\",\"next_line\":9}", &at, &shift), -EBADMSG);
+	assert_int_equal(
+	        backlog(&m, "gone", "{\"lines\":[\"x\"],\"next_line\":9}", &at, &shift), 0);
+	assert_int_equal(a->console->n, 6);
+	vm_model_done(&m);
+}
+
 static void test_bad_events(void **state)
 {
 	struct vm_model m;
@@ -252,6 +313,7 @@ int main(void)
 	        cmocka_unit_test(test_replay_is_idempotent),
 	        cmocka_unit_test(test_lagged_resync),
 	        cmocka_unit_test(test_reconnect),
+	        cmocka_unit_test(test_backlog_after_live_lines),
 	        cmocka_unit_test(test_bad_events),
 	        cmocka_unit_test(test_console_limits),
 	};
