@@ -4,7 +4,8 @@
 # bangerd as the owner, one QEMU guest) in tmux, run as the owner: `s` starts the VM and the row
 # goes starting → running with its IP and boot id, the console pane shows the guest's own lines,
 # `e` opens a real shell in the guest and the dashboard comes back, a TUI opened while the VM
-# already runs shows the console's earlier lines (the vm.logs backlog), `S` stops it.
+# already runs shows the console's earlier lines (the vm.logs backlog), also when a live line
+# came first (the backlog goes in before it, nothing twice), `S` stops it.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../e2e/vmm-lib.inc"
 t_private_ns "$@"
