@@ -161,6 +161,11 @@ int console_log_tail(const char *path, unsigned n, char ***ret_lines, size_t *re
 			size_t end = lens[k];
 			if (!s)
 				continue;
+			/* only complete lines: an unfinished last one (a shell prompt) has no number yet */
+			if (k == 0) {
+				while (end > 0 && s[end - 1] != '\n')
+					end--;
+			}
 			if (end > 0 && s[end - 1] == '\n')
 				end--;
 			while (count < n && end > 0) {

@@ -32,5 +32,6 @@ int console_log_read(struct console_log *c, console_line_t cb, void *userdata);
 int console_log_rotate(struct console_log *c, const char *path, off_t max_bytes, console_line_t cb,
 		void *userdata);
 
-/* The last n lines of path (and path.1 before it when needed), for `vm logs --tail`. */
+/* The last n complete lines of path (and path.1 before it when needed), for `vm logs --tail`.
+ * An unfinished last line is left out: it has no line number until its newline arrives. */
 int console_log_tail(const char *path, unsigned n, char ***ret_lines, size_t *ret_count);

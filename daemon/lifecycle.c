@@ -1768,8 +1768,12 @@ uint64_t lifecycle_next_line(struct lifecycle *lc, const struct vm *vm)
 	struct run *r = run_find(lc, vm->id);
 	char path[PATH_MAX];
 
-	if (r && r->console_open)
+	if (r && r->console_open) {
+		/* catch up first, so the file's complete lines and the numbering agree (the lines
+		 * read here go out as vm.log at the next tick, numbered from here on) */
+		(void)console_log_read(&r->console, on_console_line, r);
 		return r->console.next_line;
+	}
 	if (layout_vm_file(&lc->d->layout, vm->id, "console.log", path, sizeof(path)) < 0)
 		return 1;
 	return count_lines(path) + 1;

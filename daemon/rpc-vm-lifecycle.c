@@ -58,6 +58,7 @@ int rpc_vm_logs(struct rpc_call *call, json_t *params, json_t **ret_result, stru
 	char **lines = NULL;
 	size_t n = 0;
 	json_int_t tail = 100;
+	uint64_t next;
 	json_t *arr, *o;
 	struct vm *vm;
 	int r;
@@ -70,6 +71,8 @@ int rpc_vm_logs(struct rpc_call *call, json_t *params, json_t **ret_result, stru
 	r = layout_vm_file(&d->layout, vm->id, "console.log", path, sizeof(path));
 	if (r < 0)
 		return rpc_error_set(err, r, RPC_ERROR_INTERNAL, "No console log path for %s", vm->name);
+	/* first: it catches the daemon up on the file, so the tail below ends at line next - 1 */
+	next = lifecycle_next_line(d->lifecycle, vm);
 	r = console_log_tail(path, (unsigned)tail, &lines, &n);
 	if (r < 0 && r != -ENOENT)
 		return rpc_error_set(err, r, RPC_ERROR_INTERNAL, "Failed to read the console log of %s: %s",
@@ -83,7 +86,7 @@ int rpc_vm_logs(struct rpc_call *call, json_t *params, json_t **ret_result, stru
 	free(lines);
 	o = json_pack("{s:s, s:s, s:o, s:I}", "id", vm->id, "name", vm->name, "lines",
 			arr ? arr : json_array(), "next_line",
-			(json_int_t)lifecycle_next_line(d->lifecycle, vm));
+			(json_int_t)next);
 	if (!o)
 		return rpc_error_set(err, -ENOMEM, RPC_ERROR_INTERNAL, "Out of memory");
 	*ret_result = o;

@@ -183,6 +183,21 @@ static void test_tail(void **state)
 	console_log_close(&c);
 }
 
+static void test_tail_leaves_out_an_unfinished_line(void **state)
+{
+	struct fx *f = *state;
+	char **lines;
+	size_t n;
+
+	w(f, "one\ntwo\nroot@vm:~# ");
+	assert_int_equal(console_log_tail(f->path, 10, &lines, &n), 0);
+	assert_int_equal(n, 2); /* the prompt has no line number until its newline */
+	assert_string_equal(lines[1], "two");
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+}
+
 static void test_refuses_non_regular(void **state)
 {
 	struct console_log c;
@@ -198,6 +213,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_readopt_starts_at_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotation_loses_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tail_leaves_out_an_unfinished_line, setup, teardown),
 		cmocka_unit_test(test_refuses_non_regular),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
