@@ -145,6 +145,7 @@ struct run {
 	struct file_sync *sync;
 	int (*on_result)(struct run *r, json_t *result);
 	bool waiting_exit, kill_answered;
+	bool abort_requested; /* a stop came while a step's helper call or resize was in flight */
 };
 
 struct lifecycle {
@@ -162,6 +163,7 @@ struct lifecycle {
 static void run_advance(struct run *r);
 static void run_unwind(struct run *r);
 static void step_fail(struct run *r, int err, const char *fmt, ...) _printf_(3, 4);
+static void run_abort_now(struct run *r);
 static int handles_save(struct lifecycle *lc);
 
 static uint64_t now_usec(void)
@@ -1127,6 +1129,18 @@ static void run_running(struct run *r)
 	r->n_start_waiters = 0;
 }
 
+/* A stop during a start: undo what the start acquired and end up stopped. */
+static void run_abort_now(struct run *r)
+{
+	run_clear_pending(r);
+	r->abort_requested = false;
+	snprintf(r->final_reason, sizeof(r->final_reason), "stopped during start");
+	r->final_state = VM_STATE_STOPPED;
+	r->mode = RUN_UNWINDING;
+	r->unwind_at = _STEP_MAX - 1;
+	run_unwind(r);
+}
+
 static void run_advance(struct run *r)
 {
 	uint64_t now = now_usec();
@@ -1137,6 +1151,10 @@ static void run_advance(struct run *r)
 	r->timings[r->step] = now - r->step_started;
 	if (steps[r->step].undo)
 		r->acquired |= 1u << r->step;
+	if (r->abort_requested) {
+		run_abort_now(r);
+		return;
+	}
 	for (;;) {
 		int k;
 
@@ -1167,6 +1185,14 @@ static void step_fail(struct run *r, int err, const char *fmt, ...)
 	run_clear_pending(r);
 	if (r->fail_code == RPC_ERROR_INTERNAL || r->fail_code < 0)
 		r->fail_code = rpc_error_code_from_errno(err);
+	if (r->abort_requested) {
+		/* a stop was waiting for this step anyway: stopped, not error */
+		log_vm(LOG_INFO, vm ? vm->name : r->vm_id, steps[r->step].name,
+				"VM %s: step \"%s\" failed while stopping: %s", vm ? vm->name : r->vm_id,
+				steps[r->step].name, msg);
+		run_abort_now(r);
+		return;
+	}
 	snprintf(r->final_reason, sizeof(r->final_reason), "start failed at step \"%s\": %s",
 			steps[r->step].name, msg);
 	r->final_state = VM_STATE_ERROR;
@@ -1652,6 +1678,7 @@ int lifecycle_start(struct lifecycle *lc, struct vm *vm, struct rpc_call *call, 
 	memset(r->timings, 0, sizeof(r->timings));
 	r->acquired = 0;
 	r->fail_code = RPC_ERROR_INTERNAL;
+	r->abort_requested = false;
 	r->mode = RUN_STARTING;
 	r->step = STEP_ADDRESS;
 	r->final_reason[0] = '\0';
@@ -1686,16 +1713,16 @@ int lifecycle_stop(struct lifecycle *lc, struct vm *vm, struct rpc_call *call, s
 		return k;
 	switch (r->mode) {
 	case RUN_STARTING:
-		/* Abort the start: unwind what it acquired, end up stopped. */
-		run_clear_pending(r);
-		snprintf(r->final_reason, sizeof(r->final_reason), "stopped during start");
-		r->final_state = VM_STATE_STOPPED;
+		/* Abort the start. Waiting on the VMM's API, its console or SSH holds nothing that
+		 * cannot be dropped at once; a helper call (or a resize of the disk) in flight is
+		 * let finish, so what it creates is known and undone. */
 		answer_waiters(r->start_waiters, &r->n_start_waiters, NULL,
 				&(struct rpc_error){ RPC_ERROR_CONFLICT, "The start was cancelled by a stop" });
-		r->mode = RUN_UNWINDING;
-		r->unwind_at = _STEP_MAX - 1;
 		set_state(lc, vm, VM_STATE_STOPPING, "");
-		run_unwind(r);
+		if (r->step >= STEP_SOCKET)
+			run_abort_now(r);
+		else
+			r->abort_requested = true;
 		break;
 	case RUN_RUNNING:
 		stop_begin(r, "");

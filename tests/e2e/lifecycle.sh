@@ -100,6 +100,21 @@ out=$(banger vm create c && banger vm start c 2>&1) && t_ok "vm run c" || t_fail
 t_eq "deleting a freed its IP: c got it" "$IP_A" "$(vmget c ip)"
 t_check "vm stop c" banger vm stop c
 
+# A stop while the guest is still booting: the start is cancelled, everything released.
+banger vm create s1 > /dev/null
+as_owner_exec "$(t_bin banger)" vm start s1 > "$T/s1.out" 2>&1 &
+SPID=$!
+t_check "s1 reaches a launched VMM while starting" t_wait 30 bash -c "[ -n \"\$(setpriv --reuid=$OWNER --regid=$OWNER --clear-groups env BANGER_ROOT='$T' '$(t_bin banger)' --json vm get s1 | jq -r '.pid // empty')\" ]"
+t_check "vm stop s1 during its start" banger vm stop s1
+wait $SPID
+t_eq "the cancelled start exits 1" 1 "$?"
+t_check "saying the stop cancelled it" grep -q "cancelled by a stop" "$T/s1.out"
+t_eq "s1 is stopped" stopped "$(vmget s1 state)"
+ID_S1=$(vmget s1 id)
+t_eq "s1 leaked nothing (resources.list)" "" "$(resources | grep -o "$ID_S1\|bgt-${ID_S1:0:11}" | sort -u)"
+t_check "vm start s1 afterwards works" banger vm start s1
+t_check "vm delete --force s1" banger vm delete --force s1
+
 # ---- failure injection -----------------------------------------------------------------------
 # A missing kernel file: the image's kernel vanished after import.
 mkdir -p "$T/img2" && cp "$T/img/"* "$T/img2/" && chown -R $OWNER:$OWNER "$T/img2"
