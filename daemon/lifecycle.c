@@ -1861,6 +1861,9 @@ static void on_found(struct helper_client *h, int k, json_t *result, const struc
 				sd_event_add_io(lc->d->event, &r->exit_src, r->pidfd, EPOLLIN, on_vmm_exit, r) >= 0) {
 			r->mode = RUN_RUNNING;
 			r->vmm_exited = false;
+			/* what a start acquires, so a later stop releases it all */
+			r->acquired = (1u << STEP_TAP) | (1u << STEP_DISK) | (1u << STEP_JAIL) |
+				      (1u << STEP_LAUNCH) | (1u << STEP_SOCKET);
 			if (layout_vm_file(&lc->d->layout, vm->id, "console.log", path, sizeof(path)) >= 0 &&
 					console_log_open(&r->console, path, 0, r->console.next_line) >= 0)
 				r->console_open = true;

@@ -81,6 +81,26 @@ t_check "a's API socket link is gone" test ! -e "$T/run/banger/vm/$ID_A.sock"
 t_eq "resources.list shows nothing of a" "" "$(resources | grep -o "$ID_A\|$TAP_A" | sort -u)"
 t_check "b still runs" banger vm ssh b -- true
 
+# Restarting the daemons never kills a running VM: the new bangerd re-adopts it.
+PID_B=$(vmget b pid) BOOT_B=$(vmget b boot_id)
+kill "$DPID"
+wait "$DPID" 2> /dev/null
+t_check "b's VMM outlives bangerd" kill -0 "$PID_B"
+start_daemon
+t_check "the new bangerd re-adopts b (running, same VMM pid)" t_wait 10 bash -c \
+	"[ \"\$(setpriv --reuid=$OWNER --regid=$OWNER --clear-groups env BANGER_ROOT='$T' '$(t_bin banger)' --json vm get b | jq -r '\"\(.state) \(.pid)\"')\" = 'running $PID_B' ]"
+t_eq "b's boot id is unchanged (same boot)" "$BOOT_B" "$(banger vm ssh b -- cat /proc/sys/kernel/random/boot_id 2>&1)"
+banger vm ssh b -- 'echo readopt-marker > /dev/ttyS0' > /dev/null 2>&1
+t_check "console capture resumed after the restart" t_wait 10 bash -c \
+	"setpriv --reuid=$OWNER --regid=$OWNER --clear-groups env BANGER_ROOT='$T' '$(t_bin banger)' vm logs b --tail 20 | grep -q readopt-marker"
+kill "$HPID"
+wait "$HPID" 2> /dev/null
+"$(t_bin bangerd-root)" --root "$T" >> "$T/helper.log" 2>&1 &
+HPID=$!
+t_add_cleanup "kill $HPID"
+t_wait 10 test -S "$T/run/banger/root.sock"
+t_check "b survives a bangerd-root restart too" banger vm ssh b -- true
+
 out=$(banger vm start a 2>&1) && t_ok "vm start a again" || t_fail "vm start a again" "$out"
 BOOT_A2=$(vmget a boot_id)
 t_check "a has a new boot id after the restart" bash -c "[ -n '$BOOT_A2' ] && [ '$BOOT_A2' != '$BOOT_A' ]"
