@@ -959,9 +959,46 @@ static int simple_call(struct cli *cli, const char *method, json_t *params)
 	return 0;
 }
 
+static void print_names(const char *title, const json_t *list)
+{
+	size_t i;
+	json_t *v;
+
+	printf("%s:%s\n", title, json_array_size(list) ? "" : " nothing");
+	json_array_foreach(list, i, v) {
+		if (json_is_string(v))
+			printf("  %s\n", json_string_value(v));
+		else
+			printf("  %s: %s\n", json_string_value(json_object_get(v, "what")) ?: "?",
+			        json_string_value(json_object_get(v, "error")) ?: "?");
+	}
+}
+
 int cmd_reconcile(struct cli *cli)
 {
-	return simple_call(cli, "reconcile", NULL);
+	_cleanup_json_ json_t *res = NULL;
+	bool dry = cli_opt(cli, "dry-run") != NULL;
+	int r;
+
+	r = cli_call(cli, "reconcile", json_pack("{s:b}", "dry_run", dry), -1, &res);
+	if (r)
+		return r;
+	if (cli->json) {
+		cli_print_json(res);
+		return 0;
+	}
+	if (dry) {
+		print_names("Would re-adopt or release", json_object_get(res, "readopt"));
+		print_names("Would sweep", json_object_get(res, "sweep"));
+		return 0;
+	}
+	print_names("Re-adopting or releasing", json_object_get(res, "readopted"));
+	print_names("Swept", json_object_get(res, "swept"));
+	if (json_array_size(json_object_get(res, "failed"))) {
+		print_names("Failed", json_object_get(res, "failed"));
+		return CLI_EXIT_ERROR;
+	}
+	return 0;
 }
 
 int cmd_update(struct cli *cli)

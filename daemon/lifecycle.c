@@ -1637,6 +1637,20 @@ struct lifecycle *lifecycle_free(struct lifecycle *lc)
 	return NULL;
 }
 
+bool lifecycle_follows(struct lifecycle *lc, const struct vm *vm)
+{
+	struct run *r = run_find(lc, vm->id);
+	return r && r->mode == RUN_RUNNING;
+}
+
+int lifecycle_helper_call(struct lifecycle *lc, const char *op, json_t *params,
+		void (*done)(struct helper_client *h, int r, json_t *result, const struct rpc_error *err,
+				void *userdata),
+		void *userdata)
+{
+	return helper_client_call(lc->helper, op, params, NULL, NULL, 0, 0, done, userdata);
+}
+
 bool lifecycle_busy(struct lifecycle *lc, const struct vm *vm)
 {
 	struct run *r = run_find(lc, vm->id);

@@ -15,6 +15,7 @@ struct daemon;
 struct vm;
 struct lifecycle;
 struct rpc_call;
+struct helper_client;
 
 /* Step timings of the last start of a VM, for the benchmark ("vm.get" shows them too). */
 #define LIFECYCLE_MAX_STEPS 16
@@ -45,6 +46,15 @@ void lifecycle_forget(struct lifecycle *lc, struct vm *vm);
  * (helper proc.find) keeps running with console capture resumed; a dead one has its resources
  * released and is marked stopped with the reason. */
 void lifecycle_readopt(struct lifecycle *lc);
+
+/* True when the lifecycle follows vm as running (started or re-adopted by this daemon). */
+bool lifecycle_follows(struct lifecycle *lc, const struct vm *vm);
+
+/* One call to bangerd-root on the lifecycle's connection (params stolen); for reconcile. */
+int lifecycle_helper_call(struct lifecycle *lc, const char *op, json_t *params,
+		void (*done)(struct helper_client *h, int r, json_t *result, const struct rpc_error *err,
+				void *userdata),
+		void *userdata);
 
 /* The line number the next console line of vm will carry (vm.log's numbering). */
 uint64_t lifecycle_next_line(struct lifecycle *lc, const struct vm *vm);

@@ -171,6 +171,15 @@ t_eq "no SSH: the VM ends in error" error "$(vmget k3 state)"
 t_check "no SSH: the reason says SSH did not answer" bash -c "grep -q 'did not answer SSH' <<< \"\$(setpriv --reuid=$OWNER --regid=$OWNER --clear-groups env BANGER_ROOT='$T' '$(t_bin banger)' --json vm get k3 | jq -r .reason)\""
 nft delete table inet e2e
 
+# reconcile: a tap with banger's prefix that no VM owns is planned, then swept
+helper_call net.tap_create '{"tap":"bgt-0123456789a","bridge":"banger0"}' > /dev/null
+plan=$(banger --json reconcile --dry-run)
+t_check "reconcile --dry-run plans to sweep the stray tap" jq -e '.sweep | index("tap bgt-0123456789a")' <<< "$plan"
+t_check "the dry run changed nothing" ip link show bgt-0123456789a
+t_check "reconcile sweeps it" bash -c "setpriv --reuid=$OWNER --regid=$OWNER --clear-groups env BANGER_ROOT='$T' '$(t_bin banger)' reconcile | grep -q 'tap bgt-0123456789a'"
+t_check "the stray tap is gone" bash -c "! ip link show bgt-0123456789a 2> /dev/null"
+t_eq "a second dry run finds nothing to sweep" 0 "$(banger --json reconcile --dry-run | jq '.sweep | length')"
+
 for v in k1 k2 k3; do
 	ID=$(vmget $v id)
 	t_eq "$v leaked nothing (resources.list)" "" "$(resources | grep -o "$ID\|bgt-${ID:0:11}" | sort -u)"

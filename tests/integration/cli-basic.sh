@@ -68,7 +68,10 @@ t_eq "vm stop of a VM that is not running: exit 1" 1 "$?"
 t_check "saying it is not running" grep -q "is not running" <<< "$out"
 out=$("$B" vm logs web 2>&1)
 t_eq "vm logs of a VM that never booted: exit 0, nothing printed" "0:" "$?:$out"
-for args in "reconcile" "update --check" "update"; do
+out=$("$B" reconcile --dry-run 2>&1)
+t_eq "reconcile without bangerd-root: exit 1" 1 "$?"
+t_check "saying it needs bangerd-root" grep -q "needs bangerd-root" <<< "$out"
+for args in "update --check" "update"; do
 	out=$("$B" $args 2>&1)
 	t_eq "banger $args: exit 1" 1 "$?"
 	t_check "banger $args says what is missing" grep -q "is not available" <<< "$out"

@@ -77,7 +77,11 @@ t_eq "vm.logs refuses a negative tail" invalid_argument "$(d_code vm.logs '{"nam
 d_rpc vm.delete '{"name":"lone"}' > /dev/null
 d_rpc image.delete '{"name":"small"}' > /dev/null
 
-for m in reconcile update.check update.apply; do
+ans=$(d_rpc reconcile '{"dry_run":true}')
+t_eq "reconcile without the helper answers unavailable" unavailable "$(jq -r .error.data.code <<< "$ans")"
+t_check "reconcile says it needs bangerd-root" grep -q "needs bangerd-root" <<< "$ans"
+t_eq "reconcile refuses unknown parameters" invalid_argument "$(d_code reconcile '{"dryrun":true}')"
+for m in update.check update.apply; do
 	ans=$(d_rpc "$m" '{"name":"x"}')
 	t_eq "$m answers unavailable" unavailable "$(jq -r .error.data.code <<< "$ans")"
 	t_check "$m says what is missing" grep -q "does not have yet" <<< "$ans"
@@ -87,7 +91,7 @@ st=$(d_rpc system.status)
 t_eq "system.status has the version" "$("$(t_bin bangerd)" --version | cut -d' ' -f2)" "$(jq -r .result.version <<< "$st")"
 t_eq "system.status counts VMs" 0 "$(jq -r .result.counts.vms <<< "$st")"
 t_eq "system.status: no helper here" false "$(jq -r .result.helper.reachable <<< "$st")"
-t_check "system.status lists unavailable methods" jq -e '.result.methods.unavailable["reconcile"]' <<< "$st"
+t_check "system.status lists unavailable methods" jq -e '.result.methods.unavailable["update.check"]' <<< "$st"
 t_check "system.status no longer lists vm.start as unavailable" jq -e '.result.methods.unavailable["vm.start"] == null' <<< "$st"
 
 # a helper that answers hello: a stand-in on root.sock
