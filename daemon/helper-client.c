@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The daemon's connection to bangerd-root: asynchronous JSON-RPC calls on the event loop, with
- * descriptors passed alongside (SCM_RIGHTS). The typed stubs for each op mirror helper/op-*.c. */
+ * descriptors passed alongside (SCM_RIGHTS). The lifecycle's steps build each op's parameters
+ * as helper/README.md (and helper/op-*.c) define them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>

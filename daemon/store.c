@@ -63,14 +63,25 @@ static void array_remove(void **arr, size_t *n, size_t at)
 	(*n)--;
 }
 
-/* Index of name in the sorted vm array, or where it would go (*found false). */
-static size_t vm_bisect(const struct store *s, const char *name, bool *found)
+static const char *vm_name_of(const void *p)
 {
-	size_t lo = 0, hi = s->n_vms;
+	return ((const struct vm *)p)->name;
+}
+
+static const char *image_name_of(const void *p)
+{
+	return ((const struct image *)p)->name;
+}
+
+/* Index of name in a name-sorted record array, or where it would go (*found false). */
+static size_t bisect(void *const *arr, size_t n, const char *(*name_of)(const void *),
+        const char *name, bool *found)
+{
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(s->vms[mid]->name, name);
+		int c = strcmp(name_of(arr[mid]), name);
 		if (c == 0) {
 			*found = true;
 			return mid;
@@ -84,24 +95,14 @@ static size_t vm_bisect(const struct store *s, const char *name, bool *found)
 	return lo;
 }
 
+static size_t vm_bisect(const struct store *s, const char *name, bool *found)
+{
+	return bisect((void *const *)s->vms, s->n_vms, vm_name_of, name, found);
+}
+
 static size_t image_bisect(const struct store *s, const char *name, bool *found)
 {
-	size_t lo = 0, hi = s->n_images;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(s->images[mid]->name, name);
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
+	return bisect((void *const *)s->images, s->n_images, image_name_of, name, found);
 }
 
 struct vm *store_vm_by_name(const struct store *s, const char *name)
