@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # man/: banger(1), whose command list is generated from cli/commands.def by the banger just
 # built (so it cannot drift from --help), and bangerd(8).
-dist_man_MANS += man/bangerd.8
+dist_man_MANS += man/bangerd.8 man/bangerd-root.8 man/banger-vmm.1 man/banger-jailer.1
 nodist_man_MANS = man/banger.1
 EXTRA_DIST += man/banger.1.in
 CLEANFILES += man/banger.1 man/banger.1.commands
