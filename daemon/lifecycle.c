@@ -501,6 +501,7 @@ static int step_disk(struct run *r)
 	const char *names[] = { "base", "disk" };
 	_cleanup_close_ int base = -1, disk = -1;
 	struct stat st;
+	bool reattach;
 	int fds[2], k;
 
 	if (!img) {
@@ -518,6 +519,9 @@ static int step_disk(struct run *r)
 		snprintf(r->disk_kind, sizeof(r->disk_kind), "file");
 		return 0;
 	}
+	/* A dm-snapshot's COW from an earlier start is set up again over the same base. */
+	reattach = stat(r->disk_path, &st) == 0 && st.st_size > 0 &&
+		   streq(vm->disk_strategy, "dm-snapshot");
 	base = open(img->part[IMAGE_PART_ROOTFS].path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (base < 0) {
 		k = negative_errno();
@@ -525,7 +529,8 @@ static int step_disk(struct run *r)
 				img->part[IMAGE_PART_ROOTFS].path);
 		return k;
 	}
-	disk = open(r->disk_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	disk = open(r->disk_path, O_RDWR | O_CREAT | (reattach ? 0 : O_TRUNC) | O_CLOEXEC | O_NOFOLLOW,
+			0600);
 	if (disk < 0) {
 		k = negative_errno();
 		step_fail(r, k, "cannot create %s: %m", r->disk_path);
@@ -533,8 +538,11 @@ static int step_disk(struct run *r)
 	}
 	fds[0] = base;
 	fds[1] = disk;
-	k = helper_client_call(lc->helper, "disk.prepare", json_pack("{s:s}", "vm_id", vm->id), names,
-			fds, 2, 0, on_disk_prepared, r);
+	k = helper_client_call(lc->helper, "disk.prepare",
+			reattach ? json_pack("{s:s, s:s, s:b}", "vm_id", vm->id, "strategy", "dm-snapshot",
+						   "reattach", true)
+				 : json_pack("{s:s}", "vm_id", vm->id),
+			names, fds, 2, 0, on_disk_prepared, r);
 	if (k < 0) {
 		step_fail(r, k, "disk.prepare: %s", strerror(-k));
 		return k;

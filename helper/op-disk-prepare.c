@@ -4,7 +4,8 @@
  * reflink clone, else a sparse copy. Answers which strategy ran and what to hand to the VMM.
  * Security: both files arrive as descriptors the owner opened and are checked with fstat (regular,
  * owner's, one link, base readable, disk read-write, not the same file); the helper never opens a
- * path from the request. The disk must be empty, so nothing the owner had in it is overwritten
+ * path from the request. The disk must be empty (unless "reattach" sets a dm-snapshot up again
+ * over the COW of an earlier start), so nothing the owner had in it is overwritten
  * by surprise. The dm name is banger-<vm id> with a validated id. On failure the disk is
  * truncated back to empty, loop devices (autoclear) go away with their last descriptor, and a
  * dm device this call created is removed. */
@@ -36,19 +37,26 @@ const struct helper_field op_disk_prepare_fields[] = {
         {"vm_id", HELPER_FIELD_STRING, true, 0, 0, check_vm_id},
         {"fds", HELPER_FIELD_ARRAY, true, 0, 0, check_fd_names},
         {"cow_size_mib", HELPER_FIELD_INT, false, 1, 1024 * 1024, NULL},
-        {"strategy", HELPER_FIELD_STRING, false, 0, 0, check_strategy}, {}};
+        {"strategy", HELPER_FIELD_STRING, false, 0, 0, check_strategy},
+        {"reattach", HELPER_FIELD_BOOL, false, 0, 0, NULL}, {}};
 
 int op_disk_prepare_validate(const struct helper_request *req, struct rpc_error *err)
 {
+	json_t *s = json_object_get(req->params, "strategy");
+
 	if (req->n_fds != 2 || helper_request_fd(req, "base") < 0 ||
 	        helper_request_fd(req, "disk") < 0)
 		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
 		        "disk.prepare takes exactly the descriptors \"base\" and \"disk\"");
+	if (json_is_true(json_object_get(req->params, "reattach")) &&
+	        !(s && streq(json_string_value(s), "dm-snapshot")))
+		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
+		        "\"reattach\" is only for strategy \"dm-snapshot\" (a file disk is used as it is)");
 	return 0;
 }
 
 static int prepare_dm(const struct helper_request *req, int base, const struct stat *bst, int disk,
-        json_t **ret_result, struct rpc_error *err)
+        bool reattach, json_t **ret_result, struct rpc_error *err)
 {
 	json_t *c = json_object_get(req->params, "cow_size_mib");
 	off_t cow = c ? (off_t)json_integer_value(c) * 1024 * 1024 : bst->st_size;
@@ -60,7 +68,8 @@ static int prepare_dm(const struct helper_request *req, int base, const struct s
 		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
 		        "The base image size (%lld bytes) is not a non-zero multiple of 512",
 		        (long long)bst->st_size);
-	if (ftruncate(disk, cow) < 0)
+	/* a reattached COW keeps its size and its exceptions: the persistent store reloads them */
+	if (!reattach && ftruncate(disk, cow) < 0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
 		        "Failed to size the COW file: %m");
 	base_loop = loop_attach(base, true, base_dev, sizeof(base_dev), err);
@@ -91,6 +100,7 @@ int op_disk_prepare_run(const struct helper_ctx *ctx, const struct helper_reques
 {
 	json_t *s = json_object_get(req->params, "strategy");
 	const char *want = s ? json_string_value(s) : "auto";
+	bool reattach = json_is_true(json_object_get(req->params, "reattach"));
 	struct stat bst, dst;
 	int base, disk, r;
 
@@ -103,6 +113,17 @@ int op_disk_prepare_run(const struct helper_ctx *ctx, const struct helper_reques
 	if (bst.st_dev == dst.st_dev && bst.st_ino == dst.st_ino)
 		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
 		        "\"base\" and \"disk\" are the same file");
+	if (reattach) {
+		/* A stopped VM's COW from its earlier start: set up the snapshot over it again. Never
+		 * truncated here, not even on failure: it holds the guest's changes. */
+		if (dst.st_size == 0)
+			return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
+			        "\"reattach\" needs the COW of an earlier start, and the disk is empty");
+		if (!dm_available())
+			return rpc_error_set(err, -ENODEV, RPC_ERROR_UNAVAILABLE,
+			        "dm-snapshot is unavailable: /dev/mapper/control cannot be opened");
+		return prepare_dm(req, base, &bst, disk, true, ret_result, err);
+	}
 	if (dst.st_size != 0)
 		return rpc_error_set(err, -EEXIST, RPC_ERROR_CONFLICT,
 		        "The per-VM disk is not empty (%lld bytes); refusing to overwrite it",
@@ -112,7 +133,7 @@ int op_disk_prepare_run(const struct helper_ctx *ctx, const struct helper_reques
 		if (!dm_available())
 			return rpc_error_set(err, -ENODEV, RPC_ERROR_UNAVAILABLE,
 			        "dm-snapshot is unavailable: /dev/mapper/control cannot be opened");
-		r = prepare_dm(req, base, &bst, disk, ret_result, err);
+		r = prepare_dm(req, base, &bst, disk, false, ret_result, err);
 		goto done;
 	}
 	if (streq(want, "reflink") || streq(want, "auto")) {

@@ -57,6 +57,20 @@ h_expect_err "a read-only disk descriptor is refused" "$out" "reading and writin
 echo data > "$vmdir/other" && chown "$H_UID" "$vmdir/other"
 out=$(h_call disk.prepare '{"vm_id":"vm1"}' --fd base="$vmdir/base" --fd-rw disk="$vmdir/other")
 h_expect_err "a non-empty disk is refused" "$out" "not empty"
+# reattach: only for dm-snapshot, only over an earlier COW, and a failure never empties the COW
+out=$(h_call disk.prepare '{"vm_id":"vm1","reattach":true}' --fd base="$vmdir/base" --fd-rw disk="$vmdir/other")
+h_expect_err "reattach without strategy dm-snapshot is refused" "$out" "only for strategy"
+out=$(h_call disk.prepare '{"vm_id":"vm1","strategy":"dm-snapshot","reattach":true}' --fd base="$vmdir/base" --fd-rw disk="$vmdir/disk")
+h_expect_err "reattach over an empty disk is refused" "$out" "needs the COW of an earlier start"
+before=$(sha256sum < "$vmdir/other")
+out=$(h_call disk.prepare '{"vm_id":"vm1","strategy":"dm-snapshot","reattach":true}' --fd base="$vmdir/base" --fd-rw disk="$vmdir/other")
+if [ -e /dev/mapper/control ] && dmsetup version > /dev/null 2>&1; then
+	t_skip "a failed reattach leaves the COW untouched" "this host has device-mapper (the dm suite covers reattach)"
+	h_call disk.release '{"vm_id":"vm1"}' > /dev/null
+else
+	h_expect_err "reattach without device-mapper says so" "$out" "dm-snapshot is unavailable"
+	t_eq "a failed reattach leaves the COW untouched" "$before" "$(sha256sum < "$vmdir/other")"
+fi
 t_eq "the non-empty disk is unchanged" "data" "$(cat "$vmdir/other")"
 out=$(h_call disk.prepare '{"vm_id":"vm1"}' --fd base="$vmdir/disk" --fd-rw disk="$vmdir/disk")
 h_expect_err "base and disk the same file is refused" "$out" "same file"
