@@ -42,6 +42,9 @@
 #define MAX_WAITERS 16
 /* sd-event coalesces timers by 250 ms unless told otherwise: too coarse for polling steps */
 #define TIMER_ACCURACY_USEC 1000
+/* what a completed start holds: a re-adopted VM is assumed to hold all of it */
+#define ACQUIRED_BY_START ((1u << STEP_TAP) | (1u << STEP_DISK) | (1u << STEP_JAIL) | \
+			   (1u << STEP_LAUNCH) | (1u << STEP_SOCKET))
 
 enum step {
 	STEP_ADDRESS,
@@ -164,6 +167,7 @@ static void run_advance(struct run *r);
 static void run_unwind(struct run *r);
 static void step_fail(struct run *r, int err, const char *fmt, ...) _printf_(3, 4);
 static void run_abort_now(struct run *r);
+static void run_release(struct run *r);
 static int handles_save(struct lifecycle *lc);
 
 static uint64_t now_usec(void)
@@ -1137,16 +1141,23 @@ static void run_running(struct run *r)
 	r->n_start_waiters = 0;
 }
 
-/* A stop during a start: undo what the start acquired and end up stopped. */
-static void run_abort_now(struct run *r)
+/* Stops whatever is in flight and undoes every acquired step, top down; run_finish_unwind()
+ * then records final_state and final_reason, which the caller has set. */
+static void run_release(struct run *r)
 {
 	run_clear_pending(r);
-	r->abort_requested = false;
-	snprintf(r->final_reason, sizeof(r->final_reason), "stopped during start");
-	r->final_state = VM_STATE_STOPPED;
 	r->mode = RUN_UNWINDING;
 	r->unwind_at = _STEP_MAX - 1;
 	run_unwind(r);
+}
+
+/* A stop during a start: undo what the start acquired and end up stopped. */
+static void run_abort_now(struct run *r)
+{
+	r->abort_requested = false;
+	snprintf(r->final_reason, sizeof(r->final_reason), "stopped during start");
+	r->final_state = VM_STATE_STOPPED;
+	run_release(r);
 }
 
 static void run_advance(struct run *r)
@@ -1206,9 +1217,7 @@ static void step_fail(struct run *r, int err, const char *fmt, ...)
 	r->final_state = VM_STATE_ERROR;
 	log_vm(LOG_ERR, vm ? vm->name : r->vm_id, steps[r->step].name, "VM %s: %s",
 			vm ? vm->name : r->vm_id, r->final_reason);
-	r->mode = RUN_UNWINDING;
-	r->unwind_at = _STEP_MAX - 1;
-	run_unwind(r);
+	run_release(r);
 }
 
 static void run_finish_unwind(struct run *r)
@@ -1300,24 +1309,18 @@ static int on_vmm_exit(sd_event_source *s, int fd, uint32_t revents, void *userd
 	switch (r->mode) {
 	case RUN_RUNNING:
 		/* The guest powered off or rebooted (reboot=k: the VMM exits), or the VMM died. */
-		run_clear_pending(r);
 		snprintf(r->final_reason, sizeof(r->final_reason),
 				"the VMM (pid %d) exited: the guest powered off or rebooted", r->vmm_pid);
 		r->final_state = VM_STATE_STOPPED;
-		r->mode = RUN_UNWINDING;
-		r->unwind_at = _STEP_MAX - 1;
 		if (vm)
 			log_vm(LOG_INFO, vm->name, "exit", "VM %s: %s", vm->name, r->final_reason);
-		run_unwind(r);
+		run_release(r);
 		break;
 	case RUN_STARTING:
 		step_fail(r, -ESRCH, "the VMM (pid %d) exited during start", r->vmm_pid);
 		break;
 	case RUN_STOPPING:
-		run_clear_pending(r);
-		r->mode = RUN_UNWINDING;
-		r->unwind_at = _STEP_MAX - 1;
-		run_unwind(r);
+		run_release(r);
 		break;
 	case RUN_UNWINDING:
 		kill_continue(r); /* undo_launch's kill landed */
@@ -1367,9 +1370,7 @@ static void on_signal_sent(struct helper_client *h, int k, json_t *result, const
 		snprintf(r->final_reason, sizeof(r->final_reason),
 				"the VMM (pid %d) did not exit after SIGKILL", r->vmm_pid);
 		r->final_state = VM_STATE_ERROR;
-		r->mode = RUN_UNWINDING;
-		r->unwind_at = _STEP_MAX - 1;
-		run_unwind(r);
+		run_release(r);
 	}
 }
 
@@ -1413,9 +1414,7 @@ static void stop_begin(struct run *r, const char *reason)
 	snprintf(r->final_reason, sizeof(r->final_reason), "%s", reason);
 	set_state(lc, vm, VM_STATE_STOPPING, "");
 	if (r->vmm_exited || r->pidfd < 0) {
-		r->mode = RUN_UNWINDING;
-		r->unwind_at = _STEP_MAX - 1;
-		run_unwind(r);
+		run_release(r);
 		return;
 	}
 	body = json_pack("{s:s}", "action_type", "SendCtrlAltDel");
@@ -1884,8 +1883,7 @@ static void on_found(struct helper_client *h, int k, json_t *result, const struc
 			r->mode = RUN_RUNNING;
 			r->vmm_exited = false;
 			/* what a start acquires, so a later stop releases it all */
-			r->acquired = (1u << STEP_TAP) | (1u << STEP_DISK) | (1u << STEP_JAIL) |
-				      (1u << STEP_LAUNCH) | (1u << STEP_SOCKET);
+			r->acquired = ACQUIRED_BY_START;
 			if (layout_vm_file(&lc->d->layout, vm->id, "console.log", path, sizeof(path)) >= 0 &&
 					console_log_open(&r->console, path, 0, r->console.next_line) >= 0)
 				r->console_open = true;
@@ -1913,11 +1911,8 @@ static void on_found(struct helper_client *h, int k, json_t *result, const struc
 		if (r->pidfd >= 0)
 			(void)sd_event_add_io(lc->d->event, &r->exit_src, r->pidfd, EPOLLIN, on_vmm_exit, r);
 	}
-	r->acquired = (1u << STEP_TAP) | (1u << STEP_DISK) | (1u << STEP_JAIL) | (1u << STEP_LAUNCH) |
-		      (1u << STEP_SOCKET);
-	r->mode = RUN_UNWINDING;
-	r->unwind_at = _STEP_MAX - 1;
-	run_unwind(r);
+	r->acquired = ACQUIRED_BY_START;
+	run_release(r);
 }
 
 void lifecycle_readopt(struct lifecycle *lc)
