@@ -10,10 +10,11 @@
 #include "common/macro.h"
 #include "helper/caps.h"
 
-/* Why each one stays:
- *   CHOWN, FOWNER, FSETID, DAC_OVERRIDE, DAC_READ_SEARCH: staging files for the owner, the
- *     jailer's copy and chown, cgroup files;
- *   SETUID, SETGID, SETPCAP: the jailer dropping to the owner;
+/* Why each one stays (units/bangerd-root.service.in's CapabilityBoundingSet= is this list plus
+ * CAP_SETPCAP, which is needed only to drop the rest from the bounding set and is dropped last):
+ *   CHOWN, FOWNER, DAC_OVERRIDE, DAC_READ_SEARCH: staging files for the owner, the jailer's
+ *     copy and chown, cgroup files;
+ *   SETUID, SETGID: the jailer dropping to the owner;
  *   KILL: signalling the owner's VMM;
  *   NET_ADMIN: links, addresses, nftables, ip_forward, the jailer's --netns;
  *   SYS_ADMIN: mounts, loop devices, device-mapper, the jailer's unshare and pivot_root;
@@ -23,11 +24,9 @@ static const int kept[] = {
         CAP_DAC_OVERRIDE,
         CAP_DAC_READ_SEARCH,
         CAP_FOWNER,
-        CAP_FSETID,
         CAP_KILL,
         CAP_SETGID,
         CAP_SETUID,
-        CAP_SETPCAP,
         CAP_NET_ADMIN,
         CAP_SYS_CHROOT,
         CAP_SYS_ADMIN,
@@ -56,18 +55,39 @@ static int cap_last(void)
 	return MIN(last, 63);
 }
 
-int caps_restrict(void)
+static int bset_drop(int c, int *ret_missing)
+{
+	int in = prctl(PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0);
+
+	if (in <= 0)
+		return 0; /* not in the set (a unit's CapabilityBoundingSet=), or unknown here */
+	if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) >= 0)
+		return 0;
+	if (errno == EPERM) {
+		*ret_missing = c;
+		return -EPERM;
+	}
+	return errno == EINVAL ? 0 : negative_errno();
+}
+
+int caps_restrict(int *ret_undroppable)
 {
 	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct d[2] = {};
 	uint64_t keep = caps_kept_mask();
+	int r, missing = -1;
 
+	/* Everything but CAP_SETPCAP first, then CAP_SETPCAP itself, which the others needed. */
 	for (int c = 0; c <= cap_last(); c++) {
-		if (keep & (UINT64_C(1) << c))
+		if ((keep & (UINT64_C(1) << c)) || c == CAP_SETPCAP)
 			continue;
-		if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0 && errno != EINVAL)
-			return negative_errno();
+		r = bset_drop(c, &missing);
+		if (r < 0)
+			goto fail;
 	}
+	r = bset_drop(CAP_SETPCAP, &missing);
+	if (r < 0)
+		goto fail;
 	/* Only ever narrower than what we run with (a container may have given us less). */
 	if (syscall(SYS_capget, &h, d) < 0)
 		return negative_errno();
@@ -79,4 +99,8 @@ int caps_restrict(void)
 	if (syscall(SYS_capset, &h, d) < 0)
 		return negative_errno();
 	return 0;
+fail:
+	if (ret_undroppable)
+		*ret_undroppable = missing;
+	return r;
 }

@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 	const char *root = NULL;
 	long owner_uid = -1, owner_gid = -1;
 	char why[1024] = "";
-	int r, c;
+	int r, c, undroppable = -1;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
 		switch (c) {
@@ -93,7 +93,13 @@ int main(int argc, char **argv)
 		log_error_errno(r, "Refusing to start: %s", why);
 		return EXIT_FAILURE;
 	}
-	r = caps_restrict();
+	r = caps_restrict(&undroppable);
+	if (r == -EPERM) {
+		log_error_errno(r, "Failed to drop capability %d from the bounding set: CAP_SETPCAP "
+		                   "is missing (a unit's CapabilityBoundingSet= must include it)",
+		        undroppable);
+		return EXIT_FAILURE;
+	}
 	if (r < 0) {
 		log_error_errno(r, "Failed to drop capabilities: %s", strerror(-r));
 		return EXIT_FAILURE;

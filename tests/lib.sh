@@ -10,6 +10,8 @@
 #   t_require_root                                       skip-all unless uid 0
 #   t_private_ns "$@"                                    re-executes the script inside a new
 #                                                        network + mount namespace (once)
+#   t_own_mountns CMD...                                 runs CMD in a mount namespace of its
+#                                                        own, a slave of the test's (as a unit's)
 #   t_tmpdir                                             sets T to a fresh dir removed at exit
 set -u
 : "${BANGER_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
@@ -53,7 +55,13 @@ t_private_ns() {
 		exec unshare --net --mount --propagation private -- "$0" "$@"
 	fi
 	ip link set lo up
+	# Private from the host (above), shared inside: a namespace made with t_own_mountns then
+	# sees the test's later mounts, and the test never sees its mounts: systemd's arrangement.
+	mount --make-rshared /
 }
+# systemd gives bangerd-root a mount namespace of its own (ProtectSystem= and friends), a slave
+# of the host's; every test that starts the helper starts it this way, never in the test's own.
+t_own_mountns() { unshare --mount --propagation slave -- "$@"; }
 t_add_cleanup() { _t_cleanups+=("$*"); }
 _t_run_cleanups() {
 	local i
