@@ -10,7 +10,7 @@ t_private_ns "$@"
 refuses() {
 	local desc=$1 re=$2 out rc
 	shift 2
-	out=$(timeout 10 "$(t_bin bangerd-root)" --root "$T" "$@" 2>&1)
+	out=$(t_own_mountns timeout 10 "$(t_bin bangerd-root)" --root "$T" "$@" 2>&1)
 	rc=$?
 	if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [[ "$out" =~ $re ]] && [ ! -S "$H_SOCK" ]; then
 		t_ok "$desc"
