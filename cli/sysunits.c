@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/sysunits.h"
+#include "common/bus.h"
 #include "common/macro.h"
 
 const char *const sysunits_names[SYSUNITS_N] = {
@@ -15,37 +16,6 @@ const char *const sysunits_names[SYSUNITS_N] = {
         "bangerd.socket",
         "bangerd.service",
 };
-
-static void bus_unrefp(sd_bus **b)
-{
-	sd_bus_flush_close_unref(*b);
-}
-
-/* The system bus; root falls back to systemd's private socket where no D-Bus broker runs. */
-static int bus_open(sd_bus **ret)
-{
-	sd_bus *b = NULL;
-	int r = sd_bus_open_system(&b);
-
-	if (r >= 0) {
-		*ret = b;
-		return 0;
-	}
-	if (geteuid() != 0)
-		return r;
-	r = sd_bus_new(&b);
-	if (r < 0)
-		return r;
-	r = sd_bus_set_address(b, "unix:path=/run/systemd/private");
-	if (r >= 0)
-		r = sd_bus_start(b);
-	if (r < 0) {
-		sd_bus_unref(b);
-		return r;
-	}
-	*ret = b;
-	return 0;
-}
 
 static void get_string(sd_bus *b, const char *path, const char *iface, const char *prop, char *buf,
         size_t size)
@@ -79,10 +49,10 @@ bool sysunits_systemd_running(void)
 
 int sysunits_query(struct sysunit ret[SYSUNITS_N], char *why, size_t why_size)
 {
-	_cleanup_(bus_unrefp) sd_bus *b = NULL;
+	_cleanup_bus_ sd_bus *b = NULL;
 	int r;
 
-	r = bus_open(&b);
+	r = bus_open_systemd(&b);
 	if (r < 0) {
 		snprintf(why, why_size, "cannot reach systemd over D-Bus: %s", strerror(-r));
 		return r;

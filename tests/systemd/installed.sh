@@ -53,7 +53,8 @@ t_eq "system status: bangerd-root.service's pid from systemd" "$HPID" \
 	"$(jq -r '.units[] | select(.name == "bangerd-root.service") | .main_pid' <<< "$st")"
 t_eq "system status: bangerd.service active (running)" "active running" \
 	"$(jq -r '.units[] | select(.name == "bangerd.service") | "\(.active) \(.sub)"' <<< "$st")"
-t_eq "system status: bangerd.socket listening" "active listening" \
+# a socket whose service runs is "running", one waiting for a connection "listening"
+t_eq "system status: bangerd.socket active" "active running" \
 	"$(jq -r '.units[] | select(.name == "bangerd.socket") | "\(.active) \(.sub)"' <<< "$st")"
 t_check "system status (text) lists the units" grep -q "bangerd-root.service .*active (running), pid $HPID" <<< "$(banger system status)"
 t_check "no pid files: systemd tracks the daemons" test ! -e "$NS_ROOT/run/banger/bangerd.pid" -a ! -e "$NS_ROOT/run/banger/bangerd-root.pid"
@@ -66,6 +67,12 @@ for v in demo two; do
 	t_eq "$v: the guest's boot id is the one banger reports" "$(vmget $v boot_id)" "$(boot_of $v)"
 done
 PID_DEMO=$(vmget demo pid) PID_TWO=$(vmget two pid)
+# `systemctl kill` signals every process of a unit's cgroup, whatever KillMode= says
+for v in demo two; do
+	scope=banger-vm-$(vmget $v id).scope
+	t_eq "$v's VMM runs in a scope of its own, out of bangerd-root.service" "active $scope" \
+		"$(ns_exec systemctl is-active "$scope") $(ns_exec grep -o "$scope" "/proc/$(vmget $v pid)/cgroup" | head -1)"
+done
 BOOT_DEMO=$(vmget demo boot_id) BOOT_TWO=$(vmget two boot_id)
 
 # banger's objects as the kernel and the file system show them, counted
