@@ -27,7 +27,7 @@ static bool need_daemon(struct app *a, const char *what)
 	return true;
 }
 
-static void call(struct app *a, const char *method, json_t *params, enum conn_call_kind kind,
+static void call(struct app *a, enum tui_method method, json_t *params, enum conn_call_kind kind,
         const char *what)
 {
 	int r = conn_call(&a->conn, method, params, kind, what);
@@ -260,7 +260,7 @@ static void body_targets(struct app *a)
 	app_confirm_body(a, "%s", line);
 }
 
-static void send_each(struct app *a, const char *method, const char *verb)
+static void send_each(struct app *a, enum tui_method method, const char *verb)
 {
 	struct confirm *c = &a->confirm;
 	char what[160];
@@ -361,7 +361,8 @@ void app_reconcile(struct app *a)
 {
 	if (!need_daemon(a, "reconcile"))
 		return;
-	call(a, "reconcile", json_pack("{s:b}", "dry_run", 1), CALL_PLAN, "reconcile plan");
+	call(a, TUI_METHOD_RECONCILE, json_pack("{s:b}", "dry_run", 1), CALL_PLAN,
+	        "reconcile plan");
 	app_status(a, STATUS_INFO, "reconcile: asking the daemon for a plan…");
 }
 
@@ -378,20 +379,20 @@ void app_run_confirmed(struct app *a)
 	}
 	switch (c->action) {
 	case KEY_ACTION_START:
-		send_each(a, "vm.start", "start");
+		send_each(a, TUI_METHOD_VM_START, "start");
 		break;
 	case KEY_ACTION_STOP:
-		send_each(a, "vm.stop", "stop");
+		send_each(a, TUI_METHOD_VM_STOP, "stop");
 		break;
 	case KEY_ACTION_RESTART:
-		send_each(a, "vm.restart", "restart");
+		send_each(a, TUI_METHOD_VM_RESTART, "restart");
 		break;
 	case KEY_ACTION_UPDATE:
-		call(a, "update.apply", json_object(), CALL_UPDATE, "daemon update");
+		call(a, TUI_METHOD_UPDATE_APPLY, json_object(), CALL_UPDATE, "daemon update");
 		app_status(a, STATUS_INFO, "daemon update: requested");
 		break;
 	case KEY_ACTION_RECONCILE:
-		call(a, "reconcile", json_object(), CALL_ACTION, "reconcile");
+		call(a, TUI_METHOD_RECONCILE, json_object(), CALL_ACTION, "reconcile");
 		app_status(a, STATUS_INFO, "reconcile: requested");
 		break;
 	default:
