@@ -53,12 +53,15 @@ static void set_search(struct app *a, const char *text)
 
 unsigned app_run_command(struct app *a, const char *line)
 {
-	size_t n = strcspn(line, " \t");
-	const char *arg = line + n + strspn(line + n, " \t");
+	size_t n;
+	const char *arg;
 	char word[64];
 	enum key_action act;
 	int r;
 
+	line += strspn(line, " \t");
+	n = strcspn(line, " \t");
+	arg = line + n + strspn(line + n, " \t");
 	if (n == 0)
 		return 0;
 	snprintf(word, sizeof(word), "%.*s", (int)MIN(n, sizeof(word) - 1), line);

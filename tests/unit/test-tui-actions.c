@@ -311,7 +311,7 @@ static void test_commands(void **state)
 	type(a, ":sort bogus\r");
 	assert_string_equal(a->status, "sort: unknown column 'bogus'");
 
-	type(a, ":set wrap on\r");
+	type(a, ": set  wrap on\r"); /* blanks around the name are no part of it */
 	assert_true(a->wrap);
 	type(a, ":set wrap off\r");
 	assert_false(a->wrap);
