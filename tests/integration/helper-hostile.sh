@@ -22,6 +22,7 @@ ln "$vm/base" "$vm/base-link"
 mkfifo "$vm/fifo"
 chown -R "$H_UID:$H_GID" "$state"
 echo secret > "$T/rootfile" && chmod 0644 "$T/rootfile"
+mkdir -p "$T/stolen" && chown "$H_UID:$H_GID" "$T/stolen" # where the owner tries to put things
 ip link add eth9 type ifb
 
 # Things that exist and must survive every case.
@@ -34,14 +35,27 @@ nft add table ip other
 snap() {
 	# Not operstate: a bridge's carrier settles on its own after a port joins.
 	ip -j link | jq -c '[.[] | [.ifname, .master, (.flags | index("UP") != null)]]'
+	ip -4 -j addr | jq -c '[.[] | [.ifname, [.addr_info[]? | "\(.local)/\(.prefixlen)"]]]'
+	ip -4 -j route show table all | jq -c '[.[] | del(.expires, .flags)]'
 	nft -j list ruleset | jq -c 'del(.nftables[0])'
 	# the helper's mounts (its own namespace) and the host's (the test's)
 	awk -v p="$T" 'index($5, p) == 1 { print "helper", $5, $6 }' "/proc/$H_PID/mountinfo"
 	awk -v p="$T" 'index($5, p) == 1 { print "host", $5, $6 }' /proc/self/mountinfo
 	# The read-only binds under a jail's usr/ are the host's own trees: the mount table covers them.
-	find "$T/var/lib/banger" "$T/run" -path "$T/var/lib/banger/jail/*/root/usr" -prune \
-		-o -printf '%p %U %m %s %n\n' | sort
-	cat /proc/sys/net/ipv4/ip_forward
+	find "$T/var/lib/banger" "$T/run" "$T/stolen" -path "$T/var/lib/banger/jail/*/root/usr" -prune \
+		-o -printf '%p %y %U %m %s %n\n' 2> /dev/null | sort
+	# device nodes and loop devices the host has, the owner's processes, the sysctls banger touches
+	find /dev -maxdepth 1 \( -type b -o -type c \) -printf '%p %U %G %m\n' | sort
+	losetup -J 2> /dev/null | jq -c '[.loopdevices[]? | [.name, ."back-file"]]'
+	# processes of this test's banger (the uid is shared with other software): whatever runs in a
+	# jail under $T or names $T, and the helper's own children
+	for p in /proc/[0-9]*; do
+		case "$(readlink "$p/root" 2> /dev/null) $( (tr '\0' ' ' < "$p/cmdline") 2> /dev/null)" in
+		*"$T"*) echo "${p#/proc/} $(cat "$p/comm" 2> /dev/null)" ;;
+		esac
+	done | grep -v " \(bash\|awk\|find\|sort\|cat\|tr\|jq\|grep\)$" | sort
+	ps --ppid "$H_PID" -o pid=,comm= | sort
+	cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/conf/all/forwarding
 }
 
 # hcase DESC REGEX CMD...: the answer must be an error matching REGEX (or, for connection-level
@@ -165,6 +179,110 @@ hcase "deeply nested params" "nest|depth|parse|JSON" raw "{\"jsonrpc\":\"2.0\",\
 hcase "duplicate keys" "duplicate|parse|JSON" raw $'{"jsonrpc":"2.0","id":1,"method":"net.tap_delete","params":{"tap":"bgt-keep","tap":"eth9"}}\n'
 hcase "invalid UTF-8" "UTF-8|parse|JSON" raw $'{"jsonrpc":"2.0","id":1,"method":"hello","params":{"program":"\xff\xfe"}}\n'
 hcase "hello with another protocol version" "protocol" h_call hello '{"protocol":99}'
+
+# ---- a launched jail is the owner's chroot: nothing in it reachable from outside -------------
+# A VM launched with a block drive (a loop device on its own disk file, as a loop or dm start
+# makes it). The jailer hands the chroot to the owner, makes /dev/kvm in it, and the VMM runs as
+# the owner: the nodes must not be linkable or openable from the host, through the VMM's
+# /proc/PID/root from outside its mount, or through a handle kept after the jail is gone; and the
+# launch state must not be the owner's to reset.
+as_owner() { setpriv --reuid="$H_UID" --regid="$H_GID" --clear-groups "$@"; }
+# ocase DESC CMD...: CMD, run as the owner, must fail, and nothing may change.
+ocase() {
+	local desc=$1 before after out
+	shift
+	before=$(snap)
+	if out=$(as_owner "$@" 2>&1); then
+		t_fail "$desc" "the owner's command succeeded: $*" "${out:0:500}"
+		return
+	fi
+	after=$(snap)
+	if [ "$before" != "$after" ]; then
+		t_fail "$desc" "refused, but something changed:" "$(diff <(echo "$before") <(echo "$after") | head -20)"
+	else
+		t_ok "$desc: $(printf '%s' "$out" | tail -1)"
+	fi
+}
+# every argument pair SRC DST: hard-link SRC to DST; succeeds when any link did
+link_any() { local r=1; while [ $# -gt 1 ]; do ln "$1" "$2" && r=0; shift 2; done; return $r; }
+if [ "$H_PROVIDER" != real ]; then
+	t_skip "launched-jail cases" "they need banger-jailer and banger-vmm built (the stand-ins make no chroot)"
+else
+	jv=$state/vms/vmx
+	mkdir -p "$jv" && head -c 4096 /dev/urandom > "$jv/kernel" && : > "$jv/console.log"
+	printf 'the-vms-own-disk' > "$jv/disk" && truncate -s 4M "$jv/disk"
+	chown -R "$H_UID:$H_GID" "$jv"
+	jroot=$(h_jail_root vmx)
+	# launch_vmx LOOP: stage vmx with LOOP as its rootfs and launch it; VMM=its pid
+	launch_vmx() {
+		local out
+		h_call jail.stage "{\"vm_id\":\"vmx\",\"block_drives\":[{\"name\":\"rootfs\",\"device\":\"$1\"}]}" \
+			--fd kernel="$jv/kernel" > /dev/null
+		out=$(h_call jail.launch '{"vm_id":"vmx"}' --fd-rw console="$jv/console.log")
+		VMM=$(printf '%s' "$out" | jq -r '.pid // empty')
+		[ -n "$VMM" ] && t_add_cleanup "kill -9 $VMM" && t_wait 10 test -c "/proc/$VMM/root/dev/kvm"
+	}
+	jloop=$(losetup -f --show "$jv/disk")
+	t_add_cleanup "losetup -d $jloop"
+	if ! launch_vmx "$jloop"; then
+		t_fail "vmx launches with a loop rootfs" "$(tail -5 "$H_LOG")"
+	else
+		t_eq "the VM's jail directory is root 0700 (the host side)" "0 700" "$(stat -c '%u %a' "$(dirname "$jroot")")"
+		ocase "owner hard-links the drive node and /dev/kvm out of the jail (host paths, /proc/PID/root)" \
+			bash -c "$(declare -f link_any); link_any '$jroot/drives/rootfs' '$T/stolen/rootfs' '$jroot/dev/kvm' '$T/stolen/kvm' \
+				/proc/$VMM/root/drives/rootfs '$T/stolen/rootfs2' /proc/$VMM/root/dev/kvm '$T/stolen/kvm2' \
+				/proc/$VMM/root/drives/rootfs '$state/vms/keep/rootfs3'"
+		ocase "owner opens the drive node by its host path" dd if="$jroot/drives/rootfs" of=/dev/null count=1 status=none
+
+		# Handles kept on the nodes through the VMM's /proc/PID/root (where the owner may look while
+		# the VMM runs) open nothing once the jail is gone, not even after the loop device is
+		# reused by root for a root-only image.
+		coproc STALE { as_owner /usr/bin/python3 -c '
+import errno, os, sys
+fds = [(os.path.basename(p), os.open(p, os.O_PATH)) for p in sys.argv[1:]]
+print("ready", flush=True)
+sys.stdin.readline()
+for name, fd in fds:
+    try:
+        f = os.open("/proc/self/fd/%d" % fd, os.O_RDWR)
+        print("%s:opened:%r" % (name, os.read(f, 16)), flush=True)
+    except OSError as e:
+        print("%s:%s" % (name, errno.errorcode[e.errno]), flush=True)
+' "/proc/$VMM/root/drives/rootfs" "/proc/$VMM/root/dev/kvm" 2>&1; }
+		read -r -t 10 ready <&"${STALE[0]}"
+		t_eq "the owner holds O_PATH handles on the nodes while the VMM runs" ready "$ready"
+		h_call proc.signal '{"vm_id":"vmx","signal":"KILL"}' > /dev/null
+		t_wait 10 bash -c "[ ! -e /proc/$VMM ] || [ \"\$(awk '{print \$3}' /proc/$VMM/stat)\" = Z ]"
+		h_expect_ok "jail.cleanup of vmx" "$(h_call jail.cleanup '{"vm_id":"vmx"}')"
+		losetup -d "$jloop"
+		printf 'root-only-secret' > "$T/secret.img" && truncate -s 1M "$T/secret.img" && chmod 0600 "$T/secret.img"
+		losetup "$jloop" "$T/secret.img"
+		echo go >&"${STALE[1]}"
+		read -r -t 10 r1 <&"${STALE[0]}"
+		read -r -t 10 r2 <&"${STALE[0]}"
+		t_eq "a kept handle on the loop node opens nothing after cleanup and reuse" "rootfs:EACCES" "$r1"
+		t_eq "a kept handle on the jail's /dev/kvm opens nothing after cleanup" "kvm:EACCES" "$r2"
+		losetup -d "$jloop"
+
+		# The owner resets the launch state it can reach and plants a FIFO where the jailer copies
+		# the VMM; a second launch must be refused at once, not run the root jailer over it.
+		jloop=$(losetup -f --show "$jv/disk")
+		t_add_cleanup "losetup -d $jloop"
+		launch_vmx "$jloop"
+		as_owner bash -c "rm -f /proc/$VMM/root/$H_EXEC.pid /proc/$VMM/root/$H_EXEC && mkfifo /proc/$VMM/root/$H_EXEC"
+		h_call proc.signal '{"vm_id":"vmx","signal":"KILL"}' > /dev/null
+		t_wait 10 bash -c "[ ! -e /proc/$VMM ] || [ \"\$(awk '{print \$3}' /proc/$VMM/stat)\" = Z ]"
+		hcase "relaunch into a chroot the owner changed (pid file gone, FIFO planted)" "already launched" \
+			h_call jail.launch '{"vm_id":"vmx"}' --fd-rw console="$jv/console.log"
+		s0=$(date +%s%N)
+		h_call jail.launch '{"vm_id":"vmx"}' --fd-rw console="$jv/console.log" > /dev/null
+		t_check "the refusal comes at once (no jailer runs)" test $(( ($(date +%s%N) - s0) / 1000000 )) -lt 3000
+		hcase "disk.release while the VM's jail (with its device nodes) exists" "jail still exists" \
+			h_call disk.release '{"vm_id":"vmx"}'
+		h_call jail.cleanup '{"vm_id":"vmx"}' > /dev/null
+		losetup -d "$jloop"
+	fi
+fi
 
 # The helper is still serving after all that, and everything it made is intact.
 out=$(h_call resources.list)
