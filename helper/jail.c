@@ -62,8 +62,10 @@ static int open_level(int parent, const char *name, const char *what, mode_t mod
 		        "Refusing %s: owned by uid %u with mode %04o (must be root's, not writable "
 		        "by others)",
 		        what, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
-	/* A level made by an older helper, or under a umask: root's, so ours to set right. */
-	if ((st.st_mode & 07777) != mode && fchmod(fd, mode) < 0)
+	/* A level made by an older helper, or under a umask: root's, so ours to set right when a
+	 * jail is being made. (Not when opening one an older helper launched: its VMM's daemon
+	 * still reaches the API socket by the path below it.) */
+	if (create && (st.st_mode & 07777) != mode && fchmod(fd, mode) < 0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
 		        "Failed to make %s mode %04o: %m", what, (unsigned)mode);
 	return TAKE_FD(fd);
