@@ -33,7 +33,24 @@ static void reader_compact(struct ndjson_reader *r)
 		return;
 	memmove(r->buf, r->buf + r->start, r->len - r->start);
 	r->len -= r->start;
+	r->base += r->start;
 	r->start = 0;
+}
+
+/* Closes queued descriptors whose read ended before stream offset pos (their line is done). */
+static void reader_drop_fds_before(struct ndjson_reader *r, uint64_t pos)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < r->n_fds; i++) {
+		if (r->fd_pos[i] < pos) {
+			safe_close(r->fds[i]);
+			continue;
+		}
+		r->fds[k] = r->fds[i];
+		r->fd_pos[k++] = r->fd_pos[i];
+	}
+	r->n_fds = k;
 }
 
 static int reader_reserve(struct ndjson_reader *r, size_t n)
@@ -83,12 +100,14 @@ int ndjson_reader_fill(struct ndjson_reader *r, int fd)
 	} control;
 	struct msghdr mh = {};
 	struct iovec iov;
+	size_t first_fd;
 	ssize_t n;
 	int k, ret = 0;
 
 	k = reader_reserve(r, READ_CHUNK);
 	if (k < 0)
 		return k;
+	first_fd = r->n_fds;
 	iov = (struct iovec){ r->buf + r->len, READ_CHUNK };
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
@@ -119,6 +138,9 @@ int ndjson_reader_fill(struct ndjson_reader *r, int fd)
 	}
 	if (n < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : negative_errno();
+	/* The last byte of this read: the kernel ends a read with the chunk that carried them. */
+	for (size_t i = first_fd; i < r->n_fds; i++)
+		r->fd_pos[i] = r->base + r->len + (n > 0 ? (size_t)n - 1 : 0);
 	if (ret < 0)
 		return ret;
 	r->len += (size_t)n;
@@ -146,19 +168,35 @@ int ndjson_reader_next(struct ndjson_reader *r, char **ret_line, size_t *ret_len
 			return avail > r->max + 1 ? -EMSGSIZE : 0;
 		}
 		n = (size_t)(nl - base);
+		r->line_first = r->base + r->start;
+		r->line_last = r->line_first + n;
+		r->have_line = false;
 		r->start += n + 1;
 		r->scan = 0;
+		/* whatever came with earlier lines (or this one, if it is refused or empty below)
+		 * is theirs: never carried on to a later line */
+		reader_drop_fds_before(r, r->line_first);
 		if (n > 0 && base[n - 1] == '\r')
 			n--;
-		if (n > r->max)
+		if (n > r->max) {
+			reader_drop_fds_before(r, r->line_last + 1);
 			return -EMSGSIZE;
-		if (n == 0)
+		}
+		if (n == 0) {
+			reader_drop_fds_before(r, r->line_last + 1);
 			continue;
+		}
 		base[n] = '\0';
+		r->have_line = true;
 		*ret_line = base;
 		*ret_len = n;
 		return 1;
 	}
+}
+
+bool ndjson_reader_has_line(const struct ndjson_reader *r)
+{
+	return r->len > r->start && memchr(r->buf + r->start, '\n', r->len - r->start);
 }
 
 bool ndjson_reader_has_partial(const struct ndjson_reader *r)
@@ -174,8 +212,28 @@ int ndjson_reader_take_fd(struct ndjson_reader *r)
 		return -ENOENT;
 	fd = r->fds[0];
 	memmove(r->fds, r->fds + 1, (r->n_fds - 1) * sizeof(int));
+	memmove(r->fd_pos, r->fd_pos + 1, (r->n_fds - 1) * sizeof(uint64_t));
 	r->n_fds--;
 	return fd;
+}
+
+size_t ndjson_reader_take_line_fds(struct ndjson_reader *r, int *ret, size_t max)
+{
+	size_t n = 0, k = 0;
+
+	for (size_t i = 0; i < r->n_fds; i++) {
+		if (r->have_line && r->fd_pos[i] >= r->line_first && r->fd_pos[i] <= r->line_last) {
+			if (n < max)
+				ret[n++] = r->fds[i];
+			else
+				safe_close(r->fds[i]);
+			continue;
+		}
+		r->fds[k] = r->fds[i];
+		r->fd_pos[k++] = r->fd_pos[i];
+	}
+	r->n_fds = k;
+	return n;
 }
 
 void ndjson_writer_init(struct ndjson_writer *w, size_t max_queued)
