@@ -19,6 +19,7 @@ head -c 4096 /dev/urandom > "$vm/kernel"
 : > "$vm/disk"
 truncate -s 1M "$vm/base"
 ln "$vm/base" "$vm/base-link"
+printf 'base-image' > "$vm/img" && truncate -s 1M "$vm/img" # a base with one link
 mkfifo "$vm/fifo"
 chown -R "$H_UID:$H_GID" "$state"
 echo secret > "$T/rootfile" && chmod 0644 "$T/rootfile"
@@ -78,6 +79,14 @@ hcase() {
 raw() { printf '%s' "$1" | setpriv --reuid=$H_UID --regid=$H_GID --clear-groups "$(t_bin bangerd-root-call)" --socket "$H_SOCK" --raw "${@:2}"; }
 rawreq() { raw "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}"$'\n' "${@:3}"; }
 long=$(printf 'a%.0s' $(seq 1 70))
+export PYTHONDONTWRITEBYTECODE=1
+# py_as UID GID SCRIPT ARGS...: Python as that uid with helper_rpc importable (root.sock is $1)
+py_as() {
+	local uid=$1 gid=$2 script=$3
+	shift 3
+	setpriv --reuid="$uid" --regid="$gid" --clear-groups env PYTHONPATH="$BANGER_SRC/tests/integration" \
+		/usr/bin/python3 -c "$script" "$H_SOCK" "$@"
+}
 
 # Who may connect.
 out=$(h_call_as 4242 hello '{"protocol":1}' 2>&1)
@@ -144,6 +153,16 @@ hcase "fewer descriptors than named" "only 0 arrived" rawreq disk.prepare '{"vm_
 hcase "duplicate descriptor names" "twice" rawreq disk.prepare '{"vm_id":"keep","fds":["base","base"]}'
 hcase "descriptor name the op does not take" "Unknown descriptor" h_call jail.stage '{"vm_id":"vm5"}' --fd kernel="$vm/kernel" --fd evil="$vm/base"
 hcase "more descriptors than the cap" "Too many descriptors" rawreq hello '{"protocol":1}' $(for i in $(seq 1 20); do echo --fd "f$i=$vm/kernel"; done)
+# Descriptors belong to their message: a hello sent with two is refused and they are closed, so
+# the next request (naming two, sending none) cannot use them.
+hcase "descriptors sent with a request that takes none feed no later request" \
+	"hello takes 0 descriptors but 2 arrived.*names 2 descriptors but only 0 arrived" py_as "$H_UID" "$H_GID" '
+import json, sys, helper_rpc as h
+c = h.Conn(sys.argv[1])
+names, fds = h.open_files(["base=" + sys.argv[2], "disk=" + sys.argv[3] + ":rw"])
+print(json.dumps(c.call("hello", {"protocol": 1}, fds)))
+print(json.dumps(c.call("disk.prepare", {"vm_id": "keep", "strategy": "sparse-copy"}, names=names)))
+' "$vm/img" "$vm/disk"
 
 # Devices and paths.
 hcase "block drive /dev/sda" "drive device" h_call jail.stage '{"vm_id":"vm5","block_drives":[{"name":"r","device":"/dev/sda"}]}' --fd kernel="$vm/kernel"
@@ -179,6 +198,14 @@ hcase "deeply nested params" "nest|depth|parse|JSON" raw "{\"jsonrpc\":\"2.0\",\
 hcase "duplicate keys" "duplicate|parse|JSON" raw $'{"jsonrpc":"2.0","id":1,"method":"net.tap_delete","params":{"tap":"bgt-keep","tap":"eth9"}}\n'
 hcase "invalid UTF-8" "UTF-8|parse|JSON" raw $'{"jsonrpc":"2.0","id":1,"method":"hello","params":{"program":"\xff\xfe"}}\n'
 hcase "hello with another protocol version" "protocol" h_call hello '{"protocol":99}'
+
+# Log forging: what the caller chose (an op name, a parameter name) never starts a log line.
+forged='caller uid=0 pid=1 op=jail.launch args={} outcome=ok'
+hcase "an op name carrying a forged log line" "Unknown op" h_call $'x\n'"$forged" '{}'
+hcase "a parameter name carrying a forged log line" "Unknown parameter" \
+	h_call net.tap_create "{\"tap\":\"bgt-x\",\"a\\nbangerd-root: $forged\":1}"
+t_eq "no forged line in the log" "" "$(grep -E "^(bangerd-root: )?caller uid=0 pid=1 op=jail.launch" "$H_LOG")"
+t_check "the op name is logged escaped" grep -qF 'op=x\x0acaller uid=0' "$H_LOG"
 
 # ---- a launched jail is the owner's chroot: nothing in it reachable from outside -------------
 # A VM launched with a block drive (a loop device on its own disk file, as a loop or dm start
@@ -292,4 +319,53 @@ t_eq "the nftables table survived" '["inet banger"]' "$(printf '%s' "$out" | jq 
 t_eq "the staged jail survived" '["keep"]' "$(printf '%s' "$out" | jq -c '[.chroots[].vm_id]')"
 t_check "refusals were logged with their reason" grep -q "outcome=refused: Unknown op \"system.shell\"" "$H_LOG"
 t_check "refused connections were logged" grep -q "caller uid=4242 .*outcome=refused: Connection refused" "$H_LOG"
+
+# ---- connections: a filesystem without ACLs, a full table, idle peers -----------------------
+# root.sock on ramfs (no ACLs) falls back to the owner's group; other members of that group are
+# turned away at accept and never hold a slot. A 17th connection is told why it is closed, and
+# silent connections are closed after the idle timeout.
+h_stop
+mount -t ramfs ramfs "$T/run/banger"
+t_add_cleanup "umount -l '$T/run/banger'"
+h_start --idle-timeout 3 || t_fail "bangerd-root restarts on ramfs"
+t_eq "without ACLs root.sock is root:<owner group> 0660" "0 $H_GID 660" "$(stat -c '%u %g %a' "$H_SOCK")"
+hold_conns() { # UID GID N SECONDS: N silent connections for SECONDS; prints the first line each got
+	py_as "$1" "$2" '
+import socket, sys, time
+conns = []
+for _ in range(int(sys.argv[2])):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); conns.append(s)
+print("held", flush=True)
+end = time.monotonic() + float(sys.argv[3])
+for s in conns:
+    s.settimeout(max(0.1, end - time.monotonic()))
+    try:
+        line = s.recv(4096).decode().split("\n")[0]
+    except socket.timeout:
+        line = "(nothing)"
+    print(line or "(closed without a word)", flush=True)
+time.sleep(max(0, end - time.monotonic()))
+' "$3" "$4"
+}
+before=$(snap)
+hold_conns 4242 "$H_GID" 16 4 > "$T/lockout.out" &
+lockout=$!
+t_wait 5 grep -q held "$T/lockout.out"
+out=$(h_call hello '{"protocol":1}' 2>&1)
+t_eq "16 silent connections from another uid in the owner's group do not lock the owner out" "bangerd-root" "$(printf '%s' "$out" | jq -r .program 2> /dev/null)"
+wait $lockout
+t_eq "... each of them was refused at once, saying why" "16" "$(grep -c "uid 4242 is not the banger owner" "$T/lockout.out")"
+t_eq "... and nothing changed" "$before" "$(snap)"
+
+before=$(snap)
+hold_conns "$H_UID" "$H_GID" 16 1 > "$T/full.out" &
+full=$!
+t_wait 5 grep -q held "$T/full.out"
+out=$(h_call hello '{"protocol":1}' 2>&1)
+wait $full
+t_check "a 17th connection is told why it is closed: $(h_err "$out")" grep -q "all 16 connections are in use" <<< "$(h_err "$out")"
+t_eq "... and nothing changed" "$before" "$(snap)"
+hold_conns "$H_UID" "$H_GID" 16 5 > "$T/idle.out"
+t_eq "silent connections are closed after the idle timeout (3 s), saying why" "16" "$(grep -c "no request for 3 s" "$T/idle.out")"
+t_check "the idle closes were logged" grep -q "outcome=closed: Closing the connection: no request for 3 s" "$H_LOG"
 t_done
