@@ -16,7 +16,7 @@
 
 void ndjson_reader_init(struct ndjson_reader *r, size_t max)
 {
-	*r = (struct ndjson_reader){ .max = max ? max : NDJSON_MAX_MESSAGE };
+	*r = (struct ndjson_reader){.max = max ? max : NDJSON_MAX_MESSAGE};
 }
 
 void ndjson_reader_done(struct ndjson_reader *r)
@@ -24,7 +24,7 @@ void ndjson_reader_done(struct ndjson_reader *r)
 	free(r->buf);
 	for (size_t i = 0; i < r->n_fds; i++)
 		safe_close(r->fds[i]);
-	*r = (struct ndjson_reader){ .max = r->max };
+	*r = (struct ndjson_reader){.max = r->max};
 }
 
 static void reader_compact(struct ndjson_reader *r)
@@ -108,7 +108,7 @@ int ndjson_reader_fill(struct ndjson_reader *r, int fd)
 	if (k < 0)
 		return k;
 	first_fd = r->n_fds;
-	iov = (struct iovec){ r->buf + r->len, READ_CHUNK };
+	iov = (struct iovec){r->buf + r->len, READ_CHUNK};
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	mh.msg_control = &control;
@@ -118,7 +118,8 @@ int ndjson_reader_fill(struct ndjson_reader *r, int fd)
 	if (n < 0 && errno == ENOTSOCK)
 		n = read(fd, r->buf + r->len, READ_CHUNK);
 	else {
-		for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c)) {
+		for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&mh) : NULL; c;
+		        c = CMSG_NXTHDR(&mh, c)) {
 			size_t nfd;
 			int *fds;
 			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
@@ -238,13 +239,13 @@ size_t ndjson_reader_take_line_fds(struct ndjson_reader *r, int *ret, size_t max
 
 void ndjson_writer_init(struct ndjson_writer *w, size_t max_queued)
 {
-	*w = (struct ndjson_writer){ .max_queued = max_queued ? max_queued : 4 * NDJSON_MAX_MESSAGE };
+	*w = (struct ndjson_writer){.max_queued = max_queued ? max_queued : 4 * NDJSON_MAX_MESSAGE};
 }
 
 void ndjson_writer_done(struct ndjson_writer *w)
 {
 	free(w->buf);
-	*w = (struct ndjson_writer){ .max_queued = w->max_queued };
+	*w = (struct ndjson_writer){.max_queued = w->max_queued};
 }
 
 size_t ndjson_writer_pending(const struct ndjson_writer *w)
@@ -306,7 +307,7 @@ int ndjson_writer_flush(struct ndjson_writer *w, int fd)
 
 static int wait_writable(int fd)
 {
-	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
 	int k = poll(&p, 1, -1);
 	if (k < 0)
 		return errno == EINTR ? 0 : negative_errno();
@@ -326,8 +327,8 @@ int ndjson_send_with_fds(int fd, const char *line, size_t len, const int *fds, s
 	if (len > NDJSON_MAX_MESSAGE + 1)
 		return -EMSGSIZE;
 	while (off < len) {
-		struct iovec iov = { (char *)line + off, len - off };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+		struct iovec iov = {(char *)line + off, len - off};
+		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 		ssize_t n;
 
 		if (off == 0 && n_fds > 0) {

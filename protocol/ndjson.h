@@ -19,7 +19,8 @@ struct ndjson_reader {
 	size_t max;
 	uint64_t base; /* stream offset of buf[0] */
 	/* Passed descriptors, oldest first, each with the stream offset of the last byte of the
-	 * read that brought it: it belongs to the line holding that byte (see ndjson_reader_next). */
+	 * read that brought it: it belongs to the line holding that byte (see ndjson_reader_next).
+	 */
 	int fds[NDJSON_MAX_FDS];
 	uint64_t fd_pos[NDJSON_MAX_FDS];
 	size_t n_fds;
@@ -76,7 +77,8 @@ void ndjson_writer_init(struct ndjson_writer *w, size_t max_queued);
 void ndjson_writer_done(struct ndjson_writer *w);
 
 /* Queues one message; a '\n' is added when line does not end with one. -ENOBUFS when that would
- * exceed max_queued (nothing is queued then), -EMSGSIZE when the line is over NDJSON_MAX_MESSAGE. */
+ * exceed max_queued (nothing is queued then), -EMSGSIZE when the line is over NDJSON_MAX_MESSAGE.
+ */
 int ndjson_writer_append(struct ndjson_writer *w, const char *line, size_t len);
 size_t ndjson_writer_pending(const struct ndjson_writer *w);
 
