@@ -18,6 +18,7 @@
 struct server;
 struct import_job;
 struct lifecycle;
+struct helper_probe;
 
 struct daemon {
 	sd_event *event;
@@ -35,6 +36,7 @@ struct daemon {
 	struct import_job *imports; /* running image.import jobs */
 	struct banger_config config; /* banger.conf */
 	struct lifecycle *lifecycle; /* starts, stops and watches VMs */
+	struct helper_probe *helper_probe; /* system.status's hello to bangerd-root, made on demand */
 };
 
 /* Numbers params (stolen) as the next event and hands it to every subscriber. Publishing fails

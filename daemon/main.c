@@ -15,7 +15,9 @@
 #include "common/log.h"
 #include "common/macro.h"
 #include "common/version.h"
+#include "daemon/conn-limit.h"
 #include "daemon/daemon.h"
+#include "daemon/helper-probe.h"
 #include "daemon/lifecycle.h"
 #include "daemon/import.h"
 #include "daemon/server.h"
@@ -218,6 +220,11 @@ static int run(struct daemon *d, const struct options *o)
 		return log_error_errno(r, "Invalid $%s: %s", BANGER_ROOT_ENV, strerror(-r));
 	load_owner(d);
 
+	/* Clients, VMs and the helper all take descriptors; 1024 runs out first. */
+	r = conn_limit_raise_nofile();
+	if (r < 0)
+		log_warning_errno(r, "Failed to raise the descriptor limit: %s", strerror(-r));
+
 	r = sd_event_default(&d->event);
 	if (r < 0)
 		return log_error_errno(r, "Failed to create the event loop: %s", strerror(-r));
@@ -286,6 +293,7 @@ static int run(struct daemon *d, const struct options *o)
 	import_cancel_all(d);
 	/* Running VMs keep running: their VMMs are nobody's children. */
 	d->lifecycle = lifecycle_free(d->lifecycle);
+	d->helper_probe = helper_probe_free(d->helper_probe);
 	server_free(TAKE_PTR(d->server));
 	if (ours)
 		unlink(d->layout.daemon_sock);
