@@ -8,12 +8,14 @@
 #include <grp.h>
 #include <libgen.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -23,6 +25,8 @@
 
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "cli/sysunits.h"
+#include "common/acl.h"
 #include "common/fileio.h"
 #include "common/install.h"
 #include "common/layout.h"
@@ -293,6 +297,11 @@ static _noreturn_ void child_exec(
 		setenv("USER", s->m.owner_name, 1);
 		setenv("LOGNAME", s->m.owner_name, 1);
 	}
+	/* As its unit does (ProtectSystem= and friends): bangerd-root gets a mount namespace of its
+	 * own, a slave of ours, so the jails' mounts stay out of everyone else's view. */
+	if (!d->as_owner &&
+	        (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0))
+		_exit(126);
 	if (chdir("/") < 0)
 		_exit(126);
 	execv(prog, (char *const *)argv);
@@ -517,7 +526,7 @@ static int ensure_dirs(struct sys *s)
 	        {s->l.state_dir, true, true, 0700},
 	        {s->l.jail_base, false, false, 0755},
 	        {s->l.log_dir, false, false, 0755},
-	        {s->l.run_dir, false, true, 01770},
+	        {s->l.run_dir, false, false, 01770},
 	};
 	int r;
 
@@ -526,6 +535,17 @@ static int ensure_dirs(struct sys *s)
 		        dirs[i].owner_gid ? s->m.owner_gid : 0, dirs[i].mode);
 		if (r < 0)
 			return r;
+	}
+	/* The run directory holds root.sock, bangerd.sock and the VM socket links: root's, sticky,
+	 * and the owner's through an ACL entry. Not through its group: systemd's RuntimeDirectory=
+	 * would take a group it does not expect back, recursively, bangerd.sock with it. */
+	r = acl_grant_user(s->l.run_dir, s->m.owner_uid, 07);
+	if (r == -EOPNOTSUPP)
+		r = ensure_dir(s, s->l.run_dir, 0, s->m.owner_gid, 01770);
+	if (r < 0) {
+		fprintf(stderr, "banger: cannot give %s to the owner: %s\n", s->l.run_dir,
+		        strerror(-r));
+		return r;
 	}
 	return 0;
 }
@@ -661,13 +681,16 @@ static int ensure_file(struct sys *s, const char *path, const char *content)
 static int install_systemd(struct sys *s)
 {
 	struct group *gr = getgrgid(s->m.owner_gid);
-	char group[64], buf[256];
+	char group[64], buf[PATH_MAX + 256];
 	int r;
 
 	snprintf(group, sizeof(group), "%s", gr ? gr->gr_name : "");
 	if (!group[0])
 		snprintf(group, sizeof(group), "%u", (unsigned)s->m.owner_gid);
-	snprintf(buf, sizeof(buf), "[Service]\nUser=%s\nGroup=%s\n", s->m.owner_name, group);
+	/* ProtectHome=read-only in the unit: the owner's SSH key and known_hosts stay writable */
+	snprintf(buf, sizeof(buf),
+	        "[Service]\nUser=%s\nGroup=%s\nReadWritePaths=-%s/.config/banger\n",
+	        s->m.owner_name, group, s->m.owner_home);
 	r = ensure_file(s, SYSTEMD_UNIT_DIR "/bangerd.service.d/owner.conf", buf);
 	if (r < 0)
 		return r;
@@ -822,10 +845,44 @@ static int remove_file(struct sys *s, const char *path)
 	return -errno;
 }
 
+/* rm -r, never following symlinks; "" when it did not exist. */
+static int remove_tree(struct sys *s, const char *path, const char *what)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (S_ISDIR(st.st_mode) ? nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0
+	                        : unlink(path) < 0) {
+		fprintf(stderr, "banger: cannot remove %s: %m\n", path);
+		return -errno;
+	}
+	change(s, "removed %s%s", path, what);
+	return 0;
+}
+
+/* What root made in the kernel and under the jail base: bangerd-root --purge knows it. */
+static int purge_helper_objects(struct sys *s)
+{
+	char prog[PATH_MAX];
+	const char *argv[] = {prog, "--purge", NULL};
+	int r;
+
+	program_path(s, helper_spec.name, helper_spec.fallback_dir, prog, sizeof(prog));
+	fflush(stdout);
+	r = run_wait(argv);
+	if (r < 0)
+		fprintf(stderr, "banger: %s --purge could not remove everything (see above)\n",
+		        prog);
+	else
+		s->changes++;
+	return r;
+}
+
 int cmd_system_uninstall(struct cli *cli)
 {
 	bool purge = cli_opt(cli, "purge") != NULL;
-	struct stat st;
+	char home_cfg[PATH_MAX] = "";
 	struct sys s;
 	int r;
 
@@ -833,6 +890,8 @@ int cmd_system_uninstall(struct cli *cli)
 		return CLI_EXIT_ERROR;
 	if (purge && refuse_running_vms(&s) < 0)
 		return CLI_EXIT_ERROR;
+	if (purge && install_meta_load(&s.l, &s.m, NULL, 0) >= 0)
+		join(home_cfg, sizeof(home_cfg), s.m.owner_home, ".config/banger", "");
 	if (s.systemd) {
 		r = systemctl("disable", "--now");
 		if (r < 0)
@@ -846,20 +905,42 @@ int cmd_system_uninstall(struct cli *cli)
 		(void)run_wait((const char *const[]){"systemctl", "daemon-reload", NULL});
 	} else if (stop_recorded(&s, &daemon_spec) < 0 || stop_recorded(&s, &helper_spec) < 0)
 		return CLI_EXIT_ERROR;
+	/* needs install.json (the owner, the VMM's name): before it goes */
+	if (purge && access(s.l.install_json, F_OK) == 0 && purge_helper_objects(&s) < 0)
+		return CLI_EXIT_ERROR;
 	if (remove_file(&s, s.l.install_json) < 0)
 		return CLI_EXIT_ERROR;
-	if (purge && lstat(s.l.state_dir, &st) == 0) {
-		if (nftw(s.l.state_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0) {
-			fprintf(stderr, "banger: cannot remove %s: %m\n", s.l.state_dir);
+	if (purge) {
+		r = remove_tree(&s, s.l.state_dir, " (VM records, disks and images)");
+		if (r >= 0)
+			r = remove_tree(&s, s.l.lib_dir, "");
+		if (r >= 0)
+			r = remove_tree(&s, s.l.etc_dir, " (banger.conf)");
+		if (r >= 0)
+			r = remove_tree(&s, s.l.log_dir, "");
+		if (r >= 0)
+			r = remove_tree(&s, s.l.run_dir, "");
+		if (r < 0)
 			return CLI_EXIT_ERROR;
-		}
-		change(&s, "removed %s (VM records, disks and images)", s.l.state_dir);
 	}
-	if (s.changes == 0)
+	if (s.changes == 0) {
 		printf("banger is not installed: nothing to remove\n");
-	else
-		printf("banger is uninstalled; %s %s; running VMs, if any, were left alone\n",
-		        purge ? "deleted" : "kept", s.l.state_dir);
+		return 0;
+	}
+	if (!purge) {
+		printf("banger is uninstalled; kept %s, %s and the network setup (uninstall --purge "
+		       "removes them); running VMs, if any, were left alone\n",
+		        s.l.state_dir, s.l.config);
+		return 0;
+	}
+	printf("banger is uninstalled and purged. Kept:\n");
+	if (home_cfg[0])
+		printf("  %s: the owner's own files (SSH key, known_hosts, settings); remove it as "
+		       "the owner if you want\n",
+		        home_cfg);
+	printf("  net.ipv4.ip_forward: left as it is, other software may rely on it now\n");
+	printf("  the programs, units and man pages: remove them with the tool that installed "
+	       "them (make uninstall)\n");
 	return 0;
 }
 
@@ -902,19 +983,67 @@ static long long get_int(const json_t *o, const char *a, const char *b)
 	return json_integer_value(json_object_get(json_object_get(o, a), b));
 }
 
+static void print_units(const struct cli *cli, const struct sysunit *u)
+{
+	for (size_t i = 0; i < SYSUNITS_N; i++) {
+		bool good = streq(u[i].active, "active");
+		printf("%-14s%-22s %s%s (%s)%s", i == 0 ? "Units:" : "", u[i].name,
+		        cli->color ? (good ? COLOR_GREEN : COLOR_RED) : "", u[i].active, u[i].sub,
+		        cli->color ? COLOR_RESET : "");
+		if (u[i].main_pid)
+			printf(", pid %u", u[i].main_pid);
+		if (u[i].file_state[0])
+			printf(", %s", u[i].file_state);
+		if (u[i].n_restarts)
+			printf(", restarted %u time%s after failures", u[i].n_restarts,
+			        u[i].n_restarts == 1 ? "" : "s");
+		if (!streq(u[i].load, "loaded"))
+			printf(" [%s]", u[i].load);
+		putchar('\n');
+	}
+}
+
+static json_t *units_json(const struct sysunit *u)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < SYSUNITS_N; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "name",
+		                                 u[i].name, "load", u[i].load, "active", u[i].active,
+		                                 "sub", u[i].sub, "unit_file_state", u[i].file_state,
+		                                 "main_pid", (int)u[i].main_pid, "restarts",
+		                                 (int)u[i].n_restarts));
+	return a;
+}
+
 int cmd_system_status(struct cli *cli)
 {
 	_cleanup_json_ json_t *st = NULL;
+	struct sysunit units[SYSUNITS_N];
+	struct banger_layout l;
 	const json_t *helper, *by_state;
-	char up[32];
+	bool have_units = false;
+	char up[32], why[256] = "";
 	const char *key;
 	json_t *v;
 	int r;
 
+	/* Under systemd the units' own state comes first: it is what to look at when the daemon
+	 * does not answer. A relocated root ($BANGER_ROOT) is never systemd's. */
+	if (layout_init(&l, NULL) >= 0 && !l.root[0] && sysunits_systemd_running()) {
+		if (sysunits_query(units, why, sizeof(why)) >= 0)
+			have_units = true;
+		else if (!cli->json)
+			printf("Units:        unknown (%s)\n", why);
+		if (have_units && !cli->json)
+			print_units(cli, units);
+	}
 	r = cli_call(cli, "system.status", NULL, CALL_TIMEOUT_MS, &st);
 	if (r)
 		return r;
 	if (cli->json) {
+		if (have_units)
+			json_object_set_new(st, "units", units_json(units));
 		cli_print_json(st);
 		return 0;
 	}

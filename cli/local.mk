@@ -11,11 +11,11 @@ libbangercli_a_SOURCES = \
 	cli/cmd-vm.c \
 	cli/cmd-image.c \
 	cli/cmd-events.c \
-	cli/cmd-system.c \
+	cli/cmd-system.c cli/sysunits.c cli/sysunits.h \
 	cli/cmd-doctor.c \
 	cli/cmd-version.c
-libbangercli_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -DBANGER_SRCDIR=\"$(abs_top_srcdir)\"
-BANGER_CLI_LIBS = libbangercli.a $(PROTOCOL_LIBS) $(COMMON_LIBS)
+libbangercli_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SYSTEMD_CFLAGS) -DBANGER_SRCDIR=\"$(abs_top_srcdir)\"
+BANGER_CLI_LIBS = libbangercli.a $(PROTOCOL_LIBS) $(COMMON_LIBS) $(SYSTEMD_LIBS)
 
 bin_PROGRAMS += banger
 banger_SOURCES = cli/main.c

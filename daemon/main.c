@@ -228,6 +228,11 @@ static int run(struct daemon *d, const struct options *o)
 	r = sd_event_default(&d->event);
 	if (r < 0)
 		return log_error_errno(r, "Failed to create the event loop: %s", strerror(-r));
+	/* WATCHDOG=1 from the loop itself when the unit sets WatchdogSec=: a hung loop is restarted
+	 * by systemd, and with KillMode=process the VMs keep running through it. */
+	r = sd_event_set_watchdog(d->event, true);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up the watchdog: %s", strerror(-r));
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/acl.h"
 #include "common/install.h"
 #include "common/macro.h"
 #include "helper/config.h"
@@ -90,6 +91,24 @@ static int mkdir_root(const char *path)
 	return 0;
 }
 
+static int run_dir_prepare(const struct helper_config *cfg)
+{
+	const char *p = cfg->layout.run_dir;
+	struct stat st;
+	int r;
+
+	if (lstat(p, &st) < 0)
+		return negative_errno();
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0)
+		return -EPERM;
+	if (chown(p, 0, 0) < 0 || chmod(p, 01770) < 0)
+		return negative_errno();
+	r = acl_grant_user(p, cfg->owner_uid, 07);
+	if (r == -EOPNOTSUPP && chown(p, 0, cfg->owner_gid) < 0)
+		return negative_errno();
+	return r == -EOPNOTSUPP ? 0 : r;
+}
+
 int helper_config_load(struct helper_config *cfg, const char *root, long owner_uid, long owner_gid,
         char *why, size_t why_size)
 {
@@ -168,19 +187,14 @@ int helper_config_load(struct helper_config *cfg, const char *root, long owner_u
 		return -errno;
 	}
 	/* The run directory holds root.sock and the owner's bangerd.sock and VM socket links: root's,
-	 * writable by the owner's group, sticky so the owner cannot replace root's socket. systemd's
-	 * RuntimeDirectory= (re)creates it as root:root on every start, so this is set here. */
-	{
-		struct stat st;
-		errno = 0;
-		if (lstat(cfg->layout.run_dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
-		        chown(cfg->layout.run_dir, 0, cfg->owner_gid) < 0 ||
-		        chmod(cfg->layout.run_dir, 01770) < 0) {
-			snprintf(why, why_size, "cannot make %s root:%u 1770: %s", cfg->layout.run_dir,
-			        (unsigned)cfg->owner_gid,
-			        errno ? strerror(errno) : "not a root-owned directory");
-			return -EPERM;
-		}
+	 * sticky so the owner cannot replace root's socket, and the owner's through an ACL entry.
+	 * Not through its group where ACLs work: systemd's RuntimeDirectory= takes a group it does
+	 * not expect back at the next start, recursively, and bangerd.sock with it. */
+	r = run_dir_prepare(cfg);
+	if (r < 0) {
+		snprintf(why, why_size, "cannot make %s root's, 1770, with the owner's access: %s",
+		        cfg->layout.run_dir, strerror(-r));
+		return r;
 	}
 	r = helper_path_check_trusted(cfg, cfg->layout.jail_base, &e);
 	if (r >= 0 && cfg->vmm_path[0])

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Checks on descriptors the owner passes: the helper trusts what fstat says, never a path. */
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "common/macro.h"
 #include "helper/fdcheck.h"
@@ -65,6 +70,43 @@ int fd_check_owner_file(const struct helper_config *cfg, int fd, const char *nam
 	if (ret_st)
 		*ret_st = st;
 	return 0;
+}
+
+int fd_reopen_here(int fd, const struct stat *st, const char *name, struct rpc_error *err)
+{
+	struct open_how how = {
+	        .flags = O_PATH | O_CLOEXEC,
+	        .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	_cleanup_close_ int here = -1;
+	char link[64], path[PATH_MAX];
+	struct stat hst;
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n < 0)
+		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
+		        "Failed to find the path of descriptor \"%s\": %m", name);
+	path[n] = '\0';
+	if (path[0] != '/')
+		return rpc_error_set(err, -ENOENT, RPC_ERROR_INVALID_ARGUMENT,
+		        "Descriptor \"%s\" has no path in any filesystem (%s)", name, path);
+	here = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+	if (here < 0)
+		return rpc_error_set(err, negative_errno(), RPC_ERROR_UNAVAILABLE,
+		        "Descriptor \"%s\" is %s, which the helper cannot reach in its own mount "
+		        "namespace without following a link: %m",
+		        name, path);
+	if (fstat(here, &hst) < 0)
+		return rpc_error_set(
+		        err, negative_errno(), RPC_ERROR_INTERNAL, "Failed to stat %s: %m", path);
+	if (hst.st_dev != st->st_dev || hst.st_ino != st->st_ino)
+		return rpc_error_set(err, -ESTALE, RPC_ERROR_CONFLICT,
+		        "Descriptor \"%s\" is not the file %s shows in the helper's mount "
+		        "namespace (moved or replaced?)",
+		        name, path);
+	return TAKE_FD(here);
 }
 
 int request_owner_file(const struct helper_ctx *ctx, const struct helper_request *req,

@@ -20,15 +20,16 @@ libhelper_a_SOURCES = \
 	helper/mounts.c helper/mounts.h helper/jail.c helper/jail.h \
 	helper/op-jail-stage.c helper/op-jail-cleanup.c \
 	helper/spawn.c helper/spawn.h helper/proc.c helper/proc.h helper/op-jail-launch.c \
-	helper/op-proc-find.c helper/op-proc-signal.c helper/op-resources-list.c
+	helper/op-proc-find.c helper/op-proc-signal.c helper/op-resources-list.c \
+	helper/purge.c helper/purge.h helper/scope.c helper/scope.h
 libhelper_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JANSSON_CFLAGS) $(MNL_CFLAGS) \
 	$(NFTABLES_CFLAGS) $(DEVMAPPER_CFLAGS)
 HELPER_LIBS = libhelper.a $(PROTOCOL_LIBS) $(COMMON_LIBS) $(MNL_LIBS) $(NFTABLES_LIBS) \
-	$(DEVMAPPER_LIBS)
+	$(DEVMAPPER_LIBS) $(SYSTEMD_LIBS)
 
 sbin_PROGRAMS += bangerd-root
 bangerd_root_SOURCES = helper/main.c
-bangerd_root_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+bangerd_root_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SYSTEMD_CFLAGS)
 bangerd_root_LDFLAGS = $(AM_LDFLAGS) $(HARDEN_LDFLAGS)
 bangerd_root_LDADD = $(HELPER_LIBS)
 

@@ -6,11 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "helper/caps.h"
+#include "common/install.h"
 #include "helper/config.h"
+#include "helper/purge.h"
 #include "helper/server.h"
 
 static const char usage[] =
@@ -23,7 +26,10 @@ static const char usage[] =
         "     --root DIR        Relocate every path under DIR (default: $BANGER_ROOT)\n"
         "     --owner-uid UID   Accept this uid instead of install.json's owner (tests)\n"
         "     --owner-gid GID   The owner's gid with --owner-uid (default: the same number)\n"
-        "     --debug           Log debug messages\n";
+        "     --debug           Log debug messages\n"
+        "     --purge           Remove every jail, tap, bridge, the nftables table and the\n"
+        "                       loop and dm devices banger made, then exit (banger system\n"
+        "                       uninstall --purge runs it; refused while a VM runs)\n";
 
 static long parse_id(const char *s)
 {
@@ -37,11 +43,44 @@ static long parse_id(const char *s)
 	return v;
 }
 
+/* --purge: install.json says who the owner is and which VMM ran; nothing is created. */
+static int purge_main(const char *root)
+{
+	struct helper_config cfg = {};
+	struct install_meta meta = {};
+	char why[1024] = "";
+	const char *b;
+	int r;
+
+	r = layout_init(&cfg.layout, root);
+	if (r >= 0)
+		r = install_meta_load(&cfg.layout, &meta, why, sizeof(why));
+	if (r < 0) {
+		fprintf(stderr, "bangerd-root --purge: %s\n",
+		        why[0] ? why : "cannot read the install metadata");
+		return EXIT_FAILURE;
+	}
+	cfg.owner_uid = meta.owner_uid;
+	cfg.owner_gid = meta.owner_gid;
+	snprintf(cfg.vmm_path, sizeof(cfg.vmm_path), "%s", meta.vmm_path);
+	snprintf(cfg.jailer_path, sizeof(cfg.jailer_path), "%s", meta.jailer_path);
+	b = strrchr(meta.vmm_path, '/');
+	b = b ? b + 1 : meta.vmm_path;
+	if (layout_check_component(b) < 0) {
+		fprintf(stderr, "bangerd-root --purge: install.json names no usable VMM\n");
+		return EXIT_FAILURE;
+	}
+	memcpy(cfg.exec_name, b, strlen(b) + 1); /* checked: at most 64 bytes */
+	r = helper_purge(&cfg, stdout);
+	fflush(stdout);
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {{"root", required_argument, NULL, 'r'},
 	        {"owner-uid", required_argument, NULL, 'u'},
-	        {"owner-gid", required_argument, NULL, 'g'}, {"debug", no_argument, NULL, 'd'},
+	        {"owner-gid", required_argument, NULL, 'g'}, {"debug", no_argument, NULL, 'd'}, {"purge", no_argument, NULL, 'P'},
 	        {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {}};
 	struct helper_config cfg;
 	struct helper_server *s = NULL;
@@ -49,6 +88,7 @@ int main(int argc, char **argv)
 	long owner_uid = -1, owner_gid = -1;
 	char why[1024] = "";
 	int r, c, undroppable = -1;
+	bool purge = false;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
 		switch (c) {
@@ -65,6 +105,9 @@ int main(int argc, char **argv)
 			break;
 		case 'd':
 			log_set_max_level(LOG_DEBUG);
+			break;
+		case 'P':
+			purge = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -88,6 +131,8 @@ int main(int argc, char **argv)
 		log_error("bangerd-root must run as root");
 		return EXIT_FAILURE;
 	}
+	if (purge)
+		return purge_main(root);
 	r = helper_config_load(&cfg, root, owner_uid, owner_gid, why, sizeof(why));
 	if (r < 0) {
 		log_error_errno(r, "Refusing to start: %s", why);
@@ -115,7 +160,9 @@ int main(int argc, char **argv)
 		        cfg.layout.root_sock, (unsigned)cfg.owner_uid,
 		        cfg.vmm_path[0] ? cfg.vmm_path : "none",
 		        cfg.jailer_path[0] ? cfg.jailer_path : "none", cfg.layout.jail_base);
+		(void)sd_notify(0, "READY=1");
 		r = helper_server_run(s);
+		(void)sd_notify(0, "STOPPING=1");
 	}
 	helper_server_free(s);
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/macro.h"
 #include "helper/config.h"
 #include "helper/fdcheck.h"
@@ -24,6 +25,7 @@
 #include "helper/jail.h"
 #include "helper/ops.h"
 #include "helper/proc.h"
+#include "helper/scope.h"
 #include "helper/spawn.h"
 #include "helper/validate.h"
 
@@ -56,7 +58,7 @@ int op_jail_launch_run(const struct helper_ctx *ctx, const struct helper_request
 	json_t *extra = json_object_get(req->params, "vmm_args");
 	_cleanup_close_ int exec_fd = -1, vm_fd = -1, pidfd = -1;
 	char vm_dir[PATH_MAX], root[PATH_MAX], pidname[80], uid[16], gid[16], sock[PATH_MAX + 32];
-	char *argv[32 + HELPER_MAX_VMM_ARGS];
+	char *argv[32 + HELPER_MAX_VMM_ARGS], scope[SCOPE_NAME_MAX], why[256];
 	struct stat st;
 	size_t n = 0, i;
 	json_t *e;
@@ -138,9 +140,15 @@ int op_jail_launch_run(const struct helper_ctx *ctx, const struct helper_request
 		}
 		usleep(10000);
 	}
+	/* Out of this unit's cgroup, into a scope of its own: a kill or stop of bangerd-root must
+	 * never reach a guest. A VMM that stays is still a running VM: warn, go on. */
+	r = vmm_scope_attach(req->vm_id, vmm, scope, why, sizeof(why));
+	if (r < 0)
+		log_warning("VM %s: its VMM (pid %d) stays in bangerd-root's cgroup: %s", req->vm_id,
+		        (int)vmm, why);
 	snprintf(sock, sizeof(sock), "%s/run/firecracker.socket", root);
-	*ret_result = json_pack("{s:i, s:i, s:s, s:s}", "pid", (int)vmm, "jailer_pid", (int)jailer,
-	        "root", root, "api_sock", sock);
+	*ret_result = json_pack("{s:i, s:i, s:s, s:s, s:s?}", "pid", (int)vmm, "jailer_pid",
+	        (int)jailer, "root", root, "api_sock", sock, "scope", scope[0] ? scope : NULL);
 	return *ret_result ? 0 : -ENOMEM;
 
 fail:

@@ -5,7 +5,15 @@
  * when the host has it, and read-only binds of the dynamic linker's directories plus what the
  * VMM provider declares (helper/provider.c).
  * Security: every host path here comes from root-owned configuration or the provider table;
- * files come as descriptors checked with fstat; block devices must be this VM's own dm device
+ * files come as descriptors checked with fstat. A file drive is bound from the same inode found
+ * in the helper's own mount namespace (mount(2) refuses a source on another namespace's mount,
+ * and under its unit the helper has one of its own): the kernel's name for the descriptor,
+ * opened O_PATH with openat2 RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS and used only when its
+ * st_dev/st_ino are the descriptor's, so the bind is exactly the file the owner opened
+ * read-write, never whatever else the path shows; the bind is then nosuid, nodev, noexec and
+ * writable whatever the helper's own view of the state directory is. (Binding the descriptor
+ * itself, or copying, were the alternatives: the first is what the kernel refuses, the second
+ * costs a disk's worth of I/O per start.) Block devices must be this VM's own dm device
  * (banger-<vm id>) or a loop device backed by a file in this VM's state directory. The chroot is
  * created fresh (an existing one is refused) under a jail base whose every component is root's,
  * with no symlinks, and all creation inside it is relative to directory descriptors with
@@ -202,25 +210,36 @@ static int stage_drives(struct stage *s, struct rpc_error *err)
 	for (i = 0; i < s->req->n_fds; i++) {
 		const char *fdname = s->req->fd_names[i], *name = fdname + 6;
 		char src[64], dst[PATH_MAX + 64], in_jail[64];
-		_cleanup_close_ int f = -1;
+		_cleanup_close_ int f = -1, here = -1;
+		struct stat st;
 		int fd;
 
 		if (!strneq(fdname, "drive:", 6))
 			continue;
-		r = request_owner_file(
-		        s->ctx, s->req, fdname, FD_ACCESS_READ_WRITE, &fd, NULL, err);
+		r = request_owner_file(s->ctx, s->req, fdname, FD_ACCESS_READ_WRITE, &fd, &st, err);
 		if (r < 0)
 			return r;
-		/* A bind of the descriptor itself: no copy, any filesystem, gone with the jail. */
+		/* A bind of the very file the descriptor is: no copy, any filesystem, gone with the
+		 * jail. The descriptor comes from the daemon's mount namespace, and mount(2) binds
+		 * only from mounts of the helper's own: the same inode, found here. */
+		here = fd_reopen_here(fd, &st, fdname, err);
+		if (here < 0)
+			return here;
 		f = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (f < 0 || fchown(f, cfg->owner_uid, cfg->owner_gid) < 0)
 			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
 			        "Failed to create drive \"%s\" in the jail: %m", name);
-		snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
+		snprintf(src, sizeof(src), "/proc/self/fd/%d", here);
 		snprintf(dst, sizeof(dst), "%s/drives/%s", s->root, name);
 		if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
 			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
 			        "Failed to bind drive \"%s\" into the jail: %m", name);
+		/* Writable whatever the helper's own view of it is (ProtectSystem= makes /var
+		 * read-only there): the owner opened it read-write. Never a device or a program. */
+		if (mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		            NULL) < 0)
+			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
+			        "Failed to make the bind of drive \"%s\" writable: %m", name);
 		snprintf(in_jail, sizeof(in_jail), "/drives/%s", name);
 		json_object_set_new(s->drives, name, json_string(in_jail));
 	}

@@ -12,6 +12,7 @@
 #                                                        network + mount namespace (once)
 #   t_own_mountns CMD...                                 runs CMD in a mount namespace of its
 #                                                        own, a slave of the test's (as a unit's)
+#   "${T_OWN_MOUNTNS[@]}" CMD... &                       the same in the background, $! = CMD
 #   t_tmpdir                                             sets T to a fresh dir removed at exit
 set -u
 : "${BANGER_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
@@ -61,7 +62,10 @@ t_private_ns() {
 }
 # systemd gives bangerd-root a mount namespace of its own (ProtectSystem= and friends), a slave
 # of the host's; every test that starts the helper starts it this way, never in the test's own.
-t_own_mountns() { unshare --mount --propagation slave -- "$@"; }
+# As a prefix of a background command (CMD &), so that $! is the program's own pid (unshare
+# execs it): "${T_OWN_MOUNTNS[@]}" prog args &
+T_OWN_MOUNTNS=(unshare --mount --propagation slave --)
+t_own_mountns() { "${T_OWN_MOUNTNS[@]}" "$@"; }
 t_add_cleanup() { _t_cleanups+=("$*"); }
 _t_run_cleanups() {
 	local i

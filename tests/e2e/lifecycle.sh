@@ -76,7 +76,8 @@ t_check "vm stop a" banger vm stop a
 t_eq "a is stopped" stopped "$(vmget a state)"
 t_check "a's tap is gone" bash -c "! ip link show $TAP_A 2> /dev/null"
 t_check "a's chroot directory is gone" test ! -e "$JAIL_A"
-t_eq "no mounts under a's chroot" "" "$(awk -v p="$JAIL_A" 'index($5, p) == 1' /proc/self/mountinfo)"
+t_eq "no mounts under a's chroot (the helper's namespace)" "" "$(awk -v p="$JAIL_A" 'index($5, p) == 1' "/proc/$HPID/mountinfo")"
+t_eq "no mounts under a's chroot (the host's)" "" "$(awk -v p="$JAIL_A" 'index($5, p) == 1' /proc/self/mountinfo)"
 t_check "a's API socket link is gone" test ! -e "$T/run/banger/vm/$ID_A.sock"
 t_eq "resources.list shows nothing of a" "" "$(resources | grep -o "$ID_A\|$TAP_A" | sort -u)"
 t_check "b still runs" banger vm ssh b -- true
@@ -95,7 +96,7 @@ t_check "console capture resumed after the restart" t_wait 10 bash -c \
 	"setpriv --reuid=$OWNER --regid=$OWNER --clear-groups env BANGER_ROOT='$T' '$(t_bin banger)' vm logs b --tail 20 | grep -q readopt-marker"
 kill "$HPID"
 wait "$HPID" 2> /dev/null
-"$(t_bin bangerd-root)" --root "$T" >> "$T/helper.log" 2>&1 &
+"${T_OWN_MOUNTNS[@]}" "$(t_bin bangerd-root)" --root "$T" >> "$T/helper.log" 2>&1 &
 HPID=$!
 t_add_cleanup "kill $HPID"
 t_wait 10 test -S "$T/run/banger/root.sock"
@@ -185,7 +186,8 @@ for v in k1 k2 k3; do
 	t_eq "$v leaked nothing (resources.list)" "" "$(resources | grep -o "$ID\|bgt-${ID:0:11}" | sort -u)"
 done
 t_eq "no banger tap left in the kernel" "" "$(ip -br link | awk '$1 ~ /^bgt-/')"
-t_eq "no mount left under the jail base" "" "$(awk -v p="$T/var/lib/banger/jail/" 'index($5, p) == 1' /proc/self/mountinfo)"
+t_eq "no mount left under the jail base (the helper's namespace)" "" "$(awk -v p="$T/var/lib/banger/jail/" 'index($5, p) == 1' "/proc/$HPID/mountinfo")"
+t_eq "no mount left under the jail base (the host's)" "" "$(awk -v p="$T/var/lib/banger/jail/" 'index($5, p) == 1' /proc/self/mountinfo)"
 t_eq "no loop device backed by the state dir" "" "$(losetup -J 2> /dev/null | jq -r '.loopdevices[]?."back-file" // empty' | grep "$T" || true)"
 # the VMM is gone once the lifecycle finishes; its QEMU follows it (PDEATHSIG) a moment later
 t_check "no QEMU of the owner left" t_wait 10 bash -c "! pgrep -u $OWNER qemu-system > /dev/null"

@@ -62,10 +62,12 @@ t_check "install.json: installed_at is RFC 3339 UTC" grep -Eq '^[0-9]{4}-[0-9]{2
 t_eq "install.json: root, 0644" "root root 644" "$(stat -c '%U %G %a' "$j")"
 for spec in "etc/banger root root 755" "var/lib/banger root root 755" \
 	"var/lib/banger/state nobody $(id -gn nobody) 700" "var/lib/banger/jail root root 755" \
-	"var/log/banger root root 755" "run/banger root $(id -gn nobody) 1770"; do
+	"var/log/banger root root 755" "run/banger root root 1770"; do
 	set -- $spec
 	t_eq "/$1: owner and mode" "$2 $3 $4" "$(stat -c '%U %G %a' "$R/$1")"
 done
+t_eq "/run/banger: the owner's through an ACL entry" "user:$uid:rwx" \
+	"$(getfacl -cpn "$R/run/banger" 2> /dev/null | grep "^user:[0-9]")"
 conf=$R/etc/banger/banger.conf
 t_check "banger.conf written with its sections" grep -q '^\[network\]' "$conf"
 t_eq "banger.conf: root, 0644" "root 644" "$(stat -c '%U %a' "$conf")"
@@ -73,6 +75,9 @@ hp=$(cat "$RUN/bangerd-root.pid") dp=$(cat "$RUN/bangerd.pid")
 t_check "bangerd-root runs at its recorded pid" alive "$hp" bangerd-root
 t_check "bangerd runs at its recorded pid" alive "$dp" bangerd
 t_eq "bangerd-root runs as root" 0 "$(stat -c %u "/proc/$hp")"
+t_check "bangerd-root has a mount namespace of its own, as under its unit" \
+	test "$(readlink "/proc/$hp/ns/mnt")" != "$(readlink /proc/self/ns/mnt)"
+t_eq "bangerd shares the caller's" "$(readlink /proc/self/ns/mnt)" "$(readlink "/proc/$dp/ns/mnt")"
 t_eq "bangerd runs as the owner" "$uid" "$(stat -c %u "/proc/$dp")"
 t_check "daemon logs in the log dir" test -f "$R/var/log/banger/bangerd.log" -a -f "$R/var/log/banger/bangerd-root.log"
 out=$(as_owner "$B" system status 2>&1)

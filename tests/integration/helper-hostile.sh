@@ -35,7 +35,9 @@ snap() {
 	# Not operstate: a bridge's carrier settles on its own after a port joins.
 	ip -j link | jq -c '[.[] | [.ifname, .master, (.flags | index("UP") != null)]]'
 	nft -j list ruleset | jq -c 'del(.nftables[0])'
-	awk -v p="$T" 'index($5, p) == 1 { print $5, $6 }' /proc/self/mountinfo
+	# the helper's mounts (its own namespace) and the host's (the test's)
+	awk -v p="$T" 'index($5, p) == 1 { print "helper", $5, $6 }' "/proc/$H_PID/mountinfo"
+	awk -v p="$T" 'index($5, p) == 1 { print "host", $5, $6 }' /proc/self/mountinfo
 	# The read-only binds under a jail's usr/ are the host's own trees: the mount table covers them.
 	find "$T/var/lib/banger" "$T/run" -path "$T/var/lib/banger/jail/*/root/usr" -prune \
 		-o -printf '%p %U %m %s %n\n' | sort
