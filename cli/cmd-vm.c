@@ -71,6 +71,9 @@ static void print_vm(struct cli *cli, const json_t *vm)
 		printf("State:         %s\n", state);
 	if (json_str(vm, "reason", NULL))
 		printf("Reason:        %s\n", json_str(vm, "reason", ""));
+	if (json_str(vm, "save_error", NULL))
+		printf("Not saved:     %s (bangerd keeps this record in memory and retries)\n",
+		        json_str(vm, "save_error", ""));
 	printf("Image:         %s\n", json_str(vm, "image", "?"));
 	printf("vCPUs:         %lld\n",
 	        (long long)json_integer_value(json_object_get(vm, "vcpus")));

@@ -19,6 +19,7 @@ struct server;
 struct import_job;
 struct lifecycle;
 struct helper_probe;
+struct save_retry;
 
 struct daemon {
 	sd_event *event;
@@ -37,6 +38,7 @@ struct daemon {
 	struct banger_config config; /* banger.conf */
 	struct lifecycle *lifecycle; /* starts, stops and watches VMs */
 	struct helper_probe *helper_probe; /* system.status's hello to bangerd-root, made on demand */
+	struct save_retry *save_retry;     /* records and files whose save has not landed yet */
 };
 
 /* Numbers params (stolen) as the next event and hands it to every subscriber. Publishing fails

@@ -29,6 +29,7 @@
 #include "daemon/lifecycle.h"
 #include "daemon/netalloc.h"
 #include "daemon/rpc.h"
+#include "daemon/save-retry.h"
 #include "daemon/ssh-keys.h"
 #include "daemon/vm-params.h"
 #include "daemon/vm-state.h"
@@ -169,6 +170,7 @@ static void step_fail(struct run *r, int err, const char *fmt, ...) _printf_(3, 
 static void run_abort_now(struct run *r);
 static void run_release(struct run *r);
 static int handles_save(struct lifecycle *lc);
+static int handles_retry(void *userdata);
 
 static uint64_t now_usec(void)
 {
@@ -251,10 +253,10 @@ static void set_state(struct lifecycle *lc, struct vm *vm, enum vm_state st, con
 	(void)daemon_vm_set_state(lc->d, vm, st, reason && *reason ? reason : NULL);
 }
 
-/* Fields other than the state changed since before: saved, then published as vm.updated. */
-static void publish_updated(struct lifecycle *lc, struct vm *vm, const struct vm *before)
+/* Fields other than the state changed: saved, then published as vm.updated. */
+static void publish_updated(struct lifecycle *lc, struct vm *vm)
 {
-	(void)daemon_vm_update(lc->d, vm, before);
+	(void)daemon_vm_update(lc->d, vm);
 }
 
 static void answer_waiters(struct rpc_call **w, size_t *n, struct vm *vm, const struct rpc_error *err)
@@ -365,7 +367,7 @@ static int step_address(struct run *r)
 	}
 	if (vm->ip[0] && inet_pton(AF_INET, vm->ip, &a) == 1 && net_ip_in_subnet(&lc->cfg.subnet, a)) {
 		if (!streq(before.mac, vm->mac))
-			publish_updated(lc, vm, &before);
+			publish_updated(lc, vm);
 		return 0; /* allocations persist until delete */
 	}
 
@@ -386,7 +388,7 @@ static int step_address(struct run *r)
 		return k;
 	}
 	inet_ntop(AF_INET, &a, vm->ip, sizeof(vm->ip));
-	publish_updated(lc, vm, &before);
+	publish_updated(lc, vm);
 	return 0;
 }
 
@@ -466,7 +468,6 @@ static int disk_result(struct run *r, json_t *result)
 	const char *strategy = json_string_value(json_object_get(result, "strategy"));
 	const char *kind = json_string_value(json_object_get(result, "kind"));
 	const char *device = json_string_value(json_object_get(result, "device"));
-	struct vm before = *vm;
 
 	if (!strategy || !kind || (!streq(kind, "file") && !streq(kind, "block")) ||
 			(streq(kind, "block") && !device)) {
@@ -476,7 +477,7 @@ static int disk_result(struct run *r, json_t *result)
 	snprintf(vm->disk_strategy, sizeof(vm->disk_strategy), "%s", strategy);
 	snprintf(r->disk_kind, sizeof(r->disk_kind), "%s", kind);
 	snprintf(r->device, sizeof(r->device), "%s", device ? device : "");
-	publish_updated(r->lc, vm, &before);
+	publish_updated(r->lc, vm);
 	if (streq(kind, "file") && grow_file_disk(r) > 0)
 		return -EINPROGRESS; /* on_resize advances */
 	return 0;
@@ -682,11 +683,8 @@ static int launch_result(struct run *r, json_t *result)
 		step_fail(r, k, "cannot watch the VMM: %s", strerror(-k));
 		return k;
 	}
-	{
-		struct vm before = *vm;
-		vm->pid = r->vmm_pid;
-		publish_updated(r->lc, vm, &before);
-	}
+	vm->pid = r->vmm_pid;
+	publish_updated(r->lc, vm);
 	return 0;
 }
 
@@ -1120,14 +1118,12 @@ static void run_running(struct run *r)
 {
 	struct lifecycle *lc = r->lc;
 	struct vm *vm = run_vm(r);
-	struct vm before;
 
 	r->mode = RUN_RUNNING;
 	r->have_timings = true;
 	set_state(lc, vm, VM_STATE_RUNNING, "");
-	before = *vm;
 	rfc3339_now(vm->started_at, sizeof(vm->started_at));
-	publish_updated(lc, vm, &before); /* boot_id (set by the ssh step), started_at */
+	publish_updated(lc, vm); /* boot_id (set by the ssh step), started_at */
 	daemon_publish(lc->d, "vm.boot_id",
 			json_pack("{s:s, s:s, s:s}", "id", vm->id, "name", vm->name, "boot_id", vm->boot_id));
 	handles_save(lc);
@@ -1242,7 +1238,7 @@ static void run_finish_unwind(struct run *r)
 		vm->pid = 0;
 		vm->started_at[0] = '\0';
 		if (!streq(before.started_at, "") || before.pid != 0)
-			publish_updated(lc, vm, &before);
+			publish_updated(lc, vm);
 	}
 	set_state(lc, vm, r->final_state, r->final_reason);
 	handles_save(lc);
@@ -1567,9 +1563,17 @@ static int handles_save(struct lifecycle *lc)
 		return -ENOMEM;
 	k = write_file_atomic(lc->d->layout.handles_json, s, strlen(s), 0600);
 	free(s);
+	/* retried until it lands (the pids in it are what a later daemon looks for) */
 	if (k < 0)
-		log_error_errno(k, "Failed to write %s: %s", lc->d->layout.handles_json, strerror(-k));
+		save_retry_file(lc->d, "handles.json", handles_retry, lc, k);
+	else
+		save_retry_forget_file(lc->d, lc);
 	return k;
+}
+
+static int handles_retry(void *userdata)
+{
+	return handles_save(userdata);
 }
 
 /* ---- public ----------------------------------------------------------------------------------- */
@@ -1626,6 +1630,7 @@ struct lifecycle *lifecycle_free(struct lifecycle *lc)
 {
 	if (!lc)
 		return NULL;
+	save_retry_forget_file(lc->d, lc);
 	while (lc->runs) {
 		struct run *r = lc->runs;
 		struct rpc_error e;
@@ -1891,7 +1896,7 @@ static void on_found(struct helper_client *h, int k, json_t *result, const struc
 				struct vm before = *vm;
 				vm->pid = r->vmm_pid;
 				if (before.pid != vm->pid)
-					publish_updated(lc, vm, &before);
+					publish_updated(lc, vm);
 			}
 			log_vm(LOG_INFO, vm->name, "reconcile", "Re-adopted VM %s (VMM pid %d)", vm->name,
 					r->vmm_pid);

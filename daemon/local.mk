@@ -7,6 +7,7 @@ libbangerd_a_SOURCES = \
 	daemon/vm.c daemon/vm.h \
 	daemon/vm-params.c daemon/vm-params.h \
 	daemon/vm-state.c daemon/vm-state.h \
+	daemon/save-retry.c daemon/save-retry.h \
 	daemon/image.c daemon/image.h \
 	daemon/store.c daemon/store.h \
 	daemon/events.c daemon/events.h \

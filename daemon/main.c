@@ -20,6 +20,7 @@
 #include "daemon/helper-probe.h"
 #include "daemon/lifecycle.h"
 #include "daemon/import.h"
+#include "daemon/save-retry.h"
 #include "daemon/server.h"
 
 static const char usage[] =
@@ -335,6 +336,7 @@ int main(int argc, char **argv)
 	r = run(&d, &o);
 	(void)sd_notify(0, "STOPPING=1");
 	d.heartbeat = sd_event_source_disable_unref(d.heartbeat);
+	save_retry_done(&d);
 	event_bus_done(&d.bus);
 	store_done(&d.store);
 	config_done(&d.config);

@@ -11,6 +11,7 @@
 #include "daemon/daemon.h"
 #include "daemon/helper-probe.h"
 #include "daemon/rpc.h"
+#include "daemon/save-retry.h"
 #include "daemon/server.h"
 #include "protocol/jsonrpc.h"
 
@@ -89,6 +90,7 @@ int rpc_system_status(
 	        methods_json());
 	if (!*ret_result)
 		return -ENOMEM;
+	json_object_set_new(json_object_get(*ret_result, "store"), "unsaved", save_retry_json(d));
 	if (!d->helper_probe) {
 		r = helper_probe_new(d->event, d->layout.root_sock, &d->helper_probe);
 		if (r < 0)
