@@ -22,6 +22,7 @@
 #include "daemon/import.h"
 #include "daemon/save-retry.h"
 #include "daemon/server.h"
+#include "daemon/space-watch.h"
 
 static const char usage[] =
         "Usage: bangerd [OPTIONS]\n"
@@ -282,6 +283,10 @@ static int run(struct daemon *d, const struct options *o)
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up the heartbeat: %s", strerror(-r));
 
+	r = space_watch_start(d);
+	if (r < 0)
+		return log_error_errno(r, "Failed to watch the state directory: %s", strerror(-r));
+
 	/* After the bus (the lifecycle publishes), before READY: re-adopt what still runs. */
 	r = lifecycle_new(d, &d->config, &d->lifecycle);
 	if (r < 0)
@@ -336,6 +341,7 @@ int main(int argc, char **argv)
 	r = run(&d, &o);
 	(void)sd_notify(0, "STOPPING=1");
 	d.heartbeat = sd_event_source_disable_unref(d.heartbeat);
+	space_watch_stop(&d);
 	save_retry_done(&d);
 	event_bus_done(&d.bus);
 	store_done(&d.store);

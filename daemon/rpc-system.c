@@ -13,6 +13,7 @@
 #include "daemon/rpc.h"
 #include "daemon/save-retry.h"
 #include "daemon/server.h"
+#include "daemon/space-watch.h"
 #include "protocol/jsonrpc.h"
 
 static json_t *methods_json(void)
@@ -91,6 +92,7 @@ int rpc_system_status(
 	if (!*ret_result)
 		return -ENOMEM;
 	json_object_set_new(json_object_get(*ret_result, "store"), "unsaved", save_retry_json(d));
+	json_object_update_new(json_object_get(*ret_result, "store"), space_watch_json(d));
 	if (!d->helper_probe) {
 		r = helper_probe_new(d->event, d->layout.root_sock, &d->helper_probe);
 		if (r < 0)

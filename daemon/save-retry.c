@@ -8,6 +8,7 @@
 #include "common/macro.h"
 #include "daemon/daemon.h"
 #include "daemon/save-retry.h"
+#include "daemon/space-watch.h"
 
 struct pending_file {
 	char what[64];
@@ -85,6 +86,8 @@ void save_retry_vm(struct daemon *d, struct vm *vm, int err)
 		sr->ids = n;
 		memcpy(sr->ids[sr->n_ids++], vm->id, sizeof(*n));
 	}
+	if (err == -ENOSPC || err == -EDQUOT)
+		space_watch_check(d); /* announced now, not at the next round */
 	if (first) {
 		log_vm(LOG_ERR, vm->name, "save",
 		        "Failed to save VM \"%s\" (%s): %s; it stays %s in memory and is saved again "
