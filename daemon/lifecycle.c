@@ -40,6 +40,12 @@
 #define SSH_RETRY_USEC (500 * 1000)
 #define API_POLL_USEC (20 * 1000)
 #define KILL_GRACE_USEC (3 * 1000 * 1000)
+/* An undo that could not reach bangerd-root is tried again after this, doubling up to the max. */
+#define UNDO_RETRY_MIN_USEC (500 * 1000)
+#define UNDO_RETRY_MAX_USEC (5 * 1000 * 1000)
+/* bangerd-root gives the jailer 10 s to become the VMM (op-jail-launch.c) and kills it after
+ * that; a launch whose answer never came is looked for only once that time has passed. */
+#define LAUNCH_SETTLE_USEC (11 * 1000 * 1000)
 #define MAX_WAITERS 16
 /* sd-event coalesces timers by 250 ms unless told otherwise: too coarse for polling steps */
 #define TIMER_ACCURACY_USEC 1000
@@ -94,6 +100,9 @@ struct run {
 	enum step step;
 	uint32_t acquired; /* bit per step whose resource must be undone */
 	int unwind_at;     /* next step to undo, counting down */
+	int undoing;       /* the step whose undo is in flight */
+	uint64_t undo_backoff; /* the wait before the next retry of an undo; 0: none failed yet */
+	sd_event_source *undo_timer;
 	enum vm_state final_state;
 	char final_reason[512];
 	enum rpc_error_code fail_code; /* what a failed start answers its callers */
@@ -122,6 +131,8 @@ struct run {
 	int pidfd;
 	sd_event_source *exit_src;
 	bool vmm_exited;
+	uint64_t launch_sent;  /* when jail.launch went out */
+	bool launch_answered;  /* bangerd-root answered it, success or not */
 
 	/* in-flight work */
 	int64_t fc_req;
@@ -162,8 +173,10 @@ struct lifecycle {
 	struct run *runs;
 	sd_event_source *tick;
 	sd_event_source *readopt_retry;
+	bool freeing; /* lifecycle_free() is failing the helper calls: their runs must not react */
 };
 
+static const struct step_def steps[_STEP_MAX];
 static void run_advance(struct run *r);
 static void run_unwind(struct run *r);
 static void step_fail(struct run *r, int err, const char *fmt, ...) _printf_(3, 4);
@@ -219,6 +232,7 @@ static void run_clear_pending(struct run *r)
 		child_cancel(r->child);
 	r->child = NULL;
 	r->timer = sd_event_source_disable_unref(r->timer);
+	r->undo_timer = sd_event_source_disable_unref(r->undo_timer);
 }
 
 static void run_close_console(struct run *r)
@@ -308,12 +322,22 @@ static int helper_step(struct run *r, const char *op, json_t *params, const char
 	return 1;
 }
 
+/* k from a helper call: bangerd-root answered (anything but a connection or deadline failure). */
+static bool helper_answered(int k)
+{
+	return k == 0 || k == -EREMOTEIO;
+}
+
 static void on_helper_step(struct helper_client *h, int k, json_t *result, const struct rpc_error *err,
 		void *userdata)
 {
 	struct run *r = userdata;
 	result_fn fn = r->on_result;
 
+	if (r->lc->freeing)
+		return;
+	if (r->step == STEP_LAUNCH)
+		r->launch_answered = helper_answered(k);
 	if (k < 0) {
 		if (err)
 			r->fail_code = err->code;
@@ -328,17 +352,62 @@ static void on_helper_step(struct helper_client *h, int k, json_t *result, const
 	run_advance(r);
 }
 
+static int on_undo_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct run *r = userdata;
+
+	r->undo_timer = sd_event_source_disable_unref(r->undo_timer);
+	run_unwind(r);
+	return 0;
+}
+
+/* An undo could not reach bangerd-root, so what it releases is still there: the unwind waits and
+ * tries the same undo again (0.5 s, doubling to 5 s, for as long as it takes) rather than leave
+ * a tap, a disk or a VMM behind for a manual reconcile. */
+static void undo_retry(struct run *r, const char *why)
+{
+	struct vm *vm = run_vm(r);
+	const char *name = vm ? vm->name : r->vm_id;
+	int k;
+
+	r->acquired |= 1u << r->undoing;
+	r->unwind_at = r->undoing;
+	if (r->undo_backoff == 0) {
+		log_vm(LOG_WARNING, name, "release",
+				"VM %s: releasing its %s must wait for bangerd-root (%s); trying again until "
+				"it answers", name, steps[r->undoing].name, why);
+		r->undo_backoff = UNDO_RETRY_MIN_USEC;
+	} else
+		r->undo_backoff = MIN(r->undo_backoff * 2, (uint64_t)UNDO_RETRY_MAX_USEC);
+	r->undo_timer = sd_event_source_disable_unref(r->undo_timer);
+	k = sd_event_add_time_relative(r->lc->d->event, &r->undo_timer, CLOCK_MONOTONIC,
+			r->undo_backoff, TIMER_ACCURACY_USEC, on_undo_retry, r);
+	if (k < 0) {
+		log_vm(LOG_ERR, name, "release", "VM %s: cannot wait to release its %s: %s", name,
+				steps[r->undoing].name, strerror(-k));
+		run_unwind(r); /* reconcile's sweep is what is left */
+	}
+}
+
 /* Undo work: the helper's answer, success or not, continues the unwind (a resource that is
- * already gone is what we wanted; anything else is logged, and the rest is still released). */
+ * already gone is what we wanted; anything else is logged, and the rest is still released). No
+ * answer at all — bangerd-root is down or stuck — means nothing was released: try again. */
 static void on_helper_undo(struct helper_client *h, int k, json_t *result, const struct rpc_error *err,
 		void *userdata)
 {
 	struct run *r = userdata;
 	struct vm *vm = run_vm(r);
 
+	if (r->lc->freeing)
+		return;
+	if (!helper_answered(k)) {
+		undo_retry(r, err ? err->message : strerror(-k));
+		return;
+	}
 	if (k < 0 && !(err && err->code == RPC_ERROR_NOT_FOUND))
-		log_vm(LOG_WARNING, vm ? vm->name : r->vm_id, "release", "Releasing %s of VM %s: %s",
-				"a resource", vm ? vm->name : r->vm_id, err ? err->message : strerror(-k));
+		log_vm(LOG_WARNING, vm ? vm->name : r->vm_id, "release", "Releasing the %s of VM %s: %s",
+				steps[r->undoing].name, vm ? vm->name : r->vm_id,
+				err ? err->message : strerror(-k));
 	run_unwind(r);
 }
 
@@ -488,6 +557,8 @@ static void on_disk_prepared(struct helper_client *h, int k, json_t *result, con
 {
 	struct run *r = userdata;
 
+	if (r->lc->freeing)
+		return;
 	if (k < 0) {
 		step_fail(r, k, "%s", err ? err->message : strerror(-k));
 		return;
@@ -716,6 +787,8 @@ static int step_launch(struct run *r)
 			r->console_open = true;
 	}
 	r->hostkey_seen = false;
+	r->launch_sent = now_usec();
+	r->launch_answered = false;
 	k = helper_step(r, "jail.launch", json_pack("{s:s}", "vm_id", vm->id), names, &fd, 1,
 			launch_result);
 	safe_close(fd);
@@ -740,6 +813,15 @@ static void on_kill_sent(struct helper_client *h, int k, json_t *result, const s
 	struct run *r = userdata;
 	struct vm *vm = run_vm(r);
 
+	if (r->lc->freeing)
+		return;
+	if (!helper_answered(k)) {
+		/* not signalled: it still runs, and the rest of the unwind must wait for it */
+		r->waiting_exit = false;
+		r->timer = sd_event_source_disable_unref(r->timer);
+		undo_retry(r, err ? err->message : strerror(-k));
+		return;
+	}
 	if (k < 0 && !(err && err->code == RPC_ERROR_NOT_FOUND))
 		log_vm(LOG_WARNING, vm ? vm->name : r->vm_id, "release", "Failed to kill the VMM of %s: %s",
 				vm ? vm->name : r->vm_id, err ? err->message : strerror(-k));
@@ -762,13 +844,8 @@ static int on_kill_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
-static int undo_launch(struct run *r)
+static int launch_kill(struct run *r)
 {
-	if (r->vmm_exited || r->pidfd < 0) {
-		r->exit_src = sd_event_source_disable_unref(r->exit_src);
-		r->pidfd = safe_close(r->pidfd);
-		return 0;
-	}
 	r->waiting_exit = true;
 	r->kill_answered = false;
 	if (helper_client_call(r->lc->helper, "proc.signal",
@@ -781,6 +858,94 @@ static int undo_launch(struct run *r)
 	sd_event_add_time_relative(r->lc->d->event, &r->timer, CLOCK_MONOTONIC, 2 * KILL_GRACE_USEC, 0,
 			on_kill_timeout, r);
 	return 1;
+}
+
+static void on_launch_found(struct helper_client *h, int k, json_t *result, const struct rpc_error *err,
+		void *userdata)
+{
+	struct run *r = userdata;
+	struct vm *vm = run_vm(r);
+	json_t *pid = k == 0 ? json_object_get(result, "pid") : NULL;
+
+	if (r->lc->freeing)
+		return;
+	if (!helper_answered(k)) {
+		undo_retry(r, err ? err->message : strerror(-k));
+		return;
+	}
+	if (!json_is_integer(pid)) {
+		/* none runs (or the helper cannot tell: jail.cleanup refuses while one does) */
+		if (k < 0)
+			log_vm(LOG_WARNING, vm ? vm->name : r->vm_id, "release",
+					"Cannot look for the VMM of %s: %s", vm ? vm->name : r->vm_id,
+					err ? err->message : strerror(-k));
+		r->vmm_exited = true;
+		run_unwind(r);
+		return;
+	}
+	r->vmm_pid = (int)json_integer_value(pid);
+	log_vm(LOG_INFO, vm ? vm->name : r->vm_id, "release",
+			"VM %s: its launch was not answered, but its VMM runs (pid %d); killing it",
+			vm ? vm->name : r->vm_id, r->vmm_pid);
+	r->pidfd = (int)syscall(SYS_pidfd_open, r->vmm_pid, 0);
+	if (r->pidfd < 0 ||
+			sd_event_add_io(r->lc->d->event, &r->exit_src, r->pidfd, EPOLLIN, on_vmm_exit, r) < 0) {
+		/* gone already, or not watchable: the kill's answer says which */
+		r->pidfd = safe_close(r->pidfd);
+		r->vmm_exited = true;
+	} else
+		r->vmm_exited = false;
+	if (launch_kill(r) == 0)
+		run_unwind(r);
+}
+
+static int launch_find(struct run *r);
+
+static int on_launch_settled(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct run *r = userdata;
+
+	r->undo_timer = sd_event_source_disable_unref(r->undo_timer);
+	if (launch_find(r) == 0)
+		run_unwind(r);
+	return 0;
+}
+
+/* jail.launch went out but its answer never came (bangerd-root died or stalled during it): the
+ * jailer it spawned may have become the VMM, or may still be about to. Once the helper's own
+ * launch deadline has passed, whatever runs is found by the VM's id and killed. */
+static int launch_find(struct run *r)
+{
+	struct vm *vm = run_vm(r);
+	uint64_t now = now_usec();
+
+	if (!r->launch_answered && r->launch_sent && now < r->launch_sent + LAUNCH_SETTLE_USEC) {
+		log_vm(LOG_INFO, vm ? vm->name : r->vm_id, "release",
+				"VM %s: bangerd-root did not answer its launch; looking for a VMM in %llu ms",
+				vm ? vm->name : r->vm_id,
+				(unsigned long long)(r->launch_sent + LAUNCH_SETTLE_USEC - now) / 1000);
+		if (sd_event_add_time(r->lc->d->event, &r->undo_timer, CLOCK_MONOTONIC,
+				    r->launch_sent + LAUNCH_SETTLE_USEC, TIMER_ACCURACY_USEC,
+				    on_launch_settled, r) >= 0)
+			return 1;
+	}
+	r->launch_sent = 0; /* settled: a retry asks at once */
+	return helper_client_call(r->lc->helper, "proc.find", json_pack("{s:s}", "vm_id", r->vm_id),
+			       NULL, NULL, 0, 0, on_launch_found, r) < 0
+		       ? 0
+		       : 1;
+}
+
+static int undo_launch(struct run *r)
+{
+	if (r->vmm_pid <= 0 && !r->vmm_exited)
+		return launch_find(r); /* sent, but no pid came back */
+	if (r->vmm_exited || r->pidfd < 0) {
+		r->exit_src = sd_event_source_disable_unref(r->exit_src);
+		r->pidfd = safe_close(r->pidfd);
+		return 0;
+	}
+	return launch_kill(r);
 }
 
 static int on_api_poll(sd_event_source *s, uint64_t usec, void *userdata);
@@ -1180,6 +1345,10 @@ static void run_advance(struct run *r)
 		r->step++;
 		r->step_started = now_usec();
 		k = steps[r->step].run(r);
+		/* A request that went out may have done its work even if its answer never comes
+		 * back (bangerd-root killed mid-way): from now on a failure undoes it. */
+		if (k > 0 && steps[r->step].undo)
+			r->acquired |= 1u << r->step;
 		if (k != 0)
 			return; /* in flight (1) or failed (<0, already unwinding) */
 		r->timings[r->step] = now_usec() - r->step_started;
@@ -1225,10 +1394,12 @@ static void run_finish_unwind(struct run *r)
 
 	r->mode = RUN_IDLE;
 	r->acquired = 0;
+	r->undo_backoff = 0;
 	run_clear_pending(r);
 	r->exit_src = sd_event_source_disable_unref(r->exit_src);
 	r->pidfd = safe_close(r->pidfd);
 	r->vmm_pid = 0;
+	r->launch_sent = 0;
 	if (!vm) {
 		run_free(r);
 		return;
@@ -1286,6 +1457,7 @@ static void run_unwind(struct run *r)
 		if (!(r->acquired & (1u << s)) || !steps[s].undo)
 			continue;
 		r->acquired &= ~(1u << s);
+		r->undoing = s;
 		if (steps[s].undo(r) > 0)
 			return; /* continues from the undo's callback */
 	}
@@ -1346,8 +1518,18 @@ static void on_signal_sent(struct helper_client *h, int k, json_t *result, const
 	struct run *r = userdata;
 	struct vm *vm = run_vm(r);
 
-	if (r->mode != RUN_STOPPING)
+	if (r->lc->freeing || r->mode != RUN_STOPPING)
 		return;
+	if (!helper_answered(k)) {
+		/* nothing was sent: send the same signal again once bangerd-root answers, rather
+		 * than escalate, or give up on a VMM that was never told */
+		log_vm(LOG_WARNING, vm->name, "stop", "Cannot signal the VMM of %s yet: %s", vm->name,
+				err ? err->message : strerror(-k));
+		r->timer = sd_event_source_disable_unref(r->timer);
+		sd_event_add_time_relative(r->lc->d->event, &r->timer, CLOCK_MONOTONIC,
+				UNDO_RETRY_MAX_USEC / 5, 0, on_stop_timeout, r);
+		return;
+	}
 	if (k < 0 && err && err->code == RPC_ERROR_NOT_FOUND) {
 		/* no such VMM any more: the exit source may not have fired yet, but nothing runs */
 		r->vmm_exited = true;
@@ -1631,6 +1813,9 @@ struct lifecycle *lifecycle_free(struct lifecycle *lc)
 	if (!lc)
 		return NULL;
 	save_retry_forget_file(lc->d, lc);
+	/* pending helper calls fail now, while their runs exist, and find them ignoring it */
+	lc->freeing = true;
+	lc->helper = helper_client_free(lc->helper);
 	while (lc->runs) {
 		struct run *r = lc->runs;
 		struct rpc_error e;
@@ -1641,7 +1826,6 @@ struct lifecycle *lifecycle_free(struct lifecycle *lc)
 	}
 	sd_event_source_disable_unref(lc->tick);
 	sd_event_source_disable_unref(lc->readopt_retry);
-	helper_client_free(lc->helper);
 	fc_api_free(lc->api);
 	free(lc->pubkey);
 	config_done(&lc->cfg);
@@ -1660,6 +1844,10 @@ int lifecycle_helper_call(struct lifecycle *lc, const char *op, json_t *params,
 				void *userdata),
 		void *userdata)
 {
+	if (lc->freeing) {
+		json_decref(params);
+		return -ESHUTDOWN;
+	}
 	return helper_client_call(lc->helper, op, params, NULL, NULL, 0, 0, done, userdata);
 }
 
@@ -1703,6 +1891,11 @@ int lifecycle_start(struct lifecycle *lc, struct vm *vm, struct rpc_call *call, 
 		return k;
 	memset(r->timings, 0, sizeof(r->timings));
 	r->acquired = 0;
+	r->undo_backoff = 0;
+	r->vmm_pid = 0;
+	r->vmm_exited = false;
+	r->launch_sent = 0;
+	r->launch_answered = false;
 	r->fail_code = RPC_ERROR_INTERNAL;
 	r->abort_requested = false;
 	r->mode = RUN_STARTING;
