@@ -161,6 +161,7 @@ struct run {
 	int (*on_result)(struct run *r, json_t *result);
 	bool waiting_exit, kill_answered;
 	bool abort_requested; /* a stop came while a step's helper call or resize was in flight */
+	bool keep_record_state; /* releasing an orphan: its record keeps its state and reason */
 };
 
 struct lifecycle {
@@ -1411,7 +1412,14 @@ static void run_finish_unwind(struct run *r)
 		if (!streq(before.started_at, "") || before.pid != 0)
 			publish_updated(lc, vm);
 	}
-	set_state(lc, vm, r->final_state, r->final_reason);
+	if (r->keep_record_state) {
+		/* an orphan's VMM and jail are gone: the record said the truth about the rest */
+		r->keep_record_state = false;
+		r->final_state = vm->state;
+		snprintf(r->final_reason, sizeof(r->final_reason), "%s", vm->reason);
+	}
+	if (vm->state != r->final_state || !streq(vm->reason, r->final_reason))
+		set_state(lc, vm, r->final_state, r->final_reason);
 	handles_save(lc);
 	rpc_error_set(&e, 0, r->final_state == VM_STATE_ERROR ? r->fail_code : RPC_ERROR_CONFLICT,
 			"VM %s: %s", vm->name, r->final_reason);
@@ -1896,6 +1904,7 @@ int lifecycle_start(struct lifecycle *lc, struct vm *vm, struct rpc_call *call, 
 	r->vmm_exited = false;
 	r->launch_sent = 0;
 	r->launch_answered = false;
+	r->keep_record_state = false;
 	r->fail_code = RPC_ERROR_INTERNAL;
 	r->abort_requested = false;
 	r->mode = RUN_STARTING;
@@ -2040,6 +2049,10 @@ json_t *lifecycle_timings(struct lifecycle *lc, const struct vm *vm)
 
 /* ---- re-adoption after a daemon restart ------------------------------------------------------ */
 
+/* What the processes say wins over what the record says: a record is only a daemon's last word,
+ * and that word may not have reached the disk (a full state directory), or may be from a daemon
+ * killed half-way through a start. A live VMM whose guest has booted is never killed for it. */
+
 static int on_readopt_retry(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct lifecycle *lc = userdata;
@@ -2049,68 +2062,210 @@ static int on_readopt_retry(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+static void readopt_console(struct run *r)
+{
+	char path[PATH_MAX];
+
+	if (r->console_open)
+		return;
+	if (layout_vm_file(&r->lc->d->layout, r->vm_id, "console.log", path, sizeof(path)) >= 0 &&
+			console_log_open(&r->console, path, 0,
+					r->console.next_line ? r->console.next_line : count_lines(path) + 1) >= 0)
+		r->console_open = true;
+}
+
+/* A running VM's VMM still runs: follow it again. */
+static void readopt_running(struct run *r)
+{
+	struct vm *vm = run_vm(r);
+
+	r->mode = RUN_RUNNING;
+	r->vmm_exited = false;
+	/* what a start acquires, so a later stop releases it all */
+	r->acquired = ACQUIRED_BY_START;
+	readopt_console(r);
+	if (vm->pid != r->vmm_pid) {
+		vm->pid = r->vmm_pid;
+		publish_updated(r->lc, vm);
+	}
+	log_vm(LOG_INFO, vm->name, "reconcile", "Re-adopted VM %s (VMM pid %d)", vm->name, r->vmm_pid);
+}
+
+/* The host key of the guest's current boot, if its console printed it already: the first
+ * "banger-hostkey:" line after the last kernel banner in the console log. */
+static void readopt_hostkey(struct run *r)
+{
+	char path[PATH_MAX], **lines = NULL;
+	size_t n = 0, boot = 0;
+
+	r->hostkey_seen = false;
+	if (layout_vm_file(&r->lc->d->layout, r->vm_id, "console.log", path, sizeof(path)) < 0 ||
+			console_log_tail(path, 5000, &lines, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (strstr(lines[i], "Linux version "))
+			boot = i;
+	for (size_t i = boot; i < n && !r->hostkey_seen; i++)
+		if (strstr(lines[i], SSH_HOSTKEY_MARKER) &&
+				ssh_hostkey_from_console_line(lines[i], r->hostkey, sizeof(r->hostkey)) > 0)
+			r->hostkey_seen = true;
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+}
+
+/* A start an earlier daemon did not finish (or whose "running" never reached the disk), with a
+ * guest that booted: take the start over from the host key, so it ends running with its boot
+ * id read, or fails (and is released) the way a start does. */
+static void readopt_resume(struct run *r)
+{
+	struct lifecycle *lc = r->lc;
+	struct vm *vm = run_vm(r);
+	uint64_t now = now_usec();
+	int k;
+
+	r->mode = RUN_STARTING;
+	r->vmm_exited = false;
+	r->acquired = ACQUIRED_BY_START;
+	r->fail_code = RPC_ERROR_INTERNAL;
+	r->abort_requested = false;
+	r->keep_record_state = false;
+	memset(r->timings, 0, sizeof(r->timings));
+	readopt_console(r);
+	readopt_hostkey(r);
+	vm->boot_id[0] = '\0';
+	vm->pid = r->vmm_pid;
+	log_vm(LOG_INFO, vm->name, "reconcile",
+			"VM %s: its VMM (pid %d) runs a booted guest although the record says %s; "
+			"finishing its start", vm->name, r->vmm_pid, vm_state_to_string(vm->state));
+	if (vm->state != VM_STATE_STARTING)
+		set_state(lc, vm, VM_STATE_STARTING, "its VMM was found running a booted guest");
+	else
+		publish_updated(lc, vm);
+	r->step = STEP_HOSTKEY;
+	r->step_started = now;
+	r->deadline = now + (uint64_t)lc->cfg.ssh_timeout_sec * 1000000u;
+	k = steps[STEP_HOSTKEY].run(r);
+	if (k == 0)
+		run_advance(r);
+}
+
+/* Nothing to keep: release what the VM holds (killing a VMM that runs) and mark it stopped, or,
+ * for an orphan whose record already said it was not running, leave the record as it was. */
+static void readopt_release(struct run *r, const char *reason)
+{
+	snprintf(r->final_reason, sizeof(r->final_reason), "%s", reason);
+	r->final_state = VM_STATE_STOPPED;
+	r->acquired = ACQUIRED_BY_START;
+	run_release(r);
+}
+
+static void on_readopt_api(struct fc_api *api, const struct fc_api_result *res, void *userdata)
+{
+	struct run *r = userdata;
+	const char *st = res->r == 0 && res->status == 200
+				 ? json_string_value(json_object_get(res->body, "state"))
+				 : NULL;
+
+	r->fc_req = 0;
+	if (st && streq(st, "Running") && r->n_stop_waiters == 0 && !r->delete_after &&
+			!r->vmm_exited) {
+		readopt_resume(r);
+		return;
+	}
+	readopt_release(r, st ? "the daemon restarted while the VM was starting, before its guest booted"
+			      : "the daemon restarted while the VM was starting, and its VMM does not answer");
+}
+
 static void on_found(struct helper_client *h, int k, json_t *result, const struct rpc_error *err,
 		void *userdata)
 {
 	struct run *r = userdata;
 	struct lifecycle *lc = r->lc;
 	struct vm *vm = run_vm(r);
-	json_t *pid = result ? json_object_get(result, "pid") : NULL;
-	char path[PATH_MAX];
+	json_t *pid = k == 0 ? json_object_get(result, "pid") : NULL;
+	bool alive;
 
+	if (lc->freeing)
+		return;
 	if (!vm) {
 		run_free(r);
 		return;
 	}
-	if (k < 0 && err && err->code == RPC_ERROR_UNAVAILABLE) {
+	if (!helper_answered(k) || (err && err->code == RPC_ERROR_UNAVAILABLE)) {
 		/* Without the helper nothing can be known about the VMM: leave the record as it is
 		 * and ask again shortly. */
 		log_vm(LOG_WARNING, vm->name, "reconcile",
-				"Cannot re-adopt VM %s yet: %s; retrying every 5 s", vm->name, err->message);
-		run_free(r);
+				"Cannot re-adopt VM %s yet: %s; retrying every 5 s", vm->name,
+				err ? err->message : strerror(-k));
+		r->mode = RUN_IDLE;
+		r->keep_record_state = false;
 		if (!lc->readopt_retry)
 			(void)sd_event_add_time_relative(lc->d->event, &lc->readopt_retry, CLOCK_MONOTONIC,
 					5 * 1000 * 1000, 0, on_readopt_retry, lc);
 		return;
 	}
-	if (k == 0 && json_is_integer(pid) && vm->state == VM_STATE_RUNNING) {
+	alive = json_is_integer(pid);
+	r->vmm_exited = !alive;
+	if (alive) {
 		r->vmm_pid = (int)json_integer_value(pid);
 		r->pidfd = (int)syscall(SYS_pidfd_open, r->vmm_pid, 0);
-		if (r->pidfd >= 0 &&
-				sd_event_add_io(lc->d->event, &r->exit_src, r->pidfd, EPOLLIN, on_vmm_exit, r) >= 0) {
-			r->mode = RUN_RUNNING;
-			r->vmm_exited = false;
-			/* what a start acquires, so a later stop releases it all */
-			r->acquired = ACQUIRED_BY_START;
-			if (layout_vm_file(&lc->d->layout, vm->id, "console.log", path, sizeof(path)) >= 0 &&
-					console_log_open(&r->console, path, 0, r->console.next_line) >= 0)
-				r->console_open = true;
-			{
-				struct vm before = *vm;
-				vm->pid = r->vmm_pid;
-				if (before.pid != vm->pid)
-					publish_updated(lc, vm);
-			}
-			log_vm(LOG_INFO, vm->name, "reconcile", "Re-adopted VM %s (VMM pid %d)", vm->name,
-					r->vmm_pid);
+		if (r->pidfd < 0 ||
+				sd_event_add_io(lc->d->event, &r->exit_src, r->pidfd, EPOLLIN, on_vmm_exit, r) < 0) {
+			r->pidfd = safe_close(r->pidfd);
+			alive = false;
+		}
+	}
+	if (alive && vm->state == VM_STATE_RUNNING) {
+		readopt_running(r);
+		return;
+	}
+	if (alive && vm->state != VM_STATE_STOPPING && r->n_stop_waiters == 0 && !r->delete_after) {
+		/* Caught half-way through a start, or a record that never heard it ran: a booted
+		 * guest is kept, one whose start had not reached InstanceStart is not. */
+		int64_t id = fc_api_request(lc->api, r->link, "GET", "/", NULL, 2 * 1000 * 1000,
+				on_readopt_api, r);
+		if (id > 0) {
+			r->fc_req = id;
 			return;
 		}
 	}
-	/* Dead (or caught half-way through a start or stop): release and mark stopped. */
-	snprintf(r->final_reason, sizeof(r->final_reason), "%s",
-			k == 0 && json_is_integer(pid)
-				? "the daemon restarted while the VM was starting or stopping"
-				: "its VMM was no longer running when the daemon started");
-	r->final_state = VM_STATE_STOPPED;
-	r->vmm_exited = !(k == 0 && json_is_integer(pid));
-	if (!r->vmm_exited) {
-		r->vmm_pid = (int)json_integer_value(pid);
-		r->pidfd = (int)syscall(SYS_pidfd_open, r->vmm_pid, 0);
-		if (r->pidfd >= 0)
-			(void)sd_event_add_io(lc->d->event, &r->exit_src, r->pidfd, EPOLLIN, on_vmm_exit, r);
+	readopt_release(r, !alive ? "its VMM was no longer running when the daemon started"
+			   : vm->state == VM_STATE_STOPPING ? "the daemon restarted while the VM was stopping"
+							    : "a stop was asked for while it was re-adopted");
+}
+
+/* Asks the helper about vm's VMM and re-adopts, finishes or releases it. */
+static int readopt_one(struct lifecycle *lc, struct vm *vm, json_t *h)
+{
+	struct run *r = run_find(lc, vm->id);
+
+	if (r && r->mode != RUN_IDLE)
+		return -EBUSY; /* being handled (a retry racing a start, or a live run) */
+	r = run_get(lc, vm->id);
+	if (!r)
+		return -ENOMEM;
+	(void)net_tap_name(vm->id, r->tap);
+	if (h) {
+		snprintf(r->jail_root, sizeof(r->jail_root), "%s",
+				json_string_value(json_object_get(h, "chroot")) ?: "");
+		snprintf(r->api_sock, sizeof(r->api_sock), "%s",
+				json_string_value(json_object_get(h, "api_sock")) ?: "");
+		snprintf(r->disk_kind, sizeof(r->disk_kind), "%s",
+				json_string_value(json_object_get(h, "disk_kind")) ?: "");
+		snprintf(r->device, sizeof(r->device), "%s",
+				json_string_value(json_object_get(h, "device")) ?: "");
+		r->console.next_line = (uint64_t)json_integer_value(json_object_get(h, "next_line"));
 	}
-	r->acquired = ACQUIRED_BY_START;
-	run_release(r);
+	(void)layout_vm_sock_link(&lc->d->layout, vm->id, r->link, sizeof(r->link));
+	r->keep_record_state = vm_state_is_inactive(vm->state);
+	r->mode = RUN_UNWINDING; /* busy until proc.find answers */
+	if (helper_client_call(lc->helper, "proc.find", json_pack("{s:s}", "vm_id", vm->id), NULL,
+			    NULL, 0, 0, on_found, r) < 0) {
+		r->mode = RUN_IDLE;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void lifecycle_readopt(struct lifecycle *lc)
@@ -2122,34 +2277,16 @@ void lifecycle_readopt(struct lifecycle *lc)
 		handles = json_loads(data, 0, NULL);
 	for (size_t i = 0; i < lc->d->store.n_vms; i++) {
 		struct vm *vm = lc->d->store.vms[i];
-		json_t *h = json_object_get(handles, vm->id);
-		struct run *r;
 
-		if (run_find(lc, vm->id))
-			continue; /* already being handled (a retry racing a start) */
 		if (vm->state != VM_STATE_RUNNING && vm->state != VM_STATE_STARTING &&
 				vm->state != VM_STATE_STOPPING)
 			continue;
-		r = run_get(lc, vm->id);
-		if (!r)
-			continue;
-		(void)net_tap_name(vm->id, r->tap);
-		if (h) {
-			snprintf(r->jail_root, sizeof(r->jail_root), "%s",
-					json_string_value(json_object_get(h, "chroot")) ?: "");
-			snprintf(r->api_sock, sizeof(r->api_sock), "%s",
-					json_string_value(json_object_get(h, "api_sock")) ?: "");
-			snprintf(r->disk_kind, sizeof(r->disk_kind), "%s",
-					json_string_value(json_object_get(h, "disk_kind")) ?: "");
-			snprintf(r->device, sizeof(r->device), "%s",
-					json_string_value(json_object_get(h, "device")) ?: "");
-			r->console.next_line = (uint64_t)json_integer_value(json_object_get(h, "next_line"));
-		}
-		(void)layout_vm_sock_link(&lc->d->layout, vm->id, r->link, sizeof(r->link));
-		r->mode = RUN_UNWINDING; /* busy until proc.find answers */
-		if (helper_client_call(lc->helper, "proc.find", json_pack("{s:s}", "vm_id", vm->id), NULL,
-				    NULL, 0, 0, on_found, r) < 0)
-			run_free(r);
+		(void)readopt_one(lc, vm, json_object_get(handles, vm->id));
 	}
 	json_decref(handles);
+}
+
+int lifecycle_readopt_orphan(struct lifecycle *lc, struct vm *vm)
+{
+	return readopt_one(lc, vm, NULL);
 }

@@ -20,6 +20,7 @@
 #include "daemon/helper-probe.h"
 #include "daemon/lifecycle.h"
 #include "daemon/import.h"
+#include "daemon/reconcile.h"
 #include "daemon/save-retry.h"
 #include "daemon/server.h"
 #include "daemon/space-watch.h"
@@ -292,6 +293,7 @@ static int run(struct daemon *d, const struct options *o)
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up the VM lifecycle: %s", strerror(-r));
 	lifecycle_readopt(d->lifecycle);
+	reconcile_at_start(d);
 
 	daemon_publish(d, "daemon.started", json_pack("{s:s}", "version", PACKAGE_VERSION));
 	log_info("bangerd %s listening on %s", PACKAGE_VERSION, d->layout.daemon_sock);
@@ -304,6 +306,7 @@ static int run(struct daemon *d, const struct options *o)
 	import_cancel_all(d);
 	/* Running VMs keep running: their VMMs are nobody's children. */
 	d->lifecycle = lifecycle_free(d->lifecycle);
+	reconcile_at_start_cancel();
 	d->helper_probe = helper_probe_free(d->helper_probe);
 	server_free(TAKE_PTR(d->server));
 	if (ours)

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# A failure a chaos campaign found (issue 12), on the real stack with a real guest: bangerd-root
+# Failures a chaos campaign found (issue 12), each on the real stack with real guests: bangerd-root
 # killed inside jail.launch (the VMM it had just launched is found and stopped, the undo waits for
-# the helper to come back).
+# the helper to come back); a full state directory (records keep the truth in memory, a restart
+# does not kill a guest whose "running" never reached the disk); VMMs in jails no running record
+# owns (reconcile and a daemon start stop them).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/vmm-lib.inc"
 t_private_ns "$@"
@@ -57,6 +59,86 @@ t_check "the daemon found and killed the VMM whose launch was not answered" \
 t_eq "nothing of r1 is left: no VMM, jail, disk or tap (bangerd-root's view and /proc)" "" "$(vm_leaks "$ID1")"
 out=$(banger vm start r1 2>&1) && t_ok "vm start r1 afterwards works" || t_fail "vm start r1 afterwards works" "$out"
 echo "# helper-kill scenario done after $((SECONDS - t0)) s"
+
+# ---- a full state directory ---------------------------------------------------------------------
+PID1=$(vmget r1 pid)
+fill_state
+t_check "a full state directory is announced (daemon.low_space)" t_wait 10 grep -q '"daemon.low_space"' "$T/events.ndjson"
+out=$(banger vm stop r1 2>&1)
+t_eq "vm stop r1 while the state dir is full: exit 0" 0 "$?"
+t_eq "r1 is stopped in memory (vm get), not running with a dead pid" "stopped " "$(vmget r1 state) $(vmget r1 pid)"
+t_check "vm get says the record is not saved yet" test -n "$(vmget r1 save_error)"
+t_check "its VMM is gone" gone "$PID1"
+t_eq "nothing of r1 is left" "" "$(vm_leaks "$ID1")"
+t_eq "the disk still holds the old record (running)" running "$(jq -r .state "$STATE/vms/$ID1/vm.json")"
+t_check "events: vm.save_failed for r1" grep -q "\"vm.save_failed\".*\"r1\"" "$T/events.ndjson"
+out=$(banger doctor 2>&1)
+t_check "banger doctor fails the state check, naming r1" grep -Eq "state +fail .*r1" <<< "$out"
+unfill_state
+t_check "once there is room the record lands: stopped" t_wait 5 bash -c "[ \"\$(jq -r .state '$STATE/vms/$ID1/vm.json')\" = stopped ]"
+t_eq "and vm get no longer reports a save error" "" "$(vmget r1 save_error)"
+t_check "events: vm.saved for r1" t_wait 3 grep -q "\"vm.saved\".*\"r1\"" "$T/events.ndjson"
+
+# "running" cannot be saved: the start is held at its SSH step (the host's packets to port 22
+# dropped) while the state dir fills, then let go
+nft add table inet rel && nft add chain inet rel out '{ type filter hook output priority -10; }' &&
+	nft add rule inet rel out tcp dport 22 drop
+t_add_cleanup "nft delete table inet rel"
+banger vm create r2 > /dev/null
+ID2=$(vmget r2 id)
+as_owner_exec "$(t_bin banger)" vm start r2 > "$T/r2.out" 2>&1 &
+SPID=$!
+has_ip() { [ -n "$(vmget r2 ip)" ]; }
+t_wait 90 has_ip
+IP2=$(vmget r2 ip)
+t_check "r2's start pins the guest's host key (and waits for SSH)" t_wait 90 grep -q "^$IP2 " "$HOMEDIR/.config/banger/ssh/known_hosts"
+fill_state
+nft delete table inet rel
+wait $SPID
+t_eq "the start answers (exit 0)" 0 "$?"
+t_eq "r2 runs: vm get says so" running "$(vmget r2 state)"
+t_check "though its record is not saved" test -n "$(vmget r2 save_error)"
+t_eq "the disk says starting" starting "$(jq -r .state "$STATE/vms/$ID2/vm.json")"
+PID2=$(vmget r2 pid) BOOT2=$(vmget r2 boot_id)
+daemon_kill TERM
+daemon_start
+t_check "the restarted daemon finishes r2's start instead of killing its guest" t_wait 60 vm_is r2 state running
+t_eq "with the same VMM" "$PID2" "$(vmget r2 pid)"
+t_check "r2's VMM never stopped" alive "$PID2"
+t_eq "same boot id in the guest" "$BOOT2" "$(banger vm ssh r2 -- cat /proc/sys/kernel/random/boot_id 2>&1)"
+unfill_state
+t_check "once there is room r2's record says running" t_wait 5 bash -c "[ \"\$(jq -r .state '$STATE/vms/$ID2/vm.json')\" = running ]"
+t_check "the state dir is announced fine again (daemon.space_ok)" t_wait 10 grep -q '"daemon.space_ok"' "$T/events.ndjson"
+echo "# full-state-dir scenarios done after $((SECONDS - t0)) s"
+
+# ---- VMMs no running record owns ----------------------------------------------------------------
+# What an interrupted start of an older daemon left: a jail staged and launched by hand, for a
+# record that says "created" and for an id no record has. Their VMMs wait for configuration.
+orphan() { # ID: stages and launches a jail for ID through bangerd-root
+	local d=$T/orphan-$1
+	mkdir -p "$d" && cp "$T/img/vmlinuz" "$d/kernel" && truncate -s 64M "$d/disk" && : > "$d/console"
+	chown -R $OWNER:$OWNER "$d"
+	helper_call --fd kernel="$d/kernel" --fd-rw drive:rootfs="$d/disk" jail.stage "{\"vm_id\":\"$1\"}" > /dev/null &&
+		helper_call --fd-rw console="$d/console" jail.launch "{\"vm_id\":\"$1\"}" | jq -r .pid
+}
+banger vm create o1 > /dev/null
+IDO=$(vmget o1 id)
+IDX=$(random_id)
+PO=$(orphan "$IDO") PX=$(orphan "$IDX")
+t_check "two orphaned VMMs run (o1's, and one of no record)" alive "$PO" "$PX"
+out=$(banger --json reconcile 2>&1)
+t_check "reconcile hands o1 to the lifecycle and sweeps the unowned jail" \
+	jq -e '(.readopted | index("o1")) and (.swept | index("jail '$IDX'"))' <<< "$out"
+t_check "both VMMs are stopped" t_wait 15 gone "$PO" "$PX"
+t_check "and nothing of either is left" t_wait 15 no_leaks "$IDO" "$IDX"
+t_eq "o1's record keeps its state" created "$(vmget o1 state)"
+IDY=$(random_id)
+PY=$(orphan "$IDY")
+daemon_kill TERM
+daemon_start
+t_check "a daemon start stops an orphaned VMM without being asked" t_wait 20 gone "$PY"
+t_check "and releases its jail" t_wait 15 no_leaks "$IDY"
+t_check "r2 runs on, re-adopted" t_wait 10 vm_is r2 pid "$PID2"
 
 echo "# reliability suite took $((SECONDS - t0)) s"
 if [ "$_t_failed" -gt 0 ]; then
