@@ -1957,10 +1957,19 @@ int lifecycle_stop(struct lifecycle *lc, struct vm *vm, struct rpc_call *call, s
 		break;
 	case RUN_STOPPING:
 	case RUN_UNWINDING:
+		if (r->restart_after) {
+			/* the stop half of a restart: the user now wants it stopped, so it stays so */
+			r->restart_after = false;
+			snprintf(r->final_reason, sizeof(r->final_reason), "%s", "");
+			answer_waiters(r->start_waiters, &r->n_start_waiters, NULL,
+					&(struct rpc_error){ RPC_ERROR_CONFLICT,
+							"The restart was cancelled by a stop" });
+		}
+		break; /* already on its way: this caller waits for the same end */
 	case RUN_IDLE:
 	case _RUN_MODE_MAX:
 	case _RUN_MODE_INVALID:
-		break; /* already on its way: this caller waits for the same end */
+		break;
 	}
 	return RPC_REPLY_LATER;
 }

@@ -4,7 +4,7 @@
 # killed inside jail.launch (the VMM it had just launched is found and stopped, the undo waits for
 # the helper to come back); a full state directory (records keep the truth in memory, a restart
 # does not kill a guest whose "running" never reached the disk); VMMs in jails no running record
-# owns (reconcile and a daemon start stop them).
+# owns (reconcile and a daemon start stop them); a stop after a restart.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/vmm-lib.inc"
 t_private_ns "$@"
@@ -139,6 +139,19 @@ daemon_start
 t_check "a daemon start stops an orphaned VMM without being asked" t_wait 20 gone "$PY"
 t_check "and releases its jail" t_wait 15 no_leaks "$IDY"
 t_check "r2 runs on, re-adopted" t_wait 10 vm_is r2 pid "$PID2"
+
+# ---- a stop 0.3 s after a restart --------------------------------------------------------------
+as_owner_exec "$(t_bin banger)" vm restart r2 > "$T/restart.out" 2>&1 &
+RPID=$!
+sleep 0.3
+out=$(banger vm stop r2 2>&1)
+t_eq "vm stop during a restart: exit 0" 0 "$?"
+wait $RPID
+t_eq "the restart answers exit 1" 1 "$?"
+t_check "saying the stop cancelled it" grep -q "cancelled by a stop" "$T/restart.out"
+sleep 3
+t_eq "r2 stays stopped" stopped "$(vmget r2 state)"
+t_eq "nothing of r2 is left" "" "$(vm_leaks "$ID2")"
 
 echo "# reliability suite took $((SECONDS - t0)) s"
 if [ "$_t_failed" -gt 0 ]; then
