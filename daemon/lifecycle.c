@@ -46,6 +46,8 @@
 /* bangerd-root gives the jailer 10 s to become the VMM (op-jail-launch.c) and kills it after
  * that; a launch whose answer never came is looked for only once that time has passed. */
 #define LAUNCH_SETTLE_USEC (11 * 1000 * 1000)
+/* What the guest kernel prints when it halts (kernel/reboot.c) without powering off. */
+#define GUEST_HALTED_MARKER "reboot: System halted"
 #define MAX_WAITERS 16
 /* sd-event coalesces timers by 250 ms unless told otherwise: too coarse for polling steps */
 #define TIMER_ACCURACY_USEC 1000
@@ -161,6 +163,7 @@ struct run {
 	int (*on_result)(struct run *r, json_t *result);
 	bool waiting_exit, kill_answered;
 	bool abort_requested; /* a stop came while a step's helper call or resize was in flight */
+	bool halt_seen;       /* the console said the guest halted; acted on after the read */
 	bool keep_record_state; /* releasing an orphan: its record keeps its state and reason */
 };
 
@@ -1409,7 +1412,8 @@ static void run_finish_unwind(struct run *r)
 		struct vm before = *vm;
 		vm->pid = 0;
 		vm->started_at[0] = '\0';
-		if (!streq(before.started_at, "") || before.pid != 0)
+		vm->halted = false;
+		if (!streq(before.started_at, "") || before.pid != 0 || before.halted)
 			publish_updated(lc, vm);
 	}
 	if (r->keep_record_state) {
@@ -1603,6 +1607,11 @@ static void stop_begin(struct run *r, const char *reason)
 		run_release(r);
 		return;
 	}
+	if (vm->halted) {
+		/* a halted guest hears no Ctrl-Alt-Del: do not make the user wait for it */
+		send_signal(r, "TERM");
+		return;
+	}
 	body = json_pack("{s:s}", "action_type", "SendCtrlAltDel");
 	r->fc_req = fc_api_request(lc->api, r->link, "PUT", "/actions", body, 5 * 1000 * 1000,
 			on_ctrl_alt_del, r);
@@ -1654,6 +1663,10 @@ static void on_console_line(const char *line, size_t len, uint64_t no, void *use
 	struct run *r = userdata;
 	int k;
 
+	/* The guest's kernel says so on its serial console, whichever VMM runs it: the Firecracker
+	 * API has no "halted" state, and QEMU's own status stays "running" with halted vCPUs. */
+	if (strstr(line, GUEST_HALTED_MARKER))
+		r->halt_seen = true;
 	if (!r->hostkey_seen && strstr(line, SSH_HOSTKEY_MARKER)) {
 		k = ssh_hostkey_from_console_line(line, r->hostkey, sizeof(r->hostkey));
 		if (k > 0) {
@@ -1704,6 +1717,31 @@ static void console_flush(struct run *r)
 	r->lines_this_tick = 0;
 }
 
+/* The guest halted (`halt`, or a kernel that stops without powering off): its VMM keeps running a
+ * machine that will never do anything again. It is not stopped behind the user's back — the
+ * record says so (halted, with the reason) and a stop goes straight to SIGTERM. During a start
+ * there is nothing to wait for: the start fails at once. */
+static void guest_halted(struct run *r)
+{
+	struct vm *vm = run_vm(r);
+
+	if (!vm)
+		return;
+	if (r->mode == RUN_STARTING && r->step >= STEP_BOOT) {
+		step_fail(r, -EHOSTDOWN, "the guest halted during boot (its console says \"%s\")",
+				GUEST_HALTED_MARKER);
+		return;
+	}
+	if (r->mode != RUN_RUNNING || vm->halted)
+		return;
+	vm->halted = true;
+	snprintf(vm->reason, sizeof(vm->reason),
+			"the guest halted (its console says \"%s\"); its VMM still holds its memory, "
+			"tap and disk: stop it to release them", GUEST_HALTED_MARKER);
+	log_vm(LOG_WARNING, vm->name, "halt", "VM %s: %s", vm->name, vm->reason);
+	publish_updated(r->lc, vm);
+}
+
 static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct lifecycle *lc = userdata;
@@ -1719,6 +1757,10 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 			(void)console_log_rotate(&r->console, path, (off_t)lc->cfg.console_max_bytes,
 					on_console_line, r);
 		console_flush(r);
+		if (r->halt_seen) {
+			r->halt_seen = false;
+			guest_halted(r);
+		}
 		if (r->mode == RUN_IDLE) {
 			/* stopped: the last lines are out, stop following */
 			run_close_console(r);
@@ -1911,6 +1953,7 @@ int lifecycle_start(struct lifecycle *lc, struct vm *vm, struct rpc_call *call, 
 	r->step = STEP_ADDRESS;
 	r->final_reason[0] = '\0';
 	vm->boot_id[0] = '\0';
+	vm->halted = false;
 	set_state(lc, vm, VM_STATE_STARTING, "");
 	/* Step 0 runs from here; run_advance() picks up the rest. */
 	r->step_started = now_usec();

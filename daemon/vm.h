@@ -51,6 +51,7 @@ struct vm {
 	char disk_strategy[16];
 	char created_at[32]; /* RFC 3339 UTC */
 	char started_at[32]; /* "" is null */
+	bool halted;          /* running, but the guest halted: it will do nothing until stopped */
 	char save_error[128]; /* why the last save of this record failed; "" once saved (wire only) */
 };
 

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Failures a chaos campaign found (issue 12), each on the real stack with real guests: bangerd-root
 # killed inside jail.launch (the VMM it had just launched is found and stopped, the undo waits for
-# the helper to come back); a full state directory (records keep the truth in memory, a restart
-# does not kill a guest whose "running" never reached the disk); VMMs in jails no running record
-# owns (reconcile and a daemon start stop them); a stop after a restart.
+# the helper to come back); VMMs in jails no running record owns (reconcile and a daemon start
+# stop them); a full state directory (records keep the truth in memory, a restart does not kill a
+# guest whose "running" never reached the disk); a stop after a restart; a guest that halts.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/vmm-lib.inc"
 t_private_ns "$@"
@@ -152,6 +152,23 @@ t_check "saying the stop cancelled it" grep -q "cancelled by a stop" "$T/restart
 sleep 3
 t_eq "r2 stays stopped" stopped "$(vmget r2 state)"
 t_eq "nothing of r2 is left" "" "$(vm_leaks "$ID2")"
+
+# ---- a guest that halts -----------------------------------------------------------------------
+out=$(banger vm start r1 2>&1) && t_ok "vm start r1" || t_fail "vm start r1" "$out"
+PID1=$(vmget r1 pid)
+timeout 20 setpriv --reuid=$OWNER --regid=$OWNER --clear-groups env BANGER_ROOT="$T" HOME="$HOMEDIR" \
+	"$(t_bin banger)" vm ssh r1 -- halt > /dev/null 2>&1
+halted() { [ "$(banger --json vm get r1 | jq -r .halted)" = true ]; }
+t_check "vm get r1 says the guest halted" t_wait 30 halted
+t_check "with the reason" grep -q "System halted" <<< "$(vmget r1 reason)"
+t_check "vm list shows it halted" grep -Eq "^r1 +halted" <<< "$(banger vm list)"
+t_check "its VMM still runs (banger does not stop it behind the user's back)" alive "$PID1"
+s0=$SECONDS
+t_check "vm stop r1 stops it" banger vm stop r1
+echo "# stopping the halted guest took $((SECONDS - s0)) s (stop_timeout_sec is 20)"
+t_check "without waiting for a Ctrl-Alt-Del it cannot hear" test $((SECONDS - s0)) -lt 15
+t_eq "r1 is stopped, no longer halted" "stopped false" "$(banger --json vm get r1 | jq -r '"\(.state) \(.halted)"')"
+t_eq "nothing of r1 is left" "" "$(vm_leaks "$ID1")"
 
 echo "# reliability suite took $((SECONDS - t0)) s"
 if [ "$_t_failed" -gt 0 ]; then
