@@ -188,6 +188,7 @@ static void run_abort_now(struct run *r);
 static void run_release(struct run *r);
 static int handles_save(struct lifecycle *lc);
 static int handles_retry(void *userdata);
+static int readopt_one(struct lifecycle *lc, struct vm *vm, json_t *h);
 
 static uint64_t now_usec(void)
 {
@@ -1932,6 +1933,15 @@ int lifecycle_start(struct lifecycle *lc, struct vm *vm, struct rpc_call *call, 
 	case _RUN_MODE_INVALID:
 		break;
 	}
+	if (vm->state == VM_STATE_RUNNING || vm->state == VM_STATE_STARTING ||
+			vm->state == VM_STATE_STOPPING) {
+		/* its re-adoption waits for bangerd-root: a second VMM must not be started beside
+		 * one that may run */
+		(void)readopt_one(lc, vm, NULL);
+		return rpc_error_set(err, -EAGAIN, RPC_ERROR_UNAVAILABLE,
+				"VM \"%s\" is being re-adopted: bangerd-root has to say whether its VMM "
+				"runs first; try again once it answers", vm->name);
+	}
 	if (!store_image_by_name(&lc->d->store, vm->image))
 		return rpc_error_set(err, -ENOENT, RPC_ERROR_NOT_FOUND,
 				"VM \"%s\" uses image \"%s\", which does not exist (banger image list)",
@@ -1971,10 +1981,13 @@ int lifecycle_stop(struct lifecycle *lc, struct vm *vm, struct rpc_call *call, s
 	if (!r || r->mode == RUN_IDLE) {
 		if (vm->state == VM_STATE_RUNNING || vm->state == VM_STATE_STARTING ||
 				vm->state == VM_STATE_STOPPING) {
-			/* a record that says running with nothing behind it (an old daemon's VM that
-			 * reconcile could not find): just correct the record */
-			set_state(lc, vm, VM_STATE_STOPPED, "no VMM was running");
-			return 0;
+			/* Nothing follows a record that says it runs only while its re-adoption waits
+			 * for bangerd-root. Calling it stopped now would be a guess — and a VMM that
+			 * does run would be re-adopted later, undoing the stop — so ask again. */
+			(void)readopt_one(lc, vm, NULL);
+			return rpc_error_set(err, -EAGAIN, RPC_ERROR_UNAVAILABLE,
+					"VM \"%s\" is being re-adopted: bangerd-root has to say whether its VMM "
+					"runs first; try again once it answers", vm->name);
 		}
 		return rpc_error_set(err, -EALREADY, RPC_ERROR_CONFLICT, "VM \"%s\" is not running (%s)",
 				vm->name, vm_state_to_string(vm->state));

@@ -139,6 +139,22 @@ daemon_start
 t_check "a daemon start stops an orphaned VMM without being asked" t_wait 20 gone "$PY"
 t_check "and releases its jail" t_wait 15 no_leaks "$IDY"
 t_check "r2 runs on, re-adopted" t_wait 10 vm_is r2 pid "$PID2"
+# a daemon restarted while bangerd-root is down cannot know whether r2's VMM runs: a stop is
+# refused rather than answered with a guess
+helper_kill TERM
+daemon_kill TERM
+daemon_start
+out=$(banger vm stop r2 2>&1)
+t_eq "vm stop before r2 could be re-adopted (helper down): refused" 1 "$?"
+t_check "saying why" grep -q "being re-adopted" <<< "$out"
+out=$(banger vm start r2 2>&1)
+t_eq "so is vm start: no second VMM beside one that may run" 1 "$?"
+t_check "r2's VMM still runs" alive "$PID2"
+readopted=$(grep -c "Re-adopted VM r2" "$T/bangerd.log")
+helper_start
+more_readopted() { [ "$(grep -c "Re-adopted VM r2" "$T/bangerd.log")" -gt "$readopted" ]; }
+t_check "once bangerd-root is back r2 is re-adopted" t_wait 15 more_readopted
+t_eq "with the same VMM" "running $PID2" "$(vmget r2 state) $(vmget r2 pid)"
 
 # ---- a stop 0.3 s after a restart --------------------------------------------------------------
 as_owner_exec "$(t_bin banger)" vm restart r2 > "$T/restart.out" 2>&1 &
