@@ -1075,19 +1075,6 @@ int cmd_system_status(struct cli *cli)
 	return 0;
 }
 
-/* Commands whose daemon method may still answer "unavailable": print its result or error. */
-static int simple_call(struct cli *cli, const char *method, json_t *params)
-{
-	_cleanup_json_ json_t *res = NULL;
-	int r;
-
-	r = cli_call(cli, method, params, -1, &res);
-	if (r)
-		return r;
-	cli_print_json(res);
-	return 0;
-}
-
 static void print_names(const char *title, const json_t *list)
 {
 	size_t i;
@@ -1128,13 +1115,4 @@ int cmd_reconcile(struct cli *cli)
 		return CLI_EXIT_ERROR;
 	}
 	return 0;
-}
-
-int cmd_update(struct cli *cli)
-{
-	json_t *params = json_object();
-
-	if (params && cli_opt(cli, "from"))
-		json_object_set_new(params, "from", json_string(cli_opt(cli, "from")));
-	return simple_call(cli, cli_opt(cli, "check") ? "update.check" : "update.apply", params);
 }
