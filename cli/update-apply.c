@@ -66,6 +66,7 @@ struct update {
 	struct vm_before *vms;
 	size_t n_vms;
 	int step; /* index into step_names */
+	bool reported; /* the outcome was published already (a rollback) */
 	char why[1024];
 };
 
@@ -170,8 +171,11 @@ static int run_capture(struct update *u, const char *const argv[], bool as_owner
 		                        setresgid(u->m.owner_gid, u->m.owner_gid, u->m.owner_gid) < 0 ||
 		                        setresuid(u->m.owner_uid, u->m.owner_uid, u->m.owner_uid) < 0))
 			_exit(126);
-		if (as_owner)
-			setenv("HOME", u->m.owner_home, 1);
+		if (as_owner) {
+			char home[PATH_MAX * 2];
+			snprintf(home, sizeof(home), "%s%s", u->l.root, u->m.owner_home);
+			setenv("HOME", home, 1);
+		}
 		alarm((unsigned)timeout_sec);
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
@@ -541,7 +545,7 @@ static int swap_one(struct update *u, const char *base, const char *rel)
 /* ---- units ------------------------------------------------------------------------------------ */
 
 static const char *const unit_names[] = {"bangerd-root.service", "bangerd.service",
-        "bangerd.socket"};
+        "bangerd.socket", "banger-update.service"};
 
 /* Where systemd loaded name from ("" when it does not know it). */
 static void unit_path(sd_bus *bus, const char *name, char *buf, size_t size)
@@ -592,6 +596,7 @@ static char *render(const char *tmpl, const struct update *u)
 static int units_apply(struct update *u, const char *base, bool save, unsigned *ret_changed)
 {
 	_cleanup_bus_ sd_bus *bus = NULL;
+	char dir[PATH_MAX] = "";
 	unsigned changed = 0;
 	int r;
 
@@ -606,8 +611,15 @@ static int units_apply(struct update *u, const char *base, bool save, unsigned *
 		char path[PATH_MAX], src[PATH_MAX * 2], saved[PATH_MAX * 2];
 
 		unit_path(bus, unit_names[i], path, sizeof(path));
+		if (!path[0] && i > 0 && dir[0]) /* new in this release: next to the others */
+			(void)pathf(path, sizeof(path), "%s/%s", dir, unit_names[i]);
 		if (!path[0])
 			return fail(u, -ENOENT, "systemd does not know %s", unit_names[i]);
+		if (i == 0) {
+			char tmp[PATH_MAX];
+			(void)pathf(tmp, sizeof(tmp), "%s", path);
+			(void)pathf(dir, sizeof(dir), "%s", dirname(tmp));
+		}
 		snprintf(src, sizeof(src), "%s/units/%s.in", base, unit_names[i]);
 		if (read_file_full(src, 1u << 20, &tmpl, NULL) < 0) {
 			/* a set saved by an earlier update holds the rendered units themselves */
@@ -810,34 +822,41 @@ static int download_verify(struct update *u, int stage_fd)
 {
 	struct fetch_opts fo = {.insecure = u->o->insecure, .progress = u->o->progress};
 	char url[2048 + 160], why[1024], hex[65];
-	_cleanup_close_ int fd = -1;
-	uint64_t size = 0;
+	uint64_t size = 0, kept = 0;
 	int r;
 
 	step(u, 1, "%s (%.1f MiB)", u->man.file, (double)u->man.size / (1 << 20));
 	r = url_sibling(u->url, u->man.file, url, sizeof(url));
 	if (r < 0)
 		return fail(u, r, "cannot name the tarball's URL next to %s", u->url);
-	r = fetch_to_file(url, &fo, stage_fd, u->man.file, u->man.size, why, sizeof(why));
-	if (r < 0)
-		return fail(u, r, "%s", why);
-	step(u, 2, "size and SHA-256 of %s", u->man.file);
-	fd = openat(stage_fd, u->man.file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return fail(u, -errno, "cannot read the download: %m");
-	r = file_sha256(fd, hex, &size);
-	if (r < 0)
-		return fail(u, r, "cannot hash the download: %s", strerror(-r));
-	if (size != u->man.size || !streq(hex, u->man.sha256)) {
-		/* a bad file is not resumed from next time */
+	for (int attempt = 0;; attempt++) {
+		_cleanup_close_ int fd = -1;
+
+		r = fetch_to_file(url, &fo, stage_fd, u->man.file, u->man.size, &kept, why,
+		        sizeof(why));
+		if (r < 0)
+			return fail(u, r, "%s", why);
+		if (attempt == 0)
+			step(u, 2, "size and SHA-256 of %s", u->man.file);
+		fd = openat(stage_fd, u->man.file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return fail(u, -errno, "cannot read the download: %m");
+		r = file_sha256(fd, hex, &size);
+		if (r < 0)
+			return fail(u, r, "cannot hash the download: %s", strerror(-r));
+		if (size == u->man.size && streq(hex, u->man.sha256))
+			return 0;
+		/* a bad file is never resumed from */
 		(void)unlinkat(stage_fd, u->man.file, 0);
-		return fail(u, -EBADMSG,
-		        "the download does not match the signed manifest (%llu bytes, sha256 %.16s…; "
-		        "expected %llu bytes, %.16s…)",
-		        (unsigned long long)size, hex, (unsigned long long)u->man.size,
-		        u->man.sha256);
+		/* what an earlier download left may belong to another release of this name: once
+		 * more from scratch */
+		if (kept == 0 || attempt > 0)
+			break;
 	}
-	return 0;
+	return fail(u, -EBADMSG,
+	        "the download does not match the signed manifest (%llu bytes, sha256 %.16s…; "
+	        "expected %llu bytes, %.16s…)",
+	        (unsigned long long)size, hex, (unsigned long long)u->man.size, u->man.sha256);
 }
 
 static int unpack_test(struct update *u, int stage_fd)
@@ -932,6 +951,7 @@ static int roll_back(struct update *u, const char *why_first)
 	snprintf(first, sizeof(first), "%s", why_first);
 	snprintf(base, sizeof(base), "%s/previous", u->work);
 	status(u, "running", "rolling back to %s: %s", u->running_s, first);
+	u->reported = true;
 	r = switch_to(u, base, u->running_s, false);
 	if (r < 0) {
 		status(u, "failed",
@@ -1067,7 +1087,7 @@ int update_run(const struct update_opts *o)
 		printf("banger %s is already installed: nothing to do\n", u.running_s);
 		return 0;
 	}
-	if (r == -ECANCELED || r == -EIO)
+	if (u.reported)
 		return r; /* rolled back (or not), and said so */
 	if (r < 0 && (o->check_only || u.step == 0 || !u.status[0]))
 		fprintf(stderr, "banger update: %s\n", u.why);

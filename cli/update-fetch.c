@@ -237,7 +237,7 @@ int fetch_to_memory(const char *url, const struct fetch_opts *o, size_t max, cha
 }
 
 int fetch_to_file(const char *url, const struct fetch_opts *o, int dir_fd, const char *name,
-        uint64_t expect_size, char *why, size_t why_size)
+        uint64_t expect_size, uint64_t *ret_kept, char *why, size_t why_size)
 {
 	_cleanup_close_ int fd = -1;
 	struct sink s = {.progress = o->progress, .label = name};
@@ -253,9 +253,10 @@ int fetch_to_file(const char *url, const struct fetch_opts *o, int dir_fd, const
 	/* What a broken download left: go on from there; more than expected is not ours. */
 	if ((uint64_t)st.st_size > expect_size && ftruncate(fd, 0) < 0)
 		return fail(why, why_size, negative_errno(), "cannot truncate %s: %m", name);
+	*ret_kept = (uint64_t)st.st_size > expect_size ? 0 : (uint64_t)st.st_size;
 	if ((uint64_t)st.st_size == expect_size)
 		return 0;
-	s.start = (curl_off_t)((uint64_t)st.st_size > expect_size ? 0 : st.st_size);
+	s.start = (curl_off_t)*ret_kept;
 	if (lseek(fd, 0, SEEK_END) < 0)
 		return fail(why, why_size, negative_errno(), "cannot seek in %s: %m", name);
 	s.fd = fd;
