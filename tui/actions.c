@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* What keys do: one handler per keymap.def action, dispatched through a table, plus the keys of
- * the confirm dialog and of the scrolling overlays. */
+/* What actions do: one handler per actions.def row, run through the table by keys and by ":"
+ * commands alike, plus the keys of the scrolling overlays. Handlers return the regions their
+ * change needs redrawn (DIRTY_*) and never mark them themselves; toasts mark the status line. */
 #include <ctype.h>
-#include <limits.h>
-#include <time.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/fileio.h"
 #include "tui/app.h"
@@ -27,7 +28,7 @@ static bool need_daemon(struct app *a, const char *what)
 	return true;
 }
 
-static void call(struct app *a, const char *method, json_t *params, enum conn_call_kind kind,
+static void call(struct app *a, enum tui_method method, json_t *params, enum conn_call_kind kind,
         const char *what)
 {
 	int r = conn_call(&a->conn, method, params, kind, what);
@@ -43,78 +44,104 @@ static int page(struct app *a)
 	return MAX(a->lay.list_h, 1);
 }
 
-static void act_down(struct app *a)
+static unsigned act_down(struct app *a, _unused_ const char *arg)
 {
-	app_select_row(a, (ssize_t)a->sel_row + 1);
+	return app_select_row(a, (ssize_t)a->sel_row + 1);
 }
-static void act_up(struct app *a)
+static unsigned act_up(struct app *a, _unused_ const char *arg)
 {
-	app_select_row(a, (ssize_t)a->sel_row - 1);
+	return app_select_row(a, (ssize_t)a->sel_row - 1);
 }
-static void act_first(struct app *a)
+static unsigned act_first(struct app *a, _unused_ const char *arg)
 {
-	app_select_row(a, 0);
+	return app_select_row(a, 0);
 }
-static void act_last(struct app *a)
+static unsigned act_last(struct app *a, _unused_ const char *arg)
 {
-	app_select_row(a, (ssize_t)a->view.n - 1);
+	return app_select_row(a, (ssize_t)a->view.n - 1);
 }
-static void act_half_down(struct app *a)
+static unsigned act_half_down(struct app *a, _unused_ const char *arg)
 {
-	app_select_row(a, (ssize_t)a->sel_row + page(a) / 2);
+	return app_select_row(a, (ssize_t)a->sel_row + page(a) / 2);
 }
-static void act_half_up(struct app *a)
+static unsigned act_half_up(struct app *a, _unused_ const char *arg)
 {
-	app_select_row(a, (ssize_t)a->sel_row - page(a) / 2);
+	return app_select_row(a, (ssize_t)a->sel_row - page(a) / 2);
 }
-static void act_page_down(struct app *a)
+static unsigned act_page_down(struct app *a, _unused_ const char *arg)
 {
-	app_select_row(a, (ssize_t)a->sel_row + page(a));
+	return app_select_row(a, (ssize_t)a->sel_row + page(a));
 }
-static void act_page_up(struct app *a)
+static unsigned act_page_up(struct app *a, _unused_ const char *arg)
 {
-	app_select_row(a, (ssize_t)a->sel_row - page(a));
+	return app_select_row(a, (ssize_t)a->sel_row - page(a));
 }
 
-static void act_open_console(struct app *a)
+static unsigned act_open_console(struct app *a, _unused_ const char *arg)
 {
 	a->focus = FOCUS_CONSOLE;
-	a->dirty |= DIRTY_ALL;
+	return DIRTY_ALL;
 }
 
-void app_sort_by(struct app *a, int delta)
+/* The view is rebuilt before the next frame; the rebuild redraws the list and header. */
+static unsigned sort_by(struct app *a, int delta)
 {
 	a->view.sort = (enum vm_column)(((int)a->view.sort + delta + _VM_COL_MAX) % _VM_COL_MAX);
 	a->sort_frozen_until = 0;
 	a->view_dirty = true;
 	app_status(a, STATUS_INFO, "sort: %s %s", vm_column_to_string(a->view.sort),
 	        a->view.descending ? "descending" : "ascending");
+	return DIRTY_LIST | DIRTY_HEADER;
 }
-static void act_sort_next(struct app *a)
+static unsigned act_sort_next(struct app *a, _unused_ const char *arg)
 {
-	app_sort_by(a, 1);
+	return sort_by(a, 1);
 }
-static void act_sort_prev(struct app *a)
+static unsigned act_sort_prev(struct app *a, _unused_ const char *arg)
 {
-	app_sort_by(a, -1);
+	return sort_by(a, -1);
 }
-static void act_sort_invert(struct app *a)
+static unsigned act_sort_invert(struct app *a, _unused_ const char *arg)
 {
 	a->view.descending = !a->view.descending;
-	app_sort_by(a, 0);
+	return sort_by(a, 0);
 }
 
-static void act_filter(struct app *a)
+/* ":sort COLUMN [asc|desc]" */
+static unsigned act_sort(struct app *a, const char *arg)
 {
-	app_prompt_open(a, PROMPT_FILTER, a->filter.source ? a->filter.source : "");
+	char col_name[32];
+	const char *dir;
+	enum vm_column col;
+	size_t n = strcspn(arg, " \t");
+
+	snprintf(col_name, sizeof(col_name), "%.*s", (int)MIN(n, sizeof(col_name) - 1), arg);
+	col = vm_column_from_string(col_name);
+	if (col < 0) {
+		app_status(a, STATUS_ERROR, "sort: unknown column '%s'", col_name);
+		return 0;
+	}
+	dir = arg + n + strspn(arg + n, " \t");
+	a->view.sort = col;
+	a->view.descending = strncmp(dir, "desc", 4) == 0;
+	return sort_by(a, 0);
 }
-static void act_command(struct app *a)
+
+/* "/" opens the prompt; ":filter EXPR" applies EXPR, ":filter" alone clears the filter. */
+static unsigned act_filter(struct app *a, const char *arg)
 {
-	app_prompt_open(a, PROMPT_COMMAND, "");
+	if (!arg)
+		return app_prompt_open(a, PROMPT_FILTER, a->filter.source ? a->filter.source : "");
+	app_filter_apply(a, arg);
+	return DIRTY_LIST | DIRTY_HEADER;
 }
-static void act_search(struct app *a)
+static unsigned act_command(struct app *a, _unused_ const char *arg)
 {
-	app_prompt_open(a, PROMPT_SEARCH, a->search);
+	return app_prompt_open(a, PROMPT_COMMAND, "");
+}
+static unsigned act_search(struct app *a, _unused_ const char *arg)
+{
+	return app_prompt_open(a, PROMPT_SEARCH, a->search);
 }
 
 static void free_inspect(struct app *a)
@@ -149,24 +176,31 @@ void app_inspect_build(struct app *a)
 	free(dump);
 }
 
-static void act_inspect(struct app *a)
+static unsigned act_inspect(struct app *a, _unused_ const char *arg)
 {
 	if (!app_selected(a))
-		return;
+		return 0;
 	app_inspect_build(a);
 	a->overlay = OVERLAY_INSPECT;
 	a->overlay_scroll = 0;
-	a->dirty |= DIRTY_OVERLAY | DIRTY_HINTS;
+	return DIRTY_OVERLAY | DIRTY_HINTS;
 }
 
-static void act_help(struct app *a)
+static unsigned act_help(struct app *a, _unused_ const char *arg)
 {
 	a->overlay = OVERLAY_HELP;
 	a->overlay_scroll = 0;
-	a->dirty |= DIRTY_OVERLAY | DIRTY_HINTS;
+	return DIRTY_OVERLAY | DIRTY_HINTS;
 }
 
-/* ---- VM actions ---- */
+static unsigned act_messages(struct app *a, _unused_ const char *arg)
+{
+	a->overlay = OVERLAY_MESSAGES;
+	a->overlay_scroll = 100000; /* the newest at the bottom; clamped when drawn */
+	return DIRTY_OVERLAY | DIRTY_HINTS;
+}
+
+/* ---- VM and daemon actions ---- */
 
 static void free_targets(struct confirm *c)
 {
@@ -177,12 +211,12 @@ static void free_targets(struct confirm *c)
 	c->n_targets = 0;
 }
 
-static void close_overlay(struct app *a)
+static unsigned close_overlay(struct app *a)
 {
 	a->overlay = OVERLAY_NONE;
 	free_inspect(a);
 	free_targets(&a->confirm);
-	a->dirty |= DIRTY_ALL;
+	return DIRTY_ALL;
 }
 
 /* The VMs an action applies to: the tagged ones still visible (so a filter never causes
@@ -230,16 +264,19 @@ void app_confirm_body(struct app *a, const char *fmt, ...)
 	va_end(ap);
 }
 
-void app_confirm_open(struct app *a, enum key_action action, const char *verb, const char *title)
+unsigned app_confirm_open(
+        struct app *a, enum key_action action, const char *verb, const char *title)
 {
+	const struct key_action_info *info = key_action_info(action);
 	struct confirm *c = &a->confirm;
 
 	free_targets(c);
-	*c = (struct confirm){.action = action, .focus = 0};
+	*c = (struct confirm){.action = action, .focus = 0, .kind = CALL_ACTION};
 	snprintf(c->title, sizeof(c->title), "%s", title);
 	snprintf(c->verb, sizeof(c->verb), "%s", verb);
+	snprintf(c->what, sizeof(c->what), "%s", info ? info->name : verb);
 	a->overlay = OVERLAY_CONFIRM;
-	a->dirty |= DIRTY_OVERLAY | DIRTY_HINTS;
+	return DIRTY_OVERLAY | DIRTY_HINTS;
 }
 
 /* "web-1, web-2, … and 3 more" in the dialog body. */
@@ -260,7 +297,7 @@ static void body_targets(struct app *a)
 	app_confirm_body(a, "%s", line);
 }
 
-static void send_each(struct app *a, const char *method, const char *verb)
+static void send_each(struct app *a, enum tui_method method, const char *verb)
 {
 	struct confirm *c = &a->confirm;
 	char what[160];
@@ -275,136 +312,160 @@ static void send_each(struct app *a, const char *method, const char *verb)
 		app_status(a, STATUS_INFO, "%s %zu VMs: requested", verb, c->n_targets);
 }
 
-/* Start, stop, restart: one VM needs a confirm only when destructive; several always do. */
-static void vm_action(struct app *a, enum key_action action, const char *verb, const char *Verb,
-        const char *what_happens)
+/* Start, stop, restart: one VM goes ahead at once unless the action is destructive; several
+ * always ask. */
+static unsigned vm_action(
+        struct app *a, enum key_action action, const char *Verb, const char *what_happens)
 {
 	struct confirm *c = &a->confirm;
 	char title[160];
 	char **targets;
+	unsigned redraw;
 	size_t n;
 
-	if (!app_selected(a) || !need_daemon(a, verb))
-		return;
+	if (!app_selected(a))
+		return 0;
 	if (collect_targets(a, &targets, &n) < 0 || n == 0) {
 		app_status(a, STATUS_ERROR, "out of memory");
-		return;
+		return 0;
 	}
 	if (n == 1)
 		snprintf(title, sizeof(title), "%s %s?", Verb, targets[0]);
 	else
 		snprintf(title, sizeof(title), "%s %zu VMs?", Verb, n);
-	app_confirm_open(a, action, Verb, title);
+	redraw = app_confirm_open(a, action, Verb, title);
 	c->targets = targets;
 	c->n_targets = n;
 	body_targets(a);
 	if (what_happens)
 		app_confirm_body(a, "%s", what_happens);
-	if (action == KEY_ACTION_START && n == 1)
-		app_run_confirmed(a); /* starting one VM destroys nothing: no dialog */
+	if (n == 1 && !key_action_destructive(action))
+		return app_run_confirmed(a); /* starting one VM destroys nothing: no dialog */
+	return redraw;
 }
 
-static void act_start(struct app *a)
+static unsigned act_start(struct app *a, _unused_ const char *arg)
 {
-	vm_action(a, KEY_ACTION_START, "start", "Start", NULL);
+	return vm_action(a, KEY_ACTION_START, "Start", NULL);
 }
 
-static void act_stop(struct app *a)
+static unsigned act_stop(struct app *a, _unused_ const char *arg)
 {
-	vm_action(a, KEY_ACTION_STOP, "stop", "Stop",
+	return vm_action(a, KEY_ACTION_STOP, "Stop",
 	        "A graceful shutdown; banger force-stops what does not halt.");
 }
 
-static void act_restart(struct app *a)
+static unsigned act_restart(struct app *a, _unused_ const char *arg)
 {
-	vm_action(a, KEY_ACTION_RESTART, "restart", "Restart",
+	return vm_action(a, KEY_ACTION_RESTART, "Restart",
 	        "Stops each guest gracefully, then boots it again.");
 }
 
-static void act_tag(struct app *a)
+static unsigned act_tag(struct app *a, _unused_ const char *arg)
 {
 	struct vm *vm = app_selected(a);
 
 	if (!vm)
-		return;
+		return 0;
 	vm->tagged = !vm->tagged;
-	a->dirty |= DIRTY_LIST;
-	app_select_row(a, (ssize_t)a->sel_row + 1);
+	return DIRTY_LIST | app_select_row(a, (ssize_t)a->sel_row + 1);
 }
 
-static void act_untag_all(struct app *a)
+static unsigned act_untag_all(struct app *a, _unused_ const char *arg)
 {
 	for (size_t i = 0; i < a->model.n; i++)
 		a->model.vms[i]->tagged = false;
-	a->dirty |= DIRTY_LIST;
+	return DIRTY_LIST;
 }
 
-static void act_messages(struct app *a)
+static unsigned act_update(struct app *a, _unused_ const char *arg)
 {
-	a->overlay = OVERLAY_MESSAGES;
-	a->overlay_scroll = 100000; /* the newest at the bottom; clamped when drawn */
-	a->dirty |= DIRTY_OVERLAY | DIRTY_HINTS;
-}
+	unsigned redraw = app_confirm_open(a, KEY_ACTION_UPDATE, "Update", "Update the daemon?");
 
-void app_update(struct app *a)
-{
-	if (!need_daemon(a, "update the daemon"))
-		return;
-	app_confirm_open(a, KEY_ACTION_UPDATE, "Update", "Update the daemon?");
+	/* Its success means the daemon is about to restart: the answer is routed for that. */
+	a->confirm.kind = CALL_UPDATE;
+	snprintf(a->confirm.what, sizeof(a->confirm.what), "daemon update");
 	app_confirm_body(
 	        a, "Installed daemon: %s", a->conn.version[0] ? a->conn.version : "unknown");
 	app_confirm_body(a, "bangerd restarts; running VMs keep running and are");
 	app_confirm_body(a, "re-adopted. This screen reconnects by itself.");
+	return redraw;
 }
 
-void app_reconcile(struct app *a)
+/* The dialog opens when the dry run's plan arrives (app_on_answer). */
+static unsigned act_reconcile(struct app *a, _unused_ const char *arg)
 {
-	if (!need_daemon(a, "reconcile"))
-		return;
-	call(a, "reconcile", json_pack("{s:b}", "dry_run", 1), CALL_PLAN, "reconcile plan");
+	call(a, key_action_info(KEY_ACTION_RECONCILE)->method, json_pack("{s:b}", "dry_run", 1),
+	        CALL_PLAN, "reconcile plan");
 	app_status(a, STATUS_INFO, "reconcile: asking the daemon for a plan…");
+	return 0;
 }
 
-void app_run_confirmed(struct app *a)
+/* Sends what the dialog asked about: the confirmed row's method, once per target VM or once. */
+unsigned app_run_confirmed(struct app *a)
 {
 	struct confirm *c = &a->confirm;
+	const struct key_action_info *info = key_action_info(c->action);
 
 	a->overlay = OVERLAY_NONE;
-	a->dirty |= DIRTY_ALL;
-	if (a->conn.state != CONN_CONNECTED) {
+	if (a->conn.state != CONN_CONNECTED)
 		app_status(a, STATUS_WARN, "not connected: nothing was done");
-		free_targets(c);
-		return;
-	}
-	switch (c->action) {
-	case KEY_ACTION_START:
-		send_each(a, "vm.start", "start");
-		break;
-	case KEY_ACTION_STOP:
-		send_each(a, "vm.stop", "stop");
-		break;
-	case KEY_ACTION_RESTART:
-		send_each(a, "vm.restart", "restart");
-		break;
-	case KEY_ACTION_UPDATE:
-		call(a, "update.apply", json_object(), CALL_UPDATE, "daemon update");
-		app_status(a, STATUS_INFO, "daemon update: requested");
-		break;
-	case KEY_ACTION_RECONCILE:
-		call(a, "reconcile", json_object(), CALL_ACTION, "reconcile");
-		app_status(a, STATUS_INFO, "reconcile: requested");
-		break;
-	default:
-		break;
+	else if (info && info->method != TUI_METHOD_NONE) {
+		if (info->flags & ACTION_VMS)
+			send_each(a, info->method, info->name);
+		else {
+			call(a, info->method, json_object(), c->kind, c->what);
+			app_status(a, STATUS_INFO, "%s: requested", c->what);
+		}
 	}
 	free_targets(c);
+	return DIRTY_ALL;
 }
 
-static void act_ssh(struct app *a)
+static unsigned act_ssh(struct app *a, _unused_ const char *arg)
 {
 	struct vm *vm = app_selected(a);
 	if (vm)
-		app_ssh_start(a, vm);
+		app_ssh_start(a, vm); /* the screen comes back repainted when it ends */
+	return 0;
+}
+
+/* ---- the confirm dialog ---- */
+
+static bool dialog_open(struct app *a)
+{
+	if (a->overlay == OVERLAY_CONFIRM)
+		return true;
+	app_status(a, STATUS_WARN, "no dialog is open");
+	return false;
+}
+
+static unsigned act_confirm(struct app *a, _unused_ const char *arg)
+{
+	return dialog_open(a) ? app_run_confirmed(a) : 0;
+}
+
+static unsigned act_cancel(struct app *a, _unused_ const char *arg)
+{
+	if (!dialog_open(a))
+		return 0;
+	app_status(a, STATUS_INFO, "cancelled");
+	return close_overlay(a);
+}
+
+static unsigned act_switch(struct app *a, _unused_ const char *arg)
+{
+	if (!dialog_open(a))
+		return 0;
+	a->confirm.focus = !a->confirm.focus;
+	return DIRTY_OVERLAY;
+}
+
+static unsigned act_activate(struct app *a, const char *arg)
+{
+	if (!dialog_open(a))
+		return 0;
+	return a->confirm.focus == 1 ? app_run_confirmed(a) : act_cancel(a, arg);
 }
 
 /* ---- console ---- */
@@ -424,15 +485,15 @@ static struct console *shown_console(struct app *a)
 	return vm && vm->console && vm->console->n > 0 ? vm->console : NULL;
 }
 
-static void scroll_by(struct app *a, int64_t delta)
+static unsigned scroll_by(struct app *a, int64_t delta)
 {
 	struct console *c = shown_console(a);
 	int64_t anchor;
 
 	if (!c)
-		return;
+		return 0;
 	if (delta > 0 && a->follow)
-		return;
+		return 0;
 	pause_follow(a, c);
 	anchor = (int64_t)MAX(a->anchor, c->first_id) + delta;
 	anchor = MAX(anchor, (int64_t)c->first_id);
@@ -440,7 +501,7 @@ static void scroll_by(struct app *a, int64_t delta)
 		a->follow = true;
 	else
 		a->anchor = (uint64_t)anchor;
-	a->dirty |= DIRTY_CONSOLE;
+	return DIRTY_CONSOLE;
 }
 
 static int con_page(struct app *a)
@@ -449,79 +510,90 @@ static int con_page(struct app *a)
 	return MAX(a->lay.con_h, 1);
 }
 
-static void act_scroll_down(struct app *a)
+static unsigned act_scroll_down(struct app *a, _unused_ const char *arg)
 {
-	scroll_by(a, 1);
+	return scroll_by(a, 1);
 }
-static void act_scroll_up(struct app *a)
+static unsigned act_scroll_up(struct app *a, _unused_ const char *arg)
 {
-	scroll_by(a, -1);
+	return scroll_by(a, -1);
 }
-static void act_con_half_down(struct app *a)
+static unsigned act_con_half_down(struct app *a, _unused_ const char *arg)
 {
-	scroll_by(a, con_page(a) / 2);
+	return scroll_by(a, con_page(a) / 2);
 }
-static void act_con_half_up(struct app *a)
+static unsigned act_con_half_up(struct app *a, _unused_ const char *arg)
 {
-	scroll_by(a, -con_page(a) / 2);
+	return scroll_by(a, -con_page(a) / 2);
 }
-static void act_con_page_down(struct app *a)
+static unsigned act_con_page_down(struct app *a, _unused_ const char *arg)
 {
-	scroll_by(a, con_page(a));
+	return scroll_by(a, con_page(a));
 }
-static void act_con_page_up(struct app *a)
+static unsigned act_con_page_up(struct app *a, _unused_ const char *arg)
 {
-	scroll_by(a, -con_page(a));
+	return scroll_by(a, -con_page(a));
 }
 
-static void act_top(struct app *a)
+static unsigned act_top(struct app *a, _unused_ const char *arg)
 {
 	struct console *c = shown_console(a);
 
 	if (!c)
-		return;
+		return 0;
 	pause_follow(a, c);
 	a->anchor = MIN(c->first_id + (uint64_t)con_page(a) - 1, console_end_id(c) - 1);
-	a->dirty |= DIRTY_CONSOLE;
+	return DIRTY_CONSOLE;
 }
 
-static void act_follow(struct app *a)
+static unsigned act_follow(struct app *a, _unused_ const char *arg)
 {
 	a->follow = true;
-	a->dirty |= DIRTY_CONSOLE;
+	return DIRTY_CONSOLE;
 }
 
-static void act_wrap(struct app *a)
+static unsigned act_wrap(struct app *a, _unused_ const char *arg)
 {
 	a->wrap = !a->wrap;
 	a->hscroll = 0;
-	a->dirty |= DIRTY_CONSOLE;
+	return DIRTY_CONSOLE;
 }
 
-static void act_scroll_left(struct app *a)
+/* ":set wrap on|off" */
+static unsigned act_set(struct app *a, const char *arg)
 {
-	if (!a->wrap && a->hscroll > 0) {
-		a->hscroll = MAX(a->hscroll - 8, 0);
-		a->dirty |= DIRTY_CONSOLE;
+	if (strncmp(arg, "wrap", 4) != 0) {
+		app_status(a, STATUS_ERROR, "set: unknown option '%s' (wrap on|off)", arg);
+		return 0;
 	}
+	a->wrap = !strstr(arg, "off");
+	return DIRTY_CONSOLE;
 }
 
-static void act_scroll_right(struct app *a)
+static unsigned act_scroll_left(struct app *a, _unused_ const char *arg)
 {
-	if (!a->wrap) {
-		a->hscroll += 8;
-		a->dirty |= DIRTY_CONSOLE;
-	}
+	if (a->wrap || a->hscroll == 0)
+		return 0;
+	a->hscroll = MAX(a->hscroll - 8, 0);
+	return DIRTY_CONSOLE;
+}
+
+static unsigned act_scroll_right(struct app *a, _unused_ const char *arg)
+{
+	if (a->wrap)
+		return 0;
+	a->hscroll += 8;
+	return DIRTY_CONSOLE;
 }
 
 /* Looks for a match from `from` going up (older, dir -1) or down (newer, dir +1), wrapping. */
-static void search_step(struct app *a, uint64_t from, int dir)
+static unsigned search_step(struct app *a, uint64_t from, int dir)
 {
 	struct console *c = shown_console(a);
 	uint64_t n, id;
 
 	if (!c || !a->search[0])
-		return;
+		return 0;
 	n = c->n;
 	id = MIN(MAX(from, c->first_id), console_end_id(c) - 1);
 	for (uint64_t k = 1; k <= n; k++) {
@@ -532,32 +604,38 @@ static void search_step(struct app *a, uint64_t from, int dir)
 			a->match_id = c->first_id + off;
 			pause_follow(a, c);
 			a->anchor = a->match_id;
-			a->dirty |= DIRTY_CONSOLE;
 			if (wrapped && from != UINT64_MAX)
 				app_status(a, STATUS_INFO, "search wrapped");
-			return;
+			return DIRTY_CONSOLE;
 		}
 	}
 	a->match_id = UINT64_MAX;
 	app_status(a, STATUS_WARN, "no match for \"%s\"", a->search);
-	a->dirty |= DIRTY_CONSOLE;
+	return DIRTY_CONSOLE;
 }
 
-void app_search_next(struct app *a)
+unsigned app_search_next(struct app *a)
 {
 	struct console *c = shown_console(a);
-	if (c)
-		search_step(a, a->match_id != UINT64_MAX ? a->match_id : console_end_id(c), -1);
+	if (!c)
+		return 0;
+	return search_step(a, a->match_id != UINT64_MAX ? a->match_id : console_end_id(c), -1);
 }
 
-static void act_search_prev(struct app *a)
+static unsigned act_search_next(struct app *a, _unused_ const char *arg)
+{
+	return app_search_next(a);
+}
+
+static unsigned act_search_prev(struct app *a, _unused_ const char *arg)
 {
 	struct console *c = shown_console(a);
-	if (c)
-		search_step(a, a->match_id != UINT64_MAX ? a->match_id : c->first_id, 1);
+	if (!c)
+		return 0;
+	return search_step(a, a->match_id != UINT64_MAX ? a->match_id : c->first_id, 1);
 }
 
-static void act_save(struct app *a)
+static unsigned act_save(struct app *a, _unused_ const char *arg)
 {
 	struct vm *vm = app_selected(a);
 	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
@@ -571,7 +649,7 @@ static void act_save(struct app *a)
 
 	if (!vm || !vm->console || vm->console->n == 0) {
 		app_status(a, STATUS_WARN, "nothing to save: the console is empty");
-		return;
+		return 0;
 	}
 	if (state && *state)
 		snprintf(dir, sizeof(dir), "%s/banger", state);
@@ -583,7 +661,7 @@ static void act_save(struct app *a)
 	f = open_memstream(&data, &len);
 	if (!f) {
 		app_status(a, STATUS_ERROR, "save: out of memory");
-		return;
+		return 0;
 	}
 	n = console_export(vm->console, f);
 	fclose(f);
@@ -594,47 +672,55 @@ static void act_save(struct app *a)
 		app_status(a, STATUS_ERROR, "cannot write %s: %s", path, strerror(-r));
 	else
 		app_status(a, STATUS_INFO, "saved %d lines to %s", n, path);
+	return 0;
 }
 
 /* ---- global ---- */
 
-static void act_focus_next(struct app *a)
+static unsigned act_focus_next(struct app *a, _unused_ const char *arg)
 {
 	a->focus = a->focus == FOCUS_LIST ? FOCUS_CONSOLE : FOCUS_LIST;
-	a->dirty |= DIRTY_ALL;
+	return DIRTY_ALL;
 }
-static void act_focus_list(struct app *a)
+static unsigned act_focus_list(struct app *a, _unused_ const char *arg)
 {
 	a->focus = FOCUS_LIST;
-	a->dirty |= DIRTY_ALL;
+	return DIRTY_ALL;
 }
-static void act_focus_console(struct app *a)
+static unsigned act_focus_console(struct app *a, _unused_ const char *arg)
 {
 	a->focus = FOCUS_CONSOLE;
-	a->dirty |= DIRTY_ALL;
+	return DIRTY_ALL;
 }
-static void act_zoom(struct app *a)
+static unsigned act_zoom(struct app *a, _unused_ const char *arg)
 {
 	a->zoom = !a->zoom;
-	a->dirty |= DIRTY_CLEAR;
+	return DIRTY_CLEAR;
 }
-static void act_grow(struct app *a)
+static unsigned act_grow(struct app *a, _unused_ const char *arg)
 {
 	a->split = MIN(a->split + 5, 90u);
-	a->dirty |= DIRTY_CLEAR;
+	return DIRTY_CLEAR;
 }
-static void act_shrink(struct app *a)
+static unsigned act_shrink(struct app *a, _unused_ const char *arg)
 {
 	a->split = MAX(a->split - 5, 10u);
-	a->dirty |= DIRTY_CLEAR;
+	return DIRTY_CLEAR;
 }
-static void act_redraw(struct app *a)
+static unsigned act_redraw(_unused_ struct app *a, _unused_ const char *arg)
 {
 	clearok(curscr, TRUE);
-	a->dirty |= DIRTY_CLEAR;
+	return DIRTY_CLEAR;
 }
 
-void app_resync(struct app *a)
+static unsigned act_theme(struct app *a, const char *arg)
+{
+	if (ui_theme_apply(a, arg) >= 0 && (!a->theme->n_warnings))
+		app_status(a, STATUS_INFO, "theme: %s", a->theme->name ? a->theme->name : arg);
+	return DIRTY_CLEAR;
+}
+
+static unsigned act_resync(struct app *a, _unused_ const char *arg)
 {
 	int64_t now = now_ms();
 
@@ -646,126 +732,78 @@ void app_resync(struct app *a)
 		app_status(a, STATUS_INFO, "resyncing");
 	} else
 		a->conn.retry_at = now;
-	a->dirty |= DIRTY_ALL;
+	return DIRTY_ALL;
 }
 
-static void act_escape(struct app *a)
+static unsigned act_escape(struct app *a, const char *arg)
 {
-	if (a->zoom) {
-		act_zoom(a);
-		return;
-	}
-	if (a->focus == FOCUS_CONSOLE) {
-		act_focus_list(a);
-		return;
-	}
+	if (a->zoom)
+		return act_zoom(a, arg);
+	if (a->focus == FOCUS_CONSOLE)
+		return act_focus_list(a, arg);
 	if (a->filter.n > 0) {
 		vm_filter_done(&a->filter);
 		vm_filter_compile("", &a->filter, NULL, 0);
 		a->view_dirty = true;
 		app_status(a, STATUS_INFO, "filter cleared");
+		return DIRTY_LIST | DIRTY_HEADER;
 	}
+	return 0;
 }
 
-static void act_quit(struct app *a)
+/* The q key steps back out of zoom and console focus first; ":quit" always quits. */
+static unsigned act_quit(struct app *a, const char *arg)
 {
-	if (a->zoom || a->focus == FOCUS_CONSOLE) {
-		act_escape(a);
-		return;
-	}
+	if (!arg && (a->zoom || a->focus == FOCUS_CONSOLE))
+		return act_escape(a, arg);
 	a->quit = true;
+	return 0;
 }
 
-static void act_interrupt(struct app *a)
+static unsigned act_interrupt(struct app *a, _unused_ const char *arg)
 {
 	a->quit = true;
+	return 0;
 }
 
-static void (*const handlers[_KEY_ACTION_MAX])(struct app *a) = {
-        [KEY_ACTION_HELP] = act_help,
-        [KEY_ACTION_COMMAND] = act_command,
-        [KEY_ACTION_FOCUS_NEXT] = act_focus_next,
-        [KEY_ACTION_FOCUS_LIST] = act_focus_list,
-        [KEY_ACTION_FOCUS_CONSOLE] = act_focus_console,
-        [KEY_ACTION_ZOOM] = act_zoom,
-        [KEY_ACTION_GROW] = act_grow,
-        [KEY_ACTION_SHRINK] = act_shrink,
-        [KEY_ACTION_UPDATE] = app_update,
-        [KEY_ACTION_RECONCILE] = app_reconcile,
-        [KEY_ACTION_RESYNC] = app_resync,
-        [KEY_ACTION_REDRAW] = act_redraw,
-        [KEY_ACTION_ESCAPE] = act_escape,
-        [KEY_ACTION_QUIT] = act_quit,
-        [KEY_ACTION_INTERRUPT] = act_interrupt,
-        [KEY_ACTION_DOWN] = act_down,
-        [KEY_ACTION_UP] = act_up,
-        [KEY_ACTION_FIRST] = act_first,
-        [KEY_ACTION_LAST] = act_last,
-        [KEY_ACTION_HALF_DOWN] = act_half_down,
-        [KEY_ACTION_HALF_UP] = act_half_up,
-        [KEY_ACTION_PAGE_DOWN] = act_page_down,
-        [KEY_ACTION_PAGE_UP] = act_page_up,
-        [KEY_ACTION_OPEN_CONSOLE] = act_open_console,
-        [KEY_ACTION_INSPECT] = act_inspect,
-        [KEY_ACTION_FILTER] = act_filter,
-        [KEY_ACTION_SORT_PREV] = act_sort_prev,
-        [KEY_ACTION_SORT_NEXT] = act_sort_next,
-        [KEY_ACTION_SORT_INVERT] = act_sort_invert,
-        [KEY_ACTION_START] = act_start,
-        [KEY_ACTION_SSH] = act_ssh,
-        [KEY_ACTION_STOP] = act_stop,
-        [KEY_ACTION_RESTART] = act_restart,
-        [KEY_ACTION_TAG] = act_tag,
-        [KEY_ACTION_UNTAG_ALL] = act_untag_all,
-        [KEY_ACTION_MESSAGES] = act_messages,
-        [KEY_ACTION_SCROLL_DOWN] = act_scroll_down,
-        [KEY_ACTION_SCROLL_UP] = act_scroll_up,
-        [KEY_ACTION_TOP] = act_top,
-        [KEY_ACTION_FOLLOW] = act_follow,
-        [KEY_ACTION_CON_HALF_DOWN] = act_con_half_down,
-        [KEY_ACTION_CON_HALF_UP] = act_con_half_up,
-        [KEY_ACTION_CON_PAGE_DOWN] = act_con_page_down,
-        [KEY_ACTION_CON_PAGE_UP] = act_con_page_up,
-        [KEY_ACTION_SCROLL_LEFT] = act_scroll_left,
-        [KEY_ACTION_SCROLL_RIGHT] = act_scroll_right,
-        [KEY_ACTION_WRAP] = act_wrap,
-        [KEY_ACTION_SEARCH] = act_search,
-        [KEY_ACTION_SEARCH_NEXT] = app_search_next,
-        [KEY_ACTION_SEARCH_PREV] = act_search_prev,
-        [KEY_ACTION_CON_SSH] = act_ssh,
-        [KEY_ACTION_SAVE] = act_save,
+/* ---- the table ---- */
+
+typedef unsigned (*action_handler_t)(struct app *a, const char *arg);
+
+static const action_handler_t handlers[_KEY_ACTION_MAX] = {
+#define ACTION(id, name, ctx, keys, handler, flags, method, arg, help) [KEY_ACTION_##id] = handler,
+#include "tui/actions.def"
+#undef ACTION
 };
 
-static void dialog_key(struct app *a, int key)
+unsigned app_run_action(struct app *a, enum key_action act, const char *arg)
 {
-	switch (keymap_lookup(&a->keys, KEY_CTX_DIALOG, key)) {
-	case KEY_ACTION_CONFIRM:
-		app_run_confirmed(a);
-		break;
-	case KEY_ACTION_CANCEL:
-		close_overlay(a);
-		app_status(a, STATUS_INFO, "cancelled");
-		break;
-	case KEY_ACTION_SWITCH:
-		a->confirm.focus = !a->confirm.focus;
-		a->dirty |= DIRTY_OVERLAY;
-		break;
-	case KEY_ACTION_ACTIVATE:
-		if (a->confirm.focus == 1)
-			app_run_confirmed(a);
-		else {
-			close_overlay(a);
-			app_status(a, STATUS_INFO, "cancelled");
-		}
-		break;
-	default:
-		if (key == 3)
-			close_overlay(a);
-		break;
+	const struct key_action_info *info = key_action_info(act);
+
+	if (!info)
+		return 0;
+	a->last_action = act;
+	if (arg && *arg && !info->arg) {
+		app_status(a, STATUS_ERROR, "%s takes no argument", info->name);
+		return 0;
 	}
+	if (info->arg && info->arg[0] != '[' && (!arg || !*arg)) {
+		char initial[64];
+		if (arg) {
+			app_status(a, STATUS_ERROR, "usage: :%s %s", info->name, info->arg);
+			return 0;
+		}
+		/* A key bound to it: ask for the argument. */
+		snprintf(initial, sizeof(initial), "%s ", info->name);
+		return app_prompt_open(a, PROMPT_COMMAND, initial);
+	}
+	if (info->method != TUI_METHOD_NONE && !need_daemon(a, info->name))
+		return 0;
+	return handlers[act](a, arg);
 }
 
-static void viewer_key(struct app *a, int key)
+/* Over help, inspect and messages, the list's movement keys scroll and closing keys close. */
+static unsigned viewer_key(struct app *a, int key)
 {
 	enum key_action act = keymap_lookup(&a->keys, KEY_CTX_LIST, key);
 
@@ -796,45 +834,39 @@ static void viewer_key(struct app *a, int key)
 	case KEY_ACTION_INSPECT:
 	case KEY_ACTION_MESSAGES:
 	case KEY_ACTION_INTERRUPT:
-		close_overlay(a);
-		return;
+		return close_overlay(a);
 	default:
-		return;
+		return 0;
 	}
-	a->dirty |= DIRTY_OVERLAY | DIRTY_LIST | DIRTY_CONSOLE;
+	return DIRTY_OVERLAY | DIRTY_LIST | DIRTY_CONSOLE;
 }
 
-void app_handle_key(struct app *a, int key)
+unsigned app_handle_key(struct app *a, int key)
 {
+	unsigned redraw = 0;
 	enum key_action act;
 
-	if (key == KEY_RESIZE) {
-		a->dirty |= DIRTY_CLEAR;
-		return;
-	}
+	if (key == KEY_RESIZE)
+		return DIRTY_CLEAR;
 	if (a->status_sticky || (a->status[0] && a->status_level == STATUS_ERROR)) {
 		a->status[0] = '\0';
 		a->status_sticky = false;
-		a->dirty |= DIRTY_STATUS;
+		redraw |= DIRTY_STATUS;
 	}
 	if (key == 26) { /* C-z: raw mode delivers no SIGTSTP */
 		app_suspend_self(a);
-		return;
+		return redraw | DIRTY_CLEAR;
 	}
-	if (a->prompt != PROMPT_NONE) {
-		app_prompt_key(a, key);
-		return;
-	}
+	if (a->prompt != PROMPT_NONE)
+		return redraw | app_prompt_key(a, key);
 	if (a->overlay == OVERLAY_CONFIRM) {
-		dialog_key(a, key);
-		return;
+		act = keymap_lookup(&a->keys, KEY_CTX_DIALOG, key);
+		if (act == KEY_ACTION_NONE)
+			return redraw | (key == 3 ? close_overlay(a) : 0);
+		return redraw | app_run_action(a, act, NULL);
 	}
-	if (a->overlay != OVERLAY_NONE) {
-		viewer_key(a, key);
-		return;
-	}
+	if (a->overlay != OVERLAY_NONE)
+		return redraw | viewer_key(a, key);
 	act = keymap_lookup(&a->keys, a->focus == FOCUS_LIST ? KEY_CTX_LIST : KEY_CTX_CONSOLE, key);
-	if (act > KEY_ACTION_NONE && act < _KEY_ACTION_MAX && handlers[act])
-		handlers[act](a);
-	a->dirty |= DIRTY_HINTS;
+	return redraw | app_run_action(a, act, NULL) | DIRTY_HINTS;
 }

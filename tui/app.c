@@ -88,13 +88,13 @@ static void fetch_backlog(struct app *a, struct vm *vm)
 {
 	if (vm->backlog_asked || !vm->console)
 		return;
-	if (conn_call(&a->conn, "vm.logs",
+	if (conn_call(&a->conn, TUI_METHOD_VM_LOGS,
 	            json_pack("{s:s, s:i}", "id", vm->id, "tail", CONSOLE_BACKLOG_LINES), CALL_LOGS,
 	            vm->id) >= 0)
 		vm->backlog_asked = true;
 }
 
-void app_console_changed(struct app *a)
+unsigned app_console_changed(struct app *a)
 {
 	struct vm *vm = app_selected(a);
 
@@ -107,7 +107,7 @@ void app_console_changed(struct app *a)
 		watch(a, vm);
 		fetch_backlog(a, vm);
 	}
-	a->dirty |= DIRTY_CONSOLE | DIRTY_HINTS;
+	return DIRTY_CONSOLE | DIRTY_HINTS;
 }
 
 static void sync_selection(struct app *a, size_t old_row)
@@ -124,7 +124,7 @@ static void sync_selection(struct app *a, size_t old_row)
 	vm = app_selected(a);
 	snprintf(a->sel_id, sizeof(a->sel_id), "%s", vm ? vm->id : "");
 	if (!streq(a->sel_id, a->console_vm))
-		app_console_changed(a);
+		a->dirty |= app_console_changed(a);
 }
 
 void app_rebuild_view(struct app *a, int64_t now)
@@ -141,19 +141,21 @@ void app_rebuild_view(struct app *a, int64_t now)
 	a->dirty |= DIRTY_LIST | DIRTY_HEADER;
 }
 
-void app_select_row(struct app *a, ssize_t row)
+unsigned app_select_row(struct app *a, ssize_t row)
 {
+	unsigned redraw = DIRTY_SELECTION;
 	struct vm *vm;
 
 	if (a->view.n == 0)
-		return;
+		return 0;
 	row = MAX(row, (ssize_t)0);
 	row = MIN(row, (ssize_t)a->view.n - 1);
 	if ((size_t)row == a->sel_row)
-		return;
-	/* One move since the last frame repaints two rows; several repaint the list. */
+		return 0;
+	/* One move since the last frame repaints two rows; several repaint the list (the loop
+	 * has put the earlier keys' regions in a->dirty). */
 	if (a->dirty & DIRTY_SELECTION)
-		a->dirty |= DIRTY_LIST;
+		redraw |= DIRTY_LIST;
 	a->prev_sel_row = a->sel_row;
 	a->sel_row = (size_t)row;
 	vm = app_selected(a);
@@ -161,6 +163,6 @@ void app_select_row(struct app *a, ssize_t row)
 	/* Rows must not jump under the cursor: re-sorting waits until navigation pauses. */
 	a->sort_frozen_until = now_ms() + SORT_FREEZE_MS;
 	if (!streq(a->sel_id, a->console_vm))
-		app_console_changed(a);
-	a->dirty |= DIRTY_SELECTION;
+		redraw |= app_console_changed(a);
+	return redraw;
 }

@@ -22,6 +22,9 @@
 #define CONSOLE_BACKLOG_LINES 200 /* asked from vm.logs when a console is first shown */
 #define N_WATCHED 4 /* consoles kept at full size: the shown one and 3 recently shown */
 
+/* Regions of the screen to redraw. A key's handler returns them and the loop redraws them at
+ * once; streamed updates (events, answers, timers) and toasts mark them in app.dirty for the
+ * next paced frame. */
 enum dirty {
 	DIRTY_HEADER = 1 << 0,
 	DIRTY_BANNER = 1 << 1,
@@ -78,7 +81,9 @@ enum ssh_phase {
 };
 
 struct confirm {
-	enum key_action action;
+	enum key_action action;   /* the actions.def row whose method a "yes" sends */
+	enum conn_call_kind kind; /* how its answer is routed */
+	char what[96];            /* what the toasts call it ("daemon update") */
 	char title[128];
 	char body[6][160];
 	size_t n_body;
@@ -144,6 +149,8 @@ struct app {
 	size_t n_inspect;
 	struct confirm confirm;
 
+	enum key_action last_action; /* the last action run, by a key or ":" (tests watch it) */
+
 	enum prompt_kind prompt;
 	char prompt_buf[256];
 	size_t prompt_len;
@@ -186,10 +193,11 @@ const struct message *app_message(const struct app *a, size_t i); /* 0 = oldest 
 /* app-select.c: selection kept by VM id across rebuilds. */
 void app_rebuild_view(struct app *a, int64_t now);
 struct vm *app_selected(struct app *a);
-void app_select_row(struct app *a, ssize_t row);
-void app_console_changed(struct app *a);
+unsigned app_select_row(struct app *a, ssize_t row); /* DIRTY_* to redraw */
+unsigned app_console_changed(struct app *a);         /* DIRTY_* to redraw */
 
 /* ui-theme.c */
+/* The caller repaints everything afterwards (DIRTY_CLEAR). */
 int ui_theme_apply(struct app *a, const char *name);
 attr_t ui_color_attr(struct app *a, int fg, int bg);
 
@@ -208,21 +216,27 @@ int text_columns(const char *text, size_t len);
 const char *state_glyph(const struct app *a, enum vm_state s);
 bool console_line_matches(struct app *a, const struct console_line *l);
 
-/* actions.c: what keys do (the keymap.def actions). */
-void app_handle_key(struct app *a, int key);
-void app_run_confirmed(struct app *a);
-void app_sort_by(struct app *a, int delta);
-void app_resync(struct app *a);
-void app_update(struct app *a);
-void app_reconcile(struct app *a);
-void app_search_next(struct app *a);
+/* actions.c: the actions.def handlers and what runs them. Each returns the DIRTY_* regions to
+ * redraw. */
+unsigned app_handle_key(struct app *a, int key);
+/* Runs a row of actions.def: arg is NULL from a key, the rest of the line from ":name". Refuses
+ * an argument the row does not take, asks for one it needs, and refuses a row with a daemon
+ * method in read-only mode or while disconnected. */
+unsigned app_run_action(struct app *a, enum key_action act, const char *arg);
+unsigned app_run_confirmed(struct app *a);
+unsigned app_search_next(struct app *a);
 void app_inspect_build(struct app *a);
-void app_confirm_open(struct app *a, enum key_action action, const char *verb, const char *title);
+/* A "yes" then sends the action's method (app_run_confirmed). */
+unsigned app_confirm_open(
+        struct app *a, enum key_action action, const char *verb, const char *title);
 void app_confirm_body(struct app *a, const char *fmt, ...) _printf_(2, 3);
 
 /* prompt.c */
-void app_prompt_open(struct app *a, enum prompt_kind kind, const char *initial);
-void app_prompt_key(struct app *a, int key);
+unsigned app_prompt_open(struct app *a, enum prompt_kind kind, const char *initial);
+unsigned app_prompt_key(struct app *a, int key);
+/* ":name arg": runs the action named (or the one name that begins with it). */
+unsigned app_run_command(struct app *a, const char *line);
+void app_filter_apply(struct app *a, const char *text);
 
 /* daemon-input.c */
 void app_on_event(struct app *a, const char *method, const json_t *params);

@@ -96,14 +96,19 @@ void conn_lost(struct conn *c, int64_t now, const char *reason)
 	schedule_retry(c, now);
 }
 
-int conn_call(struct conn *c, const char *method, json_t *params, enum conn_call_kind kind,
+int conn_call(struct conn *c, enum tui_method method, json_t *params, enum conn_call_kind kind,
         const char *what)
 {
 	_cleanup_json_ json_t *id = NULL, *msg = NULL;
 	_cleanup_free_ char *data = NULL;
+	const char *name = tui_method_to_string(method);
 	size_t len;
 	int r;
 
+	if (!name) {
+		json_decref(params);
+		return -EINVAL;
+	}
 	if (c->fd < 0) {
 		json_decref(params);
 		return -ENOTCONN;
@@ -113,7 +118,7 @@ int conn_call(struct conn *c, const char *method, json_t *params, enum conn_call
 		return -EBUSY;
 	}
 	id = json_integer(c->next_id);
-	msg = rpc_request_new(id, method, params);
+	msg = rpc_request_new(id, name, params);
 	if (!id || !msg)
 		return -ENOMEM;
 	r = rpc_message_serialize(msg, &data, &len);
@@ -124,7 +129,7 @@ int conn_call(struct conn *c, const char *method, json_t *params, enum conn_call
 		return r;
 	c->pending[c->n_pending++] = (struct conn_call){.id = c->next_id, .kind = kind};
 	snprintf(c->pending[c->n_pending - 1].what, sizeof(c->pending[0].what), "%s",
-	        what ? what : method);
+	        what ? what : name);
 	c->next_id++;
 	return 0;
 }
@@ -167,11 +172,12 @@ int conn_connect(struct conn *c, int64_t now, uint64_t since_seq)
 	reset_buffers(c);
 	c->fd = fd;
 	c->last_rx = now;
-	r = conn_call(c, "hello", rpc_hello_new("banger-tui", PACKAGE_VERSION), CALL_HELLO, NULL);
+	r = conn_call(c, TUI_METHOD_HELLO, rpc_hello_new("banger-tui", PACKAGE_VERSION), CALL_HELLO,
+	        NULL);
 	if (r >= 0) {
 		sub = since_seq > 0 ? json_pack("{s:I}", "since_seq", (json_int_t)since_seq)
 		                    : json_object();
-		r = conn_call(c, "events.subscribe", sub, CALL_SUBSCRIBE, NULL);
+		r = conn_call(c, TUI_METHOD_EVENTS_SUBSCRIBE, sub, CALL_SUBSCRIBE, NULL);
 	}
 	if (r < 0) {
 		conn_lost(c, now, strerror(-r));

@@ -150,7 +150,7 @@ void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc
 		a->dirty |= DIRTY_BANNER;
 		break;
 	case CALL_PLAN:
-		app_confirm_open(a, KEY_ACTION_RECONCILE, "Reconcile", "Reconcile?");
+		a->dirty |= app_confirm_open(a, KEY_ACTION_RECONCILE, "Reconcile", "Reconcile?");
 		if (failed) {
 			app_confirm_body(
 			        a, "The daemon gave no plan: %s (%s).", m->error.message, code);

@@ -46,14 +46,14 @@ static void draw_help(struct app *a)
 	        [KEY_CTX_CONSOLE] = "Console",
 	        [KEY_CTX_DIALOG] = "Dialogs",
 	};
-	struct box b = box_open(a, LINES - 2, 78, "banger-tui help", a->attrs[THEME_DIALOG]);
+	struct box b = box_open(a, LINES - 2, 100, "banger-tui help", a->attrs[THEME_DIALOG]);
 	int line = 0, rows = b.h - 2, total = 0;
 
 	for (int ctx = 0; ctx < _KEY_CTX_MAX; ctx++) {
 		for (int pass = -1; pass < _KEY_ACTION_MAX; pass++) {
-			char keys[64], text[200];
+			char text[200], cmd[64] = "";
 			attr_t attr = a->attrs[THEME_DIALOG];
-			int y;
+			int y, used;
 
 			if (pass == -1) {
 				snprintf(text, sizeof(text), "%s", ctx_names[ctx]);
@@ -63,11 +63,8 @@ static void draw_help(struct app *a)
 				if (act == KEY_ACTION_NONE ||
 				        key_action_context(act) != (enum key_context)ctx)
 					continue;
-				keymap_keys_of(&a->keys, act, keys, sizeof(keys));
-				if (!keys[0])
-					snprintf(keys, sizeof(keys), "(unbound)");
-				snprintf(text, sizeof(text), "  %-22s %s", keys,
-				        key_action_help(act));
+				keymap_help_row(
+				        &a->keys, act, text, sizeof(text), cmd, sizeof(cmd));
 			}
 			total++;
 			if (line++ < a->overlay_scroll)
@@ -75,7 +72,11 @@ static void draw_help(struct app *a)
 			y = b.y + 1 + line - 1 - a->overlay_scroll;
 			if (y >= b.y + 1 + rows)
 				continue;
-			draw_text(a, y, b.x + 2, b.w - 4, text, strlen(text), attr, 0);
+			used = draw_text(a, y, b.x + 2, b.w - 4, text, strlen(text), attr, 0);
+			/* The command that runs it, right-aligned where the width allows. */
+			if (cmd[0] && used + 2 + (int)strlen(cmd) <= b.w - 4)
+				draw_text(a, y, b.x + b.w - 2 - (int)strlen(cmd), (int)strlen(cmd),
+				        cmd, strlen(cmd), a->attrs[THEME_HINTS_KEY], 0);
 		}
 	}
 	if (a->overlay_scroll > MAX(total - rows, 0))
@@ -110,7 +111,7 @@ static void draw_confirm(struct app *a)
 	char cancel[] = "[ Cancel ]", verb[40];
 	struct box b = box_open(a, (int)c->n_body + 6, 60, c->title, a->attrs[THEME_DIALOG]);
 	int by = b.y + b.h - 3, total;
-	bool danger = c->action == KEY_ACTION_STOP || c->action == KEY_ACTION_RESTART;
+	bool danger = key_action_destructive(c->action) && c->n_targets > 0; /* VMs it hits */
 
 	for (size_t i = 0; i < c->n_body && (int)i < b.h - 4; i++)
 		draw_text(a, b.y + 2 + (int)i, b.x + 2, b.w - 4, c->body[i], strlen(c->body[i]),

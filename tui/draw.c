@@ -325,8 +325,12 @@ static void draw_banner(struct app *a)
 	put(a, y, 0, COLS, buf, attr);
 }
 
-static void hint(struct app *a, int y, int *x, enum key_action act, const char *label, bool off)
+/* An action that needs the daemon (it has a method) is greyed out while it would be refused. */
+static void hint(struct app *a, int y, int *x, enum key_action act, const char *label)
 {
+	const struct key_action_info *info = key_action_info(act);
+	bool off = info && info->method != TUI_METHOD_NONE &&
+	           (a->conn.state != CONN_CONNECTED || a->readonly);
 	char keys[64], name[16];
 	char *comma;
 
@@ -349,7 +353,6 @@ static void hint(struct app *a, int y, int *x, enum key_action act, const char *
 static void draw_hints(struct app *a)
 {
 	int y = a->lay.hints_y, x = 1;
-	bool off = a->conn.state != CONN_CONNECTED || a->readonly;
 
 	if (y < 0)
 		return;
@@ -361,9 +364,9 @@ static void draw_hints(struct app *a)
 	}
 	switch (a->overlay) {
 	case OVERLAY_CONFIRM:
-		hint(a, y, &x, KEY_ACTION_CONFIRM, "confirm", false);
-		hint(a, y, &x, KEY_ACTION_CANCEL, "cancel", false);
-		hint(a, y, &x, KEY_ACTION_SWITCH, "switch", false);
+		hint(a, y, &x, KEY_ACTION_CONFIRM, "confirm");
+		hint(a, y, &x, KEY_ACTION_CANCEL, "cancel");
+		hint(a, y, &x, KEY_ACTION_SWITCH, "switch");
 		return;
 	case OVERLAY_HELP:
 	case OVERLAY_INSPECT:
@@ -376,25 +379,25 @@ static void draw_hints(struct app *a)
 		break;
 	}
 	if (a->focus == FOCUS_LIST) {
-		hint(a, y, &x, KEY_ACTION_START, "start", off);
-		hint(a, y, &x, KEY_ACTION_STOP, "stop", off);
-		hint(a, y, &x, KEY_ACTION_RESTART, "restart", off);
-		hint(a, y, &x, KEY_ACTION_SSH, "ssh", false);
-		hint(a, y, &x, KEY_ACTION_OPEN_CONSOLE, "console", false);
-		hint(a, y, &x, KEY_ACTION_FILTER, "filter", false);
-		hint(a, y, &x, KEY_ACTION_SORT_NEXT, "sort", false);
-		hint(a, y, &x, KEY_ACTION_INSPECT, "inspect", false);
+		hint(a, y, &x, KEY_ACTION_START, "start");
+		hint(a, y, &x, KEY_ACTION_STOP, "stop");
+		hint(a, y, &x, KEY_ACTION_RESTART, "restart");
+		hint(a, y, &x, KEY_ACTION_SSH, "ssh");
+		hint(a, y, &x, KEY_ACTION_OPEN_CONSOLE, "console");
+		hint(a, y, &x, KEY_ACTION_FILTER, "filter");
+		hint(a, y, &x, KEY_ACTION_SORT_NEXT, "sort");
+		hint(a, y, &x, KEY_ACTION_INSPECT, "inspect");
 	} else {
-		hint(a, y, &x, KEY_ACTION_SCROLL_UP, "up", false);
-		hint(a, y, &x, KEY_ACTION_FOLLOW, "follow", false);
-		hint(a, y, &x, KEY_ACTION_WRAP, "wrap", false);
-		hint(a, y, &x, KEY_ACTION_SEARCH, "search", false);
-		hint(a, y, &x, KEY_ACTION_SEARCH_NEXT, "next", false);
-		hint(a, y, &x, KEY_ACTION_CON_SSH, "ssh", false);
-		hint(a, y, &x, KEY_ACTION_FOCUS_NEXT, "list", false);
+		hint(a, y, &x, KEY_ACTION_SCROLL_UP, "up");
+		hint(a, y, &x, KEY_ACTION_FOLLOW, "follow");
+		hint(a, y, &x, KEY_ACTION_WRAP, "wrap");
+		hint(a, y, &x, KEY_ACTION_SEARCH, "search");
+		hint(a, y, &x, KEY_ACTION_SEARCH_NEXT, "next");
+		hint(a, y, &x, KEY_ACTION_CON_SSH, "ssh");
+		hint(a, y, &x, KEY_ACTION_FOCUS_NEXT, "list");
 	}
-	hint(a, y, &x, KEY_ACTION_HELP, "help", false);
-	hint(a, y, &x, KEY_ACTION_QUIT, "quit", false);
+	hint(a, y, &x, KEY_ACTION_HELP, "help");
+	hint(a, y, &x, KEY_ACTION_QUIT, "quit");
 }
 
 void draw_status(struct app *a)

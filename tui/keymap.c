@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Key tables: defaults from keymap.def, key names, and remapping from the config. */
+/* The action table's curses-free columns (actions.def), ":" command names, key names, and the
+ * key tables: defaults from the table, remapping from the config. */
 #include <ctype.h>
 #include <curses.h>
 #include <errno.h>
@@ -11,15 +12,11 @@
 #include "common/macro.h"
 #include "tui/keymap.h"
 
-static const struct action_info {
-	const char *name;
-	enum key_context ctx;
-	const char *keys;
-	const char *help;
-} actions[_KEY_ACTION_MAX] = {
-        [KEY_ACTION_NONE] = {"none", KEY_CTX_GLOBAL, "", ""},
-#define ACTION(id, n, c, k, h) [KEY_ACTION_##id] = {n, KEY_CTX_##c, k, h},
-#include "tui/keymap.def"
+static const struct key_action_info actions[_KEY_ACTION_MAX] = {
+        [KEY_ACTION_NONE] = {"none", KEY_CTX_GLOBAL, "", 0, TUI_METHOD_NONE, NULL, ""},
+#define ACTION(id, n, c, k, handler, f, m, arg, h)                                                 \
+	[KEY_ACTION_##id] = {n, KEY_CTX_##c, k, f, TUI_METHOD_##m, arg, h},
+#include "tui/actions.def"
 #undef ACTION
 };
 
@@ -49,6 +46,11 @@ static const struct {
 
 static const int forbidden[] = {'a' & 0x1f, 'b' & 0x1f, 's' & 0x1f, 'q' & 0x1f};
 
+const struct key_action_info *key_action_info(enum key_action a)
+{
+	return a > KEY_ACTION_NONE && a < _KEY_ACTION_MAX ? &actions[a] : NULL;
+}
+
 const char *key_action_to_string(enum key_action a)
 {
 	return a >= 0 && a < _KEY_ACTION_MAX ? actions[a].name : NULL;
@@ -74,8 +76,30 @@ const char *key_action_help(enum key_action a)
 
 bool key_action_destructive(enum key_action a)
 {
-	return a == KEY_ACTION_STOP || a == KEY_ACTION_RESTART || a == KEY_ACTION_UPDATE ||
-	       a == KEY_ACTION_RECONCILE;
+	return a > KEY_ACTION_NONE && a < _KEY_ACTION_MAX && (actions[a].flags & ACTION_CONFIRM);
+}
+
+int key_action_from_command(const char *word, enum key_action *ret_action)
+{
+	size_t n = strlen(word), matches = 0;
+	enum key_action found = KEY_ACTION_NONE;
+
+	for (size_t i = 1; i < _KEY_ACTION_MAX; i++)
+		if (streq(actions[i].name, word)) {
+			*ret_action = (enum key_action)i;
+			return 0;
+		}
+	for (size_t i = 1; n > 0 && i < _KEY_ACTION_MAX; i++)
+		if (strneq(actions[i].name, word, n)) {
+			found = (enum key_action)i;
+			matches++;
+		}
+	if (matches == 0)
+		return -ENOENT;
+	if (matches > 1)
+		return -ENOTUNIQ;
+	*ret_action = found;
+	return 0;
 }
 
 int keymap_key_parse(const char *s)
@@ -221,6 +245,27 @@ enum key_action keymap_lookup(const struct keymap *km, enum key_context ctx, int
 	if (a == KEY_ACTION_NONE && ctx != KEY_CTX_DIALOG)
 		a = km->map[KEY_CTX_GLOBAL][code];
 	return a;
+}
+
+void keymap_help_row(const struct keymap *km, enum key_action a, char *text, size_t text_size,
+        char *cmd, size_t cmd_size)
+{
+	const struct key_action_info *info = key_action_info(a);
+	char keys[64];
+
+	if (!info) {
+		snprintf(text, text_size, "%s", "");
+		snprintf(cmd, cmd_size, "%s", "");
+		return;
+	}
+	snprintf(cmd, cmd_size, ":%s%s%s", info->name, info->arg ? " " : "",
+	        info->arg ? info->arg : "");
+	keymap_keys_of(km, a, keys, sizeof(keys));
+	if (!keys[0]) {
+		snprintf(text, text_size, "  %-22s %s", cmd, info->help);
+		cmd[0] = '\0';
+	} else
+		snprintf(text, text_size, "  %-22s %s", keys, info->help);
 }
 
 size_t keymap_keys_of(const struct keymap *km, enum key_action a, char *buf, size_t size)

@@ -303,7 +303,7 @@ static int run(struct app *a)
 			int ch;
 			while (n_keys < ELEMENTSOF(keys) && (ch = getch()) != ERR) {
 				keys[n_keys++] = ch;
-				app_handle_key(a, ch);
+				a->dirty |= app_handle_key(a, ch); /* drawn below */
 			}
 			if (r > 0 && (p[0].revents & (POLLHUP | POLLERR)))
 				return 0; /* the terminal went away */

@@ -1,21 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The prompt line: filter and search as you type, and the ":" commands. */
-#include <ctype.h>
+/* The prompt line: filter and search as you type, and ":name arg", which runs any action of
+ * actions.def by its name. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "tui/app.h"
 
-void app_prompt_open(struct app *a, enum prompt_kind kind, const char *initial)
+unsigned app_prompt_open(struct app *a, enum prompt_kind kind, const char *initial)
 {
 	a->prompt = kind;
 	snprintf(a->prompt_buf, sizeof(a->prompt_buf), "%s", initial);
 	a->prompt_len = strlen(a->prompt_buf);
 	snprintf(a->prompt_saved, sizeof(a->prompt_saved), "%s", initial);
-	a->dirty |= DIRTY_STATUS | DIRTY_HINTS | DIRTY_LIST;
+	return DIRTY_STATUS | DIRTY_HINTS | DIRTY_LIST;
 }
 
-static void apply_filter_text(struct app *a, const char *text)
+void app_filter_apply(struct app *a, const char *text)
 {
 	struct vm_filter f;
 	char err[128];
@@ -50,81 +51,69 @@ static void set_search(struct app *a, const char *text)
 	a->match_id = UINT64_MAX;
 }
 
-static void run_command(struct app *a, char *cmd)
+unsigned app_run_command(struct app *a, const char *line)
 {
-	char *save = NULL, *verb = strtok_r(cmd, " \t", &save), *arg = strtok_r(NULL, "", &save);
+	size_t n;
+	const char *arg;
+	char word[64];
+	enum key_action act;
+	int r;
 
-	while (arg && isspace((unsigned char)*arg))
-		arg++;
-	if (!verb)
-		return;
-	if (streq(verb, "q") || streq(verb, "quit"))
-		a->quit = true;
-	else if (streq(verb, "theme") && arg && *arg) {
-		if (ui_theme_apply(a, arg) >= 0 && (!a->theme->n_warnings))
-			app_status(
-			        a, STATUS_INFO, "theme: %s", a->theme->name ? a->theme->name : arg);
-		a->dirty |= DIRTY_CLEAR;
-	} else if (streq(verb, "filter"))
-		apply_filter_text(a, arg ? arg : "");
-	else if (streq(verb, "sort") && arg) {
-		char *dir = strchr(arg, ' ');
-		enum vm_column col;
-		if (dir)
-			*dir++ = '\0';
-		col = vm_column_from_string(arg);
-		if (col < 0) {
-			app_status(a, STATUS_ERROR, "sort: unknown column '%s'", arg);
-			return;
+	line += strspn(line, " \t");
+	n = strcspn(line, " \t");
+	arg = line + n + strspn(line + n, " \t");
+	if (n == 0)
+		return 0;
+	snprintf(word, sizeof(word), "%.*s", (int)MIN(n, sizeof(word) - 1), line);
+	r = key_action_from_command(word, &act);
+	if (r == -ENOTUNIQ) {
+		char names[160] = "";
+		size_t o = 0;
+		for (int i = KEY_ACTION_NONE + 1; i < _KEY_ACTION_MAX && o < sizeof(names); i++) {
+			const char *name = key_action_to_string((enum key_action)i);
+			if (strneq(name, word, strlen(word)))
+				o += (size_t)snprintf(
+				        names + o, sizeof(names) - o, "%s%s", o ? ", " : "", name);
 		}
-		a->view.sort = col;
-		a->view.descending = dir && strncmp(dir, "desc", 4) == 0;
-		app_sort_by(a, 0);
-	} else if (streq(verb, "resync"))
-		app_resync(a);
-	else if (streq(verb, "update"))
-		app_update(a);
-	else if (streq(verb, "reconcile"))
-		app_reconcile(a);
-	else if (streq(verb, "set") && arg && strncmp(arg, "wrap", 4) == 0) {
-		a->wrap = !strstr(arg, "off");
-		a->dirty |= DIRTY_CONSOLE;
-	} else
-		app_status(a, STATUS_ERROR, "unknown command: %s", verb);
+		app_status(a, STATUS_ERROR, "ambiguous command: %s (%s)", word, names);
+		return 0;
+	}
+	if (r < 0) {
+		app_status(a, STATUS_ERROR, "unknown command: %s", word);
+		return 0;
+	}
+	return app_run_action(a, act, arg);
 }
 
-static void prompt_close(struct app *a)
+static unsigned prompt_close(struct app *a)
 {
 	a->prompt = PROMPT_NONE;
-	a->dirty |= DIRTY_STATUS | DIRTY_HINTS | DIRTY_LIST;
+	return DIRTY_STATUS | DIRTY_HINTS | DIRTY_LIST;
 }
 
-void app_prompt_key(struct app *a, int key)
+unsigned app_prompt_key(struct app *a, int key)
 {
 	bool changed = false;
 
 	if (key == 27 || key == 3) {
 		if (a->prompt == PROMPT_FILTER)
-			apply_filter_text(a, a->prompt_saved);
-		prompt_close(a);
-		return;
+			app_filter_apply(a, a->prompt_saved);
+		return prompt_close(a);
 	}
 	if (key == '\n' || key == '\r' || key == KEY_ENTER) {
 		enum prompt_kind kind = a->prompt;
 		char buf[sizeof(a->prompt_buf)];
+		unsigned redraw;
 		snprintf(buf, sizeof(buf), "%s", a->prompt_buf);
-		prompt_close(a);
+		redraw = prompt_close(a);
 		if (kind == PROMPT_FILTER)
-			apply_filter_text(a, buf);
+			app_filter_apply(a, buf);
 		else if (kind == PROMPT_SEARCH) {
 			set_search(a, buf);
-			if (a->search[0])
-				app_search_next(a);
-			else
-				a->dirty |= DIRTY_CONSOLE;
+			redraw |= a->search[0] ? app_search_next(a) : DIRTY_CONSOLE;
 		} else if (kind == PROMPT_COMMAND)
-			run_command(a, buf);
-		return;
+			redraw |= app_run_command(a, buf);
+		return redraw;
 	}
 	if (key == KEY_BACKSPACE || key == 127 || key == 8) {
 		/* Drop one whole UTF-8 character. */
@@ -150,6 +139,6 @@ void app_prompt_key(struct app *a, int key)
 	}
 	a->prompt_buf[a->prompt_len] = '\0';
 	if (changed && a->prompt == PROMPT_FILTER)
-		apply_filter_text(a, a->prompt_buf); /* as you type */
-	a->dirty |= DIRTY_STATUS | DIRTY_LIST;
+		app_filter_apply(a, a->prompt_buf); /* as you type */
+	return DIRTY_STATUS | DIRTY_LIST;
 }

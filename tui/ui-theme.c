@@ -85,6 +85,5 @@ int ui_theme_apply(struct app *a, const char *name)
 		        t->n_warnings > 1 ? " (and more)" : "");
 	theme_free(a->theme);
 	a->theme = t;
-	a->dirty |= DIRTY_ALL;
 	return 0;
 }

@@ -66,8 +66,14 @@ t_check "--print-jail-deps names the QEMU binary read-only" grep -q '^bind-ro /u
 t_check "--print-jail-deps names QEMU's data directory" grep -q '^bind-ro /usr/share/qemu$' <<< "$deps"
 
 # The API before boot.
-start_vmm --id vm-1 || t_fail "the API socket appears"
-t_ok "the API socket appears"
+# Everything below needs the socket: without it, one failure says why and the rest is not run.
+if start_vmm --id vm-1; then
+	t_ok "the API socket appears"
+else
+	t_fail "the API socket appears" "$(cat "$T/vmm.out")"
+	t_done
+	exit 1
+fi
 : > "$T/busy"
 "$vmm" --api-sock "$T/busy" --no-boot > /dev/null 2>&1
 t_eq "an API socket path that exists exits 1" 1 $?
@@ -177,7 +183,7 @@ cat > "$T/config.json" << JSON
   "network-interfaces": [{"iface_id": "eth0", "host_dev_name": "tap0"}]
 }
 JSON
-start_vmm --config-file "$T/config.json"
+if start_vmm --config-file "$T/config.json"; then t_ok "--config-file: the API socket appears"; else t_fail "--config-file: the API socket appears" "$(cat "$T/vmm.out")"; fi
 expect "--config-file boots (GET / says Running)" 200 '"state":"Running"' GET /
 expect "--config-file's machine-config applied" 200 '"mem_size_mib":64' GET /machine-config
 expect "--config-file's drive applied" 200 '"drive_id":"rootfs"' GET /vm/config

@@ -11,6 +11,7 @@
 . "$(dirname "$0")/../lib/nspawn.sh"
 ns_require
 for c in jq qemu-system-x86_64 ssh; do command -v "$c" > /dev/null || t_skip_all "$c is missing"; done
+suite_start=$SECONDS
 ns_boot || t_skip_all "systemd-nspawn cannot boot a container on this machine (see above)"
 
 OWNER=alice
@@ -30,7 +31,8 @@ echo "# quickstart took $((SECONDS - start)) s"
 if [ $rc -ne 0 ]; then
 	t_fail "scripts/quickstart --owner $OWNER exits 0 under systemd" "$(tail -n 25 <<< "$out")"
 	ns_exec journalctl -u bangerd -u bangerd-root --no-pager -n 40 | sed 's/^/#   /'
-	t_done
+	echo "# the whole suite took $((SECONDS - suite_start)) s"
+t_done
 	exit 1
 fi
 t_ok "scripts/quickstart --owner $OWNER exits 0 under systemd"
@@ -93,15 +95,20 @@ kept() {
 		[ "$(boot_of demo) $(boot_of two)" = "$BOOT_DEMO $BOOT_TWO" ]
 }
 
-restarts_ok=0
+restarts_ok=0 times=
 for i in 1 2 3 4 5; do
+	t0=$(date +%s%N)
 	ns_exec systemctl restart bangerd-root.service bangerd.service
-	if t_wait 30 ready && kept && [ "$(fleet)" = "$FLEET" ]; then
+	if t_wait 30 ready; then
+		times="$times $((($(date +%s%N) - t0) / 1000000))"
+	fi
+	if kept && [ "$(fleet)" = "$FLEET" ]; then
 		restarts_ok=$((restarts_ok + 1))
 	else
 		echo "# restart $i: $(fleet); demo $(vmget demo state) $(vmget demo pid), two $(vmget two state) $(vmget two pid)"
 	fi
 done
+echo "# restart of both services until the daemon reaches the helper again, ms:$times"
 t_eq "5 restarts of both services: both guests kept (VMM pid, boot id), nothing duplicated" 5 "$restarts_ok"
 t_check "each restart gave new daemon pids" test "$(main_pid bangerd-root.service)" != "$HPID" -a "$(main_pid bangerd.service)" != "$DPID"
 
@@ -180,4 +187,5 @@ for p in /etc/banger /var/lib/banger /var/log/banger /run/banger /etc/systemd/sy
 done
 t_check "the output says what it kept and why" grep -q "purged. Kept:" <<< "$out"
 t_check "(the forwarding switch, with the reason)" grep -q "ip_forward: .*rely on it" <<< "$out"
+echo "# the whole suite took $((SECONDS - suite_start)) s"
 t_done

@@ -15,6 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/macro.h"
 #include "tui/conn.h"
 
 static void test_backoff(void **state)
@@ -40,6 +41,38 @@ static void test_reasons(void **state)
 	assert_non_null(strstr(conn_reason_for(EPIPE, buf, sizeof(buf)), "EOF"));
 }
 
+/* Every method the TUI calls is one the daemon serves (its table, daemon/methods.def), and no
+ * call goes out without one. */
+static void test_methods(void **state)
+{
+	static const char *const served[] = {
+#define METHOD(name, handler) name,
+#define UNAVAILABLE(name, why) name,
+#include "daemon/methods.def"
+#undef METHOD
+#undef UNAVAILABLE
+	};
+	struct conn c;
+	(void)state;
+
+	for (int m = TUI_METHOD_NONE + 1; m < _TUI_METHOD_MAX; m++) {
+		const char *name = tui_method_to_string((enum tui_method)m);
+		size_t i;
+
+		assert_non_null(name);
+		for (i = 0; i < ELEMENTSOF(served); i++)
+			if (streq(served[i], name))
+				break;
+		if (i == ELEMENTSOF(served))
+			fail_msg("banger-tui calls \"%s\", which bangerd does not have", name);
+	}
+	assert_null(tui_method_to_string(TUI_METHOD_NONE));
+	assert_null(tui_method_to_string(_TUI_METHOD_MAX));
+	conn_init(&c, "/nonexistent/bangerd.sock");
+	assert_int_equal(conn_call(&c, TUI_METHOD_NONE, json_object(), CALL_ACTION, NULL), -EINVAL);
+	conn_done(&c);
+}
+
 static void test_connect_missing(void **state)
 {
 	struct conn c;
@@ -53,7 +86,7 @@ static void test_connect_missing(void **state)
 	assert_int_equal(c.attempt, 1);
 	assert_true(c.retry_at >= 1000 + 200 && c.retry_at <= 1000 + 300);
 	assert_true(c.stale_since > 0);
-	assert_int_equal(conn_call(&c, "vm.start", NULL, CALL_ACTION, "x"), -ENOTCONN);
+	assert_int_equal(conn_call(&c, TUI_METHOD_VM_START, NULL, CALL_ACTION, "x"), -ENOTCONN);
 	conn_done(&c);
 }
 
@@ -132,8 +165,8 @@ static void test_exchange(void **state)
 	rpc_message_done(&m);
 
 	/* A request for an action carries what the toast will name. */
-	assert_int_equal(conn_call(&c, "vm.stop", json_pack("{s:s}", "name", "web-1"), CALL_ACTION,
-	                         "stop web-1"),
+	assert_int_equal(conn_call(&c, TUI_METHOD_VM_STOP, json_pack("{s:s}", "name", "web-1"),
+	                         CALL_ACTION, "stop web-1"),
 	        0);
 	assert_int_equal(c.n_pending, 1);
 	assert_string_equal(c.pending[0].what, "stop web-1");
@@ -165,6 +198,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_backoff),
 	        cmocka_unit_test(test_reasons),
+	        cmocka_unit_test(test_methods),
 	        cmocka_unit_test(test_connect_missing),
 	        cmocka_unit_test(test_exchange),
 	};

@@ -41,6 +41,79 @@ static void test_defaults(void **state)
 	keymap_done(&km);
 }
 
+/* The table's rows are whole: a name, a context, help, a method where one is needed, and each
+ * row is what ":name" runs. */
+static void test_table(void **state)
+{
+	(void)state;
+
+	assert_null(key_action_info(KEY_ACTION_NONE));
+	assert_null(key_action_info(_KEY_ACTION_MAX));
+	for (int a = KEY_ACTION_NONE + 1; a < _KEY_ACTION_MAX; a++) {
+		const struct key_action_info *info = key_action_info((enum key_action)a);
+		enum key_action found = KEY_ACTION_NONE;
+
+		assert_non_null(info);
+		assert_true(info->name[0] && info->help[0]);
+		assert_true(info->ctx >= 0 && info->ctx < _KEY_CTX_MAX);
+		assert_int_equal(key_action_from_string(info->name), a);
+		if (key_action_from_command(info->name, &found) < 0 || found != a)
+			fail_msg("\":%s\" does not run %s", info->name, info->name);
+		assert_int_equal(key_action_destructive((enum key_action)a),
+		        !!(info->flags & ACTION_CONFIRM));
+		if (info->method != TUI_METHOD_NONE)
+			assert_non_null(tui_method_to_string(info->method));
+		if (info->flags & ACTION_VMS) /* a request per VM needs a method to send */
+			assert_int_not_equal(info->method, TUI_METHOD_NONE);
+	}
+	/* The rows the dialog guards today, by name: a row losing its flag fails here. */
+	assert_true(key_action_destructive(KEY_ACTION_STOP));
+	assert_true(key_action_destructive(KEY_ACTION_RESTART));
+	assert_true(key_action_destructive(KEY_ACTION_UPDATE));
+	assert_true(key_action_destructive(KEY_ACTION_RECONCILE));
+	assert_false(key_action_destructive(KEY_ACTION_START));
+}
+
+static void test_commands(void **state)
+{
+	enum key_action a = KEY_ACTION_NONE;
+	(void)state;
+
+	assert_int_equal(key_action_from_command("q", &a), 0); /* ":q" is quit */
+	assert_int_equal(a, KEY_ACTION_QUIT);
+	assert_int_equal(key_action_from_command("th", &a), 0);
+	assert_int_equal(a, KEY_ACTION_THEME);
+	assert_int_equal(key_action_from_command("sort", &a), 0); /* exact beats sort-next… */
+	assert_int_equal(a, KEY_ACTION_SORT);
+	a = KEY_ACTION_NONE;
+	assert_int_equal(key_action_from_command("re", &a), -ENOTUNIQ);
+	assert_int_equal(key_action_from_command("frobnicate", &a), -ENOENT);
+	assert_int_equal(key_action_from_command("", &a), -ENOENT);
+	assert_int_equal(a, KEY_ACTION_NONE); /* written only on success */
+}
+
+/* The help row names the keys, the help text and the command; an unbound row shows its command
+ * where the keys would be. */
+static void test_help_rows(void **state)
+{
+	struct keymap km;
+	char text[200], cmd[64];
+	(void)state;
+
+	keymap_init_defaults(&km);
+	keymap_help_row(&km, KEY_ACTION_STOP, text, sizeof(text), cmd, sizeof(cmd));
+	assert_string_equal(
+	        text, "  S                      stop the VM or the tagged ones (confirm)");
+	assert_string_equal(cmd, ":stop");
+	keymap_help_row(&km, KEY_ACTION_THEME, text, sizeof(text), cmd, sizeof(cmd));
+	assert_string_equal(text, "  :theme NAME            switch to another theme");
+	assert_string_equal(cmd, "");
+	keymap_bind(&km, "stop", "");
+	keymap_help_row(&km, KEY_ACTION_STOP, text, sizeof(text), cmd, sizeof(cmd));
+	assert_non_null(strstr(text, ":stop "));
+	keymap_done(&km);
+}
+
 static void test_names(void **state)
 {
 	char buf[24];
@@ -131,6 +204,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_defaults),
+	        cmocka_unit_test(test_table),
+	        cmocka_unit_test(test_commands),
+	        cmocka_unit_test(test_help_rows),
 	        cmocka_unit_test(test_names),
 	        cmocka_unit_test(test_remap),
 	        cmocka_unit_test(test_config),
