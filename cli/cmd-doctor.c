@@ -68,6 +68,52 @@ static void check_helper(struct cli *cli, const struct banger_layout *l, struct 
 	check_hello("bangerd-root", l->root_sock, c);
 }
 
+/* What bangerd knows about its state directory: records whose save has not landed, and free
+ * space below [state] min_free_mib (a full directory makes every save fail). */
+static void check_state(struct cli *cli, const struct banger_layout *l, struct check_result *c)
+{
+	_cleanup_rpc_client_ struct rpc_client *client = NULL;
+	_cleanup_json_ json_t *st = NULL;
+	struct rpc_error err = {};
+	json_t *store, *unsaved, *rec;
+	char have[32], want[32];
+	size_t i;
+	int r;
+
+	r = rpc_client_connect(cli->socket ? cli->socket : l->daemon_sock, &client);
+	if (r >= 0)
+		r = rpc_client_call(client, "system.status", NULL, 5000, &st, &err);
+	if (r < 0)
+		return set(c, CHECK_WARN, "cannot ask bangerd about %s: %s", l->state_dir,
+		        err.message[0] ? err.message : strerror(-r));
+	store = json_object_get(st, "store");
+	unsaved = json_object_get(json_object_get(store, "unsaved"), "records");
+	format_size((uint64_t)json_integer_value(json_object_get(store, "free_bytes")), have,
+	        sizeof(have));
+	format_size((uint64_t)json_integer_value(json_object_get(store, "min_free_bytes")), want,
+	        sizeof(want));
+	if (json_integer_value(json_object_get(json_object_get(store, "unsaved"), "waiting")) > 0) {
+		char names[256] = "";
+		json_array_foreach(unsaved, i, rec)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s (%s)",
+			        i ? ", " : "", json_str(rec, "name", "?"), json_str(rec, "error", "?"));
+		return set(c, CHECK_FAIL,
+		        "bangerd cannot save %s; it keeps them in memory and retries every second: "
+		        "%s (%s free in %s)",
+		        json_array_size(unsaved) == 1 ? "a record" : "records", names[0] ? names : "-",
+		        have, l->state_dir);
+	}
+	if (json_is_true(json_object_get(store, "low_space")))
+		return set(c, CHECK_WARN,
+		        "%s has %s free, less than [state] min_free_mib (%s): VM disks grow there, "
+		        "and saves fail once it is full",
+		        l->state_dir, have, want);
+	if (!json_is_integer(json_object_get(store, "free_bytes")))
+		return set(c, CHECK_OK, "every record is saved (free space in %s unknown)",
+		        l->state_dir);
+	set(c, CHECK_OK, "%s has %s free; every record is saved", l->state_dir, have);
+}
+
 static void check_kvm(struct cli *cli, const struct banger_layout *l, struct check_result *c)
 {
 	struct stat st;
@@ -148,6 +194,7 @@ static const struct {
 } checks[] = {
         {"daemon", check_daemon},
         {"helper", check_helper},
+        {"state", check_state},
         {"kvm", check_kvm},
         {"device-mapper", check_dm},
         {"qemu", check_qemu},

@@ -55,6 +55,12 @@ static const char default_config[] =
         "# stop_timeout_sec = 10        # Ctrl-Alt-Del until SIGTERM\n"
         "# console_max_bytes = 4194304\n"
         "\n"
+        "[state]\n"
+        "# min_free_mib = 1024          # free space below this: doctor warns, daemon.low_space\n"
+        "\n"
+        "[daemon]\n"
+        "# client_silent_timeout_sec = 10  # a client that sends no request by then is closed\n"
+        "\n"
         "[file_sync]\n"
         "# path = ~/.gitconfig          # repeatable; copied into each VM, must be inside the "
         "owner's home\n";

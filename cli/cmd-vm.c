@@ -52,6 +52,12 @@ static void vm_uptime(const json_t *vm, char *buf, size_t size)
 	format_duration((uint64_t)MAX(0, time(NULL) - started), buf, size);
 }
 
+static bool vm_halted(const json_t *vm)
+{
+	return json_is_true(json_object_get(vm, "halted")) &&
+	       streq(json_str(vm, "state", ""), "running");
+}
+
 static void print_vm(struct cli *cli, const json_t *vm)
 {
 	char mem[32], disk[32], up[32];
@@ -66,11 +72,15 @@ static void print_vm(struct cli *cli, const json_t *vm)
 	printf("Name:          %s\n", json_str(vm, "name", "?"));
 	printf("ID:            %s\n", json_str(vm, "id", "?"));
 	if (cli->color && color_for_state(state)[0])
-		printf("State:         %s%s%s\n", color_for_state(state), state, COLOR_RESET);
+		printf("State:         %s%s%s%s\n", color_for_state(state), state, COLOR_RESET,
+		        vm_halted(vm) ? " (the guest halted)" : "");
 	else
-		printf("State:         %s\n", state);
+		printf("State:         %s%s\n", state, vm_halted(vm) ? " (the guest halted)" : "");
 	if (json_str(vm, "reason", NULL))
 		printf("Reason:        %s\n", json_str(vm, "reason", ""));
+	if (json_str(vm, "save_error", NULL))
+		printf("Not saved:     %s (bangerd keeps this record in memory and retries)\n",
+		        json_str(vm, "save_error", ""));
 	printf("Image:         %s\n", json_str(vm, "image", "?"));
 	printf("vCPUs:         %lld\n",
 	        (long long)json_integer_value(json_object_get(vm, "vcpus")));
@@ -150,6 +160,8 @@ int cmd_vm_list(struct cli *cli)
 		        mem, sizeof(mem));
 		vm_uptime(vm, up, sizeof(up));
 		snprintf(boot, sizeof(boot), "%.8s", json_str(vm, "boot_id", "-"));
+		if (vm_halted(vm))
+			state = "halted";
 		const char *cells[] = {json_str(vm, "name", "?"), state, json_str(vm, "ip", "-"),
 		        vcpus, mem, json_str(vm, "image", "?"), up, boot};
 		if (table_add_row(&t, cells, 1, color_for_state(state)) < 0) {

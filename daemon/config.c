@@ -19,6 +19,8 @@ void config_defaults(struct banger_config *c)
 		.stop_timeout_sec = 10,
 		.console_max_bytes = 4u * 1024u * 1024u,
 		.vmm_api_timeout_sec = 10,
+		.client_silent_timeout_sec = 10,
+		.state_min_free_mib = 1024,
 	};
 	snprintf(c->subnet_text, sizeof(c->subnet_text), "%s", NET_DEFAULT_SUBNET);
 	(void)net_subnet_parse(NET_DEFAULT_SUBNET, &c->subnet);
@@ -103,6 +105,17 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 			warn(s, "[%s] %s = \"%s\" must be 65536..1073741824", section, name, value);
 		else
 			c->console_max_bytes = n;
+	} else if (streq(section, "daemon") && streq(name, "client_silent_timeout_sec")) {
+		if (parse_uint(value, 0, 3600, &n) < 0)
+			warn(s, "[%s] %s = \"%s\" must be 0..3600 (0: never)", section, name, value);
+		else
+			c->client_silent_timeout_sec = (unsigned)n;
+	} else if (streq(section, "state") && streq(name, "min_free_mib")) {
+		if (parse_uint(value, 0, 1024ul * 1024 * 1024, &n) < 0)
+			warn(s, "[%s] %s = \"%s\" must be 0..1073741824 (0: never warn)", section,
+					name, value);
+		else
+			c->state_min_free_mib = n;
 	} else if (streq(section, "file_sync") && streq(name, "path")) {
 		if (c->n_sync >= CONFIG_MAX_SYNC)
 			warn(s, "[%s] %s = \"%s\": more than 32 file_sync paths", section, name,

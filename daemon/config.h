@@ -19,6 +19,8 @@ struct banger_config {
 	unsigned stop_timeout_sec;  /* SendCtrlAltDel → SIGTERM */
 	uint64_t console_max_bytes; /* console.log is rotated beyond this */
 	unsigned vmm_api_timeout_sec;
+	unsigned client_silent_timeout_sec; /* a client silent this long after connecting is closed */
+	uint64_t state_min_free_mib;        /* below this, the state directory is announced low */
 	char *sync[CONFIG_MAX_SYNC]; /* file_sync: paths relative to the owner's home */
 	size_t n_sync;
 	unsigned n_warnings;

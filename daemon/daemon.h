@@ -18,6 +18,9 @@
 struct server;
 struct import_job;
 struct lifecycle;
+struct helper_probe;
+struct save_retry;
+struct space_watch;
 
 struct daemon {
 	sd_event *event;
@@ -35,6 +38,9 @@ struct daemon {
 	struct import_job *imports; /* running image.import jobs */
 	struct banger_config config; /* banger.conf */
 	struct lifecycle *lifecycle; /* starts, stops and watches VMs */
+	struct helper_probe *helper_probe; /* system.status's hello to bangerd-root, made on demand */
+	struct save_retry *save_retry;     /* records and files whose save has not landed yet */
+	struct space_watch *space_watch;   /* the state directory's free space */
 };
 
 /* Numbers params (stolen) as the next event and hands it to every subscriber. Publishing fails

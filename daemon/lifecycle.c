@@ -29,6 +29,7 @@
 #include "daemon/lifecycle.h"
 #include "daemon/netalloc.h"
 #include "daemon/rpc.h"
+#include "daemon/save-retry.h"
 #include "daemon/ssh-keys.h"
 #include "daemon/vm-params.h"
 #include "daemon/vm-state.h"
@@ -39,6 +40,14 @@
 #define SSH_RETRY_USEC (500 * 1000)
 #define API_POLL_USEC (20 * 1000)
 #define KILL_GRACE_USEC (3 * 1000 * 1000)
+/* An undo that could not reach bangerd-root is tried again after this, doubling up to the max. */
+#define UNDO_RETRY_MIN_USEC (500 * 1000)
+#define UNDO_RETRY_MAX_USEC (5 * 1000 * 1000)
+/* bangerd-root gives the jailer 10 s to become the VMM (op-jail-launch.c) and kills it after
+ * that; a launch whose answer never came is looked for only once that time has passed. */
+#define LAUNCH_SETTLE_USEC (11 * 1000 * 1000)
+/* What the guest kernel prints when it halts (kernel/reboot.c) without powering off. */
+#define GUEST_HALTED_MARKER "reboot: System halted"
 #define MAX_WAITERS 16
 /* sd-event coalesces timers by 250 ms unless told otherwise: too coarse for polling steps */
 #define TIMER_ACCURACY_USEC 1000
@@ -93,6 +102,9 @@ struct run {
 	enum step step;
 	uint32_t acquired; /* bit per step whose resource must be undone */
 	int unwind_at;     /* next step to undo, counting down */
+	int undoing;       /* the step whose undo is in flight */
+	uint64_t undo_backoff; /* the wait before the next retry of an undo; 0: none failed yet */
+	sd_event_source *undo_timer;
 	enum vm_state final_state;
 	char final_reason[512];
 	enum rpc_error_code fail_code; /* what a failed start answers its callers */
@@ -121,6 +133,8 @@ struct run {
 	int pidfd;
 	sd_event_source *exit_src;
 	bool vmm_exited;
+	uint64_t launch_sent;  /* when jail.launch went out */
+	bool launch_answered;  /* bangerd-root answered it, success or not */
 
 	/* in-flight work */
 	int64_t fc_req;
@@ -149,6 +163,8 @@ struct run {
 	int (*on_result)(struct run *r, json_t *result);
 	bool waiting_exit, kill_answered;
 	bool abort_requested; /* a stop came while a step's helper call or resize was in flight */
+	bool halt_seen;       /* the console said the guest halted; acted on after the read */
+	bool keep_record_state; /* releasing an orphan: its record keeps its state and reason */
 };
 
 struct lifecycle {
@@ -161,14 +177,18 @@ struct lifecycle {
 	struct run *runs;
 	sd_event_source *tick;
 	sd_event_source *readopt_retry;
+	bool freeing; /* lifecycle_free() is failing the helper calls: their runs must not react */
 };
 
+static const struct step_def steps[_STEP_MAX];
 static void run_advance(struct run *r);
 static void run_unwind(struct run *r);
 static void step_fail(struct run *r, int err, const char *fmt, ...) _printf_(3, 4);
 static void run_abort_now(struct run *r);
 static void run_release(struct run *r);
 static int handles_save(struct lifecycle *lc);
+static int handles_retry(void *userdata);
+static int readopt_one(struct lifecycle *lc, struct vm *vm, json_t *h);
 
 static uint64_t now_usec(void)
 {
@@ -217,6 +237,7 @@ static void run_clear_pending(struct run *r)
 		child_cancel(r->child);
 	r->child = NULL;
 	r->timer = sd_event_source_disable_unref(r->timer);
+	r->undo_timer = sd_event_source_disable_unref(r->undo_timer);
 }
 
 static void run_close_console(struct run *r)
@@ -251,10 +272,10 @@ static void set_state(struct lifecycle *lc, struct vm *vm, enum vm_state st, con
 	(void)daemon_vm_set_state(lc->d, vm, st, reason && *reason ? reason : NULL);
 }
 
-/* Fields other than the state changed since before: saved, then published as vm.updated. */
-static void publish_updated(struct lifecycle *lc, struct vm *vm, const struct vm *before)
+/* Fields other than the state changed: saved, then published as vm.updated. */
+static void publish_updated(struct lifecycle *lc, struct vm *vm)
 {
-	(void)daemon_vm_update(lc->d, vm, before);
+	(void)daemon_vm_update(lc->d, vm);
 }
 
 static void answer_waiters(struct rpc_call **w, size_t *n, struct vm *vm, const struct rpc_error *err)
@@ -306,12 +327,22 @@ static int helper_step(struct run *r, const char *op, json_t *params, const char
 	return 1;
 }
 
+/* k from a helper call: bangerd-root answered (anything but a connection or deadline failure). */
+static bool helper_answered(int k)
+{
+	return k == 0 || k == -EREMOTEIO;
+}
+
 static void on_helper_step(struct helper_client *h, int k, json_t *result, const struct rpc_error *err,
 		void *userdata)
 {
 	struct run *r = userdata;
 	result_fn fn = r->on_result;
 
+	if (r->lc->freeing)
+		return;
+	if (r->step == STEP_LAUNCH)
+		r->launch_answered = helper_answered(k);
 	if (k < 0) {
 		if (err)
 			r->fail_code = err->code;
@@ -326,17 +357,62 @@ static void on_helper_step(struct helper_client *h, int k, json_t *result, const
 	run_advance(r);
 }
 
+static int on_undo_retry(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct run *r = userdata;
+
+	r->undo_timer = sd_event_source_disable_unref(r->undo_timer);
+	run_unwind(r);
+	return 0;
+}
+
+/* An undo could not reach bangerd-root, so what it releases is still there: the unwind waits and
+ * tries the same undo again (0.5 s, doubling to 5 s, for as long as it takes) rather than leave
+ * a tap, a disk or a VMM behind for a manual reconcile. */
+static void undo_retry(struct run *r, const char *why)
+{
+	struct vm *vm = run_vm(r);
+	const char *name = vm ? vm->name : r->vm_id;
+	int k;
+
+	r->acquired |= 1u << r->undoing;
+	r->unwind_at = r->undoing;
+	if (r->undo_backoff == 0) {
+		log_vm(LOG_WARNING, name, "release",
+				"VM %s: releasing its %s must wait for bangerd-root (%s); trying again until "
+				"it answers", name, steps[r->undoing].name, why);
+		r->undo_backoff = UNDO_RETRY_MIN_USEC;
+	} else
+		r->undo_backoff = MIN(r->undo_backoff * 2, (uint64_t)UNDO_RETRY_MAX_USEC);
+	r->undo_timer = sd_event_source_disable_unref(r->undo_timer);
+	k = sd_event_add_time_relative(r->lc->d->event, &r->undo_timer, CLOCK_MONOTONIC,
+			r->undo_backoff, TIMER_ACCURACY_USEC, on_undo_retry, r);
+	if (k < 0) {
+		log_vm(LOG_ERR, name, "release", "VM %s: cannot wait to release its %s: %s", name,
+				steps[r->undoing].name, strerror(-k));
+		run_unwind(r); /* reconcile's sweep is what is left */
+	}
+}
+
 /* Undo work: the helper's answer, success or not, continues the unwind (a resource that is
- * already gone is what we wanted; anything else is logged, and the rest is still released). */
+ * already gone is what we wanted; anything else is logged, and the rest is still released). No
+ * answer at all — bangerd-root is down or stuck — means nothing was released: try again. */
 static void on_helper_undo(struct helper_client *h, int k, json_t *result, const struct rpc_error *err,
 		void *userdata)
 {
 	struct run *r = userdata;
 	struct vm *vm = run_vm(r);
 
+	if (r->lc->freeing)
+		return;
+	if (!helper_answered(k)) {
+		undo_retry(r, err ? err->message : strerror(-k));
+		return;
+	}
 	if (k < 0 && !(err && err->code == RPC_ERROR_NOT_FOUND))
-		log_vm(LOG_WARNING, vm ? vm->name : r->vm_id, "release", "Releasing %s of VM %s: %s",
-				"a resource", vm ? vm->name : r->vm_id, err ? err->message : strerror(-k));
+		log_vm(LOG_WARNING, vm ? vm->name : r->vm_id, "release", "Releasing the %s of VM %s: %s",
+				steps[r->undoing].name, vm ? vm->name : r->vm_id,
+				err ? err->message : strerror(-k));
 	run_unwind(r);
 }
 
@@ -365,7 +441,7 @@ static int step_address(struct run *r)
 	}
 	if (vm->ip[0] && inet_pton(AF_INET, vm->ip, &a) == 1 && net_ip_in_subnet(&lc->cfg.subnet, a)) {
 		if (!streq(before.mac, vm->mac))
-			publish_updated(lc, vm, &before);
+			publish_updated(lc, vm);
 		return 0; /* allocations persist until delete */
 	}
 
@@ -386,7 +462,7 @@ static int step_address(struct run *r)
 		return k;
 	}
 	inet_ntop(AF_INET, &a, vm->ip, sizeof(vm->ip));
-	publish_updated(lc, vm, &before);
+	publish_updated(lc, vm);
 	return 0;
 }
 
@@ -466,7 +542,6 @@ static int disk_result(struct run *r, json_t *result)
 	const char *strategy = json_string_value(json_object_get(result, "strategy"));
 	const char *kind = json_string_value(json_object_get(result, "kind"));
 	const char *device = json_string_value(json_object_get(result, "device"));
-	struct vm before = *vm;
 
 	if (!strategy || !kind || (!streq(kind, "file") && !streq(kind, "block")) ||
 			(streq(kind, "block") && !device)) {
@@ -476,7 +551,7 @@ static int disk_result(struct run *r, json_t *result)
 	snprintf(vm->disk_strategy, sizeof(vm->disk_strategy), "%s", strategy);
 	snprintf(r->disk_kind, sizeof(r->disk_kind), "%s", kind);
 	snprintf(r->device, sizeof(r->device), "%s", device ? device : "");
-	publish_updated(r->lc, vm, &before);
+	publish_updated(r->lc, vm);
 	if (streq(kind, "file") && grow_file_disk(r) > 0)
 		return -EINPROGRESS; /* on_resize advances */
 	return 0;
@@ -487,6 +562,8 @@ static void on_disk_prepared(struct helper_client *h, int k, json_t *result, con
 {
 	struct run *r = userdata;
 
+	if (r->lc->freeing)
+		return;
 	if (k < 0) {
 		step_fail(r, k, "%s", err ? err->message : strerror(-k));
 		return;
@@ -682,11 +759,8 @@ static int launch_result(struct run *r, json_t *result)
 		step_fail(r, k, "cannot watch the VMM: %s", strerror(-k));
 		return k;
 	}
-	{
-		struct vm before = *vm;
-		vm->pid = r->vmm_pid;
-		publish_updated(r->lc, vm, &before);
-	}
+	vm->pid = r->vmm_pid;
+	publish_updated(r->lc, vm);
 	return 0;
 }
 
@@ -718,6 +792,8 @@ static int step_launch(struct run *r)
 			r->console_open = true;
 	}
 	r->hostkey_seen = false;
+	r->launch_sent = now_usec();
+	r->launch_answered = false;
 	k = helper_step(r, "jail.launch", json_pack("{s:s}", "vm_id", vm->id), names, &fd, 1,
 			launch_result);
 	safe_close(fd);
@@ -742,6 +818,15 @@ static void on_kill_sent(struct helper_client *h, int k, json_t *result, const s
 	struct run *r = userdata;
 	struct vm *vm = run_vm(r);
 
+	if (r->lc->freeing)
+		return;
+	if (!helper_answered(k)) {
+		/* not signalled: it still runs, and the rest of the unwind must wait for it */
+		r->waiting_exit = false;
+		r->timer = sd_event_source_disable_unref(r->timer);
+		undo_retry(r, err ? err->message : strerror(-k));
+		return;
+	}
 	if (k < 0 && !(err && err->code == RPC_ERROR_NOT_FOUND))
 		log_vm(LOG_WARNING, vm ? vm->name : r->vm_id, "release", "Failed to kill the VMM of %s: %s",
 				vm ? vm->name : r->vm_id, err ? err->message : strerror(-k));
@@ -764,13 +849,8 @@ static int on_kill_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
-static int undo_launch(struct run *r)
+static int launch_kill(struct run *r)
 {
-	if (r->vmm_exited || r->pidfd < 0) {
-		r->exit_src = sd_event_source_disable_unref(r->exit_src);
-		r->pidfd = safe_close(r->pidfd);
-		return 0;
-	}
 	r->waiting_exit = true;
 	r->kill_answered = false;
 	if (helper_client_call(r->lc->helper, "proc.signal",
@@ -783,6 +863,94 @@ static int undo_launch(struct run *r)
 	sd_event_add_time_relative(r->lc->d->event, &r->timer, CLOCK_MONOTONIC, 2 * KILL_GRACE_USEC, 0,
 			on_kill_timeout, r);
 	return 1;
+}
+
+static void on_launch_found(struct helper_client *h, int k, json_t *result, const struct rpc_error *err,
+		void *userdata)
+{
+	struct run *r = userdata;
+	struct vm *vm = run_vm(r);
+	json_t *pid = k == 0 ? json_object_get(result, "pid") : NULL;
+
+	if (r->lc->freeing)
+		return;
+	if (!helper_answered(k)) {
+		undo_retry(r, err ? err->message : strerror(-k));
+		return;
+	}
+	if (!json_is_integer(pid)) {
+		/* none runs (or the helper cannot tell: jail.cleanup refuses while one does) */
+		if (k < 0)
+			log_vm(LOG_WARNING, vm ? vm->name : r->vm_id, "release",
+					"Cannot look for the VMM of %s: %s", vm ? vm->name : r->vm_id,
+					err ? err->message : strerror(-k));
+		r->vmm_exited = true;
+		run_unwind(r);
+		return;
+	}
+	r->vmm_pid = (int)json_integer_value(pid);
+	log_vm(LOG_INFO, vm ? vm->name : r->vm_id, "release",
+			"VM %s: its launch was not answered, but its VMM runs (pid %d); killing it",
+			vm ? vm->name : r->vm_id, r->vmm_pid);
+	r->pidfd = (int)syscall(SYS_pidfd_open, r->vmm_pid, 0);
+	if (r->pidfd < 0 ||
+			sd_event_add_io(r->lc->d->event, &r->exit_src, r->pidfd, EPOLLIN, on_vmm_exit, r) < 0) {
+		/* gone already, or not watchable: the kill's answer says which */
+		r->pidfd = safe_close(r->pidfd);
+		r->vmm_exited = true;
+	} else
+		r->vmm_exited = false;
+	if (launch_kill(r) == 0)
+		run_unwind(r);
+}
+
+static int launch_find(struct run *r);
+
+static int on_launch_settled(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct run *r = userdata;
+
+	r->undo_timer = sd_event_source_disable_unref(r->undo_timer);
+	if (launch_find(r) == 0)
+		run_unwind(r);
+	return 0;
+}
+
+/* jail.launch went out but its answer never came (bangerd-root died or stalled during it): the
+ * jailer it spawned may have become the VMM, or may still be about to. Once the helper's own
+ * launch deadline has passed, whatever runs is found by the VM's id and killed. */
+static int launch_find(struct run *r)
+{
+	struct vm *vm = run_vm(r);
+	uint64_t now = now_usec();
+
+	if (!r->launch_answered && r->launch_sent && now < r->launch_sent + LAUNCH_SETTLE_USEC) {
+		log_vm(LOG_INFO, vm ? vm->name : r->vm_id, "release",
+				"VM %s: bangerd-root did not answer its launch; looking for a VMM in %llu ms",
+				vm ? vm->name : r->vm_id,
+				(unsigned long long)(r->launch_sent + LAUNCH_SETTLE_USEC - now) / 1000);
+		if (sd_event_add_time(r->lc->d->event, &r->undo_timer, CLOCK_MONOTONIC,
+				    r->launch_sent + LAUNCH_SETTLE_USEC, TIMER_ACCURACY_USEC,
+				    on_launch_settled, r) >= 0)
+			return 1;
+	}
+	r->launch_sent = 0; /* settled: a retry asks at once */
+	return helper_client_call(r->lc->helper, "proc.find", json_pack("{s:s}", "vm_id", r->vm_id),
+			       NULL, NULL, 0, 0, on_launch_found, r) < 0
+		       ? 0
+		       : 1;
+}
+
+static int undo_launch(struct run *r)
+{
+	if (r->vmm_pid <= 0 && !r->vmm_exited)
+		return launch_find(r); /* sent, but no pid came back */
+	if (r->vmm_exited || r->pidfd < 0) {
+		r->exit_src = sd_event_source_disable_unref(r->exit_src);
+		r->pidfd = safe_close(r->pidfd);
+		return 0;
+	}
+	return launch_kill(r);
 }
 
 static int on_api_poll(sd_event_source *s, uint64_t usec, void *userdata);
@@ -1120,14 +1288,12 @@ static void run_running(struct run *r)
 {
 	struct lifecycle *lc = r->lc;
 	struct vm *vm = run_vm(r);
-	struct vm before;
 
 	r->mode = RUN_RUNNING;
 	r->have_timings = true;
 	set_state(lc, vm, VM_STATE_RUNNING, "");
-	before = *vm;
 	rfc3339_now(vm->started_at, sizeof(vm->started_at));
-	publish_updated(lc, vm, &before); /* boot_id (set by the ssh step), started_at */
+	publish_updated(lc, vm); /* boot_id (set by the ssh step), started_at */
 	daemon_publish(lc->d, "vm.boot_id",
 			json_pack("{s:s, s:s, s:s}", "id", vm->id, "name", vm->name, "boot_id", vm->boot_id));
 	handles_save(lc);
@@ -1184,6 +1350,10 @@ static void run_advance(struct run *r)
 		r->step++;
 		r->step_started = now_usec();
 		k = steps[r->step].run(r);
+		/* A request that went out may have done its work even if its answer never comes
+		 * back (bangerd-root killed mid-way): from now on a failure undoes it. */
+		if (k > 0 && steps[r->step].undo)
+			r->acquired |= 1u << r->step;
 		if (k != 0)
 			return; /* in flight (1) or failed (<0, already unwinding) */
 		r->timings[r->step] = now_usec() - r->step_started;
@@ -1229,10 +1399,12 @@ static void run_finish_unwind(struct run *r)
 
 	r->mode = RUN_IDLE;
 	r->acquired = 0;
+	r->undo_backoff = 0;
 	run_clear_pending(r);
 	r->exit_src = sd_event_source_disable_unref(r->exit_src);
 	r->pidfd = safe_close(r->pidfd);
 	r->vmm_pid = 0;
+	r->launch_sent = 0;
 	if (!vm) {
 		run_free(r);
 		return;
@@ -1241,10 +1413,18 @@ static void run_finish_unwind(struct run *r)
 		struct vm before = *vm;
 		vm->pid = 0;
 		vm->started_at[0] = '\0';
-		if (!streq(before.started_at, "") || before.pid != 0)
-			publish_updated(lc, vm, &before);
+		vm->halted = false;
+		if (!streq(before.started_at, "") || before.pid != 0 || before.halted)
+			publish_updated(lc, vm);
 	}
-	set_state(lc, vm, r->final_state, r->final_reason);
+	if (r->keep_record_state) {
+		/* an orphan's VMM and jail are gone: the record said the truth about the rest */
+		r->keep_record_state = false;
+		r->final_state = vm->state;
+		snprintf(r->final_reason, sizeof(r->final_reason), "%s", vm->reason);
+	}
+	if (vm->state != r->final_state || !streq(vm->reason, r->final_reason))
+		set_state(lc, vm, r->final_state, r->final_reason);
 	handles_save(lc);
 	rpc_error_set(&e, 0, r->final_state == VM_STATE_ERROR ? r->fail_code : RPC_ERROR_CONFLICT,
 			"VM %s: %s", vm->name, r->final_reason);
@@ -1290,6 +1470,7 @@ static void run_unwind(struct run *r)
 		if (!(r->acquired & (1u << s)) || !steps[s].undo)
 			continue;
 		r->acquired &= ~(1u << s);
+		r->undoing = s;
 		if (steps[s].undo(r) > 0)
 			return; /* continues from the undo's callback */
 	}
@@ -1350,8 +1531,18 @@ static void on_signal_sent(struct helper_client *h, int k, json_t *result, const
 	struct run *r = userdata;
 	struct vm *vm = run_vm(r);
 
-	if (r->mode != RUN_STOPPING)
+	if (r->lc->freeing || r->mode != RUN_STOPPING)
 		return;
+	if (!helper_answered(k)) {
+		/* nothing was sent: send the same signal again once bangerd-root answers, rather
+		 * than escalate, or give up on a VMM that was never told */
+		log_vm(LOG_WARNING, vm->name, "stop", "Cannot signal the VMM of %s yet: %s", vm->name,
+				err ? err->message : strerror(-k));
+		r->timer = sd_event_source_disable_unref(r->timer);
+		sd_event_add_time_relative(r->lc->d->event, &r->timer, CLOCK_MONOTONIC,
+				UNDO_RETRY_MAX_USEC / 5, 0, on_stop_timeout, r);
+		return;
+	}
 	if (k < 0 && err && err->code == RPC_ERROR_NOT_FOUND) {
 		/* no such VMM any more: the exit source may not have fired yet, but nothing runs */
 		r->vmm_exited = true;
@@ -1417,6 +1608,11 @@ static void stop_begin(struct run *r, const char *reason)
 		run_release(r);
 		return;
 	}
+	if (vm->halted) {
+		/* a halted guest hears no Ctrl-Alt-Del: do not make the user wait for it */
+		send_signal(r, "TERM");
+		return;
+	}
 	body = json_pack("{s:s}", "action_type", "SendCtrlAltDel");
 	r->fc_req = fc_api_request(lc->api, r->link, "PUT", "/actions", body, 5 * 1000 * 1000,
 			on_ctrl_alt_del, r);
@@ -1468,6 +1664,10 @@ static void on_console_line(const char *line, size_t len, uint64_t no, void *use
 	struct run *r = userdata;
 	int k;
 
+	/* The guest's kernel says so on its serial console, whichever VMM runs it: the Firecracker
+	 * API has no "halted" state, and QEMU's own status stays "running" with halted vCPUs. */
+	if (strstr(line, GUEST_HALTED_MARKER))
+		r->halt_seen = true;
 	if (!r->hostkey_seen && strstr(line, SSH_HOSTKEY_MARKER)) {
 		k = ssh_hostkey_from_console_line(line, r->hostkey, sizeof(r->hostkey));
 		if (k > 0) {
@@ -1518,6 +1718,31 @@ static void console_flush(struct run *r)
 	r->lines_this_tick = 0;
 }
 
+/* The guest halted (`halt`, or a kernel that stops without powering off): its VMM keeps running a
+ * machine that will never do anything again. It is not stopped behind the user's back — the
+ * record says so (halted, with the reason) and a stop goes straight to SIGTERM. During a start
+ * there is nothing to wait for: the start fails at once. */
+static void guest_halted(struct run *r)
+{
+	struct vm *vm = run_vm(r);
+
+	if (!vm)
+		return;
+	if (r->mode == RUN_STARTING && r->step >= STEP_BOOT) {
+		step_fail(r, -EHOSTDOWN, "the guest halted during boot (its console says \"%s\")",
+				GUEST_HALTED_MARKER);
+		return;
+	}
+	if (r->mode != RUN_RUNNING || vm->halted)
+		return;
+	vm->halted = true;
+	snprintf(vm->reason, sizeof(vm->reason),
+			"the guest halted (its console says \"%s\"); its VMM still holds its memory, "
+			"tap and disk: stop it to release them", GUEST_HALTED_MARKER);
+	log_vm(LOG_WARNING, vm->name, "halt", "VM %s: %s", vm->name, vm->reason);
+	publish_updated(r->lc, vm);
+}
+
 static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct lifecycle *lc = userdata;
@@ -1533,6 +1758,10 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 			(void)console_log_rotate(&r->console, path, (off_t)lc->cfg.console_max_bytes,
 					on_console_line, r);
 		console_flush(r);
+		if (r->halt_seen) {
+			r->halt_seen = false;
+			guest_halted(r);
+		}
 		if (r->mode == RUN_IDLE) {
 			/* stopped: the last lines are out, stop following */
 			run_close_console(r);
@@ -1567,9 +1796,17 @@ static int handles_save(struct lifecycle *lc)
 		return -ENOMEM;
 	k = write_file_atomic(lc->d->layout.handles_json, s, strlen(s), 0600);
 	free(s);
+	/* retried until it lands (the pids in it are what a later daemon looks for) */
 	if (k < 0)
-		log_error_errno(k, "Failed to write %s: %s", lc->d->layout.handles_json, strerror(-k));
+		save_retry_file(lc->d, "handles.json", handles_retry, lc, k);
+	else
+		save_retry_forget_file(lc->d, lc);
 	return k;
+}
+
+static int handles_retry(void *userdata)
+{
+	return handles_save(userdata);
 }
 
 /* ---- public ----------------------------------------------------------------------------------- */
@@ -1626,6 +1863,10 @@ struct lifecycle *lifecycle_free(struct lifecycle *lc)
 {
 	if (!lc)
 		return NULL;
+	save_retry_forget_file(lc->d, lc);
+	/* pending helper calls fail now, while their runs exist, and find them ignoring it */
+	lc->freeing = true;
+	lc->helper = helper_client_free(lc->helper);
 	while (lc->runs) {
 		struct run *r = lc->runs;
 		struct rpc_error e;
@@ -1636,7 +1877,6 @@ struct lifecycle *lifecycle_free(struct lifecycle *lc)
 	}
 	sd_event_source_disable_unref(lc->tick);
 	sd_event_source_disable_unref(lc->readopt_retry);
-	helper_client_free(lc->helper);
 	fc_api_free(lc->api);
 	free(lc->pubkey);
 	config_done(&lc->cfg);
@@ -1655,6 +1895,10 @@ int lifecycle_helper_call(struct lifecycle *lc, const char *op, json_t *params,
 				void *userdata),
 		void *userdata)
 {
+	if (lc->freeing) {
+		json_decref(params);
+		return -ESHUTDOWN;
+	}
 	return helper_client_call(lc->helper, op, params, NULL, NULL, 0, 0, done, userdata);
 }
 
@@ -1689,6 +1933,15 @@ int lifecycle_start(struct lifecycle *lc, struct vm *vm, struct rpc_call *call, 
 	case _RUN_MODE_INVALID:
 		break;
 	}
+	if (vm->state == VM_STATE_RUNNING || vm->state == VM_STATE_STARTING ||
+			vm->state == VM_STATE_STOPPING) {
+		/* its re-adoption waits for bangerd-root: a second VMM must not be started beside
+		 * one that may run */
+		(void)readopt_one(lc, vm, NULL);
+		return rpc_error_set(err, -EAGAIN, RPC_ERROR_UNAVAILABLE,
+				"VM \"%s\" is being re-adopted: bangerd-root has to say whether its VMM "
+				"runs first; try again once it answers", vm->name);
+	}
 	if (!store_image_by_name(&lc->d->store, vm->image))
 		return rpc_error_set(err, -ENOENT, RPC_ERROR_NOT_FOUND,
 				"VM \"%s\" uses image \"%s\", which does not exist (banger image list)",
@@ -1698,12 +1951,19 @@ int lifecycle_start(struct lifecycle *lc, struct vm *vm, struct rpc_call *call, 
 		return k;
 	memset(r->timings, 0, sizeof(r->timings));
 	r->acquired = 0;
+	r->undo_backoff = 0;
+	r->vmm_pid = 0;
+	r->vmm_exited = false;
+	r->launch_sent = 0;
+	r->launch_answered = false;
+	r->keep_record_state = false;
 	r->fail_code = RPC_ERROR_INTERNAL;
 	r->abort_requested = false;
 	r->mode = RUN_STARTING;
 	r->step = STEP_ADDRESS;
 	r->final_reason[0] = '\0';
 	vm->boot_id[0] = '\0';
+	vm->halted = false;
 	set_state(lc, vm, VM_STATE_STARTING, "");
 	/* Step 0 runs from here; run_advance() picks up the rest. */
 	r->step_started = now_usec();
@@ -1721,10 +1981,13 @@ int lifecycle_stop(struct lifecycle *lc, struct vm *vm, struct rpc_call *call, s
 	if (!r || r->mode == RUN_IDLE) {
 		if (vm->state == VM_STATE_RUNNING || vm->state == VM_STATE_STARTING ||
 				vm->state == VM_STATE_STOPPING) {
-			/* a record that says running with nothing behind it (an old daemon's VM that
-			 * reconcile could not find): just correct the record */
-			set_state(lc, vm, VM_STATE_STOPPED, "no VMM was running");
-			return 0;
+			/* Nothing follows a record that says it runs only while its re-adoption waits
+			 * for bangerd-root. Calling it stopped now would be a guess — and a VMM that
+			 * does run would be re-adopted later, undoing the stop — so ask again. */
+			(void)readopt_one(lc, vm, NULL);
+			return rpc_error_set(err, -EAGAIN, RPC_ERROR_UNAVAILABLE,
+					"VM \"%s\" is being re-adopted: bangerd-root has to say whether its VMM "
+					"runs first; try again once it answers", vm->name);
 		}
 		return rpc_error_set(err, -EALREADY, RPC_ERROR_CONFLICT, "VM \"%s\" is not running (%s)",
 				vm->name, vm_state_to_string(vm->state));
@@ -1750,10 +2013,19 @@ int lifecycle_stop(struct lifecycle *lc, struct vm *vm, struct rpc_call *call, s
 		break;
 	case RUN_STOPPING:
 	case RUN_UNWINDING:
+		if (r->restart_after) {
+			/* the stop half of a restart: the user now wants it stopped, so it stays so */
+			r->restart_after = false;
+			snprintf(r->final_reason, sizeof(r->final_reason), "%s", "");
+			answer_waiters(r->start_waiters, &r->n_start_waiters, NULL,
+					&(struct rpc_error){ RPC_ERROR_CONFLICT,
+							"The restart was cancelled by a stop" });
+		}
+		break; /* already on its way: this caller waits for the same end */
 	case RUN_IDLE:
 	case _RUN_MODE_MAX:
 	case _RUN_MODE_INVALID:
-		break; /* already on its way: this caller waits for the same end */
+		break;
 	}
 	return RPC_REPLY_LATER;
 }
@@ -1842,6 +2114,10 @@ json_t *lifecycle_timings(struct lifecycle *lc, const struct vm *vm)
 
 /* ---- re-adoption after a daemon restart ------------------------------------------------------ */
 
+/* What the processes say wins over what the record says: a record is only a daemon's last word,
+ * and that word may not have reached the disk (a full state directory), or may be from a daemon
+ * killed half-way through a start. A live VMM whose guest has booted is never killed for it. */
+
 static int on_readopt_retry(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct lifecycle *lc = userdata;
@@ -1851,68 +2127,210 @@ static int on_readopt_retry(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+static void readopt_console(struct run *r)
+{
+	char path[PATH_MAX];
+
+	if (r->console_open)
+		return;
+	if (layout_vm_file(&r->lc->d->layout, r->vm_id, "console.log", path, sizeof(path)) >= 0 &&
+			console_log_open(&r->console, path, 0,
+					r->console.next_line ? r->console.next_line : count_lines(path) + 1) >= 0)
+		r->console_open = true;
+}
+
+/* A running VM's VMM still runs: follow it again. */
+static void readopt_running(struct run *r)
+{
+	struct vm *vm = run_vm(r);
+
+	r->mode = RUN_RUNNING;
+	r->vmm_exited = false;
+	/* what a start acquires, so a later stop releases it all */
+	r->acquired = ACQUIRED_BY_START;
+	readopt_console(r);
+	if (vm->pid != r->vmm_pid) {
+		vm->pid = r->vmm_pid;
+		publish_updated(r->lc, vm);
+	}
+	log_vm(LOG_INFO, vm->name, "reconcile", "Re-adopted VM %s (VMM pid %d)", vm->name, r->vmm_pid);
+}
+
+/* The host key of the guest's current boot, if its console printed it already: the first
+ * "banger-hostkey:" line after the last kernel banner in the console log. */
+static void readopt_hostkey(struct run *r)
+{
+	char path[PATH_MAX], **lines = NULL;
+	size_t n = 0, boot = 0;
+
+	r->hostkey_seen = false;
+	if (layout_vm_file(&r->lc->d->layout, r->vm_id, "console.log", path, sizeof(path)) < 0 ||
+			console_log_tail(path, 5000, &lines, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (strstr(lines[i], "Linux version "))
+			boot = i;
+	for (size_t i = boot; i < n && !r->hostkey_seen; i++)
+		if (strstr(lines[i], SSH_HOSTKEY_MARKER) &&
+				ssh_hostkey_from_console_line(lines[i], r->hostkey, sizeof(r->hostkey)) > 0)
+			r->hostkey_seen = true;
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+}
+
+/* A start an earlier daemon did not finish (or whose "running" never reached the disk), with a
+ * guest that booted: take the start over from the host key, so it ends running with its boot
+ * id read, or fails (and is released) the way a start does. */
+static void readopt_resume(struct run *r)
+{
+	struct lifecycle *lc = r->lc;
+	struct vm *vm = run_vm(r);
+	uint64_t now = now_usec();
+	int k;
+
+	r->mode = RUN_STARTING;
+	r->vmm_exited = false;
+	r->acquired = ACQUIRED_BY_START;
+	r->fail_code = RPC_ERROR_INTERNAL;
+	r->abort_requested = false;
+	r->keep_record_state = false;
+	memset(r->timings, 0, sizeof(r->timings));
+	readopt_console(r);
+	readopt_hostkey(r);
+	vm->boot_id[0] = '\0';
+	vm->pid = r->vmm_pid;
+	log_vm(LOG_INFO, vm->name, "reconcile",
+			"VM %s: its VMM (pid %d) runs a booted guest although the record says %s; "
+			"finishing its start", vm->name, r->vmm_pid, vm_state_to_string(vm->state));
+	if (vm->state != VM_STATE_STARTING)
+		set_state(lc, vm, VM_STATE_STARTING, "its VMM was found running a booted guest");
+	else
+		publish_updated(lc, vm);
+	r->step = STEP_HOSTKEY;
+	r->step_started = now;
+	r->deadline = now + (uint64_t)lc->cfg.ssh_timeout_sec * 1000000u;
+	k = steps[STEP_HOSTKEY].run(r);
+	if (k == 0)
+		run_advance(r);
+}
+
+/* Nothing to keep: release what the VM holds (killing a VMM that runs) and mark it stopped, or,
+ * for an orphan whose record already said it was not running, leave the record as it was. */
+static void readopt_release(struct run *r, const char *reason)
+{
+	snprintf(r->final_reason, sizeof(r->final_reason), "%s", reason);
+	r->final_state = VM_STATE_STOPPED;
+	r->acquired = ACQUIRED_BY_START;
+	run_release(r);
+}
+
+static void on_readopt_api(struct fc_api *api, const struct fc_api_result *res, void *userdata)
+{
+	struct run *r = userdata;
+	const char *st = res->r == 0 && res->status == 200
+				 ? json_string_value(json_object_get(res->body, "state"))
+				 : NULL;
+
+	r->fc_req = 0;
+	if (st && streq(st, "Running") && r->n_stop_waiters == 0 && !r->delete_after &&
+			!r->vmm_exited) {
+		readopt_resume(r);
+		return;
+	}
+	readopt_release(r, st ? "the daemon restarted while the VM was starting, before its guest booted"
+			      : "the daemon restarted while the VM was starting, and its VMM does not answer");
+}
+
 static void on_found(struct helper_client *h, int k, json_t *result, const struct rpc_error *err,
 		void *userdata)
 {
 	struct run *r = userdata;
 	struct lifecycle *lc = r->lc;
 	struct vm *vm = run_vm(r);
-	json_t *pid = result ? json_object_get(result, "pid") : NULL;
-	char path[PATH_MAX];
+	json_t *pid = k == 0 ? json_object_get(result, "pid") : NULL;
+	bool alive;
 
+	if (lc->freeing)
+		return;
 	if (!vm) {
 		run_free(r);
 		return;
 	}
-	if (k < 0 && err && err->code == RPC_ERROR_UNAVAILABLE) {
+	if (!helper_answered(k) || (err && err->code == RPC_ERROR_UNAVAILABLE)) {
 		/* Without the helper nothing can be known about the VMM: leave the record as it is
 		 * and ask again shortly. */
 		log_vm(LOG_WARNING, vm->name, "reconcile",
-				"Cannot re-adopt VM %s yet: %s; retrying every 5 s", vm->name, err->message);
-		run_free(r);
+				"Cannot re-adopt VM %s yet: %s; retrying every 5 s", vm->name,
+				err ? err->message : strerror(-k));
+		r->mode = RUN_IDLE;
+		r->keep_record_state = false;
 		if (!lc->readopt_retry)
 			(void)sd_event_add_time_relative(lc->d->event, &lc->readopt_retry, CLOCK_MONOTONIC,
 					5 * 1000 * 1000, 0, on_readopt_retry, lc);
 		return;
 	}
-	if (k == 0 && json_is_integer(pid) && vm->state == VM_STATE_RUNNING) {
+	alive = json_is_integer(pid);
+	r->vmm_exited = !alive;
+	if (alive) {
 		r->vmm_pid = (int)json_integer_value(pid);
 		r->pidfd = (int)syscall(SYS_pidfd_open, r->vmm_pid, 0);
-		if (r->pidfd >= 0 &&
-				sd_event_add_io(lc->d->event, &r->exit_src, r->pidfd, EPOLLIN, on_vmm_exit, r) >= 0) {
-			r->mode = RUN_RUNNING;
-			r->vmm_exited = false;
-			/* what a start acquires, so a later stop releases it all */
-			r->acquired = ACQUIRED_BY_START;
-			if (layout_vm_file(&lc->d->layout, vm->id, "console.log", path, sizeof(path)) >= 0 &&
-					console_log_open(&r->console, path, 0, r->console.next_line) >= 0)
-				r->console_open = true;
-			{
-				struct vm before = *vm;
-				vm->pid = r->vmm_pid;
-				if (before.pid != vm->pid)
-					publish_updated(lc, vm, &before);
-			}
-			log_vm(LOG_INFO, vm->name, "reconcile", "Re-adopted VM %s (VMM pid %d)", vm->name,
-					r->vmm_pid);
+		if (r->pidfd < 0 ||
+				sd_event_add_io(lc->d->event, &r->exit_src, r->pidfd, EPOLLIN, on_vmm_exit, r) < 0) {
+			r->pidfd = safe_close(r->pidfd);
+			alive = false;
+		}
+	}
+	if (alive && vm->state == VM_STATE_RUNNING) {
+		readopt_running(r);
+		return;
+	}
+	if (alive && vm->state != VM_STATE_STOPPING && r->n_stop_waiters == 0 && !r->delete_after) {
+		/* Caught half-way through a start, or a record that never heard it ran: a booted
+		 * guest is kept, one whose start had not reached InstanceStart is not. */
+		int64_t id = fc_api_request(lc->api, r->link, "GET", "/", NULL, 2 * 1000 * 1000,
+				on_readopt_api, r);
+		if (id > 0) {
+			r->fc_req = id;
 			return;
 		}
 	}
-	/* Dead (or caught half-way through a start or stop): release and mark stopped. */
-	snprintf(r->final_reason, sizeof(r->final_reason), "%s",
-			k == 0 && json_is_integer(pid)
-				? "the daemon restarted while the VM was starting or stopping"
-				: "its VMM was no longer running when the daemon started");
-	r->final_state = VM_STATE_STOPPED;
-	r->vmm_exited = !(k == 0 && json_is_integer(pid));
-	if (!r->vmm_exited) {
-		r->vmm_pid = (int)json_integer_value(pid);
-		r->pidfd = (int)syscall(SYS_pidfd_open, r->vmm_pid, 0);
-		if (r->pidfd >= 0)
-			(void)sd_event_add_io(lc->d->event, &r->exit_src, r->pidfd, EPOLLIN, on_vmm_exit, r);
+	readopt_release(r, !alive ? "its VMM was no longer running when the daemon started"
+			   : vm->state == VM_STATE_STOPPING ? "the daemon restarted while the VM was stopping"
+							    : "a stop was asked for while it was re-adopted");
+}
+
+/* Asks the helper about vm's VMM and re-adopts, finishes or releases it. */
+static int readopt_one(struct lifecycle *lc, struct vm *vm, json_t *h)
+{
+	struct run *r = run_find(lc, vm->id);
+
+	if (r && r->mode != RUN_IDLE)
+		return -EBUSY; /* being handled (a retry racing a start, or a live run) */
+	r = run_get(lc, vm->id);
+	if (!r)
+		return -ENOMEM;
+	(void)net_tap_name(vm->id, r->tap);
+	if (h) {
+		snprintf(r->jail_root, sizeof(r->jail_root), "%s",
+				json_string_value(json_object_get(h, "chroot")) ?: "");
+		snprintf(r->api_sock, sizeof(r->api_sock), "%s",
+				json_string_value(json_object_get(h, "api_sock")) ?: "");
+		snprintf(r->disk_kind, sizeof(r->disk_kind), "%s",
+				json_string_value(json_object_get(h, "disk_kind")) ?: "");
+		snprintf(r->device, sizeof(r->device), "%s",
+				json_string_value(json_object_get(h, "device")) ?: "");
+		r->console.next_line = (uint64_t)json_integer_value(json_object_get(h, "next_line"));
 	}
-	r->acquired = ACQUIRED_BY_START;
-	run_release(r);
+	(void)layout_vm_sock_link(&lc->d->layout, vm->id, r->link, sizeof(r->link));
+	r->keep_record_state = vm_state_is_inactive(vm->state);
+	r->mode = RUN_UNWINDING; /* busy until proc.find answers */
+	if (helper_client_call(lc->helper, "proc.find", json_pack("{s:s}", "vm_id", vm->id), NULL,
+			    NULL, 0, 0, on_found, r) < 0) {
+		r->mode = RUN_IDLE;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void lifecycle_readopt(struct lifecycle *lc)
@@ -1924,34 +2342,16 @@ void lifecycle_readopt(struct lifecycle *lc)
 		handles = json_loads(data, 0, NULL);
 	for (size_t i = 0; i < lc->d->store.n_vms; i++) {
 		struct vm *vm = lc->d->store.vms[i];
-		json_t *h = json_object_get(handles, vm->id);
-		struct run *r;
 
-		if (run_find(lc, vm->id))
-			continue; /* already being handled (a retry racing a start) */
 		if (vm->state != VM_STATE_RUNNING && vm->state != VM_STATE_STARTING &&
 				vm->state != VM_STATE_STOPPING)
 			continue;
-		r = run_get(lc, vm->id);
-		if (!r)
-			continue;
-		(void)net_tap_name(vm->id, r->tap);
-		if (h) {
-			snprintf(r->jail_root, sizeof(r->jail_root), "%s",
-					json_string_value(json_object_get(h, "chroot")) ?: "");
-			snprintf(r->api_sock, sizeof(r->api_sock), "%s",
-					json_string_value(json_object_get(h, "api_sock")) ?: "");
-			snprintf(r->disk_kind, sizeof(r->disk_kind), "%s",
-					json_string_value(json_object_get(h, "disk_kind")) ?: "");
-			snprintf(r->device, sizeof(r->device), "%s",
-					json_string_value(json_object_get(h, "device")) ?: "");
-			r->console.next_line = (uint64_t)json_integer_value(json_object_get(h, "next_line"));
-		}
-		(void)layout_vm_sock_link(&lc->d->layout, vm->id, r->link, sizeof(r->link));
-		r->mode = RUN_UNWINDING; /* busy until proc.find answers */
-		if (helper_client_call(lc->helper, "proc.find", json_pack("{s:s}", "vm_id", vm->id), NULL,
-				    NULL, 0, 0, on_found, r) < 0)
-			run_free(r);
+		(void)readopt_one(lc, vm, json_object_get(handles, vm->id));
 	}
 	json_decref(handles);
+}
+
+int lifecycle_readopt_orphan(struct lifecycle *lc, struct vm *vm)
+{
+	return readopt_one(lc, vm, NULL);
 }

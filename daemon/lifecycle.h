@@ -42,10 +42,16 @@ bool lifecycle_busy(struct lifecycle *lc, const struct vm *vm);
 /* Releases the IP allocation and known_hosts entry of a VM about to be deleted. */
 void lifecycle_forget(struct lifecycle *lc, struct vm *vm);
 
-/* Re-adopts VMs whose records say starting/running/stopping after a daemon restart: a live VMM
- * (helper proc.find) keeps running with console capture resumed; a dead one has its resources
- * released and is marked stopped with the reason. */
+/* Re-adopts VMs whose records say starting/running/stopping and that no run follows (after a
+ * daemon restart, or a record that lies): a live VMM (helper proc.find) of a running record keeps
+ * running with console capture resumed; one of a starting record whose guest booted (the VMM's
+ * API says "Running") has its start finished; anything else is released and marked stopped with
+ * the reason. A VMM is never killed because a record did not reach the disk. */
 void lifecycle_readopt(struct lifecycle *lc);
+/* The same for a VM whose record says it is not running but whose jail exists (reconcile found
+ * it): a booted guest is finished and kept; else its VMM and jail are released and the record
+ * keeps its state and reason. -EBUSY when a run already handles it. */
+int lifecycle_readopt_orphan(struct lifecycle *lc, struct vm *vm);
 
 /* True when the lifecycle follows vm as running (started or re-adopted by this daemon). */
 bool lifecycle_follows(struct lifecycle *lc, const struct vm *vm);

@@ -42,7 +42,7 @@ libbangerd_a_SOURCES += \
 	daemon/file-sync.c daemon/file-sync.h \
 	daemon/lifecycle.c daemon/lifecycle.h \
 	daemon/rpc-vm-lifecycle.c \
-	daemon/reconcile.c
+	daemon/reconcile.c daemon/reconcile.h
 libbangerd_a_CFLAGS += $(CURL_CFLAGS) $(INIH_CFLAGS)
 BANGERD_LIBS += $(CURL_LIBS) $(INIH_LIBS)
 bangerd_CFLAGS += $(INIH_CFLAGS) $(CURL_CFLAGS)

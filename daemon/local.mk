@@ -7,10 +7,13 @@ libbangerd_a_SOURCES = \
 	daemon/vm.c daemon/vm.h \
 	daemon/vm-params.c daemon/vm-params.h \
 	daemon/vm-state.c daemon/vm-state.h \
+	daemon/save-retry.c daemon/save-retry.h \
+	daemon/space-watch.c daemon/space-watch.h \
 	daemon/image.c daemon/image.h \
 	daemon/store.c daemon/store.h \
 	daemon/events.c daemon/events.h \
 	daemon/server.c daemon/server.h \
+	daemon/conn-limit.c daemon/conn-limit.h \
 	daemon/rpc.c daemon/rpc.h daemon/methods.def \
 	daemon/rpc-hello.c \
 	daemon/rpc-vm.c \

@@ -15,10 +15,15 @@
 #include "common/log.h"
 #include "common/macro.h"
 #include "common/version.h"
+#include "daemon/conn-limit.h"
 #include "daemon/daemon.h"
+#include "daemon/helper-probe.h"
 #include "daemon/lifecycle.h"
 #include "daemon/import.h"
+#include "daemon/reconcile.h"
+#include "daemon/save-retry.h"
 #include "daemon/server.h"
+#include "daemon/space-watch.h"
 
 static const char usage[] =
         "Usage: bangerd [OPTIONS]\n"
@@ -218,6 +223,11 @@ static int run(struct daemon *d, const struct options *o)
 		return log_error_errno(r, "Invalid $%s: %s", BANGER_ROOT_ENV, strerror(-r));
 	load_owner(d);
 
+	/* Clients, VMs and the helper all take descriptors; 1024 runs out first. */
+	r = conn_limit_raise_nofile();
+	if (r < 0)
+		log_warning_errno(r, "Failed to raise the descriptor limit: %s", strerror(-r));
+
 	r = sd_event_default(&d->event);
 	if (r < 0)
 		return log_error_errno(r, "Failed to create the event loop: %s", strerror(-r));
@@ -274,11 +284,16 @@ static int run(struct daemon *d, const struct options *o)
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up the heartbeat: %s", strerror(-r));
 
+	r = space_watch_start(d);
+	if (r < 0)
+		return log_error_errno(r, "Failed to watch the state directory: %s", strerror(-r));
+
 	/* After the bus (the lifecycle publishes), before READY: re-adopt what still runs. */
 	r = lifecycle_new(d, &d->config, &d->lifecycle);
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up the VM lifecycle: %s", strerror(-r));
 	lifecycle_readopt(d->lifecycle);
+	reconcile_at_start(d);
 
 	daemon_publish(d, "daemon.started", json_pack("{s:s}", "version", PACKAGE_VERSION));
 	log_info("bangerd %s listening on %s", PACKAGE_VERSION, d->layout.daemon_sock);
@@ -291,6 +306,8 @@ static int run(struct daemon *d, const struct options *o)
 	import_cancel_all(d);
 	/* Running VMs keep running: their VMMs are nobody's children. */
 	d->lifecycle = lifecycle_free(d->lifecycle);
+	reconcile_at_start_cancel();
+	d->helper_probe = helper_probe_free(d->helper_probe);
 	server_free(TAKE_PTR(d->server));
 	if (ours)
 		unlink(d->layout.daemon_sock);
@@ -327,6 +344,8 @@ int main(int argc, char **argv)
 	r = run(&d, &o);
 	(void)sd_notify(0, "STOPPING=1");
 	d.heartbeat = sd_event_source_disable_unref(d.heartbeat);
+	space_watch_stop(&d);
+	save_retry_done(&d);
 	event_bus_done(&d.bus);
 	store_done(&d.store);
 	config_done(&d.config);

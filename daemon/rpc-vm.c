@@ -8,6 +8,7 @@
 #include "daemon/daemon.h"
 #include "daemon/lifecycle.h"
 #include "daemon/rpc.h"
+#include "daemon/save-retry.h"
 #include "daemon/vm-params.h"
 #include "protocol/jsonrpc.h"
 
@@ -125,6 +126,7 @@ int daemon_vm_remove(struct daemon *d, struct vm *vm, json_t **ret_result, struc
 	int r;
 
 	lifecycle_forget(d->lifecycle, vm); /* known_hosts entry; the IP goes with the record */
+	save_retry_forget(d, vm->id);
 	strcpy(id, vm->id);
 	strcpy(name, vm->name);
 	r = store_vm_remove(&d->store, vm);

@@ -14,6 +14,7 @@
 #include "common/fileio.h"
 #include "common/log.h"
 #include "common/macro.h"
+#include "daemon/conn-limit.h"
 #include "daemon/daemon.h"
 #include "daemon/rpc.h"
 #include "daemon/server.h"
@@ -45,6 +46,8 @@ struct conn {
 	bool input_pending; /* complete requests may wait in the reader */
 	struct event_queue queue;
 	unsigned long long n_requests;
+	uint64_t accepted_usec; /* CLOCK_MONOTONIC */
+	bool spoke;             /* sent a complete message: no longer subject to the silent timeout */
 };
 
 struct server {
@@ -54,6 +57,10 @@ struct server {
 	sd_event_source *flush_defer;
 	struct conn *conns;
 	size_t n_conns, n_subscribers;
+	struct conn_limit limit;
+	sd_event_source *silent_timer; /* closes clients that never sent a request */
+	uint64_t silent_usec;          /* 0: never */
+	uint64_t n_silent_closed;
 };
 
 static void conn_close(struct conn *c);
@@ -186,7 +193,7 @@ static void conn_protocol_error(struct conn *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	rpc_error_setv(&e, -EBADMSG, RPC_ERROR_PROTOCOL_ERROR, fmt, ap);
 	va_end(ap);
-	log_info("Closing client %d: %s", c->fd, e.message);
+	conn_limit_log(&c->server->limit, LOG_INFO, "Closing client %d: %s", c->fd, e.message);
 	conn_reply_error(c, NULL, &e);
 	if (conn_is_open(c))
 		(void)ndjson_writer_flush(&c->writer, c->fd);
@@ -212,6 +219,7 @@ static void conn_close(struct conn *c)
 	c->prev = c->next = NULL;
 	s->n_conns--;
 	event_queue_done(&c->queue);
+	conn_limit_client_left(&s->limit);
 	conn_unref(c);
 }
 
@@ -291,7 +299,8 @@ static void conn_flush(struct conn *c)
 		r = ndjson_writer_flush(&c->writer, c->fd);
 		if (r < 0) {
 			if (r != -EPIPE && r != -ECONNRESET)
-				log_info("Closing client %d: %s", c->fd, strerror(-r));
+				conn_limit_log(&c->server->limit, LOG_INFO, "Closing client %d: %s",
+				        c->fd, strerror(-r));
 			conn_close(c);
 			return;
 		}
@@ -322,6 +331,7 @@ static void conn_handle_line(struct conn *c, const char *line, size_t len)
 		conn_protocol_error(c, "%s", err.message);
 		return;
 	}
+	c->spoke = true;
 	switch (m.type) {
 	case RPC_MESSAGE_REQUEST: {
 		struct rpc_call call = {
@@ -394,7 +404,8 @@ static int conn_on_io(sd_event_source *src, int fd, uint32_t revents, void *user
 			while (conn_is_open(c) && ndjson_reader_next(&c->reader, &line, &len) > 0)
 				conn_handle_line(c, line, len);
 			if (conn_is_open(c) && ndjson_reader_has_partial(&c->reader))
-				log_info("Client %d hung up in the middle of a message", fd);
+				conn_limit_log(&c->server->limit, LOG_INFO,
+				        "Client %d hung up in the middle of a message", fd);
 			if (conn_is_open(c))
 				conn_flush(c);
 			conn_close(c);
@@ -427,6 +438,8 @@ static bool peer_allowed(int fd)
 	return cred.uid == getuid() || cred.uid == 0;
 }
 
+static void silent_timer_arm(struct server *s, uint64_t deadline);
+
 static int server_on_accept(sd_event_source *src, int fd, uint32_t revents, void *userdata)
 {
 	struct server *s = userdata;
@@ -436,16 +449,16 @@ static int server_on_accept(sd_event_source *src, int fd, uint32_t revents, void
 
 	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (cfd < 0) {
-		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-			log_warning_errno(negative_errno(), "Failed to accept a client: %m");
+		conn_limit_accept_failed(&s->limit, negative_errno());
 		return 0;
 	}
-	if (s->n_conns >= DAEMON_MAX_CLIENTS) {
-		log_warning("Refusing a client: already %zu connected", s->n_conns);
+	if (s->n_conns >= s->limit.max_clients) {
+		conn_limit_refuse(&s->limit, cfd, s->n_conns);
 		return 0;
 	}
 	if (!peer_allowed(cfd)) {
-		log_warning("Refusing a client that is neither the owner nor root");
+		conn_limit_log(&s->limit, LOG_WARNING,
+		        "Refusing a client that is neither the owner nor root");
 		return 0;
 	}
 	c = calloc(1, sizeof(*c));
@@ -456,6 +469,7 @@ static int server_on_accept(sd_event_source *src, int fd, uint32_t revents, void
 	c->n_ref = 1;
 	c->server = s;
 	c->want_in = true;
+	(void)sd_event_now(s->d->event, CLOCK_MONOTONIC, &c->accepted_usec);
 	ndjson_reader_init(&c->reader, NDJSON_MAX_MESSAGE);
 	ndjson_writer_init(&c->writer, CONN_MAX_QUEUED);
 	r = sd_event_add_io(s->d->event, &c->io, cfd, EPOLLIN, conn_on_io, c);
@@ -471,6 +485,51 @@ static int server_on_accept(sd_event_source *src, int fd, uint32_t revents, void
 	s->conns = c;
 	s->n_conns++;
 	log_debug("Client %d connected (%zu now)", c->fd, s->n_conns);
+	if (s->silent_usec)
+		silent_timer_arm(s, c->accepted_usec + s->silent_usec);
+	return 0;
+}
+
+/* Arms the silent-client timer for deadline unless it already fires earlier. */
+static void silent_timer_arm(struct server *s, uint64_t deadline)
+{
+	int enabled = SD_EVENT_OFF;
+	uint64_t at = 0;
+
+	if (sd_event_source_get_enabled(s->silent_timer, &enabled) >= 0 &&
+	        enabled != SD_EVENT_OFF && sd_event_source_get_time(s->silent_timer, &at) >= 0 &&
+	        at <= deadline)
+		return;
+	(void)sd_event_source_set_time(s->silent_timer, deadline);
+	(void)sd_event_source_set_enabled(s->silent_timer, SD_EVENT_ONESHOT);
+}
+
+/* A client that connects and never completes a request holds a descriptor and a slot for
+ * nothing (slowloris, a crashed script, a port scanner): it gets silent_usec, then is closed. */
+static int on_silent_timer(sd_event_source *src, uint64_t usec, void *userdata)
+{
+	struct server *s = userdata;
+	uint64_t next = UINT64_MAX;
+	size_t closed = 0;
+
+	for (struct conn *c = s->conns, *n; c; c = n) {
+		n = c->next;
+		if (c->spoke)
+			continue;
+		if (c->accepted_usec + s->silent_usec <= usec) {
+			conn_close(c);
+			closed++;
+		} else
+			next = MIN(next, c->accepted_usec + s->silent_usec);
+	}
+	if (closed) {
+		s->n_silent_closed += closed;
+		conn_limit_log(&s->limit, LOG_INFO,
+		        "Closed %zu client(s) that sent no request within %llu s", closed,
+		        (unsigned long long)(s->silent_usec / 1000000u));
+	}
+	if (next != UINT64_MAX)
+		silent_timer_arm(s, next);
 	return 0;
 }
 
@@ -502,17 +561,30 @@ int server_new(struct daemon *d, int listen_fd, struct server **ret)
 		return -ENOMEM;
 	s->d = d;
 	s->listen_fd = listen_fd;
+	s->silent_usec = (uint64_t)d->config.client_silent_timeout_sec * 1000000u;
 	r = sd_event_add_io(d->event, &s->listen_io, listen_fd, EPOLLIN, server_on_accept, s);
 	if (r >= 0)
 		r = sd_event_add_defer(d->event, &s->flush_defer, server_on_flush, s);
 	if (r >= 0)
 		r = sd_event_source_set_enabled(s->flush_defer, SD_EVENT_OFF);
+	if (r >= 0)
+		/* coalesced to the second: the deadline is a policy, not a measurement */
+		r = sd_event_add_time(d->event, &s->silent_timer, CLOCK_MONOTONIC, UINT64_MAX,
+		        1000000u, on_silent_timer, s);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(s->silent_timer, SD_EVENT_OFF);
+	if (r >= 0)
+		r = conn_limit_init(&s->limit, d->event, s->listen_io, DAEMON_MAX_CLIENTS);
 	if (r < 0) {
+		conn_limit_done(&s->limit);
 		sd_event_source_disable_unref(s->listen_io);
 		sd_event_source_disable_unref(s->flush_defer);
+		sd_event_source_disable_unref(s->silent_timer);
 		free(s);
 		return r;
 	}
+	log_info("Serving at most %zu clients (descriptor limit %llu)", s->limit.max_clients,
+	        (unsigned long long)s->limit.nofile_soft);
 	*ret = s;
 	return 0;
 }
@@ -528,8 +600,10 @@ void server_free(struct server *s)
 		conn_close(c);
 		conn_unref(c);
 	}
+	conn_limit_done(&s->limit);
 	sd_event_source_disable_unref(s->listen_io);
 	sd_event_source_disable_unref(s->flush_defer);
+	sd_event_source_disable_unref(s->silent_timer);
 	safe_close(s->listen_fd);
 	free(s);
 }
@@ -614,6 +688,18 @@ size_t server_n_clients(const struct server *s)
 size_t server_n_subscribers(const struct server *s)
 {
 	return s->n_subscribers;
+}
+
+json_t *server_limits_json(const struct server *s)
+{
+	json_t *o = conn_limit_json(&s->limit);
+
+	if (o && json_object_set_new(o, "silent_timeout_sec",
+	                 json_integer((json_int_t)(s->silent_usec / 1000000u))) >= 0 &&
+	        json_object_set_new(o, "silent_closed", json_integer((json_int_t)s->n_silent_closed)) >= 0)
+		return o;
+	json_decref(o);
+	return NULL;
 }
 
 struct replay_ctx {

@@ -29,6 +29,8 @@ void server_broadcast(struct server *s, struct event *e);
 void server_heartbeat(struct server *s, struct event *e);
 size_t server_n_clients(const struct server *s);
 size_t server_n_subscribers(const struct server *s);
+/* conn_limit_json() plus {"silent_timeout_sec", "silent_closed"}, for system.status. */
+json_t *server_limits_json(const struct server *s);
 
 struct conn *conn_ref(struct conn *c);
 struct conn *conn_unref(struct conn *c);

@@ -179,6 +179,7 @@ int store_vm_save(struct store *s, struct vm *vm)
 	o = vm_to_json(vm);
 	if (!o)
 		return -ENOMEM;
+	json_object_del(o, "save_error"); /* about this very file: never in it */
 	r = write_record(path, o);
 	if (r < 0) {
 		if (is_new)

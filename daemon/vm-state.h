@@ -7,10 +7,12 @@
 
 struct daemon;
 
-/* Saves vm with the new state and reason (NULL: none), then publishes vm.state {id, name, old,
- * new, reason}. On a failed save the record in memory is left as it was. */
+/* Sets vm's state and reason (NULL: none), saves it and publishes vm.state {id, name, old, new,
+ * reason}. The change is what happened, so it stands in memory and is published even when the
+ * save fails: the save is then retried until it lands (save-retry.h), and the error returned is
+ * for the log, never a reason to act against a guest. */
 int daemon_vm_set_state(struct daemon *d, struct vm *vm, enum vm_state state, const char *reason);
 
 /* Saves vm after the caller changed fields other than the state (ip, pid, boot_id…) and
- * publishes vm.updated {vm}. The caller passes the record as it was, for the rollback. */
-int daemon_vm_update(struct daemon *d, struct vm *vm, const struct vm *before);
+ * publishes vm.updated {vm}; a failed save is retried, as for daemon_vm_set_state(). */
+int daemon_vm_update(struct daemon *d, struct vm *vm);

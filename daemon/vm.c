@@ -104,7 +104,7 @@ static json_t *str_or_null(const char *s)
 json_t *vm_to_json(const struct vm *vm)
 {
 	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:i, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:s,"
-	                 " s:o, s:i}",
+	                 " s:o, s:i, s:b, s:o}",
 	        "id", vm->id, "name", vm->name, "state", vm_state_to_string(vm->state), "reason",
 	        str_or_null(vm->reason), "image", vm->image, "vcpus", (int)vm->vcpus, "memory_mib",
 	        (int)vm->memory_mib, "disk_gib", (int)vm->disk_gib, "ip", str_or_null(vm->ip),
@@ -112,7 +112,8 @@ json_t *vm_to_json(const struct vm *vm)
 	        vm->pid > 0 ? json_integer(vm->pid) : json_null(), "boot_id",
 	        str_or_null(vm->boot_id), "disk_strategy", str_or_null(vm->disk_strategy),
 	        "created_at", vm->created_at, "started_at", str_or_null(vm->started_at),
-	        "schema_version", VM_SCHEMA_VERSION);
+	        "schema_version", VM_SCHEMA_VERSION, "halted", vm->halted, "save_error",
+	        str_or_null(vm->save_error));
 }
 
 static int bad(char *why, size_t why_size, const char *field, const char *what)
@@ -196,6 +197,10 @@ int vm_from_json(const json_t *o, struct vm *ret, char *why, size_t why_size)
 	vm.state = vm_state_from_string(state);
 	if (vm.state < 0)
 		return bad(why, why_size, "state", "is not a known state");
+	/* optional: records from before it was known are about guests that were not halted */
+	if (json_object_get(o, "halted") && !json_is_boolean(json_object_get(o, "halted")))
+		return bad(why, why_size, "halted", "is not a boolean");
+	vm.halted = json_is_true(json_object_get(o, "halted"));
 	pid = json_object_get(o, "pid");
 	if (pid && !json_is_null(pid)) {
 		if (!json_is_integer(pid) || json_integer_value(pid) < 0 ||

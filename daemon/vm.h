@@ -51,6 +51,8 @@ struct vm {
 	char disk_strategy[16];
 	char created_at[32]; /* RFC 3339 UTC */
 	char started_at[32]; /* "" is null */
+	bool halted;          /* running, but the guest halted: it will do nothing until stopped */
+	char save_error[128]; /* why the last save of this record failed; "" once saved (wire only) */
 };
 
 const char *vm_state_to_string(enum vm_state s);
@@ -69,7 +71,8 @@ int vm_id_generate(char ret[VM_ID_LEN + 1]);
 /* Current time as RFC 3339 UTC ("2026-01-02T03:04:05Z"). */
 void rfc3339_now(char *buf, size_t size);
 
-/* The wire and file form (with schema_version). NULL on allocation failure. */
+/* The wire and file form (with schema_version; save_error is the wire's only, the store drops
+ * it). NULL on allocation failure. */
 json_t *vm_to_json(const struct vm *vm);
 
 /* Parses a record of the current schema. -EBADMSG with why filled when a field is missing or

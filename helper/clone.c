@@ -23,7 +23,8 @@ int clone_reflink(int src, int dst, struct rpc_error *err)
 
 static int copy_range(int src, int dst, off_t off, off_t end, struct rpc_error *err)
 {
-	static char buf[1 << 16];
+	_cleanup_free_ char *buf = NULL; /* per call: copies run on several threads at once */
+	const size_t buf_size = 1 << 16;
 	bool use_cfr = true;
 
 	while (off < end) {
@@ -39,7 +40,10 @@ static int copy_range(int src, int dst, off_t off, off_t end, struct rpc_error *
 				continue;
 			}
 		} else {
-			n = pread(src, buf, MIN(want, sizeof(buf)), off);
+			if (!buf && !(buf = malloc(buf_size)))
+				return rpc_error_set(err, -ENOMEM, RPC_ERROR_INTERNAL,
+				        "Failed to copy: out of memory");
+			n = pread(src, buf, MIN(want, buf_size), off);
 			if (n > 0) {
 				ssize_t w = 0;
 				while (w < n) {

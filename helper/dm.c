@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* dm-snapshot devices through libdevmapper, named banger-<vm id>. */
+/* dm-snapshot devices through libdevmapper, named banger-<vm id>. libdevmapper keeps library-wide
+ * state (its udev sync setting, its cookie semaphores), so one call at a time (dm_lock): ops run
+ * on several threads. */
 #include <fcntl.h>
 #include <libdevmapper.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -14,6 +17,8 @@ static void dm_task_destroyp(struct dm_task **t)
 		dm_task_destroy(*t);
 }
 #define _cleanup_dm_task_ _cleanup_(dm_task_destroyp)
+
+static pthread_mutex_t dm_lock = PTHREAD_MUTEX_INITIALIZER;
 
 bool dm_available(void)
 {
@@ -36,7 +41,7 @@ static int dm_exists(const char *name, struct rpc_error *err)
 	return info.exists ? 1 : 0;
 }
 
-int dm_snapshot_create(const char *name, const char *base_dev, const char *cow_dev,
+static int snapshot_create(const char *name, const char *base_dev, const char *cow_dev,
         uint64_t sectors, struct rpc_error *err)
 {
 	_cleanup_dm_task_ struct dm_task *t = NULL;
@@ -64,7 +69,7 @@ int dm_snapshot_create(const char *name, const char *base_dev, const char *cow_d
 	return 0;
 }
 
-int dm_remove(const char *name, bool *ret_removed, struct rpc_error *err)
+static int remove_device(const char *name, bool *ret_removed, struct rpc_error *err)
 {
 	_cleanup_dm_task_ struct dm_task *t = NULL;
 	int r;
@@ -86,7 +91,7 @@ int dm_remove(const char *name, bool *ret_removed, struct rpc_error *err)
 	return 0;
 }
 
-int dm_list(void (*cb)(const char *name, void *data), void *data, struct rpc_error *err)
+static int list(void (*cb)(const char *name, void *data), void *data, struct rpc_error *err)
 {
 	_cleanup_dm_task_ struct dm_task *t = dm_task_create(DM_DEVICE_LIST);
 	struct dm_names *n;
@@ -103,4 +108,35 @@ int dm_list(void (*cb)(const char *name, void *data), void *data, struct rpc_err
 		next = n->next;
 	} while (next);
 	return 0;
+}
+
+int dm_snapshot_create(const char *name, const char *base_dev, const char *cow_dev,
+        uint64_t sectors, struct rpc_error *err)
+{
+	int r;
+
+	pthread_mutex_lock(&dm_lock);
+	r = snapshot_create(name, base_dev, cow_dev, sectors, err);
+	pthread_mutex_unlock(&dm_lock);
+	return r;
+}
+
+int dm_remove(const char *name, bool *ret_removed, struct rpc_error *err)
+{
+	int r;
+
+	pthread_mutex_lock(&dm_lock);
+	r = remove_device(name, ret_removed, err);
+	pthread_mutex_unlock(&dm_lock);
+	return r;
+}
+
+int dm_list(void (*cb)(const char *name, void *data), void *data, struct rpc_error *err)
+{
+	int r;
+
+	pthread_mutex_lock(&dm_lock);
+	r = list(cb, data, err);
+	pthread_mutex_unlock(&dm_lock);
+	return r;
 }

@@ -18,6 +18,7 @@
 #define HELPER_NFT_TABLE "banger"
 #define HELPER_MAX_FDS 8
 #define HELPER_MAX_CLIENTS 16
+#define HELPER_IDLE_TIMEOUT_SEC 300
 
 struct vmm_provider;
 
@@ -31,6 +32,7 @@ struct helper_config {
 	char jailer_path[PATH_MAX];
 	char exec_name[65]; /* basename of vmm_path, the jail's <exec name> */
 	const struct vmm_provider *provider;
+	unsigned idle_timeout_sec; /* a connection with nothing in flight is closed after this */
 };
 
 enum helper_field_type {
@@ -73,12 +75,23 @@ typedef int (*helper_validate_fn)(const struct helper_request *req, struct rpc_e
 typedef int (*helper_run_fn)(const struct helper_ctx *ctx, const struct helper_request *req,
         json_t **ret_result, struct rpc_error *err);
 
+/* Where an op runs and what it may not run alongside (ops.def). */
+enum helper_serial {
+	HELPER_SERIAL_LOOP, /* on the loop: instant, touches nothing */
+	HELPER_SERIAL_NONE, /* on a worker, alongside anything (reads only) */
+	HELPER_SERIAL_NET,  /* on a worker, one net.* / nat.* op at a time */
+	HELPER_SERIAL_VM,   /* on a worker, one op per VM id at a time */
+	_HELPER_SERIAL_MAX,
+	_HELPER_SERIAL_INVALID = -EINVAL,
+};
+
 struct helper_op {
 	const char *name;
 	const struct helper_field *fields; /* terminated by a NULL name */
 	helper_validate_fn validate;       /* cross-field checks, no side effects; may be NULL */
 	helper_run_fn run;
 	bool needs_vm_id;
+	enum helper_serial serial;
 };
 
 /* The op table (ops.c, generated from ops.def). */

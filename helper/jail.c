@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Per-VM jail directories under the jail base: safe opening (no symlinks, root's, not the
- * owner's to change) and complete teardown (unmount deepest first, self-bind last, remove). */
+ * owner's to change; the VM's own level root 0700), the launch record kept there, and complete
+ * teardown (unmount deepest first, self-bind last, device nodes disarmed, remove). */
 #define _GNU_SOURCE 1
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,13 +34,13 @@ int jail_paths(const struct helper_config *cfg, const char *vm_id, char ret_vm_d
 	return 0;
 }
 
-static int open_level(const struct helper_config *cfg, int parent, const char *name,
-        const char *what, bool create, struct rpc_error *err)
+static int open_level(int parent, const char *name, const char *what, mode_t mode, bool create,
+        struct rpc_error *err)
 {
 	_cleanup_close_ int fd = -1;
 	struct stat st;
 
-	if (create && mkdirat(parent, name, 0755) < 0 && errno != EEXIST)
+	if (create && mkdirat(parent, name, mode) < 0 && errno != EEXIST)
 		return rpc_error_set(
 		        err, negative_errno(), RPC_ERROR_INTERNAL, "Failed to create %s: %m", what);
 	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -60,6 +62,12 @@ static int open_level(const struct helper_config *cfg, int parent, const char *n
 		        "Refusing %s: owned by uid %u with mode %04o (must be root's, not writable "
 		        "by others)",
 		        what, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+	/* A level made by an older helper, or under a umask: root's, so ours to set right when a
+	 * jail is being made. (Not when opening one an older helper launched: its VMM's daemon
+	 * still reaches the API socket by the path below it.) */
+	if (create && (st.st_mode & 07777) != mode && fchmod(fd, mode) < 0)
+		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
+		        "Failed to make %s mode %04o: %m", what, (unsigned)mode);
 	return TAKE_FD(fd);
 }
 
@@ -82,16 +90,68 @@ int jail_open_vm_dir(const struct helper_config *cfg, const char *vm_id, bool cr
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_UNAVAILABLE,
 		        "Failed to open the jail base %s: %m", cfg->layout.jail_base);
 	snprintf(what, sizeof(what), "%s/%s", cfg->layout.jail_base, cfg->exec_name);
-	exec = open_level(cfg, base, cfg->exec_name, what, create, err);
+	exec = open_level(base, cfg->exec_name, what, 0755, create, err);
 	if (exec < 0)
 		return exec;
+	/* root 0700: after launch the jailer hands the chroot below to the owner, and nothing in
+	 * it (device nodes above all) may be reachable, or linkable, from the host. */
 	snprintf(what, sizeof(what), "%s/%s/%s", cfg->layout.jail_base, cfg->exec_name, vm_id);
-	vm = open_level(cfg, exec, vm_id, what, create, err);
+	vm = open_level(exec, vm_id, what, 0700, create, err);
 	if (vm < 0)
 		return vm;
 	if (ret_exec_fd)
 		*ret_exec_fd = TAKE_FD(exec);
 	*ret_vm_fd = TAKE_FD(vm);
+	return 0;
+}
+
+int jail_launch_record_create(int vm_fd, int *ret_fd, struct rpc_error *err)
+{
+	int fd = openat(vm_fd, JAIL_LAUNCH_RECORD,
+	        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0 && errno == EEXIST)
+		return rpc_error_set(err, -EEXIST, RPC_ERROR_CONFLICT,
+		        "The VM was already launched in this jail (jail.cleanup and stage again)");
+	if (fd < 0)
+		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
+		        "Failed to create the launch record: %m");
+	*ret_fd = fd;
+	return 0;
+}
+
+int jail_launch_record_write(int fd, pid_t pid, unsigned long long start_time)
+{
+	char buf[64];
+	int n = snprintf(buf, sizeof(buf), "%d %llu\n", (int)pid, start_time);
+
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n || fsync(fd) < 0)
+		return -errno ?: -EIO;
+	return 0;
+}
+
+int jail_launch_record_read(const struct helper_config *cfg, const char *vm_id, pid_t *ret_pid,
+        unsigned long long *ret_start_time)
+{
+	_cleanup_close_ int vm_fd = -1, fd = -1;
+	unsigned long long start;
+	char buf[64];
+	ssize_t n;
+	int pid;
+
+	if (jail_open_vm_dir(cfg, vm_id, false, NULL, &vm_fd, NULL) < 0)
+		return -ENOENT;
+	fd = openat(vm_fd, JAIL_LAUNCH_RECORD, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -ENODATA; /* created, the VMM not seen yet */
+	buf[n] = '\0';
+	if (sscanf(buf, "%d %llu", &pid, &start) != 2 || pid <= 1)
+		return -EBADMSG;
+	*ret_pid = (pid_t)pid;
+	*ret_start_time = start;
 	return 0;
 }
 
@@ -187,11 +247,48 @@ static int unmount_all(int vm_fd, const char *root, json_t *unmounted, struct rp
 	        err, -EBUSY, RPC_ERROR_CONFLICT, "Mounts keep reappearing under %s", root);
 }
 
-/* rm -r below dir_fd/name, never following symlinks and never entering another filesystem. */
-static int remove_tree(int dir_fd, const char *name, dev_t dev, int level)
+static int mount_id_of(int fd, uint64_t *ret)
+{
+	struct statx sx;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sx) < 0)
+		return negative_errno();
+	if (!(sx.stx_mask & STATX_MNT_ID))
+		return -EOPNOTSUPP;
+	*ret = sx.stx_mnt_id;
+	return 0;
+}
+
+/* A device node is made harmless before it is unlinked: root's, mode 0000. Whoever kept a
+ * handle on it (an O_PATH descriptor taken through the VMM's /proc/PID/root while it ran) can
+ * then never open it again, not after the device number has gone to someone else. The entry
+ * is opened without following anything and checked to still be a device node; only what the
+ * descriptor is gets changed, so the owner swapping entries in its chroot changes nothing. */
+static int disarm_device_node(int dir_fd, const char *name)
+{
+	_cleanup_close_ int fd = openat(dir_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	char p[64];
+	struct stat st;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : negative_errno();
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+		return 0;
+	if (fchownat(fd, "", 0, 0, AT_EMPTY_PATH) < 0)
+		return negative_errno();
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	return chmod(p, 0) < 0 ? negative_errno() : 0;
+}
+
+/* rm -r below dir_fd/name, never following symlinks and never entering another mount (not even a
+ * bind of the same filesystem); device nodes are disarmed first. */
+static int remove_tree(int dir_fd, const char *name, uint64_t mnt_id, int level)
 {
 	_cleanup_close_ int fd = -1;
 	struct stat st;
+	uint64_t id;
 	DIR *d;
 	struct dirent *de;
 	int r = 0;
@@ -200,13 +297,22 @@ static int remove_tree(int dir_fd, const char *name, dev_t dev, int level)
 		return -ELOOP;
 	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : negative_errno();
-	if (!S_ISDIR(st.st_mode))
+	if (!S_ISDIR(st.st_mode)) {
+		if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+			r = disarm_device_node(dir_fd, name);
+			if (r < 0)
+				return r;
+		}
 		return unlinkat(dir_fd, name, 0) < 0 ? negative_errno() : 0;
-	if (st.st_dev != dev)
-		return -EBUSY; /* a mount we could not take down */
+	}
 	fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return negative_errno();
+	r = mount_id_of(fd, &id);
+	if (r < 0)
+		return r;
+	if (id != mnt_id)
+		return -EBUSY; /* a mount we could not take down */
 	d = fdopendir(fd);
 	if (!d)
 		return negative_errno();
@@ -214,7 +320,7 @@ static int remove_tree(int dir_fd, const char *name, dev_t dev, int level)
 	while ((de = readdir(d))) {
 		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
 			continue;
-		r = remove_tree(dirfd(d), de->d_name, dev, level + 1);
+		r = remove_tree(dirfd(d), de->d_name, mnt_id, level + 1);
 		if (r < 0)
 			break;
 	}
@@ -229,7 +335,7 @@ int jail_teardown(const struct helper_config *cfg, const char *vm_id, json_t *un
 {
 	_cleanup_close_ int exec_fd = -1, vm_fd = -1;
 	char vm_dir[PATH_MAX], root[PATH_MAX];
-	struct stat st;
+	uint64_t mnt_id;
 	int r;
 
 	*ret_removed = false;
@@ -244,10 +350,11 @@ int jail_teardown(const struct helper_config *cfg, const char *vm_id, json_t *un
 	r = unmount_all(vm_fd, root, unmounted, err);
 	if (r < 0)
 		return r;
-	if (fstat(exec_fd, &st) < 0)
-		return rpc_error_set(
-		        err, negative_errno(), RPC_ERROR_INTERNAL, "Failed to stat: %m");
-	r = remove_tree(exec_fd, vm_id, st.st_dev, 0);
+	r = mount_id_of(vm_fd, &mnt_id);
+	if (r < 0)
+		return rpc_error_set(err, r, RPC_ERROR_INTERNAL,
+		        "Failed to find the mount of %s: %s", vm_dir, strerror(-r));
+	r = remove_tree(exec_fd, vm_id, mnt_id, 0);
 	if (r < 0)
 		return rpc_error_set(err, r, rpc_error_code_from_errno(r),
 		        "Failed to remove %s: %s", vm_dir, strerror(-r));

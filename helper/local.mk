@@ -9,7 +9,8 @@ libhelper_a_SOURCES = \
 	helper/provider.c helper/provider.h \
 	helper/validate.c helper/validate.h \
 	helper/request.c helper/request.h \
-	helper/server.c helper/server.h \
+	helper/server.c helper/server.h helper/worker.c helper/worker.h \
+	helper/audit.c helper/audit.h \
 	helper/netlink.c helper/netlink.h \
 	helper/op-hello.c \
 	helper/op-bridge-ensure.c helper/op-bridge-remove.c \
@@ -25,7 +26,7 @@ libhelper_a_SOURCES = \
 libhelper_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JANSSON_CFLAGS) $(MNL_CFLAGS) \
 	$(NFTABLES_CFLAGS) $(DEVMAPPER_CFLAGS)
 HELPER_LIBS = libhelper.a $(PROTOCOL_LIBS) $(COMMON_LIBS) $(MNL_LIBS) $(NFTABLES_LIBS) \
-	$(DEVMAPPER_LIBS) $(SYSTEMD_LIBS)
+	$(DEVMAPPER_LIBS) $(SYSTEMD_LIBS) -lpthread
 
 sbin_PROGRAMS += bangerd-root
 bangerd_root_SOURCES = helper/main.c
@@ -63,5 +64,5 @@ tests_fuzz_fuzz_helper_request_SOURCES = tests/fuzz/fuzz-helper-request.c $(libh
 tests_fuzz_fuzz_helper_request_CFLAGS = $(libhelper_a_CFLAGS) -fsanitize=fuzzer,address
 tests_fuzz_fuzz_helper_request_LDFLAGS = -fsanitize=fuzzer,address
 tests_fuzz_fuzz_helper_request_LDADD = $(PROTOCOL_LIBS) $(COMMON_LIBS) $(MNL_LIBS) \
-	$(NFTABLES_LIBS) $(DEVMAPPER_LIBS)
+	$(NFTABLES_LIBS) $(DEVMAPPER_LIBS) -lpthread
 endif

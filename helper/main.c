@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -26,6 +25,7 @@ static const char usage[] =
         "     --root DIR        Relocate every path under DIR (default: $BANGER_ROOT)\n"
         "     --owner-uid UID   Accept this uid instead of install.json's owner (tests)\n"
         "     --owner-gid GID   The owner's gid with --owner-uid (default: the same number)\n"
+        "     --idle-timeout SEC  Close a connection idle this long (default: 300, 0: never)\n"
         "     --debug           Log debug messages\n"
         "     --purge           Remove every jail, tap, bridge, the nftables table and the\n"
         "                       loop and dm devices banger made, then exit (banger system\n"
@@ -80,12 +80,13 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {{"root", required_argument, NULL, 'r'},
 	        {"owner-uid", required_argument, NULL, 'u'},
-	        {"owner-gid", required_argument, NULL, 'g'}, {"debug", no_argument, NULL, 'd'}, {"purge", no_argument, NULL, 'P'},
+	        {"owner-gid", required_argument, NULL, 'g'}, {"debug", no_argument, NULL, 'd'},
+	        {"idle-timeout", required_argument, NULL, 'i'}, {"purge", no_argument, NULL, 'P'},
 	        {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {}};
 	struct helper_config cfg;
 	struct helper_server *s = NULL;
 	const char *root = NULL;
-	long owner_uid = -1, owner_gid = -1;
+	long owner_uid = -1, owner_gid = -1, idle = HELPER_IDLE_TIMEOUT_SEC;
 	char why[1024] = "";
 	int r, c, undroppable = -1;
 	bool purge = false;
@@ -102,6 +103,14 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			*(c == 'u' ? &owner_uid : &owner_gid) = parse_id(optarg);
+			break;
+		case 'i':
+			idle = parse_id(optarg);
+			if (idle < 0 || idle > 86400) {
+				fprintf(stderr, "bangerd-root: invalid idle timeout \"%s\"\n",
+				        optarg);
+				return 2;
+			}
 			break;
 		case 'd':
 			log_set_max_level(LOG_DEBUG);
@@ -138,10 +147,12 @@ int main(int argc, char **argv)
 		log_error_errno(r, "Refusing to start: %s", why);
 		return EXIT_FAILURE;
 	}
+	cfg.idle_timeout_sec = (unsigned)idle;
 	r = caps_restrict(&undroppable);
 	if (r == -EPERM) {
-		log_error_errno(r, "Failed to drop capability %d from the bounding set: CAP_SETPCAP "
-		                   "is missing (a unit's CapabilityBoundingSet= must include it)",
+		log_error_errno(r,
+		        "Failed to drop capability %d from the bounding set: CAP_SETPCAP "
+		        "is missing (a unit's CapabilityBoundingSet= must include it)",
 		        undroppable);
 		return EXIT_FAILURE;
 	}
@@ -160,9 +171,7 @@ int main(int argc, char **argv)
 		        cfg.layout.root_sock, (unsigned)cfg.owner_uid,
 		        cfg.vmm_path[0] ? cfg.vmm_path : "none",
 		        cfg.jailer_path[0] ? cfg.jailer_path : "none", cfg.layout.jail_base);
-		(void)sd_notify(0, "READY=1");
 		r = helper_server_run(s);
-		(void)sd_notify(0, "STOPPING=1");
 	}
 	helper_server_free(s);
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;

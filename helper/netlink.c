@@ -89,7 +89,7 @@ static int ack_error(const struct nlmsghdr *nlh, const char *what, struct rpc_er
 int nl_transact(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
         const char *what, struct rpc_error *err)
 {
-	static unsigned seq_counter;
+	static unsigned seq_counter; /* ops run on several threads: only ever atomically */
 	char buf[NL_BUF_SIZE];
 	unsigned portid = mnl_socket_get_portid(nl);
 	bool dump = (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
@@ -97,7 +97,8 @@ int nl_transact(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *
 	ssize_t n;
 
 	nlh->nlmsg_flags |= NLM_F_ACK;
-	nlh->nlmsg_seq = seq = (unsigned)time(NULL) + ++seq_counter;
+	nlh->nlmsg_seq = seq =
+	        (unsigned)time(NULL) + __atomic_add_fetch(&seq_counter, 1, __ATOMIC_RELAXED);
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
 		        "Failed to %s: sending the netlink request: %m", what);

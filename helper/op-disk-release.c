@@ -3,7 +3,9 @@
  * files in that VM's state directory. File disks (reflink, sparse copy) need nothing here: the
  * daemon deletes its own file.
  * Security: the only names touched are banger-<validated vm id> and loop devices whose backing
- * file lies in <state>/vms/<vm id>/. */
+ * file lies in <state>/vms/<vm id>/. Refused while the VM's jail exists: its block nodes (the
+ * owner's, for the VMM) must be gone, disarmed by jail.cleanup, before the device numbers they
+ * name can go to anyone else. */
 #include <fcntl.h>
 #include <linux/loop.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include "common/macro.h"
 #include "helper/dm.h"
 #include "helper/helper.h"
+#include "helper/jail.h"
 #include "helper/loop.h"
 #include "helper/ops.h"
 #include "helper/validate.h"
@@ -59,6 +62,16 @@ int op_disk_release_run(const struct helper_ctx *ctx, const struct helper_reques
 	char dir[PATH_MAX];
 	int r;
 
+	if (ctx->cfg->exec_name[0] && ctx->cfg->jailer_path[0]) {
+		_cleanup_close_ int vm_fd = -1;
+		r = jail_open_vm_dir(ctx->cfg, req->vm_id, false, NULL, &vm_fd, NULL);
+		if (r != -ENOENT)
+			return rpc_error_set(err, r < 0 ? r : -EBUSY, RPC_ERROR_CONFLICT,
+			        "VM \"%s\"'s jail still exists (jail.cleanup first: the device "
+			        "nodes "
+			        "in it must go before the devices)",
+			        req->vm_id);
+	}
 	if (dm_available()) {
 		snprintf(name, sizeof(name), HELPER_DM_PREFIX "%s", req->vm_id);
 		r = dm_remove(name, &removed, err);

@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* jail.launch: runs the configured jailer for a staged VM, detached (double fork + setsid, not
  * --daemonize) so the VMM is nobody's child, with its stdout/stderr on the console log descriptor
- * the daemon passed; answers the VMM pid from the jailer's pid file.
+ * the daemon passed. Without --daemonize or --new-pid-ns the jailer execs the VMM in place, so the
+ * VMM is the process the helper started: it is awaited as that pid running the VMM's executable
+ * as the owner, and recorded with its start time in the launch record.
  * Security: the jailer, the VMM and the jail base come from root-owned configuration and are
  * re-checked; the VM id is validated (the jailer's own rule); uid/gid are the owner's; extra VMM
- * arguments are a short, character-restricted list that cannot repeat --id or --api-sock, and
- * they reach only the VMM, which runs as the owner inside the chroot. The console log must be a
- * writable regular file of the owner's. If no pid file appears, the jailer is killed. */
+ * arguments come from a short allow-list and reach only the VMM, which runs as the owner inside
+ * the chroot. The console log must be a writable regular file of the owner's. After a launch the
+ * chroot is the owner's (the jailer chowns it): nothing in it is read or trusted here. That the
+ * VM was launched is the root-only launch record in <base>/<exec>/<vm id> (root 0700), created
+ * before the jailer runs, removed only with the jail: a jail is launched at most once, whatever
+ * the owner does to the chroot. The API socket is answered as /proc/<VMM pid>/root/..., the
+ * only way into the jail the owner has (the VMM is the owner's; its /proc/PID/root opens for
+ * it). If the VMM does not start, the jailer is killed. */
 #define _GNU_SOURCE 1
 #include <fcntl.h>
 #include <poll.h>
@@ -56,20 +63,21 @@ int op_jail_launch_run(const struct helper_ctx *ctx, const struct helper_request
 {
 	const struct helper_config *cfg = ctx->cfg;
 	json_t *extra = json_object_get(req->params, "vmm_args");
-	_cleanup_close_ int exec_fd = -1, vm_fd = -1, pidfd = -1;
-	char vm_dir[PATH_MAX], root[PATH_MAX], pidname[80], uid[16], gid[16], sock[PATH_MAX + 32];
+	_cleanup_close_ int vm_fd = -1, pidfd = -1, record = -1;
+	char vm_dir[PATH_MAX], root[PATH_MAX], uid[16], gid[16], sock[64];
 	char *argv[32 + HELPER_MAX_VMM_ARGS], scope[SCOPE_NAME_MAX], why[256];
+	unsigned long long start = 0;
 	struct stat st;
 	size_t n = 0, i;
 	json_t *e;
-	pid_t jailer = 0, vmm = 0;
+	pid_t jailer = 0;
 	long long deadline;
 	int console, r;
 
 	r = jail_paths(cfg, req->vm_id, vm_dir, root, err);
 	if (r < 0)
 		return r;
-	r = jail_open_vm_dir(cfg, req->vm_id, false, &exec_fd, &vm_fd, err);
+	r = jail_open_vm_dir(cfg, req->vm_id, false, NULL, &vm_fd, err);
 	if (r == -ENOENT)
 		return rpc_error_set(err, r, RPC_ERROR_NOT_FOUND,
 		        "VM \"%s\" has no staged jail (jail.stage first)", req->vm_id);
@@ -83,13 +91,15 @@ int op_jail_launch_run(const struct helper_ctx *ctx, const struct helper_request
 		r = helper_path_check_trusted(cfg, cfg->vmm_path, err);
 	if (r < 0)
 		return r;
-	snprintf(pidname, sizeof(pidname), "root/%s.pid", cfg->exec_name);
-	if (fstatat(vm_fd, pidname, &st, AT_SYMLINK_NOFOLLOW) >= 0)
-		return rpc_error_set(err, -EEXIST, RPC_ERROR_CONFLICT,
+	r = request_owner_file(ctx, req, "console", FD_ACCESS_WRITE, &console, NULL, err);
+	if (r < 0)
+		return r;
+	r = jail_launch_record_create(vm_fd, &record, err);
+	if (r == -EEXIST)
+		return rpc_error_set(err, r, RPC_ERROR_CONFLICT,
 		        "VM \"%s\" was already launched in this jail (jail.cleanup and stage "
 		        "again)",
 		        req->vm_id);
-	r = request_owner_file(ctx, req, "console", FD_ACCESS_WRITE, &console, NULL, err);
 	if (r < 0)
 		return r;
 
@@ -118,12 +128,11 @@ int op_jail_launch_run(const struct helper_ctx *ctx, const struct helper_request
 	if (r < 0)
 		return r;
 
-	/* The jailer writes its own pid (it then becomes the VMM) before the exec. */
+	/* The jailer becomes the VMM by exec: same pid, the VMM's name, the owner's uid. */
 	deadline = now_ms() + LAUNCH_TIMEOUT_MS;
 	for (;;) {
 		struct pollfd p = {.fd = pidfd, .events = POLLIN};
-		r = proc_read_pid_file(cfg, req->vm_id, &vmm);
-		if (r >= 0 && proc_is_vmm_exec(cfg, vmm))
+		if (proc_is_vmm_exec(cfg, jailer) && proc_start_time(jailer, &start) >= 0)
 			break;
 		if (pidfd >= 0 ? poll(&p, 1, 0) > 0
 		               : proc_state(jailer) == 'Z' || !proc_state(jailer)) {
@@ -134,20 +143,26 @@ int op_jail_launch_run(const struct helper_ctx *ctx, const struct helper_request
 		}
 		if (now_ms() > deadline) {
 			r = rpc_error_set(err, -ETIMEDOUT, RPC_ERROR_TIMEOUT,
-			        "The VMM did not start within %d ms (no %s.pid with a running %s)",
-			        LAUNCH_TIMEOUT_MS, cfg->exec_name, cfg->exec_name);
+			        "The VMM did not start within %d ms (pid %d never ran %s)",
+			        LAUNCH_TIMEOUT_MS, (int)jailer, cfg->exec_name);
 			goto fail;
 		}
 		usleep(10000);
 	}
+	r = jail_launch_record_write(record, jailer, start);
+	if (r < 0) {
+		r = rpc_error_set(err, r, RPC_ERROR_INTERNAL,
+		        "Failed to write the launch record: %s", strerror(-r));
+		goto fail;
+	}
 	/* Out of this unit's cgroup, into a scope of its own: a kill or stop of bangerd-root must
 	 * never reach a guest. A VMM that stays is still a running VM: warn, go on. */
-	r = vmm_scope_attach(req->vm_id, vmm, scope, why, sizeof(why));
+	r = vmm_scope_attach(req->vm_id, jailer, scope, why, sizeof(why));
 	if (r < 0)
 		log_warning("VM %s: its VMM (pid %d) stays in bangerd-root's cgroup: %s", req->vm_id,
-		        (int)vmm, why);
-	snprintf(sock, sizeof(sock), "%s/run/firecracker.socket", root);
-	*ret_result = json_pack("{s:i, s:i, s:s, s:s, s:s?}", "pid", (int)vmm, "jailer_pid",
+		        (int)jailer, why);
+	snprintf(sock, sizeof(sock), "/proc/%d/root/run/firecracker.socket", (int)jailer);
+	*ret_result = json_pack("{s:i, s:i, s:s, s:s, s:s?}", "pid", (int)jailer, "jailer_pid",
 	        (int)jailer, "root", root, "api_sock", sock, "scope", scope[0] ? scope : NULL);
 	return *ret_result ? 0 : -ENOMEM;
 

@@ -5,12 +5,13 @@
 #include "helper/ops.h"
 
 const struct helper_op helper_ops[] = {
-#define HELPER_OP(c, wire, vm)                                                                     \
+#define HELPER_OP(c, wire, vm, ser)                                                                \
 	{.name = wire,                                                                             \
 	        .fields = op_##c##_fields,                                                         \
 	        .validate = op_##c##_validate,                                                     \
 	        .run = op_##c##_run,                                                               \
-	        .needs_vm_id = vm},
+	        .needs_vm_id = vm,                                                                 \
+	        .serial = HELPER_SERIAL_##ser},
 #include "helper/ops.def"
 #undef HELPER_OP
 };

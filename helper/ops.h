@@ -4,7 +4,7 @@
 
 #include "helper/helper.h"
 
-#define HELPER_OP(c, wire, vm)                                                                     \
+#define HELPER_OP(c, wire, vm, ser)                                                                \
 	extern const struct helper_field op_##c##_fields[];                                        \
 	int op_##c##_validate(const struct helper_request *req, struct rpc_error *err);            \
 	int op_##c##_run(const struct helper_ctx *ctx, const struct helper_request *req,           \

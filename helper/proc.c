@@ -18,8 +18,8 @@ const char *proc_found_by_to_string(enum proc_found_by b)
 	switch (b) {
 	case PROC_FOUND_BY_CMDLINE:
 		return "cmdline";
-	case PROC_FOUND_BY_PIDFILE:
-		return "pidfile";
+	case PROC_FOUND_BY_LAUNCH_RECORD:
+		return "launch_record";
 	case _PROC_FOUND_BY_MAX:
 	case _PROC_FOUND_BY_INVALID:
 		break;
@@ -53,6 +53,30 @@ char proc_state(pid_t pid)
 		return '\0';
 	p = strrchr(buf, ')');
 	return p && p[1] == ' ' ? p[2] : '\0';
+}
+
+int proc_start_time(pid_t pid, unsigned long long *ret)
+{
+	char buf[1024], *p;
+	unsigned long long v;
+
+	if (read_proc(pid, "stat", buf, sizeof(buf)) < 0)
+		return -ESRCH;
+	/* after "pid (comm) ": state is field 3, starttime field 22 */
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return -EBADMSG;
+	p += 2;
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return -EBADMSG;
+		p++;
+	}
+	if (sscanf(p, "%llu", &v) != 1)
+		return -EBADMSG;
+	*ret = v;
+	return 0;
 }
 
 static bool proc_uid_is(pid_t pid, uid_t uid)
@@ -109,39 +133,12 @@ bool proc_is_vmm(const struct helper_config *cfg, pid_t pid, const char *vm_id)
 	return id_ok && sock_ok;
 }
 
-int proc_read_pid_file(const struct helper_config *cfg, const char *vm_id, pid_t *ret_pid)
-{
-	char vm_dir[PATH_MAX], root[PATH_MAX], name[80], buf[32], *end;
-	_cleanup_close_ int root_fd = -1, fd = -1;
-	ssize_t n;
-	long v;
-
-	if (jail_paths(cfg, vm_id, vm_dir, root, NULL) < 0)
-		return -EINVAL;
-	root_fd = open(root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (root_fd < 0)
-		return negative_errno();
-	snprintf(name, sizeof(name), "%s.pid", cfg->exec_name);
-	fd = openat(root_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return negative_errno();
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return -ENODATA; /* created, not written yet */
-	buf[n] = '\0';
-	errno = 0;
-	v = strtol(buf, &end, 10);
-	if (errno || end == buf || (*end && *end != '\n') || v <= 1 || v > 0x3fffffff)
-		return -EBADMSG;
-	*ret_pid = (pid_t)v;
-	return 0;
-}
-
 int proc_find_vmm(const struct helper_config *cfg, const char *vm_id, pid_t *ret_pid,
         enum proc_found_by *ret_by)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
+	unsigned long long start, now_start;
 	pid_t pid = 0;
 
 	if (!d)
@@ -162,10 +159,13 @@ int proc_find_vmm(const struct helper_config *cfg, const char *vm_id, pid_t *ret
 		*ret_by = PROC_FOUND_BY_CMDLINE;
 		return 0;
 	}
-	if (proc_read_pid_file(cfg, vm_id, &pid) >= 0 && proc_state(pid) != 'Z' &&
-	        proc_is_vmm_exec(cfg, pid)) {
+	/* The helper's own record of what it launched (root-only): the same process only if it
+	 * started when the record says, so a recycled pid is never taken for the VMM. */
+	if (jail_launch_record_read(cfg, vm_id, &pid, &start) >= 0 &&
+	        proc_start_time(pid, &now_start) >= 0 && now_start == start &&
+	        proc_state(pid) != 'Z' && proc_is_vmm_exec(cfg, pid)) {
 		*ret_pid = pid;
-		*ret_by = PROC_FOUND_BY_PIDFILE;
+		*ret_by = PROC_FOUND_BY_LAUNCH_RECORD;
 		return 0;
 	}
 	*ret_pid = 0;

@@ -9,7 +9,7 @@
 
 enum proc_found_by {
 	PROC_FOUND_BY_CMDLINE,
-	PROC_FOUND_BY_PIDFILE,
+	PROC_FOUND_BY_LAUNCH_RECORD,
 	_PROC_FOUND_BY_MAX,
 	_PROC_FOUND_BY_INVALID = -EINVAL,
 };
@@ -25,13 +25,14 @@ bool proc_is_vmm_exec(const struct helper_config *cfg, pid_t pid);
  * chroot-relative /run/firecracker.socket). */
 bool proc_is_vmm(const struct helper_config *cfg, pid_t pid, const char *vm_id);
 
-/* Finds the VM's VMM: first by scanning /proc command lines, then by the jailer's pid file in
- * the chroot (then only comm and uid are checked). 0 with *ret_pid 0 when none runs. */
+/* Finds the VM's VMM: first by scanning /proc command lines, then by the helper's launch record
+ * (jail.h: pid and start time, root-only; then comm and uid are checked too). Nothing in the
+ * chroot is read: after launch it is the owner's. 0 with *ret_pid 0 when none runs. */
 int proc_find_vmm(const struct helper_config *cfg, const char *vm_id, pid_t *ret_pid,
         enum proc_found_by *ret_by);
 
-/* The jailer's pid file: > 0 pid, -ENOENT when absent. Read without following symlinks. */
-int proc_read_pid_file(const struct helper_config *cfg, const char *vm_id, pid_t *ret_pid);
+/* Field 22 of /proc/<pid>/stat (clock ticks after boot): with the pid, names one process. */
+int proc_start_time(pid_t pid, unsigned long long *ret);
 
 /* "R", "S", "Z"… from /proc/<pid>/stat, or '\0' when gone. */
 char proc_state(pid_t pid);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* root.sock: the listening socket, the owner check, one poll loop, request dispatch and the log
- * line for every accepted and refused request. */
+/* root.sock: the listening socket, the owner check at accept, one poll loop that is never blocked
+ * by an op (one request per client per round, ops on workers), the idle timeout, and systemd's
+ * notifications (READY=1, STOPPING=1, WATCHDOG=1 from the loop itself). */
 #pragma once
 
 #include "helper/helper.h"
@@ -12,5 +13,7 @@ void helper_server_free(struct helper_server *s);
 /* Creates root.sock: root 0600 plus an ACL entry giving the owner uid rw (group = owner's gid
  * 0660 on a filesystem without ACLs). */
 int helper_server_listen(struct helper_server *s);
-/* Serves until SIGTERM or SIGINT; returns 0 then. */
+/* Serves until SIGTERM, SIGINT or SIGHUP, then answers what is in flight (up to 30 s) and
+ * returns 0. Sends READY=1 first, STOPPING=1 on the signal, and WATCHDOG=1 every half
+ * WATCHDOG_USEC from the loop while systemd asks for keep-alives. */
 int helper_server_run(struct helper_server *s);

@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE 1
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -61,6 +62,10 @@ int spawn_detached(
 		null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
 		        dup2(out_fd, STDERR_FILENO) < 0 || chdir("/") < 0)
+			child_fail(err_w, errno);
+		/* Other threads run other ops meanwhile, and a library may open a descriptor
+		 * without O_CLOEXEC: nothing but stdio reaches the program. */
+		if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 			child_fail(err_w, errno);
 		execve(argv[0], argv, envp);
 		child_fail(err_w, errno);

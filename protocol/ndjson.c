@@ -16,7 +16,7 @@
 
 void ndjson_reader_init(struct ndjson_reader *r, size_t max)
 {
-	*r = (struct ndjson_reader){ .max = max ? max : NDJSON_MAX_MESSAGE };
+	*r = (struct ndjson_reader){.max = max ? max : NDJSON_MAX_MESSAGE};
 }
 
 void ndjson_reader_done(struct ndjson_reader *r)
@@ -24,7 +24,7 @@ void ndjson_reader_done(struct ndjson_reader *r)
 	free(r->buf);
 	for (size_t i = 0; i < r->n_fds; i++)
 		safe_close(r->fds[i]);
-	*r = (struct ndjson_reader){ .max = r->max };
+	*r = (struct ndjson_reader){.max = r->max};
 }
 
 static void reader_compact(struct ndjson_reader *r)
@@ -33,7 +33,24 @@ static void reader_compact(struct ndjson_reader *r)
 		return;
 	memmove(r->buf, r->buf + r->start, r->len - r->start);
 	r->len -= r->start;
+	r->base += r->start;
 	r->start = 0;
+}
+
+/* Closes queued descriptors whose read ended before stream offset pos (their line is done). */
+static void reader_drop_fds_before(struct ndjson_reader *r, uint64_t pos)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < r->n_fds; i++) {
+		if (r->fd_pos[i] < pos) {
+			safe_close(r->fds[i]);
+			continue;
+		}
+		r->fds[k] = r->fds[i];
+		r->fd_pos[k++] = r->fd_pos[i];
+	}
+	r->n_fds = k;
 }
 
 static int reader_reserve(struct ndjson_reader *r, size_t n)
@@ -83,13 +100,15 @@ int ndjson_reader_fill(struct ndjson_reader *r, int fd)
 	} control;
 	struct msghdr mh = {};
 	struct iovec iov;
+	size_t first_fd;
 	ssize_t n;
 	int k, ret = 0;
 
 	k = reader_reserve(r, READ_CHUNK);
 	if (k < 0)
 		return k;
-	iov = (struct iovec){ r->buf + r->len, READ_CHUNK };
+	first_fd = r->n_fds;
+	iov = (struct iovec){r->buf + r->len, READ_CHUNK};
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	mh.msg_control = &control;
@@ -99,7 +118,8 @@ int ndjson_reader_fill(struct ndjson_reader *r, int fd)
 	if (n < 0 && errno == ENOTSOCK)
 		n = read(fd, r->buf + r->len, READ_CHUNK);
 	else {
-		for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c)) {
+		for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&mh) : NULL; c;
+		        c = CMSG_NXTHDR(&mh, c)) {
 			size_t nfd;
 			int *fds;
 			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
@@ -119,6 +139,9 @@ int ndjson_reader_fill(struct ndjson_reader *r, int fd)
 	}
 	if (n < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : negative_errno();
+	/* The last byte of this read: the kernel ends a read with the chunk that carried them. */
+	for (size_t i = first_fd; i < r->n_fds; i++)
+		r->fd_pos[i] = r->base + r->len + (n > 0 ? (size_t)n - 1 : 0);
 	if (ret < 0)
 		return ret;
 	r->len += (size_t)n;
@@ -146,19 +169,35 @@ int ndjson_reader_next(struct ndjson_reader *r, char **ret_line, size_t *ret_len
 			return avail > r->max + 1 ? -EMSGSIZE : 0;
 		}
 		n = (size_t)(nl - base);
+		r->line_first = r->base + r->start;
+		r->line_last = r->line_first + n;
+		r->have_line = false;
 		r->start += n + 1;
 		r->scan = 0;
+		/* whatever came with earlier lines (or this one, if it is refused or empty below)
+		 * is theirs: never carried on to a later line */
+		reader_drop_fds_before(r, r->line_first);
 		if (n > 0 && base[n - 1] == '\r')
 			n--;
-		if (n > r->max)
+		if (n > r->max) {
+			reader_drop_fds_before(r, r->line_last + 1);
 			return -EMSGSIZE;
-		if (n == 0)
+		}
+		if (n == 0) {
+			reader_drop_fds_before(r, r->line_last + 1);
 			continue;
+		}
 		base[n] = '\0';
+		r->have_line = true;
 		*ret_line = base;
 		*ret_len = n;
 		return 1;
 	}
+}
+
+bool ndjson_reader_has_line(const struct ndjson_reader *r)
+{
+	return r->len > r->start && memchr(r->buf + r->start, '\n', r->len - r->start);
 }
 
 bool ndjson_reader_has_partial(const struct ndjson_reader *r)
@@ -174,19 +213,39 @@ int ndjson_reader_take_fd(struct ndjson_reader *r)
 		return -ENOENT;
 	fd = r->fds[0];
 	memmove(r->fds, r->fds + 1, (r->n_fds - 1) * sizeof(int));
+	memmove(r->fd_pos, r->fd_pos + 1, (r->n_fds - 1) * sizeof(uint64_t));
 	r->n_fds--;
 	return fd;
 }
 
+size_t ndjson_reader_take_line_fds(struct ndjson_reader *r, int *ret, size_t max)
+{
+	size_t n = 0, k = 0;
+
+	for (size_t i = 0; i < r->n_fds; i++) {
+		if (r->have_line && r->fd_pos[i] >= r->line_first && r->fd_pos[i] <= r->line_last) {
+			if (n < max)
+				ret[n++] = r->fds[i];
+			else
+				safe_close(r->fds[i]);
+			continue;
+		}
+		r->fds[k] = r->fds[i];
+		r->fd_pos[k++] = r->fd_pos[i];
+	}
+	r->n_fds = k;
+	return n;
+}
+
 void ndjson_writer_init(struct ndjson_writer *w, size_t max_queued)
 {
-	*w = (struct ndjson_writer){ .max_queued = max_queued ? max_queued : 4 * NDJSON_MAX_MESSAGE };
+	*w = (struct ndjson_writer){.max_queued = max_queued ? max_queued : 4 * NDJSON_MAX_MESSAGE};
 }
 
 void ndjson_writer_done(struct ndjson_writer *w)
 {
 	free(w->buf);
-	*w = (struct ndjson_writer){ .max_queued = w->max_queued };
+	*w = (struct ndjson_writer){.max_queued = w->max_queued};
 }
 
 size_t ndjson_writer_pending(const struct ndjson_writer *w)
@@ -248,7 +307,7 @@ int ndjson_writer_flush(struct ndjson_writer *w, int fd)
 
 static int wait_writable(int fd)
 {
-	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
 	int k = poll(&p, 1, -1);
 	if (k < 0)
 		return errno == EINTR ? 0 : negative_errno();
@@ -268,8 +327,8 @@ int ndjson_send_with_fds(int fd, const char *line, size_t len, const int *fds, s
 	if (len > NDJSON_MAX_MESSAGE + 1)
 		return -EMSGSIZE;
 	while (off < len) {
-		struct iovec iov = { (char *)line + off, len - off };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+		struct iovec iov = {(char *)line + off, len - off};
+		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 		ssize_t n;
 
 		if (off == 0 && n_fds > 0) {

@@ -79,7 +79,9 @@ static void cell_text(const struct vm *vm, enum vm_column col, time_t now, char 
 		snprintf(buf, size, "%s", vm->name ? vm->name : vm->id);
 		break;
 	case VM_COL_STATE:
-		snprintf(buf, size, "%s", vm_state_to_string(vm->state));
+		snprintf(buf, size, "%s",
+		        vm->halted && vm->state == VM_STATE_RUNNING ? "halted"
+		                                                    : vm_state_to_string(vm->state));
 		break;
 	case VM_COL_IP:
 		snprintf(buf, size, "%s", vm->ip ? vm->ip : "-");
@@ -229,7 +231,10 @@ static void draw_row(struct app *a, int row, time_t now)
 		if (!l->col_shown[c])
 			continue;
 		if (columns[c].col == VM_COL_STATE) {
-			attr_t sa = sel || stale ? base : a->attrs[state_role(vm->state)];
+			/* a halted guest is shown like a VM on its way down: it needs a stop */
+			attr_t sa = sel || stale                                    ? base
+			            : vm->halted && vm->state == VM_STATE_RUNNING ? a->attrs[THEME_STATE_STOPPING]
+			                                                          : a->attrs[state_role(vm->state)];
 			snprintf(buf, sizeof(buf), "%s %s", state_glyph(a, vm->state),
 			        vm_state_to_string(vm->state));
 			put_cell(a, y, x, w, buf, false, sa);

@@ -202,6 +202,7 @@ static int vm_update_from(struct vm *vm, json_t *obj)
 	        (r = set_str(&vm->mac, str_member(obj, "mac"))) < 0)
 		return r;
 	vm->state = vm_state_from_string(str_member(obj, "state"));
+	vm->halted = json_is_true(json_object_get(obj, "halted"));
 	pid = json_object_get(obj, "pid");
 	vm->pid = json_is_integer(pid) ? (int64_t)json_integer_value(pid) : 0;
 	vm->vcpus = (int64_t)json_integer_value(json_object_get(obj, "vcpus"));

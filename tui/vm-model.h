@@ -40,6 +40,7 @@ struct vm {
 	bool mark;
 	bool tagged;        /* the user's mark for bulk actions; survives snapshots */
 	bool backlog_asked; /* vm.logs was sent for its console */
+	bool halted;        /* running, but the guest halted: shown as "halted" */
 };
 
 struct console_limits {

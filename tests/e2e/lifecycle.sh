@@ -54,6 +54,11 @@ t_check "known_hosts pins a's host key for its IP" grep -q "^$IP_A ssh-ed25519 "
 TAP_A=bgt-$(vmget a id | cut -c1-11)
 t_eq "a's tap is on banger0" banger0 "$(ip -j link show "$TAP_A" | jq -r '.[0].master')"
 t_check "a's tap is owned by the owner" bash -c "ip -d link show $TAP_A | grep -Eq 'tun type tap .*user (nobody|$OWNER)'"
+JAIL_DIR_A=$T/var/lib/banger/jail/banger-vmm/$(vmget a id)
+t_eq "a's jail directory is root 0700 (the host's view)" "0 700" "$(stat -c '%u %a' "$JAIL_DIR_A")"
+t_check "the owner cannot reach into a's jail from the host" bash -c "! setpriv --reuid=$OWNER --regid=$OWNER --clear-groups ls '$JAIL_DIR_A/root' 2> /dev/null"
+t_eq "a's API socket link goes through its VMM's /proc/PID/root" "/proc/$(vmget a pid)/root/run/firecracker.socket" \
+	"$(readlink "$T/run/banger/vm/$(vmget a id).sock")"
 t_check "the NAT rule for the subnet is in the ruleset" \
 	bash -c "nft list table inet banger | grep -q 'ip saddr $SUBNET_PREFIX.0/24' && nft list table inet banger | grep -q masquerade"
 t_check "vm logs a shows the kernel's boot lines" bash -c "setpriv --reuid=$OWNER --regid=$OWNER --clear-groups env BANGER_ROOT='$T' '$(t_bin banger)' vm logs a --tail 2000 | grep -q 'Linux version'"

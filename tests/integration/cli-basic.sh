@@ -94,7 +94,7 @@ t_check "version names both" bash -c '"$1" version | grep -q "^bangerd "' _ "$B"
 out=$("$B" doctor --json)
 t_eq "doctor exits 1 when a check fails" 1 "$?"
 t_eq "doctor --json: daemon ok, helper fail" "ok fail" "$(jq -r '[.checks[] | select(.name == "daemon" or .name == "helper") | .status] | join(" ")' <<< "$out")"
-t_eq "doctor checks kvm, device-mapper and qemu too" "daemon helper kvm device-mapper qemu" "$(jq -r '[.checks[].name] | join(" ")' <<< "$out")"
+t_eq "doctor checks the state dir, kvm, device-mapper and qemu too" "daemon helper state kvm device-mapper qemu" "$(jq -r '[.checks[].name] | join(" ")' <<< "$out")"
 if [ -e /dev/kvm ]; then kvm=ok; else kvm=warn; fi
 t_eq "doctor's kvm check matches /dev/kvm" "$kvm" "$(jq -r '.checks[] | select(.name == "kvm") | .status' <<< "$out")"
 if grep -q device-mapper /proc/misc; then dm=ok; else dm=warn; fi

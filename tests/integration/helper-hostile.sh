@@ -19,9 +19,11 @@ head -c 4096 /dev/urandom > "$vm/kernel"
 : > "$vm/disk"
 truncate -s 1M "$vm/base"
 ln "$vm/base" "$vm/base-link"
+printf 'base-image' > "$vm/img" && truncate -s 1M "$vm/img" # a base with one link
 mkfifo "$vm/fifo"
 chown -R "$H_UID:$H_GID" "$state"
 echo secret > "$T/rootfile" && chmod 0644 "$T/rootfile"
+mkdir -p "$T/stolen" && chown "$H_UID:$H_GID" "$T/stolen" # where the owner tries to put things
 ip link add eth9 type ifb
 
 # Things that exist and must survive every case.
@@ -34,14 +36,29 @@ nft add table ip other
 snap() {
 	# Not operstate: a bridge's carrier settles on its own after a port joins.
 	ip -j link | jq -c '[.[] | [.ifname, .master, (.flags | index("UP") != null)]]'
+	ip -4 -j addr | jq -c '[.[] | [.ifname, [.addr_info[]? | "\(.local)/\(.prefixlen)"]]]'
+	ip -4 -j route show table all | jq -c '[.[] | del(.expires, .flags)]'
 	nft -j list ruleset | jq -c 'del(.nftables[0])'
 	# the helper's mounts (its own namespace) and the host's (the test's)
 	awk -v p="$T" 'index($5, p) == 1 { print "helper", $5, $6 }' "/proc/$H_PID/mountinfo"
 	awk -v p="$T" 'index($5, p) == 1 { print "host", $5, $6 }' /proc/self/mountinfo
 	# The read-only binds under a jail's usr/ are the host's own trees: the mount table covers them.
-	find "$T/var/lib/banger" "$T/run" -path "$T/var/lib/banger/jail/*/root/usr" -prune \
-		-o -printf '%p %U %m %s %n\n' | sort
-	cat /proc/sys/net/ipv4/ip_forward
+	find "$T/var/lib/banger" "$T/run" "$T/stolen" -path "$T/var/lib/banger/jail/*/root/usr" -prune \
+		-o -printf '%p %y %U %m %s %n\n' 2> /dev/null | sort
+	# device nodes and loop devices the host has, the owner's processes, the sysctls banger touches
+	find /dev -maxdepth 1 \( -type b -o -type c \) -printf '%p %U %G %m\n' | sort
+	# loop devices are not namespaced: only those backed by this test's files (a test running
+	# beside this one may have its own)
+	losetup -J 2> /dev/null | jq -c --arg t "$T/" '[.loopdevices[]? | select(."back-file" | startswith($t)) | [.name, ."back-file"]]'
+	# processes of this test's banger (the uid is shared with other software): whatever runs in a
+	# jail under $T or names $T, and the helper's own children
+	for p in /proc/[0-9]*; do
+		case "$(readlink "$p/root" 2> /dev/null) $( (tr '\0' ' ' < "$p/cmdline") 2> /dev/null)" in
+		*"$T"*) echo "${p#/proc/} $(cat "$p/comm" 2> /dev/null)" ;;
+		esac
+	done | grep -v " \(bash\|awk\|find\|sort\|cat\|tr\|jq\|grep\)$" | sort
+	ps --ppid "$H_PID" -o pid=,comm= | sort
+	cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/conf/all/forwarding
 }
 
 # hcase DESC REGEX CMD...: the answer must be an error matching REGEX (or, for connection-level
@@ -64,6 +81,14 @@ hcase() {
 raw() { printf '%s' "$1" | setpriv --reuid=$H_UID --regid=$H_GID --clear-groups "$(t_bin bangerd-root-call)" --socket "$H_SOCK" --raw "${@:2}"; }
 rawreq() { raw "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}"$'\n' "${@:3}"; }
 long=$(printf 'a%.0s' $(seq 1 70))
+export PYTHONDONTWRITEBYTECODE=1
+# py_as UID GID SCRIPT ARGS...: Python as that uid with helper_rpc importable (root.sock is $1)
+py_as() {
+	local uid=$1 gid=$2 script=$3
+	shift 3
+	setpriv --reuid="$uid" --regid="$gid" --clear-groups env PYTHONPATH="$BANGER_SRC/tests/integration" \
+		/usr/bin/python3 -c "$script" "$H_SOCK" "$@"
+}
 
 # Who may connect.
 out=$(h_call_as 4242 hello '{"protocol":1}' 2>&1)
@@ -130,6 +155,16 @@ hcase "fewer descriptors than named" "only 0 arrived" rawreq disk.prepare '{"vm_
 hcase "duplicate descriptor names" "twice" rawreq disk.prepare '{"vm_id":"keep","fds":["base","base"]}'
 hcase "descriptor name the op does not take" "Unknown descriptor" h_call jail.stage '{"vm_id":"vm5"}' --fd kernel="$vm/kernel" --fd evil="$vm/base"
 hcase "more descriptors than the cap" "Too many descriptors" rawreq hello '{"protocol":1}' $(for i in $(seq 1 20); do echo --fd "f$i=$vm/kernel"; done)
+# Descriptors belong to their message: a hello sent with two is refused and they are closed, so
+# the next request (naming two, sending none) cannot use them.
+hcase "descriptors sent with a request that takes none feed no later request" \
+	"hello takes 0 descriptors but 2 arrived.*names 2 descriptors but only 0 arrived" py_as "$H_UID" "$H_GID" '
+import json, sys, helper_rpc as h
+c = h.Conn(sys.argv[1])
+names, fds = h.open_files(["base=" + sys.argv[2], "disk=" + sys.argv[3] + ":rw"])
+print(json.dumps(c.call("hello", {"protocol": 1}, fds)))
+print(json.dumps(c.call("disk.prepare", {"vm_id": "keep", "strategy": "sparse-copy"}, names=names)))
+' "$vm/img" "$vm/disk"
 
 # Devices and paths.
 hcase "block drive /dev/sda" "drive device" h_call jail.stage '{"vm_id":"vm5","block_drives":[{"name":"r","device":"/dev/sda"}]}' --fd kernel="$vm/kernel"
@@ -166,6 +201,122 @@ hcase "duplicate keys" "duplicate|parse|JSON" raw $'{"jsonrpc":"2.0","id":1,"met
 hcase "invalid UTF-8" "UTF-8|parse|JSON" raw $'{"jsonrpc":"2.0","id":1,"method":"hello","params":{"program":"\xff\xfe"}}\n'
 hcase "hello with another protocol version" "protocol" h_call hello '{"protocol":99}'
 
+# Log forging: what the caller chose (an op name, a parameter name) never starts a log line.
+forged='caller uid=0 pid=1 op=jail.launch args={} outcome=ok'
+hcase "an op name carrying a forged log line" "Unknown op" h_call $'x\n'"$forged" '{}'
+hcase "a parameter name carrying a forged log line" "Unknown parameter" \
+	h_call net.tap_create "{\"tap\":\"bgt-x\",\"a\\nbangerd-root: $forged\":1}"
+t_eq "no forged line in the log" "" "$(grep -E "^(bangerd-root: )?caller uid=0 pid=1 op=jail.launch" "$H_LOG")"
+t_check "the op name is logged escaped" grep -qF 'op=x\x0acaller uid=0' "$H_LOG"
+
+# ---- a launched jail is the owner's chroot: nothing in it reachable from outside -------------
+# A VM launched with a block drive (a loop device on its own disk file, as a loop or dm start
+# makes it). The jailer hands the chroot to the owner, makes /dev/kvm in it, and the VMM runs as
+# the owner: the nodes must not be linkable or openable from the host, through the VMM's
+# /proc/PID/root from outside its mount, or through a handle kept after the jail is gone; and the
+# launch state must not be the owner's to reset.
+as_owner() { setpriv --reuid="$H_UID" --regid="$H_GID" --clear-groups "$@"; }
+# ocase DESC CMD...: CMD, run as the owner, must fail, and nothing may change.
+ocase() {
+	local desc=$1 before after out
+	shift
+	before=$(snap)
+	if out=$(as_owner "$@" 2>&1); then
+		t_fail "$desc" "the owner's command succeeded: $*" "${out:0:500}"
+		return
+	fi
+	after=$(snap)
+	if [ "$before" != "$after" ]; then
+		t_fail "$desc" "refused, but something changed:" "$(diff <(echo "$before") <(echo "$after") | head -20)"
+	else
+		t_ok "$desc: $(printf '%s' "$out" | tail -1)"
+	fi
+}
+# every argument pair SRC DST: hard-link SRC to DST; succeeds when any link did
+link_any() { local r=1; while [ $# -gt 1 ]; do ln "$1" "$2" && r=0; shift 2; done; return $r; }
+if [ "$H_PROVIDER" != real ]; then
+	t_skip "launched-jail cases" "they need banger-jailer and banger-vmm built (the stand-ins make no chroot)"
+else
+	jv=$state/vms/vmx
+	mkdir -p "$jv" && head -c 4096 /dev/urandom > "$jv/kernel" && : > "$jv/console.log"
+	printf 'the-vms-own-disk' > "$jv/disk" && truncate -s 4M "$jv/disk"
+	chown -R "$H_UID:$H_GID" "$jv"
+	jroot=$(h_jail_root vmx)
+	# launch_vmx LOOP: stage vmx with LOOP as its rootfs and launch it; VMM=its pid
+	launch_vmx() {
+		local out
+		h_call jail.stage "{\"vm_id\":\"vmx\",\"block_drives\":[{\"name\":\"rootfs\",\"device\":\"$1\"}]}" \
+			--fd kernel="$jv/kernel" > /dev/null
+		out=$(h_call jail.launch '{"vm_id":"vmx"}' --fd-rw console="$jv/console.log")
+		VMM=$(printf '%s' "$out" | jq -r '.pid // empty')
+		[ -n "$VMM" ] && t_add_cleanup "kill -9 $VMM" && t_wait 10 test -c "/proc/$VMM/root/dev/kvm"
+	}
+	jloop=$(losetup -f --show "$jv/disk")
+	t_add_cleanup "losetup -d $jloop"
+	if ! launch_vmx "$jloop"; then
+		t_fail "vmx launches with a loop rootfs" "$(tail -5 "$H_LOG")"
+	else
+		t_eq "the VM's jail directory is root 0700 (the host side)" "0 700" "$(stat -c '%u %a' "$(dirname "$jroot")")"
+		ocase "owner hard-links the drive node and /dev/kvm out of the jail (host paths, /proc/PID/root)" \
+			bash -c "$(declare -f link_any); link_any '$jroot/drives/rootfs' '$T/stolen/rootfs' '$jroot/dev/kvm' '$T/stolen/kvm' \
+				/proc/$VMM/root/drives/rootfs '$T/stolen/rootfs2' /proc/$VMM/root/dev/kvm '$T/stolen/kvm2' \
+				/proc/$VMM/root/drives/rootfs '$state/vms/keep/rootfs3'"
+		ocase "owner opens the drive node by its host path" dd if="$jroot/drives/rootfs" of=/dev/null count=1 status=none
+
+		# Handles kept on the nodes through the VMM's /proc/PID/root (where the owner may look while
+		# the VMM runs) open nothing once the jail is gone, not even after the loop device is
+		# reused by root for a root-only image.
+		coproc STALE { as_owner /usr/bin/python3 -c '
+import errno, os, sys
+fds = [(os.path.basename(p), os.open(p, os.O_PATH)) for p in sys.argv[1:]]
+print("ready", flush=True)
+sys.stdin.readline()
+for name, fd in fds:
+    try:
+        f = os.open("/proc/self/fd/%d" % fd, os.O_RDWR)
+        print("%s:opened:%r" % (name, os.read(f, 16)), flush=True)
+    except OSError as e:
+        print("%s:%s" % (name, errno.errorcode[e.errno]), flush=True)
+' "/proc/$VMM/root/drives/rootfs" "/proc/$VMM/root/dev/kvm" 2>&1; }
+		read -r -t 10 ready <&"${STALE[0]}"
+		t_eq "the owner holds O_PATH handles on the nodes while the VMM runs" ready "$ready"
+		h_call proc.signal '{"vm_id":"vmx","signal":"KILL"}' > /dev/null
+		t_wait 10 bash -c "[ ! -e /proc/$VMM ] || [ \"\$(awk '{print \$3}' /proc/$VMM/stat)\" = Z ]"
+		h_expect_ok "jail.cleanup of vmx" "$(h_call jail.cleanup '{"vm_id":"vmx"}')"
+		losetup -d "$jloop"
+		printf 'root-only-secret' > "$T/secret.img" && truncate -s 1M "$T/secret.img" && chmod 0600 "$T/secret.img"
+		losetup "$jloop" "$T/secret.img"
+		echo go >&"${STALE[1]}"
+		read -r -t 10 r1 <&"${STALE[0]}"
+		read -r -t 10 r2 <&"${STALE[0]}"
+		t_eq "a kept handle on the loop node opens nothing after cleanup and reuse" "rootfs:EACCES" "$r1"
+		t_eq "a kept handle on the jail's /dev/kvm opens nothing after cleanup" "kvm:EACCES" "$r2"
+		losetup -d "$jloop"
+		t_wait 10 bash -c "[ -z \"\$(losetup -j '$T/secret.img')\" ]"
+
+		# The owner resets the launch state it can reach and plants a FIFO where the jailer copies
+		# the VMM; a second launch must be refused at once, not run the root jailer over it.
+		jloop=$(losetup -f --show "$jv/disk")
+		t_add_cleanup "losetup -d $jloop"
+		launch_vmx "$jloop"
+		as_owner bash -c "rm -f /proc/$VMM/root/$H_EXEC.pid /proc/$VMM/root/$H_EXEC && mkfifo /proc/$VMM/root/$H_EXEC"
+		h_call proc.signal '{"vm_id":"vmx","signal":"KILL"}' > /dev/null
+		t_wait 10 bash -c "[ ! -e /proc/$VMM ] || [ \"\$(awk '{print \$3}' /proc/$VMM/stat)\" = Z ]"
+		hcase "relaunch into a chroot the owner changed (pid file gone, FIFO planted)" "already launched" \
+			h_call jail.launch '{"vm_id":"vmx"}' --fd-rw console="$jv/console.log"
+		s0=$(date +%s%N)
+		h_call jail.launch '{"vm_id":"vmx"}' --fd-rw console="$jv/console.log" > /dev/null
+		t_check "the refusal comes at once (no jailer runs)" test $(( ($(date +%s%N) - s0) / 1000000 )) -lt 3000
+		hcase "disk.release while the VM's jail (with its device nodes) exists" "jail still exists" \
+			h_call disk.release '{"vm_id":"vmx"}'
+		h_call jail.cleanup '{"vm_id":"vmx"}' > /dev/null
+		losetup -d "$jloop"
+		# a clear the kernel deferred (the dying VMM still held it) finishes in its own time:
+		# wait for it, or a later snapshot sees the loop device go
+		t_wait 10 bash -c "[ -z \"\$(losetup -j '$jv/disk')\" ]"
+	fi
+fi
+
 # The helper is still serving after all that, and everything it made is intact.
 out=$(h_call resources.list)
 t_eq "bgt-keep survived" '["bgt-keep"]' "$(printf '%s' "$out" | jq -c .taps)"
@@ -174,4 +325,53 @@ t_eq "the nftables table survived" '["inet banger"]' "$(printf '%s' "$out" | jq 
 t_eq "the staged jail survived" '["keep"]' "$(printf '%s' "$out" | jq -c '[.chroots[].vm_id]')"
 t_check "refusals were logged with their reason" grep -q "outcome=refused: Unknown op \"system.shell\"" "$H_LOG"
 t_check "refused connections were logged" grep -q "caller uid=4242 .*outcome=refused: Connection refused" "$H_LOG"
+
+# ---- connections: a filesystem without ACLs, a full table, idle peers -----------------------
+# root.sock on ramfs (no ACLs) falls back to the owner's group; other members of that group are
+# turned away at accept and never hold a slot. A 17th connection is told why it is closed, and
+# silent connections are closed after the idle timeout.
+h_stop
+mount -t ramfs ramfs "$T/run/banger"
+t_add_cleanup "umount -l '$T/run/banger'"
+h_start --idle-timeout 3 || t_fail "bangerd-root restarts on ramfs"
+t_eq "without ACLs root.sock is root:<owner group> 0660" "0 $H_GID 660" "$(stat -c '%u %g %a' "$H_SOCK")"
+hold_conns() { # UID GID N SECONDS: N silent connections for SECONDS; prints the first line each got
+	py_as "$1" "$2" '
+import socket, sys, time
+conns = []
+for _ in range(int(sys.argv[2])):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); conns.append(s)
+print("held", flush=True)
+end = time.monotonic() + float(sys.argv[3])
+for s in conns:
+    s.settimeout(max(0.1, end - time.monotonic()))
+    try:
+        line = s.recv(4096).decode().split("\n")[0]
+    except socket.timeout:
+        line = "(nothing)"
+    print(line or "(closed without a word)", flush=True)
+time.sleep(max(0, end - time.monotonic()))
+' "$3" "$4"
+}
+before=$(snap)
+hold_conns 4242 "$H_GID" 16 4 > "$T/lockout.out" &
+lockout=$!
+t_wait 5 grep -q held "$T/lockout.out"
+out=$(h_call hello '{"protocol":1}' 2>&1)
+t_eq "16 silent connections from another uid in the owner's group do not lock the owner out" "bangerd-root" "$(printf '%s' "$out" | jq -r .program 2> /dev/null)"
+wait $lockout
+t_eq "... each of them was refused at once, saying why" "16" "$(grep -c "uid 4242 is not the banger owner" "$T/lockout.out")"
+t_eq "... and nothing changed" "$before" "$(snap)"
+
+before=$(snap)
+hold_conns "$H_UID" "$H_GID" 16 1 > "$T/full.out" &
+full=$!
+t_wait 5 grep -q held "$T/full.out"
+out=$(h_call hello '{"protocol":1}' 2>&1)
+wait $full
+t_check "a 17th connection is told why it is closed: $(h_err "$out")" grep -q "all 16 connections are in use" <<< "$(h_err "$out")"
+t_eq "... and nothing changed" "$before" "$(snap)"
+hold_conns "$H_UID" "$H_GID" 16 5 > "$T/idle.out"
+t_eq "silent connections are closed after the idle timeout (3 s), saying why" "16" "$(grep -c "no request for 3 s" "$T/idle.out")"
+t_check "the idle closes were logged" grep -q "outcome=closed: Closing the connection: no request for 3 s" "$H_LOG"
 t_done

@@ -74,6 +74,21 @@ pid=$(printf '%s' "$out" | jq -r .pid)
 t_eq "the VMM runs with the exec name as comm" "$H_EXEC" "$(cat /proc/$pid/comm 2> /dev/null)"
 t_eq "the VMM runs as the owner" "$H_UID" "$(awk '/^Uid:/ { print $2 }' /proc/$pid/status 2> /dev/null)"
 t_eq "the pid file holds the VMM pid" "$pid" "$(cat "$root/$H_EXEC.pid")"
+t_eq "the VM's jail directory is root 0700" "0 700" "$(stat -c '%u %a' "$(dirname "$root")")"
+t_eq "the launch record (root 0600, outside the chroot) holds the VMM's pid and start time" \
+	"0 600 $pid $(awk '{ print $22 }' "/proc/$pid/stat")" \
+	"$(stat -c '%u %a' "$(dirname "$root")/launch") $(cat "$(dirname "$root")/launch")"
+sock=$(printf '%s' "$out" | jq -r .api_sock)
+t_eq "api_sock is the jail's socket through the VMM's /proc/PID/root" "/proc/$pid/root/run/firecracker.socket" "$sock"
+t_check "the owner cannot reach the chroot from the host" \
+	bash -c "! setpriv --reuid=$H_UID --regid=$H_GID --clear-groups ls '$root' > /dev/null 2>&1"
+if [ "$H_PROVIDER" = real ]; then
+	t_check "the owner reaches the VMM's API through api_sock" t_wait 10 setpriv --reuid=$H_UID --regid=$H_GID --clear-groups \
+		/usr/bin/python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+sys.exit(0 if s.recv(64).startswith(b"HTTP/1.1 200") else 1)' "$sock"
+fi
 t_check "the VMM is not the helper's child" test "$(awk '{ print $4 }' /proc/$pid/stat)" != "$H_PID"
 t_check "the VMM is in a session of its own (setsid), not the helper's" \
 	test "$(ps -o sid= -p "$pid" | tr -d ' ')" != "$(ps -o sid= -p "$H_PID" | tr -d ' ')"

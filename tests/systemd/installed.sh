@@ -92,7 +92,7 @@ BOOT_DEMO=$(vmget demo boot_id) BOOT_TWO=$(vmget two boot_id)
 # banger's objects as the kernel and the file system show them, counted
 taps() { ns_exec ip -d -j link show | jq '[.[] | select(.linkinfo.info_kind == "tun" and (.ifname | startswith("bgt-")))] | length'; }
 bridges() { ns_exec ip -d -j link show | jq '[.[] | select(.linkinfo.info_kind == "bridge" and (.ifname | startswith("banger")))] | length'; }
-jails() { ns_exec find /var/lib/banger/jail -mindepth 2 -maxdepth 2 -type d | wc -l; }
+jails() { ns_exec find /var/lib/banger/jail -mindepth 2 -maxdepth 2 -type d 2> /dev/null | wc -l; }
 nft_tables() { ns_exec nft -j list tables | jq '[.nftables[] | select(.table.name? == "banger")] | length'; }
 vmms() { ns_exec pgrep -c -x banger-vmm; }
 fleet() { echo "taps=$(taps) bridges=$(bridges) jails=$(jails) nft=$(nft_tables) vmms=$(vmms)"; }

@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "helper/audit.h"
 #include "helper/helper.h"
 #include "helper/request.h"
 #include "helper/validate.h"
@@ -140,12 +141,47 @@ static void test_names(void **state)
 	assert_int_equal(signal_from_name("kill"), -EINVAL);
 }
 
+static void test_audit_escape(void **state)
+{
+	char out[64];
+
+	(void)state;
+	helper_audit_escape("net.tap_create", out, sizeof(out));
+	assert_string_equal(out, "net.tap_create");
+	/* a newline can never start a line of its own, nor a carriage return overwrite one */
+	helper_audit_escape("x\ncaller uid=0\r", out, sizeof(out));
+	assert_string_equal(out, "x\\x0acaller uid=0\\x0d");
+	helper_audit_escape("a\\b\x7f\xc3\xa9", out, sizeof(out));
+	assert_string_equal(out, "a\\\\b\\x7f\\xc3\\xa9");
+	/* cut to fit, never in the middle of an escape, always terminated */
+	helper_audit_escape("\n\n\n", out, 9);
+	assert_string_equal(out, "\\x0a\\x0a");
+}
+
+static void test_op_serial(void **state)
+{
+	(void)state;
+	/* Only hello runs on the loop; every op that names a VM holds that VM's lock. */
+	for (size_t i = 0; i < helper_ops_count; i++) {
+		const struct helper_op *op = &helper_ops[i];
+		if (op->serial == HELPER_SERIAL_LOOP && strcmp(op->name, "hello") != 0)
+			fail_msg("%s runs on the loop", op->name);
+		if (op->needs_vm_id && op->serial != HELPER_SERIAL_VM)
+			fail_msg("%s names a VM but is not serialized per VM", op->name);
+		if (strncmp(op->name, "net.", 4) == 0 || strncmp(op->name, "nat.", 4) == 0)
+			if (op->serial != HELPER_SERIAL_NET)
+				fail_msg("%s is not serialized with the other net ops", op->name);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_decode_table),
 	        cmocka_unit_test(test_op_table),
 	        cmocka_unit_test(test_names),
+	        cmocka_unit_test(test_audit_escape),
+	        cmocka_unit_test(test_op_serial),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

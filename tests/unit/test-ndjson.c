@@ -199,6 +199,111 @@ static void test_unclaimed_fds_closed(void **state)
 	close(sv[1]);
 }
 
+/* Reads everything waiting on fd (several recvmsg calls: the kernel ends one at descriptors). */
+static void fill_all(struct ndjson_reader *r, int fd, size_t want)
+{
+	size_t got = 0;
+	while (got < want) {
+		int n = ndjson_reader_fill(r, fd);
+		assert_true(n > 0);
+		got += (size_t)n;
+	}
+}
+
+static bool fd_is_open(int fd)
+{
+	return fcntl(fd, F_GETFD) >= 0;
+}
+
+/* A request with a descriptor, answered; the next request names descriptors but sends none: the
+ * first one's descriptor is closed, never handed to the second (issue 11, item 7). */
+static void test_fds_belong_to_their_line(void **state)
+{
+	struct ndjson_reader r;
+	int sv[2], fd = open("/dev/null", O_RDONLY | O_CLOEXEC), got[4], kept;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	ndjson_reader_init(&r, 0);
+	assert_int_equal(ndjson_send_with_fds(sv[0], "{\"hello\":1}\n", 12, &fd, 1), 0);
+	assert_int_equal(write(sv[0], "{\"prepare\":2}\n", 14), 14);
+	fill_all(&r, sv[1], 26);
+	expect_line(&r, "{\"hello\":1}");
+	assert_int_equal(r.n_fds, 1);
+	kept = r.fds[0];
+	/* the caller refuses the first request and does not take its descriptor */
+	expect_line(&r, "{\"prepare\":2}");
+	assert_int_equal(ndjson_reader_take_line_fds(&r, got, 4), 0);
+	assert_int_equal(r.n_fds, 0);
+	assert_false(fd_is_open(kept)); /* closed, not queued for later */
+	close(fd);
+	close(sv[0]);
+	close(sv[1]);
+	ndjson_reader_done(&r);
+}
+
+/* Two requests, each sent with its own descriptors, read back to back: each gets its own. */
+static void test_fds_each_line_its_own(void **state)
+{
+	struct ndjson_reader r;
+	int sv[2], a = open("/dev/null", O_RDONLY | O_CLOEXEC), b[2], got[4];
+	struct stat x, y;
+
+	b[0] = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	b[1] = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	ndjson_reader_init(&r, 0);
+	/* a line without descriptors first: the kernel may glue it to the next read */
+	assert_int_equal(write(sv[0], "{\"n\":0}\n", 8), 8);
+	assert_int_equal(ndjson_send_with_fds(sv[0], "{\"n\":1}\n", 8, &a, 1), 0);
+	assert_int_equal(ndjson_send_with_fds(sv[0], "{\"n\":2}\n", 8, b, 2), 0);
+	fill_all(&r, sv[1], 24);
+	expect_line(&r, "{\"n\":0}");
+	assert_int_equal(ndjson_reader_take_line_fds(&r, got, 4), 0);
+	expect_line(&r, "{\"n\":1}");
+	assert_int_equal(ndjson_reader_take_line_fds(&r, got, 4), 1);
+	assert_int_equal(fstat(got[0], &x), 0);
+	assert_int_equal(fstat(a, &y), 0);
+	assert_int_equal(x.st_ino, y.st_ino);
+	close(got[0]);
+	expect_line(&r, "{\"n\":2}");
+	assert_int_equal(ndjson_reader_take_line_fds(&r, got, 4), 2);
+	assert_int_equal(fstat(got[0], &x), 0);
+	assert_int_equal(fstat(b[0], &y), 0);
+	assert_int_equal(x.st_ino, y.st_ino);
+	close(got[0]);
+	close(got[1]);
+	close(a);
+	close(b[0]);
+	close(b[1]);
+	close(sv[0]);
+	close(sv[1]);
+	ndjson_reader_done(&r);
+}
+
+/* A line whose first bytes carry the descriptors and whose rest comes later is still theirs. */
+static void test_fds_line_split_across_reads(void **state)
+{
+	struct ndjson_reader r;
+	int sv[2], fd = open("/dev/null", O_RDONLY | O_CLOEXEC), got[4];
+	char *line;
+	size_t len;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	ndjson_reader_init(&r, 0);
+	assert_int_equal(ndjson_send_with_fds(sv[0], "{\"part", 6, &fd, 1), 0);
+	fill_all(&r, sv[1], 6);
+	assert_int_equal(ndjson_reader_next(&r, &line, &len), 0);
+	assert_int_equal(write(sv[0], "ial\":1}\n", 8), 8);
+	fill_all(&r, sv[1], 8);
+	expect_line(&r, "{\"partial\":1}");
+	assert_int_equal(ndjson_reader_take_line_fds(&r, got, 4), 1);
+	close(got[0]);
+	close(fd);
+	close(sv[0]);
+	close(sv[1]);
+	ndjson_reader_done(&r);
+}
+
 static void test_writer_partial_writes(void **state)
 {
 	int sv[2], sndbuf = 4096;
@@ -288,6 +393,9 @@ int main(void)
 		cmocka_unit_test(test_fill_from_socket_and_eof),
 		cmocka_unit_test(test_fds_passed),
 		cmocka_unit_test(test_unclaimed_fds_closed),
+		cmocka_unit_test(test_fds_belong_to_their_line),
+		cmocka_unit_test(test_fds_each_line_its_own),
+		cmocka_unit_test(test_fds_line_split_across_reads),
 		cmocka_unit_test(test_writer_partial_writes),
 		cmocka_unit_test(test_writer_bounded),
 		cmocka_unit_test(test_writer_refuses_oversized),

@@ -89,6 +89,27 @@ static void test_snapshot_and_patches(void **state)
 	vm_model_done(&m);
 }
 
+/* A running VM whose guest halted carries "halted": the list shows it so (draw-list.c). */
+static void test_halted(void **state)
+{
+	struct vm_model m;
+	struct vm *vm;
+	(void)state;
+
+	vm_model_init(&m, &limits);
+	feed(&m, "{\"method\":\"vm.created\",\"params\":{\"seq\":1,\"vm\":" VM(
+	                 "a1", "web-1", "running") "}}");
+	vm = vm_model_find(&m, "a1");
+	assert_false(vm->halted);
+	feed(&m, "{\"method\":\"vm.updated\",\"params\":{\"seq\":2,\"vm\":{\"id\":\"a1\","
+	         "\"name\":\"web-1\",\"state\":\"running\",\"halted\":true}}}");
+	assert_true(vm->halted);
+	feed(&m, "{\"method\":\"vm.updated\",\"params\":{\"seq\":3,\"vm\":{\"id\":\"a1\","
+	         "\"name\":\"web-1\",\"state\":\"stopped\",\"halted\":false}}}");
+	assert_false(vm->halted);
+	vm_model_done(&m);
+}
+
 static void test_replay_is_idempotent(void **state)
 {
 	struct vm_model m;
@@ -310,7 +331,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_snapshot_and_patches),
-	        cmocka_unit_test(test_replay_is_idempotent),
+	        cmocka_unit_test(test_halted),
+        cmocka_unit_test(test_replay_is_idempotent),
 	        cmocka_unit_test(test_lagged_resync),
 	        cmocka_unit_test(test_reconnect),
 	        cmocka_unit_test(test_backlog_after_live_lines),
