@@ -63,7 +63,10 @@ static const char default_config[] =
         "\n"
         "[file_sync]\n"
         "# path = ~/.gitconfig          # repeatable; copied into each VM, must be inside the "
-        "owner's home\n";
+        "owner's home\n"
+        "\n"
+        "[update]\n"
+        "# url = https://example.org/banger/manifest.json   # where banger update looks\n";
 
 /* One daemon as this command runs it without systemd. */
 struct daemon_spec {

@@ -168,6 +168,39 @@ t_eq "both daemons run $OLD again" "$OLD $OLD" "$(versions)"
 t_eq "the previous programs are back" "$INSTALLED" "$(installed)"
 t_check "both VMs kept running through the rollback" kept
 
+# ---- the owner starts it: bangerd asks bangerd-root, which starts the root updater ----
+events_loop() { while :; do as_owner "$P/bin/banger" events 2> /dev/null; sleep 0.2; done; }
+events_loop > "$T/events.ndjson" &
+EVPID=$!
+t_add_cleanup "kill $EVPID"
+sleep 1
+out=$(banger update --from "file://$T/rel/manifest.json" 2>&1)
+t_eq "the owner cannot name the release (--from needs root)" 1 "$?"
+t_check "saying so" grep -q "need root" <<< "$out"
+out=$(banger update 2>&1)
+rc=$?
+echo "$out" | sed 's/^/#   /'
+t_eq "banger update as the owner: exit 0" 0 "$rc"
+t_check "the helper started the root updater" grep -q "Update started by bangerd-root" <<< "$out"
+t_check "the owner saw every step" grep -q "\[12/12\] confirm" <<< "$out"
+t_eq "both daemons run $NEW" "$NEW $NEW" "$(versions)"
+t_check "both VMs kept their VMM pid and boot id" kept
+kill $EVPID 2> /dev/null
+steps=$(jq -r 'select(.method == "update.progress") | .params.step' "$T/events.ndjson" | sort -u | tr '\n' ' ')
+t_eq "update.progress events named the steps up to the restart" \
+	"check download restart snapshot swap test unpack units verify " \
+	"$(tr ' ' '\n' <<< "$steps" | grep -xE 'check|download|verify|unpack|test|snapshot|swap|units|restart' | sort -u | tr '\n' ' ')"
+t_eq "and the new daemon announced update.finished" "finished $OLD $NEW" \
+	"$(jq -r 'select(.method == "update.finished") | "\(.params.result) \(.params.from) \(.params.to)"' "$T/events.ndjson" | tail -1)"
+sed -i "s|^url = .*|url = file://$T/downgrade/manifest.json|" "$R/etc/banger/banger.conf"
+out=$(banger update 2>&1)
+t_eq "an older release at the configured URL, started by the owner: exit 1" 1 "$?"
+t_check "refused: a downgrade needs root" grep -q "a downgrade needs root" <<< "$out"
+t_eq "both daemons still run $NEW" "$NEW $NEW" "$(versions)"
+sed -i "s|^url = .*|url = file://$T/rel/manifest.json|" "$R/etc/banger/banger.conf"
+out=$("$P/bin/banger" update --rollback 2>&1)
+t_eq "back to $OLD for the next part" "$OLD $OLD" "$(versions)"
+
 # over http on a loopback address, served from the test's own namespace
 python3 -m http.server --bind 127.0.0.1 8765 --directory "$T/rel" > "$T/http.log" 2>&1 &
 t_add_cleanup "kill $!"
