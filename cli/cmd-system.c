@@ -3,6 +3,8 @@
  * systemd drop-ins or directly spawned daemons), status (from the daemon); also reconcile and
  * update, which the daemon answers. */
 #include <errno.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <grp.h>
@@ -61,7 +63,10 @@ static const char default_config[] =
         "\n"
         "[file_sync]\n"
         "# path = ~/.gitconfig          # repeatable; copied into each VM, must be inside the "
-        "owner's home\n";
+        "owner's home\n"
+        "\n"
+        "[update]\n"
+        "# url = https://example.org/banger/manifest.json   # where banger update looks\n";
 
 /* One daemon as this command runs it without systemd. */
 struct daemon_spec {
@@ -140,11 +145,15 @@ static void join(char *buf, size_t size, const char *a, const char *b, const cha
 		buf[0] = '\0';
 }
 
-/* The program next to the running banger, else in its configured directory. */
+/* The program next to the running banger, else in ../sbin next to it (an installed prefix:
+ * an update puts new programs there), else in its configured directory. */
 static void program_path(
         const struct sys *s, const char *name, const char *fallback_dir, char *buf, size_t size)
 {
 	join(buf, size, s->self_dir, name, "");
+	if (access(buf, X_OK) >= 0)
+		return;
+	join(buf, size, s->self_dir, "../sbin/", name);
 	if (access(buf, X_OK) < 0)
 		join(buf, size, fallback_dir, name, "");
 }
@@ -609,7 +618,56 @@ static bool same_meta(const struct install_meta *a, const struct install_meta *b
 	return a->owner_uid == b->owner_uid && a->owner_gid == b->owner_gid &&
 	       streq(a->owner_name, b->owner_name) && streq(a->owner_home, b->owner_home) &&
 	       streq(a->version, b->version) && streq(a->vmm_path, b->vmm_path) &&
-	       streq(a->jailer_path, b->jailer_path);
+	       streq(a->jailer_path, b->jailer_path) && streq(a->release_key, b->release_key);
+}
+
+/* --release-key PEM: an Ed25519 public key, installed root 0644 as <etc>/release-key.pem (the
+ * path install.json names); without the option, the one an earlier install set stays. */
+static int install_release_key(struct cli *cli, struct sys *s)
+{
+	const char *src = cli_opt(cli, "release-key");
+	struct install_meta old = {};
+	_cleanup_free_ char *data = NULL, *cur = NULL;
+	char dst[PATH_MAX];
+	EVP_PKEY *key;
+	BIO *bio;
+	size_t len;
+	int r;
+
+	if (!src) {
+		if (install_meta_load(&s->l, &old, NULL, 0) >= 0)
+			memcpy(s->m.release_key, old.release_key, sizeof(old.release_key));
+		return 0;
+	}
+	r = read_file_full(src, 64 * 1024, &data, &len);
+	if (r < 0) {
+		fprintf(stderr, "banger system install: cannot read %s: %s\n", src, strerror(-r));
+		return r;
+	}
+	bio = BIO_new_mem_buf(data, (int)len);
+	key = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+	BIO_free(bio);
+	if (!key || EVP_PKEY_id(key) != EVP_PKEY_ED25519) {
+		EVP_PKEY_free(key);
+		fprintf(stderr,
+		        "banger system install: %s is not an Ed25519 public key in PEM (openssl pkey "
+		        "-in PRIVATE.pem -pubout makes one)\n",
+		        src);
+		return -EINVAL;
+	}
+	EVP_PKEY_free(key);
+	join(dst, sizeof(dst), s->l.etc_dir, "release-key.pem", "");
+	if (read_file_full(dst, 64 * 1024, &cur, NULL) < 0 || !streq(cur, data)) {
+		r = write_file_atomic(dst, data, len, 0644);
+		if (r < 0) {
+			fprintf(stderr, "banger: cannot write %s: %s\n", dst, strerror(-r));
+			return r;
+		}
+		change(s, "installed the release key %s", dst);
+	}
+	/* install.json names it as the real system sees it, without a test's $BANGER_ROOT */
+	snprintf(s->m.release_key, sizeof(s->m.release_key), "%s", dst + strlen(s->l.root));
+	return 0;
 }
 
 static int write_meta(struct sys *s)
@@ -760,6 +818,8 @@ int cmd_system_install(struct cli *cli)
 		r = ensure_dirs(&s);
 	if (r >= 0)
 		r = ensure_owner_dirs(&s);
+	if (r >= 0)
+		r = install_release_key(cli, &s);
 	if (r >= 0)
 		r = write_meta(&s);
 	if (r >= 0)
@@ -1081,19 +1141,6 @@ int cmd_system_status(struct cli *cli)
 	return 0;
 }
 
-/* Commands whose daemon method may still answer "unavailable": print its result or error. */
-static int simple_call(struct cli *cli, const char *method, json_t *params)
-{
-	_cleanup_json_ json_t *res = NULL;
-	int r;
-
-	r = cli_call(cli, method, params, -1, &res);
-	if (r)
-		return r;
-	cli_print_json(res);
-	return 0;
-}
-
 static void print_names(const char *title, const json_t *list)
 {
 	size_t i;
@@ -1134,13 +1181,4 @@ int cmd_reconcile(struct cli *cli)
 		return CLI_EXIT_ERROR;
 	}
 	return 0;
-}
-
-int cmd_update(struct cli *cli)
-{
-	json_t *params = json_object();
-
-	if (params && cli_opt(cli, "from"))
-		json_object_set_new(params, "from", json_string(cli_opt(cli, "from")));
-	return simple_call(cli, cli_opt(cli, "check") ? "update.check" : "update.apply", params);
 }

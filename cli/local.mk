@@ -12,10 +12,14 @@ libbangercli_a_SOURCES = \
 	cli/cmd-image.c \
 	cli/cmd-events.c \
 	cli/cmd-system.c cli/sysunits.c cli/sysunits.h \
+	cli/cmd-update.c cli/update-apply.c cli/update-apply.h cli/update-release.c cli/update-release.h \
+	cli/update-fetch.c cli/update-fetch.h cli/update-unpack.c cli/update-unpack.h \
 	cli/cmd-doctor.c \
 	cli/cmd-version.c
-libbangercli_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SYSTEMD_CFLAGS) -DBANGER_SRCDIR=\"$(abs_top_srcdir)\"
-BANGER_CLI_LIBS = libbangercli.a $(PROTOCOL_LIBS) $(COMMON_LIBS) $(SYSTEMD_LIBS)
+libbangercli_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SYSTEMD_CFLAGS) $(CURL_CFLAGS) \
+	$(CRYPTO_CFLAGS) $(ARCHIVE_CFLAGS) $(INIH_CFLAGS) -DBANGER_SRCDIR=\"$(abs_top_srcdir)\"
+BANGER_CLI_LIBS = libbangercli.a $(PROTOCOL_LIBS) $(COMMON_LIBS) $(SYSTEMD_LIBS) $(CURL_LIBS) \
+	$(CRYPTO_LIBS) $(ARCHIVE_LIBS) $(INIH_LIBS)
 
 bin_PROGRAMS += banger
 banger_SOURCES = cli/main.c
@@ -29,7 +33,10 @@ cli/completion/banger: banger$(EXEEXT)
 	$(AM_V_GEN)$(MKDIR_P) cli/completion && ./banger$(EXEEXT) --dump-commands=bash > $@.tmp && mv $@.tmp $@
 CLEANFILES += cli/completion/banger
 
-unit_tests += tests/unit/test-cli-parse tests/unit/test-cli-output
+unit_tests += tests/unit/test-cli-parse tests/unit/test-cli-output tests/unit/test-update
+tests_unit_test_update_SOURCES = tests/unit/test-update.c
+tests_unit_test_update_CFLAGS = $(TESTS_CFLAGS) $(CRYPTO_CFLAGS) $(ARCHIVE_CFLAGS)
+tests_unit_test_update_LDADD = $(BANGER_CLI_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_cli_parse_SOURCES = tests/unit/test-cli-parse.c
 tests_unit_test_cli_parse_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_cli_parse_LDADD = $(BANGER_CLI_LIBS) $(CMOCKA_LIBS)

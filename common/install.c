@@ -82,7 +82,8 @@ int install_meta_load(const struct banger_layout *l, struct install_meta *ret, c
 			copy_str(root, "version", m.version, sizeof(m.version), false) < 0 ||
 			copy_str(root, "installed_at", m.installed_at, sizeof(m.installed_at), false) < 0 ||
 			copy_str(root, "vmm", m.vmm_path, sizeof(m.vmm_path), false) < 0 ||
-			copy_str(root, "jailer", m.jailer_path, sizeof(m.jailer_path), false) < 0) {
+			copy_str(root, "jailer", m.jailer_path, sizeof(m.jailer_path), false) < 0 ||
+			copy_str(root, "release_key", m.release_key, sizeof(m.release_key), false) < 0) {
 		why(ret_why, why_size, r, "%s: a string field is missing, too long or not a string",
 				l->install_json);
 		goto out;
@@ -107,6 +108,10 @@ int install_meta_save(const struct banger_layout *l, const struct install_meta *
 
 	if (!o)
 		return -ENOMEM;
+	if (m->release_key[0] && json_object_set_new(o, "release_key", json_string(m->release_key)) < 0) {
+		json_decref(o);
+		return -ENOMEM;
+	}
 	s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(o);
 	if (!s)

@@ -17,6 +17,7 @@ struct install_meta {
 	char installed_at[40];        /* RFC 3339 UTC */
 	char vmm_path[PATH_MAX];      /* the VMM binary the jailer copies into each jail */
 	char jailer_path[PATH_MAX];   /* the jailer bangerd-root runs */
+	char release_key[PATH_MAX];   /* the Ed25519 public key releases must be signed with ("") */
 };
 
 struct banger_layout;

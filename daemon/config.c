@@ -128,6 +128,8 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 				return 0;
 			c->n_sync++;
 		}
+	} else if (streq(section, "update") && streq(name, "url")) {
+		/* banger update reads it, as root; nothing for the daemon to do */
 	} else
 		warn(s, "unknown setting [%s] %s (= \"%s\")", section, name, value);
 	return 1;

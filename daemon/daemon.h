@@ -18,6 +18,7 @@
 struct server;
 struct import_job;
 struct lifecycle;
+struct update_watch;
 struct helper_probe;
 struct save_retry;
 struct space_watch;
@@ -38,6 +39,7 @@ struct daemon {
 	struct import_job *imports; /* running image.import jobs */
 	struct banger_config config; /* banger.conf */
 	struct lifecycle *lifecycle; /* starts, stops and watches VMs */
+	struct update_watch *update_watch; /* the root updater's steps, as events */
 	struct helper_probe *helper_probe; /* system.status's hello to bangerd-root, made on demand */
 	struct save_retry *save_retry;     /* records and files whose save has not landed yet */
 	struct space_watch *space_watch;   /* the state directory's free space */

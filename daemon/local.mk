@@ -19,6 +19,7 @@ libbangerd_a_SOURCES = \
 	daemon/rpc-vm.c \
 	daemon/rpc-image.c \
 	daemon/rpc-system.c \
+	daemon/rpc-update.c daemon/rpc-update.h \
 	daemon/rpc-events.c \
 	daemon/import.c daemon/import.h \
 	daemon/helper-probe.c daemon/helper-probe.h

@@ -21,6 +21,7 @@
 #include "daemon/lifecycle.h"
 #include "daemon/import.h"
 #include "daemon/reconcile.h"
+#include "daemon/rpc-update.h"
 #include "daemon/save-retry.h"
 #include "daemon/server.h"
 #include "daemon/space-watch.h"
@@ -294,6 +295,11 @@ static int run(struct daemon *d, const struct options *o)
 		return log_error_errno(r, "Failed to set up the VM lifecycle: %s", strerror(-r));
 	lifecycle_readopt(d->lifecycle);
 	reconcile_at_start(d);
+	/* An update the owner started goes on while we restart: follow its steps. A run directory
+	 * we cannot watch costs only the update events. */
+	r = update_watch_start(d, &d->update_watch);
+	if (r < 0)
+		log_warning("Cannot follow updates in %s: %s", d->layout.run_dir, strerror(-r));
 
 	daemon_publish(d, "daemon.started", json_pack("{s:s}", "version", PACKAGE_VERSION));
 	log_info("bangerd %s listening on %s", PACKAGE_VERSION, d->layout.daemon_sock);
@@ -305,6 +311,7 @@ static int run(struct daemon *d, const struct options *o)
 	daemon_publish(d, "daemon.stopping", json_pack("{s:s}", "version", PACKAGE_VERSION));
 	import_cancel_all(d);
 	/* Running VMs keep running: their VMMs are nobody's children. */
+	update_watch_free(TAKE_PTR(d->update_watch));
 	d->lifecycle = lifecycle_free(d->lifecycle);
 	reconcile_at_start_cancel();
 	d->helper_probe = helper_probe_free(d->helper_probe);

@@ -23,9 +23,15 @@ static void child_fail(int fd, int e)
 int spawn_detached(
         char *const argv[], int out_fd, pid_t *ret_pid, int *ret_pidfd, struct rpc_error *err)
 {
+	return spawn_detached_env(argv, NULL, out_fd, ret_pid, ret_pidfd, err);
+}
+
+int spawn_detached_env(char *const argv[], char *const extra_env[], int out_fd, pid_t *ret_pid,
+        int *ret_pidfd, struct rpc_error *err)
+{
 	static char path_env[] =
 	        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	static char *const envp[] = {path_env, NULL};
+	char *envp[4] = {path_env, extra_env && extra_env[0] ? extra_env[0] : NULL, NULL, NULL};
 	_cleanup_close_ int pid_r = -1, pid_w = -1, err_r = -1, err_w = -1;
 	int p[2], e = 0, status;
 	pid_t child, grandchild = 0;

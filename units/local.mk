@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # units/: systemd unit templates, rendered with the configured paths.
-units_templates = units/bangerd.service.in units/bangerd-root.service.in units/bangerd.socket.in
-systemdsystemunit_DATA = units/bangerd.service units/bangerd-root.service units/bangerd.socket
+units_templates = units/bangerd.service.in units/bangerd-root.service.in units/bangerd.socket.in \
+	units/banger-update.service.in
+systemdsystemunit_DATA = units/bangerd.service units/bangerd-root.service units/bangerd.socket \
+	units/banger-update.service
 EXTRA_DIST += $(units_templates)
 CLEANFILES += $(systemdsystemunit_DATA)
 
@@ -12,4 +14,6 @@ units/bangerd.service: $(top_srcdir)/units/bangerd.service.in Makefile
 units/bangerd-root.service: $(top_srcdir)/units/bangerd-root.service.in Makefile
 	$(render_unit)
 units/bangerd.socket: $(top_srcdir)/units/bangerd.socket.in Makefile
+	$(render_unit)
+units/banger-update.service: $(top_srcdir)/units/banger-update.service.in Makefile
 	$(render_unit)
