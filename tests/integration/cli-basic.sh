@@ -71,11 +71,15 @@ t_eq "vm logs of a VM that never booted: exit 0, nothing printed" "0:" "$?:$out"
 out=$("$B" reconcile --dry-run 2>&1)
 t_eq "reconcile without bangerd-root: exit 1" 1 "$?"
 t_check "saying it needs bangerd-root" grep -q "needs bangerd-root" <<< "$out"
-for args in "update --check" "update"; do
+# (this suite runs banger as root, with no install.json under its root)
+for args in "update" "update --check" "update --rollback"; do
 	out=$("$B" $args 2>&1)
-	t_eq "banger $args: exit 1" 1 "$?"
-	t_check "banger $args says what is missing" grep -q "is not available" <<< "$out"
+	t_eq "banger $args before banger is installed: exit 1" 1 "$?"
+	t_check "banger $args says it is not installed" grep -q "banger is not installed" <<< "$out"
 done
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$B" update --from file:///x 2>&1)
+t_eq "banger update --from as a user: exit 1" 1 "$?"
+t_check "saying it needs root" grep -q "need root" <<< "$out"
 out=$("$B" vm ssh web 2>&1)
 t_eq "vm ssh to a VM that is not running: exit 1" 1 "$?"
 t_check "saying it is not running" grep -q "not running" <<< "$out"
