@@ -23,9 +23,9 @@ libhelper_a_SOURCES = \
 	helper/spawn.c helper/spawn.h helper/proc.c helper/proc.h helper/op-jail-launch.c \
 	helper/op-proc-find.c helper/op-proc-signal.c helper/op-resources-list.c
 libhelper_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JANSSON_CFLAGS) $(MNL_CFLAGS) \
-	$(NFTABLES_CFLAGS) $(DEVMAPPER_CFLAGS)
+	$(NFTABLES_CFLAGS) $(DEVMAPPER_CFLAGS) $(INIH_CFLAGS)
 HELPER_LIBS = libhelper.a $(PROTOCOL_LIBS) $(COMMON_LIBS) $(MNL_LIBS) $(NFTABLES_LIBS) \
-	$(DEVMAPPER_LIBS) -lpthread
+	$(DEVMAPPER_LIBS) $(INIH_LIBS) -lpthread
 
 sbin_PROGRAMS += bangerd-root
 bangerd_root_SOURCES = helper/main.c
@@ -63,5 +63,5 @@ tests_fuzz_fuzz_helper_request_SOURCES = tests/fuzz/fuzz-helper-request.c $(libh
 tests_fuzz_fuzz_helper_request_CFLAGS = $(libhelper_a_CFLAGS) -fsanitize=fuzzer,address
 tests_fuzz_fuzz_helper_request_LDFLAGS = -fsanitize=fuzzer,address
 tests_fuzz_fuzz_helper_request_LDADD = $(PROTOCOL_LIBS) $(COMMON_LIBS) $(MNL_LIBS) \
-	$(NFTABLES_LIBS) $(DEVMAPPER_LIBS) -lpthread
+	$(NFTABLES_LIBS) $(DEVMAPPER_LIBS) $(INIH_LIBS) -lpthread
 endif

@@ -46,3 +46,27 @@ int nl_link_set(struct mnl_socket *nl, int ifindex, const char *name, int master
 int nl_link_delete(struct mnl_socket *nl, int ifindex, const char *name, struct rpc_error *err);
 int nl_addr_add(struct mnl_socket *nl, int ifindex, const char *name, struct in_addr addr,
         unsigned prefix, struct rpc_error *err);
+int nl_addr_del(struct mnl_socket *nl, int ifindex, const char *name, struct in_addr addr,
+        unsigned prefix, struct rpc_error *err);
+
+/* One IPv4 address of a link (RTM_GETADDR). */
+struct nl_addr {
+	int ifindex;
+	struct in_addr addr; /* IFA_LOCAL (else IFA_ADDRESS) */
+	unsigned prefix;
+};
+/* Calls cb for every IPv4 address of every link. */
+int nl_addr_dump(struct mnl_socket *nl, void (*cb)(const struct nl_addr *a, void *data), void *data,
+        struct rpc_error *err);
+
+/* One IPv4 route of any table (RTM_GETROUTE). */
+struct nl_route {
+	struct in_addr dst; /* 0.0.0.0 with prefix 0 for a default route */
+	unsigned prefix;
+	int oif; /* 0 when none */
+	unsigned table;
+	unsigned type; /* RTN_* */
+};
+/* Calls cb for every IPv4 route of every table. */
+int nl_route_dump(struct mnl_socket *nl, void (*cb)(const struct nl_route *r, void *data),
+        void *data, struct rpc_error *err);

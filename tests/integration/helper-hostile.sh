@@ -10,6 +10,7 @@ command -v nft > /dev/null || t_skip_all "nft is missing"
 
 h_setup
 h_install
+h_network 172.31.9.0/24
 h_start || t_skip_all "bangerd-root did not start"
 state=$T/var/lib/banger/state
 vm=$state/vms/keep
@@ -24,7 +25,7 @@ mkfifo "$vm/fifo"
 chown -R "$H_UID:$H_GID" "$state"
 echo secret > "$T/rootfile" && chmod 0644 "$T/rootfile"
 mkdir -p "$T/stolen" && chown "$H_UID:$H_GID" "$T/stolen" # where the owner tries to put things
-ip link add eth9 type ifb
+ip link add eth9 type ifb && ip link set eth9 up
 
 # Things that exist and must survive every case.
 h_call net.bridge_ensure '{"address":"172.31.9.1/24"}' > /dev/null
@@ -45,9 +46,10 @@ snap() {
 	# The read-only binds under a jail's usr/ are the host's own trees: the mount table covers them.
 	find "$T/var/lib/banger" "$T/run" "$T/stolen" -path "$T/var/lib/banger/jail/*/root/usr" -prune \
 		-o -printf '%p %y %U %m %s %n\n' 2> /dev/null | sort
-	# device nodes and loop devices the host has, the owner's processes, the sysctls banger touches
-	find /dev -maxdepth 1 \( -type b -o -type c \) -printf '%p %U %G %m\n' | sort
-	losetup -J 2> /dev/null | jq -c '[.loopdevices[]? | [.name, ."back-file"]]'
+	# device nodes banger could make in the host's /dev (other software makes loop nodes there
+	# too: loop devices count when backed by this test's files), processes, sysctls
+	find /dev/mapper -maxdepth 1 \( -type b -o -type c -o -type l \) -printf '%p %U %G %m\n' 2> /dev/null | sort
+	losetup -J 2> /dev/null | jq -c --arg t "$T" '[.loopdevices[]? | select(."back-file" | startswith($t)) | [.name, ."back-file"]]'
 	# processes of this test's banger (the uid is shared with other software): whatever runs in a
 	# jail under $T or names $T, and the helper's own children
 	for p in /proc/[0-9]*; do
@@ -179,6 +181,20 @@ hcase "signal the helper" "helper itself" h_call proc.signal "{\"vm_id\":\"keep\
 hcase "signal a process that is not a VMM" "not VM|No VMM" h_call proc.signal "{\"vm_id\":\"keep\",\"signal\":\"TERM\",\"pid\":$$}"
 hcase "signal SEGV" "TERM, KILL, INT" h_call proc.signal '{"vm_id":"keep","signal":"SEGV"}'
 hcase "signal by number" "must be a string" h_call proc.signal '{"vm_id":"keep","signal":9}'
+
+# Host routing: only banger.conf's pool, on banger.conf's bridge, one address, NAT of it alone.
+hcase "bridge address 8.8.8.1/24 (would route 8.8.8.8 to the owner's taps)" "address pool is 172.31.9.0/24" \
+	h_call net.bridge_ensure '{"address":"8.8.8.1/24"}'
+hcase "bridge address inside the host's LAN" "address pool is 172.31.9.0/24" h_call net.bridge_ensure '{"address":"10.20.0.129/25"}'
+hcase "a second address stacked on banger0" "address pool is 172.31.9.0/24" h_call net.bridge_ensure '{"address":"172.31.10.1/24"}'
+hcase "another bridge with the pool's address" "banger's bridge is \"banger0\"" h_call net.bridge_ensure '{"bridge":"banger1","address":"172.31.9.1/24"}'
+ip route add 172.31.9.128/25 dev eth9
+hcase "the pool while the host routes part of it elsewhere" "overlaps the route to 172.31.9.128/25" h_call net.bridge_ensure
+ip route del 172.31.9.128/25 dev eth9
+hcase "NAT for the host's LAN" "banger NATs its own pool" h_call nat.ensure '{"subnet":"10.20.0.0/24"}'
+hcase "NAT for 8.0.0.0/8" "banger NATs its own pool" h_call nat.ensure '{"subnet":"8.0.0.0/8"}'
+hcase "NAT through another bridge" "banger's bridge is \"banger0\"" h_call nat.ensure '{"subnet":"172.31.9.0/24","bridge":"banger1"}'
+hcase "a tap on another bridge" "banger's bridge is \"banger0\"" h_call net.tap_create '{"tap":"bgt-x","bridge":"banger1"}'
 
 # nftables and VMM arguments: nothing reaches a script or a command line unchecked.
 hcase "NAT for the whole internet" "prefix length" h_call nat.ensure '{"subnet":"0.0.0.0/0"}'

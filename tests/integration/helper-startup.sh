@@ -48,6 +48,18 @@ chmod 0666 "$T/etc/banger/install.json"
 refuses "an install.json others can write" "install.json.*writable by the owner"
 chmod 0644 "$T/etc/banger/install.json"
 
+# banger.conf chooses what root puts on the host's network: root's, and ordinary unicast only.
+h_network 127.0.0.0/8
+refuses "a pool in loopback space" "127.0.0.0/8 is not ordinary unicast"
+h_network 224.0.0.0/24
+refuses "a multicast pool" "224.0.0.0/24 is not ordinary unicast"
+h_network 172.31.7.0/24 bangerX
+refuses "a bridge name the helper would not manage" "bridge = \"bangerX\""
+h_network 172.31.7.0/24
+chown "$H_UID" "$T/etc/banger/banger.conf"
+refuses "a banger.conf owned by the owner" "banger.conf.*owned by uid $H_UID"
+chown 0 "$T/etc/banger/banger.conf"
+
 h_start && t_ok "starts on a sound layout" || t_fail "starts on a sound layout" "$(cat "$H_LOG")"
 # Capabilities: nothing outside the kept set, in the bounding set or the effective set.
 keep=$((0x92411ff)) # CHOWN..SETPCAP, NET_ADMIN, SYS_CHROOT, SYS_ADMIN, SYS_RESOURCE, MKNOD

@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "daemon/netalloc.h"
 #include "helper/audit.h"
 #include "helper/helper.h"
 #include "helper/request.h"
@@ -51,7 +52,9 @@ static const struct line_case cases[] = {
         {REQ("nat.ensure", "{\"subnet\":\"127.0.0.0/8\"}"), -EINVAL, "ordinary unicast"},
         {REQ("nat.ensure", "{\"subnet\":\"10.0.0.0/7\"}"), -EINVAL, "prefix length"},
         {REQ("net.bridge_ensure", "{\"address\":17216}"), -EINVAL, "must be a string"},
-        {REQ("net.bridge_ensure", "{}"), -EINVAL, "Missing parameter \"address\""},
+        {REQ("net.bridge_ensure", "{}"), 0, NULL}, /* the pool is banger.conf's */
+        {REQ("nat.ensure", "{}"), 0, NULL},
+        {REQ("net.tap_create", "{}"), -EINVAL, "Missing parameter \"tap\""},
         {REQ("net.bridge_ensure", "{\"address\":\"172.16.0.1/24\",\"extra\":1}"), -EINVAL,
                 "Unknown parameter \"extra\""},
         {REQ("net.bridge_ensure", "[\"172.16.0.1/24\"]"), -EINVAL, "JSON object"},
@@ -158,6 +161,13 @@ static void test_audit_escape(void **state)
 	assert_string_equal(out, "\\x0a\\x0a");
 }
 
+/* The helper and the daemon read the same [network] defaults (an install without the section). */
+static void test_pool_default(void **state)
+{
+	(void)state;
+	assert_string_equal(HELPER_POOL_DEFAULT, NET_DEFAULT_SUBNET);
+}
+
 static void test_op_serial(void **state)
 {
 	(void)state;
@@ -182,6 +192,7 @@ int main(void)
 	        cmocka_unit_test(test_names),
 	        cmocka_unit_test(test_audit_escape),
 	        cmocka_unit_test(test_op_serial),
+	        cmocka_unit_test(test_pool_default),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
