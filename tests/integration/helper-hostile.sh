@@ -27,6 +27,26 @@ echo secret > "$T/rootfile" && chmod 0644 "$T/rootfile"
 mkdir -p "$T/stolen" && chown "$H_UID:$H_GID" "$T/stolen" # where the owner tries to put things
 ip link add eth9 type ifb && ip link set eth9 up
 
+# Kernel interfaces that look like the owner's regular files (issue 11, item 3).
+printf '0x7f\n' > "$vm/filter" # a one-link base whose content is a valid coredump_filter
+chown "$H_UID:$H_GID" "$vm/filter"
+setpriv --reuid="$H_UID" --regid="$H_GID" --clear-groups sleep 600 &
+SLEEPER=$!
+t_add_cleanup "kill $SLEEPER"
+mkdir -p "$T/sys" "$T/huge" "$T/mq" "$T/cg2" "$T/debug" "$T/trace" "$T/security" "$T/config"
+mount -t sysfs sysfs "$T/sys" # this network namespace's view: eth9 is ours
+mount -t hugetlbfs -o "uid=$H_UID,gid=$H_GID,mode=0755" hugetlbfs "$T/huge" 2> /dev/null &&
+	setpriv --reuid="$H_UID" --regid="$H_GID" --clear-groups touch "$T/huge/file"
+mount -t mqueue mqueue "$T/mq" 2> /dev/null &&
+	setpriv --reuid="$H_UID" --regid="$H_GID" --clear-groups touch "$T/mq/banger-hostile-$$" &&
+	t_add_cleanup "rm -f '$T/mq/banger-hostile-$$'"
+mount -t cgroup2 cgroup2 "$T/cg2" 2> /dev/null && mkdir "$T/cg2/banger-hostile-$$" &&
+	chown -R "$H_UID:$H_GID" "$T/cg2/banger-hostile-$$" && t_add_cleanup "rmdir '$T/cg2/banger-hostile-$$'"
+mount -t debugfs debugfs "$T/debug" 2> /dev/null
+mount -t tracefs tracefs "$T/trace" 2> /dev/null
+mount -t securityfs securityfs "$T/security" 2> /dev/null
+mount -t configfs configfs "$T/config" 2> /dev/null
+
 # Things that exist and must survive every case.
 h_call net.bridge_ensure '{"address":"172.31.9.1/24"}' > /dev/null
 h_call net.tap_create '{"tap":"bgt-keep"}' > /dev/null
@@ -59,6 +79,9 @@ snap() {
 	done | grep -v " \(bash\|awk\|find\|sort\|cat\|tr\|jq\|grep\)$" | sort
 	ps --ppid "$H_PID" -o pid=,comm= | sort
 	cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/conf/all/forwarding
+	# kernel interfaces the owner can open for writing
+	cat "/proc/$SLEEPER/coredump_filter" "/proc/$SLEEPER/oom_score_adj" "$T/sys/class/net/eth9/ifalias"
+	cat "$T/cg2/banger-hostile-$$/cgroup.procs" "$T/huge/file" "$T/mq/banger-hostile-$$" 2> /dev/null
 }
 
 # hcase DESC REGEX CMD...: the answer must be an error matching REGEX (or, for connection-level
@@ -165,6 +188,48 @@ names, fds = h.open_files(["base=" + sys.argv[2], "disk=" + sys.argv[3] + ":rw"]
 print(json.dumps(c.call("hello", {"protocol": 1}, fds)))
 print(json.dumps(c.call("disk.prepare", {"vm_id": "keep", "strategy": "sparse-copy"}, names=names)))
 ' "$vm/img" "$vm/disk"
+
+# Kernel interfaces that look like regular files: refused by filesystem, whoever owns them.
+chown "$H_UID" "$T/sys/class/net/eth9/ifalias"
+prep_into() { h_call disk.prepare '{"vm_id":"keep","strategy":"sparse-copy"}' --fd base="$vm/filter" --fd-rw disk="$1"; }
+hcase "disk: the owner's /proc/PID/coredump_filter" "file on procfs" prep_into "/proc/$SLEEPER/coredump_filter"
+hcase "disk: the owner's /proc/PID/oom_score_adj" "file on procfs" prep_into "/proc/$SLEEPER/oom_score_adj"
+hcase "disk: a sysfs attribute the owner was given" "file on sysfs" prep_into "$T/sys/class/net/eth9/ifalias"
+if [ -e "$T/cg2/banger-hostile-$$/cgroup.procs" ]; then
+	hcase "disk: a file of a cgroup delegated to the owner" "file on cgroup2" prep_into "$T/cg2/banger-hostile-$$/cgroup.procs"
+else
+	t_skip "disk: a file of a cgroup delegated to the owner" "cannot mount cgroup2 here"
+fi
+if [ -e "$T/huge/file" ]; then
+	hcase "disk: the owner's file on hugetlbfs" "file on hugetlbfs" prep_into "$T/huge/file"
+else
+	t_skip "disk: the owner's file on hugetlbfs" "no hugetlbfs here"
+fi
+if [ -e "$T/mq/banger-hostile-$$" ]; then
+	hcase "disk: the owner's POSIX message queue" "file on mqueue" prep_into "$T/mq/banger-hostile-$$"
+else
+	t_skip "disk: the owner's POSIX message queue" "no mqueue filesystem here"
+fi
+# Files of debugfs, tracefs, securityfs the owner cannot open itself: passed by a process that
+# opened them as root and then became the owner (what counts is the filesystem, not who opened).
+pass_as_owner() { # METHOD PARAMS NAME=PATH...: opens as root, sends as the owner
+	PYTHONPATH="$BANGER_SRC/tests/integration" /usr/bin/python3 -c '
+import json, os, sys, helper_rpc as h
+sock, uid, gid, method, params = sys.argv[1:6]
+names, fds = h.open_files(sys.argv[6:])
+os.setgroups([]); os.setresgid(int(gid), int(gid), int(gid)); os.setresuid(int(uid), int(uid), int(uid))
+print(json.dumps(h.Conn(sock).call(method, json.loads(params), fds, names)))
+' "$H_SOCK" "$H_UID" "$H_GID" "$@"
+}
+for fs in debug trace security config; do
+	f=$(find "$T/$fs" -maxdepth 2 -type f -perm -0400 2> /dev/null | head -1)
+	if [ -n "$f" ]; then
+		hcase "base: a ${fs}fs file" "file on ${fs}fs" pass_as_owner disk.prepare '{"vm_id":"keep","strategy":"sparse-copy"}' \
+			"base=$f" "disk=$vm/disk:rw"
+	else
+		t_skip "base: a ${fs}fs file" "no ${fs}fs here"
+	fi
+done
 
 # Devices and paths.
 hcase "block drive /dev/sda" "drive device" h_call jail.stage '{"vm_id":"vm5","block_drives":[{"name":"r","device":"/dev/sda"}]}' --fd kernel="$vm/kernel"
