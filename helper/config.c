@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 
 #include "common/install.h"
 #include "common/log.h"
@@ -29,12 +30,54 @@ static bool writable_by_owner(const struct helper_config *cfg, const struct stat
 	return false;
 }
 
+/* The mode's group bits are an ACL's mask, and a named entry's grant does not show in them at all
+ * when the owning group is root's: an access ACL is read for what it grants. 1 with who set
+ * when it lets anyone but root write (a named user or group, or a group other than root's
+ * owning it), through the mask. */
+static int acl_grants_write(const char *path, const struct stat *st, char *who, size_t who_size)
+{
+	uint8_t buf[4 + 8 * 64];
+	ssize_t n = lgetxattr(path, "system.posix_acl_access", buf, sizeof(buf));
+	unsigned mask = 07;
+
+	if (n < 0)
+		return errno == ENODATA || errno == EOPNOTSUPP ? 0 : negative_errno();
+	if (n < 4 || (n - 4) % 8)
+		return -EBADMSG;
+	for (ssize_t o = 4; o < n; o += 8)
+		if ((buf[o] | buf[o + 1] << 8) == 0x10) /* ACL_MASK */
+			mask = (buf[o + 2] | buf[o + 3] << 8) & 07;
+	for (ssize_t o = 4; o < n; o += 8) {
+		unsigned tag = buf[o] | buf[o + 1] << 8, perm = buf[o + 2] | buf[o + 3] << 8;
+		uint32_t id = (uint32_t)buf[o + 4] | (uint32_t)buf[o + 5] << 8 |
+		              (uint32_t)buf[o + 6] << 16 | (uint32_t)buf[o + 7] << 24;
+		const char *kind = NULL;
+
+		if (!(perm & mask & 02))
+			continue;
+		if (tag == 0x02 && id != 0) /* ACL_USER */
+			kind = "uid";
+		else if (tag == 0x08 && id != 0) /* ACL_GROUP */
+			kind = "gid";
+		else if (tag == 0x04 && st->st_gid != 0) { /* ACL_GROUP_OBJ */
+			kind = "gid";
+			id = st->st_gid;
+		}
+		if (kind) {
+			snprintf(who, who_size, "%s %u", kind, (unsigned)id);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int check_trusted(const struct helper_config *cfg, const char *path, bool allow_missing,
         struct rpc_error *err)
 {
-	char buf[PATH_MAX];
+	char buf[PATH_MAX], who[32];
 	struct stat st;
 	size_t n = strlen(path);
+	int r;
 
 	if (path[0] != '/' || n >= sizeof(buf))
 		return rpc_error_set(
@@ -63,6 +106,15 @@ static int check_trusted(const struct helper_config *cfg, const char *path, bool
 			return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
 			        "Refusing \"%s\": \"%s\" is writable by the owner (mode %04o)",
 			        path, buf, (unsigned)(st.st_mode & 07777));
+		r = acl_grants_write(i == 1 ? "/" : buf, &st, who, sizeof(who));
+		if (r < 0)
+			return rpc_error_set(err, r, RPC_ERROR_PERMISSION_DENIED,
+			        "Refusing \"%s\": cannot read the ACL of \"%s\": %s", path, buf,
+			        strerror(-r));
+		if (r > 0)
+			return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
+			        "Refusing \"%s\": \"%s\" has an ACL entry letting %s write to it",
+			        path, buf, who);
 	}
 	return 0;
 }
@@ -232,6 +284,11 @@ int helper_config_load(struct helper_config *cfg, const char *root, long owner_u
 	                                  : meta.owner_gid;
 	if (cfg->owner_uid == 0) {
 		snprintf(why, why_size, "the owner must not be root");
+		return -EINVAL;
+	}
+	/* The jailer runs the VMM with this group, and root.sock falls back to it without ACLs. */
+	if (cfg->owner_gid == 0) {
+		snprintf(why, why_size, "the owner's group must not be root's (gid 0)");
 		return -EINVAL;
 	}
 

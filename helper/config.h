@@ -18,7 +18,8 @@ int helper_config_load(struct helper_config *cfg, const char *root, long owner_u
 
 /* Walks every component of the absolute path from "/" with lstat: none may be a symlink, every
  * one must be owned by root, and none writable by the owner (group-writable only by root's
- * group, world-writable only with the sticky bit). -EPERM with err naming the component. */
+ * group, world-writable only with the sticky bit, and no access ACL entry letting anyone but
+ * root write). -EPERM with err naming the component. */
 int helper_path_check_trusted(
         const struct helper_config *cfg, const char *path, struct rpc_error *err);
 

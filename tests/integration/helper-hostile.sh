@@ -240,6 +240,16 @@ hcase "a loop device that is not this VM's" "not a loop device backed by a file 
 hcase "cleanup of a path outside the base" "VM id" h_call jail.cleanup '{"vm_id":"../../../../tmp"}'
 hcase "staging over an existing jail" "already exists" h_call jail.stage '{"vm_id":"keep"}' --fd kernel="$vm/kernel"
 
+# An ACL on the jail base letting the owner write (mode bits alone do not show it).
+setfacl -m "u:$H_UID:rwx" "$T/var/lib/banger/jail"
+hcase "staging under a jail base with an ACL granting the owner rwx" "ACL entry letting uid $H_UID write" \
+	h_call jail.stage '{"vm_id":"vm6"}' --fd kernel="$vm/kernel"
+setfacl -b "$T/var/lib/banger/jail"
+setfacl -m "g:4242:rwx" "$T/var/lib"
+hcase "staging below a parent with an ACL granting a group rwx" "ACL entry letting gid 4242 write" \
+	h_call jail.stage '{"vm_id":"vm6"}' --fd kernel="$vm/kernel"
+setfacl -b "$T/var/lib"
+
 # Signals.
 hcase "signal pid 1" "pid 1" h_call proc.signal '{"vm_id":"keep","signal":"KILL","pid":1}'
 hcase "signal the helper" "helper itself" h_call proc.signal "{\"vm_id\":\"keep\",\"signal\":\"KILL\",\"pid\":$H_PID}"
