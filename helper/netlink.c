@@ -128,9 +128,36 @@ int nl_transact(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *
 	}
 }
 
+static int tun_attr(const struct nlattr *a, void *data)
+{
+	struct nl_link *l = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case IFLA_TUN_TYPE:
+		if (mnl_attr_validate(a, MNL_TYPE_U8) >= 0)
+			l->tun_type = mnl_attr_get_u8(a);
+		break;
+	case IFLA_TUN_OWNER:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
+			l->tun_owner = mnl_attr_get_u32(a);
+		break;
+	case IFLA_TUN_PERSIST:
+		if (mnl_attr_validate(a, MNL_TYPE_U8) >= 0)
+			l->tun_persist = mnl_attr_get_u8(a) != 0;
+		break;
+	default:
+		break;
+	}
+	return MNL_CB_OK;
+}
+
 static int linkinfo_attr(const struct nlattr *a, void *data)
 {
 	struct nl_link *l = data;
+	/* IFLA_INFO_DATA follows IFLA_INFO_KIND: its meaning depends on the kind */
+	if (mnl_attr_get_type(a) == IFLA_INFO_DATA && streq(l->kind, "tun") &&
+	        mnl_attr_validate(a, MNL_TYPE_NESTED) >= 0)
+		(void)mnl_attr_parse_nested(a, tun_attr, l);
 	if (mnl_attr_get_type(a) == IFLA_INFO_KIND && mnl_attr_validate(a, MNL_TYPE_STRING) >= 0) {
 		size_t n = mnl_attr_get_payload_len(a);
 		if (n >= sizeof(l->kind))
@@ -172,7 +199,7 @@ static int parse_link(const struct nlmsghdr *nlh, struct nl_link *l)
 	if (nlh->nlmsg_type != RTM_NEWLINK || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifi)))
 		return -EBADMSG;
 	ifi = mnl_nlmsg_get_payload(nlh);
-	*l = (struct nl_link){.ifindex = ifi->ifi_index, .flags = ifi->ifi_flags};
+	*l = (struct nl_link){.ifindex = ifi->ifi_index, .flags = ifi->ifi_flags, .tun_owner = -1};
 	if (mnl_attr_parse(nlh, sizeof(*ifi), link_attr, l) < 0)
 		return -EBADMSG;
 	return 0;

@@ -16,6 +16,11 @@ struct nl_link {
 	int master;     /* 0 when none */
 	char name[IFNAMSIZ];
 	char kind[32]; /* IFLA_INFO_KIND ("bridge", "tun"), "" when none */
+	/* kind "tun" only (IFLA_INFO_DATA): IFF_TUN or IFF_TAP, its owner uid (-1 for none), and
+	 * whether it is persistent; tun_type 0 when the kernel said nothing */
+	unsigned tun_type;
+	long long tun_owner;
+	bool tun_persist;
 };
 
 static inline void mnl_socket_closep(struct mnl_socket **s)

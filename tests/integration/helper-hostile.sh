@@ -154,6 +154,12 @@ hcase "tap eth0" "tap name" h_call net.tap_delete '{"tap":"eth0"}'
 hcase "tap lo" "tap name" h_call net.tap_delete '{"tap":"lo"}'
 hcase "tap docker0" "tap name" h_call net.tap_delete '{"tap":"docker0"}'
 hcase "tap eth9 (exists, not ours)" "tap name" h_call net.tap_delete '{"tap":"eth9"}'
+ip tuntap add dev bgt-tun mode tun user "$H_UID"
+ip tuntap add dev bgt-other mode tap user 4242
+ip tuntap add dev bgt-root mode tap
+hcase "a bgt- TUN device" "is a TUN device, not a tap" h_call net.tap_delete '{"tap":"bgt-tun"}'
+hcase "another uid's bgt- tap" "owned by uid 4242" h_call net.tap_delete '{"tap":"bgt-other"}'
+hcase "an owner-less bgt- tap" "no owner" h_call net.tap_delete '{"tap":"bgt-root"}'
 hcase "tap with a slash" "tap name" h_call net.tap_create '{"tap":"bgt-a/b"}'
 hcase "bridge eth9" "bridge name" h_call net.bridge_remove '{"bridge":"eth9"}'
 hcase "bridge docker0" "bridge name" h_call net.bridge_ensure '{"bridge":"docker0","address":"10.1.0.1/24"}'
