@@ -281,8 +281,11 @@ hcase "a tap on another bridge" "banger's bridge is \"banger0\"" h_call net.tap_
 hcase "NAT for the whole internet" "prefix length" h_call nat.ensure '{"subnet":"0.0.0.0/0"}'
 hcase "NAT subnet with an injected command" "subnet" h_call nat.ensure '{"subnet":"10.0.0.0/8; flush ruleset"}'
 hcase "NAT bridge with an injected quote" "bridge name" h_call nat.ensure '{"subnet":"10.0.0.0/8","bridge":"banger0\" ; flush ruleset"}'
-hcase "VMM args redirecting the API socket" "set by the helper" h_call jail.launch '{"vm_id":"keep","vmm_args":["--api-sock","/etc/x"]}' --fd-rw console="$vm/console.log"
+hcase "VMM args redirecting the API socket" "not an allowed VMM option" h_call jail.launch '{"vm_id":"keep","vmm_args":["--api-sock","/etc/x"]}' --fd-rw console="$vm/console.log"
 hcase "VMM args with shell metacharacters" "arguments are" h_call jail.launch '{"vm_id":"keep","vmm_args":["$(id)"]}' --fd-rw console="$vm/console.log"
+hcase "VMM args choosing the binary banger-vmm runs" "\"--qemu\" is not an allowed VMM option" h_call jail.launch '{"vm_id":"keep","vmm_args":["--qemu","/tmp/evil"]}' --fd-rw console="$vm/console.log"
+hcase "VMM args turning seccomp off" "\"--no-seccomp\" is not an allowed VMM option" h_call jail.launch '{"vm_id":"keep","vmm_args":["--level","Info","--no-seccomp"]}' --fd-rw console="$vm/console.log"
+hcase "VMM args naming a file for the VMM to write" "\"--log-path=/etc/x\" is not an allowed VMM option" h_call jail.launch '{"vm_id":"keep","vmm_args":["--log-path=/etc/x"]}' --fd-rw console="$vm/console.log"
 hcase "too many VMM args" "at most 16" h_call jail.launch "{\"vm_id\":\"keep\",\"vmm_args\":[$(printf '"a",%.0s' $(seq 1 17))\"a\"]}" --fd-rw console="$vm/console.log"
 
 # Frames.
