@@ -50,7 +50,7 @@ int op_tap_delete_run(const struct helper_ctx *ctx, const struct helper_request 
 		        link.tun_type == IFF_TUN ? "a TUN device, not a tap"
 		                                 : "not a tap the kernel vouches for");
 	if (link.tun_owner != (long long)ctx->cfg->owner_uid || !link.tun_persist) {
-		char owner[32] = "no owner";
+		char owner[48] = "no owner";
 		if (link.tun_owner >= 0)
 			snprintf(owner, sizeof(owner), "owned by uid %lld", link.tun_owner);
 		return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
