@@ -33,19 +33,23 @@ chown "$H_UID:$H_GID" "$vm/filter"
 setpriv --reuid="$H_UID" --regid="$H_GID" --clear-groups sleep 600 &
 SLEEPER=$!
 t_add_cleanup "kill $SLEEPER"
-mkdir -p "$T/sys" "$T/huge" "$T/mq" "$T/cg2" "$T/debug" "$T/trace" "$T/security" "$T/config"
-mount -t sysfs sysfs "$T/sys" # this network namespace's view: eth9 is ours
-mount -t hugetlbfs -o "uid=$H_UID,gid=$H_GID,mode=0755" hugetlbfs "$T/huge" 2> /dev/null &&
+# These mounts are the host's own kernel objects seen through this test's mount namespace (a
+# cgroup2 mount is the host's cgroup tree): each is unmounted before $T is removed, so that the
+# removal never walks into one. Cleanups run last-registered first.
+pmount() { # TYPE DIR [OPTIONS]
+	mkdir -p "$2" && mount -t "$1" ${3:+-o "$3"} "$1" "$2" 2> /dev/null && t_add_cleanup "umount -l '$2'"
+}
+pmount sysfs "$T/sys" # this network namespace's view: eth9 is ours
+pmount hugetlbfs "$T/huge" "uid=$H_UID,gid=$H_GID,mode=0755" &&
 	setpriv --reuid="$H_UID" --regid="$H_GID" --clear-groups touch "$T/huge/file"
-mount -t mqueue mqueue "$T/mq" 2> /dev/null &&
-	setpriv --reuid="$H_UID" --regid="$H_GID" --clear-groups touch "$T/mq/banger-hostile-$$" &&
+pmount mqueue "$T/mq" && setpriv --reuid="$H_UID" --regid="$H_GID" --clear-groups touch "$T/mq/banger-hostile-$$" &&
 	t_add_cleanup "rm -f '$T/mq/banger-hostile-$$'"
-mount -t cgroup2 cgroup2 "$T/cg2" 2> /dev/null && mkdir "$T/cg2/banger-hostile-$$" &&
+pmount cgroup2 "$T/cg2" && mkdir "$T/cg2/banger-hostile-$$" &&
 	chown -R "$H_UID:$H_GID" "$T/cg2/banger-hostile-$$" && t_add_cleanup "rmdir '$T/cg2/banger-hostile-$$'"
-mount -t debugfs debugfs "$T/debug" 2> /dev/null
-mount -t tracefs tracefs "$T/trace" 2> /dev/null
-mount -t securityfs securityfs "$T/security" 2> /dev/null
-mount -t configfs configfs "$T/config" 2> /dev/null
+pmount debugfs "$T/debug"
+pmount tracefs "$T/trace"
+pmount securityfs "$T/security"
+pmount configfs "$T/config"
 
 # Things that exist and must survive every case.
 h_call net.bridge_ensure '{"address":"172.31.9.1/24"}' > /dev/null
@@ -468,4 +472,23 @@ t_eq "... and nothing changed" "$before" "$(snap)"
 hold_conns "$H_UID" "$H_GID" 16 5 > "$T/idle.out"
 t_eq "silent connections are closed after the idle timeout (3 s), saying why" "16" "$(grep -c "no request for 3 s" "$T/idle.out")"
 t_check "the idle closes were logged" grep -q "outcome=closed: Closing the connection: no request for 3 s" "$H_LOG"
+out=$(py_as "$H_UID" "$H_GID" '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(0.2)
+start, got = time.monotonic(), b""
+while time.monotonic() - start < 8 and b"\n" not in got:
+    try:
+        got += s.recv(4096)
+    except socket.timeout:
+        pass
+    try:
+        s.send(b"{")             # a line that never ends, a byte at a time
+    except OSError:
+        got += s.recv(4096) if b"\n" not in got else b""
+        break
+    time.sleep(0.8)
+print("%.0f %s" % (time.monotonic() - start, got.decode().strip()))
+')
+t_check "a connection trickling a line that never ends is closed as idle too ($out)" \
+	bash -c "[[ '$out' == [345]\ *'no request for 3 s'* ]]"
 t_done
