@@ -15,8 +15,10 @@ enum fd_access {
 	_FD_ACCESS_INVALID = -EINVAL,
 };
 
-/* A regular file owned by the owner with exactly one link, opened with at least the access
- * asked for (not O_PATH). Fills ret_st when not NULL. err names the descriptor and the cause. */
+/* A regular file on an ordinary disk or memory filesystem (ext4, xfs, btrfs, f2fs, bcachefs,
+ * zfs, tmpfs, overlayfs: never procfs, sysfs, cgroupfs, debugfs, configfs, FUSE, NFS…), owned by
+ * the owner with exactly one link, opened with at least the access asked for (not O_PATH).
+ * Fills ret_st when not NULL. err names the descriptor and the cause. */
 int fd_check_owner_file(const struct helper_config *cfg, int fd, const char *name,
         enum fd_access access, struct stat *ret_st, struct rpc_error *err);
 

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -20,7 +21,21 @@
 #define HELPER_MAX_CLIENTS 16
 #define HELPER_IDLE_TIMEOUT_SEC 300
 
+/* banger.conf's defaults, the daemon's too (daemon/netalloc.h NET_DEFAULT_SUBNET, config.c):
+ * the two must agree, which test-helper-request checks. */
+#define HELPER_POOL_DEFAULT "172.30.0.0/24"
+
 struct vmm_provider;
+
+/* The address pool the administrator chose (banger.conf [network], read by root): the only
+ * subnet the helper ever puts on a bridge or NATs, and the only bridge it manages. */
+struct helper_pool {
+	struct in_addr network, gateway; /* network byte order; gateway = network + 1 */
+	unsigned prefix;
+	char text[32];         /* "172.30.0.0/24" */
+	char gateway_text[32]; /* "172.30.0.1/24" */
+	char bridge[IFNAMSIZ];
+};
 
 /* Everything here comes from root-owned sources (the layout, install.json, the command line of
  * a root process): never from a request. */
@@ -32,6 +47,7 @@ struct helper_config {
 	char jailer_path[PATH_MAX];
 	char exec_name[65]; /* basename of vmm_path, the jail's <exec name> */
 	const struct vmm_provider *provider;
+	struct helper_pool pool;
 	unsigned idle_timeout_sec; /* a connection with nothing in flight is closed after this */
 };
 

@@ -24,9 +24,9 @@ libhelper_a_SOURCES = \
 	helper/op-proc-find.c helper/op-proc-signal.c helper/op-resources-list.c \
 	helper/purge.c helper/purge.h helper/scope.c helper/scope.h helper/op-update-start.c
 libhelper_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JANSSON_CFLAGS) $(MNL_CFLAGS) \
-	$(NFTABLES_CFLAGS) $(DEVMAPPER_CFLAGS)
+	$(NFTABLES_CFLAGS) $(DEVMAPPER_CFLAGS) $(INIH_CFLAGS)
 HELPER_LIBS = libhelper.a $(PROTOCOL_LIBS) $(COMMON_LIBS) $(MNL_LIBS) $(NFTABLES_LIBS) \
-	$(DEVMAPPER_LIBS) $(SYSTEMD_LIBS) -lpthread
+	$(DEVMAPPER_LIBS) $(SYSTEMD_LIBS) $(INIH_LIBS) -lpthread
 
 sbin_PROGRAMS += bangerd-root
 bangerd_root_SOURCES = helper/main.c
@@ -64,5 +64,5 @@ tests_fuzz_fuzz_helper_request_SOURCES = tests/fuzz/fuzz-helper-request.c $(libh
 tests_fuzz_fuzz_helper_request_CFLAGS = $(libhelper_a_CFLAGS) -fsanitize=fuzzer,address
 tests_fuzz_fuzz_helper_request_LDFLAGS = -fsanitize=fuzzer,address
 tests_fuzz_fuzz_helper_request_LDADD = $(PROTOCOL_LIBS) $(COMMON_LIBS) $(MNL_LIBS) \
-	$(NFTABLES_LIBS) $(DEVMAPPER_LIBS) -lpthread
+	$(NFTABLES_LIBS) $(DEVMAPPER_LIBS) $(INIH_LIBS) -lpthread
 endif

@@ -128,9 +128,36 @@ int nl_transact(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *
 	}
 }
 
+static int tun_attr(const struct nlattr *a, void *data)
+{
+	struct nl_link *l = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case IFLA_TUN_TYPE:
+		if (mnl_attr_validate(a, MNL_TYPE_U8) >= 0)
+			l->tun_type = mnl_attr_get_u8(a);
+		break;
+	case IFLA_TUN_OWNER:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
+			l->tun_owner = mnl_attr_get_u32(a);
+		break;
+	case IFLA_TUN_PERSIST:
+		if (mnl_attr_validate(a, MNL_TYPE_U8) >= 0)
+			l->tun_persist = mnl_attr_get_u8(a) != 0;
+		break;
+	default:
+		break;
+	}
+	return MNL_CB_OK;
+}
+
 static int linkinfo_attr(const struct nlattr *a, void *data)
 {
 	struct nl_link *l = data;
+	/* IFLA_INFO_DATA follows IFLA_INFO_KIND: its meaning depends on the kind */
+	if (mnl_attr_get_type(a) == IFLA_INFO_DATA && streq(l->kind, "tun") &&
+	        mnl_attr_validate(a, MNL_TYPE_NESTED) >= 0)
+		(void)mnl_attr_parse_nested(a, tun_attr, l);
 	if (mnl_attr_get_type(a) == IFLA_INFO_KIND && mnl_attr_validate(a, MNL_TYPE_STRING) >= 0) {
 		size_t n = mnl_attr_get_payload_len(a);
 		if (n >= sizeof(l->kind))
@@ -172,7 +199,7 @@ static int parse_link(const struct nlmsghdr *nlh, struct nl_link *l)
 	if (nlh->nlmsg_type != RTM_NEWLINK || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifi)))
 		return -EBADMSG;
 	ifi = mnl_nlmsg_get_payload(nlh);
-	*l = (struct nl_link){.ifindex = ifi->ifi_index, .flags = ifi->ifi_flags};
+	*l = (struct nl_link){.ifindex = ifi->ifi_index, .flags = ifi->ifi_flags, .tun_owner = -1};
 	if (mnl_attr_parse(nlh, sizeof(*ifi), link_attr, l) < 0)
 		return -EBADMSG;
 	return 0;
@@ -294,8 +321,8 @@ int nl_link_delete(struct mnl_socket *nl, int ifindex, const char *name, struct 
 	return nl_transact(nl, nlh, NULL, NULL, what, err);
 }
 
-int nl_addr_add(struct mnl_socket *nl, int ifindex, const char *name, struct in_addr addr,
-        unsigned prefix, struct rpc_error *err)
+static int addr_change(struct mnl_socket *nl, bool add, int ifindex, const char *name,
+        struct in_addr addr, unsigned prefix, struct rpc_error *err)
 {
 	char buf[NL_BUF_SIZE], what[96], a[INET_ADDRSTRLEN];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -303,8 +330,8 @@ int nl_addr_add(struct mnl_socket *nl, int ifindex, const char *name, struct in_
 	uint32_t mask = prefix ? ~0u << (32 - prefix) : 0;
 	struct in_addr brd = {.s_addr = htonl(ntohl(addr.s_addr) | ~mask)};
 
-	nlh->nlmsg_type = RTM_NEWADDR;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE;
+	nlh->nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = AF_INET;
 	ifa->ifa_prefixlen = (unsigned char)prefix;
@@ -313,6 +340,144 @@ int nl_addr_add(struct mnl_socket *nl, int ifindex, const char *name, struct in_
 	mnl_attr_put(nlh, IFA_ADDRESS, sizeof(addr), &addr);
 	mnl_attr_put(nlh, IFA_BROADCAST, sizeof(brd), &brd);
 	inet_ntop(AF_INET, &addr, a, sizeof(a));
-	snprintf(what, sizeof(what), "add address %s/%u to \"%s\"", a, prefix, name);
+	snprintf(what, sizeof(what), "%s address %s/%u %s \"%s\"", add ? "add" : "remove", a,
+	        prefix, add ? "to" : "from", name);
 	return nl_transact(nl, nlh, NULL, NULL, what, err);
+}
+
+int nl_addr_add(struct mnl_socket *nl, int ifindex, const char *name, struct in_addr addr,
+        unsigned prefix, struct rpc_error *err)
+{
+	return addr_change(nl, true, ifindex, name, addr, prefix, err);
+}
+
+int nl_addr_del(struct mnl_socket *nl, int ifindex, const char *name, struct in_addr addr,
+        unsigned prefix, struct rpc_error *err)
+{
+	return addr_change(nl, false, ifindex, name, addr, prefix, err);
+}
+
+struct addr_dump {
+	void (*cb)(const struct nl_addr *a, void *data);
+	void *data;
+	struct nl_addr cur;
+	bool have_local, have_address;
+	struct in_addr address;
+};
+
+static int addr_attr(const struct nlattr *a, void *data)
+{
+	struct addr_dump *d = data;
+	int type = mnl_attr_get_type(a);
+
+	if ((type == IFA_LOCAL || type == IFA_ADDRESS) &&
+	        mnl_attr_validate2(a, MNL_TYPE_BINARY, sizeof(struct in_addr)) >= 0) {
+		if (type == IFA_LOCAL) {
+			memcpy(&d->cur.addr, mnl_attr_get_payload(a), sizeof(struct in_addr));
+			d->have_local = true;
+		} else {
+			memcpy(&d->address, mnl_attr_get_payload(a), sizeof(struct in_addr));
+			d->have_address = true;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+static int addr_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct addr_dump *d = data;
+	const struct ifaddrmsg *ifa;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifa)))
+		return MNL_CB_ERROR;
+	ifa = mnl_nlmsg_get_payload(nlh);
+	if (ifa->ifa_family != AF_INET)
+		return MNL_CB_OK;
+	d->cur = (struct nl_addr){.ifindex = (int)ifa->ifa_index, .prefix = ifa->ifa_prefixlen};
+	d->have_local = d->have_address = false;
+	if (mnl_attr_parse(nlh, sizeof(*ifa), addr_attr, d) < 0)
+		return MNL_CB_ERROR;
+	if (!d->have_local && d->have_address)
+		d->cur.addr = d->address;
+	if (d->have_local || d->have_address)
+		d->cb(&d->cur, d->data);
+	return MNL_CB_OK;
+}
+
+int nl_addr_dump(struct mnl_socket *nl, void (*cb)(const struct nl_addr *a, void *data), void *data,
+        struct rpc_error *err)
+{
+	char buf[NL_BUF_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct addr_dump d = {.cb = cb, .data = data};
+	struct ifaddrmsg *ifa;
+
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_INET;
+	return nl_transact(nl, nlh, addr_dump_cb, &d, "list addresses", err);
+}
+
+struct route_dump {
+	void (*cb)(const struct nl_route *r, void *data);
+	void *data;
+	struct nl_route cur;
+};
+
+static int route_attr(const struct nlattr *a, void *data)
+{
+	struct route_dump *d = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case RTA_DST:
+		if (mnl_attr_validate2(a, MNL_TYPE_BINARY, sizeof(struct in_addr)) >= 0)
+			memcpy(&d->cur.dst, mnl_attr_get_payload(a), sizeof(struct in_addr));
+		break;
+	case RTA_OIF:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
+			d->cur.oif = (int)mnl_attr_get_u32(a);
+		break;
+	case RTA_TABLE:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
+			d->cur.table = mnl_attr_get_u32(a);
+		break;
+	default:
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int route_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct route_dump *d = data;
+	const struct rtmsg *rtm;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)))
+		return MNL_CB_ERROR;
+	rtm = mnl_nlmsg_get_payload(nlh);
+	if (rtm->rtm_family != AF_INET)
+		return MNL_CB_OK;
+	d->cur = (struct nl_route){
+	        .prefix = rtm->rtm_dst_len, .table = rtm->rtm_table, .type = rtm->rtm_type};
+	if (mnl_attr_parse(nlh, sizeof(*rtm), route_attr, d) < 0)
+		return MNL_CB_ERROR;
+	d->cb(&d->cur, d->data);
+	return MNL_CB_OK;
+}
+
+int nl_route_dump(struct mnl_socket *nl, void (*cb)(const struct nl_route *r, void *data),
+        void *data, struct rpc_error *err)
+{
+	char buf[NL_BUF_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct route_dump d = {.cb = cb, .data = data};
+	struct rtmsg *rtm;
+
+	nlh->nlmsg_type = RTM_GETROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_table = RT_TABLE_UNSPEC; /* every table */
+	return nl_transact(nl, nlh, route_dump_cb, &d, "list routes", err);
 }

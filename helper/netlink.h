@@ -16,6 +16,11 @@ struct nl_link {
 	int master;     /* 0 when none */
 	char name[IFNAMSIZ];
 	char kind[32]; /* IFLA_INFO_KIND ("bridge", "tun"), "" when none */
+	/* kind "tun" only (IFLA_INFO_DATA): IFF_TUN or IFF_TAP, its owner uid (-1 for none), and
+	 * whether it is persistent; tun_type 0 when the kernel said nothing */
+	unsigned tun_type;
+	long long tun_owner;
+	bool tun_persist;
 };
 
 static inline void mnl_socket_closep(struct mnl_socket **s)
@@ -46,3 +51,27 @@ int nl_link_set(struct mnl_socket *nl, int ifindex, const char *name, int master
 int nl_link_delete(struct mnl_socket *nl, int ifindex, const char *name, struct rpc_error *err);
 int nl_addr_add(struct mnl_socket *nl, int ifindex, const char *name, struct in_addr addr,
         unsigned prefix, struct rpc_error *err);
+int nl_addr_del(struct mnl_socket *nl, int ifindex, const char *name, struct in_addr addr,
+        unsigned prefix, struct rpc_error *err);
+
+/* One IPv4 address of a link (RTM_GETADDR). */
+struct nl_addr {
+	int ifindex;
+	struct in_addr addr; /* IFA_LOCAL (else IFA_ADDRESS) */
+	unsigned prefix;
+};
+/* Calls cb for every IPv4 address of every link. */
+int nl_addr_dump(struct mnl_socket *nl, void (*cb)(const struct nl_addr *a, void *data), void *data,
+        struct rpc_error *err);
+
+/* One IPv4 route of any table (RTM_GETROUTE). */
+struct nl_route {
+	struct in_addr dst; /* 0.0.0.0 with prefix 0 for a default route */
+	unsigned prefix;
+	int oif; /* 0 when none */
+	unsigned table;
+	unsigned type; /* RTN_* */
+};
+/* Calls cb for every IPv4 route of every table. */
+int nl_route_dump(struct mnl_socket *nl, void (*cb)(const struct nl_route *r, void *data),
+        void *data, struct rpc_error *err);

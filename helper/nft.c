@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* libnftables for banger's own table: one atomic script per change, nft's error text kept. */
+/* libnftables for banger's own table: one atomic script per change, nft's error text kept. One
+ * script at a time (nft_lock): ops run on several threads, and libnftables keeps library-wide
+ * state (its interface cache among others). */
 #include <errno.h>
 #include <nftables/libnftables.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "common/macro.h"
@@ -14,7 +17,9 @@ static void nft_ctx_freep(struct nft_ctx **c)
 		nft_ctx_free(*c);
 }
 
-static int run(const char *script, const char *what, bool quiet, struct rpc_error *err)
+static pthread_mutex_t nft_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int run_locked(const char *script, const char *what, bool quiet, struct rpc_error *err)
 {
 	_cleanup_(nft_ctx_freep) struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	const char *text;
@@ -35,6 +40,16 @@ static int run(const char *script, const char *what, bool quiet, struct rpc_erro
 	msg[n] = '\0';
 	return rpc_error_set(err, -EINVAL, RPC_ERROR_INTERNAL, "Failed to %s: %s", what,
 	        msg[0] ? msg : "nftables refused the change");
+}
+
+static int run(const char *script, const char *what, bool quiet, struct rpc_error *err)
+{
+	int r;
+
+	pthread_mutex_lock(&nft_lock);
+	r = run_locked(script, what, quiet, err);
+	pthread_mutex_unlock(&nft_lock);
+	return r;
 }
 
 int nft_run(const char *script, const char *what, struct rpc_error *err)

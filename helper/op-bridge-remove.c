@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* net.bridge_remove: deletes banger's bridge once no tap is attached to it.
- * Security: the name must carry banger's prefix and the link must be a bridge; a bridge that
+ * Security: the name must be banger.conf's bridge and the link must be a bridge; a bridge that
  * still has ports is refused (those belong to running VMs or to someone else). */
 #include "common/macro.h"
+#include "helper/config.h"
 #include "helper/helper.h"
 #include "helper/ops.h"
 #include "helper/netlink.h"
@@ -32,16 +33,18 @@ static void count_port(const struct nl_link *l, void *data)
 	}
 }
 
-int op_bridge_remove_run(_unused_ const struct helper_ctx *ctx, const struct helper_request *req,
+int op_bridge_remove_run(const struct helper_ctx *ctx, const struct helper_request *req,
         json_t **ret_result, struct rpc_error *err)
 {
 	_cleanup_mnl_ struct mnl_socket *nl = NULL;
-	json_t *b = json_object_get(req->params, "bridge");
-	const char *name = b ? json_string_value(b) : HELPER_BRIDGE_DEFAULT;
 	struct nl_link link;
 	struct ports ports = {};
+	const char *name;
 	int r;
 
+	r = helper_pool_bridge(ctx->cfg, json_object_get(req->params, "bridge"), &name, err);
+	if (r < 0)
+		return r;
 	r = nl_open(&nl, err);
 	if (r < 0)
 		return r;

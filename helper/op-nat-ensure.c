@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* nat.ensure: banger's own nftables table (inet banger) masquerading the bridge subnet out of
+/* nat.ensure: banger's own nftables table (inet banger) masquerading the configured pool out of
  * every other interface and accepting its forwarded traffic; enables net.ipv4.ip_forward.
- * Security: the subnet (prefix 8-30, host bits clear) and the bridge name (banger prefix) are
- * validated before they reach the script; the script only ever names banger's table, which it
- * replaces as a whole in one transaction, so no other table is read or changed. If ip_forward
- * cannot be enabled, the table this call created is removed again. */
+ * Security: the subnet and the bridge are the administrator's (banger.conf [network], read by
+ * root), never the caller's: a request may name them only to say the same thing, so no request
+ * can NAT the host's LAN or anyone else's space. The script only ever names banger's table,
+ * which it replaces as a whole in one transaction, so no other table is read or changed. If
+ * ip_forward cannot be enabled, the table this call created is removed again. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 
 #include "common/log.h"
 #include "common/macro.h"
+#include "helper/config.h"
 #include "helper/helper.h"
 #include "helper/ops.h"
 #include "helper/nft.h"
@@ -20,7 +22,7 @@
 #define IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
 
 const struct helper_field op_nat_ensure_fields[] = {
-        {"subnet", HELPER_FIELD_STRING, true, 0, 0, check_ipv4_subnet},
+        {"subnet", HELPER_FIELD_STRING, false, 0, 0, check_ipv4_subnet},
         {"bridge", HELPER_FIELD_STRING, false, 0, 0, check_bridge_name}, {}};
 
 int op_nat_ensure_validate(
@@ -46,15 +48,29 @@ static int ip_forward_enable(struct rpc_error *err)
 	return 0;
 }
 
-int op_nat_ensure_run(_unused_ const struct helper_ctx *ctx, const struct helper_request *req,
+int op_nat_ensure_run(const struct helper_ctx *ctx, const struct helper_request *req,
         json_t **ret_result, struct rpc_error *err)
 {
-	json_t *b = json_object_get(req->params, "bridge");
-	const char *bridge = b ? json_string_value(b) : HELPER_BRIDGE_DEFAULT;
-	const char *subnet = json_string_value(json_object_get(req->params, "subnet"));
+	const struct helper_pool *pool = &ctx->cfg->pool;
+	json_t *want = json_object_get(req->params, "subnet");
+	const char *subnet = pool->text, *bridge;
 	const char *t = HELPER_NFT_FAMILY " " HELPER_NFT_TABLE;
 	char script[2048];
 	int existed, r, fwd;
+
+	r = helper_pool_bridge(ctx->cfg, json_object_get(req->params, "bridge"), &bridge, err);
+	if (r < 0)
+		return r;
+	if (want) {
+		struct in_addr a;
+		unsigned prefix;
+		if (ipv4_cidr_parse(json_string_value(want), &a, &prefix) < 0 ||
+		        a.s_addr != pool->network.s_addr || prefix != pool->prefix)
+			return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
+			        "Refusing to NAT %s: banger NATs its own pool, %s (%s [network] "
+			        "subnet), and nothing else",
+			        json_string_value(want), pool->text, ctx->cfg->layout.config);
+	}
 
 	existed = nft_table_exists(err);
 	if (existed < 0)

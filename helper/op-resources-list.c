@@ -5,6 +5,7 @@
  * Security: read-only; lists only objects with banger's names or inside banger's layout. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/if_tun.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -29,12 +30,15 @@ int op_resources_list_validate(
 
 struct links {
 	json_t *taps, *bridges;
+	uid_t owner;
 };
 
 static void add_link(const struct nl_link *l, void *data)
 {
 	struct links *x = data;
-	if (streq(l->kind, "tun") && tap_name_is_valid(l->name))
+	/* only taps banger could have made: the owner's persistent taps (net.tap_delete's rule) */
+	if (streq(l->kind, "tun") && tap_name_is_valid(l->name) && l->tun_type == IFF_TAP &&
+	        l->tun_owner == (long long)x->owner && l->tun_persist)
 		json_array_append_new(x->taps, json_string(l->name));
 	else if (streq(l->kind, "bridge") && bridge_name_is_valid(l->name))
 		json_array_append_new(x->bridges, json_string(l->name));
@@ -107,7 +111,7 @@ int op_resources_list_run(const struct helper_ctx *ctx, _unused_ const struct he
 	const struct banger_layout *l = &ctx->cfg->layout;
 	_cleanup_mnl_ struct mnl_socket *nl = NULL;
 	_cleanup_(json_decrefp) json_t *o = json_object();
-	struct links links = {json_array(), json_array()};
+	struct links links = {json_array(), json_array(), ctx->cfg->owner_uid};
 	struct loops loops = {l->state_dir, json_array()};
 	json_t *dm = json_array(), *mounts = json_array(), *chroots = json_array();
 	_cleanup_free_ struct mount_entry *m = NULL;

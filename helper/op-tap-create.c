@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* net.tap_create: a persistent tap owned by the owner, enslaved to banger's bridge and up.
  * Security: the tap name must carry the "bgt-" prefix and must not exist yet (TUNSETIFF on an
- * existing tap would attach to it rather than create); the bridge must carry banger's prefix and
- * be a bridge. A tap this call created is deleted again if a later step fails. */
+ * existing tap would attach to it rather than create); the bridge must be banger.conf's and be
+ * a bridge. A tap this call created is deleted again if a later step fails. */
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
 #include "common/macro.h"
+#include "helper/config.h"
 #include "helper/helper.h"
 #include "helper/ops.h"
 #include "helper/netlink.h"
@@ -52,12 +53,14 @@ int op_tap_create_run(const struct helper_ctx *ctx, const struct helper_request 
         json_t **ret_result, struct rpc_error *err)
 {
 	_cleanup_mnl_ struct mnl_socket *nl = NULL;
-	json_t *b = json_object_get(req->params, "bridge");
-	const char *bridge = b ? json_string_value(b) : HELPER_BRIDGE_DEFAULT;
 	const char *tap = json_string_value(json_object_get(req->params, "tap"));
+	const char *bridge;
 	struct nl_link br, link;
 	int r;
 
+	r = helper_pool_bridge(ctx->cfg, json_object_get(req->params, "bridge"), &bridge, err);
+	if (r < 0)
+		return r;
 	r = nl_open(&nl, err);
 	if (r < 0)
 		return r;

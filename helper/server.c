@@ -42,7 +42,7 @@ struct client {
 	pid_t pid;
 	bool closing;        /* flush what is queued, then close */
 	bool busy;           /* its request is on a worker: nothing else of it is read or run */
-	uint64_t idle_since; /* when it last sent bytes or was answered */
+	uint64_t idle_since; /* when its last request came or was answered */
 	struct ndjson_reader rd;
 	struct ndjson_writer wr;
 };
@@ -330,11 +330,10 @@ static void client_read(struct client *c)
 		client_protocol_error(c, r);
 		return;
 	}
-	if (r <= 0) {
+	if (r <= 0)
 		c->closing = true;
-		return;
-	}
-	c->idle_since = now_usec();
+	/* idle_since moves with requests, not bytes: a peer trickling a line that never ends is
+	 * as idle as a silent one */
 }
 
 static void refuse(struct client *c, const struct rpc_message *msg, const struct rpc_error *err)
@@ -365,6 +364,7 @@ static void client_dispatch(struct helper_server *s, struct client *c)
 	}
 	if (r <= 0)
 		return;
+	c->idle_since = now_usec();
 	/* Descriptors belong to their line: taken now, or closed with it. */
 	n_fds = ndjson_reader_take_line_fds(&c->rd, fds, ELEMENTSOF(fds));
 	if (!w) {
@@ -425,6 +425,15 @@ static void client_dispatch(struct helper_server *s, struct client *c)
 	helper_request_close_fds(&w->req);
 	rpc_message_done(&w->msg);
 	free(w->answer);
+}
+
+/* Bytes waiting in the socket or a line in the buffer: a request that arrived just as the idle
+ * timeout ran out is served, not cut off. */
+static bool client_has_input(const struct client *c)
+{
+	char b;
+
+	return ndjson_reader_has_line(&c->rd) || recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
 }
 
 static void take_done(struct helper_server *s)
@@ -620,7 +629,8 @@ int helper_server_run(struct helper_server *s)
 				continue;
 			if (!c->busy && !c->closing && s->cfg->idle_timeout_sec &&
 			        now >= c->idle_since +
-			                        (uint64_t)s->cfg->idle_timeout_sec * USEC_PER_SEC) {
+			                        (uint64_t)s->cfg->idle_timeout_sec * USEC_PER_SEC &&
+			        !client_has_input(c)) {
 				struct rpc_error e;
 				rpc_error_set(&e, -ETIMEDOUT, RPC_ERROR_TIMEOUT,
 				        "Closing the connection: no request for %u s",

@@ -239,6 +239,54 @@ int check_signal_name(const json_t *v, const char *name, struct rpc_error *err)
 	return 0;
 }
 
+static bool is_one_of(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (streq(s, *list))
+			return true;
+	return false;
+}
+
+static bool is_number(const char *s)
+{
+	size_t n = strlen(s);
+	return n >= 1 && n <= 10 && strspn(s, "0123456789") == n;
+}
+
+static bool is_log_module(const char *s)
+{
+	size_t n = strlen(s);
+	return n >= 1 && n <= 64 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_:") == n;
+}
+
+static const char *const log_levels[] = {"Off", "Error", "Warning", "Info", "Debug", "Trace", NULL};
+static const char *const accels[] = {"auto", "kvm", "tcg", NULL};
+
+/* What the owner may add to the VMM's command line: options that change how it logs, times or
+ * boots, never one naming a path (a binary, a config, a log or metrics file, a seccomp filter),
+ * turning a protection off (--no-seccomp), or set by the jailer and the helper (--id, --api-sock,
+ * the start times). Firecracker's and banger-vmm's options alike. */
+static const struct {
+	const char *name;
+	const char *const *values;      /* allowed values, or NULL */
+	bool (*value_ok)(const char *); /* or a check; both NULL: takes no value */
+} vmm_options[] = {
+        {"--level", log_levels, NULL}, {"--module", NULL, is_log_module},
+        {"--show-level", NULL, NULL}, {"--show-log-origin", NULL, NULL},
+        {"--boot-timer", NULL, NULL}, {"--enable-pci", NULL, NULL},
+        {"--http-api-max-payload-size", NULL, is_number}, {"--mmds-size-limit", NULL, is_number},
+        {"--accel", accels, NULL}, /* banger-vmm */
+        {"--no-boot", NULL, NULL}, /* banger-vmm, control-plane benchmarks */
+};
+
+static int vmm_option_find(const char *arg, size_t len)
+{
+	for (size_t i = 0; i < ELEMENTSOF(vmm_options); i++)
+		if (strlen(vmm_options[i].name) == len && strneq(vmm_options[i].name, arg, len))
+			return (int)i;
+	return -ENOENT;
+}
+
 int check_vmm_args(const json_t *v, const char *name, struct rpc_error *err)
 {
 	size_t i;
@@ -248,14 +296,41 @@ int check_vmm_args(const json_t *v, const char *name, struct rpc_error *err)
 		return bad(err, name, "expected an array of at most 16 arguments");
 	json_array_foreach(v, i, e)
 	{
-		const char *s = plain_string(e);
+		const char *s = plain_string(e), *eq, *value = NULL;
+		int k;
+
 		if (!s || strlen(s) < 1 || strlen(s) > 128 || !chars_in(s, "-_.=:,/+"))
 			return bad(err, name, "arguments are 1-128 of [A-Za-z0-9-_.=:,/+]");
-		/* The jailer adds --id itself and we add --api-sock: a duplicate makes the VMM
-		 * fail, and a second --api-sock could point it elsewhere. */
-		if (streq(s, "--id") || streq(s, "--api-sock") || strneq(s, "--api-sock=", 11) ||
-		        strneq(s, "--id=", 5))
-			return bad(err, name, "--id and --api-sock are set by the helper");
+		eq = strchr(s, '=');
+		k = vmm_option_find(s, eq ? (size_t)(eq - s) : strlen(s));
+		if (k < 0)
+			return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
+			        "Invalid \"%s\": \"%.64s\" is not an allowed VMM option (allowed: "
+			        "--level, "
+			        "--module, --show-level, --show-log-origin, --boot-timer, "
+			        "--enable-pci, "
+			        "--http-api-max-payload-size, --mmds-size-limit, --accel, "
+			        "--no-boot)",
+			        name, s);
+		if (!vmm_options[k].values && !vmm_options[k].value_ok) {
+			if (eq)
+				return bad(err, name, "this VMM option takes no value");
+			continue;
+		}
+		if (eq)
+			value = eq + 1;
+		else {
+			const char *next = plain_string(json_array_get(v, i + 1));
+			if (!next)
+				return bad(err, name, "a VMM option is missing its value");
+			value = next;
+			i++; /* json_array_foreach's own ++ skips past the value */
+		}
+		if (vmm_options[k].values ? !is_one_of(value, vmm_options[k].values)
+		                          : !vmm_options[k].value_ok(value))
+			return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
+			        "Invalid \"%s\": \"%.64s\" is not a value %s takes", name, value,
+			        vmm_options[k].name);
 	}
 	return 0;
 }

@@ -77,7 +77,7 @@ t_tmpdir() {
 	if [ -n "${BANGER_TEST_KEEP:-}" ]; then
 		echo "# BANGER_TEST_KEEP: leaving $T in place"
 	else
-		t_add_cleanup "rm -rf '$T'"
+		t_add_cleanup "rm -rf --one-file-system '$T'" # never into a mount left behind
 	fi
 }
 t_bin() { echo "$BANGER_BUILD/$1"; }

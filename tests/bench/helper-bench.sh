@@ -11,6 +11,7 @@ N=${1:-20}
 
 h_setup
 h_install > /dev/null
+h_network 172.31.99.0/24
 h_start || { echo "bangerd-root did not start"; exit 1; }
 state=$T/var/lib/banger/state/vms/b
 mkdir -p "$state"

@@ -14,6 +14,7 @@ export PYTHONDONTWRITEBYTECODE=1
 
 h_setup
 h_install
+h_network 172.31.9.0/24
 # A jailer that hangs (as a stuck launch does) for the VM "stuck", the real one otherwise.
 cat > "$T/slow-jailer" <<-SH
 	#!/bin/sh

@@ -10,6 +10,7 @@ command -v nft > /dev/null || t_skip_all "nft is missing"
 
 h_setup
 h_install
+h_network 172.31.9.0/24
 h_start || t_skip_all "bangerd-root did not start"
 state=$T/var/lib/banger/state
 vm=$state/vms/keep
@@ -24,7 +25,31 @@ mkfifo "$vm/fifo"
 chown -R "$H_UID:$H_GID" "$state"
 echo secret > "$T/rootfile" && chmod 0644 "$T/rootfile"
 mkdir -p "$T/stolen" && chown "$H_UID:$H_GID" "$T/stolen" # where the owner tries to put things
-ip link add eth9 type ifb
+ip link add eth9 type ifb && ip link set eth9 up
+
+# Kernel interfaces that look like the owner's regular files (issue 11, item 3).
+printf '0x7f\n' > "$vm/filter" # a one-link base whose content is a valid coredump_filter
+chown "$H_UID:$H_GID" "$vm/filter"
+setpriv --reuid="$H_UID" --regid="$H_GID" --clear-groups sleep 600 &
+SLEEPER=$!
+t_add_cleanup "kill $SLEEPER"
+# These mounts are the host's own kernel objects seen through this test's mount namespace (a
+# cgroup2 mount is the host's cgroup tree): each is unmounted before $T is removed, so that the
+# removal never walks into one. Cleanups run last-registered first.
+pmount() { # TYPE DIR [OPTIONS]
+	mkdir -p "$2" && mount -t "$1" ${3:+-o "$3"} "$1" "$2" 2> /dev/null && t_add_cleanup "umount -l '$2'"
+}
+pmount sysfs "$T/sys" # this network namespace's view: eth9 is ours
+pmount hugetlbfs "$T/huge" "uid=$H_UID,gid=$H_GID,mode=0755" &&
+	setpriv --reuid="$H_UID" --regid="$H_GID" --clear-groups touch "$T/huge/file"
+pmount mqueue "$T/mq" && setpriv --reuid="$H_UID" --regid="$H_GID" --clear-groups touch "$T/mq/banger-hostile-$$" &&
+	t_add_cleanup "rm -f '$T/mq/banger-hostile-$$'"
+pmount cgroup2 "$T/cg2" && mkdir "$T/cg2/banger-hostile-$$" &&
+	chown -R "$H_UID:$H_GID" "$T/cg2/banger-hostile-$$" && t_add_cleanup "rmdir '$T/cg2/banger-hostile-$$'"
+pmount debugfs "$T/debug"
+pmount tracefs "$T/trace"
+pmount securityfs "$T/security"
+pmount configfs "$T/config"
 
 # Things that exist and must survive every case.
 h_call net.bridge_ensure '{"address":"172.31.9.1/24"}' > /dev/null
@@ -45,11 +70,10 @@ snap() {
 	# The read-only binds under a jail's usr/ are the host's own trees: the mount table covers them.
 	find "$T/var/lib/banger" "$T/run" "$T/stolen" -path "$T/var/lib/banger/jail/*/root/usr" -prune \
 		-o -printf '%p %y %U %m %s %n\n' 2> /dev/null | sort
-	# device nodes and loop devices the host has, the owner's processes, the sysctls banger touches
-	find /dev -maxdepth 1 \( -type b -o -type c \) -printf '%p %U %G %m\n' | sort
-	# loop devices are not namespaced: only those backed by this test's files (a test running
-	# beside this one may have its own)
-	losetup -J 2> /dev/null | jq -c --arg t "$T/" '[.loopdevices[]? | select(."back-file" | startswith($t)) | [.name, ."back-file"]]'
+	# device nodes banger could make in the host's /dev (other software makes loop nodes there
+	# too: loop devices count when backed by this test's files), processes, sysctls
+	find /dev/mapper -maxdepth 1 \( -type b -o -type c -o -type l \) -printf '%p %U %G %m\n' 2> /dev/null | sort
+	losetup -J 2> /dev/null | jq -c --arg t "$T" '[.loopdevices[]? | select(."back-file" | startswith($t)) | [.name, ."back-file"]]'
 	# processes of this test's banger (the uid is shared with other software): whatever runs in a
 	# jail under $T or names $T, and the helper's own children
 	for p in /proc/[0-9]*; do
@@ -59,6 +83,9 @@ snap() {
 	done | grep -v " \(bash\|awk\|find\|sort\|cat\|tr\|jq\|grep\)$" | sort
 	ps --ppid "$H_PID" -o pid=,comm= | sort
 	cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/conf/all/forwarding
+	# kernel interfaces the owner can open for writing
+	cat "/proc/$SLEEPER/coredump_filter" "/proc/$SLEEPER/oom_score_adj" "$T/sys/class/net/eth9/ifalias"
+	cat "$T/cg2/banger-hostile-$$/cgroup.procs" "$T/huge/file" "$T/mq/banger-hostile-$$" 2> /dev/null
 }
 
 # hcase DESC REGEX CMD...: the answer must be an error matching REGEX (or, for connection-level
@@ -131,6 +158,12 @@ hcase "tap eth0" "tap name" h_call net.tap_delete '{"tap":"eth0"}'
 hcase "tap lo" "tap name" h_call net.tap_delete '{"tap":"lo"}'
 hcase "tap docker0" "tap name" h_call net.tap_delete '{"tap":"docker0"}'
 hcase "tap eth9 (exists, not ours)" "tap name" h_call net.tap_delete '{"tap":"eth9"}'
+ip tuntap add dev bgt-tun mode tun user "$H_UID"
+ip tuntap add dev bgt-other mode tap user 4242
+ip tuntap add dev bgt-root mode tap
+hcase "a bgt- TUN device" "is a TUN device, not a tap" h_call net.tap_delete '{"tap":"bgt-tun"}'
+hcase "another uid's bgt- tap" "owned by uid 4242" h_call net.tap_delete '{"tap":"bgt-other"}'
+hcase "an owner-less bgt- tap" "no owner" h_call net.tap_delete '{"tap":"bgt-root"}'
 hcase "tap with a slash" "tap name" h_call net.tap_create '{"tap":"bgt-a/b"}'
 hcase "bridge eth9" "bridge name" h_call net.bridge_remove '{"bridge":"eth9"}'
 hcase "bridge docker0" "bridge name" h_call net.bridge_ensure '{"bridge":"docker0","address":"10.1.0.1/24"}'
@@ -166,6 +199,48 @@ print(json.dumps(c.call("hello", {"protocol": 1}, fds)))
 print(json.dumps(c.call("disk.prepare", {"vm_id": "keep", "strategy": "sparse-copy"}, names=names)))
 ' "$vm/img" "$vm/disk"
 
+# Kernel interfaces that look like regular files: refused by filesystem, whoever owns them.
+chown "$H_UID" "$T/sys/class/net/eth9/ifalias"
+prep_into() { h_call disk.prepare '{"vm_id":"keep","strategy":"sparse-copy"}' --fd base="$vm/filter" --fd-rw disk="$1"; }
+hcase "disk: the owner's /proc/PID/coredump_filter" "file on procfs" prep_into "/proc/$SLEEPER/coredump_filter"
+hcase "disk: the owner's /proc/PID/oom_score_adj" "file on procfs" prep_into "/proc/$SLEEPER/oom_score_adj"
+hcase "disk: a sysfs attribute the owner was given" "file on sysfs" prep_into "$T/sys/class/net/eth9/ifalias"
+if [ -e "$T/cg2/banger-hostile-$$/cgroup.procs" ]; then
+	hcase "disk: a file of a cgroup delegated to the owner" "file on cgroup2" prep_into "$T/cg2/banger-hostile-$$/cgroup.procs"
+else
+	t_skip "disk: a file of a cgroup delegated to the owner" "cannot mount cgroup2 here"
+fi
+if [ -e "$T/huge/file" ]; then
+	hcase "disk: the owner's file on hugetlbfs" "file on hugetlbfs" prep_into "$T/huge/file"
+else
+	t_skip "disk: the owner's file on hugetlbfs" "no hugetlbfs here"
+fi
+if [ -e "$T/mq/banger-hostile-$$" ]; then
+	hcase "disk: the owner's POSIX message queue" "file on mqueue" prep_into "$T/mq/banger-hostile-$$"
+else
+	t_skip "disk: the owner's POSIX message queue" "no mqueue filesystem here"
+fi
+# Files of debugfs, tracefs, securityfs the owner cannot open itself: passed by a process that
+# opened them as root and then became the owner (what counts is the filesystem, not who opened).
+pass_as_owner() { # METHOD PARAMS NAME=PATH...: opens as root, sends as the owner
+	PYTHONPATH="$BANGER_SRC/tests/integration" /usr/bin/python3 -c '
+import json, os, sys, helper_rpc as h
+sock, uid, gid, method, params = sys.argv[1:6]
+names, fds = h.open_files(sys.argv[6:])
+os.setgroups([]); os.setresgid(int(gid), int(gid), int(gid)); os.setresuid(int(uid), int(uid), int(uid))
+print(json.dumps(h.Conn(sock).call(method, json.loads(params), fds, names)))
+' "$H_SOCK" "$H_UID" "$H_GID" "$@"
+}
+for fs in debug trace security config; do
+	f=$(find "$T/$fs" -maxdepth 2 -type f -perm -0400 2> /dev/null | head -1)
+	if [ -n "$f" ]; then
+		hcase "base: a ${fs}fs file" "file on ${fs}fs" pass_as_owner disk.prepare '{"vm_id":"keep","strategy":"sparse-copy"}' \
+			"base=$f" "disk=$vm/disk:rw"
+	else
+		t_skip "base: a ${fs}fs file" "no ${fs}fs here"
+	fi
+done
+
 # Devices and paths.
 hcase "block drive /dev/sda" "drive device" h_call jail.stage '{"vm_id":"vm5","block_drives":[{"name":"r","device":"/dev/sda"}]}' --fd kernel="$vm/kernel"
 hcase "block drive /dev/mapper/control" "drive device" h_call jail.stage '{"vm_id":"vm5","block_drives":[{"name":"r","device":"/dev/mapper/control"}]}' --fd kernel="$vm/kernel"
@@ -175,6 +250,16 @@ hcase "a loop device that is not this VM's" "not a loop device backed by a file 
 hcase "cleanup of a path outside the base" "VM id" h_call jail.cleanup '{"vm_id":"../../../../tmp"}'
 hcase "staging over an existing jail" "already exists" h_call jail.stage '{"vm_id":"keep"}' --fd kernel="$vm/kernel"
 
+# An ACL on the jail base letting the owner write (mode bits alone do not show it).
+setfacl -m "u:$H_UID:rwx" "$T/var/lib/banger/jail"
+hcase "staging under a jail base with an ACL granting the owner rwx" "ACL entry letting uid $H_UID write" \
+	h_call jail.stage '{"vm_id":"vm6"}' --fd kernel="$vm/kernel"
+setfacl -b "$T/var/lib/banger/jail"
+setfacl -m "g:4242:rwx" "$T/var/lib"
+hcase "staging below a parent with an ACL granting a group rwx" "ACL entry letting gid 4242 write" \
+	h_call jail.stage '{"vm_id":"vm6"}' --fd kernel="$vm/kernel"
+setfacl -b "$T/var/lib"
+
 # Signals.
 hcase "signal pid 1" "pid 1" h_call proc.signal '{"vm_id":"keep","signal":"KILL","pid":1}'
 hcase "signal the helper" "helper itself" h_call proc.signal "{\"vm_id\":\"keep\",\"signal\":\"KILL\",\"pid\":$H_PID}"
@@ -182,12 +267,29 @@ hcase "signal a process that is not a VMM" "not VM|No VMM" h_call proc.signal "{
 hcase "signal SEGV" "TERM, KILL, INT" h_call proc.signal '{"vm_id":"keep","signal":"SEGV"}'
 hcase "signal by number" "must be a string" h_call proc.signal '{"vm_id":"keep","signal":9}'
 
+# Host routing: only banger.conf's pool, on banger.conf's bridge, one address, NAT of it alone.
+hcase "bridge address 8.8.8.1/24 (would route 8.8.8.8 to the owner's taps)" "address pool is 172.31.9.0/24" \
+	h_call net.bridge_ensure '{"address":"8.8.8.1/24"}'
+hcase "bridge address inside the host's LAN" "address pool is 172.31.9.0/24" h_call net.bridge_ensure '{"address":"10.20.0.129/25"}'
+hcase "a second address stacked on banger0" "address pool is 172.31.9.0/24" h_call net.bridge_ensure '{"address":"172.31.10.1/24"}'
+hcase "another bridge with the pool's address" "banger's bridge is \"banger0\"" h_call net.bridge_ensure '{"bridge":"banger1","address":"172.31.9.1/24"}'
+ip route add 172.31.9.128/25 dev eth9
+hcase "the pool while the host routes part of it elsewhere" "overlaps the route to 172.31.9.128/25" h_call net.bridge_ensure
+ip route del 172.31.9.128/25 dev eth9
+hcase "NAT for the host's LAN" "banger NATs its own pool" h_call nat.ensure '{"subnet":"10.20.0.0/24"}'
+hcase "NAT for 8.0.0.0/8" "banger NATs its own pool" h_call nat.ensure '{"subnet":"8.0.0.0/8"}'
+hcase "NAT through another bridge" "banger's bridge is \"banger0\"" h_call nat.ensure '{"subnet":"172.31.9.0/24","bridge":"banger1"}'
+hcase "a tap on another bridge" "banger's bridge is \"banger0\"" h_call net.tap_create '{"tap":"bgt-x","bridge":"banger1"}'
+
 # nftables and VMM arguments: nothing reaches a script or a command line unchecked.
 hcase "NAT for the whole internet" "prefix length" h_call nat.ensure '{"subnet":"0.0.0.0/0"}'
 hcase "NAT subnet with an injected command" "subnet" h_call nat.ensure '{"subnet":"10.0.0.0/8; flush ruleset"}'
 hcase "NAT bridge with an injected quote" "bridge name" h_call nat.ensure '{"subnet":"10.0.0.0/8","bridge":"banger0\" ; flush ruleset"}'
-hcase "VMM args redirecting the API socket" "set by the helper" h_call jail.launch '{"vm_id":"keep","vmm_args":["--api-sock","/etc/x"]}' --fd-rw console="$vm/console.log"
+hcase "VMM args redirecting the API socket" "not an allowed VMM option" h_call jail.launch '{"vm_id":"keep","vmm_args":["--api-sock","/etc/x"]}' --fd-rw console="$vm/console.log"
 hcase "VMM args with shell metacharacters" "arguments are" h_call jail.launch '{"vm_id":"keep","vmm_args":["$(id)"]}' --fd-rw console="$vm/console.log"
+hcase "VMM args choosing the binary banger-vmm runs" "\"--qemu\" is not an allowed VMM option" h_call jail.launch '{"vm_id":"keep","vmm_args":["--qemu","/tmp/evil"]}' --fd-rw console="$vm/console.log"
+hcase "VMM args turning seccomp off" "\"--no-seccomp\" is not an allowed VMM option" h_call jail.launch '{"vm_id":"keep","vmm_args":["--level","Info","--no-seccomp"]}' --fd-rw console="$vm/console.log"
+hcase "VMM args naming a file for the VMM to write" "\"--log-path=/etc/x\" is not an allowed VMM option" h_call jail.launch '{"vm_id":"keep","vmm_args":["--log-path=/etc/x"]}' --fd-rw console="$vm/console.log"
 hcase "too many VMM args" "at most 16" h_call jail.launch "{\"vm_id\":\"keep\",\"vmm_args\":[$(printf '"a",%.0s' $(seq 1 17))\"a\"]}" --fd-rw console="$vm/console.log"
 
 # Frames.
@@ -374,4 +476,23 @@ t_eq "... and nothing changed" "$before" "$(snap)"
 hold_conns "$H_UID" "$H_GID" 16 5 > "$T/idle.out"
 t_eq "silent connections are closed after the idle timeout (3 s), saying why" "16" "$(grep -c "no request for 3 s" "$T/idle.out")"
 t_check "the idle closes were logged" grep -q "outcome=closed: Closing the connection: no request for 3 s" "$H_LOG"
+out=$(py_as "$H_UID" "$H_GID" '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(0.2)
+start, got = time.monotonic(), b""
+while time.monotonic() - start < 8 and b"\n" not in got:
+    try:
+        got += s.recv(4096)
+    except socket.timeout:
+        pass
+    try:
+        s.send(b"{")             # a line that never ends, a byte at a time
+    except OSError:
+        got += s.recv(4096) if b"\n" not in got else b""
+        break
+    time.sleep(0.8)
+print("%.0f %s" % (time.monotonic() - start, got.decode().strip()))
+')
+t_check "a connection trickling a line that never ends is closed as idle too ($out)" \
+	bash -c "[[ '$out' == [345]\ *'no request for 3 s'* ]]"
 t_done

@@ -9,6 +9,7 @@ command -v jq > /dev/null || t_skip_all "jq is missing"
 command -v nft > /dev/null || t_skip_all "nft is missing"
 
 h_setup
+h_network 172.31.7.0/24
 h_start || t_skip_all "bangerd-root did not start"
 
 # Someone else's table, which banger must never touch.
@@ -33,8 +34,12 @@ t_eq "kernel: two forward accept rules" "2" \
 	"$(printf '%s' "$rs" | jq '[.nftables[] | select(.rule and .rule.table=="banger" and .rule.chain=="forward")] | length')"
 t_eq "kernel: the other table is untouched" "$other_before" "$(nft -j list table ip other | jq -c '[.nftables[] | select(.rule) | .rule.expr]')"
 
-# Re-applying replaces the table as a whole (no duplicate rules), and a new subnet replaces the old.
-out=$(h_call nat.ensure '{"subnet":"172.31.8.0/24","bridge":"banger1"}')
+# Re-applying replaces the table as a whole (no duplicate rules), and a new pool (banger.conf
+# changed, the helper restarted) replaces the old.
+h_stop
+h_network 172.31.8.0/24 banger1
+h_start
+out=$(h_call nat.ensure)
 t_eq "nat.ensure again reports a replacement" "true" "$(printf '%s' "$out" | jq -r .replaced)"
 t_eq "ip_forward was already on" "false" "$(printf '%s' "$out" | jq -r .ip_forward_changed)"
 rs=$(nft -j list table inet banger)
@@ -52,6 +57,12 @@ out=$(h_call nat.ensure '{"subnet":"172.31.7.0/24","bridge":"eth0"}')
 h_expect_err "nat.ensure refuses a foreign interface" "$out" "bridge"
 out=$(h_call nat.ensure '{"subnet":"172.31.7.0/24","table":"filter"}')
 h_expect_err "nat.ensure refuses an extra field" "$out" "Unknown parameter"
+for sn in 172.31.7.0/24 10.0.0.0/8 172.31.8.0/25 172.31.0.0/16; do
+	out=$(h_call nat.ensure "{\"subnet\":\"$sn\"}")
+	h_expect_err "nat.ensure refuses $sn (not the pool)" "$out" "Refusing to NAT $sn: banger NATs its own pool, 172.31.8.0/24"
+done
+out=$(h_call nat.ensure '{"bridge":"banger0"}')
+h_expect_err "nat.ensure refuses a bridge other than banger.conf's" "$out" "Refusing bridge \"banger0\""
 t_eq "kernel: ruleset unchanged by refusals" "$before" "$(nft -j list ruleset | jq -S -c 'del(.nftables[0])')"
 
 out=$(h_call nat.remove)

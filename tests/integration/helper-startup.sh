@@ -22,6 +22,7 @@ refuses() {
 h_setup
 refuses "no install.json and no --owner-uid" "install.json is missing"
 refuses "root as the owner" "must not be root" --owner-uid 0
+refuses "root's group as the owner's" "group must not be root's \(gid 0\)" --owner-uid "$H_UID" --owner-gid 0
 
 mkdir -p "$T/var/lib"
 chown "$H_UID" "$T/var/lib"
@@ -31,6 +32,10 @@ chown 0 "$T/var/lib"
 chmod 0777 "$T/var/lib"
 refuses "a world-writable parent of the jail base" "writable by the owner" --owner-uid "$H_UID"
 chmod 0755 "$T/var/lib"
+
+setfacl -m "u:$H_UID:rwx" "$T/var/lib"
+refuses "a parent of the jail base with an ACL granting the owner rwx" "ACL entry letting uid $H_UID write" --owner-uid "$H_UID"
+setfacl -b "$T/var/lib"
 
 rm -rf "$T/var/lib/banger"
 mkdir -p "$T/elsewhere" "$T/var/lib/banger"
@@ -44,9 +49,24 @@ cp "$BANGER_SRC/tests/integration/helper-fake-vmm" "$T/ownerbin/banger-vmm"
 sed -i "s|\"vmm\":\"[^\"]*\"|\"vmm\":\"$T/ownerbin/banger-vmm\"|" "$T/etc/banger/install.json"
 refuses "a VMM in an owner-writable directory" "ownerbin.*owned by uid $H_UID"
 h_install > /dev/null
+sed -i 's/"gid":65534/"gid":0/' "$T/etc/banger/install.json"
+refuses "install.json naming gid 0 for the owner" "group must not be root's \(gid 0\)"
+h_install > /dev/null
 chmod 0666 "$T/etc/banger/install.json"
 refuses "an install.json others can write" "install.json.*writable by the owner"
 chmod 0644 "$T/etc/banger/install.json"
+
+# banger.conf chooses what root puts on the host's network: root's, and ordinary unicast only.
+h_network 127.0.0.0/8
+refuses "a pool in loopback space" "127.0.0.0/8 is not ordinary unicast"
+h_network 224.0.0.0/24
+refuses "a multicast pool" "224.0.0.0/24 is not ordinary unicast"
+h_network 172.31.7.0/24 bangerX
+refuses "a bridge name the helper would not manage" "bridge = \"bangerX\""
+h_network 172.31.7.0/24
+chown "$H_UID" "$T/etc/banger/banger.conf"
+refuses "a banger.conf owned by the owner" "banger.conf.*owned by uid $H_UID"
+chown 0 "$T/etc/banger/banger.conf"
 
 h_start && t_ok "starts on a sound layout" || t_fail "starts on a sound layout" "$(cat "$H_LOG")"
 # Capabilities: nothing outside the kept set, in the bounding set or the effective set.

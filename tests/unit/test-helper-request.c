@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "daemon/netalloc.h"
 #include "helper/audit.h"
 #include "helper/helper.h"
 #include "helper/request.h"
@@ -51,7 +52,9 @@ static const struct line_case cases[] = {
         {REQ("nat.ensure", "{\"subnet\":\"127.0.0.0/8\"}"), -EINVAL, "ordinary unicast"},
         {REQ("nat.ensure", "{\"subnet\":\"10.0.0.0/7\"}"), -EINVAL, "prefix length"},
         {REQ("net.bridge_ensure", "{\"address\":17216}"), -EINVAL, "must be a string"},
-        {REQ("net.bridge_ensure", "{}"), -EINVAL, "Missing parameter \"address\""},
+        {REQ("net.bridge_ensure", "{}"), 0, NULL}, /* the pool is banger.conf's */
+        {REQ("nat.ensure", "{}"), 0, NULL},
+        {REQ("net.tap_create", "{}"), -EINVAL, "Missing parameter \"tap\""},
         {REQ("net.bridge_ensure", "{\"address\":\"172.16.0.1/24\",\"extra\":1}"), -EINVAL,
                 "Unknown parameter \"extra\""},
         {REQ("net.bridge_ensure", "[\"172.16.0.1/24\"]"), -EINVAL, "JSON object"},
@@ -67,6 +70,25 @@ static const struct line_case cases[] = {
         {REQ("net.tap_create", "{\"tap\":null}"), -EINVAL, "must be a string"},
         {REQ("net.tap_delete", "{\"tap\":\"bgt-abc\",\"vm_id\":\"../etc\"}"), -EINVAL, "VM id"},
         {REQ("net.tap_delete", "{\"tap\":[\"bgt-abc\"]}"), -EINVAL, "must be a string"},
+#define LAUNCH(args)                                                                               \
+	REQ("jail.launch", "{\"vm_id\":\"v\",\"fds\":[\"console\"],\"vmm_args\":" args "}")
+        {LAUNCH("[\"--level\",\"Info\"]"), 0, NULL},
+        {LAUNCH("[\"--level=Debug\",\"--show-level\",\"--accel\",\"tcg\",\"--no-boot\"]"), 0, NULL},
+        {LAUNCH("[\"--module\",\"vmm::builder\",\"--mmds-size-limit=4096\"]"), 0, NULL},
+        {LAUNCH("[\"--qemu\",\"/tmp/evil\"]"), -EPERM, "not an allowed VMM option"},
+        {LAUNCH("[\"--qemu=/tmp/evil\"]"), -EPERM, "not an allowed VMM option"},
+        {LAUNCH("[\"--log-path\",\"/etc/shadow\"]"), -EPERM, "not an allowed VMM option"},
+        {LAUNCH("[\"--config-file\",\"/x\"]"), -EPERM, "not an allowed VMM option"},
+        {LAUNCH("[\"--no-seccomp\"]"), -EPERM, "not an allowed VMM option"},
+        {LAUNCH("[\"--api-sock\",\"/x\"]"), -EPERM, "not an allowed VMM option"},
+        {LAUNCH("[\"--id=x\"]"), -EPERM, "not an allowed VMM option"},
+        {LAUNCH("[\"Info\"]"), -EPERM, "not an allowed VMM option"},
+        {LAUNCH("[\"--level\"]"), -EINVAL, "missing its value"},
+        {LAUNCH("[\"--level\",\"Loud\"]"), -EINVAL, "not a value --level takes"},
+        {LAUNCH("[\"--accel\",\"/usr/bin/qemu\"]"), -EINVAL, "not a value --accel takes"},
+        {LAUNCH("[\"--no-boot=1\"]"), -EINVAL, "takes no value"},
+        {LAUNCH("[\"--level\",\"Info\",\"--qemu\"]"), -EPERM, "not an allowed VMM option"},
+#undef LAUNCH
         {REQ("no.such_op", "{}"), -EOPNOTSUPP, "Unknown op"},
         {"{\"jsonrpc\":\"2.0\",\"method\":\"hello\",\"params\":{\"protocol\":1}}", -EBADMSG,
                 "with an id"},
@@ -158,6 +180,13 @@ static void test_audit_escape(void **state)
 	assert_string_equal(out, "\\x0a\\x0a");
 }
 
+/* The helper and the daemon read the same [network] defaults (an install without the section). */
+static void test_pool_default(void **state)
+{
+	(void)state;
+	assert_string_equal(HELPER_POOL_DEFAULT, NET_DEFAULT_SUBNET);
+}
+
 static void test_op_serial(void **state)
 {
 	(void)state;
@@ -182,6 +211,7 @@ int main(void)
 	        cmocka_unit_test(test_names),
 	        cmocka_unit_test(test_audit_escape),
 	        cmocka_unit_test(test_op_serial),
+	        cmocka_unit_test(test_pool_default),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
