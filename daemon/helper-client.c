@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/macro.h"
@@ -16,6 +17,10 @@
 #include "protocol/ndjson.h"
 
 #define HELPER_DEFAULT_TIMEOUT_USEC (60ull * 1000 * 1000)
+/* bangerd-root closes a connection idle for its --idle-timeout (300 s by default). A call sent
+ * at that very moment would meet the close: a connection idle half as long is replaced before
+ * it is used again, so the helper never closes one the daemon is about to write to. */
+#define HELPER_IDLE_RECONNECT_USEC (120ull * 1000 * 1000)
 
 struct call {
 	struct call *next;
@@ -40,6 +45,8 @@ struct helper_client {
 	struct call *calls;       /* sent, waiting for an answer */
 	struct call *failed;      /* to be told "failed" from the defer source */
 	unsigned n;
+	uint64_t last_io;         /* CLOCK_MONOTONIC of the last line sent or received */
+	uint64_t idle_reconnect;  /* replace a connection idle longer than this (µs) */
 };
 
 static void call_finish(struct helper_client *h, struct call *c, int r, json_t *result,
@@ -157,6 +164,7 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 		fail_all(h, &e);
 		return 0;
 	}
+	sd_event_now(h->event, CLOCK_MONOTONIC, &h->last_io);
 	while (h->fd >= 0 && (k = ndjson_reader_next(&h->reader, &line, &len)) > 0)
 		handle_line(h, line, len);
 	if (k < 0) {
@@ -221,6 +229,7 @@ int helper_client_new(sd_event *e, const char *sock_path, struct helper_client *
 	h->event = sd_event_ref(e);
 	h->fd = -1;
 	h->next_id = 1;
+	h->idle_reconnect = HELPER_IDLE_RECONNECT_USEC;
 	strcpy(h->sock_path, sock_path);
 	ndjson_reader_init(&h->reader, NDJSON_MAX_MESSAGE);
 	r = sd_event_add_time(e, &h->timer, CLOCK_MONOTONIC, UINT64_MAX, 0, on_timer, h);
@@ -297,6 +306,14 @@ int helper_client_call(struct helper_client *h, const char *op, json_t *params,
 	c->deadline = now + (timeout_usec ? timeout_usec : HELPER_DEFAULT_TIMEOUT_USEC);
 	h->n++;
 
+	if (h->fd >= 0 && !h->calls) {
+		/* the loop's cached time may be old here (a caller outside an event): read the clock */
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if ((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000 - h->last_io >
+		        h->idle_reconnect)
+			disconnect(h);
+	}
 	r = ensure_connected(h, &e);
 	if (r < 0) {
 		json_decref(params);
@@ -324,8 +341,14 @@ int helper_client_call(struct helper_client *h, const char *op, json_t *params,
 	}
 	c->next = h->calls;
 	h->calls = c;
+	h->last_io = now;
 	schedule_timer(h);
 	return 0;
+}
+
+void helper_client_set_idle_reconnect(struct helper_client *h, uint64_t usec)
+{
+	h->idle_reconnect = usec;
 }
 
 unsigned helper_client_pending(const struct helper_client *h)

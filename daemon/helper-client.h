@@ -30,3 +30,6 @@ int helper_client_call(struct helper_client *h, const char *op, json_t *params,
 		helper_done_t done, void *userdata);
 
 unsigned helper_client_pending(const struct helper_client *h);
+/* A connection idle longer than usec is replaced before its next call (default 120 s, half of
+ * bangerd-root's idle timeout). */
+void helper_client_set_idle_reconnect(struct helper_client *h, uint64_t usec);

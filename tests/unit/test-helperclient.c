@@ -28,6 +28,8 @@ struct fx {
 	struct helper_client *h;
 };
 
+static int n_conn; /* connections accepted so far (the child's count) */
+
 static void serve(int fd)
 {
 	struct ndjson_reader r;
@@ -41,8 +43,11 @@ static void serve(int fd)
 		int k = ndjson_reader_next(&r, &line, &len);
 
 		if (k == 0) {
-			if (ndjson_reader_fill(&r, fd) <= 0)
-				_exit(0);
+			if (ndjson_reader_fill(&r, fd) <= 0) {
+				ndjson_reader_done(&r);
+				close(fd);
+				return; /* the next connection */
+			}
 			continue;
 		}
 		if (k < 0 || rpc_message_parse(line, len, &m, NULL) < 0)
@@ -72,6 +77,9 @@ static void serve(int fd)
 					(long long)id, (long long)held_id);
 		else if (streq(m.method, "die"))
 			_exit(0);
+		else if (streq(m.method, "conn.id"))
+			snprintf(out, sizeof(out), "{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":%d}\n",
+					(long long)id, n_conn);
 		rpc_message_done(&m);
 		if (out[0] && write(fd, out, strlen(out)) < 0)
 			_exit(1);
@@ -93,9 +101,13 @@ static int setup(void **state)
 	assert_int_equal(listen(lfd, 4), 0);
 	f->pid = fork();
 	if (f->pid == 0) {
-		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		serve(fd);
-		_exit(0);
+		for (;;) {
+			int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd < 0)
+				_exit(0);
+			n_conn++;
+			serve(fd);
+		}
 	}
 	close(lfd);
 	assert_int_equal(sd_event_new(&f->event), 0);
@@ -241,6 +253,33 @@ static void test_no_helper(void **state)
 	sd_event_unref(e);
 }
 
+/* A connection idle longer than the threshold is replaced before the next call is sent on it
+ * (bangerd-root closes idle connections; a call must never meet that close). */
+static void test_idle_connection_replaced(void **state)
+{
+	struct fx *f = *state;
+	struct outcome a = {}, b = {}, c = {};
+
+	helper_client_set_idle_reconnect(f->h, 50 * 1000);
+	assert_int_equal(helper_client_call(f->h, "conn.id", NULL, NULL, NULL, 0, 0, done_cb, &a), 0);
+	while (!a.called)
+		assert_true(sd_event_run(f->event, 1000000) >= 0);
+	assert_int_equal(helper_client_call(f->h, "conn.id", NULL, NULL, NULL, 0, 0, done_cb, &b), 0);
+	while (!b.called)
+		assert_true(sd_event_run(f->event, 1000000) >= 0);
+	assert_string_equal(a.result, "1");
+	assert_string_equal(b.result, "1"); /* right away: the same connection */
+	usleep(120 * 1000);
+	assert_int_equal(helper_client_call(f->h, "conn.id", NULL, NULL, NULL, 0, 0, done_cb, &c), 0);
+	while (!c.called)
+		assert_true(sd_event_run(f->event, 1000000) >= 0);
+	assert_int_equal(c.r, 0);
+	assert_string_equal(c.result, "2"); /* after the idle spell: a new one */
+	free(a.result);
+	free(b.result);
+	free(c.result);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -249,6 +288,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_out_of_order_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_helper_dies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_connection_replaced, setup, teardown),
 		cmocka_unit_test(test_no_helper),
 	};
 	signal(SIGPIPE, SIG_IGN);
