@@ -67,6 +67,8 @@ struct update {
 	size_t n_vms;
 	int step; /* index into step_names */
 	bool reported; /* the outcome was published already (a rollback) */
+	pid_t hupped;  /* the detached bangerd told to re-execute, until it answers */
+	char run[48];  /* this run, in update.json: followers tell it from an earlier one's */
 	char why[1024];
 };
 
@@ -93,9 +95,10 @@ static void status(struct update *u, const char *state, const char *fmt, ...)
 	else
 		printf("%s\n", msg);
 	fflush(stdout);
-	o = json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:b}", "state", state, "step",
+	o = json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:b, s:s}", "state", state, "step",
 	        step_names[u->step], "n", u->step + 1, "of", N_STEPS, "message", msg, "from",
-	        u->running_s, "to", u->target_s, "time", when, "unattended", u->o->unattended);
+	        u->running_s, "to", u->target_s, "time", when, "unattended", u->o->unattended,
+	        "run", u->run);
 	s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	if (s)
 		(void)write_file_atomic(u->status, s, strlen(s), 0644);
@@ -716,8 +719,51 @@ static int restart_unit(struct update *u, sd_bus *bus, const char *name)
 	}
 }
 
+/* The pid in <run dir>/NAME.pid when that process runs NAME; else 0. */
+static pid_t daemon_pid(struct update *u, const char *name)
+{
+	_cleanup_free_ char *data = NULL, *comm = NULL, *stat = NULL;
+	char path[PATH_MAX + 16], proc[64];
+	const char *p;
+	char *end;
+	long pid;
+
+	if (pathf(path, sizeof(path), "%s/%s.pid", u->l.run_dir, name) < 0 ||
+	        read_file_full(path, 64, &data, NULL) < 0)
+		return 0;
+	pid = strtol(data, &end, 10);
+	if (pid <= 1 || (*end && *end != '\n'))
+		return 0;
+	snprintf(proc, sizeof(proc), "/proc/%ld/comm", pid);
+	if (read_file_full(proc, 64, &comm, NULL) < 0)
+		return 0;
+	comm[strcspn(comm, "\n")] = '\0';
+	if (!strneq(comm, name, 15))
+		return 0;
+	/* a zombie nobody reaped (detached daemons are init's children) runs nothing */
+	snprintf(proc, sizeof(proc), "/proc/%ld/stat", pid);
+	if (read_file_full(proc, 4096, &stat, NULL) < 0 || !(p = strrchr(stat, ')')) ||
+	        p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
+		return 0;
+	return (pid_t)pid;
+}
+
+/* The daemon answers and sees bangerd-root answer as version want (the daemon itself may
+ * still be the old one). */
+static bool helper_at(struct update *u, const char *want)
+{
+	_cleanup_json_ json_t *st = NULL;
+	const json_t *h;
+
+	if (daemon_call(u, "system.status", NULL, &st) < 0)
+		return false;
+	h = json_object_get(st, "helper");
+	return json_is_true(json_object_get(h, "reachable")) &&
+	       streq(json_string_value(json_object_get(h, "version")) ?: "", want);
+}
+
 /* Helper first, then the daemon; each keeps its VMs. */
-static int restart_daemons(struct update *u)
+static int restart_daemons(struct update *u, const char *version)
 {
 	if (u->systemd) {
 		_cleanup_bus_ sd_bus *bus = NULL;
@@ -729,7 +775,26 @@ static int restart_daemons(struct update *u)
 			r = restart_unit(u, bus, "bangerd.service");
 		return r;
 	}
-	/* Detached daemons: the banger now installed restarts them by their pid files. */
+	/* Detached daemons re-execute in place on SIGHUP: the same pids, the same listening
+	 * sockets, the program now installed. Without their pid files, the banger now installed
+	 * restarts them. */
+	pid_t helper = daemon_pid(u, "bangerd-root"), daemon = daemon_pid(u, "bangerd");
+	if (helper > 0 && daemon > 0) {
+		/* (not /proc/PID/exe: an updater the helper started lacks CAP_SYS_PTRACE to read the
+		 * owner's daemon's) */
+		struct timespec ts = {.tv_nsec = 200 * 1000 * 1000};
+		if (kill(helper, SIGHUP) < 0)
+			return fail(u, -errno, "cannot signal bangerd-root (pid %d): %m", (int)helper);
+		for (int i = 0; !helper_at(u, version); i++, nanosleep(&ts, NULL))
+			if (i >= ANSWER_TIMEOUT_SEC * 5)
+				return fail(u, -ETIMEDOUT,
+				        "bangerd-root (pid %d) did not come back as %s within %d s",
+				        (int)helper, version, ANSWER_TIMEOUT_SEC);
+		if (kill(daemon, SIGHUP) < 0)
+			return fail(u, -errno, "cannot signal bangerd (pid %d): %m", (int)daemon);
+		u->hupped = daemon;
+		return 0; /* the next step waits for the daemon */
+	}
 	char exe[PATH_MAX], out[2048];
 	const char *argv[] = {exe, "system", "restart", NULL};
 	int rc;
@@ -746,10 +811,20 @@ static int wait_answer(struct update *u, const char *version)
 	struct timespec ts = {.tv_nsec = 200 * 1000 * 1000};
 
 	for (int i = 0; i < ANSWER_TIMEOUT_SEC * 5; i++) {
-		if (daemons_at(u, version))
+		if (daemons_at(u, version)) {
+			u->hupped = 0;
 			return 0;
+		}
+		/* re-executing keeps the pid: a bangerd gone meanwhile will not answer at all */
+		if (u->hupped > 0 && daemon_pid(u, "bangerd") != u->hupped) {
+			pid_t pid = u->hupped;
+			u->hupped = 0;
+			return fail(u, -ESRCH, "bangerd (pid %d) exited instead of starting as %s",
+			        (int)pid, version);
+		}
 		nanosleep(&ts, NULL);
 	}
+	u->hupped = 0;
 	return fail(u, -ETIMEDOUT,
 	        "bangerd and bangerd-root did not both answer as version %s within %d s", version,
 	        ANSWER_TIMEOUT_SEC);
@@ -915,7 +990,7 @@ static int switch_to(struct update *u, const char *base, const char *version, bo
 		return r;
 	step(u, 8, "bangerd-root, then bangerd%s",
 	        u->systemd ? (changed ? " (units changed: reloaded)" : "") : " (detached)");
-	r = restart_daemons(u);
+	r = restart_daemons(u, version);
 	if (r < 0)
 		return r;
 	step(u, 9, "until both answer as %s", version);
@@ -1075,8 +1150,12 @@ int update_run(const struct update_opts *o)
 {
 	struct update u = {.o = o};
 	_cleanup_close_ int lock = -1;
+	struct timespec now;
 	int r;
 
+	clock_gettime(CLOCK_REALTIME, &now);
+	snprintf(u.run, sizeof(u.run), "%lld.%09ld-%d", (long long)now.tv_sec, now.tv_nsec,
+	        (int)getpid());
 	r = load(&u);
 	if (r >= 0 && !o->check_only)
 		r = work_open(&u, &lock);
@@ -1084,12 +1163,18 @@ int update_run(const struct update_opts *o)
 		r = o->rollback ? do_rollback(&u) : do_update(&u);
 	free(u.vms);
 	if (r == -EALREADY) {
-		printf("banger %s is already installed: nothing to do\n", u.running_s);
+		if (lock >= 0) /* someone may be following (the owner, banger-tui) */
+			status(&u, "finished", "banger %s is already installed: nothing to do",
+			        u.running_s);
+		else
+			printf("banger %s is already installed: nothing to do\n", u.running_s);
 		return 0;
 	}
 	if (u.reported)
 		return r; /* rolled back (or not), and said so */
-	if (r < 0 && (o->check_only || u.step == 0 || !u.status[0]))
+	/* Whoever follows update.json (the owner who asked, the daemon's events) hears of every
+	 * failure; a check, or a failure before the status file is known, only tells the caller. */
+	if (r < 0 && (o->check_only || !u.status[0] || lock < 0))
 		fprintf(stderr, "banger update: %s\n", u.why);
 	else if (r < 0)
 		status(&u, "failed", "Update failed at step \"%s\": %s (banger %s is still installed, "
