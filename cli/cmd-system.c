@@ -34,6 +34,7 @@
 #include "common/install.h"
 #include "common/layout.h"
 #include "common/macro.h"
+#include "common/pidfile.h"
 #include "protocol/client.h"
 #include "protocol/jsonrpc.h"
 
@@ -155,46 +156,16 @@ bool sys_daemon_ready(const struct sys *s)
 /* The pid recorded for name, when that process still runs that program; else 0. */
 static pid_t recorded_pid(const struct sys *s, const char *name)
 {
-	_cleanup_free_ char *data = NULL, *comm = NULL, *stat = NULL;
-	char path[PATH_MAX], proc[64];
-	const char *p;
-	long pid;
-	char *end;
+	char path[PATH_MAX];
 
 	pid_file(s, name, path, sizeof(path));
-	if (read_file_full(path, 64, &data, NULL) < 0)
-		return 0;
-	pid = strtol(data, &end, 10);
-	if (pid <= 1 || (*end && *end != '\n'))
-		return 0;
-	snprintf(proc, sizeof(proc), "/proc/%ld/comm", pid);
-	if (read_file_full(proc, 64, &comm, NULL) < 0)
-		return 0;
-	comm[strcspn(comm, "\n")] = '\0';
-	if (!strneq(comm, name, 15))
-		return 0;
-	snprintf(proc, sizeof(proc), "/proc/%ld/stat", pid);
-	if (read_file_full(proc, 4096, &stat, NULL) < 0)
-		return 0;
-	p = strrchr(stat, ')');
-	if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
-		return 0; /* a zombie has stopped */
-	return (pid_t)pid;
+	return pidfile_running(path, name);
 }
 
-static bool pid_running(pid_t pid, const char *name)
+static bool pid_running(pid_t pid)
 {
-	char proc[64];
-	_cleanup_free_ char *stat = NULL;
-	const char *p;
-
-	(void)name;
 	(void)waitpid(pid, NULL, WNOHANG); /* our own child (restart): reap it */
-	snprintf(proc, sizeof(proc), "/proc/%ld/stat", (long)pid);
-	if (read_file_full(proc, 4096, &stat, NULL) < 0)
-		return false;
-	p = strrchr(stat, ')');
-	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+	return proc_running(pid);
 }
 
 void sys_sleep_ms(long ms)
@@ -338,13 +309,13 @@ static int stop_pid(struct sys *s, const char *name, pid_t pid)
 {
 	if (kill(pid, SIGTERM) < 0 && errno != ESRCH)
 		return -errno;
-	for (int i = 0; i < STOP_TIMEOUT_SEC * 10 && pid_running(pid, name); i++)
+	for (int i = 0; i < STOP_TIMEOUT_SEC * 10 && pid_running(pid); i++)
 		sys_sleep_ms(100);
-	if (pid_running(pid, name)) {
+	if (pid_running(pid)) {
 		fprintf(stderr, "banger: %s (pid %ld) ignored SIGTERM for %d s, killing it\n", name,
 		        (long)pid, STOP_TIMEOUT_SEC);
 		(void)kill(pid, SIGKILL);
-		for (int i = 0; i < 50 && pid_running(pid, name); i++)
+		for (int i = 0; i < 50 && pid_running(pid); i++)
 			sys_sleep_ms(100);
 	}
 	sys_change(s, "stopped %s (pid %ld)", name, (long)pid);

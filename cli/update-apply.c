@@ -197,8 +197,9 @@ int update_daemon_call(struct update *u, const char *method, json_t *params, jso
 	return r;
 }
 
-/* The daemon answers, reaches the helper, and both run version want. */
-bool update_daemons_at(struct update *u, const char *want)
+/* The daemon answers and reaches the helper, which runs version want; so does the daemon when
+ * daemon_too (during a restart the daemon may still be the old one). */
+bool update_daemons_at(struct update *u, const char *want, bool daemon_too)
 {
 	_cleanup_json_ json_t *st = NULL;
 	const json_t *h;
@@ -207,7 +208,8 @@ bool update_daemons_at(struct update *u, const char *want)
 		return false;
 	h = json_object_get(st, "helper");
 	return json_is_true(json_object_get(h, "reachable")) &&
-	       streq(json_string_value(json_object_get(st, "version")) ?: "", want) &&
+	       (!daemon_too ||
+	               streq(json_string_value(json_object_get(st, "version")) ?: "", want)) &&
 	       streq(json_string_value(json_object_get(h, "version")) ?: "", want);
 }
 

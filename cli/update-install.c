@@ -17,6 +17,7 @@
 #include "cli/update-internal.h"
 #include "common/bus.h"
 #include "common/fileio.h"
+#include "common/pidfile.h"
 #include "protocol/jsonrpc.h"
 
 /* ---- files ------------------------------------------------------------------------------------
@@ -368,44 +369,11 @@ static int restart_unit(struct update *u, sd_bus *bus, const char *name)
 /* The pid in <run dir>/NAME.pid when that process runs NAME; else 0. */
 static pid_t daemon_pid(struct update *u, const char *name)
 {
-	_cleanup_free_ char *data = NULL, *comm = NULL, *stat = NULL;
-	char path[PATH_MAX + 16], proc[64];
-	const char *p;
-	char *end;
-	long pid;
+	char path[PATH_MAX + 16];
 
-	if (update_pathf(path, sizeof(path), "%s/%s.pid", u->l.run_dir, name) < 0 ||
-	        read_file_full(path, 64, &data, NULL) < 0)
+	if (update_pathf(path, sizeof(path), "%s/%s.pid", u->l.run_dir, name) < 0)
 		return 0;
-	pid = strtol(data, &end, 10);
-	if (pid <= 1 || (*end && *end != '\n'))
-		return 0;
-	snprintf(proc, sizeof(proc), "/proc/%ld/comm", pid);
-	if (read_file_full(proc, 64, &comm, NULL) < 0)
-		return 0;
-	comm[strcspn(comm, "\n")] = '\0';
-	if (!strneq(comm, name, 15))
-		return 0;
-	/* a zombie nobody reaped (detached daemons are init's children) runs nothing */
-	snprintf(proc, sizeof(proc), "/proc/%ld/stat", pid);
-	if (read_file_full(proc, 4096, &stat, NULL) < 0 || !(p = strrchr(stat, ')')) ||
-	        p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
-		return 0;
-	return (pid_t)pid;
-}
-
-/* The daemon answers and sees bangerd-root answer as version want (the daemon itself may
- * still be the old one). */
-static bool helper_at(struct update *u, const char *want)
-{
-	_cleanup_json_ json_t *st = NULL;
-	const json_t *h;
-
-	if (update_daemon_call(u, "system.status", NULL, &st) < 0)
-		return false;
-	h = json_object_get(st, "helper");
-	return json_is_true(json_object_get(h, "reachable")) &&
-	       streq(json_string_value(json_object_get(h, "version")) ?: "", want);
+	return pidfile_running(path, name);
 }
 
 /* Helper first, then the daemon; each keeps its VMs. */
@@ -432,7 +400,7 @@ int update_restart_daemons(struct update *u, const char *version)
 		if (kill(helper, SIGHUP) < 0)
 			return update_fail(
 			        u, -errno, "cannot signal bangerd-root (pid %d): %m", (int)helper);
-		for (int i = 0; !helper_at(u, version); i++, nanosleep(&ts, NULL))
+		for (int i = 0; !update_daemons_at(u, version, false); i++, nanosleep(&ts, NULL))
 			if (i >= ANSWER_TIMEOUT_SEC * 5)
 				return update_fail(u, -ETIMEDOUT,
 				        "bangerd-root (pid %d) did not come back as %s within %d s",
@@ -459,7 +427,7 @@ int update_wait_answer(struct update *u, const char *version)
 	struct timespec ts = {.tv_nsec = 200 * 1000 * 1000};
 
 	for (int i = 0; i < ANSWER_TIMEOUT_SEC * 5; i++) {
-		if (update_daemons_at(u, version)) {
+		if (update_daemons_at(u, version, true)) {
 			u->hupped = 0;
 			return 0;
 		}

@@ -56,8 +56,9 @@ int update_run_capture(struct update *u, const char *const argv[], bool as_owner
         size_t out_size, int timeout_sec);
 /* One call to bangerd; its error message lands in u->why. */
 int update_daemon_call(struct update *u, const char *method, json_t *params, json_t **ret);
-/* The daemon answers, reaches the helper, and both run version want. */
-bool update_daemons_at(struct update *u, const char *want);
+/* The daemon answers and reaches the helper, which runs version want; so does the daemon when
+ * daemon_too. */
+bool update_daemons_at(struct update *u, const char *want, bool daemon_too);
 
 /* update-install.c */
 int update_rm_rf_at(int dir_fd, const char *name);
