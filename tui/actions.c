@@ -278,6 +278,7 @@ unsigned app_confirm_open(
 	snprintf(c->verb, sizeof(c->verb), "%s", verb);
 	snprintf(c->what, sizeof(c->what), "%s", info ? info->name : verb);
 	a->overlay = OVERLAY_CONFIRM;
+	a->overlay_scroll = 0;
 	return DIRTY_OVERLAY | DIRTY_HINTS;
 }
 
@@ -285,7 +286,7 @@ unsigned app_confirm_open(
 static void body_targets(struct app *a)
 {
 	struct confirm *c = &a->confirm;
-	char line[160] = "";
+	char line[360] = "";
 	size_t o = 0, shown = 0;
 
 	for (size_t i = 0; i < c->n_targets && shown < 10; i++, shown++) {
@@ -389,8 +390,8 @@ static unsigned act_update(struct app *a, _unused_ const char *arg)
 	snprintf(a->confirm.what, sizeof(a->confirm.what), "daemon update");
 	app_confirm_body(
 	        a, "Installed daemon: %s", a->conn.version[0] ? a->conn.version : "unknown");
-	app_confirm_body(a, "bangerd restarts; running VMs keep running and are");
-	app_confirm_body(a, "re-adopted. This screen reconnects by itself.");
+	app_confirm_body(a, "bangerd restarts; running VMs keep running and are re-adopted. This "
+	                    "screen reconnects by itself.");
 	return redraw;
 }
 
@@ -460,6 +461,23 @@ static unsigned act_switch(struct app *a, _unused_ const char *arg)
 	if (!dialog_open(a))
 		return 0;
 	a->confirm.focus = !a->confirm.focus;
+	return DIRTY_OVERLAY;
+}
+
+/* Scrolls the body of a dialog the screen is too short for; clamped when drawn. */
+static unsigned act_dialog_down(struct app *a, _unused_ const char *arg)
+{
+	if (!dialog_open(a))
+		return 0;
+	a->overlay_scroll++;
+	return DIRTY_OVERLAY;
+}
+
+static unsigned act_dialog_up(struct app *a, _unused_ const char *arg)
+{
+	if (!dialog_open(a))
+		return 0;
+	a->overlay_scroll = MAX(a->overlay_scroll - 1, 0);
 	return DIRTY_OVERLAY;
 }
 

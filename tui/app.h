@@ -85,7 +85,7 @@ struct confirm {
 	enum conn_call_kind kind; /* how its answer is routed */
 	char what[96];            /* what the toasts call it ("daemon update") */
 	char title[128];
-	char body[6][160];
+	char body[8][400]; /* paragraphs: the dialog wraps them at its width */
 	size_t n_body;
 	char verb[24];
 	char **targets; /* VM names the action applies to */

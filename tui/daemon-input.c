@@ -154,16 +154,15 @@ void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc
 		if (failed) {
 			app_confirm_body(
 			        a, "The daemon gave no plan: %s (%s).", m->error.message, code);
-			app_confirm_body(
-			        a, "Reconcile re-adopts live VMs and cleans up what is left");
-			app_confirm_body(a, "of dead ones.");
+			app_confirm_body(a, "Reconcile re-adopts live VMs and cleans up what is "
+			                    "left of dead ones.");
 		} else {
 			const char *key;
 			json_t *v;
 			app_confirm_body(a, "The daemon's plan:");
 			json_object_foreach(m->result, key, v)
 			{
-				char line[160] = "";
+				char line[360] = "";
 				size_t o = 0, i;
 				json_t *e;
 				if (!json_is_array(v)) {

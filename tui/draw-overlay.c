@@ -6,6 +6,12 @@
 #include <time.h>
 
 #include "tui/app.h"
+#include "tui/wrap.h"
+
+/* A dialog is as wide as its longest paragraph needs, within the screen, and as tall as its
+ * wrapped text: text is never cut, only scrolled when even the whole screen is too short. */
+#define DIALOG_MIN_W 48
+#define DIALOG_MAX_W 100
 
 struct box {
 	int y, x, h, w;
@@ -86,36 +92,122 @@ static void draw_help(struct app *a)
 		        a->attrs[THEME_DIALOG_TITLE], 0);
 }
 
+/* One entry of a scrolling overlay, as text to wrap, its style, and the indent of its
+ * continuation rows. */
+typedef void (*entry_fn_t)(struct app *a, size_t i, char *buf, size_t size, attr_t *ret_attr,
+        int *ret_indent);
+
+/* Draws entries wrapped at the box's width from row a->overlay_scroll (clamped) on, and returns
+ * how many rows they take in all. */
+static int draw_entries(struct app *a, const struct box *b, size_t n, entry_fn_t entry)
+{
+	int rows = b->h - 2, text_w = b->w - 4, total = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		int row = 0;
+		for (size_t i = 0; i < n; i++) {
+			char buf[1024];
+			struct wrap_line wl[32];
+			attr_t attr = a->attrs[THEME_DIALOG];
+			int indent = 0;
+			size_t k, nl;
+
+			entry(a, i, buf, sizeof(buf), &attr, &indent);
+			indent = MIN(indent, text_w / 2);
+			/* the first row has the whole width, the rest what the indent leaves */
+			nl = text_wrap(buf, text_w, wl, 1);
+			if (nl > 1) {
+				size_t first = wl[0].off + wl[0].len;
+				while (buf[first] == ' ')
+					first++;
+				nl = 1 + text_wrap(buf + first, text_w - indent, wl + 1,
+				                 ELEMENTSOF(wl) - 1);
+				for (k = 1; k < MIN(nl, ELEMENTSOF(wl)); k++)
+					wl[k].off += first;
+			}
+			if (pass == 0) {
+				total += (int)nl;
+				continue;
+			}
+			for (k = 0; k < MIN(nl, ELEMENTSOF(wl)); k++, row++) {
+				int y = row - a->overlay_scroll;
+				if (y < 0 || y >= rows)
+					continue;
+				draw_text(a, b->y + 1 + y, b->x + 2 + (k ? indent : 0),
+				        text_w - (k ? indent : 0), buf + wl[k].off, wl[k].len, attr, 0);
+			}
+		}
+		if (pass == 0 && a->overlay_scroll > MAX(total - rows, 0))
+			a->overlay_scroll = MAX(total - rows, 0);
+	}
+	if (total > rows)
+		draw_text(a, b->y + b->h - 1, b->x + b->w - 14, 12, " j/k more ", 10,
+		        a->attrs[THEME_DIALOG_TITLE], 0);
+	return total;
+}
+
+static void inspect_entry(struct app *a, size_t i, char *buf, size_t size,
+        _unused_ attr_t *ret_attr, int *ret_indent)
+{
+	const char *s = a->inspect_lines[i];
+
+	snprintf(buf, size, "%s", s);
+	*ret_indent = (int)strspn(s, " ") + 4;
+}
+
 static void draw_inspect(struct app *a)
 {
 	struct vm *vm = app_selected(a);
 	char title[160];
+	int rows = 0, w = 60;
 	struct box b;
-	int rows;
 
 	snprintf(title, sizeof(title), "inspect %s", vm && vm->name ? vm->name : "(gone)");
-	b = box_open(a, (int)a->n_inspect + 2, 90, title, a->attrs[THEME_DIALOG]);
-	rows = b.h - 2;
-	if (a->overlay_scroll > MAX((int)a->n_inspect - rows, 0))
-		a->overlay_scroll = MAX((int)a->n_inspect - rows, 0);
-	for (int i = 0; i < rows && (size_t)(i + a->overlay_scroll) < a->n_inspect; i++) {
-		const char *s = a->inspect_lines[i + a->overlay_scroll];
-		draw_text(
-		        a, b.y + 1 + i, b.x + 2, b.w - 4, s, strlen(s), a->attrs[THEME_DIALOG], 0);
-	}
+	for (size_t i = 0; i < a->n_inspect; i++)
+		w = MAX(w, text_width(a->inspect_lines[i], strlen(a->inspect_lines[i])) + 4);
+	w = MIN(w, MIN(DIALOG_MAX_W, COLS - 2));
+	for (size_t i = 0; i < a->n_inspect; i++)
+		rows += (int)text_wrap(a->inspect_lines[i], w - 4, NULL, 0);
+	b = box_open(a, rows + 2, w, title, a->attrs[THEME_DIALOG]);
+	draw_entries(a, &b, a->n_inspect, inspect_entry);
 }
 
 static void draw_confirm(struct app *a)
 {
 	struct confirm *c = &a->confirm;
+	static const char foot[] = " y confirm - n/Esc cancel - Tab switch ";
 	char cancel[] = "[ Cancel ]", verb[40];
-	struct box b = box_open(a, (int)c->n_body + 6, 60, c->title, a->attrs[THEME_DIALOG]);
-	int by = b.y + b.h - 3, total;
 	bool danger = key_action_destructive(c->action) && c->n_targets > 0; /* VMs it hits */
+	int w = MAX(DIALOG_MIN_W, text_width(c->title, strlen(c->title)) + 6), text_w, rows = 0;
+	int by, total, shown, line = 0;
+	struct box b;
 
-	for (size_t i = 0; i < c->n_body && (int)i < b.h - 4; i++)
-		draw_text(a, b.y + 2 + (int)i, b.x + 2, b.w - 4, c->body[i], strlen(c->body[i]),
-		        a->attrs[THEME_DIALOG], 0);
+	for (size_t i = 0; i < c->n_body; i++)
+		w = MAX(w, text_width(c->body[i], strlen(c->body[i])) + 4);
+	w = MIN(w, MIN(DIALOG_MAX_W, COLS - 2));
+	text_w = w - 4;
+	for (size_t i = 0; i < c->n_body; i++)
+		rows += (int)text_wrap(c->body[i], text_w, NULL, 0);
+	b = box_open(a, rows + 6, w, c->title, a->attrs[THEME_DIALOG]);
+	shown = MAX(b.h - 6, 0);
+	if (a->overlay_scroll > MAX(rows - shown, 0))
+		a->overlay_scroll = MAX(rows - shown, 0);
+	for (size_t i = 0; i < c->n_body; i++) {
+		struct wrap_line wl[64];
+		size_t n = text_wrap(c->body[i], text_w, wl, ELEMENTSOF(wl));
+
+		for (size_t k = 0; k < MIN(n, ELEMENTSOF(wl)); k++, line++) {
+			int y = line - a->overlay_scroll;
+			if (y < 0 || y >= shown)
+				continue;
+			draw_text(a, b.y + 2 + y, b.x + 2, text_w, c->body[i] + wl[k].off, wl[k].len,
+			        a->attrs[THEME_DIALOG], 0);
+		}
+	}
+	if (rows > shown)
+		draw_text(a, b.y + b.h - 3, b.x + b.w - 14, 12, " j/k more ", 10,
+		        a->attrs[THEME_DIALOG_TITLE], 0);
+	by = b.y + b.h - 3;
 	snprintf(verb, sizeof(verb), "[ %s ]", c->verb);
 	total = (int)strlen(cancel) + 5 + (int)strlen(verb);
 	int x = b.x + MAX((b.w - total) / 2, 1);
@@ -128,14 +220,12 @@ static void draw_confirm(struct app *a)
 	        : danger      ? a->attrs[THEME_DIALOG_DANGER]
 	                      : a->attrs[THEME_DIALOG_BUTTON],
 	        0);
-	{
-		const char *foot = " y confirm - n/Esc cancel - Tab switch ";
-		draw_text(a, b.y + b.h - 1, b.x + MAX((b.w - (int)strlen(foot)) / 2, 1), b.w - 2,
-		        foot, strlen(foot), a->attrs[THEME_DIALOG], 0);
-	}
+	draw_text(a, b.y + b.h - 1, b.x + MAX((b.w - (int)strlen(foot)) / 2, 1), b.w - 2, foot,
+	        strlen(foot), a->attrs[THEME_DIALOG], 0);
 }
 
-static void draw_messages(struct app *a)
+static void message_entry(struct app *a, size_t i, char *buf, size_t size, attr_t *ret_attr,
+        int *ret_indent)
 {
 	static const char *const tag[_STATUS_LEVEL_MAX] = {
 	        [STATUS_INFO] = "info",
@@ -147,25 +237,25 @@ static void draw_messages(struct app *a)
 	        [STATUS_WARN] = THEME_STATUS_WARN,
 	        [STATUS_ERROR] = THEME_STATUS_ERROR,
 	};
-	struct box b = box_open(a, LINES - 2, 100, "messages", a->attrs[THEME_DIALOG]);
-	int rows = b.h - 2, total = (int)a->n_messages;
+	const struct message *m = app_message(a, i);
+	char when[16];
+	struct tm tm;
 
-	if (a->overlay_scroll > MAX(total - rows, 0))
-		a->overlay_scroll = MAX(total - rows, 0);
-	if (total == 0)
+	localtime_r(&m->when, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	snprintf(buf, size, "%s %-5s %s", when, tag[m->level], m->text);
+	*ret_attr = a->attrs[roles[m->level]];
+	*ret_indent = 15; /* under the text, past the time and the level */
+}
+
+static void draw_messages(struct app *a)
+{
+	struct box b = box_open(a, LINES - 2, DIALOG_MAX_W, "messages", a->attrs[THEME_DIALOG]);
+
+	if (a->n_messages == 0)
 		draw_text(a, b.y + 1, b.x + 2, b.w - 4, "no messages yet", 15,
 		        a->attrs[THEME_DIALOG], 0);
-	for (int i = 0; i < rows && i + a->overlay_scroll < total; i++) {
-		const struct message *m = app_message(a, (size_t)(i + a->overlay_scroll));
-		char line[320], when[16];
-		struct tm tm;
-
-		localtime_r(&m->when, &tm);
-		strftime(when, sizeof(when), "%H:%M:%S", &tm);
-		snprintf(line, sizeof(line), "%s %-5s %s", when, tag[m->level], m->text);
-		draw_text(a, b.y + 1 + i, b.x + 2, b.w - 4, line, strlen(line),
-		        a->attrs[roles[m->level]], 0);
-	}
+	draw_entries(a, &b, a->n_messages, message_entry);
 }
 
 void draw_overlay(struct app *a)

@@ -104,6 +104,11 @@ tui_expect "header back" "2 VMs"
 tui_expect_selected "selection intact after ssh" web-2
 tui_expect_re "ssh's exit status in the status line" "ssh exited with [0-9]+"
 tui_expect_gone "the ssh output is gone from the screen" "press any key to return"
+# At 80x24 the stop dialog grows to its text: the last word is whole (it once read "ha").
+tui_keys S
+tui_expect "80x24: the stop dialog's text is whole" "force-stops what does not halt."
+tui_keys n
+tui_expect_gone "80x24: dialog closed" "Stop web-2?"
 tui_resize 100 30
 
 # --readonly: nothing that changes a VM or the daemon.

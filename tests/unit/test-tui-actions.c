@@ -533,6 +533,162 @@ static void test_handlers_return_what_to_redraw(void **state)
 	app_free(a);
 }
 
+/* ---- every dialog, at 80x24 and 200x60: its whole text is on screen ---- */
+
+/* The screen as one line of text: box borders (the alternate character set) left out, rows
+ * joined by a space and runs of spaces collapsed, so wrapped text reads as it was written. */
+static void screen_text(char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (int y = 0; y < LINES; y++) {
+		for (int x = 0; x < COLS && o + 2 < size; x++) {
+			chtype ch = mvinch(y, x);
+			char c = (char)(ch & A_CHARTEXT);
+			if (ch & A_ALTCHARSET)
+				c = ' ';
+			if (c == ' ' && (o == 0 || out[o - 1] == ' '))
+				continue;
+			out[o++] = c;
+		}
+		if (o > 0 && out[o - 1] != ' ' && o + 2 < size)
+			out[o++] = ' ';
+	}
+	out[o] = '\0';
+}
+
+/* text with its runs of spaces collapsed */
+static void squeeze(const char *text, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (const char *p = text; *p && o + 1 < size; p++)
+		if (*p != ' ' || (o > 0 && out[o - 1] != ' '))
+			out[o++] = *p;
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+}
+
+static bool on_screen(const char *screen, const char *text)
+{
+	char want[1024];
+
+	squeeze(text, want, sizeof(want));
+	return strstr(screen, want) != NULL;
+}
+
+static void check_dialog_fits(struct app *a, const char *what)
+{
+	static char screen[200 * 60 + 1];
+	const struct confirm *c = &a->confirm;
+
+	erase();
+	draw_overlay(a);
+	screen_text(screen, sizeof(screen));
+	if (!on_screen(screen, c->title))
+		fail_msg("%s at %dx%d: title \"%s\" not on screen: %s", what, COLS, LINES,
+		        c->title, screen);
+	for (size_t i = 0; i < c->n_body; i++)
+		if (!on_screen(screen, c->body[i]))
+			fail_msg("%s at %dx%d: \"%s\" not whole on screen: %s", what, COLS, LINES,
+			        c->body[i], screen);
+	if (!strstr(screen, "[ Cancel ]") || !strstr(screen, c->verb))
+		fail_msg("%s at %dx%d: buttons missing: %s", what, COLS, LINES, screen);
+}
+
+/* A scrolling overlay: each entry is whole on screen at some scroll position. */
+static void check_overlay_entries(struct app *a, const char *what, const char *const *entries,
+        size_t n)
+{
+	static char screens[64][200 * 60 + 1];
+	int n_screens = 0;
+
+	for (int scroll = 0; n_screens < (int)ELEMENTSOF(screens); scroll++) {
+		a->overlay_scroll = scroll;
+		erase();
+		draw_overlay(a);
+		screen_text(screens[n_screens++], sizeof(screens[0]));
+		if (a->overlay_scroll < scroll)
+			break; /* clamped: that was the end */
+	}
+	for (size_t i = 0; i < n; i++) {
+		int k;
+		for (k = 0; k < n_screens; k++)
+			if (on_screen(screens[k], entries[i]))
+				break;
+		if (k == n_screens)
+			fail_msg("%s at %dx%d: \"%s\" never whole on screen", what, COLS, LINES,
+			        entries[i]);
+	}
+}
+
+static void test_every_dialog_fits(void **state)
+{
+	static const int sizes[][2] = {{24, 80}, {60, 200}};
+	static const char long_message[] =
+	        "start web-1 failed (unavailable): bangerd-root is not reachable at "
+	        "/run/banger/root.sock: No such file or directory; is bangerd-root running "
+	        "(banger system status), and is this user its owner?";
+	(void)state;
+
+	for (size_t s = 0; s < ELEMENTSOF(sizes); s++) {
+		resize_term(sizes[s][0], sizes[s][1]);
+		/* every confirm dialog, for one VM and for several */
+		for (int act = KEY_ACTION_NONE + 1; act < _KEY_ACTION_MAX; act++) {
+			const struct key_action_info *info = key_action_info((enum key_action)act);
+
+			if (!(info->flags & ACTION_CONFIRM))
+				continue;
+			for (int several = 0; several < 2; several++) {
+				struct app *a = app_new(true);
+				char what[96];
+
+				if (several && !(info->flags & ACTION_VMS)) {
+					app_free(a);
+					continue;
+				}
+				if (several)
+					type(a, "g  ");
+				snprintf(what, sizeof(what), ":%s%s", info->name,
+				        several ? " (2 VMs)" : "");
+				app_run_action(a, (enum key_action)act, NULL);
+				answer_plans(a);
+				assert_int_equal(a->overlay, OVERLAY_CONFIRM);
+				check_dialog_fits(a, what);
+				app_free(a);
+			}
+		}
+
+		/* the help, inspect and message overlays */
+		{
+			struct app *a = app_new(true);
+			const char *help[_KEY_ACTION_MAX];
+			size_t n = 0;
+
+			for (int act = KEY_ACTION_NONE + 1; act < _KEY_ACTION_MAX; act++)
+				help[n++] = key_action_info((enum key_action)act)->help;
+			a->overlay = OVERLAY_HELP;
+			check_overlay_entries(a, "help", help, n);
+
+			app_status(a, STATUS_ERROR, "%s", long_message);
+			a->overlay = OVERLAY_MESSAGES;
+			check_overlay_entries(a, "messages", (const char *[]){long_message}, 1);
+
+			feed(a, "{\"method\":\"vm.state\",\"params\":{\"seq\":3,\"id\":\"a1\","
+			        "\"name\":\"web-1\",\"old\":\"starting\",\"new\":\"error\","
+			        "\"reason\":\"start failed at step \\\"launch\\\": the VMM exited "
+			        "before its API socket appeared; see the console log for why\"}}");
+			app_inspect_build(a);
+			a->overlay = OVERLAY_INSPECT;
+			check_overlay_entries(a, "inspect", (const char *const *)a->inspect_lines,
+			        a->n_inspect);
+			app_free(a);
+		}
+	}
+	resize_term(40, 120);
+}
+
 static int setup(void **state)
 {
 	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
@@ -571,6 +727,7 @@ int main(void)
 	        cmocka_unit_test(test_start_asks_only_for_several),
 	        cmocka_unit_test(test_method_rows_need_the_daemon),
 	        cmocka_unit_test(test_handlers_return_what_to_redraw),
+	        cmocka_unit_test(test_every_dialog_fits),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
