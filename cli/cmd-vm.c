@@ -235,7 +235,11 @@ int cmd_vm_start(struct cli *cli)
 
 int cmd_vm_stop(struct cli *cli)
 {
-	return each_vm(cli, "vm.stop", "Stopped", NULL);
+	_cleanup_json_ json_t *extra = NULL;
+
+	if (cli_opt(cli, "force"))
+		extra = json_pack("{s:b}", "force", 1);
+	return each_vm(cli, "vm.stop", extra ? "Killed" : "Stopped", extra);
 }
 
 int cmd_vm_restart(struct cli *cli)

@@ -109,6 +109,7 @@ struct run {
 	char final_reason[512];
 	enum rpc_error_code fail_code; /* what a failed start answers its callers */
 	bool restart_after; /* a restart: start again once stopped */
+	bool kill_now;      /* vm.stop with force: SIGKILL, no Ctrl-Alt-Del and no grace */
 
 	struct rpc_call *start_waiters[MAX_WAITERS];
 	size_t n_start_waiters;
@@ -1608,9 +1609,11 @@ static void stop_begin(struct run *r, const char *reason)
 		run_release(r);
 		return;
 	}
-	if (vm->halted) {
+	if (vm->halted || r->kill_now) {
 		/* a halted guest hears no Ctrl-Alt-Del: do not make the user wait for it */
-		send_signal(r, "TERM");
+		r->signal_stage = r->kill_now; /* a kill: KILL is the only signal (stage 1) */
+		send_signal(r, r->kill_now ? "KILL" : "TERM");
+		r->kill_now = false;
 		return;
 	}
 	body = json_pack("{s:s}", "action_type", "SendCtrlAltDel");
@@ -2028,6 +2031,26 @@ int lifecycle_stop(struct lifecycle *lc, struct vm *vm, struct rpc_call *call, s
 		break;
 	}
 	return RPC_REPLY_LATER;
+}
+
+int lifecycle_kill(struct lifecycle *lc, struct vm *vm, struct rpc_call *call, struct rpc_error *err)
+{
+	struct run *r = run_find(lc, vm->id);
+	int k;
+
+	if (r && r->mode == RUN_RUNNING)
+		r->kill_now = true;
+	k = lifecycle_stop(lc, vm, call, err);
+	if (r && r->kill_now) {
+		r->kill_now = false;
+	} else if (k == RPC_REPLY_LATER && r && r->mode == RUN_STOPPING && r->signal_stage == 0 &&
+			r->timer && !r->vmm_exited) {
+		/* a graceful stop waiting for the guest: kill now instead */
+		r->timer = sd_event_source_disable_unref(r->timer);
+		r->signal_stage = 1;
+		send_signal(r, "KILL");
+	}
+	return k;
 }
 
 int lifecycle_delete(struct lifecycle *lc, struct vm *vm, struct rpc_call *call, struct rpc_error *err)

@@ -30,6 +30,10 @@ int lifecycle_start(struct lifecycle *lc, struct vm *vm, struct rpc_call *call,
 /* Stops vm; the call is answered when it is stopped and its resources are released. */
 int lifecycle_stop(struct lifecycle *lc, struct vm *vm, struct rpc_call *call,
 		struct rpc_error *err);
+/* A stop without Ctrl-Alt-Del or grace: SIGKILL to the VMM at once (also to one a graceful stop
+ * is waiting for), then release as a stop does. */
+int lifecycle_kill(struct lifecycle *lc, struct vm *vm, struct rpc_call *call,
+		struct rpc_error *err);
 /* stop, then start, answered once both are done. */
 int lifecycle_restart(struct lifecycle *lc, struct vm *vm, struct rpc_call *call,
 		struct rpc_error *err);

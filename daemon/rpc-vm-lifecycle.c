@@ -37,9 +37,23 @@ int rpc_vm_start(struct rpc_call *call, json_t *params, json_t **ret_result, str
 	return run_op(call, params, ret_result, err, lifecycle_start);
 }
 
+/* {"name"|"id", "force"?: bool}: force kills the VMM instead of asking the guest to halt. */
 int rpc_vm_stop(struct rpc_call *call, json_t *params, json_t **ret_result, struct rpc_error *err)
 {
-	return run_op(call, params, ret_result, err, lifecycle_stop);
+	static const char *const keys[] = { "name", "id", "force", NULL };
+	bool force = false;
+	struct vm *vm;
+	int r;
+
+	r = rpc_params_check_keys(params, keys, err);
+	r = r ?: rpc_param_bool(params, "force", false, &force, err);
+	r = r ?: rpc_vm_lookup(call->d, params, &vm, err);
+	if (r < 0)
+		return r;
+	r = (force ? lifecycle_kill : lifecycle_stop)(call->d->lifecycle, vm, call, err);
+	if (r == 0)
+		*ret_result = vm_to_json(vm);
+	return r;
 }
 
 int rpc_vm_restart(struct rpc_call *call, json_t *params, json_t **ret_result, struct rpc_error *err)

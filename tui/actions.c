@@ -306,8 +306,11 @@ static void send_each(struct app *a, enum tui_method method, const char *verb)
 	char what[160];
 
 	for (size_t i = 0; i < c->n_targets; i++) {
+		json_t *params = json_pack("{s:s}", "name", c->targets[i]);
+		if (params && c->force)
+			json_object_set_new(params, "force", json_true());
 		snprintf(what, sizeof(what), "%s %s", verb, c->targets[i]);
-		call(a, method, json_pack("{s:s}", "name", c->targets[i]), CALL_ACTION, what);
+		call(a, method, params, CALL_ACTION, what);
 	}
 	if (c->n_targets == 1)
 		app_status(a, STATUS_INFO, "%s: requested", what);
@@ -356,6 +359,16 @@ static unsigned act_stop(struct app *a, _unused_ const char *arg)
 {
 	return vm_action(a, KEY_ACTION_STOP, "Stop",
 	        "A graceful shutdown; banger force-stops what does not halt.");
+}
+
+static unsigned act_kill(struct app *a, _unused_ const char *arg)
+{
+	unsigned redraw = vm_action(a, KEY_ACTION_KILL, "Kill",
+	        "The VMM is killed at once (SIGKILL), without a graceful shutdown: the guest gets "
+	        "no chance to halt, and what it has not yet written to its disk is lost.");
+
+	a->confirm.force = true;
+	return redraw;
 }
 
 static unsigned act_restart(struct app *a, _unused_ const char *arg)

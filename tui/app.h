@@ -88,6 +88,7 @@ struct confirm {
 	char body[8][400]; /* paragraphs: the dialog wraps them at its width */
 	size_t n_body;
 	char verb[24];
+	bool force;     /* sent as "force": true (kill; delete of a VM that runs) */
 	char **targets; /* VM names the action applies to */
 	size_t n_targets;
 	int focus; /* 0 Cancel (first), 1 the verb */

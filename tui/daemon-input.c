@@ -4,14 +4,67 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tui/app.h"
+
+/* True while an action of ours on the VM waits for its answer, which will say how it went, or
+ * when that answer has just said it (it may come before the event). */
+static bool action_pending(const struct app *a, const char *name)
+{
+	char failed[160];
+	time_t now = time(NULL);
+
+	snprintf(failed, sizeof(failed), " %s failed (", name);
+	for (size_t i = a->n_messages; i > 0 && i + 8 > a->n_messages; i--) {
+		const struct message *m = app_message(a, i - 1);
+		if (m->when + 5 >= now && strstr(m->text, failed))
+			return true;
+	}
+	for (size_t i = 0; i < a->conn.n_pending; i++) {
+		const struct conn_call *c = &a->conn.pending[i];
+		const char *sp = strrchr(c->what, ' ');
+		if (c->kind == CALL_ACTION && sp && streq(sp + 1, name))
+			return true;
+	}
+	return false;
+}
+
+/* What a VM action's answer says happened: " (running at IP, started in 9.8 s)", " (stopped)". */
+static void action_detail(const json_t *vm, char *buf, size_t size)
+{
+	const char *state = json_string_value(json_object_get(vm, "state"));
+	const char *ip = json_string_value(json_object_get(vm, "ip"));
+	json_t *timings = json_object_get(vm, "start_timings_us"), *v;
+	const char *key;
+	uint64_t us = 0;
+
+	buf[0] = '\0';
+	if (!state)
+		return;
+	json_object_foreach(timings, key, v) us += (uint64_t)json_integer_value(v);
+	if (streq(state, "running") && ip && us)
+		snprintf(buf, size, " (running at %s, started in %.1f s)", ip, (double)us / 1e6);
+	else if (streq(state, "running") && ip)
+		snprintf(buf, size, " (running at %s)", ip);
+	else
+		snprintf(buf, size, " (%s)", state);
+}
 
 void app_on_event(struct app *a, const char *method, const json_t *params)
 {
 	struct model_result res;
 	int r;
 
+	/* A VM that fails, whoever started it, says why on the message line. */
+	if (streq(method, "vm.state") &&
+	        streq(json_string_value(json_object_get(params, "new")) ?: "", "error")) {
+		const char *name = json_string_value(json_object_get(params, "name")) ?: "a VM";
+		const char *why = json_string_value(json_object_get(params, "reason"));
+		if (!action_pending(a, name))
+			app_status(a, STATUS_ERROR, "%s is in error: %s", name,
+			        why && *why ? why : "no reason given");
+	}
 	if (streq(method, "vm.deleted") &&
 	        streq(a->sel_id, json_string_value(json_object_get(params, "id")) ?: "")) {
 		const char *name = json_string_value(json_object_get(params, "name"));
@@ -136,8 +189,11 @@ void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc
 		if (failed)
 			app_status(a, STATUS_ERROR, "%s failed (%s): %s", call->what, code,
 			        m->error.message);
-		else
-			app_status(a, STATUS_INFO, "%s: done", call->what);
+		else {
+			char detail[160];
+			action_detail(m->result, detail, sizeof(detail));
+			app_status(a, STATUS_INFO, "%s: done%s", call->what, detail);
+		}
 		break;
 	case CALL_UPDATE:
 		if (failed)

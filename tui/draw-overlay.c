@@ -44,75 +44,33 @@ static struct box box_open(struct app *a, int want_h, int want_w, const char *ti
 	return b;
 }
 
-static void draw_help(struct app *a)
-{
-	static const char *const ctx_names[_KEY_CTX_MAX] = {
-	        [KEY_CTX_GLOBAL] = "Global",
-	        [KEY_CTX_LIST] = "VM list",
-	        [KEY_CTX_CONSOLE] = "Console",
-	        [KEY_CTX_DIALOG] = "Dialogs",
-	};
-	struct box b = box_open(a, LINES - 2, 100, "banger-tui help", a->attrs[THEME_DIALOG]);
-	int line = 0, rows = b.h - 2, total = 0;
-
-	for (int ctx = 0; ctx < _KEY_CTX_MAX; ctx++) {
-		for (int pass = -1; pass < _KEY_ACTION_MAX; pass++) {
-			char text[200], cmd[64] = "";
-			attr_t attr = a->attrs[THEME_DIALOG];
-			int y, used;
-
-			if (pass == -1) {
-				snprintf(text, sizeof(text), "%s", ctx_names[ctx]);
-				attr = a->attrs[THEME_DIALOG_TITLE];
-			} else {
-				enum key_action act = (enum key_action)pass;
-				if (act == KEY_ACTION_NONE ||
-				        key_action_context(act) != (enum key_context)ctx)
-					continue;
-				keymap_help_row(
-				        &a->keys, act, text, sizeof(text), cmd, sizeof(cmd));
-			}
-			total++;
-			if (line++ < a->overlay_scroll)
-				continue;
-			y = b.y + 1 + line - 1 - a->overlay_scroll;
-			if (y >= b.y + 1 + rows)
-				continue;
-			used = draw_text(a, y, b.x + 2, b.w - 4, text, strlen(text), attr, 0);
-			/* The command that runs it, right-aligned where the width allows. */
-			if (cmd[0] && used + 2 + (int)strlen(cmd) <= b.w - 4)
-				draw_text(a, y, b.x + b.w - 2 - (int)strlen(cmd), (int)strlen(cmd),
-				        cmd, strlen(cmd), a->attrs[THEME_HINTS_KEY], 0);
-		}
-	}
-	if (a->overlay_scroll > MAX(total - rows, 0))
-		a->overlay_scroll = MAX(total - rows, 0);
-	if (total > rows)
-		draw_text(a, b.y + b.h - 1, b.x + b.w - 14, 12, " j/k more ", 10,
-		        a->attrs[THEME_DIALOG_TITLE], 0);
-}
-
-/* One entry of a scrolling overlay, as text to wrap, its style, and the indent of its
- * continuation rows. */
+/* One entry of a scrolling overlay, as text to wrap, its style, the indent of its continuation
+ * rows, and what to right-align on its last row (right: 64 bytes, "" for nothing). */
 typedef void (*entry_fn_t)(struct app *a, size_t i, char *buf, size_t size, attr_t *ret_attr,
-        int *ret_indent);
+        int *ret_indent, char *right);
 
 /* Draws entries wrapped at the box's width from row a->overlay_scroll (clamped) on, and returns
  * how many rows they take in all. */
 static int draw_entries(struct app *a, const struct box *b, size_t n, entry_fn_t entry)
 {
-	int rows = b->h - 2, text_w = b->w - 4, total = 0;
+	int rows = b->h - 2, total = 0;
 
 	for (int pass = 0; pass < 2; pass++) {
 		int row = 0;
 		for (size_t i = 0; i < n; i++) {
-			char buf[1024];
+			char buf[1024], right[64] = "";
 			struct wrap_line wl[32];
 			attr_t attr = a->attrs[THEME_DIALOG];
-			int indent = 0;
+			int indent = 0, text_w = b->w - 4, right_w;
 			size_t k, nl;
 
-			entry(a, i, buf, sizeof(buf), &attr, &indent);
+			entry(a, i, buf, sizeof(buf), &attr, &indent, right);
+			/* the right-hand column only where it leaves the text room enough */
+			right_w = text_width(right, strlen(right));
+			if (right_w > 0 && text_w - right_w - 2 >= 40)
+				text_w -= right_w + 2;
+			else
+				right[0] = '\0';
 			indent = MIN(indent, text_w / 2);
 			/* the first row has the whole width, the rest what the indent leaves */
 			nl = text_wrap(buf, text_w, wl, 1);
@@ -135,6 +93,9 @@ static int draw_entries(struct app *a, const struct box *b, size_t n, entry_fn_t
 					continue;
 				draw_text(a, b->y + 1 + y, b->x + 2 + (k ? indent : 0),
 				        text_w - (k ? indent : 0), buf + wl[k].off, wl[k].len, attr, 0);
+				if (k + 1 == MIN(nl, ELEMENTSOF(wl)) && right[0])
+					draw_text(a, b->y + 1 + y, b->x + b->w - 2 - right_w, right_w,
+					        right, strlen(right), a->attrs[THEME_HINTS_KEY], 0);
 			}
 		}
 		if (pass == 0 && a->overlay_scroll > MAX(total - rows, 0))
@@ -147,7 +108,7 @@ static int draw_entries(struct app *a, const struct box *b, size_t n, entry_fn_t
 }
 
 static void inspect_entry(struct app *a, size_t i, char *buf, size_t size,
-        _unused_ attr_t *ret_attr, int *ret_indent)
+        _unused_ attr_t *ret_attr, int *ret_indent, _unused_ char *right)
 {
 	const char *s = a->inspect_lines[i];
 
@@ -170,6 +131,54 @@ static void draw_inspect(struct app *a)
 		rows += (int)text_wrap(a->inspect_lines[i], w - 4, NULL, 0);
 	b = box_open(a, rows + 2, w, title, a->attrs[THEME_DIALOG]);
 	draw_entries(a, &b, a->n_inspect, inspect_entry);
+}
+
+/* The help: a title row per context, then its actions (keys, help, and the ":" command that
+ * runs it on the right), in table order. */
+static const char *const help_ctx_names[_KEY_CTX_MAX] = {
+        [KEY_CTX_GLOBAL] = "Global",
+        [KEY_CTX_LIST] = "VM list",
+        [KEY_CTX_CONSOLE] = "Console",
+        [KEY_CTX_DIALOG] = "Dialogs",
+};
+
+/* Row i of the help: -(ctx + 1) for a context's title, else an action. */
+static int help_rows(int *rows, size_t max)
+{
+	size_t n = 0;
+
+	for (int ctx = 0; ctx < _KEY_CTX_MAX; ctx++) {
+		if (n < max)
+			rows[n++] = -(ctx + 1);
+		for (int act = KEY_ACTION_NONE + 1; act < _KEY_ACTION_MAX; act++)
+			if (key_action_context((enum key_action)act) == (enum key_context)ctx &&
+			        n < max)
+				rows[n++] = act;
+	}
+	return (int)n;
+}
+
+static void help_entry(struct app *a, size_t i, char *buf, size_t size, attr_t *ret_attr,
+        int *ret_indent, char *right)
+{
+	int rows[_KEY_CTX_MAX + _KEY_ACTION_MAX];
+
+	help_rows(rows, ELEMENTSOF(rows));
+	if (rows[i] < 0) {
+		snprintf(buf, size, "%s", help_ctx_names[-rows[i] - 1]);
+		*ret_attr = a->attrs[THEME_DIALOG_TITLE];
+		return;
+	}
+	keymap_help_row(&a->keys, (enum key_action)rows[i], buf, size, right, 64);
+	*ret_indent = 25; /* under the help text, past the keys */
+}
+
+static void draw_help(struct app *a)
+{
+	int rows[_KEY_CTX_MAX + _KEY_ACTION_MAX];
+	struct box b = box_open(a, LINES - 2, 120, "banger-tui help", a->attrs[THEME_DIALOG]);
+
+	draw_entries(a, &b, (size_t)help_rows(rows, ELEMENTSOF(rows)), help_entry);
 }
 
 static void draw_confirm(struct app *a)
@@ -225,7 +234,7 @@ static void draw_confirm(struct app *a)
 }
 
 static void message_entry(struct app *a, size_t i, char *buf, size_t size, attr_t *ret_attr,
-        int *ret_indent)
+        int *ret_indent, _unused_ char *right)
 {
 	static const char *const tag[_STATUS_LEVEL_MAX] = {
 	        [STATUS_INFO] = "info",

@@ -51,6 +51,14 @@ tui_expect_re "daemon error readable in the status line" "stop web-1 failed \(co
 tui_keys j
 tui_expect_gone "an error toast stays until a key, then clears" "stop web-1 failed"
 
+# K kills: it asks, says there is no graceful shutdown, and the daemon's answer is reported.
+tui_keys K
+tui_expect "K opens a kill dialog" "Kill web-2?"
+tui_expect "it says the guest gets no graceful shutdown" "without a graceful shutdown"
+tui_keys y
+tui_expect_re "the kill's answer is on the message line" "kill web-2 failed \(conflict\): .*not running"
+tui_keys j
+
 # Start needs no confirm; its error is shown the same way (no bangerd-root in this suite, so
 # the start fails at its first privileged step).
 tui_expect_selected "web-2 selected" web-2

@@ -22,6 +22,18 @@
 static int peer = -1; /* the daemon's end of the current app's connection */
 static char state_dir[] = "/tmp/test-tui-actions.XXXXXX";
 
+/* An event as the loop hands it over (toasts and all), not only to the model. */
+static void feed_event(struct app *a, const char *line)
+{
+	json_error_t e;
+	json_t *msg = json_loads(line, 0, &e);
+
+	assert_non_null(msg);
+	app_on_event(a, json_string_value(json_object_get(msg, "method")),
+	        json_object_get(msg, "params"));
+	json_decref(msg);
+}
+
 static void feed(struct app *a, const char *line)
 {
 	json_error_t e;
@@ -533,6 +545,79 @@ static void test_handlers_return_what_to_redraw(void **state)
 	app_free(a);
 }
 
+/* Answers every pending action call with result (stolen), or with err when result is NULL. */
+static void answer_actions(struct app *a, json_t *result, const struct rpc_error *err)
+{
+	for (size_t i = 0; i < a->conn.n_pending;) {
+		struct conn_call call;
+		struct rpc_message m = {.type = result ? RPC_MESSAGE_RESPONSE : RPC_MESSAGE_ERROR};
+		json_t *id;
+
+		if (a->conn.pending[i].kind != CALL_ACTION) {
+			i++;
+			continue;
+		}
+		id = json_integer(a->conn.pending[i].id);
+		assert_true(conn_take_call(&a->conn, id, &call));
+		m.result = result;
+		if (err)
+			m.error = *err;
+		app_on_answer(a, &call, &m);
+		json_decref(id);
+	}
+	json_decref(result);
+}
+
+/* K kills: it asks (the dialog says no graceful shutdown), sends vm.stop with force where S
+ * sends none, and the message line reports the daemon's answer either way. */
+static void test_kill_forces_and_reports(void **state)
+{
+	struct app *a = app_new(true);
+	json_t *reqs, *params;
+	(void)state;
+
+	type(a, "K");
+	assert_int_equal(a->overlay, OVERLAY_CONFIRM);
+	assert_string_equal(a->confirm.title, "Kill web-1?");
+	assert_non_null(strstr(a->confirm.body[1], "without a graceful shutdown"));
+	type(a, "y");
+	reqs = sent(a);
+	assert_int_equal(count(reqs, TUI_METHOD_VM_STOP), 1);
+	params = json_object_get(json_array_get(reqs, 0), "params");
+	assert_true(json_is_true(json_object_get(params, "force")));
+	json_decref(reqs);
+	answer_actions(a, json_pack("{s:s, s:s}", "name", "web-1", "state", "stopped"), NULL);
+	assert_string_equal(a->status, "kill web-1: done (stopped)");
+
+	type(a, "Sy");
+	reqs = sent(a);
+	params = json_object_get(json_array_get(reqs, 0), "params");
+	assert_null(json_object_get(params, "force"));
+	json_decref(reqs);
+	answer_actions(a, NULL,
+	        &(struct rpc_error){RPC_ERROR_CONFLICT, "VM \"web-1\" is not running (stopped)"});
+	assert_string_equal(
+	        a->status, "stop web-1 failed (conflict): VM \"web-1\" is not running (stopped)");
+
+	/* a start's answer says where it runs and how long it took */
+	type(a, "s");
+	json_decref(sent(a));
+	answer_actions(a,
+	        json_pack("{s:s, s:s, s:{s:i, s:i}}", "state", "running", "ip", "172.30.0.2",
+	                "start_timings_us", "boot", 2500000, "ssh", 1000000),
+	        NULL);
+	assert_string_equal(
+	        a->status, "start web-1: done (running at 172.30.0.2, started in 3.5 s)");
+
+	/* a VM failing without an action of ours waiting says why */
+	feed_event(a, "{\"method\":\"vm.state\",\"params\":{\"seq\":9,\"id\":\"b2\","
+	              "\"name\":\"web-2\",\"old\":\"starting\",\"new\":\"error\","
+	              "\"reason\":\"start failed at step \\\"tap\\\": no bridge\"}}");
+	assert_string_equal(
+	        a->status, "web-2 is in error: start failed at step \"tap\": no bridge");
+	app_free(a);
+}
+
 /* ---- every dialog, at 80x24 and 200x60: its whole text is on screen ---- */
 
 /* The screen as one line of text: box borders (the alternate character set) left out, rows
@@ -587,8 +672,8 @@ static void check_dialog_fits(struct app *a, const char *what)
 	draw_overlay(a);
 	screen_text(screen, sizeof(screen));
 	if (!on_screen(screen, c->title))
-		fail_msg("%s at %dx%d: title \"%s\" not on screen: %s", what, COLS, LINES,
-		        c->title, screen);
+		fail_msg("%s at %dx%d: title \"%s\" not on screen: %s", what, COLS, LINES, c->title,
+		        screen);
 	for (size_t i = 0; i < c->n_body; i++)
 		if (!on_screen(screen, c->body[i]))
 			fail_msg("%s at %dx%d: \"%s\" not whole on screen: %s", what, COLS, LINES,
@@ -598,8 +683,8 @@ static void check_dialog_fits(struct app *a, const char *what)
 }
 
 /* A scrolling overlay: each entry is whole on screen at some scroll position. */
-static void check_overlay_entries(struct app *a, const char *what, const char *const *entries,
-        size_t n)
+static void check_overlay_entries(
+        struct app *a, const char *what, const char *const *entries, size_t n)
 {
 	static char screens[64][200 * 60 + 1];
 	int n_screens = 0;
@@ -681,8 +766,8 @@ static void test_every_dialog_fits(void **state)
 			        "before its API socket appeared; see the console log for why\"}}");
 			app_inspect_build(a);
 			a->overlay = OVERLAY_INSPECT;
-			check_overlay_entries(a, "inspect", (const char *const *)a->inspect_lines,
-			        a->n_inspect);
+			check_overlay_entries(
+			        a, "inspect", (const char *const *)a->inspect_lines, a->n_inspect);
 			app_free(a);
 		}
 	}
@@ -728,6 +813,7 @@ int main(void)
 	        cmocka_unit_test(test_method_rows_need_the_daemon),
 	        cmocka_unit_test(test_handlers_return_what_to_redraw),
 	        cmocka_unit_test(test_every_dialog_fits),
+	        cmocka_unit_test(test_kill_forces_and_reports),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
