@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "cli/progress.h"
 #include "common/install.h"
 #include "common/layout.h"
 #include "common/sshcmd.h"
@@ -192,29 +193,38 @@ int cmd_vm_get(struct cli *cli)
 	return 0;
 }
 
-/* Runs method for every NAME, going on after failures; the exit code is the last failure's. */
-static int each_vm(struct cli *cli, const char *method, const char *done, json_t *extra)
+/* Runs method for every NAME, going on after failures; the exit code is the last failure's.
+ * With progress (starts), each start's steps are shown live and the time summed up after. */
+static int each_vm(
+        struct cli *cli, const char *method, const char *done, json_t *extra, bool progress)
 {
 	int ret = 0;
 
 	for (int i = 0; i < cli->n_args; i++) {
 		_cleanup_json_ json_t *res = NULL;
 		json_t *params = json_pack("{s:s}", "name", cli->args[i]);
+		struct cli_progress prog = {};
+		char summary[256] = "";
 		int r;
 
 		if (params && extra)
 			json_object_update(params, extra);
+		if (progress)
+			cli_progress_begin(cli, cli->args[i], &prog);
 		r = cli_call(cli, method, params, LIFECYCLE_TIMEOUT_MS, &res);
+		cli_progress_end(&prog);
 		if (r == CLI_EXIT_UNREACHABLE)
 			return r;
 		if (r) {
 			ret = r;
 			continue;
 		}
+		if (progress)
+			cli_progress_summary(res, summary, sizeof(summary));
 		if (cli->json)
 			cli_print_json(res);
-		else
-			printf("%s VM %s\n", done, cli->args[i]);
+		else if (!progress || !cli_opt(cli, "quiet"))
+			printf("%s VM %s%s\n", done, cli->args[i], summary);
 	}
 	return ret;
 }
@@ -225,12 +235,12 @@ int cmd_vm_delete(struct cli *cli)
 
 	if (cli_opt(cli, "force"))
 		extra = json_pack("{s:b}", "force", 1);
-	return each_vm(cli, "vm.delete", "Deleted", extra);
+	return each_vm(cli, "vm.delete", "Deleted", extra, false);
 }
 
 int cmd_vm_start(struct cli *cli)
 {
-	return each_vm(cli, "vm.start", "Started", NULL);
+	return each_vm(cli, "vm.start", "Started", NULL, true);
 }
 
 int cmd_vm_stop(struct cli *cli)
@@ -239,12 +249,12 @@ int cmd_vm_stop(struct cli *cli)
 
 	if (cli_opt(cli, "force"))
 		extra = json_pack("{s:b}", "force", 1);
-	return each_vm(cli, "vm.stop", extra ? "Killed" : "Stopped", extra);
+	return each_vm(cli, "vm.stop", extra ? "Killed" : "Stopped", extra, false);
 }
 
 int cmd_vm_restart(struct cli *cli)
 {
-	return each_vm(cli, "vm.restart", "Restarted", NULL);
+	return each_vm(cli, "vm.restart", "Restarted", NULL, true);
 }
 
 static void print_log_lines(const json_t *lines)
@@ -363,17 +373,25 @@ int cmd_vm_run(struct cli *cli)
 			printf("VM %s is already running (%s)\n", cli->args[0], json_str(vm, "ip", "-"));
 		return 0;
 	}
-	if (!cli->json)
-		printf("Starting VM %s (waiting until SSH answers)...\n", cli->args[0]);
-	r = cli_call(cli, "vm.start", json_pack("{s:s}", "name", cli->args[0]),
-	        LIFECYCLE_TIMEOUT_MS, &res);
-	if (r)
-		return r;
-	if (cli->json)
-		cli_print_json(res);
-	else
-		printf("VM %s is running at %s (boot id %s)\n", cli->args[0], json_str(res, "ip", "-"),
-		        json_str(res, "boot_id", "-"));
+	{
+		struct cli_progress prog;
+		char summary[256];
+
+		if (!cli->json && !cli_opt(cli, "quiet"))
+			printf("Starting VM %s (waiting until SSH answers)...\n", cli->args[0]);
+		cli_progress_begin(cli, cli->args[0], &prog);
+		r = cli_call(cli, "vm.start", json_pack("{s:s}", "name", cli->args[0]),
+		        LIFECYCLE_TIMEOUT_MS, &res);
+		cli_progress_end(&prog);
+		if (r)
+			return r;
+		cli_progress_summary(res, summary, sizeof(summary));
+		if (cli->json)
+			cli_print_json(res);
+		else if (!cli_opt(cli, "quiet"))
+			printf("VM %s is running at %s (boot id %s), started%s\n", cli->args[0],
+			        json_str(res, "ip", "-"), json_str(res, "boot_id", "-"), summary);
+	}
 	return 0;
 }
 

@@ -9,6 +9,7 @@ libbangercli_a_SOURCES = \
 	cli/output.c cli/output.h \
 	cli/call.c \
 	cli/cmd-vm.c \
+	cli/progress.c cli/progress.h \
 	cli/cmd-image.c \
 	cli/cmd-events.c \
 	cli/cmd-system.c cli/cmd-system-install.c cli/system-internal.h cli/sysunits.c cli/sysunits.h \

@@ -27,6 +27,7 @@
 #include "daemon/file-sync.h"
 #include "daemon/helper-client.h"
 #include "daemon/lifecycle.h"
+#include "daemon/progress.h"
 #include "daemon/netalloc.h"
 #include "daemon/rpc.h"
 #include "daemon/save-retry.h"
@@ -1298,6 +1299,7 @@ static void run_running(struct run *r)
 	daemon_publish(lc->d, "vm.boot_id",
 			json_pack("{s:s, s:s, s:s}", "id", vm->id, "name", vm->name, "boot_id", vm->boot_id));
 	handles_save(lc);
+	progress_done(lc->d, vm, NULL);
 	/* the answer carries where the start's time went, step by step (µs) */
 	for (size_t i = 0; i < r->n_start_waiters; i++) {
 		json_t *o = vm_to_json(vm);
@@ -1350,6 +1352,7 @@ static void run_advance(struct run *r)
 		}
 		r->step++;
 		r->step_started = now_usec();
+		progress_step_begin(r->lc->d, run_vm(r), steps[r->step].name, r->step + 1, _STEP_MAX);
 		k = steps[r->step].run(r);
 		/* A request that went out may have done its work even if its answer never comes
 		 * back (bangerd-root killed mid-way): from now on a failure undoes it. */
@@ -1426,6 +1429,7 @@ static void run_finish_unwind(struct run *r)
 	}
 	if (vm->state != r->final_state || !streq(vm->reason, r->final_reason))
 		set_state(lc, vm, r->final_state, r->final_reason);
+	progress_done(lc->d, vm, r->final_reason[0] ? r->final_reason : "stopped");
 	handles_save(lc);
 	rpc_error_set(&e, 0, r->final_state == VM_STATE_ERROR ? r->fail_code : RPC_ERROR_CONFLICT,
 			"VM %s: %s", vm->name, r->final_reason);
@@ -1970,6 +1974,7 @@ int lifecycle_start(struct lifecycle *lc, struct vm *vm, struct rpc_call *call, 
 	set_state(lc, vm, VM_STATE_STARTING, "");
 	/* Step 0 runs from here; run_advance() picks up the rest. */
 	r->step_started = now_usec();
+	progress_step_begin(lc->d, vm, steps[STEP_ADDRESS].name, 1, _STEP_MAX);
 	k = steps[STEP_ADDRESS].run(r);
 	if (k == 0)
 		run_advance(r);

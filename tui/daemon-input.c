@@ -87,7 +87,9 @@ void app_on_event(struct app *a, const char *method, const json_t *params)
 		if (a->overlay == OVERLAY_INSPECT && res.vm && streq(res.vm->id, a->sel_id))
 			app_inspect_build(a);
 	}
-	if (res.flags & MODEL_CHANGED_CONSOLE && res.vm && streq(res.vm->id, a->console_vm))
+	/* the console header shows the shown VM's start progress */
+	if (res.flags & (MODEL_CHANGED_CONSOLE | MODEL_CHANGED_ROWS) && res.vm &&
+	        streq(res.vm->id, a->console_vm))
 		a->dirty |= DIRTY_CONSOLE;
 	if (res.flags & (MODEL_LAGGED | MODEL_SNAPSHOT))
 		a->dirty |= DIRTY_CLEAR; /* the resync banner comes and goes */

@@ -33,10 +33,18 @@ static void draw_title(struct app *a, const struct vm *vm, const struct console 
 
 	if (!vm)
 		snprintf(buf, sizeof(buf), " console %s no VM selected ", r);
-	else
-		snprintf(buf, sizeof(buf), " console: %s %s %s %s %s %s %" PRIu64 " lines ",
-		        vm->name, r, a->follow ? "FOLLOW" : "PAUSED", r,
-		        a->wrap ? "wrap" : "nowrap", r, c ? (uint64_t)c->n : 0);
+	else {
+		char progress[80];
+		size_t o;
+
+		o = (size_t)snprintf(buf, sizeof(buf),
+		        " console: %s %s %s %s %s %s %" PRIu64 " lines ", vm->name, r,
+		        a->follow ? "FOLLOW" : "PAUSED", r, a->wrap ? "wrap" : "nowrap", r,
+		        c ? (uint64_t)c->n : 0);
+		vm_progress_format(vm, now_ms(), progress, sizeof(progress));
+		if (progress[0] && o < sizeof(buf))
+			snprintf(buf + o, sizeof(buf) - o, "%s starting: %s ", r, progress);
+	}
 	attrset(attr);
 	mvhline(y, 0, ' ', COLS);
 	x = draw_text(a, y, 0, COLS, buf, strlen(buf), attr, 0);

@@ -194,12 +194,14 @@ static void service_timers(struct app *a, int64_t now)
 	if (now / 1000 != last_second) {
 		size_t counts[_VM_STATE_MAX];
 		last_second = now / 1000;
-		/* Once a second: the clock, the banner's countdown, and uptimes when any VM runs.
-		 */
+		/* Once a second: the clock, the banner's countdown, uptimes when any VM runs
+		 * and the elapsed time of starts. */
 		a->dirty |= DIRTY_HEADER | DIRTY_BANNER;
 		vm_model_count(&a->model, counts);
 		if (counts[VM_STATE_RUNNING] > 0)
 			a->dirty |= DIRTY_LIST;
+		if (counts[VM_STATE_STARTING] > 0) /* start progress: the elapsed time runs */
+			a->dirty |= DIRTY_LIST | DIRTY_CONSOLE;
 	}
 	/* Errors stay until a key or their 15 s are up; the others go after 3 or 6 s. */
 	if (a->status[0] && now > a->status_until) {

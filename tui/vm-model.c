@@ -327,6 +327,8 @@ static int ev_state(struct vm_model *m, const json_t *p, struct model_result *re
 	if (!vm)
 		return 0;
 	vm->state = vm_state_from_string(new_state);
+	if (vm->state != VM_STATE_STARTING)
+		vm->progress.step[0] = '\0';
 	r = set_str(&vm->reason, str_member(p, "reason"));
 	if (r < 0)
 		return r;
@@ -471,6 +473,60 @@ static int ev_log_dropped(struct vm_model *m, const json_t *p, struct model_resu
 	return 0;
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* vm.start_step: a step of the VM's start began; vm.start_done: the start is over. */
+static int ev_start_step(struct vm_model *m, const json_t *p, struct model_result *res)
+{
+	struct vm *vm = event_vm(m, p);
+	const char *step = str_member(p, "step");
+	json_t *n = json_object_get(p, "n"), *of = json_object_get(p, "of"),
+	       *elapsed = json_object_get(p, "elapsed_ms");
+
+	if (!step || !json_is_integer(n) || !json_is_integer(of) || !json_is_integer(elapsed))
+		return -EBADMSG;
+	if (!vm)
+		return 0;
+	snprintf(vm->progress.step, sizeof(vm->progress.step), "%s", step);
+	vm->progress.n = (int)json_integer_value(n);
+	vm->progress.of = (int)json_integer_value(of);
+	vm->progress.elapsed_ms = json_integer_value(elapsed);
+	vm->progress.at_ms = mono_ms();
+	res->vm = vm;
+	res->flags |= MODEL_CHANGED_ROWS;
+	return 0;
+}
+
+static int ev_start_done(struct vm_model *m, const json_t *p, struct model_result *res)
+{
+	struct vm *vm = event_vm(m, p);
+
+	if (!vm)
+		return 0;
+	vm->progress.step[0] = '\0';
+	res->vm = vm;
+	res->flags |= MODEL_CHANGED_ROWS;
+	return 0;
+}
+
+void vm_progress_format(const struct vm *vm, int64_t now_ms, char *buf, size_t size)
+{
+	int64_t ms;
+
+	if (!vm->progress.step[0] || vm->state != VM_STATE_STARTING) {
+		snprintf(buf, size, "%s", "");
+		return;
+	}
+	ms = vm->progress.elapsed_ms + MAX(now_ms - vm->progress.at_ms, (int64_t)0);
+	snprintf(buf, size, "%s %d/%d %lld.%llds", vm->progress.step, vm->progress.n,
+	        vm->progress.of, (long long)(ms / 1000), (long long)(ms % 1000 / 100));
+}
+
 static int ev_lagged(struct vm_model *m, const json_t *p, struct model_result *res)
 {
 	(void)p;
@@ -518,6 +574,8 @@ static const struct event_handler {
         {"vm.deleted", ev_deleted, true},
         {"vm.log", ev_log, true},
         {"vm.log_dropped", ev_log_dropped, true},
+        {"vm.start_step", ev_start_step, true},
+        {"vm.start_done", ev_start_done, true},
         {"events.lagged", ev_lagged, true},
         {"events.snapshot", ev_snapshot, false},
         {"daemon.started", ev_daemon, true},
