@@ -25,7 +25,9 @@ void config_defaults(struct banger_config *c)
 	snprintf(c->subnet_text, sizeof(c->subnet_text), "%s", NET_DEFAULT_SUBNET);
 	(void)net_subnet_parse(NET_DEFAULT_SUBNET, &c->subnet);
 	snprintf(c->bridge, sizeof(c->bridge), "banger0");
+	vm_params_defaults(&c->vm_defaults);
 }
+
 
 void config_done(struct banger_config *c)
 {
@@ -67,6 +69,44 @@ static void warn(struct parse_state *s, const char *fmt, ...)
 	log_warning("%s (keeping the default)", c->last_warning);
 }
 
+/* [vm] image, vcpus, memory_mib, disk_gib: vm.create's defaults, checked by its own rules.
+ * Returns false for other names. */
+static bool vm_default_entry(struct parse_state *s, const char *name, const char *value)
+{
+	struct vm_params *d = &s->c->vm_defaults;
+	char why[256];
+	long n = 0;
+
+	for (int f = VM_FIELD_IMAGE; f < _VM_FIELD_MAX; f++) {
+		if (!streq(name, vm_create_field(f)->key))
+			continue;
+		if (vm_create_check(f, value, &n, why, sizeof(why)) < 0) {
+			warn(s, "[vm] %s = \"%s\": %s", name, value, why);
+			return true;
+		}
+		switch ((enum vm_create_field)f) {
+		case VM_FIELD_IMAGE:
+			snprintf(d->image, sizeof(d->image), "%s", value);
+			break;
+		case VM_FIELD_VCPUS:
+			d->vcpus = (unsigned)n;
+			break;
+		case VM_FIELD_MEMORY:
+			d->memory_mib = (unsigned)n;
+			break;
+		case VM_FIELD_DISK:
+			d->disk_gib = (unsigned)n;
+			break;
+		case VM_FIELD_NAME:
+		case _VM_FIELD_MAX:
+		case _VM_FIELD_INVALID:
+			break;
+		}
+		return true;
+	}
+	return false;
+}
+
 static int on_entry(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse_state *s = user;
@@ -105,6 +145,8 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 			warn(s, "[%s] %s = \"%s\" must be 65536..1073741824", section, name, value);
 		else
 			c->console_max_bytes = n;
+	} else if (streq(section, "vm") && vm_default_entry(s, name, value)) {
+		/* done */
 	} else if (streq(section, "daemon") && streq(name, "client_silent_timeout_sec")) {
 		if (parse_uint(value, 0, 3600, &n) < 0)
 			warn(s, "[%s] %s = \"%s\" must be 0..3600 (0: never)", section, name, value);

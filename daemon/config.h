@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "daemon/netalloc.h"
+#include "daemon/vm-params.h"
 
 #define CONFIG_MAX_SYNC 32
 
@@ -21,6 +22,7 @@ struct banger_config {
 	unsigned vmm_api_timeout_sec;
 	unsigned client_silent_timeout_sec; /* a client silent this long after connecting is closed */
 	uint64_t state_min_free_mib;        /* below this, the state directory is announced low */
+	struct vm_params vm_defaults; /* [vm] image, vcpus, memory_mib, disk_gib (name unused) */
 	char *sync[CONFIG_MAX_SYNC]; /* file_sync: paths relative to the owner's home */
 	size_t n_sync;
 	unsigned n_warnings;

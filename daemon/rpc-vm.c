@@ -52,7 +52,7 @@ int rpc_vm_create(struct rpc_call *call, json_t *params, json_t **ret_result, st
 	json_t *o;
 	int r;
 
-	r = vm_params_parse(params, &p, err);
+	r = vm_params_parse(params, &d->config.vm_defaults, &p, err);
 	if (r < 0)
 		return r;
 	if (store_vm_by_name(&d->store, p.name))

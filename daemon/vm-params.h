@@ -15,9 +15,14 @@ struct vm_params {
 	unsigned vcpus, memory_mib, disk_gib;
 };
 
-/* Checks every field (unknown ones refused), filling defaults. invalid_argument with a message
- * naming the field and the rule. */
-int vm_params_parse(const json_t *params, struct vm_params *ret, struct rpc_error *err);
+/* Checks every field (unknown ones refused) with protocol/vm-create.c's rules, filling what is
+ * not given from defaults (banger.conf's [vm], else vm.create's own; NULL: vm.create's).
+ * invalid_argument with a message naming the field and the rule. */
+int vm_params_parse(const json_t *params, const struct vm_params *defaults, struct vm_params *ret,
+        struct rpc_error *err);
+
+/* vm.create's own defaults. */
+void vm_params_defaults(struct vm_params *ret);
 
 int rpc_vm_lookup(struct daemon *d, const json_t *params, struct vm **ret, struct rpc_error *err);
 

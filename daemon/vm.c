@@ -50,20 +50,6 @@ bool vm_state_is_inactive(enum vm_state s)
 	return false;
 }
 
-bool vm_name_is_valid(const char *name)
-{
-	size_t n;
-
-	if (!name || !(name[0] >= 'a' && name[0] <= 'z'))
-		return false;
-	for (n = 1; name[n]; n++) {
-		char c = name[n];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-			return false;
-	}
-	return n <= VM_NAME_MAX;
-}
-
 bool vm_id_is_valid(const char *id)
 {
 	size_t n;

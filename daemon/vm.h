@@ -8,21 +8,11 @@
 #include <stdint.h>
 
 #include "protocol/error.h"
+#include "protocol/vm-create.h" /* the name rule, vm.create's limits and defaults */
 
 #define VM_SCHEMA_VERSION 1
 
-#define VM_NAME_MAX 32
 #define VM_ID_LEN 32 /* 128 random bits in hex */
-#define VM_VCPUS_MIN 1
-#define VM_VCPUS_MAX 32
-#define VM_MEMORY_MIN 128
-#define VM_MEMORY_MAX 65536
-#define VM_DISK_MIN 1
-#define VM_DISK_MAX 1024
-#define VM_DEFAULT_VCPUS 1
-#define VM_DEFAULT_MEMORY 512
-#define VM_DEFAULT_DISK 4
-#define VM_DEFAULT_IMAGE "minimal"
 
 enum vm_state {
 	VM_STATE_CREATED,
@@ -60,8 +50,6 @@ enum vm_state vm_state_from_string(const char *s);
 /* created, stopped and error: nothing runs, the record may go. */
 bool vm_state_is_inactive(enum vm_state s);
 
-/* ^[a-z][a-z0-9-]{0,31}$ — used for VM and image names alike. */
-bool vm_name_is_valid(const char *name);
 /* 32 lower-case hex digits. */
 bool vm_id_is_valid(const char *id);
 

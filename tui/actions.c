@@ -371,6 +371,31 @@ static unsigned act_kill(struct app *a, _unused_ const char *arg)
 	return redraw;
 }
 
+static unsigned act_create(struct app *a, _unused_ const char *arg)
+{
+	return app_form_open(a);
+}
+
+/* Delete: a VM that is not stopped is stopped first (force), which the dialog says. */
+static unsigned act_delete(struct app *a, _unused_ const char *arg)
+{
+	struct confirm *c = &a->confirm;
+	unsigned redraw = vm_action(a, KEY_ACTION_DELETE, "Delete",
+	        "Each VM's record, disk and console log are removed; this cannot be undone.");
+
+	for (size_t i = 0; i < c->n_targets; i++) {
+		struct vm *vm = vm_model_find_name(&a->model, c->targets[i]);
+		if (vm && vm->state != VM_STATE_CREATED && vm->state != VM_STATE_STOPPED &&
+		        vm->state != VM_STATE_ERROR) {
+			app_confirm_body(a,
+			        "%s is %s: it is stopped first (force), then deleted.", vm->name,
+			        vm_state_to_string(vm->state));
+			c->force = true;
+		}
+	}
+	return redraw;
+}
+
 static unsigned act_restart(struct app *a, _unused_ const char *arg)
 {
 	return vm_action(a, KEY_ACTION_RESTART, "Restart",
@@ -892,6 +917,8 @@ unsigned app_handle_key(struct app *a, int key)
 	}
 	if (a->prompt != PROMPT_NONE)
 		return redraw | app_prompt_key(a, key);
+	if (a->overlay == OVERLAY_FORM)
+		return redraw | app_form_key(a, key);
 	if (a->overlay == OVERLAY_CONFIRM) {
 		act = keymap_lookup(&a->keys, KEY_CTX_DIALOG, key);
 		if (act == KEY_ACTION_NONE)

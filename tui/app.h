@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "protocol/vm-create.h"
 #include "tui/config.h"
 #include "tui/conn.h"
 #include "tui/keymap.h"
@@ -51,6 +52,7 @@ enum overlay {
 	OVERLAY_INSPECT,
 	OVERLAY_CONFIRM,
 	OVERLAY_MESSAGES,
+	OVERLAY_FORM, /* the create form */
 	_OVERLAY_MAX,
 	_OVERLAY_INVALID = -22,
 };
@@ -92,6 +94,20 @@ struct confirm {
 	char **targets; /* VM names the action applies to */
 	size_t n_targets;
 	int focus; /* 0 Cancel (first), 1 the verb */
+};
+
+/* The create form: vm.create's fields, checked as they are typed by vm.create's own rules
+ * (protocol/vm-create.c), prefilled from banger.conf's defaults (system.status). focus is a
+ * field, or FORM_CANCEL / FORM_CREATE for the buttons. */
+#define FORM_CANCEL _VM_FIELD_MAX
+#define FORM_CREATE (_VM_FIELD_MAX + 1)
+struct create_form {
+	char value[_VM_FIELD_MAX][64];
+	bool touched[_VM_FIELD_MAX]; /* typed into: defaults that arrive later leave it alone */
+	char why[_VM_FIELD_MAX][200]; /* what is wrong with it, "" when nothing */
+	int focus;
+	bool sending;    /* vm.create is on its way */
+	char error[300]; /* the daemon's answer to the last try */
 };
 
 #define N_MESSAGES 500
@@ -149,6 +165,7 @@ struct app {
 	char **inspect_lines;
 	size_t n_inspect;
 	struct confirm confirm;
+	struct create_form form;
 
 	enum key_action last_action; /* the last action run, by a key or ":" (tests watch it) */
 
@@ -231,6 +248,14 @@ void app_inspect_build(struct app *a);
 unsigned app_confirm_open(
         struct app *a, enum key_action action, const char *verb, const char *title);
 void app_confirm_body(struct app *a, const char *fmt, ...) _printf_(2, 3);
+
+/* form.c: the create form (OVERLAY_FORM). */
+unsigned app_form_open(struct app *a);
+unsigned app_form_key(struct app *a, int key);
+void app_form_defaults(struct app *a, const struct rpc_message *m); /* system.status' answer */
+void app_form_answer(struct app *a, const struct rpc_message *m);   /* vm.create's */
+/* Rechecks every field (the name against the VMs known too). True when all are valid. */
+bool app_form_validate(struct app *a);
 
 /* prompt.c */
 unsigned app_prompt_open(struct app *a, enum prompt_kind kind, const char *initial);

@@ -250,6 +250,12 @@ void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc
 	case CALL_LOGS:
 		on_backlog(a, call->what, m);
 		break;
+	case CALL_DEFAULTS:
+		app_form_defaults(a, m);
+		break;
+	case CALL_CREATE:
+		app_form_answer(a, m);
+		break;
 	case _CONN_CALL_KIND_MAX:
 	case _CONN_CALL_KIND_INVALID:
 		break;

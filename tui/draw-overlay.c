@@ -267,6 +267,96 @@ static void draw_messages(struct app *a)
 	draw_entries(a, &b, a->n_messages, message_entry);
 }
 
+/* Wrapped text at (y, x) in width, from row `from` of the box's body on; returns the rows it
+ * takes. Draws only when draw is set (the first pass only counts). */
+static int put_wrapped(struct app *a, bool draw, int y, int x, int width, const char *text,
+        attr_t attr)
+{
+	struct wrap_line wl[16];
+	size_t n = text_wrap(text, width, wl, ELEMENTSOF(wl));
+
+	for (size_t k = 0; draw && k < MIN(n, ELEMENTSOF(wl)); k++)
+		draw_text(a, y + (int)k, x, width, text + wl[k].off, wl[k].len, attr, 0);
+	return (int)MIN(n, ELEMENTSOF(wl));
+}
+
+/* The create form: a row per field (its rule beside it, what is wrong under it, as typed), the
+ * daemon's answer to the last try, and the buttons. */
+static void draw_form(struct app *a)
+{
+	static const char foot[] = " Tab next - Enter create - Esc cancel ";
+	struct create_form *f = &a->form;
+	int w = MIN(76, COLS - 2), label_w = 9, box_w = 24, h = 0, y;
+	int under_x, under_w;
+	struct box b = {0};
+	bool ok = true;
+
+	for (int i = 0; i < _VM_FIELD_MAX; i++)
+		ok = ok && !f->why[i][0];
+	under_w = MAX(w - 4 - label_w - 1, 10);
+	for (int pass = 0; pass < 2; pass++) {
+		bool draw = pass == 1;
+		if (draw) {
+			b = box_open(a, h, w, "Create a VM", a->attrs[THEME_DIALOG]);
+			under_x = b.x + 2 + label_w + 1;
+		} else
+			under_x = 0;
+		y = b.y + 2;
+		for (int i = 0; i < _VM_FIELD_MAX; i++) {
+			const struct vm_create_field_info *info =
+			        vm_create_field((enum vm_create_field)i);
+			char field[80], rule[64] = "";
+			attr_t fa = f->focus == i ? a->attrs[THEME_DIALOG_BUTTON_FOCUS]
+			                          : a->attrs[THEME_DIALOG_BUTTON];
+
+			if (draw) {
+				draw_text(a, y, b.x + 2, label_w, info->label, strlen(info->label),
+				        a->attrs[THEME_DIALOG], 0);
+				snprintf(field, sizeof(field), "%-*.*s", box_w, box_w - 1,
+				        f->value[i]);
+				if (f->focus == i) /* where typing goes */
+					field[MIN(strlen(f->value[i]), (size_t)box_w - 1)] = '_';
+				draw_text(a, y, under_x, box_w, field, strlen(field), fa, 0);
+				if (info->is_int)
+					snprintf(rule, sizeof(rule), "%s%s%ld-%ld",
+					        info->unit ? info->unit : "", info->unit ? ", " : "",
+					        info->min, info->max);
+				if (rule[0] && b.w - 4 - label_w - 1 - box_w - 2 >= (int)strlen(rule))
+					draw_text(a, y, under_x + box_w + 2, (int)strlen(rule), rule,
+					        strlen(rule), a->attrs[THEME_DIALOG], 0);
+			}
+			y++;
+			if (f->why[i][0])
+				y += put_wrapped(a, draw, y, under_x, under_w, f->why[i],
+				        a->attrs[THEME_STATUS_ERROR]);
+		}
+		y++;
+		if (f->sending || f->error[0]) {
+			const char *t = f->sending ? "creating..." : f->error;
+			y += put_wrapped(a, draw, y, b.x + 2, w - 4, t,
+			        f->sending ? a->attrs[THEME_DIALOG] : a->attrs[THEME_STATUS_ERROR]);
+			y++;
+		}
+		if (draw) {
+			char cancel[] = "[ Cancel ]", create[] = "[ Create ]";
+			int x = b.x + MAX((b.w - 25) / 2, 1);
+			draw_text(a, y, x, 10, cancel, 10,
+			        f->focus == FORM_CANCEL ? a->attrs[THEME_DIALOG_BUTTON_FOCUS]
+			                                : a->attrs[THEME_DIALOG_BUTTON],
+			        0);
+			draw_text(a, y, x + 15, 10, create, 10,
+			        f->focus == FORM_CREATE ? a->attrs[THEME_DIALOG_BUTTON_FOCUS]
+			        : ok                    ? a->attrs[THEME_DIALOG_BUTTON]
+			                                : a->attrs[THEME_DIALOG] | A_DIM,
+			        0);
+			draw_text(a, b.y + b.h - 1, b.x + MAX((b.w - (int)strlen(foot)) / 2, 1),
+			        b.w - 2, foot, strlen(foot), a->attrs[THEME_DIALOG], 0);
+		}
+		y++;
+		h = y - b.y + 1; /* counted from 0 in the first pass */
+	}
+}
+
 void draw_overlay(struct app *a)
 {
 	switch (a->overlay) {
@@ -281,6 +371,9 @@ void draw_overlay(struct app *a)
 		break;
 	case OVERLAY_MESSAGES:
 		draw_messages(a);
+		break;
+	case OVERLAY_FORM:
+		draw_form(a);
 		break;
 	case OVERLAY_NONE:
 	case _OVERLAY_MAX:

@@ -373,6 +373,10 @@ static void draw_hints(struct app *a)
 	case OVERLAY_MESSAGES:
 		put(a, y, 1, COLS, "j/k scroll  q/Esc close", a->attrs[THEME_HINTS_TEXT]);
 		return;
+	case OVERLAY_FORM:
+		put(a, y, 1, COLS, "Tab/Down next  S-Tab/Up previous  Enter create  Esc cancel",
+		        a->attrs[THEME_HINTS_TEXT]);
+		return;
 	case OVERLAY_NONE:
 	case _OVERLAY_MAX:
 	case _OVERLAY_INVALID:

@@ -22,6 +22,7 @@ libtui_app_a_SOURCES = \
 	tui/app.c tui/app.h \
 	tui/actions.c \
 	tui/prompt.c \
+	tui/form.c \
 	tui/daemon-input.c \
 	tui/ssh.c \
 	tui/ui-theme.c \

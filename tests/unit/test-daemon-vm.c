@@ -91,7 +91,7 @@ static void test_create_params(void **state)
 		int r;
 
 		assert_non_null(params);
-		r = vm_params_parse(params, &p, &err);
+		r = vm_params_parse(params, NULL, &p, &err);
 		json_decref(params);
 		if (table[i].code < 0) {
 			if (r < 0)
@@ -113,7 +113,7 @@ static void test_create_defaults(void **state)
 	struct rpc_error err = {};
 	struct vm_params p;
 
-	assert_int_equal(vm_params_parse(params, &p, &err), 0);
+	assert_int_equal(vm_params_parse(params, NULL, &p, &err), 0);
 	json_decref(params);
 	assert_string_equal(p.image, VM_DEFAULT_IMAGE);
 	assert_int_equal(p.vcpus, VM_DEFAULT_VCPUS);

@@ -545,15 +545,17 @@ static void test_handlers_return_what_to_redraw(void **state)
 	app_free(a);
 }
 
-/* Answers every pending action call with result (stolen), or with err when result is NULL. */
-static void answer_actions(struct app *a, json_t *result, const struct rpc_error *err)
+/* Answers every pending call of that kind with result (stolen), or with err when result is
+ * NULL. */
+static void answer_kind(
+        struct app *a, enum conn_call_kind kind, json_t *result, const struct rpc_error *err)
 {
 	for (size_t i = 0; i < a->conn.n_pending;) {
 		struct conn_call call;
 		struct rpc_message m = {.type = result ? RPC_MESSAGE_RESPONSE : RPC_MESSAGE_ERROR};
 		json_t *id;
 
-		if (a->conn.pending[i].kind != CALL_ACTION) {
+		if (a->conn.pending[i].kind != kind) {
 			i++;
 			continue;
 		}
@@ -566,6 +568,112 @@ static void answer_actions(struct app *a, json_t *result, const struct rpc_error
 		json_decref(id);
 	}
 	json_decref(result);
+}
+
+static void answer_actions(struct app *a, json_t *result, const struct rpc_error *err)
+{
+	answer_kind(a, CALL_ACTION, result, err);
+}
+
+/* The create form: banger.conf's defaults from system.status fill it, every field is checked as
+ * it is typed with vm.create's own rules (and the name against the VMs there), nothing is sent
+ * while a field is wrong, the daemon's refusal keeps the form open with its reason, and its
+ * success closes it. */
+static void test_create_form(void **state)
+{
+	struct app *a = app_new(true);
+	struct create_form *f = &a->form;
+	json_t *reqs, *p;
+	(void)state;
+
+	type(a, "c");
+	assert_int_equal(a->overlay, OVERLAY_FORM);
+	reqs = sent(a);
+	assert_int_equal(count(reqs, TUI_METHOD_SYSTEM_STATUS), 1);
+	json_decref(reqs);
+	assert_string_equal(f->value[VM_FIELD_VCPUS], "1"); /* vm.create's own, until told */
+	answer_kind(a, CALL_DEFAULTS,
+	        json_pack("{s:{s:s, s:i, s:i, s:i}}", "vm_defaults", "image", "debian", "vcpus", 2,
+	                "memory_mib", 1024, "disk_gib", 8),
+	        NULL);
+	assert_string_equal(f->value[VM_FIELD_IMAGE], "debian");
+	assert_string_equal(f->value[VM_FIELD_VCPUS], "2");
+	assert_string_equal(f->value[VM_FIELD_MEMORY], "1024");
+	assert_string_equal(f->value[VM_FIELD_DISK], "8");
+
+	/* as typed: the daemon's rule for names, then its conflict */
+	type(a, "W");
+	assert_string_equal(f->why[VM_FIELD_NAME],
+	        "Invalid VM name \"W\": use 1-32 characters, a-z, 0-9 and '-', starting with a "
+	        "letter");
+	type(a, "\x7fweb-1");
+	assert_string_equal(f->why[VM_FIELD_NAME], "A VM named \"web-1\" already exists");
+	type(a, "\x7f" "3");
+	assert_string_equal(f->why[VM_FIELD_NAME], "");
+	type(a, "\t\t\x15"
+	        "99");
+	assert_string_equal(f->value[VM_FIELD_VCPUS], "99");
+	assert_string_equal(
+	        f->why[VM_FIELD_VCPUS], "Parameter \"vcpus\" must be between 1 and 32, got 99");
+	type(a, "\t\t\t\t\r"); /* Enter on Create with a wrong field: not sent */
+	reqs = sent(a);
+	assert_int_equal(count(reqs, TUI_METHOD_VM_CREATE), 0);
+	json_decref(reqs);
+	assert_int_equal(f->focus, VM_FIELD_VCPUS); /* taken to what is wrong */
+	assert_non_null(strstr(a->status, "between 1 and 32"));
+
+	type(a, "\x15"
+	        "4\r");
+	reqs = sent(a);
+	assert_int_equal(count(reqs, TUI_METHOD_VM_CREATE), 1);
+	p = json_object_get(json_array_get(reqs, 0), "params");
+	assert_string_equal(json_string_value(json_object_get(p, "name")), "web-3");
+	assert_string_equal(json_string_value(json_object_get(p, "image")), "debian");
+	assert_int_equal(json_integer_value(json_object_get(p, "vcpus")), 4);
+	assert_int_equal(json_integer_value(json_object_get(p, "memory_mib")), 1024);
+	assert_int_equal(json_integer_value(json_object_get(p, "disk_gib")), 8);
+	json_decref(reqs);
+
+	answer_kind(a, CALL_CREATE, NULL,
+	        &(struct rpc_error){RPC_ERROR_NOT_FOUND, "Image \"debian\" not found"});
+	assert_int_equal(a->overlay, OVERLAY_FORM);
+	assert_string_equal(f->error, "Image \"debian\" not found (not_found)");
+	type(a, "\r");
+	json_decref(sent(a));
+	answer_kind(a, CALL_CREATE, json_pack("{s:s, s:s}", "id", "c3", "name", "web-3"), NULL);
+	assert_int_equal(a->overlay, OVERLAY_NONE);
+	assert_string_equal(a->status, "create web-3: done (created)");
+
+	/* Esc cancels */
+	type(a, "c\x1b");
+	assert_int_equal(a->overlay, OVERLAY_NONE);
+	app_free(a);
+}
+
+/* D deletes: a VM that runs is stopped first with force, which the dialog says. */
+static void test_delete_forces_a_running_vm(void **state)
+{
+	struct app *a = app_new(true);
+	json_t *reqs, *p;
+	(void)state;
+
+	type(a, "D");
+	assert_string_equal(a->confirm.title, "Delete web-1?");
+	assert_false(a->confirm.force);
+	type(a, "n");
+	feed(a, "{\"method\":\"vm.state\",\"params\":{\"seq\":5,\"id\":\"a1\",\"name\":"
+	        "\"web-1\",\"old\":\"stopped\",\"new\":\"running\"}}");
+	type(a, "D");
+	assert_true(a->confirm.force);
+	assert_string_equal(
+	        a->confirm.body[2], "web-1 is running: it is stopped first (force), then deleted.");
+	type(a, "y");
+	reqs = sent(a);
+	assert_int_equal(count(reqs, TUI_METHOD_VM_DELETE), 1);
+	p = json_object_get(json_array_get(reqs, 0), "params");
+	assert_true(json_is_true(json_object_get(p, "force")));
+	json_decref(reqs);
+	app_free(a);
 }
 
 /* K kills: it asks (the dialog says no graceful shutdown), sends vm.stop with force where S
@@ -745,6 +853,31 @@ static void test_every_dialog_fits(void **state)
 			}
 		}
 
+		/* the create form, every field wrong and the daemon's refusal shown */
+		{
+			struct app *a = app_new(true);
+			type(a, "cWeb\t\x15NoImage\t\x15"
+			        "0\t\x15"
+			        "1\t\x15x");
+			snprintf(a->form.error, sizeof(a->form.error), "%s", long_message);
+			erase();
+			draw_overlay(a);
+			{
+				static char screen[200 * 60 + 1];
+				screen_text(screen, sizeof(screen));
+				for (int i = 0; i < _VM_FIELD_MAX; i++) {
+					assert_true(a->form.why[i][0]);
+					if (!on_screen(screen, a->form.why[i]))
+						fail_msg("form at %dx%d: \"%s\" not whole: %s",
+						        COLS, LINES, a->form.why[i], screen);
+				}
+				if (!on_screen(screen, long_message))
+					fail_msg("form at %dx%d: the daemon's answer not whole: %s",
+					        COLS, LINES, screen);
+			}
+			app_free(a);
+		}
+
 		/* the help, inspect and message overlays */
 		{
 			struct app *a = app_new(true);
@@ -814,6 +947,8 @@ int main(void)
 	        cmocka_unit_test(test_handlers_return_what_to_redraw),
 	        cmocka_unit_test(test_every_dialog_fits),
 	        cmocka_unit_test(test_kill_forces_and_reports),
+	        cmocka_unit_test(test_create_form),
+	        cmocka_unit_test(test_delete_forces_a_running_vm),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
