@@ -54,4 +54,10 @@ t_check "--quiet: the error still" grep -q '^banger: ' "$T/q.err"
 script -qec "$B vm start p1" /dev/null > "$T/tty.out" 2>&1
 t_check "a terminal: the line is rewritten in place (CR, erase line)" grep -q $'\r\e\\[Kp1: \\[2/13\\] bridge' "$T/tty.out"
 t_check "  with no line per step" bash -c "! grep -q 'step 1/13' '$T/tty.out'"
+
+# vm run --rm whose start fails: the VM is deleted all the same, the start's error is the exit
+"$B" vm run --rm --quiet gone-1 -- true > "$T/rm.out" 2> "$T/rm.err"
+t_eq "vm run --rm, start failed: exit 1" 1 "$?"
+t_check "  the daemon's reason is printed" grep -q '^banger: .*bridge' "$T/rm.err"
+t_eq "  and the VM is deleted" not_found "$(d_code vm.get '{"name":"gone-1"}')"
 t_done
