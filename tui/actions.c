@@ -15,6 +15,7 @@
 
 #include "common/fileio.h"
 #include "tui/app.h"
+#include "tui/osc52.h"
 
 static bool need_daemon(struct app *a, const char *what)
 {
@@ -617,15 +618,91 @@ static unsigned act_wrap(struct app *a, _unused_ const char *arg)
 	return DIRTY_CONSOLE;
 }
 
-/* ":set wrap on|off" */
+static unsigned act_timestamps(struct app *a, _unused_ const char *arg)
+{
+	a->timestamps = !a->timestamps;
+	return DIRTY_CONSOLE;
+}
+
+/* ":mouse [on|off]": toggles without an argument. */
+static unsigned act_mouse(struct app *a, const char *arg)
+{
+	bool on = arg && *arg ? !strstr(arg, "off") : !a->mouse;
+
+	if (!app_mouse_enable(a, on))
+		app_status(a, STATUS_WARN, "mouse: this terminal reports no mouse events");
+	else
+		app_status(a, STATUS_INFO, "mouse %s%s", a->mouse ? "on" : "off",
+		        a->mouse ? " (Shift+drag selects text in most terminals)" : "");
+	return DIRTY_STATUS;
+}
+
+/* ":set wrap|timestamps|mouse on|off" */
 static unsigned act_set(struct app *a, const char *arg)
 {
-	if (strncmp(arg, "wrap", 4) != 0) {
-		app_status(a, STATUS_ERROR, "set: unknown option '%s' (wrap on|off)", arg);
+	bool on = !strstr(arg, "off");
+
+	if (strncmp(arg, "wrap", 4) == 0)
+		a->wrap = on;
+	else if (strncmp(arg, "timestamps", 10) == 0)
+		a->timestamps = on;
+	else if (strncmp(arg, "mouse", 5) == 0)
+		return act_mouse(a, on ? "on" : "off");
+	else {
+		app_status(a, STATUS_ERROR,
+		        "set: unknown option '%s' (wrap|timestamps|mouse on|off)", arg);
 		return 0;
 	}
-	a->wrap = !strstr(arg, "off");
 	return DIRTY_CONSOLE;
+}
+
+/* y: the clicked line, else the console rows on screen, as plain text to the terminal's
+ * clipboard through OSC 52. */
+static unsigned act_copy(struct app *a, _unused_ const char *arg)
+{
+	struct console *c = shown_console(a);
+	_cleanup_free_ char *text = NULL, *seq = NULL;
+	size_t len = 0, seq_len, lines = 0;
+	uint64_t last = UINT64_MAX;
+	FILE *f;
+
+	if (!c) {
+		app_status(a, STATUS_WARN, "nothing to copy: the console is empty");
+		return 0;
+	}
+	f = open_memstream(&text, &len);
+	if (!f) {
+		app_status(a, STATUS_ERROR, "copy: out of memory");
+		return 0;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(a->con_rows); i++) {
+		uint64_t id = a->con_sel != UINT64_MAX ? a->con_sel : a->con_rows[i];
+		const struct console_line *l = id != UINT64_MAX ? console_get(c, id) : NULL;
+		if (!l || id == last)
+			continue; /* a wrapped line fills several rows */
+		console_line_plain(l, f);
+		lines++;
+		last = id;
+		if (a->con_sel != UINT64_MAX)
+			break;
+	}
+	fclose(f);
+	if (lines == 0) {
+		app_status(a, STATUS_WARN, "nothing to copy");
+		return 0;
+	}
+	if (osc52_sequence(text, len, &seq, &seq_len) < 0) {
+		app_status(a, STATUS_ERROR, "copy: out of memory");
+		return 0;
+	}
+	if (a->osc_fd < 0 || write(a->osc_fd, seq, seq_len) != (ssize_t)seq_len) {
+		app_status(a, STATUS_ERROR, "copy: cannot write to the terminal");
+		return 0;
+	}
+	app_status(a, STATUS_INFO, "copied %zu line%s (%zu bytes%s) via OSC 52", lines,
+	        lines == 1 ? "" : "s", MIN(len, (size_t)OSC52_MAX_DATA),
+	        len > OSC52_MAX_DATA ? ", cut" : "");
+	return 0;
 }
 
 static unsigned act_scroll_left(struct app *a, _unused_ const char *arg)
@@ -906,6 +983,8 @@ unsigned app_handle_key(struct app *a, int key)
 
 	if (key == KEY_RESIZE)
 		return DIRTY_CLEAR;
+	if (key == KEY_MOUSE) /* over the main screen only */
+		return a->prompt == PROMPT_NONE && a->overlay == OVERLAY_NONE ? app_mouse(a) : 0;
 	if (a->status_sticky || (a->status[0] && a->status_level == STATUS_ERROR)) {
 		a->status[0] = '\0';
 		a->status_sticky = false;

@@ -150,6 +150,11 @@ struct app {
 	uint64_t seen_end; /* end id when follow was paused, for "N new" */
 	int hscroll;
 	bool wrap;
+	bool timestamps;  /* t: when each line arrived */
+	uint64_t con_sel; /* the console line a click selected (y copies it), UINT64_MAX none */
+	uint64_t con_rows[256]; /* line id on each console row as last drawn, UINT64_MAX none */
+	bool mouse;       /* mouse reporting on */
+	int osc_fd;       /* the terminal, for OSC 52 (copy); -1: none */
 	char search[256];
 	regex_t search_re;
 	bool search_is_re;
@@ -256,6 +261,12 @@ void app_form_defaults(struct app *a, const struct rpc_message *m); /* system.st
 void app_form_answer(struct app *a, const struct rpc_message *m);   /* vm.create's */
 /* Rechecks every field (the name against the VMs known too). True when all are valid. */
 bool app_form_validate(struct app *a);
+
+/* mouse.c: KEY_MOUSE (a click selects a row or a console line and focuses its pane, the
+ * wheel scrolls the pane under it). */
+unsigned app_mouse(struct app *a);
+/* Turns mouse reporting on or off; false when the terminal reports no mouse events. */
+bool app_mouse_enable(struct app *a, bool on);
 
 /* prompt.c */
 unsigned app_prompt_open(struct app *a, enum prompt_kind kind, const char *initial);

@@ -138,6 +138,8 @@ static void on_backlog(struct app *a, const char *id, const struct rpc_message *
 				a->seen_end += shift;
 			if (a->match_id != UINT64_MAX && a->match_id >= at)
 				a->match_id += shift;
+			if (a->con_sel != UINT64_MAX && a->con_sel >= at)
+				a->con_sel += shift;
 		}
 	}
 	if (streq(vm->id, a->console_vm))

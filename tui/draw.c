@@ -395,6 +395,8 @@ static void draw_hints(struct app *a)
 		hint(a, y, &x, KEY_ACTION_SCROLL_UP, "up");
 		hint(a, y, &x, KEY_ACTION_FOLLOW, "follow");
 		hint(a, y, &x, KEY_ACTION_WRAP, "wrap");
+		hint(a, y, &x, KEY_ACTION_TIMESTAMPS, "time");
+		hint(a, y, &x, KEY_ACTION_COPY, "copy");
 		hint(a, y, &x, KEY_ACTION_SEARCH, "search");
 		hint(a, y, &x, KEY_ACTION_SEARCH_NEXT, "next");
 		hint(a, y, &x, KEY_ACTION_CON_SSH, "ssh");

@@ -6,6 +6,7 @@ noinst_LIBRARIES += libtui.a
 libtui_a_SOURCES = \
 	tui/console.c tui/console.h \
 	tui/wrap.c tui/wrap.h \
+	tui/osc52.c tui/osc52.h \
 	tui/vm-model.c tui/vm-model.h \
 	tui/vm-view.c tui/vm-view.h \
 	tui/theme.c tui/theme.h tui/theme-roles.def \
@@ -23,6 +24,7 @@ libtui_app_a_SOURCES = \
 	tui/actions.c \
 	tui/prompt.c \
 	tui/form.c \
+	tui/mouse.c \
 	tui/daemon-input.c \
 	tui/ssh.c \
 	tui/ui-theme.c \

@@ -480,6 +480,9 @@ int main(int argc, char **argv)
 	a->view.sort = a->cfg.sort;
 	a->view.descending = a->cfg.sort_descending;
 	a->wrap = a->cfg.wrap;
+	a->timestamps = a->cfg.timestamps;
+	a->con_sel = UINT64_MAX;
+	a->osc_fd = STDOUT_FILENO;
 	a->follow = true;
 	a->split = a->cfg.split;
 	a->match_id = UINT64_MAX;
@@ -511,6 +514,8 @@ int main(int argc, char **argv)
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
+	if (a->cfg.mouse && !app_mouse_enable(a, true))
+		app_status(a, STATUS_WARN, "mouse: this terminal reports no mouse events");
 	/* COLORS is known only once colours are started. */
 	if (pick_mode(&a->cfg) != THEME_MODE_MONO && start_color() == OK) {
 		a->colors_started = true;

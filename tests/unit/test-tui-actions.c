@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,8 @@ static struct app *app_new(bool vms)
 	a->follow = true;
 	a->split = a->cfg.split;
 	a->match_id = UINT64_MAX;
+	a->con_sel = UINT64_MAX;
+	a->osc_fd = -1;
 	a->keylog_fd = -1;
 	a->sigfd = -1;
 	conn_init(&a->conn, "/nonexistent/bangerd.sock");
@@ -676,6 +679,77 @@ static void test_delete_forces_a_running_vm(void **state)
 	app_free(a);
 }
 
+/* The console: t shows when each line arrived; y copies the rows on screen, or the line a click
+ * selected, to the terminal's clipboard as OSC 52; the mouse selects rows, focuses panes and
+ * scrolls. */
+static void test_console_time_copy_mouse(void **state)
+{
+	struct app *a = app_new(true);
+	char buf[4096], row[160];
+	int p[2];
+	ssize_t n;
+	MEVENT ev = {0};
+	(void)state;
+
+	assert_int_equal(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
+	a->osc_fd = p[1];
+	type(a, "\r"); /* the console */
+	assert_int_equal(a->focus, FOCUS_CONSOLE);
+	draw_compute_layout(a);
+	erase();
+	draw_console(a);
+	mvinnstr(a->lay.con_y, 0, row, sizeof(row) - 1);
+	assert_true(strncmp(row, "one", 3) == 0);
+	type(a, "t");
+	assert_true(a->timestamps);
+	erase();
+	draw_console(a);
+	mvinnstr(a->lay.con_y, 0, row, sizeof(row) - 1);
+	if (!(row[2] == ':' && row[5] == ':' && strncmp(row + 9, "one", 3) == 0))
+		fail_msg("no time before the line: \"%s\"", row);
+
+	/* y: every line on screen; ESC ] 52 ; c ; base64 BEL */
+	type(a, "y");
+	n = read(p[0], buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	/* "one\ntwo\nthree\nfour\n-- console attached HH:MM:SS --\n" */
+	{
+		static const char head[] =
+		        "\033]52;c;b25lCnR3bwp0aHJlZQpmb3VyCi0tIGNvbnNvbGUgYXR0YWNoZWQg";
+		assert_true(strncmp(buf, head, sizeof(head) - 1) == 0);
+	}
+	assert_int_equal(buf[n - 1], '\a');
+	assert_string_equal(a->status, "copied 5 lines (51 bytes) via OSC 52");
+
+	/* the mouse: a click on the console's second row selects that line, y copies it alone */
+	assert_true(app_mouse_enable(a, true));
+	ev.y = a->lay.con_y + 1;
+	ev.bstate = BUTTON1_PRESSED;
+	assert_int_equal(ungetmouse(&ev), OK);
+	press(a, KEY_MOUSE);
+	assert_int_equal(a->con_sel, a->con_rows[1]);
+	type(a, "y");
+	n = read(p[0], buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_string_equal(buf, "\033]52;c;dHdvCg==\a"); /* "two\n" */
+	/* a click on web-2's row selects it and focuses the list; the wheel moves back up */
+	ev.y = a->lay.list_y + 1;
+	assert_int_equal(ungetmouse(&ev), OK);
+	press(a, KEY_MOUSE);
+	assert_int_equal(a->focus, FOCUS_LIST);
+	assert_string_equal(app_selected(a)->name, "web-2");
+	ev.bstate = BUTTON4_PRESSED;
+	assert_int_equal(ungetmouse(&ev), OK);
+	press(a, KEY_MOUSE);
+	assert_string_equal(app_selected(a)->name, "web-1");
+	app_mouse_enable(a, false);
+	close(p[0]);
+	close(p[1]);
+	app_free(a);
+}
+
 /* K kills: it asks (the dialog says no graceful shutdown), sends vm.stop with force where S
  * sends none, and the message line reports the daemon's answer either way. */
 static void test_kill_forces_and_reports(void **state)
@@ -948,6 +1022,7 @@ int main(void)
 	        cmocka_unit_test(test_every_dialog_fits),
 	        cmocka_unit_test(test_kill_forces_and_reports),
 	        cmocka_unit_test(test_create_form),
+	        cmocka_unit_test(test_console_time_copy_mouse),
 	        cmocka_unit_test(test_delete_forces_a_running_vm),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
