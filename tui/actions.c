@@ -159,12 +159,19 @@ static void free_inspect(struct app *a)
 void app_inspect_build(struct app *a)
 {
 	struct vm *vm = app_selected(a);
+
+	free_inspect(a);
+	if (vm && vm->obj)
+		app_inspect_json(a, vm->name ? vm->name : "(gone)", vm->obj);
+}
+
+void app_inspect_json(struct app *a, const char *title, const json_t *obj)
+{
 	char *dump, *save = NULL;
 
 	free_inspect(a);
-	if (!vm || !vm->obj)
-		return;
-	dump = json_dumps(vm->obj, JSON_INDENT(2) | JSON_SORT_KEYS);
+	snprintf(a->inspect_title, sizeof(a->inspect_title), "inspect %s", title);
+	dump = json_dumps(obj, JSON_INDENT(2) | JSON_SORT_KEYS);
 	if (!dump)
 		return;
 	for (char *l = strtok_r(dump, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
@@ -207,6 +214,8 @@ static unsigned act_messages(struct app *a, _unused_ const char *arg)
 
 static void free_targets(struct confirm *c)
 {
+	json_decref(c->params);
+	c->params = NULL;
 	for (size_t i = 0; i < c->n_targets; i++)
 		free(c->targets[i]);
 	free(c->targets);
@@ -456,7 +465,8 @@ unsigned app_run_confirmed(struct app *a)
 		if (info->flags & ACTION_VMS)
 			send_each(a, info->method, info->name);
 		else {
-			call(a, info->method, json_object(), c->kind, c->what);
+			call(a, info->method, c->params ? json_incref(c->params) : json_object(),
+			        c->kind, c->what);
 			app_status(a, STATUS_INFO, "%s: requested", c->what);
 		}
 	}
@@ -470,6 +480,126 @@ static unsigned act_ssh(struct app *a, _unused_ const char *arg)
 	if (vm)
 		app_ssh_start(a, vm); /* the screen comes back repainted when it ends */
 	return 0;
+}
+
+/* ---- the images view ---- */
+
+static unsigned act_view(struct app *a, const char *arg)
+{
+	if (arg && *arg)
+		a->view_mode = strncmp(arg, "image", 5) == 0 ? VIEW_IMAGES : VIEW_VMS;
+	else
+		a->view_mode = a->view_mode == VIEW_VMS ? VIEW_IMAGES : VIEW_VMS;
+	a->zoom = false;
+	return DIRTY_CLEAR;
+}
+
+/* Moves the image selection to row (clamped) of the names in order. */
+static unsigned img_select(struct app *a, ssize_t row)
+{
+	const char *names[MAX_IMAGES];
+	size_t n = app_image_names(a, names, MAX_IMAGES);
+
+	if (n == 0)
+		return 0;
+	row = MAX(MIN(row, (ssize_t)n - 1), (ssize_t)0);
+	snprintf(a->img_sel, sizeof(a->img_sel), "%s", names[row]);
+	return DIRTY_LIST;
+}
+
+static ssize_t img_row(struct app *a)
+{
+	const char *names[MAX_IMAGES];
+	size_t n = app_image_names(a, names, MAX_IMAGES);
+	return (ssize_t)app_image_row(a, names, n);
+}
+
+static unsigned act_img_down(struct app *a, _unused_ const char *arg)
+{
+	return img_select(a, img_row(a) + 1);
+}
+static unsigned act_img_up(struct app *a, _unused_ const char *arg)
+{
+	return img_select(a, img_row(a) - 1);
+}
+static unsigned act_img_first(struct app *a, _unused_ const char *arg)
+{
+	return img_select(a, 0);
+}
+static unsigned act_img_last(struct app *a, _unused_ const char *arg)
+{
+	return img_select(a, MAX_IMAGES);
+}
+
+static const json_t *selected_image(struct app *a)
+{
+	const char *names[MAX_IMAGES];
+	size_t n = app_image_names(a, names, MAX_IMAGES);
+
+	if (n == 0)
+		return NULL;
+	return json_object_get(a->model.images, names[app_image_row(a, names, n)]);
+}
+
+static unsigned act_img_inspect(struct app *a, _unused_ const char *arg)
+{
+	const json_t *img = selected_image(a);
+
+	if (!img)
+		return 0;
+	app_inspect_json(a, json_string_value(json_object_get(img, "name")) ?: "?", img);
+	a->overlay = OVERLAY_INSPECT;
+	a->overlay_scroll = 0;
+	return DIRTY_OVERLAY | DIRTY_HINTS;
+}
+
+/* ":image-import NAME KERNEL ROOTFS [INITRD]": paths as the daemon reads them; its copy is
+ * shown in the view as image.import_progress comes. */
+static unsigned act_img_import(struct app *a, const char *arg)
+{
+	char name[64] = "", kernel[1024] = "", rootfs[1024] = "", initrd[1024] = "", what[96];
+	json_t *params;
+
+	if (sscanf(arg, "%63s %1023s %1023s %1023s", name, kernel, rootfs, initrd) < 3) {
+		app_status(a, STATUS_ERROR, "usage: :image-import NAME KERNEL ROOTFS [INITRD]");
+		return 0;
+	}
+	params = json_pack("{s:s, s:s, s:s}", "name", name, "kernel", kernel, "rootfs", rootfs);
+	if (params && initrd[0])
+		json_object_set_new(params, "initrd", json_string(initrd));
+	snprintf(what, sizeof(what), "import %s", name);
+	call(a, TUI_METHOD_IMAGE_IMPORT, params, CALL_ACTION, what);
+	app_status(a, STATUS_INFO, "%s: requested", what);
+	a->view_mode = VIEW_IMAGES;
+	return DIRTY_CLEAR;
+}
+
+/* The dialog names the VMs that use it: the daemon refuses while any does. */
+static unsigned act_img_remove(struct app *a, _unused_ const char *arg)
+{
+	const json_t *img = selected_image(a);
+	const char *name = img ? json_string_value(json_object_get(img, "name")) : NULL;
+	char title[96], users[200] = "";
+	size_t o = 0, n_users = 0;
+	unsigned redraw;
+
+	if (!name)
+		return 0;
+	for (size_t i = 0; i < a->model.n; i++) {
+		const struct vm *vm = a->model.vms[i];
+		if (vm->image && streq(vm->image, name) && o < sizeof(users))
+			o += (size_t)snprintf(users + o, sizeof(users) - o, "%s%s", n_users++ ? ", " : "",
+			        vm->name);
+	}
+	snprintf(title, sizeof(title), "Remove image %s?", name);
+	redraw = app_confirm_open(a, KEY_ACTION_IMG_REMOVE, "Remove", title);
+	a->confirm.params = json_pack("{s:s}", "name", name);
+	snprintf(a->confirm.what, sizeof(a->confirm.what), "remove image %s", name);
+	app_confirm_body(a, "Its kernel, initrd and root filesystem copies are deleted.");
+	if (n_users)
+		app_confirm_body(a, "Used by %zu VM%s (%s): the daemon refuses until they are deleted.",
+		        n_users, n_users == 1 ? "" : "s", users);
+	return redraw;
 }
 
 /* ---- the confirm dialog ---- */
@@ -922,6 +1052,9 @@ unsigned app_run_action(struct app *a, enum key_action act, const char *arg)
 		app_status(a, STATUS_ERROR, "%s takes no argument", info->name);
 		return 0;
 	}
+	/* refused before asking for an argument it could not use */
+	if (info->method != TUI_METHOD_NONE && !need_daemon(a, info->name))
+		return 0;
 	if (info->arg && info->arg[0] != '[' && (!arg || !*arg)) {
 		char initial[64];
 		if (arg) {
@@ -932,8 +1065,6 @@ unsigned app_run_action(struct app *a, enum key_action act, const char *arg)
 		snprintf(initial, sizeof(initial), "%s ", info->name);
 		return app_prompt_open(a, PROMPT_COMMAND, initial);
 	}
-	if (info->method != TUI_METHOD_NONE && !need_daemon(a, info->name))
-		return 0;
 	return handlers[act](a, arg);
 }
 
@@ -1006,6 +1137,10 @@ unsigned app_handle_key(struct app *a, int key)
 	}
 	if (a->overlay != OVERLAY_NONE)
 		return redraw | viewer_key(a, key);
-	act = keymap_lookup(&a->keys, a->focus == FOCUS_LIST ? KEY_CTX_LIST : KEY_CTX_CONSOLE, key);
+	act = keymap_lookup(&a->keys,
+	        a->view_mode == VIEW_IMAGES ? KEY_CTX_IMAGES
+	        : a->focus == FOCUS_LIST    ? KEY_CTX_LIST
+	                                    : KEY_CTX_CONSOLE,
+	        key);
 	return redraw | app_run_action(a, act, NULL) | DIRTY_HINTS;
 }

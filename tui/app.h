@@ -46,6 +46,15 @@ enum focus {
 	_FOCUS_INVALID = -22,
 };
 
+/* What the body shows: the VM list and console, or the images (v switches, like k9s'
+ * resources). */
+enum view_mode {
+	VIEW_VMS,
+	VIEW_IMAGES,
+	_VIEW_MODE_MAX,
+	_VIEW_MODE_INVALID = -22,
+};
+
 enum overlay {
 	OVERLAY_NONE,
 	OVERLAY_HELP,
@@ -91,6 +100,7 @@ struct confirm {
 	size_t n_body;
 	char verb[24];
 	bool force;     /* sent as "force": true (kill; delete of a VM that runs) */
+	json_t *params; /* a row without ACTION_VMS: sent as they are (image remove) */
 	char **targets; /* VM names the action applies to */
 	size_t n_targets;
 	int focus; /* 0 Cancel (first), 1 the verb */
@@ -163,12 +173,15 @@ struct app {
 	char console_vm[128]; /* id of the VM the console pane shows */
 
 	enum focus focus;
+	enum view_mode view_mode;
+	char img_sel[64]; /* the selected image, by name */
 	bool zoom;
 	unsigned split;
 	enum overlay overlay;
 	int overlay_scroll;
 	char **inspect_lines;
 	size_t n_inspect;
+	char inspect_title[96];
 	struct confirm confirm;
 	struct create_form form;
 
@@ -224,6 +237,13 @@ unsigned app_console_changed(struct app *a);         /* DIRTY_* to redraw */
 int ui_theme_apply(struct app *a, const char *name);
 attr_t ui_color_attr(struct app *a, int fg, int bg);
 
+/* draw-images.c: the images view. */
+#define MAX_IMAGES 256
+/* The images' names in name order (at most max); and the selected one's row, kept by name. */
+size_t app_image_names(const struct app *a, const char **names, size_t max);
+size_t app_image_row(const struct app *a, const char *const *names, size_t n);
+void draw_images(struct app *a);
+
 /* draw-*.c */
 void draw_frame(struct app *a);
 void draw_compute_layout(struct app *a);
@@ -249,6 +269,8 @@ unsigned app_run_action(struct app *a, enum key_action act, const char *arg);
 unsigned app_run_confirmed(struct app *a);
 unsigned app_search_next(struct app *a);
 void app_inspect_build(struct app *a);
+/* The inspect overlay over any object (an image): its title and every field. */
+void app_inspect_json(struct app *a, const char *title, const json_t *obj);
 /* A "yes" then sends the action's method (app_run_confirmed). */
 unsigned app_confirm_open(
         struct app *a, enum key_action action, const char *verb, const char *title);

@@ -91,6 +91,8 @@ void app_on_event(struct app *a, const char *method, const json_t *params)
 	if (res.flags & (MODEL_CHANGED_CONSOLE | MODEL_CHANGED_ROWS) && res.vm &&
 	        streq(res.vm->id, a->console_vm))
 		a->dirty |= DIRTY_CONSOLE;
+	if (res.flags & MODEL_CHANGED_IMAGES && a->view_mode == VIEW_IMAGES)
+		a->dirty |= DIRTY_LIST;
 	if (res.flags & (MODEL_LAGGED | MODEL_SNAPSHOT))
 		a->dirty |= DIRTY_CLEAR; /* the resync banner comes and goes */
 	if (res.flags & MODEL_DAEMON) {

@@ -118,12 +118,10 @@ static void inspect_entry(struct app *a, size_t i, char *buf, size_t size,
 
 static void draw_inspect(struct app *a)
 {
-	struct vm *vm = app_selected(a);
-	char title[160];
+	const char *title = a->inspect_title[0] ? a->inspect_title : "inspect (gone)";
 	int rows = 0, w = 60;
 	struct box b;
 
-	snprintf(title, sizeof(title), "inspect %s", vm && vm->name ? vm->name : "(gone)");
 	for (size_t i = 0; i < a->n_inspect; i++)
 		w = MAX(w, text_width(a->inspect_lines[i], strlen(a->inspect_lines[i])) + 4);
 	w = MIN(w, MIN(DIALOG_MAX_W, COLS - 2));
@@ -140,6 +138,7 @@ static const char *const help_ctx_names[_KEY_CTX_MAX] = {
         [KEY_CTX_LIST] = "VM list",
         [KEY_CTX_CONSOLE] = "Console",
         [KEY_CTX_DIALOG] = "Dialogs",
+        [KEY_CTX_IMAGES] = "Images view",
 };
 
 /* Row i of the help: -(ctx + 1) for a context's title, else an action. */

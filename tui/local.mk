@@ -28,7 +28,7 @@ libtui_app_a_SOURCES = \
 	tui/daemon-input.c \
 	tui/ssh.c \
 	tui/ui-theme.c \
-	tui/draw.c tui/draw-list.c tui/draw-console.c tui/draw-overlay.c
+	tui/draw.c tui/draw-list.c tui/draw-console.c tui/draw-overlay.c tui/draw-images.c
 libtui_app_a_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS) $(JANSSON_CFLAGS) $(INIH_CFLAGS)
 
 bin_PROGRAMS += banger-tui

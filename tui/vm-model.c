@@ -63,7 +63,7 @@ static uint64_t hash_id(const char *s)
 
 void vm_model_init(struct vm_model *m, const struct console_limits *limits)
 {
-	*m = (struct vm_model){.limits = *limits};
+	*m = (struct vm_model){.limits = *limits, .images = json_object(), .imports = json_object()};
 }
 
 static void vm_free(struct vm *vm)
@@ -90,6 +90,8 @@ void vm_model_done(struct vm_model *m)
 	free(m->vms);
 	free(m->buckets);
 	free(m->daemon_version);
+	json_decref(m->images);
+	json_decref(m->imports);
 	*m = (struct vm_model){};
 }
 
@@ -539,9 +541,42 @@ static int ev_snapshot(struct vm_model *m, const json_t *p, struct model_result 
 {
 	int r = vm_model_apply_snapshot(m, json_object_get(p, "vms"),
 	        (uint64_t)json_integer_value(json_object_get(p, "seq")));
+	const json_t *images = json_object_get(p, "images"), *img;
+	size_t i;
+
 	if (r < 0)
 		return r;
-	res->flags |= MODEL_SNAPSHOT | MODEL_CHANGED_ROWS;
+	if (json_is_array(images)) {
+		json_object_clear(m->images);
+		json_array_foreach(images, i, img)
+		{
+			const char *name = str_member(img, "name");
+			if (name && json_object_set(m->images, name, (json_t *)img) < 0)
+				return -ENOMEM;
+		}
+	}
+	res->flags |= MODEL_SNAPSHOT | MODEL_CHANGED_ROWS | MODEL_CHANGED_IMAGES;
+	return 0;
+}
+
+/* image.imported, image.deleted, image.import_progress */
+static int ev_image(struct vm_model *m, const json_t *p, struct model_result *res)
+{
+	const json_t *img = json_object_get(p, "image");
+	const char *name = img ? str_member(img, "name") : str_member(p, "name");
+
+	if (!name)
+		return 0; /* nothing this view could show */
+	if (img) {
+		if (json_object_set(m->images, name, (json_t *)img) < 0)
+			return -ENOMEM;
+		json_object_del(m->imports, name);
+	} else if (json_object_get(p, "total_bytes")) {
+		if (json_object_set(m->imports, name, (json_t *)p) < 0)
+			return -ENOMEM;
+	} else
+		json_object_del(m->images, name);
+	res->flags |= MODEL_CHANGED_IMAGES;
 	return 0;
 }
 
@@ -578,6 +613,9 @@ static const struct event_handler {
         {"vm.start_done", ev_start_done, true},
         {"events.lagged", ev_lagged, true},
         {"events.snapshot", ev_snapshot, false},
+        {"image.imported", ev_image, true},
+        {"image.deleted", ev_image, true},
+        {"image.import_progress", ev_image, true},
         {"daemon.started", ev_daemon, true},
         {"daemon.stopping", ev_daemon, true},
         {"daemon.heartbeat", ev_heartbeat, false},

@@ -62,6 +62,7 @@ enum {
 	MODEL_DAEMON = 1 << 4,          /* daemon.started/stopping */
 	MODEL_HEARTBEAT = 1 << 5,
 	MODEL_IGNORED = 1 << 6, /* a duplicate or unknown event */
+	MODEL_CHANGED_IMAGES = 1 << 7, /* an image appeared, vanished or is being imported */
 };
 
 struct model_result {
@@ -80,6 +81,8 @@ struct vm_model {
 	uint64_t next_order;
 	struct console_limits limits;
 	char *daemon_version; /* from daemon.started */
+	json_t *images;       /* name → the daemon's image object (snapshot, image.* events) */
+	json_t *imports;      /* name → the last image.import_progress, while importing */
 };
 
 void vm_model_init(struct vm_model *m, const struct console_limits *limits);

@@ -83,7 +83,12 @@ static struct app *app_new(bool vms)
 	a->conn.connected_once = true;
 	if (vms) {
 		feed(a, "{\"method\":\"events.snapshot\",\"params\":{\"seq\":1,\"vms\":[" VM(
-		                "a1", "web-1") "," VM("b2", "web-2") "]}}");
+		                "a1", "web-1") "," VM("b2", "web-2") "],\"images\":[{\"name\":"
+		                                                     "\"minimal\",\"kernel_size\":"
+		                                                     "4096,\"rootfs_size\":65536,"
+		                                                     "\"kernel_format\":\"elf\","
+		                                                     "\"providers\":[\"firecracker\","
+		                                                     "\"banger-vmm\"]}]}}");
 		feed(a, "{\"method\":\"vm.log\",\"params\":{\"seq\":2,\"id\":\"a1\",\"name\":\"web-"
 		        "1\","
 		        "\"first_line\":1,\"lines\":[\"one\",\"two\",\"three\",\"four\"]}}");
@@ -101,6 +106,7 @@ static void app_free(struct app *a)
 	for (size_t i = 0; i < a->confirm.n_targets; i++)
 		free(a->confirm.targets[i]);
 	free(a->confirm.targets);
+	json_decref(a->confirm.params);
 	if (a->search_is_re)
 		regfree(&a->search_re);
 	conn_done(&a->conn);
@@ -220,6 +226,9 @@ static void enter_context(struct app *a, enum key_context ctx, enum focus focus)
 		break;
 	case KEY_CTX_DIALOG:
 		app_confirm_open(a, KEY_ACTION_NONE, "Do", "Do it?");
+		break;
+	case KEY_CTX_IMAGES:
+		a->view_mode = VIEW_IMAGES;
 		break;
 	case _KEY_CTX_MAX:
 	case _KEY_CTX_INVALID:
@@ -750,6 +759,55 @@ static void test_console_time_copy_mouse(void **state)
 	app_free(a);
 }
 
+static void screen_text(char *out, size_t size);
+
+/* v switches to the images view: each image with its size, kernel format and providers; D asks
+ * and sends image.delete for that image; ":image-import" sends image.import; the daemon's
+ * import progress is shown until the image arrives. */
+static void test_images_view(void **state)
+{
+	struct app *a = app_new(true);
+	static char screen[200 * 60 + 1];
+	json_t *reqs, *p;
+	(void)state;
+
+	type(a, "v");
+	assert_int_equal(a->view_mode, VIEW_IMAGES);
+	a->dirty = DIRTY_ALL;
+	erase();
+	draw_frame(a);
+	screen_text(screen, sizeof(screen));
+	if (!strstr(screen, "minimal 68.0 KiB elf firecracker,banger-vmm"))
+		fail_msg("no image row: %s", screen);
+	type(a, "D");
+	assert_string_equal(a->confirm.title, "Remove image minimal?");
+	type(a, "y");
+	reqs = sent(a);
+	assert_int_equal(count(reqs, TUI_METHOD_IMAGE_DELETE), 1);
+	p = json_object_get(json_array_get(reqs, 0), "params");
+	assert_string_equal(json_string_value(json_object_get(p, "name")), "minimal");
+	json_decref(reqs);
+
+	type(a, ":image-import deb /k /r\r");
+	reqs = sent(a);
+	assert_int_equal(count(reqs, TUI_METHOD_IMAGE_IMPORT), 1);
+	p = json_object_get(json_array_get(reqs, 0), "params");
+	assert_string_equal(json_string_value(json_object_get(p, "kernel")), "/k");
+	assert_null(json_object_get(p, "initrd"));
+	json_decref(reqs);
+	feed_event(a, "{\"method\":\"image.import_progress\",\"params\":{\"seq\":9,\"name\":"
+	              "\"deb\",\"part\":\"rootfs\",\"done_bytes\":1048576,\"total_bytes\":"
+	              "4194304}}");
+	erase();
+	draw_images(a);
+	screen_text(screen, sizeof(screen));
+	if (!strstr(screen, "importing deb: rootfs 1.0 MiB of 4.0 MiB (25%)"))
+		fail_msg("no import progress: %s", screen);
+	type(a, "v");
+	assert_int_equal(a->view_mode, VIEW_VMS);
+	app_free(a);
+}
+
 /* K kills: it asks (the dialog says no graceful shutdown), sends vm.stop with force where S
  * sends none, and the message line reports the daemon's answer either way. */
 static void test_kill_forces_and_reports(void **state)
@@ -868,7 +926,7 @@ static void check_dialog_fits(struct app *a, const char *what)
 static void check_overlay_entries(
         struct app *a, const char *what, const char *const *entries, size_t n)
 {
-	static char screens[64][200 * 60 + 1];
+	static char screens[160][200 * 60 + 1];
 	int n_screens = 0;
 
 	for (int scroll = 0; n_screens < (int)ELEMENTSOF(screens); scroll++) {
@@ -1022,6 +1080,7 @@ int main(void)
 	        cmocka_unit_test(test_every_dialog_fits),
 	        cmocka_unit_test(test_kill_forces_and_reports),
 	        cmocka_unit_test(test_create_form),
+	        cmocka_unit_test(test_images_view),
 	        cmocka_unit_test(test_console_time_copy_mouse),
 	        cmocka_unit_test(test_delete_forces_a_running_vm),
 	};
