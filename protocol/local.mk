@@ -6,7 +6,8 @@ libprotocol_a_SOURCES = \
 	protocol/ndjson.c protocol/ndjson.h \
 	protocol/jsonrpc.c protocol/jsonrpc.h \
 	protocol/client.c protocol/client.h \
-	protocol/vm.c protocol/vm.h
+	protocol/vm.c protocol/vm.h \
+	protocol/methods.c protocol/methods.h protocol/methods.def
 libprotocol_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 PROTOCOL_LIBS = libprotocol.a $(JANSSON_LIBS)
 
@@ -20,3 +21,8 @@ tests_unit_test_jsonrpc_LDADD = $(PROTOCOL_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_client_SOURCES = tests/unit/test-client.c
 tests_unit_test_client_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_client_LDADD = $(PROTOCOL_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)
+
+unit_tests += tests/unit/test-methods
+tests_unit_test_methods_SOURCES = tests/unit/test-methods.c
+tests_unit_test_methods_CFLAGS = $(TESTS_CFLAGS) -DBANGER_SRCDIR=\"$(abs_top_srcdir)\"
+tests_unit_test_methods_LDADD = $(PROTOCOL_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)
