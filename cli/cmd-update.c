@@ -87,7 +87,7 @@ int cmd_update(struct cli *cli)
 	/* The owner: the daemon asks the helper, which starts the root updater. */
 	gmtime_r(&now, &tm);
 	strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	r = cli_call(cli, "update.apply", NULL, 30000, &res);
+	r = cli_call(cli, RPC_METHOD_UPDATE_APPLY, NULL, 30000, &res);
 	if (r)
 		return r;
 	if (layout_init(&l, NULL) < 0)

@@ -36,6 +36,7 @@
 #include "common/macro.h"
 #include "protocol/client.h"
 #include "protocol/jsonrpc.h"
+#include "protocol/methods.h"
 
 #define MANIFEST_MAX (64u * 1024u)
 #define SIG_MAX 4096u
@@ -205,7 +206,7 @@ static int run_capture(struct update *u, const char *const argv[], bool as_owner
 
 /* ---- the daemon ------------------------------------------------------------------------------- */
 
-static int daemon_call(struct update *u, const char *method, json_t *params, json_t **ret)
+static int daemon_call(struct update *u, enum rpc_method method, json_t *params, json_t **ret)
 {
 	_cleanup_rpc_client_ struct rpc_client *c = NULL;
 	struct rpc_error err = {};
@@ -215,7 +216,8 @@ static int daemon_call(struct update *u, const char *method, json_t *params, jso
 	if (r >= 0)
 		r = rpc_client_hello(c, "banger-update", CALL_TIMEOUT_MS, NULL, &err);
 	if (r >= 0)
-		r = rpc_client_call(c, method, params, CALL_TIMEOUT_MS, ret, &err);
+		r = rpc_client_call(
+		        c, rpc_method_to_string(method), params, CALL_TIMEOUT_MS, ret, &err);
 	else
 		json_decref(params);
 	if (r < 0 && err.message[0])
@@ -229,7 +231,7 @@ static bool daemons_at(struct update *u, const char *want)
 	_cleanup_json_ json_t *st = NULL;
 	const json_t *h;
 
-	if (daemon_call(u, "system.status", NULL, &st) < 0)
+	if (daemon_call(u, RPC_METHOD_SYSTEM_STATUS, NULL, &st) < 0)
 		return false;
 	h = json_object_get(st, "helper");
 	return json_is_true(json_object_get(h, "reachable")) &&
@@ -262,7 +264,7 @@ static int fleet_read(struct update *u, struct vm_before **ret, size_t *ret_n)
 	json_t *vm;
 	int r;
 
-	r = daemon_call(u, "vm.list", NULL, &res);
+	r = daemon_call(u, RPC_METHOD_VM_LIST, NULL, &res);
 	if (r < 0)
 		return r;
 	v = calloc(json_array_size(json_object_get(res, "vms")) + 1, sizeof(*v));
@@ -925,7 +927,8 @@ static int switch_to(struct update *u, const char *base, const char *version, bo
 	step(u, 10, "re-adopting the running VMs");
 	{
 		_cleanup_json_ json_t *res = NULL;
-		r = daemon_call(u, "reconcile", json_pack("{s:b}", "dry_run", false), &res);
+		r = daemon_call(
+		        u, RPC_METHOD_RECONCILE, json_pack("{s:b}", "dry_run", false), &res);
 		if (r < 0)
 			return fail(u, r, "reconcile failed: %s", u->why);
 	}

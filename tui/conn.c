@@ -96,12 +96,12 @@ void conn_lost(struct conn *c, int64_t now, const char *reason)
 	schedule_retry(c, now);
 }
 
-int conn_call(struct conn *c, enum tui_method method, json_t *params, enum conn_call_kind kind,
+int conn_call(struct conn *c, enum rpc_method method, json_t *params, enum conn_call_kind kind,
         const char *what)
 {
 	_cleanup_json_ json_t *id = NULL, *msg = NULL;
 	_cleanup_free_ char *data = NULL;
-	const char *name = tui_method_to_string(method);
+	const char *name = rpc_method_to_string(method);
 	size_t len;
 	int r;
 
@@ -172,12 +172,12 @@ int conn_connect(struct conn *c, int64_t now, uint64_t since_seq)
 	reset_buffers(c);
 	c->fd = fd;
 	c->last_rx = now;
-	r = conn_call(c, TUI_METHOD_HELLO, rpc_hello_new("banger-tui", PACKAGE_VERSION), CALL_HELLO,
+	r = conn_call(c, RPC_METHOD_HELLO, rpc_hello_new("banger-tui", PACKAGE_VERSION), CALL_HELLO,
 	        NULL);
 	if (r >= 0) {
 		sub = since_seq > 0 ? json_pack("{s:I}", "since_seq", (json_int_t)since_seq)
 		                    : json_object();
-		r = conn_call(c, TUI_METHOD_EVENTS_SUBSCRIBE, sub, CALL_SUBSCRIBE, NULL);
+		r = conn_call(c, RPC_METHOD_EVENTS_SUBSCRIBE, sub, CALL_SUBSCRIBE, NULL);
 	}
 	if (r < 0) {
 		conn_lost(c, now, strerror(-r));

@@ -11,7 +11,7 @@
 
 #include "protocol/jsonrpc.h"
 #include "protocol/ndjson.h"
-#include "tui/methods.h"
+#include "protocol/methods.h"
 
 enum conn_state {
 	CONN_CONNECTING,   /* never connected yet */
@@ -73,7 +73,7 @@ int conn_connect(struct conn *c, int64_t now, uint64_t since_seq);
 void conn_lost(struct conn *c, int64_t now, const char *reason);
 
 /* Queues a request; params stolen. -ENOTCONN while disconnected, -EINVAL for no method. */
-int conn_call(struct conn *c, enum tui_method method, json_t *params, enum conn_call_kind kind,
+int conn_call(struct conn *c, enum rpc_method method, json_t *params, enum conn_call_kind kind,
         const char *what);
 /* Removes and returns the outstanding call with this id (false when unknown). */
 bool conn_take_call(struct conn *c, const json_t *id, struct conn_call *ret);

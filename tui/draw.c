@@ -329,7 +329,7 @@ static void draw_banner(struct app *a)
 static void hint(struct app *a, int y, int *x, enum key_action act, const char *label)
 {
 	const struct key_action_info *info = key_action_info(act);
-	bool off = info && info->method != TUI_METHOD_NONE &&
+	bool off = info && info->method != _RPC_METHOD_INVALID &&
 	           (a->conn.state != CONN_CONNECTED || a->readonly);
 	char keys[64], name[16];
 	char *comma;

@@ -143,7 +143,7 @@ static json_t *sent(struct app *a)
 }
 
 /* How many of reqs call method (dry runs left out). */
-static size_t count(const json_t *reqs, enum tui_method method)
+static size_t count(const json_t *reqs, enum rpc_method method)
 {
 	size_t i, n = 0;
 	json_t *r;
@@ -151,7 +151,7 @@ static size_t count(const json_t *reqs, enum tui_method method)
 	json_array_foreach(reqs, i, r)
 	{
 		if (streq(json_string_value(json_object_get(r, "method")),
-		            tui_method_to_string(method)) &&
+		            rpc_method_to_string(method)) &&
 		        !json_is_true(json_object_get(json_object_get(r, "params"), "dry_run")))
 			n++;
 	}
@@ -408,7 +408,7 @@ static void test_destructive_rows_ask_first(void **state)
 				reqs = sent(a);
 				if (count(reqs, info->method) != 0)
 					fail_msg("%s sent %s before the answer", info->name,
-					        tui_method_to_string(info->method));
+					        rpc_method_to_string(info->method));
 				json_decref(reqs);
 
 				type(a, answer ? "y" : "n");
@@ -438,18 +438,18 @@ static void test_start_asks_only_for_several(void **state)
 	type(a, "s");
 	assert_int_equal(a->overlay, OVERLAY_NONE);
 	reqs = sent(a);
-	assert_int_equal(count(reqs, TUI_METHOD_VM_START), 1);
+	assert_int_equal(count(reqs, RPC_METHOD_VM_START), 1);
 	json_decref(reqs);
 
 	type(a, "g  s");
 	assert_int_equal(a->overlay, OVERLAY_CONFIRM);
 	assert_string_equal(a->confirm.title, "Start 2 VMs?");
 	reqs = sent(a);
-	assert_int_equal(count(reqs, TUI_METHOD_VM_START), 0);
+	assert_int_equal(count(reqs, RPC_METHOD_VM_START), 0);
 	json_decref(reqs);
 	type(a, "y");
 	reqs = sent(a);
-	assert_int_equal(count(reqs, TUI_METHOD_VM_START), 2);
+	assert_int_equal(count(reqs, RPC_METHOD_VM_START), 2);
 	json_decref(reqs);
 	app_free(a);
 }
@@ -463,7 +463,7 @@ static void test_method_rows_need_the_daemon(void **state)
 	for (int act = KEY_ACTION_NONE + 1; act < _KEY_ACTION_MAX; act++) {
 		const struct key_action_info *info = key_action_info((enum key_action)act);
 
-		if (info->method == TUI_METHOD_NONE)
+		if (info->method == _RPC_METHOD_INVALID)
 			continue;
 		for (int readonly = 0; readonly < 2; readonly++) {
 			struct app *a = app_new(true);

@@ -42,24 +42,16 @@ static void test_reasons(void **state)
 	assert_non_null(strstr(conn_reason_for(EPIPE, buf, sizeof(buf)), "EOF"));
 }
 
-/* Every method the TUI calls is one of bangerd's (protocol/methods.def), and no call goes out
- * without one. */
+/* The TUI calls by the shared table's ids (protocol/methods.def): no call goes out without one. */
 static void test_methods(void **state)
 {
 	struct conn c;
 	(void)state;
 
-	for (int m = TUI_METHOD_NONE + 1; m < _TUI_METHOD_MAX; m++) {
-		const char *name = tui_method_to_string((enum tui_method)m);
-
-		assert_non_null(name);
-		if (rpc_method_from_string(name) < 0)
-			fail_msg("banger-tui calls \"%s\", which bangerd does not have", name);
-	}
-	assert_null(tui_method_to_string(TUI_METHOD_NONE));
-	assert_null(tui_method_to_string(_TUI_METHOD_MAX));
 	conn_init(&c, "/nonexistent/bangerd.sock");
-	assert_int_equal(conn_call(&c, TUI_METHOD_NONE, json_object(), CALL_ACTION, NULL), -EINVAL);
+	assert_int_equal(
+	        conn_call(&c, _RPC_METHOD_INVALID, json_object(), CALL_ACTION, NULL), -EINVAL);
+	assert_int_equal(conn_call(&c, _RPC_METHOD_MAX, json_object(), CALL_ACTION, NULL), -EINVAL);
 	conn_done(&c);
 }
 
@@ -76,7 +68,7 @@ static void test_connect_missing(void **state)
 	assert_int_equal(c.attempt, 1);
 	assert_true(c.retry_at >= 1000 + 200 && c.retry_at <= 1000 + 300);
 	assert_true(c.stale_since > 0);
-	assert_int_equal(conn_call(&c, TUI_METHOD_VM_START, NULL, CALL_ACTION, "x"), -ENOTCONN);
+	assert_int_equal(conn_call(&c, RPC_METHOD_VM_START, NULL, CALL_ACTION, "x"), -ENOTCONN);
 	conn_done(&c);
 }
 
@@ -155,7 +147,7 @@ static void test_exchange(void **state)
 	rpc_message_done(&m);
 
 	/* A request for an action carries what the toast will name. */
-	assert_int_equal(conn_call(&c, TUI_METHOD_VM_STOP, json_pack("{s:s}", "name", "web-1"),
+	assert_int_equal(conn_call(&c, RPC_METHOD_VM_STOP, json_pack("{s:s}", "name", "web-1"),
 	                         CALL_ACTION, "stop web-1"),
 	        0);
 	assert_int_equal(c.n_pending, 1);
