@@ -26,3 +26,13 @@ unit_tests += tests/unit/test-methods
 tests_unit_test_methods_SOURCES = tests/unit/test-methods.c
 tests_unit_test_methods_CFLAGS = $(TESTS_CFLAGS) -DBANGER_SRCDIR=\"$(abs_top_srcdir)\"
 tests_unit_test_methods_LDADD = $(PROTOCOL_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)
+
+# libFuzzer target for bangerd.sock's request decoding (configure CC=clang --enable-fuzzing); the
+# protocol sources are compiled into it so they carry the fuzzer's coverage.
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz-daemon-request
+tests_fuzz_fuzz_daemon_request_SOURCES = tests/fuzz/fuzz-daemon-request.c $(libprotocol_a_SOURCES)
+tests_fuzz_fuzz_daemon_request_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -fsanitize=fuzzer,address
+tests_fuzz_fuzz_daemon_request_LDFLAGS = -fsanitize=fuzzer,address
+tests_fuzz_fuzz_daemon_request_LDADD = $(COMMON_LIBS) $(JANSSON_LIBS)
+endif
