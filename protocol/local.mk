@@ -5,6 +5,7 @@ libprotocol_a_SOURCES = \
 	protocol/error.c protocol/error.h \
 	protocol/ndjson.c protocol/ndjson.h \
 	protocol/jsonrpc.c protocol/jsonrpc.h \
+	protocol/calls.c protocol/calls.h \
 	protocol/client.c protocol/client.h \
 	protocol/vm.c protocol/vm.h \
 	protocol/methods.c protocol/methods.h protocol/methods.def
@@ -21,6 +22,11 @@ tests_unit_test_jsonrpc_LDADD = $(PROTOCOL_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_client_SOURCES = tests/unit/test-client.c
 tests_unit_test_client_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_client_LDADD = $(PROTOCOL_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)
+
+unit_tests += tests/unit/test-calls
+tests_unit_test_calls_SOURCES = tests/unit/test-calls.c
+tests_unit_test_calls_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_calls_LDADD = $(PROTOCOL_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)
 
 unit_tests += tests/unit/test-methods
 tests_unit_test_methods_SOURCES = tests/unit/test-methods.c

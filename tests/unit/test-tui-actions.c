@@ -161,21 +161,22 @@ static size_t count(const json_t *reqs, enum rpc_method method)
 /* The daemon answers every reconcile dry run with a plan, which opens the dialog. */
 static void answer_plans(struct app *a)
 {
-	for (size_t i = 0; i < a->conn.n_pending;) {
+	const struct conn_call *pending;
+
+	for (size_t i = 0; (pending = conn_pending(&a->conn, i));) {
 		struct conn_call call;
 		struct rpc_message m = {.type = RPC_MESSAGE_RESPONSE};
-		json_t *id;
 
-		if (a->conn.pending[i].kind != CALL_PLAN) {
+		if (pending->kind != CALL_PLAN) {
 			i++;
 			continue;
 		}
-		id = json_integer(a->conn.pending[i].id);
-		assert_true(conn_take_call(&a->conn, id, &call));
+		m.id = json_integer(pending->id);
+		assert_int_equal(conn_match(&a->conn, &m, &call), RPC_INCOMING_REPLY);
 		m.result = json_pack("{s:[s]}", "adopt", "web-1");
 		app_on_answer(a, &call, &m);
 		json_decref(m.result);
-		json_decref(id);
+		json_decref(m.id);
 	}
 }
 

@@ -127,9 +127,9 @@ static void test_exchange(void **state)
 		usleep(10000);
 	assert_int_equal(conn_next(&c, &m, &err), 1);
 	assert_int_equal(m.type, RPC_MESSAGE_RESPONSE);
-	assert_true(conn_take_call(&c, m.id, &call));
+	assert_int_equal(conn_match(&c, &m, &call), RPC_INCOMING_REPLY);
 	assert_int_equal(call.kind, CALL_SUBSCRIBE);
-	assert_false(conn_take_call(&c, m.id, &call)); /* only once */
+	assert_int_equal(conn_match(&c, &m, &call), RPC_INCOMING_STRAY); /* only once */
 	rpc_message_done(&m);
 	assert_int_equal(conn_next(&c, &m, &err), 0); /* the rest is not a whole line yet */
 	out = "me\":\"x\"}}\n{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"protocol\":1,\"version\":"
@@ -139,10 +139,11 @@ static void test_exchange(void **state)
 		usleep(10000);
 	assert_int_equal(conn_next(&c, &m, &err), 1);
 	assert_int_equal(m.type, RPC_MESSAGE_NOTIFICATION);
+	assert_int_equal(conn_match(&c, &m, &call), RPC_INCOMING_NOTIFICATION);
 	assert_string_equal(m.method, "vm.deleted");
 	rpc_message_done(&m);
 	assert_int_equal(conn_next(&c, &m, &err), 1);
-	assert_true(conn_take_call(&c, m.id, &call));
+	assert_int_equal(conn_match(&c, &m, &call), RPC_INCOMING_REPLY);
 	assert_int_equal(call.kind, CALL_HELLO);
 	rpc_message_done(&m);
 
@@ -150,8 +151,9 @@ static void test_exchange(void **state)
 	assert_int_equal(conn_call(&c, RPC_METHOD_VM_STOP, json_pack("{s:s}", "name", "web-1"),
 	                         CALL_ACTION, "stop web-1"),
 	        0);
-	assert_int_equal(c.n_pending, 1);
-	assert_string_equal(c.pending[0].what, "stop web-1");
+	assert_non_null(conn_pending(&c, 0));
+	assert_null(conn_pending(&c, 1));
+	assert_string_equal(conn_pending(&c, 0)->what, "stop web-1");
 
 	/* The daemon goes away: end of file. */
 	close(sfd);
@@ -162,7 +164,7 @@ static void test_exchange(void **state)
 	c.connected_once = true;
 	conn_lost(&c, 5000, "daemon closed the connection (EOF)");
 	assert_int_equal(c.state, CONN_DISCONNECTED);
-	assert_int_equal(c.n_pending, 0);
+	assert_null(conn_pending(&c, 0)); /* its answer cannot come now */
 	assert_int_equal(c.fd, -1);
 
 	/* During a daemon update, retries come every 500 ms. */
