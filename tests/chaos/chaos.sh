@@ -351,7 +351,7 @@ kill -CONT "$HPID"
 n_abuse=$((n_abuse + 1))
 echo "# status x10 against a SIGSTOPped helper: another client answered after ${out% *} s, all 10 after ${out#* } s"
 t_check "a stopped helper delays nobody else (< 0.5 s) and the status calls at most ~1 s" \
-	awk -v a="${out% *}" -v b="${out#* }" 'BEGIN { exit !(a < 0.5 && b < 1.5) }'
+	awk -v a="${out% *}" -v b="${out#* }" 'BEGIN { exit !(a != "" && b != "" && a < 0.5 && b < 1.5) }'
 check_a "after the abusive clients"
 
 # ---- the end: everything stopped, nothing left ------------------------------------------------
