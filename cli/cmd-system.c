@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* banger system ...: install, uninstall and restart (as root: install metadata, directories,
- * systemd drop-ins or directly spawned daemons), status (from the daemon); also reconcile and
- * update, which the daemon answers. */
+/* banger system restart (as root: systemd, or the daemons spawned directly) and status (from
+ * the daemon and systemd), with the probes and daemon handling install and uninstall share
+ * (cmd-system-install.c); also banger reconcile, which the daemon answers. */
 #include <errno.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/system-internal.h"
 #include "cli/output.h"
 #include "cli/sysunits.h"
 #include "common/acl.h"
@@ -33,58 +34,12 @@
 #include "common/install.h"
 #include "common/layout.h"
 #include "common/macro.h"
+#include "common/pidfile.h"
 #include "protocol/client.h"
 #include "protocol/jsonrpc.h"
 
-#define CALL_TIMEOUT_MS 60000
-#define PROBE_TIMEOUT_MS 3000
-#define READY_TIMEOUT_SEC 20
-#define STOP_TIMEOUT_SEC 15
-#define SYSTEMD_UNIT_DIR "/etc/systemd/system"
-
-static const char default_config[] =
-        "# banger.conf: bangerd's settings. Every setting below is commented out and shows its\n"
-        "# default; uncomment what you change, then run \"banger system restart\".\n"
-        "\n"
-        "[network]\n"
-        "# subnet = 172.30.0.0/24       # the bridge gets .1, VMs the addresses after it\n"
-        "# bridge = banger0\n"
-        "\n"
-        "[vm]\n"
-        "# ssh_timeout_sec = 120        # InstanceStart until SSH answers\n"
-        "# stop_timeout_sec = 10        # Ctrl-Alt-Del until SIGTERM\n"
-        "# console_max_bytes = 4194304\n"
-        "\n"
-        "[state]\n"
-        "# min_free_mib = 1024          # free space below this: doctor warns, daemon.low_space\n"
-        "\n"
-        "[daemon]\n"
-        "# client_silent_timeout_sec = 10  # a client that sends no request by then is closed\n"
-        "\n"
-        "[file_sync]\n"
-        "# path = ~/.gitconfig          # repeatable; copied into each VM, must be inside the "
-        "owner's home\n"
-        "\n"
-        "[update]\n"
-        "# url = https://example.org/banger/manifest.json   # where banger update looks\n";
-
-/* One daemon as this command runs it without systemd. */
-struct daemon_spec {
-	const char *name; /* program, /proc/PID/comm and the log/pid file stem */
-	bool as_owner;
-	const char *fallback_dir;
-};
-
-static const struct daemon_spec helper_spec = {"bangerd-root", false, SBINDIR};
-static const struct daemon_spec daemon_spec = {"bangerd", true, BINDIR};
-
-struct sys {
-	struct banger_layout l;
-	struct install_meta m;
-	char self_dir[PATH_MAX];
-	bool systemd;
-	unsigned changes;
-};
+const struct daemon_spec helper_spec = {"bangerd-root", false, SBINDIR};
+const struct daemon_spec daemon_spec = {"bangerd", true, BINDIR};
 
 static int need_root(const char *what)
 {
@@ -95,8 +50,8 @@ static int need_root(const char *what)
 	return -EPERM;
 }
 
-static void change(struct sys *s, const char *fmt, ...) _printf_(2, 3);
-static void change(struct sys *s, const char *fmt, ...)
+void sys_change(struct sys *s, const char *fmt, ...) _printf_(2, 3);
+void sys_change(struct sys *s, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -107,7 +62,7 @@ static void change(struct sys *s, const char *fmt, ...)
 	putchar('\n');
 }
 
-static int sys_init(struct sys *s, const char *what)
+int sys_init(struct sys *s, const char *what)
 {
 	char exe[PATH_MAX];
 	ssize_t n;
@@ -137,7 +92,7 @@ static int sys_init(struct sys *s, const char *what)
 }
 
 /* buf = a "/" b suffix; an empty string when it does not fit (every later use then fails). */
-static void join(char *buf, size_t size, const char *a, const char *b, const char *suffix)
+void sys_join(char *buf, size_t size, const char *a, const char *b, const char *suffix)
 {
 	int n = snprintf(buf, size, "%s/%s%s", a, b, suffix);
 
@@ -147,20 +102,20 @@ static void join(char *buf, size_t size, const char *a, const char *b, const cha
 
 /* The program next to the running banger, else in ../sbin next to it (an installed prefix:
  * an update puts new programs there), else in its configured directory. */
-static void program_path(
+void sys_program_path(
         const struct sys *s, const char *name, const char *fallback_dir, char *buf, size_t size)
 {
-	join(buf, size, s->self_dir, name, "");
+	sys_join(buf, size, s->self_dir, name, "");
 	if (access(buf, X_OK) >= 0)
 		return;
-	join(buf, size, s->self_dir, "../sbin/", name);
+	sys_join(buf, size, s->self_dir, "../sbin/", name);
 	if (access(buf, X_OK) < 0)
-		join(buf, size, fallback_dir, name, "");
+		sys_join(buf, size, fallback_dir, name, "");
 }
 
 static void pid_file(const struct sys *s, const char *name, char *buf, size_t size)
 {
-	join(buf, size, s->l.run_dir, name, ".pid");
+	sys_join(buf, size, s->l.run_dir, name, ".pid");
 }
 
 /* ---- probes ---------------------------------------------------------------------------------- */
@@ -178,7 +133,7 @@ static bool socket_answers(const char *path)
 }
 
 /* system.status from the daemon, NULL when it does not answer. */
-static json_t *daemon_status(const struct sys *s)
+json_t *sys_daemon_status(const struct sys *s)
 {
 	_cleanup_rpc_client_ struct rpc_client *c = NULL;
 	struct rpc_error err = {};
@@ -192,9 +147,9 @@ static json_t *daemon_status(const struct sys *s)
 	return res;
 }
 
-static bool daemon_ready(const struct sys *s)
+bool sys_daemon_ready(const struct sys *s)
 {
-	_cleanup_json_ json_t *st = daemon_status(s);
+	_cleanup_json_ json_t *st = sys_daemon_status(s);
 
 	return st && json_is_true(json_object_get(json_object_get(st, "helper"), "reachable"));
 }
@@ -202,49 +157,19 @@ static bool daemon_ready(const struct sys *s)
 /* The pid recorded for name, when that process still runs that program; else 0. */
 static pid_t recorded_pid(const struct sys *s, const char *name)
 {
-	_cleanup_free_ char *data = NULL, *comm = NULL, *stat = NULL;
-	char path[PATH_MAX], proc[64];
-	const char *p;
-	long pid;
-	char *end;
+	char path[PATH_MAX];
 
 	pid_file(s, name, path, sizeof(path));
-	if (read_file_full(path, 64, &data, NULL) < 0)
-		return 0;
-	pid = strtol(data, &end, 10);
-	if (pid <= 1 || (*end && *end != '\n'))
-		return 0;
-	snprintf(proc, sizeof(proc), "/proc/%ld/comm", pid);
-	if (read_file_full(proc, 64, &comm, NULL) < 0)
-		return 0;
-	comm[strcspn(comm, "\n")] = '\0';
-	if (!strneq(comm, name, 15))
-		return 0;
-	snprintf(proc, sizeof(proc), "/proc/%ld/stat", pid);
-	if (read_file_full(proc, 4096, &stat, NULL) < 0)
-		return 0;
-	p = strrchr(stat, ')');
-	if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
-		return 0; /* a zombie has stopped */
-	return (pid_t)pid;
+	return pidfile_running(path, name);
 }
 
-static bool pid_running(pid_t pid, const char *name)
+static bool pid_running(pid_t pid)
 {
-	char proc[64];
-	_cleanup_free_ char *stat = NULL;
-	const char *p;
-
-	(void)name;
 	(void)waitpid(pid, NULL, WNOHANG); /* our own child (restart): reap it */
-	snprintf(proc, sizeof(proc), "/proc/%ld/stat", (long)pid);
-	if (read_file_full(proc, 4096, &stat, NULL) < 0)
-		return false;
-	p = strrchr(stat, ')');
-	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+	return proc_running(pid);
 }
 
-static void sleep_ms(long ms)
+void sys_sleep_ms(long ms)
 {
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
 
@@ -254,7 +179,7 @@ static void sleep_ms(long ms)
 
 /* ---- running programs ------------------------------------------------------------------------ */
 
-static int run_wait(const char *const argv[])
+int sys_run_wait(const char *const argv[])
 {
 	int status;
 	pid_t pid = fork();
@@ -276,14 +201,14 @@ static int run_wait(const char *const argv[])
 	return 0;
 }
 
-static int systemctl(const char *verb, const char *extra)
+int sys_systemctl(const char *verb, const char *extra)
 {
 	const char *argv[] = {"systemctl", verb, extra, "bangerd-root.service", "bangerd.socket",
 	        "bangerd.service", NULL};
 
 	if (!extra) /* shift the units left */
 		memmove(&argv[2], &argv[3], 4 * sizeof(argv[0]));
-	return run_wait(argv);
+	return sys_run_wait(argv);
 }
 
 static _noreturn_ void child_exec(
@@ -323,20 +248,20 @@ static _noreturn_ void child_exec(
 }
 
 /* Starts one daemon detached, records its pid and waits until ready() says it answers. */
-static int spawn(struct sys *s, const struct daemon_spec *d, bool (*ready)(const struct sys *))
+int sys_spawn(struct sys *s, const struct daemon_spec *d, bool (*ready)(const struct sys *))
 {
 	char prog[PATH_MAX], log[PATH_MAX], pidf[PATH_MAX], buf[32];
 	_cleanup_close_ int log_fd = -1;
 	pid_t pid;
 	int r;
 
-	program_path(s, d->name, d->fallback_dir, prog, sizeof(prog));
+	sys_program_path(s, d->name, d->fallback_dir, prog, sizeof(prog));
 	if (access(prog, X_OK) < 0) {
 		fprintf(stderr, "banger: cannot find %s (looked next to banger and in %s)\n",
 		        d->name, d->fallback_dir);
 		return -ENOENT;
 	}
-	join(log, sizeof(log), s->l.log_dir, d->name, ".log");
+	sys_join(log, sizeof(log), s->l.log_dir, d->name, ".log");
 	log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0640);
 	if (log_fd < 0) {
 		fprintf(stderr, "banger: cannot open %s: %m\n", log);
@@ -360,7 +285,7 @@ static int spawn(struct sys *s, const struct daemon_spec *d, bool (*ready)(const
 		fprintf(stderr, "banger: cannot record the pid in %s: %s\n", pidf, strerror(-r));
 	for (int i = 0; i < READY_TIMEOUT_SEC * 10; i++) {
 		if (ready(s)) {
-			change(s, "started %s (pid %ld, log %s)", d->name, (long)pid, log);
+			sys_change(s, "started %s (pid %ld, log %s)", d->name, (long)pid, log);
 			return 0;
 		}
 		if (waitpid(pid, NULL, WNOHANG) == pid) {
@@ -368,14 +293,14 @@ static int spawn(struct sys *s, const struct daemon_spec *d, bool (*ready)(const
 			fprintf(stderr, "banger: %s exited at once; see %s\n", d->name, log);
 			return -ECHILD;
 		}
-		sleep_ms(100);
+		sys_sleep_ms(100);
 	}
 	fprintf(stderr, "banger: %s (pid %ld) did not answer within %d s; see %s\n", d->name,
 	        (long)pid, READY_TIMEOUT_SEC, log);
 	return -ETIMEDOUT;
 }
 
-static bool helper_ready(const struct sys *s)
+bool sys_helper_ready(const struct sys *s)
 {
 	return socket_answers(s->l.root_sock);
 }
@@ -385,28 +310,28 @@ static int stop_pid(struct sys *s, const char *name, pid_t pid)
 {
 	if (kill(pid, SIGTERM) < 0 && errno != ESRCH)
 		return -errno;
-	for (int i = 0; i < STOP_TIMEOUT_SEC * 10 && pid_running(pid, name); i++)
-		sleep_ms(100);
-	if (pid_running(pid, name)) {
+	for (int i = 0; i < STOP_TIMEOUT_SEC * 10 && pid_running(pid); i++)
+		sys_sleep_ms(100);
+	if (pid_running(pid)) {
 		fprintf(stderr, "banger: %s (pid %ld) ignored SIGTERM for %d s, killing it\n", name,
 		        (long)pid, STOP_TIMEOUT_SEC);
 		(void)kill(pid, SIGKILL);
-		for (int i = 0; i < 50 && pid_running(pid, name); i++)
-			sleep_ms(100);
+		for (int i = 0; i < 50 && pid_running(pid); i++)
+			sys_sleep_ms(100);
 	}
-	change(s, "stopped %s (pid %ld)", name, (long)pid);
+	sys_change(s, "stopped %s (pid %ld)", name, (long)pid);
 	return 0;
 }
 
 /* Stops the daemon recorded for d; the daemon without a pid file by the pid it reports. */
-static int stop_recorded(struct sys *s, const struct daemon_spec *d)
+int sys_stop_recorded(struct sys *s, const struct daemon_spec *d)
 {
 	char pidf[PATH_MAX];
 	pid_t pid = recorded_pid(s, d->name);
 	int r = 0;
 
 	if (pid == 0 && d->as_owner) {
-		_cleanup_json_ json_t *st = daemon_status(s);
+		_cleanup_json_ json_t *st = sys_daemon_status(s);
 		json_int_t p = json_integer_value(json_object_get(st, "pid"));
 
 		if (p > 1)
@@ -417,7 +342,7 @@ static int stop_recorded(struct sys *s, const struct daemon_spec *d)
 	pid_file(s, d->name, pidf, sizeof(pidf));
 	if (unlink(pidf) < 0 && errno != ENOENT)
 		return -errno;
-	if (r >= 0 && !d->as_owner && helper_ready(s)) {
+	if (r >= 0 && !d->as_owner && sys_helper_ready(s)) {
 		fprintf(stderr,
 		        "banger: %s still answers on %s but was not started by banger system "
 		        "install (no pid file); stop it yourself\n",
@@ -425,588 +350,6 @@ static int stop_recorded(struct sys *s, const struct daemon_spec *d)
 		return -EBUSY;
 	}
 	return r;
-}
-
-/* ---- install --------------------------------------------------------------------------------- */
-
-static int resolve_owner(struct cli *cli, struct sys *s)
-{
-	const char *name = cli_opt(cli, "owner");
-	struct passwd *pw;
-
-	if (!name || !name[0])
-		name = getenv("SUDO_USER");
-	if (!name || !name[0]) {
-		fprintf(stderr,
-		        "banger system install: who owns the VMs? Pass --owner USER (or run "
-		        "it through sudo as that user)\n");
-		return -EINVAL;
-	}
-	errno = 0;
-	pw = getpwnam(name);
-	if (!pw) {
-		fprintf(stderr, "banger system install: unknown user \"%s\"\n", name);
-		return -ENOENT;
-	}
-	if (pw->pw_uid == 0) {
-		fprintf(stderr,
-		        "banger system install: the owner must not be root (\"%s\" has uid 0); "
-		        "name "
-		        "an unprivileged user with --owner\n",
-		        name);
-		return -EPERM;
-	}
-	if (strlen(pw->pw_name) >= sizeof(s->m.owner_name) || !pw->pw_dir || pw->pw_dir[0] != '/' ||
-	        strlen(pw->pw_dir) >= sizeof(s->m.owner_home)) {
-		fprintf(stderr, "banger system install: user \"%s\" has no usable name or home\n",
-		        name);
-		return -EINVAL;
-	}
-	s->m.owner_uid = pw->pw_uid;
-	s->m.owner_gid = pw->pw_gid;
-	strcpy(s->m.owner_name, pw->pw_name);
-	strcpy(s->m.owner_home, pw->pw_dir);
-	return 0;
-}
-
-static int resolve_programs(struct sys *s)
-{
-	static const char *const names[] = {"banger-vmm", "banger-jailer"};
-	char *dst[] = {s->m.vmm_path, s->m.jailer_path};
-
-	for (size_t i = 0; i < ELEMENTSOF(names); i++) {
-		join(dst[i], PATH_MAX, s->self_dir, names[i], "");
-		if (access(dst[i], X_OK) < 0) {
-			fprintf(stderr,
-			        "banger system install: %s is missing (it must be installed next "
-			        "to banger, in %s)\n",
-			        dst[i], s->self_dir);
-			return -ENOENT;
-		}
-	}
-	return 0;
-}
-
-/* The directory with exactly this owner and mode; refuses anything but a real directory. */
-static int ensure_dir(struct sys *s, const char *path, uid_t uid, gid_t gid, mode_t mode)
-{
-	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *parent = strdup(path);
-	bool created = false;
-	struct stat st;
-
-	if (!parent)
-		return -ENOMEM;
-	if (mkdir_parents(dirname(parent), 0755) < 0) {
-		fprintf(stderr, "banger: cannot create %s: %m\n", parent);
-		return -errno;
-	}
-	if (mkdir(path, mode) == 0)
-		created = true;
-	else if (errno != EEXIST) {
-		fprintf(stderr, "banger: cannot create %s: %m\n", path);
-		return -errno;
-	}
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		fprintf(stderr, "banger: %s is not a directory (or a symlink): refusing it\n",
-		        path);
-		return -ENOTDIR;
-	}
-	if (st.st_uid == uid && st.st_gid == gid && (st.st_mode & 07777) == mode) {
-		if (created)
-			change(s, "created %s", path);
-		return 0;
-	}
-	if (fchown(fd, uid, gid) < 0 || fchmod(fd, mode) < 0) {
-		fprintf(stderr, "banger: cannot set the owner or mode of %s: %m\n", path);
-		return -errno;
-	}
-	change(s, "%s %s (uid %u, gid %u, mode %04o)", created ? "created" : "fixed", path,
-	        (unsigned)uid, (unsigned)gid, (unsigned)mode);
-	return 0;
-}
-
-static int ensure_dirs(struct sys *s)
-{
-	const struct {
-		const char *path;
-		bool owner_uid, owner_gid;
-		mode_t mode;
-	} dirs[] = {
-	        {s->l.etc_dir, false, false, 0755},
-	        {s->l.lib_dir, false, false, 0755},
-	        {s->l.state_dir, true, true, 0700},
-	        {s->l.jail_base, false, false, 0755},
-	        {s->l.log_dir, false, false, 0755},
-	        {s->l.run_dir, false, false, 01770},
-	};
-	int r;
-
-	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-		r = ensure_dir(s, dirs[i].path, dirs[i].owner_uid ? s->m.owner_uid : 0,
-		        dirs[i].owner_gid ? s->m.owner_gid : 0, dirs[i].mode);
-		if (r < 0)
-			return r;
-	}
-	/* The run directory holds root.sock, bangerd.sock and the VM socket links: root's, sticky,
-	 * and the owner's through an ACL entry. Not through its group: systemd's RuntimeDirectory=
-	 * would take a group it does not expect back, recursively, bangerd.sock with it. */
-	r = acl_grant_user(s->l.run_dir, s->m.owner_uid, 07);
-	if (r == -EOPNOTSUPP)
-		r = ensure_dir(s, s->l.run_dir, 0, s->m.owner_gid, 01770);
-	if (r < 0) {
-		fprintf(stderr, "banger: cannot give %s to the owner: %s\n", s->l.run_dir,
-		        strerror(-r));
-		return r;
-	}
-	return 0;
-}
-
-/* The owner's SSH directory, which bangerd needs at start: the home (root creates it, for the
- * owner, when it is missing), then everything inside it as the owner, so that no symlink the
- * owner planted can steer root. */
-static int ensure_owner_dirs(struct sys *s)
-{
-	char home[PATH_MAX], ssh[PATH_MAX];
-	_cleanup_free_ char *parent = NULL;
-	struct stat st;
-	int status, n;
-	pid_t pid;
-
-	n = snprintf(home, sizeof(home), "%s%s", s->l.root, s->m.owner_home);
-	if (n < 0 || (size_t)n >= sizeof(home) ||
-	        layout_ssh_dir(&s->l, s->m.owner_home, ssh, sizeof(ssh)) < 0)
-		return -ENAMETOOLONG;
-	if (lstat(home, &st) < 0) {
-		parent = strdup(home);
-		if (!parent)
-			return -ENOMEM;
-		if (mkdir_parents(dirname(parent), 0755) < 0 || mkdir(home, 0700) < 0 ||
-		        chown(home, s->m.owner_uid, s->m.owner_gid) < 0) {
-			fprintf(stderr, "banger: cannot create the owner's home %s: %m\n", home);
-			return -errno;
-		}
-		change(s, "created %s (the owner's home)", home);
-	}
-	if (stat(ssh, &st) == 0 && S_ISDIR(st.st_mode))
-		return 0;
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		if (setgroups(1, &s->m.owner_gid) < 0 ||
-		        setresgid(s->m.owner_gid, s->m.owner_gid, s->m.owner_gid) < 0 ||
-		        setresuid(s->m.owner_uid, s->m.owner_uid, s->m.owner_uid) < 0)
-			_exit(126);
-		umask(0077);
-		_exit(mkdir_parents(ssh, 0700) < 0 ? 1 : 0);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "banger: cannot create %s as %s\n", ssh, s->m.owner_name);
-		return -EACCES;
-	}
-	change(s, "created %s", ssh);
-	return 0;
-}
-
-static bool same_meta(const struct install_meta *a, const struct install_meta *b)
-{
-	return a->owner_uid == b->owner_uid && a->owner_gid == b->owner_gid &&
-	       streq(a->owner_name, b->owner_name) && streq(a->owner_home, b->owner_home) &&
-	       streq(a->version, b->version) && streq(a->vmm_path, b->vmm_path) &&
-	       streq(a->jailer_path, b->jailer_path) && streq(a->release_key, b->release_key);
-}
-
-/* --release-key PEM: an Ed25519 public key, installed root 0644 as <etc>/release-key.pem (the
- * path install.json names); without the option, the one an earlier install set stays. */
-static int install_release_key(struct cli *cli, struct sys *s)
-{
-	const char *src = cli_opt(cli, "release-key");
-	struct install_meta old = {};
-	_cleanup_free_ char *data = NULL, *cur = NULL;
-	char dst[PATH_MAX];
-	EVP_PKEY *key;
-	BIO *bio;
-	size_t len;
-	int r;
-
-	if (!src) {
-		if (install_meta_load(&s->l, &old, NULL, 0) >= 0)
-			memcpy(s->m.release_key, old.release_key, sizeof(old.release_key));
-		return 0;
-	}
-	r = read_file_full(src, 64 * 1024, &data, &len);
-	if (r < 0) {
-		fprintf(stderr, "banger system install: cannot read %s: %s\n", src, strerror(-r));
-		return r;
-	}
-	bio = BIO_new_mem_buf(data, (int)len);
-	key = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
-	BIO_free(bio);
-	if (!key || EVP_PKEY_id(key) != EVP_PKEY_ED25519) {
-		EVP_PKEY_free(key);
-		fprintf(stderr,
-		        "banger system install: %s is not an Ed25519 public key in PEM (openssl pkey "
-		        "-in PRIVATE.pem -pubout makes one)\n",
-		        src);
-		return -EINVAL;
-	}
-	EVP_PKEY_free(key);
-	join(dst, sizeof(dst), s->l.etc_dir, "release-key.pem", "");
-	if (read_file_full(dst, 64 * 1024, &cur, NULL) < 0 || !streq(cur, data)) {
-		r = write_file_atomic(dst, data, len, 0644);
-		if (r < 0) {
-			fprintf(stderr, "banger: cannot write %s: %s\n", dst, strerror(-r));
-			return r;
-		}
-		change(s, "installed the release key %s", dst);
-	}
-	/* install.json names it as the real system sees it, without a test's $BANGER_ROOT */
-	snprintf(s->m.release_key, sizeof(s->m.release_key), "%s", dst + strlen(s->l.root));
-	return 0;
-}
-
-static int write_meta(struct sys *s)
-{
-	struct install_meta old = {};
-	struct stat st;
-	time_t now = time(NULL);
-	struct tm tm;
-	int r;
-
-	snprintf(s->m.version, sizeof(s->m.version), "%s", PACKAGE_VERSION);
-	if (install_meta_load(&s->l, &old, NULL, 0) >= 0 && same_meta(&old, &s->m) &&
-	        lstat(s->l.install_json, &st) == 0 && st.st_uid == 0 &&
-	        (st.st_mode & 07777) == 0644) {
-		memcpy(s->m.installed_at, old.installed_at, sizeof(old.installed_at));
-		return 0;
-	}
-	gmtime_r(&now, &tm);
-	strftime(s->m.installed_at, sizeof(s->m.installed_at), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	r = install_meta_save(&s->l, &s->m);
-	if (r < 0) {
-		fprintf(stderr, "banger: cannot write %s: %s\n", s->l.install_json, strerror(-r));
-		return r;
-	}
-	change(s, "wrote %s (owner %s, uid %u)", s->l.install_json, s->m.owner_name,
-	        (unsigned)s->m.owner_uid);
-	return 0;
-}
-
-static int write_config(struct sys *s)
-{
-	struct stat st;
-	int r;
-
-	if (lstat(s->l.config, &st) == 0)
-		return 0;
-	if (errno != ENOENT) {
-		fprintf(stderr, "banger: cannot check %s: %m\n", s->l.config);
-		return -errno;
-	}
-	r = write_file_atomic(s->l.config, default_config, strlen(default_config), 0644);
-	if (r < 0) {
-		fprintf(stderr, "banger: cannot write %s: %s\n", s->l.config, strerror(-r));
-		return r;
-	}
-	change(s, "wrote %s (defaults, commented out)", s->l.config);
-	return 0;
-}
-
-/* A small file with exactly this content. */
-static int ensure_file(struct sys *s, const char *path, const char *content)
-{
-	_cleanup_free_ char *old = NULL;
-	_cleanup_free_ char *dir = strdup(path);
-	int r;
-
-	if (!dir)
-		return -ENOMEM;
-	if (read_file_full(path, 4096, &old, NULL) >= 0 && streq(old, content))
-		return 0;
-	r = mkdir_parents(dirname(dir), 0755);
-	if (r >= 0)
-		r = write_file_atomic(path, content, strlen(content), 0644);
-	if (r < 0) {
-		fprintf(stderr, "banger: cannot write %s: %s\n", path, strerror(-r));
-		return r;
-	}
-	change(s, "wrote %s", path);
-	return 0;
-}
-
-static int install_systemd(struct sys *s)
-{
-	struct group *gr = getgrgid(s->m.owner_gid);
-	char group[64], buf[PATH_MAX + 256];
-	int r;
-
-	snprintf(group, sizeof(group), "%s", gr ? gr->gr_name : "");
-	if (!group[0])
-		snprintf(group, sizeof(group), "%u", (unsigned)s->m.owner_gid);
-	/* ProtectHome=read-only in the unit: the owner's SSH key and known_hosts stay writable */
-	snprintf(buf, sizeof(buf),
-	        "[Service]\nUser=%s\nGroup=%s\nReadWritePaths=-%s/.config/banger\n",
-	        s->m.owner_name, group, s->m.owner_home);
-	r = ensure_file(s, SYSTEMD_UNIT_DIR "/bangerd.service.d/owner.conf", buf);
-	if (r < 0)
-		return r;
-	snprintf(buf, sizeof(buf), "[Socket]\nSocketUser=%s\nSocketGroup=%s\n", s->m.owner_name,
-	        group);
-	r = ensure_file(s, SYSTEMD_UNIT_DIR "/bangerd.socket.d/owner.conf", buf);
-	if (r < 0)
-		return r;
-	if (s->changes > 0)
-		r = run_wait((const char *const[]){"systemctl", "daemon-reload", NULL});
-	if (r >= 0)
-		r = systemctl("enable", "--now");
-	if (r < 0)
-		return r;
-	for (int i = 0; i < READY_TIMEOUT_SEC * 10 && !daemon_ready(s); i++)
-		sleep_ms(100);
-	if (!daemon_ready(s)) {
-		fprintf(stderr,
-		        "banger: bangerd does not answer or does not reach bangerd-root; see "
-		        "journalctl -u bangerd -u bangerd-root\n");
-		return -ETIMEDOUT;
-	}
-	return 0;
-}
-
-static int start_direct(struct sys *s)
-{
-	_cleanup_json_ json_t *st = NULL;
-	int r;
-
-	if (!helper_ready(s)) {
-		r = spawn(s, &helper_spec, helper_ready);
-		if (r < 0)
-			return r;
-	}
-	st = daemon_status(s);
-	if (!st) {
-		r = spawn(s, &daemon_spec, daemon_ready);
-		if (r < 0)
-			return r;
-	}
-	/* both answered before (or were just started): wait for the daemon to see the helper */
-	for (int i = 0; i < READY_TIMEOUT_SEC * 10 && !daemon_ready(s); i++)
-		sleep_ms(100);
-	if (!daemon_ready(s)) {
-		fprintf(stderr, "banger: bangerd does not reach bangerd-root; see %s\n",
-		        s->l.log_dir);
-		return -ETIMEDOUT;
-	}
-	return 0;
-}
-
-int cmd_system_install(struct cli *cli)
-{
-	struct sys s;
-	int r;
-
-	if (sys_init(&s, "install") < 0)
-		return CLI_EXIT_ERROR;
-	r = resolve_owner(cli, &s);
-	if (r >= 0)
-		r = resolve_programs(&s);
-	if (r >= 0)
-		r = ensure_dirs(&s);
-	if (r >= 0)
-		r = ensure_owner_dirs(&s);
-	if (r >= 0)
-		r = install_release_key(cli, &s);
-	if (r >= 0)
-		r = write_meta(&s);
-	if (r >= 0)
-		r = write_config(&s);
-	if (r >= 0)
-		r = s.systemd ? install_systemd(&s) : start_direct(&s);
-	if (r < 0)
-		return CLI_EXIT_ERROR;
-	if (s.changes == 0)
-		printf("banger is already installed for %s (uid %u) and running: nothing to "
-		       "change\n",
-		        s.m.owner_name, (unsigned)s.m.owner_uid);
-	else
-		printf("banger is installed for %s (uid %u) and running%s\n", s.m.owner_name,
-		        (unsigned)s.m.owner_uid,
-		        s.systemd ? " (systemd: journalctl -u bangerd -u bangerd-root)" : "");
-	return 0;
-}
-
-/* ---- uninstall, restart ---------------------------------------------------------------------- */
-
-static bool vm_active(const char *state)
-{
-	return state &&
-	       (streq(state, "starting") || streq(state, "running") || streq(state, "stopping"));
-}
-
-/* For --purge: refuses while any VM runs (asking the daemon, else its handles.json). */
-static int refuse_running_vms(struct sys *s)
-{
-	_cleanup_rpc_client_ struct rpc_client *c = NULL;
-	_cleanup_json_ json_t *res = NULL, *handles = NULL;
-	_cleanup_free_ char *data = NULL;
-	struct rpc_error err = {};
-	size_t i, n = 0;
-	json_t *vm;
-
-	if (rpc_client_connect(s->l.daemon_sock, &c) >= 0 &&
-	        rpc_client_hello(c, "banger", PROBE_TIMEOUT_MS, NULL, &err) >= 0 &&
-	        rpc_client_call(c, rpc_method_to_string(RPC_METHOD_VM_LIST), NULL, PROBE_TIMEOUT_MS,
-	                &res, &err) >= 0) {
-		json_array_foreach(json_object_get(res, "vms"), i, vm)
-		{
-			if (!vm_active(json_str(vm, "state", NULL)))
-				continue;
-			if (n++ == 0)
-				fprintf(stderr, "banger system uninstall --purge: refused, VMs are "
-				                "running:");
-			fprintf(stderr, " %s", json_str(vm, "name", "?"));
-		}
-		if (n) {
-			fprintf(stderr,
-			        "\nStop them first (banger vm stop NAME...), then run it again.\n");
-			return -EBUSY;
-		}
-		return 0;
-	}
-	if (read_file_full(s->l.handles_json, 4u << 20, &data, NULL) >= 0)
-		handles = json_loads(data, 0, NULL);
-	if (json_object_size(handles) > 0) {
-		fprintf(stderr,
-		        "banger system uninstall --purge: refused: bangerd does not answer and %s "
-		        "still records %zu running VM(s). Start banger (banger system install), "
-		        "stop them, then purge.\n",
-		        s->l.handles_json, json_object_size(handles));
-		return -EBUSY;
-	}
-	return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 ? -1 : 0;
-}
-
-static int remove_file(struct sys *s, const char *path)
-{
-	if (unlink(path) == 0) {
-		change(s, "removed %s", path);
-		return 0;
-	}
-	if (errno == ENOENT)
-		return 0;
-	fprintf(stderr, "banger: cannot remove %s: %m\n", path);
-	return -errno;
-}
-
-/* rm -r, never following symlinks; "" when it did not exist. */
-static int remove_tree(struct sys *s, const char *path, const char *what)
-{
-	struct stat st;
-
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (S_ISDIR(st.st_mode) ? nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0
-	                        : unlink(path) < 0) {
-		fprintf(stderr, "banger: cannot remove %s: %m\n", path);
-		return -errno;
-	}
-	change(s, "removed %s%s", path, what);
-	return 0;
-}
-
-/* What root made in the kernel and under the jail base: bangerd-root --purge knows it. */
-static int purge_helper_objects(struct sys *s)
-{
-	char prog[PATH_MAX];
-	const char *argv[] = {prog, "--purge", NULL};
-	int r;
-
-	program_path(s, helper_spec.name, helper_spec.fallback_dir, prog, sizeof(prog));
-	fflush(stdout);
-	r = run_wait(argv);
-	if (r < 0)
-		fprintf(stderr, "banger: %s --purge could not remove everything (see above)\n",
-		        prog);
-	else
-		s->changes++;
-	return r;
-}
-
-int cmd_system_uninstall(struct cli *cli)
-{
-	bool purge = cli_opt(cli, "purge") != NULL;
-	char home_cfg[PATH_MAX] = "";
-	struct sys s;
-	int r;
-
-	if (sys_init(&s, "uninstall") < 0)
-		return CLI_EXIT_ERROR;
-	if (purge && refuse_running_vms(&s) < 0)
-		return CLI_EXIT_ERROR;
-	if (purge && install_meta_load(&s.l, &s.m, NULL, 0) >= 0)
-		join(home_cfg, sizeof(home_cfg), s.m.owner_home, ".config/banger", "");
-	if (s.systemd) {
-		r = systemctl("disable", "--now");
-		if (r < 0)
-			return CLI_EXIT_ERROR;
-		s.changes++;
-		if (remove_file(&s, SYSTEMD_UNIT_DIR "/bangerd.service.d/owner.conf") < 0 ||
-		        remove_file(&s, SYSTEMD_UNIT_DIR "/bangerd.socket.d/owner.conf") < 0)
-			return CLI_EXIT_ERROR;
-		(void)rmdir(SYSTEMD_UNIT_DIR "/bangerd.service.d");
-		(void)rmdir(SYSTEMD_UNIT_DIR "/bangerd.socket.d");
-		(void)run_wait((const char *const[]){"systemctl", "daemon-reload", NULL});
-	} else if (stop_recorded(&s, &daemon_spec) < 0 || stop_recorded(&s, &helper_spec) < 0)
-		return CLI_EXIT_ERROR;
-	/* needs install.json (the owner, the VMM's name): before it goes */
-	if (purge && access(s.l.install_json, F_OK) == 0 && purge_helper_objects(&s) < 0)
-		return CLI_EXIT_ERROR;
-	if (remove_file(&s, s.l.install_json) < 0)
-		return CLI_EXIT_ERROR;
-	if (purge) {
-		r = remove_tree(&s, s.l.state_dir, " (VM records, disks and images)");
-		if (r >= 0)
-			r = remove_tree(&s, s.l.lib_dir, "");
-		if (r >= 0)
-			r = remove_tree(&s, s.l.etc_dir, " (banger.conf)");
-		if (r >= 0)
-			r = remove_tree(&s, s.l.log_dir, "");
-		if (r >= 0)
-			r = remove_tree(&s, s.l.run_dir, "");
-		if (r < 0)
-			return CLI_EXIT_ERROR;
-	}
-	if (s.changes == 0) {
-		printf("banger is not installed: nothing to remove\n");
-		return 0;
-	}
-	if (!purge) {
-		printf("banger is uninstalled; kept %s, %s and the network setup (uninstall --purge "
-		       "removes them); running VMs, if any, were left alone\n",
-		        s.l.state_dir, s.l.config);
-		return 0;
-	}
-	printf("banger is uninstalled and purged. Kept:\n");
-	if (home_cfg[0])
-		printf("  %s: the owner's own files (SSH key, known_hosts, settings); remove it as "
-		       "the owner if you want\n",
-		        home_cfg);
-	printf("  net.ipv4.ip_forward: left as it is, other software may rely on it now\n");
-	printf("  the programs, units and man pages: remove them with the tool that installed "
-	       "them (make uninstall)\n");
-	return 0;
 }
 
 int cmd_system_restart(struct cli *cli)
@@ -1026,17 +369,17 @@ int cmd_system_restart(struct cli *cli)
 		return CLI_EXIT_ERROR;
 	}
 	if (s.systemd)
-		return run_wait((const char *const[]){"systemctl", "restart",
+		return sys_run_wait((const char *const[]){"systemctl", "restart",
 		               "bangerd-root.service", "bangerd.service", NULL}) < 0
 		               ? CLI_EXIT_ERROR
 		               : 0;
-	r = stop_recorded(&s, &helper_spec);
+	r = sys_stop_recorded(&s, &helper_spec);
 	if (r >= 0)
-		r = spawn(&s, &helper_spec, helper_ready);
+		r = sys_spawn(&s, &helper_spec, sys_helper_ready);
 	if (r >= 0)
-		r = stop_recorded(&s, &daemon_spec);
+		r = sys_stop_recorded(&s, &daemon_spec);
 	if (r >= 0)
-		r = spawn(&s, &daemon_spec, daemon_ready);
+		r = sys_spawn(&s, &daemon_spec, sys_daemon_ready);
 	if (r < 0)
 		return CLI_EXIT_ERROR;
 	printf("bangerd-root and bangerd restarted; running VMs kept running\n");
@@ -1073,11 +416,11 @@ static json_t *units_json(const struct sysunit *u)
 	json_t *a = json_array();
 
 	for (size_t i = 0; a && i < SYSUNITS_N; i++)
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "name",
-		                                 u[i].name, "load", u[i].load, "active", u[i].active,
-		                                 "sub", u[i].sub, "unit_file_state", u[i].file_state,
-		                                 "main_pid", (int)u[i].main_pid, "restarts",
-		                                 (int)u[i].n_restarts));
+		json_array_append_new(
+		        a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "name", u[i].name,
+		                   "load", u[i].load, "active", u[i].active, "sub", u[i].sub,
+		                   "unit_file_state", u[i].file_state, "main_pid",
+		                   (int)u[i].main_pid, "restarts", (int)u[i].n_restarts));
 	return a;
 }
 
@@ -1149,7 +492,8 @@ static void print_names(const char *title, const json_t *list)
 	json_t *v;
 
 	printf("%s:%s\n", title, json_array_size(list) ? "" : " nothing");
-	json_array_foreach(list, i, v) {
+	json_array_foreach(list, i, v)
+	{
 		if (json_is_string(v))
 			printf("  %s\n", json_string_value(v));
 		else

@@ -16,9 +16,22 @@
 #include "protocol/jsonrpc.h"
 
 #define FOLLOW_TIMEOUT_SEC 900
+#define FIRST_WORD_SEC 60
+
+/* The run an earlier update left in update.json ("" when none): a time stamp cannot tell it
+ * from this update's when both fall in one second. */
+static void status_run(const char *path, char *buf, size_t size)
+{
+	_cleanup_free_ char *data = NULL;
+	_cleanup_json_ json_t *o = NULL;
+
+	if (read_file_full(path, 65536, &data, NULL) >= 0)
+		o = json_loads(data, 0, NULL);
+	snprintf(buf, size, "%s", json_string_value(json_object_get(o, "run")) ?: "");
+}
 
 /* Prints each new message of the root updater until it ends; 0 when it finished. */
-static int follow(const char *status_path, const char *started)
+static int follow(const char *status_path, const char *before)
 {
 	char last[1024] = "";
 	struct timespec ts = {.tv_nsec = 200 * 1000 * 1000};
@@ -26,16 +39,24 @@ static int follow(const char *status_path, const char *started)
 	for (int i = 0; i < FOLLOW_TIMEOUT_SEC * 5; i++, nanosleep(&ts, NULL)) {
 		_cleanup_free_ char *data = NULL;
 		_cleanup_json_ json_t *o = NULL;
-		const char *state, *msg, *when;
+		const char *state, *msg;
 
-		if (read_file_full(status_path, 65536, &data, NULL) < 0)
-			continue;
-		o = json_loads(data, 0, NULL);
+		const char *run;
+
+		if (read_file_full(status_path, 65536, &data, NULL) >= 0)
+			o = json_loads(data, 0, NULL);
 		state = json_string_value(json_object_get(o, "state"));
 		msg = json_string_value(json_object_get(o, "message"));
-		when = json_string_value(json_object_get(o, "time"));
-		if (!state || !msg || !when || strcmp(when, started) < 0)
+		run = json_string_value(json_object_get(o, "run"));
+		if (!state || !msg || !run || streq(run, before)) {
+			/* nothing from this update yet: an updater that never reports is not waited
+			 * for the whole update's length */
+			if (i >= FIRST_WORD_SEC * 5)
+				return cli_error("the updater did not report within %d s; see journalctl -u "
+				                 "banger-update or the update log in the log directory",
+				        FIRST_WORD_SEC);
 			continue; /* an earlier update's */
+		}
 		if (!streq(msg, last)) {
 			if (streq(state, "running"))
 				printf("[%lld/%lld] %s: %s\n",
@@ -69,9 +90,7 @@ int cmd_update(struct cli *cli)
 	};
 	_cleanup_json_ json_t *res = NULL;
 	struct banger_layout l;
-	char started[32], status[PATH_MAX + 16];
-	time_t now = time(NULL);
-	struct tm tm;
+	char status[PATH_MAX + 16], before[64];
 	int r;
 
 	if (geteuid() == 0 || o.check_only) {
@@ -85,15 +104,14 @@ int cmd_update(struct cli *cli)
 		                 "need root (sudo banger update ...); the owner may only start an update "
 		                 "to the configured release");
 	/* The owner: the daemon asks the helper, which starts the root updater. */
-	gmtime_r(&now, &tm);
-	strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (layout_init(&l, NULL) < 0)
+		return CLI_EXIT_ERROR;
+	snprintf(status, sizeof(status), "%s/update.json", l.run_dir);
+	status_run(status, before, sizeof(before));
 	r = cli_call(cli, RPC_METHOD_UPDATE_APPLY, NULL, 30000, &res);
 	if (r)
 		return r;
-	if (layout_init(&l, NULL) < 0)
-		return CLI_EXIT_ERROR;
 	printf("Update started by bangerd-root (%s)\n",
 	        json_string_value(json_object_get(res, "started_by")) ?: "as root");
-	snprintf(status, sizeof(status), "%s/update.json", l.run_dir);
-	return follow(status, started);
+	return follow(status, before);
 }

@@ -11,8 +11,8 @@ libbangercli_a_SOURCES = \
 	cli/cmd-vm.c \
 	cli/cmd-image.c \
 	cli/cmd-events.c \
-	cli/cmd-system.c cli/sysunits.c cli/sysunits.h \
-	cli/cmd-update.c cli/update-apply.c cli/update-apply.h cli/update-release.c cli/update-release.h \
+	cli/cmd-system.c cli/cmd-system-install.c cli/system-internal.h cli/sysunits.c cli/sysunits.h \
+	cli/cmd-update.c cli/update-apply.c cli/update-apply.h cli/update-install.c cli/update-internal.h cli/update-release.c cli/update-release.h \
 	cli/update-fetch.c cli/update-fetch.h cli/update-unpack.c cli/update-unpack.h \
 	cli/cmd-doctor.c \
 	cli/cmd-version.c

@@ -25,8 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/update-apply.h"
 #include "cli/update-fetch.h"
+#include "cli/update-internal.h"
 #include "cli/update-release.h"
 #include "cli/update-unpack.h"
 #include "common/bus.h"
@@ -38,40 +38,11 @@
 #include "protocol/jsonrpc.h"
 #include "protocol/methods.h"
 
-#define MANIFEST_MAX (64u * 1024u)
-#define SIG_MAX 4096u
-#define ANSWER_TIMEOUT_SEC 60
-#define CALL_TIMEOUT_MS 10000
-#define N_STEPS 12
-
 static const char *const step_names[N_STEPS] = {"check", "download", "verify", "unpack", "test",
         "snapshot", "swap", "units", "restart", "wait", "reconcile", "confirm"};
 
-struct vm_before {
-	char name[128], id[65], boot_id[40];
-	long pid;
-};
-
-struct update {
-	const struct update_opts *o;
-	struct banger_layout l;
-	struct install_meta m;
-	char prefix[PATH_MAX];
-	char work[PATH_MAX];   /* <lib dir>/update, root 0700 */
-	char status[PATH_MAX]; /* <run dir>/update.json */
-	char url[2048];
-	bool systemd;
-	struct version running, target;
-	char running_s[48], target_s[48];
-	struct manifest man;
-	struct vm_before *vms;
-	size_t n_vms;
-	int step; /* index into step_names */
-	bool reported; /* the outcome was published already (a rollback) */
-	char why[1024];
-};
-
-/* ---- what the user and the daemon see --------------------------------------------------------- */
+/* ---- what the user and the daemon see ---------------------------------------------------------
+ */
 
 static void status(struct update *u, const char *state, const char *fmt, ...) _printf_(3, 4);
 static void status(struct update *u, const char *state, const char *fmt, ...)
@@ -94,9 +65,10 @@ static void status(struct update *u, const char *state, const char *fmt, ...)
 	else
 		printf("%s\n", msg);
 	fflush(stdout);
-	o = json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:b}", "state", state, "step",
+	o = json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:b, s:s}", "state", state, "step",
 	        step_names[u->step], "n", u->step + 1, "of", N_STEPS, "message", msg, "from",
-	        u->running_s, "to", u->target_s, "time", when, "unattended", u->o->unattended);
+	        u->running_s, "to", u->target_s, "time", when, "unattended", u->o->unattended,
+	        "run", u->run);
 	s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	if (s)
 		(void)write_file_atomic(u->status, s, strlen(s), 0644);
@@ -116,8 +88,8 @@ static int step(struct update *u, int i, const char *fmt, ...)
 	return 0;
 }
 
-static int fail(struct update *u, int r, const char *fmt, ...) _printf_(3, 4);
-static int fail(struct update *u, int r, const char *fmt, ...)
+int update_fail(struct update *u, int r, const char *fmt, ...) _printf_(3, 4);
+int update_fail(struct update *u, int r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -128,8 +100,8 @@ static int fail(struct update *u, int r, const char *fmt, ...)
 }
 
 /* snprintf for paths: truncation is an error, never a shorter path. */
-static int pathf(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4);
-static int pathf(char *buf, size_t size, const char *fmt, ...)
+int update_pathf(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4);
+int update_pathf(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -148,7 +120,7 @@ static int pathf(char *buf, size_t size, const char *fmt, ...)
 
 /* Runs argv (as the owner when as_owner), its stdout into out (NUL-terminated, may be NULL);
  * returns its exit status, or -errno. */
-static int run_capture(struct update *u, const char *const argv[], bool as_owner, char *out,
+int update_run_capture(struct update *u, const char *const argv[], bool as_owner, char *out,
         size_t out_size, int timeout_sec)
 {
 	int p[2], status = 0;
@@ -168,9 +140,10 @@ static int run_capture(struct update *u, const char *const argv[], bool as_owner
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (null < 0 || dup2(null, 0) < 0 || dup2(p[1], 1) < 0 || dup2(null, 2) < 0)
 			_exit(126);
-		if (as_owner && (setgroups(1, &u->m.owner_gid) < 0 ||
-		                        setresgid(u->m.owner_gid, u->m.owner_gid, u->m.owner_gid) < 0 ||
-		                        setresuid(u->m.owner_uid, u->m.owner_uid, u->m.owner_uid) < 0))
+		if (as_owner &&
+		        (setgroups(1, &u->m.owner_gid) < 0 ||
+		                setresgid(u->m.owner_gid, u->m.owner_gid, u->m.owner_gid) < 0 ||
+		                setresuid(u->m.owner_uid, u->m.owner_uid, u->m.owner_uid) < 0))
 			_exit(126);
 		if (as_owner) {
 			char home[PATH_MAX * 2];
@@ -204,9 +177,10 @@ static int run_capture(struct update *u, const char *const argv[], bool as_owner
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/* ---- the daemon ------------------------------------------------------------------------------- */
+/* ---- the daemon -------------------------------------------------------------------------------
+ */
 
-static int daemon_call(struct update *u, enum rpc_method method, json_t *params, json_t **ret)
+int update_daemon_call(struct update *u, enum rpc_method method, json_t *params, json_t **ret)
 {
 	_cleanup_rpc_client_ struct rpc_client *c = NULL;
 	struct rpc_error err = {};
@@ -225,29 +199,31 @@ static int daemon_call(struct update *u, enum rpc_method method, json_t *params,
 	return r;
 }
 
-/* The daemon answers, reaches the helper, and both run version want. */
-static bool daemons_at(struct update *u, const char *want)
+/* The daemon answers and reaches the helper, which runs version want; so does the daemon when
+ * daemon_too (during a restart the daemon may still be the old one). */
+bool update_daemons_at(struct update *u, const char *want, bool daemon_too)
 {
 	_cleanup_json_ json_t *st = NULL;
 	const json_t *h;
 
-	if (daemon_call(u, RPC_METHOD_SYSTEM_STATUS, NULL, &st) < 0)
+	if (update_daemon_call(u, RPC_METHOD_SYSTEM_STATUS, NULL, &st) < 0)
 		return false;
 	h = json_object_get(st, "helper");
 	return json_is_true(json_object_get(h, "reachable")) &&
-	       streq(json_string_value(json_object_get(st, "version")) ?: "", want) &&
+	       (!daemon_too ||
+	               streq(json_string_value(json_object_get(st, "version")) ?: "", want)) &&
 	       streq(json_string_value(json_object_get(h, "version")) ?: "", want);
 }
 
 static int boot_id_of(struct update *u, const char *name, char ret[40])
 {
 	char exe[PATH_MAX], out[256];
-	const char *argv[] = {exe, "vm", "ssh", name, "--", "cat", "/proc/sys/kernel/random/boot_id",
-	        NULL};
+	const char *argv[] = {
+	        exe, "vm", "ssh", name, "--", "cat", "/proc/sys/kernel/random/boot_id", NULL};
 	int r;
 
-	(void)pathf(exe, sizeof(exe), "%s/bin/banger", u->prefix);
-	r = run_capture(u, argv, true, out, sizeof(out), 30);
+	(void)update_pathf(exe, sizeof(exe), "%s/bin/banger", u->prefix);
+	r = update_run_capture(u, argv, true, out, sizeof(out), 30);
 	if (r != 0 || strlen(out) < 36)
 		return -EIO;
 	memcpy(ret, out, 36);
@@ -264,7 +240,7 @@ static int fleet_read(struct update *u, struct vm_before **ret, size_t *ret_n)
 	json_t *vm;
 	int r;
 
-	r = daemon_call(u, RPC_METHOD_VM_LIST, NULL, &res);
+	r = update_daemon_call(u, RPC_METHOD_VM_LIST, NULL, &res);
 	if (r < 0)
 		return r;
 	v = calloc(json_array_size(json_object_get(res, "vms")) + 1, sizeof(*v));
@@ -297,25 +273,27 @@ static int fleet_confirm(struct update *u)
 
 	r = fleet_read(u, &now, &n);
 	if (r < 0)
-		return fail(u, r, "cannot list the VMs: %s", u->why);
+		return update_fail(u, r, "cannot list the VMs: %s", u->why);
 	for (size_t i = 0; i < u->n_vms; i++) {
 		const struct vm_before *b = &u->vms[i], *a = NULL;
 		for (size_t j = 0; j < n; j++)
 			if (streq(now[j].id, b->id))
 				a = &now[j];
 		if (!a)
-			return fail(u, -ESRCH, "VM %s is no longer running", b->name);
+			return update_fail(u, -ESRCH, "VM %s is no longer running", b->name);
 		if (a->pid != b->pid)
-			return fail(u, -ESRCH, "VM %s's VMM is pid %ld, it was %ld", b->name, a->pid,
-			        b->pid);
+			return update_fail(u, -ESRCH, "VM %s's VMM is pid %ld, it was %ld", b->name,
+			        a->pid, b->pid);
 		if (!streq(a->boot_id, b->boot_id))
-			return fail(u, -ESRCH, "VM %s's guest booted again (boot id %s, was %s)",
-			        b->name, a->boot_id[0] ? a->boot_id : "unreadable", b->boot_id);
+			return update_fail(u, -ESRCH,
+			        "VM %s's guest booted again (boot id %s, was %s)", b->name,
+			        a->boot_id[0] ? a->boot_id : "unreadable", b->boot_id);
 	}
 	return 0;
 }
 
-/* ---- configuration ---------------------------------------------------------------------------- */
+/* ---- configuration ----------------------------------------------------------------------------
+ */
 
 static int on_conf(void *user, const char *section, const char *name, const char *value)
 {
@@ -335,20 +313,21 @@ static int load(struct update *u)
 
 	r = layout_init(&u->l, NULL);
 	if (r < 0)
-		return fail(u, r, "invalid $%s: %s", BANGER_ROOT_ENV, strerror(-r));
+		return update_fail(u, r, "invalid $%s: %s", BANGER_ROOT_ENV, strerror(-r));
 	r = install_meta_load(&u->l, &u->m, why, sizeof(why));
 	if (r < 0)
-		return fail(u, r, "%s",
-		        r == -ENOENT ? "banger is not installed (banger system install first)" : why);
+		return update_fail(u, r, "%s",
+		        r == -ENOENT ? "banger is not installed (banger system install first)"
+		                     : why);
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0)
-		return fail(u, -errno, "cannot tell where banger is installed: %m");
+		return update_fail(u, -errno, "cannot tell where banger is installed: %m");
 	exe[n] = '\0';
 	snprintf(u->prefix, sizeof(u->prefix), "%s", dirname(dirname(exe)));
 	if (snprintf(u->work, sizeof(u->work), "%s/update", u->l.lib_dir) >= (int)sizeof(u->work) ||
 	        snprintf(u->status, sizeof(u->status), "%s/update.json", u->l.run_dir) >=
 	                (int)sizeof(u->status))
-		return fail(u, -ENAMETOOLONG, "paths too long");
+		return update_fail(u, -ENAMETOOLONG, "paths too long");
 	u->systemd = !u->l.root[0] && access("/run/systemd/system", F_OK) == 0;
 	if (u->o->from)
 		snprintf(u->url, sizeof(u->url), "%s", u->o->from);
@@ -358,7 +337,7 @@ static int load(struct update *u)
 	}
 	if (version_parse(u->m.version, &u->running) < 0 &&
 	        version_parse(PACKAGE_VERSION, &u->running) < 0)
-		return fail(u, -EINVAL, "cannot tell which version is installed");
+		return update_fail(u, -EINVAL, "cannot tell which version is installed");
 	version_format(&u->running, u->running_s, sizeof(u->running_s));
 	return 0;
 }
@@ -371,393 +350,23 @@ static int work_open(struct update *u, int *ret_lock)
 	int fd;
 
 	if (mkdir(u->work, 0700) < 0 && errno != EEXIST)
-		return fail(u, -errno, "cannot create %s: %m", u->work);
+		return update_fail(u, -errno, "cannot create %s: %m", u->work);
 	if (lstat(u->work, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 077))
-		return fail(u, -EPERM, "%s must be a root-owned 0700 directory", u->work);
+		return update_fail(u, -EPERM, "%s must be a root-owned 0700 directory", u->work);
 	snprintf(lock, sizeof(lock), "%s/lock", u->work);
 	fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return fail(u, -errno, "cannot open %s: %m", lock);
+		return update_fail(u, -errno, "cannot open %s: %m", lock);
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		close(fd);
-		return fail(u, -EBUSY, "another update is running");
+		return update_fail(u, -EBUSY, "another update is running");
 	}
 	*ret_lock = fd;
 	return 0;
 }
 
-/* ---- files ------------------------------------------------------------------------------------ */
-
-static int rm_rf_at(int dir_fd, const char *name)
-{
-	struct stat st;
-	DIR *d;
-	struct dirent *de;
-	int fd, r = 0;
-
-	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISDIR(st.st_mode))
-		return unlinkat(dir_fd, name, 0) < 0 ? -errno : 0;
-	fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return -errno;
-	}
-	while (r >= 0 && (de = readdir(d)))
-		if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-			r = rm_rf_at(dirfd(d), de->d_name);
-	closedir(d);
-	return r < 0 ? r : unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 ? -errno : 0;
-}
-
-static int work_subdir(struct update *u, const char *name, bool fresh, int *ret_fd)
-{
-	_cleanup_close_ int w = open(u->work, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int r;
-
-	if (w < 0)
-		return -errno;
-	if (fresh && (r = rm_rf_at(w, name)) < 0)
-		return r;
-	if (mkdirat(w, name, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	*ret_fd = openat(w, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	return *ret_fd < 0 ? -errno : 0;
-}
-
-/* Calls fn(u, rel) for each regular file below base (relative paths, sorted by readdir). */
-static int walk(struct update *u, const char *base, const char *rel,
-        int (*fn)(struct update *, const char *base, const char *rel))
-{
-	char path[PATH_MAX * 2];
-	DIR *d;
-	struct dirent *de;
-	int r = 0;
-
-	snprintf(path, sizeof(path), "%s%s%s", base, rel[0] ? "/" : "", rel);
-	d = opendir(path);
-	if (!d)
-		return -errno;
-	while (r >= 0 && (de = readdir(d))) {
-		char sub[PATH_MAX];
-		struct stat st;
-		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-			continue;
-		snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "", de->d_name);
-		if (!rel[0] && (streq(de->d_name, "units") || streq(de->d_name, "VERSION")))
-			continue; /* not installed as they are */
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			r = -errno;
-			break;
-		}
-		if (S_ISDIR(st.st_mode))
-			r = walk(u, base, sub, fn);
-		else if (S_ISREG(st.st_mode))
-			r = fn(u, base, sub);
-	}
-	closedir(d);
-	return r;
-}
-
-static int copy_file(const char *src, const char *dst, mode_t mode)
-{
-	_cleanup_close_ int in = -1, out = -1;
-	char buf[1 << 16];
-	ssize_t n;
-
-	in = open(src, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return -errno;
-	(void)unlink(dst);
-	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (out < 0)
-		return -errno;
-	while ((n = read(in, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (write(out, buf, (size_t)n) != n)
-			return -errno ?: -EIO;
-	}
-	if (fchmod(out, mode) < 0 || fsync(out) < 0)
-		return -errno;
-	return 0;
-}
-
-/* The installed path of a release file. */
-static void target_of(const struct update *u, const char *rel, char *buf, size_t size)
-{
-	(void)pathf(buf, size, "%s/%s", u->prefix, rel);
-}
-
-/* previous/<rel>: the installed file, as it is (a hard link when the file systems allow). */
-static int save_one(struct update *u, const char *base, const char *rel)
-{
-	char target[PATH_MAX], dst[PATH_MAX * 2], dir[PATH_MAX * 2];
-	struct stat st;
-	int r;
-
-	(void)base;
-	target_of(u, rel, target, sizeof(target));
-	if (lstat(target, &st) < 0)
-		return errno == ENOENT ? 0 : -errno; /* new in this release: nothing to keep */
-	if (!S_ISREG(st.st_mode))
-		return fail(u, -EPERM, "%s is not a regular file; refusing to replace it", target);
-	snprintf(dst, sizeof(dst), "%s/previous/%s", u->work, rel);
-	snprintf(dir, sizeof(dir), "%s", dst);
-	r = mkdir_parents(dirname(dir), 0700);
-	if (r < 0)
-		return r;
-	if (link(target, dst) == 0)
-		return 0;
-	return copy_file(target, dst, st.st_mode & 07777);
-}
-
-/* Replaces one installed file with base/rel: a copy next to it, then rename(2) over it. */
-static int swap_one(struct update *u, const char *base, const char *rel)
-{
-	char src[PATH_MAX * 2], target[PATH_MAX], tmp[PATH_MAX + 32], dir[PATH_MAX];
-	struct stat st;
-	int r;
-
-	snprintf(src, sizeof(src), "%s/%s", base, rel);
-	target_of(u, rel, target, sizeof(target));
-	snprintf(dir, sizeof(dir), "%s", target);
-	r = mkdir_parents(dirname(dir), 0755);
-	if (r < 0)
-		return fail(u, r, "cannot create the folder of %s: %s", target, strerror(-r));
-	if (stat(src, &st) < 0)
-		return fail(u, -errno, "cannot read %s: %m", src);
-	snprintf(tmp, sizeof(tmp), "%s.banger-new", target);
-	r = copy_file(src, tmp, st.st_mode & 0755);
-	if (r < 0)
-		return fail(u, r, "cannot stage %s: %s", tmp, strerror(-r));
-	if (rename(tmp, target) < 0) {
-		r = -errno;
-		(void)unlink(tmp);
-		return fail(u, r, "cannot replace %s: %m", target);
-	}
-	return 0;
-}
-
-/* ---- units ------------------------------------------------------------------------------------ */
-
-static const char *const unit_names[] = {"bangerd-root.service", "bangerd.service",
-        "bangerd.socket", "banger-update.service"};
-
-/* Where systemd loaded name from ("" when it does not know it). */
-static void unit_path(sd_bus *bus, const char *name, char *buf, size_t size)
-{
-	_cleanup_free_ char *path = NULL, *frag = NULL;
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-
-	buf[0] = '\0';
-	if (sd_bus_path_encode("/org/freedesktop/systemd1/unit", name, &path) >= 0 &&
-	        sd_bus_get_property_string(bus, "org.freedesktop.systemd1", path,
-	                "org.freedesktop.systemd1.Unit", "FragmentPath", &e, &frag) >= 0 &&
-	        frag && frag[0] == '/')
-		snprintf(buf, size, "%s", frag);
-	sd_bus_error_free(&e);
-}
-
-static char *render(const char *tmpl, const struct update *u)
-{
-	char bindir[PATH_MAX + 8], sbindir[PATH_MAX + 8];
-	size_t cap = strlen(tmpl) * 2 + 2 * PATH_MAX + 1, n = 0;
-	char *out = malloc(cap);
-
-	if (!out)
-		return NULL;
-	snprintf(bindir, sizeof(bindir), "%s/bin", u->prefix);
-	snprintf(sbindir, sizeof(sbindir), "%s/sbin", u->prefix);
-	for (const char *p = tmpl; *p;) {
-		const char *rep = strneq(p, "@bindir@", 8) ? bindir : strneq(p, "@sbindir@", 9) ? sbindir : NULL;
-		if (rep) {
-			size_t k = strlen(rep);
-			if (n + k + 1 >= cap)
-				break;
-			memcpy(out + n, rep, k);
-			n += k;
-			p += streq(rep, bindir) ? 8 : 9;
-		} else {
-			if (n + 2 >= cap)
-				break;
-			out[n++] = *p++;
-		}
-	}
-	out[n] = '\0';
-	return out;
-}
-
-/* Renders base/units/NAME.in into where systemd has NAME; reloads systemd when one changed.
- * The installed units are saved to previous/units/ first (when save). */
-static int units_apply(struct update *u, const char *base, bool save, unsigned *ret_changed)
-{
-	_cleanup_bus_ sd_bus *bus = NULL;
-	char dir[PATH_MAX] = "";
-	unsigned changed = 0;
-	int r;
-
-	*ret_changed = 0;
-	if (!u->systemd)
-		return 0;
-	r = bus_open_systemd(&bus);
-	if (r < 0)
-		return fail(u, r, "cannot reach systemd: %s", strerror(-r));
-	for (size_t i = 0; i < ELEMENTSOF(unit_names); i++) {
-		_cleanup_free_ char *tmpl = NULL, *old = NULL, *new = NULL;
-		char path[PATH_MAX], src[PATH_MAX * 2], saved[PATH_MAX * 2];
-
-		unit_path(bus, unit_names[i], path, sizeof(path));
-		if (!path[0] && i > 0 && dir[0]) /* new in this release: next to the others */
-			(void)pathf(path, sizeof(path), "%s/%s", dir, unit_names[i]);
-		if (!path[0])
-			return fail(u, -ENOENT, "systemd does not know %s", unit_names[i]);
-		if (i == 0) {
-			char tmp[PATH_MAX];
-			(void)pathf(tmp, sizeof(tmp), "%s", path);
-			(void)pathf(dir, sizeof(dir), "%s", dirname(tmp));
-		}
-		snprintf(src, sizeof(src), "%s/units/%s.in", base, unit_names[i]);
-		if (read_file_full(src, 1u << 20, &tmpl, NULL) < 0) {
-			/* a set saved by an earlier update holds the rendered units themselves */
-			snprintf(src, sizeof(src), "%s/units/%s", base, unit_names[i]);
-			if (read_file_full(src, 1u << 20, &new, NULL) < 0)
-				return fail(u, -ENOENT, "the release has no unit %s", unit_names[i]);
-		} else if (!(new = render(tmpl, u)))
-			return -ENOMEM;
-		(void)read_file_full(path, 1u << 20, &old, NULL);
-		if (save && old) {
-			snprintf(saved, sizeof(saved), "%s/previous/units", u->work);
-			(void)mkdir_parents(saved, 0700);
-			snprintf(saved, sizeof(saved), "%s/previous/units/%s", u->work, unit_names[i]);
-			r = write_file_atomic(saved, old, strlen(old), 0600);
-			if (r < 0)
-				return fail(u, r, "cannot keep %s: %s", path, strerror(-r));
-		}
-		if (old && streq(old, new))
-			continue;
-		r = write_file_atomic(path, new, strlen(new), 0644);
-		if (r < 0)
-			return fail(u, r, "cannot write %s: %s", path, strerror(-r));
-		changed++;
-	}
-	if (changed) {
-		sd_bus_error e = SD_BUS_ERROR_NULL;
-		r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-		        "org.freedesktop.systemd1.Manager", "Reload", &e, NULL, NULL);
-		if (r < 0) {
-			fail(u, r, "systemctl daemon-reload failed: %s", e.message ?: strerror(-r));
-			sd_bus_error_free(&e);
-			return r;
-		}
-	}
-	*ret_changed = changed;
-	return 0;
-}
-
-/* ---- restarting ------------------------------------------------------------------------------- */
-
-/* RestartUnit and wait for its job (JobRemoved with its path). */
-static int restart_unit(struct update *u, sd_bus *bus, const char *name)
-{
-	sd_bus_message *reply = NULL;
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	const char *job = NULL;
-	char want[256] = "";
-	struct timespec t0, t;
-	int r;
-
-	r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-	        "org.freedesktop.systemd1.Manager", "Subscribe", &e, NULL, NULL);
-	sd_bus_error_free(&e);
-	r = sd_bus_match_signal(bus, NULL, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-	        "org.freedesktop.systemd1.Manager", "JobRemoved", NULL, NULL);
-	if (r < 0)
-		return fail(u, r, "cannot watch systemd's jobs: %s", strerror(-r));
-	r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-	        "org.freedesktop.systemd1.Manager", "RestartUnit", &e, &reply, "ss", name, "replace");
-	if (r < 0) {
-		fail(u, r, "systemd refused to restart %s: %s", name, e.message ?: strerror(-r));
-		sd_bus_error_free(&e);
-		return r;
-	}
-	if (sd_bus_message_read(reply, "o", &job) >= 0 && job)
-		snprintf(want, sizeof(want), "%s", job);
-	sd_bus_message_unref(reply);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		sd_bus_message *m = NULL;
-		r = sd_bus_process(bus, &m);
-		if (r < 0)
-			return fail(u, r, "lost systemd while restarting %s", name);
-		if (m && sd_bus_message_is_signal(m, "org.freedesktop.systemd1.Manager", "JobRemoved")) {
-			uint32_t id;
-			const char *path, *unit, *result;
-			if (sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) >= 0 &&
-			        streq(path, want)) {
-				bool ok = streq(result, "done");
-				if (!ok)
-					fail(u, -EIO, "restarting %s ended with \"%s\"", name, result);
-				sd_bus_message_unref(m);
-				return ok ? 0 : -EIO;
-			}
-		}
-		sd_bus_message_unref(m);
-		if (r > 0)
-			continue;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (t.tv_sec - t0.tv_sec > ANSWER_TIMEOUT_SEC)
-			return fail(u, -ETIMEDOUT, "restarting %s took over %d s", name,
-			        ANSWER_TIMEOUT_SEC);
-		(void)sd_bus_wait(bus, 1000000);
-	}
-}
-
-/* Helper first, then the daemon; each keeps its VMs. */
-static int restart_daemons(struct update *u)
-{
-	if (u->systemd) {
-		_cleanup_bus_ sd_bus *bus = NULL;
-		int r = bus_open_systemd(&bus);
-		if (r < 0)
-			return fail(u, r, "cannot reach systemd: %s", strerror(-r));
-		r = restart_unit(u, bus, "bangerd-root.service");
-		if (r >= 0)
-			r = restart_unit(u, bus, "bangerd.service");
-		return r;
-	}
-	/* Detached daemons: the banger now installed restarts them by their pid files. */
-	char exe[PATH_MAX], out[2048];
-	const char *argv[] = {exe, "system", "restart", NULL};
-	int rc;
-
-	(void)pathf(exe, sizeof(exe), "%s/bin/banger", u->prefix);
-	rc = run_capture(u, argv, false, out, sizeof(out), ANSWER_TIMEOUT_SEC * 2);
-	if (rc != 0)
-		return fail(u, -EIO, "banger system restart failed (%d): %s", rc, out);
-	return 0;
-}
-
-static int wait_answer(struct update *u, const char *version)
-{
-	struct timespec ts = {.tv_nsec = 200 * 1000 * 1000};
-
-	for (int i = 0; i < ANSWER_TIMEOUT_SEC * 5; i++) {
-		if (daemons_at(u, version))
-			return 0;
-		nanosleep(&ts, NULL);
-	}
-	return fail(u, -ETIMEDOUT,
-	        "bangerd and bangerd-root did not both answer as version %s within %d s", version,
-	        ANSWER_TIMEOUT_SEC);
-}
-
-/* ---- the steps -------------------------------------------------------------------------------- */
+/* ---- the steps --------------------------------------------------------------------------------
+ */
 
 static int fetch_release(struct update *u, char *key_path, char **ret_manifest, size_t *ret_len)
 {
@@ -768,31 +377,33 @@ static int fetch_release(struct update *u, char *key_path, char **ret_manifest, 
 	int r;
 
 	if (!u->url[0])
-		return fail(u, -ENOENT,
+		return update_fail(u, -ENOENT,
 		        "no release URL: set [update] url in %s, or give --from URL-OF-MANIFEST",
 		        u->l.config);
 	if (u->o->unattended && u->o->from)
-		return fail(u, -EPERM, "an update for the owner uses only the configured URL");
+		return update_fail(
+		        u, -EPERM, "an update for the owner uses only the configured URL");
 	if (!u->m.release_key[0])
-		return fail(u, -ENOKEY,
-		        "no release key is installed (banger system install --release-key KEY.pem): "
+		return update_fail(u, -ENOKEY,
+		        "no release key is installed (banger system install --release-key "
+		        "KEY.pem): "
 		        "releases cannot be verified");
-	if (pathf(key_path, PATH_MAX, "%s%s", u->l.root, u->m.release_key) < 0)
-		return fail(u, -ENAMETOOLONG, "the release key's path is too long");
+	if (update_pathf(key_path, PATH_MAX, "%s%s", u->l.root, u->m.release_key) < 0)
+		return update_fail(u, -ENAMETOOLONG, "the release key's path is too long");
 	r = fetch_to_memory(u->url, &fo, MANIFEST_MAX, &manifest, &mlen, why, sizeof(why));
 	if (r < 0)
-		return fail(u, r, "%s", why);
+		return update_fail(u, r, "%s", why);
 	snprintf(sig_url, sizeof(sig_url), "%s.sig", u->url);
 	r = fetch_to_memory(sig_url, &(struct fetch_opts){.insecure = fo.insecure}, SIG_MAX, &sig,
 	        &slen, why, sizeof(why));
 	if (r < 0)
-		return fail(u, r, "no signature: %s", why);
+		return update_fail(u, r, "no signature: %s", why);
 	r = manifest_verify(manifest, mlen, (unsigned char *)sig, slen, key_path, why, sizeof(why));
 	if (r < 0)
-		return fail(u, r, "%s", why);
+		return update_fail(u, r, "%s", why);
 	r = manifest_parse(manifest, mlen, &u->man, why, sizeof(why));
 	if (r < 0)
-		return fail(u, r, "%s", why);
+		return update_fail(u, r, "%s", why);
 	u->target = u->man.version;
 	version_format(&u->target, u->target_s, sizeof(u->target_s));
 	*ret_manifest = TAKE_PTR(manifest);
@@ -807,13 +418,13 @@ static int check_versions(struct update *u)
 	if (version_compare(&u->running, &u->man.min_version) < 0) {
 		char min[48];
 		version_format(&u->man.min_version, min, sizeof(min));
-		return fail(u, -EPERM, "%s updates only from %s or newer; this is %s", u->target_s,
-		        min, u->running_s);
+		return update_fail(u, -EPERM, "%s updates only from %s or newer; this is %s",
+		        u->target_s, min, u->running_s);
 	}
 	if (c == 0)
-		return fail(u, -EALREADY, "banger %s is already installed", u->running_s);
+		return update_fail(u, -EALREADY, "banger %s is already installed", u->running_s);
 	if (c < 0 && (u->o->unattended || !u->o->allow_downgrade))
-		return fail(u, -EPERM, "%s is older than the installed %s%s", u->target_s,
+		return update_fail(u, -EPERM, "%s is older than the installed %s%s", u->target_s,
 		        u->running_s,
 		        u->o->unattended ? " (a downgrade needs root)"
 		                         : "; --allow-downgrade installs it anyway");
@@ -830,22 +441,22 @@ static int download_verify(struct update *u, int stage_fd)
 	step(u, 1, "%s (%.1f MiB)", u->man.file, (double)u->man.size / (1 << 20));
 	r = url_sibling(u->url, u->man.file, url, sizeof(url));
 	if (r < 0)
-		return fail(u, r, "cannot name the tarball's URL next to %s", u->url);
+		return update_fail(u, r, "cannot name the tarball's URL next to %s", u->url);
 	for (int attempt = 0;; attempt++) {
 		_cleanup_close_ int fd = -1;
 
-		r = fetch_to_file(url, &fo, stage_fd, u->man.file, u->man.size, &kept, why,
-		        sizeof(why));
+		r = fetch_to_file(
+		        url, &fo, stage_fd, u->man.file, u->man.size, &kept, why, sizeof(why));
 		if (r < 0)
-			return fail(u, r, "%s", why);
+			return update_fail(u, r, "%s", why);
 		if (attempt == 0)
 			step(u, 2, "size and SHA-256 of %s", u->man.file);
 		fd = openat(stage_fd, u->man.file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
-			return fail(u, -errno, "cannot read the download: %m");
+			return update_fail(u, -errno, "cannot read the download: %m");
 		r = file_sha256(fd, hex, &size);
 		if (r < 0)
-			return fail(u, r, "cannot hash the download: %s", strerror(-r));
+			return update_fail(u, r, "cannot hash the download: %s", strerror(-r));
 		if (size == u->man.size && streq(hex, u->man.sha256))
 			return 0;
 		/* a bad file is never resumed from */
@@ -855,7 +466,7 @@ static int download_verify(struct update *u, int stage_fd)
 		if (kept == 0 || attempt > 0)
 			break;
 	}
-	return fail(u, -EBADMSG,
+	return update_fail(u, -EBADMSG,
 	        "the download does not match the signed manifest (%llu bytes, sha256 %.16s…; "
 	        "expected %llu bytes, %.16s…)",
 	        (unsigned long long)size, hex, (unsigned long long)u->man.size, u->man.sha256);
@@ -872,14 +483,14 @@ static int unpack_test(struct update *u, int stage_fd)
 	step(u, 3, "into %s/new", u->work);
 	tar = openat(stage_fd, u->man.file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (tar < 0)
-		return fail(u, -errno, "cannot read the download: %m");
-	r = work_subdir(u, "new", true, &new_fd);
+		return update_fail(u, -errno, "cannot read the download: %m");
+	r = update_work_subdir(u, "new", true, &new_fd);
 	if (r < 0)
-		return fail(u, r, "cannot create %s/new: %s", u->work, strerror(-r));
+		return update_fail(u, r, "cannot create %s/new: %s", u->work, strerror(-r));
 	snprintf(top, sizeof(top), "banger-%s", u->target_s);
 	r = release_unpack(tar, new_fd, top, why, sizeof(why));
 	if (r < 0)
-		return fail(u, r, "%s", why);
+		return update_fail(u, r, "%s", why);
 	snprintf(base, sizeof(base), "%s/new", u->work);
 	step(u, 4, "the new programs say they are %s", u->target_s);
 	for (size_t i = 0; i < ELEMENTSOF(progs); i++) {
@@ -887,15 +498,16 @@ static int unpack_test(struct update *u, int stage_fd)
 		struct version v;
 
 		snprintf(exe, sizeof(exe), "%s/%s", base, progs[i][0]);
-		r = run_capture(u, argv, false, out, sizeof(out), 10);
+		r = update_run_capture(u, argv, false, out, sizeof(out), 10);
 		if (r != 0)
-			return fail(u, -ENOEXEC, "the new %s does not run (%s --version: exit %d)",
-			        progs[i][1], progs[i][0], r);
+			return update_fail(u, -ENOEXEC,
+			        "the new %s does not run (%s --version: exit %d)", progs[i][1],
+			        progs[i][0], r);
 		if (version_from_program_output(out, progs[i][1], &v) < 0 ||
 		        version_compare(&v, &u->target) != 0)
-			return fail(u, -ENOEXEC,
-			        "the new %s answers \"%.80s\" to --version, not \"%s %s\"", progs[i][1],
-			        strtok(out, "\n") ?: "", progs[i][1], u->target_s);
+			return update_fail(u, -ENOEXEC,
+			        "the new %s answers \"%.80s\" to --version, not \"%s %s\"",
+			        progs[i][1], strtok(out, "\n") ?: "", progs[i][1], u->target_s);
 	}
 	return 0;
 }
@@ -908,29 +520,29 @@ static int switch_to(struct update *u, const char *base, const char *version, bo
 	int r;
 
 	step(u, 6, "replacing the programs in %s", u->prefix);
-	r = walk(u, base, "", swap_one);
+	r = update_walk(u, base, "", update_swap_one);
 	if (r < 0)
 		return r;
 	step(u, 7, "the units");
-	r = units_apply(u, base, save_units, &changed);
+	r = update_units_apply(u, base, save_units, &changed);
 	if (r < 0)
 		return r;
 	step(u, 8, "bangerd-root, then bangerd%s",
 	        u->systemd ? (changed ? " (units changed: reloaded)" : "") : " (detached)");
-	r = restart_daemons(u);
+	r = update_restart_daemons(u, version);
 	if (r < 0)
 		return r;
 	step(u, 9, "until both answer as %s", version);
-	r = wait_answer(u, version);
+	r = update_wait_answer(u, version);
 	if (r < 0)
 		return r;
 	step(u, 10, "re-adopting the running VMs");
 	{
 		_cleanup_json_ json_t *res = NULL;
-		r = daemon_call(
+		r = update_daemon_call(
 		        u, RPC_METHOD_RECONCILE, json_pack("{s:b}", "dry_run", false), &res);
 		if (r < 0)
-			return fail(u, r, "reconcile failed: %s", u->why);
+			return update_fail(u, r, "reconcile failed: %s", u->why);
 	}
 	step(u, 11, "%zu VM%s running with the same VMM and boot id", u->n_vms,
 	        u->n_vms == 1 ? "" : "s");
@@ -939,7 +551,7 @@ static int switch_to(struct update *u, const char *base, const char *version, bo
 
 static int record_version(struct update *u, const char *version)
 {
-	if (pathf(u->m.version, sizeof(u->m.version), "%s", version) < 0)
+	if (update_pathf(u->m.version, sizeof(u->m.version), "%s", version) < 0)
 		return -EINVAL;
 	return install_meta_save(&u->l, &u->m);
 }
@@ -987,21 +599,22 @@ static int do_update(struct update *u)
 			printf("banger %s is installed; no newer release at %s\n", u->running_s,
 			        u->url);
 		else if (r >= 0)
-			printf("banger %s is available (installed: %s); sudo banger update installs "
+			printf("banger %s is available (installed: %s); sudo banger update "
+			       "installs "
 			       "it\n",
 			        u->target_s, u->running_s);
 		return r == -EALREADY ? 0 : r;
 	}
 	if (r < 0)
 		return r;
-	r = work_subdir(u, "download", false, &stage);
+	r = update_work_subdir(u, "download", false, &stage);
 	if (r < 0)
-		return fail(u, r, "cannot create the staging directory: %s", strerror(-r));
+		return update_fail(u, r, "cannot create the staging directory: %s", strerror(-r));
 	/* the verified manifest next to what it describes */
 	snprintf(path, sizeof(path), "%s/download/manifest.json", u->work);
 	r = write_file_atomic(path, manifest, mlen, 0600);
 	if (r < 0)
-		return fail(u, r, "cannot keep the manifest: %s", strerror(-r));
+		return update_fail(u, r, "cannot keep the manifest: %s", strerror(-r));
 	r = download_verify(u, stage);
 	if (r >= 0)
 		r = unpack_test(u, stage);
@@ -1011,18 +624,18 @@ static int do_update(struct update *u)
 	step(u, 5, "the running VMs and the installed %s", u->running_s);
 	r = fleet_read(u, &u->vms, &u->n_vms);
 	if (r < 0)
-		return fail(u, r, "cannot list the running VMs: %s", u->why);
-	r = work_subdir(u, "previous", true, &prev);
+		return update_fail(u, r, "cannot list the running VMs: %s", u->why);
+	r = update_work_subdir(u, "previous", true, &prev);
 	if (r < 0)
-		return fail(u, r, "cannot create %s/previous: %s", u->work, strerror(-r));
+		return update_fail(u, r, "cannot create %s/previous: %s", u->work, strerror(-r));
 	snprintf(base, sizeof(base), "%s/new", u->work);
-	r = walk(u, base, "", save_one);
+	r = update_walk(u, base, "", update_save_one);
 	if (r < 0)
 		return r;
 	snprintf(path, sizeof(path), "%s/previous/VERSION", u->work);
 	r = write_file_atomic(path, u->running_s, strlen(u->running_s), 0600);
 	if (r < 0)
-		return fail(u, r, "cannot keep the previous version: %s", strerror(-r));
+		return update_fail(u, r, "cannot keep the previous version: %s", strerror(-r));
 
 	/* From here on a failure puts the previous set back. */
 	r = switch_to(u, base, u->target_s, true);
@@ -1044,27 +657,28 @@ static int do_rollback(struct update *u)
 
 	snprintf(prev, sizeof(prev), "%s/previous", u->work);
 	snprintf(back, sizeof(back), "%s/rollback", u->work);
-	(void)pathf(verfile, sizeof(verfile), "%s/VERSION", prev);
+	(void)update_pathf(verfile, sizeof(verfile), "%s/VERSION", prev);
 	if (read_file_full(verfile, 64, &ver, NULL) < 0 || version_parse(ver, &u->target) < 0)
-		return fail(u, -ENOENT, "there is no previous version to roll back to (%s)", prev);
+		return update_fail(
+		        u, -ENOENT, "there is no previous version to roll back to (%s)", prev);
 	version_format(&u->target, u->target_s, sizeof(u->target_s));
 	step(u, 5, "the running VMs; %s stays as the previous version", u->running_s);
 	r = fleet_read(u, &u->vms, &u->n_vms);
 	if (r < 0)
-		return fail(u, r, "cannot list the running VMs: %s", u->why);
+		return update_fail(u, r, "cannot list the running VMs: %s", u->why);
 	{
 		_cleanup_close_ int w = open(u->work, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (w < 0 || ((r = rm_rf_at(w, "rollback")) < 0 && (errno = -r)))
-			return fail(u, -errno, "cannot clear %s: %m", back);
+		if (w < 0 || ((r = update_rm_rf_at(w, "rollback")) < 0 && (errno = -r)))
+			return update_fail(u, -errno, "cannot clear %s: %m", back);
 	}
 	if (rename(prev, back) < 0 || mkdir(prev, 0700) < 0)
-		return fail(u, -errno, "cannot set the previous set aside: %m");
-	r = walk(u, back, "", save_one);
+		return update_fail(u, -errno, "cannot set the previous set aside: %m");
+	r = update_walk(u, back, "", update_save_one);
 	if (r < 0)
 		return r;
 	r = write_file_atomic(verfile, u->running_s, strlen(u->running_s), 0600);
 	if (r < 0)
-		return fail(u, r, "cannot note %s: %s", verfile, strerror(-r));
+		return update_fail(u, r, "cannot note %s: %s", verfile, strerror(-r));
 	r = switch_to(u, back, u->target_s, true);
 	if (r < 0)
 		return roll_back(u, u->why); /* previous/ holds what ran: back to it */
@@ -1078,8 +692,12 @@ int update_run(const struct update_opts *o)
 {
 	struct update u = {.o = o};
 	_cleanup_close_ int lock = -1;
+	struct timespec now;
 	int r;
 
+	clock_gettime(CLOCK_REALTIME, &now);
+	snprintf(u.run, sizeof(u.run), "%lld.%09ld-%d", (long long)now.tv_sec, now.tv_nsec,
+	        (int)getpid());
 	r = load(&u);
 	if (r >= 0 && !o->check_only)
 		r = work_open(&u, &lock);
@@ -1087,16 +705,23 @@ int update_run(const struct update_opts *o)
 		r = o->rollback ? do_rollback(&u) : do_update(&u);
 	free(u.vms);
 	if (r == -EALREADY) {
-		printf("banger %s is already installed: nothing to do\n", u.running_s);
+		if (lock >= 0) /* someone may be following (the owner, banger-tui) */
+			status(&u, "finished", "banger %s is already installed: nothing to do",
+			        u.running_s);
+		else
+			printf("banger %s is already installed: nothing to do\n", u.running_s);
 		return 0;
 	}
 	if (u.reported)
 		return r; /* rolled back (or not), and said so */
-	if (r < 0 && (o->check_only || u.step == 0 || !u.status[0]))
+	/* Whoever follows update.json (the owner who asked, the daemon's events) hears of every
+	 * failure; a check, or a failure before the status file is known, only tells the caller. */
+	if (r < 0 && (o->check_only || !u.status[0] || lock < 0))
 		fprintf(stderr, "banger update: %s\n", u.why);
 	else if (r < 0)
-		status(&u, "failed", "Update failed at step \"%s\": %s (banger %s is still installed, "
-		                     "nothing was changed)",
+		status(&u, "failed",
+		        "Update failed at step \"%s\": %s (banger %s is still installed, "
+		        "nothing was changed)",
 		        step_names[u.step], u.why, u.running_s);
 	return r;
 }

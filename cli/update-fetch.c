@@ -7,7 +7,6 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,22 +14,12 @@
 #include <unistd.h>
 
 #include "cli/update-fetch.h"
+#include "cli/update-release.h"
 #include "common/macro.h"
 
 #define CONNECT_TIMEOUT_SEC 15L
 #define LOW_SPEED_BYTES 1024L /* slower than this ... */
 #define LOW_SPEED_SEC 30L     /* ... for this long is a stalled transfer */
-
-static int fail(char *why, size_t why_size, int r, const char *fmt, ...) _printf_(4, 5);
-static int fail(char *why, size_t why_size, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, why_size, fmt, ap);
-	va_end(ap);
-	return r;
-}
 
 static bool host_is_loopback(const char *host)
 {
@@ -62,17 +51,19 @@ int url_check(const char *url, bool insecure, char *why, size_t why_size)
 		return -ENOMEM;
 	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
-		r = fail(why, why_size, -EINVAL, "\"%.200s\" is not a URL", url);
+		r = update_why(why, why_size, -EINVAL, "\"%.200s\" is not a URL", url);
 	else if (streq(scheme, "https") || streq(scheme, "file"))
 		r = 0;
 	else if (!streq(scheme, "http"))
-		r = fail(why, why_size, -EPROTONOSUPPORT,
-		        "%.200s: only https://, file:// and http:// to a loopback address are used", url);
+		r = update_why(why, why_size, -EPROTONOSUPPORT,
+		        "%.200s: only https://, file:// and http:// to a loopback address are used",
+		        url);
 	else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
-		r = fail(why, why_size, -EINVAL, "%.200s has no host", url);
+		r = update_why(why, why_size, -EINVAL, "%.200s has no host", url);
 	else if (!host_is_loopback(host) && !insecure)
-		r = fail(why, why_size, -EPERM,
-		        "%.200s: plain http is used only for loopback addresses (127.0.0.0/8, ::1); "
+		r = update_why(why, why_size, -EPERM,
+		        "%.200s: plain http is used only for loopback addresses (127.0.0.0/8, "
+		        "::1); "
 		        "use https, or --insecure if you trust the network",
 		        url);
 	curl_free(scheme);
@@ -93,12 +84,12 @@ int url_sibling(const char *url, const char *name, char *ret, size_t size)
 }
 
 struct sink {
-	int fd;           /* file sink, or -1 */
-	char *buf;        /* memory sink */
+	int fd;    /* file sink, or -1 */
+	char *buf; /* memory sink */
 	size_t len, max;
 	curl_off_t start; /* bytes already there when resuming */
 	CURL *curl;
-	bool checked;     /* the response code was looked at */
+	bool checked; /* the response code was looked at */
 	bool overflow;
 	bool progress;
 	const char *label;
@@ -141,7 +132,8 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
-static int on_progress(void *userdata, curl_off_t total, curl_off_t now, curl_off_t ut, curl_off_t un)
+static int on_progress(
+        void *userdata, curl_off_t total, curl_off_t now, curl_off_t ut, curl_off_t un)
 {
 	struct sink *s = userdata;
 	static curl_off_t last = -1;
@@ -157,8 +149,8 @@ static int on_progress(void *userdata, curl_off_t total, curl_off_t now, curl_of
 	return 0;
 }
 
-static int run(const char *url, const struct fetch_opts *o, struct sink *s, char *why,
-        size_t why_size)
+static int run(
+        const char *url, const struct fetch_opts *o, struct sink *s, char *why, size_t why_size)
 {
 	CURL *c;
 	CURLcode rc;
@@ -209,10 +201,12 @@ static int run(const char *url, const struct fetch_opts *o, struct sink *s, char
 	if (s->progress)
 		fputc('\n', stderr);
 	if (s->overflow)
-		return fail(why, why_size, -EFBIG, "%.200s is larger than %zu bytes", url, s->max);
+		return update_why(
+		        why, why_size, -EFBIG, "%.200s is larger than %zu bytes", url, s->max);
 	if (rc != CURLE_OK)
-		return fail(why, why_size, rc == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT : -EIO,
-		        "cannot fetch %.200s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		return update_why(why, why_size, rc == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT : -EIO,
+		        "cannot fetch %.200s: %s", url,
+		        errbuf[0] ? errbuf : curl_easy_strerror(rc));
 	return 0;
 }
 
@@ -246,24 +240,25 @@ int fetch_to_file(const char *url, const struct fetch_opts *o, int dir_fd, const
 
 	fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 || fstat(fd, &st) < 0)
-		return fail(why, why_size, negative_errno(), "cannot open %s for the download: %m",
-		        name);
+		return update_why(why, why_size, negative_errno(),
+		        "cannot open %s for the download: %m", name);
 	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid())
-		return fail(why, why_size, -EPERM, "the staged %s is not a file of ours", name);
+		return update_why(
+		        why, why_size, -EPERM, "the staged %s is not a file of ours", name);
 	/* What a broken download left: go on from there; more than expected is not ours. */
 	if ((uint64_t)st.st_size > expect_size && ftruncate(fd, 0) < 0)
-		return fail(why, why_size, negative_errno(), "cannot truncate %s: %m", name);
+		return update_why(why, why_size, negative_errno(), "cannot truncate %s: %m", name);
 	*ret_kept = (uint64_t)st.st_size > expect_size ? 0 : (uint64_t)st.st_size;
 	if ((uint64_t)st.st_size == expect_size)
 		return 0;
 	s.start = (curl_off_t)*ret_kept;
 	if (lseek(fd, 0, SEEK_END) < 0)
-		return fail(why, why_size, negative_errno(), "cannot seek in %s: %m", name);
+		return update_why(why, why_size, negative_errno(), "cannot seek in %s: %m", name);
 	s.fd = fd;
 	r = run(url, o, &s, why, why_size);
 	if (r < 0)
 		return r;
 	if (fsync(fd) < 0)
-		return fail(why, why_size, negative_errno(), "cannot write %s: %m", name);
+		return update_why(why, why_size, negative_errno(), "cannot write %s: %m", name);
 	return 0;
 }

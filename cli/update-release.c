@@ -20,8 +20,7 @@
 
 #define MANIFEST_MAX (64u * 1024u)
 
-static int fail(char *why, size_t why_size, int r, const char *fmt, ...) _printf_(4, 5);
-static int fail(char *why, size_t why_size, int r, const char *fmt, ...)
+int update_why(char *why, size_t why_size, int r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -129,34 +128,35 @@ int manifest_parse(const char *data, size_t len, struct manifest *ret, char *why
 
 	o = json_loadb(data, len, JSON_REJECT_DUPLICATES, &e);
 	if (!json_is_object(o))
-		return fail(why, why_size, -EBADMSG, "the manifest is not a JSON object: %s",
-		        e.text);
+		return update_why(
+		        why, why_size, -EBADMSG, "the manifest is not a JSON object: %s", e.text);
 	if (json_unpack_ex(o, &e, JSON_STRICT, "{s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:s}",
 	            "schema_version", &schema, "name", &name, "version", &version, "arch", &arch,
 	            "file", &file, "size", &size, "sha256", &sha, "min_version", &min) < 0)
-		return fail(why, why_size, -EBADMSG, "the manifest is malformed: %s", e.text);
+		return update_why(why, why_size, -EBADMSG, "the manifest is malformed: %s", e.text);
 	if (schema != 1)
-		return fail(why, why_size, -EPROTONOSUPPORT,
+		return update_why(why, why_size, -EPROTONOSUPPORT,
 		        "the manifest's schema_version %lld is not one this banger reads",
 		        (long long)schema);
 	if (!streq(name, "banger"))
-		return fail(why, why_size, -EBADMSG, "the manifest is for \"%.64s\", not banger",
-		        name);
+		return update_why(
+		        why, why_size, -EBADMSG, "the manifest is for \"%.64s\", not banger", name);
 	if (version_parse(version, &m.version) < 0 || version_parse(min, &m.min_version) < 0)
-		return fail(why, why_size, -EBADMSG,
+		return update_why(why, why_size, -EBADMSG,
 		        "the manifest's version or min_version is not X.Y.Z");
 	if (!streq(arch, arch_name()))
-		return fail(why, why_size, -EXDEV, "the release is for %.32s, this machine is %s",
-		        arch, arch_name());
+		return update_why(why, why_size, -EXDEV,
+		        "the release is for %.32s, this machine is %s", arch, arch_name());
 	if (size <= 0 || size > (json_int_t)4 << 30)
-		return fail(why, why_size, -EBADMSG, "the manifest's size is out of range");
+		return update_why(why, why_size, -EBADMSG, "the manifest's size is out of range");
 	if (strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64)
-		return fail(why, why_size, -EBADMSG, "the manifest's sha256 is not 64 hex digits");
+		return update_why(
+		        why, why_size, -EBADMSG, "the manifest's sha256 is not 64 hex digits");
 	/* A plain file name: it is joined to the manifest's URL and to the staging directory. */
 	if (!file[0] || strlen(file) >= sizeof(m.file) || strchr(file, '/') || file[0] == '.' ||
 	        strspn(file, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
 	                strlen(file))
-		return fail(why, why_size, -EBADMSG,
+		return update_why(why, why_size, -EBADMSG,
 		        "the manifest's file \"%.64s\" is not a plain file name", file);
 	memcpy(m.file, file, strlen(file) + 1);
 	memcpy(m.sha256, sha, 65);
@@ -174,25 +174,25 @@ int manifest_verify(const char *data, size_t len, const unsigned char *sig, size
 	int r;
 
 	if (sig_len != 64)
-		return fail(why, why_size, -EBADMSG,
+		return update_why(why, why_size, -EBADMSG,
 		        "the signature is %zu bytes, an Ed25519 signature is 64", sig_len);
 	f = fopen(key_path, "re");
 	if (!f)
-		return fail(why, why_size, negative_errno(), "cannot read the release key %s: %m",
-		        key_path);
+		return update_why(why, why_size, negative_errno(),
+		        "cannot read the release key %s: %m", key_path);
 	key = PEM_read_PUBKEY(f, NULL, NULL, NULL);
 	fclose(f);
 	if (!key)
-		return fail(why, why_size, -EBADMSG, "%s is not a PEM public key", key_path);
+		return update_why(why, why_size, -EBADMSG, "%s is not a PEM public key", key_path);
 	if (EVP_PKEY_id(key) != EVP_PKEY_ED25519) {
 		EVP_PKEY_free(key);
-		return fail(why, why_size, -EBADMSG, "%s is not an Ed25519 key", key_path);
+		return update_why(why, why_size, -EBADMSG, "%s is not an Ed25519 key", key_path);
 	}
 	ctx = EVP_MD_CTX_new();
 	if (!ctx || EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key) != 1)
-		r = fail(why, why_size, -ENOMEM, "cannot set up the signature check");
+		r = update_why(why, why_size, -ENOMEM, "cannot set up the signature check");
 	else if (EVP_DigestVerify(ctx, sig, sig_len, (const unsigned char *)data, len) != 1)
-		r = fail(why, why_size, -EKEYREJECTED,
+		r = update_why(why, why_size, -EKEYREJECTED,
 		        "the manifest's signature does not verify against the release key %s",
 		        key_path);
 	else

@@ -5,6 +5,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/macro.h"
+
+/* Writes the message into why (as every update-*.c function that can fail does) and returns r. */
+int update_why(char *why, size_t why_size, int r, const char *fmt, ...) _printf_(4, 5);
+
 /* MAJOR.MINOR.PATCH[-PRE] */
 struct version {
 	unsigned major, minor, patch;

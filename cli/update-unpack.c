@@ -9,28 +9,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/update-unpack.h"
+#include "cli/update-release.h"
 #include "common/macro.h"
 
 #define MAX_ENTRIES 4096
 #define MAX_TOTAL ((int64_t)2 << 30)
-
-static int fail(char *why, size_t why_size, int r, const char *fmt, ...) _printf_(4, 5);
-static int fail(char *why, size_t why_size, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, why_size, fmt, ap);
-	va_end(ap);
-	return r;
-}
 
 static void archive_freep(struct archive **a)
 {
@@ -96,19 +85,21 @@ static int write_file(struct archive *a, int dir_fd, const char *base, mode_t mo
 
 	fd = openat(dir_fd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return fail(why, why_size, negative_errno(), "cannot create %s: %m", path);
+		return update_why(why, why_size, negative_errno(), "cannot create %s: %m", path);
 	while ((r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK) {
 		*total += (int64_t)len;
 		if (*total > MAX_TOTAL)
-			return fail(why, why_size, -EFBIG, "the release unpacks to more than 2 GiB");
+			return update_why(
+			        why, why_size, -EFBIG, "the release unpacks to more than 2 GiB");
 		if (pwrite(fd, buf, len, (off_t)off) != (ssize_t)len)
-			return fail(why, why_size, negative_errno(), "cannot write %s: %m", path);
+			return update_why(
+			        why, why_size, negative_errno(), "cannot write %s: %m", path);
 	}
 	if (r != ARCHIVE_EOF)
-		return fail(why, why_size, -EBADMSG, "the tarball is damaged at %s: %s", path,
+		return update_why(why, why_size, -EBADMSG, "the tarball is damaged at %s: %s", path,
 		        archive_error_string(a) ?: "read error");
 	if (fchmod(fd, mode & 0755) < 0 || fsync(fd) < 0)
-		return fail(why, why_size, negative_errno(), "cannot finish %s: %m", path);
+		return update_why(why, why_size, negative_errno(), "cannot finish %s: %m", path);
 	return 0;
 }
 
@@ -125,8 +116,9 @@ int release_unpack(int tar_fd, int dest_fd, const char *top, char *why, size_t w
 		return -ENOMEM;
 	archive_read_support_filter_gzip(a);
 	archive_read_support_format_tar(a);
-	if (lseek(tar_fd, 0, SEEK_SET) < 0 || archive_read_open_fd(a, tar_fd, 1 << 16) != ARCHIVE_OK)
-		return fail(why, why_size, -EBADMSG, "cannot read the tarball: %s",
+	if (lseek(tar_fd, 0, SEEK_SET) < 0 ||
+	        archive_read_open_fd(a, tar_fd, 1 << 16) != ARCHIVE_OK)
+		return update_why(why, why_size, -EBADMSG, "cannot read the tarball: %s",
 		        archive_error_string(a) ?: "unknown format");
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
 		const char *path = archive_entry_pathname(e), *rel;
@@ -135,36 +127,41 @@ int release_unpack(int tar_fd, int dest_fd, const char *top, char *why, size_t w
 		char base[256];
 
 		if (++n > MAX_ENTRIES)
-			return fail(why, why_size, -EFBIG, "the tarball has more than %d entries",
-			        MAX_ENTRIES);
+			return update_why(why, why_size, -EFBIG,
+			        "the tarball has more than %d entries", MAX_ENTRIES);
 		if (!path || check_path(path, top, &rel) < 0)
-			return fail(why, why_size, -EPERM,
-			        "refusing the tarball: entry \"%.200s\" is not inside %s/ (absolute, "
+			return update_why(why, why_size, -EPERM,
+			        "refusing the tarball: entry \"%.200s\" is not inside %s/ "
+			        "(absolute, "
 			        "\"..\" or elsewhere)",
 			        path ?: "", top);
 		if (archive_entry_hardlink(e) || archive_entry_symlink(e))
-			return fail(why, why_size, -EPERM, "refusing the tarball: \"%.200s\" is a link",
-			        path);
+			return update_why(why, why_size, -EPERM,
+			        "refusing the tarball: \"%.200s\" is a link", path);
 		if (type != AE_IFREG && type != AE_IFDIR)
-			return fail(why, why_size, -EPERM,
-			        "refusing the tarball: \"%.200s\" is neither a file nor a directory",
+			return update_why(why, why_size, -EPERM,
+			        "refusing the tarball: \"%.200s\" is neither a file nor a "
+			        "directory",
 			        path);
 		if (mode & (S_ISUID | S_ISGID | S_ISVTX))
-			return fail(why, why_size, -EPERM,
-			        "refusing the tarball: \"%.200s\" carries set-id or sticky bits", path);
+			return update_why(why, why_size, -EPERM,
+			        "refusing the tarball: \"%.200s\" carries set-id or sticky bits",
+			        path);
 		if (!rel[0]) {
 			if (type != AE_IFDIR)
-				return fail(why, why_size, -EPERM, "refusing the tarball: %s is not a folder",
-				        top);
+				return update_why(why, why_size, -EPERM,
+				        "refusing the tarball: %s is not a folder", top);
 			saw_top = true;
 			continue;
 		}
 		r = open_parent(dest_fd, rel, base, sizeof(base), &dir);
 		if (r < 0)
-			return fail(why, why_size, r, "cannot stage %.200s: %s", path, strerror(-r));
+			return update_why(
+			        why, why_size, r, "cannot stage %.200s: %s", path, strerror(-r));
 		if (type == AE_IFDIR) {
 			if (mkdirat(dir, base, 0755) < 0 && errno != EEXIST)
-				return fail(why, why_size, negative_errno(), "cannot create %s: %m", path);
+				return update_why(why, why_size, negative_errno(),
+				        "cannot create %s: %m", path);
 			continue;
 		}
 		r = write_file(a, dir, base, mode, &total, why, why_size, path);
@@ -172,9 +169,9 @@ int release_unpack(int tar_fd, int dest_fd, const char *top, char *why, size_t w
 			return r;
 	}
 	if (r != ARCHIVE_EOF)
-		return fail(why, why_size, -EBADMSG, "the tarball is damaged: %s",
+		return update_why(why, why_size, -EBADMSG, "the tarball is damaged: %s",
 		        archive_error_string(a) ?: "read error");
 	if (!saw_top && n == 0)
-		return fail(why, why_size, -EBADMSG, "the tarball is empty");
+		return update_why(why, why_size, -EBADMSG, "the tarball is empty");
 	return 0;
 }

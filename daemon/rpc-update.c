@@ -38,7 +38,7 @@ static void publish_status(struct update_watch *w, bool at_start)
 {
 	_cleanup_free_ char *data = NULL;
 	_cleanup_json_ json_t *o = NULL;
-	const char *state, *msg, *when;
+	const char *state, *msg, *when, *run;
 	char key[sizeof(w->last)];
 
 	if (read_file_full(w->path, 65536, &data, NULL) < 0)
@@ -47,9 +47,11 @@ static void publish_status(struct update_watch *w, bool at_start)
 	state = json_string_value(json_object_get(o, "state"));
 	msg = json_string_value(json_object_get(o, "message"));
 	when = json_string_value(json_object_get(o, "time"));
+	run = json_string_value(json_object_get(o, "run")) ?: "";
 	if (!state || !msg || !when)
 		return;
-	snprintf(key, sizeof(key), "%s %s %s", state, when, msg);
+	/* two updates can say the same thing in one second: the run tells them apart */
+	snprintf(key, sizeof(key), "%s %s %s %s", run, state, when, msg);
 	if (streq(key, w->last))
 		return;
 	snprintf(w->last, sizeof(w->last), "%s", key);

@@ -38,7 +38,7 @@ tests_unit_test_methods_LDADD = $(PROTOCOL_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz-daemon-request
 tests_fuzz_fuzz_daemon_request_SOURCES = tests/fuzz/fuzz-daemon-request.c $(libprotocol_a_SOURCES)
-tests_fuzz_fuzz_daemon_request_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -fsanitize=fuzzer,address
-tests_fuzz_fuzz_daemon_request_LDFLAGS = -fsanitize=fuzzer,address
+tests_fuzz_fuzz_daemon_request_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+tests_fuzz_fuzz_daemon_request_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_daemon_request_LDADD = $(COMMON_LIBS) $(JANSSON_LIBS)
 endif

@@ -134,6 +134,20 @@ d=$(case_dir downgrade) && jq '.version = "0.0.1"' "$d/manifest.json" > "$d/m" &
 refused "an older release without --allow-downgrade" "older than the installed" "file://$d/manifest.json"
 refused "plain http to another host" "only for loopback" "http://192.0.2.1/manifest.json"
 
+# the staging directory is root's alone: one swapped for a symlink, or one the owner may write,
+# is refused before anything is downloaded into it
+W=$R/var/lib/banger/update
+mv "$W" "$T/update-aside"
+mkdir -p "$T/owner-staging" && chown $OWNER "$T/owner-staging" && ln -s "$T/owner-staging" "$W"
+out=$("$P/bin/banger" update 2>&1)
+t_check "a symlinked staging directory is refused" grep -q "must be a root-owned 0700 directory" <<< "$out"
+rm "$W" && mkdir -m 0700 "$W" && chown $OWNER "$W"
+out=$("$P/bin/banger" update 2>&1)
+t_check "an owner-owned staging directory is refused" grep -q "must be a root-owned 0700 directory" <<< "$out"
+t_eq "and nothing was written through either" "" "$(find "$T/owner-staging" "$W" -mindepth 1)"
+rm -rf "$W" && mv "$T/update-aside" "$W"
+t_eq "nothing changed" "$INSTALLED $OLD $OLD" "$(installed) $(versions)"
+
 # ---- rolled back: the new bangerd exits at start-up ----
 d=$(case_dir dies) && unpack "$d" &&
 	printf '#!/bin/sh\n[ "$1" = --version ] && { echo "bangerd %s"; exit 0; }\necho "bangerd: broken on purpose" >&2\nexit 1\n' "$NEW" > "$d/x/banger-$NEW/bin/bangerd" && repack "$d"
@@ -148,12 +162,16 @@ t_check "both VMs kept their VMM and boot id through it" kept
 t_eq "install.json says $OLD" "$OLD" "$(jq -r .version "$R/etc/banger/install.json")"
 
 # ---- the update ----
+HPID=$(cat "$R/run/banger/bangerd-root.pid") DPID=$(cat "$R/run/banger/bangerd.pid")
 out=$("$P/bin/banger" update 2>&1)
 rc=$?
 echo "$out" | sed 's/^/#   /'
 t_eq "banger update (the configured file:// URL): exit 0" 0 "$rc"
 t_check "it went through every step" bash -c "grep -q '\[12/12\] confirm' <<< \"\$1\"" _ "$out"
 t_eq "both daemons run $NEW" "$NEW $NEW" "$(versions)"
+t_eq "without systemd both re-executed in place: the same pids" "$HPID $DPID" \
+	"$(cat "$R/run/banger/bangerd-root.pid") $(banger --json system status | jq -r .pid)"
+t_check "and bangerd-root still serves on its socket" test -S "$R/run/banger/root.sock"
 t_eq "banger version says $NEW" "$NEW" "$("$P/bin/banger" --version | cut -d' ' -f2)"
 t_check "both VMs kept their VMM pid and boot id" kept
 t_eq "install.json says $NEW" "$NEW" "$(jq -r .version "$R/etc/banger/install.json")"
@@ -186,20 +204,49 @@ t_check "the owner saw every step" grep -q "\[12/12\] confirm" <<< "$out"
 t_eq "both daemons run $NEW" "$NEW $NEW" "$(versions)"
 t_check "both VMs kept their VMM pid and boot id" kept
 kill $EVPID 2> /dev/null
-steps=$(jq -r 'select(.method == "update.progress") | .params.step' "$T/events.ndjson" | sort -u | tr '\n' ' ')
+steps=$(jq -r 'select(.method == "update.progress") | .params.step' "$T/events.ndjson" | LC_ALL=C sort -u | tr '\n' ' ')
 t_eq "update.progress events named the steps up to the restart" \
-	"check download restart snapshot swap test unpack units verify " \
-	"$(tr ' ' '\n' <<< "$steps" | grep -xE 'check|download|verify|unpack|test|snapshot|swap|units|restart' | sort -u | tr '\n' ' ')"
+	"check download restart snapshot swap test units unpack verify " \
+	"$(tr ' ' '\n' <<< "$steps" | grep -xE 'check|download|verify|unpack|test|snapshot|swap|units|restart' | LC_ALL=C sort -u | tr '\n' ' ')"
 t_eq "and the new daemon announced update.finished" "finished $OLD $NEW" \
 	"$(jq -r 'select(.method == "update.finished") | "\(.params.result) \(.params.from) \(.params.to)"' "$T/events.ndjson" | tail -1)"
 sed -i "s|^url = .*|url = file://$T/downgrade/manifest.json|" "$R/etc/banger/banger.conf"
 out=$(banger update 2>&1)
 t_eq "an older release at the configured URL, started by the owner: exit 1" 1 "$?"
-t_check "refused: a downgrade needs root" grep -q "a downgrade needs root" <<< "$out"
+if grep -q "a downgrade needs root" <<< "$out"; then
+	t_ok "refused: a downgrade needs root"
+else
+	t_fail "refused: a downgrade needs root" "said: $out" "update.log: $(tail -n 20 "$R/var/log/banger/update.log")"
+fi
 t_eq "both daemons still run $NEW" "$NEW $NEW" "$(versions)"
 sed -i "s|^url = .*|url = file://$T/rel/manifest.json|" "$R/etc/banger/banger.conf"
 out=$("$P/bin/banger" update --rollback 2>&1)
 t_eq "back to $OLD for the next part" "$OLD $OLD" "$(versions)"
+
+# ---- the owner starts it from banger-tui (U), in tmux ----
+if command -v tmux > /dev/null && [ -x "$(t_bin banger-tui)" ]; then
+	. "$BANGER_SRC/tests/tui/lib-tui.sh"
+	export LANG=C.UTF-8 TZ=UTC
+	TUI_SOCK=$R/run/banger/bangerd.sock
+	mkdir -p "$T/tui" && chown $OWNER "$T/tui"
+	# as the owner, not as this root test (tui_launch's command line, under setpriv)
+	t_add_cleanup "tmux -L $TUI_TMUX kill-server"
+	tmux -L "$TUI_TMUX" -f /dev/null new-session -d -x "$TUI_W" -y "$TUI_H" \
+		"setpriv --reuid=$OWNER --regid=$OWNER --clear-groups env TERM=tmux-256color LANG=C.UTF-8 TZ=UTC HOME=$T/tui BANGER_ROOT=$R $(t_bin banger-tui) --socket $TUI_SOCK; sleep 60"
+	tui_expect "banger-tui (the owner) is connected to $OLD" "daemon $OLD ● connected" 15
+	tui_keys U
+	tui_expect "U asks first" "Update the daemon?"
+	tui_keys y
+	tui_expect_re "the update's steps show as they happen" "update\.progress: " 30
+	tui_expect "and banger-tui is back on the new daemon" "daemon $NEW ● connected" 120
+	t_eq "both daemons run $NEW" "$NEW $NEW" "$(versions)"
+	t_check "both VMs kept their VMM pid and boot id" kept
+	tmux -L "$TUI_TMUX" kill-server 2> /dev/null
+	out=$("$P/bin/banger" update --rollback 2>&1)
+	t_eq "back to $OLD for the next part" "$OLD $OLD" "$(versions)"
+else
+	t_skip "the TUI's U" "tmux or banger-tui is missing"
+fi
 
 # over http on a loopback address, served from the test's own namespace
 python3 -m http.server --bind 127.0.0.1 8765 --directory "$T/rel" > "$T/http.log" 2>&1 &

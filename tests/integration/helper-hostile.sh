@@ -135,6 +135,11 @@ hcase "connection from root" "uid 0 is not the banger owner" h_call_as 0 hello '
 hcase "unknown op" "Unknown op" h_call system.shell '{"cmd":"id"}'
 hcase "unknown op close to a real one" "Unknown op" h_call net.tap_create2 '{"tap":"bgt-x"}'
 hcase "unknown op with a trailing space" "Unknown op" h_call "net.tap_create " '{"tap":"bgt-x"}'
+# the owner chooses when to update, never what: update.start takes no URL, version or file
+for p in '{"url":"file:///tmp/evil/manifest.json"}' '{"from":"http://192.0.2.1/m.json"}' \
+	'{"version":"0.0.1"}' '{"allow_downgrade":true}' '{"fds":["tarball"]}'; do
+	hcase "update.start naming a release ($p)" "Unknown parameter" h_call update.start "$p"
+done
 hcase "unknown field" "Unknown parameter \"mode\"" h_call net.tap_create '{"tap":"bgt-x","mode":"0777"}'
 hcase "unknown field on a no-argument op" "Unknown parameter" h_call nat.remove '{"all":true}'
 hcase "unknown field next to a valid request" "Unknown parameter \"path\"" h_call jail.cleanup '{"vm_id":"keep","path":"/"}'

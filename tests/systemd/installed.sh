@@ -187,6 +187,15 @@ out=$(ns_exec banger update --rollback 2>&1)
 t_eq "sudo banger update --rollback: exit 0" 0 "$?"
 t_eq "both daemons run $OLD again" "$OLD $OLD" "$(versions)"
 t_check "both guests kept through the rollback" kept
+# the owner starts it: bangerd asks bangerd-root, which starts banger-update.service
+out=$(banger update 2>&1)
+rc=$?
+echo "$out" | sed 's/^/#   /'
+t_eq "banger update as the owner: exit 0" 0 "$rc"
+t_check "bangerd-root started banger-update.service" grep -q "Update started by bangerd-root (banger-update.service)" <<< "$out"
+t_eq "the unit ran and is gone (a oneshot, collected)" inactive "$(ns_exec systemctl is-active banger-update.service)"
+t_eq "both daemons run $NEW" "$NEW $NEW" "$(versions)"
+t_check "both guests kept (VMM pid, boot id)" kept
 
 # ---- hardening, measured on the loaded units ----
 for u in bangerd:2.5 bangerd-root:5.0; do
