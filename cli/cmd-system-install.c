@@ -496,7 +496,8 @@ static int refuse_running_vms(struct sys *s)
 
 	if (rpc_client_connect(s->l.daemon_sock, &c) >= 0 &&
 	        rpc_client_hello(c, "banger", PROBE_TIMEOUT_MS, NULL, &err) >= 0 &&
-	        rpc_client_call(c, "vm.list", NULL, PROBE_TIMEOUT_MS, &res, &err) >= 0) {
+	        rpc_client_call(c, rpc_method_to_string(RPC_METHOD_VM_LIST), NULL, PROBE_TIMEOUT_MS,
+	                &res, &err) >= 0) {
 		json_array_foreach(json_object_get(res, "vms"), i, vm)
 		{
 			if (!vm_active(json_str(vm, "state", NULL)))

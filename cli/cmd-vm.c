@@ -120,7 +120,7 @@ int cmd_vm_create(struct cli *cli)
 		json_object_set_new(params, "memory_mib", json_integer(mem));
 	if (disk)
 		json_object_set_new(params, "disk_gib", json_integer(disk));
-	r = cli_call(cli, "vm.create", TAKE_PTR(params), CALL_TIMEOUT_MS, &vm);
+	r = cli_call(cli, RPC_METHOD_VM_CREATE, TAKE_PTR(params), CALL_TIMEOUT_MS, &vm);
 	if (r)
 		return r;
 	if (cli->json)
@@ -141,7 +141,7 @@ int cmd_vm_list(struct cli *cli)
 	json_t *vm;
 	int r;
 
-	r = cli_call(cli, "vm.list", NULL, CALL_TIMEOUT_MS, &res);
+	r = cli_call(cli, RPC_METHOD_VM_LIST, NULL, CALL_TIMEOUT_MS, &res);
 	if (r)
 		return r;
 	if (cli->json) {
@@ -182,7 +182,8 @@ int cmd_vm_get(struct cli *cli)
 	_cleanup_json_ json_t *vm = NULL;
 	int r;
 
-	r = cli_call(cli, "vm.get", json_pack("{s:s}", "name", cli->args[0]), CALL_TIMEOUT_MS, &vm);
+	r = cli_call(cli, RPC_METHOD_VM_GET, json_pack("{s:s}", "name", cli->args[0]),
+	        CALL_TIMEOUT_MS, &vm);
 	if (r)
 		return r;
 	if (cli->json)
@@ -193,7 +194,7 @@ int cmd_vm_get(struct cli *cli)
 }
 
 /* Runs method for every NAME, going on after failures; the exit code is the last failure's. */
-static int each_vm(struct cli *cli, const char *method, const char *done, json_t *extra)
+static int each_vm(struct cli *cli, enum rpc_method method, const char *done, json_t *extra)
 {
 	int ret = 0;
 
@@ -225,22 +226,22 @@ int cmd_vm_delete(struct cli *cli)
 
 	if (cli_opt(cli, "force"))
 		extra = json_pack("{s:b}", "force", 1);
-	return each_vm(cli, "vm.delete", "Deleted", extra);
+	return each_vm(cli, RPC_METHOD_VM_DELETE, "Deleted", extra);
 }
 
 int cmd_vm_start(struct cli *cli)
 {
-	return each_vm(cli, "vm.start", "Started", NULL);
+	return each_vm(cli, RPC_METHOD_VM_START, "Started", NULL);
 }
 
 int cmd_vm_stop(struct cli *cli)
 {
-	return each_vm(cli, "vm.stop", "Stopped", NULL);
+	return each_vm(cli, RPC_METHOD_VM_STOP, "Stopped", NULL);
 }
 
 int cmd_vm_restart(struct cli *cli)
 {
-	return each_vm(cli, "vm.restart", "Restarted", NULL);
+	return each_vm(cli, RPC_METHOD_VM_RESTART, "Restarted", NULL);
 }
 
 static void print_log_lines(const json_t *lines)
@@ -270,11 +271,12 @@ int cmd_vm_logs(struct cli *cli)
 		json_object_set_new(params, "tail", json_integer(tail));
 	if (cli_opt(cli, "follow")) {
 		/* subscribe first: lines logged between the two calls arrive as events */
-		r = cli_call(cli, "events.subscribe", json_object(), CALL_TIMEOUT_MS, &sub);
+		r = cli_call(
+		        cli, RPC_METHOD_EVENTS_SUBSCRIBE, json_object(), CALL_TIMEOUT_MS, &sub);
 		if (r)
 			return r;
 	}
-	r = cli_call(cli, "vm.logs", TAKE_PTR(params), CALL_TIMEOUT_MS, &res);
+	r = cli_call(cli, RPC_METHOD_VM_LOGS, TAKE_PTR(params), CALL_TIMEOUT_MS, &res);
 	if (r)
 		return r;
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -337,20 +339,20 @@ int cmd_vm_run(struct cli *cli)
 	r = cli_connect(cli);
 	if (r)
 		return r;
-	r = rpc_client_call(cli->client, "vm.get", json_pack("{s:s}", "name", cli->args[0]),
-	        CALL_TIMEOUT_MS, &vm, &err);
+	r = rpc_client_call(cli->client, rpc_method_to_string(RPC_METHOD_VM_GET),
+	        json_pack("{s:s}", "name", cli->args[0]), CALL_TIMEOUT_MS, &vm, &err);
 	if (r == -EREMOTEIO && err.code == RPC_ERROR_NOT_FOUND) {
 		params = json_pack("{s:s}", "name", cli->args[0]);
 		if (params && cli_opt(cli, "image"))
 			json_object_set_new(params, "image", json_string(cli_opt(cli, "image")));
-		r = cli_call(cli, "vm.create", TAKE_PTR(params), CALL_TIMEOUT_MS, &vm);
+		r = cli_call(cli, RPC_METHOD_VM_CREATE, TAKE_PTR(params), CALL_TIMEOUT_MS, &vm);
 		if (r)
 			return r;
 		if (!cli->json)
 			printf("Created VM %s (id %s)\n", json_str(vm, "name", "?"),
 			        json_str(vm, "id", "?"));
 	} else if (r < 0)
-		return cli_call(cli, "vm.get", json_pack("{s:s}", "name", cli->args[0]),
+		return cli_call(cli, RPC_METHOD_VM_GET, json_pack("{s:s}", "name", cli->args[0]),
 		        CALL_TIMEOUT_MS, NULL); /* reports the error the usual way */
 	else if (streq(json_str(vm, "state", ""), "running")) {
 		if (cli->json)
@@ -361,7 +363,7 @@ int cmd_vm_run(struct cli *cli)
 	}
 	if (!cli->json)
 		printf("Starting VM %s (waiting until SSH answers)...\n", cli->args[0]);
-	r = cli_call(cli, "vm.start", json_pack("{s:s}", "name", cli->args[0]),
+	r = cli_call(cli, RPC_METHOD_VM_START, json_pack("{s:s}", "name", cli->args[0]),
 	        LIFECYCLE_TIMEOUT_MS, &res);
 	if (r)
 		return r;
@@ -385,8 +387,8 @@ int cmd_vm_ssh(struct cli *cli)
 	const char *ip;
 	int r;
 
-	r = cli_call(cli, "vm.get", json_pack("{s:s}", "name", cli->args[0]), CALL_TIMEOUT_MS,
-	        &vm);
+	r = cli_call(cli, RPC_METHOD_VM_GET, json_pack("{s:s}", "name", cli->args[0]),
+	        CALL_TIMEOUT_MS, &vm);
 	if (r)
 		return r;
 	ip = json_str(vm, "ip", NULL);

@@ -5,7 +5,7 @@ noinst_LIBRARIES += libbangerd.a
 libbangerd_a_SOURCES = \
 	daemon/daemon.c daemon/daemon.h \
 	daemon/vm.c daemon/vm.h \
-	daemon/vm-params.c daemon/vm-params.h \
+	daemon/vm-params.h \
 	daemon/vm-state.c daemon/vm-state.h \
 	daemon/save-retry.c daemon/save-retry.h \
 	daemon/space-watch.c daemon/space-watch.h \
@@ -14,9 +14,9 @@ libbangerd_a_SOURCES = \
 	daemon/events.c daemon/events.h \
 	daemon/server.c daemon/server.h \
 	daemon/conn-limit.c daemon/conn-limit.h \
-	daemon/rpc.c daemon/rpc.h daemon/methods.def \
+	daemon/rpc.c daemon/rpc.h \
 	daemon/rpc-hello.c \
-	daemon/rpc-vm.c \
+	daemon/rpc-vm.c daemon/rpc-vm.h \
 	daemon/rpc-image.c \
 	daemon/rpc-system.c \
 	daemon/rpc-update.c daemon/rpc-update.h \

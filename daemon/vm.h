@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The VM record: its fields, states, validation rules and JSON form (vm.json and the wire). */
+/* The VM record: its fields, id rule and JSON form (vm.json and the wire); its states and name
+ * rule are the protocol's (protocol/vm.h). */
 #pragma once
 
 #include <errno.h>
@@ -8,32 +9,11 @@
 #include <stdint.h>
 
 #include "protocol/error.h"
+#include "protocol/vm.h"
 
 #define VM_SCHEMA_VERSION 1
 
-#define VM_NAME_MAX 32
 #define VM_ID_LEN 32 /* 128 random bits in hex */
-#define VM_VCPUS_MIN 1
-#define VM_VCPUS_MAX 32
-#define VM_MEMORY_MIN 128
-#define VM_MEMORY_MAX 65536
-#define VM_DISK_MIN 1
-#define VM_DISK_MAX 1024
-#define VM_DEFAULT_VCPUS 1
-#define VM_DEFAULT_MEMORY 512
-#define VM_DEFAULT_DISK 4
-#define VM_DEFAULT_IMAGE "minimal"
-
-enum vm_state {
-	VM_STATE_CREATED,
-	VM_STATE_STARTING,
-	VM_STATE_RUNNING,
-	VM_STATE_STOPPING,
-	VM_STATE_STOPPED,
-	VM_STATE_ERROR,
-	_VM_STATE_MAX,
-	_VM_STATE_INVALID = -EINVAL,
-};
 
 struct vm {
 	char id[VM_ID_LEN + 1];
@@ -55,13 +35,9 @@ struct vm {
 	char save_error[128]; /* why the last save of this record failed; "" once saved (wire only) */
 };
 
-const char *vm_state_to_string(enum vm_state s);
-enum vm_state vm_state_from_string(const char *s);
 /* created, stopped and error: nothing runs, the record may go. */
 bool vm_state_is_inactive(enum vm_state s);
 
-/* ^[a-z][a-z0-9-]{0,31}$ — used for VM and image names alike. */
-bool vm_name_is_valid(const char *name);
 /* 32 lower-case hex digits. */
 bool vm_id_is_valid(const char *id);
 

@@ -30,7 +30,7 @@ static bool need_daemon(struct app *a, const char *what)
 	return true;
 }
 
-static void call(struct app *a, enum tui_method method, json_t *params, enum conn_call_kind kind,
+static void call(struct app *a, enum rpc_method method, json_t *params, enum conn_call_kind kind,
         const char *what)
 {
 	int r = conn_call(&a->conn, method, params, kind, what);
@@ -299,7 +299,7 @@ static void body_targets(struct app *a)
 	app_confirm_body(a, "%s", line);
 }
 
-static void send_each(struct app *a, enum tui_method method, const char *verb)
+static void send_each(struct app *a, enum rpc_method method, const char *verb)
 {
 	struct confirm *c = &a->confirm;
 	char what[160];
@@ -412,7 +412,7 @@ unsigned app_run_confirmed(struct app *a)
 	a->overlay = OVERLAY_NONE;
 	if (a->conn.state != CONN_CONNECTED)
 		app_status(a, STATUS_WARN, "not connected: nothing was done");
-	else if (info && info->method != TUI_METHOD_NONE) {
+	else if (info && info->method != _RPC_METHOD_INVALID) {
 		if (info->flags & ACTION_VMS)
 			send_each(a, info->method, info->name);
 		else {
@@ -799,7 +799,7 @@ unsigned app_run_action(struct app *a, enum key_action act, const char *arg)
 		snprintf(initial, sizeof(initial), "%s ", info->name);
 		return app_prompt_open(a, PROMPT_COMMAND, initial);
 	}
-	if (info->method != TUI_METHOD_NONE && !need_daemon(a, info->name))
+	if (info->method != _RPC_METHOD_INVALID && !need_daemon(a, info->name))
 		return 0;
 	return handlers[act](a, arg);
 }

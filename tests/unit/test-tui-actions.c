@@ -143,7 +143,7 @@ static json_t *sent(struct app *a)
 }
 
 /* How many of reqs call method (dry runs left out). */
-static size_t count(const json_t *reqs, enum tui_method method)
+static size_t count(const json_t *reqs, enum rpc_method method)
 {
 	size_t i, n = 0;
 	json_t *r;
@@ -151,7 +151,7 @@ static size_t count(const json_t *reqs, enum tui_method method)
 	json_array_foreach(reqs, i, r)
 	{
 		if (streq(json_string_value(json_object_get(r, "method")),
-		            tui_method_to_string(method)) &&
+		            rpc_method_to_string(method)) &&
 		        !json_is_true(json_object_get(json_object_get(r, "params"), "dry_run")))
 			n++;
 	}
@@ -161,21 +161,22 @@ static size_t count(const json_t *reqs, enum tui_method method)
 /* The daemon answers every reconcile dry run with a plan, which opens the dialog. */
 static void answer_plans(struct app *a)
 {
-	for (size_t i = 0; i < a->conn.n_pending;) {
+	const struct conn_call *pending;
+
+	for (size_t i = 0; (pending = conn_pending(&a->conn, i));) {
 		struct conn_call call;
 		struct rpc_message m = {.type = RPC_MESSAGE_RESPONSE};
-		json_t *id;
 
-		if (a->conn.pending[i].kind != CALL_PLAN) {
+		if (pending->kind != CALL_PLAN) {
 			i++;
 			continue;
 		}
-		id = json_integer(a->conn.pending[i].id);
-		assert_true(conn_take_call(&a->conn, id, &call));
+		m.id = json_integer(pending->id);
+		assert_int_equal(conn_match(&a->conn, &m, &call), RPC_INCOMING_REPLY);
 		m.result = json_pack("{s:[s]}", "adopt", "web-1");
 		app_on_answer(a, &call, &m);
 		json_decref(m.result);
-		json_decref(id);
+		json_decref(m.id);
 	}
 }
 
@@ -408,7 +409,7 @@ static void test_destructive_rows_ask_first(void **state)
 				reqs = sent(a);
 				if (count(reqs, info->method) != 0)
 					fail_msg("%s sent %s before the answer", info->name,
-					        tui_method_to_string(info->method));
+					        rpc_method_to_string(info->method));
 				json_decref(reqs);
 
 				type(a, answer ? "y" : "n");
@@ -438,18 +439,18 @@ static void test_start_asks_only_for_several(void **state)
 	type(a, "s");
 	assert_int_equal(a->overlay, OVERLAY_NONE);
 	reqs = sent(a);
-	assert_int_equal(count(reqs, TUI_METHOD_VM_START), 1);
+	assert_int_equal(count(reqs, RPC_METHOD_VM_START), 1);
 	json_decref(reqs);
 
 	type(a, "g  s");
 	assert_int_equal(a->overlay, OVERLAY_CONFIRM);
 	assert_string_equal(a->confirm.title, "Start 2 VMs?");
 	reqs = sent(a);
-	assert_int_equal(count(reqs, TUI_METHOD_VM_START), 0);
+	assert_int_equal(count(reqs, RPC_METHOD_VM_START), 0);
 	json_decref(reqs);
 	type(a, "y");
 	reqs = sent(a);
-	assert_int_equal(count(reqs, TUI_METHOD_VM_START), 2);
+	assert_int_equal(count(reqs, RPC_METHOD_VM_START), 2);
 	json_decref(reqs);
 	app_free(a);
 }
@@ -463,7 +464,7 @@ static void test_method_rows_need_the_daemon(void **state)
 	for (int act = KEY_ACTION_NONE + 1; act < _KEY_ACTION_MAX; act++) {
 		const struct key_action_info *info = key_action_info((enum key_action)act);
 
-		if (info->method == TUI_METHOD_NONE)
+		if (info->method == _RPC_METHOD_INVALID)
 			continue;
 		for (int readonly = 0; readonly < 2; readonly++) {
 			struct app *a = app_new(true);
