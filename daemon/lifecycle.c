@@ -26,6 +26,7 @@
 #include "daemon/fc-api.h"
 #include "daemon/file-sync.h"
 #include "daemon/helper-client.h"
+#include "daemon/helper-port.h"
 #include "daemon/lifecycle.h"
 #include "daemon/netalloc.h"
 #include "daemon/rpc.h"
@@ -172,6 +173,7 @@ struct lifecycle {
 	struct banger_config cfg;
 	struct fc_api *api;
 	struct helper_client *helper;
+	struct helper_port hp; /* typed calls on helper */
 	char ssh_dir[PATH_MAX];
 	char *pubkey;
 	struct run *runs;
@@ -313,13 +315,10 @@ static void on_helper_step(struct helper_client *h, int k, json_t *result, const
 
 typedef int (*result_fn)(struct run *r, json_t *result);
 
-static int helper_step(struct run *r, const char *op, json_t *params, const char *const *names,
-		const int *fds, size_t n_fds, result_fn on_result)
+/* k: what helper_call_<op>(…, on_helper_step, r) returned; on_result runs on its answer */
+static int helper_step(struct run *r, const char *op, int k, result_fn on_result)
 {
-	int k;
-
 	r->on_result = on_result;
-	k = helper_client_call(r->lc->helper, op, params, names, fds, n_fds, 0, on_helper_step, r);
 	if (k < 0) {
 		step_fail(r, k, "%s: %s", op, strerror(-k));
 		return k;
@@ -416,9 +415,9 @@ static void on_helper_undo(struct helper_client *h, int k, json_t *result, const
 	run_unwind(r);
 }
 
-static int helper_undo(struct run *r, const char *op, json_t *params)
+/* k: what helper_call_<op>(…, on_helper_undo, r) returned */
+static int helper_undo(int k)
 {
-	int k = helper_client_call(r->lc->helper, op, params, NULL, NULL, 0, 0, on_helper_undo, r);
 	return k < 0 ? 0 : 1;
 }
 
@@ -474,7 +473,10 @@ static int step_bridge(struct run *r)
 	inet_ntop(AF_INET, &lc->cfg.subnet.gateway, gw, sizeof(gw));
 	snprintf(addr, sizeof(addr), "%s/%u", gw, lc->cfg.subnet.prefix);
 	return helper_step(r, "net.bridge_ensure",
-			json_pack("{s:s, s:s}", "bridge", lc->cfg.bridge, "address", addr), NULL, NULL, 0,
+			helper_call_bridge_ensure(&lc->hp,
+					&(struct helper_req_bridge_ensure){ .bridge = lc->cfg.bridge,
+							.address = addr },
+					on_helper_step, r),
 			NULL);
 }
 
@@ -482,21 +484,28 @@ static int step_nat(struct run *r)
 {
 	struct lifecycle *lc = r->lc;
 	return helper_step(r, "nat.ensure",
-			json_pack("{s:s, s:s}", "subnet", lc->cfg.subnet_text, "bridge", lc->cfg.bridge),
-			NULL, NULL, 0, NULL);
+			helper_call_nat_ensure(&lc->hp,
+					&(struct helper_req_nat_ensure){ .subnet = lc->cfg.subnet_text,
+							.bridge = lc->cfg.bridge },
+					on_helper_step, r),
+			NULL);
 }
 
 static int step_tap(struct run *r)
 {
 	return helper_step(r, "net.tap_create",
-			json_pack("{s:s, s:s, s:s}", "tap", r->tap, "bridge", r->lc->cfg.bridge, "vm_id",
-					r->vm_id),
-			NULL, NULL, 0, NULL);
+			helper_call_tap_create(&r->lc->hp,
+					&(struct helper_req_tap_create){ .tap = r->tap,
+							.bridge = r->lc->cfg.bridge, .vm_id = r->vm_id },
+					on_helper_step, r),
+			NULL);
 }
 
 static int undo_tap(struct run *r)
 {
-	return helper_undo(r, "net.tap_delete", json_pack("{s:s, s:s}", "tap", r->tap, "vm_id", r->vm_id));
+	return helper_undo(helper_call_tap_delete(&r->lc->hp,
+			&(struct helper_req_tap_delete){ .tap = r->tap, .vm_id = r->vm_id }, on_helper_undo,
+			r));
 }
 
 static void on_resize(struct child *c, const struct child_result *res, void *userdata)
@@ -579,11 +588,10 @@ static int step_disk(struct run *r)
 	struct lifecycle *lc = r->lc;
 	struct vm *vm = run_vm(r);
 	struct image *img = store_image_by_name(&lc->d->store, vm->image);
-	const char *names[] = { "base", "disk" };
 	_cleanup_close_ int base = -1, disk = -1;
 	struct stat st;
 	bool reattach;
-	int fds[2], k;
+	int k;
 
 	if (!img) {
 		step_fail(r, -ENOENT, "image \"%s\" no longer exists", vm->image);
@@ -617,13 +625,13 @@ static int step_disk(struct run *r)
 		step_fail(r, k, "cannot create %s: %m", r->disk_path);
 		return k;
 	}
-	fds[0] = base;
-	fds[1] = disk;
-	k = helper_client_call(lc->helper, "disk.prepare",
-			reattach ? json_pack("{s:s, s:s, s:b}", "vm_id", vm->id, "strategy", "dm-snapshot",
-						   "reattach", true)
-				 : json_pack("{s:s}", "vm_id", vm->id),
-			names, fds, 2, 0, on_disk_prepared, r);
+	k = helper_call_disk_prepare(&lc->hp,
+			&(struct helper_req_disk_prepare){ .vm_id = vm->id,
+					.fds = { { "base", "disk" }, { base, disk }, 2 },
+					.strategy = reattach ? "dm-snapshot" : NULL,
+					.has_reattach = reattach,
+					.reattach = reattach },
+			on_disk_prepared, r);
 	if (k < 0) {
 		step_fail(r, k, "disk.prepare: %s", strerror(-k));
 		return k;
@@ -633,7 +641,8 @@ static int step_disk(struct run *r)
 
 static int undo_disk(struct run *r)
 {
-	return helper_undo(r, "disk.release", json_pack("{s:s}", "vm_id", r->vm_id));
+	return helper_undo(helper_call_disk_release(&r->lc->hp,
+			&(struct helper_req_disk_release){ .vm_id = r->vm_id }, on_helper_undo, r));
 }
 
 static int jail_result(struct run *r, json_t *result)
@@ -659,10 +668,9 @@ static int step_jail(struct run *r)
 	struct lifecycle *lc = r->lc;
 	struct vm *vm = run_vm(r);
 	struct image *img = store_image_by_name(&lc->d->store, vm->image);
-	const char *names[3];
-	int fds[3], opened[3] = { -1, -1, -1 };
-	size_t n = 0;
-	json_t *params;
+	struct helper_req_jail_stage req = { .vm_id = vm->id };
+	struct helper_block_drive drive = { "rootfs", r->device };
+	int opened[3] = { -1, -1, -1 };
 	int k;
 
 	if (!img) {
@@ -675,8 +683,8 @@ static int step_jail(struct run *r)
 		step_fail(r, k, "cannot open the kernel %s: %m", img->part[IMAGE_PART_KERNEL].path);
 		return k;
 	}
-	names[n] = "kernel";
-	fds[n++] = opened[0];
+	req.fds.names[req.fds.n] = "kernel";
+	req.fds.fds[req.fds.n++] = opened[0];
 	if (img->part[IMAGE_PART_INITRD].path[0]) {
 		opened[1] = open(img->part[IMAGE_PART_INITRD].path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		if (opened[1] < 0) {
@@ -685,27 +693,26 @@ static int step_jail(struct run *r)
 			step_fail(r, k, "cannot open the initrd %s: %m", img->part[IMAGE_PART_INITRD].path);
 			return k;
 		}
-		names[n] = "initrd";
-		fds[n++] = opened[1];
+		req.fds.names[req.fds.n] = "initrd";
+		req.fds.fds[req.fds.n++] = opened[1];
 	}
-	params = json_pack("{s:s}", "vm_id", vm->id);
-	if (streq(r->disk_kind, "block"))
-		json_object_set_new(params, "block_drives",
-				json_pack("[{s:s, s:s}]", "name", "rootfs", "device", r->device));
-	else {
+	if (streq(r->disk_kind, "block")) {
+		req.block_drives = &drive;
+		req.n_block_drives = 1;
+	} else {
 		opened[2] = open(r->disk_path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 		if (opened[2] < 0) {
 			k = negative_errno();
 			for (int i = 0; i < 3; i++)
 				safe_close(opened[i]);
-			json_decref(params);
 			step_fail(r, k, "cannot open the disk %s: %m", r->disk_path);
 			return k;
 		}
-		names[n] = "drive:rootfs";
-		fds[n++] = opened[2];
+		req.fds.names[req.fds.n] = "drive:rootfs";
+		req.fds.fds[req.fds.n++] = opened[2];
 	}
-	k = helper_step(r, "jail.stage", params, names, fds, n, jail_result);
+	k = helper_step(r, "jail.stage", helper_call_jail_stage(&lc->hp, &req, on_helper_step, r),
+			jail_result);
 	for (int i = 0; i < 3; i++)
 		safe_close(opened[i]);
 	return k;
@@ -713,7 +720,8 @@ static int step_jail(struct run *r)
 
 static int undo_jail(struct run *r)
 {
-	return helper_undo(r, "jail.cleanup", json_pack("{s:s}", "vm_id", r->vm_id));
+	return helper_undo(helper_call_jail_cleanup(&r->lc->hp,
+			&(struct helper_req_jail_cleanup){ .vm_id = r->vm_id }, on_helper_undo, r));
 }
 
 static int on_vmm_exit(sd_event_source *s, int fd, uint32_t revents, void *userdata);
@@ -768,7 +776,6 @@ static int step_launch(struct run *r)
 {
 	struct lifecycle *lc = r->lc;
 	struct vm *vm = run_vm(r);
-	const char *names[] = { "console" };
 	char path[PATH_MAX];
 	int fd, k;
 
@@ -794,7 +801,11 @@ static int step_launch(struct run *r)
 	r->hostkey_seen = false;
 	r->launch_sent = now_usec();
 	r->launch_answered = false;
-	k = helper_step(r, "jail.launch", json_pack("{s:s}", "vm_id", vm->id), names, &fd, 1,
+	k = helper_step(r, "jail.launch",
+			helper_call_jail_launch(&lc->hp,
+					&(struct helper_req_jail_launch){ .vm_id = vm->id,
+							.fds = { { "console" }, { fd }, 1 } },
+					on_helper_step, r),
 			launch_result);
 	safe_close(fd);
 	return k;
@@ -853,10 +864,10 @@ static int launch_kill(struct run *r)
 {
 	r->waiting_exit = true;
 	r->kill_answered = false;
-	if (helper_client_call(r->lc->helper, "proc.signal",
-			    json_pack("{s:s, s:s, s:i}", "vm_id", r->vm_id, "signal", "KILL", "pid",
-					    r->vmm_pid),
-			    NULL, NULL, 0, 0, on_kill_sent, r) < 0) {
+	if (helper_call_proc_signal(&r->lc->hp,
+			    &(struct helper_req_proc_signal){ .vm_id = r->vm_id, .signal = "KILL",
+					    .has_pid = true, .pid = r->vmm_pid },
+			    on_kill_sent, r) < 0) {
 		r->waiting_exit = false;
 		return 0;
 	}
@@ -935,8 +946,8 @@ static int launch_find(struct run *r)
 			return 1;
 	}
 	r->launch_sent = 0; /* settled: a retry asks at once */
-	return helper_client_call(r->lc->helper, "proc.find", json_pack("{s:s}", "vm_id", r->vm_id),
-			       NULL, NULL, 0, 0, on_launch_found, r) < 0
+	return helper_call_proc_find(&r->lc->hp, &(struct helper_req_proc_find){ .vm_id = r->vm_id },
+			       on_launch_found, r) < 0
 		       ? 0
 		       : 1;
 }
@@ -1571,9 +1582,10 @@ static void send_signal(struct run *r, const char *sig)
 
 	log_vm(LOG_INFO, vm->name, "stop", "VM %s: sending SIG%s to the VMM (pid %d)", vm->name, sig,
 			r->vmm_pid);
-	if (helper_client_call(r->lc->helper, "proc.signal",
-			    json_pack("{s:s, s:s, s:i}", "vm_id", r->vm_id, "signal", sig, "pid", r->vmm_pid),
-			    NULL, NULL, 0, 0, on_signal_sent, r) < 0)
+	if (helper_call_proc_signal(&r->lc->hp,
+			    &(struct helper_req_proc_signal){ .vm_id = r->vm_id, .signal = sig,
+					    .has_pid = true, .pid = r->vmm_pid },
+			    on_signal_sent, r) < 0)
 		on_signal_sent(r->lc->helper, -ENOMEM, NULL, NULL, r);
 }
 
@@ -1838,6 +1850,7 @@ int lifecycle_new(struct daemon *d, const struct banger_config *cfg, struct life
 	k = helper_client_new(d->event, d->layout.root_sock, &lc->helper);
 	if (k < 0)
 		goto fail;
+	lc->hp = helper_client_port(lc->helper);
 	k = layout_ssh_dir(&d->layout, d->owner.owner_home, lc->ssh_dir, sizeof(lc->ssh_dir));
 	if (k < 0)
 		goto fail;
@@ -1890,16 +1903,21 @@ bool lifecycle_follows(struct lifecycle *lc, const struct vm *vm)
 	return r && r->mode == RUN_RUNNING;
 }
 
-int lifecycle_helper_call(struct lifecycle *lc, const char *op, json_t *params,
-		void (*done)(struct helper_client *h, int r, json_t *result, const struct rpc_error *err,
-				void *userdata),
-		void *userdata)
+static int port_call(void *data, const char *op, json_t *params, const struct helper_fds *fds,
+		helper_done_t done, void *userdata)
 {
+	struct lifecycle *lc = data;
+
 	if (lc->freeing) {
 		json_decref(params);
 		return -ESHUTDOWN;
 	}
-	return helper_client_call(lc->helper, op, params, NULL, NULL, 0, 0, done, userdata);
+	return lc->hp.call(lc->hp.data, op, params, fds, done, userdata);
+}
+
+struct helper_port lifecycle_helper_port(struct lifecycle *lc)
+{
+	return (struct helper_port){ .call = port_call, .data = lc };
 }
 
 bool lifecycle_busy(struct lifecycle *lc, const struct vm *vm)
@@ -2325,8 +2343,8 @@ static int readopt_one(struct lifecycle *lc, struct vm *vm, json_t *h)
 	(void)layout_vm_sock_link(&lc->d->layout, vm->id, r->link, sizeof(r->link));
 	r->keep_record_state = vm_state_is_inactive(vm->state);
 	r->mode = RUN_UNWINDING; /* busy until proc.find answers */
-	if (helper_client_call(lc->helper, "proc.find", json_pack("{s:s}", "vm_id", vm->id), NULL,
-			    NULL, 0, 0, on_found, r) < 0) {
+	if (helper_call_proc_find(&lc->hp, &(struct helper_req_proc_find){ .vm_id = vm->id }, on_found,
+			    r) < 0) {
 		r->mode = RUN_IDLE;
 		return -ENOMEM;
 	}

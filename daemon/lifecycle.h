@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "daemon/config.h"
+#include "daemon/helper-port.h"
 #include "protocol/error.h"
 
 struct daemon;
@@ -56,11 +57,9 @@ int lifecycle_readopt_orphan(struct lifecycle *lc, struct vm *vm);
 /* True when the lifecycle follows vm as running (started or re-adopted by this daemon). */
 bool lifecycle_follows(struct lifecycle *lc, const struct vm *vm);
 
-/* One call to bangerd-root on the lifecycle's connection (params stolen); for reconcile. */
-int lifecycle_helper_call(struct lifecycle *lc, const char *op, json_t *params,
-		void (*done)(struct helper_client *h, int r, json_t *result, const struct rpc_error *err,
-				void *userdata),
-		void *userdata);
+/* Calls to bangerd-root on the lifecycle's connection (helper-port.h's typed stubs take it), for
+ * reconcile and update.apply; refused (-ESHUTDOWN) once the lifecycle is being freed. */
+struct helper_port lifecycle_helper_port(struct lifecycle *lc);
 
 /* The line number the next console line of vm will carry (vm.log's numbering). */
 uint64_t lifecycle_next_line(struct lifecycle *lc, const struct vm *vm);

@@ -38,6 +38,7 @@ libbangerd_a_SOURCES += \
 	daemon/ssh-keys.c daemon/ssh-keys.h \
 	daemon/console-log.c daemon/console-log.h \
 	daemon/helper-client.c daemon/helper-client.h \
+	daemon/helper-port.c daemon/helper-port.h \
 	daemon/config.c daemon/config.h \
 	daemon/file-sync.c daemon/file-sync.h \
 	daemon/lifecycle.c daemon/lifecycle.h \

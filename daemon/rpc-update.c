@@ -138,6 +138,7 @@ int rpc_update_apply(struct rpc_call *call, json_t *params, json_t **ret_result,
 {
 	static const char *const keys[] = {NULL};
 	struct rpc_call *deferred;
+	struct helper_port hp;
 	int r;
 
 	(void)ret_result;
@@ -147,8 +148,8 @@ int rpc_update_apply(struct rpc_call *call, json_t *params, json_t **ret_result,
 	deferred = rpc_call_defer(call);
 	if (!deferred)
 		return -ENOMEM;
-	r = lifecycle_helper_call(call->d->lifecycle, "update.start", json_object(), on_started,
-	        deferred);
+	hp = lifecycle_helper_port(call->d->lifecycle);
+	r = helper_call_update_start(&hp, &(struct helper_req_update_start){}, on_started, deferred);
 	if (r < 0) {
 		rpc_error_set(err, r, RPC_ERROR_UNAVAILABLE,
 		        "Cannot ask bangerd-root to start the update: %s", strerror(-r));

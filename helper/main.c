@@ -12,6 +12,7 @@
 #include "helper/caps.h"
 #include "common/install.h"
 #include "helper/config.h"
+#include "helper/ops.h"
 #include "helper/purge.h"
 #include "helper/server.h"
 
@@ -22,6 +23,7 @@ static const char usage[] =
         "\n"
         "  -h --help            Show this help\n"
         "     --version         Show the version\n"
+        "     --print-ops       Print the op table (helper/README.md's) and exit\n"
         "     --root DIR        Relocate every path under DIR (default: $BANGER_ROOT)\n"
         "     --owner-uid UID   Accept this uid instead of install.json's owner (tests)\n"
         "     --owner-gid GID   The owner's gid with --owner-uid (default: the same number)\n"
@@ -82,7 +84,8 @@ int main(int argc, char **argv)
 	        {"owner-uid", required_argument, NULL, 'u'},
 	        {"owner-gid", required_argument, NULL, 'g'}, {"debug", no_argument, NULL, 'd'},
 	        {"idle-timeout", required_argument, NULL, 'i'}, {"purge", no_argument, NULL, 'P'},
-	        {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {}};
+	        {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
+	        {"print-ops", no_argument, NULL, 'O'}, {}};
 	struct helper_config cfg;
 	struct helper_server *s = NULL;
 	const char *root = NULL;
@@ -123,6 +126,9 @@ int main(int argc, char **argv)
 			return EXIT_SUCCESS;
 		case 'V':
 			printf("bangerd-root %s\n", PACKAGE_VERSION);
+			return EXIT_SUCCESS;
+		case 'O':
+			helper_ops_print(stdout);
 			return EXIT_SUCCESS;
 		default:
 			fputs(usage, stderr);

@@ -5,7 +5,8 @@ libprotocol_a_SOURCES = \
 	protocol/error.c protocol/error.h \
 	protocol/ndjson.c protocol/ndjson.h \
 	protocol/jsonrpc.c protocol/jsonrpc.h \
-	protocol/client.c protocol/client.h
+	protocol/client.c protocol/client.h \
+	protocol/helper-ops.def protocol/helper-ops.c protocol/helper-ops.h
 libprotocol_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 PROTOCOL_LIBS = libprotocol.a $(JANSSON_LIBS)
 
