@@ -24,6 +24,7 @@
 #include "daemon/console-log.h"
 #include "daemon/daemon.h"
 #include "daemon/fc-api.h"
+#include "daemon/fc-requests.h"
 #include "daemon/file-sync.h"
 #include "daemon/helper-client.h"
 #include "daemon/helper-port.h"
@@ -142,6 +143,8 @@ struct run {
 	struct child *child;
 	sd_event_source *timer;
 	uint64_t deadline;
+	struct fc_request boot_config[FC_BOOT_CONFIG_MAX]; /* the configure step's requests */
+	size_t n_boot_config;
 	unsigned configure_idx;
 	unsigned signal_stage;
 
@@ -240,6 +243,20 @@ static void run_clear_pending(struct run *r)
 	r->child = NULL;
 	r->timer = sd_event_source_disable_unref(r->timer);
 	r->undo_timer = sd_event_source_disable_unref(r->undo_timer);
+	for (size_t i = 0; i < r->n_boot_config; i++)
+		fc_request_done(&r->boot_config[i]);
+	r->n_boot_config = 0;
+}
+
+/* Sends req (freed) to the VM's VMM. */
+static int64_t fc_send(struct run *r, struct fc_request *req, uint64_t timeout_usec,
+		fc_api_done_t done)
+{
+	int64_t id = fc_api_request(r->lc->api, r->link, req->method, req->path, req->body,
+			timeout_usec, done, r);
+
+	fc_request_done(req);
+	return id;
 }
 
 static void run_close_console(struct run *r)
@@ -993,8 +1010,12 @@ static int on_api_poll(sd_event_source *s, uint64_t usec, void *userdata)
 	struct run *r = userdata;
 	int64_t id;
 
+	struct fc_request req;
+
 	r->timer = sd_event_source_disable_unref(r->timer);
-	id = fc_api_request(r->lc->api, r->link, "GET", "/", NULL, 1000 * 1000, on_api_ready, r);
+	id = fc_request_instance_info(&req);
+	if (id >= 0)
+		id = fc_send(r, &req, 1000 * 1000, on_api_ready);
 	if (id < 0)
 		step_fail(r, (int)id, "cannot query the VMM: %s", strerror((int)-id));
 	else
@@ -1040,51 +1061,15 @@ static void on_configured(struct fc_api *api, const struct fc_api_result *res, v
 static int configure_next(struct run *r)
 {
 	struct lifecycle *lc = r->lc;
-	struct vm *vm = run_vm(r);
-	char args[1024], path[64];
-	json_t *body = NULL;
-	struct in_addr ip;
+	struct fc_request *req;
+	char path[sizeof(req->path)];
 	int64_t id;
-	int k;
 
-	switch (r->configure_idx) {
-	case 0:
-		snprintf(path, sizeof(path), "/machine-config");
-		body = json_pack("{s:i, s:i, s:b}", "vcpu_count", vm->vcpus, "mem_size_mib",
-				vm->memory_mib, "smt", false);
-		break;
-	case 1:
-		inet_pton(AF_INET, vm->ip, &ip);
-		k = net_boot_args(&lc->cfg.subnet, ip, vm->name, lc->pubkey, args, sizeof(args));
-		if (k < 0) {
-			step_fail(r, k, "cannot build the kernel command line: %s", strerror(-k));
-			return k;
-		}
-		snprintf(path, sizeof(path), "/boot-source");
-		body = json_pack("{s:s, s:s}", "kernel_image_path", r->kernel_in_jail, "boot_args", args);
-		if (r->initrd_in_jail[0])
-			json_object_set_new(body, "initrd_path", json_string(r->initrd_in_jail));
-		break;
-	case 2:
-		snprintf(path, sizeof(path), "/drives/rootfs");
-		body = json_pack("{s:s, s:s, s:b, s:b}", "drive_id", "rootfs", "path_on_host",
-				r->drive_path, "is_root_device", true, "is_read_only", false);
-		break;
-	case 3:
-		snprintf(path, sizeof(path), "/network-interfaces/eth0");
-		body = json_pack("{s:s, s:s, s:s}", "iface_id", "eth0", "host_dev_name", r->tap,
-				"guest_mac", vm->mac);
-		break;
-	default:
+	if (r->configure_idx >= r->n_boot_config)
 		return 0;
-	}
-	if (!body) {
-		step_fail(r, -ENOMEM, "out of memory");
-		return -ENOMEM;
-	}
-	id = fc_api_request(lc->api, r->link, "PUT", path, body,
-			(uint64_t)lc->cfg.vmm_api_timeout_sec * 1000000u, on_configured, r);
-	json_decref(body);
+	req = &r->boot_config[r->configure_idx];
+	snprintf(path, sizeof(path), "%s", req->path);
+	id = fc_send(r, req, (uint64_t)lc->cfg.vmm_api_timeout_sec * 1000000u, on_configured);
 	if (id < 0) {
 		step_fail(r, (int)id, "PUT %s: %s", path, strerror((int)-id));
 		return (int)id;
@@ -1111,6 +1096,28 @@ static void on_configured(struct fc_api *api, const struct fc_api_result *res, v
 
 static int step_configure(struct run *r)
 {
+	struct lifecycle *lc = r->lc;
+	struct vm *vm = run_vm(r);
+	struct in_addr ip;
+	char args[1024];
+	int k;
+
+	inet_pton(AF_INET, vm->ip, &ip);
+	k = net_boot_args(&lc->cfg.subnet, ip, vm->name, lc->pubkey, args, sizeof(args));
+	if (k < 0) {
+		step_fail(r, k, "cannot build the kernel command line: %s", strerror(-k));
+		return k;
+	}
+	k = fc_boot_config_requests(
+			&(struct fc_boot_config){ .vcpus = vm->vcpus, .mem_size_mib = vm->memory_mib,
+					.kernel = r->kernel_in_jail, .initrd = r->initrd_in_jail,
+					.boot_args = args, .rootfs = r->drive_path, .tap = r->tap,
+					.guest_mac = vm->mac },
+			r->boot_config, &r->n_boot_config);
+	if (k < 0) {
+		step_fail(r, k, "cannot build the boot configuration: %s", strerror(-k));
+		return k;
+	}
 	r->configure_idx = 0;
 	return configure_next(r);
 }
@@ -1130,11 +1137,12 @@ static void on_booted(struct fc_api *api, const struct fc_api_result *res, void 
 static int step_boot(struct run *r)
 {
 	struct lifecycle *lc = r->lc;
-	json_t *body = json_pack("{s:s}", "action_type", "InstanceStart");
-	int64_t id = fc_api_request(lc->api, r->link, "PUT", "/actions", body,
-			(uint64_t)lc->cfg.vmm_api_timeout_sec * 1000000u, on_booted, r);
+	struct fc_request req;
+	int64_t id;
 
-	json_decref(body);
+	id = fc_request_action(FC_ACTION_INSTANCE_START, &req);
+	if (id >= 0)
+		id = fc_send(r, &req, (uint64_t)lc->cfg.vmm_api_timeout_sec * 1000000u, on_booted);
 	if (id < 0) {
 		step_fail(r, (int)id, "InstanceStart: %s", strerror((int)-id));
 		return (int)id;
@@ -1609,7 +1617,7 @@ static void stop_begin(struct run *r, const char *reason)
 {
 	struct lifecycle *lc = r->lc;
 	struct vm *vm = run_vm(r);
-	json_t *body;
+	struct fc_request req;
 
 	r->mode = RUN_STOPPING;
 	r->signal_stage = 0;
@@ -1625,10 +1633,9 @@ static void stop_begin(struct run *r, const char *reason)
 		send_signal(r, "TERM");
 		return;
 	}
-	body = json_pack("{s:s}", "action_type", "SendCtrlAltDel");
-	r->fc_req = fc_api_request(lc->api, r->link, "PUT", "/actions", body, 5 * 1000 * 1000,
-			on_ctrl_alt_del, r);
-	json_decref(body);
+	r->fc_req = fc_request_action(FC_ACTION_SEND_CTRL_ALT_DEL, &req);
+	if (r->fc_req >= 0)
+		r->fc_req = fc_send(r, &req, 5 * 1000 * 1000, on_ctrl_alt_del);
 	sd_event_add_time_relative(lc->d->event, &r->timer, CLOCK_MONOTONIC,
 			(uint64_t)lc->cfg.stop_timeout_sec * 1000000u, 0, on_stop_timeout, r);
 }
@@ -2306,8 +2313,11 @@ static void on_found(struct helper_client *h, int k, json_t *result, const struc
 	if (alive && vm->state != VM_STATE_STOPPING && r->n_stop_waiters == 0 && !r->delete_after) {
 		/* Caught half-way through a start, or a record that never heard it ran: a booted
 		 * guest is kept, one whose start had not reached InstanceStart is not. */
-		int64_t id = fc_api_request(lc->api, r->link, "GET", "/", NULL, 2 * 1000 * 1000,
-				on_readopt_api, r);
+		struct fc_request req;
+		int64_t id = fc_request_instance_info(&req);
+
+		if (id >= 0)
+			id = fc_send(r, &req, 2 * 1000 * 1000, on_readopt_api);
 		if (id > 0) {
 			r->fc_req = id;
 			return;

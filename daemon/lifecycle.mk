@@ -5,6 +5,13 @@ tests_unit_test_fc_api_SOURCES = tests/unit/test-fc-api.c daemon/fc-api.c daemon
 tests_unit_test_fc_api_CFLAGS = $(TESTS_CFLAGS) $(CURL_CFLAGS) $(SYSTEMD_CFLAGS) $(MHD_CFLAGS)
 tests_unit_test_fc_api_LDADD = $(PROTOCOL_LIBS) $(COMMON_LIBS) $(CURL_LIBS) $(MHD_LIBS) $(CMOCKA_LIBS)
 
+# What the lifecycle sends a VMM, printed for vmm-schema.sh (not a test by itself).
+check_PROGRAMS += tests/unit/fc-requests-print
+tests_unit_fc_requests_print_SOURCES = tests/unit/fc-requests-print.c \
+	daemon/fc-requests.c daemon/fc-requests.h daemon/netalloc.c daemon/netalloc.h
+tests_unit_fc_requests_print_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(CRYPTO_CFLAGS)
+tests_unit_fc_requests_print_LDADD = $(JANSSON_LIBS) $(CRYPTO_LIBS)
+
 unit_tests += tests/unit/test-netalloc
 tests_unit_test_netalloc_SOURCES = tests/unit/test-netalloc.c daemon/netalloc.c daemon/netalloc.h
 tests_unit_test_netalloc_CFLAGS = $(TESTS_CFLAGS) $(CRYPTO_CFLAGS)
@@ -33,6 +40,7 @@ tests_unit_test_helperclient_LDADD = $(PROTOCOL_LIBS) $(COMMON_LIBS) $(CMOCKA_LI
 # The lifecycle joins the daemon's library (and so every daemon unit test's link).
 libbangerd_a_SOURCES += \
 	daemon/fc-api.c daemon/fc-api.h \
+	daemon/fc-requests.c daemon/fc-requests.h \
 	daemon/netalloc.c daemon/netalloc.h \
 	daemon/child.c daemon/child.h \
 	daemon/ssh-keys.c daemon/ssh-keys.h \
