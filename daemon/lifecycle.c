@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/fileio.h"
+#include "common/handles.h"
 #include "common/log.h"
 #include "common/macro.h"
 #include "common/sshcmd.h"
@@ -193,7 +194,7 @@ static void run_abort_now(struct run *r);
 static void run_release(struct run *r);
 static int handles_save(struct lifecycle *lc);
 static int handles_retry(void *userdata);
-static int readopt_one(struct lifecycle *lc, struct vm *vm, json_t *h);
+static int readopt_one(struct lifecycle *lc, struct vm *vm, const struct vm_handles *h);
 
 static uint64_t now_usec(void)
 {
@@ -1794,27 +1795,26 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 
 static int handles_save(struct lifecycle *lc)
 {
-	json_t *o = json_object();
-	char *s;
-	int k;
+	struct handles_file h = {};
+	int k = 0;
 
-	if (!o)
-		return -ENOMEM;
-	for (struct run *r = lc->runs; r; r = r->next) {
+	for (struct run *r = lc->runs; r && k >= 0; r = r->next) {
+		struct vm_handles v = { .pid = r->vmm_pid, .next_line = r->console.next_line };
+
 		if (r->mode == RUN_IDLE)
 			continue;
-		json_object_set_new(o, r->vm_id,
-				json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "pid", r->vmm_pid, "tap",
-						r->tap, "chroot", r->jail_root, "api_sock", r->api_sock,
-						"link", r->link, "disk_kind", r->disk_kind, "device", r->device,
-						"next_line", (json_int_t)r->console.next_line));
+		snprintf(v.vm_id, sizeof(v.vm_id), "%s", r->vm_id);
+		snprintf(v.tap, sizeof(v.tap), "%s", r->tap);
+		snprintf(v.chroot, sizeof(v.chroot), "%s", r->jail_root);
+		snprintf(v.api_sock, sizeof(v.api_sock), "%s", r->api_sock);
+		snprintf(v.link, sizeof(v.link), "%s", r->link);
+		snprintf(v.disk_kind, sizeof(v.disk_kind), "%s", r->disk_kind);
+		snprintf(v.device, sizeof(v.device), "%s", r->device);
+		k = handles_file_add(&h, &v);
 	}
-	s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
-	json_decref(o);
-	if (!s)
-		return -ENOMEM;
-	k = write_file_atomic(lc->d->layout.handles_json, s, strlen(s), 0600);
-	free(s);
+	if (k >= 0)
+		k = handles_file_save(lc->d->layout.handles_json, &h);
+	handles_file_done(&h);
 	/* retried until it lands (the pids in it are what a later daemon looks for) */
 	if (k < 0)
 		save_retry_file(lc->d, "handles.json", handles_retry, lc, k);
@@ -2329,7 +2329,7 @@ static void on_found(struct helper_client *h, int k, json_t *result, const struc
 }
 
 /* Asks the helper about vm's VMM and re-adopts, finishes or releases it. */
-static int readopt_one(struct lifecycle *lc, struct vm *vm, json_t *h)
+static int readopt_one(struct lifecycle *lc, struct vm *vm, const struct vm_handles *h)
 {
 	struct run *r = run_find(lc, vm->id);
 
@@ -2340,15 +2340,11 @@ static int readopt_one(struct lifecycle *lc, struct vm *vm, json_t *h)
 		return -ENOMEM;
 	(void)net_tap_name(vm->id, r->tap);
 	if (h) {
-		snprintf(r->jail_root, sizeof(r->jail_root), "%s",
-				json_string_value(json_object_get(h, "chroot")) ?: "");
-		snprintf(r->api_sock, sizeof(r->api_sock), "%s",
-				json_string_value(json_object_get(h, "api_sock")) ?: "");
-		snprintf(r->disk_kind, sizeof(r->disk_kind), "%s",
-				json_string_value(json_object_get(h, "disk_kind")) ?: "");
-		snprintf(r->device, sizeof(r->device), "%s",
-				json_string_value(json_object_get(h, "device")) ?: "");
-		r->console.next_line = (uint64_t)json_integer_value(json_object_get(h, "next_line"));
+		snprintf(r->jail_root, sizeof(r->jail_root), "%s", h->chroot);
+		snprintf(r->api_sock, sizeof(r->api_sock), "%s", h->api_sock);
+		snprintf(r->disk_kind, sizeof(r->disk_kind), "%s", h->disk_kind);
+		snprintf(r->device, sizeof(r->device), "%s", h->device);
+		r->console.next_line = h->next_line;
 	}
 	(void)layout_vm_sock_link(&lc->d->layout, vm->id, r->link, sizeof(r->link));
 	r->keep_record_state = vm_state_is_inactive(vm->state);
@@ -2363,20 +2359,19 @@ static int readopt_one(struct lifecycle *lc, struct vm *vm, json_t *h)
 
 void lifecycle_readopt(struct lifecycle *lc)
 {
-	_cleanup_free_ char *data = NULL;
-	json_t *handles = NULL;
+	struct handles_file handles = {};
 
-	if (read_file_full(lc->d->layout.handles_json, 4u * 1024u * 1024u, &data, NULL) >= 0)
-		handles = json_loads(data, 0, NULL);
+	/* without the file (or with a damaged one) the helper still finds the VMMs */
+	(void)handles_file_load(lc->d->layout.handles_json, &handles);
 	for (size_t i = 0; i < lc->d->store.n_vms; i++) {
 		struct vm *vm = lc->d->store.vms[i];
 
 		if (vm->state != VM_STATE_RUNNING && vm->state != VM_STATE_STARTING &&
 				vm->state != VM_STATE_STOPPING)
 			continue;
-		(void)readopt_one(lc, vm, json_object_get(handles, vm->id));
+		(void)readopt_one(lc, vm, handles_file_find(&handles, vm->id));
 	}
-	json_decref(handles);
+	handles_file_done(&handles);
 }
 
 int lifecycle_readopt_orphan(struct lifecycle *lc, struct vm *vm)
