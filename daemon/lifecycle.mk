@@ -49,6 +49,8 @@ libbangerd_a_SOURCES += \
 	daemon/helper-port.c daemon/helper-port.h \
 	daemon/config.c daemon/config.h \
 	daemon/file-sync.c daemon/file-sync.h \
+	daemon/pid-watch.c daemon/pid-watch.h \
+	daemon/lifecycle-ports.c daemon/lifecycle-ports.h \
 	daemon/lifecycle.c daemon/lifecycle.h \
 	daemon/rpc-vm-lifecycle.c \
 	daemon/reconcile.c daemon/reconcile.h
