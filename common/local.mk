@@ -15,7 +15,11 @@ libcommon_a_SOURCES = \
 libcommon_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JANSSON_CFLAGS)
 COMMON_LIBS = libcommon.a $(SYSTEMD_LIBS) $(JANSSON_LIBS)
 
-unit_tests += tests/unit/test-layout tests/unit/test-fileio tests/unit/test-acl tests/unit/test-handles
+unit_tests += tests/unit/test-layout tests/unit/test-fileio tests/unit/test-acl tests/unit/test-handles \
+	tests/unit/test-log
+tests_unit_test_log_SOURCES = tests/unit/test-log.c
+tests_unit_test_log_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_log_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_handles_SOURCES = tests/unit/test-handles.c
 tests_unit_test_handles_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_handles_LDADD = $(COMMON_LIBS) $(CMOCKA_LIBS)

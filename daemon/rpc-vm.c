@@ -79,8 +79,7 @@ int rpc_vm_create(struct rpc_call *call, json_t *params, json_t **ret_result, st
 	rfc3339_now(vm->created_at, sizeof(vm->created_at));
 	r = store_vm_save(&d->store, vm);
 	if (r < 0) {
-		log_vm(LOG_ERR, p.name, "vm.create", "Failed to save VM \"%s\": %s", p.name,
-		        strerror(-r));
+		log_vm_errno(LOG_ERR, r, p.name, "vm.create", "Failed to save VM \"%s\": %m", p.name);
 		return rpc_error_set(err, r, RPC_ERROR_INTERNAL, "Failed to save VM \"%s\": %s",
 		        p.name, strerror(-r));
 	}
