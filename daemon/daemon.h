@@ -22,6 +22,7 @@ struct update_watch;
 struct helper_probe;
 struct save_retry;
 struct space_watch;
+struct vm_waiter;
 
 struct daemon {
 	sd_event *event;
@@ -36,9 +37,11 @@ struct daemon {
 	size_t event_queue_size;
 	uint64_t started_usec; /* CLOCK_MONOTONIC */
 	char started_at[32];
-	struct import_job *imports;        /* running image.import jobs */
-	struct banger_config config;       /* banger.conf */
-	struct lifecycle *lifecycle;       /* starts, stops and watches VMs */
+	struct import_job *imports;  /* running image.import jobs */
+	struct banger_config config; /* banger.conf */
+	struct lifecycle *lifecycle; /* starts, stops and watches VMs */
+	struct vm_waiter
+	        *vm_waiters; /* calls awaiting a start, stop or delete (rpc-vm-lifecycle.c) */
 	struct update_watch *update_watch; /* the root updater's steps, as events */
 	struct helper_probe
 	        *helper_probe;           /* system.status's hello to bangerd-root, made on demand */

@@ -21,6 +21,7 @@
 #include "daemon/lifecycle.h"
 #include "daemon/import.h"
 #include "daemon/reconcile.h"
+#include "daemon/rpc-vm.h"
 #include "daemon/rpc-update.h"
 #include "daemon/save-retry.h"
 #include "daemon/server.h"
@@ -206,8 +207,7 @@ static int take_socket(struct daemon *d, bool *ret_ours, int *ret_fd)
 		return log_error_errno(
 		        r, "Another bangerd already answers on %s", d->layout.daemon_sock);
 	if (r < 0)
-		return log_error_errno(
-		        r, "Failed to listen on %s: %m", d->layout.daemon_sock);
+		return log_error_errno(r, "Failed to listen on %s: %m", d->layout.daemon_sock);
 	*ret_ours = true;
 	*ret_fd = fd;
 	return 0;
@@ -289,7 +289,7 @@ static int run(struct daemon *d, const struct options *o)
 		return log_error_errno(r, "Failed to watch the state directory: %m");
 
 	/* After the bus (the lifecycle publishes), before READY: re-adopt what still runs. */
-	r = lifecycle_new(d, &d->config, &d->lifecycle);
+	r = lifecycle_new(d, &d->config, NULL, rpc_vm_lifecycle_notify, d, &d->lifecycle);
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up the VM lifecycle: %m");
 	lifecycle_readopt(d->lifecycle);

@@ -7,8 +7,6 @@
 #include "daemon/vm.h"
 #include "protocol/error.h"
 
-struct daemon;
-
 struct vm_params {
 	char name[VM_NAME_MAX + 1];
 	char image[VM_NAME_MAX + 1];
@@ -18,9 +16,3 @@ struct vm_params {
 /* Checks every field (unknown ones refused), filling defaults. invalid_argument with a message
  * naming the field and the rule. */
 int vm_params_parse(const json_t *params, struct vm_params *ret, struct rpc_error *err);
-
-int rpc_vm_lookup(struct daemon *d, const json_t *params, struct vm **ret, struct rpc_error *err);
-
-/* Removes vm's record and directory (disk, console log), forgets its known_hosts entry and
- * publishes vm.deleted; *ret_result is {"id", "name"}. vm must not be running. */
-int daemon_vm_remove(struct daemon *d, struct vm *vm, json_t **ret_result, struct rpc_error *err);
