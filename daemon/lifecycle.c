@@ -157,8 +157,12 @@ void run_notify(struct run *r, enum lifecycle_event ev, const struct rpc_error *
 {
 	struct lifecycle *lc = r->lc;
 
+	char id[sizeof(r->vm_id)];
+
+	/* a copy: on LIFECYCLE_DELETE the callee frees r (and the record) while it still uses id */
+	memcpy(id, r->vm_id, sizeof(id));
 	if (lc->notify)
-		lc->notify(lc, r->vm_id, run_vm(r), ev, err, lc->userdata);
+		lc->notify(lc, id, run_vm(r), ev, err, lc->userdata);
 }
 
 /* ---- start ---------------------------------------------------------------------------------- */
