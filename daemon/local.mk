@@ -46,6 +46,12 @@ tests_unit_test_daemon_state_SOURCES = tests/unit/test-daemon-state.c
 tests_unit_test_daemon_state_CFLAGS = $(TESTS_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_unit_test_daemon_state_LDADD = $(BANGERD_LIBS) $(CMOCKA_LIBS)
 
+# The lifecycle's machine against fake ports, every step failed, stopped, deleted, VMM killed.
+unit_tests += tests/unit/test-lifecycle-faults
+tests_unit_test_lifecycle_faults_SOURCES = tests/unit/test-lifecycle-faults.c
+tests_unit_test_lifecycle_faults_CFLAGS = $(TESTS_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_unit_test_lifecycle_faults_LDADD = $(BANGERD_LIBS) $(CMOCKA_LIBS)
+
 # The VM lifecycle's building blocks (Firecracker API client, address allocation, children).
 unit_tests += tests/unit/test-fc-api
 tests_unit_test_fc_api_SOURCES = tests/unit/test-fc-api.c daemon/fc-api.c daemon/fc-api.h
