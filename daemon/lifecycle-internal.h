@@ -257,6 +257,7 @@ void run_console_close(struct run *r);
 uint64_t console_count_lines(const char *path);
 
 /* ---- reconcile-readopt.c ---- */
-/* Writes handles.json from the runs (retried until it lands). */
-int lifecycle_handles_save(struct lifecycle *lc);
+/* Writes handles.json from the runs. A write that fails is retried until it lands
+ * (save-retry.c: logged, published, listed in system.status): nothing waits for it. */
+void lifecycle_handles_save(struct lifecycle *lc);
 int readopt_one(struct lifecycle *lc, struct vm *vm, const struct vm_handles *h);

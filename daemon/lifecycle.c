@@ -115,18 +115,23 @@ void run_mark_acquired(struct run *r, enum step s)
 /* A record change the lifecycle makes is what happened: it stands in memory and is published
  * even when its save fails, and save-retry.c saves it again until it lands (vm-state.h). The
  * run does not wait for the disk, and a failed save never rolls a record back. */
-void run_set_state(struct run *r, enum vm_state st, const char *reason)
+static void record_set_state(
+        struct lifecycle *lc, struct vm *vm, enum vm_state st, const char *reason)
 {
-	struct vm *vm = run_vm(r);
-	int k;
+	int k = daemon_vm_set_state(lc->d, vm, st, reason && *reason ? reason : NULL);
 
-	if (!vm)
-		return;
-	k = daemon_vm_set_state(r->lc->d, vm, st, reason && *reason ? reason : NULL);
 	if (k < 0)
 		log_vm_errno(LOG_DEBUG, k, vm->name, "vm.state",
 		        "VM %s: its %s state is not saved yet (%m); save-retry has it", vm->name,
 		        vm_state_to_string(st));
+}
+
+void run_set_state(struct run *r, enum vm_state st, const char *reason)
+{
+	struct vm *vm = run_vm(r);
+
+	if (vm)
+		record_set_state(r->lc, vm, st, reason);
 }
 
 void run_record_updated(struct run *r)
@@ -180,7 +185,7 @@ static void run_running(struct run *r)
 	daemon_publish(lc->d, "vm.boot_id",
 	        json_pack(
 	                "{s:s, s:s, s:s}", "id", vm->id, "name", vm->name, "boot_id", vm->boot_id));
-	(void)lifecycle_handles_save(lc); /* retried until it lands */
+	lifecycle_handles_save(lc);
 	run_notify(r, LIFECYCLE_STARTED, NULL);
 }
 
@@ -449,7 +454,7 @@ static void run_finish(struct run *r)
 	}
 	if (vm->state != r->final_state || !streq(vm->reason, r->final_reason))
 		run_set_state(r, r->final_state, r->final_reason);
-	(void)lifecycle_handles_save(lc); /* retried until it lands */
+	lifecycle_handles_save(lc);
 	rpc_error_set(&e, 0, r->final_state == VM_STATE_ERROR ? r->fail_code : RPC_ERROR_CONFLICT,
 	        "VM %s: %s", vm->name, r->final_reason);
 	run_notify(r, LIFECYCLE_RELEASED, NULL);
@@ -717,8 +722,7 @@ int lifecycle_delete(struct lifecycle *lc, struct vm *vm, struct rpc_error *err)
 
 	if (!r || r->mode == RUN_IDLE) {
 		if (record_says_running(vm))
-			(void)daemon_vm_set_state(
-			        lc->d, vm, VM_STATE_STOPPED, "no VMM was running");
+			record_set_state(lc, vm, VM_STATE_STOPPED, "no VMM was running");
 		return 0;
 	}
 	r->delete_after = true;

@@ -18,12 +18,19 @@
 /* ---- handles.json: what reconcile needs to find again ------------------------------------------
  */
 
+static int handles_write(struct lifecycle *lc);
+
 static int handles_retry(void *userdata)
 {
-	return lifecycle_handles_save(userdata);
+	return handles_write(userdata);
 }
 
-int lifecycle_handles_save(struct lifecycle *lc)
+void lifecycle_handles_save(struct lifecycle *lc)
+{
+	(void)handles_write(lc); /* its failure is handed to save-retry, which logs it */
+}
+
+static int handles_write(struct lifecycle *lc)
 {
 	struct handles_file h = {};
 	int k = 0;
