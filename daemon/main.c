@@ -13,6 +13,7 @@
 
 #include "common/install.h"
 #include "common/log.h"
+#include "common/reexec.h"
 #include "common/macro.h"
 #include "common/version.h"
 #include "daemon/conn-limit.h"
@@ -149,10 +150,21 @@ static int on_heartbeat(sd_event_source *src, uint64_t usec, void *userdata)
 	return 0;
 }
 
+/* SIGHUP: re-execute in place (an update replaced the program; without systemd this is how the
+ * new one takes over: same pid, same listening socket, VMs re-adopted as after any restart). */
+static int reexec_fd = -1;
+static bool reexec_wanted;
+
 static int on_signal(sd_event_source *src, const struct signalfd_siginfo *si, void *userdata)
 {
 	struct daemon *d = userdata;
 
+	if (si->ssi_signo == SIGHUP) {
+		log_info("Received SIGHUP, re-executing in place");
+		reexec_wanted = true;
+		(void)sd_notify(0, "RELOADING=1\nSTATUS=Re-executing");
+		return sd_event_exit(d->event, 0);
+	}
 	log_info("Received signal %u, stopping", si->ssi_signo);
 	(void)sd_notify(0, "STOPPING=1\nSTATUS=Stopping");
 	return sd_event_exit(d->event, 0);
@@ -197,7 +209,7 @@ static int take_socket(struct daemon *d, bool *ret_ours, int *ret_fd)
 		if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
 			return log_error_errno(negative_errno(), "Failed to make the socket "
 			                                         "non-blocking: %m");
-		log_info("Using the socket systemd passed");
+		log_info("Using the passed listening socket (systemd's, or our own across a re-exec)");
 		*ret_ours = false;
 		*ret_fd = fd;
 		return 0;
@@ -240,11 +252,14 @@ static int run(struct daemon *d, const struct options *o)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	r = sd_event_add_signal(d->event, NULL, SIGTERM, on_signal, d);
 	if (r >= 0)
 		r = sd_event_add_signal(d->event, NULL, SIGINT, on_signal, d);
+	if (r >= 0)
+		r = sd_event_add_signal(d->event, NULL, SIGHUP, on_signal, d);
 	if (r < 0)
 		return log_error_errno(r, "Failed to watch signals: %m");
 
@@ -314,8 +329,10 @@ static int run(struct daemon *d, const struct options *o)
 	d->lifecycle = lifecycle_free(d->lifecycle);
 	reconcile_at_start_cancel();
 	d->helper_probe = helper_probe_free(d->helper_probe);
+	if (reexec_wanted && d->server)
+		reexec_fd = server_release_listen_fd(d->server);
 	server_free(TAKE_PTR(d->server));
-	if (ours)
+	if (ours && reexec_fd < 0)
 		unlink(d->layout.daemon_sock);
 	if (r < 0)
 		return log_error_errno(r, "Event loop failed: %m");
@@ -356,5 +373,10 @@ int main(int argc, char **argv)
 	store_done(&d.store);
 	config_done(&d.config);
 	d.event = sd_event_unref(d.event);
+	if (r >= 0 && reexec_fd >= 0) {
+		r = reexec_with_socket(argv, reexec_fd);
+		log_error_errno(r, "Failed to re-execute: %s", strerror(-r));
+		return EXIT_FAILURE;
+	}
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

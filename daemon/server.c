@@ -589,6 +589,15 @@ int server_new(struct daemon *d, int listen_fd, struct server **ret)
 	return 0;
 }
 
+int server_release_listen_fd(struct server *s)
+{
+	int fd = s->listen_fd;
+
+	s->listen_io = sd_event_source_disable_unref(s->listen_io);
+	s->listen_fd = -1;
+	return fd;
+}
+
 void server_free(struct server *s)
 {
 	if (!s)

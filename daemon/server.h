@@ -20,6 +20,8 @@ struct conn;
 /* Takes listen_fd (already listening, from systemd or server_listen()). */
 int server_new(struct daemon *d, int listen_fd, struct server **ret);
 void server_free(struct server *s);
+/* Stops accepting and hands over the listening socket (a re-exec passes it on). */
+int server_release_listen_fd(struct server *s);
 
 /* Creates, binds (mode 0600) and listens on path; refuses when a daemon already answers
  * there, removes a stale socket otherwise. */

@@ -61,8 +61,8 @@ tests_unit_test_helper_loop_LDADD = $(HELPER_LIBS) $(CMOCKA_LIBS)
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz-helper-request
 tests_fuzz_fuzz_helper_request_SOURCES = tests/fuzz/fuzz-helper-request.c $(libhelper_a_SOURCES)
-tests_fuzz_fuzz_helper_request_CFLAGS = $(libhelper_a_CFLAGS) -fsanitize=fuzzer,address
-tests_fuzz_fuzz_helper_request_LDFLAGS = -fsanitize=fuzzer,address
+tests_fuzz_fuzz_helper_request_CFLAGS = $(libhelper_a_CFLAGS)
+tests_fuzz_fuzz_helper_request_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_helper_request_LDADD = $(PROTOCOL_LIBS) $(COMMON_LIBS) $(MNL_LIBS) \
 	$(NFTABLES_LIBS) $(DEVMAPPER_LIBS) $(INIH_LIBS) -lpthread
 endif

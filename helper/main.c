@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "helper/caps.h"
 #include "common/install.h"
+#include "common/reexec.h"
 #include "helper/config.h"
 #include "helper/ops.h"
 #include "helper/purge.h"
@@ -91,7 +92,7 @@ int main(int argc, char **argv)
 	const char *root = NULL;
 	long owner_uid = -1, owner_gid = -1, idle = HELPER_IDLE_TIMEOUT_SEC;
 	char why[1024] = "";
-	int r, c, undroppable = -1;
+	int r, c, undroppable = -1, reexec_fd = -1;
 	bool purge = false;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
@@ -179,6 +180,13 @@ int main(int argc, char **argv)
 		        cfg.jailer_path[0] ? cfg.jailer_path : "none", cfg.layout.jail_base);
 		r = helper_server_run(s);
 	}
+	reexec_fd = s ? helper_server_take_reexec_fd(s) : -1;
 	helper_server_free(s);
+	if (r >= 0 && reexec_fd >= 0) {
+		/* SIGHUP: the updated program takes over, same pid, same socket, same namespace */
+		r = reexec_with_socket(argv, reexec_fd);
+		log_error_errno(r, "Failed to re-execute: %s", strerror(-r));
+		return EXIT_FAILURE;
+	}
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

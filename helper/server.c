@@ -62,6 +62,7 @@ struct helper_server {
 	uint64_t watchdog_next;
 	bool stopping;
 	uint64_t drain_deadline;
+	int reexec_fd; /* SIGHUP: the listening socket kept for the program that takes over */
 };
 
 static uint64_t now_usec(void)
@@ -81,6 +82,7 @@ int helper_server_new(const struct helper_config *cfg, struct helper_server **re
 	s->cfg = cfg;
 	s->listen_fd = -1;
 	s->signal_fd = -1;
+	s->reexec_fd = -1;
 	for (size_t i = 0; i < LINGER_MAX; i++)
 		s->linger[i].fd = -1;
 	r = helper_workers_new(&s->workers);
@@ -117,6 +119,7 @@ void helper_server_free(struct helper_server *s)
 		safe_close(s->linger[i].fd);
 	safe_close(s->listen_fd);
 	safe_close(s->signal_fd);
+	safe_close(s->reexec_fd);
 	free(s);
 }
 
@@ -168,6 +171,22 @@ int helper_server_listen(struct helper_server *s)
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return log_error_errno(-ENAMETOOLONG, "Socket path %s is too long", path);
 	memcpy(sa.sun_path, path, strlen(path) + 1);
+
+	/* Re-executed in place (SIGHUP, after an update): the socket clients know stays. Only
+	 * root.sock itself is taken, bound where this helper's configuration says. */
+	if (sd_listen_fds(1) == 1 &&
+	        sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, path, 0) > 0) {
+		fd = SD_LISTEN_FDS_START;
+		if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 ||
+		        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
+			return log_error_errno(negative_errno(), "Failed to take over %s: %m", path);
+		r = socket_grant_owner(s->cfg, path);
+		if (r < 0)
+			return r;
+		log_info("Took over the listening socket %s", path);
+		s->listen_fd = fd;
+		return 0;
+	}
 
 	/* Replace a stale socket, never anything else. */
 	if (lstat(path, &st) >= 0) {
@@ -515,13 +534,28 @@ static int poll_timeout(const struct helper_server *s, uint64_t now)
 
 static void begin_stopping(struct helper_server *s, unsigned signo)
 {
+	s->stopping = true;
+	s->drain_deadline = now_usec() + DRAIN_TIMEOUT_USEC;
+	if (signo == SIGHUP) {
+		/* re-execute in place: the socket stays bound and is handed on; connections
+		 * queue in its backlog meanwhile */
+		log_info("Received SIGHUP, re-executing once %u request(s) in flight are answered",
+		        helper_workers_running(s->workers));
+		(void)sd_notify(0, "RELOADING=1");
+		s->reexec_fd = TAKE_FD(s->listen_fd);
+		s->listen_fd = -1;
+		return;
+	}
 	log_info("Received signal %u, exiting once %u request(s) in flight are answered", signo,
 	        helper_workers_running(s->workers));
 	(void)sd_notify(0, "STOPPING=1");
-	s->stopping = true;
-	s->drain_deadline = now_usec() + DRAIN_TIMEOUT_USEC;
 	unlink(s->cfg->layout.root_sock);
 	s->listen_fd = safe_close(s->listen_fd);
+}
+
+int helper_server_take_reexec_fd(struct helper_server *s)
+{
+	return TAKE_FD(s->reexec_fd);
 }
 
 static bool drained(const struct helper_server *s, uint64_t now)

@@ -17,3 +17,5 @@ int helper_server_listen(struct helper_server *s);
  * returns 0. Sends READY=1 first, STOPPING=1 on the signal, and WATCHDOG=1 every half
  * WATCHDOG_USEC from the loop while systemd asks for keep-alives. */
 int helper_server_run(struct helper_server *s);
+/* After a SIGHUP ended the run: the listening socket to re-execute with (-1 otherwise). */
+int helper_server_take_reexec_fd(struct helper_server *s);

@@ -186,10 +186,10 @@ t_check "the owner saw every step" grep -q "\[12/12\] confirm" <<< "$out"
 t_eq "both daemons run $NEW" "$NEW $NEW" "$(versions)"
 t_check "both VMs kept their VMM pid and boot id" kept
 kill $EVPID 2> /dev/null
-steps=$(jq -r 'select(.method == "update.progress") | .params.step' "$T/events.ndjson" | sort -u | tr '\n' ' ')
+steps=$(jq -r 'select(.method == "update.progress") | .params.step' "$T/events.ndjson" | LC_ALL=C sort -u | tr '\n' ' ')
 t_eq "update.progress events named the steps up to the restart" \
-	"check download restart snapshot swap test unpack units verify " \
-	"$(tr ' ' '\n' <<< "$steps" | grep -xE 'check|download|verify|unpack|test|snapshot|swap|units|restart' | sort -u | tr '\n' ' ')"
+	"check download restart snapshot swap test units unpack verify " \
+	"$(tr ' ' '\n' <<< "$steps" | grep -xE 'check|download|verify|unpack|test|snapshot|swap|units|restart' | LC_ALL=C sort -u | tr '\n' ' ')"
 t_eq "and the new daemon announced update.finished" "finished $OLD $NEW" \
 	"$(jq -r 'select(.method == "update.finished") | "\(.params.result) \(.params.from) \(.params.to)"' "$T/events.ndjson" | tail -1)"
 sed -i "s|^url = .*|url = file://$T/downgrade/manifest.json|" "$R/etc/banger/banger.conf"

@@ -3,7 +3,7 @@
 # Every program answers --version with "NAME X.Y.Z" (the configure.ac version) and --help.
 . "$(dirname "$0")/../lib.sh"
 
-version=$(sed -n 's/^AC_INIT(\[banger\], \[\([0-9.]*\)\].*/\1/p' "$BANGER_SRC/configure.ac")
+version=$(cat "$BANGER_SRC/VERSION")
 for p in bangerd bangerd-root banger banger-tui banger-vmm banger-jailer; do
 	out=$("$(t_bin $p)" --version 2>&1)
 	case $p in

@@ -65,11 +65,34 @@ if command -v systemd-socket-activate > /dev/null; then
 	act=$!
 	t_wait 5 test -S "$SOCK"
 	t_eq "a socket-activated bangerd answers" ok "$(d_code vm.list)"
-	t_check "and says it used the passed socket" grep -q "Using the socket systemd passed" "$T/bangerd.log"
+	t_check "and says it used the passed socket" grep -q "Using the passed listening socket" "$T/bangerd.log"
 	kill "$act"; wait "$act" 2>/dev/null
 else
 	t_skip "socket activation" "systemd-socket-activate is not installed"
 fi
+
+# SIGHUP: the daemon re-executes its program in place (how an update takes effect without
+# systemd): the same pid, the same socket (a client's connection ends, a new one is served),
+# the records as they were; the program file replaced underneath first, as an update does
+cp "$(t_bin bangerd)" "$T/bangerd-copy"
+"$T/bangerd-copy" --allow-root --foreground >> "$T/bangerd.log" 2>&1 &
+D_PID=$!
+t_add_cleanup 'kill $D_PID'
+t_wait 10 test -S "$SOCK"
+ino=$(stat -Lc %i "$SOCK")
+before=$(d_rpc vm.list | jq -c '[.result.vms[].name] | sort')
+cp "$T/bangerd-copy" "$T/bangerd-new" && mv "$T/bangerd-new" "$T/bangerd-copy"
+t_check "the running program's file was replaced (deleted underneath it)" \
+	bash -c "readlink /proc/$D_PID/exe | grep -q '(deleted)'"
+kill -HUP "$D_PID"
+t_wait 10 bash -c "! readlink /proc/$D_PID/exe | grep -q '(deleted)'"
+t_check "after SIGHUP the same pid runs the file now at that path" bash -c "[ \"\$(readlink /proc/$D_PID/exe)\" = '$T/bangerd-copy' ]"
+t_wait 10 bash -c "[ \"\$(d_code vm.list 2>/dev/null)\" = ok ]" 2> /dev/null
+t_eq "it answers on the same socket" "ok $ino" "$(d_code vm.list) $(stat -Lc %i "$SOCK")"
+t_eq "with the same records" "$before" "$(d_rpc vm.list | jq -c '[.result.vms[].name] | sort')"
+t_check "and says it re-executed" grep -q "Received SIGHUP, re-executing in place" "$T/bangerd.log"
+d_stop
+rm -f "$T/bangerd-copy"
 
 # sd_notify: READY=1 with a STATUS, then STOPPING=1
 python3 - "$T/notify" <<'PY' > "$T/notify.out" &

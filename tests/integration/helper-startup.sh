@@ -81,6 +81,17 @@ t_eq "the jail base was created root 0755" "0 755" "$(stat -c '%u %a' "$T/var/li
 t_eq "the run dir is root:root 1770 (owner sockets, root.sock safe)" "0 0 1770" "$(stat -c "%u %g %a" "$T/run/banger")"
 t_eq "the owner reaches it through an ACL entry, not its group" "user:$H_UID:rwx" \
 	"$(getfacl -cpn "$T/run/banger" 2> /dev/null | grep "^user:[0-9]")"
+# SIGHUP: re-executes its program in place (an update without systemd): the same pid, the same
+# mount namespace (where the jails live), root.sock handed on, not bound again
+ns=$(readlink "/proc/$H_PID/ns/mnt") ino=$(stat -c %i "$H_SOCK")
+kill -HUP "$H_PID"
+t_wait 10 grep -q "Took over the listening socket" "$H_LOG"
+t_check "SIGHUP: it took over its listening socket" grep -q "Took over the listening socket $H_SOCK" "$H_LOG"
+t_eq "the same pid, mount namespace and socket" "bangerd-root $ns $ino" \
+	"$(cat "/proc/$H_PID/comm") $(readlink "/proc/$H_PID/ns/mnt") $(stat -c %i "$H_SOCK")"
+h_expect_ok "and it serves the owner" "$(h_call hello '{"protocol":1}')"
+bnd=$((16#$(awk '/^CapBnd:/ { print $2 }' /proc/$H_PID/status)))
+t_eq "with no capability it did not keep before" "0" "$((bnd & ~keep))"
 h_stop
 t_check "removes its socket on SIGTERM" test ! -e "$H_SOCK"
 t_done

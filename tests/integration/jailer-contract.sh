@@ -238,7 +238,7 @@ refuse "resource limit not a number" "Invalid limit value for resource: lots: in
 	"${ok[@]}" --resource-limit no-file=lots
 
 # --- --version and --help ---------------------------------------------------------------------
-version=$(sed -n 's/^AC_INIT(\[banger\], \[\([0-9.]*\)\].*/\1/p' "$BANGER_SRC/configure.ac")
+version=$(cat "$BANGER_SRC/VERSION")
 "$J" --id x --bogus --version > "$T/out" 2> "$T/err"
 t_eq "--version wins over bad options, exit 0" "0" "$?"
 t_eq "--version prints name, version and an empty line" "$(printf 'banger-jailer %s\n\n' "$version" | od -c)" "$(od -c < "$T/out")"
