@@ -375,7 +375,7 @@ int main(int argc, char **argv)
 	d.event = sd_event_unref(d.event);
 	if (r >= 0 && reexec_fd >= 0) {
 		r = reexec_with_socket(argv, reexec_fd);
-		log_error_errno(r, "Failed to re-execute: %s", strerror(-r));
+		log_error_errno(r, "Failed to re-execute: %m");
 		return EXIT_FAILURE;
 	}
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
