@@ -140,13 +140,14 @@ int rpc_update_apply(struct rpc_call *call, const struct rpc_update_apply_args *
         json_t **ret_result, struct rpc_error *err)
 {
 	struct rpc_call *deferred;
+	struct helper_port hp;
 	int r;
 
 	deferred = rpc_call_defer(call);
 	if (!deferred)
 		return -ENOMEM;
-	r = lifecycle_helper_call(call->d->lifecycle, "update.start", json_object(), on_started,
-	        deferred);
+	hp = lifecycle_helper_port(call->d->lifecycle);
+	r = helper_call_update_start(&hp, &(struct helper_req_update_start){}, on_started, deferred);
 	if (r < 0) {
 		rpc_error_set(err, r, RPC_ERROR_UNAVAILABLE,
 		        "Cannot ask bangerd-root to start the update: %s", strerror(-r));

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* vm.create, vm.get, vm.list, vm.delete: VM records (no VMM involved). */
+/* vm.create, vm.get, vm.list and removing a record: VM records (no VMM involved; a vm.delete
+ * that must stop one first is rpc-vm-lifecycle.c's). */
 #include <stdio.h>
 #include <string.h>
 
@@ -70,8 +71,8 @@ int rpc_vm_create(struct rpc_call *call, const struct rpc_vm_create_args *args, 
 	rfc3339_now(vm->created_at, sizeof(vm->created_at));
 	r = store_vm_save(&d->store, vm);
 	if (r < 0) {
-		log_vm(LOG_ERR, vm->name, "vm.create", "Failed to save VM \"%s\": %s", vm->name,
-		        strerror(-r));
+		log_vm_errno(
+		        LOG_ERR, r, vm->name, "vm.create", "Failed to save VM \"%s\": %m", vm->name);
 		return rpc_error_set(err, r, RPC_ERROR_INTERNAL, "Failed to save VM \"%s\": %s",
 		        vm->name, strerror(-r));
 	}
@@ -122,27 +123,4 @@ int daemon_vm_remove(struct daemon *d, struct vm *vm, json_t **ret_result, struc
 	daemon_publish(d, "vm.deleted", json_pack("{s:s, s:s}", "id", id, "name", name));
 	*ret_result = json_pack("{s:s, s:s}", "id", id, "name", name);
 	return *ret_result ? 0 : -ENOMEM;
-}
-
-int rpc_vm_delete(struct rpc_call *call, const struct rpc_vm_delete_args *args,
-        json_t **ret_result, struct rpc_error *err)
-{
-	struct daemon *d = call->d;
-	struct vm *vm;
-	int r;
-
-	r = rpc_vm_lookup(d, args->name, args->id, &vm, err);
-	if (r < 0)
-		return r;
-	if (!vm_state_is_inactive(vm->state) || lifecycle_busy(d->lifecycle, vm)) {
-		if (!args->force)
-			return rpc_error_set(err, -EBUSY, RPC_ERROR_CONFLICT,
-			        "VM \"%s\" is %s; stop it first or delete with force", vm->name,
-			        vm_state_to_string(vm->state));
-		/* stop first (releasing everything), then remove: answered when both are done */
-		r = lifecycle_delete(d->lifecycle, vm, call, err);
-		if (r != 0)
-			return r;
-	}
-	return daemon_vm_remove(d, vm, ret_result, err);
 }

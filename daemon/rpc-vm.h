@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* What rpc-vm.c shares with the other VM handlers and the lifecycle. */
+/* What rpc-vm.c (the VM record methods) offers the other VM methods and the lifecycle's
+ * callback: finding the VM a request names, and removing a record. */
 #pragma once
 
 #include <jansson.h>
 
+#include "daemon/lifecycle.h"
 #include "daemon/vm.h"
 #include "protocol/error.h"
 
@@ -17,3 +19,8 @@ int rpc_vm_lookup(
 /* Removes vm's record and directory (disk, console log), forgets its known_hosts entry and
  * publishes vm.deleted; *ret_result is {"id", "name"}. vm must not be running. */
 int daemon_vm_remove(struct daemon *d, struct vm *vm, json_t **ret_result, struct rpc_error *err);
+
+/* The lifecycle's notify callback (lifecycle.h) in bangerd, with the daemon as userdata:
+ * answers the vm.start/stop/restart/delete calls waiting for the outcome (rpc-vm-lifecycle.c). */
+void rpc_vm_lifecycle_notify(struct lifecycle *lc, const char *vm_id, struct vm *vm,
+        enum lifecycle_event ev, const struct rpc_error *err, void *userdata);

@@ -8,7 +8,8 @@ libprotocol_a_SOURCES = \
 	protocol/calls.c protocol/calls.h \
 	protocol/client.c protocol/client.h \
 	protocol/vm.c protocol/vm.h \
-	protocol/methods.c protocol/methods.h protocol/methods.def
+	protocol/methods.c protocol/methods.h protocol/methods.def \
+	protocol/helper-ops.def protocol/helper-ops.c protocol/helper-ops.h
 libprotocol_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 PROTOCOL_LIBS = libprotocol.a $(JANSSON_LIBS)
 
