@@ -84,9 +84,10 @@ int cli_connect(struct cli *cli)
 	return 0;
 }
 
-int cli_call(
-        struct cli *cli, const char *method, json_t *params, int timeout_ms, json_t **ret_result)
+int cli_call(struct cli *cli, enum rpc_method method, json_t *params, int timeout_ms,
+        json_t **ret_result)
 {
+	const char *name = rpc_method_to_string(method);
 	struct rpc_error err = {};
 	json_t *result = NULL;
 	int r;
@@ -96,7 +97,7 @@ int cli_call(
 		json_decref(params);
 		return r;
 	}
-	r = rpc_client_call(cli->client, method, params, timeout_ms, &result, &err);
+	r = rpc_client_call(cli->client, name, params, timeout_ms, &result, &err);
 	if (r == -EREMOTEIO) {
 		fprintf(stderr, "banger: %s\n", err.message);
 		return cli_exit_for_error(&err);
@@ -105,7 +106,7 @@ int cli_call(
 		if (r == -ECONNRESET || r == -EPIPE)
 			return unreachable(cli->socket, "the daemon closed the connection");
 		return cli_error(
-		        "%s failed: %s", method, err.message[0] ? err.message : strerror(-r));
+		        "%s failed: %s", name, err.message[0] ? err.message : strerror(-r));
 	}
 	if (ret_result)
 		*ret_result = result;

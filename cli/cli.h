@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "protocol/error.h"
+#include "protocol/methods.h"
 
 /* Exit codes, documented in --help and banger(1). */
 enum {
@@ -63,8 +64,8 @@ const char *cli_opt(const struct cli *cli, const char *name);
 int cli_connect(struct cli *cli);
 /* Calls method (params stolen). Returns 0 with *ret_result, or prints the error ("banger:
  * MESSAGE") and returns its exit code. */
-int cli_call(
-        struct cli *cli, const char *method, json_t *params, int timeout_ms, json_t **ret_result);
+int cli_call(struct cli *cli, enum rpc_method method, json_t *params, int timeout_ms,
+        json_t **ret_result);
 /* The exit code for a daemon error. */
 int cli_exit_for_error(const struct rpc_error *err);
 /* Prints a JSON value for --json (indented on a terminal, one line otherwise). */

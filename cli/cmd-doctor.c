@@ -82,7 +82,8 @@ static void check_state(struct cli *cli, const struct banger_layout *l, struct c
 
 	r = rpc_client_connect(cli->socket ? cli->socket : l->daemon_sock, &client);
 	if (r >= 0)
-		r = rpc_client_call(client, "system.status", NULL, 5000, &st, &err);
+		r = rpc_client_call(client, rpc_method_to_string(RPC_METHOD_SYSTEM_STATUS), NULL,
+		        5000, &st, &err);
 	if (r < 0)
 		return set(c, CHECK_WARN, "cannot ask bangerd about %s: %s", l->state_dir,
 		        err.message[0] ? err.message : strerror(-r));

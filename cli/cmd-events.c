@@ -29,7 +29,7 @@ int cmd_events(struct cli *cli)
 			        cli, "--since wants an event number, not \"%s\"", since);
 		json_object_set_new(params, "since_seq", json_integer((json_int_t)v));
 	}
-	r = cli_call(cli, "events.subscribe", TAKE_PTR(params), 30000, &res);
+	r = cli_call(cli, RPC_METHOD_EVENTS_SUBSCRIBE, TAKE_PTR(params), 30000, &res);
 	if (r)
 		return r;
 	/* "until interrupted" holds for scripts too: a shell starts background jobs with SIGINT

@@ -60,7 +60,7 @@ static int do_import(struct cli *cli, const char *name, const char *const paths[
 			        "cannot use %s %s: %s", parts[i], paths[i], strerror(errno));
 		json_object_set_new(params, parts[i], json_string(abs));
 	}
-	r = cli_call(cli, "image.import", TAKE_PTR(params), -1, &img);
+	r = cli_call(cli, RPC_METHOD_IMAGE_IMPORT, TAKE_PTR(params), -1, &img);
 	if (r)
 		return r;
 	if (cli->json)
@@ -95,7 +95,7 @@ int cmd_image_list(struct cli *cli)
 	size_t i;
 	int r;
 
-	r = cli_call(cli, "image.list", NULL, CALL_TIMEOUT_MS, &res);
+	r = cli_call(cli, RPC_METHOD_IMAGE_LIST, NULL, CALL_TIMEOUT_MS, &res);
 	if (r)
 		return r;
 	if (cli->json) {
@@ -146,8 +146,8 @@ int cmd_image_get(struct cli *cli)
 	_cleanup_json_ json_t *img = NULL;
 	int r;
 
-	r = cli_call(
-	        cli, "image.get", json_pack("{s:s}", "name", cli->args[0]), CALL_TIMEOUT_MS, &img);
+	r = cli_call(cli, RPC_METHOD_IMAGE_GET, json_pack("{s:s}", "name", cli->args[0]),
+	        CALL_TIMEOUT_MS, &img);
 	if (r)
 		return r;
 	if (cli->json)
@@ -162,8 +162,8 @@ int cmd_image_rm(struct cli *cli)
 	_cleanup_json_ json_t *res = NULL;
 	int r;
 
-	r = cli_call(cli, "image.delete", json_pack("{s:s}", "name", cli->args[0]), CALL_TIMEOUT_MS,
-	        &res);
+	r = cli_call(cli, RPC_METHOD_IMAGE_DELETE, json_pack("{s:s}", "name", cli->args[0]),
+	        CALL_TIMEOUT_MS, &res);
 	if (r)
 		return r;
 	if (cli->json)

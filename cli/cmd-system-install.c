@@ -30,6 +30,7 @@
 #include "cli/sysunits.h"
 #include "common/acl.h"
 #include "common/fileio.h"
+#include "common/handles.h"
 #include "common/install.h"
 #include "common/layout.h"
 #include "common/macro.h"
@@ -488,15 +489,16 @@ static bool vm_active(const char *state)
 static int refuse_running_vms(struct sys *s)
 {
 	_cleanup_rpc_client_ struct rpc_client *c = NULL;
-	_cleanup_json_ json_t *res = NULL, *handles = NULL;
-	_cleanup_free_ char *data = NULL;
+	_cleanup_json_ json_t *res = NULL;
+	struct handles_file handles = {};
 	struct rpc_error err = {};
 	size_t i, n = 0;
 	json_t *vm;
 
 	if (rpc_client_connect(s->l.daemon_sock, &c) >= 0 &&
 	        rpc_client_hello(c, "banger", PROBE_TIMEOUT_MS, NULL, &err) >= 0 &&
-	        rpc_client_call(c, "vm.list", NULL, PROBE_TIMEOUT_MS, &res, &err) >= 0) {
+	        rpc_client_call(c, rpc_method_to_string(RPC_METHOD_VM_LIST), NULL, PROBE_TIMEOUT_MS,
+	                &res, &err) >= 0) {
 		json_array_foreach(json_object_get(res, "vms"), i, vm)
 		{
 			if (!vm_active(json_str(vm, "state", NULL)))
@@ -513,14 +515,15 @@ static int refuse_running_vms(struct sys *s)
 		}
 		return 0;
 	}
-	if (read_file_full(s->l.handles_json, 4u << 20, &data, NULL) >= 0)
-		handles = json_loads(data, 0, NULL);
-	if (json_object_size(handles) > 0) {
+	(void)handles_file_load(s->l.handles_json, &handles);
+	n = handles.n;
+	handles_file_done(&handles);
+	if (n > 0) {
 		fprintf(stderr,
 		        "banger system uninstall --purge: refused: bangerd does not answer and %s "
 		        "still records %zu running VM(s). Start banger (banger system install), "
 		        "stop them, then purge.\n",
-		        s->l.handles_json, json_object_size(handles));
+		        s->l.handles_json, n);
 		return -EBUSY;
 	}
 	return 0;

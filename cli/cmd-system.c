@@ -141,7 +141,8 @@ json_t *sys_daemon_status(const struct sys *s)
 
 	if (rpc_client_connect(s->l.daemon_sock, &c) < 0 ||
 	        rpc_client_hello(c, "banger", PROBE_TIMEOUT_MS, NULL, &err) < 0 ||
-	        rpc_client_call(c, "system.status", NULL, PROBE_TIMEOUT_MS, &res, &err) < 0)
+	        rpc_client_call(c, rpc_method_to_string(RPC_METHOD_SYSTEM_STATUS), NULL,
+	                PROBE_TIMEOUT_MS, &res, &err) < 0)
 		return NULL;
 	return res;
 }
@@ -445,7 +446,7 @@ int cmd_system_status(struct cli *cli)
 		if (have_units && !cli->json)
 			print_units(cli, units);
 	}
-	r = cli_call(cli, "system.status", NULL, CALL_TIMEOUT_MS, &st);
+	r = cli_call(cli, RPC_METHOD_SYSTEM_STATUS, NULL, CALL_TIMEOUT_MS, &st);
 	if (r)
 		return r;
 	if (cli->json) {
@@ -507,7 +508,7 @@ int cmd_reconcile(struct cli *cli)
 	bool dry = cli_opt(cli, "dry-run") != NULL;
 	int r;
 
-	r = cli_call(cli, "reconcile", json_pack("{s:b}", "dry_run", dry), -1, &res);
+	r = cli_call(cli, RPC_METHOD_RECONCILE, json_pack("{s:b}", "dry_run", dry), -1, &res);
 	if (r)
 		return r;
 	if (cli->json) {

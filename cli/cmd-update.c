@@ -108,7 +108,7 @@ int cmd_update(struct cli *cli)
 		return CLI_EXIT_ERROR;
 	snprintf(status, sizeof(status), "%s/update.json", l.run_dir);
 	status_run(status, before, sizeof(before));
-	r = cli_call(cli, "update.apply", NULL, 30000, &res);
+	r = cli_call(cli, RPC_METHOD_UPDATE_APPLY, NULL, 30000, &res);
 	if (r)
 		return r;
 	printf("Update started by bangerd-root (%s)\n",

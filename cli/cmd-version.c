@@ -20,7 +20,8 @@ int cmd_version(struct cli *cli)
 		r = rpc_client_hello(cli->client, "banger", 5000, &hello, &err) < 0
 		            ? cli_error("hello failed: %s", err.message)
 		            : 0;
-	if (r == 0 && rpc_client_call(cli->client, "system.status", NULL, 5000, &st, &err) >= 0)
+	if (r == 0 && rpc_client_call(cli->client, rpc_method_to_string(RPC_METHOD_SYSTEM_STATUS),
+	                      NULL, 5000, &st, &err) >= 0)
 		helper = json_object_get(st, "helper");
 	if (cli->json) {
 		_cleanup_json_ json_t *o = json_pack("{s:s, s:O?, s:O?}", "client", PACKAGE_VERSION,

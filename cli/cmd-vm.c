@@ -123,7 +123,7 @@ int cmd_vm_create(struct cli *cli)
 		json_object_set_new(params, "memory_mib", json_integer(mem));
 	if (disk)
 		json_object_set_new(params, "disk_gib", json_integer(disk));
-	r = cli_call(cli, "vm.create", TAKE_PTR(params), CALL_TIMEOUT_MS, &vm);
+	r = cli_call(cli, RPC_METHOD_VM_CREATE, TAKE_PTR(params), CALL_TIMEOUT_MS, &vm);
 	if (r)
 		return r;
 	if (cli->json)
@@ -144,7 +144,7 @@ int cmd_vm_list(struct cli *cli)
 	json_t *vm;
 	int r;
 
-	r = cli_call(cli, "vm.list", NULL, CALL_TIMEOUT_MS, &res);
+	r = cli_call(cli, RPC_METHOD_VM_LIST, NULL, CALL_TIMEOUT_MS, &res);
 	if (r)
 		return r;
 	if (cli->json) {
@@ -185,7 +185,8 @@ int cmd_vm_get(struct cli *cli)
 	_cleanup_json_ json_t *vm = NULL;
 	int r;
 
-	r = cli_call(cli, "vm.get", json_pack("{s:s}", "name", cli->args[0]), CALL_TIMEOUT_MS, &vm);
+	r = cli_call(cli, RPC_METHOD_VM_GET, json_pack("{s:s}", "name", cli->args[0]),
+	        CALL_TIMEOUT_MS, &vm);
 	if (r)
 		return r;
 	if (cli->json)
@@ -197,8 +198,8 @@ int cmd_vm_get(struct cli *cli)
 
 /* Runs method for every NAME, going on after failures; the exit code is the last failure's.
  * With progress (starts), each start's steps are shown live and the time summed up after. */
-static int each_vm(
-        struct cli *cli, const char *method, const char *done, json_t *extra, bool progress)
+static int each_vm(struct cli *cli, enum rpc_method method, const char *done, json_t *extra,
+        bool progress)
 {
 	int ret = 0;
 
@@ -237,12 +238,12 @@ int cmd_vm_delete(struct cli *cli)
 
 	if (cli_opt(cli, "force"))
 		extra = json_pack("{s:b}", "force", 1);
-	return each_vm(cli, "vm.delete", "Deleted", extra, false);
+	return each_vm(cli, RPC_METHOD_VM_DELETE, "Deleted", extra, false);
 }
 
 int cmd_vm_start(struct cli *cli)
 {
-	return each_vm(cli, "vm.start", "Started", NULL, true);
+	return each_vm(cli, RPC_METHOD_VM_START, "Started", NULL, true);
 }
 
 int cmd_vm_stop(struct cli *cli)
@@ -251,12 +252,12 @@ int cmd_vm_stop(struct cli *cli)
 
 	if (cli_opt(cli, "force"))
 		extra = json_pack("{s:b}", "force", 1);
-	return each_vm(cli, "vm.stop", extra ? "Killed" : "Stopped", extra, false);
+	return each_vm(cli, RPC_METHOD_VM_STOP, extra ? "Killed" : "Stopped", extra, false);
 }
 
 int cmd_vm_restart(struct cli *cli)
 {
-	return each_vm(cli, "vm.restart", "Restarted", NULL, true);
+	return each_vm(cli, RPC_METHOD_VM_RESTART, "Restarted", NULL, true);
 }
 
 static void print_log_lines(const json_t *lines)
@@ -286,11 +287,12 @@ int cmd_vm_logs(struct cli *cli)
 		json_object_set_new(params, "tail", json_integer(tail));
 	if (cli_opt(cli, "follow")) {
 		/* subscribe first: lines logged between the two calls arrive as events */
-		r = cli_call(cli, "events.subscribe", json_object(), CALL_TIMEOUT_MS, &sub);
+		r = cli_call(
+		        cli, RPC_METHOD_EVENTS_SUBSCRIBE, json_object(), CALL_TIMEOUT_MS, &sub);
 		if (r)
 			return r;
 	}
-	r = cli_call(cli, "vm.logs", TAKE_PTR(params), CALL_TIMEOUT_MS, &res);
+	r = cli_call(cli, RPC_METHOD_VM_LOGS, TAKE_PTR(params), CALL_TIMEOUT_MS, &res);
 	if (r)
 		return r;
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -427,7 +429,7 @@ static int run_rm(struct cli *cli, const char *name, FILE *out)
 		rpc_client_free(cli->client);
 		cli->client = NULL;
 	}
-	r = cli_call(cli, "vm.delete", json_pack("{s:s, s:b}", "name", name, "force", 1),
+	r = cli_call(cli, RPC_METHOD_VM_DELETE, json_pack("{s:s, s:b}", "name", name, "force", 1),
 	        LIFECYCLE_TIMEOUT_MS, NULL);
 	if (r == 0 && !cli_opt(cli, "quiet"))
 		fprintf(out, "Deleted VM %s\n", name);
@@ -455,21 +457,21 @@ int cmd_vm_run(struct cli *cli)
 	r = cli_connect(cli);
 	if (r)
 		return r;
-	r = rpc_client_call(
-	        cli->client, "vm.get", json_pack("{s:s}", "name", name), CALL_TIMEOUT_MS, &vm, &err);
+	r = rpc_client_call(cli->client, rpc_method_to_string(RPC_METHOD_VM_GET),
+	        json_pack("{s:s}", "name", name), CALL_TIMEOUT_MS, &vm, &err);
 	if (r == -EREMOTEIO && err.code == RPC_ERROR_NOT_FOUND) {
 		params = json_pack("{s:s}", "name", name);
 		if (params && cli_opt(cli, "image"))
 			json_object_set_new(params, "image", json_string(cli_opt(cli, "image")));
-		r = cli_call(cli, "vm.create", TAKE_PTR(params), CALL_TIMEOUT_MS, &vm);
+		r = cli_call(cli, RPC_METHOD_VM_CREATE, TAKE_PTR(params), CALL_TIMEOUT_MS, &vm);
 		if (r)
 			return r;
 		if (!cli->json && !quiet)
 			fprintf(out, "Created VM %s (id %s)\n", json_str(vm, "name", "?"),
 			        json_str(vm, "id", "?"));
 	} else if (r < 0)
-		return cli_call(cli, "vm.get", json_pack("{s:s}", "name", name), CALL_TIMEOUT_MS,
-		        NULL); /* reports the error the usual way */
+		return cli_call(cli, RPC_METHOD_VM_GET, json_pack("{s:s}", "name", name),
+		        CALL_TIMEOUT_MS, NULL); /* reports the error the usual way */
 	else if (rm)
 		return cli_error("VM %s already exists: --rm runs a VM of its own and deletes it "
 		                 "afterwards; choose a name no VM has",
@@ -493,7 +495,8 @@ int cmd_vm_run(struct cli *cli)
 		if (!cli->json && !quiet)
 			fprintf(out, "Starting VM %s (waiting until SSH answers)...\n", name);
 		cli_progress_begin(cli, name, &prog);
-		r = rpc_client_call(cli->client, "vm.start", json_pack("{s:s}", "name", name),
+		r = rpc_client_call(cli->client, rpc_method_to_string(RPC_METHOD_VM_START),
+		        json_pack("{s:s}", "name", name),
 		        LIFECYCLE_TIMEOUT_MS, &res, &err);
 		cli_progress_end(&prog);
 		/* the daemon's error as cli_call() reports it, unless a signal cut the call short */
@@ -545,8 +548,8 @@ int cmd_vm_ssh(struct cli *cli)
 	const char *ip;
 	int r;
 
-	r = cli_call(cli, "vm.get", json_pack("{s:s}", "name", cli->args[0]), CALL_TIMEOUT_MS,
-	        &vm);
+	r = cli_call(cli, RPC_METHOD_VM_GET, json_pack("{s:s}", "name", cli->args[0]),
+	        CALL_TIMEOUT_MS, &vm);
 	if (r)
 		return r;
 	ip = json_str(vm, "ip", NULL);

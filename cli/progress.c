@@ -19,6 +19,7 @@
 #include "cli/progress.h"
 #include "common/macro.h"
 #include "protocol/client.h"
+#include "protocol/methods.h"
 
 #define READY_TIMEOUT_MS 3000
 #define EXIT_WAIT_MS 1000
@@ -55,7 +56,8 @@ static _noreturn_ void follow(const char *socket, const char *name, bool tty, in
 	if (rpc_client_connect(socket, &c) < 0 ||
 	        rpc_client_hello(c, "banger", READY_TIMEOUT_MS, NULL, &err) < 0 ||
 	        rpc_client_call(
-	                c, "events.subscribe", json_object(), READY_TIMEOUT_MS, NULL, &err) < 0)
+	                c, rpc_method_to_string(RPC_METHOD_EVENTS_SUBSCRIBE), json_object(),
+	                READY_TIMEOUT_MS, NULL, &err) < 0)
 		_exit(1);
 	(void)!write(ready_fd, "r", 1);
 	close(ready_fd);

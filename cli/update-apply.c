@@ -36,6 +36,7 @@
 #include "common/macro.h"
 #include "protocol/client.h"
 #include "protocol/jsonrpc.h"
+#include "protocol/methods.h"
 
 static const char *const step_names[N_STEPS] = {"check", "download", "verify", "unpack", "test",
         "snapshot", "swap", "units", "restart", "wait", "reconcile", "confirm"};
@@ -179,7 +180,7 @@ int update_run_capture(struct update *u, const char *const argv[], bool as_owner
 /* ---- the daemon -------------------------------------------------------------------------------
  */
 
-int update_daemon_call(struct update *u, const char *method, json_t *params, json_t **ret)
+int update_daemon_call(struct update *u, enum rpc_method method, json_t *params, json_t **ret)
 {
 	_cleanup_rpc_client_ struct rpc_client *c = NULL;
 	struct rpc_error err = {};
@@ -189,7 +190,8 @@ int update_daemon_call(struct update *u, const char *method, json_t *params, jso
 	if (r >= 0)
 		r = rpc_client_hello(c, "banger-update", CALL_TIMEOUT_MS, NULL, &err);
 	if (r >= 0)
-		r = rpc_client_call(c, method, params, CALL_TIMEOUT_MS, ret, &err);
+		r = rpc_client_call(
+		        c, rpc_method_to_string(method), params, CALL_TIMEOUT_MS, ret, &err);
 	else
 		json_decref(params);
 	if (r < 0 && err.message[0])
@@ -204,7 +206,7 @@ bool update_daemons_at(struct update *u, const char *want, bool daemon_too)
 	_cleanup_json_ json_t *st = NULL;
 	const json_t *h;
 
-	if (update_daemon_call(u, "system.status", NULL, &st) < 0)
+	if (update_daemon_call(u, RPC_METHOD_SYSTEM_STATUS, NULL, &st) < 0)
 		return false;
 	h = json_object_get(st, "helper");
 	return json_is_true(json_object_get(h, "reachable")) &&
@@ -238,7 +240,7 @@ static int fleet_read(struct update *u, struct vm_before **ret, size_t *ret_n)
 	json_t *vm;
 	int r;
 
-	r = update_daemon_call(u, "vm.list", NULL, &res);
+	r = update_daemon_call(u, RPC_METHOD_VM_LIST, NULL, &res);
 	if (r < 0)
 		return r;
 	v = calloc(json_array_size(json_object_get(res, "vms")) + 1, sizeof(*v));
@@ -537,7 +539,8 @@ static int switch_to(struct update *u, const char *base, const char *version, bo
 	step(u, 10, "re-adopting the running VMs");
 	{
 		_cleanup_json_ json_t *res = NULL;
-		r = update_daemon_call(u, "reconcile", json_pack("{s:b}", "dry_run", false), &res);
+		r = update_daemon_call(
+		        u, RPC_METHOD_RECONCILE, json_pack("{s:b}", "dry_run", false), &res);
 		if (r < 0)
 			return update_fail(u, r, "reconcile failed: %s", u->why);
 	}

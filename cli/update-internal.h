@@ -13,6 +13,7 @@
 #include "common/install.h"
 #include "common/layout.h"
 #include "common/macro.h"
+#include "protocol/methods.h"
 
 #define MANIFEST_MAX (64u * 1024u)
 #define SIG_MAX 4096u
@@ -55,7 +56,7 @@ int update_pathf(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4);
 int update_run_capture(struct update *u, const char *const argv[], bool as_owner, char *out,
         size_t out_size, int timeout_sec);
 /* One call to bangerd; its error message lands in u->why. */
-int update_daemon_call(struct update *u, const char *method, json_t *params, json_t **ret);
+int update_daemon_call(struct update *u, enum rpc_method method, json_t *params, json_t **ret);
 /* The daemon answers and reaches the helper, which runs version want; so does the daemon when
  * daemon_too. */
 bool update_daemons_at(struct update *u, const char *want, bool daemon_too);

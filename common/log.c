@@ -59,6 +59,9 @@ int log_internal(int level, int r, const char *const *fields, const char *fmt, .
 		return r;
 	}
 
+	/* %m names the error this call is about, never whatever errno a callee left behind */
+	if (r < 0)
+		errno = -r;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -71,15 +74,15 @@ int log_internal(int level, int r, const char *const *fields, const char *fmt, .
 		snprintf(prio, sizeof(prio), "PRIORITY=%d", level);
 		snprintf(message, sizeof(message), "MESSAGE=%s", msg);
 		snprintf(ident, sizeof(ident), "SYSLOG_IDENTIFIER=%s", log_ident);
-		iov[n++] = (struct iovec){ prio, strlen(prio) };
-		iov[n++] = (struct iovec){ message, strlen(message) };
-		iov[n++] = (struct iovec){ ident, strlen(ident) };
+		iov[n++] = (struct iovec){prio, strlen(prio)};
+		iov[n++] = (struct iovec){message, strlen(message)};
+		iov[n++] = (struct iovec){ident, strlen(ident)};
 		if (r < 0) {
 			snprintf(errnostr, sizeof(errnostr), "ERRNO=%d", -r);
-			iov[n++] = (struct iovec){ errnostr, strlen(errnostr) };
+			iov[n++] = (struct iovec){errnostr, strlen(errnostr)};
 		}
 		for (size_t i = 0; fields && fields[i] && n < ELEMENTSOF(iov); i++)
-			iov[n++] = (struct iovec){ (void *)fields[i], strlen(fields[i]) };
+			iov[n++] = (struct iovec){(void *)fields[i], strlen(fields[i])};
 		if (sd_journal_sendv(iov, (int)n) >= 0) {
 			errno = saved;
 			return r;

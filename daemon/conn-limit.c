@@ -59,22 +59,42 @@ void conn_limit_done(struct conn_limit *cl)
 	cl->resume = sd_event_source_disable_unref(cl->resume);
 }
 
-void conn_limit_log(struct conn_limit *cl, int level, const char *fmt, ...)
+static void conn_limit_logv(
+        struct conn_limit *cl, int level, int err, const char *fmt, va_list ap)
 {
 	uint64_t held = 0;
 	char msg[512];
-	va_list ap;
 
 	if (!ratelimit_below(&cl->log_rl, &held))
 		return;
-	va_start(ap, fmt);
+	if (err < 0)
+		errno = -err; /* for %m */
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	if (held)
-		log_internal(level, 0, NULL, "%s (%llu similar messages suppressed)", msg,
+		log_internal(level, err, NULL, "%s (%llu similar messages suppressed)", msg,
 		        (unsigned long long)held);
 	else
-		log_internal(level, 0, NULL, "%s", msg);
+		log_internal(level, err, NULL, "%s", msg);
+}
+
+void conn_limit_log(struct conn_limit *cl, int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	conn_limit_logv(cl, level, 0, fmt, ap);
+	va_end(ap);
+}
+
+void conn_limit_log_errno(struct conn_limit *cl, int level, int err, const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+
+	va_start(ap, fmt);
+	conn_limit_logv(cl, level, err, fmt, ap);
+	va_end(ap);
+	errno = saved;
 }
 
 void conn_limit_accept_failed(struct conn_limit *cl, int err)
@@ -84,15 +104,15 @@ void conn_limit_accept_failed(struct conn_limit *cl, int err)
 	if (err == -EAGAIN || err == -EINTR || err == -ECONNABORTED)
 		return;
 	if (err != -EMFILE && err != -ENFILE) {
-		conn_limit_log(cl, LOG_WARNING, "Failed to accept a client: %s", strerror(-err));
+		conn_limit_log_errno(cl, LOG_WARNING, err, "Failed to accept a client: %m");
 		return;
 	}
 	/* The listening socket stays readable while the queue holds clients: without a pause the
 	 * loop would spin on accept() at 100 % CPU. The queued clients wait, they are not lost. */
 	cl->n_paused++;
-	conn_limit_log(cl, LOG_WARNING,
-	        "Out of descriptors (%s) with a client waiting; not accepting for %u ms",
-	        strerror(-err), CONN_LIMIT_PAUSE_USEC / 1000);
+	conn_limit_log_errno(cl, LOG_WARNING, err,
+	        "Out of descriptors (%m) with a client waiting; not accepting for %u ms",
+	        CONN_LIMIT_PAUSE_USEC / 1000);
 	(void)sd_event_source_set_enabled(cl->listen, SD_EVENT_OFF);
 	if (sd_event_now(cl->event, CLOCK_MONOTONIC, &now) >= 0 &&
 	        sd_event_source_set_time(cl->resume, now + CONN_LIMIT_PAUSE_USEC) >= 0)

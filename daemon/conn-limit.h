@@ -46,6 +46,9 @@ void conn_limit_refuse(struct conn_limit *cl, int fd, size_t n_clients);
  * passes says how many were held back. */
 void conn_limit_log(struct conn_limit *cl, int level, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+/* The same about an error (-errno), which %m names. */
+void conn_limit_log_errno(struct conn_limit *cl, int level, int err, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
 
 /* {"nofile": soft, "nofile_hard": hard, "max_clients": n, "refused": n, "accept_paused": n} */
 json_t *conn_limit_json(const struct conn_limit *cl);

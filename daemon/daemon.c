@@ -11,7 +11,7 @@ void daemon_publish(struct daemon *d, const char *method, json_t *params)
 
 	r = event_bus_publish(&d->bus, method, params, &e);
 	if (r < 0) {
-		log_error_errno(r, "Failed to publish %s: %s", method, strerror(-r));
+		log_error_errno(r, "Failed to publish %s: %m", method);
 		return;
 	}
 	log_debug("Event %llu: %s", (unsigned long long)e->seq, method);

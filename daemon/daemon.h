@@ -22,6 +22,7 @@ struct update_watch;
 struct helper_probe;
 struct save_retry;
 struct space_watch;
+struct vm_waiter;
 
 struct daemon {
 	sd_event *event;
@@ -36,13 +37,16 @@ struct daemon {
 	size_t event_queue_size;
 	uint64_t started_usec; /* CLOCK_MONOTONIC */
 	char started_at[32];
-	struct import_job *imports; /* running image.import jobs */
+	struct import_job *imports;  /* running image.import jobs */
 	struct banger_config config; /* banger.conf */
 	struct lifecycle *lifecycle; /* starts, stops and watches VMs */
+	struct vm_waiter
+	        *vm_waiters; /* calls awaiting a start, stop or delete (rpc-vm-lifecycle.c) */
 	struct update_watch *update_watch; /* the root updater's steps, as events */
-	struct helper_probe *helper_probe; /* system.status's hello to bangerd-root, made on demand */
-	struct save_retry *save_retry;     /* records and files whose save has not landed yet */
-	struct space_watch *space_watch;   /* the state directory's free space */
+	struct helper_probe
+	        *helper_probe;           /* system.status's hello to bangerd-root, made on demand */
+	struct save_retry *save_retry;   /* records and files whose save has not landed yet */
+	struct space_watch *space_watch; /* the state directory's free space */
 };
 
 /* Numbers params (stolen) as the next event and hands it to every subscriber. Publishing fails
@@ -53,12 +57,15 @@ void daemon_publish(struct daemon *d, const char *method, json_t *params);
 json_t *daemon_vms_json(struct daemon *d);
 json_t *daemon_images_json(struct daemon *d);
 
-/* Logs with the journal fields VM_NAME= and OP= so `journalctl VM_NAME=x` finds a VM's story. */
-#define log_vm(level, vm_name, op, ...)                                                            \
-	do {                                                                                       \
+/* Logs with the journal fields VM_NAME= and OP= so `journalctl VM_NAME=x` finds a VM's story;
+ * log_vm_errno() takes the error (-errno) %m names, and returns it. */
+#define log_vm_errno(level, r, vm_name, op, ...)                                                   \
+	({                                                                                         \
 		char _f_vm[64], _f_op[64];                                                         \
 		snprintf(_f_vm, sizeof(_f_vm), "VM_NAME=%s", (vm_name));                           \
 		snprintf(_f_op, sizeof(_f_op), "OP=%s", (op));                                     \
 		const char *const _fields[] = {_f_vm, _f_op, NULL};                                \
-		log_internal((level), 0, _fields, __VA_ARGS__);                                    \
-	} while (0)
+		log_internal((level), (r), _fields, __VA_ARGS__);                                  \
+	})
+#define log_vm(level, vm_name, op, ...)                                                            \
+	((void)log_vm_errno((level), 0, (vm_name), (op), __VA_ARGS__))

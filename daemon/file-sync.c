@@ -200,7 +200,7 @@ static void copy_next(struct file_sync *s)
 		if (k >= 0)
 			return;
 		s->refused++;
-		log_warning("file_sync for %s: cannot copy \"%s\": %s", s->vm_name, it->rel, strerror(-k));
+		log_warning_errno(k, "file_sync for %s: cannot copy \"%s\": %m", s->vm_name, it->rel);
 	}
 	log_info("file_sync for %s: %u copied, %u refused or failed", s->vm_name, s->copied, s->refused);
 	if (s->done) {

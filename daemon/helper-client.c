@@ -13,6 +13,7 @@
 
 #include "common/macro.h"
 #include "daemon/helper-client.h"
+#include "protocol/calls.h"
 #include "protocol/jsonrpc.h"
 #include "protocol/ndjson.h"
 
@@ -21,9 +22,11 @@
  * at that very moment would meet the close: a connection idle half as long is replaced before
  * it is used again, so the helper never closes one the daemon is about to write to. */
 #define HELPER_IDLE_RECONNECT_USEC (120ull * 1000 * 1000)
+/* Far above what the lifecycle's steps have in flight at once: a bound, not a budget. */
+#define HELPER_MAX_CALLS 4096
 
 struct call {
-	struct call *next;
+	struct call *next; /* on the failed list */
 	json_int_t id;
 	char op[48];
 	uint64_t deadline;
@@ -41,8 +44,7 @@ struct helper_client {
 	sd_event_source *timer;   /* earliest deadline */
 	sd_event_source *defer;   /* delivers failures outside the caller's stack */
 	struct ndjson_reader reader;
-	json_int_t next_id;
-	struct call *calls;       /* sent, waiting for an answer */
+	struct rpc_calls calls;   /* of struct call: sent, waiting for an answer */
 	struct call *failed;      /* to be told "failed" from the defer source */
 	unsigned n;
 	uint64_t last_io;         /* CLOCK_MONOTONIC of the last line sent or received */
@@ -91,19 +93,19 @@ static void fail_later(struct helper_client *h, struct call *c, int r, const str
 /* Every sent call fails; they hear about it from the defer source, not from inside our caller. */
 static void fail_all(struct helper_client *h, const struct rpc_error *err)
 {
-	while (h->calls) {
-		struct call *c = h->calls;
-		h->calls = c->next;
+	struct call *c;
+
+	/* newest first onto the failed list, so the oldest hears first */
+	while ((c = rpc_calls_pop(&h->calls)))
 		fail_later(h, c, -ECONNRESET, err);
-	}
 }
 
 static void schedule_timer(struct helper_client *h)
 {
 	uint64_t earliest = UINT64_MAX;
 
-	for (struct call *c = h->calls; c; c = c->next)
-		earliest = MIN(earliest, c->deadline);
+	for (size_t i = 0; i < h->calls.n_calls; i++)
+		earliest = MIN(earliest, ((struct call *)h->calls.calls[i].userdata)->deadline);
 	if (earliest == UINT64_MAX) {
 		sd_event_source_set_enabled(h->timer, SD_EVENT_OFF);
 		return;
@@ -116,7 +118,7 @@ static void handle_line(struct helper_client *h, const char *line, size_t len)
 {
 	struct rpc_message m = {};
 	struct rpc_error e = {};
-	struct call **p, *c;
+	struct rpc_call entry;
 
 	if (rpc_message_parse(line, len, &m, &e) < 0) {
 		rpc_error_set(&e, 0, RPC_ERROR_UNAVAILABLE, "bangerd-root sent an invalid message: %s",
@@ -125,25 +127,23 @@ static void handle_line(struct helper_client *h, const char *line, size_t len)
 		fail_all(h, &e);
 		return;
 	}
-	if ((m.type != RPC_MESSAGE_RESPONSE && m.type != RPC_MESSAGE_ERROR) || !json_is_integer(m.id)) {
-		rpc_message_done(&m);
-		return; /* the helper sends no notifications; ignore anything else */
+	switch (rpc_calls_match(&h->calls, &m, &entry, NULL)) {
+	case RPC_INCOMING_REPLY:
+		if (m.type == RPC_MESSAGE_RESPONSE)
+			call_finish(h, entry.userdata, 0, m.result, NULL);
+		else
+			call_finish(h, entry.userdata, -EREMOTEIO, NULL, &m.error);
+		schedule_timer(h);
+		break;
+	case RPC_INCOMING_STRAY: /* answer to a call that already timed out */
+	case RPC_INCOMING_UNREADABLE:
+	case RPC_INCOMING_NOTIFICATION: /* the helper sends none; ignore anything else */
+	case RPC_INCOMING_REQUEST:
+	case _RPC_INCOMING_MAX:
+	case _RPC_INCOMING_INVALID:
+		break;
 	}
-	for (p = &h->calls; *p; p = &(*p)->next)
-		if ((*p)->id == json_integer_value(m.id))
-			break;
-	c = *p;
-	if (!c) {
-		rpc_message_done(&m);
-		return; /* answer to a call that already timed out */
-	}
-	*p = c->next;
-	if (m.type == RPC_MESSAGE_RESPONSE)
-		call_finish(h, c, 0, m.result, NULL);
-	else
-		call_finish(h, c, -EREMOTEIO, NULL, &m.error);
 	rpc_message_done(&m);
-	schedule_timer(h);
 }
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -179,16 +179,18 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct helper_client *h = userdata;
 
-	for (struct call **p = &h->calls; *p;) {
-		struct call *c = *p;
+	/* A callback may add calls (at the end) or, losing the connection, fail them all: the
+	 * table is read afresh after each. */
+	for (size_t i = 0; i < h->calls.n_calls;) {
+		struct call *c = h->calls.calls[i].userdata;
 		if (c->deadline <= usec) {
 			struct rpc_error e;
-			*p = c->next;
+			rpc_calls_take(&h->calls, c->id);
 			rpc_error_set(&e, 0, RPC_ERROR_TIMEOUT, "bangerd-root did not answer %s in time",
 					c->op);
 			call_finish(h, c, -ETIMEDOUT, NULL, &e);
 		} else
-			p = &c->next;
+			i++;
 	}
 	schedule_timer(h);
 	return 0;
@@ -228,7 +230,7 @@ int helper_client_new(sd_event *e, const char *sock_path, struct helper_client *
 		return -ENOMEM;
 	h->event = sd_event_ref(e);
 	h->fd = -1;
-	h->next_id = 1;
+	rpc_calls_init(&h->calls, HELPER_MAX_CALLS);
 	h->idle_reconnect = HELPER_IDLE_RECONNECT_USEC;
 	strcpy(h->sock_path, sock_path);
 	ndjson_reader_init(&h->reader, NDJSON_MAX_MESSAGE);
@@ -262,6 +264,7 @@ struct helper_client *helper_client_free(struct helper_client *h)
 		call_finish(h, c, -ECANCELED, NULL, &c->fail_err);
 	}
 	ndjson_reader_done(&h->reader);
+	rpc_calls_done(&h->calls);
 	sd_event_source_disable_unref(h->timer);
 	sd_event_source_disable_unref(h->defer);
 	sd_event_unref(h->event);
@@ -273,7 +276,6 @@ int helper_client_call(struct helper_client *h, const char *op, json_t *params,
 		const char *const *fd_names, const int *fds, size_t n_fds, uint64_t timeout_usec,
 		helper_done_t done, void *userdata)
 {
-	_cleanup_json_ json_t *id = NULL, *req = NULL;
 	_cleanup_free_ char *line = NULL;
 	struct rpc_error e = {};
 	struct call *c;
@@ -306,7 +308,7 @@ int helper_client_call(struct helper_client *h, const char *op, json_t *params,
 	c->deadline = now + (timeout_usec ? timeout_usec : HELPER_DEFAULT_TIMEOUT_USEC);
 	h->n++;
 
-	if (h->fd >= 0 && !h->calls) {
+	if (h->fd >= 0 && h->calls.n_calls == 0) {
 		/* the loop's cached time may be old here (a caller outside an event): read the clock */
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -320,18 +322,22 @@ int helper_client_call(struct helper_client *h, const char *op, json_t *params,
 		fail_later(h, c, r, &e);
 		return 0;
 	}
-	c->id = h->next_id++;
-	id = json_integer(c->id);
-	req = id ? rpc_request_new(id, op, params) : (json_decref(params), NULL);
-	if (!req) {
+	r = rpc_calls_add(&h->calls, op, params, c, &line, &len, &c->id);
+	if (r == -ENOMEM) {
 		h->n--;
 		free(c);
-		return -ENOMEM;
+		return r;
 	}
-	r = rpc_message_serialize(req, &line, &len);
-	if (r >= 0)
-		r = ndjson_send_with_fds(h->fd, line, len, fds, n_fds);
 	if (r < 0) {
+		/* -EMSGSIZE, -EBUSY: this call alone cannot go; the connection is fine */
+		rpc_error_set(&e, r, RPC_ERROR_INTERNAL, "Failed to send %s to bangerd-root: %s",
+		        op, r == -EBUSY ? "too many calls outstanding" : strerror(-r));
+		fail_later(h, c, r, &e);
+		return 0;
+	}
+	r = ndjson_send_with_fds(h->fd, line, len, fds, n_fds);
+	if (r < 0) {
+		rpc_calls_take(&h->calls, c->id);
 		rpc_error_set(&e, r, RPC_ERROR_UNAVAILABLE, "Failed to send %s to bangerd-root: %s", op,
 				strerror(-r));
 		disconnect(h);
@@ -339,8 +345,6 @@ int helper_client_call(struct helper_client *h, const char *op, json_t *params,
 		fail_later(h, c, r, &e);
 		return 0;
 	}
-	c->next = h->calls;
-	h->calls = c;
 	h->last_io = now;
 	schedule_timer(h);
 	return 0;

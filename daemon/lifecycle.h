@@ -1,49 +1,93 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The VM lifecycle: start (address → bridge/NAT → tap → disk → jail → jailer → Firecracker API →
- * InstanceStart → host key → SSH → boot id), stop (Ctrl-Alt-Del, bounded wait, signals) and
- * release, each step undone in reverse when a later one fails. Console capture and VMM exit
- * detection run here too. Everything is asynchronous on the daemon's sd-event loop. */
+/* The VM lifecycle, a machine per VM: start (address → bridge/NAT → tap → disk → jail → jailer →
+ * Firecracker API → InstanceStart → host key → SSH → boot id), stop (Ctrl-Alt-Del, a bounded
+ * wait, signals) and release, each step undone in reverse when a later one fails, and
+ * re-adoption of VMMs an earlier daemon left running. Everything is asynchronous on the daemon's
+ * sd-event loop and goes out through the ports of lifecycle-ports.h. It answers no client: what
+ * a start, stop or delete came to is reported to the one notify callback (bangerd's is
+ * rpc-vm-lifecycle.c, which answers the callers). */
 #pragma once
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "daemon/config.h"
+#include "daemon/helper-port.h"
+#include "daemon/lifecycle-ports.h"
 #include "protocol/error.h"
 
 struct daemon;
 struct vm;
 struct lifecycle;
-struct rpc_call;
-struct helper_client;
 
 /* Step timings of the last start of a VM, for the benchmark ("vm.get" shows them too). */
 #define LIFECYCLE_MAX_STEPS 16
 
-int lifecycle_new(struct daemon *d, const struct banger_config *cfg, struct lifecycle **ret);
-/* Leaves running VMs running (their VMMs are nobody's children); forgets in-flight work. */
-struct lifecycle *lifecycle_free(struct lifecycle *lc);
+enum lifecycle_event {
+	LIFECYCLE_STARTED,     /* a start (or a restart's start) finished: the VM runs */
+	LIFECYCLE_START_ENDED, /* a start will not finish (failed, cancelled, refused): err */
+	LIFECYCLE_RELEASED,    /* a run ended and released everything: the VM is stopped or error */
+	LIFECYCLE_DELETE,      /* the same, for a VM whose delete waited for it: remove it now */
+	LIFECYCLE_SHUTDOWN,    /* the lifecycle is freed: nothing in flight will finish */
+	_LIFECYCLE_EVENT_MAX,
+	_LIFECYCLE_EVENT_INVALID = -EINVAL,
+};
 
-/* Starts vm; the call is answered when it is running (with its record) or has failed. */
-int lifecycle_start(struct lifecycle *lc, struct vm *vm, struct rpc_call *call,
-		struct rpc_error *err);
-/* Stops vm; the call is answered when it is stopped and its resources are released. */
-int lifecycle_stop(struct lifecycle *lc, struct vm *vm, struct rpc_call *call,
-		struct rpc_error *err);
-/* A stop without Ctrl-Alt-Del or grace: SIGKILL to the VMM at once (also to one a graceful stop
- * is waiting for), then release as a stop does. */
-int lifecycle_kill(struct lifecycle *lc, struct vm *vm, struct rpc_call *call,
-		struct rpc_error *err);
-/* stop, then start, answered once both are done. */
-int lifecycle_restart(struct lifecycle *lc, struct vm *vm, struct rpc_call *call,
-		struct rpc_error *err);
-/* Stops vm and then deletes its record (daemon_vm_remove), answering call with {"id", "name"}.
- * Returns 0 when nothing runs (the caller deletes at once), RPC_REPLY_LATER, or -errno. */
-int lifecycle_delete(struct lifecycle *lc, struct vm *vm, struct rpc_call *call,
-		struct rpc_error *err);
+/* vm: the record (NULL once it is gone); err: why, for START_ENDED and SHUTDOWN. For
+ * LIFECYCLE_DELETE the callee removes the record, which ends the VM's run: the lifecycle touches
+ * neither afterwards. */
+typedef void (*lifecycle_notify_t)(struct lifecycle *lc, const char *vm_id, struct vm *vm,
+        enum lifecycle_event ev, const struct rpc_error *err, void *userdata);
+
+/* Timings a test may shorten; lifecycle_new() fills them from the defaults and banger.conf. */
+struct lifecycle_timing {
+	uint64_t console_tick_usec; /* console read and vm.log publish */
+	uint64_t api_poll_usec;     /* waiting for the VMM's API socket */
+	uint64_t api_budget_usec;   /* the VMM's API must answer within this of the launch */
+	uint64_t api_timeout_usec;  /* one configuration request */
+	uint64_t guest_budget_usec; /* InstanceStart → host key and SSH */
+	uint64_t ssh_retry_usec;
+	uint64_t stop_timeout_usec; /* Ctrl-Alt-Del → SIGTERM */
+	uint64_t kill_grace_usec;   /* SIGTERM → SIGKILL → giving up */
+	uint64_t signal_retry_usec; /* a signal bangerd-root could not be asked to send */
+	uint64_t undo_retry_min_usec, undo_retry_max_usec;
+	uint64_t launch_settle_usec; /* an unanswered jail.launch is looked for after this */
+	uint64_t readopt_retry_usec;
+};
+
+/* ports: NULL for the real ones. notify: see above. */
+int lifecycle_new(struct daemon *d, const struct banger_config *cfg,
+        const struct lifecycle_ports *ports, lifecycle_notify_t notify, void *userdata,
+        struct lifecycle **ret);
+/* Leaves running VMs running (their VMMs are nobody's children); forgets in-flight work after
+ * notifying LIFECYCLE_SHUTDOWN for each VM it follows. */
+struct lifecycle *lifecycle_free(struct lifecycle *lc);
+struct lifecycle_timing *lifecycle_timing(struct lifecycle *lc);
+
+/* Each returns 0 when accepted, with the outcome notified later — or before it returns, when a
+ * step fails at once: a caller registers what waits for the outcome first — or -errno with err
+ * filled and nothing notified. */
+
+/* Starts vm (or joins the start in flight): STARTED or START_ENDED follows. */
+int lifecycle_start(struct lifecycle *lc, struct vm *vm, struct rpc_error *err);
+/* Stops vm (or joins the stop in flight): RELEASED follows; a start it cancels ends with
+ * START_ENDED. */
+int lifecycle_stop(struct lifecycle *lc, struct vm *vm, struct rpc_error *err);
+/* The same without Ctrl-Alt-Del or grace: SIGKILL to the VMM at once (also to one a graceful
+ * stop is waiting for). vm.stop with force. */
+int lifecycle_kill(struct lifecycle *lc, struct vm *vm, struct rpc_error *err);
+/* Stop, then start: RELEASED then STARTED or START_ENDED; a plain start when nothing runs. */
+int lifecycle_restart(struct lifecycle *lc, struct vm *vm, struct rpc_error *err);
+/* Stops vm for a delete: 0 when nothing runs (the caller removes the record at once), 1 when
+ * DELETE follows once the run is released, or -errno. */
+int lifecycle_delete(struct lifecycle *lc, struct vm *vm, struct rpc_error *err);
+
 /* True while a start or stop of vm is in flight. */
 bool lifecycle_busy(struct lifecycle *lc, const struct vm *vm);
-/* Releases the IP allocation and known_hosts entry of a VM about to be deleted. */
+/* True when the lifecycle follows vm as running (started or re-adopted by this daemon). */
+bool lifecycle_follows(struct lifecycle *lc, const struct vm *vm);
+/* vm is about to be deleted: forgets its known_hosts entry and its (idle) run. */
 void lifecycle_forget(struct lifecycle *lc, struct vm *vm);
 
 /* Re-adopts VMs whose records say starting/running/stopping and that no run follows (after a
@@ -57,14 +101,9 @@ void lifecycle_readopt(struct lifecycle *lc);
  * keeps its state and reason. -EBUSY when a run already handles it. */
 int lifecycle_readopt_orphan(struct lifecycle *lc, struct vm *vm);
 
-/* True when the lifecycle follows vm as running (started or re-adopted by this daemon). */
-bool lifecycle_follows(struct lifecycle *lc, const struct vm *vm);
-
-/* One call to bangerd-root on the lifecycle's connection (params stolen); for reconcile. */
-int lifecycle_helper_call(struct lifecycle *lc, const char *op, json_t *params,
-		void (*done)(struct helper_client *h, int r, json_t *result, const struct rpc_error *err,
-				void *userdata),
-		void *userdata);
+/* Calls to bangerd-root on the lifecycle's connection (helper-port.h's typed stubs take it), for
+ * reconcile and update.apply; refused (-ESHUTDOWN) once the lifecycle is being freed. */
+struct helper_port lifecycle_helper_port(struct lifecycle *lc);
 
 /* The line number the next console line of vm will carry (vm.log's numbering). */
 uint64_t lifecycle_next_line(struct lifecycle *lc, const struct vm *vm);

@@ -22,6 +22,7 @@
 #include "daemon/lifecycle.h"
 #include "daemon/import.h"
 #include "daemon/reconcile.h"
+#include "daemon/rpc-vm.h"
 #include "daemon/rpc-update.h"
 #include "daemon/save-retry.h"
 #include "daemon/server.h"
@@ -188,7 +189,7 @@ static void load_owner(struct daemon *d)
 		log_warning("Ignoring %s: %s", d->layout.install_json, why[0] ? why : strerror(-r));
 	r = install_meta_from_self(&d->owner);
 	if (r < 0)
-		log_warning_errno(r, "Cannot tell who the owner is: %s", strerror(-r));
+		log_warning_errno(r, "Cannot tell who the owner is: %m");
 }
 
 /* The listening socket: the one systemd passed, else our own at the layout's path. */
@@ -197,7 +198,7 @@ static int take_socket(struct daemon *d, bool *ret_ours, int *ret_fd)
 	int n = sd_listen_fds(1), r, fd;
 
 	if (n < 0)
-		return log_error_errno(n, "Failed to read passed sockets: %s", strerror(-n));
+		return log_error_errno(n, "Failed to read passed sockets: %m");
 	if (n > 1)
 		return log_error_errno(-EINVAL, "Expected one passed socket, got %d", n);
 	if (n == 1) {
@@ -218,8 +219,7 @@ static int take_socket(struct daemon *d, bool *ret_ours, int *ret_fd)
 		return log_error_errno(
 		        r, "Another bangerd already answers on %s", d->layout.daemon_sock);
 	if (r < 0)
-		return log_error_errno(
-		        r, "Failed to listen on %s: %s", d->layout.daemon_sock, strerror(-r));
+		return log_error_errno(r, "Failed to listen on %s: %m", d->layout.daemon_sock);
 	*ret_ours = true;
 	*ret_fd = fd;
 	return 0;
@@ -233,22 +233,22 @@ static int run(struct daemon *d, const struct options *o)
 
 	r = layout_init(&d->layout, NULL);
 	if (r < 0)
-		return log_error_errno(r, "Invalid $%s: %s", BANGER_ROOT_ENV, strerror(-r));
+		return log_error_errno(r, "Invalid $%s: %m", BANGER_ROOT_ENV);
 	load_owner(d);
 
 	/* Clients, VMs and the helper all take descriptors; 1024 runs out first. */
 	r = conn_limit_raise_nofile();
 	if (r < 0)
-		log_warning_errno(r, "Failed to raise the descriptor limit: %s", strerror(-r));
+		log_warning_errno(r, "Failed to raise the descriptor limit: %m");
 
 	r = sd_event_default(&d->event);
 	if (r < 0)
-		return log_error_errno(r, "Failed to create the event loop: %s", strerror(-r));
+		return log_error_errno(r, "Failed to create the event loop: %m");
 	/* WATCHDOG=1 from the loop itself when the unit sets WatchdogSec=: a hung loop is restarted
 	 * by systemd, and with KillMode=process the VMs keep running through it. */
 	r = sd_event_set_watchdog(d->event, true);
 	if (r < 0)
-		return log_error_errno(r, "Failed to set up the watchdog: %s", strerror(-r));
+		return log_error_errno(r, "Failed to set up the watchdog: %m");
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
@@ -261,7 +261,7 @@ static int run(struct daemon *d, const struct options *o)
 	if (r >= 0)
 		r = sd_event_add_signal(d->event, NULL, SIGHUP, on_signal, d);
 	if (r < 0)
-		return log_error_errno(r, "Failed to watch signals: %s", strerror(-r));
+		return log_error_errno(r, "Failed to watch signals: %m");
 
 	r = take_socket(d, &ours, &fd);
 	if (r < 0)
@@ -274,15 +274,14 @@ static int run(struct daemon *d, const struct options *o)
 			unlink(d->layout.daemon_sock);
 		safe_close(fd);
 		return log_error_errno(
-		        r, "Failed to load the state in %s: %s", d->layout.state_dir, strerror(-r));
+		        r, "Failed to load the state in %s: %m", d->layout.state_dir);
 	}
 	log_info("Loaded %zu VMs and %zu images from %s", d->store.n_vms, d->store.n_images,
 	        d->layout.state_dir);
 
 	r = config_load(&d->config, d->layout.config);
 	if (r < 0)
-		log_warning_errno(r, "Failed to read %s: %s; using the defaults", d->layout.config,
-		        strerror(-r));
+		log_warning_errno(r, "Failed to read %s: %m; using the defaults", d->layout.config);
 
 	/* Numbering from the wall clock: seqs from an earlier run are always below this run's, so
 	 * a client's stale since_seq gets a snapshot rather than a wrong replay. */
@@ -291,30 +290,30 @@ static int run(struct daemon *d, const struct options *o)
 		r = server_new(d, fd, &d->server);
 	if (r < 0) {
 		safe_close(fd);
-		return log_error_errno(r, "Failed to set up the server: %s", strerror(-r));
+		return log_error_errno(r, "Failed to set up the server: %m");
 	}
 	r = sd_event_add_time_relative(d->event, &d->heartbeat, CLOCK_MONOTONIC,
 	        (uint64_t)d->heartbeat_sec * 1000000, 0, on_heartbeat, d);
 	if (r >= 0)
 		r = sd_event_source_set_enabled(d->heartbeat, SD_EVENT_ON);
 	if (r < 0)
-		return log_error_errno(r, "Failed to set up the heartbeat: %s", strerror(-r));
+		return log_error_errno(r, "Failed to set up the heartbeat: %m");
 
 	r = space_watch_start(d);
 	if (r < 0)
-		return log_error_errno(r, "Failed to watch the state directory: %s", strerror(-r));
+		return log_error_errno(r, "Failed to watch the state directory: %m");
 
 	/* After the bus (the lifecycle publishes), before READY: re-adopt what still runs. */
-	r = lifecycle_new(d, &d->config, &d->lifecycle);
+	r = lifecycle_new(d, &d->config, NULL, rpc_vm_lifecycle_notify, d, &d->lifecycle);
 	if (r < 0)
-		return log_error_errno(r, "Failed to set up the VM lifecycle: %s", strerror(-r));
+		return log_error_errno(r, "Failed to set up the VM lifecycle: %m");
 	lifecycle_readopt(d->lifecycle);
 	reconcile_at_start(d);
 	/* An update the owner started goes on while we restart: follow its steps. A run directory
 	 * we cannot watch costs only the update events. */
 	r = update_watch_start(d, &d->update_watch);
 	if (r < 0)
-		log_warning("Cannot follow updates in %s: %s", d->layout.run_dir, strerror(-r));
+		log_warning_errno(r, "Cannot follow updates in %s: %m", d->layout.run_dir);
 
 	daemon_publish(d, "daemon.started", json_pack("{s:s}", "version", PACKAGE_VERSION));
 	log_info("bangerd %s listening on %s", PACKAGE_VERSION, d->layout.daemon_sock);
@@ -336,7 +335,7 @@ static int run(struct daemon *d, const struct options *o)
 	if (ours && reexec_fd < 0)
 		unlink(d->layout.daemon_sock);
 	if (r < 0)
-		return log_error_errno(r, "Event loop failed: %s", strerror(-r));
+		return log_error_errno(r, "Event loop failed: %m");
 	return 0;
 }
 
@@ -376,7 +375,7 @@ int main(int argc, char **argv)
 	d.event = sd_event_unref(d.event);
 	if (r >= 0 && reexec_fd >= 0) {
 		r = reexec_with_socket(argv, reexec_fd);
-		log_error_errno(r, "Failed to re-execute: %s", strerror(-r));
+		log_error_errno(r, "Failed to re-execute: %m");
 		return EXIT_FAILURE;
 	}
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -13,7 +13,7 @@
 #include "common/log.h"
 #include "common/macro.h"
 #include "daemon/daemon.h"
-#include "daemon/helper-client.h"
+#include "daemon/helper-port.h"
 #include "daemon/lifecycle.h"
 #include "daemon/netalloc.h"
 #include "daemon/reconcile.h"
@@ -169,25 +169,25 @@ static int plan_sweep(struct reconcile_job *j, json_t *res)
 	json_array_foreach(json_object_get(res, "chroots"), i, v) {
 		const char *id = json_string_value(json_object_get(v, "vm_id"));
 		if (id && !vm_id_owned(d, id) && !is_orphan(j, id))
-			r = r ?: add_item(j, "jail.cleanup", id, "jail");
+			r = r ?: add_item(j, helper_op_name_jail_cleanup, id, "jail");
 	}
 	json_array_foreach(json_object_get(res, "dm_devices"), i, v) {
 		const char *name = json_string_value(v);
 		if (name && strneq(name, "banger-", 7) && !vm_id_owned(d, name + 7) &&
 				!is_orphan(j, name + 7))
-			r = r ?: add_item(j, "disk.release", name + 7, "disk");
+			r = r ?: add_item(j, helper_op_name_disk_release, name + 7, "disk");
 	}
 	json_array_foreach(json_object_get(res, "loop_devices"), i, v) {
 		char buf[80];
 		const char *id = vm_id_in_path(d->layout.vms_dir,
 				json_string_value(json_object_get(v, "backing_file")) ?: "", buf, sizeof(buf));
 		if (id && !vm_id_owned(d, id) && !is_orphan(j, id))
-			r = r ?: add_item(j, "disk.release", id, "disk");
+			r = r ?: add_item(j, helper_op_name_disk_release, id, "disk");
 	}
 	json_array_foreach(json_object_get(res, "taps"), i, v) {
 		const char *tap = json_string_value(v);
 		if (tap && strneq(tap, NET_TAP_PREFIX, strlen(NET_TAP_PREFIX)) && !tap_owned(j, tap))
-			r = r ?: add_item(j, "net.tap_delete", tap, "tap");
+			r = r ?: add_item(j, helper_op_name_tap_delete, tap, "tap");
 	}
 	return r;
 }
@@ -293,22 +293,31 @@ static void on_swept(struct helper_client *h, int k, json_t *result, const struc
 static void sweep_send(struct reconcile_job *j)
 {
 	struct sweep_item *it = current(j);
-	struct daemon *d = j->d;
-	json_t *params;
-	int r;
+	struct helper_port hp = lifecycle_helper_port(j->d->lifecycle);
+	int r = -EINVAL;
 
-	if (streq(it->op, "jail.cleanup")) {
-		static const char *const ops[] = { [JAIL_KILL] = "proc.signal",
-			[JAIL_WAIT] = "proc.find", [JAIL_CLEANUP] = "jail.cleanup" };
-		params = it->stage == JAIL_KILL
-				 ? json_pack("{s:s, s:s}", "vm_id", it->arg, "signal", "KILL")
-				 : json_pack("{s:s}", "vm_id", it->arg);
-		r = lifecycle_helper_call(d->lifecycle, ops[it->stage], params, on_jail_step, j);
-	} else {
-		params = streq(it->op, "net.tap_delete") ? json_pack("{s:s}", "tap", it->arg)
-							 : json_pack("{s:s}", "vm_id", it->arg);
-		r = lifecycle_helper_call(d->lifecycle, it->op, params, on_swept, j);
-	}
+	if (streq(it->op, helper_op_name_jail_cleanup)) {
+		switch (it->stage) {
+		case JAIL_KILL:
+			r = helper_call_proc_signal(&hp,
+					&(struct helper_req_proc_signal){ .vm_id = it->arg, .signal = "KILL" },
+					on_jail_step, j);
+			break;
+		case JAIL_WAIT:
+			r = helper_call_proc_find(&hp, &(struct helper_req_proc_find){ .vm_id = it->arg },
+					on_jail_step, j);
+			break;
+		case JAIL_CLEANUP:
+			r = helper_call_jail_cleanup(&hp,
+					&(struct helper_req_jail_cleanup){ .vm_id = it->arg }, on_jail_step, j);
+			break;
+		}
+	} else if (streq(it->op, helper_op_name_tap_delete))
+		r = helper_call_tap_delete(&hp, &(struct helper_req_tap_delete){ .tap = it->arg },
+				on_swept, j);
+	else
+		r = helper_call_disk_release(&hp, &(struct helper_req_disk_release){ .vm_id = it->arg },
+				on_swept, j);
 	if (r < 0)
 		item_done(j, r, &(struct rpc_error){ RPC_ERROR_UNAVAILABLE,
 					"could not be sent to bangerd-root" });
@@ -395,7 +404,9 @@ static void on_resources(struct helper_client *h, int k, json_t *result, const s
 
 static int ask_resources(struct reconcile_job *j)
 {
-	return lifecycle_helper_call(j->d->lifecycle, "resources.list", json_object(), on_resources, j);
+	struct helper_port hp = lifecycle_helper_port(j->d->lifecycle);
+
+	return helper_call_resources_list(&hp, &(struct helper_req_resources_list){}, on_resources, j);
 }
 
 static int on_start_retry(sd_event_source *s, uint64_t usec, void *userdata)

@@ -9,20 +9,11 @@
 #include "daemon/daemon.h"
 #include "daemon/import.h"
 #include "daemon/rpc.h"
-#include "protocol/jsonrpc.h"
 
-static int image_lookup(
-        struct daemon *d, const json_t *params, struct image **ret, struct rpc_error *err)
+static int image_lookup(struct daemon *d, const char *name, struct image **ret, struct rpc_error *err)
 {
-	static const char *const keys[] = {"name", NULL};
-	const char *name = NULL;
 	struct image *img;
-	int r;
 
-	r = rpc_params_check_keys(params, keys, err);
-	r = r ?: rpc_param_string(params, "name", true, &name, err);
-	if (r < 0)
-		return r;
 	img = store_image_by_name(&d->store, name);
 	if (!img)
 		return rpc_error_set(
@@ -31,26 +22,19 @@ static int image_lookup(
 	return 0;
 }
 
-/* Opens one input file the way the daemon will read it, so every refusal happens before any
- * work starts. */
-static int open_input(const json_t *params, enum image_part part, bool required, int *ret_fd,
-        struct rpc_error *err)
+/* Opens one input file (an absolute path, the schema checked; NULL: none) the way the daemon
+ * will read it, so every refusal happens before any work starts. */
+static int open_input(enum image_part part, const char *path, int *ret_fd, struct rpc_error *err)
 {
-	const char *key = image_part_to_string(part), *path = NULL;
+	const char *key = image_part_to_string(part);
 	_cleanup_close_ int fd = -1;
 	struct stat st;
 	int r;
 
-	r = rpc_param_string(params, key, required, &path, err);
-	if (r < 0)
-		return r;
 	if (!path) {
 		*ret_fd = -1;
 		return 0;
 	}
-	if (path[0] != '/')
-		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-		        "The %s path \"%s\" must be absolute", key, path);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		r = negative_errno();
@@ -72,29 +56,24 @@ static int open_input(const json_t *params, enum image_part part, bool required,
 	return 0;
 }
 
-int rpc_image_import(
-        struct rpc_call *call, json_t *params, json_t **ret_result, struct rpc_error *err)
+int rpc_image_import(struct rpc_call *call, const struct rpc_image_import_args *args,
+        json_t **ret_result, struct rpc_error *err)
 {
-	static const char *const keys[] = {"name", "kernel", "initrd", "rootfs", NULL};
 	struct daemon *d = call->d;
+	const char *paths[_IMAGE_PART_MAX] = {
+	        [IMAGE_PART_KERNEL] = args->kernel,
+	        [IMAGE_PART_INITRD] = args->initrd,
+	        [IMAGE_PART_ROOTFS] = args->rootfs,
+	};
 	int fds[_IMAGE_PART_MAX] = {-1, -1, -1};
-	const char *name = NULL;
+	const char *name = args->name;
 	int r;
 
-	r = rpc_params_check_keys(params, keys, err);
-	r = r ?: rpc_param_string(params, "name", true, &name, err);
-	if (r < 0)
-		return r;
-	if (!vm_name_is_valid(name))
-		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-		        "Invalid image name \"%.64s\": use 1-32 characters, a-z, 0-9 and '-', "
-		        "starting with a letter",
-		        name);
 	if (store_image_by_name(&d->store, name) || import_running(d, name))
 		return rpc_error_set(err, -EEXIST, RPC_ERROR_CONFLICT,
 		        "An image named \"%s\" already exists", name);
 	for (int p = 0; p < _IMAGE_PART_MAX; p++) {
-		r = open_input(params, p, p != IMAGE_PART_INITRD, &fds[p], err);
+		r = open_input(p, paths[p], &fds[p], err);
 		if (r < 0) {
 			for (int i = 0; i < p; i++)
 				safe_close(fds[i]);
@@ -104,7 +83,7 @@ int rpc_image_import(
 	log_info("Importing image \"%s\"", name);
 	{
 		/* the directory the kernel came from: where the image was built or fetched */
-		const char *kernel = json_string_value(json_object_get(params, "kernel"));
+		const char *kernel = args->kernel;
 		const char *slash = kernel ? strrchr(kernel, '/') : NULL;
 		char source[PATH_MAX];
 		snprintf(source, sizeof(source), "%.*s", slash ? (int)MAX(slash - kernel, 1) : 0,
@@ -117,41 +96,36 @@ int rpc_image_import(
 	return RPC_REPLY_LATER;
 }
 
-int rpc_image_list(
-        struct rpc_call *call, json_t *params, json_t **ret_result, struct rpc_error *err)
+int rpc_image_list(struct rpc_call *call, const struct rpc_image_list_args *args,
+        json_t **ret_result, struct rpc_error *err)
 {
-	static const char *const keys[] = {NULL};
-	int r;
-
-	r = rpc_params_check_keys(params, keys, err);
-	if (r < 0)
-		return r;
 	*ret_result = json_pack("{s:o}", "images", daemon_images_json(call->d));
 	return *ret_result ? 0 : -ENOMEM;
 }
 
-int rpc_image_get(struct rpc_call *call, json_t *params, json_t **ret_result, struct rpc_error *err)
+int rpc_image_get(struct rpc_call *call, const struct rpc_image_get_args *args,
+        json_t **ret_result, struct rpc_error *err)
 {
-	struct image *img;
+	struct image *img = NULL;
 	int r;
 
-	r = image_lookup(call->d, params, &img, err);
+	r = image_lookup(call->d, args->name, &img, err);
 	if (r < 0)
 		return r;
 	*ret_result = image_to_json(img);
 	return *ret_result ? 0 : -ENOMEM;
 }
 
-int rpc_image_delete(
-        struct rpc_call *call, json_t *params, json_t **ret_result, struct rpc_error *err)
+int rpc_image_delete(struct rpc_call *call, const struct rpc_image_delete_args *args,
+        json_t **ret_result, struct rpc_error *err)
 {
 	struct daemon *d = call->d;
 	char name[sizeof(((struct image *)0)->name)];
-	struct image *img;
+	struct image *img = NULL;
 	size_t users;
 	int r;
 
-	r = image_lookup(d, params, &img, err);
+	r = image_lookup(d, args->name, &img, err);
 	if (r < 0)
 		return r;
 	users = store_vms_using_image(&d->store, img->name);

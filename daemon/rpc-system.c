@@ -20,12 +20,13 @@ static json_t *methods_json(void)
 {
 	json_t *avail = json_array(), *unavail = json_object();
 
-	for (size_t i = 0; avail && unavail && i < rpc_n_methods; i++) {
-		if (rpc_methods[i].handler)
-			json_array_append_new(avail, json_string(rpc_methods[i].name));
+	for (int m = 0; avail && unavail && m < _RPC_METHOD_MAX; m++) {
+		const struct rpc_method_info *info = rpc_method_info(m);
+		if (rpc_method_available(m))
+			json_array_append_new(avail, json_string(info->name));
 		else
-			json_object_set_new(unavail, rpc_methods[i].name,
-			        json_string(rpc_methods[i].unavailable));
+			json_object_set_new(unavail, info->name,
+			        json_string(info->unavailable ?: "not in this version"));
 	}
 	return json_pack("{s:o?, s:o?}", "available", avail, "unavailable", unavail);
 }
@@ -44,19 +45,15 @@ static void on_helper(json_t *helper, void *userdata)
 	free(j);
 }
 
-int rpc_system_status(
-        struct rpc_call *call, json_t *params, json_t **ret_result, struct rpc_error *err)
+int rpc_system_status(struct rpc_call *call, const struct rpc_system_status_args *args,
+        json_t **ret_result, struct rpc_error *err)
 {
-	static const char *const keys[] = {NULL};
 	struct daemon *d = call->d;
 	struct status_job *j;
 	struct timespec now;
 	json_t *states, *helper;
 	int r;
 
-	r = rpc_params_check_keys(params, keys, err);
-	if (r < 0)
-		return r;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	states = json_object();
 	for (int s = 0; states && s < _VM_STATE_MAX; s++)

@@ -136,21 +136,18 @@ static void on_started(struct helper_client *h, int r, json_t *result, const str
 	rpc_call_reply(call, json_incref(result));
 }
 
-int rpc_update_apply(struct rpc_call *call, json_t *params, json_t **ret_result, struct rpc_error *err)
+int rpc_update_apply(struct rpc_call *call, const struct rpc_update_apply_args *args,
+        json_t **ret_result, struct rpc_error *err)
 {
-	static const char *const keys[] = {NULL};
 	struct rpc_call *deferred;
+	struct helper_port hp;
 	int r;
 
-	(void)ret_result;
-	r = rpc_params_check_keys(params, keys, err);
-	if (r < 0)
-		return r;
 	deferred = rpc_call_defer(call);
 	if (!deferred)
 		return -ENOMEM;
-	r = lifecycle_helper_call(call->d->lifecycle, "update.start", json_object(), on_started,
-	        deferred);
+	hp = lifecycle_helper_port(call->d->lifecycle);
+	r = helper_call_update_start(&hp, &(struct helper_req_update_start){}, on_started, deferred);
 	if (r < 0) {
 		rpc_error_set(err, r, RPC_ERROR_UNAVAILABLE,
 		        "Cannot ask bangerd-root to start the update: %s", strerror(-r));
@@ -184,19 +181,15 @@ static void on_checked(struct child *c, const struct child_result *res, void *us
 	                             res->out && strstr(res->out, " is available")));
 }
 
-int rpc_update_check(struct rpc_call *call, json_t *params, json_t **ret_result, struct rpc_error *err)
+int rpc_update_check(struct rpc_call *call, const struct rpc_update_check_args *args,
+        json_t **ret_result, struct rpc_error *err)
 {
-	static const char *const keys[] = {NULL};
 	char exe[PATH_MAX], prog[PATH_MAX + 16], *p;
 	const char *argv[] = {prog, "update", "--check", NULL};
 	struct rpc_call *deferred;
 	ssize_t n;
 	int r;
 
-	(void)ret_result;
-	r = rpc_params_check_keys(params, keys, err);
-	if (r < 0)
-		return r;
 	/* banger sits next to this bangerd (an update may have replaced our file: " (deleted)") */
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0)

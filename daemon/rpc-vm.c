@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* vm.create, vm.get, vm.list, vm.delete: VM records (no VMM involved). */
+/* vm.create, vm.get, vm.list and removing a record: VM records (no VMM involved; a vm.delete
+ * that must stop one first is rpc-vm-lifecycle.c's). */
 #include <stdio.h>
 #include <string.h>
 
@@ -7,23 +8,16 @@
 #include "common/macro.h"
 #include "daemon/daemon.h"
 #include "daemon/lifecycle.h"
+#include "daemon/rpc-vm.h"
 #include "daemon/rpc.h"
 #include "daemon/save-retry.h"
-#include "daemon/vm-params.h"
-#include "protocol/jsonrpc.h"
 
-/* {"name": N} or {"id": ID}: the VM a request is about. */
-int rpc_vm_lookup(struct daemon *d, const json_t *params, struct vm **ret, struct rpc_error *err)
+int rpc_vm_lookup(struct daemon *d, const char *name, const char *id, struct vm **ret,
+        struct rpc_error *err)
 {
-	const char *name = NULL, *id = NULL;
 	struct vm *vm;
-	int r;
 
-	r = rpc_param_string(params, "name", false, &name, err);
-	r = r ?: rpc_param_string(params, "id", false, &id, err);
-	if (r < 0)
-		return r;
-	if (!name == !id)
+	if (!name == !id) /* the schema's one_of lets only one through; callers in C may not */
 		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
 		        "Give exactly one of \"name\" and \"id\"");
 	if (name) {
@@ -44,25 +38,30 @@ int rpc_vm_lookup(struct daemon *d, const json_t *params, struct vm **ret, struc
 	return 0;
 }
 
-int rpc_vm_create(struct rpc_call *call, json_t *params, json_t **ret_result, struct rpc_error *err)
+int rpc_vm_create(struct rpc_call *call, const struct rpc_vm_create_args *args, json_t **ret_result,
+        struct rpc_error *err)
 {
 	struct daemon *d = call->d;
 	_cleanup_free_ struct vm *vm = NULL;
-	struct vm_params p;
 	json_t *o;
 	int r;
 
-	r = vm_params_parse(params, &d->config.vm_defaults, &p, err);
-	if (r < 0)
-		return r;
-	if (store_vm_by_name(&d->store, p.name))
+	/* what the request does not give comes from banger.conf's [vm] (the schema leaves it
+	 * "not given": NULL, 0) */
+	const struct vm_create_defaults *def = &d->config.vm_defaults;
+	const char *image = args->image ?: def->image;
+	unsigned vcpus = args->vcpus ? (unsigned)args->vcpus : def->vcpus;
+	unsigned memory_mib = args->memory_mib ? (unsigned)args->memory_mib : def->memory_mib;
+	unsigned disk_gib = args->disk_gib ? (unsigned)args->disk_gib : def->disk_gib;
+
+	if (store_vm_by_name(&d->store, args->name))
 		return rpc_error_set(err, -EEXIST, RPC_ERROR_CONFLICT,
-		        "A VM named \"%s\" already exists", p.name);
-	if (!store_image_by_name(&d->store, p.image))
+		        "A VM named \"%s\" already exists", args->name);
+	if (!store_image_by_name(&d->store, image))
 		return rpc_error_set(err, -ENOENT, RPC_ERROR_NOT_FOUND,
 		        "Image \"%s\" not found (import one with \"banger image import\" or "
 		        "\"banger image build\")",
-		        p.image);
+		        image);
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return -ENOMEM;
@@ -70,19 +69,20 @@ int rpc_vm_create(struct rpc_call *call, json_t *params, json_t **ret_result, st
 	if (r < 0)
 		return rpc_error_set(
 		        err, r, RPC_ERROR_INTERNAL, "Failed to generate a VM id: %s", strerror(-r));
-	strcpy(vm->name, p.name);
-	strcpy(vm->image, p.image);
+	/* the schema checked both names (VM_NAME_MAX) and the three ranges */
+	strcpy(vm->name, args->name);
+	strcpy(vm->image, image);
 	vm->state = VM_STATE_CREATED;
-	vm->vcpus = p.vcpus;
-	vm->memory_mib = p.memory_mib;
-	vm->disk_gib = p.disk_gib;
+	vm->vcpus = vcpus;
+	vm->memory_mib = memory_mib;
+	vm->disk_gib = disk_gib;
 	rfc3339_now(vm->created_at, sizeof(vm->created_at));
 	r = store_vm_save(&d->store, vm);
 	if (r < 0) {
-		log_vm(LOG_ERR, p.name, "vm.create", "Failed to save VM \"%s\": %s", p.name,
-		        strerror(-r));
+		log_vm_errno(
+		        LOG_ERR, r, vm->name, "vm.create", "Failed to save VM \"%s\": %m", vm->name);
 		return rpc_error_set(err, r, RPC_ERROR_INTERNAL, "Failed to save VM \"%s\": %s",
-		        p.name, strerror(-r));
+		        vm->name, strerror(-r));
 	}
 	log_vm(LOG_INFO, vm->name, "vm.create", "Created VM \"%s\" (%s, image %s)", vm->name,
 	        vm->id, vm->image);
@@ -94,28 +94,22 @@ int rpc_vm_create(struct rpc_call *call, json_t *params, json_t **ret_result, st
 	return o ? 0 : -ENOMEM;
 }
 
-int rpc_vm_get(struct rpc_call *call, json_t *params, json_t **ret_result, struct rpc_error *err)
+int rpc_vm_get(struct rpc_call *call, const struct rpc_vm_get_args *args, json_t **ret_result,
+        struct rpc_error *err)
 {
-	static const char *const keys[] = {"name", "id", NULL};
 	struct vm *vm;
 	int r;
 
-	r = rpc_params_check_keys(params, keys, err);
-	r = r ?: rpc_vm_lookup(call->d, params, &vm, err);
+	r = rpc_vm_lookup(call->d, args->name, args->id, &vm, err);
 	if (r < 0)
 		return r;
 	*ret_result = vm_to_json(vm);
 	return *ret_result ? 0 : -ENOMEM;
 }
 
-int rpc_vm_list(struct rpc_call *call, json_t *params, json_t **ret_result, struct rpc_error *err)
+int rpc_vm_list(struct rpc_call *call, const struct rpc_vm_list_args *args, json_t **ret_result,
+        struct rpc_error *err)
 {
-	static const char *const keys[] = {NULL};
-	int r;
-
-	r = rpc_params_check_keys(params, keys, err);
-	if (r < 0)
-		return r;
 	*ret_result = json_pack("{s:o}", "vms", daemon_vms_json(call->d));
 	return *ret_result ? 0 : -ENOMEM;
 }
@@ -137,30 +131,4 @@ int daemon_vm_remove(struct daemon *d, struct vm *vm, json_t **ret_result, struc
 	daemon_publish(d, "vm.deleted", json_pack("{s:s, s:s}", "id", id, "name", name));
 	*ret_result = json_pack("{s:s, s:s}", "id", id, "name", name);
 	return *ret_result ? 0 : -ENOMEM;
-}
-
-int rpc_vm_delete(struct rpc_call *call, json_t *params, json_t **ret_result, struct rpc_error *err)
-{
-	static const char *const keys[] = {"name", "id", "force", NULL};
-	struct daemon *d = call->d;
-	bool force = false;
-	struct vm *vm;
-	int r;
-
-	r = rpc_params_check_keys(params, keys, err);
-	r = r ?: rpc_param_bool(params, "force", false, &force, err);
-	r = r ?: rpc_vm_lookup(d, params, &vm, err);
-	if (r < 0)
-		return r;
-	if (!vm_state_is_inactive(vm->state) || lifecycle_busy(d->lifecycle, vm)) {
-		if (!force)
-			return rpc_error_set(err, -EBUSY, RPC_ERROR_CONFLICT,
-			        "VM \"%s\" is %s; stop it first or delete with force", vm->name,
-			        vm_state_to_string(vm->state));
-		/* stop first (releasing everything), then remove: answered when both are done */
-		r = lifecycle_delete(d->lifecycle, vm, call, err);
-		if (r != 0)
-			return r;
-	}
-	return daemon_vm_remove(d, vm, ret_result, err);
 }

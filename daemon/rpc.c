@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The method table (from methods.def), dispatch, and deferred answers. */
+/* Dispatch (generated from protocol/methods.def) and deferred answers. */
 #include <stdlib.h>
 
 #include "common/log.h"
@@ -7,57 +7,74 @@
 #include "daemon/rpc.h"
 #include "daemon/server.h"
 
-const struct rpc_method rpc_methods[] = {
-#define METHOD(n, fn) {.name = n, .handler = fn},
-#define UNAVAILABLE(n, why) {.name = n, .unavailable = why},
-#include "daemon/methods.def"
+/* Calls a handler with what methods.def says it takes: its struct, or the checked JSON. */
+typedef int (*rpc_invoke_t)(struct rpc_call *call, json_t *params, const union rpc_args *args,
+        json_t **ret_result, struct rpc_error *err);
+
+#define METHOD(id, wire, fn, ...)                                                                  \
+	static int invoke_##fn(struct rpc_call *call, json_t *params, const union rpc_args *args,  \
+	        json_t **ret_result, struct rpc_error *err)                                        \
+	{                                                                                          \
+		return fn(call, &args->fn, ret_result, err);                                       \
+	}
+#define METHOD_JSON(id, wire, fn, ...)                                                             \
+	static int invoke_##fn(struct rpc_call *call, json_t *params, const union rpc_args *args,  \
+	        json_t **ret_result, struct rpc_error *err)                                        \
+	{                                                                                          \
+		return fn(call, params, ret_result, err);                                          \
+	}
+#define UNAVAILABLE(...)
+#include "protocol/methods.def"
 #undef METHOD
+#undef METHOD_JSON
+#undef UNAVAILABLE
+
+static const rpc_invoke_t handlers[_RPC_METHOD_MAX] = {
+#define METHOD(id, wire, fn, ...) [RPC_METHOD_##id] = invoke_##fn,
+#define METHOD_JSON METHOD
+#define UNAVAILABLE(...)
+#include "protocol/methods.def"
+#undef METHOD
+#undef METHOD_JSON
 #undef UNAVAILABLE
 };
 
-const size_t rpc_n_methods = ELEMENTSOF(rpc_methods);
-
-const struct rpc_method *rpc_method_find(const char *name)
+bool rpc_method_available(enum rpc_method m)
 {
-	for (size_t i = 0; i < rpc_n_methods; i++)
-		if (streq(rpc_methods[i].name, name))
-			return &rpc_methods[i];
-	return NULL;
+	return m >= 0 && m < _RPC_METHOD_MAX && handlers[m];
 }
 
 void rpc_dispatch(struct rpc_call *call, json_t *params)
 {
-	const struct rpc_method *m = rpc_method_find(call->method);
+	enum rpc_method m = rpc_method_from_string(call->method);
+	const struct rpc_method_info *info = rpc_method_info(m);
 	struct rpc_error err = {};
+	union rpc_args args;
 	json_t *result = NULL;
 	int r;
 
-	if (!m) {
+	if (!info) {
 		rpc_error_set(&err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT, "Unknown method \"%s\"",
 		        call->method);
 		conn_reply_error(call->conn, call->id, &err);
 		return;
 	}
-	if (!m->handler) {
+	if (!handlers[m]) {
 		rpc_error_set(&err, -EOPNOTSUPP, RPC_ERROR_UNAVAILABLE, "%s is not available: %s",
-		        m->name, m->unavailable);
+		        info->name, info->unavailable ?: "not in this version");
 		conn_reply_error(call->conn, call->id, &err);
 		return;
 	}
-	if (params && !json_is_object(params)) {
-		rpc_error_set(&err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-		        "Parameters of %s must be a JSON object", m->name);
-		conn_reply_error(call->conn, call->id, &err);
-		return;
-	}
-	r = m->handler(call, params, &result, &err);
+	r = rpc_args_decode(m, params, &args, &err);
+	if (r >= 0)
+		r = handlers[m](call, params, &args, &result, &err);
 	if (r == RPC_REPLY_LATER)
 		return;
 	if (r < 0) {
 		if (err.message[0] == '\0')
 			rpc_error_set(&err, r, rpc_error_code_from_errno(r), "%s failed: %s",
-			        m->name, strerror(-r));
-		log_debug("%s: %s", m->name, err.message);
+			        info->name, strerror(-r));
+		log_debug("%s: %s", info->name, err.message);
 		conn_reply_error(call->conn, call->id, &err);
 		return;
 	}
@@ -72,7 +89,7 @@ struct rpc_call *rpc_call_defer(const struct rpc_call *call)
 		return NULL;
 	*c = *call;
 	/* the request's own strings go with its message; the table's live forever */
-	c->method = rpc_method_find(call->method) ? rpc_method_find(call->method)->name : "";
+	c->method = rpc_method_to_string(rpc_method_from_string(call->method)) ?: "";
 	c->conn = conn_ref(call->conn);
 	c->id = json_incref(call->id);
 	return c;

@@ -140,7 +140,7 @@ void save_retry_file(struct daemon *d, const char *what, int (*save)(void *userd
 		if (sr->n_files == ELEMENTSOF(sr->files))
 			return;
 		f = &sr->files[sr->n_files++];
-		log_error("Failed to write %s: %s; trying again every second", what, strerror(-err));
+		log_error_errno(err, "Failed to write %s: %m; trying again every second", what);
 	}
 	snprintf(f->what, sizeof(f->what), "%s", what);
 	snprintf(f->error, sizeof(f->error), "%s", strerror(-err));

@@ -128,7 +128,7 @@ static int conn_append(struct conn *c, const char *line, size_t len)
 		conn_close(c);
 	} else if (r < 0)
 		log_error_errno(
-		        r, "Failed to queue a message for client %d: %s", c->fd, strerror(-r));
+		        r, "Failed to queue a message for client %d: %m", c->fd);
 	return r;
 }
 
@@ -140,7 +140,7 @@ static int conn_append_json(struct conn *c, json_t *msg)
 
 	r = rpc_message_serialize(msg, &data, &len);
 	if (r < 0) {
-		log_error_errno(r, "Failed to serialise a message: %s", strerror(-r));
+		log_error_errno(r, "Failed to serialise a message: %m");
 		return r;
 	}
 	return conn_append(c, data, len);
@@ -474,7 +474,7 @@ static int server_on_accept(sd_event_source *src, int fd, uint32_t revents, void
 	ndjson_writer_init(&c->writer, CONN_MAX_QUEUED);
 	r = sd_event_add_io(s->d->event, &c->io, cfd, EPOLLIN, conn_on_io, c);
 	if (r < 0) {
-		log_error_errno(r, "Failed to watch a client: %s", strerror(-r));
+		log_error_errno(r, "Failed to watch a client: %m");
 		conn_free(c);
 		return 0;
 	}

@@ -235,7 +235,7 @@ int store_vm_remove(struct store *s, struct vm *vm)
 	(void)fsync_parent_dir(path);
 	r = remove_flat_dir(dir);
 	if (r < 0)
-		log_warning_errno(r, "Failed to remove %s: %s", dir, strerror(-r));
+		log_warning_errno(r, "Failed to remove %s: %m", dir);
 	at = vm_bisect(s, vm->name, &found);
 	if (found && s->vms[at] == vm)
 		array_remove((void **)s->vms, &s->n_vms, at);
@@ -294,7 +294,7 @@ int store_image_remove(struct store *s, struct image *img)
 	(void)fsync_parent_dir(path);
 	r = remove_flat_dir(dir);
 	if (r < 0)
-		log_warning_errno(r, "Failed to remove %s: %s", dir, strerror(-r));
+		log_warning_errno(r, "Failed to remove %s: %m", dir);
 	at = image_bisect(s, img->name, &found);
 	if (found && s->images[at] == img)
 		array_remove((void **)s->images, &s->n_images, at);
@@ -365,7 +365,7 @@ static int load_record(struct store *s, const char *path, int (*migrate)(json_t 
 		return 1;
 	}
 	if (r < 0) {
-		log_error_errno(r, "Failed to read %s: %s; not loaded", path, strerror(-r));
+		log_error_errno(r, "Failed to read %s: %m; not loaded", path);
 		return 1;
 	}
 	o = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -395,8 +395,8 @@ static int load_record(struct store *s, const char *path, int (*migrate)(json_t 
 		if (w < 0)
 			log_warning_errno(w,
 			        "Migrated %s from schema %d to %d in memory but could not "
-			        "rewrite it: %s",
-			        path, r, current, strerror(-w));
+			        "rewrite it: %m",
+			        path, r, current);
 		else
 			log_notice("Migrated %s from schema %d to %d", path, r, current);
 		s->n_migrated++;
@@ -500,7 +500,7 @@ static int load_dir(struct store *s, const char *path, int (*one)(struct store *
 
 	r = mkdir_parents(path, 0700);
 	if (r < 0)
-		return log_error_errno(r, "Failed to create %s: %s", path, strerror(-r));
+		return log_error_errno(r, "Failed to create %s: %m", path);
 	d = opendir(path);
 	if (!d)
 		return log_error_errno(negative_errno(), "Failed to open %s: %m", path);

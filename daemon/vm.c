@@ -8,30 +8,6 @@
 #include "common/macro.h"
 #include "daemon/vm.h"
 
-static const char *const vm_state_table[_VM_STATE_MAX] = {
-        [VM_STATE_CREATED] = "created",
-        [VM_STATE_STARTING] = "starting",
-        [VM_STATE_RUNNING] = "running",
-        [VM_STATE_STOPPING] = "stopping",
-        [VM_STATE_STOPPED] = "stopped",
-        [VM_STATE_ERROR] = "error",
-};
-
-const char *vm_state_to_string(enum vm_state s)
-{
-	if (s < 0 || s >= _VM_STATE_MAX)
-		return NULL;
-	return vm_state_table[s];
-}
-
-enum vm_state vm_state_from_string(const char *s)
-{
-	for (int i = 0; s && i < _VM_STATE_MAX; i++)
-		if (streq(vm_state_table[i], s))
-			return i;
-	return _VM_STATE_INVALID;
-}
-
 bool vm_state_is_inactive(enum vm_state s)
 {
 	switch (s) {

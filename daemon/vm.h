@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The VM record: its fields, states, validation rules and JSON form (vm.json and the wire). */
+/* The VM record: its fields, id rule and JSON form (vm.json and the wire); its states and name
+ * rule are the protocol's (protocol/vm.h). */
 #pragma once
 
 #include <errno.h>
@@ -8,22 +9,11 @@
 #include <stdint.h>
 
 #include "protocol/error.h"
-#include "protocol/vm-create.h" /* the name rule, vm.create's limits and defaults */
+#include "protocol/vm.h"
 
 #define VM_SCHEMA_VERSION 1
 
 #define VM_ID_LEN 32 /* 128 random bits in hex */
-
-enum vm_state {
-	VM_STATE_CREATED,
-	VM_STATE_STARTING,
-	VM_STATE_RUNNING,
-	VM_STATE_STOPPING,
-	VM_STATE_STOPPED,
-	VM_STATE_ERROR,
-	_VM_STATE_MAX,
-	_VM_STATE_INVALID = -EINVAL,
-};
 
 struct vm {
 	char id[VM_ID_LEN + 1];
@@ -45,8 +35,6 @@ struct vm {
 	char save_error[128]; /* why the last save of this record failed; "" once saved (wire only) */
 };
 
-const char *vm_state_to_string(enum vm_state s);
-enum vm_state vm_state_from_string(const char *s);
 /* created, stopped and error: nothing runs, the record may go. */
 bool vm_state_is_inactive(enum vm_state s);
 

@@ -67,6 +67,7 @@ struct helper_field {
 	bool required;
 	json_int_t min, max; /* HELPER_FIELD_INT */
 	int (*check)(const json_t *v, const char *name, struct rpc_error *err);
+	const char *doc; /* for helper/README.md: what the value is, "" when the name says it */
 };
 
 struct helper_op;
@@ -91,7 +92,7 @@ typedef int (*helper_validate_fn)(const struct helper_request *req, struct rpc_e
 typedef int (*helper_run_fn)(const struct helper_ctx *ctx, const struct helper_request *req,
         json_t **ret_result, struct rpc_error *err);
 
-/* Where an op runs and what it may not run alongside (ops.def). */
+/* Where an op runs and what it may not run alongside (protocol/helper-ops.def). */
 enum helper_serial {
 	HELPER_SERIAL_LOOP, /* on the loop: instant, touches nothing */
 	HELPER_SERIAL_NONE, /* on a worker, alongside anything (reads only) */
@@ -108,9 +109,11 @@ struct helper_op {
 	helper_run_fn run;
 	bool needs_vm_id;
 	enum helper_serial serial;
+	const char *descriptors; /* for helper/README.md: the descriptors it takes */
+	const char *result;      /* for helper/README.md: what it answers */
 };
 
-/* The op table (ops.c, generated from ops.def). */
+/* The op table (ops.c, generated from protocol/helper-ops.def). */
 const struct helper_op *helper_op_find(const char *name);
 extern const struct helper_op helper_ops[];
 extern const size_t helper_ops_count;

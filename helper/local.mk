@@ -4,7 +4,7 @@
 EXTRA_DIST += helper/README.md
 noinst_LIBRARIES += libhelper.a
 libhelper_a_SOURCES = \
-	helper/helper.h helper/ops.def helper/ops.h helper/ops.c \
+	helper/helper.h helper/ops.h helper/ops.c \
 	helper/config.c helper/config.h helper/caps.c helper/caps.h \
 	helper/provider.c helper/provider.h \
 	helper/validate.c helper/validate.h \
@@ -66,3 +66,9 @@ tests_fuzz_fuzz_helper_request_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_helper_request_LDADD = $(PROTOCOL_LIBS) $(COMMON_LIBS) $(MNL_LIBS) \
 	$(NFTABLES_LIBS) $(DEVMAPPER_LIBS) $(INIH_LIBS) -lpthread
 endif
+
+# The daemon's typed requests against the helper's schemas (both from protocol/helper-ops.def).
+unit_tests += tests/unit/test-helper-ops
+tests_unit_test_helper_ops_SOURCES = tests/unit/test-helper-ops.c
+tests_unit_test_helper_ops_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_helper_ops_LDADD = $(HELPER_LIBS) $(CMOCKA_LIBS)

@@ -13,6 +13,7 @@
 #include "common/install.h"
 #include "common/reexec.h"
 #include "helper/config.h"
+#include "helper/ops.h"
 #include "helper/purge.h"
 #include "helper/server.h"
 
@@ -23,6 +24,7 @@ static const char usage[] =
         "\n"
         "  -h --help            Show this help\n"
         "     --version         Show the version\n"
+        "     --print-ops       Print the op table (helper/README.md's) and exit\n"
         "     --root DIR        Relocate every path under DIR (default: $BANGER_ROOT)\n"
         "     --owner-uid UID   Accept this uid instead of install.json's owner (tests)\n"
         "     --owner-gid GID   The owner's gid with --owner-uid (default: the same number)\n"
@@ -83,7 +85,8 @@ int main(int argc, char **argv)
 	        {"owner-uid", required_argument, NULL, 'u'},
 	        {"owner-gid", required_argument, NULL, 'g'}, {"debug", no_argument, NULL, 'd'},
 	        {"idle-timeout", required_argument, NULL, 'i'}, {"purge", no_argument, NULL, 'P'},
-	        {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {}};
+	        {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
+	        {"print-ops", no_argument, NULL, 'O'}, {}};
 	struct helper_config cfg;
 	struct helper_server *s = NULL;
 	const char *root = NULL;
@@ -125,6 +128,9 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("bangerd-root %s\n", PACKAGE_VERSION);
 			return EXIT_SUCCESS;
+		case 'O':
+			helper_ops_print(stdout);
+			return EXIT_SUCCESS;
 		default:
 			fputs(usage, stderr);
 			return 2;
@@ -158,7 +164,7 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	if (r < 0) {
-		log_error_errno(r, "Failed to drop capabilities: %s", strerror(-r));
+		log_error_errno(r, "Failed to drop capabilities: %m");
 		return EXIT_FAILURE;
 	}
 	r = helper_server_new(&cfg, &s);
@@ -179,7 +185,7 @@ int main(int argc, char **argv)
 	if (r >= 0 && reexec_fd >= 0) {
 		/* SIGHUP: the updated program takes over, same pid, same socket, same namespace */
 		r = reexec_with_socket(argv, reexec_fd);
-		log_error_errno(r, "Failed to re-execute: %s", strerror(-r));
+		log_error_errno(r, "Failed to re-execute: %m");
 		return EXIT_FAILURE;
 	}
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;

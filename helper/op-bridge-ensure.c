@@ -19,16 +19,6 @@
 #include "helper/ops.h"
 #include "helper/validate.h"
 
-const struct helper_field op_bridge_ensure_fields[] = {
-        {"bridge", HELPER_FIELD_STRING, false, 0, 0, check_bridge_name},
-        {"address", HELPER_FIELD_STRING, false, 0, 0, check_ipv4_host_cidr}, {}};
-
-int op_bridge_ensure_validate(
-        _unused_ const struct helper_request *req, _unused_ struct rpc_error *err)
-{
-	return 0;
-}
-
 static bool prefixes_overlap(struct in_addr a, unsigned pa, struct in_addr b, unsigned pb)
 {
 	unsigned p = MIN(pa, pb);

@@ -9,15 +9,6 @@
 #include "helper/netlink.h"
 #include "helper/validate.h"
 
-const struct helper_field op_bridge_remove_fields[] = {
-        {"bridge", HELPER_FIELD_STRING, false, 0, 0, check_bridge_name}, {}};
-
-int op_bridge_remove_validate(
-        _unused_ const struct helper_request *req, _unused_ struct rpc_error *err)
-{
-	return 0;
-}
-
 struct ports {
 	int master;
 	char first[IFNAMSIZ];

@@ -23,23 +23,6 @@
 #include "helper/ops.h"
 #include "helper/validate.h"
 
-static int check_strategy(const json_t *v, const char *name, struct rpc_error *err)
-{
-	const char *s = json_string_value(v);
-	if (!s || !(streq(s, "auto") || streq(s, "dm-snapshot") || streq(s, "reflink") ||
-	                  streq(s, "sparse-copy")))
-		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-		        "Invalid \"%s\": expected auto, dm-snapshot, reflink or sparse-copy", name);
-	return 0;
-}
-
-const struct helper_field op_disk_prepare_fields[] = {
-        {"vm_id", HELPER_FIELD_STRING, true, 0, 0, check_vm_id},
-        {"fds", HELPER_FIELD_ARRAY, true, 0, 0, check_fd_names},
-        {"cow_size_mib", HELPER_FIELD_INT, false, 1, 1024 * 1024, NULL},
-        {"strategy", HELPER_FIELD_STRING, false, 0, 0, check_strategy},
-        {"reattach", HELPER_FIELD_BOOL, false, 0, 0, NULL}, {}};
-
 int op_disk_prepare_validate(const struct helper_request *req, struct rpc_error *err)
 {
 	json_t *s = json_object_get(req->params, "strategy");

@@ -21,15 +21,6 @@
 #include "helper/ops.h"
 #include "helper/validate.h"
 
-const struct helper_field op_disk_release_fields[] = {
-        {"vm_id", HELPER_FIELD_STRING, true, 0, 0, check_vm_id}, {}};
-
-int op_disk_release_validate(
-        _unused_ const struct helper_request *req, _unused_ struct rpc_error *err)
-{
-	return 0;
-}
-
 struct loops {
 	char prefix[PATH_MAX + 8];
 	json_t *detached;

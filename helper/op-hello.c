@@ -7,10 +7,6 @@
 #include "helper/validate.h"
 #include "protocol/jsonrpc.h"
 
-const struct helper_field op_hello_fields[] = {{"protocol", HELPER_FIELD_INT, true, 0, 1000, NULL},
-        {"program", HELPER_FIELD_STRING, false, 0, 0, check_short_token},
-        {"version", HELPER_FIELD_STRING, false, 0, 0, check_short_token}, {}};
-
 int op_hello_validate(const struct helper_request *req, struct rpc_error *err)
 {
 	return rpc_hello_check(req->params, err) < 0 ? -EPROTONOSUPPORT : 0;

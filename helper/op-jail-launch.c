@@ -38,11 +38,6 @@
 
 #define LAUNCH_TIMEOUT_MS 10000
 
-const struct helper_field op_jail_launch_fields[] = {
-        {"vm_id", HELPER_FIELD_STRING, true, 0, 0, check_vm_id},
-        {"fds", HELPER_FIELD_ARRAY, true, 0, 0, check_fd_names},
-        {"vmm_args", HELPER_FIELD_ARRAY, false, 0, 0, check_vmm_args}, {}};
-
 int op_jail_launch_validate(const struct helper_request *req, struct rpc_error *err)
 {
 	if (req->n_fds != 1 || helper_request_fd(req, "console") < 0)

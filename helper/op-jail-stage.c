@@ -37,11 +37,6 @@
 #include "helper/provider.h"
 #include "helper/validate.h"
 
-const struct helper_field op_jail_stage_fields[] = {
-        {"vm_id", HELPER_FIELD_STRING, true, 0, 0, check_vm_id},
-        {"fds", HELPER_FIELD_ARRAY, true, 0, 0, check_fd_names},
-        {"block_drives", HELPER_FIELD_ARRAY, false, 0, 0, check_block_drives}, {}};
-
 int op_jail_stage_validate(const struct helper_request *req, struct rpc_error *err)
 {
 	json_t *b = json_object_get(req->params, "block_drives");

@@ -21,16 +21,6 @@
 
 #define IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
 
-const struct helper_field op_nat_ensure_fields[] = {
-        {"subnet", HELPER_FIELD_STRING, false, 0, 0, check_ipv4_subnet},
-        {"bridge", HELPER_FIELD_STRING, false, 0, 0, check_bridge_name}, {}};
-
-int op_nat_ensure_validate(
-        _unused_ const struct helper_request *req, _unused_ struct rpc_error *err)
-{
-	return 0;
-}
-
 /* Returns the old value (0 or 1) after making sure it is 1. */
 static int ip_forward_enable(struct rpc_error *err)
 {

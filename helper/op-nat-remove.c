@@ -7,14 +7,6 @@
 #include "helper/ops.h"
 #include "helper/nft.h"
 
-const struct helper_field op_nat_remove_fields[] = {{}};
-
-int op_nat_remove_validate(
-        _unused_ const struct helper_request *req, _unused_ struct rpc_error *err)
-{
-	return 0;
-}
-
 int op_nat_remove_run(_unused_ const struct helper_ctx *ctx,
         _unused_ const struct helper_request *req, json_t **ret_result, struct rpc_error *err)
 {

@@ -10,14 +10,6 @@
 #include "helper/proc.h"
 #include "helper/validate.h"
 
-const struct helper_field op_proc_find_fields[] = {
-        {"vm_id", HELPER_FIELD_STRING, true, 0, 0, check_vm_id}, {}};
-
-int op_proc_find_validate(_unused_ const struct helper_request *req, _unused_ struct rpc_error *err)
-{
-	return 0;
-}
-
 int op_proc_find_run(const struct helper_ctx *ctx, const struct helper_request *req,
         json_t **ret_result, struct rpc_error *err)
 {

@@ -15,11 +15,6 @@
 #include "helper/proc.h"
 #include "helper/validate.h"
 
-const struct helper_field op_proc_signal_fields[] = {
-        {"vm_id", HELPER_FIELD_STRING, true, 0, 0, check_vm_id},
-        {"signal", HELPER_FIELD_STRING, true, 0, 0, check_signal_name},
-        {"pid", HELPER_FIELD_INT, false, 1, 0x3fffffff, NULL}, {}};
-
 int op_proc_signal_validate(const struct helper_request *req, struct rpc_error *err)
 {
 	json_t *p = json_object_get(req->params, "pid");

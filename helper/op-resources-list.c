@@ -20,14 +20,6 @@
 #include "helper/ops.h"
 #include "helper/validate.h"
 
-const struct helper_field op_resources_list_fields[] = {{}};
-
-int op_resources_list_validate(
-        _unused_ const struct helper_request *req, _unused_ struct rpc_error *err)
-{
-	return 0;
-}
-
 struct links {
 	json_t *taps, *bridges;
 	uid_t owner;

@@ -15,17 +15,6 @@
 #include "helper/netlink.h"
 #include "helper/validate.h"
 
-const struct helper_field op_tap_create_fields[] = {
-        {"tap", HELPER_FIELD_STRING, true, 0, 0, check_tap_name},
-        {"bridge", HELPER_FIELD_STRING, false, 0, 0, check_bridge_name},
-        {"vm_id", HELPER_FIELD_STRING, false, 0, 0, check_vm_id}, {}};
-
-int op_tap_create_validate(
-        _unused_ const struct helper_request *req, _unused_ struct rpc_error *err)
-{
-	return 0;
-}
-
 static int tun_create(const char *name, uid_t uid, gid_t gid, struct rpc_error *err)
 {
 	_cleanup_close_ int fd = -1;

@@ -12,16 +12,6 @@
 #include "helper/netlink.h"
 #include "helper/validate.h"
 
-const struct helper_field op_tap_delete_fields[] = {
-        {"tap", HELPER_FIELD_STRING, true, 0, 0, check_tap_name},
-        {"vm_id", HELPER_FIELD_STRING, false, 0, 0, check_vm_id}, {}};
-
-int op_tap_delete_validate(
-        _unused_ const struct helper_request *req, _unused_ struct rpc_error *err)
-{
-	return 0;
-}
-
 int op_tap_delete_run(const struct helper_ctx *ctx, const struct helper_request *req,
         json_t **ret_result, struct rpc_error *err)
 {

@@ -24,14 +24,6 @@
 
 #define UPDATE_UNIT "banger-update.service"
 
-const struct helper_field op_update_start_fields[] = {{}};
-
-int op_update_start_validate(
-        _unused_ const struct helper_request *req, _unused_ struct rpc_error *err)
-{
-	return 0;
-}
-
 static int start_unit(json_t **ret_result, struct rpc_error *err)
 {
 	_cleanup_bus_ sd_bus *bus = NULL;

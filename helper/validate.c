@@ -377,3 +377,13 @@ int check_short_token(const json_t *v, const char *name, struct rpc_error *err)
 		return bad(err, name, "expected up to 64 of [A-Za-z0-9-_.+ ]");
 	return 0;
 }
+
+int check_disk_strategy(const json_t *v, const char *name, struct rpc_error *err)
+{
+	const char *s = json_string_value(v);
+	if (!s || !(streq(s, "auto") || streq(s, "dm-snapshot") || streq(s, "reflink") ||
+	                  streq(s, "sparse-copy")))
+		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
+		        "Invalid \"%s\": expected auto, dm-snapshot, reflink or sparse-copy", name);
+	return 0;
+}

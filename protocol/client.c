@@ -10,12 +10,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "protocol/calls.h"
 #include "protocol/client.h"
 #include "protocol/ndjson.h"
 
 /* Beyond this many queued notifications the client reports the peer as misbehaving rather than
  * growing without bound; callers that subscribe read them often. */
 #define CLIENT_MAX_QUEUED 65536
+/* Calls block, so one request is outstanding at a time; the table's bound is a backstop. */
+#define CLIENT_MAX_CALLS 16
 
 struct queued {
 	struct queued *next;
@@ -24,7 +27,7 @@ struct queued {
 
 struct rpc_client {
 	int fd;
-	json_int_t next_id;
+	struct rpc_calls calls;
 	struct ndjson_reader reader;
 	struct queued *head, *tail;
 	size_t n_queued;
@@ -48,7 +51,7 @@ int rpc_client_connect(const char *path, struct rpc_client **ret)
 	if (!c)
 		return -ENOMEM;
 	c->fd = TAKE_FD(fd);
-	c->next_id = 1;
+	rpc_calls_init(&c->calls, CLIENT_MAX_CALLS);
 	ndjson_reader_init(&c->reader, NDJSON_MAX_MESSAGE);
 	*ret = c;
 	return 0;
@@ -65,6 +68,7 @@ void rpc_client_free(struct rpc_client *c)
 		free(q);
 	}
 	ndjson_reader_done(&c->reader);
+	rpc_calls_done(&c->calls);
 	safe_close(c->fd);
 	free(c);
 }
@@ -160,77 +164,75 @@ static int enqueue(struct rpc_client *c, struct rpc_message *m, struct rpc_error
 int rpc_client_call_fds(struct rpc_client *c, const char *method, json_t *params, const int *fds,
 		size_t n_fds, int timeout_ms, json_t **ret_result, struct rpc_error *err)
 {
-	_cleanup_json_ json_t *id = json_integer(c->next_id++);
-	_cleanup_json_ json_t *req = NULL;
 	_cleanup_free_ char *line = NULL;
 	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	json_int_t id;
 	size_t len;
 	int r;
 
-	if (!id) {
-		json_decref(params);
-		return -ENOMEM;
-	}
-	req = rpc_request_new(id, method, params);
-	if (!req)
-		return rpc_error_set(err, -ENOMEM, RPC_ERROR_INTERNAL, "Out of memory");
-	r = rpc_message_serialize(req, &line, &len);
+	/* userdata only marks the entry: the one call outstanding is this one */
+	r = rpc_calls_add(&c->calls, method, params, c, &line, &len, &id);
+	if (r == -ENOMEM)
+		return rpc_error_set(err, r, RPC_ERROR_INTERNAL, "Out of memory");
 	if (r < 0)
 		return rpc_error_set(err, r, RPC_ERROR_INVALID_ARGUMENT,
 				"Failed to encode request \"%s\": %s", method, strerror(-r));
 	r = ndjson_send_with_fds(c->fd, line, len, fds, n_fds);
-	if (r < 0)
+	if (r < 0) {
+		rpc_calls_take(&c->calls, id);
 		return rpc_error_set(err, r, RPC_ERROR_UNAVAILABLE, "Failed to send \"%s\": %s",
 				method, strerror(-r));
+	}
 
 	for (;;) {
 		struct rpc_message m = {};
+		struct rpc_call call;
 
 		r = read_message(c, deadline, &m, err);
-		if (r < 0)
+		if (r <= 0) {
+			/* given up on: a late answer is a stray one */
+			rpc_calls_take(&c->calls, id);
+			if (r == 0)
+				return rpc_error_set(err, -ETIMEDOUT, RPC_ERROR_TIMEOUT,
+				        "No answer to \"%s\" within %d ms", method, timeout_ms);
 			return r;
-		if (r == 0)
-			return rpc_error_set(err, -ETIMEDOUT, RPC_ERROR_TIMEOUT,
-					"No answer to \"%s\" within %d ms", method, timeout_ms);
-		switch (m.type) {
-		case RPC_MESSAGE_NOTIFICATION:
+		}
+		switch (rpc_calls_match(&c->calls, &m, &call, err)) {
+		case RPC_INCOMING_NOTIFICATION:
 			r = enqueue(c, &m, err);
 			rpc_message_done(&m);
-			if (r < 0)
+			if (r < 0) {
+				rpc_calls_take(&c->calls, id);
 				return r;
+			}
 			continue;
-		case RPC_MESSAGE_REQUEST:
+		case RPC_INCOMING_REQUEST:
+		case RPC_INCOMING_STRAY:
 			rpc_message_done(&m);
-			continue; /* servers do not call clients; ignore */
-		case RPC_MESSAGE_RESPONSE:
-		case RPC_MESSAGE_ERROR:
-			if (!json_equal(m.id, id)) {
-				bool null_id = json_is_null(m.id);
-				if (null_id && m.type == RPC_MESSAGE_ERROR) {
-					/* The peer could not parse our request at all. */
-					r = rpc_error_set(err, -EREMOTEIO, m.error.code, "%s",
-							m.error.message);
-					rpc_message_done(&m);
-					return r;
-				}
-				rpc_message_done(&m);
-				continue; /* answer to an earlier, timed-out call */
-			}
-			if (m.type == RPC_MESSAGE_ERROR) {
-				r = rpc_error_set(err, -EREMOTEIO, m.error.code, "%s", m.error.message);
-				rpc_message_done(&m);
-				return r;
-			}
-			if (ret_result)
-				*ret_result = json_incref(m.result);
+			continue; /* servers call no client; answers to calls timed out */
+		case RPC_INCOMING_UNREADABLE:
+			/* The peer could not parse our request at all; err holds its words. */
 			rpc_message_done(&m);
-			return 0;
-		case _RPC_MESSAGE_MAX:
-		case _RPC_MESSAGE_INVALID:
+			rpc_calls_take(&c->calls, id);
+			return -EREMOTEIO;
+		case RPC_INCOMING_REPLY:
+			break;
+		case _RPC_INCOMING_MAX:
+		case _RPC_INCOMING_INVALID:
 			rpc_message_done(&m);
+			rpc_calls_take(&c->calls, id);
 			return rpc_error_set(err, -EBADMSG, RPC_ERROR_PROTOCOL_ERROR,
 					"Unexpected message type");
 		}
+		if (m.type == RPC_MESSAGE_ERROR) {
+			r = rpc_error_set(err, -EREMOTEIO, m.error.code, "%s", m.error.message);
+			rpc_message_done(&m);
+			return r;
+		}
+		if (ret_result)
+			*ret_result = json_incref(m.result);
+		rpc_message_done(&m);
+		return 0;
 	}
 }
 
@@ -277,10 +279,11 @@ int rpc_client_read_notification(struct rpc_client *c, int timeout_ms, struct rp
 	}
 	for (;;) {
 		struct rpc_message m = {};
+		struct rpc_call call;
 		int r = read_message(c, deadline, &m, err);
 		if (r <= 0)
 			return r;
-		if (m.type == RPC_MESSAGE_NOTIFICATION) {
+		if (rpc_calls_match(&c->calls, &m, &call, NULL) == RPC_INCOMING_NOTIFICATION) {
 			*ret = m;
 			return 1;
 		}

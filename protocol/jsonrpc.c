@@ -260,6 +260,16 @@ json_t *rpc_hello_new(const char *program, const char *version)
 			"version", version);
 }
 
+int rpc_protocol_check(json_int_t peer, struct rpc_error *err)
+{
+	if (peer != RPC_PROTOCOL_VERSION)
+		return rpc_error_set(err, -EPROTONOSUPPORT, RPC_ERROR_PROTOCOL_ERROR,
+				"Peer speaks protocol version %" JSON_INTEGER_FORMAT
+				", this program speaks %d",
+				peer, RPC_PROTOCOL_VERSION);
+	return 0;
+}
+
 int rpc_hello_check(const json_t *hello, struct rpc_error *err)
 {
 	json_t *p = json_is_object(hello) ? json_object_get(hello, "protocol") : NULL;
@@ -267,12 +277,7 @@ int rpc_hello_check(const json_t *hello, struct rpc_error *err)
 	if (!json_is_integer(p))
 		return rpc_error_set(err, -EPROTONOSUPPORT, RPC_ERROR_PROTOCOL_ERROR,
 				"Peer's hello carries no protocol version");
-	if (json_integer_value(p) != RPC_PROTOCOL_VERSION)
-		return rpc_error_set(err, -EPROTONOSUPPORT, RPC_ERROR_PROTOCOL_ERROR,
-				"Peer speaks protocol version %" JSON_INTEGER_FORMAT
-				", this program speaks %d",
-				json_integer_value(p), RPC_PROTOCOL_VERSION);
-	return 0;
+	return rpc_protocol_check(json_integer_value(p), err);
 }
 
 static int param_get(const json_t *params, const char *key, bool required, json_t **ret,

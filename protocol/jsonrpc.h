@@ -57,6 +57,8 @@ json_t *rpc_hello_new(const char *program, const char *version);
 /* Checks a peer's hello params or result: -EPROTONOSUPPORT (with err filled) when its protocol
  * version differs from ours or is missing. */
 int rpc_hello_check(const json_t *hello, struct rpc_error *err);
+/* The same for a version already read: -EPROTONOSUPPORT unless it is ours. */
+int rpc_protocol_check(json_int_t peer, struct rpc_error *err);
 
 /* Strict field helpers for method params. Each fills err (invalid_argument, naming the field)
  * and returns -EINVAL when the member has the wrong type. Absent optional members leave *ret

@@ -31,7 +31,7 @@ static bool need_daemon(struct app *a, const char *what)
 	return true;
 }
 
-static void call(struct app *a, enum tui_method method, json_t *params, enum conn_call_kind kind,
+static void call(struct app *a, enum rpc_method method, json_t *params, enum conn_call_kind kind,
         const char *what)
 {
 	int r = conn_call(&a->conn, method, params, kind, what);
@@ -310,7 +310,7 @@ static void body_targets(struct app *a)
 	app_confirm_body(a, "%s", line);
 }
 
-static void send_each(struct app *a, enum tui_method method, const char *verb)
+static void send_each(struct app *a, enum rpc_method method, const char *verb)
 {
 	struct confirm *c = &a->confirm;
 	char what[160];
@@ -461,7 +461,7 @@ unsigned app_run_confirmed(struct app *a)
 	a->overlay = OVERLAY_NONE;
 	if (a->conn.state != CONN_CONNECTED)
 		app_status(a, STATUS_WARN, "not connected: nothing was done");
-	else if (info && info->method != TUI_METHOD_NONE) {
+	else if (info && info->method != _RPC_METHOD_INVALID) {
 		if (info->flags & ACTION_VMS)
 			send_each(a, info->method, info->name);
 		else {
@@ -568,7 +568,7 @@ static unsigned act_img_import(struct app *a, const char *arg)
 	if (params && initrd[0])
 		json_object_set_new(params, "initrd", json_string(initrd));
 	snprintf(what, sizeof(what), "import %s", name);
-	call(a, TUI_METHOD_IMAGE_IMPORT, params, CALL_ACTION, what);
+	call(a, RPC_METHOD_IMAGE_IMPORT, params, CALL_ACTION, what);
 	app_status(a, STATUS_INFO, "%s: requested", what);
 	a->view_mode = VIEW_IMAGES;
 	return DIRTY_CLEAR;
@@ -1053,7 +1053,7 @@ unsigned app_run_action(struct app *a, enum key_action act, const char *arg)
 		return 0;
 	}
 	/* refused before asking for an argument it could not use */
-	if (info->method != TUI_METHOD_NONE && !need_daemon(a, info->name))
+	if (info->method != _RPC_METHOD_INVALID && !need_daemon(a, info->name))
 		return 0;
 	if (info->arg && info->arg[0] != '[' && (!arg || !*arg)) {
 		char initial[64];

@@ -88,7 +88,7 @@ static void fetch_backlog(struct app *a, struct vm *vm)
 {
 	if (vm->backlog_asked || !vm->console)
 		return;
-	if (conn_call(&a->conn, TUI_METHOD_VM_LOGS,
+	if (conn_call(&a->conn, RPC_METHOD_VM_LOGS,
 	            json_pack("{s:s, s:i}", "id", vm->id, "tail", CONSOLE_BACKLOG_LINES), CALL_LOGS,
 	            vm->id) >= 0)
 		vm->backlog_asked = true;

@@ -9,7 +9,6 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include "protocol/vm-create.h"
 #include "tui/config.h"
 #include "tui/conn.h"
 #include "tui/keymap.h"
@@ -106,15 +105,35 @@ struct confirm {
 	int focus; /* 0 Cancel (first), 1 the verb */
 };
 
-/* The create form: vm.create's fields, checked as they are typed by vm.create's own rules
- * (protocol/vm-create.c), prefilled from banger.conf's defaults (system.status). focus is a
- * field, or FORM_CANCEL / FORM_CREATE for the buttons. */
-#define FORM_CANCEL _VM_FIELD_MAX
-#define FORM_CREATE (_VM_FIELD_MAX + 1)
+/* The create form: vm.create's fields, checked as they are typed against vm.create's schema
+ * (protocol/methods.def, the daemon's own check), prefilled from banger.conf's defaults
+ * (system.status). focus is a field, or FORM_CANCEL / FORM_CREATE for the buttons. */
+enum form_field {
+	FORM_NAME,
+	FORM_IMAGE,
+	FORM_VCPUS,
+	FORM_MEMORY,
+	FORM_DISK,
+	_FORM_FIELD_MAX,
+	_FORM_FIELD_INVALID = -22,
+};
+#define FORM_CANCEL _FORM_FIELD_MAX
+#define FORM_CREATE (_FORM_FIELD_MAX + 1)
+
+struct form_field_info {
+	const char *key;   /* vm.create's parameter */
+	const char *label; /* what a person calls it */
+	const char *unit;  /* "MiB", "GiB" or NULL */
+	bool is_int;
+};
+const struct form_field_info *form_field(enum form_field f);
+/* The field's row of vm.create's schema (its range), NULL if the schema has none. */
+const struct rpc_arg *form_field_arg(enum form_field f);
+
 struct create_form {
-	char value[_VM_FIELD_MAX][64];
-	bool touched[_VM_FIELD_MAX]; /* typed into: defaults that arrive later leave it alone */
-	char why[_VM_FIELD_MAX][200]; /* what is wrong with it, "" when nothing */
+	char value[_FORM_FIELD_MAX][64];
+	bool touched[_FORM_FIELD_MAX]; /* typed into: defaults that arrive later leave it alone */
+	char why[_FORM_FIELD_MAX][200]; /* what is wrong with it, "" when nothing */
 	int focus;
 	bool sending;    /* vm.create is on its way */
 	char error[300]; /* the daemon's answer to the last try */

@@ -16,10 +16,19 @@
 
 void conn_init(struct conn *c, const char *path)
 {
-	*c = (struct conn){.fd = -1, .state = CONN_CONNECTING, .next_id = 1};
+	*c = (struct conn){.fd = -1, .state = CONN_CONNECTING};
 	snprintf(c->path, sizeof(c->path), "%s", path);
+	rpc_calls_init(&c->calls, CONN_MAX_PENDING);
 	ndjson_reader_init(&c->reader, NDJSON_MAX_MESSAGE);
 	ndjson_writer_init(&c->writer, CONN_WRITE_QUEUE);
+}
+
+static void drop_calls(struct conn *c)
+{
+	struct conn_call *call;
+
+	while ((call = rpc_calls_pop(&c->calls)))
+		free(call);
 }
 
 void conn_done(struct conn *c)
@@ -27,6 +36,8 @@ void conn_done(struct conn *c)
 	c->fd = safe_close(c->fd);
 	ndjson_reader_done(&c->reader);
 	ndjson_writer_done(&c->writer);
+	drop_calls(c);
+	rpc_calls_done(&c->calls);
 }
 
 int64_t conn_backoff_ms(unsigned attempt, double jitter)
@@ -70,7 +81,7 @@ static void reset_buffers(struct conn *c)
 	ndjson_writer_done(&c->writer);
 	ndjson_reader_init(&c->reader, NDJSON_MAX_MESSAGE);
 	ndjson_writer_init(&c->writer, CONN_WRITE_QUEUE);
-	c->n_pending = 0;
+	drop_calls(c); /* their answers would come on the old connection */
 }
 
 static void schedule_retry(struct conn *c, int64_t now)
@@ -96,12 +107,13 @@ void conn_lost(struct conn *c, int64_t now, const char *reason)
 	schedule_retry(c, now);
 }
 
-int conn_call(struct conn *c, enum tui_method method, json_t *params, enum conn_call_kind kind,
+int conn_call(struct conn *c, enum rpc_method method, json_t *params, enum conn_call_kind kind,
         const char *what)
 {
-	_cleanup_json_ json_t *id = NULL, *msg = NULL;
+	_cleanup_free_ struct conn_call *call = NULL;
 	_cleanup_free_ char *data = NULL;
-	const char *name = tui_method_to_string(method);
+	const char *name = rpc_method_to_string(method);
+	json_int_t id;
 	size_t len;
 	int r;
 
@@ -113,38 +125,41 @@ int conn_call(struct conn *c, enum tui_method method, json_t *params, enum conn_
 		json_decref(params);
 		return -ENOTCONN;
 	}
-	if (c->n_pending >= CONN_MAX_PENDING) {
+	call = calloc(1, sizeof(*call));
+	if (!call) {
 		json_decref(params);
-		return -EBUSY;
-	}
-	id = json_integer(c->next_id);
-	msg = rpc_request_new(id, name, params);
-	if (!id || !msg)
 		return -ENOMEM;
-	r = rpc_message_serialize(msg, &data, &len);
+	}
+	call->kind = kind;
+	snprintf(call->what, sizeof(call->what), "%s", what ? what : name);
+	r = rpc_calls_add(&c->calls, name, params, call, &data, &len, &id);
 	if (r < 0)
-		return r;
+		return r; /* -EBUSY: CONN_MAX_PENDING outstanding */
+	call->id = id;
 	r = ndjson_writer_append(&c->writer, data, len);
-	if (r < 0)
+	if (r < 0) {
+		rpc_calls_take(&c->calls, id);
 		return r;
-	c->pending[c->n_pending++] = (struct conn_call){.id = c->next_id, .kind = kind};
-	snprintf(c->pending[c->n_pending - 1].what, sizeof(c->pending[0].what), "%s",
-	        what ? what : name);
-	c->next_id++;
+	}
+	call = NULL; /* conn.calls holds it now */
 	return 0;
 }
 
-bool conn_take_call(struct conn *c, const json_t *id, struct conn_call *ret)
+enum rpc_incoming conn_match(struct conn *c, const struct rpc_message *m, struct conn_call *ret)
 {
-	if (!json_is_integer(id))
-		return false;
-	for (size_t i = 0; i < c->n_pending; i++)
-		if (c->pending[i].id == json_integer_value(id)) {
-			*ret = c->pending[i];
-			c->pending[i] = c->pending[--c->n_pending];
-			return true;
-		}
-	return false;
+	struct rpc_call entry;
+	enum rpc_incoming k = rpc_calls_match(&c->calls, m, &entry, NULL);
+
+	if (k == RPC_INCOMING_REPLY) {
+		*ret = *(struct conn_call *)entry.userdata;
+		free(entry.userdata);
+	}
+	return k;
+}
+
+const struct conn_call *conn_pending(const struct conn *c, size_t i)
+{
+	return i < c->calls.n_calls ? c->calls.calls[i].userdata : NULL;
 }
 
 int conn_connect(struct conn *c, int64_t now, uint64_t since_seq)
@@ -172,12 +187,12 @@ int conn_connect(struct conn *c, int64_t now, uint64_t since_seq)
 	reset_buffers(c);
 	c->fd = fd;
 	c->last_rx = now;
-	r = conn_call(c, TUI_METHOD_HELLO, rpc_hello_new("banger-tui", PACKAGE_VERSION), CALL_HELLO,
+	r = conn_call(c, RPC_METHOD_HELLO, rpc_hello_new("banger-tui", PACKAGE_VERSION), CALL_HELLO,
 	        NULL);
 	if (r >= 0) {
 		sub = since_seq > 0 ? json_pack("{s:I}", "since_seq", (json_int_t)since_seq)
 		                    : json_object();
-		r = conn_call(c, TUI_METHOD_EVENTS_SUBSCRIBE, sub, CALL_SUBSCRIBE, NULL);
+		r = conn_call(c, RPC_METHOD_EVENTS_SUBSCRIBE, sub, CALL_SUBSCRIBE, NULL);
 	}
 	if (r < 0) {
 		conn_lost(c, now, strerror(-r));

@@ -9,9 +9,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "protocol/calls.h"
 #include "protocol/jsonrpc.h"
 #include "protocol/ndjson.h"
-#include "tui/methods.h"
+#include "protocol/methods.h"
 
 enum conn_state {
 	CONN_CONNECTING,   /* never connected yet */
@@ -37,6 +38,7 @@ enum conn_call_kind {
 
 #define CONN_MAX_PENDING 64
 
+/* One outstanding request, the userdata of its entry in conn.calls. */
 struct conn_call {
 	int64_t id;
 	enum conn_call_kind kind;
@@ -49,9 +51,7 @@ struct conn {
 	enum conn_state state;
 	struct ndjson_reader reader;
 	struct ndjson_writer writer;
-	int64_t next_id;
-	struct conn_call pending[CONN_MAX_PENDING];
-	size_t n_pending;
+	struct rpc_calls calls; /* of struct conn_call, at most CONN_MAX_PENDING */
 	unsigned attempt;      /* failed attempts since the last success */
 	int64_t retry_at;      /* monotonic ms */
 	char reason[160];      /* why the last connection failed or ended */
@@ -75,10 +75,13 @@ int conn_connect(struct conn *c, int64_t now, uint64_t since_seq);
 void conn_lost(struct conn *c, int64_t now, const char *reason);
 
 /* Queues a request; params stolen. -ENOTCONN while disconnected, -EINVAL for no method. */
-int conn_call(struct conn *c, enum tui_method method, json_t *params, enum conn_call_kind kind,
+int conn_call(struct conn *c, enum rpc_method method, json_t *params, enum conn_call_kind kind,
         const char *what);
-/* Removes and returns the outstanding call with this id (false when unknown). */
-bool conn_take_call(struct conn *c, const json_t *id, struct conn_call *ret);
+/* Sorts a message from the daemon (protocol/calls.h). RPC_INCOMING_REPLY: *ret is the call it
+ * answers, no longer outstanding. */
+enum rpc_incoming conn_match(struct conn *c, const struct rpc_message *m, struct conn_call *ret);
+/* The outstanding call at index i (0: oldest), or NULL past the last. */
+const struct conn_call *conn_pending(const struct conn *c, size_t i);
 
 /* Reads what is available (at most max_bytes) into the buffer. 0 or more bytes read, -EPIPE on
  * end of file, -errno. */

@@ -12,6 +12,7 @@
  * when that answer has just said it (it may come before the event). */
 static bool action_pending(const struct app *a, const char *name)
 {
+	const struct conn_call *c;
 	char failed[160];
 	time_t now = time(NULL);
 
@@ -21,8 +22,7 @@ static bool action_pending(const struct app *a, const char *name)
 		if (m->when + 5 >= now && strstr(m->text, failed))
 			return true;
 	}
-	for (size_t i = 0; i < a->conn.n_pending; i++) {
-		const struct conn_call *c = &a->conn.pending[i];
+	for (size_t i = 0; (c = conn_pending(&a->conn, i)); i++) {
 		const char *sp = strrchr(c->what, ' ');
 		if (c->kind == CALL_ACTION && sp && streq(sp + 1, name))
 			return true;

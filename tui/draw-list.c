@@ -81,7 +81,7 @@ static void cell_text(const struct vm *vm, enum vm_column col, time_t now, char 
 	case VM_COL_STATE:
 		snprintf(buf, size, "%s",
 		        vm->halted && vm->state == VM_STATE_RUNNING ? "halted"
-		                                                    : vm_state_to_string(vm->state));
+		                                                    : vm_state_label(vm->state));
 		break;
 	case VM_COL_IP:
 		snprintf(buf, size, "%s", vm->ip ? vm->ip : "-");
@@ -123,9 +123,8 @@ static enum theme_role state_role(enum vm_state s)
 	        [VM_STATE_STOPPING] = THEME_STATE_STOPPING,
 	        [VM_STATE_STOPPED] = THEME_STATE_STOPPED,
 	        [VM_STATE_ERROR] = THEME_STATE_FAILED,
-	        [VM_STATE_UNKNOWN] = THEME_STATE_UNKNOWN,
 	};
-	return roles[s];
+	return s >= 0 && s < _VM_STATE_MAX ? roles[s] : THEME_STATE_UNKNOWN;
 }
 
 /* Pads or truncates (with an ellipsis) s into exactly w columns at x. */
@@ -236,7 +235,7 @@ static void draw_row(struct app *a, int row, time_t now)
 			            : vm->halted && vm->state == VM_STATE_RUNNING ? a->attrs[THEME_STATE_STOPPING]
 			                                                          : a->attrs[state_role(vm->state)];
 			snprintf(buf, sizeof(buf), "%s %s", state_glyph(a, vm->state),
-			        vm_state_to_string(vm->state));
+			        vm_state_label(vm->state));
 			put_cell(a, y, x, w, buf, false, sa);
 		} else {
 			cell_text(vm, columns[c].col, now, buf, sizeof(buf));

@@ -290,7 +290,7 @@ static void draw_form(struct app *a)
 	struct box b = {0};
 	bool ok = true;
 
-	for (int i = 0; i < _VM_FIELD_MAX; i++)
+	for (int i = 0; i < _FORM_FIELD_MAX; i++)
 		ok = ok && !f->why[i][0];
 	under_w = MAX(w - 4 - label_w - 1, 10);
 	for (int pass = 0; pass < 2; pass++) {
@@ -301,9 +301,9 @@ static void draw_form(struct app *a)
 		} else
 			under_x = 0;
 		y = b.y + 2;
-		for (int i = 0; i < _VM_FIELD_MAX; i++) {
-			const struct vm_create_field_info *info =
-			        vm_create_field((enum vm_create_field)i);
+		for (int i = 0; i < _FORM_FIELD_MAX; i++) {
+			const struct form_field_info *info = form_field((enum form_field)i);
+			const struct rpc_arg *arg = form_field_arg((enum form_field)i);
 			char field[80], rule[64] = "";
 			attr_t fa = f->focus == i ? a->attrs[THEME_DIALOG_BUTTON_FOCUS]
 			                          : a->attrs[THEME_DIALOG_BUTTON];
@@ -316,10 +316,10 @@ static void draw_form(struct app *a)
 				if (f->focus == i) /* where typing goes */
 					field[MIN(strlen(f->value[i]), (size_t)box_w - 1)] = '_';
 				draw_text(a, y, under_x, box_w, field, strlen(field), fa, 0);
-				if (info->is_int)
-					snprintf(rule, sizeof(rule), "%s%s%ld-%ld",
+				if (info->is_int && arg) /* the schema's range */
+					snprintf(rule, sizeof(rule), "%s%s%lld-%lld",
 					        info->unit ? info->unit : "", info->unit ? ", " : "",
-					        info->min, info->max);
+					        (long long)arg->min, (long long)arg->max);
 				if (rule[0] && b.w - 4 - label_w - 1 - box_w - 2 >= (int)strlen(rule))
 					draw_text(a, y, under_x + box_w + 2, (int)strlen(rule), rule,
 					        strlen(rule), a->attrs[THEME_DIALOG], 0);

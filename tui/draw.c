@@ -236,7 +236,6 @@ const char *state_glyph(const struct app *a, enum vm_state s)
 	        [VM_STATE_STOPPING] = "◁",
 	        [VM_STATE_STOPPED] = "■",
 	        [VM_STATE_ERROR] = "✖",
-	        [VM_STATE_UNKNOWN] = "?",
 	};
 	static const char *const ascii[_VM_STATE_MAX] = {
 	        [VM_STATE_CREATED] = "o",
@@ -245,8 +244,9 @@ const char *state_glyph(const struct app *a, enum vm_state s)
 	        [VM_STATE_STOPPING] = "<",
 	        [VM_STATE_STOPPED] = "#",
 	        [VM_STATE_ERROR] = "x",
-	        [VM_STATE_UNKNOWN] = "?",
 	};
+	if (s < 0 || s >= _VM_STATE_MAX)
+		return "?";
 	return a->utf8 ? utf8[s] : ascii[s];
 }
 
@@ -329,7 +329,7 @@ static void draw_banner(struct app *a)
 static void hint(struct app *a, int y, int *x, enum key_action act, const char *label)
 {
 	const struct key_action_info *info = key_action_info(act);
-	bool off = info && info->method != TUI_METHOD_NONE &&
+	bool off = info && info->method != _RPC_METHOD_INVALID &&
 	           (a->conn.state != CONN_CONNECTED || a->readonly);
 	char keys[64], name[16];
 	char *comma;

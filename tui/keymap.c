@@ -12,13 +12,16 @@
 #include "common/macro.h"
 #include "tui/keymap.h"
 
+/* actions.def names a method by its id in protocol/methods.def, or NONE */
+#define RPC_METHOD_NONE _RPC_METHOD_INVALID
 static const struct key_action_info actions[_KEY_ACTION_MAX] = {
-        [KEY_ACTION_NONE] = {"none", KEY_CTX_GLOBAL, "", 0, TUI_METHOD_NONE, NULL, ""},
+        [KEY_ACTION_NONE] = {"none", KEY_CTX_GLOBAL, "", 0, RPC_METHOD_NONE, NULL, ""},
 #define ACTION(id, n, c, k, handler, f, m, arg, h)                                                 \
-	[KEY_ACTION_##id] = {n, KEY_CTX_##c, k, f, TUI_METHOD_##m, arg, h},
+	[KEY_ACTION_##id] = {n, KEY_CTX_##c, k, f, RPC_METHOD_##m, arg, h},
 #include "tui/actions.def"
 #undef ACTION
 };
+#undef RPC_METHOD_NONE
 
 static const struct {
 	const char *name;

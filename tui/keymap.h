@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "tui/methods.h"
+#include "protocol/methods.h"
 
 enum key_action {
 	KEY_ACTION_NONE,
@@ -49,7 +49,7 @@ struct key_action_info {
 	enum key_context ctx;
 	const char *keys; /* the defaults */
 	unsigned flags;   /* ACTION_* */
-	enum tui_method method;
+	enum rpc_method method; /* _RPC_METHOD_INVALID: it calls none */
 	const char *arg; /* what ":name" takes, NULL for nothing */
 	const char *help;
 };

@@ -13,8 +13,7 @@ libtui_a_SOURCES = \
 	tui/theme-builtin.c \
 	tui/keymap.c tui/keymap.h tui/actions.def \
 	tui/config.c tui/config.h \
-	tui/conn.c tui/conn.h \
-	tui/methods.c tui/methods.h tui/methods.def
+	tui/conn.c tui/conn.h
 libtui_a_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS) $(JANSSON_CFLAGS) $(INIH_CFLAGS)
 TUI_LIBS = libtui.a $(PROTOCOL_LIBS) $(COMMON_LIBS) $(NCURSES_LIBS) $(INIH_LIBS) $(JANSSON_LIBS)
 

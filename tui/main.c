@@ -98,18 +98,18 @@ static void handle_message(struct app *a, struct rpc_message *m)
 {
 	struct conn_call call;
 
-	switch (m->type) {
-	case RPC_MESSAGE_NOTIFICATION:
+	switch (conn_match(&a->conn, m, &call)) {
+	case RPC_INCOMING_NOTIFICATION:
 		app_on_event(a, m->method, m->params);
 		break;
-	case RPC_MESSAGE_RESPONSE:
-	case RPC_MESSAGE_ERROR:
-		if (conn_take_call(&a->conn, m->id, &call))
-			app_on_answer(a, &call, m);
+	case RPC_INCOMING_REPLY:
+		app_on_answer(a, &call, m);
 		break;
-	case RPC_MESSAGE_REQUEST:
-	case _RPC_MESSAGE_MAX:
-	case _RPC_MESSAGE_INVALID:
+	case RPC_INCOMING_STRAY:      /* answers on a connection since replaced */
+	case RPC_INCOMING_UNREADABLE: /* the daemon could not read a request: nothing to route */
+	case RPC_INCOMING_REQUEST:
+	case _RPC_INCOMING_MAX:
+	case _RPC_INCOMING_INVALID:
 		break;
 	}
 }

@@ -9,30 +9,9 @@
 #include "common/macro.h"
 #include "tui/vm-model.h"
 
-static const char *const state_names[_VM_STATE_MAX] = {
-        [VM_STATE_CREATED] = "created",
-        [VM_STATE_STARTING] = "starting",
-        [VM_STATE_RUNNING] = "running",
-        [VM_STATE_STOPPING] = "stopping",
-        [VM_STATE_STOPPED] = "stopped",
-        [VM_STATE_ERROR] = "error",
-        [VM_STATE_UNKNOWN] = "unknown",
-};
-
-const char *vm_state_to_string(enum vm_state s)
+const char *vm_state_label(enum vm_state s)
 {
-	if (s < 0 || s >= _VM_STATE_MAX)
-		return "unknown";
-	return state_names[s];
-}
-
-enum vm_state vm_state_from_string(const char *s)
-{
-	if (s)
-		for (size_t i = 0; i < _VM_STATE_MAX; i++)
-			if (streq(state_names[i], s))
-				return (enum vm_state)i;
-	return VM_STATE_UNKNOWN;
+	return vm_state_to_string(s) ?: "unknown";
 }
 
 int64_t vm_parse_time(const char *s)
@@ -687,5 +666,6 @@ void vm_model_count(const struct vm_model *m, size_t counts[static _VM_STATE_MAX
 {
 	memset(counts, 0, sizeof(size_t) * _VM_STATE_MAX);
 	for (size_t i = 0; i < m->n; i++)
-		counts[m->vms[i]->state]++;
+		if (vm_state_to_string(m->vms[i]->state))
+			counts[m->vms[i]->state]++;
 }

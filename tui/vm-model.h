@@ -8,23 +8,12 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "protocol/vm.h"
 #include "tui/console.h"
 
-enum vm_state {
-	VM_STATE_CREATED,
-	VM_STATE_STARTING,
-	VM_STATE_RUNNING,
-	VM_STATE_STOPPING,
-	VM_STATE_STOPPED,
-	VM_STATE_ERROR,
-	VM_STATE_UNKNOWN,
-	_VM_STATE_MAX,
-	_VM_STATE_INVALID = -22,
-};
-
-const char *vm_state_to_string(enum vm_state s);
-/* VM_STATE_UNKNOWN for names this version does not know. */
-enum vm_state vm_state_from_string(const char *s);
+/* A state this version does not know (a newer daemon's) is kept as _VM_STATE_INVALID: shown as
+ * "unknown", sorted after the others, counted in none. */
+const char *vm_state_label(enum vm_state s);
 
 struct vm {
 	char *id, *name, *ip, *boot_id, *reason, *image, *mac;

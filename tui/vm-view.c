@@ -115,7 +115,7 @@ static bool term_match(const struct vm_filter_term *t, const struct vm *vm)
 	const char *fields[] = {vm->name, vm->ip, vm->boot_id};
 
 	if (t->is_state)
-		return strncmp(vm_state_to_string(vm->state), t->text, strlen(t->text)) == 0;
+		return strncmp(vm_state_label(vm->state), t->text, strlen(t->text)) == 0;
 	for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
 		if (!fields[i])
 			continue;
@@ -193,7 +193,8 @@ static int compare_rows(const void *pa, const void *pb)
 	case VM_COL_NAME:
 		break;
 	case VM_COL_STATE:
-		c = cmp_int(a->state, b->state);
+		c = cmp_int(a->state < 0 ? _VM_STATE_MAX : a->state,
+		        b->state < 0 ? _VM_STATE_MAX : b->state);
 		break;
 	case VM_COL_IP:
 		c = cmp_ip(a->ip, b->ip);

@@ -11,7 +11,7 @@ vmm_core_sources = \
 	vmm/vmm-body.c vmm/vmm-body.h \
 	vmm/vmm-config.c vmm/vmm-config.h \
 	vmm/vmm-api.c vmm/vmm-api.h \
-	vmm/vmm-qemu.c vmm/vmm-qemu.h \
+	vmm/vmm-qemu.c vmm/vmm-qemu.h vmm/vmm-snapshot.c vmm/vmm-snapshot.h \
 	vmm/vmm-kvm.c vmm/vmm-kvm.h \
 	vmm/vmm-log.c vmm/vmm-log.h
 

@@ -13,9 +13,8 @@
 #include "vmm/vmm-config.h"
 #include "vmm/vmm-log.h"
 #include "vmm/vmm-qemu.h"
+#include "vmm/vmm-snapshot.h"
 
-/* jansson 2.14 ships json_decrefp, the cleanup function for json_t. */
-#define _cleanup_json_ _cleanup_(json_decrefp)
 
 enum phase {
 	PHASE_PRE = 1 << 0,
@@ -175,6 +174,20 @@ static int patch_vm(struct vmm *v, _unused_ const char *id, json_t *body, struct
 	return 0;
 }
 
+static int put_snapshot_create(struct vmm *v, _unused_ const char *id, json_t *body,
+        struct vmm_reply *r, struct vmm_fault *f)
+{
+	r->status = 204;
+	return vmm_snapshot_create(v, body, f);
+}
+
+static int put_snapshot_load(struct vmm *v, _unused_ const char *id, json_t *body,
+        struct vmm_reply *r, struct vmm_fault *f)
+{
+	r->status = 204;
+	return vmm_snapshot_load(v, body, f);
+}
+
 struct route {
 	const char *method;
 	const char *path;
@@ -202,11 +215,13 @@ static const struct route routes[] = {
         {"PUT", "/serial", false, true, PHASE_PRE, vmm_config_put_serial, NULL},
         {"PUT", "/actions", false, true, PHASE_ANY, NULL, put_actions},
         {"PATCH", "/vm", false, true, PHASE_POST, NULL, patch_vm},
+        {"PUT", "/snapshot/create", false, true, PHASE_POST, NULL, put_snapshot_create},
+        {"PUT", "/snapshot/load", false, true, PHASE_PRE, NULL, put_snapshot_load},
 };
 
 /* Firecracker resources banger-vmm does not implement: refused by name, not as bad paths. */
 static const char *const unsupported_prefixes[] = {
-        "/balloon", "/cpu-config", "/entropy", "/hotplug", "/mmds", "/pmem", "/snapshot", "/vsock"};
+        "/balloon", "/cpu-config", "/entropy", "/hotplug", "/mmds", "/pmem", "/vsock"};
 
 static bool path_matches(const struct route *rt, const char *url, const char **ret_id)
 {

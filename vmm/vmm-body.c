@@ -14,6 +14,7 @@ static const char *const field_type_name[_VMM_FIELD_TYPE_MAX] = {
         [VMM_FIELD_BOOL] = "a boolean",
         [VMM_FIELD_UINT] = "an unsigned integer",
         [VMM_FIELD_OBJECT] = "a map",
+        [VMM_FIELD_ARRAY] = "a sequence",
 };
 
 static const char *json_kind(const json_t *j)
@@ -78,6 +79,8 @@ static bool type_matches(const json_t *v, enum vmm_field_type t)
 		return json_is_integer(v) && json_integer_value(v) >= 0;
 	case VMM_FIELD_OBJECT:
 		return json_is_object(v);
+	case VMM_FIELD_ARRAY:
+		return json_is_array(v);
 	case _VMM_FIELD_TYPE_MAX:
 	case _VMM_FIELD_TYPE_INVALID:
 		break;

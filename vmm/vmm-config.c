@@ -12,9 +12,6 @@
 #include "vmm/vmm-config.h"
 #include "vmm/vmm-log.h"
 
-/* jansson 2.14 ships json_decrefp, the cleanup function for json_t. */
-#define _cleanup_json_ _cleanup_(json_decrefp)
-
 static const char *const huge_pages_values[] = {"None", "2M", NULL};
 static const char *const cpu_templates[] = {"C3", "T2", "T2S", "T2CL", "T2A", "V1N1", "None", NULL};
 static const char *const cache_types[] = {"Unsafe", "Writeback", NULL};
@@ -50,8 +47,8 @@ static int machine_apply(struct vmm *v, json_t *merged, struct vmm_fault *f)
 		        f, "cpu_template \"%s\" is not supported by banger-vmm.", tmpl);
 	if (json_is_true(json_object_get(merged, "track_dirty_pages")))
 		return vmm_fault_set(f,
-		        "track_dirty_pages is not supported by banger-vmm (it has no "
-		        "snapshots).");
+		        "track_dirty_pages is not supported by banger-vmm (its snapshots are "
+		        "Full only).");
 	if (!json_object_get(merged, "smt"))
 		json_object_set_new(merged, "smt", json_false());
 	if (!json_object_get(merged, "track_dirty_pages"))
@@ -60,6 +57,7 @@ static int machine_apply(struct vmm *v, json_t *merged, struct vmm_fault *f)
 		json_object_set_new(merged, "huge_pages", json_string("None"));
 	json_decref(v->machine_config);
 	v->machine_config = json_incref(merged);
+	v->machine_configured = true;
 	return 0;
 }
 
@@ -448,9 +446,6 @@ int vmm_config_load_file(struct vmm *v, const char *path, struct vmm_fault *f)
 {
 	_cleanup_json_ json_t *j = NULL;
 	json_error_t err;
-	const char *key;
-	json_t *section;
-	int r;
 
 	j = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
 	if (!j)
@@ -458,6 +453,15 @@ int vmm_config_load_file(struct vmm *v, const char *path, struct vmm_fault *f)
 		        f, "Cannot load the configuration file %s: %s", path, err.text);
 	if (!json_is_object(j))
 		return vmm_fault_set(f, "The configuration file %s is not a JSON object.", path);
+	return vmm_config_apply(v, j, f);
+}
+
+int vmm_config_apply(struct vmm *v, json_t *j, struct vmm_fault *f)
+{
+	const char *key;
+	json_t *section;
+	int r;
+
 	json_object_foreach(j, key, section)
 	{
 		bool known = false;

@@ -24,6 +24,9 @@ json_t *vmm_config_to_json(const struct vmm *v);
 
 /* --config-file: applies each section in Firecracker's order; unknown sections refused. */
 int vmm_config_load_file(struct vmm *v, const char *path, struct vmm_fault *f);
+/* Applies a configuration object (the --config-file shape) section by section, in
+ * Firecracker's order; on refusal f says why. */
+int vmm_config_apply(struct vmm *v, json_t *config, struct vmm_fault *f);
 
 /* Writes one metrics line (PUT /metrics, FlushMetrics); -EBADF when no metrics path is set. */
 int vmm_config_flush_metrics(struct vmm *v);

@@ -38,6 +38,7 @@ int vmm_new(struct vmm **ret)
 	v->metrics_fd = -1;
 	v->qemu.pid = 0;
 	v->qemu.pidfd = v->qemu.qmp_fd = v->qemu.stderr_fd = -1;
+	v->incoming_fd = -1;
 	if (!v->id || !v->qemu_binary || !v->machine_config || !v->drives ||
 	        !v->network_interfaces) {
 		vmm_free(v);
@@ -64,6 +65,7 @@ struct vmm *vmm_free(struct vmm *v)
 	safe_close(v->metrics_fd);
 	safe_close(v->qemu.pidfd);
 	safe_close(v->qemu.qmp_fd);
+	safe_close(v->incoming_fd);
 	safe_close(v->qemu.stderr_fd);
 	free(v->qemu.qmp_path);
 	free(v);

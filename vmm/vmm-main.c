@@ -313,10 +313,17 @@ static int configure_logging(struct vmm *v, const struct args *a)
 /* Serves the API and watches QEMU until the guest stops or a signal arrives. */
 static int run_loop(struct vmm *v, struct MHD_Daemon *api, int sigfd)
 {
+	int exit_polls = 0;
+
 	for (;;) {
 		struct pollfd p[5];
 		size_t n = 0;
 		int timeout = -1;
+
+		/* A request that ends the process (a failed snapshot load) is answered first:
+		 * a few more short rounds let its reply leave. */
+		if (v->exit_requested && exit_polls++ >= 5)
+			return v->exit_code;
 
 		p[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
 		if (api) {
@@ -326,6 +333,8 @@ static int run_loop(struct vmm *v, struct MHD_Daemon *api, int sigfd)
 		p[n++] = (struct pollfd){.fd = v->qemu.pidfd, .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = v->qemu.qmp_fd, .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = v->qemu.stderr_fd, .events = POLLIN};
+		if (v->exit_requested)
+			timeout = 20;
 		if (poll(p, n, timeout) < 0 && errno != EINTR)
 			return vmm_log_error_errno(-errno, "poll: %m");
 

@@ -231,6 +231,13 @@ int vmm_qemu_build_argv(
 		strv_add(&s, "stdio,id=console,signal=off");
 	strv_add(&s, "-serial");
 	strv_add(&s, "chardev:console");
+	if (v->incoming_fd >= 0) {
+		/* a snapshot load: the machine state and memory come from this descriptor, and
+		 * the guest stays paused until asked (-S) */
+		strv_add(&s, "-S");
+		strv_add(&s, "-incoming");
+		strv_add(&s, "fd:%d", v->incoming_fd);
+	}
 	if (qmp_path) {
 		_cleanup_free_ char *p = qemu_escape(qmp_path);
 		if (!p)
@@ -377,25 +384,46 @@ static void qmp_log_event(const char *line)
 	json_decref(j);
 }
 
-/* Sends one QMP command and waits for its answer; events in between are logged. */
-static int qmp_command(struct vmm *v, const char *cmd, struct vmm_fault *f)
+/* Sends one QMP command (with fd passed alongside it, when fd >= 0) and waits for its answer;
+ * events in between are logged. *ret (when ret) takes the command's "return" value. */
+int vmm_qemu_call(struct vmm *v, const char *cmd, int fd, json_t **ret, struct vmm_fault *f)
 {
-	size_t len = strlen(cmd);
 	char line[sizeof(v->qemu.qmp_buf)];
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control = {};
+	struct iovec iov[2] = {{(void *)cmd, strlen(cmd)}, {(void *)"\n", 1}};
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
+	size_t len = strlen(cmd) + 1;
 
 	if (v->qemu.qmp_fd < 0)
 		return vmm_fault_set(f, "The guest's monitor connection is closed.");
-	if (write(v->qemu.qmp_fd, cmd, len) != (ssize_t)len || write(v->qemu.qmp_fd, "\n", 1) != 1)
+	if (fd >= 0) {
+		struct cmsghdr *c;
+
+		mh.msg_control = control.buf;
+		mh.msg_controllen = sizeof(control.buf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	if (sendmsg(v->qemu.qmp_fd, &mh, MSG_NOSIGNAL) != (ssize_t)len)
 		return vmm_fault_set(f, "Cannot talk to the guest's monitor: %s", strerror(errno));
 	for (;;) {
-		json_t *j, *err;
+		json_t *j, *err, *res;
 		int r = qmp_read_line(v, QMP_TIMEOUT_MS, line, sizeof(line));
 
 		if (r < 0)
 			return vmm_fault_set(
 			        f, "No answer from the guest's monitor: %s", strerror(-r));
 		j = json_loads(line, 0, NULL);
-		if (json_object_get(j, "return")) {
+		res = json_object_get(j, "return");
+		if (res) {
+			if (ret)
+				*ret = json_incref(res);
 			json_decref(j);
 			return 0;
 		}
@@ -410,6 +438,11 @@ static int qmp_command(struct vmm *v, const char *cmd, struct vmm_fault *f)
 			qmp_log_event(line);
 		json_decref(j);
 	}
+}
+
+static int qmp_command(struct vmm *v, const char *cmd, struct vmm_fault *f)
+{
+	return vmm_qemu_call(v, cmd, -1, NULL, f);
 }
 
 static int qmp_connect(const char *path)
@@ -525,6 +558,8 @@ int vmm_qemu_start(struct vmm *v, struct vmm_fault *f)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
 		dup2(errpipe[1], STDERR_FILENO);
+		if (v->incoming_fd >= 0 && fcntl(v->incoming_fd, F_SETFD, 0) < 0)
+			_exit(127);
 		execv(argv[0], argv);
 		dprintf(STDERR_FILENO, "cannot execute %s: %s\n", argv[0], strerror(errno));
 		_exit(127);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The guest as a QEMU microvm child: its command line from the configuration, start-up over QMP,
- * Ctrl-Alt-Del, pause/resume, and reaping it into Firecracker's exit code. */
+ * Ctrl-Alt-Del, pause/resume, QMP calls for snapshots, and reaping it into Firecracker's exit code. */
 #pragma once
 
 #include <stdbool.h>
@@ -30,6 +30,9 @@ enum vmm_accel vmm_qemu_resolve_accel(struct vmm *v);
 int vmm_qemu_start(struct vmm *v, struct vmm_fault *f);
 int vmm_qemu_ctrl_alt_del(struct vmm *v, struct vmm_fault *f);
 int vmm_qemu_set_paused(struct vmm *v, bool paused, struct vmm_fault *f);
+/* One QMP command (a JSON object as text), with fd passed alongside it (SCM_RIGHTS, for getfd)
+ * when fd >= 0; *ret takes its "return" value when ret is not NULL. */
+int vmm_qemu_call(struct vmm *v, const char *cmd, int fd, json_t **ret, struct vmm_fault *f);
 
 /* Called when the QMP socket or QEMU's stderr is readable: logs events and error lines. */
 void vmm_qemu_drain(struct vmm *v);

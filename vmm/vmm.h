@@ -8,6 +8,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* jansson 2.14 ships json_decrefp, the cleanup function for json_t. */
+#ifndef _cleanup_json_
+#define _cleanup_json_ __attribute__((cleanup(json_decrefp)))
+#endif
+
 /* The Firecracker version whose API and command line banger-vmm implements. */
 #define VMM_FIRECRACKER_VERSION "1.16.1"
 /* Firecracker's default --http-api-max-payload-size. */
@@ -74,6 +79,7 @@ struct vmm {
 
 	/* Each resource as its JSON body, defaults filled in: what GET /vm/config returns. */
 	json_t *machine_config;
+	bool machine_configured; /* PUT/PATCH /machine-config happened (a snapshot load is refused) */
 	json_t *boot_source;
 	json_t *drives; /* array, the root device first */
 	json_t *network_interfaces;
@@ -87,6 +93,8 @@ struct vmm {
 	uint64_t parent_cpu_time_us;
 
 	struct vmm_qemu qemu;
+	/* PUT /snapshot/load: the memory file QEMU reads its incoming migration from (-1: none) */
+	int incoming_fd;
 	/* Under TCG the guest's TSC is the host's: its rate, given to the guest kernel, which
 	 * cannot calibrate against QEMU's PIT on a loaded host (0 = unknown). */
 	unsigned long tsc_khz;

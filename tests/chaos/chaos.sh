@@ -60,7 +60,7 @@ check_vm() { # NAME WHEN
 		if [ -z "$pid" ] || gone "$pid" || [ "$found" != "$pid" ]; then
 			leaks=$((leaks + 1))
 			t_fail "$2: $1 says running (pid $pid) and its VMM is pid ${found:-none}"
-			return
+			return 1
 		fi
 		return 0
 	fi
@@ -68,7 +68,7 @@ check_vm() { # NAME WHEN
 	if [ -n "$out" ]; then
 		leaks=$((leaks + $(wc -l <<< "$out")))
 		t_fail "$2: $1 is $state and left something behind" "$out"
-		return
+		return 1
 	fi
 	return 0
 }
@@ -79,7 +79,7 @@ check_a() { # WHEN
 		t_fail "$1: a still runs with VMM $PID_A and boot $BOOT_A" \
 			"now: $(banger --json vm get a | jq -c '{state, pid, boot_id, reason}')"
 		leaks=$((leaks + 1))
-		return
+		return 1
 	fi
 	return 0
 }
@@ -105,6 +105,7 @@ as_owner_exec "$(t_bin banger)" vm start b > "$T/b.out" 2>&1 &
 sb=$!
 wait $sa && wait $sb && t_ok "two guests run ($((SECONDS - t0)) s)" || t_fail "two guests run" "$(cat "$T/a.out" "$T/b.out")"
 PID_A=$(vmget a pid) BOOT_A=$(vmget a boot_id) PID_B=$(vmget b pid) BOOT_B=$(vmget b boot_id)
+cycles_failed=0
 for ((i = 1; i <= CYCLES; i++)); do
 	sig=$([ $((i % 2)) = 1 ] && echo TERM || echo KILL)
 	case $((i % 3)) in
@@ -119,9 +120,11 @@ for ((i = 1; i <= CYCLES; i++)); do
 		t_fail "cycle $i (SIG$sig to $who): a and b run on with the same VMMs and boots" \
 			"$(banger --json vm list | jq -c '.vms[] | {name, state, pid, boot_id}')"
 		leaks=$((leaks + 1))
+		cycles_failed=$((cycles_failed + 1))
 	fi
 done
-t_ok "$n_cycles restart cycles ($n_term SIGTERM, $n_kill SIGKILL): the guests ran on, same VMM pids and boot ids"
+t_eq "$n_cycles restart cycles ($n_term SIGTERM, $n_kill SIGKILL): the guests ran on, same VMM pids and boot ids (cycles that lost them)" \
+	0 "$cycles_failed"
 banger vm stop b > /dev/null
 check_vm b "after the cycles" && t_ok "b stopped and released"
 echo "# phase 1 (restart cycles) done at $((SECONDS - t0)) s"
@@ -166,7 +169,7 @@ check_a "after the kills during starts"
 out=$(banger vm start c 2>&1) && t_ok "c starts cleanly after $n_start_kills kills" || t_fail "c starts cleanly after the kills" "$out"
 banger vm stop c > /dev/null
 check_vm c "c stopped"
-t_ok "SIGKILL during starts: $n_start_kills (at: ${!landed[*]})"
+echo "# SIGKILL during starts: $n_start_kills (at: ${!landed[*]})"
 echo "# phase 2 (kills during starts) done at $((SECONDS - t0)) s"
 
 # ---- 3. inside a long disk.prepare --------------------------------------------------------------
@@ -208,7 +211,7 @@ for target in bangerd-root bangerd; do
 done
 restart_helper TERM
 check_a "after the kills inside disk.prepare"
-t_ok "SIGKILL inside a long disk.prepare: ${landed[disk.prepare]:-0}"
+echo "# SIGKILL inside a long disk.prepare: ${landed[disk.prepare]:-0}"
 echo "# phase 3 (kills inside disk.prepare) done at $((SECONDS - t0)) s"
 
 # ---- 4. the state directory fills at chosen steps ----------------------------------------------
@@ -348,7 +351,7 @@ kill -CONT "$HPID"
 n_abuse=$((n_abuse + 1))
 echo "# status x10 against a SIGSTOPped helper: another client answered after ${out% *} s, all 10 after ${out#* } s"
 t_check "a stopped helper delays nobody else (< 0.5 s) and the status calls at most ~1 s" \
-	awk -v a="${out% *}" -v b="${out#* }" 'BEGIN { exit !(a < 0.5 && b < 1.5) }'
+	awk -v a="${out% *}" -v b="${out#* }" 'BEGIN { exit !(a != "" && b != "" && a < 0.5 && b < 1.5) }'
 check_a "after the abusive clients"
 
 # ---- the end: everything stopped, nothing left ------------------------------------------------

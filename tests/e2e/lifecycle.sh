@@ -32,7 +32,17 @@ t_check "image import minimal" banger image import minimal --kernel "$T/img/vmli
 	--initrd "$T/img/initrd.img" --rootfs "$T/img/rootfs.ext4"
 
 vmget() { banger --json vm get "$1" | jq -r ".$2 // empty"; }
-resources() { helper_call resources.list; }
+# What resources.list still shows matching the regex, or why it could not be asked: a helper
+# that does not answer must not read as "nothing leaked".
+leftovers() {
+	local out
+	out=$(helper_call resources.list 2>&1) || { echo "resources.list failed: ${out:0:200}"; return; }
+	grep -o "$1" <<< "$out" | sort -u
+}
+# Mounts under a prefix in the helper's namespace, or why its mount table could not be read.
+helper_mounts_under() {
+	awk -v p="$1" 'index($5, p) == 1' "/proc/$HPID/mountinfo" 2>&1 || echo "(cannot read the helper's mountinfo)"
+}
 
 # ---- two guests -----------------------------------------------------------------------------
 t0=$SECONDS
@@ -81,10 +91,10 @@ t_check "vm stop a" banger vm stop a
 t_eq "a is stopped" stopped "$(vmget a state)"
 t_check "a's tap is gone" bash -c "! ip link show $TAP_A 2> /dev/null"
 t_check "a's chroot directory is gone" test ! -e "$JAIL_A"
-t_eq "no mounts under a's chroot (the helper's namespace)" "" "$(awk -v p="$JAIL_A" 'index($5, p) == 1' "/proc/$HPID/mountinfo")"
+t_eq "no mounts under a's chroot (the helper's namespace)" "" "$(helper_mounts_under "$JAIL_A")"
 t_eq "no mounts under a's chroot (the host's)" "" "$(awk -v p="$JAIL_A" 'index($5, p) == 1' /proc/self/mountinfo)"
 t_check "a's API socket link is gone" test ! -e "$T/run/banger/vm/$ID_A.sock"
-t_eq "resources.list shows nothing of a" "" "$(resources | grep -o "$ID_A\|$TAP_A" | sort -u)"
+t_eq "resources.list shows nothing of a" "" "$(leftovers "$ID_A\|$TAP_A")"
 t_check "b still runs" banger vm ssh b -- true
 
 # Restarting the daemons never kills a running VM: the new bangerd re-adopts it.
@@ -119,7 +129,7 @@ t_check "saying to stop it first or force" grep -q "stop it first or delete with
 t_eq "b still runs after the refused delete" running "$(vmget b state)"
 t_check "vm delete --force b stops and deletes it" banger vm delete --force b
 t_eq "b is gone" 4 "$(banger vm get b > /dev/null 2>&1; echo $?)"
-t_eq "resources.list shows nothing of b" "" "$(resources | grep -o "$ID_B\|bgt-${ID_B:0:11}" | sort -u)"
+t_eq "resources.list shows nothing of b" "" "$(leftovers "$ID_B\|bgt-${ID_B:0:11}")"
 t_check "b's state directory (disk, console log) is gone" test ! -e "$T/var/lib/banger/state/vms/$ID_B"
 t_check "vm delete a" banger vm delete a
 out=$(banger vm create c && banger vm start c 2>&1) && t_ok "vm run c" || t_fail "vm run c" "$out"
@@ -137,7 +147,7 @@ t_eq "the cancelled start exits 1" 1 "$?"
 t_check "saying the stop cancelled it" grep -q "cancelled by a stop" "$T/s1.out"
 t_eq "s1 is stopped" stopped "$(vmget s1 state)"
 ID_S1=$(vmget s1 id)
-t_eq "s1 leaked nothing (resources.list)" "" "$(resources | grep -o "$ID_S1\|bgt-${ID_S1:0:11}" | sort -u)"
+t_eq "s1 leaked nothing (resources.list)" "" "$(leftovers "$ID_S1\|bgt-${ID_S1:0:11}")"
 t_check "vm start s1 afterwards works" banger vm start s1
 t_check "vm delete --force s1" banger vm delete --force s1
 
@@ -190,12 +200,14 @@ t_eq "a second dry run finds nothing to sweep" 0 "$(banger --json reconcile --dr
 
 for v in k1 k2 k3; do
 	ID=$(vmget $v id)
-	t_eq "$v leaked nothing (resources.list)" "" "$(resources | grep -o "$ID\|bgt-${ID:0:11}" | sort -u)"
+	t_eq "$v leaked nothing (resources.list)" "" "$(leftovers "$ID\|bgt-${ID:0:11}")"
 done
 t_eq "no banger tap left in the kernel" "" "$(ip -br link | awk '$1 ~ /^bgt-/')"
-t_eq "no mount left under the jail base (the helper's namespace)" "" "$(awk -v p="$T/var/lib/banger/jail/" 'index($5, p) == 1' "/proc/$HPID/mountinfo")"
+t_eq "no mount left under the jail base (the helper's namespace)" "" "$(helper_mounts_under "$T/var/lib/banger/jail/")"
 t_eq "no mount left under the jail base (the host's)" "" "$(awk -v p="$T/var/lib/banger/jail/" 'index($5, p) == 1' /proc/self/mountinfo)"
-t_eq "no loop device backed by the state dir" "" "$(losetup -J 2> /dev/null | jq -r '.loopdevices[]?."back-file" // empty' | grep "$T" || true)"
+# (losetup itself must answer: a failure to list is not an empty list)
+loops=$(losetup --noheadings --output BACK-FILE 2>&1)
+t_eq "no loop device backed by the state dir" "0:" "$?:$(grep -F "$T" <<< "$loops")"
 # the VMM is gone once the lifecycle finishes; its QEMU follows it (PDEATHSIG) a moment later
 t_check "no QEMU of the owner left" t_wait 10 bash -c "! pgrep -u $OWNER qemu-system > /dev/null"
 if [ "$_t_failed" -gt 0 ]; then

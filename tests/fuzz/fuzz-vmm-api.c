@@ -95,10 +95,10 @@ static void one_request(struct vmm *v, const char *req, size_t len)
 	method[mlen] = 0;
 	memcpy(path, sp + 1, plen);
 	path[plen] = 0;
-	/* Keep the harness from creating files or reopening its log: absolute paths, the logger
-	 * and metrics (which open files for writing) are left to the integration tests. */
+	/* Keep the harness from creating files or reopening its log: absolute paths, the logger,
+	 * metrics and snapshots (which open files) are left to the integration and e2e tests. */
 	if (memchr(nl, '/', len - (size_t)(nl - req)) || strstr(path, "logger") ||
-	        strstr(path, "metrics"))
+	        strstr(path, "metrics") || strstr(path, "snapshot"))
 		return;
 	if (vmm_api_dispatch(v, method, path, nl + 1, len - (size_t)(nl - req) - 1, &r) < 0)
 		return; /* -ENOMEM */

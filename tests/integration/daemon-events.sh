@@ -39,7 +39,7 @@ t_eq "vm.created carries the VM" one "$(grep vm.created "$T/a.out" | jq -r .para
 t_eq "vm.deleted carries id and name" one "$(grep vm.deleted "$T/a.out" | jq -r .params.name)"
 # a heartbeat sent after the last event: one sent before it rightly carries an older seq
 after_last() { sed -n '/image.deleted/,$p' "$T/a.out" | grep daemon.heartbeat; }
-t_wait 5 after_last
+t_check "a heartbeat follows the last event (--heartbeat 1)" t_wait 5 after_last
 hb=$(after_last | head -1)
 t_eq "heartbeat carries the latest seq" "$((seq0 + 4))" "$(jq -r .params.seq <<< "$hb")"
 t_check "heartbeat carries the time" jq -e '.params.time | test("^[0-9]{4}-.*Z$")' <<< "$hb"

@@ -56,8 +56,9 @@ sleep 2
 c1=$(cpu) l1=$(log_size)
 echo "# daemon CPU over 2 s with 1,100 idle clients: $((c1 - c0)) ticks; log grew $((l1 - l0)) bytes"
 t_eq "the 76 clients over the cap are refused with unavailable and a reason" 76 "$(cat "$T/idle.out")"
-t_check "no busy accept loop: under 0.2 s of CPU in 2 s" test $((c1 - c0)) -lt 20
-t_check "no log flood: under 16 KiB in 2 s" test $((l1 - l0)) -lt 16384
+# (a daemon gone, or a log gone, leaves a value empty: that is a failure, not "0 ticks")
+t_check "no busy accept loop: under 0.2 s of CPU in 2 s" test -n "$c0" -a -n "$c1" -a $((c1 - c0)) -lt 20
+t_check "no log flood: under 16 KiB in 2 s" test -n "$l0" -a -n "$l1" -a $((l1 - l0)) -lt 16384
 # first line a new client hears, within 5 s
 first_line() {
 	python3 - "$SOCK" <<'PY'
@@ -113,18 +114,21 @@ for i in range(300):
 PY
 after=$(grep -c "Closing client" "$T/bangerd.log")
 echo "# 300 bad clients made $((after - before)) \"Closing client\" lines"
-t_check "repeated complaints are rate-limited (< 100 lines for 300 bad clients)" test $((after - before)) -lt 100
+t_check "repeated complaints are rate-limited (< 100 lines for 300 bad clients)" \
+	test -n "$before" -a -n "$after" -a $((after - before)) -lt 100
 t_check "and the log says how many were suppressed" grep -q "similar messages suppressed" "$T/bangerd.log"
 
-# bangerd-root SIGSTOPped: a stand-in helper that accepts and then stops answering
+# bangerd-root SIGSTOPped: a stand-in helper that accepts and then stops answering (root.sock
+# appears once it listens: between bind and listen a connection would be refused, not stalled)
 python3 - "$BANGER_ROOT/run/banger/root.sock" <<'PY' &
 import os, signal, socket, sys
-s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(16)
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1] + ".tmp"); s.listen(16)
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 os.kill(os.getpid(), signal.SIGSTOP)
 PY
 stopped=$!
 t_add_cleanup "kill -9 $stopped"
-t_wait 5 test -S "$BANGER_ROOT/run/banger/root.sock"
+t_check "the stopped stand-in helper listens on root.sock" t_wait 5 test -S "$BANGER_ROOT/run/banger/root.sock"
 out=$(python3 - "$SOCK" <<'PY'
 import json, socket, sys, threading, time
 sock = sys.argv[1]
@@ -148,9 +152,9 @@ PY
 echo "# stopped helper: other client answered after, 10 statuses after, unreachable, why: $out"
 read -r other total unreachable why <<< "$out"
 t_check "another client is answered at once while 10 status calls wait on a stopped helper" \
-	awk -v t="$other" 'BEGIN { exit !(t < 0.3) }'
+	awk -v t="$other" 'BEGIN { exit !(t != "" && t < 0.3) }'
 t_check "the 10 status calls share one bounded hello (all answered within 1.5 s)" \
-	awk -v t="$total" 'BEGIN { exit !(t < 1.5) }'
+	awk -v t="$total" 'BEGIN { exit !(t != "" && t < 1.5) }'
 t_eq "each says the helper is not reachable" 10 "$unreachable"
 t_check "saying it did not answer hello in time" grep -q "did not answer hello" <<< "$why"
 t_check "the daemon is still running" kill -0 "$D_PID"

@@ -463,7 +463,7 @@ time.sleep(max(0, end - time.monotonic()))
 before=$(snap)
 hold_conns 4242 "$H_GID" 16 4 > "$T/lockout.out" &
 lockout=$!
-t_wait 5 grep -q held "$T/lockout.out"
+t_check "16 connections from another uid in the owner's group are open" t_wait 5 grep -q held "$T/lockout.out"
 out=$(h_call hello '{"protocol":1}' 2>&1)
 t_eq "16 silent connections from another uid in the owner's group do not lock the owner out" "bangerd-root" "$(printf '%s' "$out" | jq -r .program 2> /dev/null)"
 wait $lockout
@@ -473,7 +473,7 @@ t_eq "... and nothing changed" "$before" "$(snap)"
 before=$(snap)
 hold_conns "$H_UID" "$H_GID" 16 1 > "$T/full.out" &
 full=$!
-t_wait 5 grep -q held "$T/full.out"
+t_check "the owner holds 16 connections open" t_wait 5 grep -q held "$T/full.out"
 out=$(h_call hello '{"protocol":1}' 2>&1)
 wait $full
 t_check "a 17th connection is told why it is closed: $(h_err "$out")" grep -q "all 16 connections are in use" <<< "$(h_err "$out")"

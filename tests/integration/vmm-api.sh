@@ -141,7 +141,7 @@ expect "GET /vm/config has the boot source" 200 "\"boot-source\":{\"kernel_image
 fault "an unknown path refused" 'Invalid request method and/or path: GET nothing.' GET /nothing
 fault "a wrong method refused" 'Invalid request method and/or path: PUT vm.' PUT /vm '{"state":"Paused"}'
 fault "vsock answered as unsupported" 'PUT /vsock is not supported by banger-vmm.' PUT /vsock '{"guest_cid":3,"uds_path":"v.sock"}'
-fault "snapshots answered as unsupported" 'is not supported by banger-vmm.' PUT /snapshot/create '{"snapshot_path":"a","mem_file_path":"b"}'
+fault "snapshot/create before boot refused" 'The requested operation is not supported before starting the microVM.' PUT /snapshot/create '{"snapshot_path":"a","mem_file_path":"b"}'
 fault "mmds answered as unsupported" 'is not supported by banger-vmm.' PUT /mmds '{}'
 fault "PATCH /vm before boot refused" 'The requested operation is not supported before starting the microVM.' PATCH /vm '{"state":"Paused"}'
 fault "SendCtrlAltDel before boot refused" 'The requested operation is not supported before starting the microVM.' PUT /actions '{"action_type":"SendCtrlAltDel"}'

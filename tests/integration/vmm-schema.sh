@@ -6,15 +6,17 @@
 # verdicts compared with the schema's on bodies that differ only in what the schema can express
 # (types, required fields, enums).
 #
-# The request bodies come from BANGER_FC_REQUESTS: a file, or a directory of *.requests files,
-# each line "METHOD PATH BODY" (tests/data/firecracker/README.md). By default the hand-kept copy
-# of what daemon/lifecycle.c sends; each file is replayed in order on a banger-vmm of its own.
+# The request bodies are what the daemon builds: daemon/fc-requests.c's, printed by
+# tests/unit/fc-requests-print in the order the lifecycle sends them (a body change that breaks
+# the API contract fails here). BANGER_FC_REQUESTS names other bodies instead: a file, or a
+# directory of *.requests files, each line "METHOD PATH BODY" (tests/data/firecracker/README.md);
+# each file is replayed in order on a banger-vmm of its own.
 . "$(dirname "$0")/../lib.sh"
 
 PY=/usr/bin/python3
 DATA=$BANGER_SRC/tests/data/firecracker
 SPEC=${BANGER_FC_SPEC:-$DATA/firecracker.yaml}
-REQUESTS=${BANGER_FC_REQUESTS:-$DATA/requests}
+REQUESTS=${BANGER_FC_REQUESTS:-}
 
 # The description ships with the sources: without it this test fails, it never skips.
 if [ ! -f "$SPEC" ]; then
@@ -32,6 +34,17 @@ command -v curl > /dev/null || t_skip_all "curl is missing"
 VMM=$(t_bin banger-vmm)
 [ -x "$VMM" ] || t_skip_all "$VMM is not built"
 t_tmpdir
+if [ -z "$REQUESTS" ]; then
+	PRINT=$(t_bin tests/unit/fc-requests-print)
+	mkdir "$T/requests"
+	REQUESTS=$T/requests
+	if [ -x "$PRINT" ] && "$PRINT" > "$REQUESTS/daemon.requests"; then
+		t_ok "the daemon's request bodies printed (daemon/fc-requests.c)"
+	else
+		t_fail "the daemon's request bodies printed (daemon/fc-requests.c)" \
+			"$PRINT is missing or failed: build it with make check"
+	fi
+fi
 : > "$T/vmlinux"
 : > "$T/initrd"
 truncate -s 1M "$T/root.ext4"

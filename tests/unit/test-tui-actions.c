@@ -164,7 +164,7 @@ static json_t *sent(struct app *a)
 }
 
 /* How many of reqs call method (dry runs left out). */
-static size_t count(const json_t *reqs, enum tui_method method)
+static size_t count(const json_t *reqs, enum rpc_method method)
 {
 	size_t i, n = 0;
 	json_t *r;
@@ -172,7 +172,7 @@ static size_t count(const json_t *reqs, enum tui_method method)
 	json_array_foreach(reqs, i, r)
 	{
 		if (streq(json_string_value(json_object_get(r, "method")),
-		            tui_method_to_string(method)) &&
+		            rpc_method_to_string(method)) &&
 		        !json_is_true(json_object_get(json_object_get(r, "params"), "dry_run")))
 			n++;
 	}
@@ -182,21 +182,22 @@ static size_t count(const json_t *reqs, enum tui_method method)
 /* The daemon answers every reconcile dry run with a plan, which opens the dialog. */
 static void answer_plans(struct app *a)
 {
-	for (size_t i = 0; i < a->conn.n_pending;) {
+	const struct conn_call *pending;
+
+	for (size_t i = 0; (pending = conn_pending(&a->conn, i));) {
 		struct conn_call call;
 		struct rpc_message m = {.type = RPC_MESSAGE_RESPONSE};
-		json_t *id;
 
-		if (a->conn.pending[i].kind != CALL_PLAN) {
+		if (pending->kind != CALL_PLAN) {
 			i++;
 			continue;
 		}
-		id = json_integer(a->conn.pending[i].id);
-		assert_true(conn_take_call(&a->conn, id, &call));
+		m.id = json_integer(pending->id);
+		assert_int_equal(conn_match(&a->conn, &m, &call), RPC_INCOMING_REPLY);
 		m.result = json_pack("{s:[s]}", "adopt", "web-1");
 		app_on_answer(a, &call, &m);
 		json_decref(m.result);
-		json_decref(id);
+		json_decref(m.id);
 	}
 }
 
@@ -432,7 +433,7 @@ static void test_destructive_rows_ask_first(void **state)
 				reqs = sent(a);
 				if (count(reqs, info->method) != 0)
 					fail_msg("%s sent %s before the answer", info->name,
-					        tui_method_to_string(info->method));
+					        rpc_method_to_string(info->method));
 				json_decref(reqs);
 
 				type(a, answer ? "y" : "n");
@@ -462,18 +463,18 @@ static void test_start_asks_only_for_several(void **state)
 	type(a, "s");
 	assert_int_equal(a->overlay, OVERLAY_NONE);
 	reqs = sent(a);
-	assert_int_equal(count(reqs, TUI_METHOD_VM_START), 1);
+	assert_int_equal(count(reqs, RPC_METHOD_VM_START), 1);
 	json_decref(reqs);
 
 	type(a, "g  s");
 	assert_int_equal(a->overlay, OVERLAY_CONFIRM);
 	assert_string_equal(a->confirm.title, "Start 2 VMs?");
 	reqs = sent(a);
-	assert_int_equal(count(reqs, TUI_METHOD_VM_START), 0);
+	assert_int_equal(count(reqs, RPC_METHOD_VM_START), 0);
 	json_decref(reqs);
 	type(a, "y");
 	reqs = sent(a);
-	assert_int_equal(count(reqs, TUI_METHOD_VM_START), 2);
+	assert_int_equal(count(reqs, RPC_METHOD_VM_START), 2);
 	json_decref(reqs);
 	app_free(a);
 }
@@ -487,7 +488,7 @@ static void test_method_rows_need_the_daemon(void **state)
 	for (int act = KEY_ACTION_NONE + 1; act < _KEY_ACTION_MAX; act++) {
 		const struct key_action_info *info = key_action_info((enum key_action)act);
 
-		if (info->method == TUI_METHOD_NONE)
+		if (info->method == _RPC_METHOD_INVALID)
 			continue;
 		for (int readonly = 0; readonly < 2; readonly++) {
 			struct app *a = app_new(true);
@@ -562,22 +563,23 @@ static void test_handlers_return_what_to_redraw(void **state)
 static void answer_kind(
         struct app *a, enum conn_call_kind kind, json_t *result, const struct rpc_error *err)
 {
-	for (size_t i = 0; i < a->conn.n_pending;) {
+	const struct conn_call *pending;
+
+	for (size_t i = 0; (pending = conn_pending(&a->conn, i));) {
 		struct conn_call call;
 		struct rpc_message m = {.type = result ? RPC_MESSAGE_RESPONSE : RPC_MESSAGE_ERROR};
-		json_t *id;
 
-		if (a->conn.pending[i].kind != kind) {
+		if (pending->kind != kind) {
 			i++;
 			continue;
 		}
-		id = json_integer(a->conn.pending[i].id);
-		assert_true(conn_take_call(&a->conn, id, &call));
+		m.id = json_integer(pending->id);
+		assert_int_equal(conn_match(&a->conn, &m, &call), RPC_INCOMING_REPLY);
 		m.result = result;
 		if (err)
 			m.error = *err;
 		app_on_answer(a, &call, &m);
-		json_decref(id);
+		json_decref(m.id);
 	}
 	json_decref(result);
 }
@@ -601,43 +603,43 @@ static void test_create_form(void **state)
 	type(a, "c");
 	assert_int_equal(a->overlay, OVERLAY_FORM);
 	reqs = sent(a);
-	assert_int_equal(count(reqs, TUI_METHOD_SYSTEM_STATUS), 1);
+	assert_int_equal(count(reqs, RPC_METHOD_SYSTEM_STATUS), 1);
 	json_decref(reqs);
-	assert_string_equal(f->value[VM_FIELD_VCPUS], "1"); /* vm.create's own, until told */
+	assert_string_equal(f->value[FORM_VCPUS], "1"); /* vm.create's own, until told */
 	answer_kind(a, CALL_DEFAULTS,
 	        json_pack("{s:{s:s, s:i, s:i, s:i}}", "vm_defaults", "image", "debian", "vcpus", 2,
 	                "memory_mib", 1024, "disk_gib", 8),
 	        NULL);
-	assert_string_equal(f->value[VM_FIELD_IMAGE], "debian");
-	assert_string_equal(f->value[VM_FIELD_VCPUS], "2");
-	assert_string_equal(f->value[VM_FIELD_MEMORY], "1024");
-	assert_string_equal(f->value[VM_FIELD_DISK], "8");
+	assert_string_equal(f->value[FORM_IMAGE], "debian");
+	assert_string_equal(f->value[FORM_VCPUS], "2");
+	assert_string_equal(f->value[FORM_MEMORY], "1024");
+	assert_string_equal(f->value[FORM_DISK], "8");
 
 	/* as typed: the daemon's rule for names, then its conflict */
 	type(a, "W");
-	assert_string_equal(f->why[VM_FIELD_NAME],
+	assert_string_equal(f->why[FORM_NAME],
 	        "Invalid VM name \"W\": use 1-32 characters, a-z, 0-9 and '-', starting with a "
 	        "letter");
 	type(a, "\x7fweb-1");
-	assert_string_equal(f->why[VM_FIELD_NAME], "A VM named \"web-1\" already exists");
+	assert_string_equal(f->why[FORM_NAME], "A VM named \"web-1\" already exists");
 	type(a, "\x7f" "3");
-	assert_string_equal(f->why[VM_FIELD_NAME], "");
+	assert_string_equal(f->why[FORM_NAME], "");
 	type(a, "\t\t\x15"
 	        "99");
-	assert_string_equal(f->value[VM_FIELD_VCPUS], "99");
+	assert_string_equal(f->value[FORM_VCPUS], "99");
 	assert_string_equal(
-	        f->why[VM_FIELD_VCPUS], "Parameter \"vcpus\" must be between 1 and 32, got 99");
+	        f->why[FORM_VCPUS], "Parameter \"vcpus\" must be between 1 and 32, got 99");
 	type(a, "\t\t\t\t\r"); /* Enter on Create with a wrong field: not sent */
 	reqs = sent(a);
-	assert_int_equal(count(reqs, TUI_METHOD_VM_CREATE), 0);
+	assert_int_equal(count(reqs, RPC_METHOD_VM_CREATE), 0);
 	json_decref(reqs);
-	assert_int_equal(f->focus, VM_FIELD_VCPUS); /* taken to what is wrong */
+	assert_int_equal(f->focus, FORM_VCPUS); /* taken to what is wrong */
 	assert_non_null(strstr(a->status, "between 1 and 32"));
 
 	type(a, "\x15"
 	        "4\r");
 	reqs = sent(a);
-	assert_int_equal(count(reqs, TUI_METHOD_VM_CREATE), 1);
+	assert_int_equal(count(reqs, RPC_METHOD_VM_CREATE), 1);
 	p = json_object_get(json_array_get(reqs, 0), "params");
 	assert_string_equal(json_string_value(json_object_get(p, "name")), "web-3");
 	assert_string_equal(json_string_value(json_object_get(p, "image")), "debian");
@@ -681,7 +683,7 @@ static void test_delete_forces_a_running_vm(void **state)
 	        a->confirm.body[2], "web-1 is running: it is stopped first (force), then deleted.");
 	type(a, "y");
 	reqs = sent(a);
-	assert_int_equal(count(reqs, TUI_METHOD_VM_DELETE), 1);
+	assert_int_equal(count(reqs, RPC_METHOD_VM_DELETE), 1);
 	p = json_object_get(json_array_get(reqs, 0), "params");
 	assert_true(json_is_true(json_object_get(p, "force")));
 	json_decref(reqs);
@@ -783,14 +785,14 @@ static void test_images_view(void **state)
 	assert_string_equal(a->confirm.title, "Remove image minimal?");
 	type(a, "y");
 	reqs = sent(a);
-	assert_int_equal(count(reqs, TUI_METHOD_IMAGE_DELETE), 1);
+	assert_int_equal(count(reqs, RPC_METHOD_IMAGE_DELETE), 1);
 	p = json_object_get(json_array_get(reqs, 0), "params");
 	assert_string_equal(json_string_value(json_object_get(p, "name")), "minimal");
 	json_decref(reqs);
 
 	type(a, ":image-import deb /k /r\r");
 	reqs = sent(a);
-	assert_int_equal(count(reqs, TUI_METHOD_IMAGE_IMPORT), 1);
+	assert_int_equal(count(reqs, RPC_METHOD_IMAGE_IMPORT), 1);
 	p = json_object_get(json_array_get(reqs, 0), "params");
 	assert_string_equal(json_string_value(json_object_get(p, "kernel")), "/k");
 	assert_null(json_object_get(p, "initrd"));
@@ -822,7 +824,7 @@ static void test_kill_forces_and_reports(void **state)
 	assert_non_null(strstr(a->confirm.body[1], "without a graceful shutdown"));
 	type(a, "y");
 	reqs = sent(a);
-	assert_int_equal(count(reqs, TUI_METHOD_VM_STOP), 1);
+	assert_int_equal(count(reqs, RPC_METHOD_VM_STOP), 1);
 	params = json_object_get(json_array_get(reqs, 0), "params");
 	assert_true(json_is_true(json_object_get(params, "force")));
 	json_decref(reqs);
@@ -997,7 +999,7 @@ static void test_every_dialog_fits(void **state)
 			{
 				static char screen[200 * 60 + 1];
 				screen_text(screen, sizeof(screen));
-				for (int i = 0; i < _VM_FIELD_MAX; i++) {
+				for (int i = 0; i < _FORM_FIELD_MAX; i++) {
 					assert_true(a->form.why[i][0]);
 					if (!on_screen(screen, a->form.why[i]))
 						fail_msg("form at %dx%d: \"%s\" not whole: %s",

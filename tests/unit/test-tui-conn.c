@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/macro.h"
+#include "protocol/methods.h"
 #include "tui/conn.h"
 
 static void test_backoff(void **state)
@@ -41,35 +42,16 @@ static void test_reasons(void **state)
 	assert_non_null(strstr(conn_reason_for(EPIPE, buf, sizeof(buf)), "EOF"));
 }
 
-/* Every method the TUI calls is one the daemon serves (its table, daemon/methods.def), and no
- * call goes out without one. */
+/* The TUI calls by the shared table's ids (protocol/methods.def): no call goes out without one. */
 static void test_methods(void **state)
 {
-	static const char *const served[] = {
-#define METHOD(name, handler) name,
-#define UNAVAILABLE(name, why) name,
-#include "daemon/methods.def"
-#undef METHOD
-#undef UNAVAILABLE
-	};
 	struct conn c;
 	(void)state;
 
-	for (int m = TUI_METHOD_NONE + 1; m < _TUI_METHOD_MAX; m++) {
-		const char *name = tui_method_to_string((enum tui_method)m);
-		size_t i;
-
-		assert_non_null(name);
-		for (i = 0; i < ELEMENTSOF(served); i++)
-			if (streq(served[i], name))
-				break;
-		if (i == ELEMENTSOF(served))
-			fail_msg("banger-tui calls \"%s\", which bangerd does not have", name);
-	}
-	assert_null(tui_method_to_string(TUI_METHOD_NONE));
-	assert_null(tui_method_to_string(_TUI_METHOD_MAX));
 	conn_init(&c, "/nonexistent/bangerd.sock");
-	assert_int_equal(conn_call(&c, TUI_METHOD_NONE, json_object(), CALL_ACTION, NULL), -EINVAL);
+	assert_int_equal(
+	        conn_call(&c, _RPC_METHOD_INVALID, json_object(), CALL_ACTION, NULL), -EINVAL);
+	assert_int_equal(conn_call(&c, _RPC_METHOD_MAX, json_object(), CALL_ACTION, NULL), -EINVAL);
 	conn_done(&c);
 }
 
@@ -86,7 +68,7 @@ static void test_connect_missing(void **state)
 	assert_int_equal(c.attempt, 1);
 	assert_true(c.retry_at >= 1000 + 200 && c.retry_at <= 1000 + 300);
 	assert_true(c.stale_since > 0);
-	assert_int_equal(conn_call(&c, TUI_METHOD_VM_START, NULL, CALL_ACTION, "x"), -ENOTCONN);
+	assert_int_equal(conn_call(&c, RPC_METHOD_VM_START, NULL, CALL_ACTION, "x"), -ENOTCONN);
 	conn_done(&c);
 }
 
@@ -145,9 +127,9 @@ static void test_exchange(void **state)
 		usleep(10000);
 	assert_int_equal(conn_next(&c, &m, &err), 1);
 	assert_int_equal(m.type, RPC_MESSAGE_RESPONSE);
-	assert_true(conn_take_call(&c, m.id, &call));
+	assert_int_equal(conn_match(&c, &m, &call), RPC_INCOMING_REPLY);
 	assert_int_equal(call.kind, CALL_SUBSCRIBE);
-	assert_false(conn_take_call(&c, m.id, &call)); /* only once */
+	assert_int_equal(conn_match(&c, &m, &call), RPC_INCOMING_STRAY); /* only once */
 	rpc_message_done(&m);
 	assert_int_equal(conn_next(&c, &m, &err), 0); /* the rest is not a whole line yet */
 	out = "me\":\"x\"}}\n{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"protocol\":1,\"version\":"
@@ -157,19 +139,21 @@ static void test_exchange(void **state)
 		usleep(10000);
 	assert_int_equal(conn_next(&c, &m, &err), 1);
 	assert_int_equal(m.type, RPC_MESSAGE_NOTIFICATION);
+	assert_int_equal(conn_match(&c, &m, &call), RPC_INCOMING_NOTIFICATION);
 	assert_string_equal(m.method, "vm.deleted");
 	rpc_message_done(&m);
 	assert_int_equal(conn_next(&c, &m, &err), 1);
-	assert_true(conn_take_call(&c, m.id, &call));
+	assert_int_equal(conn_match(&c, &m, &call), RPC_INCOMING_REPLY);
 	assert_int_equal(call.kind, CALL_HELLO);
 	rpc_message_done(&m);
 
 	/* A request for an action carries what the toast will name. */
-	assert_int_equal(conn_call(&c, TUI_METHOD_VM_STOP, json_pack("{s:s}", "name", "web-1"),
+	assert_int_equal(conn_call(&c, RPC_METHOD_VM_STOP, json_pack("{s:s}", "name", "web-1"),
 	                         CALL_ACTION, "stop web-1"),
 	        0);
-	assert_int_equal(c.n_pending, 1);
-	assert_string_equal(c.pending[0].what, "stop web-1");
+	assert_non_null(conn_pending(&c, 0));
+	assert_null(conn_pending(&c, 1));
+	assert_string_equal(conn_pending(&c, 0)->what, "stop web-1");
 
 	/* The daemon goes away: end of file. */
 	close(sfd);
@@ -180,7 +164,7 @@ static void test_exchange(void **state)
 	c.connected_once = true;
 	conn_lost(&c, 5000, "daemon closed the connection (EOF)");
 	assert_int_equal(c.state, CONN_DISCONNECTED);
-	assert_int_equal(c.n_pending, 0);
+	assert_null(conn_pending(&c, 0)); /* its answer cannot come now */
 	assert_int_equal(c.fd, -1);
 
 	/* During a daemon update, retries come every 500 ms. */

@@ -61,10 +61,10 @@ static void test_table(void **state)
 			fail_msg("\":%s\" does not run %s", info->name, info->name);
 		assert_int_equal(key_action_destructive((enum key_action)a),
 		        !!(info->flags & ACTION_CONFIRM));
-		if (info->method != TUI_METHOD_NONE)
-			assert_non_null(tui_method_to_string(info->method));
+		if (info->method != _RPC_METHOD_INVALID)
+			assert_non_null(rpc_method_to_string(info->method));
 		if (info->flags & ACTION_VMS) /* a request per VM needs a method to send */
-			assert_int_not_equal(info->method, TUI_METHOD_NONE);
+			assert_int_not_equal(info->method, _RPC_METHOD_INVALID);
 	}
 	/* The rows the dialog guards today, by name: a row losing its flag fails here. */
 	assert_true(key_action_destructive(KEY_ACTION_STOP));

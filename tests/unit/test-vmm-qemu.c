@@ -112,6 +112,27 @@ static void test_serial_out_path(void **state)
 	vmm_free(v);
 }
 
+/* A snapshot load: QEMU reads its incoming migration from the descriptor and stays paused. */
+static void test_incoming(void **state)
+{
+	struct vmm *v = configured();
+	char **argv = NULL;
+	bool paused = false;
+
+	assert_int_equal(vmm_qemu_build_argv(v, VMM_ACCEL_TCG, NULL, &argv), 0);
+	assert_int_equal(find_arg(argv, "-incoming", ""), -1);
+	vmm_qemu_argv_free(argv);
+	v->incoming_fd = 7;
+	assert_int_equal(vmm_qemu_build_argv(v, VMM_ACCEL_TCG, NULL, &argv), 0);
+	assert_true(find_arg(argv, "-incoming", "fd:7") > 0);
+	for (char **a = argv; *a; a++)
+		paused = paused || strcmp(*a, "-S") == 0;
+	assert_true(paused);
+	vmm_qemu_argv_free(argv);
+	v->incoming_fd = -1; /* not ours to close */
+	vmm_free(v);
+}
+
 static void test_kernel_cmdline(void **state)
 {
 	struct vmm *v = configured();
@@ -182,6 +203,7 @@ int main(void)
 	        cmocka_unit_test(test_argv),
 	        cmocka_unit_test(test_reboot_ends_qemu),
 	        cmocka_unit_test(test_serial_out_path),
+	        cmocka_unit_test(test_incoming),
 	        cmocka_unit_test(test_kernel_cmdline),
 	        cmocka_unit_test(test_tsc_khz_under_tcg),
 	        cmocka_unit_test(test_tsc_measurement),
