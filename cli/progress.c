@@ -55,8 +55,7 @@ static _noreturn_ void follow(const char *socket, const char *name, bool tty, in
 	signal(SIGINT, SIG_IGN); /* Ctrl-C is the parent's to handle */
 	if (rpc_client_connect(socket, &c) < 0 ||
 	        rpc_client_hello(c, "banger", READY_TIMEOUT_MS, NULL, &err) < 0 ||
-	        rpc_client_call(
-	                c, rpc_method_to_string(RPC_METHOD_EVENTS_SUBSCRIBE), json_object(),
+	        rpc_client_call(c, rpc_method_to_string(RPC_METHOD_EVENTS_SUBSCRIBE), json_object(),
 	                READY_TIMEOUT_MS, NULL, &err) < 0)
 		_exit(1);
 	(void)!write(ready_fd, "r", 1);
