@@ -78,6 +78,13 @@ int cli_usage_error(const struct cli *cli, const char *fmt, ...)
 /* help.c */
 void cli_help(const struct cli_command *cmd, const char *words, bool to_stderr);
 int cli_dump_commands(const char *what);
+/* Words directly below prefix ("" for the top): "vm" is below "", "vm create" below "vm". */
+bool cli_command_is_child(const struct cli_command *c, const char *prefix);
+
+/* completion.c: the shell completion files, from the command table. */
+void cli_completion_bash(void);
+void cli_completion_zsh(void);
+void cli_completion_fish(void);
 
 #define COMMAND(id, words, args, min, max, fn, summary, ...) int fn(struct cli *cli);
 #define GROUP(words, summary)

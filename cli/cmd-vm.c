@@ -7,10 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "cli/progress.h"
 #include "common/install.h"
 #include "common/layout.h"
 #include "common/sshcmd.h"
@@ -193,29 +196,38 @@ int cmd_vm_get(struct cli *cli)
 	return 0;
 }
 
-/* Runs method for every NAME, going on after failures; the exit code is the last failure's. */
-static int each_vm(struct cli *cli, enum rpc_method method, const char *done, json_t *extra)
+/* Runs method for every NAME, going on after failures; the exit code is the last failure's.
+ * With progress (starts), each start's steps are shown live and the time summed up after. */
+static int each_vm(struct cli *cli, enum rpc_method method, const char *done, json_t *extra,
+        bool progress)
 {
 	int ret = 0;
 
 	for (int i = 0; i < cli->n_args; i++) {
 		_cleanup_json_ json_t *res = NULL;
 		json_t *params = json_pack("{s:s}", "name", cli->args[i]);
+		struct cli_progress prog = {};
+		char summary[256] = "";
 		int r;
 
 		if (params && extra)
 			json_object_update(params, extra);
+		if (progress)
+			cli_progress_begin(cli, cli->args[i], &prog);
 		r = cli_call(cli, method, params, LIFECYCLE_TIMEOUT_MS, &res);
+		cli_progress_end(&prog);
 		if (r == CLI_EXIT_UNREACHABLE)
 			return r;
 		if (r) {
 			ret = r;
 			continue;
 		}
+		if (progress)
+			cli_progress_summary(res, summary, sizeof(summary));
 		if (cli->json)
 			cli_print_json(res);
-		else
-			printf("%s VM %s\n", done, cli->args[i]);
+		else if (!progress || !cli_opt(cli, "quiet"))
+			printf("%s VM %s%s\n", done, cli->args[i], summary);
 	}
 	return ret;
 }
@@ -226,22 +238,26 @@ int cmd_vm_delete(struct cli *cli)
 
 	if (cli_opt(cli, "force"))
 		extra = json_pack("{s:b}", "force", 1);
-	return each_vm(cli, RPC_METHOD_VM_DELETE, "Deleted", extra);
+	return each_vm(cli, RPC_METHOD_VM_DELETE, "Deleted", extra, false);
 }
 
 int cmd_vm_start(struct cli *cli)
 {
-	return each_vm(cli, RPC_METHOD_VM_START, "Started", NULL);
+	return each_vm(cli, RPC_METHOD_VM_START, "Started", NULL, true);
 }
 
 int cmd_vm_stop(struct cli *cli)
 {
-	return each_vm(cli, RPC_METHOD_VM_STOP, "Stopped", NULL);
+	_cleanup_json_ json_t *extra = NULL;
+
+	if (cli_opt(cli, "force"))
+		extra = json_pack("{s:b}", "force", 1);
+	return each_vm(cli, RPC_METHOD_VM_STOP, extra ? "Killed" : "Stopped", extra, false);
 }
 
 int cmd_vm_restart(struct cli *cli)
 {
-	return each_vm(cli, RPC_METHOD_VM_RESTART, "Restarted", NULL);
+	return each_vm(cli, RPC_METHOD_VM_RESTART, "Restarted", NULL, true);
 }
 
 static void print_log_lines(const json_t *lines)
@@ -328,51 +344,199 @@ int cmd_vm_logs(struct cli *cli)
 	}
 }
 
+/* The OpenSSH command line for a running VM at ip, as banger vm ssh runs it. */
+static int ssh_command(const char *ip, char *const *cmd, struct sshcmd *ret)
+{
+	struct banger_layout layout;
+	struct install_meta meta;
+	char dir[PATH_MAX];
+	int r;
+
+	r = layout_init(&layout, NULL);
+	if (r >= 0 && install_meta_load(&layout, &meta, NULL, 0) < 0)
+		r = install_meta_from_self(&meta);
+	if (r >= 0)
+		r = layout_ssh_dir(&layout, meta.owner_home, dir, sizeof(dir));
+	if (r < 0)
+		return cli_error("cannot find banger's SSH key directory: %s", strerror(-r));
+	r = sshcmd_build(ret, dir, ip, !isatty(STDIN_FILENO), 10, cmd);
+	if (r < 0)
+		return cli_error("cannot build the ssh command: %s", strerror(-r));
+	return 0;
+}
+
+/* vm run --rm: a signal asks for the throwaway VM to go. The call in flight blocks (and retries
+ * on EINTR), so the handler shuts the connection down, which ends it; the delete then goes on a
+ * fresh connection. */
+static volatile sig_atomic_t run_interrupted;
+static volatile int run_fd = -1;
+
+static void on_run_signal(int sig)
+{
+	run_interrupted = sig;
+	if (run_fd >= 0)
+		shutdown(run_fd, SHUT_RDWR);
+}
+
+static void run_signals(bool catch)
+{
+	struct sigaction sa = {.sa_handler = catch ? on_run_signal : SIG_DFL};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* Runs the ssh command line as a child with our stdin, stdout and stderr, ignoring SIGINT and
+ * SIGQUIT meanwhile as system(3) does (the terminal sends them to ssh too). Returns the
+ * command's exit status (ssh's own 255 for a connection failure, 128+N for a signal). */
+static int run_ssh(const struct sshcmd *sc)
+{
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old_int, old_quit;
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	pid = fork();
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
+		execvp("ssh", (char *const *)sc->argv);
+		fprintf(stderr, "banger: cannot run ssh: %s\n", strerror(errno));
+		_exit(127);
+	}
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	if (pid < 0)
+		return cli_error("cannot run ssh: %s", strerror(errno));
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Deletes the throwaway VM on a fresh connection (the old one may be shut down or busy with a
+ * start that is still going: the delete stops it first). */
+static int run_rm(struct cli *cli, const char *name, FILE *out)
+{
+	int r;
+
+	run_fd = -1;
+	if (cli->client) {
+		rpc_client_free(cli->client);
+		cli->client = NULL;
+	}
+	r = cli_call(cli, RPC_METHOD_VM_DELETE, json_pack("{s:s, s:b}", "name", name, "force", 1),
+	        LIFECYCLE_TIMEOUT_MS, NULL);
+	if (r == 0 && !cli_opt(cli, "quiet"))
+		fprintf(out, "Deleted VM %s\n", name);
+	return r;
+}
+
 /* Create when needed, then start and wait until SSH answers (vm.start answers at "running").
- * Running it again on a running VM is not an error: the VM is there, which is what was asked. */
+ * Running it again on a running VM is not an error: the VM is there, which is what was asked.
+ * With CMD, runs it over SSH and exits with its status; with --rm, the VM is a throwaway: it must
+ * not exist yet, and is deleted at the end whatever happened, Ctrl-C included. banger's own lines
+ * go to stderr when CMD runs, so stdout is CMD's. */
 int cmd_vm_run(struct cli *cli)
 {
 	_cleanup_json_ json_t *params = NULL, *vm = NULL, *res = NULL;
+	const char *name = cli->args[0];
+	bool rm = cli_opt(cli, "rm"), quiet = cli_opt(cli, "quiet");
+	FILE *out = rm || cli->n_rest > 0 ? stderr : stdout;
 	struct rpc_error err = {};
-	int r;
+	struct cli_progress prog;
+	struct sshcmd sc;
+	const char *ip;
+	char summary[256];
+	int r, status = 0;
 
 	r = cli_connect(cli);
 	if (r)
 		return r;
 	r = rpc_client_call(cli->client, rpc_method_to_string(RPC_METHOD_VM_GET),
-	        json_pack("{s:s}", "name", cli->args[0]), CALL_TIMEOUT_MS, &vm, &err);
+	        json_pack("{s:s}", "name", name), CALL_TIMEOUT_MS, &vm, &err);
 	if (r == -EREMOTEIO && err.code == RPC_ERROR_NOT_FOUND) {
-		params = json_pack("{s:s}", "name", cli->args[0]);
+		params = json_pack("{s:s}", "name", name);
 		if (params && cli_opt(cli, "image"))
 			json_object_set_new(params, "image", json_string(cli_opt(cli, "image")));
 		r = cli_call(cli, RPC_METHOD_VM_CREATE, TAKE_PTR(params), CALL_TIMEOUT_MS, &vm);
 		if (r)
 			return r;
-		if (!cli->json)
-			printf("Created VM %s (id %s)\n", json_str(vm, "name", "?"),
+		if (!cli->json && !quiet)
+			fprintf(out, "Created VM %s (id %s)\n", json_str(vm, "name", "?"),
 			        json_str(vm, "id", "?"));
 	} else if (r < 0)
-		return cli_call(cli, RPC_METHOD_VM_GET, json_pack("{s:s}", "name", cli->args[0]),
+		return cli_call(cli, RPC_METHOD_VM_GET, json_pack("{s:s}", "name", name),
 		        CALL_TIMEOUT_MS, NULL); /* reports the error the usual way */
+	else if (rm)
+		return cli_error("VM %s already exists: --rm runs a VM of its own and deletes it "
+		                 "afterwards; choose a name no VM has",
+		        name);
 	else if (streq(json_str(vm, "state", ""), "running")) {
-		if (cli->json)
-			cli_print_json(vm);
-		else
-			printf("VM %s is already running (%s)\n", cli->args[0], json_str(vm, "ip", "-"));
-		return 0;
+		if (cli->n_rest == 0) {
+			if (cli->json)
+				cli_print_json(vm);
+			else if (!quiet)
+				printf("VM %s is already running (%s)\n", name,
+				        json_str(vm, "ip", "-"));
+			return 0;
+		}
+		res = json_incref(vm);
 	}
-	if (!cli->json)
-		printf("Starting VM %s (waiting until SSH answers)...\n", cli->args[0]);
-	r = cli_call(cli, RPC_METHOD_VM_START, json_pack("{s:s}", "name", cli->args[0]),
-	        LIFECYCLE_TIMEOUT_MS, &res);
-	if (r)
-		return r;
-	if (cli->json)
-		cli_print_json(res);
-	else
-		printf("VM %s is running at %s (boot id %s)\n", cli->args[0], json_str(res, "ip", "-"),
-		        json_str(res, "boot_id", "-"));
-	return 0;
+	if (rm) {
+		run_fd = rpc_client_fd(cli->client);
+		run_signals(true);
+	}
+	if (!res) {
+		if (!cli->json && !quiet)
+			fprintf(out, "Starting VM %s (waiting until SSH answers)...\n", name);
+		cli_progress_begin(cli, name, &prog);
+		r = rpc_client_call(cli->client, rpc_method_to_string(RPC_METHOD_VM_START),
+		        json_pack("{s:s}", "name", name),
+		        LIFECYCLE_TIMEOUT_MS, &res, &err);
+		cli_progress_end(&prog);
+		/* the daemon's error as cli_call() reports it, unless a signal cut the call short */
+		if (r == -EREMOTEIO && !run_interrupted) {
+			fprintf(stderr, "banger: %s\n", err.message);
+			r = cli_exit_for_error(&err);
+		} else if (r < 0 && !run_interrupted)
+			r = cli_error("vm.start failed: %s", err.message[0] ? err.message : strerror(-r));
+		if (r || run_interrupted) {
+			if (rm) {
+				if (run_interrupted)
+					fprintf(stderr, "banger: interrupted: deleting VM %s\n", name);
+				run_rm(cli, name, out);
+				run_signals(false);
+			}
+			return run_interrupted ? 128 + run_interrupted : r;
+		}
+		cli_progress_summary(res, summary, sizeof(summary));
+		if (cli->json && cli->n_rest == 0)
+			cli_print_json(res);
+		else if (!quiet)
+			fprintf(out, "VM %s is running at %s (boot id %s), started%s\n", name,
+			        json_str(res, "ip", "-"), json_str(res, "boot_id", "-"), summary);
+	}
+	if (cli->n_rest > 0 || rm) {
+		/* CMD, or a shell in a throwaway VM */
+		ip = json_str(res, "ip", NULL);
+		r = ip ? ssh_command(ip, cli->n_rest > 0 ? cli->rest : NULL, &sc)
+		       : cli_error("VM %s has no IP address", name);
+		status = r ? r : run_ssh(&sc);
+	}
+	if (rm) {
+		if (run_interrupted)
+			fprintf(stderr, "banger: interrupted: deleting VM %s\n", name);
+		r = run_rm(cli, name, out);
+		run_signals(false);
+		if (r && status == 0)
+			status = r; /* the command went well, but the VM is left behind */
+	}
+	return status;
 }
 
 /* execs the OpenSSH client with the owner's key and the daemon-managed known_hosts
@@ -380,10 +544,7 @@ int cmd_vm_run(struct cli *cli)
 int cmd_vm_ssh(struct cli *cli)
 {
 	_cleanup_json_ json_t *vm = NULL;
-	struct banger_layout layout;
-	struct install_meta meta;
 	struct sshcmd sc;
-	char dir[PATH_MAX];
 	const char *ip;
 	int r;
 
@@ -395,17 +556,9 @@ int cmd_vm_ssh(struct cli *cli)
 	if (!streq(json_str(vm, "state", ""), "running") || !ip)
 		return cli_error("VM %s is %s, not running; start it with \"banger vm start %s\"",
 		        cli->args[0], json_str(vm, "state", "?"), cli->args[0]);
-	r = layout_init(&layout, NULL);
-	if (r >= 0 && install_meta_load(&layout, &meta, NULL, 0) < 0)
-		r = install_meta_from_self(&meta);
-	if (r >= 0)
-		r = layout_ssh_dir(&layout, meta.owner_home, dir, sizeof(dir));
-	if (r < 0)
-		return cli_error("cannot find banger's SSH key directory: %s", strerror(-r));
-	r = sshcmd_build(&sc, dir, ip, !isatty(STDIN_FILENO), 10,
-	        cli->n_rest > 0 ? cli->rest : NULL);
-	if (r < 0)
-		return cli_error("cannot build the ssh command: %s", strerror(-r));
+	r = ssh_command(ip, cli->n_rest > 0 ? cli->rest : NULL, &sc);
+	if (r)
+		return r;
 	fflush(stdout);
 	execvp("ssh", (char *const *)sc.argv);
 	return cli_error("cannot run ssh: %s", strerror(errno));

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Everything generated from the command table: --help at every level, the bash completion
- * script and the COMMANDS section of banger(1). */
+/* Everything generated from the command table but the completion files (completion.c): --help at
+ * every level and the COMMANDS section of banger(1). */
 #include <stdio.h>
 #include <string.h>
 
@@ -22,8 +22,7 @@ static const char global_options[] =
         "  -h  --help         Show help for any command or group\n"
         "      --version      Print banger's version\n";
 
-/* Words directly below prefix ("" for the top): "vm" is below "", "vm create" below "vm". */
-static bool is_child(const struct cli_command *c, const char *prefix)
+bool cli_command_is_child(const struct cli_command *c, const char *prefix)
 {
 	size_t n = strlen(prefix);
 
@@ -73,7 +72,7 @@ void cli_help(const struct cli_command *cmd, const char *words, bool to_stderr)
 		const char *name = c->words + (prefix[0] ? strlen(prefix) + 1 : 0);
 		char left[64];
 
-		if (!is_child(c, prefix))
+		if (!cli_command_is_child(c, prefix))
 			continue;
 		snprintf(left, sizeof(left), "%s%s%s", name, c->is_group ? " ..." : "",
 		        !c->is_group && c->args[0] ? "" : "");
@@ -84,92 +83,6 @@ void cli_help(const struct cli_command *cmd, const char *words, bool to_stderr)
 	        "options.\n\n%s\n%s",
 	        prefix, prefix[0] ? " " : "", global_options, exit_codes);
 	(void)words;
-}
-
-/* --- bash completion --- */
-
-static void dump_bash(void)
-{
-	puts("# bash completion for banger(1). Generated from cli/commands.def by\n"
-	     "# `banger --dump-commands=bash`; do not edit.\n"
-	     "_banger_names() {\n"
-	     "\tbanger --json \"$@\" 2>/dev/null | sed -n 's/^ *\"name\": "
-	     "*\"\\([^\"]*\\)\".*/\\1/p;"
-	     " s/\"name\":\"\\([^\"]*\\)\"/\\n\\1\\n/gp' | grep -E '^[a-z][a-z0-9-]*$'\n"
-	     "}\n"
-	     "_banger() {\n"
-	     "\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
-	     "\tlocal i w path= npos=0 words= opts= kind=\n"
-	     "\tfor ((i = 1; i < COMP_CWORD; i++)); do\n"
-	     "\t\tw=${COMP_WORDS[i]}\n"
-	     "\t\tcase $w in\n"
-	     "\t\t--) return 0 ;;");
-	/* every option that takes a value: its value is not a command word */
-	fputs("\t\t--socket", stdout);
-	for (size_t i = 0; i < cli_n_commands; i++)
-		for (const struct cli_option *o = cli_commands[i].options; o && o->name; o++)
-			if (o->arg) {
-				printf("|--%s", o->name);
-				if (o->short_name)
-					printf("|-%c", o->short_name);
-			}
-	puts(") ((i++)) ;;\n"
-	     "\t\t-*) ;;\n"
-	     "\t\t*) case $_banger_cmds in\n"
-	     "\t\t\t*\":${path:+$path }$w:\"*) path=${path:+$path }$w ;;\n"
-	     "\t\t\t*) npos=$((npos + 1)) ;;\n"
-	     "\t\t\tesac ;;\n"
-	     "\t\tesac\n"
-	     "\tdone\n"
-	     "\tcase $path in");
-	/* children of the top and of each group */
-	printf("\t\"\") words=\"");
-	for (size_t i = 0; i < cli_n_commands; i++)
-		if (is_child(&cli_commands[i], ""))
-			printf("%s ", cli_commands[i].words);
-	puts("\" ;;");
-	for (size_t g = 0; g < cli_n_commands; g++) {
-		const struct cli_command *grp = &cli_commands[g];
-		if (!grp->is_group)
-			continue;
-		printf("\t%s) words=\"", grp->words);
-		for (size_t i = 0; i < cli_n_commands; i++)
-			if (is_child(&cli_commands[i], grp->words))
-				printf("%s ", cli_commands[i].words + strlen(grp->words) + 1);
-		puts("\" ;;");
-	}
-	for (size_t i = 0; i < cli_n_commands; i++) {
-		const struct cli_command *c = &cli_commands[i];
-		if (c->is_group)
-			continue;
-		printf("\t\"%s\") opts=\"", c->words);
-		for (const struct cli_option *o = c->options; o->name; o++)
-			printf("--%s ", o->name);
-		printf("\"");
-		if (strneq(c->args, "NAME", 4))
-			printf("; kind=%s", strneq(c->words, "image", 5) ? "image" : "vm");
-		puts(" ;;");
-	}
-	puts("\tesac\n"
-	     "\tcase $prev in\n"
-	     "\t--socket|--kernel|-k|--rootfs|-r|--initrd) COMPREPLY=($(compgen -f -- \"$cur\")); "
-	     "return 0 ;;\n"
-	     "\t--image|-i) COMPREPLY=($(compgen -W \"$(_banger_names image list)\" -- \"$cur\")); "
-	     "return 0 ;;\n"
-	     "\tesac\n"
-	     "\tif [[ $cur == -* ]]; then\n"
-	     "\t\tCOMPREPLY=($(compgen -W \"$opts --json --socket --help\" -- \"$cur\"))\n"
-	     "\telif [[ -n $words ]]; then\n"
-	     "\t\tCOMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
-	     "\telif [[ -n $kind ]]; then\n"
-	     "\t\tCOMPREPLY=($(compgen -W \"$(_banger_names $kind list)\" -- \"$cur\"))\n"
-	     "\tfi\n"
-	     "\treturn 0\n"
-	     "}");
-	printf("_banger_cmds=\":");
-	for (size_t i = 0; i < cli_n_commands; i++)
-		printf("%s:", cli_commands[i].words);
-	puts("\"\ncomplete -F _banger banger");
 }
 
 /* --- banger(1) COMMANDS section --- */
@@ -235,11 +148,15 @@ static void dump_man(void)
 int cli_dump_commands(const char *what)
 {
 	if (streq(what, "bash"))
-		dump_bash();
+		cli_completion_bash();
+	else if (streq(what, "zsh"))
+		cli_completion_zsh();
+	else if (streq(what, "fish"))
+		cli_completion_fish();
 	else if (streq(what, "man"))
 		dump_man();
 	else {
-		fprintf(stderr, "banger: --dump-commands wants bash or man\n");
+		fprintf(stderr, "banger: --dump-commands wants bash, zsh, fish or man\n");
 		return CLI_EXIT_USAGE;
 	}
 	return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_ERROR;

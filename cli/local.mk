@@ -1,14 +1,16 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # cli/: banger, the scripting command line. The command table (cli/commands.def) also generates
-# the bash completion file here and the command list of man/banger.1 (man/local.mk).
+# the bash, zsh and fish completion files here and the command list of man/banger.1 (man/local.mk).
 noinst_LIBRARIES += libbangercli.a
 libbangercli_a_SOURCES = \
 	cli/cli.h cli/commands.def cli/commands.c \
 	cli/parse.c cli/parse.h \
 	cli/help.c \
+	cli/completion.c \
 	cli/output.c cli/output.h \
 	cli/call.c \
 	cli/cmd-vm.c \
+	cli/progress.c cli/progress.h \
 	cli/cmd-image.c \
 	cli/cmd-events.c \
 	cli/cmd-system.c cli/cmd-system-install.c cli/system-internal.h cli/sysunits.c cli/sysunits.h \
@@ -32,6 +34,16 @@ bashcompletion_DATA = cli/completion/banger
 cli/completion/banger: banger$(EXEEXT)
 	$(AM_V_GEN)$(MKDIR_P) cli/completion && ./banger$(EXEEXT) --dump-commands=bash > $@.tmp && mv $@.tmp $@
 CLEANFILES += cli/completion/banger
+# zsh and fish, from the same table
+zshcompletiondir = $(datadir)/zsh/vendor-completions
+zshcompletion_DATA = cli/completion/_banger
+cli/completion/_banger: banger$(EXEEXT)
+	$(AM_V_GEN)$(MKDIR_P) cli/completion && ./banger$(EXEEXT) --dump-commands=zsh > $@.tmp && mv $@.tmp $@
+fishcompletiondir = $(datadir)/fish/vendor_completions.d
+fishcompletion_DATA = cli/completion/banger.fish
+cli/completion/banger.fish: banger$(EXEEXT)
+	$(AM_V_GEN)$(MKDIR_P) cli/completion && ./banger$(EXEEXT) --dump-commands=fish > $@.tmp && mv $@.tmp $@
+CLEANFILES += cli/completion/_banger cli/completion/banger.fish
 
 unit_tests += tests/unit/test-cli-parse tests/unit/test-cli-output tests/unit/test-update
 tests_unit_test_update_SOURCES = tests/unit/test-update.c

@@ -3,6 +3,7 @@
  * with libinih. A bad entry is reported with its line and the default kept. */
 #include <errno.h>
 #include <ini.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "common/log.h"
 #include "common/macro.h"
 #include "daemon/config.h"
+#include "protocol/methods.h"
 
 void config_defaults(struct banger_config *c)
 {
@@ -25,7 +27,12 @@ void config_defaults(struct banger_config *c)
 	snprintf(c->subnet_text, sizeof(c->subnet_text), "%s", NET_DEFAULT_SUBNET);
 	(void)net_subnet_parse(NET_DEFAULT_SUBNET, &c->subnet);
 	snprintf(c->bridge, sizeof(c->bridge), "banger0");
+	c->vm_defaults = (struct vm_create_defaults){.image = VM_DEFAULT_IMAGE,
+		.vcpus = VM_DEFAULT_VCPUS,
+		.memory_mib = VM_DEFAULT_MEMORY,
+		.disk_gib = VM_DEFAULT_DISK};
 }
+
 
 void config_done(struct banger_config *c)
 {
@@ -67,6 +74,48 @@ static void warn(struct parse_state *s, const char *fmt, ...)
 	log_warning("%s (keeping the default)", c->last_warning);
 }
 
+/* [vm] image, vcpus, memory_mib, disk_gib: vm.create's defaults, checked by its own rules.
+ * Returns false for other names. */
+static bool vm_default_entry(struct parse_state *s, const char *name, const char *value)
+{
+	static const char *const keys[] = {"image", "vcpus", "memory_mib", "disk_gib"};
+	struct vm_create_defaults *d = &s->c->vm_defaults;
+	struct rpc_error err = {};
+	union rpc_args args;
+	json_t *params;
+	size_t k;
+	char *end;
+	long n = 0;
+	int r;
+
+	for (k = 0; k < ELEMENTSOF(keys) && !streq(name, keys[k]); k++)
+		;
+	if (k == ELEMENTSOF(keys))
+		return false;
+	/* checked as vm.create checks a request that gives it (protocol/methods.def) */
+	if (k > 0) {
+		errno = 0;
+		n = strtol(value, &end, 10);
+		if (errno || end == value || *end) {
+			warn(s, "[vm] %s = \"%s\" is not a number", name, value);
+			return true;
+		}
+	}
+	params = json_pack("{s:s, s:o}", "name", "x", name,
+	        k == 0 ? json_string(value) : json_integer(n));
+	r = params ? rpc_args_decode(RPC_METHOD_VM_CREATE, params, &args, &err) : -ENOMEM;
+	json_decref(params);
+	if (r < 0) {
+		warn(s, "[vm] %s = \"%s\": %s", name, value, err.message);
+		return true;
+	}
+	if (k == 0)
+		snprintf(d->image, sizeof(d->image), "%s", value);
+	else
+		*(k == 1 ? &d->vcpus : k == 2 ? &d->memory_mib : &d->disk_gib) = (unsigned)n;
+	return true;
+}
+
 static int on_entry(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse_state *s = user;
@@ -105,6 +154,8 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 			warn(s, "[%s] %s = \"%s\" must be 65536..1073741824", section, name, value);
 		else
 			c->console_max_bytes = n;
+	} else if (streq(section, "vm") && vm_default_entry(s, name, value)) {
+		/* done */
 	} else if (streq(section, "daemon") && streq(name, "client_silent_timeout_sec")) {
 		if (parse_uint(value, 0, 3600, &n) < 0)
 			warn(s, "[%s] %s = \"%s\" must be 0..3600 (0: never)", section, name, value);

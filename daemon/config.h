@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "daemon/netalloc.h"
+#include "protocol/vm.h"
 
 #define CONFIG_MAX_SYNC 32
 
@@ -21,6 +22,10 @@ struct banger_config {
 	unsigned vmm_api_timeout_sec;
 	unsigned client_silent_timeout_sec; /* a client silent this long after connecting is closed */
 	uint64_t state_min_free_mib;        /* below this, the state directory is announced low */
+	struct vm_create_defaults {
+		char image[VM_NAME_MAX + 1];
+		unsigned vcpus, memory_mib, disk_gib;
+	} vm_defaults; /* [vm] image, vcpus, memory_mib, disk_gib: what vm.create fills in */
 	char *sync[CONFIG_MAX_SYNC]; /* file_sync: paths relative to the owner's home */
 	size_t n_sync;
 	unsigned n_warnings;

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The image record: kernel, optional initrd and root filesystem with their sizes and SHA-256. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/macro.h"
 #include "daemon/image.h"
@@ -30,14 +32,39 @@ const char *image_part_file_name(enum image_part p)
 	return p >= 0 && p < _IMAGE_PART_MAX ? part_files[p] : NULL;
 }
 
+/* What the kernel file is, from its first bytes: an ELF vmlinux boots on Firecracker and on
+ * banger-vmm (QEMU microvm), a bzImage ("HdrS" at 0x202) on banger-vmm only. Two small reads
+ * of a file the daemon wrote, so answering stays quick. */
+static const char *kernel_format(const char *path)
+{
+	char head[4], hdrs[4];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	const char *f = "unknown";
+
+	if (fd < 0)
+		return f;
+	if (pread(fd, head, 4, 0) == 4 && memcmp(head, "\177ELF", 4) == 0)
+		f = "elf";
+	else if (pread(fd, hdrs, 4, 0x202) == 4 && memcmp(hdrs, "HdrS", 4) == 0)
+		f = "bzimage";
+	close(fd);
+	return f;
+}
+
 json_t *image_to_json(const struct image *img)
 {
-	json_t *o = json_pack("{s:s, s:s, s:i}", "name", img->name, "imported_at", img->imported_at,
-	        "schema_version", IMAGE_SCHEMA_VERSION);
+	const char *fmt = kernel_format(img->part[IMAGE_PART_KERNEL].path);
+	json_t *o = json_pack("{s:s, s:s, s:i, s:s?, s:s, s:[]}", "name", img->name, "imported_at",
+	        img->imported_at, "schema_version", IMAGE_SCHEMA_VERSION, "source",
+	        img->source[0] ? img->source : NULL, "kernel_format", fmt, "providers");
 	char key[32];
 
 	if (!o)
 		return NULL;
+	if (streq(fmt, "elf"))
+		json_array_append_new(json_object_get(o, "providers"), json_string("firecracker"));
+	if (!streq(fmt, "unknown"))
+		json_array_append_new(json_object_get(o, "providers"), json_string("banger-vmm"));
 	for (int p = 0; p < _IMAGE_PART_MAX; p++) {
 		const struct image_file *f = &img->part[p];
 		bool present = f->path[0] != '\0';
@@ -90,6 +117,9 @@ int image_from_json(const json_t *o, struct image *ret, char *why, size_t why_si
 	}
 	strcpy(img.name, name);
 	strcpy(img.imported_at, at);
+	if (json_is_string(json_object_get(o, "source")) &&
+	        json_string_length(json_object_get(o, "source")) < sizeof(img.source))
+		strcpy(img.source, json_string_value(json_object_get(o, "source")));
 	for (int p = 0; p < _IMAGE_PART_MAX; p++) {
 		struct image_file *f = &img.part[p];
 		json_t *path = json_object_get(o, part_names[p]), *size, *sha;

@@ -28,6 +28,7 @@ struct image {
 	char name[33];
 	struct image_file part[_IMAGE_PART_MAX];
 	char imported_at[32];
+	char source[PATH_MAX]; /* the directory its kernel was imported from; "" unknown */
 };
 
 /* "kernel", "initrd", "rootfs": the record's field prefixes and import's parameter names. */
@@ -35,6 +36,8 @@ const char *image_part_to_string(enum image_part p);
 /* The file name a part gets inside images/<name>/ (vmlinuz, initrd.img, rootfs.ext4). */
 const char *image_part_file_name(enum image_part p);
 
+/* The record, plus what its kernel's first bytes say: "kernel_format" ("elf", "bzimage" or
+ * "unknown") and "providers", the VMMs that boot that format. */
 json_t *image_to_json(const struct image *img);
 int image_from_json(const json_t *o, struct image *ret, char *why, size_t why_size);
 /* As vm_json_migrate(), for image.json. */

@@ -36,7 +36,25 @@ struct import_job {
 	EVP_MD_CTX *md;
 	uint64_t done;
 	char *buf;
+	uint64_t total, total_done; /* bytes of every part, for image.import_progress */
+	uint64_t last_progress;     /* CLOCK_MONOTONIC µs of the last one */
 };
+
+#define IMPORT_PROGRESS_USEC (250u * 1000u)
+
+static void import_progress(struct import_job *j)
+{
+	uint64_t now;
+
+	if (sd_event_now(j->d->event, CLOCK_MONOTONIC, &now) < 0 ||
+	        now - j->last_progress < IMPORT_PROGRESS_USEC)
+		return;
+	j->last_progress = now;
+	daemon_publish(j->d, "image.import_progress",
+	        json_pack("{s:s, s:s, s:I, s:I}", "name", j->img.name, "part",
+	                image_part_to_string(j->part), "done_bytes", (json_int_t)j->total_done,
+	                "total_bytes", (json_int_t)j->total));
+}
 
 bool import_running(const struct daemon *d, const char *name)
 {
@@ -214,6 +232,8 @@ static int import_on_defer(sd_event_source *src, void *userdata)
 			return 0;
 		}
 		j->done += (uint64_t)n;
+		j->total_done += (uint64_t)n;
+		import_progress(j);
 		return 0;
 	}
 	r = import_finish_part(j);
@@ -230,8 +250,8 @@ static int import_on_defer(sd_event_source *src, void *userdata)
 	return 0;
 }
 
-int import_start(
-        struct daemon *d, struct rpc_call *call, const char *name, int fds[_IMAGE_PART_MAX])
+int import_start(struct daemon *d, struct rpc_call *call, const char *name,
+        int fds[_IMAGE_PART_MAX], const char *source)
 {
 	struct import_job *j = calloc(1, sizeof(*j));
 	int r;
@@ -244,9 +264,16 @@ int import_start(
 	j->d = d;
 	j->out_fd = -1;
 	j->part = -1;
-	for (int i = 0; i < _IMAGE_PART_MAX; i++)
+	for (int i = 0; i < _IMAGE_PART_MAX; i++) {
+		struct stat st;
 		j->fds[i] = fds[i];
+		if (fds[i] >= 0 && fstat(fds[i], &st) == 0)
+			j->total += (uint64_t)st.st_size;
+	}
 	snprintf(j->img.name, sizeof(j->img.name), "%s", name);
+	snprintf(j->img.source, sizeof(j->img.source), "%s", source ? source : "");
+	/* the first report after 250 ms of copying: a small import sends none */
+	(void)sd_event_now(d->event, CLOCK_MONOTONIC, &j->last_progress);
 	if (snprintf(j->staging, sizeof(j->staging), "%s/.%s.import", d->layout.images_dir, name) >=
 	                (int)sizeof(j->staging) ||
 	        snprintf(j->final, sizeof(j->final), "%s/%s", d->layout.images_dir, name) >=

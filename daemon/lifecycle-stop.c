@@ -235,6 +235,21 @@ static void kill_begin(struct run *r, enum kill_stage first, bool for_undo)
 	kill_stage_run(r);
 }
 
+/* A stop without Ctrl-Alt-Del or grace: SIGKILL at once, also to a VMM a graceful stop is
+ * waiting for; the release that follows is a stop's. */
+int lifecycle_kill(struct lifecycle *lc, struct vm *vm, struct rpc_error *err)
+{
+	int k = lifecycle_stop(lc, vm, err);
+	struct run *r = run_find(lc, vm->id);
+
+	if (k == 0 && r && r->mode == RUN_STOPPING && r->kill_active && !r->kill_for_undo &&
+	        r->kill_stage != KILL_KILL) {
+		run_kill_cancel(r);
+		kill_begin(r, KILL_KILL, false);
+	}
+	return k;
+}
+
 void run_kill_for_undo(struct run *r)
 {
 	kill_begin(r, KILL_KILL, true);

@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/macro.h"
 #include "daemon/lifecycle-internal.h"
+#include "daemon/progress.h"
 #include "daemon/save-retry.h"
 #include "daemon/ssh-keys.h"
 #include "daemon/vm-state.h"
@@ -235,6 +236,8 @@ static void run_next(struct run *r)
 		}
 		r->step++;
 		r->step_started = now_usec();
+		progress_step_begin(lc->d, run_vm(r), lifecycle_steps[r->step].name, r->step + 1,
+		        _STEP_MAX);
 		if (r->step == STEP_BOOT)
 			r->guest_deadline = r->step_started + lc->timing.guest_budget_usec;
 		r->in_call = true;

@@ -74,6 +74,9 @@ int lifecycle_start(struct lifecycle *lc, struct vm *vm, struct rpc_error *err);
 /* Stops vm (or joins the stop in flight): RELEASED follows; a start it cancels ends with
  * START_ENDED. */
 int lifecycle_stop(struct lifecycle *lc, struct vm *vm, struct rpc_error *err);
+/* The same without Ctrl-Alt-Del or grace: SIGKILL to the VMM at once (also to one a graceful
+ * stop is waiting for). vm.stop with force. */
+int lifecycle_kill(struct lifecycle *lc, struct vm *vm, struct rpc_error *err);
 /* Stop, then start: RELEASED then STARTED or START_ENDED; a plain start when nothing runs. */
 int lifecycle_restart(struct lifecycle *lc, struct vm *vm, struct rpc_error *err);
 /* Stops vm for a delete: 0 when nothing runs (the caller removes the record at once), 1 when

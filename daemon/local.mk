@@ -11,6 +11,7 @@ libbangerd_a_SOURCES = \
 	daemon/image.c daemon/image.h \
 	daemon/store.c daemon/store.h \
 	daemon/events.c daemon/events.h \
+	daemon/progress.c daemon/progress.h \
 	daemon/server.c daemon/server.h \
 	daemon/conn-limit.c daemon/conn-limit.h \
 	daemon/rpc.c daemon/rpc.h \

@@ -81,7 +81,15 @@ int rpc_image_import(struct rpc_call *call, const struct rpc_image_import_args *
 		}
 	}
 	log_info("Importing image \"%s\"", name);
-	r = import_start(d, call, name, fds);
+	{
+		/* the directory the kernel came from: where the image was built or fetched */
+		const char *kernel = args->kernel;
+		const char *slash = kernel ? strrchr(kernel, '/') : NULL;
+		char source[PATH_MAX];
+		snprintf(source, sizeof(source), "%.*s", slash ? (int)MAX(slash - kernel, 1) : 0,
+		        kernel ? kernel : "");
+		r = import_start(d, call, name, fds, source);
+	}
 	if (r < 0)
 		return rpc_error_set(err, r, RPC_ERROR_INTERNAL,
 		        "Failed to start importing \"%s\": %s", name, strerror(-r));

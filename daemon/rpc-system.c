@@ -90,6 +90,12 @@ int rpc_system_status(struct rpc_call *call, const struct rpc_system_status_args
 		return -ENOMEM;
 	json_object_set_new(json_object_get(*ret_result, "store"), "unsaved", save_retry_json(d));
 	json_object_update_new(json_object_get(*ret_result, "store"), space_watch_json(d));
+	/* vm.create's defaults as banger.conf sets them, for clients' create forms */
+	json_object_set_new(*ret_result, "vm_defaults",
+	        json_pack("{s:s, s:i, s:i, s:i}", "image", d->config.vm_defaults.image, "vcpus",
+	                (int)d->config.vm_defaults.vcpus, "memory_mib",
+	                (int)d->config.vm_defaults.memory_mib, "disk_gib",
+	                (int)d->config.vm_defaults.disk_gib));
 	if (!d->helper_probe) {
 		r = helper_probe_new(d->event, d->layout.root_sock, &d->helper_probe);
 		if (r < 0)

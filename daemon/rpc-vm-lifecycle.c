@@ -10,6 +10,7 @@
 #include "daemon/console-log.h"
 #include "daemon/daemon.h"
 #include "daemon/lifecycle.h"
+#include "daemon/progress.h"
 #include "daemon/rpc-vm.h"
 #include "daemon/rpc.h"
 #include "protocol/jsonrpc.h"
@@ -122,9 +123,13 @@ void rpc_vm_lifecycle_notify(struct lifecycle *lc, const char *vm_id, struct vm 
 		if (o)
 			json_object_set_new(o, "start_timings_us", lifecycle_timings(lc, vm));
 		waiters_answer(d, vm_id, WAIT_START, o, NULL);
+		if (vm)
+			progress_done(d, vm, NULL);
 		break;
 	case LIFECYCLE_START_ENDED:
 		waiters_answer(d, vm_id, WAIT_START, NULL, err);
+		if (vm)
+			progress_done(d, vm, err && err->message[0] ? err->message : "stopped");
 		break;
 	case LIFECYCLE_RELEASED:
 		o = vm ? vm_to_json(vm) : NULL;
@@ -174,11 +179,13 @@ int rpc_vm_start(struct rpc_call *call, const struct rpc_vm_start_args *args, js
 	return run_op(call, args->name, args->id, err, WAIT_START, lifecycle_start);
 }
 
+/* force: SIGKILL to the VMM at once instead of asking the guest to halt (lifecycle_kill). */
 int rpc_vm_stop(struct rpc_call *call, const struct rpc_vm_stop_args *args, json_t **ret_result,
         struct rpc_error *err)
 {
 	(void)ret_result;
-	return run_op(call, args->name, args->id, err, WAIT_STOP, lifecycle_stop);
+	return run_op(call, args->name, args->id, err, WAIT_STOP,
+	        args->force ? lifecycle_kill : lifecycle_stop);
 }
 
 int rpc_vm_restart(struct rpc_call *call, const struct rpc_vm_restart_args *args, json_t **ret_result,

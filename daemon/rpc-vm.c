@@ -46,14 +46,22 @@ int rpc_vm_create(struct rpc_call *call, const struct rpc_vm_create_args *args, 
 	json_t *o;
 	int r;
 
+	/* what the request does not give comes from banger.conf's [vm] (the schema leaves it
+	 * "not given": NULL, 0) */
+	const struct vm_create_defaults *def = &d->config.vm_defaults;
+	const char *image = args->image ?: def->image;
+	unsigned vcpus = args->vcpus ? (unsigned)args->vcpus : def->vcpus;
+	unsigned memory_mib = args->memory_mib ? (unsigned)args->memory_mib : def->memory_mib;
+	unsigned disk_gib = args->disk_gib ? (unsigned)args->disk_gib : def->disk_gib;
+
 	if (store_vm_by_name(&d->store, args->name))
 		return rpc_error_set(err, -EEXIST, RPC_ERROR_CONFLICT,
 		        "A VM named \"%s\" already exists", args->name);
-	if (!store_image_by_name(&d->store, args->image))
+	if (!store_image_by_name(&d->store, image))
 		return rpc_error_set(err, -ENOENT, RPC_ERROR_NOT_FOUND,
 		        "Image \"%s\" not found (import one with \"banger image import\" or "
 		        "\"banger image build\")",
-		        args->image);
+		        image);
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return -ENOMEM;
@@ -63,11 +71,11 @@ int rpc_vm_create(struct rpc_call *call, const struct rpc_vm_create_args *args, 
 		        err, r, RPC_ERROR_INTERNAL, "Failed to generate a VM id: %s", strerror(-r));
 	/* the schema checked both names (VM_NAME_MAX) and the three ranges */
 	strcpy(vm->name, args->name);
-	strcpy(vm->image, args->image);
+	strcpy(vm->image, image);
 	vm->state = VM_STATE_CREATED;
-	vm->vcpus = (unsigned)args->vcpus;
-	vm->memory_mib = (unsigned)args->memory_mib;
-	vm->disk_gib = (unsigned)args->disk_gib;
+	vm->vcpus = vcpus;
+	vm->memory_mib = memory_mib;
+	vm->disk_gib = disk_gib;
 	rfc3339_now(vm->created_at, sizeof(vm->created_at));
 	r = store_vm_save(&d->store, vm);
 	if (r < 0) {

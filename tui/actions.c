@@ -15,6 +15,7 @@
 
 #include "common/fileio.h"
 #include "tui/app.h"
+#include "tui/osc52.h"
 
 static bool need_daemon(struct app *a, const char *what)
 {
@@ -158,12 +159,19 @@ static void free_inspect(struct app *a)
 void app_inspect_build(struct app *a)
 {
 	struct vm *vm = app_selected(a);
+
+	free_inspect(a);
+	if (vm && vm->obj)
+		app_inspect_json(a, vm->name ? vm->name : "(gone)", vm->obj);
+}
+
+void app_inspect_json(struct app *a, const char *title, const json_t *obj)
+{
 	char *dump, *save = NULL;
 
 	free_inspect(a);
-	if (!vm || !vm->obj)
-		return;
-	dump = json_dumps(vm->obj, JSON_INDENT(2) | JSON_SORT_KEYS);
+	snprintf(a->inspect_title, sizeof(a->inspect_title), "inspect %s", title);
+	dump = json_dumps(obj, JSON_INDENT(2) | JSON_SORT_KEYS);
 	if (!dump)
 		return;
 	for (char *l = strtok_r(dump, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
@@ -206,6 +214,8 @@ static unsigned act_messages(struct app *a, _unused_ const char *arg)
 
 static void free_targets(struct confirm *c)
 {
+	json_decref(c->params);
+	c->params = NULL;
 	for (size_t i = 0; i < c->n_targets; i++)
 		free(c->targets[i]);
 	free(c->targets);
@@ -278,6 +288,7 @@ unsigned app_confirm_open(
 	snprintf(c->verb, sizeof(c->verb), "%s", verb);
 	snprintf(c->what, sizeof(c->what), "%s", info ? info->name : verb);
 	a->overlay = OVERLAY_CONFIRM;
+	a->overlay_scroll = 0;
 	return DIRTY_OVERLAY | DIRTY_HINTS;
 }
 
@@ -285,7 +296,7 @@ unsigned app_confirm_open(
 static void body_targets(struct app *a)
 {
 	struct confirm *c = &a->confirm;
-	char line[160] = "";
+	char line[360] = "";
 	size_t o = 0, shown = 0;
 
 	for (size_t i = 0; i < c->n_targets && shown < 10; i++, shown++) {
@@ -305,8 +316,11 @@ static void send_each(struct app *a, enum rpc_method method, const char *verb)
 	char what[160];
 
 	for (size_t i = 0; i < c->n_targets; i++) {
+		json_t *params = json_pack("{s:s}", "name", c->targets[i]);
+		if (params && c->force)
+			json_object_set_new(params, "force", json_true());
 		snprintf(what, sizeof(what), "%s %s", verb, c->targets[i]);
-		call(a, method, json_pack("{s:s}", "name", c->targets[i]), CALL_ACTION, what);
+		call(a, method, params, CALL_ACTION, what);
 	}
 	if (c->n_targets == 1)
 		app_status(a, STATUS_INFO, "%s: requested", what);
@@ -357,6 +371,41 @@ static unsigned act_stop(struct app *a, _unused_ const char *arg)
 	        "A graceful shutdown; banger force-stops what does not halt.");
 }
 
+static unsigned act_kill(struct app *a, _unused_ const char *arg)
+{
+	unsigned redraw = vm_action(a, KEY_ACTION_KILL, "Kill",
+	        "The VMM is killed at once (SIGKILL), without a graceful shutdown: the guest gets "
+	        "no chance to halt, and what it has not yet written to its disk is lost.");
+
+	a->confirm.force = true;
+	return redraw;
+}
+
+static unsigned act_create(struct app *a, _unused_ const char *arg)
+{
+	return app_form_open(a);
+}
+
+/* Delete: a VM that is not stopped is stopped first (force), which the dialog says. */
+static unsigned act_delete(struct app *a, _unused_ const char *arg)
+{
+	struct confirm *c = &a->confirm;
+	unsigned redraw = vm_action(a, KEY_ACTION_DELETE, "Delete",
+	        "Each VM's record, disk and console log are removed; this cannot be undone.");
+
+	for (size_t i = 0; i < c->n_targets; i++) {
+		struct vm *vm = vm_model_find_name(&a->model, c->targets[i]);
+		if (vm && vm->state != VM_STATE_CREATED && vm->state != VM_STATE_STOPPED &&
+		        vm->state != VM_STATE_ERROR) {
+			app_confirm_body(a,
+			        "%s is %s: it is stopped first (force), then deleted.", vm->name,
+			        vm_state_to_string(vm->state));
+			c->force = true;
+		}
+	}
+	return redraw;
+}
+
 static unsigned act_restart(struct app *a, _unused_ const char *arg)
 {
 	return vm_action(a, KEY_ACTION_RESTART, "Restart",
@@ -389,8 +438,8 @@ static unsigned act_update(struct app *a, _unused_ const char *arg)
 	snprintf(a->confirm.what, sizeof(a->confirm.what), "daemon update");
 	app_confirm_body(
 	        a, "Installed daemon: %s", a->conn.version[0] ? a->conn.version : "unknown");
-	app_confirm_body(a, "bangerd restarts; running VMs keep running and are");
-	app_confirm_body(a, "re-adopted. This screen reconnects by itself.");
+	app_confirm_body(a, "bangerd restarts; running VMs keep running and are re-adopted. This "
+	                    "screen reconnects by itself.");
 	return redraw;
 }
 
@@ -416,7 +465,8 @@ unsigned app_run_confirmed(struct app *a)
 		if (info->flags & ACTION_VMS)
 			send_each(a, info->method, info->name);
 		else {
-			call(a, info->method, json_object(), c->kind, c->what);
+			call(a, info->method, c->params ? json_incref(c->params) : json_object(),
+			        c->kind, c->what);
 			app_status(a, STATUS_INFO, "%s: requested", c->what);
 		}
 	}
@@ -430,6 +480,126 @@ static unsigned act_ssh(struct app *a, _unused_ const char *arg)
 	if (vm)
 		app_ssh_start(a, vm); /* the screen comes back repainted when it ends */
 	return 0;
+}
+
+/* ---- the images view ---- */
+
+static unsigned act_view(struct app *a, const char *arg)
+{
+	if (arg && *arg)
+		a->view_mode = strncmp(arg, "image", 5) == 0 ? VIEW_IMAGES : VIEW_VMS;
+	else
+		a->view_mode = a->view_mode == VIEW_VMS ? VIEW_IMAGES : VIEW_VMS;
+	a->zoom = false;
+	return DIRTY_CLEAR;
+}
+
+/* Moves the image selection to row (clamped) of the names in order. */
+static unsigned img_select(struct app *a, ssize_t row)
+{
+	const char *names[MAX_IMAGES];
+	size_t n = app_image_names(a, names, MAX_IMAGES);
+
+	if (n == 0)
+		return 0;
+	row = MAX(MIN(row, (ssize_t)n - 1), (ssize_t)0);
+	snprintf(a->img_sel, sizeof(a->img_sel), "%s", names[row]);
+	return DIRTY_LIST;
+}
+
+static ssize_t img_row(struct app *a)
+{
+	const char *names[MAX_IMAGES];
+	size_t n = app_image_names(a, names, MAX_IMAGES);
+	return (ssize_t)app_image_row(a, names, n);
+}
+
+static unsigned act_img_down(struct app *a, _unused_ const char *arg)
+{
+	return img_select(a, img_row(a) + 1);
+}
+static unsigned act_img_up(struct app *a, _unused_ const char *arg)
+{
+	return img_select(a, img_row(a) - 1);
+}
+static unsigned act_img_first(struct app *a, _unused_ const char *arg)
+{
+	return img_select(a, 0);
+}
+static unsigned act_img_last(struct app *a, _unused_ const char *arg)
+{
+	return img_select(a, MAX_IMAGES);
+}
+
+static const json_t *selected_image(struct app *a)
+{
+	const char *names[MAX_IMAGES];
+	size_t n = app_image_names(a, names, MAX_IMAGES);
+
+	if (n == 0)
+		return NULL;
+	return json_object_get(a->model.images, names[app_image_row(a, names, n)]);
+}
+
+static unsigned act_img_inspect(struct app *a, _unused_ const char *arg)
+{
+	const json_t *img = selected_image(a);
+
+	if (!img)
+		return 0;
+	app_inspect_json(a, json_string_value(json_object_get(img, "name")) ?: "?", img);
+	a->overlay = OVERLAY_INSPECT;
+	a->overlay_scroll = 0;
+	return DIRTY_OVERLAY | DIRTY_HINTS;
+}
+
+/* ":image-import NAME KERNEL ROOTFS [INITRD]": paths as the daemon reads them; its copy is
+ * shown in the view as image.import_progress comes. */
+static unsigned act_img_import(struct app *a, const char *arg)
+{
+	char name[64] = "", kernel[1024] = "", rootfs[1024] = "", initrd[1024] = "", what[96];
+	json_t *params;
+
+	if (sscanf(arg, "%63s %1023s %1023s %1023s", name, kernel, rootfs, initrd) < 3) {
+		app_status(a, STATUS_ERROR, "usage: :image-import NAME KERNEL ROOTFS [INITRD]");
+		return 0;
+	}
+	params = json_pack("{s:s, s:s, s:s}", "name", name, "kernel", kernel, "rootfs", rootfs);
+	if (params && initrd[0])
+		json_object_set_new(params, "initrd", json_string(initrd));
+	snprintf(what, sizeof(what), "import %s", name);
+	call(a, RPC_METHOD_IMAGE_IMPORT, params, CALL_ACTION, what);
+	app_status(a, STATUS_INFO, "%s: requested", what);
+	a->view_mode = VIEW_IMAGES;
+	return DIRTY_CLEAR;
+}
+
+/* The dialog names the VMs that use it: the daemon refuses while any does. */
+static unsigned act_img_remove(struct app *a, _unused_ const char *arg)
+{
+	const json_t *img = selected_image(a);
+	const char *name = img ? json_string_value(json_object_get(img, "name")) : NULL;
+	char title[96], users[200] = "";
+	size_t o = 0, n_users = 0;
+	unsigned redraw;
+
+	if (!name)
+		return 0;
+	for (size_t i = 0; i < a->model.n; i++) {
+		const struct vm *vm = a->model.vms[i];
+		if (vm->image && streq(vm->image, name) && o < sizeof(users))
+			o += (size_t)snprintf(users + o, sizeof(users) - o, "%s%s", n_users++ ? ", " : "",
+			        vm->name);
+	}
+	snprintf(title, sizeof(title), "Remove image %s?", name);
+	redraw = app_confirm_open(a, KEY_ACTION_IMG_REMOVE, "Remove", title);
+	a->confirm.params = json_pack("{s:s}", "name", name);
+	snprintf(a->confirm.what, sizeof(a->confirm.what), "remove image %s", name);
+	app_confirm_body(a, "Its kernel, initrd and root filesystem copies are deleted.");
+	if (n_users)
+		app_confirm_body(a, "Used by %zu VM%s (%s): the daemon refuses until they are deleted.",
+		        n_users, n_users == 1 ? "" : "s", users);
+	return redraw;
 }
 
 /* ---- the confirm dialog ---- */
@@ -460,6 +630,23 @@ static unsigned act_switch(struct app *a, _unused_ const char *arg)
 	if (!dialog_open(a))
 		return 0;
 	a->confirm.focus = !a->confirm.focus;
+	return DIRTY_OVERLAY;
+}
+
+/* Scrolls the body of a dialog the screen is too short for; clamped when drawn. */
+static unsigned act_dialog_down(struct app *a, _unused_ const char *arg)
+{
+	if (!dialog_open(a))
+		return 0;
+	a->overlay_scroll++;
+	return DIRTY_OVERLAY;
+}
+
+static unsigned act_dialog_up(struct app *a, _unused_ const char *arg)
+{
+	if (!dialog_open(a))
+		return 0;
+	a->overlay_scroll = MAX(a->overlay_scroll - 1, 0);
 	return DIRTY_OVERLAY;
 }
 
@@ -561,15 +748,91 @@ static unsigned act_wrap(struct app *a, _unused_ const char *arg)
 	return DIRTY_CONSOLE;
 }
 
-/* ":set wrap on|off" */
+static unsigned act_timestamps(struct app *a, _unused_ const char *arg)
+{
+	a->timestamps = !a->timestamps;
+	return DIRTY_CONSOLE;
+}
+
+/* ":mouse [on|off]": toggles without an argument. */
+static unsigned act_mouse(struct app *a, const char *arg)
+{
+	bool on = arg && *arg ? !strstr(arg, "off") : !a->mouse;
+
+	if (!app_mouse_enable(a, on))
+		app_status(a, STATUS_WARN, "mouse: this terminal reports no mouse events");
+	else
+		app_status(a, STATUS_INFO, "mouse %s%s", a->mouse ? "on" : "off",
+		        a->mouse ? " (Shift+drag selects text in most terminals)" : "");
+	return DIRTY_STATUS;
+}
+
+/* ":set wrap|timestamps|mouse on|off" */
 static unsigned act_set(struct app *a, const char *arg)
 {
-	if (strncmp(arg, "wrap", 4) != 0) {
-		app_status(a, STATUS_ERROR, "set: unknown option '%s' (wrap on|off)", arg);
+	bool on = !strstr(arg, "off");
+
+	if (strncmp(arg, "wrap", 4) == 0)
+		a->wrap = on;
+	else if (strncmp(arg, "timestamps", 10) == 0)
+		a->timestamps = on;
+	else if (strncmp(arg, "mouse", 5) == 0)
+		return act_mouse(a, on ? "on" : "off");
+	else {
+		app_status(a, STATUS_ERROR,
+		        "set: unknown option '%s' (wrap|timestamps|mouse on|off)", arg);
 		return 0;
 	}
-	a->wrap = !strstr(arg, "off");
 	return DIRTY_CONSOLE;
+}
+
+/* y: the clicked line, else the console rows on screen, as plain text to the terminal's
+ * clipboard through OSC 52. */
+static unsigned act_copy(struct app *a, _unused_ const char *arg)
+{
+	struct console *c = shown_console(a);
+	_cleanup_free_ char *text = NULL, *seq = NULL;
+	size_t len = 0, seq_len, lines = 0;
+	uint64_t last = UINT64_MAX;
+	FILE *f;
+
+	if (!c) {
+		app_status(a, STATUS_WARN, "nothing to copy: the console is empty");
+		return 0;
+	}
+	f = open_memstream(&text, &len);
+	if (!f) {
+		app_status(a, STATUS_ERROR, "copy: out of memory");
+		return 0;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(a->con_rows); i++) {
+		uint64_t id = a->con_sel != UINT64_MAX ? a->con_sel : a->con_rows[i];
+		const struct console_line *l = id != UINT64_MAX ? console_get(c, id) : NULL;
+		if (!l || id == last)
+			continue; /* a wrapped line fills several rows */
+		console_line_plain(l, f);
+		lines++;
+		last = id;
+		if (a->con_sel != UINT64_MAX)
+			break;
+	}
+	fclose(f);
+	if (lines == 0) {
+		app_status(a, STATUS_WARN, "nothing to copy");
+		return 0;
+	}
+	if (osc52_sequence(text, len, &seq, &seq_len) < 0) {
+		app_status(a, STATUS_ERROR, "copy: out of memory");
+		return 0;
+	}
+	if (a->osc_fd < 0 || write(a->osc_fd, seq, seq_len) != (ssize_t)seq_len) {
+		app_status(a, STATUS_ERROR, "copy: cannot write to the terminal");
+		return 0;
+	}
+	app_status(a, STATUS_INFO, "copied %zu line%s (%zu bytes%s) via OSC 52", lines,
+	        lines == 1 ? "" : "s", MIN(len, (size_t)OSC52_MAX_DATA),
+	        len > OSC52_MAX_DATA ? ", cut" : "");
+	return 0;
 }
 
 static unsigned act_scroll_left(struct app *a, _unused_ const char *arg)
@@ -789,6 +1052,9 @@ unsigned app_run_action(struct app *a, enum key_action act, const char *arg)
 		app_status(a, STATUS_ERROR, "%s takes no argument", info->name);
 		return 0;
 	}
+	/* refused before asking for an argument it could not use */
+	if (info->method != _RPC_METHOD_INVALID && !need_daemon(a, info->name))
+		return 0;
 	if (info->arg && info->arg[0] != '[' && (!arg || !*arg)) {
 		char initial[64];
 		if (arg) {
@@ -799,8 +1065,6 @@ unsigned app_run_action(struct app *a, enum key_action act, const char *arg)
 		snprintf(initial, sizeof(initial), "%s ", info->name);
 		return app_prompt_open(a, PROMPT_COMMAND, initial);
 	}
-	if (info->method != _RPC_METHOD_INVALID && !need_daemon(a, info->name))
-		return 0;
 	return handlers[act](a, arg);
 }
 
@@ -850,6 +1114,8 @@ unsigned app_handle_key(struct app *a, int key)
 
 	if (key == KEY_RESIZE)
 		return DIRTY_CLEAR;
+	if (key == KEY_MOUSE) /* over the main screen only */
+		return a->prompt == PROMPT_NONE && a->overlay == OVERLAY_NONE ? app_mouse(a) : 0;
 	if (a->status_sticky || (a->status[0] && a->status_level == STATUS_ERROR)) {
 		a->status[0] = '\0';
 		a->status_sticky = false;
@@ -861,6 +1127,8 @@ unsigned app_handle_key(struct app *a, int key)
 	}
 	if (a->prompt != PROMPT_NONE)
 		return redraw | app_prompt_key(a, key);
+	if (a->overlay == OVERLAY_FORM)
+		return redraw | app_form_key(a, key);
 	if (a->overlay == OVERLAY_CONFIRM) {
 		act = keymap_lookup(&a->keys, KEY_CTX_DIALOG, key);
 		if (act == KEY_ACTION_NONE)
@@ -869,6 +1137,10 @@ unsigned app_handle_key(struct app *a, int key)
 	}
 	if (a->overlay != OVERLAY_NONE)
 		return redraw | viewer_key(a, key);
-	act = keymap_lookup(&a->keys, a->focus == FOCUS_LIST ? KEY_CTX_LIST : KEY_CTX_CONSOLE, key);
+	act = keymap_lookup(&a->keys,
+	        a->view_mode == VIEW_IMAGES ? KEY_CTX_IMAGES
+	        : a->focus == FOCUS_LIST    ? KEY_CTX_LIST
+	                                    : KEY_CTX_CONSOLE,
+	        key);
 	return redraw | app_run_action(a, act, NULL) | DIRTY_HINTS;
 }

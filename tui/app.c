@@ -103,6 +103,7 @@ unsigned app_console_changed(struct app *a)
 	a->anchor = 0;
 	a->hscroll = 0;
 	a->match_id = UINT64_MAX;
+	a->con_sel = UINT64_MAX;
 	if (vm) {
 		watch(a, vm);
 		fetch_backlog(a, vm);

@@ -45,12 +45,22 @@ enum focus {
 	_FOCUS_INVALID = -22,
 };
 
+/* What the body shows: the VM list and console, or the images (v switches, like k9s'
+ * resources). */
+enum view_mode {
+	VIEW_VMS,
+	VIEW_IMAGES,
+	_VIEW_MODE_MAX,
+	_VIEW_MODE_INVALID = -22,
+};
+
 enum overlay {
 	OVERLAY_NONE,
 	OVERLAY_HELP,
 	OVERLAY_INSPECT,
 	OVERLAY_CONFIRM,
 	OVERLAY_MESSAGES,
+	OVERLAY_FORM, /* the create form */
 	_OVERLAY_MAX,
 	_OVERLAY_INVALID = -22,
 };
@@ -85,12 +95,48 @@ struct confirm {
 	enum conn_call_kind kind; /* how its answer is routed */
 	char what[96];            /* what the toasts call it ("daemon update") */
 	char title[128];
-	char body[6][160];
+	char body[8][400]; /* paragraphs: the dialog wraps them at its width */
 	size_t n_body;
 	char verb[24];
+	bool force;     /* sent as "force": true (kill; delete of a VM that runs) */
+	json_t *params; /* a row without ACTION_VMS: sent as they are (image remove) */
 	char **targets; /* VM names the action applies to */
 	size_t n_targets;
 	int focus; /* 0 Cancel (first), 1 the verb */
+};
+
+/* The create form: vm.create's fields, checked as they are typed against vm.create's schema
+ * (protocol/methods.def, the daemon's own check), prefilled from banger.conf's defaults
+ * (system.status). focus is a field, or FORM_CANCEL / FORM_CREATE for the buttons. */
+enum form_field {
+	FORM_NAME,
+	FORM_IMAGE,
+	FORM_VCPUS,
+	FORM_MEMORY,
+	FORM_DISK,
+	_FORM_FIELD_MAX,
+	_FORM_FIELD_INVALID = -22,
+};
+#define FORM_CANCEL _FORM_FIELD_MAX
+#define FORM_CREATE (_FORM_FIELD_MAX + 1)
+
+struct form_field_info {
+	const char *key;   /* vm.create's parameter */
+	const char *label; /* what a person calls it */
+	const char *unit;  /* "MiB", "GiB" or NULL */
+	bool is_int;
+};
+const struct form_field_info *form_field(enum form_field f);
+/* The field's row of vm.create's schema (its range), NULL if the schema has none. */
+const struct rpc_arg *form_field_arg(enum form_field f);
+
+struct create_form {
+	char value[_FORM_FIELD_MAX][64];
+	bool touched[_FORM_FIELD_MAX]; /* typed into: defaults that arrive later leave it alone */
+	char why[_FORM_FIELD_MAX][200]; /* what is wrong with it, "" when nothing */
+	int focus;
+	bool sending;    /* vm.create is on its way */
+	char error[300]; /* the daemon's answer to the last try */
 };
 
 #define N_MESSAGES 500
@@ -133,6 +179,11 @@ struct app {
 	uint64_t seen_end; /* end id when follow was paused, for "N new" */
 	int hscroll;
 	bool wrap;
+	bool timestamps;  /* t: when each line arrived */
+	uint64_t con_sel; /* the console line a click selected (y copies it), UINT64_MAX none */
+	uint64_t con_rows[256]; /* line id on each console row as last drawn, UINT64_MAX none */
+	bool mouse;       /* mouse reporting on */
+	int osc_fd;       /* the terminal, for OSC 52 (copy); -1: none */
 	char search[256];
 	regex_t search_re;
 	bool search_is_re;
@@ -141,13 +192,17 @@ struct app {
 	char console_vm[128]; /* id of the VM the console pane shows */
 
 	enum focus focus;
+	enum view_mode view_mode;
+	char img_sel[64]; /* the selected image, by name */
 	bool zoom;
 	unsigned split;
 	enum overlay overlay;
 	int overlay_scroll;
 	char **inspect_lines;
 	size_t n_inspect;
+	char inspect_title[96];
 	struct confirm confirm;
+	struct create_form form;
 
 	enum key_action last_action; /* the last action run, by a key or ":" (tests watch it) */
 
@@ -201,6 +256,13 @@ unsigned app_console_changed(struct app *a);         /* DIRTY_* to redraw */
 int ui_theme_apply(struct app *a, const char *name);
 attr_t ui_color_attr(struct app *a, int fg, int bg);
 
+/* draw-images.c: the images view. */
+#define MAX_IMAGES 256
+/* The images' names in name order (at most max); and the selected one's row, kept by name. */
+size_t app_image_names(const struct app *a, const char **names, size_t max);
+size_t app_image_row(const struct app *a, const char *const *names, size_t n);
+void draw_images(struct app *a);
+
 /* draw-*.c */
 void draw_frame(struct app *a);
 void draw_compute_layout(struct app *a);
@@ -226,10 +288,26 @@ unsigned app_run_action(struct app *a, enum key_action act, const char *arg);
 unsigned app_run_confirmed(struct app *a);
 unsigned app_search_next(struct app *a);
 void app_inspect_build(struct app *a);
+/* The inspect overlay over any object (an image): its title and every field. */
+void app_inspect_json(struct app *a, const char *title, const json_t *obj);
 /* A "yes" then sends the action's method (app_run_confirmed). */
 unsigned app_confirm_open(
         struct app *a, enum key_action action, const char *verb, const char *title);
 void app_confirm_body(struct app *a, const char *fmt, ...) _printf_(2, 3);
+
+/* form.c: the create form (OVERLAY_FORM). */
+unsigned app_form_open(struct app *a);
+unsigned app_form_key(struct app *a, int key);
+void app_form_defaults(struct app *a, const struct rpc_message *m); /* system.status' answer */
+void app_form_answer(struct app *a, const struct rpc_message *m);   /* vm.create's */
+/* Rechecks every field (the name against the VMs known too). True when all are valid. */
+bool app_form_validate(struct app *a);
+
+/* mouse.c: KEY_MOUSE (a click selects a row or a console line and focuses its pane, the
+ * wheel scrolls the pane under it). */
+unsigned app_mouse(struct app *a);
+/* Turns mouse reporting on or off; false when the terminal reports no mouse events. */
+bool app_mouse_enable(struct app *a, bool on);
 
 /* prompt.c */
 unsigned app_prompt_open(struct app *a, enum prompt_kind kind, const char *initial);

@@ -123,6 +123,8 @@ static bool set_ui(struct tui_config *c, const char *name, const char *v)
 	if (streq(name, "fps"))
 		return tui_parse_size(v, &n) >= 0 && n >= 1 && n <= 120 &&
 		       (c->fps = (unsigned)n, true);
+	if (streq(name, "mouse"))
+		return parse_bool(v, &c->mouse) >= 0;
 	if (streq(name, "split"))
 		return tui_parse_size(v, &n) >= 0 && n >= 10 && n <= 90 &&
 		       (c->split = (unsigned)n, true);
@@ -156,6 +158,8 @@ static bool set_console(struct tui_config *c, const char *name, const char *v)
 		       (c->max_line_bytes = n, true);
 	if (streq(name, "wrap"))
 		return parse_bool(v, &c->wrap) >= 0;
+	if (streq(name, "timestamps"))
+		return parse_bool(v, &c->timestamps) >= 0;
 	return false;
 }
 

@@ -38,6 +38,8 @@ struct tui_config {
 	bool sort_descending;
 	size_t scrollback, max_bytes, max_line_bytes;
 	bool wrap;
+	bool timestamps; /* [console] timestamps: when each line arrived, before it */
+	bool mouse;      /* [ui] mouse: off by default, so the terminal's own selection works */
 	char *warnings[TUI_CONFIG_MAX_WARNINGS];
 	size_t n_warnings;
 };

@@ -30,6 +30,8 @@ enum conn_call_kind {
 	CALL_PLAN,   /* reconcile dry run, for the confirm dialog */
 	CALL_UPDATE, /* daemon.update: success means a restart is coming */
 	CALL_LOGS,   /* vm.logs backlog for a console just shown; what is the VM's id */
+	CALL_DEFAULTS, /* system.status for the create form's defaults */
+	CALL_CREATE,   /* vm.create from the form: its answer goes back to the form */
 	_CONN_CALL_KIND_MAX,
 	_CONN_CALL_KIND_INVALID = -22,
 };

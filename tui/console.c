@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/macro.h"
 #include "tui/console.h"
@@ -109,7 +110,8 @@ static int push(struct console *c, enum console_kind kind, const char *text, siz
 	memcpy(copy, text, len);
 	copy[len] = '\0';
 	l = &c->ring[(c->head + c->n) % c->ring_cap];
-	*l = (struct console_line){.text = copy, .len = (uint32_t)len, .kind = (uint8_t)kind};
+	*l = (struct console_line){
+	        .text = copy, .len = (uint32_t)len, .kind = (uint8_t)kind, .when = time(NULL)};
 	c->n++;
 	c->bytes += len;
 	return 0;
@@ -455,24 +457,27 @@ int console_note_dropped(struct console *c, uint64_t first_line, uint64_t count)
 	return r;
 }
 
+void console_line_plain(const struct console_line *l, FILE *f)
+{
+	if (l->kind == CONSOLE_MARKER) {
+		fprintf(f, "-- %s --\n", l->text);
+		return;
+	}
+	for (uint32_t k = 0; k < l->len; k++) {
+		if (l->text[k] == ESC) {
+			while (k < l->len && l->text[k] != 'm')
+				k++;
+			continue;
+		}
+		fputc(l->text[k] == CONSOLE_CTRL_MARK ? '^' : l->text[k], f);
+	}
+	fputc('\n', f);
+}
+
 int console_export(const struct console *c, FILE *f)
 {
-	for (size_t i = 0; i < c->n; i++) {
-		const struct console_line *l = line_at(c, i);
-		if (l->kind == CONSOLE_MARKER)
-			fprintf(f, "-- %s --\n", l->text);
-		else {
-			for (uint32_t k = 0; k < l->len; k++) {
-				if (l->text[k] == ESC) {
-					while (k < l->len && l->text[k] != 'm')
-						k++;
-					continue;
-				}
-				fputc(l->text[k] == CONSOLE_CTRL_MARK ? '^' : l->text[k], f);
-			}
-			fputc('\n', f);
-		}
-	}
+	for (size_t i = 0; i < c->n; i++)
+		console_line_plain(line_at(c, i), f);
 	fflush(f);
 	return ferror(f) ? -EIO : (int)MIN(c->n, (size_t)INT_MAX);
 }

@@ -24,6 +24,7 @@ struct console_line {
 	char *text; /* NUL-terminated, sanitised */
 	uint32_t len;
 	uint8_t kind;
+	int64_t when; /* unix seconds it arrived here; 0 for backlog lines, which came before */
 };
 
 struct console {
@@ -75,6 +76,9 @@ static inline uint64_t console_end_id(const struct console *c)
 /* Writes the buffer as plain text: colour codes dropped, controls as "^X", markers as
  * "-- text --". Returns the lines written or -errno. */
 int console_export(const struct console *c, FILE *f);
+/* One line as console_export() writes it, with its '\n'. */
+struct console_line;
+void console_line_plain(const struct console_line *l, FILE *f);
 
 /* NULL when id has been dropped or does not exist yet. */
 const struct console_line *console_get(const struct console *c, uint64_t id);

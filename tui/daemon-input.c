@@ -4,14 +4,67 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tui/app.h"
+
+/* True while an action of ours on the VM waits for its answer, which will say how it went, or
+ * when that answer has just said it (it may come before the event). */
+static bool action_pending(const struct app *a, const char *name)
+{
+	const struct conn_call *c;
+	char failed[160];
+	time_t now = time(NULL);
+
+	snprintf(failed, sizeof(failed), " %s failed (", name);
+	for (size_t i = a->n_messages; i > 0 && i + 8 > a->n_messages; i--) {
+		const struct message *m = app_message(a, i - 1);
+		if (m->when + 5 >= now && strstr(m->text, failed))
+			return true;
+	}
+	for (size_t i = 0; (c = conn_pending(&a->conn, i)); i++) {
+		const char *sp = strrchr(c->what, ' ');
+		if (c->kind == CALL_ACTION && sp && streq(sp + 1, name))
+			return true;
+	}
+	return false;
+}
+
+/* What a VM action's answer says happened: " (running at IP, started in 9.8 s)", " (stopped)". */
+static void action_detail(const json_t *vm, char *buf, size_t size)
+{
+	const char *state = json_string_value(json_object_get(vm, "state"));
+	const char *ip = json_string_value(json_object_get(vm, "ip"));
+	json_t *timings = json_object_get(vm, "start_timings_us"), *v;
+	const char *key;
+	uint64_t us = 0;
+
+	buf[0] = '\0';
+	if (!state)
+		return;
+	json_object_foreach(timings, key, v) us += (uint64_t)json_integer_value(v);
+	if (streq(state, "running") && ip && us)
+		snprintf(buf, size, " (running at %s, started in %.1f s)", ip, (double)us / 1e6);
+	else if (streq(state, "running") && ip)
+		snprintf(buf, size, " (running at %s)", ip);
+	else
+		snprintf(buf, size, " (%s)", state);
+}
 
 void app_on_event(struct app *a, const char *method, const json_t *params)
 {
 	struct model_result res;
 	int r;
 
+	/* A VM that fails, whoever started it, says why on the message line. */
+	if (streq(method, "vm.state") &&
+	        streq(json_string_value(json_object_get(params, "new")) ?: "", "error")) {
+		const char *name = json_string_value(json_object_get(params, "name")) ?: "a VM";
+		const char *why = json_string_value(json_object_get(params, "reason"));
+		if (!action_pending(a, name))
+			app_status(a, STATUS_ERROR, "%s is in error: %s", name,
+			        why && *why ? why : "no reason given");
+	}
 	if (streq(method, "vm.deleted") &&
 	        streq(a->sel_id, json_string_value(json_object_get(params, "id")) ?: "")) {
 		const char *name = json_string_value(json_object_get(params, "name"));
@@ -34,8 +87,12 @@ void app_on_event(struct app *a, const char *method, const json_t *params)
 		if (a->overlay == OVERLAY_INSPECT && res.vm && streq(res.vm->id, a->sel_id))
 			app_inspect_build(a);
 	}
-	if (res.flags & MODEL_CHANGED_CONSOLE && res.vm && streq(res.vm->id, a->console_vm))
+	/* the console header shows the shown VM's start progress */
+	if (res.flags & (MODEL_CHANGED_CONSOLE | MODEL_CHANGED_ROWS) && res.vm &&
+	        streq(res.vm->id, a->console_vm))
 		a->dirty |= DIRTY_CONSOLE;
+	if (res.flags & MODEL_CHANGED_IMAGES && a->view_mode == VIEW_IMAGES)
+		a->dirty |= DIRTY_LIST;
 	if (res.flags & (MODEL_LAGGED | MODEL_SNAPSHOT))
 		a->dirty |= DIRTY_CLEAR; /* the resync banner comes and goes */
 	if (res.flags & MODEL_DAEMON) {
@@ -83,6 +140,8 @@ static void on_backlog(struct app *a, const char *id, const struct rpc_message *
 				a->seen_end += shift;
 			if (a->match_id != UINT64_MAX && a->match_id >= at)
 				a->match_id += shift;
+			if (a->con_sel != UINT64_MAX && a->con_sel >= at)
+				a->con_sel += shift;
 		}
 	}
 	if (streq(vm->id, a->console_vm))
@@ -136,8 +195,11 @@ void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc
 		if (failed)
 			app_status(a, STATUS_ERROR, "%s failed (%s): %s", call->what, code,
 			        m->error.message);
-		else
-			app_status(a, STATUS_INFO, "%s: done", call->what);
+		else {
+			char detail[160];
+			action_detail(m->result, detail, sizeof(detail));
+			app_status(a, STATUS_INFO, "%s: done%s", call->what, detail);
+		}
 		break;
 	case CALL_UPDATE:
 		if (failed)
@@ -154,16 +216,15 @@ void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc
 		if (failed) {
 			app_confirm_body(
 			        a, "The daemon gave no plan: %s (%s).", m->error.message, code);
-			app_confirm_body(
-			        a, "Reconcile re-adopts live VMs and cleans up what is left");
-			app_confirm_body(a, "of dead ones.");
+			app_confirm_body(a, "Reconcile re-adopts live VMs and cleans up what is "
+			                    "left of dead ones.");
 		} else {
 			const char *key;
 			json_t *v;
 			app_confirm_body(a, "The daemon's plan:");
 			json_object_foreach(m->result, key, v)
 			{
-				char line[160] = "";
+				char line[360] = "";
 				size_t o = 0, i;
 				json_t *e;
 				if (!json_is_array(v)) {
@@ -192,6 +253,12 @@ void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc
 		break;
 	case CALL_LOGS:
 		on_backlog(a, call->what, m);
+		break;
+	case CALL_DEFAULTS:
+		app_form_defaults(a, m);
+		break;
+	case CALL_CREATE:
+		app_form_answer(a, m);
 		break;
 	case _CONN_CALL_KIND_MAX:
 	case _CONN_CALL_KIND_INVALID:

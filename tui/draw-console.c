@@ -33,10 +33,18 @@ static void draw_title(struct app *a, const struct vm *vm, const struct console 
 
 	if (!vm)
 		snprintf(buf, sizeof(buf), " console %s no VM selected ", r);
-	else
-		snprintf(buf, sizeof(buf), " console: %s %s %s %s %s %s %" PRIu64 " lines ",
-		        vm->name, r, a->follow ? "FOLLOW" : "PAUSED", r,
-		        a->wrap ? "wrap" : "nowrap", r, c ? (uint64_t)c->n : 0);
+	else {
+		char progress[80];
+		size_t o;
+
+		o = (size_t)snprintf(buf, sizeof(buf),
+		        " console: %s %s %s %s %s %s %" PRIu64 " lines ", vm->name, r,
+		        a->follow ? "FOLLOW" : "PAUSED", r, a->wrap ? "wrap" : "nowrap", r,
+		        c ? (uint64_t)c->n : 0);
+		vm_progress_format(vm, now_ms(), progress, sizeof(progress));
+		if (progress[0] && o < sizeof(buf))
+			snprintf(buf + o, sizeof(buf) - o, "%s starting: %s ", r, progress);
+	}
 	attrset(attr);
 	mvhline(y, 0, ' ', COLS);
 	x = draw_text(a, y, 0, COLS, buf, strlen(buf), attr, 0);
@@ -54,6 +62,9 @@ static void draw_title(struct app *a, const struct vm *vm, const struct console 
 		draw_text(a, y, COLS - text_columns(right, strlen(right)) - 1, COLS, right,
 		        strlen(right), attr, 0);
 }
+
+/* "HH:MM:SS " before each line with timestamps on */
+#define TS_W 9
 
 static int rows_of(struct app *a, const struct console_line *l, int width)
 {
@@ -74,7 +85,7 @@ void draw_console(struct app *a)
 	struct layout *l = &a->lay;
 	struct vm *vm;
 	struct console *c;
-	int h = MIN(l->con_h, MAX_ROWS), w = COLS, row;
+	int h = MIN(l->con_h, MAX_ROWS), ts = a->timestamps ? TS_W : 0, w = MAX(COLS - ts, 1), row;
 	uint64_t bottom, discarded_note = 0;
 
 	if (l->con_title_y < 0)
@@ -113,13 +124,15 @@ void draw_console(struct app *a)
 				                       : (typeof(vis[0])){UINT64_MAX, 0};
 		}
 	}
+	for (size_t i = 0; i < ELEMENTSOF(a->con_rows); i++)
+		a->con_rows[i] = i < (size_t)h ? vis[i].id : UINT64_MAX; /* for clicks and y */
 	for (int i = 0; i < h; i++) {
 		int y = l->con_y + i;
 		const struct console_line *line;
 		attr_t attr = a->attrs[THEME_CONSOLE_TEXT];
 
 		attrset(a->attrs[THEME_CONSOLE]);
-		mvhline(y, 0, ' ', w);
+		mvhline(y, 0, ' ', COLS);
 		if (i == 0 && discarded_note) {
 			char note[96];
 			snprintf(note, sizeof(note), "%s %" PRIu64 " older lines discarded %s",
@@ -131,23 +144,34 @@ void draw_console(struct app *a)
 		if (vis[i].id == UINT64_MAX)
 			continue;
 		line = console_get(c, vis[i].id);
+		if (ts && vis[i].part == 0) {
+			char when[16] = "";
+			struct tm tm;
+			time_t t = (time_t)line->when;
+			if (line->when > 0 && localtime_r(&t, &tm))
+				strftime(when, sizeof(when), "%H:%M:%S", &tm);
+			draw_text(a, y, 0, TS_W - 1, when, strlen(when),
+			        a->attrs[THEME_CONSOLE_MARKER], 0);
+		}
 		if (line->kind == CONSOLE_MARKER) {
 			char text[256];
 			const char *r = a->utf8 ? "──" : "--";
 			snprintf(text, sizeof(text), "%s %s %s", r, line->text, r);
 			draw_text(
-			        a, y, 0, w, text, strlen(text), a->attrs[THEME_CONSOLE_MARKER], 0);
+			        a, y, ts, w, text, strlen(text), a->attrs[THEME_CONSOLE_MARKER], 0);
 			continue;
 		}
-		if (vis[i].id == a->match_id && a->search[0])
+		if (vis[i].id == a->con_sel)
+			attr = a->attrs[THEME_TABLE_SELECTED];
+		else if (vis[i].id == a->match_id && a->search[0])
 			attr = a->attrs[THEME_CONSOLE_MATCH_CURRENT];
 		else if (a->search[0] && console_line_matches(a, line))
 			attr = a->attrs[THEME_CONSOLE_MATCH];
 		if (attr != a->attrs[THEME_CONSOLE_TEXT]) {
 			attrset(attr);
-			mvhline(y, 0, ' ', w);
+			mvhline(y, ts, ' ', w);
 		}
-		draw_text(a, y, 0, w, line->text, line->len, attr,
+		draw_text(a, y, ts, w, line->text, line->len, attr,
 		        a->wrap ? vis[i].part * w : a->hscroll);
 	}
 	if (!c || c->n == 0) {

@@ -188,7 +188,7 @@ static void draw_row(struct app *a, int row, time_t now)
 	struct layout *l = &a->lay;
 	bool stale = a->conn.state != CONN_CONNECTED;
 	size_t i = a->list_top + (size_t)row;
-	int y = l->list_y + row, x;
+	int y = l->list_y + row, x, progress_x = 0;
 	const struct vm *vm;
 	char buf[160];
 	bool sel;
@@ -242,6 +242,16 @@ static void draw_row(struct app *a, int row, time_t now)
 			put_cell(a, y, x, w, buf, columns[c].right, base);
 		}
 		x += w + 1;
+		if (columns[c].col == VM_COL_STATE && vm->progress.step[0])
+			progress_x = x;
+	}
+	/* A start in progress: where it is, over the columns it has nothing in yet. */
+	if (progress_x > 0 && vm->state == VM_STATE_STARTING) {
+		vm_progress_format(vm, now_ms(), buf, sizeof(buf));
+		attrset(base);
+		mvhline(y, progress_x, ' ', COLS - progress_x);
+		put_cell(a, y, progress_x, COLS - progress_x, buf, false,
+		        sel || stale ? base : a->attrs[THEME_STATE_STARTING]);
 	}
 	attrset(A_NORMAL);
 }

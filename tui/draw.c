@@ -205,8 +205,8 @@ void draw_compute_layout(struct app *a)
 	l->status_y = a->cfg.hints ? LINES - 2 : LINES - 1;
 	body_h = l->status_y - body_top;
 	l->list_title_y = l->list_head_y = l->con_title_y = -1;
-	if (a->zoom && a->focus == FOCUS_LIST) {
-		list_part = body_h;
+	if (a->view_mode == VIEW_IMAGES || (a->zoom && a->focus == FOCUS_LIST)) {
+		list_part = body_h; /* the images view has no console */
 	} else if (a->zoom && a->focus == FOCUS_CONSOLE) {
 		list_part = 0;
 	} else {
@@ -373,12 +373,21 @@ static void draw_hints(struct app *a)
 	case OVERLAY_MESSAGES:
 		put(a, y, 1, COLS, "j/k scroll  q/Esc close", a->attrs[THEME_HINTS_TEXT]);
 		return;
+	case OVERLAY_FORM:
+		put(a, y, 1, COLS, "Tab/Down next  S-Tab/Up previous  Enter create  Esc cancel",
+		        a->attrs[THEME_HINTS_TEXT]);
+		return;
 	case OVERLAY_NONE:
 	case _OVERLAY_MAX:
 	case _OVERLAY_INVALID:
 		break;
 	}
-	if (a->focus == FOCUS_LIST) {
+	if (a->view_mode == VIEW_IMAGES) {
+		hint(a, y, &x, KEY_ACTION_IMG_INSPECT, "inspect");
+		hint(a, y, &x, KEY_ACTION_IMG_IMPORT, "import");
+		hint(a, y, &x, KEY_ACTION_IMG_REMOVE, "remove");
+		hint(a, y, &x, KEY_ACTION_VIEW, "VMs");
+	} else if (a->focus == FOCUS_LIST) {
 		hint(a, y, &x, KEY_ACTION_START, "start");
 		hint(a, y, &x, KEY_ACTION_STOP, "stop");
 		hint(a, y, &x, KEY_ACTION_RESTART, "restart");
@@ -391,6 +400,8 @@ static void draw_hints(struct app *a)
 		hint(a, y, &x, KEY_ACTION_SCROLL_UP, "up");
 		hint(a, y, &x, KEY_ACTION_FOLLOW, "follow");
 		hint(a, y, &x, KEY_ACTION_WRAP, "wrap");
+		hint(a, y, &x, KEY_ACTION_TIMESTAMPS, "time");
+		hint(a, y, &x, KEY_ACTION_COPY, "copy");
 		hint(a, y, &x, KEY_ACTION_SEARCH, "search");
 		hint(a, y, &x, KEY_ACTION_SEARCH_NEXT, "next");
 		hint(a, y, &x, KEY_ACTION_CON_SSH, "ssh");
@@ -456,7 +467,10 @@ void draw_frame(struct app *a)
 		draw_header(a);
 	if (d & DIRTY_BANNER)
 		draw_banner(a);
-	if (d & DIRTY_LIST)
+	if (a->view_mode == VIEW_IMAGES) {
+		if (d & (DIRTY_LIST | DIRTY_SELECTION))
+			draw_images(a);
+	} else if (d & DIRTY_LIST)
 		draw_list(a);
 	else if ((d & DIRTY_SELECTION) && !draw_list_rows(a, a->prev_sel_row, a->sel_row))
 		draw_list(a);

@@ -28,6 +28,7 @@ enum key_context {
 	KEY_CTX_LIST,
 	KEY_CTX_CONSOLE,
 	KEY_CTX_DIALOG,
+	KEY_CTX_IMAGES, /* the images view */
 	_KEY_CTX_MAX,
 	_KEY_CTX_INVALID = -22,
 };

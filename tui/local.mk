@@ -5,6 +5,8 @@
 noinst_LIBRARIES += libtui.a
 libtui_a_SOURCES = \
 	tui/console.c tui/console.h \
+	tui/wrap.c tui/wrap.h \
+	tui/osc52.c tui/osc52.h \
 	tui/vm-model.c tui/vm-model.h \
 	tui/vm-view.c tui/vm-view.h \
 	tui/theme.c tui/theme.h tui/theme-roles.def \
@@ -20,10 +22,12 @@ libtui_app_a_SOURCES = \
 	tui/app.c tui/app.h \
 	tui/actions.c \
 	tui/prompt.c \
+	tui/form.c \
+	tui/mouse.c \
 	tui/daemon-input.c \
 	tui/ssh.c \
 	tui/ui-theme.c \
-	tui/draw.c tui/draw-list.c tui/draw-console.c tui/draw-overlay.c
+	tui/draw.c tui/draw-list.c tui/draw-console.c tui/draw-overlay.c tui/draw-images.c
 libtui_app_a_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS) $(JANSSON_CFLAGS) $(INIH_CFLAGS)
 
 bin_PROGRAMS += banger-tui
@@ -35,7 +39,7 @@ dist_man_MANS += man/banger-tui.1
 
 unit_tests += tests/unit/test-tui-console tests/unit/test-tui-model tests/unit/test-tui-view \
 	tests/unit/test-tui-theme tests/unit/test-tui-keymap tests/unit/test-tui-conn \
-	tests/unit/test-tui-actions
+	tests/unit/test-tui-actions tests/unit/test-tui-wrap
 TUI_TEST_CFLAGS = $(TESTS_CFLAGS) $(NCURSES_CFLAGS) $(INIH_CFLAGS) \
 	-DTHEMES_SRCDIR=\"$(abs_top_srcdir)/themes\"
 tests_unit_test_tui_console_SOURCES = tests/unit/test-tui-console.c
@@ -59,3 +63,6 @@ tests_unit_test_tui_conn_LDADD = $(TUI_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_tui_actions_SOURCES = tests/unit/test-tui-actions.c
 tests_unit_test_tui_actions_CFLAGS = $(TUI_TEST_CFLAGS)
 tests_unit_test_tui_actions_LDADD = libtui-app.a $(TUI_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_tui_wrap_SOURCES = tests/unit/test-tui-wrap.c
+tests_unit_test_tui_wrap_CFLAGS = $(TUI_TEST_CFLAGS)
+tests_unit_test_tui_wrap_LDADD = $(TUI_LIBS) $(CMOCKA_LIBS)

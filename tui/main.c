@@ -194,12 +194,14 @@ static void service_timers(struct app *a, int64_t now)
 	if (now / 1000 != last_second) {
 		size_t counts[_VM_STATE_MAX];
 		last_second = now / 1000;
-		/* Once a second: the clock, the banner's countdown, and uptimes when any VM runs.
-		 */
+		/* Once a second: the clock, the banner's countdown, uptimes when any VM runs
+		 * and the elapsed time of starts. */
 		a->dirty |= DIRTY_HEADER | DIRTY_BANNER;
 		vm_model_count(&a->model, counts);
 		if (counts[VM_STATE_RUNNING] > 0)
 			a->dirty |= DIRTY_LIST;
+		if (counts[VM_STATE_STARTING] > 0) /* start progress: the elapsed time runs */
+			a->dirty |= DIRTY_LIST | DIRTY_CONSOLE;
 	}
 	/* Errors stay until a key or their 15 s are up; the others go after 3 or 6 s. */
 	if (a->status[0] && now > a->status_until) {
@@ -478,6 +480,9 @@ int main(int argc, char **argv)
 	a->view.sort = a->cfg.sort;
 	a->view.descending = a->cfg.sort_descending;
 	a->wrap = a->cfg.wrap;
+	a->timestamps = a->cfg.timestamps;
+	a->con_sel = UINT64_MAX;
+	a->osc_fd = STDOUT_FILENO;
 	a->follow = true;
 	a->split = a->cfg.split;
 	a->match_id = UINT64_MAX;
@@ -509,6 +514,8 @@ int main(int argc, char **argv)
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
+	if (a->cfg.mouse && !app_mouse_enable(a, true))
+		app_status(a, STATUS_WARN, "mouse: this terminal reports no mouse events");
 	/* COLORS is known only once colours are started. */
 	if (pick_mode(&a->cfg) != THEME_MODE_MONO && start_color() == OK) {
 		a->colors_started = true;

@@ -38,8 +38,10 @@ static void banger_path(char *buf, size_t size)
 	snprintf(buf, size, "banger");
 }
 
-static void leave_curses(void)
+static void leave_curses(struct app *a)
 {
+	if (a->mouse)
+		mousemask(0, NULL); /* the shell gets a terminal without mouse reporting */
 	curs_set(1);
 	def_prog_mode();
 	endwin();
@@ -58,6 +60,8 @@ void app_resume_screen(struct app *a)
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
 		resize_term(ws.ws_row, ws.ws_col);
 	clearok(curscr, TRUE); /* never trust the old screen: full repaint */
+	if (a->mouse)
+		app_mouse_enable(a, true);
 	a->ssh = SSH_NONE;
 	a->dirty |= DIRTY_CLEAR;
 }
@@ -74,7 +78,7 @@ void app_ssh_start(struct app *a, struct vm *vm)
 	if (!vm->name)
 		return;
 	banger_path(banger, sizeof(banger));
-	leave_curses();
+	leave_curses(a);
 	printf("banger: ssh %s (%s): exit the shell to return%s\n", vm->name,
 	        vm->ip ? vm->ip : "no address yet",
 	        a->conn.state == CONN_CONNECTED ? ""
@@ -150,7 +154,7 @@ void app_ssh_key(struct app *a)
 
 void app_suspend_self(struct app *a)
 {
-	leave_curses();
+	leave_curses(a);
 	raise(SIGTSTP); /* stops here until fg / SIGCONT */
 	app_resume_screen(a);
 }

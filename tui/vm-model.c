@@ -42,7 +42,7 @@ static uint64_t hash_id(const char *s)
 
 void vm_model_init(struct vm_model *m, const struct console_limits *limits)
 {
-	*m = (struct vm_model){.limits = *limits};
+	*m = (struct vm_model){.limits = *limits, .images = json_object(), .imports = json_object()};
 }
 
 static void vm_free(struct vm *vm)
@@ -69,6 +69,8 @@ void vm_model_done(struct vm_model *m)
 	free(m->vms);
 	free(m->buckets);
 	free(m->daemon_version);
+	json_decref(m->images);
+	json_decref(m->imports);
 	*m = (struct vm_model){};
 }
 
@@ -306,6 +308,8 @@ static int ev_state(struct vm_model *m, const json_t *p, struct model_result *re
 	if (!vm)
 		return 0;
 	vm->state = vm_state_from_string(new_state);
+	if (vm->state != VM_STATE_STARTING)
+		vm->progress.step[0] = '\0';
 	r = set_str(&vm->reason, str_member(p, "reason"));
 	if (r < 0)
 		return r;
@@ -450,6 +454,60 @@ static int ev_log_dropped(struct vm_model *m, const json_t *p, struct model_resu
 	return 0;
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* vm.start_step: a step of the VM's start began; vm.start_done: the start is over. */
+static int ev_start_step(struct vm_model *m, const json_t *p, struct model_result *res)
+{
+	struct vm *vm = event_vm(m, p);
+	const char *step = str_member(p, "step");
+	json_t *n = json_object_get(p, "n"), *of = json_object_get(p, "of"),
+	       *elapsed = json_object_get(p, "elapsed_ms");
+
+	if (!step || !json_is_integer(n) || !json_is_integer(of) || !json_is_integer(elapsed))
+		return -EBADMSG;
+	if (!vm)
+		return 0;
+	snprintf(vm->progress.step, sizeof(vm->progress.step), "%s", step);
+	vm->progress.n = (int)json_integer_value(n);
+	vm->progress.of = (int)json_integer_value(of);
+	vm->progress.elapsed_ms = json_integer_value(elapsed);
+	vm->progress.at_ms = mono_ms();
+	res->vm = vm;
+	res->flags |= MODEL_CHANGED_ROWS;
+	return 0;
+}
+
+static int ev_start_done(struct vm_model *m, const json_t *p, struct model_result *res)
+{
+	struct vm *vm = event_vm(m, p);
+
+	if (!vm)
+		return 0;
+	vm->progress.step[0] = '\0';
+	res->vm = vm;
+	res->flags |= MODEL_CHANGED_ROWS;
+	return 0;
+}
+
+void vm_progress_format(const struct vm *vm, int64_t now_ms, char *buf, size_t size)
+{
+	int64_t ms;
+
+	if (!vm->progress.step[0] || vm->state != VM_STATE_STARTING) {
+		snprintf(buf, size, "%s", "");
+		return;
+	}
+	ms = vm->progress.elapsed_ms + MAX(now_ms - vm->progress.at_ms, (int64_t)0);
+	snprintf(buf, size, "%s %d/%d %lld.%llds", vm->progress.step, vm->progress.n,
+	        vm->progress.of, (long long)(ms / 1000), (long long)(ms % 1000 / 100));
+}
+
 static int ev_lagged(struct vm_model *m, const json_t *p, struct model_result *res)
 {
 	(void)p;
@@ -462,9 +520,42 @@ static int ev_snapshot(struct vm_model *m, const json_t *p, struct model_result 
 {
 	int r = vm_model_apply_snapshot(m, json_object_get(p, "vms"),
 	        (uint64_t)json_integer_value(json_object_get(p, "seq")));
+	const json_t *images = json_object_get(p, "images"), *img;
+	size_t i;
+
 	if (r < 0)
 		return r;
-	res->flags |= MODEL_SNAPSHOT | MODEL_CHANGED_ROWS;
+	if (json_is_array(images)) {
+		json_object_clear(m->images);
+		json_array_foreach(images, i, img)
+		{
+			const char *name = str_member(img, "name");
+			if (name && json_object_set(m->images, name, (json_t *)img) < 0)
+				return -ENOMEM;
+		}
+	}
+	res->flags |= MODEL_SNAPSHOT | MODEL_CHANGED_ROWS | MODEL_CHANGED_IMAGES;
+	return 0;
+}
+
+/* image.imported, image.deleted, image.import_progress */
+static int ev_image(struct vm_model *m, const json_t *p, struct model_result *res)
+{
+	const json_t *img = json_object_get(p, "image");
+	const char *name = img ? str_member(img, "name") : str_member(p, "name");
+
+	if (!name)
+		return 0; /* nothing this view could show */
+	if (img) {
+		if (json_object_set(m->images, name, (json_t *)img) < 0)
+			return -ENOMEM;
+		json_object_del(m->imports, name);
+	} else if (json_object_get(p, "total_bytes")) {
+		if (json_object_set(m->imports, name, (json_t *)p) < 0)
+			return -ENOMEM;
+	} else
+		json_object_del(m->images, name);
+	res->flags |= MODEL_CHANGED_IMAGES;
 	return 0;
 }
 
@@ -497,8 +588,13 @@ static const struct event_handler {
         {"vm.deleted", ev_deleted, true},
         {"vm.log", ev_log, true},
         {"vm.log_dropped", ev_log_dropped, true},
+        {"vm.start_step", ev_start_step, true},
+        {"vm.start_done", ev_start_done, true},
         {"events.lagged", ev_lagged, true},
         {"events.snapshot", ev_snapshot, false},
+        {"image.imported", ev_image, true},
+        {"image.deleted", ev_image, true},
+        {"image.import_progress", ev_image, true},
         {"daemon.started", ev_daemon, true},
         {"daemon.stopping", ev_daemon, true},
         {"daemon.heartbeat", ev_heartbeat, false},

@@ -30,6 +30,12 @@ struct vm {
 	bool tagged;        /* the user's mark for bulk actions; survives snapshots */
 	bool backlog_asked; /* vm.logs was sent for its console */
 	bool halted;        /* running, but the guest halted: shown as "halted" */
+	struct vm_progress {
+		char step[32]; /* "" when no start is in progress */
+		int n, of;
+		int64_t elapsed_ms; /* as the daemon counted it when the step began */
+		int64_t at_ms;      /* monotonic ms when that event came */
+	} progress;            /* vm.start_step while the VM starts */
 };
 
 struct console_limits {
@@ -45,6 +51,7 @@ enum {
 	MODEL_DAEMON = 1 << 4,          /* daemon.started/stopping */
 	MODEL_HEARTBEAT = 1 << 5,
 	MODEL_IGNORED = 1 << 6, /* a duplicate or unknown event */
+	MODEL_CHANGED_IMAGES = 1 << 7, /* an image appeared, vanished or is being imported */
 };
 
 struct model_result {
@@ -63,6 +70,8 @@ struct vm_model {
 	uint64_t next_order;
 	struct console_limits limits;
 	char *daemon_version; /* from daemon.started */
+	json_t *images;       /* name → the daemon's image object (snapshot, image.* events) */
+	json_t *imports;      /* name → the last image.import_progress, while importing */
 };
 
 void vm_model_init(struct vm_model *m, const struct console_limits *limits);
@@ -98,6 +107,10 @@ int vm_model_apply_backlog(struct vm_model *m, const char *id, const json_t *res
 void vm_model_watch_console(struct vm_model *m, struct vm *vm, bool watched);
 
 void vm_model_count(const struct vm_model *m, size_t counts[static _VM_STATE_MAX]);
+
+/* "boot 10/13 4.2s": where a starting VM is, its elapsed time extrapolated to now_ms (monotonic
+ * ms); "" when no start is in progress. */
+void vm_progress_format(const struct vm *vm, int64_t now_ms, char *buf, size_t size);
 
 /* Parses an RFC 3339 UTC time ("2026-11-27T02:21:41Z", fractions allowed); -1 on failure. */
 int64_t vm_parse_time(const char *s);

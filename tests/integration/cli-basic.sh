@@ -148,6 +148,41 @@ if [ -f "$comp" ]; then
 else
 	t_fail "the completion file was generated" "$comp is missing"
 fi
+# zsh and fish: generated from the same table, and they complete the same
+if command -v zsh > /dev/null; then
+	zcomp=$BANGER_BUILD/cli/completion/_banger
+	t_check "zsh: the completion file is generated and parses" zsh -n "$zcomp"
+	# compsys stubbed: _describe/compadd print what they would offer
+	zsh_complete() {
+		PATH=$BANGER_BUILD:$PATH zsh -f -c '
+			compdef() { :; }
+			_describe() { local -a a; a=("${(@P)${@[-1]}}"); print -l -- "${a[@]%%:*}"; }
+			compadd() { shift; print -l -- "$@"; }
+			_files() { print FILES; }
+			source "$1"; shift
+			words=("$@"); CURRENT=$#words
+			_banger' _ "$zcomp" "$@" | grep -v '^$' | tr '\n' ' ' | sed 's/ $//'
+	}
+	t_eq "zsh: banger vm <TAB> offers the vm commands" "create list get delete start stop restart ssh logs run" "$(zsh_complete banger vm '')"
+	t_eq "zsh: banger <TAB> offers the groups" "vm image events reconcile system update doctor version" "$(zsh_complete banger '')"
+	t_check "zsh: options of vm run" bash -c '[[ " $1 " == *" --rm "* && " $1 " == *" --image "* ]]' _ "$(zsh_complete banger vm run x -)"
+	t_eq "zsh: VM names from the daemon" web "$(zsh_complete banger vm get '')"
+	t_eq "zsh: image names after --image" minimal "$(zsh_complete banger vm create x --image '')"
+else
+	t_skip "zsh completion" "zsh is not installed"
+fi
+if command -v fish > /dev/null; then
+	fcomp=$BANGER_BUILD/cli/completion/banger.fish
+	t_check "fish: the completion file is generated and parses" fish -n "$fcomp"
+	fish_complete() { PATH=$BANGER_BUILD:$PATH fish --no-config -c "source $fcomp; complete -C '$*'" | cut -f1 | tr '\n' ' ' | sed 's/ $//'; }
+	t_eq "fish: banger vm cr<TAB>" create "$(fish_complete banger vm cr)"
+	t_eq "fish: banger vm <TAB> offers the vm commands" "create delete get list logs restart run ssh start stop" "$(fish_complete banger vm '' | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')"
+	t_check "fish: options of vm run" bash -c '[[ " $1 " == *" --rm "* ]]' _ "$(fish_complete banger vm run x --)"
+	t_eq "fish: VM names from the daemon" web "$(fish_complete banger vm get '')"
+	t_eq "fish: image names after --image" minimal "$(fish_complete banger vm create x --image '')"
+else
+	t_skip "fish completion" "fish is not installed"
+fi
 man=$BANGER_BUILD/man/banger.1
 missing=
 [ -f "$man" ] || missing="(no $man)"

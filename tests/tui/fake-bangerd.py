@@ -4,7 +4,8 @@
 # replay or snapshot, vm.* events, vm.log, heartbeats) for banger-tui tests and benchmarks where
 # the real daemon cannot produce the traffic yet (console lines, 1,000 VMs, 10,000 lines/s).
 # Driven by command lines on a FIFO (--control): create NAME [STATE] | state NAME NEW |
-# set NAME KEY=VALUE... | delete NAME | log NAME TEXT | lines NAME COUNT | lagged | rate N | quit
+# set NAME KEY=VALUE... | delete NAME | log NAME TEXT | lines NAME COUNT | lagged | rate N |
+# step NAME STEP N OF ELAPSED_MS | done NAME running|failed | quit
 import argparse, asyncio, json, os, sys, time, uuid
 
 p = argparse.ArgumentParser()
@@ -193,6 +194,12 @@ def control(line):
         first = lines[vid] + 1
         lines[vid] += int(rest[1])
         publish("vm.log_dropped", {"id": vid, "name": rest[0], "first_line": first, "count": int(rest[1])})
+    elif cmd == "step":
+        publish("vm.start_step", {"id": by_name[rest[0]], "name": rest[0], "step": rest[1],
+                                  "n": int(rest[2]), "of": int(rest[3]), "elapsed_ms": int(rest[4])})
+    elif cmd == "done":
+        publish("vm.start_done", {"id": by_name[rest[0]], "name": rest[0], "result": rest[1],
+                                  "elapsed_ms": 0, "steps": {}})
     elif cmd == "lagged":
         publish("events.lagged", {"dropped": 1})
         for c in clients:

@@ -51,6 +51,14 @@ tui_expect_re "daemon error readable in the status line" "stop web-1 failed \(co
 tui_keys j
 tui_expect_gone "an error toast stays until a key, then clears" "stop web-1 failed"
 
+# K kills: it asks, says there is no graceful shutdown, and the daemon's answer is reported.
+tui_keys K
+tui_expect "K opens a kill dialog" "Kill web-2?"
+tui_expect "it says the guest gets no graceful shutdown" "without a graceful shutdown"
+tui_keys y
+tui_expect_re "the kill's answer is on the message line" "kill web-2 failed \(conflict\): .*not running"
+tui_keys j
+
 # Start needs no confirm; its error is shown the same way (no bangerd-root in this suite, so
 # the start fails at its first privileged step).
 tui_expect_selected "web-2 selected" web-2
@@ -104,6 +112,11 @@ tui_expect "header back" "2 VMs"
 tui_expect_selected "selection intact after ssh" web-2
 tui_expect_re "ssh's exit status in the status line" "ssh exited with [0-9]+"
 tui_expect_gone "the ssh output is gone from the screen" "press any key to return"
+# At 80x24 the stop dialog grows to its text: the last word is whole (it once read "ha").
+tui_keys S
+tui_expect "80x24: the stop dialog's text is whole" "force-stops what does not halt."
+tui_keys n
+tui_expect_gone "80x24: dialog closed" "Stop web-2?"
 tui_resize 100 30
 
 # --readonly: nothing that changes a VM or the daemon.

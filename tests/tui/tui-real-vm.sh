@@ -5,7 +5,9 @@
 # goes starting → running with its IP and boot id, the console pane shows the guest's own lines,
 # `e` opens a real shell in the guest and the dashboard comes back, a TUI opened while the VM
 # already runs shows the console's earlier lines (the vm.logs backlog), also when a live line
-# came first (the backlog goes in before it, nothing twice), `S` stops it.
+# came first (the backlog goes in before it, nothing twice), `S` stops it; the start shows its
+# steps live in the row and the console header; the CLI's start prints its steps and a summary;
+# `K` kills it.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../e2e/vmm-lib.inc"
 t_private_ns "$@"
@@ -49,6 +51,8 @@ tui_expect "its (empty) console is attached" "console: web"
 t0=$SECONDS
 tui_keys s
 expect_row "s: the row shows starting" ' starting ' 30
+expect_row "the row shows the start's step, n of 13 and the elapsed time, live" ' starting +[a-z_]+ [0-9]+/13 [0-9]+\.[0-9]s' 30
+tui_expect_re "the console header shows it too" "starting: [a-z_]+ [0-9]+/13" 30
 expect_row "the row turns running" ' running ' 240
 echo "# running $((SECONDS - t0)) s after s"
 BOOT=$(vmget boot_id)
@@ -154,6 +158,24 @@ tui_expect_gone "the dialog closes" "Stop web?"
 expect_row "the row goes stopped" ' stopped ' 60
 t_eq "vm get agrees: stopped" stopped "$(vmget state)"
 tui_expect "the console says the VM stopped" "VM stopped"
+
+# ---- the CLI's start: a line per step (stderr is not a terminal), then where the time went ---
+banger vm start web > "$T/start.out" 2> "$T/start.err"
+t_eq "banger vm start web: exit 0" 0 "$?"
+t_check "a line per step, from the first to the last" bash -c "grep -q '^web: step 1/13 address' '$T/start.err' && grep -q '^web: step 13/13 file_sync' '$T/start.err'"
+t_check "then where the time went" grep -qE '^Started VM web in [0-9]+\.[0-9] s \(([a-z_]+ [0-9]+\.[0-9] s, ){3}[0-9]+ more [0-9]+\.[0-9] s\)$' "$T/start.out"
+sed 's/^/# /' "$T/start.out"
+expect_row "the TUI follows the CLI's start" ' running ' 60
+
+# ---- K + confirm: killed at once, no graceful shutdown -------------------------------------------
+tui_keys K
+tui_expect "K asks first" "Kill web?"
+t0=$SECONDS
+tui_keys y
+tui_expect "the kill is answered on the message line" "kill web: done (stopped)" 30
+echo "# killed in $((SECONDS - t0)) s (a graceful stop waits up to stop_timeout_sec = 20 s)"
+expect_row "the row goes stopped" ' stopped ' 10
+t_check "faster than a graceful stop could time out" test $((SECONDS - t0)) -lt 15
 tui_keys q
 tui_expect "q quits" "[banger-tui exited]"
 t_done

@@ -152,10 +152,11 @@ static void test_defaults(void **state)
 	assert_int_equal(
 	        decode(RPC_METHOD_VM_CREATE, "{\"name\":\"x\",\"vcpus\":null}", &a, NULL), 0);
 	assert_string_equal(a.rpc_vm_create.name, "x");
-	assert_string_equal(a.rpc_vm_create.image, VM_DEFAULT_IMAGE);
-	assert_int_equal(a.rpc_vm_create.vcpus, VM_DEFAULT_VCPUS);
-	assert_int_equal(a.rpc_vm_create.memory_mib, VM_DEFAULT_MEMORY);
-	assert_int_equal(a.rpc_vm_create.disk_gib, VM_DEFAULT_DISK);
+	/* not given: the daemon fills them from banger.conf's [vm] */
+	assert_null(a.rpc_vm_create.image);
+	assert_int_equal(a.rpc_vm_create.vcpus, 0);
+	assert_int_equal(a.rpc_vm_create.memory_mib, 0);
+	assert_int_equal(a.rpc_vm_create.disk_gib, 0);
 
 	assert_int_equal(decode(RPC_METHOD_VM_LOGS, "{\"id\":\"abc\"}", &a, NULL), 0);
 	assert_null(a.rpc_vm_logs.name);

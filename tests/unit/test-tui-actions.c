@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,18 @@
 
 static int peer = -1; /* the daemon's end of the current app's connection */
 static char state_dir[] = "/tmp/test-tui-actions.XXXXXX";
+
+/* An event as the loop hands it over (toasts and all), not only to the model. */
+static void feed_event(struct app *a, const char *line)
+{
+	json_error_t e;
+	json_t *msg = json_loads(line, 0, &e);
+
+	assert_non_null(msg);
+	app_on_event(a, json_string_value(json_object_get(msg, "method")),
+	        json_object_get(msg, "params"));
+	json_decref(msg);
+}
 
 static void feed(struct app *a, const char *line)
 {
@@ -58,6 +71,8 @@ static struct app *app_new(bool vms)
 	a->follow = true;
 	a->split = a->cfg.split;
 	a->match_id = UINT64_MAX;
+	a->con_sel = UINT64_MAX;
+	a->osc_fd = -1;
 	a->keylog_fd = -1;
 	a->sigfd = -1;
 	conn_init(&a->conn, "/nonexistent/bangerd.sock");
@@ -68,7 +83,12 @@ static struct app *app_new(bool vms)
 	a->conn.connected_once = true;
 	if (vms) {
 		feed(a, "{\"method\":\"events.snapshot\",\"params\":{\"seq\":1,\"vms\":[" VM(
-		                "a1", "web-1") "," VM("b2", "web-2") "]}}");
+		                "a1", "web-1") "," VM("b2", "web-2") "],\"images\":[{\"name\":"
+		                                                     "\"minimal\",\"kernel_size\":"
+		                                                     "4096,\"rootfs_size\":65536,"
+		                                                     "\"kernel_format\":\"elf\","
+		                                                     "\"providers\":[\"firecracker\","
+		                                                     "\"banger-vmm\"]}]}}");
 		feed(a, "{\"method\":\"vm.log\",\"params\":{\"seq\":2,\"id\":\"a1\",\"name\":\"web-"
 		        "1\","
 		        "\"first_line\":1,\"lines\":[\"one\",\"two\",\"three\",\"four\"]}}");
@@ -86,6 +106,7 @@ static void app_free(struct app *a)
 	for (size_t i = 0; i < a->confirm.n_targets; i++)
 		free(a->confirm.targets[i]);
 	free(a->confirm.targets);
+	json_decref(a->confirm.params);
 	if (a->search_is_re)
 		regfree(&a->search_re);
 	conn_done(&a->conn);
@@ -206,6 +227,9 @@ static void enter_context(struct app *a, enum key_context ctx, enum focus focus)
 		break;
 	case KEY_CTX_DIALOG:
 		app_confirm_open(a, KEY_ACTION_NONE, "Do", "Do it?");
+		break;
+	case KEY_CTX_IMAGES:
+		a->view_mode = VIEW_IMAGES;
 		break;
 	case _KEY_CTX_MAX:
 	case _KEY_CTX_INVALID:
@@ -534,6 +558,489 @@ static void test_handlers_return_what_to_redraw(void **state)
 	app_free(a);
 }
 
+/* Answers every pending call of that kind with result (stolen), or with err when result is
+ * NULL. */
+static void answer_kind(
+        struct app *a, enum conn_call_kind kind, json_t *result, const struct rpc_error *err)
+{
+	const struct conn_call *pending;
+
+	for (size_t i = 0; (pending = conn_pending(&a->conn, i));) {
+		struct conn_call call;
+		struct rpc_message m = {.type = result ? RPC_MESSAGE_RESPONSE : RPC_MESSAGE_ERROR};
+
+		if (pending->kind != kind) {
+			i++;
+			continue;
+		}
+		m.id = json_integer(pending->id);
+		assert_int_equal(conn_match(&a->conn, &m, &call), RPC_INCOMING_REPLY);
+		m.result = result;
+		if (err)
+			m.error = *err;
+		app_on_answer(a, &call, &m);
+		json_decref(m.id);
+	}
+	json_decref(result);
+}
+
+static void answer_actions(struct app *a, json_t *result, const struct rpc_error *err)
+{
+	answer_kind(a, CALL_ACTION, result, err);
+}
+
+/* The create form: banger.conf's defaults from system.status fill it, every field is checked as
+ * it is typed with vm.create's own rules (and the name against the VMs there), nothing is sent
+ * while a field is wrong, the daemon's refusal keeps the form open with its reason, and its
+ * success closes it. */
+static void test_create_form(void **state)
+{
+	struct app *a = app_new(true);
+	struct create_form *f = &a->form;
+	json_t *reqs, *p;
+	(void)state;
+
+	type(a, "c");
+	assert_int_equal(a->overlay, OVERLAY_FORM);
+	reqs = sent(a);
+	assert_int_equal(count(reqs, RPC_METHOD_SYSTEM_STATUS), 1);
+	json_decref(reqs);
+	assert_string_equal(f->value[FORM_VCPUS], "1"); /* vm.create's own, until told */
+	answer_kind(a, CALL_DEFAULTS,
+	        json_pack("{s:{s:s, s:i, s:i, s:i}}", "vm_defaults", "image", "debian", "vcpus", 2,
+	                "memory_mib", 1024, "disk_gib", 8),
+	        NULL);
+	assert_string_equal(f->value[FORM_IMAGE], "debian");
+	assert_string_equal(f->value[FORM_VCPUS], "2");
+	assert_string_equal(f->value[FORM_MEMORY], "1024");
+	assert_string_equal(f->value[FORM_DISK], "8");
+
+	/* as typed: the daemon's rule for names, then its conflict */
+	type(a, "W");
+	assert_string_equal(f->why[FORM_NAME],
+	        "Invalid VM name \"W\": use 1-32 characters, a-z, 0-9 and '-', starting with a "
+	        "letter");
+	type(a, "\x7fweb-1");
+	assert_string_equal(f->why[FORM_NAME], "A VM named \"web-1\" already exists");
+	type(a, "\x7f" "3");
+	assert_string_equal(f->why[FORM_NAME], "");
+	type(a, "\t\t\x15"
+	        "99");
+	assert_string_equal(f->value[FORM_VCPUS], "99");
+	assert_string_equal(
+	        f->why[FORM_VCPUS], "Parameter \"vcpus\" must be between 1 and 32, got 99");
+	type(a, "\t\t\t\t\r"); /* Enter on Create with a wrong field: not sent */
+	reqs = sent(a);
+	assert_int_equal(count(reqs, RPC_METHOD_VM_CREATE), 0);
+	json_decref(reqs);
+	assert_int_equal(f->focus, FORM_VCPUS); /* taken to what is wrong */
+	assert_non_null(strstr(a->status, "between 1 and 32"));
+
+	type(a, "\x15"
+	        "4\r");
+	reqs = sent(a);
+	assert_int_equal(count(reqs, RPC_METHOD_VM_CREATE), 1);
+	p = json_object_get(json_array_get(reqs, 0), "params");
+	assert_string_equal(json_string_value(json_object_get(p, "name")), "web-3");
+	assert_string_equal(json_string_value(json_object_get(p, "image")), "debian");
+	assert_int_equal(json_integer_value(json_object_get(p, "vcpus")), 4);
+	assert_int_equal(json_integer_value(json_object_get(p, "memory_mib")), 1024);
+	assert_int_equal(json_integer_value(json_object_get(p, "disk_gib")), 8);
+	json_decref(reqs);
+
+	answer_kind(a, CALL_CREATE, NULL,
+	        &(struct rpc_error){RPC_ERROR_NOT_FOUND, "Image \"debian\" not found"});
+	assert_int_equal(a->overlay, OVERLAY_FORM);
+	assert_string_equal(f->error, "Image \"debian\" not found (not_found)");
+	type(a, "\r");
+	json_decref(sent(a));
+	answer_kind(a, CALL_CREATE, json_pack("{s:s, s:s}", "id", "c3", "name", "web-3"), NULL);
+	assert_int_equal(a->overlay, OVERLAY_NONE);
+	assert_string_equal(a->status, "create web-3: done (created)");
+
+	/* Esc cancels */
+	type(a, "c\x1b");
+	assert_int_equal(a->overlay, OVERLAY_NONE);
+	app_free(a);
+}
+
+/* D deletes: a VM that runs is stopped first with force, which the dialog says. */
+static void test_delete_forces_a_running_vm(void **state)
+{
+	struct app *a = app_new(true);
+	json_t *reqs, *p;
+	(void)state;
+
+	type(a, "D");
+	assert_string_equal(a->confirm.title, "Delete web-1?");
+	assert_false(a->confirm.force);
+	type(a, "n");
+	feed(a, "{\"method\":\"vm.state\",\"params\":{\"seq\":5,\"id\":\"a1\",\"name\":"
+	        "\"web-1\",\"old\":\"stopped\",\"new\":\"running\"}}");
+	type(a, "D");
+	assert_true(a->confirm.force);
+	assert_string_equal(
+	        a->confirm.body[2], "web-1 is running: it is stopped first (force), then deleted.");
+	type(a, "y");
+	reqs = sent(a);
+	assert_int_equal(count(reqs, RPC_METHOD_VM_DELETE), 1);
+	p = json_object_get(json_array_get(reqs, 0), "params");
+	assert_true(json_is_true(json_object_get(p, "force")));
+	json_decref(reqs);
+	app_free(a);
+}
+
+/* The console: t shows when each line arrived; y copies the rows on screen, or the line a click
+ * selected, to the terminal's clipboard as OSC 52; the mouse selects rows, focuses panes and
+ * scrolls. */
+static void test_console_time_copy_mouse(void **state)
+{
+	struct app *a = app_new(true);
+	char buf[4096], row[160];
+	int p[2];
+	ssize_t n;
+	MEVENT ev = {0};
+	(void)state;
+
+	assert_int_equal(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
+	a->osc_fd = p[1];
+	type(a, "\r"); /* the console */
+	assert_int_equal(a->focus, FOCUS_CONSOLE);
+	draw_compute_layout(a);
+	erase();
+	draw_console(a);
+	mvinnstr(a->lay.con_y, 0, row, sizeof(row) - 1);
+	assert_true(strncmp(row, "one", 3) == 0);
+	type(a, "t");
+	assert_true(a->timestamps);
+	erase();
+	draw_console(a);
+	mvinnstr(a->lay.con_y, 0, row, sizeof(row) - 1);
+	if (!(row[2] == ':' && row[5] == ':' && strncmp(row + 9, "one", 3) == 0))
+		fail_msg("no time before the line: \"%s\"", row);
+
+	/* y: every line on screen; ESC ] 52 ; c ; base64 BEL */
+	type(a, "y");
+	n = read(p[0], buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	/* "one\ntwo\nthree\nfour\n-- console attached HH:MM:SS --\n" */
+	{
+		static const char head[] =
+		        "\033]52;c;b25lCnR3bwp0aHJlZQpmb3VyCi0tIGNvbnNvbGUgYXR0YWNoZWQg";
+		assert_true(strncmp(buf, head, sizeof(head) - 1) == 0);
+	}
+	assert_int_equal(buf[n - 1], '\a');
+	assert_string_equal(a->status, "copied 5 lines (51 bytes) via OSC 52");
+
+	/* the mouse: a click on the console's second row selects that line, y copies it alone */
+	assert_true(app_mouse_enable(a, true));
+	ev.y = a->lay.con_y + 1;
+	ev.bstate = BUTTON1_PRESSED;
+	assert_int_equal(ungetmouse(&ev), OK);
+	press(a, KEY_MOUSE);
+	assert_int_equal(a->con_sel, a->con_rows[1]);
+	type(a, "y");
+	n = read(p[0], buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_string_equal(buf, "\033]52;c;dHdvCg==\a"); /* "two\n" */
+	/* a click on web-2's row selects it and focuses the list; the wheel moves back up */
+	ev.y = a->lay.list_y + 1;
+	assert_int_equal(ungetmouse(&ev), OK);
+	press(a, KEY_MOUSE);
+	assert_int_equal(a->focus, FOCUS_LIST);
+	assert_string_equal(app_selected(a)->name, "web-2");
+	ev.bstate = BUTTON4_PRESSED;
+	assert_int_equal(ungetmouse(&ev), OK);
+	press(a, KEY_MOUSE);
+	assert_string_equal(app_selected(a)->name, "web-1");
+	app_mouse_enable(a, false);
+	close(p[0]);
+	close(p[1]);
+	app_free(a);
+}
+
+static void screen_text(char *out, size_t size);
+
+/* v switches to the images view: each image with its size, kernel format and providers; D asks
+ * and sends image.delete for that image; ":image-import" sends image.import; the daemon's
+ * import progress is shown until the image arrives. */
+static void test_images_view(void **state)
+{
+	struct app *a = app_new(true);
+	static char screen[200 * 60 + 1];
+	json_t *reqs, *p;
+	(void)state;
+
+	type(a, "v");
+	assert_int_equal(a->view_mode, VIEW_IMAGES);
+	a->dirty = DIRTY_ALL;
+	erase();
+	draw_frame(a);
+	screen_text(screen, sizeof(screen));
+	if (!strstr(screen, "minimal 68.0 KiB elf firecracker,banger-vmm"))
+		fail_msg("no image row: %s", screen);
+	type(a, "D");
+	assert_string_equal(a->confirm.title, "Remove image minimal?");
+	type(a, "y");
+	reqs = sent(a);
+	assert_int_equal(count(reqs, RPC_METHOD_IMAGE_DELETE), 1);
+	p = json_object_get(json_array_get(reqs, 0), "params");
+	assert_string_equal(json_string_value(json_object_get(p, "name")), "minimal");
+	json_decref(reqs);
+
+	type(a, ":image-import deb /k /r\r");
+	reqs = sent(a);
+	assert_int_equal(count(reqs, RPC_METHOD_IMAGE_IMPORT), 1);
+	p = json_object_get(json_array_get(reqs, 0), "params");
+	assert_string_equal(json_string_value(json_object_get(p, "kernel")), "/k");
+	assert_null(json_object_get(p, "initrd"));
+	json_decref(reqs);
+	feed_event(a, "{\"method\":\"image.import_progress\",\"params\":{\"seq\":9,\"name\":"
+	              "\"deb\",\"part\":\"rootfs\",\"done_bytes\":1048576,\"total_bytes\":"
+	              "4194304}}");
+	erase();
+	draw_images(a);
+	screen_text(screen, sizeof(screen));
+	if (!strstr(screen, "importing deb: rootfs 1.0 MiB of 4.0 MiB (25%)"))
+		fail_msg("no import progress: %s", screen);
+	type(a, "v");
+	assert_int_equal(a->view_mode, VIEW_VMS);
+	app_free(a);
+}
+
+/* K kills: it asks (the dialog says no graceful shutdown), sends vm.stop with force where S
+ * sends none, and the message line reports the daemon's answer either way. */
+static void test_kill_forces_and_reports(void **state)
+{
+	struct app *a = app_new(true);
+	json_t *reqs, *params;
+	(void)state;
+
+	type(a, "K");
+	assert_int_equal(a->overlay, OVERLAY_CONFIRM);
+	assert_string_equal(a->confirm.title, "Kill web-1?");
+	assert_non_null(strstr(a->confirm.body[1], "without a graceful shutdown"));
+	type(a, "y");
+	reqs = sent(a);
+	assert_int_equal(count(reqs, RPC_METHOD_VM_STOP), 1);
+	params = json_object_get(json_array_get(reqs, 0), "params");
+	assert_true(json_is_true(json_object_get(params, "force")));
+	json_decref(reqs);
+	answer_actions(a, json_pack("{s:s, s:s}", "name", "web-1", "state", "stopped"), NULL);
+	assert_string_equal(a->status, "kill web-1: done (stopped)");
+
+	type(a, "Sy");
+	reqs = sent(a);
+	params = json_object_get(json_array_get(reqs, 0), "params");
+	assert_null(json_object_get(params, "force"));
+	json_decref(reqs);
+	answer_actions(a, NULL,
+	        &(struct rpc_error){RPC_ERROR_CONFLICT, "VM \"web-1\" is not running (stopped)"});
+	assert_string_equal(
+	        a->status, "stop web-1 failed (conflict): VM \"web-1\" is not running (stopped)");
+
+	/* a start's answer says where it runs and how long it took */
+	type(a, "s");
+	json_decref(sent(a));
+	answer_actions(a,
+	        json_pack("{s:s, s:s, s:{s:i, s:i}}", "state", "running", "ip", "172.30.0.2",
+	                "start_timings_us", "boot", 2500000, "ssh", 1000000),
+	        NULL);
+	assert_string_equal(
+	        a->status, "start web-1: done (running at 172.30.0.2, started in 3.5 s)");
+
+	/* a VM failing without an action of ours waiting says why */
+	feed_event(a, "{\"method\":\"vm.state\",\"params\":{\"seq\":9,\"id\":\"b2\","
+	              "\"name\":\"web-2\",\"old\":\"starting\",\"new\":\"error\","
+	              "\"reason\":\"start failed at step \\\"tap\\\": no bridge\"}}");
+	assert_string_equal(
+	        a->status, "web-2 is in error: start failed at step \"tap\": no bridge");
+	app_free(a);
+}
+
+/* ---- every dialog, at 80x24 and 200x60: its whole text is on screen ---- */
+
+/* The screen as one line of text: box borders (the alternate character set) left out, rows
+ * joined by a space and runs of spaces collapsed, so wrapped text reads as it was written. */
+static void screen_text(char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (int y = 0; y < LINES; y++) {
+		for (int x = 0; x < COLS && o + 2 < size; x++) {
+			chtype ch = mvinch(y, x);
+			char c = (char)(ch & A_CHARTEXT);
+			if (ch & A_ALTCHARSET)
+				c = ' ';
+			if (c == ' ' && (o == 0 || out[o - 1] == ' '))
+				continue;
+			out[o++] = c;
+		}
+		if (o > 0 && out[o - 1] != ' ' && o + 2 < size)
+			out[o++] = ' ';
+	}
+	out[o] = '\0';
+}
+
+/* text with its runs of spaces collapsed */
+static void squeeze(const char *text, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (const char *p = text; *p && o + 1 < size; p++)
+		if (*p != ' ' || (o > 0 && out[o - 1] != ' '))
+			out[o++] = *p;
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+}
+
+static bool on_screen(const char *screen, const char *text)
+{
+	char want[1024];
+
+	squeeze(text, want, sizeof(want));
+	return strstr(screen, want) != NULL;
+}
+
+static void check_dialog_fits(struct app *a, const char *what)
+{
+	static char screen[200 * 60 + 1];
+	const struct confirm *c = &a->confirm;
+
+	erase();
+	draw_overlay(a);
+	screen_text(screen, sizeof(screen));
+	if (!on_screen(screen, c->title))
+		fail_msg("%s at %dx%d: title \"%s\" not on screen: %s", what, COLS, LINES, c->title,
+		        screen);
+	for (size_t i = 0; i < c->n_body; i++)
+		if (!on_screen(screen, c->body[i]))
+			fail_msg("%s at %dx%d: \"%s\" not whole on screen: %s", what, COLS, LINES,
+			        c->body[i], screen);
+	if (!strstr(screen, "[ Cancel ]") || !strstr(screen, c->verb))
+		fail_msg("%s at %dx%d: buttons missing: %s", what, COLS, LINES, screen);
+}
+
+/* A scrolling overlay: each entry is whole on screen at some scroll position. */
+static void check_overlay_entries(
+        struct app *a, const char *what, const char *const *entries, size_t n)
+{
+	static char screens[160][200 * 60 + 1];
+	int n_screens = 0;
+
+	for (int scroll = 0; n_screens < (int)ELEMENTSOF(screens); scroll++) {
+		a->overlay_scroll = scroll;
+		erase();
+		draw_overlay(a);
+		screen_text(screens[n_screens++], sizeof(screens[0]));
+		if (a->overlay_scroll < scroll)
+			break; /* clamped: that was the end */
+	}
+	for (size_t i = 0; i < n; i++) {
+		int k;
+		for (k = 0; k < n_screens; k++)
+			if (on_screen(screens[k], entries[i]))
+				break;
+		if (k == n_screens)
+			fail_msg("%s at %dx%d: \"%s\" never whole on screen", what, COLS, LINES,
+			        entries[i]);
+	}
+}
+
+static void test_every_dialog_fits(void **state)
+{
+	static const int sizes[][2] = {{24, 80}, {60, 200}};
+	static const char long_message[] =
+	        "start web-1 failed (unavailable): bangerd-root is not reachable at "
+	        "/run/banger/root.sock: No such file or directory; is bangerd-root running "
+	        "(banger system status), and is this user its owner?";
+	(void)state;
+
+	for (size_t s = 0; s < ELEMENTSOF(sizes); s++) {
+		resize_term(sizes[s][0], sizes[s][1]);
+		/* every confirm dialog, for one VM and for several */
+		for (int act = KEY_ACTION_NONE + 1; act < _KEY_ACTION_MAX; act++) {
+			const struct key_action_info *info = key_action_info((enum key_action)act);
+
+			if (!(info->flags & ACTION_CONFIRM))
+				continue;
+			for (int several = 0; several < 2; several++) {
+				struct app *a = app_new(true);
+				char what[96];
+
+				if (several && !(info->flags & ACTION_VMS)) {
+					app_free(a);
+					continue;
+				}
+				if (several)
+					type(a, "g  ");
+				snprintf(what, sizeof(what), ":%s%s", info->name,
+				        several ? " (2 VMs)" : "");
+				app_run_action(a, (enum key_action)act, NULL);
+				answer_plans(a);
+				assert_int_equal(a->overlay, OVERLAY_CONFIRM);
+				check_dialog_fits(a, what);
+				app_free(a);
+			}
+		}
+
+		/* the create form, every field wrong and the daemon's refusal shown */
+		{
+			struct app *a = app_new(true);
+			type(a, "cWeb\t\x15NoImage\t\x15"
+			        "0\t\x15"
+			        "1\t\x15x");
+			snprintf(a->form.error, sizeof(a->form.error), "%s", long_message);
+			erase();
+			draw_overlay(a);
+			{
+				static char screen[200 * 60 + 1];
+				screen_text(screen, sizeof(screen));
+				for (int i = 0; i < _FORM_FIELD_MAX; i++) {
+					assert_true(a->form.why[i][0]);
+					if (!on_screen(screen, a->form.why[i]))
+						fail_msg("form at %dx%d: \"%s\" not whole: %s",
+						        COLS, LINES, a->form.why[i], screen);
+				}
+				if (!on_screen(screen, long_message))
+					fail_msg("form at %dx%d: the daemon's answer not whole: %s",
+					        COLS, LINES, screen);
+			}
+			app_free(a);
+		}
+
+		/* the help, inspect and message overlays */
+		{
+			struct app *a = app_new(true);
+			const char *help[_KEY_ACTION_MAX];
+			size_t n = 0;
+
+			for (int act = KEY_ACTION_NONE + 1; act < _KEY_ACTION_MAX; act++)
+				help[n++] = key_action_info((enum key_action)act)->help;
+			a->overlay = OVERLAY_HELP;
+			check_overlay_entries(a, "help", help, n);
+
+			app_status(a, STATUS_ERROR, "%s", long_message);
+			a->overlay = OVERLAY_MESSAGES;
+			check_overlay_entries(a, "messages", (const char *[]){long_message}, 1);
+
+			feed(a, "{\"method\":\"vm.state\",\"params\":{\"seq\":3,\"id\":\"a1\","
+			        "\"name\":\"web-1\",\"old\":\"starting\",\"new\":\"error\","
+			        "\"reason\":\"start failed at step \\\"launch\\\": the VMM exited "
+			        "before its API socket appeared; see the console log for why\"}}");
+			app_inspect_build(a);
+			a->overlay = OVERLAY_INSPECT;
+			check_overlay_entries(
+			        a, "inspect", (const char *const *)a->inspect_lines, a->n_inspect);
+			app_free(a);
+		}
+	}
+	resize_term(40, 120);
+}
+
 static int setup(void **state)
 {
 	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
@@ -572,6 +1079,12 @@ int main(void)
 	        cmocka_unit_test(test_start_asks_only_for_several),
 	        cmocka_unit_test(test_method_rows_need_the_daemon),
 	        cmocka_unit_test(test_handlers_return_what_to_redraw),
+	        cmocka_unit_test(test_every_dialog_fits),
+	        cmocka_unit_test(test_kill_forces_and_reports),
+	        cmocka_unit_test(test_create_form),
+	        cmocka_unit_test(test_images_view),
+	        cmocka_unit_test(test_console_time_copy_mouse),
+	        cmocka_unit_test(test_delete_forces_a_running_vm),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

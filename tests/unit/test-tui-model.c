@@ -157,10 +157,23 @@ static void test_replay_is_idempotent(void **state)
 	            MODEL_IGNORED);
 	assert_int_equal(m.n, 0);
 	/* Unknown events advance seq without failing. */
-	assert_true(
-	        feed(&m, "{\"method\":\"image.imported\",\"params\":{\"seq\":5,\"image\":{}}}") &
-	        MODEL_IGNORED);
+	assert_true(feed(&m, "{\"method\":\"reconcile.started\",\"params\":{\"seq\":5}}") &
+	            MODEL_IGNORED);
 	assert_int_equal(m.last_seq, 5);
+	/* Images: an import's progress, its end, a removal. */
+	assert_true(feed(&m, "{\"method\":\"image.import_progress\",\"params\":{\"seq\":6,"
+	                     "\"name\":\"deb\",\"part\":\"rootfs\",\"done_bytes\":5,"
+	                     "\"total_bytes\":10}}") &
+	            MODEL_CHANGED_IMAGES);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(m.imports, "deb"),
+	                         "done_bytes")),
+	        5);
+	feed(&m, "{\"method\":\"image.imported\",\"params\":{\"seq\":7,\"image\":{\"name\":"
+	         "\"deb\"}}}");
+	assert_non_null(json_object_get(m.images, "deb"));
+	assert_int_equal(json_object_size(m.imports), 0);
+	feed(&m, "{\"method\":\"image.deleted\",\"params\":{\"seq\":8,\"name\":\"deb\"}}");
+	assert_int_equal(json_object_size(m.images), 0);
 	/* Heartbeats carry the latest seq but are not new events. */
 	assert_true(
 	        feed(&m,
