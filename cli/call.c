@@ -46,10 +46,10 @@ int cli_exit_for_error(const struct rpc_error *err)
 static int unreachable(const char *path, const char *why)
 {
 	fprintf(stderr,
-	        "banger: cannot reach bangerd at %s: %s\n"
-	        "Start it with \"systemctl start bangerd\" (installed system) or run "
-	        "\"bangerd --foreground\" as the owner user.\n",
-	        path, why);
+		"banger: cannot reach bangerd at %s: %s\n"
+		"Start it with \"systemctl start bangerd\" (installed system) or run "
+		"\"bangerd --foreground\" as the owner user.\n",
+		path, why);
 	return CLI_EXIT_UNREACHABLE;
 }
 
@@ -66,7 +66,7 @@ int cli_connect(struct cli *cli)
 		r = layout_init(&layout, NULL);
 		if (r < 0)
 			return cli_usage_error(
-			        NULL, "invalid $%s: %s", BANGER_ROOT_ENV, strerror(-r));
+				NULL, "invalid $%s: %s", BANGER_ROOT_ENV, strerror(-r));
 		snprintf(path, sizeof(path), "%s", layout.daemon_sock);
 		cli->socket = path;
 	}
@@ -85,7 +85,7 @@ int cli_connect(struct cli *cli)
 }
 
 int cli_call(struct cli *cli, enum rpc_method method, json_t *params, int timeout_ms,
-        json_t **ret_result)
+	json_t **ret_result)
 {
 	const char *name = rpc_method_to_string(method);
 	struct rpc_error err = {};
@@ -106,7 +106,7 @@ int cli_call(struct cli *cli, enum rpc_method method, json_t *params, int timeou
 		if (r == -ECONNRESET || r == -EPIPE)
 			return unreachable(cli->socket, "the daemon closed the connection");
 		return cli_error(
-		        "%s failed: %s", name, err.message[0] ? err.message : strerror(-r));
+			"%s failed: %s", name, err.message[0] ? err.message : strerror(-r));
 	}
 	if (ret_result)
 		*ret_result = result;

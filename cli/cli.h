@@ -65,7 +65,7 @@ int cli_connect(struct cli *cli);
 /* Calls method (params stolen). Returns 0 with *ret_result, or prints the error ("banger:
  * MESSAGE") and returns its exit code. */
 int cli_call(struct cli *cli, enum rpc_method method, json_t *params, int timeout_ms,
-        json_t **ret_result);
+	json_t **ret_result);
 /* The exit code for a daemon error. */
 int cli_exit_for_error(const struct rpc_error *err);
 /* Prints a JSON value for --json (indented on a terminal, one line otherwise). */
@@ -73,7 +73,7 @@ void cli_print_json(const json_t *v);
 /* "banger: ..." on stderr. Returns CLI_EXIT_ERROR for `return cli_error(...)`. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage_error(const struct cli *cli, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 
 /* help.c */
 void cli_help(const struct cli_command *cmd, const char *words, bool to_stderr);

@@ -29,7 +29,7 @@ static const char *const status_names[] = {"ok", "warn", "fail"};
 static const char *const status_colors[] = {COLOR_GREEN, COLOR_YELLOW, COLOR_RED};
 
 static void set(struct check_result *c, enum check_status s, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 static void set(struct check_result *c, enum check_status s, const char *fmt, ...)
 {
 	va_list ap;
@@ -53,9 +53,9 @@ static void check_hello(const char *what, const char *path, struct check_result 
 	r = rpc_client_hello(client, "banger", 3000, &hello, &err);
 	if (r < 0)
 		return set(c, CHECK_FAIL, "%s at %s did not answer hello: %s", what, path,
-		        err.message[0] ? err.message : strerror(-r));
+			err.message[0] ? err.message : strerror(-r));
 	set(c, CHECK_OK, "%s %s answers at %s", json_str(hello, "program", what),
-	        json_str(hello, "version", "?"), path);
+		json_str(hello, "version", "?"), path);
 }
 
 static void check_daemon(struct cli *cli, const struct banger_layout *l, struct check_result *c)
@@ -83,35 +83,35 @@ static void check_state(struct cli *cli, const struct banger_layout *l, struct c
 	r = rpc_client_connect(cli->socket ? cli->socket : l->daemon_sock, &client);
 	if (r >= 0)
 		r = rpc_client_call(client, rpc_method_to_string(RPC_METHOD_SYSTEM_STATUS), NULL,
-		        5000, &st, &err);
+			5000, &st, &err);
 	if (r < 0)
 		return set(c, CHECK_WARN, "cannot ask bangerd about %s: %s", l->state_dir,
-		        err.message[0] ? err.message : strerror(-r));
+			err.message[0] ? err.message : strerror(-r));
 	store = json_object_get(st, "store");
 	unsaved = json_object_get(json_object_get(store, "unsaved"), "records");
 	format_size((uint64_t)json_integer_value(json_object_get(store, "free_bytes")), have,
-	        sizeof(have));
+		sizeof(have));
 	format_size((uint64_t)json_integer_value(json_object_get(store, "min_free_bytes")), want,
-	        sizeof(want));
+		sizeof(want));
 	if (json_integer_value(json_object_get(json_object_get(store, "unsaved"), "waiting")) > 0) {
 		char names[256] = "";
-		json_array_foreach(unsaved, i, rec)
-			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s (%s)",
-			        i ? ", " : "", json_str(rec, "name", "?"), json_str(rec, "error", "?"));
+		json_array_foreach(unsaved, i, rec) snprintf(names + strlen(names),
+			sizeof(names) - strlen(names), "%s%s (%s)", i ? ", " : "",
+			json_str(rec, "name", "?"), json_str(rec, "error", "?"));
 		return set(c, CHECK_FAIL,
-		        "bangerd cannot save %s; it keeps them in memory and retries every second: "
-		        "%s (%s free in %s)",
-		        json_array_size(unsaved) == 1 ? "a record" : "records", names[0] ? names : "-",
-		        have, l->state_dir);
+			"bangerd cannot save %s; it keeps them in memory and retries every second: "
+			"%s (%s free in %s)",
+			json_array_size(unsaved) == 1 ? "a record" : "records",
+			names[0] ? names : "-", have, l->state_dir);
 	}
 	if (json_is_true(json_object_get(store, "low_space")))
 		return set(c, CHECK_WARN,
-		        "%s has %s free, less than [state] min_free_mib (%s): VM disks grow there, "
-		        "and saves fail once it is full",
-		        l->state_dir, have, want);
+			"%s has %s free, less than [state] min_free_mib (%s): VM disks grow there, "
+			"and saves fail once it is full",
+			l->state_dir, have, want);
 	if (!json_is_integer(json_object_get(store, "free_bytes")))
 		return set(c, CHECK_OK, "every record is saved (free space in %s unknown)",
-		        l->state_dir);
+			l->state_dir);
 	set(c, CHECK_OK, "%s has %s free; every record is saved", l->state_dir, have);
 }
 
@@ -122,14 +122,14 @@ static void check_kvm(struct cli *cli, const struct banger_layout *l, struct che
 
 	if (stat("/dev/kvm", &st) < 0)
 		return set(c, CHECK_WARN,
-		        "/dev/kvm is missing: guests run under QEMU's TCG "
-		        "emulation (slow)");
+			"/dev/kvm is missing: guests run under QEMU's TCG "
+			"emulation (slow)");
 	if (!S_ISCHR(st.st_mode))
 		return set(c, CHECK_WARN, "/dev/kvm is not a character device");
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return set(
-		        c, CHECK_WARN, "/dev/kvm exists but cannot be opened: %s", strerror(errno));
+			c, CHECK_WARN, "/dev/kvm exists but cannot be opened: %s", strerror(errno));
 	close(fd);
 	set(c, CHECK_OK, "/dev/kvm is present and opens read-write");
 }
@@ -145,15 +145,15 @@ static void check_dm(struct cli *cli, const struct banger_layout *l, struct chec
 			found = true;
 	if (!found)
 		return set(c, CHECK_WARN,
-		        "the kernel has no device-mapper (not in /proc/misc): root "
-		        "disks will be reflink clones or sparse copies");
+			"the kernel has no device-mapper (not in /proc/misc): root "
+			"disks will be reflink clones or sparse copies");
 	if (access("/dev/mapper/control", F_OK) < 0)
 		return set(c, CHECK_WARN,
-		        "device-mapper is in the kernel but /dev/mapper/control "
-		        "is missing");
+			"device-mapper is in the kernel but /dev/mapper/control "
+			"is missing");
 	set(c, CHECK_OK,
-	        "device-mapper is available (/dev/mapper/control): root disks use "
-	        "dm-snapshot");
+		"device-mapper is available (/dev/mapper/control): root disks use "
+		"dm-snapshot");
 }
 
 static bool in_path(const char *name, char *buf, size_t size)
@@ -163,7 +163,7 @@ static bool in_path(const char *name, char *buf, size_t size)
 	char *save = NULL;
 
 	for (char *d = copy ? strtok_r(copy, ":", &save) : NULL; d;
-	        d = strtok_r(NULL, ":", &save)) {
+		d = strtok_r(NULL, ":", &save)) {
 		snprintf(buf, size, "%s/%s", d, name);
 		if (access(buf, X_OK) == 0)
 			return true;
@@ -178,14 +178,14 @@ static void check_qemu(struct cli *cli, const struct banger_layout *l, struct ch
 
 	uname(&u);
 	snprintf(name, sizeof(name), "qemu-system-%s",
-	        streq(u.machine, "x86_64")    ? "x86_64"
-	        : streq(u.machine, "aarch64") ? "aarch64"
-	                                      : u.machine);
+		streq(u.machine, "x86_64")    ? "x86_64"
+		: streq(u.machine, "aarch64") ? "aarch64"
+					      : u.machine);
 	if (!in_path(name, path, sizeof(path)))
 		return set(c, CHECK_FAIL,
-		        "%s is not in $PATH: banger-vmm (the QEMU provider) "
-		        "cannot run guests",
-		        name);
+			"%s is not in $PATH: banger-vmm (the QEMU provider) "
+			"cannot run guests",
+			name);
 	set(c, CHECK_OK, "%s found at %s", name, path);
 }
 
@@ -193,12 +193,12 @@ static const struct {
 	const char *name;
 	void (*run)(struct cli *cli, const struct banger_layout *l, struct check_result *c);
 } checks[] = {
-        {"daemon", check_daemon},
-        {"helper", check_helper},
-        {"state", check_state},
-        {"kvm", check_kvm},
-        {"device-mapper", check_dm},
-        {"qemu", check_qemu},
+	{"daemon", check_daemon},
+	{"helper", check_helper},
+	{"state", check_state},
+	{"kvm", check_kvm},
+	{"device-mapper", check_dm},
+	{"qemu", check_qemu},
 };
 
 int cmd_doctor(struct cli *cli)
@@ -220,8 +220,8 @@ int cmd_doctor(struct cli *cli)
 		checks[i].run(cli, &l, &c);
 		failed |= c.status == CHECK_FAIL;
 		json_array_append_new(
-		        arr, json_pack("{s:s, s:s, s:s}", "name", checks[i].name, "status",
-		                     status_names[c.status], "detail", c.detail));
+			arr, json_pack("{s:s, s:s, s:s}", "name", checks[i].name, "status",
+				     status_names[c.status], "detail", c.detail));
 		const char *cells[] = {checks[i].name, status_names[c.status], c.detail};
 		(void)table_add_row(&t, cells, 1, status_colors[c.status]);
 	}

@@ -26,7 +26,7 @@ int cmd_events(struct cli *cli)
 		v = strtoull(since, &end, 10);
 		if (errno || end == since || *end || since[0] == '-')
 			return cli_usage_error(
-			        cli, "--since wants an event number, not \"%s\"", since);
+				cli, "--since wants an event number, not \"%s\"", since);
 		json_object_set_new(params, "since_seq", json_integer((json_int_t)v));
 	}
 	r = cli_call(cli, RPC_METHOD_EVENTS_SUBSCRIBE, TAKE_PTR(params), 30000, &res);
@@ -45,9 +45,9 @@ int cmd_events(struct cli *cli)
 		r = rpc_client_read_notification(cli->client, -1, &m, &err);
 		if (r < 0)
 			return r == -ECONNRESET
-			               ? cli_error("bangerd closed the connection")
-			               : cli_error("reading events failed: %s",
-			                         err.message[0] ? err.message : strerror(-r));
+				       ? cli_error("bangerd closed the connection")
+				       : cli_error("reading events failed: %s",
+						 err.message[0] ? err.message : strerror(-r));
 		if (r == 0)
 			continue;
 		line = json_dumps(m.root, JSON_COMPACT | JSON_PRESERVE_ORDER);

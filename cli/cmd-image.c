@@ -35,7 +35,7 @@ static void print_image(const json_t *img)
 		}
 		snprintf(key, sizeof(key), "%s_size", parts[i]);
 		format_size((uint64_t)json_integer_value(json_object_get(img, key)), size,
-		        sizeof(size));
+			sizeof(size));
 		printf("%-10s %s\n", parts[i], json_string_value(path));
 		snprintf(key, sizeof(key), "%s_sha256", parts[i]);
 		printf("%-10s %s, sha256 %s\n", "", size, json_str(img, key, "?"));
@@ -57,7 +57,7 @@ static int do_import(struct cli *cli, const char *name, const char *const paths[
 		/* the daemon does not share our working directory */
 		if (!realpath(paths[i], abs))
 			return cli_error(
-			        "cannot use %s %s: %s", parts[i], paths[i], strerror(errno));
+				"cannot use %s %s: %s", parts[i], paths[i], strerror(errno));
 		json_object_set_new(params, parts[i], json_string(abs));
 	}
 	r = cli_call(cli, RPC_METHOD_IMAGE_IMPORT, TAKE_PTR(params), -1, &img);
@@ -68,9 +68,9 @@ static int do_import(struct cli *cli, const char *name, const char *const paths[
 	else {
 		char size[32];
 		format_size((uint64_t)json_integer_value(json_object_get(img, "rootfs_size")), size,
-		        sizeof(size));
+			sizeof(size));
 		printf("Imported image %s (rootfs %s, sha256 %.16s…)\n", json_str(img, "name", "?"),
-		        size, json_str(img, "rootfs_sha256", "?"));
+			size, json_str(img, "rootfs_sha256", "?"));
 	}
 	return 0;
 }
@@ -78,7 +78,7 @@ static int do_import(struct cli *cli, const char *name, const char *const paths[
 int cmd_image_import(struct cli *cli)
 {
 	const char *paths[3] = {
-	        cli_opt(cli, "kernel"), cli_opt(cli, "initrd"), cli_opt(cli, "rootfs")};
+		cli_opt(cli, "kernel"), cli_opt(cli, "initrd"), cli_opt(cli, "rootfs")};
 
 	if (!paths[0] || !paths[2])
 		return cli_usage_error(cli, "image import needs --kernel FILE and --rootfs FILE");
@@ -88,7 +88,7 @@ int cmd_image_import(struct cli *cli)
 int cmd_image_list(struct cli *cli)
 {
 	static const char *const headers[] = {
-	        "NAME", "ROOTFS", "KERNEL", "INITRD", "SHA256", "IMPORTED"};
+		"NAME", "ROOTFS", "KERNEL", "INITRD", "SHA256", "IMPORTED"};
 	_cleanup_json_ json_t *res = NULL;
 	struct table t;
 	json_t *img;
@@ -115,7 +115,7 @@ int cmd_image_list(struct cli *cli)
 			v = json_object_get(img, key);
 			if (json_is_integer(v))
 				format_size((uint64_t)json_integer_value(v), sizes[p],
-				        sizeof(sizes[p]));
+					sizeof(sizes[p]));
 			else
 				snprintf(sizes[p], sizeof(sizes[p]), "-");
 		}
@@ -126,7 +126,7 @@ int cmd_image_list(struct cli *cli)
 		} else
 			snprintf(age, sizeof(age), "-");
 		const char *cells[] = {
-		        json_str(img, "name", "?"), sizes[2], sizes[0], sizes[1], sha, age};
+			json_str(img, "name", "?"), sizes[2], sizes[0], sizes[1], sha, age};
 		if (table_add_row(&t, cells, SIZE_MAX, NULL) < 0) {
 			table_done(&t);
 			return cli_error("out of memory");
@@ -147,7 +147,7 @@ int cmd_image_get(struct cli *cli)
 	int r;
 
 	r = cli_call(cli, RPC_METHOD_IMAGE_GET, json_pack("{s:s}", "name", cli->args[0]),
-	        CALL_TIMEOUT_MS, &img);
+		CALL_TIMEOUT_MS, &img);
 	if (r)
 		return r;
 	if (cli->json)
@@ -163,7 +163,7 @@ int cmd_image_rm(struct cli *cli)
 	int r;
 
 	r = cli_call(cli, RPC_METHOD_IMAGE_DELETE, json_pack("{s:s}", "name", cli->args[0]),
-	        CALL_TIMEOUT_MS, &res);
+		CALL_TIMEOUT_MS, &res);
 	if (r)
 		return r;
 	if (cli->json)
@@ -240,11 +240,11 @@ int cmd_image_build(struct cli *cli)
 		return cli_usage_error(cli, "a recipe is a name, not a path: \"%s\"", recipe);
 	if (find_recipe(recipe, script, sizeof(script)) < 0)
 		return cli_error("no recipe \"%s\": looked for images/%s/build in "
-		                 "$BANGER_IMAGES_DIR, %s/images and the source tree",
-		        recipe, recipe, PKGDATADIR);
+				 "$BANGER_IMAGES_DIR, %s/images and the source tree",
+			recipe, recipe, PKGDATADIR);
 	/* a root filesystem is big: /var/tmp rather than a RAM-backed /tmp */
 	snprintf(dir, sizeof(dir), "%s/banger-image-%s.XXXXXX", tmp && tmp[0] ? tmp : "/var/tmp",
-	        recipe);
+		recipe);
 	if (!mkdtemp(dir))
 		return cli_error("cannot create a build directory: %s", strerror(errno));
 	if (!cli->json)
@@ -273,7 +273,7 @@ int cmd_image_build(struct cli *cli)
 		remove_build_dir(dir);
 		if (WIFEXITED(status))
 			return cli_error("recipe %s failed with exit status %d", recipe,
-			        WEXITSTATUS(status));
+				WEXITSTATUS(status));
 		return cli_error("recipe %s did not finish (status %d)", recipe, status);
 	}
 	snprintf(files[0], sizeof(files[0]), "%s/vmlinuz", dir);
@@ -285,8 +285,8 @@ int cmd_image_build(struct cli *cli)
 	if (access(files[0], R_OK) < 0 || access(files[2], R_OK) < 0) {
 		remove_build_dir(dir);
 		return cli_error("recipe %s did not produce vmlinuz and rootfs.ext4 in its output "
-		                 "directory",
-		        recipe);
+				 "directory",
+			recipe);
 	}
 	r = do_import(cli, name, paths);
 	remove_build_dir(dir);

@@ -38,30 +38,30 @@
 #include "protocol/jsonrpc.h"
 
 static const char default_config[] =
-        "# banger.conf: bangerd's settings. Every setting below is commented out and shows its\n"
-        "# default; uncomment what you sys_change, then run \"banger system restart\".\n"
-        "\n"
-        "[network]\n"
-        "# subnet = 172.30.0.0/24       # the bridge gets .1, VMs the addresses after it\n"
-        "# bridge = banger0\n"
-        "\n"
-        "[vm]\n"
-        "# ssh_timeout_sec = 120        # InstanceStart until SSH answers\n"
-        "# stop_timeout_sec = 10        # Ctrl-Alt-Del until SIGTERM\n"
-        "# console_max_bytes = 4194304\n"
-        "\n"
-        "[state]\n"
-        "# min_free_mib = 1024          # free space below this: doctor warns, daemon.low_space\n"
-        "\n"
-        "[daemon]\n"
-        "# client_silent_timeout_sec = 10  # a client that sends no request by then is closed\n"
-        "\n"
-        "[file_sync]\n"
-        "# path = ~/.gitconfig          # repeatable; copied into each VM, must be inside the "
-        "owner's home\n"
-        "\n"
-        "[update]\n"
-        "# url = https://example.org/banger/manifest.json   # where banger update looks\n";
+	"# banger.conf: bangerd's settings. Every setting below is commented out and shows its\n"
+	"# default; uncomment what you sys_change, then run \"banger system restart\".\n"
+	"\n"
+	"[network]\n"
+	"# subnet = 172.30.0.0/24       # the bridge gets .1, VMs the addresses after it\n"
+	"# bridge = banger0\n"
+	"\n"
+	"[vm]\n"
+	"# ssh_timeout_sec = 120        # InstanceStart until SSH answers\n"
+	"# stop_timeout_sec = 10        # Ctrl-Alt-Del until SIGTERM\n"
+	"# console_max_bytes = 4194304\n"
+	"\n"
+	"[state]\n"
+	"# min_free_mib = 1024          # free space below this: doctor warns, daemon.low_space\n"
+	"\n"
+	"[daemon]\n"
+	"# client_silent_timeout_sec = 10  # a client that sends no request by then is closed\n"
+	"\n"
+	"[file_sync]\n"
+	"# path = ~/.gitconfig          # repeatable; copied into each VM, must be inside the "
+	"owner's home\n"
+	"\n"
+	"[update]\n"
+	"# url = https://example.org/banger/manifest.json   # where banger update looks\n";
 
 /* ---- install --------------------------------------------------------------------------------- */
 
@@ -74,8 +74,8 @@ static int resolve_owner(struct cli *cli, struct sys *s)
 		name = getenv("SUDO_USER");
 	if (!name || !name[0]) {
 		fprintf(stderr,
-		        "banger system install: who owns the VMs? Pass --owner USER (or run "
-		        "it through sudo as that user)\n");
+			"banger system install: who owns the VMs? Pass --owner USER (or run "
+			"it through sudo as that user)\n");
 		return -EINVAL;
 	}
 	errno = 0;
@@ -86,16 +86,16 @@ static int resolve_owner(struct cli *cli, struct sys *s)
 	}
 	if (pw->pw_uid == 0) {
 		fprintf(stderr,
-		        "banger system install: the owner must not be root (\"%s\" has uid 0); "
-		        "name "
-		        "an unprivileged user with --owner\n",
-		        name);
+			"banger system install: the owner must not be root (\"%s\" has uid 0); "
+			"name "
+			"an unprivileged user with --owner\n",
+			name);
 		return -EPERM;
 	}
 	if (strlen(pw->pw_name) >= sizeof(s->m.owner_name) || !pw->pw_dir || pw->pw_dir[0] != '/' ||
-	        strlen(pw->pw_dir) >= sizeof(s->m.owner_home)) {
+		strlen(pw->pw_dir) >= sizeof(s->m.owner_home)) {
 		fprintf(stderr, "banger system install: user \"%s\" has no usable name or home\n",
-		        name);
+			name);
 		return -EINVAL;
 	}
 	s->m.owner_uid = pw->pw_uid;
@@ -114,9 +114,9 @@ static int resolve_programs(struct sys *s)
 		sys_join(dst[i], PATH_MAX, s->self_dir, names[i], "");
 		if (access(dst[i], X_OK) < 0) {
 			fprintf(stderr,
-			        "banger system install: %s is missing (it must be installed next "
-			        "to banger, in %s)\n",
-			        dst[i], s->self_dir);
+				"banger system install: %s is missing (it must be installed next "
+				"to banger, in %s)\n",
+				dst[i], s->self_dir);
 			return -ENOENT;
 		}
 	}
@@ -146,7 +146,7 @@ static int ensure_dir(struct sys *s, const char *path, uid_t uid, gid_t gid, mod
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		fprintf(stderr, "banger: %s is not a directory (or a symlink): refusing it\n",
-		        path);
+			path);
 		return -ENOTDIR;
 	}
 	if (st.st_uid == uid && st.st_gid == gid && (st.st_mode & 07777) == mode) {
@@ -159,7 +159,7 @@ static int ensure_dir(struct sys *s, const char *path, uid_t uid, gid_t gid, mod
 		return -errno;
 	}
 	sys_change(s, "%s %s (uid %u, gid %u, mode %04o)", created ? "created" : "fixed", path,
-	        (unsigned)uid, (unsigned)gid, (unsigned)mode);
+		(unsigned)uid, (unsigned)gid, (unsigned)mode);
 	return 0;
 }
 
@@ -170,18 +170,18 @@ static int ensure_dirs(struct sys *s)
 		bool owner_uid, owner_gid;
 		mode_t mode;
 	} dirs[] = {
-	        {s->l.etc_dir, false, false, 0755},
-	        {s->l.lib_dir, false, false, 0755},
-	        {s->l.state_dir, true, true, 0700},
-	        {s->l.jail_base, false, false, 0755},
-	        {s->l.log_dir, false, false, 0755},
-	        {s->l.run_dir, false, false, 01770},
+		{s->l.etc_dir, false, false, 0755},
+		{s->l.lib_dir, false, false, 0755},
+		{s->l.state_dir, true, true, 0700},
+		{s->l.jail_base, false, false, 0755},
+		{s->l.log_dir, false, false, 0755},
+		{s->l.run_dir, false, false, 01770},
 	};
 	int r;
 
 	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
 		r = ensure_dir(s, dirs[i].path, dirs[i].owner_uid ? s->m.owner_uid : 0,
-		        dirs[i].owner_gid ? s->m.owner_gid : 0, dirs[i].mode);
+			dirs[i].owner_gid ? s->m.owner_gid : 0, dirs[i].mode);
 		if (r < 0)
 			return r;
 	}
@@ -193,7 +193,7 @@ static int ensure_dirs(struct sys *s)
 		r = ensure_dir(s, s->l.run_dir, 0, s->m.owner_gid, 01770);
 	if (r < 0) {
 		fprintf(stderr, "banger: cannot give %s to the owner: %s\n", s->l.run_dir,
-		        strerror(-r));
+			strerror(-r));
 		return r;
 	}
 	return 0;
@@ -212,14 +212,14 @@ static int ensure_owner_dirs(struct sys *s)
 
 	n = snprintf(home, sizeof(home), "%s%s", s->l.root, s->m.owner_home);
 	if (n < 0 || (size_t)n >= sizeof(home) ||
-	        layout_ssh_dir(&s->l, s->m.owner_home, ssh, sizeof(ssh)) < 0)
+		layout_ssh_dir(&s->l, s->m.owner_home, ssh, sizeof(ssh)) < 0)
 		return -ENAMETOOLONG;
 	if (lstat(home, &st) < 0) {
 		parent = strdup(home);
 		if (!parent)
 			return -ENOMEM;
 		if (mkdir_parents(dirname(parent), 0755) < 0 || mkdir(home, 0700) < 0 ||
-		        chown(home, s->m.owner_uid, s->m.owner_gid) < 0) {
+			chown(home, s->m.owner_uid, s->m.owner_gid) < 0) {
 			fprintf(stderr, "banger: cannot create the owner's home %s: %m\n", home);
 			return -errno;
 		}
@@ -233,8 +233,8 @@ static int ensure_owner_dirs(struct sys *s)
 		return -errno;
 	if (pid == 0) {
 		if (setgroups(1, &s->m.owner_gid) < 0 ||
-		        setresgid(s->m.owner_gid, s->m.owner_gid, s->m.owner_gid) < 0 ||
-		        setresuid(s->m.owner_uid, s->m.owner_uid, s->m.owner_uid) < 0)
+			setresgid(s->m.owner_gid, s->m.owner_gid, s->m.owner_gid) < 0 ||
+			setresuid(s->m.owner_uid, s->m.owner_uid, s->m.owner_uid) < 0)
 			_exit(126);
 		umask(0077);
 		_exit(mkdir_parents(ssh, 0700) < 0 ? 1 : 0);
@@ -287,10 +287,10 @@ static int install_release_key(struct cli *cli, struct sys *s)
 	if (!key || EVP_PKEY_id(key) != EVP_PKEY_ED25519) {
 		EVP_PKEY_free(key);
 		fprintf(stderr,
-		        "banger system install: %s is not an Ed25519 public key in PEM (openssl "
-		        "pkey "
-		        "-in PRIVATE.pem -pubout makes one)\n",
-		        src);
+			"banger system install: %s is not an Ed25519 public key in PEM (openssl "
+			"pkey "
+			"-in PRIVATE.pem -pubout makes one)\n",
+			src);
 		return -EINVAL;
 	}
 	EVP_PKEY_free(key);
@@ -318,8 +318,8 @@ static int write_meta(struct sys *s)
 
 	snprintf(s->m.version, sizeof(s->m.version), "%s", PACKAGE_VERSION);
 	if (install_meta_load(&s->l, &old, NULL, 0) >= 0 && same_meta(&old, &s->m) &&
-	        lstat(s->l.install_json, &st) == 0 && st.st_uid == 0 &&
-	        (st.st_mode & 07777) == 0644) {
+		lstat(s->l.install_json, &st) == 0 && st.st_uid == 0 &&
+		(st.st_mode & 07777) == 0644) {
 		memcpy(s->m.installed_at, old.installed_at, sizeof(old.installed_at));
 		return 0;
 	}
@@ -331,7 +331,7 @@ static int write_meta(struct sys *s)
 		return r;
 	}
 	sys_change(s, "wrote %s (owner %s, uid %u)", s->l.install_json, s->m.owner_name,
-	        (unsigned)s->m.owner_uid);
+		(unsigned)s->m.owner_uid);
 	return 0;
 }
 
@@ -388,13 +388,13 @@ static int install_systemd(struct sys *s)
 		snprintf(group, sizeof(group), "%u", (unsigned)s->m.owner_gid);
 	/* ProtectHome=read-only in the unit: the owner's SSH key and known_hosts stay writable */
 	snprintf(buf, sizeof(buf),
-	        "[Service]\nUser=%s\nGroup=%s\nReadWritePaths=-%s/.config/banger\n",
-	        s->m.owner_name, group, s->m.owner_home);
+		"[Service]\nUser=%s\nGroup=%s\nReadWritePaths=-%s/.config/banger\n",
+		s->m.owner_name, group, s->m.owner_home);
 	r = ensure_file(s, SYSTEMD_UNIT_DIR "/bangerd.service.d/owner.conf", buf);
 	if (r < 0)
 		return r;
 	snprintf(buf, sizeof(buf), "[Socket]\nSocketUser=%s\nSocketGroup=%s\n", s->m.owner_name,
-	        group);
+		group);
 	r = ensure_file(s, SYSTEMD_UNIT_DIR "/bangerd.socket.d/owner.conf", buf);
 	if (r < 0)
 		return r;
@@ -408,8 +408,8 @@ static int install_systemd(struct sys *s)
 		sys_sleep_ms(100);
 	if (!sys_daemon_ready(s)) {
 		fprintf(stderr,
-		        "banger: bangerd does not answer or does not reach bangerd-root; see "
-		        "journalctl -u bangerd -u bangerd-root\n");
+			"banger: bangerd does not answer or does not reach bangerd-root; see "
+			"journalctl -u bangerd -u bangerd-root\n");
 		return -ETIMEDOUT;
 	}
 	return 0;
@@ -436,7 +436,7 @@ static int start_direct(struct sys *s)
 		sys_sleep_ms(100);
 	if (!sys_daemon_ready(s)) {
 		fprintf(stderr, "banger: bangerd does not reach bangerd-root; see %s\n",
-		        s->l.log_dir);
+			s->l.log_dir);
 		return -ETIMEDOUT;
 	}
 	return 0;
@@ -469,11 +469,11 @@ int cmd_system_install(struct cli *cli)
 	if (s.changes == 0)
 		printf("banger is already installed for %s (uid %u) and running: nothing to "
 		       "change\n",
-		        s.m.owner_name, (unsigned)s.m.owner_uid);
+			s.m.owner_name, (unsigned)s.m.owner_uid);
 	else
 		printf("banger is installed for %s (uid %u) and running%s\n", s.m.owner_name,
-		        (unsigned)s.m.owner_uid,
-		        s.systemd ? " (systemd: journalctl -u bangerd -u bangerd-root)" : "");
+			(unsigned)s.m.owner_uid,
+			s.systemd ? " (systemd: journalctl -u bangerd -u bangerd-root)" : "");
 	return 0;
 }
 
@@ -496,21 +496,21 @@ static int refuse_running_vms(struct sys *s)
 	json_t *vm;
 
 	if (rpc_client_connect(s->l.daemon_sock, &c) >= 0 &&
-	        rpc_client_hello(c, "banger", PROBE_TIMEOUT_MS, NULL, &err) >= 0 &&
-	        rpc_client_call(c, rpc_method_to_string(RPC_METHOD_VM_LIST), NULL, PROBE_TIMEOUT_MS,
-	                &res, &err) >= 0) {
+		rpc_client_hello(c, "banger", PROBE_TIMEOUT_MS, NULL, &err) >= 0 &&
+		rpc_client_call(c, rpc_method_to_string(RPC_METHOD_VM_LIST), NULL, PROBE_TIMEOUT_MS,
+			&res, &err) >= 0) {
 		json_array_foreach(json_object_get(res, "vms"), i, vm)
 		{
 			if (!vm_active(json_str(vm, "state", NULL)))
 				continue;
 			if (n++ == 0)
 				fprintf(stderr, "banger system uninstall --purge: refused, VMs are "
-				                "running:");
+						"running:");
 			fprintf(stderr, " %s", json_str(vm, "name", "?"));
 		}
 		if (n) {
 			fprintf(stderr,
-			        "\nStop them first (banger vm stop NAME...), then run it again.\n");
+				"\nStop them first (banger vm stop NAME...), then run it again.\n");
 			return -EBUSY;
 		}
 		return 0;
@@ -520,10 +520,10 @@ static int refuse_running_vms(struct sys *s)
 	handles_file_done(&handles);
 	if (n > 0) {
 		fprintf(stderr,
-		        "banger system uninstall --purge: refused: bangerd does not answer and %s "
-		        "still records %zu running VM(s). Start banger (banger system install), "
-		        "stop them, then purge.\n",
-		        s->l.handles_json, n);
+			"banger system uninstall --purge: refused: bangerd does not answer and %s "
+			"still records %zu running VM(s). Start banger (banger system install), "
+			"stop them, then purge.\n",
+			s->l.handles_json, n);
 		return -EBUSY;
 	}
 	return 0;
@@ -556,7 +556,7 @@ static int remove_tree(struct sys *s, const char *path, const char *what)
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (S_ISDIR(st.st_mode) ? nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0
-	                        : unlink(path) < 0) {
+				: unlink(path) < 0) {
 		fprintf(stderr, "banger: cannot remove %s: %m\n", path);
 		return -errno;
 	}
@@ -576,7 +576,7 @@ static int purge_helper_objects(struct sys *s)
 	r = sys_run_wait(argv);
 	if (r < 0)
 		fprintf(stderr, "banger: %s --purge could not remove everything (see above)\n",
-		        prog);
+			prog);
 	else
 		s->changes++;
 	return r;
@@ -601,13 +601,13 @@ int cmd_system_uninstall(struct cli *cli)
 			return CLI_EXIT_ERROR;
 		s.changes++;
 		if (remove_file(&s, SYSTEMD_UNIT_DIR "/bangerd.service.d/owner.conf") < 0 ||
-		        remove_file(&s, SYSTEMD_UNIT_DIR "/bangerd.socket.d/owner.conf") < 0)
+			remove_file(&s, SYSTEMD_UNIT_DIR "/bangerd.socket.d/owner.conf") < 0)
 			return CLI_EXIT_ERROR;
 		(void)rmdir(SYSTEMD_UNIT_DIR "/bangerd.service.d");
 		(void)rmdir(SYSTEMD_UNIT_DIR "/bangerd.socket.d");
 		(void)sys_run_wait((const char *const[]){"systemctl", "daemon-reload", NULL});
 	} else if (sys_stop_recorded(&s, &daemon_spec) < 0 ||
-	           sys_stop_recorded(&s, &helper_spec) < 0)
+		   sys_stop_recorded(&s, &helper_spec) < 0)
 		return CLI_EXIT_ERROR;
 	/* needs install.json (the owner, the VMM's name): before it goes */
 	if (purge && access(s.l.install_json, F_OK) == 0 && purge_helper_objects(&s) < 0)
@@ -635,14 +635,14 @@ int cmd_system_uninstall(struct cli *cli)
 		printf("banger is uninstalled; kept %s, %s and the network setup (uninstall "
 		       "--purge "
 		       "removes them); running VMs, if any, were left alone\n",
-		        s.l.state_dir, s.l.config);
+			s.l.state_dir, s.l.config);
 		return 0;
 	}
 	printf("banger is uninstalled and purged. Kept:\n");
 	if (home_cfg[0])
 		printf("  %s: the owner's own files (SSH key, known_hosts, settings); remove it as "
 		       "the owner if you want\n",
-		        home_cfg);
+			home_cfg);
 	printf("  net.ipv4.ip_forward: left as it is, other software may rely on it now\n");
 	printf("  the programs, units and man pages: remove them with the tool that installed "
 	       "them (make uninstall)\n");

@@ -46,7 +46,7 @@ static int need_root(const char *what)
 	if (geteuid() == 0)
 		return 0;
 	fprintf(stderr, "banger system %s: must run as root (try: sudo banger system %s)\n", what,
-	        what);
+		what);
 	return -EPERM;
 }
 
@@ -74,13 +74,13 @@ int sys_init(struct sys *s, const char *what)
 	r = layout_init(&s->l, NULL);
 	if (r < 0) {
 		fprintf(stderr, "banger system %s: invalid $%s: %s\n", what, BANGER_ROOT_ENV,
-		        strerror(-r));
+			strerror(-r));
 		return r;
 	}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0) {
 		fprintf(stderr, "banger system %s: cannot tell where banger is installed: %m\n",
-		        what);
+			what);
 		return -errno;
 	}
 	exe[n] = '\0';
@@ -103,7 +103,7 @@ void sys_join(char *buf, size_t size, const char *a, const char *b, const char *
 /* The program next to the running banger, else in ../sbin next to it (an installed prefix:
  * an update puts new programs there), else in its configured directory. */
 void sys_program_path(
-        const struct sys *s, const char *name, const char *fallback_dir, char *buf, size_t size)
+	const struct sys *s, const char *name, const char *fallback_dir, char *buf, size_t size)
 {
 	sys_join(buf, size, s->self_dir, name, "");
 	if (access(buf, X_OK) >= 0)
@@ -140,9 +140,9 @@ json_t *sys_daemon_status(const struct sys *s)
 	json_t *res = NULL;
 
 	if (rpc_client_connect(s->l.daemon_sock, &c) < 0 ||
-	        rpc_client_hello(c, "banger", PROBE_TIMEOUT_MS, NULL, &err) < 0 ||
-	        rpc_client_call(c, rpc_method_to_string(RPC_METHOD_SYSTEM_STATUS), NULL,
-	                PROBE_TIMEOUT_MS, &res, &err) < 0)
+		rpc_client_hello(c, "banger", PROBE_TIMEOUT_MS, NULL, &err) < 0 ||
+		rpc_client_call(c, rpc_method_to_string(RPC_METHOD_SYSTEM_STATUS), NULL,
+			PROBE_TIMEOUT_MS, &res, &err) < 0)
 		return NULL;
 	return res;
 }
@@ -204,7 +204,7 @@ int sys_run_wait(const char *const argv[])
 int sys_systemctl(const char *verb, const char *extra)
 {
 	const char *argv[] = {"systemctl", verb, extra, "bangerd-root.service", "bangerd.socket",
-	        "bangerd.service", NULL};
+		"bangerd.service", NULL};
 
 	if (!extra) /* shift the units left */
 		memmove(&argv[2], &argv[3], 4 * sizeof(argv[0]));
@@ -212,7 +212,7 @@ int sys_systemctl(const char *verb, const char *extra)
 }
 
 static _noreturn_ void child_exec(
-        const struct sys *s, const struct daemon_spec *d, const char *prog, int log_fd)
+	const struct sys *s, const struct daemon_spec *d, const char *prog, int log_fd)
 {
 	const char *argv[] = {prog, d->as_owner ? "--foreground" : NULL, NULL};
 	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -221,15 +221,15 @@ static _noreturn_ void child_exec(
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (setsid() < 0 || null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(log_fd, 1) < 0 ||
-	        dup2(log_fd, 2) < 0)
+		dup2(log_fd, 2) < 0)
 		_exit(126);
 	if (d->as_owner) {
 		if (initgroups(s->m.owner_name, s->m.owner_gid) < 0 &&
-		        setgroups(1, &s->m.owner_gid) < 0)
+			setgroups(1, &s->m.owner_gid) < 0)
 			_exit(126);
 		if (setresgid(s->m.owner_gid, s->m.owner_gid, s->m.owner_gid) < 0 ||
-		        setresuid(s->m.owner_uid, s->m.owner_uid, s->m.owner_uid) < 0 ||
-		        getuid() != s->m.owner_uid || geteuid() != s->m.owner_uid)
+			setresuid(s->m.owner_uid, s->m.owner_uid, s->m.owner_uid) < 0 ||
+			getuid() != s->m.owner_uid || geteuid() != s->m.owner_uid)
 			_exit(126);
 		setenv("HOME", s->m.owner_home, 1);
 		setenv("USER", s->m.owner_name, 1);
@@ -238,7 +238,7 @@ static _noreturn_ void child_exec(
 	/* As its unit does (ProtectSystem= and friends): bangerd-root gets a mount namespace of its
 	 * own, a slave of ours, so the jails' mounts stay out of everyone else's view. */
 	if (!d->as_owner &&
-	        (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0))
+		(unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0))
 		_exit(126);
 	if (chdir("/") < 0)
 		_exit(126);
@@ -258,7 +258,7 @@ int sys_spawn(struct sys *s, const struct daemon_spec *d, bool (*ready)(const st
 	sys_program_path(s, d->name, d->fallback_dir, prog, sizeof(prog));
 	if (access(prog, X_OK) < 0) {
 		fprintf(stderr, "banger: cannot find %s (looked next to banger and in %s)\n",
-		        d->name, d->fallback_dir);
+			d->name, d->fallback_dir);
 		return -ENOENT;
 	}
 	sys_join(log, sizeof(log), s->l.log_dir, d->name, ".log");
@@ -296,7 +296,7 @@ int sys_spawn(struct sys *s, const struct daemon_spec *d, bool (*ready)(const st
 		sys_sleep_ms(100);
 	}
 	fprintf(stderr, "banger: %s (pid %ld) did not answer within %d s; see %s\n", d->name,
-	        (long)pid, READY_TIMEOUT_SEC, log);
+		(long)pid, READY_TIMEOUT_SEC, log);
 	return -ETIMEDOUT;
 }
 
@@ -314,7 +314,7 @@ static int stop_pid(struct sys *s, const char *name, pid_t pid)
 		sys_sleep_ms(100);
 	if (pid_running(pid)) {
 		fprintf(stderr, "banger: %s (pid %ld) ignored SIGTERM for %d s, killing it\n", name,
-		        (long)pid, STOP_TIMEOUT_SEC);
+			(long)pid, STOP_TIMEOUT_SEC);
 		(void)kill(pid, SIGKILL);
 		for (int i = 0; i < 50 && pid_running(pid); i++)
 			sys_sleep_ms(100);
@@ -344,9 +344,9 @@ int sys_stop_recorded(struct sys *s, const struct daemon_spec *d)
 		return -errno;
 	if (r >= 0 && !d->as_owner && sys_helper_ready(s)) {
 		fprintf(stderr,
-		        "banger: %s still answers on %s but was not started by banger system "
-		        "install (no pid file); stop it yourself\n",
-		        d->name, s->l.root_sock);
+			"banger: %s still answers on %s but was not started by banger system "
+			"install (no pid file); stop it yourself\n",
+			d->name, s->l.root_sock);
 		return -EBUSY;
 	}
 	return r;
@@ -364,15 +364,15 @@ int cmd_system_restart(struct cli *cli)
 	r = install_meta_load(&s.l, &s.m, why, sizeof(why));
 	if (r < 0) {
 		fprintf(stderr, "banger system restart: %s\n",
-		        r == -ENOENT ? "banger is not installed (run banger system install first)"
-		                     : why);
+			r == -ENOENT ? "banger is not installed (run banger system install first)"
+				     : why);
 		return CLI_EXIT_ERROR;
 	}
 	if (s.systemd)
 		return sys_run_wait((const char *const[]){"systemctl", "restart",
-		               "bangerd-root.service", "bangerd.service", NULL}) < 0
-		               ? CLI_EXIT_ERROR
-		               : 0;
+			       "bangerd-root.service", "bangerd.service", NULL}) < 0
+			       ? CLI_EXIT_ERROR
+			       : 0;
 	r = sys_stop_recorded(&s, &helper_spec);
 	if (r >= 0)
 		r = sys_spawn(&s, &helper_spec, sys_helper_ready);
@@ -396,15 +396,15 @@ static void print_units(const struct cli *cli, const struct sysunit *u)
 	for (size_t i = 0; i < SYSUNITS_N; i++) {
 		bool good = streq(u[i].active, "active");
 		printf("%-14s%-22s %s%s (%s)%s", i == 0 ? "Units:" : "", u[i].name,
-		        cli->color ? (good ? COLOR_GREEN : COLOR_RED) : "", u[i].active, u[i].sub,
-		        cli->color ? COLOR_RESET : "");
+			cli->color ? (good ? COLOR_GREEN : COLOR_RED) : "", u[i].active, u[i].sub,
+			cli->color ? COLOR_RESET : "");
 		if (u[i].main_pid)
 			printf(", pid %u", u[i].main_pid);
 		if (u[i].file_state[0])
 			printf(", %s", u[i].file_state);
 		if (u[i].n_restarts)
 			printf(", restarted %u time%s after failures", u[i].n_restarts,
-			        u[i].n_restarts == 1 ? "" : "s");
+				u[i].n_restarts == 1 ? "" : "s");
 		if (!streq(u[i].load, "loaded"))
 			printf(" [%s]", u[i].load);
 		putchar('\n');
@@ -417,10 +417,10 @@ static json_t *units_json(const struct sysunit *u)
 
 	for (size_t i = 0; a && i < SYSUNITS_N; i++)
 		json_array_append_new(
-		        a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "name", u[i].name,
-		                   "load", u[i].load, "active", u[i].active, "sub", u[i].sub,
-		                   "unit_file_state", u[i].file_state, "main_pid",
-		                   (int)u[i].main_pid, "restarts", (int)u[i].n_restarts));
+			a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "name", u[i].name,
+				   "load", u[i].load, "active", u[i].active, "sub", u[i].sub,
+				   "unit_file_state", u[i].file_state, "main_pid",
+				   (int)u[i].main_pid, "restarts", (int)u[i].n_restarts));
 	return a;
 }
 
@@ -456,33 +456,33 @@ int cmd_system_status(struct cli *cli)
 		return 0;
 	}
 	format_duration(
-	        (uint64_t)json_integer_value(json_object_get(st, "uptime_sec")), up, sizeof(up));
+		(uint64_t)json_integer_value(json_object_get(st, "uptime_sec")), up, sizeof(up));
 	helper = json_object_get(st, "helper");
 	printf("bangerd:      %s (protocol %lld, pid %lld)\n", json_str(st, "version", "?"),
-	        (long long)json_integer_value(json_object_get(st, "protocol")),
-	        (long long)json_integer_value(json_object_get(st, "pid")));
+		(long long)json_integer_value(json_object_get(st, "protocol")),
+		(long long)json_integer_value(json_object_get(st, "pid")));
 	printf("Up:           %s (since %s)\n", up, json_str(st, "started_at", "?"));
 	printf("Owner:        %s (uid %lld)\n", json_str(json_object_get(st, "owner"), "name", "?"),
-	        get_int(st, "owner", "uid"));
+		get_int(st, "owner", "uid"));
 	printf("State:        %s\n", json_str(json_object_get(st, "paths"), "state_dir", "?"));
 	printf("VMs:          %lld", get_int(st, "counts", "vms"));
 	by_state = json_object_get(json_object_get(st, "counts"), "vms_by_state");
 	json_object_foreach((json_t *)by_state, key, v) if (json_integer_value(v) > 0)
-	        printf(", %lld %s", (long long)json_integer_value(v), key);
+		printf(", %lld %s", (long long)json_integer_value(v), key);
 	printf("\nImages:       %lld\n", get_int(st, "counts", "images"));
 	printf("Clients:      %lld (%lld subscribed to events)\n", get_int(st, "counts", "clients"),
-	        get_int(st, "counts", "subscribers"));
+		get_int(st, "counts", "subscribers"));
 	if (json_is_true(json_object_get(helper, "reachable")))
 		printf("Helper:       %sreachable%s (%s %s)\n", cli->color ? COLOR_GREEN : "",
-		        cli->color ? COLOR_RESET : "", json_str(helper, "program", "?"),
-		        json_str(helper, "version", "?"));
+			cli->color ? COLOR_RESET : "", json_str(helper, "program", "?"),
+			json_str(helper, "version", "?"));
 	else
 		printf("Helper:       %snot reachable%s: %s\n", cli->color ? COLOR_RED : "",
-		        cli->color ? COLOR_RESET : "", json_str(helper, "error", "?"));
+			cli->color ? COLOR_RESET : "", json_str(helper, "error", "?"));
 	if (get_int(st, "store", "quarantined") || get_int(st, "store", "refused"))
 		printf("Store:        %lld corrupt record(s) quarantined, %lld refused (see the "
 		       "daemon log)\n",
-		        get_int(st, "store", "quarantined"), get_int(st, "store", "refused"));
+			get_int(st, "store", "quarantined"), get_int(st, "store", "refused"));
 	return 0;
 }
 
@@ -498,7 +498,7 @@ static void print_names(const char *title, const json_t *list)
 			printf("  %s\n", json_string_value(v));
 		else
 			printf("  %s: %s\n", json_string_value(json_object_get(v, "what")) ?: "?",
-			        json_string_value(json_object_get(v, "error")) ?: "?");
+				json_string_value(json_object_get(v, "error")) ?: "?");
 	}
 }
 

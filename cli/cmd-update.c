@@ -52,17 +52,18 @@ static int follow(const char *status_path, const char *before)
 			/* nothing from this update yet: an updater that never reports is not waited
 			 * for the whole update's length */
 			if (i >= FIRST_WORD_SEC * 5)
-				return cli_error("the updater did not report within %d s; see journalctl -u "
-				                 "banger-update or the update log in the log directory",
-				        FIRST_WORD_SEC);
+				return cli_error(
+					"the updater did not report within %d s; see journalctl -u "
+					"banger-update or the update log in the log directory",
+					FIRST_WORD_SEC);
 			continue; /* an earlier update's */
 		}
 		if (!streq(msg, last)) {
 			if (streq(state, "running"))
 				printf("[%lld/%lld] %s: %s\n",
-				        (long long)json_integer_value(json_object_get(o, "n")),
-				        (long long)json_integer_value(json_object_get(o, "of")),
-				        json_string_value(json_object_get(o, "step")) ?: "?", msg);
+					(long long)json_integer_value(json_object_get(o, "n")),
+					(long long)json_integer_value(json_object_get(o, "of")),
+					json_string_value(json_object_get(o, "step")) ?: "?", msg);
 			else
 				printf("%s\n", msg);
 			fflush(stdout);
@@ -73,20 +74,20 @@ static int follow(const char *status_path, const char *before)
 		if (streq(state, "failed") || streq(state, "rolled_back"))
 			return CLI_EXIT_ERROR;
 	}
-	return cli_error("the update did not finish within %d s; see %s", FOLLOW_TIMEOUT_SEC,
-	        status_path);
+	return cli_error(
+		"the update did not finish within %d s; see %s", FOLLOW_TIMEOUT_SEC, status_path);
 }
 
 int cmd_update(struct cli *cli)
 {
 	struct update_opts o = {
-	        .from = cli_opt(cli, "from"),
-	        .check_only = cli_opt(cli, "check") != NULL,
-	        .allow_downgrade = cli_opt(cli, "allow-downgrade") != NULL,
-	        .rollback = cli_opt(cli, "rollback") != NULL,
-	        .insecure = cli_opt(cli, "insecure") != NULL,
-	        .unattended = cli_opt(cli, "unattended") != NULL,
-	        .progress = isatty(STDERR_FILENO),
+		.from = cli_opt(cli, "from"),
+		.check_only = cli_opt(cli, "check") != NULL,
+		.allow_downgrade = cli_opt(cli, "allow-downgrade") != NULL,
+		.rollback = cli_opt(cli, "rollback") != NULL,
+		.insecure = cli_opt(cli, "insecure") != NULL,
+		.unattended = cli_opt(cli, "unattended") != NULL,
+		.progress = isatty(STDERR_FILENO),
 	};
 	_cleanup_json_ json_t *res = NULL;
 	struct banger_layout l;
@@ -100,9 +101,10 @@ int cmd_update(struct cli *cli)
 		return r == -ECANCELED || r < 0 ? CLI_EXIT_ERROR : 0;
 	}
 	if (o.from || o.allow_downgrade || o.rollback || o.insecure || o.unattended)
-		return cli_error("--from, --allow-downgrade, --rollback, --insecure and --unattended "
-		                 "need root (sudo banger update ...); the owner may only start an update "
-		                 "to the configured release");
+		return cli_error(
+			"--from, --allow-downgrade, --rollback, --insecure and --unattended "
+			"need root (sudo banger update ...); the owner may only start an update "
+			"to the configured release");
 	/* The owner: the daemon asks the helper, which starts the root updater. */
 	if (layout_init(&l, NULL) < 0)
 		return CLI_EXIT_ERROR;
@@ -112,6 +114,6 @@ int cmd_update(struct cli *cli)
 	if (r)
 		return r;
 	printf("Update started by bangerd-root (%s)\n",
-	        json_string_value(json_object_get(res, "started_by")) ?: "as root");
+		json_string_value(json_object_get(res, "started_by")) ?: "as root");
 	return follow(status, before);
 }

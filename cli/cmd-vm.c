@@ -38,7 +38,7 @@ static int parse_int_opt(struct cli *cli, const char *name, long min, long max, 
 	n = strtol(v, &end, 10);
 	if (errno || end == v || *end || n < min || n > max)
 		return cli_usage_error(
-		        cli, "--%s wants a number from %ld to %ld, not \"%s\"", name, min, max, v);
+			cli, "--%s wants a number from %ld to %ld, not \"%s\"", name, min, max, v);
 	*ret = n;
 	return 0;
 }
@@ -48,7 +48,7 @@ static void vm_uptime(const json_t *vm, char *buf, size_t size)
 	time_t started;
 
 	if (!streq(json_str(vm, "state", ""), "running") ||
-	        parse_rfc3339(json_str(vm, "started_at", NULL), &started) < 0) {
+		parse_rfc3339(json_str(vm, "started_at", NULL), &started) < 0) {
 		snprintf(buf, size, "-");
 		return;
 	}
@@ -68,25 +68,25 @@ static void print_vm(struct cli *cli, const json_t *vm)
 	json_t *pid = json_object_get(vm, "pid");
 
 	format_size((uint64_t)json_integer_value(json_object_get(vm, "memory_mib")) << 20, mem,
-	        sizeof(mem));
+		sizeof(mem));
 	format_size((uint64_t)json_integer_value(json_object_get(vm, "disk_gib")) << 30, disk,
-	        sizeof(disk));
+		sizeof(disk));
 	vm_uptime(vm, up, sizeof(up));
 	printf("Name:          %s\n", json_str(vm, "name", "?"));
 	printf("ID:            %s\n", json_str(vm, "id", "?"));
 	if (cli->color && color_for_state(state)[0])
 		printf("State:         %s%s%s%s\n", color_for_state(state), state, COLOR_RESET,
-		        vm_halted(vm) ? " (the guest halted)" : "");
+			vm_halted(vm) ? " (the guest halted)" : "");
 	else
 		printf("State:         %s%s\n", state, vm_halted(vm) ? " (the guest halted)" : "");
 	if (json_str(vm, "reason", NULL))
 		printf("Reason:        %s\n", json_str(vm, "reason", ""));
 	if (json_str(vm, "save_error", NULL))
 		printf("Not saved:     %s (bangerd keeps this record in memory and retries)\n",
-		        json_str(vm, "save_error", ""));
+			json_str(vm, "save_error", ""));
 	printf("Image:         %s\n", json_str(vm, "image", "?"));
 	printf("vCPUs:         %lld\n",
-	        (long long)json_integer_value(json_object_get(vm, "vcpus")));
+		(long long)json_integer_value(json_object_get(vm, "vcpus")));
 	printf("Memory:        %s\n", mem);
 	printf("Disk:          %s (%s)\n", disk, json_str(vm, "disk_strategy", "not prepared yet"));
 	printf("IP:            %s\n", json_str(vm, "ip", "-"));
@@ -130,14 +130,14 @@ int cmd_vm_create(struct cli *cli)
 		cli_print_json(vm);
 	else
 		printf("Created VM %s (id %s, image %s)\n", json_str(vm, "name", "?"),
-		        json_str(vm, "id", "?"), json_str(vm, "image", "?"));
+			json_str(vm, "id", "?"), json_str(vm, "image", "?"));
 	return 0;
 }
 
 int cmd_vm_list(struct cli *cli)
 {
 	static const char *const headers[] = {
-	        "NAME", "STATE", "IP", "VCPUS", "MEM", "IMAGE", "UPTIME", "BOOT-ID"};
+		"NAME", "STATE", "IP", "VCPUS", "MEM", "IMAGE", "UPTIME", "BOOT-ID"};
 	_cleanup_json_ json_t *res = NULL;
 	struct table t;
 	size_t i;
@@ -158,15 +158,15 @@ int cmd_vm_list(struct cli *cli)
 		const char *state = json_str(vm, "state", "?");
 
 		snprintf(vcpus, sizeof(vcpus), "%lld",
-		        (long long)json_integer_value(json_object_get(vm, "vcpus")));
+			(long long)json_integer_value(json_object_get(vm, "vcpus")));
 		format_size((uint64_t)json_integer_value(json_object_get(vm, "memory_mib")) << 20,
-		        mem, sizeof(mem));
+			mem, sizeof(mem));
 		vm_uptime(vm, up, sizeof(up));
 		snprintf(boot, sizeof(boot), "%.8s", json_str(vm, "boot_id", "-"));
 		if (vm_halted(vm))
 			state = "halted";
 		const char *cells[] = {json_str(vm, "name", "?"), state, json_str(vm, "ip", "-"),
-		        vcpus, mem, json_str(vm, "image", "?"), up, boot};
+			vcpus, mem, json_str(vm, "image", "?"), up, boot};
 		if (table_add_row(&t, cells, 1, color_for_state(state)) < 0) {
 			table_done(&t);
 			return cli_error("out of memory");
@@ -186,7 +186,7 @@ int cmd_vm_get(struct cli *cli)
 	int r;
 
 	r = cli_call(cli, RPC_METHOD_VM_GET, json_pack("{s:s}", "name", cli->args[0]),
-	        CALL_TIMEOUT_MS, &vm);
+		CALL_TIMEOUT_MS, &vm);
 	if (r)
 		return r;
 	if (cli->json)
@@ -198,8 +198,8 @@ int cmd_vm_get(struct cli *cli)
 
 /* Runs method for every NAME, going on after failures; the exit code is the last failure's.
  * With progress (starts), each start's steps are shown live and the time summed up after. */
-static int each_vm(struct cli *cli, enum rpc_method method, const char *done, json_t *extra,
-        bool progress)
+static int each_vm(
+	struct cli *cli, enum rpc_method method, const char *done, json_t *extra, bool progress)
 {
 	int ret = 0;
 
@@ -265,8 +265,7 @@ static void print_log_lines(const json_t *lines)
 	size_t i;
 	json_t *l;
 
-	json_array_foreach(lines, i, l)
-		puts(json_string_value(l) ? json_string_value(l) : "");
+	json_array_foreach(lines, i, l) puts(json_string_value(l) ? json_string_value(l) : "");
 }
 
 /* The last --tail lines (default 100), then with -f the live vm.log events from the line number
@@ -288,7 +287,7 @@ int cmd_vm_logs(struct cli *cli)
 	if (cli_opt(cli, "follow")) {
 		/* subscribe first: lines logged between the two calls arrive as events */
 		r = cli_call(
-		        cli, RPC_METHOD_EVENTS_SUBSCRIBE, json_object(), CALL_TIMEOUT_MS, &sub);
+			cli, RPC_METHOD_EVENTS_SUBSCRIBE, json_object(), CALL_TIMEOUT_MS, &sub);
 		if (r)
 			return r;
 	}
@@ -314,7 +313,7 @@ int cmd_vm_logs(struct cli *cli)
 		r = rpc_client_read_notification(cli->client, -1, &m, &err);
 		if (r < 0)
 			return cli_error("lost the daemon while following: %s",
-			        err.message[0] ? err.message : strerror(-r));
+				err.message[0] ? err.message : strerror(-r));
 		if (r == 0)
 			continue;
 		p = m.params;
@@ -332,8 +331,10 @@ int cmd_vm_logs(struct cli *cli)
 				next = first + (json_int_t)i + 1;
 			}
 		} else if (streq(m.method, "vm.log_dropped"))
-			fprintf(stderr, "banger: %lld console lines were dropped by the daemon (rate limit)\n",
-			        (long long)json_integer_value(json_object_get(p, "count")));
+			fprintf(stderr,
+				"banger: %lld console lines were dropped by the daemon (rate "
+				"limit)\n",
+				(long long)json_integer_value(json_object_get(p, "count")));
 		else if (streq(m.method, "vm.deleted")) {
 			rpc_message_done(&m);
 			return cli_error("VM %s was deleted", cli->args[0]);
@@ -430,7 +431,7 @@ static int run_rm(struct cli *cli, const char *name, FILE *out)
 		cli->client = NULL;
 	}
 	r = cli_call(cli, RPC_METHOD_VM_DELETE, json_pack("{s:s, s:b}", "name", name, "force", 1),
-	        LIFECYCLE_TIMEOUT_MS, NULL);
+		LIFECYCLE_TIMEOUT_MS, NULL);
 	if (r == 0 && !cli_opt(cli, "quiet"))
 		fprintf(out, "Deleted VM %s\n", name);
 	return r;
@@ -458,7 +459,7 @@ int cmd_vm_run(struct cli *cli)
 	if (r)
 		return r;
 	r = rpc_client_call(cli->client, rpc_method_to_string(RPC_METHOD_VM_GET),
-	        json_pack("{s:s}", "name", name), CALL_TIMEOUT_MS, &vm, &err);
+		json_pack("{s:s}", "name", name), CALL_TIMEOUT_MS, &vm, &err);
 	if (r == -EREMOTEIO && err.code == RPC_ERROR_NOT_FOUND) {
 		params = json_pack("{s:s}", "name", name);
 		if (params && cli_opt(cli, "image"))
@@ -468,21 +469,21 @@ int cmd_vm_run(struct cli *cli)
 			return r;
 		if (!cli->json && !quiet)
 			fprintf(out, "Created VM %s (id %s)\n", json_str(vm, "name", "?"),
-			        json_str(vm, "id", "?"));
+				json_str(vm, "id", "?"));
 	} else if (r < 0)
 		return cli_call(cli, RPC_METHOD_VM_GET, json_pack("{s:s}", "name", name),
-		        CALL_TIMEOUT_MS, NULL); /* reports the error the usual way */
+			CALL_TIMEOUT_MS, NULL); /* reports the error the usual way */
 	else if (rm)
 		return cli_error("VM %s already exists: --rm runs a VM of its own and deletes it "
-		                 "afterwards; choose a name no VM has",
-		        name);
+				 "afterwards; choose a name no VM has",
+			name);
 	else if (streq(json_str(vm, "state", ""), "running")) {
 		if (cli->n_rest == 0) {
 			if (cli->json)
 				cli_print_json(vm);
 			else if (!quiet)
 				printf("VM %s is already running (%s)\n", name,
-				        json_str(vm, "ip", "-"));
+					json_str(vm, "ip", "-"));
 			return 0;
 		}
 		res = json_incref(vm);
@@ -496,19 +497,21 @@ int cmd_vm_run(struct cli *cli)
 			fprintf(out, "Starting VM %s (waiting until SSH answers)...\n", name);
 		cli_progress_begin(cli, name, &prog);
 		r = rpc_client_call(cli->client, rpc_method_to_string(RPC_METHOD_VM_START),
-		        json_pack("{s:s}", "name", name),
-		        LIFECYCLE_TIMEOUT_MS, &res, &err);
+			json_pack("{s:s}", "name", name), LIFECYCLE_TIMEOUT_MS, &res, &err);
 		cli_progress_end(&prog);
-		/* the daemon's error as cli_call() reports it, unless a signal cut the call short */
+		/* the daemon's error as cli_call() reports it, unless a signal cut the call short
+		 */
 		if (r == -EREMOTEIO && !run_interrupted) {
 			fprintf(stderr, "banger: %s\n", err.message);
 			r = cli_exit_for_error(&err);
 		} else if (r < 0 && !run_interrupted)
-			r = cli_error("vm.start failed: %s", err.message[0] ? err.message : strerror(-r));
+			r = cli_error(
+				"vm.start failed: %s", err.message[0] ? err.message : strerror(-r));
 		if (r || run_interrupted) {
 			if (rm) {
 				if (run_interrupted)
-					fprintf(stderr, "banger: interrupted: deleting VM %s\n", name);
+					fprintf(stderr, "banger: interrupted: deleting VM %s\n",
+						name);
 				run_rm(cli, name, out);
 				run_signals(false);
 			}
@@ -519,7 +522,7 @@ int cmd_vm_run(struct cli *cli)
 			cli_print_json(res);
 		else if (!quiet)
 			fprintf(out, "VM %s is running at %s (boot id %s), started%s\n", name,
-			        json_str(res, "ip", "-"), json_str(res, "boot_id", "-"), summary);
+				json_str(res, "ip", "-"), json_str(res, "boot_id", "-"), summary);
 	}
 	if (cli->n_rest > 0 || rm) {
 		/* CMD, or a shell in a throwaway VM */
@@ -549,13 +552,13 @@ int cmd_vm_ssh(struct cli *cli)
 	int r;
 
 	r = cli_call(cli, RPC_METHOD_VM_GET, json_pack("{s:s}", "name", cli->args[0]),
-	        CALL_TIMEOUT_MS, &vm);
+		CALL_TIMEOUT_MS, &vm);
 	if (r)
 		return r;
 	ip = json_str(vm, "ip", NULL);
 	if (!streq(json_str(vm, "state", ""), "running") || !ip)
 		return cli_error("VM %s is %s, not running; start it with \"banger vm start %s\"",
-		        cli->args[0], json_str(vm, "state", "?"), cli->args[0]);
+			cli->args[0], json_str(vm, "state", "?"), cli->args[0]);
 	r = ssh_command(ip, cli->n_rest > 0 ? cli->rest : NULL, &sc);
 	if (r)
 		return r;

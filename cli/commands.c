@@ -15,12 +15,12 @@
 const struct cli_command cli_commands[] = {
 #define COMMAND(id, w, a, min, max, fn, s, ...)                                                    \
 	{.words = w,                                                                               \
-	        .args = a,                                                                         \
-	        .min_args = min,                                                                   \
-	        .max_args = max,                                                                   \
-	        .run = fn,                                                                         \
-	        .summary = s,                                                                      \
-	        .options = options_##id},
+		.args = a,                                                                         \
+		.min_args = min,                                                                   \
+		.max_args = max,                                                                   \
+		.run = fn,                                                                         \
+		.summary = s,                                                                      \
+		.options = options_##id},
 #define GROUP(w, s) {.words = w, .summary = s, .is_group = true},
 #include "cli/commands.def"
 #undef COMMAND

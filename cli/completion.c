@@ -271,20 +271,20 @@ void cli_completion_fish(void)
 
 		snprintf(parent, sizeof(parent), "%.*s", sp ? (int)(sp - c->words) : 0, c->words);
 		printf("complete -c banger -n \"__banger_at '%s'\" -a '%s' -d '", parent,
-		        sp ? sp + 1 : c->words);
+			sp ? sp + 1 : c->words);
 		print_escaped(c->summary, "'\\");
 		puts("'");
 		if (c->is_group)
 			continue;
 		for (const struct cli_option *o = c->options; o->name; o++) {
 			printf("complete -c banger -n \"__banger_at '%s'\" -l %s", c->words,
-			        o->name);
+				o->name);
 			if (o->short_name)
 				printf(" -s %c", o->short_name);
 			if (o->arg && (streq(o->name, "image")))
 				printf(" -x -a '(__banger_names image list)'");
 			else if (o->arg && (streq(o->name, "kernel") || streq(o->name, "rootfs") ||
-			                           streq(o->name, "initrd")))
+						   streq(o->name, "initrd")))
 				printf(" -r -F");
 			else if (o->arg)
 				printf(" -x");
@@ -295,6 +295,6 @@ void cli_completion_fish(void)
 		if (names_kind(c))
 			printf("complete -c banger -n \"__banger_at '%s'\" -a '(__banger_names %s "
 			       "list)'\n",
-			        c->words, names_kind(c));
+				c->words, names_kind(c));
 	}
 }

@@ -8,19 +8,19 @@
 #include "common/macro.h"
 
 static const char exit_codes[] = "Exit status:\n"
-                                 "  0  success\n"
-                                 "  1  the daemon (or the operation) reported an error\n"
-                                 "  2  usage error\n"
-                                 "  3  bangerd is not reachable\n"
-                                 "  4  the VM or image was not found\n";
+				 "  0  success\n"
+				 "  1  the daemon (or the operation) reported an error\n"
+				 "  2  usage error\n"
+				 "  3  bangerd is not reachable\n"
+				 "  4  the VM or image was not found\n";
 
 static const char global_options[] =
-        "Global options:\n"
-        "      --json         Print the daemon's result objects as JSON\n"
-        "      --socket PATH  Talk to bangerd at PATH (default: "
-        "$BANGER_ROOT/run/banger/bangerd.sock)\n"
-        "  -h  --help         Show help for any command or group\n"
-        "      --version      Print banger's version\n";
+	"Global options:\n"
+	"      --json         Print the daemon's result objects as JSON\n"
+	"      --socket PATH  Talk to bangerd at PATH (default: "
+	"$BANGER_ROOT/run/banger/bangerd.sock)\n"
+	"  -h  --help         Show help for any command or group\n"
+	"      --version      Print banger's version\n";
 
 bool cli_command_is_child(const struct cli_command *c, const char *prefix)
 {
@@ -35,10 +35,10 @@ static void option_synopsis(const struct cli_option *o, char *buf, size_t size)
 {
 	if (o->short_name)
 		snprintf(buf, size, "-%c --%s%s%s", o->short_name, o->name, o->arg ? " " : "",
-		        o->arg ? o->arg : "");
+			o->arg ? o->arg : "");
 	else
 		snprintf(
-		        buf, size, "   --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+			buf, size, "   --%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
 }
 
 void cli_help(const struct cli_command *cmd, const char *words, bool to_stderr)
@@ -48,7 +48,7 @@ void cli_help(const struct cli_command *cmd, const char *words, bool to_stderr)
 
 	if (cmd && !cmd->is_group) {
 		fprintf(f, "Usage: banger %s%s%s%s\n\n%s.\n", cmd->words, cmd->args[0] ? " " : "",
-		        cmd->args, cmd->options[0].name ? " [OPTIONS]" : "", cmd->summary);
+			cmd->args, cmd->options[0].name ? " [OPTIONS]" : "", cmd->summary);
 		if (cmd->options[0].name) {
 			fputs("\nOptions:\n", f);
 			for (const struct cli_option *o = cmd->options; o->name; o++) {
@@ -62,11 +62,11 @@ void cli_help(const struct cli_command *cmd, const char *words, bool to_stderr)
 	}
 	if (cmd)
 		fprintf(f, "Usage: banger %s COMMAND [ARGS] [OPTIONS]\n\n%s.\n\nCommands:\n",
-		        cmd->words, cmd->summary);
+			cmd->words, cmd->summary);
 	else
 		fputs("Usage: banger [--json] [--socket PATH] COMMAND [ARGS] [OPTIONS]\n\n"
 		      "Manage banger microVMs from scripts and terminals.\n\nCommands:\n",
-		        f);
+			f);
 	for (size_t i = 0; i < cli_n_commands; i++) {
 		const struct cli_command *c = &cli_commands[i];
 		const char *name = c->words + (prefix[0] ? strlen(prefix) + 1 : 0);
@@ -75,13 +75,13 @@ void cli_help(const struct cli_command *cmd, const char *words, bool to_stderr)
 		if (!cli_command_is_child(c, prefix))
 			continue;
 		snprintf(left, sizeof(left), "%s%s%s", name, c->is_group ? " ..." : "",
-		        !c->is_group && c->args[0] ? "" : "");
+			!c->is_group && c->args[0] ? "" : "");
 		fprintf(f, "  %-16s %s\n", left, c->summary);
 	}
 	fprintf(f,
-	        "\nRun \"banger %s%sCOMMAND --help\" for a command's arguments and "
-	        "options.\n\n%s\n%s",
-	        prefix, prefix[0] ? " " : "", global_options, exit_codes);
+		"\nRun \"banger %s%sCOMMAND --help\" for a command's arguments and "
+		"options.\n\n%s\n%s",
+		prefix, prefix[0] ? " " : "", global_options, exit_codes);
 	(void)words;
 }
 

@@ -67,7 +67,7 @@ void table_print(const struct table *t, bool color)
 		fputs(COLOR_BOLD, stdout);
 	for (size_t c = 0; c < t->n_cols; c++)
 		printf("%-*s%s", c + 1 < t->n_cols ? (int)width[c] : 0, t->headers[c],
-		        c + 1 < t->n_cols ? "  " : "");
+			c + 1 < t->n_cols ? "  " : "");
 	if (color)
 		fputs(COLOR_RESET, stdout);
 	putchar('\n');
@@ -102,13 +102,13 @@ const char *color_for_state(const char *state)
 	static const struct {
 		const char *state, *color;
 	} table[] = {
-	        {"running", COLOR_GREEN},
-	        {"starting", COLOR_YELLOW},
-	        {"stopping", COLOR_YELLOW},
-	        {"halted", COLOR_YELLOW}, /* running, but the guest halted (vm list) */
-	        {"error", COLOR_RED},
-	        {"stopped", COLOR_DIM},
-	        {"created", ""},
+		{"running", COLOR_GREEN},
+		{"starting", COLOR_YELLOW},
+		{"stopping", COLOR_YELLOW},
+		{"halted", COLOR_YELLOW}, /* running, but the guest halted (vm list) */
+		{"error", COLOR_RED},
+		{"stopped", COLOR_DIM},
+		{"created", ""},
 	};
 
 	for (size_t i = 0; state && i < ELEMENTSOF(table); i++)
@@ -141,13 +141,13 @@ void format_duration(uint64_t s, char *buf, size_t size)
 		snprintf(buf, size, "%llus", (unsigned long long)s);
 	else if (s < 3600)
 		snprintf(buf, size, "%llum%02llus", (unsigned long long)(s / 60),
-		        (unsigned long long)(s % 60));
+			(unsigned long long)(s % 60));
 	else if (s < 86400)
 		snprintf(buf, size, "%lluh%02llum", (unsigned long long)(s / 3600),
-		        (unsigned long long)(s % 3600 / 60));
+			(unsigned long long)(s % 3600 / 60));
 	else
 		snprintf(buf, size, "%llud%02lluh", (unsigned long long)(s / 86400),
-		        (unsigned long long)(s % 86400 / 3600));
+			(unsigned long long)(s % 86400 / 3600));
 }
 
 int parse_rfc3339(const char *s, time_t *ret)

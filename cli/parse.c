@@ -142,7 +142,7 @@ int cli_parse(struct cli *cli, int argc, char **argv)
 		if (!c) {
 			if (cli->cmd)
 				return cli_usage_error(
-				        cli, "\"%s\" has no command \"%s\"", words, a);
+					cli, "\"%s\" has no command \"%s\"", words, a);
 			return cli_usage_error(cli, "unknown command \"%s\"", a);
 		}
 		snprintf(words, sizeof(words), "%s", next);
@@ -193,6 +193,6 @@ int cli_parse(struct cli *cli, int argc, char **argv)
 		return cli_usage_error(cli, "\"%s\" needs %s", cli->cmd->words, cli->cmd->args);
 	if (cli->cmd->max_args >= 0 && cli->n_args > cli->cmd->max_args)
 		return cli_usage_error(cli, "too many arguments for \"%s\" (usage: banger %s %s)",
-		        cli->cmd->words, cli->cmd->words, cli->cmd->args);
+			cli->cmd->words, cli->cmd->words, cli->cmd->args);
 	return CLI_PARSE_RUN;
 }

@@ -32,14 +32,14 @@ static int64_t mono_ms(void)
 }
 
 static void show(
-        bool tty, const char *name, const char *step, json_int_t n, json_int_t of, int64_t ms)
+	bool tty, const char *name, const char *step, json_int_t n, json_int_t of, int64_t ms)
 {
 	if (tty)
 		fprintf(stderr, "\r\033[K%s: [%lld/%lld] %s %lld.%llds", name, (long long)n,
-		        (long long)of, step, (long long)(ms / 1000), (long long)(ms % 1000 / 100));
+			(long long)of, step, (long long)(ms / 1000), (long long)(ms % 1000 / 100));
 	else
 		fprintf(stderr, "%s: step %lld/%lld %s (at %lld.%llds)\n", name, (long long)n,
-		        (long long)of, step, (long long)(ms / 1000), (long long)(ms % 1000 / 100));
+			(long long)of, step, (long long)(ms / 1000), (long long)(ms % 1000 / 100));
 	fflush(stderr);
 }
 
@@ -54,9 +54,9 @@ static _noreturn_ void follow(const char *socket, const char *name, bool tty, in
 
 	signal(SIGINT, SIG_IGN); /* Ctrl-C is the parent's to handle */
 	if (rpc_client_connect(socket, &c) < 0 ||
-	        rpc_client_hello(c, "banger", READY_TIMEOUT_MS, NULL, &err) < 0 ||
-	        rpc_client_call(c, rpc_method_to_string(RPC_METHOD_EVENTS_SUBSCRIBE), json_object(),
-	                READY_TIMEOUT_MS, NULL, &err) < 0)
+		rpc_client_hello(c, "banger", READY_TIMEOUT_MS, NULL, &err) < 0 ||
+		rpc_client_call(c, rpc_method_to_string(RPC_METHOD_EVENTS_SUBSCRIBE), json_object(),
+			READY_TIMEOUT_MS, NULL, &err) < 0)
 		_exit(1);
 	(void)!write(ready_fd, "r", 1);
 	close(ready_fd);
@@ -75,14 +75,14 @@ static _noreturn_ void follow(const char *socket, const char *name, bool tty, in
 		if (streq(json_string_value(json_object_get(p, "name")) ?: "", name)) {
 			if (streq(m.method, "vm.start_step")) {
 				snprintf(step, sizeof(step), "%s",
-				        json_string_value(json_object_get(p, "step")) ?: "?");
+					json_string_value(json_object_get(p, "step")) ?: "?");
 				n = json_integer_value(json_object_get(p, "n"));
 				of = json_integer_value(json_object_get(p, "of"));
 				base_ms = json_integer_value(json_object_get(p, "elapsed_ms"));
 				at = mono_ms();
 				show(tty, name, step, n, of, base_ms);
 			} else if (streq(m.method, "vm.start_done") ||
-			           streq(m.method, "vm.deleted")) {
+				   streq(m.method, "vm.deleted")) {
 				if (tty && step[0])
 					fputs("\r\033[K", stderr);
 				_exit(0);
@@ -185,11 +185,11 @@ void cli_progress_summary(const json_t *vm, char *buf, size_t size)
 			continue;
 		}
 		o += (size_t)snprintf(buf + o, size - o, "%s%s %.1f s", i ? ", " : "",
-		        steps[i].name, (double)steps[i].us / 1e6);
+			steps[i].name, (double)steps[i].us / 1e6);
 	}
 	if (n > 3 && o < size)
 		o += (size_t)snprintf(
-		        buf + o, size - o, ", %zu more %.1f s", n - 3, (double)rest / 1e6);
+			buf + o, size - o, ", %zu more %.1f s", n - 3, (double)rest / 1e6);
 	if (o < size)
 		snprintf(buf + o, size - o, ")");
 }

@@ -43,7 +43,7 @@ void sys_change(struct sys *s, const char *fmt, ...) _printf_(2, 3);
 void sys_join(char *buf, size_t size, const char *a, const char *b, const char *suffix);
 /* Where NAME is: next to this banger, in ../sbin, or in fallback_dir. */
 void sys_program_path(
-        const struct sys *s, const char *name, const char *fallback_dir, char *buf, size_t size);
+	const struct sys *s, const char *name, const char *fallback_dir, char *buf, size_t size);
 /* system.status from the daemon, NULL when it does not answer. */
 json_t *sys_daemon_status(const struct sys *s);
 bool sys_daemon_ready(const struct sys *s);

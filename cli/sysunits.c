@@ -12,19 +12,19 @@
 #include "common/macro.h"
 
 const char *const sysunits_names[SYSUNITS_N] = {
-        "bangerd-root.service",
-        "bangerd.socket",
-        "bangerd.service",
+	"bangerd-root.service",
+	"bangerd.socket",
+	"bangerd.service",
 };
 
-static void get_string(sd_bus *b, const char *path, const char *iface, const char *prop, char *buf,
-        size_t size)
+static void get_string(
+	sd_bus *b, const char *path, const char *iface, const char *prop, char *buf, size_t size)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	char *s = NULL;
 
 	if (sd_bus_get_property_string(b, "org.freedesktop.systemd1", path, iface, prop, &e, &s) >=
-	        0)
+		0)
 		snprintf(buf, size, "%s", s);
 	free(s);
 	sd_bus_error_free(&e);
@@ -36,7 +36,7 @@ static uint32_t get_u32(sd_bus *b, const char *path, const char *prop)
 	uint32_t v = 0;
 
 	if (sd_bus_get_property_trivial(b, "org.freedesktop.systemd1", path,
-	            "org.freedesktop.systemd1.Service", prop, &e, 'u', &v) < 0)
+		    "org.freedesktop.systemd1.Service", prop, &e, 'u', &v) < 0)
 		v = 0;
 	sd_bus_error_free(&e);
 	return v;
@@ -67,17 +67,17 @@ int sysunits_query(struct sysunit ret[SYSUNITS_N], char *why, size_t why_size)
 		r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", u->name, &path);
 		if (r < 0) {
 			snprintf(why, why_size, "cannot name %s on the bus: %s", u->name,
-			        strerror(-r));
+				strerror(-r));
 			return r;
 		}
 		get_string(b, path, "org.freedesktop.systemd1.Unit", "LoadState", u->load,
-		        sizeof(u->load));
+			sizeof(u->load));
 		get_string(b, path, "org.freedesktop.systemd1.Unit", "ActiveState", u->active,
-		        sizeof(u->active));
+			sizeof(u->active));
 		get_string(b, path, "org.freedesktop.systemd1.Unit", "SubState", u->sub,
-		        sizeof(u->sub));
+			sizeof(u->sub));
 		get_string(b, path, "org.freedesktop.systemd1.Unit", "UnitFileState", u->file_state,
-		        sizeof(u->file_state));
+			sizeof(u->file_state));
 		if (!u->load[0]) {
 			snprintf(why, why_size, "systemd did not answer for %s", u->name);
 			return -EIO;

@@ -39,7 +39,7 @@
 #include "protocol/methods.h"
 
 static const char *const step_names[N_STEPS] = {"check", "download", "verify", "unpack", "test",
-        "snapshot", "swap", "units", "restart", "wait", "reconcile", "confirm"};
+	"snapshot", "swap", "units", "restart", "wait", "reconcile", "confirm"};
 
 /* ---- what the user and the daemon see ---------------------------------------------------------
  */
@@ -66,9 +66,9 @@ static void status(struct update *u, const char *state, const char *fmt, ...)
 		printf("%s\n", msg);
 	fflush(stdout);
 	o = json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:b, s:s}", "state", state, "step",
-	        step_names[u->step], "n", u->step + 1, "of", N_STEPS, "message", msg, "from",
-	        u->running_s, "to", u->target_s, "time", when, "unattended", u->o->unattended,
-	        "run", u->run);
+		step_names[u->step], "n", u->step + 1, "of", N_STEPS, "message", msg, "from",
+		u->running_s, "to", u->target_s, "time", when, "unattended", u->o->unattended,
+		"run", u->run);
 	s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	if (s)
 		(void)write_file_atomic(u->status, s, strlen(s), 0644);
@@ -121,7 +121,7 @@ int update_pathf(char *buf, size_t size, const char *fmt, ...)
 /* Runs argv (as the owner when as_owner), its stdout into out (NUL-terminated, may be NULL);
  * returns its exit status, or -errno. */
 int update_run_capture(struct update *u, const char *const argv[], bool as_owner, char *out,
-        size_t out_size, int timeout_sec)
+	size_t out_size, int timeout_sec)
 {
 	int p[2], status = 0;
 	pid_t pid;
@@ -141,9 +141,9 @@ int update_run_capture(struct update *u, const char *const argv[], bool as_owner
 		if (null < 0 || dup2(null, 0) < 0 || dup2(p[1], 1) < 0 || dup2(null, 2) < 0)
 			_exit(126);
 		if (as_owner &&
-		        (setgroups(1, &u->m.owner_gid) < 0 ||
-		                setresgid(u->m.owner_gid, u->m.owner_gid, u->m.owner_gid) < 0 ||
-		                setresuid(u->m.owner_uid, u->m.owner_uid, u->m.owner_uid) < 0))
+			(setgroups(1, &u->m.owner_gid) < 0 ||
+				setresgid(u->m.owner_gid, u->m.owner_gid, u->m.owner_gid) < 0 ||
+				setresuid(u->m.owner_uid, u->m.owner_uid, u->m.owner_uid) < 0))
 			_exit(126);
 		if (as_owner) {
 			char home[PATH_MAX * 2];
@@ -191,7 +191,7 @@ int update_daemon_call(struct update *u, enum rpc_method method, json_t *params,
 		r = rpc_client_hello(c, "banger-update", CALL_TIMEOUT_MS, NULL, &err);
 	if (r >= 0)
 		r = rpc_client_call(
-		        c, rpc_method_to_string(method), params, CALL_TIMEOUT_MS, ret, &err);
+			c, rpc_method_to_string(method), params, CALL_TIMEOUT_MS, ret, &err);
 	else
 		json_decref(params);
 	if (r < 0 && err.message[0])
@@ -211,7 +211,7 @@ bool update_daemons_at(struct update *u, const char *want, bool daemon_too)
 	h = json_object_get(st, "helper");
 	return json_is_true(json_object_get(h, "reachable")) &&
 	       (!daemon_too ||
-	               streq(json_string_value(json_object_get(st, "version")) ?: "", want)) &&
+		       streq(json_string_value(json_object_get(st, "version")) ?: "", want)) &&
 	       streq(json_string_value(json_object_get(h, "version")) ?: "", want);
 }
 
@@ -219,7 +219,7 @@ static int boot_id_of(struct update *u, const char *name, char ret[40])
 {
 	char exe[PATH_MAX], out[256];
 	const char *argv[] = {
-	        exe, "vm", "ssh", name, "--", "cat", "/proc/sys/kernel/random/boot_id", NULL};
+		exe, "vm", "ssh", name, "--", "cat", "/proc/sys/kernel/random/boot_id", NULL};
 	int r;
 
 	(void)update_pathf(exe, sizeof(exe), "%s/bin/banger", u->prefix);
@@ -251,9 +251,9 @@ static int fleet_read(struct update *u, struct vm_before **ret, size_t *ret_n)
 		if (!streq(json_string_value(json_object_get(vm, "state")) ?: "", "running"))
 			continue;
 		snprintf(v[n].name, sizeof(v[n].name), "%s",
-		        json_string_value(json_object_get(vm, "name")) ?: "");
+			json_string_value(json_object_get(vm, "name")) ?: "");
 		snprintf(v[n].id, sizeof(v[n].id), "%s",
-		        json_string_value(json_object_get(vm, "id")) ?: "");
+			json_string_value(json_object_get(vm, "id")) ?: "");
 		v[n].pid = (long)json_integer_value(json_object_get(vm, "pid"));
 		if (boot_id_of(u, v[n].name, v[n].boot_id) < 0)
 			v[n].boot_id[0] = '\0'; /* compared as "", still must not change */
@@ -283,11 +283,11 @@ static int fleet_confirm(struct update *u)
 			return update_fail(u, -ESRCH, "VM %s is no longer running", b->name);
 		if (a->pid != b->pid)
 			return update_fail(u, -ESRCH, "VM %s's VMM is pid %ld, it was %ld", b->name,
-			        a->pid, b->pid);
+				a->pid, b->pid);
 		if (!streq(a->boot_id, b->boot_id))
 			return update_fail(u, -ESRCH,
-			        "VM %s's guest booted again (boot id %s, was %s)", b->name,
-			        a->boot_id[0] ? a->boot_id : "unreadable", b->boot_id);
+				"VM %s's guest booted again (boot id %s, was %s)", b->name,
+				a->boot_id[0] ? a->boot_id : "unreadable", b->boot_id);
 	}
 	return 0;
 }
@@ -317,16 +317,16 @@ static int load(struct update *u)
 	r = install_meta_load(&u->l, &u->m, why, sizeof(why));
 	if (r < 0)
 		return update_fail(u, r, "%s",
-		        r == -ENOENT ? "banger is not installed (banger system install first)"
-		                     : why);
+			r == -ENOENT ? "banger is not installed (banger system install first)"
+				     : why);
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0)
 		return update_fail(u, -errno, "cannot tell where banger is installed: %m");
 	exe[n] = '\0';
 	snprintf(u->prefix, sizeof(u->prefix), "%s", dirname(dirname(exe)));
 	if (snprintf(u->work, sizeof(u->work), "%s/update", u->l.lib_dir) >= (int)sizeof(u->work) ||
-	        snprintf(u->status, sizeof(u->status), "%s/update.json", u->l.run_dir) >=
-	                (int)sizeof(u->status))
+		snprintf(u->status, sizeof(u->status), "%s/update.json", u->l.run_dir) >=
+			(int)sizeof(u->status))
 		return update_fail(u, -ENAMETOOLONG, "paths too long");
 	u->systemd = !u->l.root[0] && access("/run/systemd/system", F_OK) == 0;
 	if (u->o->from)
@@ -336,7 +336,7 @@ static int load(struct update *u)
 		fclose(f);
 	}
 	if (version_parse(u->m.version, &u->running) < 0 &&
-	        version_parse(PACKAGE_VERSION, &u->running) < 0)
+		version_parse(PACKAGE_VERSION, &u->running) < 0)
 		return update_fail(u, -EINVAL, "cannot tell which version is installed");
 	version_format(&u->running, u->running_s, sizeof(u->running_s));
 	return 0;
@@ -378,16 +378,16 @@ static int fetch_release(struct update *u, char *key_path, char **ret_manifest, 
 
 	if (!u->url[0])
 		return update_fail(u, -ENOENT,
-		        "no release URL: set [update] url in %s, or give --from URL-OF-MANIFEST",
-		        u->l.config);
+			"no release URL: set [update] url in %s, or give --from URL-OF-MANIFEST",
+			u->l.config);
 	if (u->o->unattended && u->o->from)
 		return update_fail(
-		        u, -EPERM, "an update for the owner uses only the configured URL");
+			u, -EPERM, "an update for the owner uses only the configured URL");
 	if (!u->m.release_key[0])
 		return update_fail(u, -ENOKEY,
-		        "no release key is installed (banger system install --release-key "
-		        "KEY.pem): "
-		        "releases cannot be verified");
+			"no release key is installed (banger system install --release-key "
+			"KEY.pem): "
+			"releases cannot be verified");
 	if (update_pathf(key_path, PATH_MAX, "%s%s", u->l.root, u->m.release_key) < 0)
 		return update_fail(u, -ENAMETOOLONG, "the release key's path is too long");
 	r = fetch_to_memory(u->url, &fo, MANIFEST_MAX, &manifest, &mlen, why, sizeof(why));
@@ -395,7 +395,7 @@ static int fetch_release(struct update *u, char *key_path, char **ret_manifest, 
 		return update_fail(u, r, "%s", why);
 	snprintf(sig_url, sizeof(sig_url), "%s.sig", u->url);
 	r = fetch_to_memory(sig_url, &(struct fetch_opts){.insecure = fo.insecure}, SIG_MAX, &sig,
-	        &slen, why, sizeof(why));
+		&slen, why, sizeof(why));
 	if (r < 0)
 		return update_fail(u, r, "no signature: %s", why);
 	r = manifest_verify(manifest, mlen, (unsigned char *)sig, slen, key_path, why, sizeof(why));
@@ -419,15 +419,15 @@ static int check_versions(struct update *u)
 		char min[48];
 		version_format(&u->man.min_version, min, sizeof(min));
 		return update_fail(u, -EPERM, "%s updates only from %s or newer; this is %s",
-		        u->target_s, min, u->running_s);
+			u->target_s, min, u->running_s);
 	}
 	if (c == 0)
 		return update_fail(u, -EALREADY, "banger %s is already installed", u->running_s);
 	if (c < 0 && (u->o->unattended || !u->o->allow_downgrade))
 		return update_fail(u, -EPERM, "%s is older than the installed %s%s", u->target_s,
-		        u->running_s,
-		        u->o->unattended ? " (a downgrade needs root)"
-		                         : "; --allow-downgrade installs it anyway");
+			u->running_s,
+			u->o->unattended ? " (a downgrade needs root)"
+					 : "; --allow-downgrade installs it anyway");
 	return 0;
 }
 
@@ -446,7 +446,7 @@ static int download_verify(struct update *u, int stage_fd)
 		_cleanup_close_ int fd = -1;
 
 		r = fetch_to_file(
-		        url, &fo, stage_fd, u->man.file, u->man.size, &kept, why, sizeof(why));
+			url, &fo, stage_fd, u->man.file, u->man.size, &kept, why, sizeof(why));
 		if (r < 0)
 			return update_fail(u, r, "%s", why);
 		if (attempt == 0)
@@ -467,9 +467,9 @@ static int download_verify(struct update *u, int stage_fd)
 			break;
 	}
 	return update_fail(u, -EBADMSG,
-	        "the download does not match the signed manifest (%llu bytes, sha256 %.16s…; "
-	        "expected %llu bytes, %.16s…)",
-	        (unsigned long long)size, hex, (unsigned long long)u->man.size, u->man.sha256);
+		"the download does not match the signed manifest (%llu bytes, sha256 %.16s…; "
+		"expected %llu bytes, %.16s…)",
+		(unsigned long long)size, hex, (unsigned long long)u->man.size, u->man.sha256);
 }
 
 static int unpack_test(struct update *u, int stage_fd)
@@ -477,7 +477,7 @@ static int unpack_test(struct update *u, int stage_fd)
 	_cleanup_close_ int tar = -1, new_fd = -1;
 	char top[64], base[PATH_MAX + 8], exe[PATH_MAX + 32], out[512], why[1024];
 	const char *progs[][2] = {{"bin/bangerd", "bangerd"}, {"sbin/bangerd-root", "bangerd-root"},
-	        {"bin/banger", "banger"}};
+		{"bin/banger", "banger"}};
 	int r;
 
 	step(u, 3, "into %s/new", u->work);
@@ -501,13 +501,13 @@ static int unpack_test(struct update *u, int stage_fd)
 		r = update_run_capture(u, argv, false, out, sizeof(out), 10);
 		if (r != 0)
 			return update_fail(u, -ENOEXEC,
-			        "the new %s does not run (%s --version: exit %d)", progs[i][1],
-			        progs[i][0], r);
+				"the new %s does not run (%s --version: exit %d)", progs[i][1],
+				progs[i][0], r);
 		if (version_from_program_output(out, progs[i][1], &v) < 0 ||
-		        version_compare(&v, &u->target) != 0)
+			version_compare(&v, &u->target) != 0)
 			return update_fail(u, -ENOEXEC,
-			        "the new %s answers \"%.80s\" to --version, not \"%s %s\"",
-			        progs[i][1], strtok(out, "\n") ?: "", progs[i][1], u->target_s);
+				"the new %s answers \"%.80s\" to --version, not \"%s %s\"",
+				progs[i][1], strtok(out, "\n") ?: "", progs[i][1], u->target_s);
 	}
 	return 0;
 }
@@ -528,7 +528,7 @@ static int switch_to(struct update *u, const char *base, const char *version, bo
 	if (r < 0)
 		return r;
 	step(u, 8, "bangerd-root, then bangerd%s",
-	        u->systemd ? (changed ? " (units changed: reloaded)" : "") : " (detached)");
+		u->systemd ? (changed ? " (units changed: reloaded)" : "") : " (detached)");
 	r = update_restart_daemons(u, version);
 	if (r < 0)
 		return r;
@@ -540,12 +540,12 @@ static int switch_to(struct update *u, const char *base, const char *version, bo
 	{
 		_cleanup_json_ json_t *res = NULL;
 		r = update_daemon_call(
-		        u, RPC_METHOD_RECONCILE, json_pack("{s:b}", "dry_run", false), &res);
+			u, RPC_METHOD_RECONCILE, json_pack("{s:b}", "dry_run", false), &res);
 		if (r < 0)
 			return update_fail(u, r, "reconcile failed: %s", u->why);
 	}
 	step(u, 11, "%zu VM%s running with the same VMM and boot id", u->n_vms,
-	        u->n_vms == 1 ? "" : "s");
+		u->n_vms == 1 ? "" : "s");
 	return fleet_confirm(u);
 }
 
@@ -570,14 +570,14 @@ static int roll_back(struct update *u, const char *why_first)
 	r = switch_to(u, base, u->running_s, false);
 	if (r < 0) {
 		status(u, "failed",
-		        "Update to %s failed (%s) and the rollback to %s failed too (%s); see "
-		        "journalctl -u bangerd -u bangerd-root",
-		        u->target_s, first, u->running_s, u->why);
+			"Update to %s failed (%s) and the rollback to %s failed too (%s); see "
+			"journalctl -u bangerd -u bangerd-root",
+			u->target_s, first, u->running_s, u->why);
 		return -EIO;
 	}
 	(void)record_version(u, u->running_s);
 	status(u, "rolled_back", "Update to %s failed and was rolled back; %s runs again: %s",
-	        u->target_s, u->running_s, first);
+		u->target_s, u->running_s, first);
 	return -ECANCELED;
 }
 
@@ -597,12 +597,12 @@ static int do_update(struct update *u)
 	if (u->o->check_only) {
 		if (r == -EALREADY)
 			printf("banger %s is installed; no newer release at %s\n", u->running_s,
-			        u->url);
+				u->url);
 		else if (r >= 0)
 			printf("banger %s is available (installed: %s); sudo banger update "
 			       "installs "
 			       "it\n",
-			        u->target_s, u->running_s);
+				u->target_s, u->running_s);
 		return r == -EALREADY ? 0 : r;
 	}
 	if (r < 0)
@@ -643,7 +643,7 @@ static int do_update(struct update *u)
 		return roll_back(u, u->why);
 	(void)record_version(u, u->target_s);
 	status(u, "finished", "Updated banger from %s to %s; %zu VM%s kept running", u->running_s,
-	        u->target_s, u->n_vms, u->n_vms == 1 ? "" : "s");
+		u->target_s, u->n_vms, u->n_vms == 1 ? "" : "s");
 	return 0;
 }
 
@@ -660,7 +660,7 @@ static int do_rollback(struct update *u)
 	(void)update_pathf(verfile, sizeof(verfile), "%s/VERSION", prev);
 	if (read_file_full(verfile, 64, &ver, NULL) < 0 || version_parse(ver, &u->target) < 0)
 		return update_fail(
-		        u, -ENOENT, "there is no previous version to roll back to (%s)", prev);
+			u, -ENOENT, "there is no previous version to roll back to (%s)", prev);
 	version_format(&u->target, u->target_s, sizeof(u->target_s));
 	step(u, 5, "the running VMs; %s stays as the previous version", u->running_s);
 	r = fleet_read(u, &u->vms, &u->n_vms);
@@ -684,7 +684,7 @@ static int do_rollback(struct update *u)
 		return roll_back(u, u->why); /* previous/ holds what ran: back to it */
 	(void)record_version(u, u->target_s);
 	status(u, "finished", "Rolled banger back from %s to %s; %zu VM%s kept running",
-	        u->running_s, u->target_s, u->n_vms, u->n_vms == 1 ? "" : "s");
+		u->running_s, u->target_s, u->n_vms, u->n_vms == 1 ? "" : "s");
 	return 0;
 }
 
@@ -697,7 +697,7 @@ int update_run(const struct update_opts *o)
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	snprintf(u.run, sizeof(u.run), "%lld.%09ld-%d", (long long)now.tv_sec, now.tv_nsec,
-	        (int)getpid());
+		(int)getpid());
 	r = load(&u);
 	if (r >= 0 && !o->check_only)
 		r = work_open(&u, &lock);
@@ -707,7 +707,7 @@ int update_run(const struct update_opts *o)
 	if (r == -EALREADY) {
 		if (lock >= 0) /* someone may be following (the owner, banger-tui) */
 			status(&u, "finished", "banger %s is already installed: nothing to do",
-			        u.running_s);
+				u.running_s);
 		else
 			printf("banger %s is already installed: nothing to do\n", u.running_s);
 		return 0;
@@ -720,8 +720,8 @@ int update_run(const struct update_opts *o)
 		fprintf(stderr, "banger update: %s\n", u.why);
 	else if (r < 0)
 		status(&u, "failed",
-		        "Update failed at step \"%s\": %s (banger %s is still installed, "
-		        "nothing was changed)",
-		        step_names[u.step], u.why, u.running_s);
+			"Update failed at step \"%s\": %s (banger %s is still installed, "
+			"nothing was changed)",
+			step_names[u.step], u.why, u.running_s);
 	return r;
 }

@@ -50,22 +50,22 @@ int url_check(const char *url, bool insecure, char *why, size_t why_size)
 	if (!u)
 		return -ENOMEM;
 	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
+		curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
 		r = update_why(why, why_size, -EINVAL, "\"%.200s\" is not a URL", url);
 	else if (streq(scheme, "https") || streq(scheme, "file"))
 		r = 0;
 	else if (!streq(scheme, "http"))
 		r = update_why(why, why_size, -EPROTONOSUPPORT,
-		        "%.200s: only https://, file:// and http:// to a loopback address are used",
-		        url);
+			"%.200s: only https://, file:// and http:// to a loopback address are used",
+			url);
 	else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
 		r = update_why(why, why_size, -EINVAL, "%.200s has no host", url);
 	else if (!host_is_loopback(host) && !insecure)
 		r = update_why(why, why_size, -EPERM,
-		        "%.200s: plain http is used only for loopback addresses (127.0.0.0/8, "
-		        "::1); "
-		        "use https, or --insecure if you trust the network",
-		        url);
+			"%.200s: plain http is used only for loopback addresses (127.0.0.0/8, "
+			"::1); "
+			"use https, or --insecure if you trust the network",
+			url);
 	curl_free(scheme);
 	curl_free(host);
 	curl_url_cleanup(u);
@@ -133,7 +133,7 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *userdata)
 }
 
 static int on_progress(
-        void *userdata, curl_off_t total, curl_off_t now, curl_off_t ut, curl_off_t un)
+	void *userdata, curl_off_t total, curl_off_t now, curl_off_t ut, curl_off_t un)
 {
 	struct sink *s = userdata;
 	static curl_off_t last = -1;
@@ -144,13 +144,13 @@ static int on_progress(
 		return 0;
 	last = now;
 	fprintf(stderr, "\r  %s  %6.1f / %.1f MiB  %3d%%", s->label,
-	        (double)(now + s->start) / (1 << 20), (double)(total + s->start) / (1 << 20),
-	        (int)(100 * (now + s->start) / (total + s->start)));
+		(double)(now + s->start) / (1 << 20), (double)(total + s->start) / (1 << 20),
+		(int)(100 * (now + s->start) / (total + s->start)));
 	return 0;
 }
 
 static int run(
-        const char *url, const struct fetch_opts *o, struct sink *s, char *why, size_t why_size)
+	const char *url, const struct fetch_opts *o, struct sink *s, char *why, size_t why_size)
 {
 	CURL *c;
 	CURLcode rc;
@@ -189,8 +189,8 @@ static int run(
 		CURLU *u = curl_url();
 		char *host = NULL;
 		if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-		        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-		        host_is_loopback(host))
+			curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+			host_is_loopback(host))
 			curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
 		curl_free(host);
 		curl_url_cleanup(u);
@@ -202,16 +202,16 @@ static int run(
 		fputc('\n', stderr);
 	if (s->overflow)
 		return update_why(
-		        why, why_size, -EFBIG, "%.200s is larger than %zu bytes", url, s->max);
+			why, why_size, -EFBIG, "%.200s is larger than %zu bytes", url, s->max);
 	if (rc != CURLE_OK)
 		return update_why(why, why_size, rc == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT : -EIO,
-		        "cannot fetch %.200s: %s", url,
-		        errbuf[0] ? errbuf : curl_easy_strerror(rc));
+			"cannot fetch %.200s: %s", url,
+			errbuf[0] ? errbuf : curl_easy_strerror(rc));
 	return 0;
 }
 
 int fetch_to_memory(const char *url, const struct fetch_opts *o, size_t max, char **ret,
-        size_t *ret_len, char *why, size_t why_size)
+	size_t *ret_len, char *why, size_t why_size)
 {
 	struct sink s = {.fd = -1, .max = max, .label = url};
 	int r;
@@ -231,7 +231,7 @@ int fetch_to_memory(const char *url, const struct fetch_opts *o, size_t max, cha
 }
 
 int fetch_to_file(const char *url, const struct fetch_opts *o, int dir_fd, const char *name,
-        uint64_t expect_size, uint64_t *ret_kept, char *why, size_t why_size)
+	uint64_t expect_size, uint64_t *ret_kept, char *why, size_t why_size)
 {
 	_cleanup_close_ int fd = -1;
 	struct sink s = {.progress = o->progress, .label = name};
@@ -241,10 +241,10 @@ int fetch_to_file(const char *url, const struct fetch_opts *o, int dir_fd, const
 	fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 || fstat(fd, &st) < 0)
 		return update_why(why, why_size, negative_errno(),
-		        "cannot open %s for the download: %m", name);
+			"cannot open %s for the download: %m", name);
 	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid())
 		return update_why(
-		        why, why_size, -EPERM, "the staged %s is not a file of ours", name);
+			why, why_size, -EPERM, "the staged %s is not a file of ours", name);
 	/* What a broken download left: go on from there; more than expected is not ours. */
 	if ((uint64_t)st.st_size > expect_size && ftruncate(fd, 0) < 0)
 		return update_why(why, why_size, negative_errno(), "cannot truncate %s: %m", name);

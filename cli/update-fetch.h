@@ -20,9 +20,9 @@ int url_sibling(const char *url, const char *name, char *ret, size_t size);
 
 /* The whole body, at most max bytes, NUL-terminated. */
 int fetch_to_memory(const char *url, const struct fetch_opts *o, size_t max, char **ret,
-        size_t *ret_len, char *why, size_t why_size);
+	size_t *ret_len, char *why, size_t why_size);
 
 /* Downloads into dir_fd/name, resuming from what an earlier attempt left there (ret_kept: how
  * many bytes of it were kept; all of them when it was already complete). */
 int fetch_to_file(const char *url, const struct fetch_opts *o, int dir_fd, const char *name,
-        uint64_t expect_size, uint64_t *ret_kept, char *why, size_t why_size);
+	uint64_t expect_size, uint64_t *ret_kept, char *why, size_t why_size);

@@ -64,7 +64,7 @@ int update_work_subdir(struct update *u, const char *name, bool fresh, int *ret_
 
 /* Calls fn(u, rel) for each regular file below base (relative paths, sorted by readdir). */
 int update_walk(struct update *u, const char *base, const char *rel,
-        int (*fn)(struct update *, const char *base, const char *rel))
+	int (*fn)(struct update *, const char *base, const char *rel))
 {
 	char path[PATH_MAX * 2];
 	DIR *d;
@@ -142,7 +142,7 @@ int update_save_one(struct update *u, const char *base, const char *rel)
 		return errno == ENOENT ? 0 : -errno; /* new in this release: nothing to keep */
 	if (!S_ISREG(st.st_mode))
 		return update_fail(
-		        u, -EPERM, "%s is not a regular file; refusing to replace it", target);
+			u, -EPERM, "%s is not a regular file; refusing to replace it", target);
 	snprintf(dst, sizeof(dst), "%s/previous/%s", u->work, rel);
 	snprintf(dir, sizeof(dir), "%s", dst);
 	r = mkdir_parents(dirname(dir), 0700);
@@ -166,7 +166,7 @@ int update_swap_one(struct update *u, const char *base, const char *rel)
 	r = mkdir_parents(dirname(dir), 0755);
 	if (r < 0)
 		return update_fail(
-		        u, r, "cannot create the folder of %s: %s", target, strerror(-r));
+			u, r, "cannot create the folder of %s: %s", target, strerror(-r));
 	if (stat(src, &st) < 0)
 		return update_fail(u, -errno, "cannot read %s: %m", src);
 	snprintf(tmp, sizeof(tmp), "%s.banger-new", target);
@@ -185,7 +185,7 @@ int update_swap_one(struct update *u, const char *base, const char *rel)
  */
 
 static const char *const unit_names[] = {
-        "bangerd-root.service", "bangerd.service", "bangerd.socket", "banger-update.service"};
+	"bangerd-root.service", "bangerd.service", "bangerd.socket", "banger-update.service"};
 
 /* Where systemd loaded name from ("" when it does not know it). */
 static void unit_path(sd_bus *bus, const char *name, char *buf, size_t size)
@@ -195,9 +195,9 @@ static void unit_path(sd_bus *bus, const char *name, char *buf, size_t size)
 
 	buf[0] = '\0';
 	if (sd_bus_path_encode("/org/freedesktop/systemd1/unit", name, &path) >= 0 &&
-	        sd_bus_get_property_string(bus, "org.freedesktop.systemd1", path,
-	                "org.freedesktop.systemd1.Unit", "FragmentPath", &e, &frag) >= 0 &&
-	        frag && frag[0] == '/')
+		sd_bus_get_property_string(bus, "org.freedesktop.systemd1", path,
+			"org.freedesktop.systemd1.Unit", "FragmentPath", &e, &frag) >= 0 &&
+		frag && frag[0] == '/')
 		snprintf(buf, size, "%s", frag);
 	sd_bus_error_free(&e);
 }
@@ -214,8 +214,8 @@ static char *render(const char *tmpl, const struct update *u)
 	snprintf(sbindir, sizeof(sbindir), "%s/sbin", u->prefix);
 	for (const char *p = tmpl; *p;) {
 		const char *rep = strneq(p, "@bindir@", 8)    ? bindir
-		                  : strneq(p, "@sbindir@", 9) ? sbindir
-		                                              : NULL;
+				  : strneq(p, "@sbindir@", 9) ? sbindir
+							      : NULL;
 		if (rep) {
 			size_t k = strlen(rep);
 			if (n + k + 1 >= cap)
@@ -268,7 +268,7 @@ int update_units_apply(struct update *u, const char *base, bool save, unsigned *
 			snprintf(src, sizeof(src), "%s/units/%s", base, unit_names[i]);
 			if (read_file_full(src, 1u << 20, &new, NULL) < 0)
 				return update_fail(
-				        u, -ENOENT, "the release has no unit %s", unit_names[i]);
+					u, -ENOENT, "the release has no unit %s", unit_names[i]);
 		} else if (!(new = render(tmpl, u)))
 			return -ENOMEM;
 		(void)read_file_full(path, 1u << 20, &old, NULL);
@@ -276,7 +276,7 @@ int update_units_apply(struct update *u, const char *base, bool save, unsigned *
 			snprintf(saved, sizeof(saved), "%s/previous/units", u->work);
 			(void)mkdir_parents(saved, 0700);
 			snprintf(saved, sizeof(saved), "%s/previous/units/%s", u->work,
-			        unit_names[i]);
+				unit_names[i]);
 			r = write_file_atomic(saved, old, strlen(old), 0600);
 			if (r < 0)
 				return update_fail(u, r, "cannot keep %s: %s", path, strerror(-r));
@@ -291,10 +291,10 @@ int update_units_apply(struct update *u, const char *base, bool save, unsigned *
 	if (changed) {
 		sd_bus_error e = SD_BUS_ERROR_NULL;
 		r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-		        "org.freedesktop.systemd1.Manager", "Reload", &e, NULL, NULL);
+			"org.freedesktop.systemd1.Manager", "Reload", &e, NULL, NULL);
 		if (r < 0) {
 			update_fail(u, r, "systemctl daemon-reload failed: %s",
-			        e.message ?: strerror(-r));
+				e.message ?: strerror(-r));
 			sd_bus_error_free(&e);
 			return r;
 		}
@@ -317,18 +317,18 @@ static int restart_unit(struct update *u, sd_bus *bus, const char *name)
 	int r;
 
 	r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-	        "org.freedesktop.systemd1.Manager", "Subscribe", &e, NULL, NULL);
+		"org.freedesktop.systemd1.Manager", "Subscribe", &e, NULL, NULL);
 	sd_bus_error_free(&e);
 	r = sd_bus_match_signal(bus, NULL, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-	        "org.freedesktop.systemd1.Manager", "JobRemoved", NULL, NULL);
+		"org.freedesktop.systemd1.Manager", "JobRemoved", NULL, NULL);
 	if (r < 0)
 		return update_fail(u, r, "cannot watch systemd's jobs: %s", strerror(-r));
 	r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-	        "org.freedesktop.systemd1.Manager", "RestartUnit", &e, &reply, "ss", name,
-	        "replace");
+		"org.freedesktop.systemd1.Manager", "RestartUnit", &e, &reply, "ss", name,
+		"replace");
 	if (r < 0) {
 		update_fail(
-		        u, r, "systemd refused to restart %s: %s", name, e.message ?: strerror(-r));
+			u, r, "systemd refused to restart %s: %s", name, e.message ?: strerror(-r));
 		sd_bus_error_free(&e);
 		return r;
 	}
@@ -342,15 +342,15 @@ static int restart_unit(struct update *u, sd_bus *bus, const char *name)
 		if (r < 0)
 			return update_fail(u, r, "lost systemd while restarting %s", name);
 		if (m && sd_bus_message_is_signal(
-		                 m, "org.freedesktop.systemd1.Manager", "JobRemoved")) {
+				 m, "org.freedesktop.systemd1.Manager", "JobRemoved")) {
 			uint32_t id;
 			const char *path, *unit, *result;
 			if (sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) >= 0 &&
-			        streq(path, want)) {
+				streq(path, want)) {
 				bool ok = streq(result, "done");
 				if (!ok)
 					update_fail(u, -EIO, "restarting %s ended with \"%s\"",
-					        name, result);
+						name, result);
 				sd_bus_message_unref(m);
 				return ok ? 0 : -EIO;
 			}
@@ -361,7 +361,7 @@ static int restart_unit(struct update *u, sd_bus *bus, const char *name)
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		if (t.tv_sec - t0.tv_sec > ANSWER_TIMEOUT_SEC)
 			return update_fail(u, -ETIMEDOUT, "restarting %s took over %d s", name,
-			        ANSWER_TIMEOUT_SEC);
+				ANSWER_TIMEOUT_SEC);
 		(void)sd_bus_wait(bus, 1000000);
 	}
 }
@@ -399,15 +399,15 @@ int update_restart_daemons(struct update *u, const char *version)
 		struct timespec ts = {.tv_nsec = 200 * 1000 * 1000};
 		if (kill(helper, SIGHUP) < 0)
 			return update_fail(
-			        u, -errno, "cannot signal bangerd-root (pid %d): %m", (int)helper);
+				u, -errno, "cannot signal bangerd-root (pid %d): %m", (int)helper);
 		for (int i = 0; !update_daemons_at(u, version, false); i++, nanosleep(&ts, NULL))
 			if (i >= ANSWER_TIMEOUT_SEC * 5)
 				return update_fail(u, -ETIMEDOUT,
-				        "bangerd-root (pid %d) did not come back as %s within %d s",
-				        (int)helper, version, ANSWER_TIMEOUT_SEC);
+					"bangerd-root (pid %d) did not come back as %s within %d s",
+					(int)helper, version, ANSWER_TIMEOUT_SEC);
 		if (kill(daemon, SIGHUP) < 0)
 			return update_fail(
-			        u, -errno, "cannot signal bangerd (pid %d): %m", (int)daemon);
+				u, -errno, "cannot signal bangerd (pid %d): %m", (int)daemon);
 		u->hupped = daemon;
 		return 0; /* the next step waits for the daemon */
 	}
@@ -436,13 +436,13 @@ int update_wait_answer(struct update *u, const char *version)
 			pid_t pid = u->hupped;
 			u->hupped = 0;
 			return update_fail(u, -ESRCH,
-			        "bangerd (pid %d) exited instead of starting as %s", (int)pid,
-			        version);
+				"bangerd (pid %d) exited instead of starting as %s", (int)pid,
+				version);
 		}
 		nanosleep(&ts, NULL);
 	}
 	u->hupped = 0;
 	return update_fail(u, -ETIMEDOUT,
-	        "bangerd and bangerd-root did not both answer as version %s within %d s", version,
-	        ANSWER_TIMEOUT_SEC);
+		"bangerd and bangerd-root did not both answer as version %s within %d s", version,
+		ANSWER_TIMEOUT_SEC);
 }

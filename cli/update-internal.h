@@ -54,7 +54,7 @@ int update_pathf(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4);
 /* Runs argv (as the owner when as_owner), its stdout into out (NUL-terminated, may be NULL);
  * returns its exit status, or -errno. */
 int update_run_capture(struct update *u, const char *const argv[], bool as_owner, char *out,
-        size_t out_size, int timeout_sec);
+	size_t out_size, int timeout_sec);
 /* One call to bangerd; its error message lands in u->why. */
 int update_daemon_call(struct update *u, enum rpc_method method, json_t *params, json_t **ret);
 /* The daemon answers and reaches the helper, which runs version want; so does the daemon when
@@ -67,7 +67,7 @@ int update_rm_rf_at(int dir_fd, const char *name);
 int update_work_subdir(struct update *u, const char *name, bool fresh, int *ret_fd);
 /* Calls fn for each regular file below base/rel (rel "" for all; readdir order). */
 int update_walk(struct update *u, const char *base, const char *rel,
-        int (*fn)(struct update *u, const char *base, const char *rel));
+	int (*fn)(struct update *u, const char *base, const char *rel));
 int update_save_one(struct update *u, const char *base, const char *rel);
 int update_swap_one(struct update *u, const char *base, const char *rel);
 int update_units_apply(struct update *u, const char *base, bool save, unsigned *ret_changed);

@@ -55,7 +55,7 @@ int version_parse(const char *s, struct version *ret)
 	const char *p = s;
 
 	if (parse_number(&p, &v.major) < 0 || *p++ != '.' || parse_number(&p, &v.minor) < 0 ||
-	        *p++ != '.' || parse_number(&p, &v.patch) < 0)
+		*p++ != '.' || parse_number(&p, &v.patch) < 0)
 		return -EINVAL;
 	if (*p == '-') {
 		size_t n = strlen(++p);
@@ -63,7 +63,7 @@ int version_parse(const char *s, struct version *ret)
 			return -EINVAL;
 		for (const char *c = p; *c; c++)
 			if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') ||
-			            (*c >= 'A' && *c <= 'Z') || *c == '.'))
+				    (*c >= 'A' && *c <= 'Z') || *c == '.'))
 				return -EINVAL;
 		memcpy(v.pre, p, n + 1);
 	} else if (*p)
@@ -90,7 +90,7 @@ int version_compare(const struct version *a, const struct version *b)
 void version_format(const struct version *v, char *buf, size_t size)
 {
 	snprintf(buf, size, "%u.%u.%u%s%s", v->major, v->minor, v->patch, v->pre[0] ? "-" : "",
-	        v->pre);
+		v->pre);
 }
 
 int version_from_program_output(const char *out, const char *program, struct version *ret)
@@ -129,35 +129,35 @@ int manifest_parse(const char *data, size_t len, struct manifest *ret, char *why
 	o = json_loadb(data, len, JSON_REJECT_DUPLICATES, &e);
 	if (!json_is_object(o))
 		return update_why(
-		        why, why_size, -EBADMSG, "the manifest is not a JSON object: %s", e.text);
+			why, why_size, -EBADMSG, "the manifest is not a JSON object: %s", e.text);
 	if (json_unpack_ex(o, &e, JSON_STRICT, "{s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:s}",
-	            "schema_version", &schema, "name", &name, "version", &version, "arch", &arch,
-	            "file", &file, "size", &size, "sha256", &sha, "min_version", &min) < 0)
+		    "schema_version", &schema, "name", &name, "version", &version, "arch", &arch,
+		    "file", &file, "size", &size, "sha256", &sha, "min_version", &min) < 0)
 		return update_why(why, why_size, -EBADMSG, "the manifest is malformed: %s", e.text);
 	if (schema != 1)
 		return update_why(why, why_size, -EPROTONOSUPPORT,
-		        "the manifest's schema_version %lld is not one this banger reads",
-		        (long long)schema);
+			"the manifest's schema_version %lld is not one this banger reads",
+			(long long)schema);
 	if (!streq(name, "banger"))
 		return update_why(
-		        why, why_size, -EBADMSG, "the manifest is for \"%.64s\", not banger", name);
+			why, why_size, -EBADMSG, "the manifest is for \"%.64s\", not banger", name);
 	if (version_parse(version, &m.version) < 0 || version_parse(min, &m.min_version) < 0)
 		return update_why(why, why_size, -EBADMSG,
-		        "the manifest's version or min_version is not X.Y.Z");
+			"the manifest's version or min_version is not X.Y.Z");
 	if (!streq(arch, arch_name()))
 		return update_why(why, why_size, -EXDEV,
-		        "the release is for %.32s, this machine is %s", arch, arch_name());
+			"the release is for %.32s, this machine is %s", arch, arch_name());
 	if (size <= 0 || size > (json_int_t)4 << 30)
 		return update_why(why, why_size, -EBADMSG, "the manifest's size is out of range");
 	if (strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64)
 		return update_why(
-		        why, why_size, -EBADMSG, "the manifest's sha256 is not 64 hex digits");
+			why, why_size, -EBADMSG, "the manifest's sha256 is not 64 hex digits");
 	/* A plain file name: it is joined to the manifest's URL and to the staging directory. */
 	if (!file[0] || strlen(file) >= sizeof(m.file) || strchr(file, '/') || file[0] == '.' ||
-	        strspn(file, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
-	                strlen(file))
+		strspn(file, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+			strlen(file))
 		return update_why(why, why_size, -EBADMSG,
-		        "the manifest's file \"%.64s\" is not a plain file name", file);
+			"the manifest's file \"%.64s\" is not a plain file name", file);
 	memcpy(m.file, file, strlen(file) + 1);
 	memcpy(m.sha256, sha, 65);
 	m.size = (uint64_t)size;
@@ -166,7 +166,7 @@ int manifest_parse(const char *data, size_t len, struct manifest *ret, char *why
 }
 
 int manifest_verify(const char *data, size_t len, const unsigned char *sig, size_t sig_len,
-        const char *key_path, char *why, size_t why_size)
+	const char *key_path, char *why, size_t why_size)
 {
 	EVP_MD_CTX *ctx = NULL;
 	EVP_PKEY *key = NULL;
@@ -175,11 +175,11 @@ int manifest_verify(const char *data, size_t len, const unsigned char *sig, size
 
 	if (sig_len != 64)
 		return update_why(why, why_size, -EBADMSG,
-		        "the signature is %zu bytes, an Ed25519 signature is 64", sig_len);
+			"the signature is %zu bytes, an Ed25519 signature is 64", sig_len);
 	f = fopen(key_path, "re");
 	if (!f)
 		return update_why(why, why_size, negative_errno(),
-		        "cannot read the release key %s: %m", key_path);
+			"cannot read the release key %s: %m", key_path);
 	key = PEM_read_PUBKEY(f, NULL, NULL, NULL);
 	fclose(f);
 	if (!key)
@@ -193,8 +193,8 @@ int manifest_verify(const char *data, size_t len, const unsigned char *sig, size
 		r = update_why(why, why_size, -ENOMEM, "cannot set up the signature check");
 	else if (EVP_DigestVerify(ctx, sig, sig_len, (const unsigned char *)data, len) != 1)
 		r = update_why(why, why_size, -EKEYREJECTED,
-		        "the manifest's signature does not verify against the release key %s",
-		        key_path);
+			"the manifest's signature does not verify against the release key %s",
+			key_path);
 	else
 		r = 0;
 	EVP_MD_CTX_free(ctx);

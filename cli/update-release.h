@@ -38,7 +38,7 @@ int manifest_parse(const char *data, size_t len, struct manifest *ret, char *why
 /* 0 when sig is a valid Ed25519 signature of exactly these bytes by the PEM public key at
  * key_path; -EKEYREJECTED when it is not. */
 int manifest_verify(const char *data, size_t len, const unsigned char *sig, size_t sig_len,
-        const char *key_path, char *why, size_t why_size);
+	const char *key_path, char *why, size_t why_size);
 
 /* SHA-256 of a whole file, from its start. */
 int file_sha256(int fd, char ret_hex[65], uint64_t *ret_size);

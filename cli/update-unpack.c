@@ -75,7 +75,7 @@ static int open_parent(int root_fd, const char *rel, char *base, size_t base_siz
 }
 
 static int write_file(struct archive *a, int dir_fd, const char *base, mode_t mode, int64_t *total,
-        char *why, size_t why_size, const char *path)
+	char *why, size_t why_size, const char *path)
 {
 	_cleanup_close_ int fd = -1;
 	const void *buf;
@@ -90,14 +90,14 @@ static int write_file(struct archive *a, int dir_fd, const char *base, mode_t mo
 		*total += (int64_t)len;
 		if (*total > MAX_TOTAL)
 			return update_why(
-			        why, why_size, -EFBIG, "the release unpacks to more than 2 GiB");
+				why, why_size, -EFBIG, "the release unpacks to more than 2 GiB");
 		if (pwrite(fd, buf, len, (off_t)off) != (ssize_t)len)
 			return update_why(
-			        why, why_size, negative_errno(), "cannot write %s: %m", path);
+				why, why_size, negative_errno(), "cannot write %s: %m", path);
 	}
 	if (r != ARCHIVE_EOF)
 		return update_why(why, why_size, -EBADMSG, "the tarball is damaged at %s: %s", path,
-		        archive_error_string(a) ?: "read error");
+			archive_error_string(a) ?: "read error");
 	if (fchmod(fd, mode & 0755) < 0 || fsync(fd) < 0)
 		return update_why(why, why_size, negative_errno(), "cannot finish %s: %m", path);
 	return 0;
@@ -117,9 +117,9 @@ int release_unpack(int tar_fd, int dest_fd, const char *top, char *why, size_t w
 	archive_read_support_filter_gzip(a);
 	archive_read_support_format_tar(a);
 	if (lseek(tar_fd, 0, SEEK_SET) < 0 ||
-	        archive_read_open_fd(a, tar_fd, 1 << 16) != ARCHIVE_OK)
+		archive_read_open_fd(a, tar_fd, 1 << 16) != ARCHIVE_OK)
 		return update_why(why, why_size, -EBADMSG, "cannot read the tarball: %s",
-		        archive_error_string(a) ?: "unknown format");
+			archive_error_string(a) ?: "unknown format");
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
 		const char *path = archive_entry_pathname(e), *rel;
 		mode_t type = archive_entry_filetype(e), mode = archive_entry_perm(e);
@@ -128,40 +128,40 @@ int release_unpack(int tar_fd, int dest_fd, const char *top, char *why, size_t w
 
 		if (++n > MAX_ENTRIES)
 			return update_why(why, why_size, -EFBIG,
-			        "the tarball has more than %d entries", MAX_ENTRIES);
+				"the tarball has more than %d entries", MAX_ENTRIES);
 		if (!path || check_path(path, top, &rel) < 0)
 			return update_why(why, why_size, -EPERM,
-			        "refusing the tarball: entry \"%.200s\" is not inside %s/ "
-			        "(absolute, "
-			        "\"..\" or elsewhere)",
-			        path ?: "", top);
+				"refusing the tarball: entry \"%.200s\" is not inside %s/ "
+				"(absolute, "
+				"\"..\" or elsewhere)",
+				path ?: "", top);
 		if (archive_entry_hardlink(e) || archive_entry_symlink(e))
 			return update_why(why, why_size, -EPERM,
-			        "refusing the tarball: \"%.200s\" is a link", path);
+				"refusing the tarball: \"%.200s\" is a link", path);
 		if (type != AE_IFREG && type != AE_IFDIR)
 			return update_why(why, why_size, -EPERM,
-			        "refusing the tarball: \"%.200s\" is neither a file nor a "
-			        "directory",
-			        path);
+				"refusing the tarball: \"%.200s\" is neither a file nor a "
+				"directory",
+				path);
 		if (mode & (S_ISUID | S_ISGID | S_ISVTX))
 			return update_why(why, why_size, -EPERM,
-			        "refusing the tarball: \"%.200s\" carries set-id or sticky bits",
-			        path);
+				"refusing the tarball: \"%.200s\" carries set-id or sticky bits",
+				path);
 		if (!rel[0]) {
 			if (type != AE_IFDIR)
 				return update_why(why, why_size, -EPERM,
-				        "refusing the tarball: %s is not a folder", top);
+					"refusing the tarball: %s is not a folder", top);
 			saw_top = true;
 			continue;
 		}
 		r = open_parent(dest_fd, rel, base, sizeof(base), &dir);
 		if (r < 0)
 			return update_why(
-			        why, why_size, r, "cannot stage %.200s: %s", path, strerror(-r));
+				why, why_size, r, "cannot stage %.200s: %s", path, strerror(-r));
 		if (type == AE_IFDIR) {
 			if (mkdirat(dir, base, 0755) < 0 && errno != EEXIST)
 				return update_why(why, why_size, negative_errno(),
-				        "cannot create %s: %m", path);
+					"cannot create %s: %m", path);
 			continue;
 		}
 		r = write_file(a, dir, base, mode, &total, why, why_size, path);
@@ -170,7 +170,7 @@ int release_unpack(int tar_fd, int dest_fd, const char *top, char *why, size_t w
 	}
 	if (r != ARCHIVE_EOF)
 		return update_why(why, why_size, -EBADMSG, "the tarball is damaged: %s",
-		        archive_error_string(a) ?: "read error");
+			archive_error_string(a) ?: "read error");
 	if (!saw_top && n == 0)
 		return update_why(why, why_size, -EBADMSG, "the tarball is empty");
 	return 0;

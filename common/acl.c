@@ -64,8 +64,9 @@ int acl_named_write(const char *path)
 	n = lgetxattr(path, ACL_XATTR, &a, sizeof(a));
 	if (n < 0)
 		return errno == ENODATA || errno == ENOTSUP ? 0 : negative_errno();
-	if ((size_t)n < sizeof(uint32_t) || ((size_t)n - sizeof(uint32_t)) % sizeof(struct acl_entry) ||
-	        a.version != ACL_VERSION)
+	if ((size_t)n < sizeof(uint32_t) ||
+		((size_t)n - sizeof(uint32_t)) % sizeof(struct acl_entry) ||
+		a.version != ACL_VERSION)
 		return -EBADMSG;
 	count = ((size_t)n - sizeof(uint32_t)) / sizeof(struct acl_entry);
 	for (size_t i = 0; i < count; i++)
@@ -75,7 +76,7 @@ int acl_named_write(const char *path)
 	 * entry is someone the mode bits do not show. */
 	for (size_t i = 0; i < count; i++)
 		if ((a.e[i].tag == TAG_USER || a.e[i].tag == TAG_GROUP) && a.e[i].id != 0 &&
-		        (a.e[i].perm & mask & 02))
+			(a.e[i].perm & mask & 02))
 			return 1;
 	return 0;
 }

@@ -152,7 +152,7 @@ int mkdir_parents(const char *path, mode_t mode)
 	if (n == 0 || n >= sizeof(buf))
 		return -EINVAL;
 	memcpy(buf, path, n + 1);
-	for (char *p = buf + 1; ; p++) {
+	for (char *p = buf + 1;; p++) {
 		if (*p == '/' || *p == '\0') {
 			char c = *p;
 			*p = '\0';

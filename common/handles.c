@@ -20,12 +20,12 @@ static const struct {
 	{                                                                                          \
 #f, offsetof(struct vm_handles, f), sizeof(((struct vm_handles *)0)->f)            \
 	}
-        S(tap),
-        S(chroot),
-        S(api_sock),
-        S(link),
-        S(disk_kind),
-        S(device),
+	S(tap),
+	S(chroot),
+	S(api_sock),
+	S(link),
+	S(disk_kind),
+	S(device),
 #undef S
 };
 
@@ -50,7 +50,7 @@ static int entry_from_json(const char *id, json_t *o, struct vm_handles *ret)
 		if (x && !json_is_string(x))
 			return -EBADMSG;
 		snprintf((char *)&v + strings[i].offset, strings[i].size, "%s",
-		        json_string_value(x) ?: "");
+			json_string_value(x) ?: "");
 	}
 	*ret = v;
 	return 0;
@@ -62,7 +62,7 @@ static json_t *entry_to_json(const struct vm_handles *v)
 
 	for (size_t i = 0; o && i < ELEMENTSOF(strings); i++)
 		if (json_object_set_new(o, strings[i].key,
-		            json_string((const char *)v + strings[i].offset)) < 0)
+			    json_string((const char *)v + strings[i].offset)) < 0)
 			o = (json_decref(o), NULL);
 	return o;
 }

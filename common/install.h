@@ -14,18 +14,18 @@ struct install_meta {
 	char owner_name[64];
 	char owner_home[PATH_MAX];
 	char version[32];
-	char installed_at[40];        /* RFC 3339 UTC */
-	char vmm_path[PATH_MAX];      /* the VMM binary the jailer copies into each jail */
-	char jailer_path[PATH_MAX];   /* the jailer bangerd-root runs */
-	char release_key[PATH_MAX];   /* the Ed25519 public key releases must be signed with ("") */
+	char installed_at[40];      /* RFC 3339 UTC */
+	char vmm_path[PATH_MAX];    /* the VMM binary the jailer copies into each jail */
+	char jailer_path[PATH_MAX]; /* the jailer bangerd-root runs */
+	char release_key[PATH_MAX]; /* the Ed25519 public key releases must be signed with ("") */
 };
 
 struct banger_layout;
 
 /* Reads and validates l->install_json. -ENOENT when there is none (not installed); -EBADMSG
  * with a description in ret_why (may be NULL, size why_size) for a malformed file. */
-int install_meta_load(const struct banger_layout *l, struct install_meta *ret, char *ret_why,
-		size_t why_size);
+int install_meta_load(
+	const struct banger_layout *l, struct install_meta *ret, char *ret_why, size_t why_size);
 
 /* Writes it atomically, root-owned 0644 is the caller's business (mode given here). */
 int install_meta_save(const struct banger_layout *l, const struct install_meta *m);

@@ -84,8 +84,8 @@ int layout_vm_dir(const struct banger_layout *l, const char *vm_id, char *buf, s
 	return fmt_path(buf, size, "%s/%s", l->vms_dir, vm_id);
 }
 
-int layout_vm_file(const struct banger_layout *l, const char *vm_id, const char *file, char *buf,
-		size_t size)
+int layout_vm_file(
+	const struct banger_layout *l, const char *vm_id, const char *file, char *buf, size_t size)
 {
 	if (layout_check_component(vm_id) < 0 || layout_check_component(file) < 0)
 		return -EINVAL;
@@ -107,7 +107,7 @@ int layout_vm_sock_link(const struct banger_layout *l, const char *vm_id, char *
 }
 
 int layout_jail_root(const struct banger_layout *l, const char *exec_name, const char *vm_id,
-		char *buf, size_t size)
+	char *buf, size_t size)
 {
 	if (layout_check_component(exec_name) < 0 || layout_check_component(vm_id) < 0)
 		return -EINVAL;

@@ -34,12 +34,12 @@ int layout_init(struct banger_layout *ret, const char *root);
 int layout_check_component(const char *name);
 
 int layout_vm_dir(const struct banger_layout *l, const char *vm_id, char *buf, size_t size);
-int layout_vm_file(const struct banger_layout *l, const char *vm_id, const char *file, char *buf,
-		size_t size);
+int layout_vm_file(
+	const struct banger_layout *l, const char *vm_id, const char *file, char *buf, size_t size);
 int layout_image_dir(const struct banger_layout *l, const char *image, char *buf, size_t size);
 int layout_vm_sock_link(const struct banger_layout *l, const char *vm_id, char *buf, size_t size);
 /* <jail base>/<exec name>/<vm id>/root, the jailer's chroot. */
 int layout_jail_root(const struct banger_layout *l, const char *exec_name, const char *vm_id,
-		char *buf, size_t size);
+	char *buf, size_t size);
 /* ~owner/.config/banger/ssh; home comes from install metadata (relocated under the root). */
 int layout_ssh_dir(const struct banger_layout *l, const char *home, char *buf, size_t size);

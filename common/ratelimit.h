@@ -9,12 +9,12 @@
 struct ratelimit {
 	uint64_t interval_usec;
 	unsigned burst;
-	uint64_t begin; /* CLOCK_MONOTONIC start of the current interval */
-	unsigned num;   /* events let through in it */
+	uint64_t begin;      /* CLOCK_MONOTONIC start of the current interval */
+	unsigned num;        /* events let through in it */
 	uint64_t suppressed; /* events held back since the last one let through */
 };
 
-#define RATELIMIT_INIT(interval, b) ((struct ratelimit){ .interval_usec = (interval), .burst = (b) })
+#define RATELIMIT_INIT(interval, b) ((struct ratelimit){.interval_usec = (interval), .burst = (b)})
 
 /* True when this event may be logged. When it may, *ret_suppressed (if not NULL) is set to how
  * many were held back before it, and that count starts over. */

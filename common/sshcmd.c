@@ -8,20 +8,21 @@
 #include "common/sshcmd.h"
 
 int sshcmd_build(struct sshcmd *c, const char *ssh_dir, const char *ip, int batch,
-		unsigned connect_timeout_s, char *const *cmd)
+	unsigned connect_timeout_s, char *const *cmd)
 {
 	size_t n = 0;
 
 	if (!ssh_dir || !ip || !ip[0] || strchr(ip, '@') || ip[0] == '-')
 		return -EINVAL;
-	if ((size_t)snprintf(c->key, sizeof(c->key), "%s/%s", ssh_dir, SSHCMD_KEY_FILE) >= sizeof(c->key) ||
-			(size_t)snprintf(c->known_hosts_opt, sizeof(c->known_hosts_opt),
-					"UserKnownHostsFile=%s/%s", ssh_dir, SSHCMD_KNOWN_HOSTS_FILE) >=
-					sizeof(c->known_hosts_opt) ||
-			(size_t)snprintf(c->target, sizeof(c->target), "root@%s", ip) >= sizeof(c->target))
+	if ((size_t)snprintf(c->key, sizeof(c->key), "%s/%s", ssh_dir, SSHCMD_KEY_FILE) >=
+			sizeof(c->key) ||
+		(size_t)snprintf(c->known_hosts_opt, sizeof(c->known_hosts_opt),
+			"UserKnownHostsFile=%s/%s", ssh_dir,
+			SSHCMD_KNOWN_HOSTS_FILE) >= sizeof(c->known_hosts_opt) ||
+		(size_t)snprintf(c->target, sizeof(c->target), "root@%s", ip) >= sizeof(c->target))
 		return -ENAMETOOLONG;
 	snprintf(c->connect_timeout_opt, sizeof(c->connect_timeout_opt), "ConnectTimeout=%u",
-			connect_timeout_s ? connect_timeout_s : 5);
+		connect_timeout_s ? connect_timeout_s : 5);
 
 	c->argv[n++] = "ssh";
 	c->argv[n++] = "-i";

@@ -24,4 +24,4 @@ struct sshcmd {
  * sessions pass batch=0 (password prompts are impossible anyway: the guest takes keys only).
  * cmd may be NULL. -E2BIG when cmd has too many words. Pointers into cmd are borrowed. */
 int sshcmd_build(struct sshcmd *c, const char *ssh_dir, const char *ip, int batch,
-		unsigned connect_timeout_s, char *const *cmd);
+	unsigned connect_timeout_s, char *const *cmd);

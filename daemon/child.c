@@ -120,9 +120,9 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 }
 
 int child_run(sd_event *e, const char *const *argv, int stdin_fd, uint64_t timeout_usec,
-		child_done_t done, void *userdata, struct child **ret)
+	child_done_t done, void *userdata, struct child **ret)
 {
-	int out[2] = { -1, -1 }, err[2] = { -1, -1 };
+	int out[2] = {-1, -1}, err[2] = {-1, -1};
 	posix_spawn_file_actions_t fa;
 	struct child *c;
 	int r;
@@ -132,7 +132,7 @@ int child_run(sd_event *e, const char *const *argv, int stdin_fd, uint64_t timeo
 		return -ENOMEM;
 	/* Only our read ends are non-blocking: the child writes to ordinary blocking pipes. */
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
-			fcntl(out[0], F_SETFL, O_NONBLOCK) < 0 || fcntl(err[0], F_SETFL, O_NONBLOCK) < 0) {
+		fcntl(out[0], F_SETFL, O_NONBLOCK) < 0 || fcntl(err[0], F_SETFL, O_NONBLOCK) < 0) {
 		r = negative_errno();
 		goto fail;
 	}
@@ -176,7 +176,8 @@ int child_run(sd_event *e, const char *const *argv, int stdin_fd, uint64_t timeo
 	if (timeout_usec > 0) {
 		uint64_t now;
 		sd_event_now(e, CLOCK_MONOTONIC, &now);
-		r = sd_event_add_time(e, &c->timer, CLOCK_MONOTONIC, now + timeout_usec, 0, on_timeout, c);
+		r = sd_event_add_time(
+			e, &c->timer, CLOCK_MONOTONIC, now + timeout_usec, 0, on_timeout, c);
 		if (r < 0)
 			goto fail_kill;
 	}
@@ -204,7 +205,8 @@ void child_cancel(struct child *c)
 		return;
 	if (!c->exited) {
 		kill(c->pid, SIGKILL);
-		/* sd-event reaps through the source; without it the zombie would stay, so reap here. */
+		/* sd-event reaps through the source; without it the zombie would stay, so reap
+		 * here. */
 		sd_event_source_disable_unref(c->child_src);
 		c->child_src = NULL;
 		waitpid(c->pid, NULL, 0);

@@ -12,11 +12,11 @@
 struct child;
 
 struct child_result {
-	int r;          /* 0 when the program ran (see status), else -errno (spawn failed, -ETIMEDOUT) */
-	int status;     /* exit status, or 128 + signal */
-	char *out;      /* stdout, NUL-terminated, at most CHILD_MAX_OUTPUT bytes */
+	int r; /* 0 when the program ran (see status), else -errno (spawn failed, -ETIMEDOUT) */
+	int status; /* exit status, or 128 + signal */
+	char *out;  /* stdout, NUL-terminated, at most CHILD_MAX_OUTPUT bytes */
 	size_t out_len;
-	char *err;      /* stderr, likewise */
+	char *err; /* stderr, likewise */
 	size_t err_len;
 };
 
@@ -28,7 +28,7 @@ int child_init(void);
 /* Starts argv[0] (searched in PATH) with stdin from /dev/null, or from stdin_fd when >= 0 (the
  * descriptor is dup'ed; the caller keeps its own). timeout_usec 0 means no deadline. */
 int child_run(sd_event *e, const char *const *argv, int stdin_fd, uint64_t timeout_usec,
-		child_done_t done, void *userdata, struct child **ret);
+	child_done_t done, void *userdata, struct child **ret);
 
 /* Kills a running child (SIGKILL) and forgets it: its callback will not run. */
 void child_cancel(struct child *c);

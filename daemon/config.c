@@ -33,7 +33,6 @@ void config_defaults(struct banger_config *c)
 		.disk_gib = VM_DEFAULT_DISK};
 }
 
-
 void config_done(struct banger_config *c)
 {
 	for (size_t i = 0; i < c->n_sync; i++)
@@ -101,8 +100,8 @@ static bool vm_default_entry(struct parse_state *s, const char *name, const char
 			return true;
 		}
 	}
-	params = json_pack("{s:s, s:o}", "name", "x", name,
-	        k == 0 ? json_string(value) : json_integer(n));
+	params = json_pack(
+		"{s:s, s:o}", "name", "x", name, k == 0 ? json_string(value) : json_integer(n));
 	r = params ? rpc_args_decode(RPC_METHOD_VM_CREATE, params, &args, &err) : -ENOMEM;
 	json_decref(params);
 	if (r < 0) {
@@ -128,15 +127,16 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 		struct net_subnet sn;
 		if (net_subnet_parse(value, &sn) < 0)
 			warn(s, "[%s] %s = \"%s\" is not an IPv4 subnet like 172.30.0.0/24",
-					section, name, value);
+				section, name, value);
 		else {
 			c->subnet = sn;
 			snprintf(c->subnet_text, sizeof(c->subnet_text), "%s", value);
 		}
 	} else if (streq(section, "network") && streq(name, "bridge")) {
-		if (strlen(value) > 15 || strncmp(value, "banger", 6) != 0 || strpbrk(value, "/ \t"))
+		if (strlen(value) > 15 || strncmp(value, "banger", 6) != 0 ||
+			strpbrk(value, "/ \t"))
 			warn(s, "[%s] %s = \"%s\" must start with \"banger\" and fit 15 characters",
-					section, name, value);
+				section, name, value);
 		else
 			snprintf(c->bridge, sizeof(c->bridge), "%s", value);
 	} else if (streq(section, "vm") && streq(name, "ssh_timeout_sec")) {
@@ -158,19 +158,20 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 		/* done */
 	} else if (streq(section, "daemon") && streq(name, "client_silent_timeout_sec")) {
 		if (parse_uint(value, 0, 3600, &n) < 0)
-			warn(s, "[%s] %s = \"%s\" must be 0..3600 (0: never)", section, name, value);
+			warn(s, "[%s] %s = \"%s\" must be 0..3600 (0: never)", section, name,
+				value);
 		else
 			c->client_silent_timeout_sec = (unsigned)n;
 	} else if (streq(section, "state") && streq(name, "min_free_mib")) {
 		if (parse_uint(value, 0, 1024ul * 1024 * 1024, &n) < 0)
 			warn(s, "[%s] %s = \"%s\" must be 0..1073741824 (0: never warn)", section,
-					name, value);
+				name, value);
 		else
 			c->state_min_free_mib = n;
 	} else if (streq(section, "file_sync") && streq(name, "path")) {
 		if (c->n_sync >= CONFIG_MAX_SYNC)
 			warn(s, "[%s] %s = \"%s\": more than 32 file_sync paths", section, name,
-					value);
+				value);
 		else if (value[0] == '\0')
 			warn(s, "[%s] %s = \"%s\": empty path", section, name, value);
 		else {
@@ -188,7 +189,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 
 int config_load(struct banger_config *c, const char *path)
 {
-	struct parse_state s = { .c = c, .path = path };
+	struct parse_state s = {.c = c, .path = path};
 	FILE *f;
 	int k;
 

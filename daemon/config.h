@@ -20,7 +20,8 @@ struct banger_config {
 	unsigned stop_timeout_sec;  /* SendCtrlAltDel → SIGTERM */
 	uint64_t console_max_bytes; /* console.log is rotated beyond this */
 	unsigned vmm_api_timeout_sec;
-	unsigned client_silent_timeout_sec; /* a client silent this long after connecting is closed */
+	unsigned client_silent_timeout_sec; /* a client silent this long after connecting is closed
+					     */
 	uint64_t state_min_free_mib;        /* below this, the state directory is announced low */
 	struct vm_create_defaults {
 		char image[VM_NAME_MAX + 1];

@@ -40,7 +40,7 @@ int conn_limit_init(struct conn_limit *cl, sd_event *e, sd_event_source *listen,
 	struct rlimit rl = {};
 	int r;
 
-	*cl = (struct conn_limit){ .event = e, .listen = listen };
+	*cl = (struct conn_limit){.event = e, .listen = listen};
 	cl->log_rl = RATELIMIT_INIT(1000u * 1000u, 20);
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return negative_errno();
@@ -59,8 +59,7 @@ void conn_limit_done(struct conn_limit *cl)
 	cl->resume = sd_event_source_disable_unref(cl->resume);
 }
 
-static void conn_limit_logv(
-        struct conn_limit *cl, int level, int err, const char *fmt, va_list ap)
+static void conn_limit_logv(struct conn_limit *cl, int level, int err, const char *fmt, va_list ap)
 {
 	uint64_t held = 0;
 	char msg[512];
@@ -72,7 +71,7 @@ static void conn_limit_logv(
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (held)
 		log_internal(level, err, NULL, "%s (%llu similar messages suppressed)", msg,
-		        (unsigned long long)held);
+			(unsigned long long)held);
 	else
 		log_internal(level, err, NULL, "%s", msg);
 }
@@ -111,11 +110,11 @@ void conn_limit_accept_failed(struct conn_limit *cl, int err)
 	 * loop would spin on accept() at 100 % CPU. The queued clients wait, they are not lost. */
 	cl->n_paused++;
 	conn_limit_log_errno(cl, LOG_WARNING, err,
-	        "Out of descriptors (%m) with a client waiting; not accepting for %u ms",
-	        CONN_LIMIT_PAUSE_USEC / 1000);
+		"Out of descriptors (%m) with a client waiting; not accepting for %u ms",
+		CONN_LIMIT_PAUSE_USEC / 1000);
 	(void)sd_event_source_set_enabled(cl->listen, SD_EVENT_OFF);
 	if (sd_event_now(cl->event, CLOCK_MONOTONIC, &now) >= 0 &&
-	        sd_event_source_set_time(cl->resume, now + CONN_LIMIT_PAUSE_USEC) >= 0)
+		sd_event_source_set_time(cl->resume, now + CONN_LIMIT_PAUSE_USEC) >= 0)
 		(void)sd_event_source_set_enabled(cl->resume, SD_EVENT_ONESHOT);
 	else
 		(void)sd_event_source_set_enabled(cl->listen, SD_EVENT_ON);
@@ -140,9 +139,9 @@ void conn_limit_refuse(struct conn_limit *cl, int fd, size_t n_clients)
 
 	cl->n_refused++;
 	conn_limit_log(cl, LOG_WARNING, "Refusing a client: already %zu connected (at most %zu)",
-	        n_clients, cl->max_clients);
+		n_clients, cl->max_clients);
 	rpc_error_set(&e, -EUSERS, RPC_ERROR_UNAVAILABLE,
-	        "bangerd already serves %zu clients, its limit; try again later", n_clients);
+		"bangerd already serves %zu clients, its limit; try again later", n_clients);
 	msg = rpc_error_response_new(NULL, &e, NULL);
 	/* best effort: a fresh socket has room for one line; never wait for it */
 	if (msg && rpc_message_serialize(msg, &line, &len) >= 0)
@@ -152,7 +151,7 @@ void conn_limit_refuse(struct conn_limit *cl, int fd, size_t n_clients)
 json_t *conn_limit_json(const struct conn_limit *cl)
 {
 	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "nofile", (json_int_t)cl->nofile_soft,
-	        "nofile_hard", (json_int_t)cl->nofile_hard, "max_clients",
-	        (json_int_t)cl->max_clients, "refused", (json_int_t)cl->n_refused,
-	        "accept_paused", (json_int_t)cl->n_paused);
+		"nofile_hard", (json_int_t)cl->nofile_hard, "max_clients",
+		(json_int_t)cl->max_clients, "refused", (json_int_t)cl->n_refused, "accept_paused",
+		(json_int_t)cl->n_paused);
 }

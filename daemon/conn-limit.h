@@ -45,10 +45,10 @@ void conn_limit_refuse(struct conn_limit *cl, int fd, size_t n_clients);
 /* Logs a complaint about a client at level, at most 20 a second in all; the next line that
  * passes says how many were held back. */
 void conn_limit_log(struct conn_limit *cl, int level, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 /* The same about an error (-errno), which %m names. */
 void conn_limit_log_errno(struct conn_limit *cl, int level, int err, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
+	__attribute__((format(printf, 4, 5)));
 
 /* {"nofile": soft, "nofile_hard": hard, "max_clients": n, "refused": n, "accept_paused": n} */
 json_t *conn_limit_json(const struct conn_limit *cl);

@@ -88,8 +88,8 @@ int console_log_read(struct console_log *c, console_line_t cb, void *userdata)
 	return lines;
 }
 
-int console_log_rotate(struct console_log *c, const char *path, off_t max_bytes, console_line_t cb,
-		void *userdata)
+int console_log_rotate(
+	struct console_log *c, const char *path, off_t max_bytes, console_line_t cb, void *userdata)
 {
 	char old[PATH_MAX];
 	_cleanup_close_ int src = -1, dst = -1;
@@ -154,14 +154,15 @@ int console_log_tail(const char *path, unsigned n, char ***ret_lines, size_t *re
 		return -ENOMEM;
 	/* Walk backwards over b then a, collecting up to n lines. */
 	{
-		const char *bufs[2] = { b, a };
-		size_t lens[2] = { blen, alen };
+		const char *bufs[2] = {b, a};
+		size_t lens[2] = {blen, alen};
 		for (int k = 0; k < 2 && count < n; k++) {
 			const char *s = bufs[k];
 			size_t end = lens[k];
 			if (!s)
 				continue;
-			/* only complete lines: an unfinished last one (a shell prompt) has no number yet */
+			/* only complete lines: an unfinished last one (a shell prompt) has no
+			 * number yet */
 			if (k == 0) {
 				while (end > 0 && s[end - 1] != '\n')
 					end--;

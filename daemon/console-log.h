@@ -30,7 +30,7 @@ int console_log_read(struct console_log *c, console_line_t cb, void *userdata);
 /* When the file is over max_bytes: reads it to the end first (so no line is lost to readers),
  * copies it to path.1 (replacing the previous one) and truncates it. Returns 1 when rotated. */
 int console_log_rotate(struct console_log *c, const char *path, off_t max_bytes, console_line_t cb,
-		void *userdata);
+	void *userdata);
 
 /* The last n complete lines of path (and path.1 before it when needed), for `vm logs --tail`.
  * An unfinished last line is left out: it has no line number until its newline arrives. */

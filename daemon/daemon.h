@@ -41,10 +41,10 @@ struct daemon {
 	struct banger_config config; /* banger.conf */
 	struct lifecycle *lifecycle; /* starts, stops and watches VMs */
 	struct vm_waiter
-	        *vm_waiters; /* calls awaiting a start, stop or delete (rpc-vm-lifecycle.c) */
+		*vm_waiters; /* calls awaiting a start, stop or delete (rpc-vm-lifecycle.c) */
 	struct update_watch *update_watch; /* the root updater's steps, as events */
 	struct helper_probe
-	        *helper_probe;           /* system.status's hello to bangerd-root, made on demand */
+		*helper_probe;           /* system.status's hello to bangerd-root, made on demand */
 	struct save_retry *save_retry;   /* records and files whose save has not landed yet */
 	struct space_watch *space_watch; /* the state directory's free space */
 };

@@ -120,7 +120,7 @@ bool event_queue_take_lag(struct event_queue *q, uint64_t *ret_dropped)
 int event_bus_init(struct event_bus *b, size_t backlog, uint64_t first_seq)
 {
 	*b = (struct event_bus){.cap = backlog ? backlog : EVENT_BACKLOG_DEFAULT,
-	        .seq = first_seq ? first_seq - 1 : 0};
+		.seq = first_seq ? first_seq - 1 : 0};
 	b->backlog = calloc(b->cap, sizeof(*b->backlog));
 	return b->backlog ? 0 : -ENOMEM;
 }
@@ -166,7 +166,7 @@ int event_bus_publish(struct event_bus *b, const char *method, json_t *params, s
 }
 
 int event_bus_replay(const struct event_bus *b, uint64_t since_seq,
-        int (*fn)(struct event *e, void *userdata), void *userdata)
+	int (*fn)(struct event *e, void *userdata), void *userdata)
 {
 	uint64_t oldest;
 

@@ -68,4 +68,4 @@ int event_new_unnumbered(const char *method, json_t *params, struct event **ret)
 /* Calls fn for every backlog event after since_seq, oldest first. -ERANGE (nothing called)
  * when the backlog no longer reaches back that far or since_seq is ahead of the bus. */
 int event_bus_replay(const struct event_bus *b, uint64_t since_seq,
-        int (*fn)(struct event *e, void *userdata), void *userdata);
+	int (*fn)(struct event *e, void *userdata), void *userdata);

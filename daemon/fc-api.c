@@ -84,7 +84,7 @@ static void fault_from_body(const json_t *body, const char *what, long status, s
 			fault = json_string_value(f);
 	}
 	rpc_error_set(e, 0, status == 400 ? RPC_ERROR_INVALID_ARGUMENT : RPC_ERROR_INTERNAL,
-			"VMM refused %s (HTTP %ld): %s", what, status, fault ? fault : "no fault message");
+		"VMM refused %s (HTTP %ld): %s", what, status, fault ? fault : "no fault message");
 }
 
 static void check_finished(struct fc_api *api)
@@ -106,25 +106,26 @@ static void check_finished(struct fc_api *api)
 
 		if (q->too_big)
 			res.r = rpc_error_set(&res.err, -EMSGSIZE, RPC_ERROR_INTERNAL,
-					"VMM answer to %s exceeds %u bytes", q->what, FC_API_MAX_BODY);
+				"VMM answer to %s exceeds %u bytes", q->what, FC_API_MAX_BODY);
 		else if (msg->data.result != CURLE_OK) {
 			CURLcode c = msg->data.result;
 			int r = c == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT
 				: c == CURLE_COULDNT_CONNECT  ? -ECONNREFUSED
 							      : -EIO;
 			res.r = rpc_error_set(&res.err, r,
-					r == -ETIMEDOUT ? RPC_ERROR_TIMEOUT : RPC_ERROR_UNAVAILABLE,
-					"Failed to reach the VMM for %s: %s", q->what,
-					q->errbuf[0] ? q->errbuf : curl_easy_strerror(c));
+				r == -ETIMEDOUT ? RPC_ERROR_TIMEOUT : RPC_ERROR_UNAVAILABLE,
+				"Failed to reach the VMM for %s: %s", q->what,
+				q->errbuf[0] ? q->errbuf : curl_easy_strerror(c));
 		} else {
 			curl_easy_getinfo(q->easy, CURLINFO_RESPONSE_CODE, &res.status);
 			if (q->body_in_len > 0) {
 				json_error_t jerr;
 				res.body = json_loadb(q->body_in, q->body_in_len, 0, &jerr);
 				if (!res.body && res.status < 300)
-					res.r = rpc_error_set(&res.err, -EBADMSG, RPC_ERROR_INTERNAL,
-							"VMM answered %s with invalid JSON: %s", q->what,
-							jerr.text);
+					res.r = rpc_error_set(&res.err, -EBADMSG,
+						RPC_ERROR_INTERNAL,
+						"VMM answered %s with invalid JSON: %s", q->what,
+						jerr.text);
 			}
 			if (res.r == 0 && res.status >= 300)
 				fault_from_body(res.body, q->what, res.status, &res.err);
@@ -198,7 +199,8 @@ static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
 	uint64_t usec;
 
 	if (timeout_ms < 0)
-		return api->timer ? (sd_event_source_set_enabled(api->timer, SD_EVENT_OFF) < 0 ? -1 : 0)
+		return api->timer ? (sd_event_source_set_enabled(api->timer, SD_EVENT_OFF) < 0 ? -1
+											       : 0)
 				  : 0;
 	if (sd_event_now(api->event, CLOCK_MONOTONIC, &usec) < 0)
 		return -1;
@@ -253,7 +255,8 @@ struct fc_api *fc_api_free(struct fc_api *api)
 		api->requests = q->next;
 		request_free(q);
 	}
-	curl_multi_cleanup(api->multi); /* after removing handles: REMOVE callbacks drop io sources */
+	curl_multi_cleanup(
+		api->multi); /* after removing handles: REMOVE callbacks drop io sources */
 	sd_event_source_disable_unref(api->timer);
 	sd_event_unref(api->event);
 	free(api);
@@ -281,8 +284,8 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userp)
 }
 
 int64_t fc_api_request(struct fc_api *api, const char *sock_path, const char *method,
-		const char *path, const json_t *body, uint64_t timeout_usec, fc_api_done_t done,
-		void *userdata)
+	const char *path, const json_t *body, uint64_t timeout_usec, fc_api_done_t done,
+	void *userdata)
 {
 	struct fc_request *q;
 	char url[512];
@@ -317,23 +320,24 @@ int64_t fc_api_request(struct fc_api *api, const char *sock_path, const char *me
 	if (!q->headers)
 		goto oom;
 	if (body) {
-		struct curl_slist *h = curl_slist_append(q->headers, "Content-Type: application/json");
+		struct curl_slist *h =
+			curl_slist_append(q->headers, "Content-Type: application/json");
 		if (!h)
 			goto oom;
 		q->headers = h;
 	}
 	if (curl_easy_setopt(q->easy, CURLOPT_UNIX_SOCKET_PATH, sock_path) != CURLE_OK ||
-			curl_easy_setopt(q->easy, CURLOPT_URL, url) != CURLE_OK ||
-			curl_easy_setopt(q->easy, CURLOPT_CUSTOMREQUEST, method) != CURLE_OK ||
-			curl_easy_setopt(q->easy, CURLOPT_HTTPHEADER, q->headers) != CURLE_OK ||
-			curl_easy_setopt(q->easy, CURLOPT_WRITEFUNCTION, write_cb) != CURLE_OK ||
-			curl_easy_setopt(q->easy, CURLOPT_WRITEDATA, q) != CURLE_OK ||
-			curl_easy_setopt(q->easy, CURLOPT_PRIVATE, q) != CURLE_OK ||
-			curl_easy_setopt(q->easy, CURLOPT_ERRORBUFFER, q->errbuf) != CURLE_OK ||
-			curl_easy_setopt(q->easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-			curl_easy_setopt(q->easy, CURLOPT_PROTOCOLS_STR, "http") != CURLE_OK ||
-			curl_easy_setopt(q->easy, CURLOPT_TIMEOUT_MS,
-					(long)(timeout_usec ? timeout_usec / 1000 : 10000)) != CURLE_OK)
+		curl_easy_setopt(q->easy, CURLOPT_URL, url) != CURLE_OK ||
+		curl_easy_setopt(q->easy, CURLOPT_CUSTOMREQUEST, method) != CURLE_OK ||
+		curl_easy_setopt(q->easy, CURLOPT_HTTPHEADER, q->headers) != CURLE_OK ||
+		curl_easy_setopt(q->easy, CURLOPT_WRITEFUNCTION, write_cb) != CURLE_OK ||
+		curl_easy_setopt(q->easy, CURLOPT_WRITEDATA, q) != CURLE_OK ||
+		curl_easy_setopt(q->easy, CURLOPT_PRIVATE, q) != CURLE_OK ||
+		curl_easy_setopt(q->easy, CURLOPT_ERRORBUFFER, q->errbuf) != CURLE_OK ||
+		curl_easy_setopt(q->easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+		curl_easy_setopt(q->easy, CURLOPT_PROTOCOLS_STR, "http") != CURLE_OK ||
+		curl_easy_setopt(q->easy, CURLOPT_TIMEOUT_MS,
+			(long)(timeout_usec ? timeout_usec / 1000 : 10000)) != CURLE_OK)
 		goto oom;
 	if (body) {
 		curl_easy_setopt(q->easy, CURLOPT_POSTFIELDS, q->body_out);

@@ -38,8 +38,8 @@ static inline void fc_api_freep(struct fc_api **a)
  * (borrowed, may be NULL) is sent as JSON. done is called exactly once, from the event loop,
  * unless fc_api_cancel() is called first. Returns a request id > 0, or -errno. */
 int64_t fc_api_request(struct fc_api *api, const char *sock_path, const char *method,
-		const char *path, const json_t *body, uint64_t timeout_usec, fc_api_done_t done,
-		void *userdata);
+	const char *path, const json_t *body, uint64_t timeout_usec, fc_api_done_t done,
+	void *userdata);
 
 /* Forgets a queued request: its callback will not run. Returns -ENOENT for unknown ids. */
 int fc_api_cancel(struct fc_api *api, int64_t id);

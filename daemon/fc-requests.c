@@ -13,7 +13,7 @@ void fc_request_done(struct fc_request *req)
 }
 
 static int request(
-        const char *method, const char *path, const char *id, json_t *body, struct fc_request *ret)
+	const char *method, const char *path, const char *id, json_t *body, struct fc_request *ret)
 {
 	struct fc_request req = {.method = method, .body = body};
 	int n;
@@ -38,56 +38,56 @@ int fc_request_instance_info(struct fc_request *ret)
 int fc_request_machine_config(unsigned vcpus, unsigned mem_size_mib, struct fc_request *ret)
 {
 	return request("PUT", "/machine-config", NULL,
-	        json_pack("{s:i, s:i, s:b}", "vcpu_count", (int)vcpus, "mem_size_mib",
-	                (int)mem_size_mib, "smt", false),
-	        ret);
+		json_pack("{s:i, s:i, s:b}", "vcpu_count", (int)vcpus, "mem_size_mib",
+			(int)mem_size_mib, "smt", false),
+		ret);
 }
 
 int fc_request_boot_source(
-        const char *kernel, const char *initrd, const char *boot_args, struct fc_request *ret)
+	const char *kernel, const char *initrd, const char *boot_args, struct fc_request *ret)
 {
 	json_t *body = json_pack("{s:s, s:s}", "kernel_image_path", kernel, "boot_args", boot_args);
 
 	if (body && initrd && *initrd &&
-	        json_object_set_new(body, "initrd_path", json_string(initrd)) < 0)
+		json_object_set_new(body, "initrd_path", json_string(initrd)) < 0)
 		body = (json_decref(body), NULL);
 	return request("PUT", "/boot-source", NULL, body, ret);
 }
 
 int fc_request_drive(const char *drive_id, const char *path_on_host, bool is_root_device,
-        bool is_read_only, struct fc_request *ret)
+	bool is_read_only, struct fc_request *ret)
 {
 	return request("PUT", "/drives", drive_id,
-	        json_pack("{s:s, s:s, s:b, s:b}", "drive_id", drive_id, "path_on_host",
-	                path_on_host, "is_root_device", is_root_device, "is_read_only",
-	                is_read_only),
-	        ret);
+		json_pack("{s:s, s:s, s:b, s:b}", "drive_id", drive_id, "path_on_host",
+			path_on_host, "is_root_device", is_root_device, "is_read_only",
+			is_read_only),
+		ret);
 }
 
 int fc_request_network_interface(const char *iface_id, const char *host_dev_name,
-        const char *guest_mac, struct fc_request *ret)
+	const char *guest_mac, struct fc_request *ret)
 {
 	return request("PUT", "/network-interfaces", iface_id,
-	        json_pack("{s:s, s:s, s:s}", "iface_id", iface_id, "host_dev_name", host_dev_name,
-	                "guest_mac", guest_mac),
-	        ret);
+		json_pack("{s:s, s:s, s:s}", "iface_id", iface_id, "host_dev_name", host_dev_name,
+			"guest_mac", guest_mac),
+		ret);
 }
 
 int fc_request_action(enum fc_action action, struct fc_request *ret)
 {
 	static const char *const names[_FC_ACTION_MAX] = {
-	        [FC_ACTION_INSTANCE_START] = "InstanceStart",
-	        [FC_ACTION_SEND_CTRL_ALT_DEL] = "SendCtrlAltDel",
+		[FC_ACTION_INSTANCE_START] = "InstanceStart",
+		[FC_ACTION_SEND_CTRL_ALT_DEL] = "SendCtrlAltDel",
 	};
 
 	if (action < 0 || action >= _FC_ACTION_MAX)
 		return -EINVAL;
 	return request(
-	        "PUT", "/actions", NULL, json_pack("{s:s}", "action_type", names[action]), ret);
+		"PUT", "/actions", NULL, json_pack("{s:s}", "action_type", names[action]), ret);
 }
 
 int fc_boot_config_requests(
-        const struct fc_boot_config *c, struct fc_request ret[FC_BOOT_CONFIG_MAX], size_t *ret_n)
+	const struct fc_boot_config *c, struct fc_request ret[FC_BOOT_CONFIG_MAX], size_t *ret_n)
 {
 	size_t n = 0;
 	int r;

@@ -33,13 +33,13 @@ int fc_request_instance_info(struct fc_request *ret);
 int fc_request_machine_config(unsigned vcpus, unsigned mem_size_mib, struct fc_request *ret);
 /* PUT /boot-source (BootSource): paths as the VMM sees them; initrd "" or NULL: none. */
 int fc_request_boot_source(
-        const char *kernel, const char *initrd, const char *boot_args, struct fc_request *ret);
+	const char *kernel, const char *initrd, const char *boot_args, struct fc_request *ret);
 /* PUT /drives/{drive_id} (Drive). */
 int fc_request_drive(const char *drive_id, const char *path_on_host, bool is_root_device,
-        bool is_read_only, struct fc_request *ret);
+	bool is_read_only, struct fc_request *ret);
 /* PUT /network-interfaces/{iface_id} (NetworkInterface). */
 int fc_request_network_interface(const char *iface_id, const char *host_dev_name,
-        const char *guest_mac, struct fc_request *ret);
+	const char *guest_mac, struct fc_request *ret);
 /* PUT /actions (InstanceActionInfo). */
 int fc_request_action(enum fc_action action, struct fc_request *ret);
 
@@ -58,4 +58,4 @@ struct fc_boot_config {
  * machine-config, boot-source, the root drive, eth0. *ret_n requests in ret (all freed on
  * failure). */
 int fc_boot_config_requests(
-        const struct fc_boot_config *c, struct fc_request ret[FC_BOOT_CONFIG_MAX], size_t *ret_n);
+	const struct fc_boot_config *c, struct fc_request ret[FC_BOOT_CONFIG_MAX], size_t *ret_n);

@@ -22,7 +22,7 @@
 #include "daemon/file-sync.h"
 
 struct item {
-	int fd;            /* open regular file */
+	int fd;             /* open regular file */
 	char rel[PATH_MAX]; /* its path below the home */
 	mode_t mode;
 };
@@ -58,8 +58,8 @@ static bool rel_is_safe(const char *rel)
 	if (!rel[0] || strstr(rel, ".."))
 		return false;
 	for (const char *p = rel; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-				    strchr("._-/+@,=", *p)))
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			    (*p >= '0' && *p <= '9') || strchr("._-/+@,=", *p)))
 			return false;
 	return true;
 }
@@ -137,7 +137,8 @@ static int collect(struct file_sync *s, int home_fd, const char *rel, unsigned d
 			char child[PATH_MAX];
 			if (streq(de->d_name, ".") || streq(de->d_name, ".."))
 				continue;
-			if ((size_t)snprintf(child, sizeof(child), "%s/%s", rel, de->d_name) >= sizeof(child))
+			if ((size_t)snprintf(child, sizeof(child), "%s/%s", rel, de->d_name) >=
+				sizeof(child))
 				continue;
 			k = collect(s, home_fd, child, depth + 1);
 		}
@@ -145,8 +146,9 @@ static int collect(struct file_sync *s, int home_fd, const char *rel, unsigned d
 		return k;
 	}
 	close(fd);
-	refuse(s, rel, S_ISDIR(st.st_mode) ? "directories nest deeper than 8 levels"
-					     : "not a regular file or directory");
+	refuse(s, rel,
+		S_ISDIR(st.st_mode) ? "directories nest deeper than 8 levels"
+				    : "not a regular file or directory");
 	return 0;
 }
 
@@ -163,7 +165,7 @@ static void on_copied(struct child *c, const struct child_result *res, void *use
 	else {
 		s->refused++;
 		log_warning("file_sync for %s: copying \"%s\" failed: %s", s->vm_name, it->rel,
-				res->err[0] ? res->err : "ssh failed");
+			res->err[0] ? res->err : "ssh failed");
 	}
 	copy_next(s);
 }
@@ -183,7 +185,7 @@ static void copy_next(struct file_sync *s)
 		struct item *it = &s->items[s->next++];
 		char script[PATH_MAX * 3 + 64], dir[PATH_MAX];
 		/* ssh hands the remote shell one command line: the script is that line */
-		const char *cmd[] = { script, NULL };
+		const char *cmd[] = {script, NULL};
 		struct sshcmd sc;
 		char *slash;
 		int k;
@@ -192,17 +194,21 @@ static void copy_next(struct file_sync *s)
 		slash = strrchr(dir, '/');
 		if (slash)
 			*slash = '\0';
-		snprintf(script, sizeof(script), "mkdir -p '/root/%s' && cat > '/root/%s' && chmod %o '/root/%s'",
-				slash ? dir : ".", it->rel, (unsigned)it->mode, it->rel);
+		snprintf(script, sizeof(script),
+			"mkdir -p '/root/%s' && cat > '/root/%s' && chmod %o '/root/%s'",
+			slash ? dir : ".", it->rel, (unsigned)it->mode, it->rel);
 		k = sshcmd_build(&sc, s->ssh_dir, s->ip, 1, 5, (char *const *)cmd);
 		if (k >= 0)
-			k = child_run(s->event, sc.argv, it->fd, 60ull * 1000 * 1000, on_copied, s, &s->child);
+			k = child_run(s->event, sc.argv, it->fd, 60ull * 1000 * 1000, on_copied, s,
+				&s->child);
 		if (k >= 0)
 			return;
 		s->refused++;
-		log_warning_errno(k, "file_sync for %s: cannot copy \"%s\": %m", s->vm_name, it->rel);
+		log_warning_errno(
+			k, "file_sync for %s: cannot copy \"%s\": %m", s->vm_name, it->rel);
 	}
-	log_info("file_sync for %s: %u copied, %u refused or failed", s->vm_name, s->copied, s->refused);
+	log_info("file_sync for %s: %u copied, %u refused or failed", s->vm_name, s->copied,
+		s->refused);
 	if (s->done) {
 		file_sync_done_t done = s->done;
 		s->done = NULL;
@@ -211,8 +217,8 @@ static void copy_next(struct file_sync *s)
 }
 
 int file_sync_start(sd_event *e, const char *home, const char *root, const char *ssh_dir,
-		const char *ip, const char *const *paths, size_t n_paths, const char *vm_name,
-		file_sync_done_t done, void *userdata, struct file_sync **ret)
+	const char *ip, const char *const *paths, size_t n_paths, const char *vm_name,
+	file_sync_done_t done, void *userdata, struct file_sync **ret)
 {
 	struct file_sync *s;
 	char home_path[PATH_MAX];
@@ -220,7 +226,7 @@ int file_sync_start(sd_event *e, const char *home, const char *root, const char 
 	int k;
 
 	if ((size_t)snprintf(home_path, sizeof(home_path), "%s%s", root ? root : "", home) >=
-			sizeof(home_path))
+		sizeof(home_path))
 		return -ENAMETOOLONG;
 	home_fd = open(home_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (home_fd < 0)

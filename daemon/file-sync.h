@@ -20,8 +20,8 @@ typedef void (*file_sync_done_t)(struct file_sync *s, void *userdata);
  * accepted). Copies one file at a time with `ssh … cat > /root/<path>`. done runs once, from the
  * loop. */
 int file_sync_start(sd_event *e, const char *home, const char *root, const char *ssh_dir,
-		const char *ip, const char *const *paths, size_t n_paths, const char *vm_name,
-		file_sync_done_t done, void *userdata, struct file_sync **ret);
+	const char *ip, const char *const *paths, size_t n_paths, const char *vm_name,
+	file_sync_done_t done, void *userdata, struct file_sync **ret);
 void file_sync_free(struct file_sync *s);
 
 /* Outcome counters of the last run, for logs and tests. */

@@ -32,7 +32,7 @@ struct call {
 	uint64_t deadline;
 	helper_done_t done;
 	void *userdata;
-	int fail_r;              /* when on the failed list */
+	int fail_r; /* when on the failed list */
 	struct rpc_error fail_err;
 };
 
@@ -41,18 +41,18 @@ struct helper_client {
 	char sock_path[108];
 	int fd;
 	sd_event_source *io;
-	sd_event_source *timer;   /* earliest deadline */
-	sd_event_source *defer;   /* delivers failures outside the caller's stack */
+	sd_event_source *timer; /* earliest deadline */
+	sd_event_source *defer; /* delivers failures outside the caller's stack */
 	struct ndjson_reader reader;
-	struct rpc_calls calls;   /* of struct call: sent, waiting for an answer */
-	struct call *failed;      /* to be told "failed" from the defer source */
+	struct rpc_calls calls; /* of struct call: sent, waiting for an answer */
+	struct call *failed;    /* to be told "failed" from the defer source */
 	unsigned n;
-	uint64_t last_io;         /* CLOCK_MONOTONIC of the last line sent or received */
-	uint64_t idle_reconnect;  /* replace a connection idle longer than this (µs) */
+	uint64_t last_io;        /* CLOCK_MONOTONIC of the last line sent or received */
+	uint64_t idle_reconnect; /* replace a connection idle longer than this (µs) */
 };
 
-static void call_finish(struct helper_client *h, struct call *c, int r, json_t *result,
-		const struct rpc_error *err)
+static void call_finish(
+	struct helper_client *h, struct call *c, int r, json_t *result, const struct rpc_error *err)
 {
 	h->n--;
 	if (c->done)
@@ -121,8 +121,8 @@ static void handle_line(struct helper_client *h, const char *line, size_t len)
 	struct rpc_call entry;
 
 	if (rpc_message_parse(line, len, &m, &e) < 0) {
-		rpc_error_set(&e, 0, RPC_ERROR_UNAVAILABLE, "bangerd-root sent an invalid message: %s",
-				e.message);
+		rpc_error_set(&e, 0, RPC_ERROR_UNAVAILABLE,
+			"bangerd-root sent an invalid message: %s", e.message);
 		disconnect(h);
 		fail_all(h, &e);
 		return;
@@ -159,7 +159,7 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 		return 0;
 	if (k <= 0) {
 		rpc_error_set(&e, 0, RPC_ERROR_UNAVAILABLE, "Connection to bangerd-root lost: %s",
-				k == 0 ? "closed by the helper" : strerror(-k));
+			k == 0 ? "closed by the helper" : strerror(-k));
 		disconnect(h);
 		fail_all(h, &e);
 		return 0;
@@ -168,7 +168,8 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 	while (h->fd >= 0 && (k = ndjson_reader_next(&h->reader, &line, &len)) > 0)
 		handle_line(h, line, len);
 	if (k < 0) {
-		rpc_error_set(&e, 0, RPC_ERROR_UNAVAILABLE, "bangerd-root sent an over-long message");
+		rpc_error_set(
+			&e, 0, RPC_ERROR_UNAVAILABLE, "bangerd-root sent an over-long message");
 		disconnect(h);
 		fail_all(h, &e);
 	}
@@ -186,8 +187,8 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 		if (c->deadline <= usec) {
 			struct rpc_error e;
 			rpc_calls_take(&h->calls, c->id);
-			rpc_error_set(&e, 0, RPC_ERROR_TIMEOUT, "bangerd-root did not answer %s in time",
-					c->op);
+			rpc_error_set(&e, 0, RPC_ERROR_TIMEOUT,
+				"bangerd-root did not answer %s in time", c->op);
 			call_finish(h, c, -ETIMEDOUT, NULL, &e);
 		} else
 			i++;
@@ -198,7 +199,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 
 static int ensure_connected(struct helper_client *h, struct rpc_error *err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	_cleanup_close_ int fd = -1;
 	int r;
 
@@ -210,10 +211,11 @@ static int ensure_connected(struct helper_client *h, struct rpc_error *err)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL, "socket(): %m");
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_UNAVAILABLE,
-				"bangerd-root is not reachable at %s: %m (is it running?)", h->sock_path);
+			"bangerd-root is not reachable at %s: %m (is it running?)", h->sock_path);
 	r = sd_event_add_io(h->event, &h->io, fd, EPOLLIN, on_io, h);
 	if (r < 0)
-		return rpc_error_set(err, r, RPC_ERROR_INTERNAL, "sd_event_add_io: %s", strerror(-r));
+		return rpc_error_set(
+			err, r, RPC_ERROR_INTERNAL, "sd_event_add_io: %s", strerror(-r));
 	h->fd = TAKE_FD(fd);
 	return 0;
 }
@@ -273,8 +275,8 @@ struct helper_client *helper_client_free(struct helper_client *h)
 }
 
 int helper_client_call(struct helper_client *h, const char *op, json_t *params,
-		const char *const *fd_names, const int *fds, size_t n_fds, uint64_t timeout_usec,
-		helper_done_t done, void *userdata)
+	const char *const *fd_names, const int *fds, size_t n_fds, uint64_t timeout_usec,
+	helper_done_t done, void *userdata)
 {
 	_cleanup_free_ char *line = NULL;
 	struct rpc_error e = {};
@@ -309,11 +311,12 @@ int helper_client_call(struct helper_client *h, const char *op, json_t *params,
 	h->n++;
 
 	if (h->fd >= 0 && h->calls.n_calls == 0) {
-		/* the loop's cached time may be old here (a caller outside an event): read the clock */
+		/* the loop's cached time may be old here (a caller outside an event): read the
+		 * clock */
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		if ((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000 - h->last_io >
-		        h->idle_reconnect)
+			h->idle_reconnect)
 			disconnect(h);
 	}
 	r = ensure_connected(h, &e);
@@ -331,15 +334,15 @@ int helper_client_call(struct helper_client *h, const char *op, json_t *params,
 	if (r < 0) {
 		/* -EMSGSIZE, -EBUSY: this call alone cannot go; the connection is fine */
 		rpc_error_set(&e, r, RPC_ERROR_INTERNAL, "Failed to send %s to bangerd-root: %s",
-		        op, r == -EBUSY ? "too many calls outstanding" : strerror(-r));
+			op, r == -EBUSY ? "too many calls outstanding" : strerror(-r));
 		fail_later(h, c, r, &e);
 		return 0;
 	}
 	r = ndjson_send_with_fds(h->fd, line, len, fds, n_fds);
 	if (r < 0) {
 		rpc_calls_take(&h->calls, c->id);
-		rpc_error_set(&e, r, RPC_ERROR_UNAVAILABLE, "Failed to send %s to bangerd-root: %s", op,
-				strerror(-r));
+		rpc_error_set(&e, r, RPC_ERROR_UNAVAILABLE, "Failed to send %s to bangerd-root: %s",
+			op, strerror(-r));
 		disconnect(h);
 		fail_all(h, &e);
 		fail_later(h, c, r, &e);

@@ -16,7 +16,7 @@ struct helper_client;
 /* r == 0: result holds the op's answer (borrowed for the callback's duration). r < 0: err says
  * why (the helper's own message when it refused, else a connection problem). */
 typedef void (*helper_done_t)(struct helper_client *h, int r, json_t *result,
-		const struct rpc_error *err, void *userdata);
+	const struct rpc_error *err, void *userdata);
 
 int helper_client_new(sd_event *e, const char *sock_path, struct helper_client **ret);
 /* Fails every pending call with "unavailable" (callbacks run) and frees. */
@@ -26,8 +26,8 @@ struct helper_client *helper_client_free(struct helper_client *h);
  * caller keeps its descriptors. Connects on first use and again after a lost connection. done
  * runs exactly once, from the event loop, never from inside this call (failures included). */
 int helper_client_call(struct helper_client *h, const char *op, json_t *params,
-		const char *const *fd_names, const int *fds, size_t n_fds, uint64_t timeout_usec,
-		helper_done_t done, void *userdata);
+	const char *const *fd_names, const int *fds, size_t n_fds, uint64_t timeout_usec,
+	helper_done_t done, void *userdata);
 
 unsigned helper_client_pending(const struct helper_client *h);
 /* A connection idle longer than usec is replaced before its next call (default 120 s, half of

@@ -7,10 +7,10 @@
 #include "daemon/helper-port.h"
 
 static int client_call(void *data, const char *op, json_t *params, const struct helper_fds *fds,
-        helper_done_t done, void *userdata)
+	helper_done_t done, void *userdata)
 {
 	return helper_client_call(data, op, params, fds ? fds->names : NULL, fds ? fds->fds : NULL,
-	        fds ? fds->n : 0, 0, done, userdata);
+		fds ? fds->n : 0, 0, done, userdata);
 }
 
 struct helper_port helper_client_port(struct helper_client *h)
@@ -19,7 +19,7 @@ struct helper_port helper_client_port(struct helper_client *h)
 }
 
 static int send_op(const struct helper_port *p, const char *op, int r, json_t *params,
-        const struct helper_fds *fds, helper_done_t done, void *userdata)
+	const struct helper_fds *fds, helper_done_t done, void *userdata)
 {
 	if (r < 0)
 		return r;
@@ -36,7 +36,7 @@ static int send_op(const struct helper_port *p, const char *op, int r, json_t *p
 
 #define HELPER_OP(c, wire, vm, ser, val, fds_doc, result)                                          \
 	int helper_call_##c(const struct helper_port *p, const struct helper_req_##c *req,         \
-	        helper_done_t done, void *userdata)                                                \
+		helper_done_t done, void *userdata)                                                \
 	{                                                                                          \
 		const struct helper_fds *fds = NULL;                                               \
 		json_t *params = NULL;                                                             \

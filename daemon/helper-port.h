@@ -15,7 +15,7 @@ struct helper_port {
 	 * >= 0, and done runs exactly once, from the event loop, never from inside this call; or
 	 * -errno, and done never runs. */
 	int (*call)(void *data, const char *op, json_t *params, const struct helper_fds *fds,
-	        helper_done_t done, void *userdata);
+		helper_done_t done, void *userdata);
 	void *data;
 };
 
@@ -24,7 +24,7 @@ struct helper_port helper_client_port(struct helper_client *h);
 
 #define HELPER_OP(c, wire, vm, ser, val, fds, result)                                              \
 	int helper_call_##c(const struct helper_port *p, const struct helper_req_##c *req,         \
-	        helper_done_t done, void *userdata);
+		helper_done_t done, void *userdata);
 #define HELPER_FIELD(c, f, type, req, min, max, check, doc)
 #define HELPER_END(c)
 #include "protocol/helper-ops.def"

@@ -18,7 +18,7 @@ struct helper_probe {
 	sd_event *event;
 	char sock[108];
 	struct helper_client *client;
-	bool reset;       /* a hello went unanswered: talk on a fresh connection next time */
+	bool reset; /* a hello went unanswered: talk on a fresh connection next time */
 	bool in_flight;
 	json_t *last;
 	uint64_t last_usec;
@@ -60,7 +60,7 @@ struct helper_probe *helper_probe_free(struct helper_probe *p)
 	if (!p)
 		return NULL;
 	bye = json_pack("{s:s, s:b, s:n, s:n, s:s}", "socket", p->sock, "reachable", 0, "program",
-	        "version", "error", "the daemon is shutting down");
+		"version", "error", "the daemon is shutting down");
 	answer_all(p, bye);
 	/* its pending hello fails with "shutting down" and finds nobody waiting */
 	helper_client_free(p->client);
@@ -76,14 +76,14 @@ json_t *helper_probe_fresh(struct helper_probe *p)
 
 	/* only a helper that answered is taken as still there: a failure is asked about again */
 	if (!p->last || !json_is_true(json_object_get(p->last, "reachable")) ||
-	        sd_event_now(p->event, CLOCK_MONOTONIC, &now) < 0 ||
-	        now - p->last_usec >= HELPER_PROBE_FRESH_USEC)
+		sd_event_now(p->event, CLOCK_MONOTONIC, &now) < 0 ||
+		now - p->last_usec >= HELPER_PROBE_FRESH_USEC)
 		return NULL;
 	return json_incref(p->last);
 }
 
-static void on_hello(struct helper_client *h, int r, json_t *result, const struct rpc_error *err,
-        void *userdata)
+static void on_hello(
+	struct helper_client *h, int r, json_t *result, const struct rpc_error *err, void *userdata)
 {
 	struct helper_probe *p = userdata;
 	json_t *o;
@@ -91,12 +91,12 @@ static void on_hello(struct helper_client *h, int r, json_t *result, const struc
 	p->in_flight = false;
 	if (r == 0)
 		o = json_pack("{s:s, s:b, s:O?, s:O?, s:n}", "socket", p->sock, "reachable", 1,
-		        "program", json_object_get(result, "program"), "version",
-		        json_object_get(result, "version"), "error");
+			"program", json_object_get(result, "program"), "version",
+			json_object_get(result, "version"), "error");
 	else {
 		o = json_pack("{s:s, s:b, s:n, s:n, s:s}", "socket", p->sock, "reachable", 0,
-		        "program", "version", "error",
-		        err && err->message[0] ? err->message : strerror(-r));
+			"program", "version", "error",
+			err && err->message[0] ? err->message : strerror(-r));
 		/* a late answer to this hello must not be taken for the next one's */
 		p->reset = r == -ETIMEDOUT;
 	}
@@ -115,7 +115,7 @@ int helper_probe_ask(struct helper_probe *p, helper_probe_done_t done, void *use
 	if (!w)
 		return -ENOMEM;
 	p->waiters = w;
-	p->waiters[p->n_waiters++] = (struct waiter){ done, userdata };
+	p->waiters[p->n_waiters++] = (struct waiter){done, userdata};
 	if (p->in_flight)
 		return 0;
 	if (p->reset)
@@ -127,7 +127,7 @@ int helper_probe_ask(struct helper_probe *p, helper_probe_done_t done, void *use
 			goto fail;
 	}
 	r = helper_client_call(p->client, "hello", rpc_hello_new("bangerd", PACKAGE_VERSION), NULL,
-	        NULL, 0, HELPER_PROBE_TIMEOUT_USEC, on_hello, p);
+		NULL, 0, HELPER_PROBE_TIMEOUT_USEC, on_hello, p);
 	if (r < 0)
 		goto fail;
 	p->in_flight = true;

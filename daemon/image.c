@@ -11,15 +11,15 @@
 #include "daemon/vm.h"
 
 static const char *const part_names[_IMAGE_PART_MAX] = {
-        [IMAGE_PART_KERNEL] = "kernel",
-        [IMAGE_PART_INITRD] = "initrd",
-        [IMAGE_PART_ROOTFS] = "rootfs",
+	[IMAGE_PART_KERNEL] = "kernel",
+	[IMAGE_PART_INITRD] = "initrd",
+	[IMAGE_PART_ROOTFS] = "rootfs",
 };
 
 static const char *const part_files[_IMAGE_PART_MAX] = {
-        [IMAGE_PART_KERNEL] = "vmlinuz",
-        [IMAGE_PART_INITRD] = "initrd.img",
-        [IMAGE_PART_ROOTFS] = "rootfs.ext4",
+	[IMAGE_PART_KERNEL] = "vmlinuz",
+	[IMAGE_PART_INITRD] = "initrd.img",
+	[IMAGE_PART_ROOTFS] = "rootfs.ext4",
 };
 
 const char *image_part_to_string(enum image_part p)
@@ -55,8 +55,8 @@ json_t *image_to_json(const struct image *img)
 {
 	const char *fmt = kernel_format(img->part[IMAGE_PART_KERNEL].path);
 	json_t *o = json_pack("{s:s, s:s, s:i, s:s?, s:s, s:[]}", "name", img->name, "imported_at",
-	        img->imported_at, "schema_version", IMAGE_SCHEMA_VERSION, "source",
-	        img->source[0] ? img->source : NULL, "kernel_format", fmt, "providers");
+		img->imported_at, "schema_version", IMAGE_SCHEMA_VERSION, "source",
+		img->source[0] ? img->source : NULL, "kernel_format", fmt, "providers");
 	char key[32];
 
 	if (!o)
@@ -71,10 +71,10 @@ json_t *image_to_json(const struct image *img)
 		int r = 0;
 
 		r |= json_object_set_new(
-		        o, part_names[p], present ? json_string(f->path) : json_null());
+			o, part_names[p], present ? json_string(f->path) : json_null());
 		snprintf(key, sizeof(key), "%s_size", part_names[p]);
 		r |= json_object_set_new(
-		        o, key, present ? json_integer((json_int_t)f->size) : json_null());
+			o, key, present ? json_integer((json_int_t)f->size) : json_null());
 		snprintf(key, sizeof(key), "%s_sha256", part_names[p]);
 		r |= json_object_set_new(o, key, present ? json_string(f->sha256) : json_null());
 		if (r) {
@@ -118,7 +118,7 @@ int image_from_json(const json_t *o, struct image *ret, char *why, size_t why_si
 	strcpy(img.name, name);
 	strcpy(img.imported_at, at);
 	if (json_is_string(json_object_get(o, "source")) &&
-	        json_string_length(json_object_get(o, "source")) < sizeof(img.source))
+		json_string_length(json_object_get(o, "source")) < sizeof(img.source))
 		strcpy(img.source, json_string_value(json_object_get(o, "source")));
 	for (int p = 0; p < _IMAGE_PART_MAX; p++) {
 		struct image_file *f = &img.part[p];
@@ -135,11 +135,11 @@ int image_from_json(const json_t *o, struct image *ret, char *why, size_t why_si
 		snprintf(key, sizeof(key), "%s_sha256", part_names[p]);
 		sha = json_object_get(o, key);
 		if (!json_is_string(path) || json_string_length(path) >= sizeof(f->path) ||
-		        json_string_value(path)[0] != '/' || !json_is_integer(size) ||
-		        json_integer_value(size) < 0 || !json_is_string(sha) ||
-		        !sha256_hex_is_valid(json_string_value(sha))) {
+			json_string_value(path)[0] != '/' || !json_is_integer(size) ||
+			json_integer_value(size) < 0 || !json_is_string(sha) ||
+			!sha256_hex_is_valid(json_string_value(sha))) {
 			snprintf(why, why_size, "the \"%s\" path, size or sha256 is malformed",
-			        part_names[p]);
+				part_names[p]);
 			return -EBADMSG;
 		}
 		strcpy(f->path, json_string_value(path));
@@ -158,15 +158,15 @@ int image_json_migrate(json_t *o, char *why, size_t why_size)
 	/* Image records have carried schema_version since the first release: no older form. */
 	if (!json_is_integer(v) || json_integer_value(v) < 1) {
 		snprintf(why, why_size,
-		        "field \"schema_version\" is missing or not a version number");
+			"field \"schema_version\" is missing or not a version number");
 		return -EBADMSG;
 	}
 	from = json_integer_value(v);
 	if (from > IMAGE_SCHEMA_VERSION) {
 		snprintf(why, why_size,
-		        "written by a newer banger (schema_version %lld, this daemon knows up to "
-		        "%d)",
-		        (long long)from, IMAGE_SCHEMA_VERSION);
+			"written by a newer banger (schema_version %lld, this daemon knows up to "
+			"%d)",
+			(long long)from, IMAGE_SCHEMA_VERSION);
 		return -EPROTONOSUPPORT;
 	}
 	return (int)from;

@@ -47,13 +47,13 @@ static void import_progress(struct import_job *j)
 	uint64_t now;
 
 	if (sd_event_now(j->d->event, CLOCK_MONOTONIC, &now) < 0 ||
-	        now - j->last_progress < IMPORT_PROGRESS_USEC)
+		now - j->last_progress < IMPORT_PROGRESS_USEC)
 		return;
 	j->last_progress = now;
 	daemon_publish(j->d, "image.import_progress",
-	        json_pack("{s:s, s:s, s:I, s:I}", "name", j->img.name, "part",
-	                image_part_to_string(j->part), "done_bytes", (json_int_t)j->total_done,
-	                "total_bytes", (json_int_t)j->total));
+		json_pack("{s:s, s:s, s:I, s:I}", "name", j->img.name, "part",
+			image_part_to_string(j->part), "done_bytes", (json_int_t)j->total_done,
+			"total_bytes", (json_int_t)j->total));
 }
 
 bool import_running(const struct daemon *d, const char *name)
@@ -108,7 +108,7 @@ static int import_next_part(struct import_job *j)
 	if (j->part >= _IMAGE_PART_MAX)
 		return 1;
 	if (snprintf(path, sizeof(path), "%s/%s", j->staging, image_part_file_name(j->part)) >=
-	        (int)sizeof(path))
+		(int)sizeof(path))
 		return -ENAMETOOLONG;
 	j->out_fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (j->out_fd < 0)
@@ -141,7 +141,7 @@ static int import_finish_part(struct import_job *j)
 		snprintf(f->sha256 + 2 * i, 3, "%02x", md[i]);
 	f->size = j->done;
 	if (snprintf(f->path, sizeof(f->path), "%s/%s", j->final, image_part_file_name(j->part)) >=
-	        (int)sizeof(f->path))
+		(int)sizeof(f->path))
 		return -ENAMETOOLONG;
 	return 0;
 }
@@ -158,7 +158,7 @@ static void import_complete(struct import_job *j)
 		r = negative_errno();
 	if (r < 0)
 		return import_fail(j, r, "Failed to move the imported files to %s: %s", j->final,
-		        strerror(-r));
+			strerror(-r));
 	(void)fsync_parent_dir(j->final);
 	img = malloc(sizeof(*img));
 	if (!img)
@@ -169,11 +169,11 @@ static void import_complete(struct import_job *j)
 	if (r < 0) {
 		(void)remove_flat_dir(j->final);
 		return import_fail(
-		        j, r, "Failed to save image \"%s\": %s", img->name, strerror(-r));
+			j, r, "Failed to save image \"%s\": %s", img->name, strerror(-r));
 	}
 	log_info("Imported image \"%s\" (rootfs %llu bytes, sha256 %s)", img->name,
-	        (unsigned long long)img->part[IMAGE_PART_ROOTFS].size,
-	        img->part[IMAGE_PART_ROOTFS].sha256);
+		(unsigned long long)img->part[IMAGE_PART_ROOTFS].size,
+		img->part[IMAGE_PART_ROOTFS].sha256);
 	o = image_to_json(img);
 	TAKE_PTR(img);
 	if (o)
@@ -197,7 +197,7 @@ static int import_on_defer(sd_event_source *src, void *userdata)
 			return 0;
 		r = negative_errno();
 		import_fail(j, r, "Failed to read the %s: %s", image_part_to_string(j->part),
-		        strerror(-r));
+			strerror(-r));
 		return 0;
 	}
 	if (n > 0) {
@@ -228,7 +228,7 @@ static int import_on_defer(sd_event_source *src, void *userdata)
 		}
 		if (r < 0) {
 			import_fail(j, r, "Failed to write the copy of the %s: %s",
-			        image_part_to_string(j->part), strerror(-r));
+				image_part_to_string(j->part), strerror(-r));
 			return 0;
 		}
 		j->done += (uint64_t)n;
@@ -241,8 +241,8 @@ static int import_on_defer(sd_event_source *src, void *userdata)
 		r = import_next_part(j);
 	if (r < 0) {
 		import_fail(j, r, "Failed to store the %s: %s",
-		        image_part_to_string(j->part < _IMAGE_PART_MAX ? j->part : 0),
-		        strerror(-r));
+			image_part_to_string(j->part < _IMAGE_PART_MAX ? j->part : 0),
+			strerror(-r));
 		return 0;
 	}
 	if (r == 1)
@@ -251,7 +251,7 @@ static int import_on_defer(sd_event_source *src, void *userdata)
 }
 
 int import_start(struct daemon *d, struct rpc_call *call, const char *name,
-        int fds[_IMAGE_PART_MAX], const char *source)
+	int fds[_IMAGE_PART_MAX], const char *source)
 {
 	struct import_job *j = calloc(1, sizeof(*j));
 	int r;
@@ -275,9 +275,9 @@ int import_start(struct daemon *d, struct rpc_call *call, const char *name,
 	/* the first report after 250 ms of copying: a small import sends none */
 	(void)sd_event_now(d->event, CLOCK_MONOTONIC, &j->last_progress);
 	if (snprintf(j->staging, sizeof(j->staging), "%s/.%s.import", d->layout.images_dir, name) >=
-	                (int)sizeof(j->staging) ||
-	        snprintf(j->final, sizeof(j->final), "%s/%s", d->layout.images_dir, name) >=
-	                (int)sizeof(j->final)) {
+			(int)sizeof(j->staging) ||
+		snprintf(j->final, sizeof(j->final), "%s/%s", d->layout.images_dir, name) >=
+			(int)sizeof(j->final)) {
 		for (int i = 0; i < _IMAGE_PART_MAX; i++)
 			safe_close(fds[i]);
 		free(j);
@@ -328,8 +328,8 @@ void import_cancel_all(struct daemon *d)
 		if (j->call) {
 			struct rpc_error e;
 			rpc_error_set(&e, -ECANCELED, RPC_ERROR_UNAVAILABLE,
-			        "bangerd is stopping; the import of \"%s\" was abandoned",
-			        j->img.name);
+				"bangerd is stopping; the import of \"%s\" was abandoned",
+				j->img.name);
 			rpc_call_fail(TAKE_PTR(j->call), &e);
 		}
 		import_free(j);

@@ -14,7 +14,7 @@ struct rpc_call;
  * over; source is where they came from (the record keeps it). The call is answered when the
  * copy ends; meanwhile image.import_progress says how far it is, every 250 ms at most. */
 int import_start(struct daemon *d, struct rpc_call *call, const char *name,
-        int fds[_IMAGE_PART_MAX], const char *source);
+	int fds[_IMAGE_PART_MAX], const char *source);
 bool import_running(const struct daemon *d, const char *name);
 /* Abandons every running import (daemon shutdown), removing their staging directories. */
 void import_cancel_all(struct daemon *d);

@@ -39,7 +39,7 @@ void run_console_open(struct run *r, uint64_t next_line)
 	if (r->console_open)
 		return;
 	if (layout_vm_file(&r->lc->d->layout, r->vm_id, "console.log", path, sizeof(path)) >= 0 &&
-	        console_log_open(&r->console, path, 0, next_line) >= 0)
+		console_log_open(&r->console, path, 0, next_line) >= 0)
 		r->console_open = true;
 }
 
@@ -68,10 +68,10 @@ static json_t *console_json_string(const char *line, size_t len)
 	for (size_t i = 0; i < len;) {
 		unsigned char c = (unsigned char)line[i];
 		size_t n = c < 0x80         ? 1
-		           : (c >> 5) == 6  ? 2
-		           : (c >> 4) == 14 ? 3
-		           : (c >> 3) == 30 ? 4
-		                            : 0;
+			   : (c >> 5) == 6  ? 2
+			   : (c >> 4) == 14 ? 3
+			   : (c >> 3) == 30 ? 4
+					    : 0;
 		bool ok = n > 0 && c != 0 && i + n <= len;
 		for (size_t k = 1; ok && k < n; k++)
 			ok = ((unsigned char)line[i + k] >> 6) == 2;
@@ -101,7 +101,7 @@ static void on_console_line(const char *line, size_t len, uint64_t no, void *use
 	if (strstr(line, GUEST_HALTED_MARKER))
 		r->halt_seen = true;
 	if (!r->hostkey_seen && strstr(line, SSH_HOSTKEY_MARKER) &&
-	        ssh_hostkey_from_console_line(line, r->hostkey, sizeof(r->hostkey)) > 0) {
+		ssh_hostkey_from_console_line(line, r->hostkey, sizeof(r->hostkey)) > 0) {
 		r->hostkey_seen = true;
 		step_hostkey_seen(r);
 	}
@@ -130,14 +130,14 @@ static void console_flush(struct run *r)
 	/* dropped lines come after the published ones of this tick */
 	if (r->batch)
 		daemon_publish(d, "vm.log",
-		        json_pack("{s:s, s:s, s:I, s:o}", "id", vm->id, "name", vm->name,
-		                "first_line", (json_int_t)r->batch_first, "lines",
-		                TAKE_PTR(r->batch)));
+			json_pack("{s:s, s:s, s:I, s:o}", "id", vm->id, "name", vm->name,
+				"first_line", (json_int_t)r->batch_first, "lines",
+				TAKE_PTR(r->batch)));
 	if (r->dropped) {
 		daemon_publish(d, "vm.log_dropped",
-		        json_pack("{s:s, s:s, s:I, s:I}", "id", vm->id, "name", vm->name,
-		                "first_line", (json_int_t)r->dropped_first, "count",
-		                (json_int_t)r->dropped));
+			json_pack("{s:s, s:s, s:I, s:I}", "id", vm->id, "name", vm->name,
+				"first_line", (json_int_t)r->dropped_first, "count",
+				(json_int_t)r->dropped));
 		r->dropped = 0;
 	}
 	r->lines_this_tick = 0;
@@ -155,16 +155,16 @@ static void guest_halted(struct run *r)
 		return;
 	if (r->mode == RUN_STARTING && r->step >= STEP_BOOT) {
 		step_fail(r, -EHOSTDOWN, "the guest halted during boot (its console says \"%s\")",
-		        GUEST_HALTED_MARKER);
+			GUEST_HALTED_MARKER);
 		return;
 	}
 	if (r->mode != RUN_RUNNING || vm->halted)
 		return;
 	vm->halted = true;
 	snprintf(vm->reason, sizeof(vm->reason),
-	        "the guest halted (its console says \"%s\"); its VMM still holds its memory, "
-	        "tap and disk: stop it to release them",
-	        GUEST_HALTED_MARKER);
+		"the guest halted (its console says \"%s\"); its VMM still holds its memory, "
+		"tap and disk: stop it to release them",
+		GUEST_HALTED_MARKER);
 	log_vm(LOG_WARNING, vm->name, "halt", "VM %s: %s", vm->name, vm->reason);
 	run_record_updated(r);
 }
@@ -181,9 +181,9 @@ static int on_tick(sd_event_source *s, _unused_ uint64_t usec, void *userdata)
 		/* A read or rotation that fails is tried again at the next tick. */
 		(void)console_log_read(&r->console, on_console_line, r);
 		if (layout_vm_file(&lc->d->layout, r->vm_id, "console.log", path, sizeof(path)) >=
-		        0)
+			0)
 			(void)console_log_rotate(&r->console, path,
-			        (off_t)lc->cfg.console_max_bytes, on_console_line, r);
+				(off_t)lc->cfg.console_max_bytes, on_console_line, r);
 		console_flush(r);
 		if (r->halt_seen) {
 			r->halt_seen = false;
@@ -201,7 +201,7 @@ int lifecycle_console_start(struct lifecycle *lc)
 	int k;
 
 	k = sd_event_add_time_relative(lc->d->event, &lc->tick, CLOCK_MONOTONIC,
-	        lc->timing.console_tick_usec, 10 * TIMER_ACCURACY_USEC, on_tick, lc);
+		lc->timing.console_tick_usec, 10 * TIMER_ACCURACY_USEC, on_tick, lc);
 	if (k < 0)
 		return k;
 	return sd_event_source_set_enabled(lc->tick, SD_EVENT_ON);

@@ -214,7 +214,7 @@ void run_notify(struct run *r, enum lifecycle_event ev, const struct rpc_error *
 void run_set_state(struct run *r, enum vm_state st, const char *reason);
 void run_record_updated(struct run *r);
 int64_t run_fc_send(
-        struct run *r, struct fc_request *req, uint64_t timeout_usec, fc_api_done_t done);
+	struct run *r, struct fc_request *req, uint64_t timeout_usec, fc_api_done_t done);
 void run_clear_pending(struct run *r);
 
 /* ---- lifecycle-stop.c ---- */
@@ -233,7 +233,7 @@ void run_stop_begin(struct run *r, const char *reason);
  * (NULL: the step is done) runs on the answer. */
 void helper_step(struct run *r, const char *op, int k, step_result_t on_result);
 void on_helper_step(struct helper_client *h, int k, json_t *result, const struct rpc_error *err,
-        void *userdata);
+	void *userdata);
 /* The console showed the guest's host key (r->hostkey): the hostkey step finishes if it waits. */
 void step_hostkey_seen(struct run *r);
 /* k from a helper call: bangerd-root answered (anything but a connection or deadline failure). */

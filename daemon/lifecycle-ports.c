@@ -15,12 +15,12 @@ struct lifecycle_real_ports {
 };
 
 static int64_t fc_send(void *data, const char *sock, const struct fc_request *req,
-        uint64_t timeout_usec, fc_api_done_t done, void *userdata)
+	uint64_t timeout_usec, fc_api_done_t done, void *userdata)
 {
 	struct lifecycle_real_ports *p = data;
 
 	return fc_api_request(
-	        p->api, sock, req->method, req->path, req->body, timeout_usec, done, userdata);
+		p->api, sock, req->method, req->path, req->body, timeout_usec, done, userdata);
 }
 
 static void fc_cancel(void *data, int64_t id)
@@ -31,7 +31,7 @@ static void fc_cancel(void *data, int64_t id)
 }
 
 static int spawn(void *data, const char *const *argv, uint64_t timeout_usec, child_done_t done,
-        void *userdata, struct child **ret)
+	void *userdata, struct child **ret)
 {
 	struct lifecycle_real_ports *p = data;
 
@@ -44,13 +44,13 @@ static void spawn_cancel(_unused_ void *data, struct child *c)
 }
 
 static int sync_start(void *data, const char *ssh_dir, const char *ip, const char *const *paths,
-        size_t n_paths, const char *vm_name, file_sync_done_t done, void *userdata,
-        struct file_sync **ret)
+	size_t n_paths, const char *vm_name, file_sync_done_t done, void *userdata,
+	struct file_sync **ret)
 {
 	struct lifecycle_real_ports *p = data;
 
 	return file_sync_start(p->d->event, p->d->owner.owner_home, p->d->layout.root, ssh_dir, ip,
-	        paths, n_paths, vm_name, done, userdata, ret);
+		paths, n_paths, vm_name, done, userdata, ret);
 }
 
 static void sync_free(_unused_ void *data, struct file_sync *s)
@@ -71,7 +71,7 @@ static void unwatch_pid(_unused_ void *data, struct pid_watch *w)
 }
 
 int lifecycle_ports_new(
-        struct daemon *d, struct lifecycle_ports *ret, struct lifecycle_real_ports **ret_own)
+	struct daemon *d, struct lifecycle_ports *ret, struct lifecycle_real_ports **ret_own)
 {
 	struct lifecycle_real_ports *p = calloc(1, sizeof(*p));
 	int r;
@@ -89,16 +89,16 @@ int lifecycle_ports_new(
 		return r;
 	}
 	*ret = (struct lifecycle_ports){
-	        .helper = helper_client_port(p->helper),
-	        .data = p,
-	        .fc_send = fc_send,
-	        .fc_cancel = fc_cancel,
-	        .spawn = spawn,
-	        .spawn_cancel = spawn_cancel,
-	        .sync_start = sync_start,
-	        .sync_free = sync_free,
-	        .watch_pid = watch_pid,
-	        .unwatch_pid = unwatch_pid,
+		.helper = helper_client_port(p->helper),
+		.data = p,
+		.fc_send = fc_send,
+		.fc_cancel = fc_cancel,
+		.spawn = spawn,
+		.spawn_cancel = spawn_cancel,
+		.sync_start = sync_start,
+		.sync_free = sync_free,
+		.watch_pid = watch_pid,
+		.unwatch_pid = unwatch_pid,
 	};
 	*ret_own = p;
 	return 0;

@@ -27,23 +27,23 @@ struct lifecycle_ports {
 
 	/* Sends req to the VMM listening on sock; returns a request id > 0. */
 	int64_t (*fc_send)(void *data, const char *sock, const struct fc_request *req,
-	        uint64_t timeout_usec, fc_api_done_t done, void *userdata);
+		uint64_t timeout_usec, fc_api_done_t done, void *userdata);
 	void (*fc_cancel)(void *data, int64_t id);
 
 	/* Runs argv (argv[0] from PATH) with a deadline. */
 	int (*spawn)(void *data, const char *const *argv, uint64_t timeout_usec, child_done_t done,
-	        void *userdata, struct child **ret);
+		void *userdata, struct child **ret);
 	void (*spawn_cancel)(void *data, struct child *c);
 
 	/* Copies paths (relative to the owner's home) into the guest at ip over SSH. */
 	int (*sync_start)(void *data, const char *ssh_dir, const char *ip, const char *const *paths,
-	        size_t n_paths, const char *vm_name, file_sync_done_t done, void *userdata,
-	        struct file_sync **ret);
+		size_t n_paths, const char *vm_name, file_sync_done_t done, void *userdata,
+		struct file_sync **ret);
 	void (*sync_free)(void *data, struct file_sync *s);
 
 	/* Calls exited when pid exits; -ESRCH when it is gone already. */
 	int (*watch_pid)(
-	        void *data, int pid, pid_exit_t exited, void *userdata, struct pid_watch **ret);
+		void *data, int pid, pid_exit_t exited, void *userdata, struct pid_watch **ret);
 	void (*unwatch_pid)(void *data, struct pid_watch *w);
 };
 
@@ -52,7 +52,7 @@ struct lifecycle_real_ports;
 /* The real ports: a connection to root.sock, a Firecracker API client, child processes,
  * file_sync and pidfds on d's loop. */
 int lifecycle_ports_new(
-        struct daemon *d, struct lifecycle_ports *ret, struct lifecycle_real_ports **ret_own);
+	struct daemon *d, struct lifecycle_ports *ret, struct lifecycle_real_ports **ret_own);
 /* Closes the root.sock connection first: its pending calls fail now (their callbacks run). */
 void lifecycle_ports_close_helper(struct lifecycle_real_ports *p);
 struct lifecycle_real_ports *lifecycle_ports_free(struct lifecycle_real_ports *p);

@@ -77,15 +77,15 @@ void step_launch(struct run *r)
 	r->launch_sent = now_usec();
 	r->launch_answered = false;
 	helper_step(r, "jail.launch",
-	        helper_call_jail_launch(&r->lc->ports.helper,
-	                (&(struct helper_req_jail_launch){
-	                        .vm_id = vm->id, .fds = {{"console"}, {fd}, 1}}),
-	                on_helper_step, r),
-	        launch_result);
+		helper_call_jail_launch(&r->lc->ports.helper,
+			(&(struct helper_req_jail_launch){
+				.vm_id = vm->id, .fds = {{"console"}, {fd}, 1}}),
+			on_helper_step, r),
+		launch_result);
 }
 
 static void on_launch_found(_unused_ struct helper_client *h, int k, json_t *result,
-        const struct rpc_error *err, void *userdata)
+	const struct rpc_error *err, void *userdata)
 {
 	struct run *r = userdata;
 	json_t *pid = k == 0 ? json_object_get(result, "pid") : NULL;
@@ -100,8 +100,8 @@ static void on_launch_found(_unused_ struct helper_client *h, int k, json_t *res
 		/* none runs (or the helper cannot tell: jail.cleanup refuses while one does) */
 		if (k < 0)
 			log_vm(LOG_WARNING, run_name(r), "release",
-			        "Cannot look for the VMM of %s: %s", run_name(r),
-			        err ? err->message : strerror(-k));
+				"Cannot look for the VMM of %s: %s", run_name(r),
+				err ? err->message : strerror(-k));
 		r->vmm_exited = true;
 		{
 			undo_done(r);
@@ -110,8 +110,8 @@ static void on_launch_found(_unused_ struct helper_client *h, int k, json_t *res
 	}
 	r->vmm_pid = (int)json_integer_value(pid);
 	log_vm(LOG_INFO, run_name(r), "release",
-	        "VM %s: its launch was not answered, but its VMM runs (pid %d); killing it",
-	        run_name(r), r->vmm_pid);
+		"VM %s: its launch was not answered, but its VMM runs (pid %d); killing it",
+		run_name(r), r->vmm_pid);
 	if (run_watch_vmm(r) == -ESRCH) {
 		undo_done(r);
 		return;
@@ -141,16 +141,16 @@ static void launch_find(struct run *r)
 
 	if (!r->launch_answered && r->launch_sent && now < settled) {
 		log_vm(LOG_INFO, run_name(r), "release",
-		        "VM %s: bangerd-root did not answer its launch; looking for a VMM in %llu "
-		        "ms",
-		        run_name(r), (unsigned long long)(settled - now) / 1000);
+			"VM %s: bangerd-root did not answer its launch; looking for a VMM in %llu "
+			"ms",
+			run_name(r), (unsigned long long)(settled - now) / 1000);
 		if (sd_event_add_time(lc->d->event, &r->undo_timer, CLOCK_MONOTONIC, settled,
-		            TIMER_ACCURACY_USEC, on_launch_settled, r) >= 0)
+			    TIMER_ACCURACY_USEC, on_launch_settled, r) >= 0)
 			return;
 	}
 	r->launch_sent = 0; /* settled: a retry asks at once */
 	k = helper_call_proc_find(&lc->ports.helper,
-	        &(struct helper_req_proc_find){.vm_id = r->vm_id}, on_launch_found, r);
+		&(struct helper_req_proc_find){.vm_id = r->vm_id}, on_launch_found, r);
 	if (k < 0)
 		undo_retry(r, strerror(-k));
 }
@@ -177,7 +177,7 @@ void undo_launch(struct run *r)
 static int on_api_poll(sd_event_source *s, uint64_t usec, void *userdata);
 
 static void on_api_ready(
-        _unused_ struct fc_api *api, const struct fc_api_result *res, void *userdata)
+	_unused_ struct fc_api *api, const struct fc_api_result *res, void *userdata)
 {
 	struct run *r = userdata;
 	int k;
@@ -189,8 +189,8 @@ static void on_api_ready(
 	}
 	if (now_usec() > r->step_deadline) {
 		step_fail(r, res->r < 0 ? res->r : -EIO,
-		        "the VMM's API did not answer within %u s: %s",
-		        r->lc->cfg.vmm_api_timeout_sec, res->err.message);
+			"the VMM's API did not answer within %u s: %s",
+			r->lc->cfg.vmm_api_timeout_sec, res->err.message);
 		return;
 	}
 	if (r->vmm_exited) {
@@ -198,7 +198,7 @@ static void on_api_ready(
 		return;
 	}
 	k = sd_event_add_time_relative(r->lc->d->event, &r->timer, CLOCK_MONOTONIC,
-	        r->lc->timing.api_poll_usec, TIMER_ACCURACY_USEC, on_api_poll, r);
+		r->lc->timing.api_poll_usec, TIMER_ACCURACY_USEC, on_api_poll, r);
 	if (k < 0)
 		step_fail(r, k, "cannot wait for the VMM's API: %s", strerror(-k));
 }
@@ -273,7 +273,7 @@ static void configure_next(struct run *r)
 }
 
 static void on_configured(
-        _unused_ struct fc_api *api, const struct fc_api_result *res, void *userdata)
+	_unused_ struct fc_api *api, const struct fc_api_result *res, void *userdata)
 {
 	struct run *r = userdata;
 
@@ -301,14 +301,14 @@ void step_configure(struct run *r)
 		return;
 	}
 	k = fc_boot_config_requests(&(struct fc_boot_config){.vcpus = vm->vcpus,
-	                                    .mem_size_mib = vm->memory_mib,
-	                                    .kernel = r->kernel_in_jail,
-	                                    .initrd = r->initrd_in_jail,
-	                                    .boot_args = args,
-	                                    .rootfs = r->drive_path,
-	                                    .tap = r->tap,
-	                                    .guest_mac = vm->mac},
-	        r->boot_config, &r->n_boot_config);
+					    .mem_size_mib = vm->memory_mib,
+					    .kernel = r->kernel_in_jail,
+					    .initrd = r->initrd_in_jail,
+					    .boot_args = args,
+					    .rootfs = r->drive_path,
+					    .tap = r->tap,
+					    .guest_mac = vm->mac},
+		r->boot_config, &r->n_boot_config);
 	if (k < 0) {
 		step_fail(r, k, "cannot build the boot configuration: %s", strerror(-k));
 		return;
@@ -354,8 +354,8 @@ static int on_hostkey_timeout(_unused_ sd_event_source *s, _unused_ uint64_t use
 
 	r->timer = sd_event_source_disable_unref(r->timer);
 	step_fail(r, -ETIMEDOUT,
-	        "the guest printed no \"%s\" line on its console within %u s (see banger vm logs)",
-	        SSH_HOSTKEY_MARKER, r->lc->cfg.ssh_timeout_sec);
+		"the guest printed no \"%s\" line on its console within %u s (see banger vm logs)",
+		SSH_HOSTKEY_MARKER, r->lc->cfg.ssh_timeout_sec);
 	return 0;
 }
 
@@ -383,7 +383,7 @@ void step_hostkey(struct run *r)
 		return;
 	}
 	k = sd_event_add_time_relative(r->lc->d->event, &r->timer, CLOCK_MONOTONIC,
-	        r->guest_deadline > now ? r->guest_deadline - now : 1, 0, on_hostkey_timeout, r);
+		r->guest_deadline > now ? r->guest_deadline - now : 1, 0, on_hostkey_timeout, r);
 	if (k < 0)
 		step_fail(r, k, "cannot wait for the host key: %s", strerror(-k));
 }
@@ -432,15 +432,15 @@ static void on_ssh(_unused_ struct child *c, const struct child_result *res, voi
 	}
 	if (now_usec() >= r->guest_deadline) {
 		step_fail(r, -ETIMEDOUT,
-		        "the guest did not answer SSH at %s within %u s (last: %s)", vm->ip,
-		        r->lc->cfg.ssh_timeout_sec,
-		        res->err[0]  ? res->err
-		        : res->r < 0 ? strerror(-res->r)
-		                     : "no boot id");
+			"the guest did not answer SSH at %s within %u s (last: %s)", vm->ip,
+			r->lc->cfg.ssh_timeout_sec,
+			res->err[0]  ? res->err
+			: res->r < 0 ? strerror(-res->r)
+				     : "no boot id");
 		return;
 	}
 	k = sd_event_add_time_relative(r->lc->d->event, &r->timer, CLOCK_MONOTONIC,
-	        r->lc->timing.ssh_retry_usec, TIMER_ACCURACY_USEC, on_ssh_retry, r);
+		r->lc->timing.ssh_retry_usec, TIMER_ACCURACY_USEC, on_ssh_retry, r);
 	if (k < 0)
 		step_fail(r, k, "cannot wait to try SSH again: %s", strerror(-k));
 }
@@ -457,7 +457,7 @@ static void ssh_try(struct run *r)
 	k = sshcmd_build(&sc, r->lc->ssh_dir, vm->ip, 1, 3, (char *const *)cmd);
 	if (k >= 0)
 		k = p->spawn(p->data, (const char *const *)sc.argv,
-		        MIN(left + 1000000u, 15ull * 1000000u), on_ssh, r, &r->child);
+			MIN(left + 1000000u, 15ull * 1000000u), on_ssh, r, &r->child);
 	if (k < 0)
 		step_fail(r, k, "cannot run ssh: %s", strerror(-k));
 }
@@ -487,10 +487,10 @@ void step_file_sync(struct run *r)
 	}
 	/* Refusals and copy failures are reported per path; the VM runs either way. */
 	k = p->sync_start(p->data, lc->ssh_dir, vm->ip, (const char *const *)lc->cfg.sync,
-	        lc->cfg.n_sync, vm->name, on_synced, r, &r->sync);
+		lc->cfg.n_sync, vm->name, on_synced, r, &r->sync);
 	if (k < 0) {
 		log_vm_errno(LOG_WARNING, k, vm->name, "file_sync",
-		        "file_sync for %s did not run: %m", vm->name);
+			"file_sync for %s did not run: %m", vm->name);
 		step_done(r);
 	}
 }

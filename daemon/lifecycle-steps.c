@@ -31,7 +31,7 @@ bool helper_answered(int k)
 /* The answer to a step's helper call: the step's result function (which reports), or done, or
  * the step fails with the helper's own words. */
 void on_helper_step(_unused_ struct helper_client *h, int k, json_t *result,
-        const struct rpc_error *err, void *userdata)
+	const struct rpc_error *err, void *userdata)
 {
 	struct run *r = userdata;
 	step_result_t on_result = r->on_result;
@@ -65,7 +65,7 @@ void helper_step(struct run *r, const char *op, int k, step_result_t on_result)
  * already gone is what we wanted; anything else is logged, and the rest is still released). No
  * answer at all — bangerd-root is down or stuck — means nothing was released: try again. */
 static void on_helper_undo(_unused_ struct helper_client *h, int k, _unused_ json_t *result,
-        const struct rpc_error *err, void *userdata)
+	const struct rpc_error *err, void *userdata)
 {
 	struct run *r = userdata;
 
@@ -77,8 +77,8 @@ static void on_helper_undo(_unused_ struct helper_client *h, int k, _unused_ jso
 	}
 	if (k < 0 && !(err && err->code == RPC_ERROR_NOT_FOUND))
 		log_vm(LOG_WARNING, run_name(r), "release", "Releasing the %s of VM %s: %s",
-		        lifecycle_steps[r->undoing].name, run_name(r),
-		        err ? err->message : strerror(-k));
+			lifecycle_steps[r->undoing].name, run_name(r),
+			err ? err->message : strerror(-k));
 	undo_done(r);
 }
 
@@ -108,7 +108,7 @@ static void step_address(struct run *r)
 		return;
 	}
 	if (vm->ip[0] && inet_pton(AF_INET, vm->ip, &a) == 1 &&
-	        net_ip_in_subnet(&lc->cfg.subnet, a)) {
+		net_ip_in_subnet(&lc->cfg.subnet, a)) {
 		if (!streq(mac_before, vm->mac))
 			run_record_updated(r);
 		{
@@ -145,11 +145,11 @@ static void step_bridge(struct run *r)
 	inet_ntop(AF_INET, &lc->cfg.subnet.gateway, gw, sizeof(gw));
 	snprintf(addr, sizeof(addr), "%s/%u", gw, lc->cfg.subnet.prefix);
 	helper_step(r, "net.bridge_ensure",
-	        helper_call_bridge_ensure(&r->lc->ports.helper,
-	                (&(struct helper_req_bridge_ensure){
-	                        .bridge = lc->cfg.bridge, .address = addr}),
-	                on_helper_step, r),
-	        NULL);
+		helper_call_bridge_ensure(&r->lc->ports.helper,
+			(&(struct helper_req_bridge_ensure){
+				.bridge = lc->cfg.bridge, .address = addr}),
+			on_helper_step, r),
+		NULL);
 }
 
 static void step_nat(struct run *r)
@@ -157,28 +157,28 @@ static void step_nat(struct run *r)
 	struct lifecycle *lc = r->lc;
 
 	helper_step(r, "nat.ensure",
-	        helper_call_nat_ensure(&r->lc->ports.helper,
-	                (&(struct helper_req_nat_ensure){
-	                        .subnet = lc->cfg.subnet_text, .bridge = lc->cfg.bridge}),
-	                on_helper_step, r),
-	        NULL);
+		helper_call_nat_ensure(&r->lc->ports.helper,
+			(&(struct helper_req_nat_ensure){
+				.subnet = lc->cfg.subnet_text, .bridge = lc->cfg.bridge}),
+			on_helper_step, r),
+		NULL);
 }
 
 static void step_tap(struct run *r)
 {
 	helper_step(r, "net.tap_create",
-	        helper_call_tap_create(&r->lc->ports.helper,
-	                (&(struct helper_req_tap_create){
-	                        .tap = r->tap, .bridge = r->lc->cfg.bridge, .vm_id = r->vm_id}),
-	                on_helper_step, r),
-	        NULL);
+		helper_call_tap_create(&r->lc->ports.helper,
+			(&(struct helper_req_tap_create){
+				.tap = r->tap, .bridge = r->lc->cfg.bridge, .vm_id = r->vm_id}),
+			on_helper_step, r),
+		NULL);
 }
 
 static void undo_tap(struct run *r)
 {
 	helper_undo(r, helper_call_tap_delete(&r->lc->ports.helper,
-	                       &(struct helper_req_tap_delete){.tap = r->tap, .vm_id = r->vm_id},
-	                       on_helper_undo, r));
+			       &(struct helper_req_tap_delete){.tap = r->tap, .vm_id = r->vm_id},
+			       on_helper_undo, r));
 }
 
 /* ---- disk ---------------------------------------------------------------------------------- */
@@ -193,8 +193,8 @@ static void on_resize(_unused_ struct child *c, const struct child_result *res, 
 		/* The guest still boots on the image's own size; say so rather than fail the start.
 		 */
 		log_vm(LOG_WARNING, vm->name, "disk",
-		        "Could not grow the root filesystem of %s to %u GiB: %s", vm->name,
-		        vm->disk_gib, res->err[0] ? res->err : "resize2fs failed");
+			"Could not grow the root filesystem of %s to %u GiB: %s", vm->name,
+			vm->disk_gib, res->err[0] ? res->err : "resize2fs failed");
 	step_done(r);
 }
 
@@ -215,7 +215,7 @@ static void grow_file_disk(struct run *r)
 	}
 	if (truncate(r->disk_path, (off_t)want) < 0) {
 		log_vm(LOG_WARNING, vm->name, "disk", "Could not grow the disk of %s: %m",
-		        vm->name);
+			vm->name);
 		{
 			step_done(r);
 			return;
@@ -224,7 +224,7 @@ static void grow_file_disk(struct run *r)
 	k = p->spawn(p->data, argv, 120ull * 1000 * 1000, on_resize, r, &r->child);
 	if (k < 0) {
 		log_vm_errno(LOG_WARNING, k, vm->name, "disk", "Could not run resize2fs for %s: %m",
-		        vm->name);
+			vm->name);
 		step_done(r);
 	}
 }
@@ -237,7 +237,7 @@ static void disk_result(struct run *r, json_t *result)
 	const char *device = json_string_value(json_object_get(result, "device"));
 
 	if (!strategy || !kind || (!streq(kind, "file") && !streq(kind, "block")) ||
-	        (streq(kind, "block") && !device)) {
+		(streq(kind, "block") && !device)) {
 		step_fail(r, -EBADMSG, "disk.prepare answered without a strategy, kind or device");
 		return;
 	}
@@ -273,7 +273,7 @@ static void step_disk(struct run *r)
 	}
 	/* A file disk from an earlier start keeps the guest's changes: reuse it. */
 	if (stat(r->disk_path, &st) == 0 && st.st_size > 0 &&
-	        (streq(vm->disk_strategy, "reflink") || streq(vm->disk_strategy, "sparse-copy"))) {
+		(streq(vm->disk_strategy, "reflink") || streq(vm->disk_strategy, "sparse-copy"))) {
 		snprintf(r->disk_kind, sizeof(r->disk_kind), "file");
 		{
 			step_done(r);
@@ -282,35 +282,35 @@ static void step_disk(struct run *r)
 	}
 	/* A dm-snapshot's COW from an earlier start is set up again over the same base. */
 	reattach = stat(r->disk_path, &st) == 0 && st.st_size > 0 &&
-	           streq(vm->disk_strategy, "dm-snapshot");
+		   streq(vm->disk_strategy, "dm-snapshot");
 	base = open(img->part[IMAGE_PART_ROOTFS].path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (base < 0) {
 		step_fail(r, negative_errno(), "cannot open the image's root filesystem %s: %m",
-		        img->part[IMAGE_PART_ROOTFS].path);
+			img->part[IMAGE_PART_ROOTFS].path);
 		return;
 	}
 	disk = open(r->disk_path,
-	        O_RDWR | O_CREAT | (reattach ? 0 : O_TRUNC) | O_CLOEXEC | O_NOFOLLOW, 0600);
+		O_RDWR | O_CREAT | (reattach ? 0 : O_TRUNC) | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (disk < 0) {
 		step_fail(r, negative_errno(), "cannot create %s: %m", r->disk_path);
 		return;
 	}
 	helper_step(r, "disk.prepare",
-	        helper_call_disk_prepare(&r->lc->ports.helper,
-	                (&(struct helper_req_disk_prepare){.vm_id = vm->id,
-	                        .fds = {{"base", "disk"}, {base, disk}, 2},
-	                        .strategy = reattach ? "dm-snapshot" : NULL,
-	                        .has_reattach = reattach,
-	                        .reattach = reattach}),
-	                on_helper_step, r),
-	        disk_result);
+		helper_call_disk_prepare(&r->lc->ports.helper,
+			(&(struct helper_req_disk_prepare){.vm_id = vm->id,
+				.fds = {{"base", "disk"}, {base, disk}, 2},
+				.strategy = reattach ? "dm-snapshot" : NULL,
+				.has_reattach = reattach,
+				.reattach = reattach}),
+			on_helper_step, r),
+		disk_result);
 }
 
 static void undo_disk(struct run *r)
 {
 	helper_undo(r,
-	        helper_call_disk_release(&r->lc->ports.helper,
-	                &(struct helper_req_disk_release){.vm_id = r->vm_id}, on_helper_undo, r));
+		helper_call_disk_release(&r->lc->ports.helper,
+			&(struct helper_req_disk_release){.vm_id = r->vm_id}, on_helper_undo, r));
 }
 
 /* ---- jail ---------------------------------------------------------------------------------- */
@@ -321,7 +321,7 @@ static void jail_result(struct run *r, json_t *result)
 	const char *kernel = json_string_value(json_object_get(result, "kernel"));
 	const char *initrd = json_string_value(json_object_get(result, "initrd"));
 	const char *drive =
-	        json_string_value(json_object_get(json_object_get(result, "drives"), "rootfs"));
+		json_string_value(json_object_get(json_object_get(result, "drives"), "rootfs"));
 
 	if (!root || !kernel || !drive) {
 		step_fail(r, -EBADMSG, "jail.stage answered without root, kernel or rootfs drive");
@@ -350,7 +350,7 @@ static void step_jail(struct run *r)
 	kernel = open(img->part[IMAGE_PART_KERNEL].path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (kernel < 0) {
 		step_fail(r, negative_errno(), "cannot open the kernel %s: %m",
-		        img->part[IMAGE_PART_KERNEL].path);
+			img->part[IMAGE_PART_KERNEL].path);
 		return;
 	}
 	req.fds.names[req.fds.n] = "kernel";
@@ -359,7 +359,7 @@ static void step_jail(struct run *r)
 		initrd = open(img->part[IMAGE_PART_INITRD].path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		if (initrd < 0) {
 			step_fail(r, negative_errno(), "cannot open the initrd %s: %m",
-			        img->part[IMAGE_PART_INITRD].path);
+				img->part[IMAGE_PART_INITRD].path);
 			return;
 		}
 		req.fds.names[req.fds.n] = "initrd";
@@ -378,28 +378,28 @@ static void step_jail(struct run *r)
 		req.fds.fds[req.fds.n++] = disk;
 	}
 	helper_step(r, "jail.stage",
-	        helper_call_jail_stage(&r->lc->ports.helper, &req, on_helper_step, r), jail_result);
+		helper_call_jail_stage(&r->lc->ports.helper, &req, on_helper_step, r), jail_result);
 }
 
 static void undo_jail(struct run *r)
 {
 	helper_undo(r,
-	        helper_call_jail_cleanup(&r->lc->ports.helper,
-	                &(struct helper_req_jail_cleanup){.vm_id = r->vm_id}, on_helper_undo, r));
+		helper_call_jail_cleanup(&r->lc->ports.helper,
+			&(struct helper_req_jail_cleanup){.vm_id = r->vm_id}, on_helper_undo, r));
 }
 
 const struct step_def lifecycle_steps[_STEP_MAX] = {
-        [STEP_ADDRESS] = {"address", step_address, NULL},
-        [STEP_BRIDGE] = {"bridge", step_bridge, NULL},
-        [STEP_NAT] = {"nat", step_nat, NULL},
-        [STEP_TAP] = {"tap", step_tap, undo_tap},
-        [STEP_DISK] = {"disk", step_disk, undo_disk},
-        [STEP_JAIL] = {"jail", step_jail, undo_jail},
-        [STEP_LAUNCH] = {"launch", step_launch, undo_launch},
-        [STEP_SOCKET] = {"api", step_socket, undo_socket},
-        [STEP_CONFIGURE] = {"configure", step_configure, NULL},
-        [STEP_BOOT] = {"boot", step_boot, NULL},
-        [STEP_HOSTKEY] = {"hostkey", step_hostkey, NULL},
-        [STEP_SSH] = {"ssh", step_ssh, NULL},
-        [STEP_FILE_SYNC] = {"file_sync", step_file_sync, NULL},
+	[STEP_ADDRESS] = {"address", step_address, NULL},
+	[STEP_BRIDGE] = {"bridge", step_bridge, NULL},
+	[STEP_NAT] = {"nat", step_nat, NULL},
+	[STEP_TAP] = {"tap", step_tap, undo_tap},
+	[STEP_DISK] = {"disk", step_disk, undo_disk},
+	[STEP_JAIL] = {"jail", step_jail, undo_jail},
+	[STEP_LAUNCH] = {"launch", step_launch, undo_launch},
+	[STEP_SOCKET] = {"api", step_socket, undo_socket},
+	[STEP_CONFIGURE] = {"configure", step_configure, NULL},
+	[STEP_BOOT] = {"boot", step_boot, NULL},
+	[STEP_HOSTKEY] = {"hostkey", step_hostkey, NULL},
+	[STEP_SSH] = {"ssh", step_ssh, NULL},
+	[STEP_FILE_SYNC] = {"file_sync", step_file_sync, NULL},
 };

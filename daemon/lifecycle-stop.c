@@ -37,7 +37,7 @@ static void on_vmm_exit(void *userdata)
 	case RUN_RUNNING:
 		/* The guest powered off or rebooted (reboot=k: the VMM exits), or the VMM died. */
 		snprintf(r->final_reason, sizeof(r->final_reason),
-		        "the VMM (pid %d) exited: the guest powered off or rebooted", r->vmm_pid);
+			"the VMM (pid %d) exited: the guest powered off or rebooted", r->vmm_pid);
 		r->final_state = VM_STATE_STOPPED;
 		log_vm(LOG_INFO, run_name(r), "exit", "VM %s: %s", run_name(r), r->final_reason);
 		run_release(r);
@@ -75,9 +75,9 @@ int run_watch_vmm(struct run *r)
 /* ---- the kill escalation ------------------------------------------------------------------- */
 
 static const char *const kill_signal[_KILL_STAGE_MAX] = {
-        [KILL_CTRL_ALT_DEL] = NULL,
-        [KILL_TERM] = "TERM",
-        [KILL_KILL] = "KILL",
+	[KILL_CTRL_ALT_DEL] = NULL,
+	[KILL_TERM] = "TERM",
+	[KILL_KILL] = "KILL",
 };
 
 static void kill_stage_run(struct run *r);
@@ -103,8 +103,8 @@ static void kill_end(struct run *r, bool exited)
 	if (!exited) {
 		r->kill_gave_up = true;
 		log_vm(LOG_WARNING, run_name(r), "release",
-		        "The VMM of %s (pid %d) did not exit after SIGKILL; releasing the rest",
-		        run_name(r), r->vmm_pid);
+			"The VMM of %s (pid %d) did not exit after SIGKILL; releasing the rest",
+			run_name(r), r->vmm_pid);
 	}
 	if (for_undo) {
 		undo_done(r);
@@ -112,7 +112,7 @@ static void kill_end(struct run *r, bool exited)
 	}
 	if (!exited) {
 		snprintf(r->final_reason, sizeof(r->final_reason),
-		        "the VMM (pid %d) did not exit after SIGKILL", r->vmm_pid);
+			"the VMM (pid %d) did not exit after SIGKILL", r->vmm_pid);
 		r->final_state = VM_STATE_ERROR;
 	}
 	run_release(r);
@@ -125,7 +125,7 @@ static int on_kill_timer(_unused_ sd_event_source *s, _unused_ uint64_t usec, vo
 	r->kill_timer = sd_event_source_disable_unref(r->kill_timer);
 	if (r->kill_pending)
 		kill_stage_run(
-		        r); /* the same signal again: the last one never reached the helper */
+			r); /* the same signal again: the last one never reached the helper */
 	else if (r->kill_stage == KILL_KILL)
 		kill_end(r, false);
 	else {
@@ -141,16 +141,16 @@ static void kill_wait(struct run *r, uint64_t usec)
 
 	r->kill_timer = sd_event_source_disable_unref(r->kill_timer);
 	k = sd_event_add_time_relative(r->lc->d->event, &r->kill_timer, CLOCK_MONOTONIC, usec,
-	        TIMER_ACCURACY_USEC, on_kill_timer, r);
+		TIMER_ACCURACY_USEC, on_kill_timer, r);
 	if (k < 0) {
 		log_vm_errno(LOG_ERR, k, run_name(r), "stop", "VM %s: cannot wait for its VMM: %m",
-		        run_name(r));
+			run_name(r));
 		kill_end(r, false);
 	}
 }
 
 static void on_signal_sent(_unused_ struct helper_client *h, int k, _unused_ json_t *result,
-        const struct rpc_error *err, void *userdata)
+	const struct rpc_error *err, void *userdata)
 {
 	struct run *r = userdata;
 
@@ -160,7 +160,7 @@ static void on_signal_sent(_unused_ struct helper_client *h, int k, _unused_ jso
 		/* nothing was sent: send the same signal again once bangerd-root answers, rather
 		 * than escalate, or give up on a VMM that was never told */
 		log_vm(LOG_WARNING, run_name(r), "stop", "Cannot signal the VMM of %s yet: %s",
-		        run_name(r), err ? err->message : strerror(-k));
+			run_name(r), err ? err->message : strerror(-k));
 		kill_wait(r, r->lc->timing.signal_retry_usec);
 		return;
 	}
@@ -174,12 +174,12 @@ static void on_signal_sent(_unused_ struct helper_client *h, int k, _unused_ jso
 	}
 	if (k < 0)
 		log_vm(LOG_WARNING, run_name(r), "stop", "Signalling the VMM of %s failed: %s",
-		        run_name(r), err ? err->message : strerror(-k));
+			run_name(r), err ? err->message : strerror(-k));
 	kill_wait(r, r->lc->timing.kill_grace_usec);
 }
 
 static void on_ctrl_alt_del(
-        _unused_ struct fc_api *api, const struct fc_api_result *res, void *userdata)
+	_unused_ struct fc_api *api, const struct fc_api_result *res, void *userdata)
 {
 	struct run *r = userdata;
 
@@ -188,8 +188,8 @@ static void on_ctrl_alt_del(
 		return;
 	if (res->r < 0 || res->status >= 300) {
 		log_vm(LOG_WARNING, run_name(r), "stop",
-		        "VM %s: SendCtrlAltDel failed (%s); signalling", run_name(r),
-		        res->err.message);
+			"VM %s: SendCtrlAltDel failed (%s); signalling", run_name(r),
+			res->err.message);
 		r->kill_stage = KILL_TERM;
 		kill_stage_run(r);
 	}
@@ -211,17 +211,17 @@ static void kill_stage_run(struct run *r)
 		return;
 	}
 	log_vm(LOG_INFO, run_name(r), "stop", "VM %s: sending SIG%s to the VMM (pid %d)",
-	        run_name(r), kill_signal[r->kill_stage], r->vmm_pid);
+		run_name(r), kill_signal[r->kill_stage], r->vmm_pid);
 	r->kill_pending = true;
 	k = helper_call_proc_signal(&lc->ports.helper,
-	        &(struct helper_req_proc_signal){.vm_id = r->vm_id,
-	                .signal = kill_signal[r->kill_stage],
-	                .has_pid = true,
-	                .pid = r->vmm_pid},
-	        on_signal_sent, r);
+		&(struct helper_req_proc_signal){.vm_id = r->vm_id,
+			.signal = kill_signal[r->kill_stage],
+			.has_pid = true,
+			.pid = r->vmm_pid},
+		on_signal_sent, r);
 	if (k < 0) {
 		log_vm_errno(LOG_WARNING, k, run_name(r), "stop",
-		        "Cannot signal the VMM of %s yet: %m", run_name(r));
+			"Cannot signal the VMM of %s yet: %m", run_name(r));
 		kill_wait(r, lc->timing.signal_retry_usec);
 	}
 }
@@ -243,7 +243,7 @@ int lifecycle_kill(struct lifecycle *lc, struct vm *vm, struct rpc_error *err)
 	struct run *r = run_find(lc, vm->id);
 
 	if (k == 0 && r && r->mode == RUN_STOPPING && r->kill_active && !r->kill_for_undo &&
-	        r->kill_stage != KILL_KILL) {
+		r->kill_stage != KILL_KILL) {
 		run_kill_cancel(r);
 		kill_begin(r, KILL_KILL, false);
 	}

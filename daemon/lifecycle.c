@@ -22,7 +22,7 @@
 /* what a completed start holds: a re-adopted VM is assumed to hold all of it */
 #define ACQUIRED_BY_START                                                                          \
 	((1u << STEP_TAP) | (1u << STEP_DISK) | (1u << STEP_JAIL) | (1u << STEP_LAUNCH) |          \
-	        (1u << STEP_SOCKET))
+		(1u << STEP_SOCKET))
 
 static void run_unwind(struct run *r);
 
@@ -117,14 +117,14 @@ void run_mark_acquired(struct run *r, enum step s)
  * even when its save fails, and save-retry.c saves it again until it lands (vm-state.h). The
  * run does not wait for the disk, and a failed save never rolls a record back. */
 static void record_set_state(
-        struct lifecycle *lc, struct vm *vm, enum vm_state st, const char *reason)
+	struct lifecycle *lc, struct vm *vm, enum vm_state st, const char *reason)
 {
 	int k = daemon_vm_set_state(lc->d, vm, st, reason && *reason ? reason : NULL);
 
 	if (k < 0)
 		log_vm_errno(LOG_DEBUG, k, vm->name, "vm.state",
-		        "VM %s: its %s state is not saved yet (%m); save-retry has it", vm->name,
-		        vm_state_to_string(st));
+			"VM %s: its %s state is not saved yet (%m); save-retry has it", vm->name,
+			vm_state_to_string(st));
 }
 
 void run_set_state(struct run *r, enum vm_state st, const char *reason)
@@ -145,12 +145,12 @@ void run_record_updated(struct run *r)
 	k = daemon_vm_update(r->lc->d, vm);
 	if (k < 0)
 		log_vm_errno(LOG_DEBUG, k, vm->name, "vm.updated",
-		        "VM %s: its record is not saved yet (%m); save-retry has it", vm->name);
+			"VM %s: its record is not saved yet (%m); save-retry has it", vm->name);
 }
 
 /* Sends req (freed) to the VM's VMM. */
 int64_t run_fc_send(
-        struct run *r, struct fc_request *req, uint64_t timeout_usec, fc_api_done_t done)
+	struct run *r, struct fc_request *req, uint64_t timeout_usec, fc_api_done_t done)
 {
 	struct lifecycle_ports *p = &r->lc->ports;
 	int64_t id = p->fc_send(p->data, r->link, req, timeout_usec, done, r);
@@ -184,8 +184,8 @@ static void run_running(struct run *r)
 	rfc3339_now(vm->started_at, sizeof(vm->started_at));
 	run_record_updated(r); /* boot_id (set by the ssh step), started_at */
 	daemon_publish(lc->d, "vm.boot_id",
-	        json_pack(
-	                "{s:s, s:s, s:s}", "id", vm->id, "name", vm->name, "boot_id", vm->boot_id));
+		json_pack(
+			"{s:s, s:s, s:s}", "id", vm->id, "name", vm->name, "boot_id", vm->boot_id));
 	lifecycle_handles_save(lc);
 	run_notify(r, LIFECYCLE_STARTED, NULL);
 }
@@ -207,16 +207,16 @@ static void run_fail(struct run *r)
 		r->fail_code = rpc_error_code_from_errno(r->fail_err);
 	if (r->abort_requested) {
 		log_vm(LOG_INFO, run_name(r), lifecycle_steps[r->step].name,
-		        "VM %s: step \"%s\" failed while stopping: %s", run_name(r),
-		        lifecycle_steps[r->step].name, r->fail_msg);
+			"VM %s: step \"%s\" failed while stopping: %s", run_name(r),
+			lifecycle_steps[r->step].name, r->fail_msg);
 		run_abort_now(r);
 		return;
 	}
 	snprintf(r->final_reason, sizeof(r->final_reason), "start failed at step \"%s\": %s",
-	        lifecycle_steps[r->step].name, r->fail_msg);
+		lifecycle_steps[r->step].name, r->fail_msg);
 	r->final_state = VM_STATE_ERROR;
 	log_vm(LOG_ERR, run_name(r), lifecycle_steps[r->step].name, "VM %s: %s", run_name(r),
-	        r->final_reason);
+		r->final_reason);
 	run_release(r);
 }
 
@@ -236,8 +236,8 @@ static void run_next(struct run *r)
 		}
 		r->step++;
 		r->step_started = now_usec();
-		progress_step_begin(lc->d, run_vm(r), lifecycle_steps[r->step].name, r->step + 1,
-		        _STEP_MAX);
+		progress_step_begin(
+			lc->d, run_vm(r), lifecycle_steps[r->step].name, r->step + 1, _STEP_MAX);
 		if (r->step == STEP_BOOT)
 			r->guest_deadline = r->step_started + lc->timing.guest_budget_usec;
 		r->in_call = true;
@@ -366,20 +366,20 @@ void undo_retry(struct run *r, const char *why)
 	r->unwind_at = r->undoing; /* the bit stays: it is still held */
 	if (r->undo_backoff == 0) {
 		log_vm(LOG_WARNING, run_name(r), "release",
-		        "VM %s: releasing its %s must wait for bangerd-root (%s); trying again "
-		        "until "
-		        "it answers",
-		        run_name(r), lifecycle_steps[r->undoing].name, why);
+			"VM %s: releasing its %s must wait for bangerd-root (%s); trying again "
+			"until "
+			"it answers",
+			run_name(r), lifecycle_steps[r->undoing].name, why);
 		r->undo_backoff = lc->timing.undo_retry_min_usec;
 	} else
 		r->undo_backoff = MIN(r->undo_backoff * 2, lc->timing.undo_retry_max_usec);
 	r->undo_timer = sd_event_source_disable_unref(r->undo_timer);
 	k = sd_event_add_time_relative(lc->d->event, &r->undo_timer, CLOCK_MONOTONIC,
-	        r->undo_backoff, TIMER_ACCURACY_USEC, on_undo_retry, r);
+		r->undo_backoff, TIMER_ACCURACY_USEC, on_undo_retry, r);
 	if (k < 0) {
 		log_vm_errno(LOG_ERR, k, run_name(r), "release",
-		        "VM %s: cannot wait to release its %s: %m", run_name(r),
-		        lifecycle_steps[r->undoing].name);
+			"VM %s: cannot wait to release its %s: %m", run_name(r),
+			lifecycle_steps[r->undoing].name);
 		undo_done(r); /* reconcile's sweep is what is left */
 		return;
 	}
@@ -459,7 +459,7 @@ static void run_finish(struct run *r)
 		run_set_state(r, r->final_state, r->final_reason);
 	lifecycle_handles_save(lc);
 	rpc_error_set(&e, 0, r->final_state == VM_STATE_ERROR ? r->fail_code : RPC_ERROR_CONFLICT,
-	        "VM %s: %s", vm->name, r->final_reason);
+		"VM %s: %s", vm->name, r->final_reason);
 	run_notify(r, LIFECYCLE_RELEASED, NULL);
 	if (r->delete_after) {
 		r->delete_after = false;
@@ -483,27 +483,27 @@ static void run_finish(struct run *r)
 static void timing_defaults(struct lifecycle_timing *t, const struct banger_config *cfg)
 {
 	*t = (struct lifecycle_timing){
-	        .console_tick_usec = 200 * 1000,
-	        .api_poll_usec = 20 * 1000,
-	        .api_budget_usec = (uint64_t)cfg->vmm_api_timeout_sec * 1000000u,
-	        .api_timeout_usec = (uint64_t)cfg->vmm_api_timeout_sec * 1000000u,
-	        .guest_budget_usec = (uint64_t)cfg->ssh_timeout_sec * 1000000u,
-	        .ssh_retry_usec = 500 * 1000,
-	        .stop_timeout_usec = (uint64_t)cfg->stop_timeout_sec * 1000000u,
-	        .kill_grace_usec = 3 * 1000 * 1000,
-	        .signal_retry_usec = 1000 * 1000,
-	        .undo_retry_min_usec = 500 * 1000,
-	        .undo_retry_max_usec = 5 * 1000 * 1000,
-	        /* bangerd-root gives the jailer 10 s to become the VMM (op-jail-launch.c) and
-	         * kills it after that; an unanswered launch is looked for once that has passed */
-	        .launch_settle_usec = 11 * 1000 * 1000,
-	        .readopt_retry_usec = 5 * 1000 * 1000,
+		.console_tick_usec = 200 * 1000,
+		.api_poll_usec = 20 * 1000,
+		.api_budget_usec = (uint64_t)cfg->vmm_api_timeout_sec * 1000000u,
+		.api_timeout_usec = (uint64_t)cfg->vmm_api_timeout_sec * 1000000u,
+		.guest_budget_usec = (uint64_t)cfg->ssh_timeout_sec * 1000000u,
+		.ssh_retry_usec = 500 * 1000,
+		.stop_timeout_usec = (uint64_t)cfg->stop_timeout_sec * 1000000u,
+		.kill_grace_usec = 3 * 1000 * 1000,
+		.signal_retry_usec = 1000 * 1000,
+		.undo_retry_min_usec = 500 * 1000,
+		.undo_retry_max_usec = 5 * 1000 * 1000,
+		/* bangerd-root gives the jailer 10 s to become the VMM (op-jail-launch.c) and
+		 * kills it after that; an unanswered launch is looked for once that has passed */
+		.launch_settle_usec = 11 * 1000 * 1000,
+		.readopt_retry_usec = 5 * 1000 * 1000,
 	};
 }
 
 int lifecycle_new(struct daemon *d, const struct banger_config *cfg,
-        const struct lifecycle_ports *ports, lifecycle_notify_t notify_fn, void *userdata,
-        struct lifecycle **ret)
+	const struct lifecycle_ports *ports, lifecycle_notify_t notify_fn, void *userdata,
+	struct lifecycle **ret)
 {
 	struct lifecycle *lc = calloc(1, sizeof(*lc));
 	int k;
@@ -588,7 +588,7 @@ bool lifecycle_follows(struct lifecycle *lc, const struct vm *vm)
 }
 
 static int port_call(void *data, const char *op, json_t *params, const struct helper_fds *fds,
-        helper_done_t done, void *userdata)
+	helper_done_t done, void *userdata)
 {
 	struct lifecycle *lc = data;
 
@@ -625,9 +625,9 @@ static int readopt_first(struct lifecycle *lc, struct vm *vm, struct rpc_error *
 	 * stopped would be a guess (a VMM that does run would be re-adopted later). */
 	(void)readopt_one(lc, vm, NULL); /* -EBUSY: already asked */
 	return rpc_error_set(err, -EAGAIN, RPC_ERROR_UNAVAILABLE,
-	        "VM \"%s\" is being re-adopted: bangerd-root has to say whether its VMM runs "
-	        "first; try again once it answers",
-	        vm->name);
+		"VM \"%s\" is being re-adopted: bangerd-root has to say whether its VMM runs "
+		"first; try again once it answers",
+		vm->name);
 }
 
 int lifecycle_start(struct lifecycle *lc, struct vm *vm, struct rpc_error *err)
@@ -641,11 +641,11 @@ int lifecycle_start(struct lifecycle *lc, struct vm *vm, struct rpc_error *err)
 		return 0; /* a second caller waits for the same outcome */
 	case RUN_RUNNING:
 		return rpc_error_set(err, -EALREADY, RPC_ERROR_CONFLICT,
-		        "VM \"%s\" is already running", vm->name);
+			"VM \"%s\" is already running", vm->name);
 	case RUN_STOPPING:
 	case RUN_UNWINDING:
 		return rpc_error_set(err, -EBUSY, RPC_ERROR_CONFLICT,
-		        "VM \"%s\" is stopping; start it again once it is stopped", vm->name);
+			"VM \"%s\" is stopping; start it again once it is stopped", vm->name);
 	case RUN_IDLE:
 	case _RUN_MODE_MAX:
 	case _RUN_MODE_INVALID:
@@ -655,8 +655,8 @@ int lifecycle_start(struct lifecycle *lc, struct vm *vm, struct rpc_error *err)
 		return readopt_first(lc, vm, err);
 	if (!store_image_by_name(&lc->d->store, vm->image))
 		return rpc_error_set(err, -ENOENT, RPC_ERROR_NOT_FOUND,
-		        "VM \"%s\" uses image \"%s\", which does not exist (banger image list)",
-		        vm->name, vm->image);
+			"VM \"%s\" uses image \"%s\", which does not exist (banger image list)",
+			vm->name, vm->image);
 	r->acquired = 0;
 	r->vmm_pid = 0;
 	r->vmm_exited = false;
@@ -677,7 +677,7 @@ int lifecycle_stop(struct lifecycle *lc, struct vm *vm, struct rpc_error *err)
 		if (record_says_running(vm))
 			return readopt_first(lc, vm, err);
 		return rpc_error_set(err, -EALREADY, RPC_ERROR_CONFLICT,
-		        "VM \"%s\" is not running (%s)", vm->name, vm_state_to_string(vm->state));
+			"VM \"%s\" is not running (%s)", vm->name, vm_state_to_string(vm->state));
 	}
 	switch (r->mode) {
 	case RUN_STARTING:
@@ -685,8 +685,8 @@ int lifecycle_stop(struct lifecycle *lc, struct vm *vm, struct rpc_error *err)
 		 * cannot be dropped at once; a helper call (or a resize of the disk) in flight is
 		 * let finish, so what it creates is known and undone. */
 		run_notify(r, LIFECYCLE_START_ENDED,
-		        &(struct rpc_error){
-		                RPC_ERROR_CONFLICT, "The start was cancelled by a stop"});
+			&(struct rpc_error){
+				RPC_ERROR_CONFLICT, "The start was cancelled by a stop"});
 		run_set_state(r, VM_STATE_STOPPING, "");
 		if (r->step >= STEP_SOCKET)
 			run_abort_now(r);
@@ -706,8 +706,8 @@ int lifecycle_stop(struct lifecycle *lc, struct vm *vm, struct rpc_error *err)
 			r->restart_after = false;
 			r->final_reason[0] = '\0';
 			run_notify(r, LIFECYCLE_START_ENDED,
-			        &(struct rpc_error){
-			                RPC_ERROR_CONFLICT, "The restart was cancelled by a stop"});
+				&(struct rpc_error){
+					RPC_ERROR_CONFLICT, "The restart was cancelled by a stop"});
 		}
 		break; /* already on its way: this caller waits for the same end */
 	case RUN_IDLE:
@@ -746,8 +746,8 @@ int lifecycle_restart(struct lifecycle *lc, struct vm *vm, struct rpc_error *err
 		return lifecycle_start(lc, vm, err);
 	if (r->mode != RUN_RUNNING)
 		return rpc_error_set(err, -EBUSY, RPC_ERROR_CONFLICT,
-		        "VM \"%s\" is %s; restart it once that is done", vm->name,
-		        vm_state_to_string(vm->state));
+			"VM \"%s\" is %s; restart it once that is done", vm->name,
+			vm_state_to_string(vm->state));
 	r->restart_after = true;
 	run_stop_begin(r, "restarting");
 	return 0;
@@ -773,6 +773,6 @@ json_t *lifecycle_timings(struct lifecycle *lc, const struct vm *vm)
 	o = json_object();
 	for (int s = 0; o && s < _STEP_MAX; s++)
 		json_object_set_new(
-		        o, lifecycle_steps[s].name, json_integer((json_int_t)r->timings[s]));
+			o, lifecycle_steps[s].name, json_integer((json_int_t)r->timings[s]));
 	return o;
 }

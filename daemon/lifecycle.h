@@ -38,7 +38,7 @@ enum lifecycle_event {
  * LIFECYCLE_DELETE the callee removes the record, which ends the VM's run: the lifecycle touches
  * neither afterwards. */
 typedef void (*lifecycle_notify_t)(struct lifecycle *lc, const char *vm_id, struct vm *vm,
-        enum lifecycle_event ev, const struct rpc_error *err, void *userdata);
+	enum lifecycle_event ev, const struct rpc_error *err, void *userdata);
 
 /* Timings a test may shorten; lifecycle_new() fills them from the defaults and banger.conf. */
 struct lifecycle_timing {
@@ -58,8 +58,8 @@ struct lifecycle_timing {
 
 /* ports: NULL for the real ones. notify: see above. */
 int lifecycle_new(struct daemon *d, const struct banger_config *cfg,
-        const struct lifecycle_ports *ports, lifecycle_notify_t notify, void *userdata,
-        struct lifecycle **ret);
+	const struct lifecycle_ports *ports, lifecycle_notify_t notify, void *userdata,
+	struct lifecycle **ret);
 /* Leaves running VMs running (their VMMs are nobody's children); forgets in-flight work after
  * notifying LIFECYCLE_SHUTDOWN for each VM it follows. */
 struct lifecycle *lifecycle_free(struct lifecycle *lc);

@@ -29,20 +29,20 @@
 #include "daemon/space-watch.h"
 
 static const char usage[] =
-        "Usage: bangerd [OPTIONS]\n"
-        "\n"
-        "The banger daemon: keeps VM and image records and serves bangerd.sock.\n"
-        "Runs as the owner user, in the foreground (systemd Type=notify).\n"
-        "\n"
-        "  -h --help               Show this help\n"
-        "     --version            Show the version\n"
-        "     --foreground         Stay in the foreground (always the case; for scripts)\n"
-        "  -v --verbose            Log debug messages too\n"
-        "     --allow-root         Run even as root (tests only; production never does)\n"
-        "     --heartbeat SEC      Seconds between daemon.heartbeat events (default 5)\n"
-        "     --event-queue N      Events queued per subscriber before it lags (default 4096)\n"
-        "\n"
-        "Paths follow $BANGER_ROOT (default /): the socket is <root>/run/banger/bangerd.sock.\n";
+	"Usage: bangerd [OPTIONS]\n"
+	"\n"
+	"The banger daemon: keeps VM and image records and serves bangerd.sock.\n"
+	"Runs as the owner user, in the foreground (systemd Type=notify).\n"
+	"\n"
+	"  -h --help               Show this help\n"
+	"     --version            Show the version\n"
+	"     --foreground         Stay in the foreground (always the case; for scripts)\n"
+	"  -v --verbose            Log debug messages too\n"
+	"     --allow-root         Run even as root (tests only; production never does)\n"
+	"     --heartbeat SEC      Seconds between daemon.heartbeat events (default 5)\n"
+	"     --event-queue N      Events queued per subscriber before it lags (default 4096)\n"
+	"\n"
+	"Paths follow $BANGER_ROOT (default /): the socket is <root>/run/banger/bangerd.sock.\n";
 
 struct options {
 	bool verbose, allow_root;
@@ -68,14 +68,14 @@ static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum { ARG_VERSION = 0x100, ARG_FOREGROUND, ARG_ALLOW_ROOT, ARG_HEARTBEAT, ARG_QUEUE };
 	static const struct option longopts[] = {
-	        {"help", no_argument, NULL, 'h'},
-	        {"version", no_argument, NULL, ARG_VERSION},
-	        {"foreground", no_argument, NULL, ARG_FOREGROUND},
-	        {"verbose", no_argument, NULL, 'v'},
-	        {"allow-root", no_argument, NULL, ARG_ALLOW_ROOT},
-	        {"heartbeat", required_argument, NULL, ARG_HEARTBEAT},
-	        {"event-queue", required_argument, NULL, ARG_QUEUE},
-	        {},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, ARG_VERSION},
+		{"foreground", no_argument, NULL, ARG_FOREGROUND},
+		{"verbose", no_argument, NULL, 'v'},
+		{"allow-root", no_argument, NULL, ARG_ALLOW_ROOT},
+		{"heartbeat", required_argument, NULL, ARG_HEARTBEAT},
+		{"event-queue", required_argument, NULL, ARG_QUEUE},
+		{},
 	};
 	unsigned long v;
 	int c;
@@ -138,11 +138,11 @@ static int on_heartbeat(sd_event_source *src, uint64_t usec, void *userdata)
 
 	rfc3339_now(now, sizeof(now));
 	r = event_new_unnumbered("daemon.heartbeat",
-	        json_pack("{s:I, s:s}", "seq", (json_int_t)d->bus.seq, "time", now), &e);
+		json_pack("{s:I, s:s}", "seq", (json_int_t)d->bus.seq, "time", now), &e);
 	if (r >= 0)
 		server_heartbeat(d->server, e);
 	(void)sd_notifyf(0, "STATUS=Serving %zu VMs, %zu images to %zu clients", d->store.n_vms,
-	        d->store.n_images, server_n_clients(d->server));
+		d->store.n_images, server_n_clients(d->server));
 	(void)sd_event_source_set_time_relative(src, (uint64_t)d->heartbeat_sec * 1000000);
 	/* a vm.list or snapshot of many records leaves megabytes of freed heap behind; hand it
 	 * back rather than keep the peak resident for the daemon's lifetime */
@@ -180,9 +180,9 @@ static void load_owner(struct daemon *d)
 		d->owner_from_install = true;
 		if (d->owner.owner_uid != getuid() && getuid() != 0)
 			log_warning(
-			        "install.json names uid %u as the owner, but bangerd runs as uid "
-			        "%u",
-			        (unsigned)d->owner.owner_uid, (unsigned)getuid());
+				"install.json names uid %u as the owner, but bangerd runs as uid "
+				"%u",
+				(unsigned)d->owner.owner_uid, (unsigned)getuid());
 		return;
 	}
 	if (r != -ENOENT)
@@ -205,11 +205,12 @@ static int take_socket(struct daemon *d, bool *ret_ours, int *ret_fd)
 		fd = SD_LISTEN_FDS_START;
 		if (sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) <= 0)
 			return log_error_errno(-EINVAL, "The passed socket is not a listening unix "
-			                                "stream socket");
+							"stream socket");
 		if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
 			return log_error_errno(negative_errno(), "Failed to make the socket "
-			                                         "non-blocking: %m");
-		log_info("Using the passed listening socket (systemd's, or our own across a re-exec)");
+								 "non-blocking: %m");
+		log_info("Using the passed listening socket (systemd's, or our own across a "
+			 "re-exec)");
 		*ret_ours = false;
 		*ret_fd = fd;
 		return 0;
@@ -217,7 +218,7 @@ static int take_socket(struct daemon *d, bool *ret_ours, int *ret_fd)
 	r = server_listen(d->layout.daemon_sock, &fd);
 	if (r == -EADDRINUSE)
 		return log_error_errno(
-		        r, "Another bangerd already answers on %s", d->layout.daemon_sock);
+			r, "Another bangerd already answers on %s", d->layout.daemon_sock);
 	if (r < 0)
 		return log_error_errno(r, "Failed to listen on %s: %m", d->layout.daemon_sock);
 	*ret_ours = true;
@@ -274,10 +275,10 @@ static int run(struct daemon *d, const struct options *o)
 			unlink(d->layout.daemon_sock);
 		safe_close(fd);
 		return log_error_errno(
-		        r, "Failed to load the state in %s: %m", d->layout.state_dir);
+			r, "Failed to load the state in %s: %m", d->layout.state_dir);
 	}
 	log_info("Loaded %zu VMs and %zu images from %s", d->store.n_vms, d->store.n_images,
-	        d->layout.state_dir);
+		d->layout.state_dir);
 
 	r = config_load(&d->config, d->layout.config);
 	if (r < 0)
@@ -293,7 +294,7 @@ static int run(struct daemon *d, const struct options *o)
 		return log_error_errno(r, "Failed to set up the server: %m");
 	}
 	r = sd_event_add_time_relative(d->event, &d->heartbeat, CLOCK_MONOTONIC,
-	        (uint64_t)d->heartbeat_sec * 1000000, 0, on_heartbeat, d);
+		(uint64_t)d->heartbeat_sec * 1000000, 0, on_heartbeat, d);
 	if (r >= 0)
 		r = sd_event_source_set_enabled(d->heartbeat, SD_EVENT_ON);
 	if (r < 0)
@@ -318,7 +319,7 @@ static int run(struct daemon *d, const struct options *o)
 	daemon_publish(d, "daemon.started", json_pack("{s:s}", "version", PACKAGE_VERSION));
 	log_info("bangerd %s listening on %s", PACKAGE_VERSION, d->layout.daemon_sock);
 	(void)sd_notifyf(0, "READY=1\nSTATUS=Serving %zu VMs, %zu images", d->store.n_vms,
-	        d->store.n_images);
+		d->store.n_images);
 
 	r = sd_event_loop(d->event);
 
@@ -342,7 +343,7 @@ static int run(struct daemon *d, const struct options *o)
 int main(int argc, char **argv)
 {
 	struct options o = {
-	        .heartbeat_sec = DAEMON_HEARTBEAT_DEFAULT_SEC, .event_queue = EVENT_QUEUE_DEFAULT};
+		.heartbeat_sec = DAEMON_HEARTBEAT_DEFAULT_SEC, .event_queue = EVENT_QUEUE_DEFAULT};
 	struct daemon d = {};
 	struct timespec ts;
 	int r;
@@ -354,7 +355,7 @@ int main(int argc, char **argv)
 	log_set_max_level(o.verbose ? LOG_DEBUG : LOG_INFO);
 	if (geteuid() == 0 && !o.allow_root) {
 		log_error("bangerd runs as the owner user, never as root (root's work is "
-		          "bangerd-root's); use --allow-root only for tests");
+			  "bangerd-root's); use --allow-root only for tests");
 		return EXIT_FAILURE;
 	}
 

@@ -52,8 +52,8 @@ bool net_ip_in_subnet(const struct net_subnet *n, struct in_addr a)
 	return (ntohl(a.s_addr) & m) == ntohl(n->network.s_addr);
 }
 
-int net_ip_allocate(const struct net_subnet *n, const struct in_addr *used, size_t n_used,
-		struct in_addr *ret)
+int net_ip_allocate(
+	const struct net_subnet *n, const struct in_addr *used, size_t n_used, struct in_addr *ret)
 {
 	uint32_t base = ntohl(n->network.s_addr);
 	uint32_t size = 1u << (32 - n->prefix);
@@ -91,8 +91,8 @@ int net_tap_name(const char *vm_id, char ret[16])
 	if (n == 0)
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++)
-		if (!((vm_id[i] >= 'a' && vm_id[i] <= 'z') || (vm_id[i] >= '0' && vm_id[i] <= '9') ||
-				    vm_id[i] == '-'))
+		if (!((vm_id[i] >= 'a' && vm_id[i] <= 'z') ||
+			    (vm_id[i] >= '0' && vm_id[i] <= '9') || vm_id[i] == '-'))
 			return -EINVAL;
 	snprintf(ret, 16, NET_TAP_PREFIX "%.11s", vm_id);
 	return 0;
@@ -100,12 +100,12 @@ int net_tap_name(const char *vm_id, char ret[16])
 
 void net_netmask(unsigned prefix, char ret[16])
 {
-	struct in_addr m = { .s_addr = htonl(mask_of(prefix)) };
+	struct in_addr m = {.s_addr = htonl(mask_of(prefix))};
 	inet_ntop(AF_INET, &m, ret, 16);
 }
 
 int net_boot_args(const struct net_subnet *n, struct in_addr guest, const char *hostname,
-		const char *ssh_pubkey, char *buf, size_t size)
+	const char *ssh_pubkey, char *buf, size_t size)
 {
 	char ip[16], gw[16], mask[16], type[64];
 	const char *sp, *blob_end;
@@ -131,13 +131,13 @@ int net_boot_args(const struct net_subnet *n, struct in_addr guest, const char *
 	if (blob_end == sp + 1)
 		return -EINVAL;
 	for (const char *p = sp + 1; p < blob_end; p++)
-		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-				    *p == '+' || *p == '/' || *p == '='))
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+			    (*p >= '0' && *p <= '9') || *p == '+' || *p == '/' || *p == '='))
 			return -EINVAL;
 
 	w = snprintf(buf, size,
-			"console=ttyS0 reboot=k panic=1 ip=%s::%s:%s:%s:eth0:off banger.ssh_key=%s:%.*s", ip,
-			gw, mask, hostname, type, (int)(blob_end - sp - 1), sp + 1);
+		"console=ttyS0 reboot=k panic=1 ip=%s::%s:%s:%s:eth0:off banger.ssh_key=%s:%.*s",
+		ip, gw, mask, hostname, type, (int)(blob_end - sp - 1), sp + 1);
 	if (w < 0 || (size_t)w >= size)
 		return -ENAMETOOLONG;
 	return 0;

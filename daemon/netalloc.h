@@ -22,8 +22,8 @@ int net_subnet_parse(const char *s, struct net_subnet *ret);
 
 /* Lowest free guest address: not the network, gateway or broadcast address and not in used[].
  * -ENOSPC when the subnet is full. */
-int net_ip_allocate(const struct net_subnet *n, const struct in_addr *used, size_t n_used,
-		struct in_addr *ret);
+int net_ip_allocate(
+	const struct net_subnet *n, const struct in_addr *used, size_t n_used, struct in_addr *ret);
 bool net_ip_in_subnet(const struct net_subnet *n, struct in_addr a);
 
 /* Locally administered unicast MAC derived from the VM id: stable across restarts. */
@@ -39,4 +39,4 @@ void net_netmask(unsigned prefix, char ret[16]);
  * ssh_pubkey is an OpenSSH public key line ("ssh-ed25519 AAAA… comment"); the comment is
  * dropped because a kernel argument cannot hold spaces. */
 int net_boot_args(const struct net_subnet *n, struct in_addr guest, const char *hostname,
-		const char *ssh_pubkey, char *buf, size_t size);
+	const char *ssh_pubkey, char *buf, size_t size);

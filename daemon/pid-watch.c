@@ -16,7 +16,7 @@ struct pid_watch {
 };
 
 static int on_exit_event(
-        _unused_ sd_event_source *s, _unused_ int fd, _unused_ uint32_t revents, void *userdata)
+	_unused_ sd_event_source *s, _unused_ int fd, _unused_ uint32_t revents, void *userdata)
 {
 	struct pid_watch *w = userdata;
 

@@ -50,12 +50,12 @@ static void clock_close_step(struct start_clock *c, uint64_t now)
 {
 	if (c->step[0] && c->steps)
 		json_object_set_new(c->steps, c->step,
-		        json_integer((json_int_t)((now - c->step_started) / 1000)));
+			json_integer((json_int_t)((now - c->step_started) / 1000)));
 	c->step[0] = '\0';
 }
 
 void progress_step_begin(
-        struct daemon *d, const struct vm *vm, const char *step, unsigned n, unsigned of)
+	struct daemon *d, const struct vm *vm, const char *step, unsigned n, unsigned of)
 {
 	struct start_clock **p = clock_find(vm->id), *c;
 	uint64_t now = now_usec();
@@ -82,9 +82,9 @@ void progress_step_begin(
 	snprintf(c->step, sizeof(c->step), "%s", step);
 	c->step_started = now;
 	daemon_publish(d, "vm.start_step",
-	        json_pack("{s:s, s:s, s:s, s:i, s:i, s:I}", "id", vm->id, "name", vm->name, "step",
-	                step, "n", (int)n, "of", (int)of, "elapsed_ms",
-	                (json_int_t)((now - c->started) / 1000)));
+		json_pack("{s:s, s:s, s:s, s:i, s:i, s:I}", "id", vm->id, "name", vm->name, "step",
+			step, "n", (int)n, "of", (int)of, "elapsed_ms",
+			(json_int_t)((now - c->started) / 1000)));
 }
 
 void progress_done(struct daemon *d, const struct vm *vm, const char *failure)
@@ -100,9 +100,9 @@ void progress_done(struct daemon *d, const struct vm *vm, const char *failure)
 	snprintf(failed_step, sizeof(failed_step), "%s", c->step);
 	clock_close_step(c, now);
 	daemon_publish(d, "vm.start_done",
-	        json_pack("{s:s, s:s, s:s, s:I, s:O?, s:s?, s:s?}", "id", vm->id, "name", vm->name,
-	                "result", failure ? "failed" : "running", "elapsed_ms",
-	                (json_int_t)((now - c->started) / 1000), "steps", c->steps, "step",
-	                failure ? failed_step : NULL, "error", failure));
+		json_pack("{s:s, s:s, s:s, s:I, s:O?, s:s?, s:s?}", "id", vm->id, "name", vm->name,
+			"result", failure ? "failed" : "running", "elapsed_ms",
+			(json_int_t)((now - c->started) / 1000), "steps", c->steps, "step",
+			failure ? failed_step : NULL, "error", failure));
 	clock_free(c);
 }

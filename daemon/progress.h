@@ -10,7 +10,7 @@ struct vm;
 
 /* Step n of of (counting from 1) begins. The first step seen for a VM starts its clock. */
 void progress_step_begin(
-        struct daemon *d, const struct vm *vm, const char *step, unsigned n, unsigned of);
+	struct daemon *d, const struct vm *vm, const char *step, unsigned n, unsigned of);
 
 /* The start ended: running when failure is NULL, else failed for that reason. Forgets the VM;
  * nothing is published for a VM whose start was not followed (a plain stop ending). */

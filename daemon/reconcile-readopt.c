@@ -81,7 +81,7 @@ static void readopt_console(struct run *r)
 	uint64_t next = r->console.next_line;
 
 	if (!next &&
-	        layout_vm_file(&r->lc->d->layout, r->vm_id, "console.log", path, sizeof(path)) >= 0)
+		layout_vm_file(&r->lc->d->layout, r->vm_id, "console.log", path, sizeof(path)) >= 0)
 		next = console_count_lines(path) + 1;
 	run_console_open(r, next ? next : 1);
 }
@@ -99,7 +99,7 @@ static void readopt_running(struct run *r)
 		run_record_updated(r);
 	}
 	log_vm(LOG_INFO, vm->name, "reconcile", "Re-adopted VM %s (VMM pid %d)", vm->name,
-	        r->vmm_pid);
+		r->vmm_pid);
 }
 
 /* The host key of the guest's current boot, if its console printed it already: the first
@@ -111,14 +111,14 @@ static void readopt_hostkey(struct run *r)
 
 	r->hostkey_seen = false;
 	if (layout_vm_file(&r->lc->d->layout, r->vm_id, "console.log", path, sizeof(path)) < 0 ||
-	        console_log_tail(path, 5000, &lines, &n) < 0)
+		console_log_tail(path, 5000, &lines, &n) < 0)
 		return;
 	for (size_t i = 0; i < n; i++)
 		if (strstr(lines[i], "Linux version "))
 			boot = i;
 	for (size_t i = boot; i < n && !r->hostkey_seen; i++)
 		if (strstr(lines[i], SSH_HOSTKEY_MARKER) &&
-		        ssh_hostkey_from_console_line(lines[i], r->hostkey, sizeof(r->hostkey)) > 0)
+			ssh_hostkey_from_console_line(lines[i], r->hostkey, sizeof(r->hostkey)) > 0)
 			r->hostkey_seen = true;
 	for (size_t i = 0; i < n; i++)
 		free(lines[i]);
@@ -138,9 +138,9 @@ static void readopt_resume(struct run *r)
 	vm->boot_id[0] = '\0';
 	vm->pid = r->vmm_pid;
 	log_vm(LOG_INFO, vm->name, "reconcile",
-	        "VM %s: its VMM (pid %d) runs a booted guest although the record says %s; "
-	        "finishing its start",
-	        vm->name, r->vmm_pid, vm_state_to_string(vm->state));
+		"VM %s: its VMM (pid %d) runs a booted guest although the record says %s; "
+		"finishing its start",
+		vm->name, r->vmm_pid, vm_state_to_string(vm->state));
 	if (vm->state != VM_STATE_STARTING)
 		run_set_state(r, VM_STATE_STARTING, "its VMM was found running a booted guest");
 	else
@@ -159,26 +159,26 @@ static void readopt_release(struct run *r, const char *reason)
 }
 
 static void on_readopt_api(
-        _unused_ struct fc_api *api, const struct fc_api_result *res, void *userdata)
+	_unused_ struct fc_api *api, const struct fc_api_result *res, void *userdata)
 {
 	struct run *r = userdata;
 	const char *st = res->r == 0 && res->status == 200
-	                         ? json_string_value(json_object_get(res->body, "state"))
-	                         : NULL;
+				 ? json_string_value(json_object_get(res->body, "state"))
+				 : NULL;
 
 	r->fc_req = 0;
 	if (st && streq(st, "Running") && !r->abort_requested && !r->delete_after &&
-	        !r->vmm_exited) {
+		!r->vmm_exited) {
 		readopt_resume(r);
 		return;
 	}
 	readopt_release(r,
-	        st ? "the daemon restarted while the VM was starting, before its guest booted"
-	           : "the daemon restarted while the VM was starting, and its VMM does not answer");
+		st ? "the daemon restarted while the VM was starting, before its guest booted"
+		   : "the daemon restarted while the VM was starting, and its VMM does not answer");
 }
 
 static void on_found(_unused_ struct helper_client *h, int k, json_t *result,
-        const struct rpc_error *err, void *userdata)
+	const struct rpc_error *err, void *userdata)
 {
 	struct run *r = userdata;
 	struct lifecycle *lc = r->lc;
@@ -196,18 +196,18 @@ static void on_found(_unused_ struct helper_client *h, int k, json_t *result,
 		/* Without the helper nothing can be known about the VMM: leave the record as it is
 		 * and ask again shortly. */
 		log_vm(LOG_WARNING, vm->name, "reconcile",
-		        "Cannot re-adopt VM %s yet: %s; retrying", vm->name,
-		        err ? err->message : strerror(-k));
+			"Cannot re-adopt VM %s yet: %s; retrying", vm->name,
+			err ? err->message : strerror(-k));
 		r->mode = RUN_IDLE;
 		r->keep_record_state = false;
 		if (!lc->readopt_retry &&
-		        sd_event_add_time_relative(lc->d->event, &lc->readopt_retry,
-		                CLOCK_MONOTONIC, lc->timing.readopt_retry_usec, 0, on_readopt_retry,
-		                lc) < 0)
+			sd_event_add_time_relative(lc->d->event, &lc->readopt_retry,
+				CLOCK_MONOTONIC, lc->timing.readopt_retry_usec, 0, on_readopt_retry,
+				lc) < 0)
 			log_vm(LOG_ERR, vm->name, "reconcile",
-			        "Cannot schedule the re-adoption of VM %s again; run banger "
-			        "reconcile",
-			        vm->name);
+				"Cannot schedule the re-adoption of VM %s again; run banger "
+				"reconcile",
+				vm->name);
 		return;
 	}
 	alive = json_is_integer(pid);
@@ -234,9 +234,9 @@ static void on_found(_unused_ struct helper_client *h, int k, json_t *result,
 		}
 	}
 	readopt_release(r, !alive ? "its VMM was no longer running when the daemon started"
-	                   : vm->state == VM_STATE_STOPPING
-	                           ? "the daemon restarted while the VM was stopping"
-	                           : "a stop was asked for while it was re-adopted");
+			   : vm->state == VM_STATE_STOPPING
+				   ? "the daemon restarted while the VM was stopping"
+				   : "a stop was asked for while it was re-adopted");
 }
 
 /* Asks the helper about vm's VMM and re-adopts, finishes or releases it. */
@@ -264,7 +264,7 @@ int readopt_one(struct lifecycle *lc, struct vm *vm, const struct vm_handles *h)
 	r->abort_requested = false;
 	r->mode = RUN_UNWINDING; /* busy until proc.find answers */
 	k = helper_call_proc_find(
-	        &lc->ports.helper, &(struct helper_req_proc_find){.vm_id = vm->id}, on_found, r);
+		&lc->ports.helper, &(struct helper_req_proc_find){.vm_id = vm->id}, on_found, r);
 	if (k < 0) {
 		r->mode = RUN_IDLE;
 		return k;
@@ -283,7 +283,7 @@ void lifecycle_readopt(struct lifecycle *lc)
 		struct vm *vm = lc->d->store.vms[i];
 
 		if (vm->state != VM_STATE_RUNNING && vm->state != VM_STATE_STARTING &&
-		        vm->state != VM_STATE_STOPPING)
+			vm->state != VM_STATE_STOPPING)
 			continue;
 		/* -EBUSY: already followed; else it is asked again at the next reconcile */
 		(void)readopt_one(lc, vm, handles_file_find(&handles, vm->id));

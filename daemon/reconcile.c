@@ -31,9 +31,9 @@ enum jail_stage {
 };
 
 struct sweep_item {
-	char op[24];     /* helper op */
-	char arg[64];    /* tap name or VM id */
-	char what[96];   /* "tap bgt-…", for the plan and the answer */
+	char op[24];   /* helper op */
+	char arg[64];  /* tap name or VM id */
+	char what[96]; /* "tap bgt-…", for the plan and the answer */
 	enum jail_stage stage;
 	uint64_t waited;
 };
@@ -42,8 +42,8 @@ struct reconcile_job {
 	struct daemon *d;
 	struct rpc_call *call; /* NULL: the daemon's own, at start-up */
 	bool dry_run;
-	json_t *readopt;  /* names */
-	json_t *orphans;  /* ids of VMs handed to the lifecycle by plan_orphans() */
+	json_t *readopt; /* names */
+	json_t *orphans; /* ids of VMs handed to the lifecycle by plan_orphans() */
 	struct sweep_item *items;
 	size_t n_items, next;
 	json_t *swept, *failed;
@@ -83,7 +83,8 @@ static bool tap_owned(struct reconcile_job *j, const char *tap)
 	for (size_t i = 0; i < d->store.n_vms; i++) {
 		char t[16];
 		if (net_tap_name(d->store.vms[i]->id, t) >= 0 && streq(t, tap))
-			return vm_id_owned(d, d->store.vms[i]->id) || is_orphan(j, d->store.vms[i]->id);
+			return vm_id_owned(d, d->store.vms[i]->id) ||
+			       is_orphan(j, d->store.vms[i]->id);
 	}
 	return false;
 }
@@ -100,7 +101,7 @@ static int add_item(struct reconcile_job *j, const char *op, const char *arg, co
 		return -ENOMEM;
 	j->items = n;
 	n = &j->items[j->n_items++];
-	*n = (struct sweep_item){ .stage = JAIL_KILL };
+	*n = (struct sweep_item){.stage = JAIL_KILL};
 	snprintf(n->op, sizeof(n->op), "%s", op);
 	snprintf(n->arg, sizeof(n->arg), "%s", arg);
 	snprintf(n->what, sizeof(n->what), "%s %s", kind, arg);
@@ -132,14 +133,15 @@ static int plan_orphans(struct reconcile_job *j, json_t *res)
 	json_t *v;
 	size_t i;
 
-	json_array_foreach(json_object_get(res, "chroots"), i, v) {
+	json_array_foreach(json_object_get(res, "chroots"), i, v)
+	{
 		const char *id = json_string_value(json_object_get(v, "vm_id"));
 		struct vm *vm = id ? store_vm_by_id(&d->store, id) : NULL;
 
 		if (!vm || vm_id_owned(d, id))
 			continue;
 		if (json_array_append_new(j->readopt, json_string(vm->name)) < 0 ||
-				json_array_append_new(j->orphans, json_string(id)) < 0)
+			json_array_append_new(j->orphans, json_string(id)) < 0)
 			return -ENOMEM;
 		if (!j->dry_run)
 			(void)lifecycle_readopt_orphan(d->lifecycle, vm);
@@ -152,9 +154,7 @@ static bool is_orphan(struct reconcile_job *j, const char *id)
 	json_t *v;
 	size_t i;
 
-	json_array_foreach(j->orphans, i, v)
-		if (streq(json_string_value(v), id))
-			return true;
+	json_array_foreach(j->orphans, i, v) if (streq(json_string_value(v), id)) return true;
 	return false;
 }
 
@@ -166,27 +166,33 @@ static int plan_sweep(struct reconcile_job *j, json_t *res)
 	size_t i;
 	int r = 0;
 
-	json_array_foreach(json_object_get(res, "chroots"), i, v) {
+	json_array_foreach(json_object_get(res, "chroots"), i, v)
+	{
 		const char *id = json_string_value(json_object_get(v, "vm_id"));
 		if (id && !vm_id_owned(d, id) && !is_orphan(j, id))
 			r = r ?: add_item(j, helper_op_name_jail_cleanup, id, "jail");
 	}
-	json_array_foreach(json_object_get(res, "dm_devices"), i, v) {
+	json_array_foreach(json_object_get(res, "dm_devices"), i, v)
+	{
 		const char *name = json_string_value(v);
 		if (name && strneq(name, "banger-", 7) && !vm_id_owned(d, name + 7) &&
-				!is_orphan(j, name + 7))
+			!is_orphan(j, name + 7))
 			r = r ?: add_item(j, helper_op_name_disk_release, name + 7, "disk");
 	}
-	json_array_foreach(json_object_get(res, "loop_devices"), i, v) {
+	json_array_foreach(json_object_get(res, "loop_devices"), i, v)
+	{
 		char buf[80];
 		const char *id = vm_id_in_path(d->layout.vms_dir,
-				json_string_value(json_object_get(v, "backing_file")) ?: "", buf, sizeof(buf));
+			json_string_value(json_object_get(v, "backing_file")) ?: "", buf,
+			sizeof(buf));
 		if (id && !vm_id_owned(d, id) && !is_orphan(j, id))
 			r = r ?: add_item(j, helper_op_name_disk_release, id, "disk");
 	}
-	json_array_foreach(json_object_get(res, "taps"), i, v) {
+	json_array_foreach(json_object_get(res, "taps"), i, v)
+	{
 		const char *tap = json_string_value(v);
-		if (tap && strneq(tap, NET_TAP_PREFIX, strlen(NET_TAP_PREFIX)) && !tap_owned(j, tap))
+		if (tap && strneq(tap, NET_TAP_PREFIX, strlen(NET_TAP_PREFIX)) &&
+			!tap_owned(j, tap))
 			r = r ?: add_item(j, helper_op_name_tap_delete, tap, "tap");
 	}
 	return r;
@@ -215,8 +221,9 @@ static void item_done(struct reconcile_job *j, int k, const struct rpc_error *er
 
 	if (k < 0 && !(err && err->code == RPC_ERROR_NOT_FOUND)) {
 		json_array_append_new(j->failed, json_pack("{s:s, s:s}", "what", it->what, "error",
-				err ? err->message : strerror(-k)));
-		log_warning("reconcile: %s failed: %s", it->what, err ? err->message : strerror(-k));
+							 err ? err->message : strerror(-k)));
+		log_warning(
+			"reconcile: %s failed: %s", it->what, err ? err->message : strerror(-k));
 	} else {
 		json_array_append_new(j->swept, json_string(it->what));
 		log_info("reconcile: released %s", it->what);
@@ -235,8 +242,8 @@ static int on_poll(sd_event_source *s, uint64_t usec, void *userdata)
 
 /* A jail no record owns: whatever VMM runs in it is killed, and the jail cleaned once the VMM is
  * gone (jail.cleanup refuses while it runs). */
-static void on_jail_step(struct helper_client *h, int k, json_t *result, const struct rpc_error *err,
-		void *userdata)
+static void on_jail_step(
+	struct helper_client *h, int k, json_t *result, const struct rpc_error *err, void *userdata)
 {
 	struct reconcile_job *j = userdata;
 	struct sweep_item *it = current(j);
@@ -245,8 +252,10 @@ static void on_jail_step(struct helper_client *h, int k, json_t *result, const s
 	switch (it->stage) {
 	case JAIL_KILL:
 		if (k == 0) {
-			log_info("reconcile: killed the VMM (pid %lld) of jail %s, which no VM owns",
-					(long long)json_integer_value(json_object_get(result, "pid")), it->arg);
+			log_info(
+				"reconcile: killed the VMM (pid %lld) of jail %s, which no VM owns",
+				(long long)json_integer_value(json_object_get(result, "pid")),
+				it->arg);
 			it->stage = JAIL_WAIT;
 			break;
 		}
@@ -265,13 +274,14 @@ static void on_jail_step(struct helper_client *h, int k, json_t *result, const s
 			it->waited += VMM_GONE_POLL_USEC;
 			if (it->waited > VMM_GONE_MAX_USEC) {
 				rpc_error_set(&e, -ETIMEDOUT, RPC_ERROR_TIMEOUT,
-						"its VMM (pid %lld) did not exit after SIGKILL",
-						(long long)json_integer_value(json_object_get(result, "pid")));
+					"its VMM (pid %lld) did not exit after SIGKILL",
+					(long long)json_integer_value(
+						json_object_get(result, "pid")));
 				item_done(j, -ETIMEDOUT, &e);
 				return;
 			}
 			if (sd_event_add_time_relative(j->d->event, &j->timer, CLOCK_MONOTONIC,
-					    VMM_GONE_POLL_USEC, 0, on_poll, j) >= 0)
+				    VMM_GONE_POLL_USEC, 0, on_poll, j) >= 0)
 				return;
 		}
 		it->stage = JAIL_CLEANUP;
@@ -283,8 +293,8 @@ static void on_jail_step(struct helper_client *h, int k, json_t *result, const s
 	sweep_send(j);
 }
 
-static void on_swept(struct helper_client *h, int k, json_t *result, const struct rpc_error *err,
-		void *userdata)
+static void on_swept(
+	struct helper_client *h, int k, json_t *result, const struct rpc_error *err, void *userdata)
 {
 	item_done(userdata, k, err);
 }
@@ -300,27 +310,30 @@ static void sweep_send(struct reconcile_job *j)
 		switch (it->stage) {
 		case JAIL_KILL:
 			r = helper_call_proc_signal(&hp,
-					&(struct helper_req_proc_signal){ .vm_id = it->arg, .signal = "KILL" },
-					on_jail_step, j);
+				&(struct helper_req_proc_signal){
+					.vm_id = it->arg, .signal = "KILL"},
+				on_jail_step, j);
 			break;
 		case JAIL_WAIT:
-			r = helper_call_proc_find(&hp, &(struct helper_req_proc_find){ .vm_id = it->arg },
-					on_jail_step, j);
+			r = helper_call_proc_find(&hp,
+				&(struct helper_req_proc_find){.vm_id = it->arg}, on_jail_step, j);
 			break;
 		case JAIL_CLEANUP:
 			r = helper_call_jail_cleanup(&hp,
-					&(struct helper_req_jail_cleanup){ .vm_id = it->arg }, on_jail_step, j);
+				&(struct helper_req_jail_cleanup){.vm_id = it->arg}, on_jail_step,
+				j);
 			break;
 		}
 	} else if (streq(it->op, helper_op_name_tap_delete))
-		r = helper_call_tap_delete(&hp, &(struct helper_req_tap_delete){ .tap = it->arg },
-				on_swept, j);
+		r = helper_call_tap_delete(
+			&hp, &(struct helper_req_tap_delete){.tap = it->arg}, on_swept, j);
 	else
-		r = helper_call_disk_release(&hp, &(struct helper_req_disk_release){ .vm_id = it->arg },
-				on_swept, j);
+		r = helper_call_disk_release(
+			&hp, &(struct helper_req_disk_release){.vm_id = it->arg}, on_swept, j);
 	if (r < 0)
-		item_done(j, r, &(struct rpc_error){ RPC_ERROR_UNAVAILABLE,
-					"could not be sent to bangerd-root" });
+		item_done(j, r,
+			&(struct rpc_error){
+				RPC_ERROR_UNAVAILABLE, "could not be sent to bangerd-root"});
 }
 
 static struct reconcile_job *start_job; /* the daemon's own, while it waits for the helper */
@@ -335,17 +348,20 @@ static void sweep_next(struct reconcile_job *j)
 		sweep_send(j);
 		return;
 	}
-	res = json_pack("{s:O, s:O, s:O}", "readopted", j->readopt, "swept", j->swept, "failed",
-			j->failed);
+	res = json_pack(
+		"{s:O, s:O, s:O}", "readopted", j->readopt, "swept", j->swept, "failed", j->failed);
 	daemon_publish(d, "reconcile.done", json_incref(res));
 	if (j->call)
 		rpc_call_reply(j->call, res);
 	else {
 		json_decref(res);
-		if (json_array_size(j->readopt) || json_array_size(j->swept) || json_array_size(j->failed))
-			log_info("reconcile at start-up: %zu VM(s) re-adopted or released, %zu leftover(s) "
-					"swept, %zu failed", json_array_size(j->readopt),
-					json_array_size(j->swept), json_array_size(j->failed));
+		if (json_array_size(j->readopt) || json_array_size(j->swept) ||
+			json_array_size(j->failed))
+			log_info("reconcile at start-up: %zu VM(s) re-adopted or released, %zu "
+				 "leftover(s) "
+				 "swept, %zu failed",
+				json_array_size(j->readopt), json_array_size(j->swept),
+				json_array_size(j->failed));
 	}
 	if (start_job == j)
 		start_job = NULL;
@@ -354,23 +370,24 @@ static void sweep_next(struct reconcile_job *j)
 
 static int on_start_retry(sd_event_source *s, uint64_t usec, void *userdata);
 
-static void on_resources(struct helper_client *h, int k, json_t *result, const struct rpc_error *err,
-		void *userdata)
+static void on_resources(
+	struct helper_client *h, int k, json_t *result, const struct rpc_error *err, void *userdata)
 {
 	struct reconcile_job *j = userdata;
 	struct rpc_error e;
 
 	if (k < 0) {
 		rpc_error_set(&e, 0, err ? err->code : RPC_ERROR_UNAVAILABLE,
-				"reconcile needs bangerd-root's resource list: %s",
-				err ? err->message : strerror(-k));
+			"reconcile needs bangerd-root's resource list: %s",
+			err ? err->message : strerror(-k));
 		if (!j->call && k != -ECANCELED &&
-				sd_event_add_time_relative(j->d->event, &j->timer, CLOCK_MONOTONIC, RETRY_USEC,
-						0, on_start_retry, j) >= 0) {
+			sd_event_add_time_relative(j->d->event, &j->timer, CLOCK_MONOTONIC,
+				RETRY_USEC, 0, on_start_retry, j) >= 0) {
 			/* the daemon's own: once the helper answers, it is done after all */
 			if (!j->said_waiting)
 				log_warning("reconcile at start-up waits for bangerd-root: %s; "
-						"asking every 5 s", e.message);
+					    "asking every 5 s",
+					e.message);
 			j->said_waiting = true;
 			return;
 		}
@@ -406,7 +423,8 @@ static int ask_resources(struct reconcile_job *j)
 {
 	struct helper_port hp = lifecycle_helper_port(j->d->lifecycle);
 
-	return helper_call_resources_list(&hp, &(struct helper_req_resources_list){}, on_resources, j);
+	return helper_call_resources_list(
+		&hp, &(struct helper_req_resources_list){}, on_resources, j);
 }
 
 static int on_start_retry(sd_event_source *s, uint64_t usec, void *userdata)
@@ -436,8 +454,8 @@ static struct reconcile_job *job_new(struct daemon *d, bool dry_run)
 	for (size_t i = 0; j->readopt && i < d->store.n_vms; i++) {
 		struct vm *vm = d->store.vms[i];
 		if (!lifecycle_busy(d->lifecycle, vm) && !lifecycle_follows(d->lifecycle, vm) &&
-				(vm->state == VM_STATE_RUNNING || vm->state == VM_STATE_STARTING ||
-						vm->state == VM_STATE_STOPPING))
+			(vm->state == VM_STATE_RUNNING || vm->state == VM_STATE_STARTING ||
+				vm->state == VM_STATE_STOPPING))
 			json_array_append_new(j->readopt, json_string(vm->name));
 	}
 	if (!j->readopt || !j->orphans || !j->swept || !j->failed) {
@@ -449,7 +467,7 @@ static struct reconcile_job *job_new(struct daemon *d, bool dry_run)
 
 int rpc_reconcile(struct rpc_call *call, json_t *params, json_t **ret_result, struct rpc_error *err)
 {
-	static const char *const keys[] = { "dry_run", NULL };
+	static const char *const keys[] = {"dry_run", NULL};
 	struct daemon *d = call->d;
 	struct reconcile_job *j;
 	bool dry_run = false;
@@ -469,7 +487,7 @@ int rpc_reconcile(struct rpc_call *call, json_t *params, json_t **ret_result, st
 	}
 	r = ask_resources(j);
 	if (r < 0) {
-		rpc_call_fail(j->call, &(struct rpc_error){ RPC_ERROR_INTERNAL, "Out of memory" });
+		rpc_call_fail(j->call, &(struct rpc_error){RPC_ERROR_INTERNAL, "Out of memory"});
 		job_free(j);
 	}
 	return RPC_REPLY_LATER;

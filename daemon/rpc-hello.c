@@ -4,7 +4,7 @@
 #include "protocol/jsonrpc.h"
 
 int rpc_hello(struct rpc_call *call, const struct rpc_hello_args *args, json_t **ret_result,
-        struct rpc_error *err)
+	struct rpc_error *err)
 {
 	int r;
 

@@ -10,14 +10,15 @@
 #include "daemon/import.h"
 #include "daemon/rpc.h"
 
-static int image_lookup(struct daemon *d, const char *name, struct image **ret, struct rpc_error *err)
+static int image_lookup(
+	struct daemon *d, const char *name, struct image **ret, struct rpc_error *err)
 {
 	struct image *img;
 
 	img = store_image_by_name(&d->store, name);
 	if (!img)
 		return rpc_error_set(
-		        err, -ENOENT, RPC_ERROR_NOT_FOUND, "Image \"%s\" not found", name);
+			err, -ENOENT, RPC_ERROR_NOT_FOUND, "Image \"%s\" not found", name);
 	*ret = img;
 	return 0;
 }
@@ -39,31 +40,31 @@ static int open_input(enum image_part part, const char *path, int *ret_fd, struc
 	if (fd < 0) {
 		r = negative_errno();
 		return rpc_error_set(err, r,
-		        r == -ENOENT                    ? RPC_ERROR_NOT_FOUND
-		        : (r == -EACCES || r == -EPERM) ? RPC_ERROR_PERMISSION_DENIED
-		                                        : RPC_ERROR_INVALID_ARGUMENT,
-		        "Cannot open the %s %s: %s", key, path, strerror(-r));
+			r == -ENOENT                    ? RPC_ERROR_NOT_FOUND
+			: (r == -EACCES || r == -EPERM) ? RPC_ERROR_PERMISSION_DENIED
+							: RPC_ERROR_INVALID_ARGUMENT,
+			"Cannot open the %s %s: %s", key, path, strerror(-r));
 	}
 	if (fstat(fd, &st) < 0)
 		return negative_errno();
 	if (!S_ISREG(st.st_mode))
 		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-		        "The %s %s is not a regular file", key, path);
+			"The %s %s is not a regular file", key, path);
 	if (st.st_size == 0)
 		return rpc_error_set(
-		        err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT, "The %s %s is empty", key, path);
+			err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT, "The %s %s is empty", key, path);
 	*ret_fd = TAKE_FD(fd);
 	return 0;
 }
 
 int rpc_image_import(struct rpc_call *call, const struct rpc_image_import_args *args,
-        json_t **ret_result, struct rpc_error *err)
+	json_t **ret_result, struct rpc_error *err)
 {
 	struct daemon *d = call->d;
 	const char *paths[_IMAGE_PART_MAX] = {
-	        [IMAGE_PART_KERNEL] = args->kernel,
-	        [IMAGE_PART_INITRD] = args->initrd,
-	        [IMAGE_PART_ROOTFS] = args->rootfs,
+		[IMAGE_PART_KERNEL] = args->kernel,
+		[IMAGE_PART_INITRD] = args->initrd,
+		[IMAGE_PART_ROOTFS] = args->rootfs,
 	};
 	int fds[_IMAGE_PART_MAX] = {-1, -1, -1};
 	const char *name = args->name;
@@ -71,7 +72,7 @@ int rpc_image_import(struct rpc_call *call, const struct rpc_image_import_args *
 
 	if (store_image_by_name(&d->store, name) || import_running(d, name))
 		return rpc_error_set(err, -EEXIST, RPC_ERROR_CONFLICT,
-		        "An image named \"%s\" already exists", name);
+			"An image named \"%s\" already exists", name);
 	for (int p = 0; p < _IMAGE_PART_MAX; p++) {
 		r = open_input(p, paths[p], &fds[p], err);
 		if (r < 0) {
@@ -87,24 +88,24 @@ int rpc_image_import(struct rpc_call *call, const struct rpc_image_import_args *
 		const char *slash = kernel ? strrchr(kernel, '/') : NULL;
 		char source[PATH_MAX];
 		snprintf(source, sizeof(source), "%.*s", slash ? (int)MAX(slash - kernel, 1) : 0,
-		        kernel ? kernel : "");
+			kernel ? kernel : "");
 		r = import_start(d, call, name, fds, source);
 	}
 	if (r < 0)
 		return rpc_error_set(err, r, RPC_ERROR_INTERNAL,
-		        "Failed to start importing \"%s\": %s", name, strerror(-r));
+			"Failed to start importing \"%s\": %s", name, strerror(-r));
 	return RPC_REPLY_LATER;
 }
 
 int rpc_image_list(struct rpc_call *call, const struct rpc_image_list_args *args,
-        json_t **ret_result, struct rpc_error *err)
+	json_t **ret_result, struct rpc_error *err)
 {
 	*ret_result = json_pack("{s:o}", "images", daemon_images_json(call->d));
 	return *ret_result ? 0 : -ENOMEM;
 }
 
-int rpc_image_get(struct rpc_call *call, const struct rpc_image_get_args *args,
-        json_t **ret_result, struct rpc_error *err)
+int rpc_image_get(struct rpc_call *call, const struct rpc_image_get_args *args, json_t **ret_result,
+	struct rpc_error *err)
 {
 	struct image *img = NULL;
 	int r;
@@ -117,7 +118,7 @@ int rpc_image_get(struct rpc_call *call, const struct rpc_image_get_args *args,
 }
 
 int rpc_image_delete(struct rpc_call *call, const struct rpc_image_delete_args *args,
-        json_t **ret_result, struct rpc_error *err)
+	json_t **ret_result, struct rpc_error *err)
 {
 	struct daemon *d = call->d;
 	char name[sizeof(((struct image *)0)->name)];
@@ -131,13 +132,13 @@ int rpc_image_delete(struct rpc_call *call, const struct rpc_image_delete_args *
 	users = store_vms_using_image(&d->store, img->name);
 	if (users > 0)
 		return rpc_error_set(err, -EBUSY, RPC_ERROR_CONFLICT,
-		        "Image \"%s\" is used by %zu VM%s; delete %s first", img->name, users,
-		        users == 1 ? "" : "s", users == 1 ? "it" : "them");
+			"Image \"%s\" is used by %zu VM%s; delete %s first", img->name, users,
+			users == 1 ? "" : "s", users == 1 ? "it" : "them");
 	strcpy(name, img->name);
 	r = store_image_remove(&d->store, img);
 	if (r < 0)
 		return rpc_error_set(err, r, RPC_ERROR_INTERNAL,
-		        "Failed to delete image \"%s\": %s", name, strerror(-r));
+			"Failed to delete image \"%s\": %s", name, strerror(-r));
 	log_info("Deleted image \"%s\"", name);
 	daemon_publish(d, "image.deleted", json_pack("{s:s}", "name", name));
 	*ret_result = json_pack("{s:s}", "name", name);

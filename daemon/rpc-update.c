@@ -58,19 +58,21 @@ static void publish_status(struct update_watch *w, bool at_start)
 	if (at_start && !streq(state, "running")) {
 		/* an old result is no news; one from the update that restarted us is */
 		struct tm tm = {};
-		if (!strptime(when, "%Y-%m-%dT%H:%M:%SZ", &tm) || time(NULL) - timegm(&tm) > RECENT_SEC)
+		if (!strptime(when, "%Y-%m-%dT%H:%M:%SZ", &tm) ||
+			time(NULL) - timegm(&tm) > RECENT_SEC)
 			return;
 	}
 	if (streq(state, "running"))
 		daemon_publish(w->d, "update.progress",
-		        json_pack("{s:s, s:O?, s:O?, s:s, s:O?, s:O?}", "step",
-		                json_string_value(json_object_get(o, "step")) ?: "", "n",
-		                json_object_get(o, "n"), "of", json_object_get(o, "of"), "message", msg,
-		                "from", json_object_get(o, "from"), "to", json_object_get(o, "to")));
+			json_pack("{s:s, s:O?, s:O?, s:s, s:O?, s:O?}", "step",
+				json_string_value(json_object_get(o, "step")) ?: "", "n",
+				json_object_get(o, "n"), "of", json_object_get(o, "of"), "message",
+				msg, "from", json_object_get(o, "from"), "to",
+				json_object_get(o, "to")));
 	else
 		daemon_publish(w->d, "update.finished",
-		        json_pack("{s:s, s:s, s:O?, s:O?}", "result", state, "message", msg, "from",
-		                json_object_get(o, "from"), "to", json_object_get(o, "to")));
+			json_pack("{s:s, s:s, s:O?, s:O?}", "result", state, "message", msg, "from",
+				json_object_get(o, "from"), "to", json_object_get(o, "to")));
 }
 
 static int on_inotify(sd_event_source *s, const struct inotify_event *ev, void *userdata)
@@ -91,13 +93,13 @@ int update_watch_start(struct daemon *d, struct update_watch **ret)
 		return -ENOMEM;
 	w->d = d;
 	if (snprintf(w->path, sizeof(w->path), "%s/update.json", d->layout.run_dir) >=
-	        (int)sizeof(w->path)) {
+		(int)sizeof(w->path)) {
 		free(w);
 		return -ENAMETOOLONG;
 	}
 	/* the updater replaces the file by rename: watch the directory for it */
 	r = sd_event_add_inotify(d->event, &w->src, d->layout.run_dir,
-	        IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR, on_inotify, w);
+		IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR, on_inotify, w);
 	if (r < 0) {
 		free(w);
 		return r;
@@ -115,10 +117,11 @@ void update_watch_free(struct update_watch *w)
 	free(w);
 }
 
-/* ---- update.apply: the helper starts the root updater ----------------------------------------- */
+/* ---- update.apply: the helper starts the root updater -----------------------------------------
+ */
 
-static void on_started(struct helper_client *h, int r, json_t *result, const struct rpc_error *err,
-        void *userdata)
+static void on_started(
+	struct helper_client *h, int r, json_t *result, const struct rpc_error *err, void *userdata)
 {
 	struct rpc_call *call = userdata;
 	struct rpc_error e = {};
@@ -126,18 +129,18 @@ static void on_started(struct helper_client *h, int r, json_t *result, const str
 	(void)h;
 	if (r < 0) {
 		rpc_error_set(&e, r, err ? err->code : RPC_ERROR_UNAVAILABLE,
-		        "bangerd-root could not start the update: %s",
-		        err ? err->message : strerror(-r));
+			"bangerd-root could not start the update: %s",
+			err ? err->message : strerror(-r));
 		rpc_call_fail(call, &e);
 		return;
 	}
 	log_info("The owner started an update (%s)",
-	        json_string_value(json_object_get(result, "started_by")) ?: "?");
+		json_string_value(json_object_get(result, "started_by")) ?: "?");
 	rpc_call_reply(call, json_incref(result));
 }
 
 int rpc_update_apply(struct rpc_call *call, const struct rpc_update_apply_args *args,
-        json_t **ret_result, struct rpc_error *err)
+	json_t **ret_result, struct rpc_error *err)
 {
 	struct rpc_call *deferred;
 	struct helper_port hp;
@@ -147,16 +150,18 @@ int rpc_update_apply(struct rpc_call *call, const struct rpc_update_apply_args *
 	if (!deferred)
 		return -ENOMEM;
 	hp = lifecycle_helper_port(call->d->lifecycle);
-	r = helper_call_update_start(&hp, &(struct helper_req_update_start){}, on_started, deferred);
+	r = helper_call_update_start(
+		&hp, &(struct helper_req_update_start){}, on_started, deferred);
 	if (r < 0) {
 		rpc_error_set(err, r, RPC_ERROR_UNAVAILABLE,
-		        "Cannot ask bangerd-root to start the update: %s", strerror(-r));
+			"Cannot ask bangerd-root to start the update: %s", strerror(-r));
 		rpc_call_fail(deferred, err);
 	}
 	return RPC_REPLY_LATER;
 }
 
-/* ---- update.check: banger update --check, as the owner ---------------------------------------- */
+/* ---- update.check: banger update --check, as the owner ----------------------------------------
+ */
 
 static void on_checked(struct child *c, const struct child_result *res, void *userdata)
 {
@@ -168,8 +173,8 @@ static void on_checked(struct child *c, const struct child_result *res, void *us
 	if (res->r < 0 || res->status != 0) {
 		const char *text = res->err && res->err[0] ? res->err : res->out ? res->out : "";
 		rpc_error_set(&e, res->r < 0 ? res->r : -EIO, RPC_ERROR_UNAVAILABLE,
-		        "Cannot check for an update: %.400s",
-		        res->r < 0 ? strerror(-res->r) : text);
+			"Cannot check for an update: %.400s",
+			res->r < 0 ? strerror(-res->r) : text);
 		if ((nl = strchr(e.message, '\n')))
 			*nl = '\0';
 		rpc_call_fail(call, &e);
@@ -178,11 +183,11 @@ static void on_checked(struct child *c, const struct child_result *res, void *us
 	if (res->out && (nl = strchr(res->out, '\n')))
 		*nl = '\0';
 	rpc_call_reply(call, json_pack("{s:s, s:b}", "message", res->out ?: "", "available",
-	                             res->out && strstr(res->out, " is available")));
+				     res->out && strstr(res->out, " is available")));
 }
 
 int rpc_update_check(struct rpc_call *call, const struct rpc_update_check_args *args,
-        json_t **ret_result, struct rpc_error *err)
+	json_t **ret_result, struct rpc_error *err)
 {
 	char exe[PATH_MAX], prog[PATH_MAX + 16], *p;
 	const char *argv[] = {prog, "update", "--check", NULL};

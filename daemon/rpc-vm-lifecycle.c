@@ -33,7 +33,7 @@ struct vm_waiter {
 };
 
 static int waiter_add(struct daemon *d, const struct vm *vm, enum waiter_kind kind,
-        const struct rpc_call *call, struct vm_waiter **ret, struct rpc_error *err)
+	const struct rpc_call *call, struct vm_waiter **ret, struct rpc_error *err)
 {
 	struct vm_waiter *w;
 	size_t n = 0;
@@ -42,7 +42,7 @@ static int waiter_add(struct daemon *d, const struct vm *vm, enum waiter_kind ki
 		n += w->kind == kind && streq(w->vm_id, vm->id);
 	if (n >= MAX_WAITERS)
 		return rpc_error_set(err, -EBUSY, RPC_ERROR_CONFLICT,
-		        "Too many clients are already waiting for this VM");
+			"Too many clients are already waiting for this VM");
 	w = calloc(1, sizeof(*w));
 	if (w)
 		w->call = rpc_call_defer(call);
@@ -72,7 +72,7 @@ static bool waiter_take(struct daemon *d, struct vm_waiter *w)
 /* The lifecycle refused at once (err), or (err NULL) answered at once with result (stolen): the
  * waiter answers, unless the outcome was told already. Returns RPC_REPLY_LATER for the handler. */
 static int waiter_answer_now(
-        struct daemon *d, struct vm_waiter *w, json_t *result, const struct rpc_error *err)
+	struct daemon *d, struct vm_waiter *w, json_t *result, const struct rpc_error *err)
 {
 	if (!waiter_take(d, w)) {
 		json_decref(result);
@@ -88,7 +88,7 @@ static int waiter_answer_now(
 
 /* Answers (and frees) every waiter of vm_id of kind: result (a reference each) or err. */
 static void waiters_answer(struct daemon *d, const char *vm_id, enum waiter_kind kind,
-        json_t *result, const struct rpc_error *err)
+	json_t *result, const struct rpc_error *err)
 {
 	struct vm_waiter **p = &d->vm_waiters;
 
@@ -109,7 +109,7 @@ static void waiters_answer(struct daemon *d, const char *vm_id, enum waiter_kind
 }
 
 void rpc_vm_lifecycle_notify(struct lifecycle *lc, const char *vm_id, struct vm *vm,
-        enum lifecycle_event ev, const struct rpc_error *err, void *userdata)
+	enum lifecycle_event ev, const struct rpc_error *err, void *userdata)
 {
 	struct daemon *d = userdata;
 	json_t *o = NULL, *res = NULL;
@@ -154,7 +154,7 @@ void rpc_vm_lifecycle_notify(struct lifecycle *lc, const char *vm_id, struct vm 
 typedef int (*lifecycle_op_t)(struct lifecycle *, struct vm *, struct rpc_error *);
 
 static int run_op(struct rpc_call *call, const char *name, const char *id, struct rpc_error *err,
-        enum waiter_kind kind, lifecycle_op_t op)
+	enum waiter_kind kind, lifecycle_op_t op)
 {
 	struct daemon *d = call->d;
 	struct vm_waiter *w;
@@ -173,7 +173,7 @@ static int run_op(struct rpc_call *call, const char *name, const char *id, struc
 }
 
 int rpc_vm_start(struct rpc_call *call, const struct rpc_vm_start_args *args, json_t **ret_result,
-        struct rpc_error *err)
+	struct rpc_error *err)
 {
 	(void)ret_result;
 	return run_op(call, args->name, args->id, err, WAIT_START, lifecycle_start);
@@ -181,22 +181,22 @@ int rpc_vm_start(struct rpc_call *call, const struct rpc_vm_start_args *args, js
 
 /* force: SIGKILL to the VMM at once instead of asking the guest to halt (lifecycle_kill). */
 int rpc_vm_stop(struct rpc_call *call, const struct rpc_vm_stop_args *args, json_t **ret_result,
-        struct rpc_error *err)
+	struct rpc_error *err)
 {
 	(void)ret_result;
 	return run_op(call, args->name, args->id, err, WAIT_STOP,
-	        args->force ? lifecycle_kill : lifecycle_stop);
+		args->force ? lifecycle_kill : lifecycle_stop);
 }
 
-int rpc_vm_restart(struct rpc_call *call, const struct rpc_vm_restart_args *args, json_t **ret_result,
-        struct rpc_error *err)
+int rpc_vm_restart(struct rpc_call *call, const struct rpc_vm_restart_args *args,
+	json_t **ret_result, struct rpc_error *err)
 {
 	(void)ret_result;
 	return run_op(call, args->name, args->id, err, WAIT_START, lifecycle_restart);
 }
 
-int rpc_vm_delete(struct rpc_call *call, const struct rpc_vm_delete_args *args,
-        json_t **ret_result, struct rpc_error *err)
+int rpc_vm_delete(struct rpc_call *call, const struct rpc_vm_delete_args *args, json_t **ret_result,
+	struct rpc_error *err)
 {
 	struct daemon *d = call->d;
 	struct vm_waiter *w;
@@ -210,8 +210,8 @@ int rpc_vm_delete(struct rpc_call *call, const struct rpc_vm_delete_args *args,
 	if (!vm_state_is_inactive(vm->state) || lifecycle_busy(d->lifecycle, vm)) {
 		if (!args->force)
 			return rpc_error_set(err, -EBUSY, RPC_ERROR_CONFLICT,
-			        "VM \"%s\" is %s; stop it first or delete with force", vm->name,
-			        vm_state_to_string(vm->state));
+				"VM \"%s\" is %s; stop it first or delete with force", vm->name,
+				vm_state_to_string(vm->state));
 		/* stop first (releasing everything), then remove: answered when both are done */
 		r = waiter_add(d, vm, WAIT_DELETE, call, &w, err);
 		if (r < 0)
@@ -230,7 +230,7 @@ int rpc_vm_delete(struct rpc_call *call, const struct rpc_vm_delete_args *args,
  * lines (default 100) and the number the next live line will carry, so `vm logs -f` can join
  * the vm.log events without a gap or a repeat. */
 int rpc_vm_logs(struct rpc_call *call, const struct rpc_vm_logs_args *args, json_t **ret_result,
-        struct rpc_error *err)
+	struct rpc_error *err)
 {
 	struct daemon *d = call->d;
 	char path[PATH_MAX];
@@ -247,23 +247,23 @@ int rpc_vm_logs(struct rpc_call *call, const struct rpc_vm_logs_args *args, json
 	r = layout_vm_file(&d->layout, vm->id, "console.log", path, sizeof(path));
 	if (r < 0)
 		return rpc_error_set(
-		        err, r, RPC_ERROR_INTERNAL, "No console log path for %s", vm->name);
+			err, r, RPC_ERROR_INTERNAL, "No console log path for %s", vm->name);
 	/* first: it catches the daemon up on the file, so the tail below ends at line next - 1 */
 	next = lifecycle_next_line(d->lifecycle, vm);
 	r = console_log_tail(path, (unsigned)args->tail, &lines, &n);
 	if (r < 0 && r != -ENOENT)
 		return rpc_error_set(err, r, RPC_ERROR_INTERNAL,
-		        "Failed to read the console log of %s: %s", vm->name, strerror(-r));
+			"Failed to read the console log of %s: %s", vm->name, strerror(-r));
 	arr = json_array();
 	for (size_t i = 0; i < n; i++) {
 		if (arr)
 			json_array_append_new(
-			        arr, json_string(lines[i]) ?: json_string("\xef\xbf\xbd"));
+				arr, json_string(lines[i]) ?: json_string("\xef\xbf\xbd"));
 		free(lines[i]);
 	}
 	free(lines);
 	o = json_pack("{s:s, s:s, s:o, s:I}", "id", vm->id, "name", vm->name, "lines",
-	        arr ? arr : json_array(), "next_line", (json_int_t)next);
+		arr ? arr : json_array(), "next_line", (json_int_t)next);
 	if (!o)
 		return rpc_error_set(err, -ENOMEM, RPC_ERROR_INTERNAL, "Out of memory");
 	*ret_result = o;

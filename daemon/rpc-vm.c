@@ -12,14 +12,14 @@
 #include "daemon/rpc.h"
 #include "daemon/save-retry.h"
 
-int rpc_vm_lookup(struct daemon *d, const char *name, const char *id, struct vm **ret,
-        struct rpc_error *err)
+int rpc_vm_lookup(
+	struct daemon *d, const char *name, const char *id, struct vm **ret, struct rpc_error *err)
 {
 	struct vm *vm;
 
 	if (!name == !id) /* the schema's one_of lets only one through; callers in C may not */
 		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-		        "Give exactly one of \"name\" and \"id\"");
+			"Give exactly one of \"name\" and \"id\"");
 	if (name) {
 		vm = store_vm_by_name(&d->store, name);
 		/* a name that is not one may still be an id a script copied */
@@ -27,19 +27,19 @@ int rpc_vm_lookup(struct daemon *d, const char *name, const char *id, struct vm 
 			vm = store_vm_by_id(&d->store, name);
 		if (!vm)
 			return rpc_error_set(
-			        err, -ENOENT, RPC_ERROR_NOT_FOUND, "VM \"%s\" not found", name);
+				err, -ENOENT, RPC_ERROR_NOT_FOUND, "VM \"%s\" not found", name);
 	} else {
 		vm = store_vm_by_id(&d->store, id);
 		if (!vm)
 			return rpc_error_set(
-			        err, -ENOENT, RPC_ERROR_NOT_FOUND, "No VM has id \"%s\"", id);
+				err, -ENOENT, RPC_ERROR_NOT_FOUND, "No VM has id \"%s\"", id);
 	}
 	*ret = vm;
 	return 0;
 }
 
 int rpc_vm_create(struct rpc_call *call, const struct rpc_vm_create_args *args, json_t **ret_result,
-        struct rpc_error *err)
+	struct rpc_error *err)
 {
 	struct daemon *d = call->d;
 	_cleanup_free_ struct vm *vm = NULL;
@@ -56,19 +56,19 @@ int rpc_vm_create(struct rpc_call *call, const struct rpc_vm_create_args *args, 
 
 	if (store_vm_by_name(&d->store, args->name))
 		return rpc_error_set(err, -EEXIST, RPC_ERROR_CONFLICT,
-		        "A VM named \"%s\" already exists", args->name);
+			"A VM named \"%s\" already exists", args->name);
 	if (!store_image_by_name(&d->store, image))
 		return rpc_error_set(err, -ENOENT, RPC_ERROR_NOT_FOUND,
-		        "Image \"%s\" not found (import one with \"banger image import\" or "
-		        "\"banger image build\")",
-		        image);
+			"Image \"%s\" not found (import one with \"banger image import\" or "
+			"\"banger image build\")",
+			image);
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return -ENOMEM;
 	r = vm_id_generate(vm->id);
 	if (r < 0)
 		return rpc_error_set(
-		        err, r, RPC_ERROR_INTERNAL, "Failed to generate a VM id: %s", strerror(-r));
+			err, r, RPC_ERROR_INTERNAL, "Failed to generate a VM id: %s", strerror(-r));
 	/* the schema checked both names (VM_NAME_MAX) and the three ranges */
 	strcpy(vm->name, args->name);
 	strcpy(vm->image, image);
@@ -79,13 +79,13 @@ int rpc_vm_create(struct rpc_call *call, const struct rpc_vm_create_args *args, 
 	rfc3339_now(vm->created_at, sizeof(vm->created_at));
 	r = store_vm_save(&d->store, vm);
 	if (r < 0) {
-		log_vm_errno(
-		        LOG_ERR, r, vm->name, "vm.create", "Failed to save VM \"%s\": %m", vm->name);
+		log_vm_errno(LOG_ERR, r, vm->name, "vm.create", "Failed to save VM \"%s\": %m",
+			vm->name);
 		return rpc_error_set(err, r, RPC_ERROR_INTERNAL, "Failed to save VM \"%s\": %s",
-		        vm->name, strerror(-r));
+			vm->name, strerror(-r));
 	}
 	log_vm(LOG_INFO, vm->name, "vm.create", "Created VM \"%s\" (%s, image %s)", vm->name,
-	        vm->id, vm->image);
+		vm->id, vm->image);
 	o = vm_to_json(vm);
 	if (o)
 		daemon_publish(d, "vm.created", json_pack("{s:o}", "vm", json_incref(o)));
@@ -95,7 +95,7 @@ int rpc_vm_create(struct rpc_call *call, const struct rpc_vm_create_args *args, 
 }
 
 int rpc_vm_get(struct rpc_call *call, const struct rpc_vm_get_args *args, json_t **ret_result,
-        struct rpc_error *err)
+	struct rpc_error *err)
 {
 	struct vm *vm;
 	int r;
@@ -108,7 +108,7 @@ int rpc_vm_get(struct rpc_call *call, const struct rpc_vm_get_args *args, json_t
 }
 
 int rpc_vm_list(struct rpc_call *call, const struct rpc_vm_list_args *args, json_t **ret_result,
-        struct rpc_error *err)
+	struct rpc_error *err)
 {
 	*ret_result = json_pack("{s:o}", "vms", daemon_vms_json(call->d));
 	return *ret_result ? 0 : -ENOMEM;
@@ -126,7 +126,7 @@ int daemon_vm_remove(struct daemon *d, struct vm *vm, json_t **ret_result, struc
 	r = store_vm_remove(&d->store, vm);
 	if (r < 0)
 		return rpc_error_set(err, r, RPC_ERROR_INTERNAL, "Failed to delete VM \"%s\": %s",
-		        name, strerror(-r));
+			name, strerror(-r));
 	log_vm(LOG_INFO, name, "vm.delete", "Deleted VM \"%s\" (%s)", name, id);
 	daemon_publish(d, "vm.deleted", json_pack("{s:s, s:s}", "id", id, "name", name));
 	*ret_result = json_pack("{s:s, s:s}", "id", id, "name", name);

@@ -9,17 +9,17 @@
 
 /* Calls a handler with what methods.def says it takes: its struct, or the checked JSON. */
 typedef int (*rpc_invoke_t)(struct rpc_call *call, json_t *params, const union rpc_args *args,
-        json_t **ret_result, struct rpc_error *err);
+	json_t **ret_result, struct rpc_error *err);
 
 #define METHOD(id, wire, fn, ...)                                                                  \
 	static int invoke_##fn(struct rpc_call *call, json_t *params, const union rpc_args *args,  \
-	        json_t **ret_result, struct rpc_error *err)                                        \
+		json_t **ret_result, struct rpc_error *err)                                        \
 	{                                                                                          \
 		return fn(call, &args->fn, ret_result, err);                                       \
 	}
 #define METHOD_JSON(id, wire, fn, ...)                                                             \
 	static int invoke_##fn(struct rpc_call *call, json_t *params, const union rpc_args *args,  \
-	        json_t **ret_result, struct rpc_error *err)                                        \
+		json_t **ret_result, struct rpc_error *err)                                        \
 	{                                                                                          \
 		return fn(call, params, ret_result, err);                                          \
 	}
@@ -55,13 +55,13 @@ void rpc_dispatch(struct rpc_call *call, json_t *params)
 
 	if (!info) {
 		rpc_error_set(&err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT, "Unknown method \"%s\"",
-		        call->method);
+			call->method);
 		conn_reply_error(call->conn, call->id, &err);
 		return;
 	}
 	if (!handlers[m]) {
 		rpc_error_set(&err, -EOPNOTSUPP, RPC_ERROR_UNAVAILABLE, "%s is not available: %s",
-		        info->name, info->unavailable ?: "not in this version");
+			info->name, info->unavailable ?: "not in this version");
 		conn_reply_error(call->conn, call->id, &err);
 		return;
 	}
@@ -73,7 +73,7 @@ void rpc_dispatch(struct rpc_call *call, json_t *params)
 	if (r < 0) {
 		if (err.message[0] == '\0')
 			rpc_error_set(&err, r, rpc_error_code_from_errno(r), "%s failed: %s",
-			        info->name, strerror(-r));
+				info->name, strerror(-r));
 		log_debug("%s: %s", info->name, err.message);
 		conn_reply_error(call->conn, call->id, &err);
 		return;

@@ -39,7 +39,7 @@ void rpc_call_fail(struct rpc_call *call, const struct rpc_error *err);
  * RPC_REPLY_LATER, or -errno with err filled; args are the request's params, checked. */
 #define METHOD(id, wire, fn, ...)                                                                  \
 	int fn(struct rpc_call *call, const struct fn##_args *args, json_t **ret_result,           \
-	        struct rpc_error *err);
+		struct rpc_error *err);
 #define METHOD_JSON(id, wire, fn, ...)                                                             \
 	int fn(struct rpc_call *call, json_t *params, json_t **ret_result, struct rpc_error *err);
 #define UNAVAILABLE(...)

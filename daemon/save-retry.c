@@ -42,8 +42,8 @@ static void schedule(struct daemon *d)
 	if (!d->event || (sr->n_ids == 0 && sr->n_files == 0))
 		return;
 	if (!sr->timer) {
-		if (sd_event_add_time_relative(d->event, &sr->timer, CLOCK_MONOTONIC, SAVE_RETRY_USEC,
-		            0, on_timer, d) < 0)
+		if (sd_event_add_time_relative(d->event, &sr->timer, CLOCK_MONOTONIC,
+			    SAVE_RETRY_USEC, 0, on_timer, d) < 0)
 			return;
 		return; /* a new timer source is a oneshot already */
 	}
@@ -78,7 +78,7 @@ void save_retry_vm(struct daemon *d, struct vm *vm, int err)
 		return;
 	}
 	if (find_id(sr, vm->id) < 0) {
-		char (*n)[VM_ID_LEN + 1] = realloc(sr->ids, (sr->n_ids + 1) * sizeof(*n));
+		char(*n)[VM_ID_LEN + 1] = realloc(sr->ids, (sr->n_ids + 1) * sizeof(*n));
 		if (!n) {
 			log_oom();
 			return;
@@ -90,13 +90,14 @@ void save_retry_vm(struct daemon *d, struct vm *vm, int err)
 		space_watch_check(d); /* announced now, not at the next round */
 	if (first) {
 		log_vm(LOG_ERR, vm->name, "save",
-		        "Failed to save VM \"%s\" (%s): %s; it stays %s in memory and is saved again "
-		        "every second",
-		        vm->name, vm_state_to_string(vm->state), vm->save_error,
-		        vm_state_to_string(vm->state));
+			"Failed to save VM \"%s\" (%s): %s; it stays %s in memory and is saved "
+			"again "
+			"every second",
+			vm->name, vm_state_to_string(vm->state), vm->save_error,
+			vm_state_to_string(vm->state));
 		daemon_publish(d, "vm.save_failed",
-		        json_pack("{s:s, s:s, s:s}", "id", vm->id, "name", vm->name, "error",
-		                vm->save_error));
+			json_pack("{s:s, s:s, s:s}", "id", vm->id, "name", vm->name, "error",
+				vm->save_error));
 	}
 	schedule(d);
 }
@@ -111,7 +112,7 @@ void save_retry_saved(struct daemon *d, struct vm *vm)
 		return;
 	vm->save_error[0] = '\0';
 	log_vm(LOG_INFO, vm->name, "save", "Saved VM \"%s\" (%s) at last", vm->name,
-	        vm_state_to_string(vm->state));
+		vm_state_to_string(vm->state));
 	daemon_publish(d, "vm.saved", json_pack("{s:s, s:s}", "id", vm->id, "name", vm->name));
 }
 
@@ -123,8 +124,8 @@ void save_retry_forget(struct daemon *d, const char *vm_id)
 		drop_id(d->save_retry, (size_t)i);
 }
 
-void save_retry_file(struct daemon *d, const char *what, int (*save)(void *userdata),
-        void *userdata, int err)
+void save_retry_file(
+	struct daemon *d, const char *what, int (*save)(void *userdata), void *userdata, int err)
 {
 	struct save_retry *sr = get(d);
 	struct pending_file *f = NULL;
@@ -156,7 +157,7 @@ void save_retry_forget_file(struct daemon *d, void *userdata)
 	for (size_t i = 0; sr && i < sr->n_files; i++)
 		if (sr->files[i].userdata == userdata) {
 			memmove(&sr->files[i], &sr->files[i + 1],
-			        (sr->n_files - i - 1) * sizeof(sr->files[0]));
+				(sr->n_files - i - 1) * sizeof(sr->files[0]));
 			sr->n_files--;
 			return;
 		}
@@ -217,14 +218,14 @@ json_t *save_retry_json(struct daemon *d)
 	for (size_t i = 0; sr && records && i < sr->n_ids; i++) {
 		struct vm *vm = store_vm_by_id(&d->store, sr->ids[i]);
 		if (vm)
-			json_array_append_new(records, json_pack("{s:s, s:s}", "name", vm->name, "error",
-			                                       vm->save_error));
+			json_array_append_new(records,
+				json_pack("{s:s, s:s}", "name", vm->name, "error", vm->save_error));
 	}
 	for (size_t i = 0; sr && files && i < sr->n_files; i++)
 		json_array_append_new(files, json_pack("{s:s, s:s}", "what", sr->files[i].what,
-		                                     "error", sr->files[i].error));
+						     "error", sr->files[i].error));
 	return json_pack("{s:I, s:o?, s:o?}", "waiting",
-	        (json_int_t)(sr ? sr->n_ids + sr->n_files : 0), "records", records, "files", files);
+		(json_int_t)(sr ? sr->n_ids + sr->n_files : 0), "records", records, "files", files);
 }
 
 void save_retry_done(struct daemon *d)
@@ -235,8 +236,8 @@ void save_retry_done(struct daemon *d)
 		return;
 	if (save_retry_run(d) > 0)
 		log_error("%zu state file(s) could not be saved before exiting; the next bangerd "
-		          "corrects what their processes say otherwise (reconcile)",
-		        sr->n_ids + sr->n_files);
+			  "corrects what their processes say otherwise (reconcile)",
+			sr->n_ids + sr->n_files);
 	sd_event_source_disable_unref(sr->timer);
 	free(sr->ids);
 	free(sr);

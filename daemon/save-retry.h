@@ -25,8 +25,8 @@ void save_retry_forget(struct daemon *d, const char *vm_id);
 
 /* A state file other than a record could not be written: save(userdata) is called again with the
  * records until it returns >= 0. One entry per userdata; save_retry_forget_file() drops it. */
-void save_retry_file(struct daemon *d, const char *what, int (*save)(void *userdata),
-        void *userdata, int err);
+void save_retry_file(
+	struct daemon *d, const char *what, int (*save)(void *userdata), void *userdata, int err);
 void save_retry_forget_file(struct daemon *d, void *userdata);
 
 /* Tries every waiting save now. Returns how many still wait. */

@@ -47,7 +47,7 @@ struct conn {
 	struct event_queue queue;
 	unsigned long long n_requests;
 	uint64_t accepted_usec; /* CLOCK_MONOTONIC */
-	bool spoke;             /* sent a complete message: no longer subject to the silent timeout */
+	bool spoke; /* sent a complete message: no longer subject to the silent timeout */
 };
 
 struct server {
@@ -113,7 +113,7 @@ static void conn_update_events(struct conn *c, bool want_out)
 	c->want_out = want_out;
 	c->want_in = want_in;
 	(void)sd_event_source_set_io_events(
-	        c->io, (want_in ? EPOLLIN : 0) | (want_out ? EPOLLOUT : 0));
+		c->io, (want_in ? EPOLLIN : 0) | (want_out ? EPOLLOUT : 0));
 }
 
 /* Appends one line to the writer; a client that lets CONN_MAX_QUEUED bytes of answers pile up
@@ -124,11 +124,10 @@ static int conn_append(struct conn *c, const char *line, size_t len)
 
 	if (r == -ENOBUFS) {
 		log_warning("Client %d does not read its answers (%zu bytes unsent); closing it",
-		        c->fd, ndjson_writer_pending(&c->writer));
+			c->fd, ndjson_writer_pending(&c->writer));
 		conn_close(c);
 	} else if (r < 0)
-		log_error_errno(
-		        r, "Failed to queue a message for client %d: %m", c->fd);
+		log_error_errno(r, "Failed to queue a message for client %d: %m", c->fd);
 	return r;
 }
 
@@ -163,7 +162,7 @@ void conn_reply(struct conn *c, json_t *id, json_t *result)
 	if (conn_append_json(c, msg) == -EMSGSIZE) {
 		struct rpc_error e;
 		rpc_error_set(&e, -EMSGSIZE, RPC_ERROR_INTERNAL,
-		        "The answer is larger than the %u-byte message limit", NDJSON_MAX_MESSAGE);
+			"The answer is larger than the %u-byte message limit", NDJSON_MAX_MESSAGE);
 		conn_reply_error(c, id, &e);
 	}
 }
@@ -232,7 +231,7 @@ static int conn_send_snapshot(struct conn *c, bool lagged, uint64_t dropped)
 
 	if (lagged) {
 		params = json_pack("{s:I, s:I}", "seq", (json_int_t)d->bus.seq, "dropped",
-		        (json_int_t)dropped);
+			(json_int_t)dropped);
 		r = params ? event_new_unnumbered("events.lagged", params, &e) : -ENOMEM;
 		if (r < 0)
 			return r;
@@ -242,7 +241,7 @@ static int conn_send_snapshot(struct conn *c, bool lagged, uint64_t dropped)
 		e = event_unref(e);
 	}
 	params = json_pack("{s:I, s:o, s:o}", "seq", (json_int_t)d->bus.seq, "vms",
-	        daemon_vms_json(d), "images", daemon_images_json(d));
+		daemon_vms_json(d), "images", daemon_images_json(d));
 	r = params ? event_new_unnumbered("events.snapshot", params, &e) : -ENOMEM;
 	if (r < 0)
 		return r;
@@ -253,7 +252,7 @@ static int conn_send_snapshot(struct conn *c, bool lagged, uint64_t dropped)
 static int conn_pump(struct conn *c)
 {
 	while (c->subscribed && conn_is_open(c) &&
-	        ndjson_writer_pending(&c->writer) < PUMP_LOW_WATER) {
+		ndjson_writer_pending(&c->writer) < PUMP_LOW_WATER) {
 		struct event *e;
 		uint64_t dropped = 0;
 		bool lagged = event_queue_take_lag(&c->queue, &dropped);
@@ -266,7 +265,7 @@ static int conn_pump(struct conn *c)
 			c->want_snapshot = false;
 			if (lagged)
 				log_info("Subscriber %d fell behind by %llu events; resyncing it",
-				        c->fd, (unsigned long long)dropped);
+					c->fd, (unsigned long long)dropped);
 			r = conn_send_snapshot(c, lagged, dropped);
 			if (r < 0)
 				return r;
@@ -300,7 +299,7 @@ static void conn_flush(struct conn *c)
 		if (r < 0) {
 			if (r != -EPIPE && r != -ECONNRESET)
 				conn_limit_log(&c->server->limit, LOG_INFO, "Closing client %d: %s",
-				        c->fd, strerror(-r));
+					c->fd, strerror(-r));
 			conn_close(c);
 			return;
 		}
@@ -335,7 +334,7 @@ static void conn_handle_line(struct conn *c, const char *line, size_t len)
 	switch (m.type) {
 	case RPC_MESSAGE_REQUEST: {
 		struct rpc_call call = {
-		        .d = c->server->d, .conn = c, .id = m.id, .method = m.method};
+			.d = c->server->d, .conn = c, .id = m.id, .method = m.method};
 		c->n_requests++;
 		rpc_dispatch(&call, m.params);
 		break;
@@ -405,7 +404,7 @@ static int conn_on_io(sd_event_source *src, int fd, uint32_t revents, void *user
 				conn_handle_line(c, line, len);
 			if (conn_is_open(c) && ndjson_reader_has_partial(&c->reader))
 				conn_limit_log(&c->server->limit, LOG_INFO,
-				        "Client %d hung up in the middle of a message", fd);
+					"Client %d hung up in the middle of a message", fd);
 			if (conn_is_open(c))
 				conn_flush(c);
 			conn_close(c);
@@ -458,7 +457,7 @@ static int server_on_accept(sd_event_source *src, int fd, uint32_t revents, void
 	}
 	if (!peer_allowed(cfd)) {
 		conn_limit_log(&s->limit, LOG_WARNING,
-		        "Refusing a client that is neither the owner nor root");
+			"Refusing a client that is neither the owner nor root");
 		return 0;
 	}
 	c = calloc(1, sizeof(*c));
@@ -497,8 +496,8 @@ static void silent_timer_arm(struct server *s, uint64_t deadline)
 	uint64_t at = 0;
 
 	if (sd_event_source_get_enabled(s->silent_timer, &enabled) >= 0 &&
-	        enabled != SD_EVENT_OFF && sd_event_source_get_time(s->silent_timer, &at) >= 0 &&
-	        at <= deadline)
+		enabled != SD_EVENT_OFF && sd_event_source_get_time(s->silent_timer, &at) >= 0 &&
+		at <= deadline)
 		return;
 	(void)sd_event_source_set_time(s->silent_timer, deadline);
 	(void)sd_event_source_set_enabled(s->silent_timer, SD_EVENT_ONESHOT);
@@ -525,8 +524,8 @@ static int on_silent_timer(sd_event_source *src, uint64_t usec, void *userdata)
 	if (closed) {
 		s->n_silent_closed += closed;
 		conn_limit_log(&s->limit, LOG_INFO,
-		        "Closed %zu client(s) that sent no request within %llu s", closed,
-		        (unsigned long long)(s->silent_usec / 1000000u));
+			"Closed %zu client(s) that sent no request within %llu s", closed,
+			(unsigned long long)(s->silent_usec / 1000000u));
 	}
 	if (next != UINT64_MAX)
 		silent_timer_arm(s, next);
@@ -545,7 +544,7 @@ static int server_on_flush(sd_event_source *src, void *userdata)
 		if (c->input_pending && ndjson_writer_pending(&c->writer) < INPUT_PAUSE)
 			conn_process_input(c);
 		if (conn_is_open(c) && !c->want_out &&
-		        (conn_has_backlog(c) || ndjson_writer_pending(&c->writer) > 0))
+			(conn_has_backlog(c) || ndjson_writer_pending(&c->writer) > 0))
 			conn_flush(c);
 		conn_unref(c);
 	}
@@ -570,7 +569,7 @@ int server_new(struct daemon *d, int listen_fd, struct server **ret)
 	if (r >= 0)
 		/* coalesced to the second: the deadline is a policy, not a measurement */
 		r = sd_event_add_time(d->event, &s->silent_timer, CLOCK_MONOTONIC, UINT64_MAX,
-		        1000000u, on_silent_timer, s);
+			1000000u, on_silent_timer, s);
 	if (r >= 0)
 		r = sd_event_source_set_enabled(s->silent_timer, SD_EVENT_OFF);
 	if (r >= 0)
@@ -584,7 +583,7 @@ int server_new(struct daemon *d, int listen_fd, struct server **ret)
 		return r;
 	}
 	log_info("Serving at most %zu clients (descriptor limit %llu)", s->limit.max_clients,
-	        (unsigned long long)s->limit.nofile_soft);
+		(unsigned long long)s->limit.nofile_soft);
 	*ret = s;
 	return 0;
 }
@@ -680,7 +679,7 @@ void server_heartbeat(struct server *s, struct event *e)
 		next = c->next;
 		/* a subscriber with a backlog is hearing from us anyway */
 		if (c->subscribed && !conn_has_backlog(c) &&
-		        ndjson_writer_pending(&c->writer) < PUMP_LOW_WATER) {
+			ndjson_writer_pending(&c->writer) < PUMP_LOW_WATER) {
 			conn_ref(c);
 			if (conn_append(c, e->line, e->len) >= 0 && !c->want_out)
 				conn_flush(c);
@@ -703,9 +702,11 @@ json_t *server_limits_json(const struct server *s)
 {
 	json_t *o = conn_limit_json(&s->limit);
 
-	if (o && json_object_set_new(o, "silent_timeout_sec",
-	                 json_integer((json_int_t)(s->silent_usec / 1000000u))) >= 0 &&
-	        json_object_set_new(o, "silent_closed", json_integer((json_int_t)s->n_silent_closed)) >= 0)
+	if (o &&
+		json_object_set_new(o, "silent_timeout_sec",
+			json_integer((json_int_t)(s->silent_usec / 1000000u))) >= 0 &&
+		json_object_set_new(
+			o, "silent_closed", json_integer((json_int_t)s->n_silent_closed)) >= 0)
 		return o;
 	json_decref(o);
 	return NULL;
@@ -734,7 +735,7 @@ int conn_subscribe(struct conn *c, long long since_seq, json_t **ret_result, str
 
 	if (c->subscribed)
 		return rpc_error_set(err, -EALREADY, RPC_ERROR_CONFLICT,
-		        "This connection is already subscribed");
+			"This connection is already subscribed");
 	r = event_queue_init(&c->queue, d->event_queue_size);
 	if (r < 0)
 		return r;
@@ -749,7 +750,7 @@ int conn_subscribe(struct conn *c, long long since_seq, json_t **ret_result, str
 		result = json_pack("{s:I, s:b}", "seq", (json_int_t)d->bus.seq, "snapshot", 1);
 	} else
 		result = json_pack(
-		        "{s:I, s:I}", "seq", (json_int_t)d->bus.seq, "replayed", (json_int_t)ctx.n);
+			"{s:I, s:I}", "seq", (json_int_t)d->bus.seq, "replayed", (json_int_t)ctx.n);
 	if (!result) {
 		event_queue_done(&c->queue);
 		return -ENOMEM;

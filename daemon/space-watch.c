@@ -34,20 +34,21 @@ void space_watch_check(struct daemon *d)
 	w->free_bytes = (uint64_t)st.f_bavail * st.f_frsize;
 	if (!w->low && want > 0 && w->free_bytes < want) {
 		w->low = true;
-		log_warning("The state directory %s has %llu MiB free, below the %llu MiB of [state] "
-		            "min_free_mib: VM disks grow there, and saves fail once it is full",
-		        d->layout.state_dir, (unsigned long long)(w->free_bytes >> 20),
-		        (unsigned long long)(want >> 20));
+		log_warning(
+			"The state directory %s has %llu MiB free, below the %llu MiB of [state] "
+			"min_free_mib: VM disks grow there, and saves fail once it is full",
+			d->layout.state_dir, (unsigned long long)(w->free_bytes >> 20),
+			(unsigned long long)(want >> 20));
 		daemon_publish(d, "daemon.low_space",
-		        json_pack("{s:s, s:I, s:I}", "path", d->layout.state_dir, "free_bytes",
-		                (json_int_t)w->free_bytes, "min_free_bytes", (json_int_t)want));
+			json_pack("{s:s, s:I, s:I}", "path", d->layout.state_dir, "free_bytes",
+				(json_int_t)w->free_bytes, "min_free_bytes", (json_int_t)want));
 	} else if (w->low && (want == 0 || w->free_bytes >= want + want / 10)) {
 		w->low = false;
 		log_info("The state directory %s has %llu MiB free again", d->layout.state_dir,
-		        (unsigned long long)(w->free_bytes >> 20));
+			(unsigned long long)(w->free_bytes >> 20));
 		daemon_publish(d, "daemon.space_ok",
-		        json_pack("{s:s, s:I}", "path", d->layout.state_dir, "free_bytes",
-		                (json_int_t)w->free_bytes));
+			json_pack("{s:s, s:I}", "path", d->layout.state_dir, "free_bytes",
+				(json_int_t)w->free_bytes));
 	}
 }
 
@@ -68,8 +69,8 @@ int space_watch_start(struct daemon *d)
 	if (!w)
 		return -ENOMEM;
 	d->space_watch = w;
-	r = sd_event_add_time_relative(d->event, &w->timer, CLOCK_MONOTONIC, SPACE_WATCH_USEC,
-	        1000u * 1000u, on_timer, d);
+	r = sd_event_add_time_relative(
+		d->event, &w->timer, CLOCK_MONOTONIC, SPACE_WATCH_USEC, 1000u * 1000u, on_timer, d);
 	if (r >= 0)
 		r = sd_event_source_set_enabled(w->timer, SD_EVENT_ON);
 	if (r < 0) {
@@ -96,6 +97,6 @@ json_t *space_watch_json(struct daemon *d)
 	struct space_watch *w = d->space_watch;
 
 	return json_pack("{s:o, s:I, s:b}", "free_bytes",
-	        w && w->known ? json_integer((json_int_t)w->free_bytes) : json_null(),
-	        "min_free_bytes", (json_int_t)min_free(d), "low_space", w && w->low);
+		w && w->known ? json_integer((json_int_t)w->free_bytes) : json_null(),
+		"min_free_bytes", (json_int_t)min_free(d), "low_space", w && w->low);
 }

@@ -34,12 +34,12 @@ int ssh_key_ensure(const char *ssh_dir, char **ret_pubkey)
 	if (chmod(ssh_dir, 0700) < 0)
 		return negative_errno();
 	if ((size_t)snprintf(key, sizeof(key), "%s/%s", ssh_dir, SSHCMD_KEY_FILE) >= sizeof(key) ||
-			(size_t)snprintf(pub, sizeof(pub), "%s.pub", key) >= sizeof(pub))
+		(size_t)snprintf(pub, sizeof(pub), "%s.pub", key) >= sizeof(pub))
 		return -ENAMETOOLONG;
 
 	if (access(key, F_OK) < 0 || access(pub, F_OK) < 0) {
-		const char *argv[] = { "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "banger",
-			"-f", key, NULL };
+		const char *argv[] = {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "banger",
+			"-f", key, NULL};
 		posix_spawnattr_t attr;
 		sigset_t none;
 		pid_t pid;
@@ -71,13 +71,13 @@ int ssh_key_ensure(const char *ssh_dir, char **ret_pubkey)
 
 static bool is_b64(char c)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-	       c == '/' || c == '=';
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '+' || c == '/' || c == '=';
 }
 
 int ssh_hostkey_from_console_line(const char *line, char *ret, size_t size)
 {
-	static const char *const types[] = { "ssh-ed25519", "ecdsa-sha2-nistp256", "ssh-rsa" };
+	static const char *const types[] = {"ssh-ed25519", "ecdsa-sha2-nistp256", "ssh-rsa"};
 	const char *p = strstr(line, SSH_HOSTKEY_MARKER), *blob, *end;
 	size_t tlen = 0;
 
@@ -115,7 +115,8 @@ static int known_hosts_rewrite(const char *ssh_dir, const char *ip, const char *
 
 	if (iplen == 0 || strpbrk(ip, " \t\n,*?!") || (key && strpbrk(key, "\n\r")))
 		return -EINVAL;
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", ssh_dir, SSHCMD_KNOWN_HOSTS_FILE) >= sizeof(path))
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", ssh_dir, SSHCMD_KNOWN_HOSTS_FILE) >=
+		sizeof(path))
 		return -ENAMETOOLONG;
 	r = read_file_full(path, KNOWN_HOSTS_MAX, &old, &old_len);
 	if (r < 0 && r != -ENOENT)

@@ -75,7 +75,7 @@ static const char *image_name_of(const void *p)
 
 /* Index of name in a name-sorted record array, or where it would go (*found false). */
 static size_t bisect(void *const *arr, size_t n, const char *(*name_of)(const void *),
-        const char *name, bool *found)
+	const char *name, bool *found)
 {
 	size_t lo = 0, hi = n;
 
@@ -311,9 +311,9 @@ static void quarantine(struct store *s, const char *path, const char *why)
 	snprintf(target, sizeof(target), "%s.corrupt", path);
 	if (rename(path, target) < 0) {
 		log_error_errno(negative_errno(),
-		        "Record %s is corrupt (%s) and could not be moved "
-		        "aside: %m; ignoring it",
-		        path, why);
+			"Record %s is corrupt (%s) and could not be moved "
+			"aside: %m; ignoring it",
+			path, why);
 		return;
 	}
 	(void)fsync_parent_dir(path);
@@ -338,7 +338,7 @@ static void remove_stale_tmp(struct store *s, const char *dir, const char *file)
 			if (unlinkat(dirfd(d), de->d_name, 0) == 0) {
 				s->n_stale_tmp++;
 				log_notice("Removed %s/%s, left by an interrupted write", dir,
-				        de->d_name);
+					de->d_name);
 			}
 		}
 }
@@ -348,7 +348,7 @@ enum load_result { LOAD_OK, LOAD_SKIPPED };
 /* Reads, migrates and parses one record file. Returns 0 with *ret, 1 when the record was
  * quarantined, refused or absent (already reported), -ENOMEM. */
 static int load_record(struct store *s, const char *path, int (*migrate)(json_t *, char *, size_t),
-        int current, json_t **ret)
+	int current, json_t **ret)
 {
 	_cleanup_free_ char *data = NULL;
 	_cleanup_json_ json_t *o = NULL;
@@ -394,9 +394,9 @@ static int load_record(struct store *s, const char *path, int (*migrate)(json_t 
 		int w = write_record(path, o);
 		if (w < 0)
 			log_warning_errno(w,
-			        "Migrated %s from schema %d to %d in memory but could not "
-			        "rewrite it: %m",
-			        path, r, current);
+				"Migrated %s from schema %d to %d in memory but could not "
+				"rewrite it: %m",
+				path, r, current);
 		else
 			log_notice("Migrated %s from schema %d to %d", path, r, current);
 		s->n_migrated++;
@@ -441,7 +441,7 @@ static int load_vm_dir(struct store *s, const char *id)
 	at = vm_bisect(s, vm->name, &found);
 	if (found) {
 		log_error("Record %s names VM \"%s\", which %s already uses; not loaded", path,
-		        vm->name, s->vms[at]->id);
+			vm->name, s->vms[at]->id);
 		s->n_refused++;
 		return 0;
 	}

@@ -18,12 +18,12 @@ int daemon_vm_set_state(struct daemon *d, struct vm *vm, enum vm_state state, co
 	snprintf(vm->reason, sizeof(vm->reason), "%s", reason ? reason : "");
 	r = store_vm_save(&d->store, vm);
 	log_vm(LOG_INFO, vm->name, "vm.state", "VM \"%s\": %s -> %s%s%s", vm->name,
-	        vm_state_to_string(old), vm_state_to_string(state), reason ? ": " : "",
-	        reason ? reason : "");
+		vm_state_to_string(old), vm_state_to_string(state), reason ? ": " : "",
+		reason ? reason : "");
 	daemon_publish(d, "vm.state",
-	        json_pack("{s:s, s:s, s:s, s:s, s:s?}", "id", vm->id, "name", vm->name, "old",
-	                vm_state_to_string(old), "new", vm_state_to_string(state), "reason",
-	                reason));
+		json_pack("{s:s, s:s, s:s, s:s, s:s?}", "id", vm->id, "name", vm->name, "old",
+			vm_state_to_string(old), "new", vm_state_to_string(state), "reason",
+			reason));
 	if (r < 0)
 		save_retry_vm(d, vm, r);
 	else

@@ -66,16 +66,16 @@ static json_t *str_or_null(const char *s)
 json_t *vm_to_json(const struct vm *vm)
 {
 	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:i, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:s,"
-	                 " s:o, s:i, s:b, s:o}",
-	        "id", vm->id, "name", vm->name, "state", vm_state_to_string(vm->state), "reason",
-	        str_or_null(vm->reason), "image", vm->image, "vcpus", (int)vm->vcpus, "memory_mib",
-	        (int)vm->memory_mib, "disk_gib", (int)vm->disk_gib, "ip", str_or_null(vm->ip),
-	        "mac", str_or_null(vm->mac), "pid",
-	        vm->pid > 0 ? json_integer(vm->pid) : json_null(), "boot_id",
-	        str_or_null(vm->boot_id), "disk_strategy", str_or_null(vm->disk_strategy),
-	        "created_at", vm->created_at, "started_at", str_or_null(vm->started_at),
-	        "schema_version", VM_SCHEMA_VERSION, "halted", vm->halted, "save_error",
-	        str_or_null(vm->save_error));
+			 " s:o, s:i, s:b, s:o}",
+		"id", vm->id, "name", vm->name, "state", vm_state_to_string(vm->state), "reason",
+		str_or_null(vm->reason), "image", vm->image, "vcpus", (int)vm->vcpus, "memory_mib",
+		(int)vm->memory_mib, "disk_gib", (int)vm->disk_gib, "ip", str_or_null(vm->ip),
+		"mac", str_or_null(vm->mac), "pid",
+		vm->pid > 0 ? json_integer(vm->pid) : json_null(), "boot_id",
+		str_or_null(vm->boot_id), "disk_strategy", str_or_null(vm->disk_strategy),
+		"created_at", vm->created_at, "started_at", str_or_null(vm->started_at),
+		"schema_version", VM_SCHEMA_VERSION, "halted", vm->halted, "save_error",
+		str_or_null(vm->save_error));
 }
 
 static int bad(char *why, size_t why_size, const char *field, const char *what)
@@ -86,7 +86,7 @@ static int bad(char *why, size_t why_size, const char *field, const char *what)
 
 /* Copies a string member; null and absent become "" when optional. */
 static int get_str(const json_t *o, const char *key, bool required, char *buf, size_t size,
-        char *why, size_t why_size)
+	char *why, size_t why_size)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -105,7 +105,7 @@ static int get_str(const json_t *o, const char *key, bool required, char *buf, s
 }
 
 static int get_uint(const json_t *o, const char *key, long long min, long long max, unsigned *ret,
-        char *why, size_t why_size)
+	char *why, size_t why_size)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -133,21 +133,21 @@ int vm_from_json(const json_t *o, struct vm *ret, char *why, size_t why_size)
 	r = r ?: get_str(o, "image", true, vm.image, sizeof(vm.image), why, why_size);
 	r = r ?: get_uint(o, "vcpus", VM_VCPUS_MIN, VM_VCPUS_MAX, &vm.vcpus, why, why_size);
 	r = r
-	            ?: get_uint(o, "memory_mib", VM_MEMORY_MIN, VM_MEMORY_MAX, &vm.memory_mib, why,
-	                       why_size);
+		    ?: get_uint(o, "memory_mib", VM_MEMORY_MIN, VM_MEMORY_MAX, &vm.memory_mib, why,
+			       why_size);
 	r = r ?: get_uint(o, "disk_gib", VM_DISK_MIN, VM_DISK_MAX, &vm.disk_gib, why, why_size);
 	r = r ?: get_str(o, "ip", false, vm.ip, sizeof(vm.ip), why, why_size);
 	r = r ?: get_str(o, "mac", false, vm.mac, sizeof(vm.mac), why, why_size);
 	r = r ?: get_str(o, "boot_id", false, vm.boot_id, sizeof(vm.boot_id), why, why_size);
 	r = r
-	            ?: get_str(o, "disk_strategy", false, vm.disk_strategy,
-	                       sizeof(vm.disk_strategy), why, why_size);
+		    ?: get_str(o, "disk_strategy", false, vm.disk_strategy,
+			       sizeof(vm.disk_strategy), why, why_size);
 	r = r
-	            ?: get_str(o, "created_at", true, vm.created_at, sizeof(vm.created_at), why,
-	                       why_size);
+		    ?: get_str(o, "created_at", true, vm.created_at, sizeof(vm.created_at), why,
+			       why_size);
 	r = r
-	            ?: get_str(o, "started_at", false, vm.started_at, sizeof(vm.started_at), why,
-	                       why_size);
+		    ?: get_str(o, "started_at", false, vm.started_at, sizeof(vm.started_at), why,
+			       why_size);
 	if (r < 0)
 		return r;
 	if (!vm_id_is_valid(vm.id))
@@ -166,7 +166,7 @@ int vm_from_json(const json_t *o, struct vm *ret, char *why, size_t why_size)
 	pid = json_object_get(o, "pid");
 	if (pid && !json_is_null(pid)) {
 		if (!json_is_integer(pid) || json_integer_value(pid) < 0 ||
-		        json_integer_value(pid) > INT32_MAX)
+			json_integer_value(pid) > INT32_MAX)
 			return bad(why, why_size, "pid", "is not a process id");
 		vm.pid = (int)json_integer_value(pid);
 	}
@@ -179,19 +179,19 @@ int vm_from_json(const json_t *o, struct vm *ret, char *why, size_t why_size)
 static int vm_migrate_0_to_1(json_t *o)
 {
 	if (!json_object_get(o, "state") &&
-	        json_object_set_new(o, "state", json_string("stopped")) < 0)
+		json_object_set_new(o, "state", json_string("stopped")) < 0)
 		return -ENOMEM;
 	if (!json_object_get(o, "vcpus") &&
-	        json_object_set_new(o, "vcpus", json_integer(VM_DEFAULT_VCPUS)) < 0)
+		json_object_set_new(o, "vcpus", json_integer(VM_DEFAULT_VCPUS)) < 0)
 		return -ENOMEM;
 	if (!json_object_get(o, "memory_mib") &&
-	        json_object_set_new(o, "memory_mib", json_integer(VM_DEFAULT_MEMORY)) < 0)
+		json_object_set_new(o, "memory_mib", json_integer(VM_DEFAULT_MEMORY)) < 0)
 		return -ENOMEM;
 	if (!json_object_get(o, "disk_gib") &&
-	        json_object_set_new(o, "disk_gib", json_integer(VM_DEFAULT_DISK)) < 0)
+		json_object_set_new(o, "disk_gib", json_integer(VM_DEFAULT_DISK)) < 0)
 		return -ENOMEM;
 	if (!json_object_get(o, "image") &&
-	        json_object_set_new(o, "image", json_string(VM_DEFAULT_IMAGE)) < 0)
+		json_object_set_new(o, "image", json_string(VM_DEFAULT_IMAGE)) < 0)
 		return -ENOMEM;
 	if (!json_object_get(o, "created_at")) {
 		char now[32];
@@ -205,7 +205,7 @@ static int vm_migrate_0_to_1(json_t *o)
 typedef int (*migrate_fn)(json_t *o);
 /* migrations[n] turns version n into n + 1. */
 static const migrate_fn vm_migrations[VM_SCHEMA_VERSION] = {
-        [0] = vm_migrate_0_to_1,
+	[0] = vm_migrate_0_to_1,
 };
 
 int vm_json_migrate(json_t *o, char *why, size_t why_size)
@@ -220,9 +220,9 @@ int vm_json_migrate(json_t *o, char *why, size_t why_size)
 	}
 	if (from > VM_SCHEMA_VERSION) {
 		snprintf(why, why_size,
-		        "written by a newer banger (schema_version %lld, this daemon knows up to "
-		        "%d)",
-		        (long long)from, VM_SCHEMA_VERSION);
+			"written by a newer banger (schema_version %lld, this daemon knows up to "
+			"%d)",
+			(long long)from, VM_SCHEMA_VERSION);
 		return -EPROTONOSUPPORT;
 	}
 	for (json_int_t n = from; n < VM_SCHEMA_VERSION; n++) {

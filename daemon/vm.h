@@ -29,10 +29,11 @@ struct vm {
 	int pid; /* 0: none */
 	char boot_id[40];
 	char disk_strategy[16];
-	char created_at[32]; /* RFC 3339 UTC */
-	char started_at[32]; /* "" is null */
+	char created_at[32];  /* RFC 3339 UTC */
+	char started_at[32];  /* "" is null */
 	bool halted;          /* running, but the guest halted: it will do nothing until stopped */
-	char save_error[128]; /* why the last save of this record failed; "" once saved (wire only) */
+	char save_error[128]; /* why the last save of this record failed; "" once saved (wire only)
+			       */
 };
 
 /* created, stopped and error: nothing runs, the record may go. */

@@ -31,11 +31,11 @@ void helper_audit_escape(const char *in, char *out, size_t size)
 }
 
 void helper_audit(uid_t uid, pid_t pid, const char *op, const json_t *params, const char *outcome,
-        const struct rpc_error *e)
+	const struct rpc_error *e)
 {
 	_cleanup_free_ char *args =
-	        params ? json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII)
-	               : NULL;
+		params ? json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII)
+		       : NULL;
 	char safe_op[4 * 64 + 1], safe_msg[4 * 512 + 1], uidf[32], opf[4 * 64 + 16];
 	const char *fields[] = {uidf, opf, NULL};
 	char op64[65];
@@ -46,6 +46,6 @@ void helper_audit(uid_t uid, pid_t pid, const char *op, const json_t *params, co
 	snprintf(uidf, sizeof(uidf), "BANGER_CALLER_UID=%u", (unsigned)uid);
 	snprintf(opf, sizeof(opf), "BANGER_OP=%s", op ? safe_op : "");
 	log_internal(e ? LOG_WARNING : LOG_INFO, 0, fields,
-	        "caller uid=%u pid=%d op=%s args=%.512s outcome=%s%s%s", (unsigned)uid, (int)pid,
-	        safe_op, args ? args : "{}", outcome, e ? ": " : "", safe_msg);
+		"caller uid=%u pid=%d op=%s args=%.512s outcome=%s%s%s", (unsigned)uid, (int)pid,
+		safe_op, args ? args : "{}", outcome, e ? ": " : "", safe_msg);
 }

@@ -14,7 +14,7 @@
  * the arguments as ASCII-only JSON, so a request can never start a line, or a field, of its own.
  * Safe from any thread. */
 void helper_audit(uid_t uid, pid_t pid, const char *op, const json_t *params, const char *outcome,
-        const struct rpc_error *e);
+	const struct rpc_error *e);
 
 /* The escaping above, into out (always NUL-terminated, cut to fit). Exported for the unit test. */
 void helper_audit_escape(const char *in, char *out, size_t size);

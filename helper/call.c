@@ -18,14 +18,14 @@
 #include "protocol/ndjson.h"
 
 static const char usage[] =
-        "Usage: bangerd-root-call [OPTIONS] METHOD [PARAMS-JSON]\n"
-        "       bangerd-root-call [OPTIONS] --raw < BYTES\n"
-        "\n"
-        "  --socket PATH      root.sock to use (default: the layout's)\n"
-        "  --fd NAME=PATH     open PATH read-only and pass it as descriptor NAME\n"
-        "  --fd-rw NAME=PATH  the same, opened read-write\n"
-        "  --raw              send stdin unchanged, print every answer line until EOF\n"
-        "Prints the result (or {\"error\":{...}}) as JSON; exits 1 on an error answer.\n";
+	"Usage: bangerd-root-call [OPTIONS] METHOD [PARAMS-JSON]\n"
+	"       bangerd-root-call [OPTIONS] --raw < BYTES\n"
+	"\n"
+	"  --socket PATH      root.sock to use (default: the layout's)\n"
+	"  --fd NAME=PATH     open PATH read-only and pass it as descriptor NAME\n"
+	"  --fd-rw NAME=PATH  the same, opened read-write\n"
+	"  --raw              send stdin unchanged, print every answer line until EOF\n"
+	"Prints the result (or {\"error\":{...}}) as JSON; exits 1 on an error answer.\n";
 
 #define MAX_FDS 32
 
@@ -38,9 +38,9 @@ static int send_raw_fds(int fd, const char *buf, size_t len, const int *fds, siz
 	} control = {};
 	struct iovec iov = {(void *)buf, len};
 	struct msghdr mh = {.msg_iov = &iov,
-	        .msg_iovlen = 1,
-	        .msg_control = &control,
-	        .msg_controllen = CMSG_SPACE(sizeof(int) * n_fds)};
+		.msg_iovlen = 1,
+		.msg_control = &control,
+		.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds)};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 
 	c->cmsg_level = SOL_SOCKET;
@@ -53,8 +53,8 @@ static int send_raw_fds(int fd, const char *buf, size_t len, const int *fds, siz
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {{"socket", required_argument, NULL, 's'},
-	        {"fd", required_argument, NULL, 'f'}, {"fd-rw", required_argument, NULL, 'w'},
-	        {"raw", no_argument, NULL, 'R'}, {"help", no_argument, NULL, 'h'}, {}};
+		{"fd", required_argument, NULL, 'f'}, {"fd-rw", required_argument, NULL, 'w'},
+		{"raw", no_argument, NULL, 'R'}, {"help", no_argument, NULL, 'h'}, {}};
 	_cleanup_rpc_client_ struct rpc_client *client = NULL;
 	struct banger_layout layout;
 	const char *sock = NULL;
@@ -80,7 +80,7 @@ int main(int argc, char **argv)
 			}
 			*eq = '\0';
 			fds[n_fds] = open(eq + 1,
-			        (c == 'w' ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+				(c == 'w' ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 			if (fds[n_fds] < 0) {
 				fprintf(stderr, "bangerd-root-call: cannot open %s: %m\n", eq + 1);
 				return 2;
@@ -170,16 +170,16 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < n_fds; i++)
 			close(fds[i]);
 		fprintf(stderr, "bangerd-root-call: cannot connect to %s: %s\n", sock,
-		        strerror(-r));
+			strerror(-r));
 		return 2;
 	}
 	r = rpc_client_call_fds(
-	        client, argv[optind], params, n_fds ? fds : NULL, n_fds, 120000, &result, &err);
+		client, argv[optind], params, n_fds ? fds : NULL, n_fds, 120000, &result, &err);
 	for (size_t i = 0; i < n_fds; i++)
 		close(fds[i]);
 	if (r < 0) {
 		json_t *e = json_pack("{s:{s:s, s:s}}", "error", "code",
-		        rpc_error_code_to_string(err.code), "message", err.message);
+			rpc_error_code_to_string(err.code), "message", err.message);
 		json_dumpf(e, stdout, JSON_COMPACT | JSON_SORT_KEYS);
 		fputc('\n', stdout);
 		json_decref(e);

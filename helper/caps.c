@@ -20,18 +20,18 @@
  *   SYS_ADMIN: mounts, loop devices, device-mapper, the jailer's unshare and pivot_root;
  *   SYS_CHROOT, MKNOD: the jail; SYS_RESOURCE: the jailer's rlimits. */
 static const int kept[] = {
-        CAP_CHOWN,
-        CAP_DAC_OVERRIDE,
-        CAP_DAC_READ_SEARCH,
-        CAP_FOWNER,
-        CAP_KILL,
-        CAP_SETGID,
-        CAP_SETUID,
-        CAP_NET_ADMIN,
-        CAP_SYS_CHROOT,
-        CAP_SYS_ADMIN,
-        CAP_SYS_RESOURCE,
-        CAP_MKNOD,
+	CAP_CHOWN,
+	CAP_DAC_OVERRIDE,
+	CAP_DAC_READ_SEARCH,
+	CAP_FOWNER,
+	CAP_KILL,
+	CAP_SETGID,
+	CAP_SETUID,
+	CAP_NET_ADMIN,
+	CAP_SYS_CHROOT,
+	CAP_SYS_ADMIN,
+	CAP_SYS_RESOURCE,
+	CAP_MKNOD,
 };
 
 uint64_t caps_kept_mask(void)

@@ -16,7 +16,7 @@ int clone_reflink(int src, int dst, struct rpc_error *err)
 		return 0;
 	/* EXDEV: different filesystems; EOPNOTSUPP/EINVAL/ENOTTY: no reflinks here. */
 	if (errno == EOPNOTSUPP || errno == EXDEV || errno == EINVAL || errno == ENOTTY ||
-	        errno == ENOSYS)
+		errno == ENOSYS)
 		return -EOPNOTSUPP;
 	return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL, "Failed to reflink: %m");
 }
@@ -35,14 +35,14 @@ static int copy_range(int src, int dst, off_t off, off_t end, struct rpc_error *
 			loff_t in = off, out = off;
 			n = copy_file_range(src, &in, dst, &out, want, 0);
 			if (n < 0 && (errno == EXDEV || errno == EOPNOTSUPP || errno == ENOSYS ||
-			                     errno == EINVAL)) {
+					     errno == EINVAL)) {
 				use_cfr = false;
 				continue;
 			}
 		} else {
 			if (!buf && !(buf = malloc(buf_size)))
 				return rpc_error_set(err, -ENOMEM, RPC_ERROR_INTERNAL,
-				        "Failed to copy: out of memory");
+					"Failed to copy: out of memory");
 			n = pread(src, buf, MIN(want, buf_size), off);
 			if (n > 0) {
 				ssize_t w = 0;
@@ -50,18 +50,18 @@ static int copy_range(int src, int dst, off_t off, off_t end, struct rpc_error *
 					ssize_t k = pwrite(dst, buf + w, (size_t)(n - w), off + w);
 					if (k < 0)
 						return rpc_error_set(err, negative_errno(),
-						        RPC_ERROR_INTERNAL,
-						        "Failed to write the copy: %m");
+							RPC_ERROR_INTERNAL,
+							"Failed to write the copy: %m");
 					w += k;
 				}
 			}
 		}
 		if (n < 0)
 			return rpc_error_set(
-			        err, negative_errno(), RPC_ERROR_INTERNAL, "Failed to copy: %m");
+				err, negative_errno(), RPC_ERROR_INTERNAL, "Failed to copy: %m");
 		if (n == 0)
 			return rpc_error_set(err, -EIO, RPC_ERROR_INTERNAL,
-			        "Failed to copy: the source shrank while copying");
+				"Failed to copy: the source shrank while copying");
 		off += n;
 	}
 	return 0;
@@ -75,10 +75,10 @@ int clone_sparse_copy(int src, int dst, struct rpc_error *err)
 
 	if (fstat(src, &st) < 0)
 		return rpc_error_set(
-		        err, negative_errno(), RPC_ERROR_INTERNAL, "Failed to stat: %m");
+			err, negative_errno(), RPC_ERROR_INTERNAL, "Failed to stat: %m");
 	if (ftruncate(dst, st.st_size) < 0)
 		return rpc_error_set(
-		        err, negative_errno(), RPC_ERROR_INTERNAL, "Failed to size the copy: %m");
+			err, negative_errno(), RPC_ERROR_INTERNAL, "Failed to size the copy: %m");
 	while (off < st.st_size) {
 		off_t data = lseek(src, off, SEEK_DATA), hole;
 		if (data < 0 && errno == ENXIO)

@@ -51,7 +51,7 @@ static int acl_grants_write(const char *path, const struct stat *st, char *who, 
 	for (ssize_t o = 4; o < n; o += 8) {
 		unsigned tag = buf[o] | buf[o + 1] << 8, perm = buf[o + 2] | buf[o + 3] << 8;
 		uint32_t id = (uint32_t)buf[o + 4] | (uint32_t)buf[o + 5] << 8 |
-		              (uint32_t)buf[o + 6] << 16 | (uint32_t)buf[o + 7] << 24;
+			      (uint32_t)buf[o + 6] << 16 | (uint32_t)buf[o + 7] << 24;
 		const char *kind = NULL;
 
 		if (!(perm & mask & 02))
@@ -73,7 +73,7 @@ static int acl_grants_write(const char *path, const struct stat *st, char *who, 
 }
 
 static int check_trusted(const struct helper_config *cfg, const char *path, bool allow_missing,
-        struct rpc_error *err)
+	struct rpc_error *err)
 {
 	char buf[PATH_MAX], who[32];
 	struct stat st;
@@ -82,7 +82,7 @@ static int check_trusted(const struct helper_config *cfg, const char *path, bool
 
 	if (path[0] != '/' || n >= sizeof(buf))
 		return rpc_error_set(
-		        err, -EINVAL, RPC_ERROR_INTERNAL, "Path \"%s\" is not absolute", path);
+			err, -EINVAL, RPC_ERROR_INTERNAL, "Path \"%s\" is not absolute", path);
 	for (size_t i = 1; i <= n; i++) {
 		if (i < n && path[i] != '/')
 			continue;
@@ -92,36 +92,36 @@ static int check_trusted(const struct helper_config *cfg, const char *path, bool
 			buf[1] = '\0';
 		if (lstat(i == 1 ? "/" : buf, &st) < 0 && errno == ENOENT && allow_missing)
 			return 0; /* what exists so far is sound; the rest will be created by root
-			           */
+				   */
 		if (lstat(i == 1 ? "/" : buf, &st) < 0)
 			return rpc_error_set(err, negative_errno(), RPC_ERROR_UNAVAILABLE,
-			        "Failed to check \"%s\": %m", buf);
+				"Failed to check \"%s\": %m", buf);
 		if (S_ISLNK(st.st_mode))
 			return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
-			        "Refusing \"%s\": \"%s\" is a symlink", path, buf);
+				"Refusing \"%s\": \"%s\" is a symlink", path, buf);
 		if (st.st_uid != 0)
 			return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
-			        "Refusing \"%s\": \"%s\" is owned by uid %u, not root", path, buf,
-			        (unsigned)st.st_uid);
+				"Refusing \"%s\": \"%s\" is owned by uid %u, not root", path, buf,
+				(unsigned)st.st_uid);
 		if (writable_by_owner(cfg, &st))
 			return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
-			        "Refusing \"%s\": \"%s\" is writable by the owner (mode %04o)",
-			        path, buf, (unsigned)(st.st_mode & 07777));
+				"Refusing \"%s\": \"%s\" is writable by the owner (mode %04o)",
+				path, buf, (unsigned)(st.st_mode & 07777));
 		r = acl_grants_write(i == 1 ? "/" : buf, &st, who, sizeof(who));
 		if (r < 0)
 			return rpc_error_set(err, r, RPC_ERROR_PERMISSION_DENIED,
-			        "Refusing \"%s\": cannot read the ACL of \"%s\": %s", path, buf,
-			        strerror(-r));
+				"Refusing \"%s\": cannot read the ACL of \"%s\": %s", path, buf,
+				strerror(-r));
 		if (r > 0)
 			return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
-			        "Refusing \"%s\": \"%s\" has an ACL entry letting %s write to it",
-			        path, buf, who);
+				"Refusing \"%s\": \"%s\" has an ACL entry letting %s write to it",
+				path, buf, who);
 	}
 	return 0;
 }
 
 int helper_path_check_trusted(
-        const struct helper_config *cfg, const char *path, struct rpc_error *err)
+	const struct helper_config *cfg, const char *path, struct rpc_error *err)
 {
 	return check_trusted(cfg, path, false, err);
 }
@@ -206,22 +206,22 @@ static int on_conf(void *user, const char *section, const char *name, const char
 		/* the daemon keeps its default for what it cannot parse; so does the helper */
 		if (pool_parse(value, &p) < 0)
 			log_warning("%s: [network] subnet = \"%s\" is not an IPv4 subnet like "
-			            "172.30.0.0/24 (keeping the default)",
-			        st->path, value);
+				    "172.30.0.0/24 (keeping the default)",
+				st->path, value);
 		else
 			*st->pool = p;
 	} else if (streq(name, "bridge")) {
 		if (strlen(value) > 15 || strncmp(value, "banger", 6) != 0 ||
-		        strpbrk(value, "/ \t"))
+			strpbrk(value, "/ \t"))
 			log_warning("%s: [network] bridge = \"%s\" must start with \"banger\" and "
-			            "fit 15 characters (keeping the default)",
-			        st->path, value);
+				    "fit 15 characters (keeping the default)",
+				st->path, value);
 		else if (!bridge_name_is_valid(value))
 			snprintf(st->bad, sizeof(st->bad),
-			        "%s: [network] bridge = \"%s\": the helper manages only bridges "
-			        "named "
-			        "\"banger\" and up to 9 of [a-z0-9-]",
-			        st->path, value);
+				"%s: [network] bridge = \"%s\": the helper manages only bridges "
+				"named "
+				"\"banger\" and up to 9 of [a-z0-9-]",
+				st->path, value);
 		else
 			snprintf(st->pool->bridge, sizeof(st->pool->bridge), "%s", value);
 	}
@@ -263,16 +263,16 @@ static int pool_load(struct helper_config *cfg, char *why, size_t why_size)
 	h = ntohl(cfg->pool.network.s_addr);
 	if ((h >> 24) == 0 || (h >> 24) == 127 || (h >> 16) == 0xa9fe || (h >> 28) >= 0xe) {
 		snprintf(why, why_size,
-		        "%s: [network] subnet = %s is not ordinary unicast space (0/8, 127/8, "
-		        "169.254/16 and 224/3 are refused)",
-		        cfg->layout.config, cfg->pool.text);
+			"%s: [network] subnet = %s is not ordinary unicast space (0/8, 127/8, "
+			"169.254/16 and 224/3 are refused)",
+			cfg->layout.config, cfg->pool.text);
 		return -EINVAL;
 	}
 	return 0;
 }
 
 int helper_config_load(struct helper_config *cfg, const char *root, long owner_uid, long owner_gid,
-        char *why, size_t why_size)
+	char *why, size_t why_size)
 {
 	struct install_meta meta = {};
 	struct rpc_error e = {};
@@ -289,18 +289,18 @@ int helper_config_load(struct helper_config *cfg, const char *root, long owner_u
 		r = 0;
 	else if (r == -ENOENT) {
 		snprintf(why, why_size, "%s is missing and no --owner-uid was given",
-		        cfg->layout.install_json);
+			cfg->layout.install_json);
 		return r;
 	} else if (r < 0) {
 		if (r != -EBADMSG)
 			snprintf(why, why_size, "cannot read %s: %s", cfg->layout.install_json,
-			        strerror(-r));
+				strerror(-r));
 		return r;
 	}
 	cfg->owner_uid = owner_uid >= 0 ? (uid_t)owner_uid : meta.owner_uid;
 	cfg->owner_gid = owner_gid >= 0   ? (gid_t)owner_gid
-	                 : owner_uid >= 0 ? (gid_t)owner_uid
-	                                  : meta.owner_gid;
+			 : owner_uid >= 0 ? (gid_t)owner_uid
+					  : meta.owner_gid;
 	if (cfg->owner_uid == 0) {
 		snprintf(why, why_size, "the owner must not be root");
 		return -EINVAL;
@@ -324,7 +324,7 @@ int helper_config_load(struct helper_config *cfg, const char *root, long owner_u
 		b = b ? b + 1 : meta.vmm_path;
 		if (meta.vmm_path[0] != '/' || layout_check_component(b) < 0) {
 			snprintf(why, why_size, "install.json: vmm \"%s\" is not an absolute path",
-			        meta.vmm_path);
+				meta.vmm_path);
 			return -EINVAL;
 		}
 		snprintf(cfg->vmm_path, sizeof(cfg->vmm_path), "%s", meta.vmm_path);
@@ -334,8 +334,8 @@ int helper_config_load(struct helper_config *cfg, const char *root, long owner_u
 	if (meta.jailer_path[0]) {
 		if (meta.jailer_path[0] != '/') {
 			snprintf(why, why_size,
-			        "install.json: jailer \"%s\" is not an absolute path",
-			        meta.jailer_path);
+				"install.json: jailer \"%s\" is not an absolute path",
+				meta.jailer_path);
 			return -EINVAL;
 		}
 		snprintf(cfg->jailer_path, sizeof(cfg->jailer_path), "%s", meta.jailer_path);
@@ -348,19 +348,19 @@ int helper_config_load(struct helper_config *cfg, const char *root, long owner_u
 		return r;
 	}
 	if (mkdir_root(cfg->layout.run_dir) < 0 || mkdir_root(cfg->layout.lib_dir) < 0 ||
-	        mkdir_root(cfg->layout.jail_base) < 0) {
+		mkdir_root(cfg->layout.jail_base) < 0) {
 		snprintf(why, why_size, "cannot create %s, %s or %s: %m", cfg->layout.run_dir,
-		        cfg->layout.lib_dir, cfg->layout.jail_base);
+			cfg->layout.lib_dir, cfg->layout.jail_base);
 		return -errno;
 	}
-	/* The run directory holds root.sock and the owner's bangerd.sock and VM socket links: root's,
-	 * sticky so the owner cannot replace root's socket, and the owner's through an ACL entry.
-	 * Not through its group where ACLs work: systemd's RuntimeDirectory= takes a group it does
-	 * not expect back at the next start, recursively, and bangerd.sock with it. */
+	/* The run directory holds root.sock and the owner's bangerd.sock and VM socket links:
+	 * root's, sticky so the owner cannot replace root's socket, and the owner's through an ACL
+	 * entry. Not through its group where ACLs work: systemd's RuntimeDirectory= takes a group
+	 * it does not expect back at the next start, recursively, and bangerd.sock with it. */
 	r = run_dir_prepare(cfg);
 	if (r < 0) {
 		snprintf(why, why_size, "cannot make %s root's, 1770, with the owner's access: %s",
-		        cfg->layout.run_dir, strerror(-r));
+			cfg->layout.run_dir, strerror(-r));
 		return r;
 	}
 	r = pool_load(cfg, why, why_size);
@@ -382,19 +382,19 @@ int helper_config_require_vmm(const struct helper_config *cfg, struct rpc_error 
 {
 	if (!cfg->vmm_path[0] || !cfg->jailer_path[0])
 		return rpc_error_set(err, -EHOSTDOWN, RPC_ERROR_UNAVAILABLE,
-		        "No VMM or jailer is configured in %s", cfg->layout.install_json);
+			"No VMM or jailer is configured in %s", cfg->layout.install_json);
 	return 0;
 }
 
 int helper_pool_bridge(const struct helper_config *cfg, const json_t *param, const char **ret,
-        struct rpc_error *err)
+	struct rpc_error *err)
 {
 	const char *name = param ? json_string_value(param) : cfg->pool.bridge;
 
 	if (!name || !streq(name, cfg->pool.bridge))
 		return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
-		        "Refusing bridge \"%s\": banger's bridge is \"%s\" (%s [network] bridge)",
-		        name ? name : "", cfg->pool.bridge, cfg->layout.config);
+			"Refusing bridge \"%s\": banger's bridge is \"%s\" (%s [network] bridge)",
+			name ? name : "", cfg->pool.bridge, cfg->layout.config);
 	*ret = cfg->pool.bridge;
 	return 0;
 }

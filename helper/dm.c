@@ -37,12 +37,12 @@ static int dm_exists(const char *name, struct rpc_error *err)
 
 	if (!t || !dm_task_set_name(t, name) || !dm_task_run(t) || !dm_task_get_info(t, &info))
 		return rpc_error_set(err, -EIO, RPC_ERROR_INTERNAL,
-		        "Failed to query device-mapper device \"%s\"", name);
+			"Failed to query device-mapper device \"%s\"", name);
 	return info.exists ? 1 : 0;
 }
 
 static int snapshot_create(const char *name, const char *base_dev, const char *cow_dev,
-        uint64_t sectors, struct rpc_error *err)
+	uint64_t sectors, struct rpc_error *err)
 {
 	_cleanup_dm_task_ struct dm_task *t = NULL;
 	char params[128];
@@ -55,17 +55,17 @@ static int snapshot_create(const char *name, const char *base_dev, const char *c
 		return r;
 	if (r > 0)
 		return rpc_error_set(err, -EEXIST, RPC_ERROR_CONFLICT,
-		        "Device-mapper device \"%s\" already exists (disk.release first)", name);
+			"Device-mapper device \"%s\" already exists (disk.release first)", name);
 	snprintf(params, sizeof(params), "%s %s P 8", base_dev, cow_dev);
 	t = dm_task_create(DM_DEVICE_CREATE);
 	if (!t || !dm_task_set_name(t, name) ||
-	        !dm_task_add_target(t, 0, sectors, "snapshot", params))
+		!dm_task_add_target(t, 0, sectors, "snapshot", params))
 		return rpc_error_set(err, -ENOMEM, RPC_ERROR_INTERNAL,
-		        "Failed to prepare device-mapper device \"%s\"", name);
+			"Failed to prepare device-mapper device \"%s\"", name);
 	if (!dm_task_run(t))
 		return rpc_error_set(err, -EIO, RPC_ERROR_INTERNAL,
-		        "Failed to create snapshot \"%s\" of %s with %s (see the helper's log)",
-		        name, base_dev, cow_dev);
+			"Failed to create snapshot \"%s\" of %s with %s (see the helper's log)",
+			name, base_dev, cow_dev);
 	return 0;
 }
 
@@ -82,11 +82,11 @@ static int remove_device(const char *name, bool *ret_removed, struct rpc_error *
 	t = dm_task_create(DM_DEVICE_REMOVE);
 	if (!t || !dm_task_set_name(t, name))
 		return rpc_error_set(err, -ENOMEM, RPC_ERROR_INTERNAL,
-		        "Failed to prepare removal of \"%s\"", name);
+			"Failed to prepare removal of \"%s\"", name);
 	dm_task_retry_remove(t);
 	if (!dm_task_run(t))
 		return rpc_error_set(err, -EBUSY, RPC_ERROR_CONFLICT,
-		        "Failed to remove device-mapper device \"%s\" (still open?)", name);
+			"Failed to remove device-mapper device \"%s\" (still open?)", name);
 	*ret_removed = true;
 	return 0;
 }
@@ -99,7 +99,7 @@ static int list(void (*cb)(const char *name, void *data), void *data, struct rpc
 
 	if (!t || !dm_task_run(t) || !(n = dm_task_get_names(t)))
 		return rpc_error_set(
-		        err, -EIO, RPC_ERROR_INTERNAL, "Failed to list device-mapper devices");
+			err, -EIO, RPC_ERROR_INTERNAL, "Failed to list device-mapper devices");
 	if (!n->dev)
 		return 0;
 	do {
@@ -111,7 +111,7 @@ static int list(void (*cb)(const char *name, void *data), void *data, struct rpc
 }
 
 int dm_snapshot_create(const char *name, const char *base_dev, const char *cow_dev,
-        uint64_t sectors, struct rpc_error *err)
+	uint64_t sectors, struct rpc_error *err)
 {
 	int r;
 

@@ -19,7 +19,7 @@ static const char *file_kind(mode_t m)
 	       : S_ISFIFO(m) ? "a FIFO"
 	       : S_ISSOCK(m) ? "a socket"
 	       : S_ISLNK(m)  ? "a symlink"
-	                     : "not a regular file";
+			     : "not a regular file";
 }
 
 /* The filesystems a VM's files may live on: ones that keep ordinary files on a disk or in
@@ -31,14 +31,14 @@ static const struct {
 	unsigned long magic;
 	const char *name;
 } ordinary_fs[] = {
-        {0xEF53, "ext2/3/4"},
-        {0x58465342, "xfs"},
-        {0x9123683E, "btrfs"},
-        {0xF2F52010, "f2fs"},
-        {0xca451a4e, "bcachefs"},
-        {0x2fc12fc1, "zfs"},
-        {0x01021994, "tmpfs"},
-        {0x794c7630, "overlayfs"},
+	{0xEF53, "ext2/3/4"},
+	{0x58465342, "xfs"},
+	{0x9123683E, "btrfs"},
+	{0xF2F52010, "f2fs"},
+	{0xca451a4e, "bcachefs"},
+	{0x2fc12fc1, "zfs"},
+	{0x01021994, "tmpfs"},
+	{0x794c7630, "overlayfs"},
 };
 
 /* Names for what is refused, so the message says what it was. */
@@ -46,24 +46,24 @@ static const struct {
 	unsigned long magic;
 	const char *name;
 } known_fs[] = {
-        {0x9fa0, "procfs"},
-        {0x62656572, "sysfs"},
-        {0x64626720, "debugfs"},
-        {0x74726163, "tracefs"},
-        {0x73636673, "securityfs"},
-        {0x62656570, "configfs"},
-        {0x27e0eb, "cgroupfs"},
-        {0x63677270, "cgroup2"},
-        {0xcafe4a11, "bpf"},
-        {0x958458f6, "hugetlbfs"},
-        {0x19800202, "mqueue"},
-        {0x6165676C, "pstore"},
-        {0xde5e81e4, "efivarfs"},
-        {0x858458f6, "ramfs"},
-        {0x65735546, "fuse"},
-        {0x6969, "nfs"},
-        {0xFF534D42, "cifs"},
-        {0x01021997, "9p"},
+	{0x9fa0, "procfs"},
+	{0x62656572, "sysfs"},
+	{0x64626720, "debugfs"},
+	{0x74726163, "tracefs"},
+	{0x73636673, "securityfs"},
+	{0x62656570, "configfs"},
+	{0x27e0eb, "cgroupfs"},
+	{0x63677270, "cgroup2"},
+	{0xcafe4a11, "bpf"},
+	{0x958458f6, "hugetlbfs"},
+	{0x19800202, "mqueue"},
+	{0x6165676C, "pstore"},
+	{0xde5e81e4, "efivarfs"},
+	{0x858458f6, "ramfs"},
+	{0x65735546, "fuse"},
+	{0x6969, "nfs"},
+	{0xFF534D42, "cifs"},
+	{0x01021997, "9p"},
 };
 
 static int check_filesystem(int fd, const char *name, struct rpc_error *err)
@@ -73,7 +73,7 @@ static int check_filesystem(int fd, const char *name, struct rpc_error *err)
 
 	if (fstatfs(fd, &sf) < 0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INVALID_ARGUMENT,
-		        "Descriptor \"%s\": cannot tell its filesystem: %m", name);
+			"Descriptor \"%s\": cannot tell its filesystem: %m", name);
 	for (size_t i = 0; i < ELEMENTSOF(ordinary_fs); i++)
 		if ((unsigned long)sf.f_type == ordinary_fs[i].magic)
 			return 0;
@@ -81,13 +81,13 @@ static int check_filesystem(int fd, const char *name, struct rpc_error *err)
 		if ((unsigned long)sf.f_type == known_fs[i].magic)
 			what = known_fs[i].name;
 	return rpc_error_set(err, -EXDEV, RPC_ERROR_PERMISSION_DENIED,
-	        "Descriptor \"%s\" is a file on %s (filesystem 0x%lx), not on an ordinary disk "
-	        "filesystem (ext4, xfs, btrfs, f2fs, bcachefs, zfs, tmpfs, overlayfs)",
-	        name, what ? what : "an unsupported filesystem", (unsigned long)sf.f_type);
+		"Descriptor \"%s\" is a file on %s (filesystem 0x%lx), not on an ordinary disk "
+		"filesystem (ext4, xfs, btrfs, f2fs, bcachefs, zfs, tmpfs, overlayfs)",
+		name, what ? what : "an unsupported filesystem", (unsigned long)sf.f_type);
 }
 
 int fd_check_owner_file(const struct helper_config *cfg, int fd, const char *name,
-        enum fd_access access, struct stat *ret_st, struct rpc_error *err)
+	enum fd_access access, struct stat *ret_st, struct rpc_error *err)
 {
 	struct stat st;
 	int fl, acc, r;
@@ -95,42 +95,42 @@ int fd_check_owner_file(const struct helper_config *cfg, int fd, const char *nam
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fstat(fd, &st) < 0)
 		return rpc_error_set(err, -EBADF, RPC_ERROR_INVALID_ARGUMENT,
-		        "Descriptor \"%s\" is not usable: %m", name);
+			"Descriptor \"%s\" is not usable: %m", name);
 	if (fl & O_PATH)
 		return rpc_error_set(err, -EBADF, RPC_ERROR_INVALID_ARGUMENT,
-		        "Descriptor \"%s\" is an O_PATH descriptor, not an open file", name);
+			"Descriptor \"%s\" is an O_PATH descriptor, not an open file", name);
 	if (!S_ISREG(st.st_mode))
 		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-		        "Descriptor \"%s\" must be a regular file, but it is %s", name,
-		        file_kind(st.st_mode));
+			"Descriptor \"%s\" must be a regular file, but it is %s", name,
+			file_kind(st.st_mode));
 	/* Before whose it is: a kernel interface is refused whoever owns it. */
 	r = check_filesystem(fd, name, err);
 	if (r < 0)
 		return r;
 	if (st.st_uid != cfg->owner_uid)
 		return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
-		        "Descriptor \"%s\" is a file owned by uid %u, not by the owner (uid %u)",
-		        name, (unsigned)st.st_uid, (unsigned)cfg->owner_uid);
+			"Descriptor \"%s\" is a file owned by uid %u, not by the owner (uid %u)",
+			name, (unsigned)st.st_uid, (unsigned)cfg->owner_uid);
 	if (st.st_nlink != 1)
 		return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
-		        "Descriptor \"%s\" is a file with %lu hard links (expected exactly 1)",
-		        name, (unsigned long)st.st_nlink);
+			"Descriptor \"%s\" is a file with %lu hard links (expected exactly 1)",
+			name, (unsigned long)st.st_nlink);
 	acc = fl & O_ACCMODE;
 	switch (access) {
 	case FD_ACCESS_READ:
 		if (acc != O_RDONLY && acc != O_RDWR)
 			return rpc_error_set(err, -EBADF, RPC_ERROR_INVALID_ARGUMENT,
-			        "Descriptor \"%s\" must be open for reading", name);
+				"Descriptor \"%s\" must be open for reading", name);
 		break;
 	case FD_ACCESS_WRITE:
 		if (acc != O_WRONLY && acc != O_RDWR)
 			return rpc_error_set(err, -EBADF, RPC_ERROR_INVALID_ARGUMENT,
-			        "Descriptor \"%s\" must be open for writing", name);
+				"Descriptor \"%s\" must be open for writing", name);
 		break;
 	case FD_ACCESS_READ_WRITE:
 		if (acc != O_RDWR)
 			return rpc_error_set(err, -EBADF, RPC_ERROR_INVALID_ARGUMENT,
-			        "Descriptor \"%s\" must be open for reading and writing", name);
+				"Descriptor \"%s\" must be open for reading and writing", name);
 		break;
 	case _FD_ACCESS_MAX:
 	case _FD_ACCESS_INVALID:
@@ -144,8 +144,8 @@ int fd_check_owner_file(const struct helper_config *cfg, int fd, const char *nam
 int fd_reopen_here(int fd, const struct stat *st, const char *name, struct rpc_error *err)
 {
 	struct open_how how = {
-	        .flags = O_PATH | O_CLOEXEC,
-	        .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 	_cleanup_close_ int here = -1;
 	char link[64], path[PATH_MAX];
@@ -156,38 +156,38 @@ int fd_reopen_here(int fd, const struct stat *st, const char *name, struct rpc_e
 	n = readlink(link, path, sizeof(path) - 1);
 	if (n < 0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-		        "Failed to find the path of descriptor \"%s\": %m", name);
+			"Failed to find the path of descriptor \"%s\": %m", name);
 	path[n] = '\0';
 	if (path[0] != '/')
 		return rpc_error_set(err, -ENOENT, RPC_ERROR_INVALID_ARGUMENT,
-		        "Descriptor \"%s\" has no path in any filesystem (%s)", name, path);
+			"Descriptor \"%s\" has no path in any filesystem (%s)", name, path);
 	here = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
 	if (here < 0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_UNAVAILABLE,
-		        "Descriptor \"%s\" is %s, which the helper cannot reach in its own mount "
-		        "namespace without following a link: %m",
-		        name, path);
+			"Descriptor \"%s\" is %s, which the helper cannot reach in its own mount "
+			"namespace without following a link: %m",
+			name, path);
 	if (fstat(here, &hst) < 0)
 		return rpc_error_set(
-		        err, negative_errno(), RPC_ERROR_INTERNAL, "Failed to stat %s: %m", path);
+			err, negative_errno(), RPC_ERROR_INTERNAL, "Failed to stat %s: %m", path);
 	if (hst.st_dev != st->st_dev || hst.st_ino != st->st_ino)
 		return rpc_error_set(err, -ESTALE, RPC_ERROR_CONFLICT,
-		        "Descriptor \"%s\" is not the file %s shows in the helper's mount "
-		        "namespace (moved or replaced?)",
-		        name, path);
+			"Descriptor \"%s\" is not the file %s shows in the helper's mount "
+			"namespace (moved or replaced?)",
+			name, path);
 	return TAKE_FD(here);
 }
 
 int request_owner_file(const struct helper_ctx *ctx, const struct helper_request *req,
-        const char *name, enum fd_access access, int *ret_fd, struct stat *ret_st,
-        struct rpc_error *err)
+	const char *name, enum fd_access access, int *ret_fd, struct stat *ret_st,
+	struct rpc_error *err)
 {
 	int i = helper_request_fd(req, name);
 	int r;
 
 	if (i < 0 || req->fds[i] < 0)
 		return rpc_error_set(err, -EBADF, RPC_ERROR_INVALID_ARGUMENT,
-		        "Descriptor \"%s\" is missing", name);
+			"Descriptor \"%s\" is missing", name);
 	r = fd_check_owner_file(ctx->cfg, req->fds[i], name, access, ret_st, err);
 	if (r < 0)
 		return r;

@@ -20,7 +20,7 @@ enum fd_access {
  * the owner with exactly one link, opened with at least the access asked for (not O_PATH).
  * Fills ret_st when not NULL. err names the descriptor and the cause. */
 int fd_check_owner_file(const struct helper_config *cfg, int fd, const char *name,
-        enum fd_access access, struct stat *ret_st, struct rpc_error *err);
+	enum fd_access access, struct stat *ret_st, struct rpc_error *err);
 
 /* The same file as fd (st: fd's fstat) opened O_PATH in the helper's own mount namespace, for
  * what needs a path of this namespace (a bind mount: mount(2) refuses a source on a mount of
@@ -31,5 +31,5 @@ int fd_reopen_here(int fd, const struct stat *st, const char *name, struct rpc_e
 
 /* The descriptor named name in req, checked as above. */
 int request_owner_file(const struct helper_ctx *ctx, const struct helper_request *req,
-        const char *name, enum fd_access access, int *ret_fd, struct stat *ret_st,
-        struct rpc_error *err);
+	const char *name, enum fd_access access, int *ret_fd, struct stat *ret_st,
+	struct rpc_error *err);

@@ -90,7 +90,7 @@ struct helper_ctx {
 
 typedef int (*helper_validate_fn)(const struct helper_request *req, struct rpc_error *err);
 typedef int (*helper_run_fn)(const struct helper_ctx *ctx, const struct helper_request *req,
-        json_t **ret_result, struct rpc_error *err);
+	json_t **ret_result, struct rpc_error *err);
 
 /* Where an op runs and what it may not run alongside (protocol/helper-ops.def). */
 enum helper_serial {

@@ -21,58 +21,58 @@
 #include "helper/mounts.h"
 
 int jail_paths(const struct helper_config *cfg, const char *vm_id, char ret_vm_dir[PATH_MAX],
-        char ret_root[PATH_MAX], struct rpc_error *err)
+	char ret_root[PATH_MAX], struct rpc_error *err)
 {
 	int r = layout_jail_root(&cfg->layout, cfg->exec_name, vm_id, ret_root, PATH_MAX);
 	if (r < 0)
 		return rpc_error_set(
-		        err, r, RPC_ERROR_INVALID_ARGUMENT, "Bad jail path for \"%s\"", vm_id);
+			err, r, RPC_ERROR_INVALID_ARGUMENT, "Bad jail path for \"%s\"", vm_id);
 	if (snprintf(ret_vm_dir, PATH_MAX, "%s/%s/%s", cfg->layout.jail_base, cfg->exec_name,
-	            vm_id) >= PATH_MAX)
+		    vm_id) >= PATH_MAX)
 		return rpc_error_set(
-		        err, -ENAMETOOLONG, RPC_ERROR_INVALID_ARGUMENT, "Jail path too long");
+			err, -ENAMETOOLONG, RPC_ERROR_INVALID_ARGUMENT, "Jail path too long");
 	return 0;
 }
 
 static int open_level(int parent, const char *name, const char *what, mode_t mode, bool create,
-        struct rpc_error *err)
+	struct rpc_error *err)
 {
 	_cleanup_close_ int fd = -1;
 	struct stat st;
 
 	if (create && mkdirat(parent, name, mode) < 0 && errno != EEXIST)
 		return rpc_error_set(
-		        err, negative_errno(), RPC_ERROR_INTERNAL, "Failed to create %s: %m", what);
+			err, negative_errno(), RPC_ERROR_INTERNAL, "Failed to create %s: %m", what);
 	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		int r = negative_errno();
 		if (r == -ELOOP || r == -ENOTDIR)
 			return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
-			        "Refusing %s: it is a symlink or not a directory", what);
+				"Refusing %s: it is a symlink or not a directory", what);
 		if (r == -ENOENT)
 			return rpc_error_set(
-			        err, r, RPC_ERROR_NOT_FOUND, "%s does not exist", what);
+				err, r, RPC_ERROR_NOT_FOUND, "%s does not exist", what);
 		return rpc_error_set(err, r, RPC_ERROR_INTERNAL, "Failed to open %s: %m", what);
 	}
 	if (fstat(fd, &st) < 0)
 		return rpc_error_set(
-		        err, negative_errno(), RPC_ERROR_INTERNAL, "Failed to stat %s: %m", what);
+			err, negative_errno(), RPC_ERROR_INTERNAL, "Failed to stat %s: %m", what);
 	if (st.st_uid != 0 || (st.st_mode & 022))
 		return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
-		        "Refusing %s: owned by uid %u with mode %04o (must be root's, not writable "
-		        "by others)",
-		        what, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+			"Refusing %s: owned by uid %u with mode %04o (must be root's, not writable "
+			"by others)",
+			what, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
 	/* A level made by an older helper, or under a umask: root's, so ours to set right when a
 	 * jail is being made. (Not when opening one an older helper launched: its VMM's daemon
 	 * still reaches the API socket by the path below it.) */
 	if (create && (st.st_mode & 07777) != mode && fchmod(fd, mode) < 0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-		        "Failed to make %s mode %04o: %m", what, (unsigned)mode);
+			"Failed to make %s mode %04o: %m", what, (unsigned)mode);
 	return TAKE_FD(fd);
 }
 
 int jail_open_vm_dir(const struct helper_config *cfg, const char *vm_id, bool create,
-        int *ret_exec_fd, int *ret_vm_fd, struct rpc_error *err)
+	int *ret_exec_fd, int *ret_vm_fd, struct rpc_error *err)
 {
 	_cleanup_close_ int base = -1, exec = -1, vm = -1;
 	char what[PATH_MAX * 2 + 128];
@@ -88,7 +88,7 @@ int jail_open_vm_dir(const struct helper_config *cfg, const char *vm_id, bool cr
 	base = open(cfg->layout.jail_base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (base < 0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_UNAVAILABLE,
-		        "Failed to open the jail base %s: %m", cfg->layout.jail_base);
+			"Failed to open the jail base %s: %m", cfg->layout.jail_base);
 	snprintf(what, sizeof(what), "%s/%s", cfg->layout.jail_base, cfg->exec_name);
 	exec = open_level(base, cfg->exec_name, what, 0755, create, err);
 	if (exec < 0)
@@ -108,14 +108,14 @@ int jail_open_vm_dir(const struct helper_config *cfg, const char *vm_id, bool cr
 int jail_launch_record_create(int vm_fd, int *ret_fd, struct rpc_error *err)
 {
 	int fd = openat(vm_fd, JAIL_LAUNCH_RECORD,
-	        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 
 	if (fd < 0 && errno == EEXIST)
 		return rpc_error_set(err, -EEXIST, RPC_ERROR_CONFLICT,
-		        "The VM was already launched in this jail (jail.cleanup and stage again)");
+			"The VM was already launched in this jail (jail.cleanup and stage again)");
 	if (fd < 0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-		        "Failed to create the launch record: %m");
+			"Failed to create the launch record: %m");
 	*ret_fd = fd;
 	return 0;
 }
@@ -131,7 +131,7 @@ int jail_launch_record_write(int fd, pid_t pid, unsigned long long start_time)
 }
 
 int jail_launch_record_read(const struct helper_config *cfg, const char *vm_id, pid_t *ret_pid,
-        unsigned long long *ret_start_time)
+	unsigned long long *ret_start_time)
 {
 	_cleanup_close_ int vm_fd = -1, fd = -1;
 	unsigned long long start;
@@ -177,8 +177,8 @@ static int cmp_deepest_first(const void *a, const void *b)
 static int open_beneath(int root_fd, const char *rel)
 {
 	struct open_how how = {
-	        .flags = O_PATH | O_CLOEXEC,
-	        .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 	long fd;
 
@@ -212,13 +212,13 @@ static int unmount_all(int vm_fd, const char *root, json_t *unmounted, struct rp
 		r = mounts_under(root, &m, &n);
 		if (r < 0)
 			return rpc_error_set(err, r, RPC_ERROR_INTERNAL,
-			        "Failed to read the mount table: %s", strerror(-r));
+				"Failed to read the mount table: %s", strerror(-r));
 		if (n == 0)
 			return 0;
 		root_fd = openat(vm_fd, "root", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (root_fd < 0)
 			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-			        "Failed to open %s: %m", root);
+				"Failed to open %s: %m", root);
 		qsort(m, n, sizeof(*m), cmp_deepest_first);
 		for (size_t i = 0; i < n; i++) {
 			const char *rel = m[i].path + strlen(root);
@@ -229,22 +229,22 @@ static int unmount_all(int vm_fd, const char *root, json_t *unmounted, struct rp
 			fd = open_beneath(root_fd, rel);
 			if (fd < 0)
 				return rpc_error_set(err, fd, RPC_ERROR_PERMISSION_DENIED,
-				        "Refusing to unmount %s: the path to it is not a plain "
-				        "directory chain (%s)",
-				        m[i].path, strerror(-fd));
+					"Refusing to unmount %s: the path to it is not a plain "
+					"directory chain (%s)",
+					m[i].path, strerror(-fd));
 			r = umount_fd(fd);
 			if (r == -EINVAL)
 				continue; /* already gone with a parent, or not a mount root any
-				             more */
+					     more */
 			if (r < 0)
 				return rpc_error_set(err, r, RPC_ERROR_INTERNAL,
-				        "Failed to unmount %s: %s", m[i].path, strerror(-r));
+					"Failed to unmount %s: %s", m[i].path, strerror(-r));
 			if (unmounted)
 				json_array_append_new(unmounted, json_string(m[i].path));
 		}
 	}
 	return rpc_error_set(
-	        err, -EBUSY, RPC_ERROR_CONFLICT, "Mounts keep reappearing under %s", root);
+		err, -EBUSY, RPC_ERROR_CONFLICT, "Mounts keep reappearing under %s", root);
 }
 
 static int mount_id_of(int fd, uint64_t *ret)
@@ -331,7 +331,7 @@ static int remove_tree(int dir_fd, const char *name, uint64_t mnt_id, int level)
 }
 
 int jail_teardown(const struct helper_config *cfg, const char *vm_id, json_t *unmounted,
-        bool *ret_removed, struct rpc_error *err)
+	bool *ret_removed, struct rpc_error *err)
 {
 	_cleanup_close_ int exec_fd = -1, vm_fd = -1;
 	char vm_dir[PATH_MAX], root[PATH_MAX];
@@ -353,11 +353,11 @@ int jail_teardown(const struct helper_config *cfg, const char *vm_id, json_t *un
 	r = mount_id_of(vm_fd, &mnt_id);
 	if (r < 0)
 		return rpc_error_set(err, r, RPC_ERROR_INTERNAL,
-		        "Failed to find the mount of %s: %s", vm_dir, strerror(-r));
+			"Failed to find the mount of %s: %s", vm_dir, strerror(-r));
 	r = remove_tree(exec_fd, vm_id, mnt_id, 0);
 	if (r < 0)
 		return rpc_error_set(err, r, rpc_error_code_from_errno(r),
-		        "Failed to remove %s: %s", vm_dir, strerror(-r));
+			"Failed to remove %s: %s", vm_dir, strerror(-r));
 	*ret_removed = true;
 	return 0;
 }

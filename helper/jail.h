@@ -11,7 +11,7 @@
 
 /* <base>/<exec>/<vm id> and <base>/<exec>/<vm id>/root. */
 int jail_paths(const struct helper_config *cfg, const char *vm_id, char ret_vm_dir[PATH_MAX],
-        char ret_root[PATH_MAX], struct rpc_error *err);
+	char ret_root[PATH_MAX], struct rpc_error *err);
 
 /* Opens <base>/<exec>/<vm id> (creating the two levels when create is set) without following
  * symlinks, checking each level is a root-owned directory the owner cannot write; <exec> is
@@ -19,7 +19,7 @@ int jail_paths(const struct helper_config *cfg, const char *vm_id, char ret_vm_d
  * whom the jailer gives the chroot. -ENOENT (err set, may be NULL) when it does not exist and
  * create is false. */
 int jail_open_vm_dir(const struct helper_config *cfg, const char *vm_id, bool create,
-        int *ret_exec_fd, int *ret_vm_fd, struct rpc_error *err);
+	int *ret_exec_fd, int *ret_vm_fd, struct rpc_error *err);
 
 /* The launch record, <base>/<exec>/<vm id>/launch: root 0600 in the root-only VM directory,
  * never in the chroot (the owner's after launch). It exists from the moment a launch begins until
@@ -30,7 +30,7 @@ int jail_launch_record_create(int vm_fd, int *ret_fd, struct rpc_error *err);
 int jail_launch_record_write(int fd, pid_t pid, unsigned long long start_time);
 /* -ENOENT without one, -ENODATA while the VMM was not seen yet. */
 int jail_launch_record_read(const struct helper_config *cfg, const char *vm_id, pid_t *ret_pid,
-        unsigned long long *ret_start_time);
+	unsigned long long *ret_start_time);
 
 /* Unmounts everything at and below the VM's chroot (from the mount table, deepest first, the
  * self-bind last) and removes <base>/<exec>/<vm id> without following symlinks or crossing
@@ -38,4 +38,4 @@ int jail_launch_record_read(const struct helper_config *cfg, const char *vm_id, 
  * handle kept on one opens anything again. Appends unmounted paths to unmounted (may be NULL).
  * 0 when there was nothing. */
 int jail_teardown(const struct helper_config *cfg, const char *vm_id, json_t *unmounted,
-        bool *ret_removed, struct rpc_error *err);
+	bool *ret_removed, struct rpc_error *err);

@@ -12,7 +12,7 @@
 #include "helper/loop.h"
 
 int loop_attach(
-        int backing_fd, bool read_only, char *ret_path, size_t path_size, struct rpc_error *err)
+	int backing_fd, bool read_only, char *ret_path, size_t path_size, struct rpc_error *err)
 {
 	_cleanup_close_ int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
 	char path[32];
@@ -20,24 +20,24 @@ int loop_attach(
 
 	if (ctl < 0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_UNAVAILABLE,
-		        "Failed to open /dev/loop-control: %m");
+			"Failed to open /dev/loop-control: %m");
 	/* Another process may take the device between GET_FREE and CONFIGURE: try again. */
 	for (int attempt = 0; attempt < 16; attempt++) {
 		struct loop_config cfg = {
-		        .fd = (unsigned)backing_fd,
-		        .info.lo_flags = LO_FLAGS_AUTOCLEAR | (read_only ? LO_FLAGS_READ_ONLY : 0),
+			.fd = (unsigned)backing_fd,
+			.info.lo_flags = LO_FLAGS_AUTOCLEAR | (read_only ? LO_FLAGS_READ_ONLY : 0),
 		};
 		_cleanup_close_ int fd = -1;
 		int n = ioctl(ctl, LOOP_CTL_GET_FREE);
 
 		if (n < 0)
 			return rpc_error_set(err, negative_errno(), RPC_ERROR_UNAVAILABLE,
-			        "Failed to find a free loop device: %m");
+				"Failed to find a free loop device: %m");
 		snprintf(path, sizeof(path), "/dev/loop%d", n);
 		fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 		if (fd < 0)
 			return rpc_error_set(err, negative_errno(), RPC_ERROR_UNAVAILABLE,
-			        "Failed to open %s: %m", path);
+				"Failed to open %s: %m", path);
 		if (ioctl(fd, LOOP_CONFIGURE, &cfg) >= 0) {
 			snprintf(ret_path, path_size, "%s", path);
 			return TAKE_FD(fd);

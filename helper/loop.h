@@ -10,7 +10,7 @@
 /* Attaches backing_fd to a free loop device. Returns the open loop descriptor (close-on-exec;
  * the device detaches itself when the last user closes it) and its path in ret_path. */
 int loop_attach(
-        int backing_fd, bool read_only, char *ret_path, size_t path_size, struct rpc_error *err);
+	int backing_fd, bool read_only, char *ret_path, size_t path_size, struct rpc_error *err);
 
 /* Calls cb for every attached loop device: its name ("loop3") and backing file. */
 int loop_list(void (*cb)(const char *name, const char *backing, void *data), void *data);

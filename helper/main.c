@@ -18,21 +18,21 @@
 #include "helper/server.h"
 
 static const char usage[] =
-        "Usage: bangerd-root [OPTIONS]\n"
-        "\n"
-        "The banger root helper: serves the privileged ops on root.sock.\n"
-        "\n"
-        "  -h --help            Show this help\n"
-        "     --version         Show the version\n"
-        "     --print-ops       Print the op table (helper/README.md's) and exit\n"
-        "     --root DIR        Relocate every path under DIR (default: $BANGER_ROOT)\n"
-        "     --owner-uid UID   Accept this uid instead of install.json's owner (tests)\n"
-        "     --owner-gid GID   The owner's gid with --owner-uid (default: the same number)\n"
-        "     --idle-timeout SEC  Close a connection idle this long (default: 300, 0: never)\n"
-        "     --debug           Log debug messages\n"
-        "     --purge           Remove every jail, tap, bridge, the nftables table and the\n"
-        "                       loop and dm devices banger made, then exit (banger system\n"
-        "                       uninstall --purge runs it; refused while a VM runs)\n";
+	"Usage: bangerd-root [OPTIONS]\n"
+	"\n"
+	"The banger root helper: serves the privileged ops on root.sock.\n"
+	"\n"
+	"  -h --help            Show this help\n"
+	"     --version         Show the version\n"
+	"     --print-ops       Print the op table (helper/README.md's) and exit\n"
+	"     --root DIR        Relocate every path under DIR (default: $BANGER_ROOT)\n"
+	"     --owner-uid UID   Accept this uid instead of install.json's owner (tests)\n"
+	"     --owner-gid GID   The owner's gid with --owner-uid (default: the same number)\n"
+	"     --idle-timeout SEC  Close a connection idle this long (default: 300, 0: never)\n"
+	"     --debug           Log debug messages\n"
+	"     --purge           Remove every jail, tap, bridge, the nftables table and the\n"
+	"                       loop and dm devices banger made, then exit (banger system\n"
+	"                       uninstall --purge runs it; refused while a VM runs)\n";
 
 static long parse_id(const char *s)
 {
@@ -60,7 +60,7 @@ static int purge_main(const char *root)
 		r = install_meta_load(&cfg.layout, &meta, why, sizeof(why));
 	if (r < 0) {
 		fprintf(stderr, "bangerd-root --purge: %s\n",
-		        why[0] ? why : "cannot read the install metadata");
+			why[0] ? why : "cannot read the install metadata");
 		return EXIT_FAILURE;
 	}
 	cfg.owner_uid = meta.owner_uid;
@@ -82,11 +82,11 @@ static int purge_main(const char *root)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {{"root", required_argument, NULL, 'r'},
-	        {"owner-uid", required_argument, NULL, 'u'},
-	        {"owner-gid", required_argument, NULL, 'g'}, {"debug", no_argument, NULL, 'd'},
-	        {"idle-timeout", required_argument, NULL, 'i'}, {"purge", no_argument, NULL, 'P'},
-	        {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
-	        {"print-ops", no_argument, NULL, 'O'}, {}};
+		{"owner-uid", required_argument, NULL, 'u'},
+		{"owner-gid", required_argument, NULL, 'g'}, {"debug", no_argument, NULL, 'd'},
+		{"idle-timeout", required_argument, NULL, 'i'}, {"purge", no_argument, NULL, 'P'},
+		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
+		{"print-ops", no_argument, NULL, 'O'}, {}};
 	struct helper_config cfg;
 	struct helper_server *s = NULL;
 	const char *root = NULL;
@@ -112,7 +112,7 @@ int main(int argc, char **argv)
 			idle = parse_id(optarg);
 			if (idle < 0 || idle > 86400) {
 				fprintf(stderr, "bangerd-root: invalid idle timeout \"%s\"\n",
-				        optarg);
+					optarg);
 				return 2;
 			}
 			break;
@@ -158,9 +158,9 @@ int main(int argc, char **argv)
 	r = caps_restrict(&undroppable);
 	if (r == -EPERM) {
 		log_error_errno(r,
-		        "Failed to drop capability %d from the bounding set: CAP_SETPCAP "
-		        "is missing (a unit's CapabilityBoundingSet= must include it)",
-		        undroppable);
+			"Failed to drop capability %d from the bounding set: CAP_SETPCAP "
+			"is missing (a unit's CapabilityBoundingSet= must include it)",
+			undroppable);
 		return EXIT_FAILURE;
 	}
 	if (r < 0) {
@@ -175,9 +175,9 @@ int main(int argc, char **argv)
 	r = helper_server_listen(s);
 	if (r >= 0) {
 		log_info("Listening on %s for uid %u (vmm: %s, jailer: %s, jail base: %s)",
-		        cfg.layout.root_sock, (unsigned)cfg.owner_uid,
-		        cfg.vmm_path[0] ? cfg.vmm_path : "none",
-		        cfg.jailer_path[0] ? cfg.jailer_path : "none", cfg.layout.jail_base);
+			cfg.layout.root_sock, (unsigned)cfg.owner_uid,
+			cfg.vmm_path[0] ? cfg.vmm_path : "none",
+			cfg.jailer_path[0] ? cfg.jailer_path : "none", cfg.layout.jail_base);
 		r = helper_server_run(s);
 	}
 	reexec_fd = s ? helper_server_take_reexec_fd(s) : -1;

@@ -29,7 +29,7 @@ int nl_open(struct mnl_socket **ret, struct rpc_error *err)
 	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	if (!nl)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-		        "Failed to open an rtnetlink socket: %m");
+			"Failed to open an rtnetlink socket: %m");
 	/* Extended ACKs carry the kernel's explanation; capped ACKs keep them small. Both are
 	 * best effort: an old kernel just answers with the errno. */
 	(void)mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
@@ -38,7 +38,7 @@ int nl_open(struct mnl_socket **ret, struct rpc_error *err)
 		int r = negative_errno();
 		mnl_socket_close(nl);
 		return rpc_error_set(
-		        err, r, RPC_ERROR_INTERNAL, "Failed to bind an rtnetlink socket: %m");
+			err, r, RPC_ERROR_INTERNAL, "Failed to bind an rtnetlink socket: %m");
 	}
 	*ret = nl;
 	return 0;
@@ -52,7 +52,7 @@ static int ext_ack_attr(const struct nlattr *a, void *data)
 {
 	struct ext_ack *ea = data;
 	if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG &&
-	        mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
+		mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
 		ea->msg = mnl_attr_get_str(a);
 	return MNL_CB_OK;
 }
@@ -66,7 +66,7 @@ static int ack_error(const struct nlmsghdr *nlh, const char *what, struct rpc_er
 
 	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct nlmsgerr)))
 		return rpc_error_set(err, -EBADMSG, RPC_ERROR_INTERNAL,
-		        "Failed to %s: truncated netlink ACK", what);
+			"Failed to %s: truncated netlink ACK", what);
 	e = mnl_nlmsg_get_payload(nlh);
 	if (e->error == 0)
 		return 0;
@@ -81,13 +81,13 @@ static int ack_error(const struct nlmsghdr *nlh, const char *what, struct rpc_er
 	}
 	if (ea.msg && ea.msg[0])
 		return rpc_error_set(err, r, rpc_error_code_from_errno(r),
-		        "Failed to %s: %s (kernel: %s)", what, strerror(-r), ea.msg);
+			"Failed to %s: %s (kernel: %s)", what, strerror(-r), ea.msg);
 	return rpc_error_set(
-	        err, r, rpc_error_code_from_errno(r), "Failed to %s: %s", what, strerror(-r));
+		err, r, rpc_error_code_from_errno(r), "Failed to %s: %s", what, strerror(-r));
 }
 
 int nl_transact(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
-        const char *what, struct rpc_error *err)
+	const char *what, struct rpc_error *err)
 {
 	static unsigned seq_counter; /* ops run on several threads: only ever atomically */
 	char buf[NL_BUF_SIZE];
@@ -98,19 +98,19 @@ int nl_transact(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *
 
 	nlh->nlmsg_flags |= NLM_F_ACK;
 	nlh->nlmsg_seq = seq =
-	        (unsigned)time(NULL) + __atomic_add_fetch(&seq_counter, 1, __ATOMIC_RELAXED);
+		(unsigned)time(NULL) + __atomic_add_fetch(&seq_counter, 1, __ATOMIC_RELAXED);
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-		        "Failed to %s: sending the netlink request: %m", what);
+			"Failed to %s: sending the netlink request: %m", what);
 
 	for (;;) {
 		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
 		if (n < 0)
 			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-			        "Failed to %s: reading the netlink answer: %m", what);
+				"Failed to %s: reading the netlink answer: %m", what);
 		int len = (int)n;
 		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, len);
-		        h = mnl_nlmsg_next(h, &len)) {
+			h = mnl_nlmsg_next(h, &len)) {
 			if (h->nlmsg_seq != seq || h->nlmsg_pid != portid)
 				continue;
 			if (h->nlmsg_type == NLMSG_ERROR) {
@@ -123,7 +123,7 @@ int nl_transact(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *
 				return 0;
 			if (cb && h->nlmsg_type >= NLMSG_MIN_TYPE && cb(h, data) < 0)
 				return rpc_error_set(err, -EBADMSG, RPC_ERROR_INTERNAL,
-				        "Failed to %s: malformed netlink answer", what);
+					"Failed to %s: malformed netlink answer", what);
 		}
 	}
 }
@@ -156,7 +156,7 @@ static int linkinfo_attr(const struct nlattr *a, void *data)
 	struct nl_link *l = data;
 	/* IFLA_INFO_DATA follows IFLA_INFO_KIND: its meaning depends on the kind */
 	if (mnl_attr_get_type(a) == IFLA_INFO_DATA && streq(l->kind, "tun") &&
-	        mnl_attr_validate(a, MNL_TYPE_NESTED) >= 0)
+		mnl_attr_validate(a, MNL_TYPE_NESTED) >= 0)
 		(void)mnl_attr_parse_nested(a, tun_attr, l);
 	if (mnl_attr_get_type(a) == IFLA_INFO_KIND && mnl_attr_validate(a, MNL_TYPE_STRING) >= 0) {
 		size_t n = mnl_attr_get_payload_len(a);
@@ -175,7 +175,7 @@ static int link_attr(const struct nlattr *a, void *data)
 	switch (mnl_attr_get_type(a)) {
 	case IFLA_IFNAME:
 		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0 &&
-		        mnl_attr_get_payload_len(a) <= IFNAMSIZ)
+			mnl_attr_get_payload_len(a) <= IFNAMSIZ)
 			snprintf(l->name, sizeof(l->name), "%s", mnl_attr_get_str(a));
 		break;
 	case IFLA_MASTER:
@@ -252,7 +252,7 @@ static int link_dump_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 int nl_link_dump(struct mnl_socket *nl, void (*cb)(const struct nl_link *l, void *data), void *data,
-        struct rpc_error *err)
+	struct rpc_error *err)
 {
 	char buf[NL_BUF_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -284,7 +284,7 @@ int nl_bridge_create(struct mnl_socket *nl, const char *name, struct rpc_error *
 }
 
 int nl_link_set(struct mnl_socket *nl, int ifindex, const char *name, int master, bool up,
-        struct rpc_error *err)
+	struct rpc_error *err)
 {
 	char buf[NL_BUF_SIZE], what[80];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -302,7 +302,7 @@ int nl_link_set(struct mnl_socket *nl, int ifindex, const char *name, int master
 	if (master >= 0)
 		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
 	snprintf(what, sizeof(what), "%s%s link \"%s\"", master > 0 ? "enslave " : "",
-	        up ? "bring up" : "change", name);
+		up ? "bring up" : "change", name);
 	return nl_transact(nl, nlh, NULL, NULL, what, err);
 }
 
@@ -322,7 +322,7 @@ int nl_link_delete(struct mnl_socket *nl, int ifindex, const char *name, struct 
 }
 
 static int addr_change(struct mnl_socket *nl, bool add, int ifindex, const char *name,
-        struct in_addr addr, unsigned prefix, struct rpc_error *err)
+	struct in_addr addr, unsigned prefix, struct rpc_error *err)
 {
 	char buf[NL_BUF_SIZE], what[96], a[INET_ADDRSTRLEN];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -341,18 +341,18 @@ static int addr_change(struct mnl_socket *nl, bool add, int ifindex, const char 
 	mnl_attr_put(nlh, IFA_BROADCAST, sizeof(brd), &brd);
 	inet_ntop(AF_INET, &addr, a, sizeof(a));
 	snprintf(what, sizeof(what), "%s address %s/%u %s \"%s\"", add ? "add" : "remove", a,
-	        prefix, add ? "to" : "from", name);
+		prefix, add ? "to" : "from", name);
 	return nl_transact(nl, nlh, NULL, NULL, what, err);
 }
 
 int nl_addr_add(struct mnl_socket *nl, int ifindex, const char *name, struct in_addr addr,
-        unsigned prefix, struct rpc_error *err)
+	unsigned prefix, struct rpc_error *err)
 {
 	return addr_change(nl, true, ifindex, name, addr, prefix, err);
 }
 
 int nl_addr_del(struct mnl_socket *nl, int ifindex, const char *name, struct in_addr addr,
-        unsigned prefix, struct rpc_error *err)
+	unsigned prefix, struct rpc_error *err)
 {
 	return addr_change(nl, false, ifindex, name, addr, prefix, err);
 }
@@ -371,7 +371,7 @@ static int addr_attr(const struct nlattr *a, void *data)
 	int type = mnl_attr_get_type(a);
 
 	if ((type == IFA_LOCAL || type == IFA_ADDRESS) &&
-	        mnl_attr_validate2(a, MNL_TYPE_BINARY, sizeof(struct in_addr)) >= 0) {
+		mnl_attr_validate2(a, MNL_TYPE_BINARY, sizeof(struct in_addr)) >= 0) {
 		if (type == IFA_LOCAL) {
 			memcpy(&d->cur.addr, mnl_attr_get_payload(a), sizeof(struct in_addr));
 			d->have_local = true;
@@ -405,7 +405,7 @@ static int addr_dump_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 int nl_addr_dump(struct mnl_socket *nl, void (*cb)(const struct nl_addr *a, void *data), void *data,
-        struct rpc_error *err)
+	struct rpc_error *err)
 {
 	char buf[NL_BUF_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -459,7 +459,7 @@ static int route_dump_cb(const struct nlmsghdr *nlh, void *data)
 	if (rtm->rtm_family != AF_INET)
 		return MNL_CB_OK;
 	d->cur = (struct nl_route){
-	        .prefix = rtm->rtm_dst_len, .table = rtm->rtm_table, .type = rtm->rtm_type};
+		.prefix = rtm->rtm_dst_len, .table = rtm->rtm_table, .type = rtm->rtm_type};
 	if (mnl_attr_parse(nlh, sizeof(*rtm), route_attr, d) < 0)
 		return MNL_CB_ERROR;
 	d->cb(&d->cur, d->data);
@@ -467,7 +467,7 @@ static int route_dump_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 int nl_route_dump(struct mnl_socket *nl, void (*cb)(const struct nl_route *r, void *data),
-        void *data, struct rpc_error *err)
+	void *data, struct rpc_error *err)
 {
 	char buf[NL_BUF_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);

@@ -36,23 +36,23 @@ int nl_open(struct mnl_socket **ret, struct rpc_error *err);
  * answers go to cb. On a kernel error fills err with "Failed to <what>: <strerror>[: <ext ack>]".
  */
 int nl_transact(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
-        const char *what, struct rpc_error *err);
+	const char *what, struct rpc_error *err);
 
 /* -ENODEV (err untouched) when no link has that name. */
 int nl_link_get(
-        struct mnl_socket *nl, const char *name, struct nl_link *ret, struct rpc_error *err);
+	struct mnl_socket *nl, const char *name, struct nl_link *ret, struct rpc_error *err);
 /* Calls cb for every link. */
 int nl_link_dump(struct mnl_socket *nl, void (*cb)(const struct nl_link *l, void *data), void *data,
-        struct rpc_error *err);
+	struct rpc_error *err);
 int nl_bridge_create(struct mnl_socket *nl, const char *name, struct rpc_error *err);
 /* master: -1 leaves it, 0 detaches. up: sets IFF_UP when true. */
 int nl_link_set(struct mnl_socket *nl, int ifindex, const char *name, int master, bool up,
-        struct rpc_error *err);
+	struct rpc_error *err);
 int nl_link_delete(struct mnl_socket *nl, int ifindex, const char *name, struct rpc_error *err);
 int nl_addr_add(struct mnl_socket *nl, int ifindex, const char *name, struct in_addr addr,
-        unsigned prefix, struct rpc_error *err);
+	unsigned prefix, struct rpc_error *err);
 int nl_addr_del(struct mnl_socket *nl, int ifindex, const char *name, struct in_addr addr,
-        unsigned prefix, struct rpc_error *err);
+	unsigned prefix, struct rpc_error *err);
 
 /* One IPv4 address of a link (RTM_GETADDR). */
 struct nl_addr {
@@ -62,7 +62,7 @@ struct nl_addr {
 };
 /* Calls cb for every IPv4 address of every link. */
 int nl_addr_dump(struct mnl_socket *nl, void (*cb)(const struct nl_addr *a, void *data), void *data,
-        struct rpc_error *err);
+	struct rpc_error *err);
 
 /* One IPv4 route of any table (RTM_GETROUTE). */
 struct nl_route {
@@ -74,4 +74,4 @@ struct nl_route {
 };
 /* Calls cb for every IPv4 route of every table. */
 int nl_route_dump(struct mnl_socket *nl, void (*cb)(const struct nl_route *r, void *data),
-        void *data, struct rpc_error *err);
+	void *data, struct rpc_error *err);

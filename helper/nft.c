@@ -28,7 +28,7 @@ static int run_locked(const char *script, const char *what, bool quiet, struct r
 
 	if (!nft || nft_ctx_buffer_output(nft) < 0 || nft_ctx_buffer_error(nft) < 0)
 		return rpc_error_set(err, -ENOMEM, RPC_ERROR_INTERNAL,
-		        "Failed to %s: cannot set up libnftables", what);
+			"Failed to %s: cannot set up libnftables", what);
 	if (nft_run_cmd_from_buffer(nft, script) == 0)
 		return 0;
 	if (quiet)
@@ -39,7 +39,7 @@ static int run_locked(const char *script, const char *what, bool quiet, struct r
 	n = strcspn(msg, "\n");
 	msg[n] = '\0';
 	return rpc_error_set(err, -EINVAL, RPC_ERROR_INTERNAL, "Failed to %s: %s", what,
-	        msg[0] ? msg : "nftables refused the change");
+		msg[0] ? msg : "nftables refused the change");
 }
 
 static int run(const char *script, const char *what, bool quiet, struct rpc_error *err)

@@ -38,7 +38,7 @@ static void check_addr(const struct nl_addr *a, void *data)
 	char s[INET_ADDRSTRLEN], ifname[IF_NAMESIZE] = "?";
 
 	if (o->found[0] || a->ifindex == o->bridge ||
-	        !prefixes_overlap(a->addr, a->prefix, o->pool->network, o->pool->prefix))
+		!prefixes_overlap(a->addr, a->prefix, o->pool->network, o->pool->prefix))
 		return;
 	inet_ntop(AF_INET, &a->addr, s, sizeof(s));
 	(void)if_indextoname((unsigned)a->ifindex, ifname);
@@ -52,13 +52,13 @@ static void check_route(const struct nl_route *r, void *data)
 
 	/* The default route overlaps everything and steals nothing: a more specific one wins. */
 	if (o->found[0] || r->prefix == 0 || (o->bridge && r->oif == o->bridge) ||
-	        !prefixes_overlap(r->dst, r->prefix, o->pool->network, o->pool->prefix))
+		!prefixes_overlap(r->dst, r->prefix, o->pool->network, o->pool->prefix))
 		return;
 	inet_ntop(AF_INET, &r->dst, s, sizeof(s));
 	if (r->oif)
 		(void)if_indextoname((unsigned)r->oif, ifname);
 	snprintf(o->found, sizeof(o->found), "the route to %s/%u (dev %s, table %u)", s, r->prefix,
-	        ifname, r->table);
+		ifname, r->table);
 }
 
 struct stray {
@@ -72,12 +72,12 @@ static void collect_stray(const struct nl_addr *a, void *data)
 {
 	struct stray *st = data;
 	if (a->ifindex == st->ifindex && st->n < ELEMENTSOF(st->list) &&
-	        !(a->addr.s_addr == st->pool->gateway.s_addr && a->prefix == st->pool->prefix))
+		!(a->addr.s_addr == st->pool->gateway.s_addr && a->prefix == st->pool->prefix))
 		st->list[st->n++] = *a;
 }
 
 int op_bridge_ensure_run(const struct helper_ctx *ctx, const struct helper_request *req,
-        json_t **ret_result, struct rpc_error *err)
+	json_t **ret_result, struct rpc_error *err)
 {
 	const struct helper_pool *pool = &ctx->cfg->pool;
 	_cleanup_mnl_ struct mnl_socket *nl = NULL;
@@ -97,12 +97,12 @@ int op_bridge_ensure_run(const struct helper_ctx *ctx, const struct helper_reque
 		struct in_addr a;
 		unsigned prefix;
 		if (ipv4_cidr_parse(json_string_value(address), &a, &prefix) < 0 ||
-		        a.s_addr != pool->gateway.s_addr || prefix != pool->prefix)
+			a.s_addr != pool->gateway.s_addr || prefix != pool->prefix)
 			return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
-			        "Refusing address %s: banger's address pool is %s (%s [network] "
-			        "subnet), so its bridge carries %s",
-			        json_string_value(address), pool->text, ctx->cfg->layout.config,
-			        pool->gateway_text);
+				"Refusing address %s: banger's address pool is %s (%s [network] "
+				"subnet), so its bridge carries %s",
+				json_string_value(address), pool->text, ctx->cfg->layout.config,
+				pool->gateway_text);
 	}
 	r = nl_open(&nl, err);
 	if (r < 0)
@@ -111,8 +111,8 @@ int op_bridge_ensure_run(const struct helper_ctx *ctx, const struct helper_reque
 	r = nl_link_get(nl, name, &link, err);
 	if (r >= 0 && !streq(link.kind, "bridge"))
 		return rpc_error_set(err, -EEXIST, RPC_ERROR_CONFLICT,
-		        "Link \"%s\" exists and is not a bridge (kind \"%s\"); not touching it",
-		        name, link.kind[0] ? link.kind : "none");
+			"Link \"%s\" exists and is not a bridge (kind \"%s\"); not touching it",
+			name, link.kind[0] ? link.kind : "none");
 	if (r < 0 && r != -ENODEV)
 		return r;
 	o.bridge = r >= 0 ? link.ifindex : 0;
@@ -124,9 +124,9 @@ int op_bridge_ensure_run(const struct helper_ctx *ctx, const struct helper_reque
 		return r;
 	if (o.found[0])
 		return rpc_error_set(err, -EADDRINUSE, RPC_ERROR_CONFLICT,
-		        "Refusing to put %s on \"%s\": the pool %s overlaps %s (choose another "
-		        "[network] subnet in %s)",
-		        pool->gateway_text, name, pool->text, o.found, ctx->cfg->layout.config);
+			"Refusing to put %s on \"%s\": the pool %s overlaps %s (choose another "
+			"[network] subnet in %s)",
+			pool->gateway_text, name, pool->text, o.found, ctx->cfg->layout.config);
 
 	if (!o.bridge) {
 		r = nl_bridge_create(nl, name, err);
@@ -136,7 +136,7 @@ int op_bridge_ensure_run(const struct helper_ctx *ctx, const struct helper_reque
 		r = nl_link_get(nl, name, &link, err);
 		if (r == -ENODEV)
 			r = rpc_error_set(err, r, RPC_ERROR_INTERNAL,
-			        "Bridge \"%s\" vanished right after it was created", name);
+				"Bridge \"%s\" vanished right after it was created", name);
 		if (r < 0)
 			goto undo;
 	}
@@ -167,8 +167,8 @@ int op_bridge_ensure_run(const struct helper_ctx *ctx, const struct helper_reque
 		goto undo;
 
 	res = json_pack("{s:s, s:i, s:b, s:s, s:s, s:O}", "bridge", name, "ifindex", link.ifindex,
-	        "created", created, "address", pool->gateway_text, "pool", pool->text,
-	        "removed_addresses", removed);
+		"created", created, "address", pool->gateway_text, "pool", pool->text,
+		"removed_addresses", removed);
 	json_decref(removed);
 	if (!res)
 		return -ENOMEM;

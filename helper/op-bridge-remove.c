@@ -25,7 +25,7 @@ static void count_port(const struct nl_link *l, void *data)
 }
 
 int op_bridge_remove_run(const struct helper_ctx *ctx, const struct helper_request *req,
-        json_t **ret_result, struct rpc_error *err)
+	json_t **ret_result, struct rpc_error *err)
 {
 	_cleanup_mnl_ struct mnl_socket *nl = NULL;
 	struct nl_link link;
@@ -48,16 +48,16 @@ int op_bridge_remove_run(const struct helper_ctx *ctx, const struct helper_reque
 		return r;
 	if (!streq(link.kind, "bridge"))
 		return rpc_error_set(err, -EEXIST, RPC_ERROR_CONFLICT,
-		        "Link \"%s\" is not a bridge (kind \"%s\"); not touching it", name,
-		        link.kind[0] ? link.kind : "none");
+			"Link \"%s\" is not a bridge (kind \"%s\"); not touching it", name,
+			link.kind[0] ? link.kind : "none");
 	ports.master = link.ifindex;
 	r = nl_link_dump(nl, count_port, &ports, err);
 	if (r < 0)
 		return r;
 	if (ports.n > 0)
 		return rpc_error_set(err, -EBUSY, RPC_ERROR_CONFLICT,
-		        "Bridge \"%s\" still has %u port(s), e.g. \"%s\"", name, ports.n,
-		        ports.first);
+			"Bridge \"%s\" still has %u port(s), e.g. \"%s\"", name, ports.n,
+			ports.first);
 	r = nl_link_delete(nl, link.ifindex, name, err);
 	if (r < 0)
 		return r;

@@ -45,7 +45,7 @@ static void detach_loop(const char *name, const char *backing, void *data)
 }
 
 int op_disk_release_run(const struct helper_ctx *ctx, const struct helper_request *req,
-        json_t **ret_result, struct rpc_error *err)
+	json_t **ret_result, struct rpc_error *err)
 {
 	char name[80];
 	bool removed = false;
@@ -58,10 +58,10 @@ int op_disk_release_run(const struct helper_ctx *ctx, const struct helper_reques
 		r = jail_open_vm_dir(ctx->cfg, req->vm_id, false, NULL, &vm_fd, NULL);
 		if (r != -ENOENT)
 			return rpc_error_set(err, r < 0 ? r : -EBUSY, RPC_ERROR_CONFLICT,
-			        "VM \"%s\"'s jail still exists (jail.cleanup first: the device "
-			        "nodes "
-			        "in it must go before the devices)",
-			        req->vm_id);
+				"VM \"%s\"'s jail still exists (jail.cleanup first: the device "
+				"nodes "
+				"in it must go before the devices)",
+				req->vm_id);
 	}
 	if (dm_available()) {
 		snprintf(name, sizeof(name), HELPER_DM_PREFIX "%s", req->vm_id);
@@ -78,6 +78,6 @@ int op_disk_release_run(const struct helper_ctx *ctx, const struct helper_reques
 		return -ENOMEM;
 	(void)loop_list(detach_loop, &l);
 	*ret_result = json_pack("{s:b, s:b, s:o}", "dm_available", dm_available(), "dm_removed",
-	        removed, "loops_detached", l.detached);
+		removed, "loops_detached", l.detached);
 	return *ret_result ? 0 : -ENOMEM;
 }

@@ -13,7 +13,7 @@ int op_hello_validate(const struct helper_request *req, struct rpc_error *err)
 }
 
 int op_hello_run(_unused_ const struct helper_ctx *ctx, _unused_ const struct helper_request *req,
-        json_t **ret_result, _unused_ struct rpc_error *err)
+	json_t **ret_result, _unused_ struct rpc_error *err)
 {
 	json_t *o = rpc_hello_new("bangerd-root", PACKAGE_VERSION);
 	if (!o)

@@ -14,7 +14,7 @@
 #include "helper/validate.h"
 
 int op_jail_cleanup_run(const struct helper_ctx *ctx, const struct helper_request *req,
-        json_t **ret_result, struct rpc_error *err)
+	json_t **ret_result, struct rpc_error *err)
 {
 	json_t *unmounted = json_array();
 	bool removed;
@@ -26,8 +26,8 @@ int op_jail_cleanup_run(const struct helper_ctx *ctx, const struct helper_reques
 		if (proc_find_vmm(ctx->cfg, req->vm_id, &pid, &by) >= 0 && pid > 0) {
 			json_decref(unmounted);
 			return rpc_error_set(err, -EBUSY, RPC_ERROR_CONFLICT,
-					"VM \"%s\"'s VMM still runs (pid %d); proc.signal it first",
-					req->vm_id, (int)pid);
+				"VM \"%s\"'s VMM still runs (pid %d); proc.signal it first",
+				req->vm_id, (int)pid);
 		}
 	}
 	if (!unmounted)

@@ -42,7 +42,7 @@ int op_jail_launch_validate(const struct helper_request *req, struct rpc_error *
 {
 	if (req->n_fds != 1 || helper_request_fd(req, "console") < 0)
 		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-		        "jail.launch takes exactly the descriptor \"console\"");
+			"jail.launch takes exactly the descriptor \"console\"");
 	return 0;
 }
 
@@ -54,7 +54,7 @@ static long long now_ms(void)
 }
 
 int op_jail_launch_run(const struct helper_ctx *ctx, const struct helper_request *req,
-        json_t **ret_result, struct rpc_error *err)
+	json_t **ret_result, struct rpc_error *err)
 {
 	const struct helper_config *cfg = ctx->cfg;
 	json_t *extra = json_object_get(req->params, "vmm_args");
@@ -75,12 +75,12 @@ int op_jail_launch_run(const struct helper_ctx *ctx, const struct helper_request
 	r = jail_open_vm_dir(cfg, req->vm_id, false, NULL, &vm_fd, err);
 	if (r == -ENOENT)
 		return rpc_error_set(err, r, RPC_ERROR_NOT_FOUND,
-		        "VM \"%s\" has no staged jail (jail.stage first)", req->vm_id);
+			"VM \"%s\" has no staged jail (jail.stage first)", req->vm_id);
 	if (r < 0)
 		return r;
 	if (fstatat(vm_fd, "root", &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
 		return rpc_error_set(err, -ENOENT, RPC_ERROR_NOT_FOUND,
-		        "VM \"%s\" has no staged jail (jail.stage first)", req->vm_id);
+			"VM \"%s\" has no staged jail (jail.stage first)", req->vm_id);
 	r = helper_path_check_trusted(cfg, cfg->jailer_path, err);
 	if (r >= 0)
 		r = helper_path_check_trusted(cfg, cfg->vmm_path, err);
@@ -92,9 +92,9 @@ int op_jail_launch_run(const struct helper_ctx *ctx, const struct helper_request
 	r = jail_launch_record_create(vm_fd, &record, err);
 	if (r == -EEXIST)
 		return rpc_error_set(err, r, RPC_ERROR_CONFLICT,
-		        "VM \"%s\" was already launched in this jail (jail.cleanup and stage "
-		        "again)",
-		        req->vm_id);
+			"VM \"%s\" was already launched in this jail (jail.cleanup and stage "
+			"again)",
+			req->vm_id);
 	if (r < 0)
 		return r;
 
@@ -130,16 +130,16 @@ int op_jail_launch_run(const struct helper_ctx *ctx, const struct helper_request
 		if (proc_is_vmm_exec(cfg, jailer) && proc_start_time(jailer, &start) >= 0)
 			break;
 		if (pidfd >= 0 ? poll(&p, 1, 0) > 0
-		               : proc_state(jailer) == 'Z' || !proc_state(jailer)) {
+			       : proc_state(jailer) == 'Z' || !proc_state(jailer)) {
 			r = rpc_error_set(err, -ECHILD, RPC_ERROR_INTERNAL,
-			        "The jailer exited before the VMM started (its output is in the "
-			        "console log)");
+				"The jailer exited before the VMM started (its output is in the "
+				"console log)");
 			goto fail;
 		}
 		if (now_ms() > deadline) {
 			r = rpc_error_set(err, -ETIMEDOUT, RPC_ERROR_TIMEOUT,
-			        "The VMM did not start within %d ms (pid %d never ran %s)",
-			        LAUNCH_TIMEOUT_MS, (int)jailer, cfg->exec_name);
+				"The VMM did not start within %d ms (pid %d never ran %s)",
+				LAUNCH_TIMEOUT_MS, (int)jailer, cfg->exec_name);
 			goto fail;
 		}
 		usleep(10000);
@@ -147,18 +147,18 @@ int op_jail_launch_run(const struct helper_ctx *ctx, const struct helper_request
 	r = jail_launch_record_write(record, jailer, start);
 	if (r < 0) {
 		r = rpc_error_set(err, r, RPC_ERROR_INTERNAL,
-		        "Failed to write the launch record: %s", strerror(-r));
+			"Failed to write the launch record: %s", strerror(-r));
 		goto fail;
 	}
 	/* Out of this unit's cgroup, into a scope of its own: a kill or stop of bangerd-root must
 	 * never reach a guest. A VMM that stays is still a running VM: warn, go on. */
 	r = vmm_scope_attach(req->vm_id, jailer, scope, why, sizeof(why));
 	if (r < 0)
-		log_warning("VM %s: its VMM (pid %d) stays in bangerd-root's cgroup: %s", req->vm_id,
-		        (int)jailer, why);
+		log_warning("VM %s: its VMM (pid %d) stays in bangerd-root's cgroup: %s",
+			req->vm_id, (int)jailer, why);
 	snprintf(sock, sizeof(sock), "/proc/%d/root/run/firecracker.socket", (int)jailer);
 	*ret_result = json_pack("{s:i, s:i, s:s, s:s, s:s?}", "pid", (int)jailer, "jailer_pid",
-	        (int)jailer, "root", root, "api_sock", sock, "scope", scope[0] ? scope : NULL);
+		(int)jailer, "root", root, "api_sock", sock, "scope", scope[0] ? scope : NULL);
 	return *ret_result ? 0 : -ENOMEM;
 
 fail:

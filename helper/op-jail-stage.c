@@ -45,7 +45,7 @@ int op_jail_stage_validate(const struct helper_request *req, struct rpc_error *e
 
 	if (helper_request_fd(req, "kernel") < 0)
 		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-		        "jail.stage needs the descriptor \"kernel\"");
+			"jail.stage needs the descriptor \"kernel\"");
 	for (i = 0; i < req->n_fds; i++) {
 		const char *n = req->fd_names[i];
 		if (streq(n, "kernel") || streq(n, "initrd"))
@@ -53,7 +53,7 @@ int op_jail_stage_validate(const struct helper_request *req, struct rpc_error *e
 		if (strneq(n, "drive:", 6) && drive_name_is_valid(n + 6))
 			continue;
 		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-		        "Unknown descriptor \"%s\" (expected kernel, initrd, drive:<name>)", n);
+			"Unknown descriptor \"%s\" (expected kernel, initrd, drive:<name>)", n);
 	}
 	json_array_foreach(b, i, e)
 	{
@@ -62,12 +62,12 @@ int op_jail_stage_validate(const struct helper_request *req, struct rpc_error *e
 		snprintf(fdname, sizeof(fdname), "drive:%s", name);
 		if (helper_request_fd(req, fdname) >= 0)
 			return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-			        "Drive \"%s\" is given both as a file and as a block device", name);
+				"Drive \"%s\" is given both as a file and as a block device", name);
 		for (size_t j = 0; j < i; j++)
 			if (streq(name, json_string_value(
-			                        json_object_get(json_array_get(b, j), "name"))))
+						json_object_get(json_array_get(b, j), "name"))))
 				return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-				        "Drive \"%s\" appears twice", name);
+					"Drive \"%s\" appears twice", name);
 	}
 	return 0;
 }
@@ -93,11 +93,11 @@ static int mkdir_beneath(int root_fd, const char *rel, int *ret_fd, struct rpc_e
 		int next;
 		if (mkdirat(fd, c, 0755) < 0 && errno != EEXIST)
 			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-			        "Failed to create %s in the jail: %m", rel);
+				"Failed to create %s in the jail: %m", rel);
 		next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (next < 0)
 			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-			        "Failed to open %s in the jail: %m", rel);
+				"Failed to open %s in the jail: %m", rel);
 		close(fd);
 		fd = next;
 	}
@@ -117,7 +117,7 @@ static int stage_copy(struct stage *s, const char *fdname, const char *name, str
 	out = openat(s->root_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400);
 	if (out < 0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-		        "Failed to create /%s in the jail: %m", name);
+			"Failed to create /%s in the jail: %m", name);
 	r = clone_reflink(in, out, err);
 	if (r == -EOPNOTSUPP)
 		r = clone_sparse_copy(in, out, err);
@@ -125,7 +125,7 @@ static int stage_copy(struct stage *s, const char *fdname, const char *name, str
 		return r;
 	if (fchown(out, s->ctx->cfg->owner_uid, s->ctx->cfg->owner_gid) < 0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-		        "Failed to hand /%s to the owner: %m", name);
+			"Failed to hand /%s to the owner: %m", name);
 	return 0;
 }
 
@@ -135,7 +135,7 @@ struct loop_owner {
 };
 
 static int check_block_device(
-        struct stage *s, const char *dev, struct stat *ret_st, struct rpc_error *err)
+	struct stage *s, const char *dev, struct stat *ret_st, struct rpc_error *err)
 {
 	const char *vm = s->req->vm_id;
 	const char *dm = "/dev/mapper/" HELPER_DM_PREFIX;
@@ -143,7 +143,7 @@ static int check_block_device(
 	if (strneq(dev, dm, strlen(dm))) {
 		if (!streq(dev + strlen(dm), vm))
 			return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
-			        "Device %s is not VM \"%s\"'s disk", dev, vm);
+				"Device %s is not VM \"%s\"'s disk", dev, vm);
 	} else {
 		/* /dev/loopN: its backing file must be in this VM's state directory. */
 		char p[128], backing[PATH_MAX] = "", vmdir[PATH_MAX];
@@ -157,17 +157,17 @@ static int check_block_device(
 		}
 		backing[strcspn(backing, "\n")] = '\0';
 		if (layout_vm_dir(&s->ctx->cfg->layout, vm, vmdir, sizeof(vmdir)) < 0 ||
-		        !strneq(backing, vmdir, strlen(vmdir)) || backing[strlen(vmdir)] != '/')
+			!strneq(backing, vmdir, strlen(vmdir)) || backing[strlen(vmdir)] != '/')
 			return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
-			        "Device %s is not a loop device backed by a file of VM \"%s\"", dev,
-			        vm);
+				"Device %s is not a loop device backed by a file of VM \"%s\"", dev,
+				vm);
 	}
 	if (stat(dev, ret_st) < 0)
 		return rpc_error_set(
-		        err, negative_errno(), RPC_ERROR_NOT_FOUND, "Cannot find %s: %m", dev);
+			err, negative_errno(), RPC_ERROR_NOT_FOUND, "Cannot find %s: %m", dev);
 	if (!S_ISBLK(ret_st->st_mode))
 		return rpc_error_set(
-		        err, -ENOTBLK, RPC_ERROR_INVALID_ARGUMENT, "%s is not a block device", dev);
+			err, -ENOTBLK, RPC_ERROR_INVALID_ARGUMENT, "%s is not a block device", dev);
 	return 0;
 }
 
@@ -194,11 +194,11 @@ static int stage_drives(struct stage *s, struct rpc_error *err)
 		if (r < 0)
 			return r;
 		if (mknodat(dfd, name, S_IFBLK | 0600, st.st_rdev) < 0 ||
-		        fchownat(dfd, name, cfg->owner_uid, cfg->owner_gid, AT_SYMLINK_NOFOLLOW) <
-		                0)
+			fchownat(dfd, name, cfg->owner_uid, cfg->owner_gid, AT_SYMLINK_NOFOLLOW) <
+				0)
 			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-			        "Failed to create the node for drive \"%s\" (%u:%u): %m", name,
-			        major(st.st_rdev), minor(st.st_rdev));
+				"Failed to create the node for drive \"%s\" (%u:%u): %m", name,
+				major(st.st_rdev), minor(st.st_rdev));
 		snprintf(in_jail, sizeof(in_jail), "/drives/%s", name);
 		json_object_set_new(s->drives, name, json_string(in_jail));
 	}
@@ -223,18 +223,18 @@ static int stage_drives(struct stage *s, struct rpc_error *err)
 		f = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (f < 0 || fchown(f, cfg->owner_uid, cfg->owner_gid) < 0)
 			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-			        "Failed to create drive \"%s\" in the jail: %m", name);
+				"Failed to create drive \"%s\" in the jail: %m", name);
 		snprintf(src, sizeof(src), "/proc/self/fd/%d", here);
 		snprintf(dst, sizeof(dst), "%s/drives/%s", s->root, name);
 		if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
 			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-			        "Failed to bind drive \"%s\" into the jail: %m", name);
+				"Failed to bind drive \"%s\" into the jail: %m", name);
 		/* Writable whatever the helper's own view of it is (ProtectSystem= makes /var
 		 * read-only there): the owner opened it read-write. Never a device or a program. */
 		if (mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		            NULL) < 0)
+			    NULL) < 0)
 			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-			        "Failed to make the bind of drive \"%s\" writable: %m", name);
+				"Failed to make the bind of drive \"%s\" writable: %m", name);
 		snprintf(in_jail, sizeof(in_jail), "/drives/%s", name);
 		json_object_set_new(s->drives, name, json_string(in_jail));
 	}
@@ -254,10 +254,10 @@ static int stage_vhost_vsock(struct stage *s, bool *ret_made, struct rpc_error *
 	if (r < 0)
 		return r;
 	if (mknodat(dev, "vhost-vsock", S_IFCHR | 0600, st.st_rdev) < 0 ||
-	        fchownat(dev, "vhost-vsock", s->ctx->cfg->owner_uid, s->ctx->cfg->owner_gid,
-	                AT_SYMLINK_NOFOLLOW) < 0)
+		fchownat(dev, "vhost-vsock", s->ctx->cfg->owner_uid, s->ctx->cfg->owner_gid,
+			AT_SYMLINK_NOFOLLOW) < 0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-		        "Failed to create /dev/vhost-vsock in the jail: %m");
+			"Failed to create /dev/vhost-vsock in the jail: %m");
 	*ret_made = true;
 	return 0;
 }
@@ -283,36 +283,36 @@ static int stage_ro_path(struct stage *s, const char *path, struct rpc_error *er
 		n = readlink(path, target, sizeof(target) - 1);
 		if (n < 0)
 			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-			        "Failed to read the link %s: %m", path);
+				"Failed to read the link %s: %m", path);
 		target[n] = '\0';
 		if (symlinkat(target, pfd, base) < 0 && errno != EEXIST)
 			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-			        "Failed to create the link %s in the jail: %m", path);
+				"Failed to create the link %s in the jail: %m", path);
 		json_array_append_new(
-		        s->binds, json_pack("{s:s, s:s}", "path", path, "link", target));
+			s->binds, json_pack("{s:s, s:s}", "path", path, "link", target));
 		return 0;
 	}
 	if (S_ISDIR(st.st_mode)) {
 		if (mkdirat(pfd, base, 0755) < 0 && errno != EEXIST)
 			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-			        "Failed to create %s in the jail: %m", path);
+				"Failed to create %s in the jail: %m", path);
 	} else if (S_ISREG(st.st_mode)) {
 		int f = openat(
-		        pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+			pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (f < 0)
 			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-			        "Failed to create %s in the jail: %m", path);
+				"Failed to create %s in the jail: %m", path);
 		close(f);
 	} else
 		return 0;
 	snprintf(dst, sizeof(dst), "%s%s", s->root, path);
 	if (mount(path, dst, NULL, MS_BIND, NULL) < 0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-		        "Failed to bind %s into the jail: %m", path);
+			"Failed to bind %s into the jail: %m", path);
 	if (mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) <
-	        0)
+		0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-		        "Failed to make the bind of %s read-only: %m", path);
+			"Failed to make the bind of %s read-only: %m", path);
 	json_array_append_new(s->binds, json_pack("{s:s, s:b}", "path", path, "read_only", true));
 	return 0;
 }
@@ -325,13 +325,13 @@ static int stage_all(struct stage *s, bool *ret_vsock, struct rpc_error *err)
 	/* Bind the chroot onto itself first: cleanup then has one mount to take everything with,
 	 * and private propagation keeps our mounts out of other namespaces. */
 	if (mount(s->root, s->root, NULL, MS_BIND, NULL) < 0 ||
-	        mount(NULL, s->root, NULL, MS_PRIVATE, NULL) < 0)
+		mount(NULL, s->root, NULL, MS_PRIVATE, NULL) < 0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-		        "Failed to bind %s onto itself: %m", s->root);
+			"Failed to bind %s onto itself: %m", s->root);
 	s->root_fd = open(s->root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (s->root_fd < 0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-		        "Failed to open %s: %m", s->root);
+			"Failed to open %s: %m", s->root);
 	r = stage_copy(s, "kernel", "kernel", err);
 	if (r >= 0 && helper_request_fd(s->req, "initrd") >= 0)
 		r = stage_copy(s, "initrd", "initrd", err);
@@ -347,7 +347,7 @@ static int stage_all(struct stage *s, bool *ret_vsock, struct rpc_error *err)
 }
 
 int op_jail_stage_run(const struct helper_ctx *ctx, const struct helper_request *req,
-        json_t **ret_result, struct rpc_error *err)
+	json_t **ret_result, struct rpc_error *err)
 {
 	_cleanup_close_ int vm_fd = -1;
 	struct stage s = {.ctx = ctx, .req = req, .root_fd = -1};
@@ -364,9 +364,9 @@ int op_jail_stage_run(const struct helper_ctx *ctx, const struct helper_request 
 	if (mkdirat(vm_fd, "root", 0755) < 0) {
 		if (errno == EEXIST)
 			return rpc_error_set(err, -EEXIST, RPC_ERROR_CONFLICT,
-			        "%s already exists (a stale jail? jail.cleanup first)", s.root);
+				"%s already exists (a stale jail? jail.cleanup first)", s.root);
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-		        "Failed to create %s: %m", s.root);
+			"Failed to create %s: %m", s.root);
 	}
 	s.binds = json_array();
 	s.drives = json_object();
@@ -381,11 +381,11 @@ int op_jail_stage_run(const struct helper_ctx *ctx, const struct helper_request 
 		json_decref(s.drives);
 		if (jail_teardown(ctx->cfg, req->vm_id, NULL, &removed, &ignored) < 0)
 			log_error(
-			        "Failed to undo the partial jail %s: %s", s.root, ignored.message);
+				"Failed to undo the partial jail %s: %s", s.root, ignored.message);
 		return r;
 	}
 	*ret_result = json_pack("{s:s, s:s, s:s, s:o, s:o, s:b}", "root", s.root, "kernel",
-	        "/kernel", "initrd", helper_request_fd(req, "initrd") >= 0 ? "/initrd" : "",
-	        "drives", s.drives, "binds", s.binds, "vhost_vsock", vsock);
+		"/kernel", "initrd", helper_request_fd(req, "initrd") >= 0 ? "/initrd" : "",
+		"drives", s.drives, "binds", s.binds, "vhost_vsock", vsock);
 	return *ret_result ? 0 : -ENOMEM;
 }

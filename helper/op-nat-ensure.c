@@ -29,17 +29,17 @@ static int ip_forward_enable(struct rpc_error *err)
 
 	if (fd < 0 || pread(fd, &c, 1, 0) != 1)
 		return rpc_error_set(err, fd < 0 ? negative_errno() : -EIO, RPC_ERROR_INTERNAL,
-		        "Failed to read " IP_FORWARD ": %m");
+			"Failed to read " IP_FORWARD ": %m");
 	if (c == '1')
 		return 1;
 	if (pwrite(fd, "1\n", 2, 0) != 2)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-		        "Failed to enable net.ipv4.ip_forward: %m");
+			"Failed to enable net.ipv4.ip_forward: %m");
 	return 0;
 }
 
 int op_nat_ensure_run(const struct helper_ctx *ctx, const struct helper_request *req,
-        json_t **ret_result, struct rpc_error *err)
+	json_t **ret_result, struct rpc_error *err)
 {
 	const struct helper_pool *pool = &ctx->cfg->pool;
 	json_t *want = json_object_get(req->params, "subnet");
@@ -55,11 +55,11 @@ int op_nat_ensure_run(const struct helper_ctx *ctx, const struct helper_request 
 		struct in_addr a;
 		unsigned prefix;
 		if (ipv4_cidr_parse(json_string_value(want), &a, &prefix) < 0 ||
-		        a.s_addr != pool->network.s_addr || prefix != pool->prefix)
+			a.s_addr != pool->network.s_addr || prefix != pool->prefix)
 			return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
-			        "Refusing to NAT %s: banger NATs its own pool, %s (%s [network] "
-			        "subnet), and nothing else",
-			        json_string_value(want), pool->text, ctx->cfg->layout.config);
+				"Refusing to NAT %s: banger NATs its own pool, %s (%s [network] "
+				"subnet), and nothing else",
+				json_string_value(want), pool->text, ctx->cfg->layout.config);
 	}
 
 	existed = nft_table_exists(err);
@@ -68,22 +68,22 @@ int op_nat_ensure_run(const struct helper_ctx *ctx, const struct helper_request 
 	/* add+delete first: replaces an existing table and works when there is none, all in the
 	 * same transaction as the new content. */
 	snprintf(script, sizeof(script),
-	        "add table %s\n"
-	        "delete table %s\n"
-	        "table %s {\n"
-	        "	chain postrouting {\n"
-	        "		type nat hook postrouting priority srcnat; policy accept;\n"
-	        "		ip saddr %s oifname != \"%s\" masquerade\n"
-	        "	}\n"
-	        "	chain forward {\n"
-	        "		type filter hook forward priority filter; policy accept;\n"
-	        "		iifname \"%s\" ip saddr %s accept\n"
-	        "		oifname \"%s\" ip daddr %s ct state established,related accept\n"
-	        "	}\n"
-	        "}\n",
-	        t, t, t, subnet, bridge, bridge, subnet, bridge, subnet);
+		"add table %s\n"
+		"delete table %s\n"
+		"table %s {\n"
+		"	chain postrouting {\n"
+		"		type nat hook postrouting priority srcnat; policy accept;\n"
+		"		ip saddr %s oifname != \"%s\" masquerade\n"
+		"	}\n"
+		"	chain forward {\n"
+		"		type filter hook forward priority filter; policy accept;\n"
+		"		iifname \"%s\" ip saddr %s accept\n"
+		"		oifname \"%s\" ip daddr %s ct state established,related accept\n"
+		"	}\n"
+		"}\n",
+		t, t, t, subnet, bridge, bridge, subnet, bridge, subnet);
 	r = nft_run(
-	        script, "apply the nftables table " HELPER_NFT_FAMILY " " HELPER_NFT_TABLE, err);
+		script, "apply the nftables table " HELPER_NFT_FAMILY " " HELPER_NFT_TABLE, err);
 	if (r < 0)
 		return r;
 
@@ -95,10 +95,10 @@ int op_nat_ensure_run(const struct helper_ctx *ctx, const struct helper_request 
 	}
 	if (fwd == 0)
 		log_notice(
-		        "Enabled net.ipv4.ip_forward for banger's NAT (%s via %s)", subnet, bridge);
+			"Enabled net.ipv4.ip_forward for banger's NAT (%s via %s)", subnet, bridge);
 
 	*ret_result = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b}", "table", t, "subnet", subnet,
-	        "bridge", bridge, "replaced", existed, "ip_forward", true, "ip_forward_changed",
-	        fwd == 0);
+		"bridge", bridge, "replaced", existed, "ip_forward", true, "ip_forward_changed",
+		fwd == 0);
 	return *ret_result ? 0 : -ENOMEM;
 }

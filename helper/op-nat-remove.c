@@ -8,7 +8,7 @@
 #include "helper/nft.h"
 
 int op_nat_remove_run(_unused_ const struct helper_ctx *ctx,
-        _unused_ const struct helper_request *req, json_t **ret_result, struct rpc_error *err)
+	_unused_ const struct helper_request *req, json_t **ret_result, struct rpc_error *err)
 {
 	const char *t = HELPER_NFT_FAMILY " " HELPER_NFT_TABLE;
 	int existed, r;
@@ -18,11 +18,11 @@ int op_nat_remove_run(_unused_ const struct helper_ctx *ctx,
 		return existed;
 	if (existed) {
 		r = nft_run("delete table " HELPER_NFT_FAMILY " " HELPER_NFT_TABLE,
-		        "delete the nftables table " HELPER_NFT_FAMILY " " HELPER_NFT_TABLE, err);
+			"delete the nftables table " HELPER_NFT_FAMILY " " HELPER_NFT_TABLE, err);
 		if (r < 0)
 			return r;
 	}
 	*ret_result = json_pack(
-	        "{s:s, s:b, s:s}", "table", t, "removed", existed, "ip_forward", "left unchanged");
+		"{s:s, s:b, s:s}", "table", t, "removed", existed, "ip_forward", "left unchanged");
 	return *ret_result ? 0 : -ENOMEM;
 }

@@ -11,7 +11,7 @@
 #include "helper/validate.h"
 
 int op_proc_find_run(const struct helper_ctx *ctx, const struct helper_request *req,
-        json_t **ret_result, struct rpc_error *err)
+	json_t **ret_result, struct rpc_error *err)
 {
 	enum proc_found_by by = _PROC_FOUND_BY_INVALID;
 	pid_t pid = 0;
@@ -19,16 +19,16 @@ int op_proc_find_run(const struct helper_ctx *ctx, const struct helper_request *
 
 	if (!ctx->cfg->exec_name[0])
 		return rpc_error_set(
-		        err, -EHOSTDOWN, RPC_ERROR_UNAVAILABLE, "No VMM is configured");
+			err, -EHOSTDOWN, RPC_ERROR_UNAVAILABLE, "No VMM is configured");
 	r = proc_find_vmm(ctx->cfg, req->vm_id, &pid, &by);
 	if (r < 0)
 		return rpc_error_set(
-		        err, r, RPC_ERROR_INTERNAL, "Failed to scan /proc: %s", strerror(-r));
+			err, r, RPC_ERROR_INTERNAL, "Failed to scan /proc: %s", strerror(-r));
 	if (pid > 0)
 		*ret_result = json_pack("{s:i, s:s, s:s}", "pid", (int)pid, "found_by",
-		        proc_found_by_to_string(by), "exec", ctx->cfg->exec_name);
+			proc_found_by_to_string(by), "exec", ctx->cfg->exec_name);
 	else
 		*ret_result = json_pack(
-		        "{s:n, s:n, s:s}", "pid", "found_by", "exec", ctx->cfg->exec_name);
+			"{s:n, s:n, s:s}", "pid", "found_by", "exec", ctx->cfg->exec_name);
 	return *ret_result ? 0 : -ENOMEM;
 }

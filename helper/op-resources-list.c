@@ -30,7 +30,7 @@ static void add_link(const struct nl_link *l, void *data)
 	struct links *x = data;
 	/* only taps banger could have made: the owner's persistent taps (net.tap_delete's rule) */
 	if (streq(l->kind, "tun") && tap_name_is_valid(l->name) && l->tun_type == IFF_TAP &&
-	        l->tun_owner == (long long)x->owner && l->tun_persist)
+		l->tun_owner == (long long)x->owner && l->tun_persist)
 		json_array_append_new(x->taps, json_string(l->name));
 	else if (streq(l->kind, "bridge") && bridge_name_is_valid(l->name))
 		json_array_append_new(x->bridges, json_string(l->name));
@@ -53,7 +53,7 @@ static void add_loop(const char *name, const char *backing, void *data)
 	size_t n = strlen(l->state);
 	if (strneq(backing, l->state, n) && backing[n] == '/')
 		json_array_append_new(l->list,
-		        json_pack("{s:s+, s:s}", "device", "/dev/", name, "backing_file", backing));
+			json_pack("{s:s+, s:s}", "device", "/dev/", name, "backing_file", backing));
 }
 
 /* <base>/<exec>/<vm>/root, for every exec directory (providers may change between installs). */
@@ -84,12 +84,12 @@ static int list_chroots(const char *base, json_t *list)
 				continue;
 			snprintf(rel, sizeof(rel), "%s/root", v->d_name);
 			if (fstatat(dirfd(x), rel, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-			        !S_ISDIR(st.st_mode))
+				!S_ISDIR(st.st_mode))
 				continue;
 			json_array_append_new(
-			        list, json_pack("{s:s, s:s, s:s+++++}", "exec", e->d_name, "vm_id",
-			                      v->d_name, "root", base, "/", e->d_name, "/",
-			                      v->d_name, "/root"));
+				list, json_pack("{s:s, s:s, s:s+++++}", "exec", e->d_name, "vm_id",
+					      v->d_name, "root", base, "/", e->d_name, "/",
+					      v->d_name, "/root"));
 		}
 		closedir(x);
 	}
@@ -98,7 +98,7 @@ static int list_chroots(const char *base, json_t *list)
 }
 
 int op_resources_list_run(const struct helper_ctx *ctx, _unused_ const struct helper_request *req,
-        json_t **ret_result, struct rpc_error *err)
+	json_t **ret_result, struct rpc_error *err)
 {
 	const struct banger_layout *l = &ctx->cfg->layout;
 	_cleanup_mnl_ struct mnl_socket *nl = NULL;
@@ -131,7 +131,7 @@ int op_resources_list_run(const struct helper_ctx *ctx, _unused_ const struct he
 	if (nft < 0)
 		return nft;
 	json_object_set_new(o, "nft_tables",
-	        nft ? json_pack("[s]", HELPER_NFT_FAMILY " " HELPER_NFT_TABLE) : json_array());
+		nft ? json_pack("[s]", HELPER_NFT_FAMILY " " HELPER_NFT_TABLE) : json_array());
 	json_object_set_new(o, "dm_available", json_boolean(dm_available()));
 	if (dm_available()) {
 		r = dm_list(add_dm, dm, err);
@@ -147,7 +147,7 @@ int op_resources_list_run(const struct helper_ctx *ctx, _unused_ const struct he
 	r = list_chroots(l->jail_base, chroots);
 	if (r < 0)
 		return rpc_error_set(err, r, RPC_ERROR_INTERNAL, "Failed to list %s: %s",
-		        l->jail_base, strerror(-r));
+			l->jail_base, strerror(-r));
 	*ret_result = TAKE_PTR(o);
 	return 0;
 }

@@ -23,23 +23,23 @@ static int tun_create(const char *name, uid_t uid, gid_t gid, struct rpc_error *
 	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_UNAVAILABLE,
-		        "Failed to open /dev/net/tun: %m");
+			"Failed to open /dev/net/tun: %m");
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-		        "Failed to create tap \"%s\" (TUNSETIFF): %m", name);
+			"Failed to create tap \"%s\" (TUNSETIFF): %m", name);
 	if (ioctl(fd, TUNSETOWNER, (unsigned long)uid) < 0 ||
-	        ioctl(fd, TUNSETGROUP, (unsigned long)gid) < 0 || ioctl(fd, TUNSETPERSIST, 1UL) < 0)
+		ioctl(fd, TUNSETGROUP, (unsigned long)gid) < 0 || ioctl(fd, TUNSETPERSIST, 1UL) < 0)
 		/* Closing the descriptor removes the not yet persistent tap. */
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-		        "Failed to hand tap \"%s\" to uid %u and make it persistent: %m", name,
-		        (unsigned)uid);
+			"Failed to hand tap \"%s\" to uid %u and make it persistent: %m", name,
+			(unsigned)uid);
 	return 0;
 }
 
 int op_tap_create_run(const struct helper_ctx *ctx, const struct helper_request *req,
-        json_t **ret_result, struct rpc_error *err)
+	json_t **ret_result, struct rpc_error *err)
 {
 	_cleanup_mnl_ struct mnl_socket *nl = NULL;
 	const char *tap = json_string_value(json_object_get(req->params, "tap"));
@@ -56,17 +56,17 @@ int op_tap_create_run(const struct helper_ctx *ctx, const struct helper_request 
 	r = nl_link_get(nl, bridge, &br, err);
 	if (r == -ENODEV)
 		return rpc_error_set(err, r, RPC_ERROR_NOT_FOUND,
-		        "Bridge \"%s\" does not exist (net.bridge_ensure first)", bridge);
+			"Bridge \"%s\" does not exist (net.bridge_ensure first)", bridge);
 	if (r < 0)
 		return r;
 	if (!streq(br.kind, "bridge"))
 		return rpc_error_set(
-		        err, -EEXIST, RPC_ERROR_CONFLICT, "Link \"%s\" is not a bridge", bridge);
+			err, -EEXIST, RPC_ERROR_CONFLICT, "Link \"%s\" is not a bridge", bridge);
 	r = nl_link_get(nl, tap, &link, err);
 	if (r >= 0)
 		return rpc_error_set(err, -EEXIST, RPC_ERROR_CONFLICT,
-		        "Link \"%s\" already exists (kind \"%s\"); net.tap_delete it first", tap,
-		        link.kind);
+			"Link \"%s\" already exists (kind \"%s\"); net.tap_delete it first", tap,
+			link.kind);
 	if (r != -ENODEV)
 		return r;
 
@@ -83,7 +83,7 @@ int op_tap_create_run(const struct helper_ctx *ctx, const struct helper_request 
 		goto undo;
 
 	*ret_result = json_pack("{s:s, s:i, s:s, s:i}", "tap", tap, "ifindex", link.ifindex,
-	        "bridge", bridge, "owner_uid", (int)ctx->cfg->owner_uid);
+		"bridge", bridge, "owner_uid", (int)ctx->cfg->owner_uid);
 	if (!*ret_result) {
 		r = -ENOMEM;
 		goto undo;

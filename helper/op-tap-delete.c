@@ -13,7 +13,7 @@
 #include "helper/validate.h"
 
 int op_tap_delete_run(const struct helper_ctx *ctx, const struct helper_request *req,
-        json_t **ret_result, struct rpc_error *err)
+	json_t **ret_result, struct rpc_error *err)
 {
 	_cleanup_mnl_ struct mnl_socket *nl = NULL;
 	const char *tap = json_string_value(json_object_get(req->params, "tap"));
@@ -32,20 +32,20 @@ int op_tap_delete_run(const struct helper_ctx *ctx, const struct helper_request 
 		return r;
 	if (!streq(link.kind, "tun"))
 		return rpc_error_set(err, -EEXIST, RPC_ERROR_CONFLICT,
-		        "Link \"%s\" is not a tap (kind \"%s\"); not touching it", tap,
-		        link.kind[0] ? link.kind : "none");
+			"Link \"%s\" is not a tap (kind \"%s\"); not touching it", tap,
+			link.kind[0] ? link.kind : "none");
 	if (link.tun_type != IFF_TAP)
 		return rpc_error_set(err, -EEXIST, RPC_ERROR_CONFLICT,
-		        "Link \"%s\" is %s; not touching it", tap,
-		        link.tun_type == IFF_TUN ? "a TUN device, not a tap"
-		                                 : "not a tap the kernel vouches for");
+			"Link \"%s\" is %s; not touching it", tap,
+			link.tun_type == IFF_TUN ? "a TUN device, not a tap"
+						 : "not a tap the kernel vouches for");
 	if (link.tun_owner != (long long)ctx->cfg->owner_uid || !link.tun_persist) {
 		char owner[48] = "no owner";
 		if (link.tun_owner >= 0)
 			snprintf(owner, sizeof(owner), "owned by uid %lld", link.tun_owner);
 		return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
-		        "Tap \"%s\" is not banger's (%s, %s); not touching it", tap, owner,
-		        link.tun_persist ? "persistent" : "not persistent");
+			"Tap \"%s\" is not banger's (%s, %s); not touching it", tap, owner,
+			link.tun_persist ? "persistent" : "not persistent");
 	}
 	r = nl_link_delete(nl, link.ifindex, tap, err);
 	if (r < 0)

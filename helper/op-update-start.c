@@ -33,14 +33,14 @@ static int start_unit(json_t **ret_result, struct rpc_error *err)
 	r = bus_open_systemd(&bus);
 	if (r < 0)
 		return rpc_error_set(
-		        err, r, RPC_ERROR_UNAVAILABLE, "Failed to reach systemd: %s", strerror(-r));
+			err, r, RPC_ERROR_UNAVAILABLE, "Failed to reach systemd: %s", strerror(-r));
 	/* "fail": an update already queued or running is not started twice */
 	r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-	        "org.freedesktop.systemd1.Manager", "StartUnit", &e, NULL, "ss", UPDATE_UNIT,
-	        "fail");
+		"org.freedesktop.systemd1.Manager", "StartUnit", &e, NULL, "ss", UPDATE_UNIT,
+		"fail");
 	if (r < 0) {
 		rpc_error_set(err, r, RPC_ERROR_UNAVAILABLE, "Failed to start %s: %s", UPDATE_UNIT,
-		        e.message ? e.message : strerror(-r));
+			e.message ? e.message : strerror(-r));
 		sd_bus_error_free(&e);
 		return r;
 	}
@@ -49,7 +49,7 @@ static int start_unit(json_t **ret_result, struct rpc_error *err)
 }
 
 static int start_detached(
-        const struct helper_config *cfg, json_t **ret_result, struct rpc_error *err)
+	const struct helper_config *cfg, json_t **ret_result, struct rpc_error *err)
 {
 	char prog[PATH_MAX + 16], dir[PATH_MAX], log[PATH_MAX + 16], env[PATH_MAX + 32];
 	char *argv[] = {prog, (char *)"update", (char *)"--unattended", NULL};
@@ -60,29 +60,29 @@ static int start_detached(
 
 	snprintf(dir, sizeof(dir), "%s", cfg->vmm_path);
 	if (!cfg->vmm_path[0] ||
-	        snprintf(prog, sizeof(prog), "%s/banger", dirname(dir)) >= (int)sizeof(prog))
+		snprintf(prog, sizeof(prog), "%s/banger", dirname(dir)) >= (int)sizeof(prog))
 		return rpc_error_set(err, -ENOENT, RPC_ERROR_UNAVAILABLE,
-		        "No banger is configured (install.json names no VMM to find it by)");
+			"No banger is configured (install.json names no VMM to find it by)");
 	r = helper_path_check_trusted(cfg, prog, err);
 	if (r < 0)
 		return r;
 	snprintf(log, sizeof(log), "%s/update.log", cfg->layout.log_dir);
 	out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (out < 0)
-		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-		        "Failed to open %s: %m", log);
+		return rpc_error_set(
+			err, negative_errno(), RPC_ERROR_INTERNAL, "Failed to open %s: %m", log);
 	/* a relocated root (tests) is the updater's too */
 	snprintf(env, sizeof(env), "BANGER_ROOT=%s", cfg->layout.root);
 	r = spawn_detached_env(argv, extra, out, &pid, &pidfd, err);
 	if (r < 0)
 		return r;
-	*ret_result = json_pack("{s:s, s:i, s:s}", "started_by", "bangerd-root", "pid", (int)pid,
-	        "log", log);
+	*ret_result = json_pack(
+		"{s:s, s:i, s:s}", "started_by", "bangerd-root", "pid", (int)pid, "log", log);
 	return *ret_result ? 0 : -ENOMEM;
 }
 
 int op_update_start_run(const struct helper_ctx *ctx, _unused_ const struct helper_request *req,
-        json_t **ret_result, struct rpc_error *err)
+	json_t **ret_result, struct rpc_error *err)
 {
 	if (sd_booted() > 0 && !ctx->cfg->layout.root[0])
 		return start_unit(ret_result, err);

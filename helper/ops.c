@@ -21,12 +21,12 @@
 	static const struct helper_field fields_##c[] = {
 #define HELPER_FIELD(c, f, type_, req_, min_, max_, check_, doc_)                                  \
 	{.name = #f,                                                                               \
-	        .type = HELPER_TYPE_##type_,                                                       \
-	        .required = HELPER_REQUIRED_##req_,                                                \
-	        .min = (min_),                                                                     \
-	        .max = (max_),                                                                     \
-	        .check = (check_),                                                                 \
-	        .doc = (doc_)},
+		.type = HELPER_TYPE_##type_,                                                       \
+		.required = HELPER_REQUIRED_##req_,                                                \
+		.min = (min_),                                                                     \
+		.max = (max_),                                                                     \
+		.check = (check_),                                                                 \
+		.doc = (doc_)},
 #define HELPER_END(c)                                                                              \
 	{                                                                                          \
 	}                                                                                          \
@@ -43,13 +43,13 @@
 const struct helper_op helper_ops[] = {
 #define HELPER_OP(c, wire, vm, ser, val, fds_, result_)                                            \
 	{.name = wire,                                                                             \
-	        .fields = fields_##c,                                                              \
-	        .validate = HELPER_VALIDATE_##val(c),                                              \
-	        .run = op_##c##_run,                                                               \
-	        .needs_vm_id = vm,                                                                 \
-	        .serial = HELPER_SERIAL_##ser,                                                     \
-	        .descriptors = fds_,                                                               \
-	        .result = result_},
+		.fields = fields_##c,                                                              \
+		.validate = HELPER_VALIDATE_##val(c),                                              \
+		.run = op_##c##_run,                                                               \
+		.needs_vm_id = vm,                                                                 \
+		.serial = HELPER_SERIAL_##ser,                                                     \
+		.descriptors = fds_,                                                               \
+		.result = result_},
 #define HELPER_FIELD(c, f, type, req, min, max, check, doc)
 #define HELPER_END(c)
 #include "protocol/helper-ops.def"
@@ -92,8 +92,8 @@ void helper_ops_print(FILE *f)
 		fprintf(f, "| `%s` |", op->name);
 		for (const struct helper_field *fl = op->fields; fl->name; fl++)
 			fprintf(f, "%s `%s%s`%s%s%s", fl == op->fields ? "" : ",", fl->name,
-			        fl->required ? "" : "?", fl->doc[0] ? " (" : "", fl->doc,
-			        fl->doc[0] ? ")" : "");
+				fl->required ? "" : "?", fl->doc[0] ? " (" : "", fl->doc,
+				fl->doc[0] ? ")" : "");
 		fputc(' ', f);
 		cell(f, op->descriptors);
 		cell(f, op->result);

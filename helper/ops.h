@@ -12,7 +12,7 @@
 #define HELPER_VALIDATE_DECL_NO_VALIDATE(c)
 #define HELPER_OP(c, wire, vm, ser, val, fds, result)                                              \
 	HELPER_VALIDATE_DECL_##val(c) int op_##c##_run(const struct helper_ctx *ctx,               \
-	        const struct helper_request *req, json_t **ret_result, struct rpc_error *err);
+		const struct helper_request *req, json_t **ret_result, struct rpc_error *err);
 #define HELPER_FIELD(c, f, type, req, min, max, check, doc)
 #define HELPER_END(c)
 #include "protocol/helper-ops.def"

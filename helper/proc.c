@@ -127,14 +127,14 @@ bool proc_is_vmm(const struct helper_config *cfg, pid_t pid, const char *vm_id)
 		if (streq(args[i], "--id") && streq(args[i + 1], vm_id))
 			id_ok = true;
 		if (streq(args[i], "--api-sock") &&
-		        (streq(args[i + 1], JAIL_API_SOCK) || streq(args[i + 1], host_sock)))
+			(streq(args[i + 1], JAIL_API_SOCK) || streq(args[i + 1], host_sock)))
 			sock_ok = true;
 	}
 	return id_ok && sock_ok;
 }
 
 int proc_find_vmm(const struct helper_config *cfg, const char *vm_id, pid_t *ret_pid,
-        enum proc_found_by *ret_by)
+	enum proc_found_by *ret_by)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
@@ -162,8 +162,8 @@ int proc_find_vmm(const struct helper_config *cfg, const char *vm_id, pid_t *ret
 	/* The helper's own record of what it launched (root-only): the same process only if it
 	 * started when the record says, so a recycled pid is never taken for the VMM. */
 	if (jail_launch_record_read(cfg, vm_id, &pid, &start) >= 0 &&
-	        proc_start_time(pid, &now_start) >= 0 && now_start == start &&
-	        proc_state(pid) != 'Z' && proc_is_vmm_exec(cfg, pid)) {
+		proc_start_time(pid, &now_start) >= 0 && now_start == start &&
+		proc_state(pid) != 'Z' && proc_is_vmm_exec(cfg, pid)) {
 		*ret_pid = pid;
 		*ret_by = PROC_FOUND_BY_LAUNCH_RECORD;
 		return 0;

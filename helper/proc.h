@@ -29,7 +29,7 @@ bool proc_is_vmm(const struct helper_config *cfg, pid_t pid, const char *vm_id);
  * (jail.h: pid and start time, root-only; then comm and uid are checked too). Nothing in the
  * chroot is read: after launch it is the owner's. 0 with *ret_pid 0 when none runs. */
 int proc_find_vmm(const struct helper_config *cfg, const char *vm_id, pid_t *ret_pid,
-        enum proc_found_by *ret_by);
+	enum proc_found_by *ret_by);
 
 /* Field 22 of /proc/<pid>/stat (clock ticks after boot): with the pid, names one process. */
 int proc_start_time(pid_t pid, unsigned long long *ret);

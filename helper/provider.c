@@ -9,17 +9,17 @@ const char *const vmm_linker_paths[] = {"/usr/lib", "/usr/lib64", "/lib", "/lib6
 
 /* banger-vmm runs QEMU inside the jail: the binary, its firmware and option ROMs. */
 static const char *const banger_vmm_binds[] = {
-        "/usr/bin/qemu-system-x86_64",
-        "/usr/share/qemu",
-        "/usr/share/seabios",
-        NULL,
+	"/usr/bin/qemu-system-x86_64",
+	"/usr/share/qemu",
+	"/usr/share/seabios",
+	NULL,
 };
 
 static const char *const no_binds[] = {NULL};
 
 static const struct vmm_provider providers[] = {
-        {"banger-vmm", banger_vmm_binds},
-        {"firecracker", no_binds}, /* musl-static: needs nothing from the host */
+	{"banger-vmm", banger_vmm_binds},
+	{"firecracker", no_binds}, /* musl-static: needs nothing from the host */
 };
 
 static const struct vmm_provider generic = {"", no_binds};

@@ -85,8 +85,8 @@ static int check_not_running(struct purge *p, const char *exec, const char *vm_i
 	cfg_for_exec(p, exec, &c);
 	if (proc_find_vmm(&c, vm_id, &pid, &by) >= 0 && pid > 0) {
 		fprintf(p->out,
-		        "refused: the VMM of VM %s still runs (pid %d); stop the VM first\n",
-		        vm_id, (int)pid);
+			"refused: the VMM of VM %s still runs (pid %d); stop the VM first\n", vm_id,
+			(int)pid);
 		return -EBUSY;
 	}
 	return 0;
@@ -113,10 +113,10 @@ static void add_link(const struct nl_link *l, void *data)
 	struct purge *p = data;
 
 	if ((streq(l->kind, "tun") && tap_name_is_valid(l->name)) ||
-	        (streq(l->kind, "bridge") && bridge_name_is_valid(l->name)))
+		(streq(l->kind, "bridge") && bridge_name_is_valid(l->name)))
 		json_array_append_new(p->names,
-		        json_pack("{s:s, s:i, s:s}", "name", l->name, "ifindex", l->ifindex, "kind",
-		                streq(l->kind, "tun") ? "tap" : "bridge"));
+			json_pack("{s:s, s:i, s:s}", "name", l->name, "ifindex", l->ifindex, "kind",
+				streq(l->kind, "tun") ? "tap" : "bridge"));
 }
 
 /* Taps first: a bridge goes once nothing is enslaved to it. */
@@ -141,8 +141,9 @@ static void remove_links(struct purge *p)
 			if (!streq(json_string_value(json_object_get(l, "kind")), kinds[k]))
 				continue;
 			snprintf(what, sizeof(what), "%s %s", kinds[k], name);
-			if (nl_link_delete(nl, (int)json_integer_value(json_object_get(l, "ifindex")),
-			            name, &err) < 0)
+			if (nl_link_delete(nl,
+				    (int)json_integer_value(json_object_get(l, "ifindex")), name,
+				    &err) < 0)
 				fail(p, what, err.message);
 			else
 				fprintf(p->out, "removed %s\n", what);
@@ -157,12 +158,12 @@ static void remove_nft(struct purge *p)
 
 	if (existed > 0)
 		r = nft_run("delete table " HELPER_NFT_FAMILY " " HELPER_NFT_TABLE,
-		        "delete the table", &err);
+			"delete the table", &err);
 	if (r < 0)
 		fail(p, "the nftables table " HELPER_NFT_FAMILY " " HELPER_NFT_TABLE, err.message);
 	else if (existed > 0)
-		fprintf(p->out, "removed the nftables table " HELPER_NFT_FAMILY " " HELPER_NFT_TABLE
-		                "\n");
+		fprintf(p->out,
+			"removed the nftables table " HELPER_NFT_FAMILY " " HELPER_NFT_TABLE "\n");
 }
 
 static void add_dm(const char *name, void *data)
@@ -197,7 +198,8 @@ static void remove_block_devices(struct purge *p)
 			bool removed = false;
 			char what[128];
 
-			snprintf(what, sizeof(what), "device-mapper device %s", json_string_value(v));
+			snprintf(what, sizeof(what), "device-mapper device %s",
+				json_string_value(v));
 			if (dm_remove(json_string_value(v), &removed, &err) < 0)
 				fail(p, what, err.message);
 			else if (removed)

@@ -12,31 +12,31 @@ static int check_field(const struct helper_field *f, json_t *v, struct rpc_error
 	case HELPER_FIELD_STRING:
 		if (!json_is_string(v))
 			return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-			        "Parameter \"%s\" must be a string", f->name);
+				"Parameter \"%s\" must be a string", f->name);
 		break;
 	case HELPER_FIELD_INT:
 		if (!json_is_integer(v))
 			return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-			        "Parameter \"%s\" must be an integer", f->name);
+				"Parameter \"%s\" must be an integer", f->name);
 		if (json_integer_value(v) < f->min || json_integer_value(v) > f->max)
 			return rpc_error_set(err, -ERANGE, RPC_ERROR_INVALID_ARGUMENT,
-			        "Parameter \"%s\" must be between %lld and %lld", f->name,
-			        (long long)f->min, (long long)f->max);
+				"Parameter \"%s\" must be between %lld and %lld", f->name,
+				(long long)f->min, (long long)f->max);
 		break;
 	case HELPER_FIELD_BOOL:
 		if (!json_is_boolean(v))
 			return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-			        "Parameter \"%s\" must be true or false", f->name);
+				"Parameter \"%s\" must be true or false", f->name);
 		break;
 	case HELPER_FIELD_ARRAY:
 		if (!json_is_array(v))
 			return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-			        "Parameter \"%s\" must be an array", f->name);
+				"Parameter \"%s\" must be an array", f->name);
 		break;
 	case _HELPER_FIELD_TYPE_MAX:
 	case _HELPER_FIELD_TYPE_INVALID:
 		return rpc_error_set(
-		        err, -EINVAL, RPC_ERROR_INTERNAL, "Bad schema for \"%s\"", f->name);
+			err, -EINVAL, RPC_ERROR_INTERNAL, "Bad schema for \"%s\"", f->name);
 	}
 	return f->check ? f->check(v, f->name, err) : 0;
 }
@@ -50,7 +50,7 @@ static const struct helper_field *field_find(const struct helper_field *fields, 
 }
 
 int helper_request_decode(
-        const struct rpc_message *msg, struct helper_request *ret, struct rpc_error *err)
+	const struct rpc_message *msg, struct helper_request *ret, struct rpc_error *err)
 {
 	struct helper_request req = {};
 	const struct helper_op *op;
@@ -63,16 +63,16 @@ int helper_request_decode(
 
 	if (msg->type != RPC_MESSAGE_REQUEST)
 		return rpc_error_set(err, -EBADMSG, RPC_ERROR_PROTOCOL_ERROR,
-		        "Only requests (with an id) are accepted on the helper socket");
+			"Only requests (with an id) are accepted on the helper socket");
 	op = helper_op_find(msg->method);
 	if (!op)
 		return rpc_error_set(err, -EOPNOTSUPP, RPC_ERROR_INVALID_ARGUMENT,
-		        "Unknown op \"%.64s\"", msg->method);
+			"Unknown op \"%.64s\"", msg->method);
 	req.op = op;
 
 	if (msg->params && !json_is_object(msg->params))
 		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-		        "Parameters of %s must be a JSON object", op->name);
+			"Parameters of %s must be a JSON object", op->name);
 	req.params = msg->params;
 
 	if (req.params)
@@ -81,7 +81,7 @@ int helper_request_decode(
 			const struct helper_field *f = field_find(op->fields, key);
 			if (!f || strlen(key) != strlen(f->name))
 				return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-				        "Unknown parameter \"%.64s\" for %s", key, op->name);
+					"Unknown parameter \"%.64s\" for %s", key, op->name);
 			r = check_field(f, v, err);
 			if (r < 0)
 				return r;
@@ -89,13 +89,13 @@ int helper_request_decode(
 	for (const struct helper_field *f = op->fields; f->name; f++)
 		if (f->required && !(req.params && json_object_get(req.params, f->name)))
 			return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-			        "Missing parameter \"%s\" for %s", f->name, op->name);
+				"Missing parameter \"%s\" for %s", f->name, op->name);
 
 	if (op->needs_vm_id) {
 		v = req.params ? json_object_get(req.params, "vm_id") : NULL;
 		if (!json_is_string(v))
 			return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-			        "Missing parameter \"vm_id\" for %s", op->name);
+				"Missing parameter \"vm_id\" for %s", op->name);
 		req.vm_id = json_string_value(v);
 	}
 

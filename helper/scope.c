@@ -38,8 +38,8 @@ static bool in_scope(pid_t pid, const char *scope)
 	return false;
 }
 
-int vmm_scope_attach(const char *vm_id, pid_t pid, char ret_scope[SCOPE_NAME_MAX], char *why,
-        size_t why_size)
+int vmm_scope_attach(
+	const char *vm_id, pid_t pid, char ret_scope[SCOPE_NAME_MAX], char *why, size_t why_size)
 {
 	_cleanup_bus_ sd_bus *bus = NULL;
 	sd_bus_message *m = NULL, *reply = NULL;
@@ -59,16 +59,16 @@ int vmm_scope_attach(const char *vm_id, pid_t pid, char ret_scope[SCOPE_NAME_MAX
 		return r;
 	}
 	r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.systemd1",
-	        "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
-	        "StartTransientUnit");
+		"/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
+		"StartTransientUnit");
 	if (r >= 0)
 		r = sd_bus_message_append(m, "ss", name, "fail");
 	if (r >= 0)
 		r = sd_bus_message_open_container(m, 'a', "(sv)");
 	if (r >= 0)
 		r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)", "Description", "s", desc, "PIDs",
-		        "au", 1, (uint32_t)pid, "Slice", "s", "machine.slice", "CollectMode", "s",
-		        "inactive-or-failed");
+			"au", 1, (uint32_t)pid, "Slice", "s", "machine.slice", "CollectMode", "s",
+			"inactive-or-failed");
 	if (r >= 0)
 		r = sd_bus_message_close_container(m);
 	if (r >= 0)
@@ -79,7 +79,7 @@ int vmm_scope_attach(const char *vm_id, pid_t pid, char ret_scope[SCOPE_NAME_MAX
 	sd_bus_message_unref(reply);
 	if (r < 0) {
 		snprintf(why, why_size, "systemd refused the scope %s: %s", name,
-		        e.message ? e.message : strerror(-r));
+			e.message ? e.message : strerror(-r));
 		sd_bus_error_free(&e);
 		return r;
 	}

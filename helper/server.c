@@ -135,15 +135,15 @@ static int socket_grant_owner(const struct helper_config *cfg, const char *path)
 		uint32_t version;
 		struct acl_entry e[5];
 	} __attribute__((packed)) acl = {
-	        .version = 2,
-	        .e =
-	                {
-	                        {0x01, 06, UINT32_MAX},               /* ACL_USER_OBJ rw */
-	                        {0x02, 06, (uint32_t)cfg->owner_uid}, /* ACL_USER owner rw */
-	                        {0x04, 00, UINT32_MAX},               /* ACL_GROUP_OBJ --- */
-	                        {0x10, 06, UINT32_MAX},               /* ACL_MASK rw */
-	                        {0x20, 00, UINT32_MAX},               /* ACL_OTHER --- */
-	                },
+		.version = 2,
+		.e =
+			{
+				{0x01, 06, UINT32_MAX},               /* ACL_USER_OBJ rw */
+				{0x02, 06, (uint32_t)cfg->owner_uid}, /* ACL_USER owner rw */
+				{0x04, 00, UINT32_MAX},               /* ACL_GROUP_OBJ --- */
+				{0x10, 06, UINT32_MAX},               /* ACL_MASK rw */
+				{0x20, 00, UINT32_MAX},               /* ACL_OTHER --- */
+			},
 	};
 
 	if (lsetxattr(path, "system.posix_acl_access", &acl, sizeof(acl), 0) >= 0)
@@ -154,9 +154,9 @@ static int socket_grant_owner(const struct helper_config *cfg, const char *path)
 	 * member of it is turned away at accept (client_new), before it holds a slot. */
 	if (lchown(path, 0, cfg->owner_gid) < 0 || chmod(path, 0660) < 0)
 		return log_error_errno(negative_errno(), "Failed to hand %s to gid %u: %m", path,
-		        (unsigned)cfg->owner_gid);
+			(unsigned)cfg->owner_gid);
 	log_warning("No ACL support for %s: reachable through gid %u instead", path,
-	        (unsigned)cfg->owner_gid);
+		(unsigned)cfg->owner_gid);
 	return 0;
 }
 
@@ -175,11 +175,12 @@ int helper_server_listen(struct helper_server *s)
 	/* Re-executed in place (SIGHUP, after an update): the socket clients know stays. Only
 	 * root.sock itself is taken, bound where this helper's configuration says. */
 	if (sd_listen_fds(1) == 1 &&
-	        sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, path, 0) > 0) {
+		sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, path, 0) > 0) {
 		fd = SD_LISTEN_FDS_START;
 		if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 ||
-		        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
-			return log_error_errno(negative_errno(), "Failed to take over %s: %m", path);
+			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
+			return log_error_errno(
+				negative_errno(), "Failed to take over %s: %m", path);
 		r = socket_grant_owner(s->cfg, path);
 		if (r < 0)
 			return r;
@@ -194,7 +195,7 @@ int helper_server_listen(struct helper_server *s)
 			return log_error_errno(-EEXIST, "%s exists and is not a socket", path);
 		if (unlink(path) < 0)
 			return log_error_errno(
-			        negative_errno(), "Failed to remove stale %s: %m", path);
+				negative_errno(), "Failed to remove stale %s: %m", path);
 	}
 
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -226,9 +227,9 @@ static void client_queue(struct client *c, json_t *msg)
 	size_t len;
 
 	if (!msg || rpc_message_serialize(msg, &data, &len) < 0 ||
-	        ndjson_writer_append(&c->wr, data, len) < 0) {
+		ndjson_writer_append(&c->wr, data, len) < 0) {
 		log_error(
-		        "Dropping connection of uid %u: cannot queue an answer", (unsigned)c->uid);
+			"Dropping connection of uid %u: cannot queue an answer", (unsigned)c->uid);
 		c->closing = true;
 	}
 	json_decref(msg);
@@ -242,7 +243,7 @@ static void client_queue_error(struct client *c, json_t *id, const struct rpc_er
 /* Says why in one line, best effort and without blocking, and hangs up soon (the linger list):
  * for connections that never get a slot (not the owner, no slot left). */
 static void refuse_connection(
-        struct helper_server *s, int fd, const struct ucred *cred, const struct rpc_error *e)
+	struct helper_server *s, int fd, const struct ucred *cred, const struct rpc_error *e)
 {
 	_cleanup_(json_decrefp) json_t *msg = rpc_error_response_new(NULL, e, NULL);
 	_cleanup_free_ char *data = NULL;
@@ -276,7 +277,7 @@ static void linger_step(struct helper_server *s, size_t i, short revents, uint64
 		if (recv(s->linger[i].fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0)
 			break;
 	if ((revents & (POLLHUP | POLLERR)) || now >= s->linger[i].until ||
-	        ((revents & POLLIN) && recv(s->linger[i].fd, buf, 1, MSG_DONTWAIT | MSG_PEEK) == 0))
+		((revents & POLLIN) && recv(s->linger[i].fd, buf, 1, MSG_DONTWAIT | MSG_PEEK) == 0))
 		s->linger[i].fd = safe_close(s->linger[i].fd);
 }
 
@@ -298,7 +299,7 @@ static void client_new(struct helper_server *s, int fd)
 	 * otherwise fill every slot and lock the owner out. */
 	if (cred.uid != s->cfg->owner_uid) {
 		rpc_error_set(&e, -EPERM, RPC_ERROR_PERMISSION_DENIED,
-		        "Connection refused: uid %u is not the banger owner", (unsigned)cred.uid);
+			"Connection refused: uid %u is not the banger owner", (unsigned)cred.uid);
 		refuse_connection(s, fd, &cred, &e);
 		return;
 	}
@@ -306,9 +307,9 @@ static void client_new(struct helper_server *s, int fd)
 		;
 	if (slot == HELPER_MAX_CLIENTS || s->stopping) {
 		rpc_error_set(&e, -EBUSY, RPC_ERROR_UNAVAILABLE,
-		        s->stopping ? "Connection refused: bangerd-root is stopping"
-		                    : "Connection refused: all %u connections are in use",
-		        HELPER_MAX_CLIENTS);
+			s->stopping ? "Connection refused: bangerd-root is stopping"
+				    : "Connection refused: all %u connections are in use",
+			HELPER_MAX_CLIENTS);
 		refuse_connection(s, fd, &cred, &e);
 		return;
 	}
@@ -332,8 +333,8 @@ static void client_protocol_error(struct client *c, int r)
 	struct rpc_error e;
 
 	rpc_error_set(&e, r, RPC_ERROR_PROTOCOL_ERROR,
-	        r == -EMSGSIZE ? "Message over %u bytes" : "Too many descriptors passed (over %u)",
-	        r == -EMSGSIZE ? NDJSON_MAX_MESSAGE : (unsigned)NDJSON_MAX_FDS);
+		r == -EMSGSIZE ? "Message over %u bytes" : "Too many descriptors passed (over %u)",
+		r == -EMSGSIZE ? NDJSON_MAX_MESSAGE : (unsigned)NDJSON_MAX_FDS);
 	helper_audit(c->uid, c->pid, NULL, NULL, "refused", &e);
 	client_queue_error(c, NULL, &e);
 	c->closing = true;
@@ -360,7 +361,7 @@ static void refuse(struct client *c, const struct rpc_message *msg, const struct
 	bool parsed = msg && msg->root;
 
 	helper_audit(c->uid, c->pid, parsed ? msg->method : NULL, parsed ? msg->params : NULL,
-	        "refused", err);
+		"refused", err);
 	client_queue_error(c, parsed && msg->type == RPC_MESSAGE_REQUEST ? msg->id : NULL, err);
 }
 
@@ -405,13 +406,13 @@ static void client_dispatch(struct helper_server *s, struct client *c)
 		r = helper_request_decode(&w->msg, &w->req, &err);
 	if (r >= 0 && n_fds != w->req.n_fds)
 		r = n_fds < w->req.n_fds
-		            ? rpc_error_set(&err, -EBADF, RPC_ERROR_INVALID_ARGUMENT,
-		                      "The request names %zu descriptors but only %zu arrived with "
-		                      "it",
-		                      w->req.n_fds, n_fds)
-		            : rpc_error_set(&err, -EBADF, RPC_ERROR_INVALID_ARGUMENT,
-		                      "%s takes %zu descriptors but %zu arrived with the request",
-		                      w->req.op->name, w->req.n_fds, n_fds);
+			    ? rpc_error_set(&err, -EBADF, RPC_ERROR_INVALID_ARGUMENT,
+				      "The request names %zu descriptors but only %zu arrived with "
+				      "it",
+				      w->req.n_fds, n_fds)
+			    : rpc_error_set(&err, -EBADF, RPC_ERROR_INVALID_ARGUMENT,
+				      "%s takes %zu descriptors but %zu arrived with the request",
+				      w->req.op->name, w->req.n_fds, n_fds);
 	if (r < 0) {
 		for (size_t i = 0; i < n_fds; i++)
 			safe_close(fds[i]);
@@ -433,7 +434,7 @@ static void client_dispatch(struct helper_server *s, struct client *c)
 		}
 		c->busy = false;
 		rpc_error_set(&err, r, RPC_ERROR_UNAVAILABLE, "Cannot start %s now: %s",
-		        w->req.op->name, strerror(-r));
+			w->req.op->name, strerror(-r));
 		refuse(c, &w->msg, &err);
 		helper_request_close_fds(&w->req);
 		rpc_message_done(&w->msg);
@@ -471,7 +472,7 @@ static void take_done(struct helper_server *s)
 			} else {
 				struct rpc_error e;
 				rpc_error_set(&e, -ENOMEM, RPC_ERROR_INTERNAL,
-				        "The answer to %s could not be built", w->req.op->name);
+					"The answer to %s could not be built", w->req.op->name);
 				client_queue_error(c, w->msg.id, &e);
 			}
 		}
@@ -516,7 +517,7 @@ static int poll_timeout(const struct helper_server *s, uint64_t now)
 			return 0;
 		if (!c->busy && !c->closing && s->cfg->idle_timeout_sec)
 			until = MIN(until,
-			        c->idle_since + (uint64_t)s->cfg->idle_timeout_sec * USEC_PER_SEC);
+				c->idle_since + (uint64_t)s->cfg->idle_timeout_sec * USEC_PER_SEC);
 	}
 	for (size_t i = 0; i < LINGER_MAX; i++)
 		if (s->linger[i].fd >= 0)
@@ -540,14 +541,14 @@ static void begin_stopping(struct helper_server *s, unsigned signo)
 		/* re-execute in place: the socket stays bound and is handed on; connections
 		 * queue in its backlog meanwhile */
 		log_info("Received SIGHUP, re-executing once %u request(s) in flight are answered",
-		        helper_workers_running(s->workers));
+			helper_workers_running(s->workers));
 		(void)sd_notify(0, "RELOADING=1");
 		s->reexec_fd = TAKE_FD(s->listen_fd);
 		s->listen_fd = -1;
 		return;
 	}
 	log_info("Received signal %u, exiting once %u request(s) in flight are answered", signo,
-	        helper_workers_running(s->workers));
+		helper_workers_running(s->workers));
 	(void)sd_notify(0, "STOPPING=1");
 	unlink(s->cfg->layout.root_sock);
 	s->listen_fd = safe_close(s->listen_fd);
@@ -562,7 +563,7 @@ static bool drained(const struct helper_server *s, uint64_t now)
 {
 	if (now >= s->drain_deadline) {
 		log_warning("Exiting with %u request(s) still running",
-		        helper_workers_running(s->workers));
+			helper_workers_running(s->workers));
 		return true;
 	}
 	if (helper_workers_running(s->workers) > 0)
@@ -582,7 +583,7 @@ int helper_server_run(struct helper_server *s)
 		s->watchdog_usec = 0;
 	s->watchdog_next = now_usec();
 	(void)sd_notifyf(0, "READY=1\nSTATUS=Serving uid %u on %s", (unsigned)s->cfg->owner_uid,
-	        s->cfg->layout.root_sock);
+		s->cfg->layout.root_sock);
 
 	for (;;) {
 		struct pollfd p[3 + HELPER_MAX_CLIENTS + LINGER_MAX];
@@ -601,19 +602,19 @@ int helper_server_run(struct helper_server *s)
 		p[n++] = (struct pollfd){.fd = s->signal_fd, .events = POLLIN};
 		p[n++] = (struct pollfd){.fd = helper_workers_fd(s->workers), .events = POLLIN};
 		p[n++] = (struct pollfd){
-		        .fd = s->listen_fd, .events = POLLIN}; /* -1 once stopping */
+			.fd = s->listen_fd, .events = POLLIN}; /* -1 once stopping */
 		for (size_t i = 0; i < HELPER_MAX_CLIENTS; i++) {
 			struct client *c = s->clients[i];
 			bool read = c && !s->stopping && !c->closing && !c->busy &&
-			            !ndjson_reader_has_line(&c->rd);
+				    !ndjson_reader_has_line(&c->rd);
 			if (!c)
 				continue;
 			who[n] = c;
 			/* A closing client whose answer a worker still computes: not polled at all
 			 * (its hangup would wake us for nothing) until the worker is done. */
 			p[n++] = (struct pollfd){.fd = c->closing && c->busy ? -1 : c->fd,
-			        .events = (short)((read ? POLLIN : 0) |
-			                          (ndjson_writer_pending(&c->wr) ? POLLOUT : 0))};
+				.events = (short)((read ? POLLIN : 0) |
+						  (ndjson_writer_pending(&c->wr) ? POLLOUT : 0))};
 		}
 		n_clients = n;
 		for (size_t i = 0; i < LINGER_MAX; i++)
@@ -632,8 +633,8 @@ int helper_server_run(struct helper_server *s)
 		if (p[1].revents)
 			take_done(s);
 		for (int k = 0;
-		        k < ACCEPTS_PER_ROUND && s->listen_fd >= 0 && (p[2].revents & POLLIN);
-		        k++) {
+			k < ACCEPTS_PER_ROUND && s->listen_fd >= 0 && (p[2].revents & POLLIN);
+			k++) {
 			int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 			if (fd < 0)
 				break;
@@ -662,19 +663,19 @@ int helper_server_run(struct helper_server *s)
 			if (!c)
 				continue;
 			if (!c->busy && !c->closing && s->cfg->idle_timeout_sec &&
-			        now >= c->idle_since +
-			                        (uint64_t)s->cfg->idle_timeout_sec * USEC_PER_SEC &&
-			        !client_has_input(c)) {
+				now >= c->idle_since +
+						(uint64_t)s->cfg->idle_timeout_sec * USEC_PER_SEC &&
+				!client_has_input(c)) {
 				struct rpc_error e;
 				rpc_error_set(&e, -ETIMEDOUT, RPC_ERROR_TIMEOUT,
-				        "Closing the connection: no request for %u s",
-				        s->cfg->idle_timeout_sec);
+					"Closing the connection: no request for %u s",
+					s->cfg->idle_timeout_sec);
 				helper_audit(c->uid, c->pid, NULL, NULL, "closed", &e);
 				client_queue_error(c, NULL, &e);
 				c->closing = true;
 			}
 			if (ndjson_writer_pending(&c->wr) &&
-			        ndjson_writer_flush(&c->wr, c->fd) < 0) {
+				ndjson_writer_flush(&c->wr, c->fd) < 0) {
 				ndjson_writer_done(&c->wr);
 				ndjson_writer_init(&c->wr, CLIENT_MAX_QUEUED);
 				c->closing = true;

@@ -21,16 +21,16 @@ static void child_fail(int fd, int e)
 }
 
 int spawn_detached(
-        char *const argv[], int out_fd, pid_t *ret_pid, int *ret_pidfd, struct rpc_error *err)
+	char *const argv[], int out_fd, pid_t *ret_pid, int *ret_pidfd, struct rpc_error *err)
 {
 	return spawn_detached_env(argv, NULL, out_fd, ret_pid, ret_pidfd, err);
 }
 
 int spawn_detached_env(char *const argv[], char *const extra_env[], int out_fd, pid_t *ret_pid,
-        int *ret_pidfd, struct rpc_error *err)
+	int *ret_pidfd, struct rpc_error *err)
 {
 	static char path_env[] =
-	        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 	char *envp[4] = {path_env, extra_env && extra_env[0] ? extra_env[0] : NULL, NULL, NULL};
 	_cleanup_close_ int pid_r = -1, pid_w = -1, err_r = -1, err_w = -1;
 	int p[2], e = 0, status;
@@ -67,7 +67,7 @@ int spawn_detached_env(char *const argv[], char *const extra_env[], int out_fd, 
 		}
 		null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
-		        dup2(out_fd, STDERR_FILENO) < 0 || chdir("/") < 0)
+			dup2(out_fd, STDERR_FILENO) < 0 || chdir("/") < 0)
 			child_fail(err_w, errno);
 		/* Other threads run other ops meanwhile, and a library may open a descriptor
 		 * without O_CLOEXEC: nothing but stdio reaches the program. */
@@ -85,7 +85,7 @@ int spawn_detached_env(char *const argv[], char *const extra_env[], int out_fd, 
 		n = read(err_r, &e, sizeof(e));
 		errno = n == sizeof(e) ? e : EIO;
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-		        "Failed to start %s: %m", argv[0]);
+			"Failed to start %s: %m", argv[0]);
 	}
 	/* EOF means the exec succeeded (close-on-exec); an int means it failed. */
 	n = read(err_r, &e, sizeof(e));

@@ -77,7 +77,7 @@ int ipv4_cidr_parse(const char *s, struct in_addr *ret_addr, unsigned *ret_prefi
 	/* Exactly one or two decimal digits, no sign, no leading zero. */
 	const char *p = slash + 1;
 	if (!(p[0] >= '0' && p[0] <= '9') || (p[1] && !(p[1] >= '0' && p[1] <= '9')) ||
-	        (p[1] && p[2]) || (p[0] == '0' && p[1]))
+		(p[1] && p[2]) || (p[0] == '0' && p[1]))
 		return -EINVAL;
 	prefix = (unsigned)(p[0] - '0');
 	if (p[1])
@@ -111,9 +111,9 @@ static const struct {
 	const char *name;
 	int sig;
 } signal_table[] = {
-        {"TERM", SIGTERM},
-        {"KILL", SIGKILL},
-        {"INT", SIGINT},
+	{"TERM", SIGTERM},
+	{"KILL", SIGKILL},
+	{"INT", SIGINT},
 };
 
 int signal_from_name(const char *s)
@@ -127,7 +127,7 @@ int signal_from_name(const char *s)
 static int bad(struct rpc_error *err, const char *name, const char *why)
 {
 	return rpc_error_set(
-	        err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT, "Invalid \"%s\": %s", name, why);
+		err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT, "Invalid \"%s\": %s", name, why);
 }
 
 /* Strings carry no NUL: jansson allows "\u0000" inside a string. */
@@ -143,7 +143,7 @@ int check_vm_id(const json_t *v, const char *name, struct rpc_error *err)
 	const char *s = plain_string(v);
 	if (!s || !vm_id_is_valid(s))
 		return bad(err, name,
-		        "a VM id is 1-64 characters of [A-Za-z0-9-], not starting with '-'");
+			"a VM id is 1-64 characters of [A-Za-z0-9-], not starting with '-'");
 	return 0;
 }
 
@@ -152,7 +152,7 @@ int check_tap_name(const json_t *v, const char *name, struct rpc_error *err)
 	const char *s = plain_string(v);
 	if (!s || !tap_name_is_valid(s))
 		return bad(err, name,
-		        "a tap name is \"" HELPER_TAP_PREFIX "\" followed by 1-11 of [a-z0-9-]");
+			"a tap name is \"" HELPER_TAP_PREFIX "\" followed by 1-11 of [a-z0-9-]");
 	return 0;
 }
 
@@ -161,7 +161,7 @@ int check_bridge_name(const json_t *v, const char *name, struct rpc_error *err)
 	const char *s = plain_string(v);
 	if (!s || !bridge_name_is_valid(s))
 		return bad(
-		        err, name, "a bridge name is \"banger\" followed by up to 9 of [a-z0-9-]");
+			err, name, "a bridge name is \"banger\" followed by up to 9 of [a-z0-9-]");
 	return 0;
 }
 
@@ -181,15 +181,15 @@ int check_ipv4_host_cidr(const json_t *v, const char *name, struct rpc_error *er
 
 	if (!s || ipv4_cidr_parse(s, &a, &prefix) < 0 || prefix < 8 || prefix > 30)
 		return bad(err, name,
-		        "expected an IPv4 address with a prefix length 8-30, e.g. 172.16.0.1/24");
+			"expected an IPv4 address with a prefix length 8-30, e.g. 172.16.0.1/24");
 	if (!ipv4_is_ordinary(a))
 		return bad(err, name,
-		        "not an ordinary unicast address (0/8, 127/8, 169.254/16, 224/3 are "
-		        "refused)");
+			"not an ordinary unicast address (0/8, 127/8, 169.254/16, 224/3 are "
+			"refused)");
 	uint32_t host = ntohl(a.s_addr), mask = prefix ? ~0u << (32 - prefix) : 0;
 	if ((host & ~mask) == 0 || (host & ~mask) == ~mask)
 		return bad(
-		        err, name, "the address is the network or broadcast address of its subnet");
+			err, name, "the address is the network or broadcast address of its subnet");
 	return 0;
 }
 
@@ -201,11 +201,11 @@ int check_ipv4_subnet(const json_t *v, const char *name, struct rpc_error *err)
 
 	if (!s || ipv4_cidr_parse(s, &a, &prefix) < 0 || prefix < 8 || prefix > 30)
 		return bad(err, name,
-		        "expected an IPv4 subnet with a prefix length 8-30, e.g. 172.16.0.0/24");
+			"expected an IPv4 subnet with a prefix length 8-30, e.g. 172.16.0.0/24");
 	if (!ipv4_is_ordinary(a))
 		return bad(err, name,
-		        "not an ordinary unicast subnet (0/8, 127/8, 169.254/16, 224/3 are "
-		        "refused)");
+			"not an ordinary unicast subnet (0/8, 127/8, 169.254/16, 224/3 are "
+			"refused)");
 	uint32_t mask = ~0u << (32 - prefix);
 	if (ntohl(a.s_addr) & ~mask)
 		return bad(err, name, "host bits are set; give the network address");
@@ -271,12 +271,12 @@ static const struct {
 	const char *const *values;      /* allowed values, or NULL */
 	bool (*value_ok)(const char *); /* or a check; both NULL: takes no value */
 } vmm_options[] = {
-        {"--level", log_levels, NULL}, {"--module", NULL, is_log_module},
-        {"--show-level", NULL, NULL}, {"--show-log-origin", NULL, NULL},
-        {"--boot-timer", NULL, NULL}, {"--enable-pci", NULL, NULL},
-        {"--http-api-max-payload-size", NULL, is_number}, {"--mmds-size-limit", NULL, is_number},
-        {"--accel", accels, NULL}, /* banger-vmm */
-        {"--no-boot", NULL, NULL}, /* banger-vmm, control-plane benchmarks */
+	{"--level", log_levels, NULL}, {"--module", NULL, is_log_module},
+	{"--show-level", NULL, NULL}, {"--show-log-origin", NULL, NULL},
+	{"--boot-timer", NULL, NULL}, {"--enable-pci", NULL, NULL},
+	{"--http-api-max-payload-size", NULL, is_number}, {"--mmds-size-limit", NULL, is_number},
+	{"--accel", accels, NULL}, /* banger-vmm */
+	{"--no-boot", NULL, NULL}, /* banger-vmm, control-plane benchmarks */
 };
 
 static int vmm_option_find(const char *arg, size_t len)
@@ -305,13 +305,13 @@ int check_vmm_args(const json_t *v, const char *name, struct rpc_error *err)
 		k = vmm_option_find(s, eq ? (size_t)(eq - s) : strlen(s));
 		if (k < 0)
 			return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
-			        "Invalid \"%s\": \"%.64s\" is not an allowed VMM option (allowed: "
-			        "--level, "
-			        "--module, --show-level, --show-log-origin, --boot-timer, "
-			        "--enable-pci, "
-			        "--http-api-max-payload-size, --mmds-size-limit, --accel, "
-			        "--no-boot)",
-			        name, s);
+				"Invalid \"%s\": \"%.64s\" is not an allowed VMM option (allowed: "
+				"--level, "
+				"--module, --show-level, --show-log-origin, --boot-timer, "
+				"--enable-pci, "
+				"--http-api-max-payload-size, --mmds-size-limit, --accel, "
+				"--no-boot)",
+				name, s);
 		if (!vmm_options[k].values && !vmm_options[k].value_ok) {
 			if (eq)
 				return bad(err, name, "this VMM option takes no value");
@@ -327,10 +327,10 @@ int check_vmm_args(const json_t *v, const char *name, struct rpc_error *err)
 			i++; /* json_array_foreach's own ++ skips past the value */
 		}
 		if (vmm_options[k].values ? !is_one_of(value, vmm_options[k].values)
-		                          : !vmm_options[k].value_ok(value))
+					  : !vmm_options[k].value_ok(value))
 			return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-			        "Invalid \"%s\": \"%.64s\" is not a value %s takes", name, value,
-			        vmm_options[k].name);
+				"Invalid \"%s\": \"%.64s\" is not a value %s takes", name, value,
+				vmm_options[k].name);
 	}
 	return 0;
 }
@@ -348,23 +348,23 @@ int check_block_drives(const json_t *v, const char *name, struct rpc_error *err)
 		json_t *m;
 		if (!json_is_object(e) || json_object_size(e) != 2)
 			return bad(err, name,
-			        "each drive is an object with exactly \"name\" and \"device\"");
+				"each drive is an object with exactly \"name\" and \"device\"");
 		json_object_foreach(e, key, m)
 		{
 			const char *s = plain_string(m);
 			if (streq(key, "name")) {
 				if (!s || !drive_name_is_valid(s))
 					return bad(
-					        err, name, "drive names are 1-32 of [A-Za-z0-9_-]");
+						err, name, "drive names are 1-32 of [A-Za-z0-9_-]");
 			} else if (streq(key, "device")) {
 				if (!s || !block_device_path_is_valid(s))
 					return bad(err, name,
-					        "a drive device is /dev/mapper/" HELPER_DM_PREFIX
-					        "<vm id> or /dev/loopN");
+						"a drive device is /dev/mapper/" HELPER_DM_PREFIX
+						"<vm id> or /dev/loopN");
 			} else
 				return bad(err, name,
-				        "each drive is an object with exactly \"name\" and "
-				        "\"device\"");
+					"each drive is an object with exactly \"name\" and "
+					"\"device\"");
 		}
 	}
 	return 0;
@@ -382,8 +382,8 @@ int check_disk_strategy(const json_t *v, const char *name, struct rpc_error *err
 {
 	const char *s = json_string_value(v);
 	if (!s || !(streq(s, "auto") || streq(s, "dm-snapshot") || streq(s, "reflink") ||
-	                  streq(s, "sparse-copy")))
+			  streq(s, "sparse-copy")))
 		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-		        "Invalid \"%s\": expected auto, dm-snapshot, reflink or sparse-copy", name);
+			"Invalid \"%s\": expected auto, dm-snapshot, reflink or sparse-copy", name);
 	return 0;
 }

@@ -138,7 +138,7 @@ void helper_work_run(struct helper_work *w)
 		json_decref(result);
 		if (!err.message[0])
 			rpc_error_set(&err, r, rpc_error_code_from_errno(r), "%s failed: %s",
-			        op->name, strerror(-r));
+				op->name, strerror(-r));
 		helper_audit(w->uid, w->pid, op->name, w->msg.params, "failed", &err);
 		answer(w, rpc_error_response_new(w->msg.id, &err, NULL));
 	} else {

@@ -35,7 +35,7 @@ static int reserve(struct rpc_calls *t)
 }
 
 int rpc_calls_add(struct rpc_calls *t, const char *method, json_t *params, void *userdata,
-        char **ret_line, size_t *ret_len, json_int_t *ret_id)
+	char **ret_line, size_t *ret_len, json_int_t *ret_id)
 {
 	_cleanup_json_ json_t *id = NULL, *req = NULL;
 	char *line;
@@ -96,7 +96,7 @@ void *rpc_calls_pop(struct rpc_calls *t)
 }
 
 enum rpc_incoming rpc_calls_match(struct rpc_calls *t, const struct rpc_message *m,
-        struct rpc_call *ret_call, struct rpc_error *err)
+	struct rpc_call *ret_call, struct rpc_error *err)
 {
 	switch (m->type) {
 	case RPC_MESSAGE_NOTIFICATION:
@@ -124,10 +124,10 @@ enum rpc_incoming rpc_calls_match(struct rpc_calls *t, const struct rpc_message 
 			}
 	if (json_is_integer(m->id))
 		rpc_error_set(err, 0, RPC_ERROR_PROTOCOL_ERROR,
-		        "Answer to request %" JSON_INTEGER_FORMAT ", which is not outstanding",
-		        json_integer_value(m->id));
+			"Answer to request %" JSON_INTEGER_FORMAT ", which is not outstanding",
+			json_integer_value(m->id));
 	else
 		rpc_error_set(err, 0, RPC_ERROR_PROTOCOL_ERROR,
-		        "Answer to a request id this client never sends");
+			"Answer to a request id this client never sends");
 	return RPC_INCOMING_STRAY;
 }

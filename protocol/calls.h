@@ -30,7 +30,7 @@ enum rpc_incoming {
 	RPC_INCOMING_NOTIFICATION, /* an event: no request involved */
 	RPC_INCOMING_REPLY,        /* the result or error answering an outstanding request */
 	RPC_INCOMING_STRAY,        /* an answer to no outstanding request: one given up on (timed
-	                            * out, cancelled), or an id never sent */
+				    * out, cancelled), or an id never sent */
 	RPC_INCOMING_UNREADABLE,   /* an error with a null id: the peer could not read a request */
 	RPC_INCOMING_REQUEST,      /* the peer called us; clients serve nothing */
 	_RPC_INCOMING_MAX,
@@ -48,13 +48,13 @@ void rpc_calls_done(struct rpc_calls *t);
  * outstanding, -EMSGSIZE when the request is over NDJSON_MAX_MESSAGE, -ENOMEM; nothing is recorded
  * on failure. A request that then cannot be sent is withdrawn with rpc_calls_take. */
 int rpc_calls_add(struct rpc_calls *t, const char *method, json_t *params, void *userdata,
-        char **ret_line, size_t *ret_len, json_int_t *ret_id);
+	char **ret_line, size_t *ret_len, json_int_t *ret_id);
 
 /* Sorts one parsed message. RPC_INCOMING_REPLY: *ret_call is the request it answers, now removed
  * from the table. RPC_INCOMING_STRAY and RPC_INCOMING_UNREADABLE fill err (when not NULL): which
  * id was unknown, or the peer's own code and message. */
 enum rpc_incoming rpc_calls_match(struct rpc_calls *t, const struct rpc_message *m,
-        struct rpc_call *ret_call, struct rpc_error *err);
+	struct rpc_call *ret_call, struct rpc_error *err);
 
 /* Removes the request with this id (given up on by its caller): its userdata, or NULL when it is
  * not outstanding. An answer that comes later is RPC_INCOMING_STRAY. */

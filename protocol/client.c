@@ -35,7 +35,7 @@ struct rpc_client {
 
 int rpc_client_connect(const char *path, struct rpc_client **ret)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct rpc_client *c;
 	_cleanup_close_ int fd = -1;
 
@@ -101,19 +101,18 @@ static int remaining(long long deadline)
 
 /* Reads the next message from the socket, waiting until deadline (-1 forever). 1 with a message,
  * 0 on timeout, -errno on failure. */
-static int read_message(struct rpc_client *c, long long deadline, struct rpc_message *ret,
-		struct rpc_error *err)
+static int read_message(
+	struct rpc_client *c, long long deadline, struct rpc_message *ret, struct rpc_error *err)
 {
 	for (;;) {
 		char *line;
 		size_t len;
-		struct pollfd p = { .fd = c->fd, .events = POLLIN };
+		struct pollfd p = {.fd = c->fd, .events = POLLIN};
 		int k = ndjson_reader_next(&c->reader, &line, &len);
 
 		if (k < 0)
 			return rpc_error_set(err, k, RPC_ERROR_PROTOCOL_ERROR,
-					"Peer sent a message over the %u byte limit",
-					NDJSON_MAX_MESSAGE);
+				"Peer sent a message over the %u byte limit", NDJSON_MAX_MESSAGE);
 		if (k > 0) {
 			k = rpc_message_parse(line, len, ret, err);
 			return k < 0 ? k : 1;
@@ -123,7 +122,7 @@ static int read_message(struct rpc_client *c, long long deadline, struct rpc_mes
 			if (errno == EINTR)
 				continue;
 			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-					"Failed to wait for the peer: %m");
+				"Failed to wait for the peer: %m");
 		}
 		if (k == 0)
 			return 0;
@@ -132,11 +131,11 @@ static int read_message(struct rpc_client *c, long long deadline, struct rpc_mes
 			continue;
 		if (k == 0)
 			return rpc_error_set(err, -ECONNRESET, RPC_ERROR_UNAVAILABLE,
-					"Connection closed by peer");
+				"Connection closed by peer");
 		if (k < 0)
-			return rpc_error_set(err, k, k == -EMSGSIZE ? RPC_ERROR_PROTOCOL_ERROR
-								   : RPC_ERROR_UNAVAILABLE,
-					"Failed to read from peer: %s", strerror(-k));
+			return rpc_error_set(err, k,
+				k == -EMSGSIZE ? RPC_ERROR_PROTOCOL_ERROR : RPC_ERROR_UNAVAILABLE,
+				"Failed to read from peer: %s", strerror(-k));
 	}
 }
 
@@ -146,7 +145,7 @@ static int enqueue(struct rpc_client *c, struct rpc_message *m, struct rpc_error
 
 	if (c->n_queued >= CLIENT_MAX_QUEUED)
 		return rpc_error_set(err, -ENOBUFS, RPC_ERROR_PROTOCOL_ERROR,
-				"More than %d notifications queued unread", CLIENT_MAX_QUEUED);
+			"More than %d notifications queued unread", CLIENT_MAX_QUEUED);
 	q = calloc(1, sizeof(*q));
 	if (!q)
 		return -ENOMEM;
@@ -162,7 +161,7 @@ static int enqueue(struct rpc_client *c, struct rpc_message *m, struct rpc_error
 }
 
 int rpc_client_call_fds(struct rpc_client *c, const char *method, json_t *params, const int *fds,
-		size_t n_fds, int timeout_ms, json_t **ret_result, struct rpc_error *err)
+	size_t n_fds, int timeout_ms, json_t **ret_result, struct rpc_error *err)
 {
 	_cleanup_free_ char *line = NULL;
 	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
@@ -176,12 +175,12 @@ int rpc_client_call_fds(struct rpc_client *c, const char *method, json_t *params
 		return rpc_error_set(err, r, RPC_ERROR_INTERNAL, "Out of memory");
 	if (r < 0)
 		return rpc_error_set(err, r, RPC_ERROR_INVALID_ARGUMENT,
-				"Failed to encode request \"%s\": %s", method, strerror(-r));
+			"Failed to encode request \"%s\": %s", method, strerror(-r));
 	r = ndjson_send_with_fds(c->fd, line, len, fds, n_fds);
 	if (r < 0) {
 		rpc_calls_take(&c->calls, id);
 		return rpc_error_set(err, r, RPC_ERROR_UNAVAILABLE, "Failed to send \"%s\": %s",
-				method, strerror(-r));
+			method, strerror(-r));
 	}
 
 	for (;;) {
@@ -194,7 +193,7 @@ int rpc_client_call_fds(struct rpc_client *c, const char *method, json_t *params
 			rpc_calls_take(&c->calls, id);
 			if (r == 0)
 				return rpc_error_set(err, -ETIMEDOUT, RPC_ERROR_TIMEOUT,
-				        "No answer to \"%s\" within %d ms", method, timeout_ms);
+					"No answer to \"%s\" within %d ms", method, timeout_ms);
 			return r;
 		}
 		switch (rpc_calls_match(&c->calls, &m, &call, err)) {
@@ -221,8 +220,8 @@ int rpc_client_call_fds(struct rpc_client *c, const char *method, json_t *params
 		case _RPC_INCOMING_INVALID:
 			rpc_message_done(&m);
 			rpc_calls_take(&c->calls, id);
-			return rpc_error_set(err, -EBADMSG, RPC_ERROR_PROTOCOL_ERROR,
-					"Unexpected message type");
+			return rpc_error_set(
+				err, -EBADMSG, RPC_ERROR_PROTOCOL_ERROR, "Unexpected message type");
 		}
 		if (m.type == RPC_MESSAGE_ERROR) {
 			r = rpc_error_set(err, -EREMOTEIO, m.error.code, "%s", m.error.message);
@@ -237,13 +236,13 @@ int rpc_client_call_fds(struct rpc_client *c, const char *method, json_t *params
 }
 
 int rpc_client_call(struct rpc_client *c, const char *method, json_t *params, int timeout_ms,
-		json_t **ret_result, struct rpc_error *err)
+	json_t **ret_result, struct rpc_error *err)
 {
 	return rpc_client_call_fds(c, method, params, NULL, 0, timeout_ms, ret_result, err);
 }
 
-int rpc_client_hello(struct rpc_client *c, const char *program, int timeout_ms,
-		json_t **ret_result, struct rpc_error *err)
+int rpc_client_hello(struct rpc_client *c, const char *program, int timeout_ms, json_t **ret_result,
+	struct rpc_error *err)
 {
 	_cleanup_json_ json_t *result = NULL;
 	json_t *params = rpc_hello_new(program, PACKAGE_VERSION);
@@ -262,8 +261,8 @@ int rpc_client_hello(struct rpc_client *c, const char *program, int timeout_ms,
 	return 0;
 }
 
-int rpc_client_read_notification(struct rpc_client *c, int timeout_ms, struct rpc_message *ret,
-		struct rpc_error *err)
+int rpc_client_read_notification(
+	struct rpc_client *c, int timeout_ms, struct rpc_message *ret, struct rpc_error *err)
 {
 	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 

@@ -31,19 +31,19 @@ int rpc_client_fd(const struct rpc_client *c);
  * -ETIMEDOUT, -ECONNRESET, -EBADMSG… for local failures (err describes them too).
  * params is stolen. fds (may be NULL) are passed with the request (SCM_RIGHTS). */
 int rpc_client_call(struct rpc_client *c, const char *method, json_t *params, int timeout_ms,
-		json_t **ret_result, struct rpc_error *err);
+	json_t **ret_result, struct rpc_error *err);
 int rpc_client_call_fds(struct rpc_client *c, const char *method, json_t *params, const int *fds,
-		size_t n_fds, int timeout_ms, json_t **ret_result, struct rpc_error *err);
+	size_t n_fds, int timeout_ms, json_t **ret_result, struct rpc_error *err);
 
 /* hello with our program name and version; checks the peer's protocol version. */
-int rpc_client_hello(struct rpc_client *c, const char *program, int timeout_ms,
-		json_t **ret_result, struct rpc_error *err);
+int rpc_client_hello(struct rpc_client *c, const char *program, int timeout_ms, json_t **ret_result,
+	struct rpc_error *err);
 
 /* The next notification (queued first, then from the socket). Returns 1 with *ret filled
  * (release with rpc_message_done), 0 when none arrived within timeout_ms, -errno on failure
  * (-ECONNRESET when the peer hung up). */
-int rpc_client_read_notification(struct rpc_client *c, int timeout_ms, struct rpc_message *ret,
-		struct rpc_error *err);
+int rpc_client_read_notification(
+	struct rpc_client *c, int timeout_ms, struct rpc_message *ret, struct rpc_error *err);
 
 /* Number of notifications queued while waiting for answers. */
 size_t rpc_client_queued(const struct rpc_client *c);

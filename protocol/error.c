@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The error codes both sockets speak, with their stable string names, and the error a person reads. */
+/* The error codes both sockets speak, with their stable string names, and the error a person reads.
+ */
 #include <stdio.h>
 #include <string.h>
 
@@ -59,8 +60,8 @@ int rpc_error_code_to_jsonrpc(enum rpc_error_code code)
 	return -32603;
 }
 
-int rpc_error_setv(struct rpc_error *e, int ret, enum rpc_error_code code, const char *fmt,
-		va_list ap)
+int rpc_error_setv(
+	struct rpc_error *e, int ret, enum rpc_error_code code, const char *fmt, va_list ap)
 {
 	if (e) {
 		e->code = code;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The error codes both sockets speak, with their stable string names, and the error a person reads. */
+/* The error codes both sockets speak, with their stable string names, and the error a person reads.
+ */
 #pragma once
 
 #include <errno.h>
@@ -40,7 +41,7 @@ int rpc_error_code_to_jsonrpc(enum rpc_error_code code);
 int rpc_error_set(struct rpc_error *e, int ret, enum rpc_error_code code, const char *fmt, ...)
 	_printf_(4, 5);
 int rpc_error_setv(struct rpc_error *e, int ret, enum rpc_error_code code, const char *fmt,
-		va_list ap) _printf_(4, 0);
+	va_list ap) _printf_(4, 0);
 
 /* Maps a -errno to the closest code (used when nothing more specific is known). */
 enum rpc_error_code rpc_error_code_from_errno(int r);

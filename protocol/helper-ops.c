@@ -26,7 +26,7 @@ static int put_drives(json_t *o, const char *key, const struct helper_block_driv
 
 	for (size_t i = 0; a && i < n; i++)
 		if (json_array_append_new(a,
-		            json_pack("{s:s, s:s}", "name", v[i].name, "device", v[i].device)) < 0)
+			    json_pack("{s:s, s:s}", "name", v[i].name, "device", v[i].device)) < 0)
 			return json_decref(a), -ENOMEM;
 	return put(o, key, a);
 }

@@ -7,8 +7,8 @@
 
 static int parse_error(struct rpc_error *err, const char *what)
 {
-	return rpc_error_set(err, -EBADMSG, RPC_ERROR_PROTOCOL_ERROR, "Invalid JSON-RPC message: %s",
-			what);
+	return rpc_error_set(
+		err, -EBADMSG, RPC_ERROR_PROTOCOL_ERROR, "Invalid JSON-RPC message: %s", what);
 }
 
 static bool id_valid(const json_t *id)
@@ -39,8 +39,9 @@ static int parse_error_object(json_t *e, struct rpc_message *m, struct rpc_error
 			 : RPC_ERROR_INTERNAL;
 	if (code < 0) {
 		m->error.code = RPC_ERROR_INTERNAL;
-		snprintf(m->error.message, sizeof(m->error.message), "%s (unknown error code \"%s\")",
-				json_string_value(msg), json_string_value(code_name));
+		snprintf(m->error.message, sizeof(m->error.message),
+			"%s (unknown error code \"%s\")", json_string_value(msg),
+			json_string_value(code_name));
 	} else {
 		m->error.code = code;
 		snprintf(m->error.message, sizeof(m->error.message), "%s", json_string_value(msg));
@@ -51,20 +52,19 @@ static int parse_error_object(json_t *e, struct rpc_message *m, struct rpc_error
 
 int rpc_message_parse(const char *data, size_t len, struct rpc_message *ret, struct rpc_error *err)
 {
-	struct rpc_message m = { .type = _RPC_MESSAGE_INVALID };
+	struct rpc_message m = {.type = _RPC_MESSAGE_INVALID};
 	json_error_t jerr;
 	json_t *v, *id, *method, *params, *result, *error;
 	int r;
 
 	if (len > NDJSON_MAX_MESSAGE)
 		return rpc_error_set(err, -EBADMSG, RPC_ERROR_PROTOCOL_ERROR,
-				"Message of %zu bytes exceeds the %u byte limit", len,
-				NDJSON_MAX_MESSAGE);
+			"Message of %zu bytes exceeds the %u byte limit", len, NDJSON_MAX_MESSAGE);
 
 	m.root = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!m.root)
 		return rpc_error_set(err, -EBADMSG, RPC_ERROR_PROTOCOL_ERROR,
-				"Failed to parse message: %s (column %d)", jerr.text, jerr.column);
+			"Failed to parse message: %s (column %d)", jerr.text, jerr.column);
 	if (!json_is_object(m.root)) {
 		r = parse_error(err, "not a JSON object");
 		goto fail;
@@ -108,7 +108,8 @@ int rpc_message_parse(const char *data, size_t len, struct rpc_message *ret, str
 		m.params = params;
 	} else if (result || error) {
 		if (result && error) {
-			r = parse_error(err, "a response cannot carry both \"result\" and \"error\"");
+			r = parse_error(
+				err, "a response cannot carry both \"result\" and \"error\"");
 			goto fail;
 		}
 		if (!id) {
@@ -146,7 +147,7 @@ void rpc_message_done(struct rpc_message *m)
 {
 	if (m->root)
 		json_decref(m->root);
-	*m = (struct rpc_message){ .type = _RPC_MESSAGE_INVALID };
+	*m = (struct rpc_message){.type = _RPC_MESSAGE_INVALID};
 }
 
 static json_t *message_new(void)
@@ -164,8 +165,8 @@ json_t *rpc_request_new(json_t *id, const char *method, json_t *params)
 	json_t *o = message_new();
 
 	if (!o || !id || json_object_set(o, "id", id) < 0 ||
-			json_object_set_new(o, "method", json_string(method)) < 0 ||
-			(params && json_object_set_new(o, "params", TAKE_PTR(params)) < 0))
+		json_object_set_new(o, "method", json_string(method)) < 0 ||
+		(params && json_object_set_new(o, "params", TAKE_PTR(params)) < 0))
 		goto fail;
 	return o;
 fail:
@@ -179,7 +180,7 @@ json_t *rpc_notification_new(const char *method, json_t *params)
 	json_t *o = message_new();
 
 	if (!o || json_object_set_new(o, "method", json_string(method)) < 0 ||
-			(params && json_object_set_new(o, "params", TAKE_PTR(params)) < 0))
+		(params && json_object_set_new(o, "params", TAKE_PTR(params)) < 0))
 		goto fail;
 	return o;
 fail:
@@ -195,7 +196,7 @@ json_t *rpc_response_new(json_t *id, json_t *result)
 	if (!result)
 		result = json_null();
 	if (!o || !id || json_object_set(o, "id", id) < 0 ||
-			json_object_set_new(o, "result", TAKE_PTR(result)) < 0)
+		json_object_set_new(o, "result", TAKE_PTR(result)) < 0)
 		goto fail;
 	return o;
 fail:
@@ -214,13 +215,13 @@ json_t *rpc_error_response_new(json_t *id, const struct rpc_error *e, json_t *da
 	if (!o || !eo || !data || !json_is_object(data))
 		goto fail;
 	if (json_object_set_new(data, "code", json_string(name ? name : "internal")) < 0 ||
-			json_object_set_new(eo, "code",
-					json_integer(rpc_error_code_to_jsonrpc(e->code))) < 0 ||
-			json_object_set_new(eo, "message", json_string(e->message)) < 0 ||
-			json_object_set_new(eo, "data", TAKE_PTR(data)) < 0)
+		json_object_set_new(eo, "code", json_integer(rpc_error_code_to_jsonrpc(e->code))) <
+			0 ||
+		json_object_set_new(eo, "message", json_string(e->message)) < 0 ||
+		json_object_set_new(eo, "data", TAKE_PTR(data)) < 0)
 		goto fail;
 	if (json_object_set(o, "id", id ? id : json_null()) < 0 ||
-			json_object_set_new(o, "error", TAKE_PTR(eo)) < 0)
+		json_object_set_new(o, "error", TAKE_PTR(eo)) < 0)
 		goto fail;
 	return o;
 fail:
@@ -257,16 +258,16 @@ int rpc_message_serialize(const json_t *msg, char **ret_data, size_t *ret_len)
 json_t *rpc_hello_new(const char *program, const char *version)
 {
 	return json_pack("{s:i, s:s, s:s}", "protocol", RPC_PROTOCOL_VERSION, "program", program,
-			"version", version);
+		"version", version);
 }
 
 int rpc_protocol_check(json_int_t peer, struct rpc_error *err)
 {
 	if (peer != RPC_PROTOCOL_VERSION)
 		return rpc_error_set(err, -EPROTONOSUPPORT, RPC_ERROR_PROTOCOL_ERROR,
-				"Peer speaks protocol version %" JSON_INTEGER_FORMAT
-				", this program speaks %d",
-				peer, RPC_PROTOCOL_VERSION);
+			"Peer speaks protocol version %" JSON_INTEGER_FORMAT
+			", this program speaks %d",
+			peer, RPC_PROTOCOL_VERSION);
 	return 0;
 }
 
@@ -276,19 +277,19 @@ int rpc_hello_check(const json_t *hello, struct rpc_error *err)
 
 	if (!json_is_integer(p))
 		return rpc_error_set(err, -EPROTONOSUPPORT, RPC_ERROR_PROTOCOL_ERROR,
-				"Peer's hello carries no protocol version");
+			"Peer's hello carries no protocol version");
 	return rpc_protocol_check(json_integer_value(p), err);
 }
 
-static int param_get(const json_t *params, const char *key, bool required, json_t **ret,
-		struct rpc_error *err)
+static int param_get(
+	const json_t *params, const char *key, bool required, json_t **ret, struct rpc_error *err)
 {
 	json_t *v = json_is_object(params) ? json_object_get(params, key) : NULL;
 
 	if (!v || json_is_null(v)) {
 		if (required)
 			return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-					"Missing required parameter \"%s\"", key);
+				"Missing required parameter \"%s\"", key);
 		*ret = NULL;
 		return 0;
 	}
@@ -297,7 +298,7 @@ static int param_get(const json_t *params, const char *key, bool required, json_
 }
 
 int rpc_param_string(const json_t *params, const char *key, bool required, const char **ret,
-		struct rpc_error *err)
+	struct rpc_error *err)
 {
 	json_t *v = NULL;
 	int r = param_get(params, key, required, &v, err);
@@ -306,13 +307,13 @@ int rpc_param_string(const json_t *params, const char *key, bool required, const
 		return r;
 	if (!json_is_string(v))
 		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-				"Parameter \"%s\" must be a string", key);
+			"Parameter \"%s\" must be a string", key);
 	*ret = json_string_value(v);
 	return 0;
 }
 
 int rpc_param_int(const json_t *params, const char *key, bool required, json_int_t min,
-		json_int_t max, json_int_t *ret, struct rpc_error *err)
+	json_int_t max, json_int_t *ret, struct rpc_error *err)
 {
 	json_t *v = NULL;
 	int r = param_get(params, key, required, &v, err);
@@ -321,18 +322,18 @@ int rpc_param_int(const json_t *params, const char *key, bool required, json_int
 		return r;
 	if (!json_is_integer(v))
 		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-				"Parameter \"%s\" must be an integer", key);
+			"Parameter \"%s\" must be an integer", key);
 	if (json_integer_value(v) < min || json_integer_value(v) > max)
 		return rpc_error_set(err, -ERANGE, RPC_ERROR_INVALID_ARGUMENT,
-				"Parameter \"%s\" must be between %" JSON_INTEGER_FORMAT
-				" and %" JSON_INTEGER_FORMAT ", got %" JSON_INTEGER_FORMAT,
-				key, min, max, json_integer_value(v));
+			"Parameter \"%s\" must be between %" JSON_INTEGER_FORMAT
+			" and %" JSON_INTEGER_FORMAT ", got %" JSON_INTEGER_FORMAT,
+			key, min, max, json_integer_value(v));
 	*ret = json_integer_value(v);
 	return 0;
 }
 
-int rpc_param_bool(const json_t *params, const char *key, bool required, bool *ret,
-		struct rpc_error *err)
+int rpc_param_bool(
+	const json_t *params, const char *key, bool required, bool *ret, struct rpc_error *err)
 {
 	json_t *v = NULL;
 	int r = param_get(params, key, required, &v, err);
@@ -341,7 +342,7 @@ int rpc_param_bool(const json_t *params, const char *key, bool required, bool *r
 		return r;
 	if (!json_is_boolean(v))
 		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-				"Parameter \"%s\" must be true or false", key);
+			"Parameter \"%s\" must be true or false", key);
 	*ret = json_is_true(v);
 	return 0;
 }
@@ -355,8 +356,9 @@ int rpc_params_check_keys(const json_t *params, const char *const *allowed, stru
 		return 0;
 	if (!json_is_object(params))
 		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-				"Parameters must be a JSON object");
-	json_object_foreach((json_t *)params, key, v) {
+			"Parameters must be a JSON object");
+	json_object_foreach((json_t *)params, key, v)
+	{
 		bool ok = false;
 		for (size_t i = 0; allowed && allowed[i]; i++)
 			if (streq(allowed[i], key)) {
@@ -365,7 +367,7 @@ int rpc_params_check_keys(const json_t *params, const char *const *allowed, stru
 			}
 		if (!ok)
 			return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
-					"Unknown parameter \"%s\"", key);
+				"Unknown parameter \"%s\"", key);
 	}
 	return 0;
 }

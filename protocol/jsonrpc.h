@@ -29,7 +29,7 @@ struct rpc_message {
 	json_t *params;     /* object or array, or NULL */
 	json_t *result;     /* responses */
 	struct rpc_error error; /* RPC_MESSAGE_ERROR */
-	json_t *error_data; /* the error's "data" object, or NULL */
+	json_t *error_data;     /* the error's "data" object, or NULL */
 };
 
 /* Parses one line. On failure fills err with RPC_ERROR_PROTOCOL_ERROR and a description, and
@@ -64,11 +64,11 @@ int rpc_protocol_check(json_int_t peer, struct rpc_error *err);
  * and returns -EINVAL when the member has the wrong type. Absent optional members leave *ret
  * untouched and return 0; absent required ones are refused. */
 int rpc_param_string(const json_t *params, const char *key, bool required, const char **ret,
-		struct rpc_error *err);
+	struct rpc_error *err);
 int rpc_param_int(const json_t *params, const char *key, bool required, json_int_t min,
-		json_int_t max, json_int_t *ret, struct rpc_error *err);
-int rpc_param_bool(const json_t *params, const char *key, bool required, bool *ret,
-		struct rpc_error *err);
+	json_int_t max, json_int_t *ret, struct rpc_error *err);
+int rpc_param_bool(
+	const json_t *params, const char *key, bool required, bool *ret, struct rpc_error *err);
 /* Refuses members not in the NULL-terminated allowed list. NULL params count as {}. */
 int rpc_params_check_keys(const json_t *params, const char *const *allowed, struct rpc_error *err);
 

@@ -70,7 +70,7 @@ static int invalid(struct rpc_error *err, const char *fmt, ...)
 
 /* The member for a, or NULL when absent or null; refuses an absent required one. */
 static int member(
-        const json_t *params, const struct rpc_arg *a, json_t **ret, struct rpc_error *err)
+	const json_t *params, const struct rpc_arg *a, json_t **ret, struct rpc_error *err)
 {
 	json_t *v = json_object_get(params, a->name);
 
@@ -84,7 +84,7 @@ static int member(
 }
 
 static int decode_string(
-        const json_t *params, const struct rpc_arg *a, const char **ret, struct rpc_error *err)
+	const json_t *params, const struct rpc_arg *a, const char **ret, struct rpc_error *err)
 {
 	const char *s;
 	json_t *v;
@@ -107,17 +107,17 @@ static int decode_string(
 		return invalid(err, "Parameter \"%s\" must not contain a NUL character", a->name);
 	if (a->max_len > 0 && len > a->max_len)
 		return invalid(err, "Parameter \"%s\" must be at most %zu bytes, got %zu", a->name,
-		        a->max_len, len);
+			a->max_len, len);
 	switch (a->pattern) {
 	case RPC_PATTERN_NONE:
 		break;
 	case RPC_PATTERN_NAME:
 		if (!vm_name_is_valid(s))
 			return invalid(err,
-			        "Invalid %s \"%.64s\": use 1-%d characters, a-z, 0-9 and '-', "
-			        "starting "
-			        "with a letter",
-			        a->what ? a->what : a->name, s, VM_NAME_MAX);
+				"Invalid %s \"%.64s\": use 1-%d characters, a-z, 0-9 and '-', "
+				"starting "
+				"with a letter",
+				a->what ? a->what : a->name, s, VM_NAME_MAX);
 		break;
 	case RPC_PATTERN_ABSOLUTE_PATH:
 		if (s[0] != '/')
@@ -126,14 +126,14 @@ static int decode_string(
 	case _RPC_PATTERN_MAX:
 	case _RPC_PATTERN_INVALID:
 		return rpc_error_set(err, -EINVAL, RPC_ERROR_INTERNAL,
-		        "Parameter \"%s\" has no valid pattern", a->name);
+			"Parameter \"%s\" has no valid pattern", a->name);
 	}
 	*ret = s;
 	return 0;
 }
 
 static int decode_int(
-        const json_t *params, const struct rpc_arg *a, json_int_t *ret, struct rpc_error *err)
+	const json_t *params, const struct rpc_arg *a, json_int_t *ret, struct rpc_error *err)
 {
 	json_int_t i;
 	json_t *v;
@@ -151,15 +151,15 @@ static int decode_int(
 	i = json_integer_value(v);
 	if (i < a->min || i > a->max)
 		return rpc_error_set(err, -ERANGE, RPC_ERROR_INVALID_ARGUMENT,
-		        "Parameter \"%s\" must be between %" JSON_INTEGER_FORMAT
-		        " and %" JSON_INTEGER_FORMAT ", got %" JSON_INTEGER_FORMAT,
-		        a->name, a->min, a->max, i);
+			"Parameter \"%s\" must be between %" JSON_INTEGER_FORMAT
+			" and %" JSON_INTEGER_FORMAT ", got %" JSON_INTEGER_FORMAT,
+			a->name, a->min, a->max, i);
 	*ret = i;
 	return 0;
 }
 
 static int decode_bool(
-        const json_t *params, const struct rpc_arg *a, bool *ret, struct rpc_error *err)
+	const json_t *params, const struct rpc_arg *a, bool *ret, struct rpc_error *err)
 {
 	json_t *v;
 	int r;
@@ -250,15 +250,15 @@ static int check_one_of(const struct rpc_arg *args, const json_t *params, struct
 		return 0;
 	for (size_t i = 0; i < n && len < sizeof(names); i++)
 		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s\"%s\"",
-		        i == 0       ? ""
-		        : i + 1 == n ? " and "
-		                     : ", ",
-		        group[i]->name);
+			i == 0       ? ""
+			: i + 1 == n ? " and "
+				     : ", ",
+			group[i]->name);
 	return invalid(err, "Give exactly one of %s", names);
 }
 
 int rpc_args_decode(
-        enum rpc_method m, const json_t *params, union rpc_args *ret, struct rpc_error *err)
+	enum rpc_method m, const json_t *params, union rpc_args *ret, struct rpc_error *err)
 {
 	const struct rpc_method_info *info = rpc_method_info(m);
 	const char *key;

@@ -102,4 +102,4 @@ const struct rpc_method_info *rpc_method_info(enum rpc_method m);
  * rule) when params is not an object, has a member the method does not declare, or a member
  * breaks its declaration; *ret is then unspecified. Strings in *ret borrow from params. */
 int rpc_args_decode(
-        enum rpc_method m, const json_t *params, union rpc_args *ret, struct rpc_error *err);
+	enum rpc_method m, const json_t *params, union rpc_args *ret, struct rpc_error *err);

@@ -119,7 +119,7 @@ int ndjson_reader_fill(struct ndjson_reader *r, int fd)
 		n = read(fd, r->buf + r->len, READ_CHUNK);
 	else {
 		for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&mh) : NULL; c;
-		        c = CMSG_NXTHDR(&mh, c)) {
+			c = CMSG_NXTHDR(&mh, c)) {
 			size_t nfd;
 			int *fds;
 			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)

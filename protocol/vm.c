@@ -6,12 +6,12 @@
 #include "protocol/vm.h"
 
 static const char *const vm_state_table[_VM_STATE_MAX] = {
-        [VM_STATE_CREATED] = "created",
-        [VM_STATE_STARTING] = "starting",
-        [VM_STATE_RUNNING] = "running",
-        [VM_STATE_STOPPING] = "stopping",
-        [VM_STATE_STOPPED] = "stopped",
-        [VM_STATE_ERROR] = "error",
+	[VM_STATE_CREATED] = "created",
+	[VM_STATE_STARTING] = "starting",
+	[VM_STATE_RUNNING] = "running",
+	[VM_STATE_STOPPING] = "stopping",
+	[VM_STATE_STOPPED] = "stopped",
+	[VM_STATE_ERROR] = "error",
 };
 
 const char *vm_state_to_string(enum vm_state s)

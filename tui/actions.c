@@ -25,14 +25,14 @@ static bool need_daemon(struct app *a, const char *what)
 	}
 	if (a->conn.state != CONN_CONNECTED) {
 		app_status(a, STATUS_WARN, "not connected: cannot %s (retrying in the background)",
-		        what);
+			what);
 		return false;
 	}
 	return true;
 }
 
 static void call(struct app *a, enum rpc_method method, json_t *params, enum conn_call_kind kind,
-        const char *what)
+	const char *what)
 {
 	int r = conn_call(&a->conn, method, params, kind, what);
 	if (r < 0)
@@ -93,7 +93,7 @@ static unsigned sort_by(struct app *a, int delta)
 	a->sort_frozen_until = 0;
 	a->view_dirty = true;
 	app_status(a, STATUS_INFO, "sort: %s %s", vm_column_to_string(a->view.sort),
-	        a->view.descending ? "descending" : "ascending");
+		a->view.descending ? "descending" : "ascending");
 	return DIRTY_LIST | DIRTY_HEADER;
 }
 static unsigned act_sort_next(struct app *a, _unused_ const char *arg)
@@ -277,7 +277,7 @@ void app_confirm_body(struct app *a, const char *fmt, ...)
 }
 
 unsigned app_confirm_open(
-        struct app *a, enum key_action action, const char *verb, const char *title)
+	struct app *a, enum key_action action, const char *verb, const char *title)
 {
 	const struct key_action_info *info = key_action_info(action);
 	struct confirm *c = &a->confirm;
@@ -331,7 +331,7 @@ static void send_each(struct app *a, enum rpc_method method, const char *verb)
 /* Start, stop, restart: one VM goes ahead at once unless the action is destructive; several
  * always ask. */
 static unsigned vm_action(
-        struct app *a, enum key_action action, const char *Verb, const char *what_happens)
+	struct app *a, enum key_action action, const char *Verb, const char *what_happens)
 {
 	struct confirm *c = &a->confirm;
 	char title[160];
@@ -368,14 +368,14 @@ static unsigned act_start(struct app *a, _unused_ const char *arg)
 static unsigned act_stop(struct app *a, _unused_ const char *arg)
 {
 	return vm_action(a, KEY_ACTION_STOP, "Stop",
-	        "A graceful shutdown; banger force-stops what does not halt.");
+		"A graceful shutdown; banger force-stops what does not halt.");
 }
 
 static unsigned act_kill(struct app *a, _unused_ const char *arg)
 {
 	unsigned redraw = vm_action(a, KEY_ACTION_KILL, "Kill",
-	        "The VMM is killed at once (SIGKILL), without a graceful shutdown: the guest gets "
-	        "no chance to halt, and what it has not yet written to its disk is lost.");
+		"The VMM is killed at once (SIGKILL), without a graceful shutdown: the guest gets "
+		"no chance to halt, and what it has not yet written to its disk is lost.");
 
 	a->confirm.force = true;
 	return redraw;
@@ -391,15 +391,14 @@ static unsigned act_delete(struct app *a, _unused_ const char *arg)
 {
 	struct confirm *c = &a->confirm;
 	unsigned redraw = vm_action(a, KEY_ACTION_DELETE, "Delete",
-	        "Each VM's record, disk and console log are removed; this cannot be undone.");
+		"Each VM's record, disk and console log are removed; this cannot be undone.");
 
 	for (size_t i = 0; i < c->n_targets; i++) {
 		struct vm *vm = vm_model_find_name(&a->model, c->targets[i]);
 		if (vm && vm->state != VM_STATE_CREATED && vm->state != VM_STATE_STOPPED &&
-		        vm->state != VM_STATE_ERROR) {
-			app_confirm_body(a,
-			        "%s is %s: it is stopped first (force), then deleted.", vm->name,
-			        vm_state_to_string(vm->state));
+			vm->state != VM_STATE_ERROR) {
+			app_confirm_body(a, "%s is %s: it is stopped first (force), then deleted.",
+				vm->name, vm_state_to_string(vm->state));
 			c->force = true;
 		}
 	}
@@ -409,7 +408,7 @@ static unsigned act_delete(struct app *a, _unused_ const char *arg)
 static unsigned act_restart(struct app *a, _unused_ const char *arg)
 {
 	return vm_action(a, KEY_ACTION_RESTART, "Restart",
-	        "Stops each guest gracefully, then boots it again.");
+		"Stops each guest gracefully, then boots it again.");
 }
 
 static unsigned act_tag(struct app *a, _unused_ const char *arg)
@@ -437,9 +436,9 @@ static unsigned act_update(struct app *a, _unused_ const char *arg)
 	a->confirm.kind = CALL_UPDATE;
 	snprintf(a->confirm.what, sizeof(a->confirm.what), "daemon update");
 	app_confirm_body(
-	        a, "Installed daemon: %s", a->conn.version[0] ? a->conn.version : "unknown");
+		a, "Installed daemon: %s", a->conn.version[0] ? a->conn.version : "unknown");
 	app_confirm_body(a, "bangerd restarts; running VMs keep running and are re-adopted. This "
-	                    "screen reconnects by itself.");
+			    "screen reconnects by itself.");
 	return redraw;
 }
 
@@ -447,7 +446,7 @@ static unsigned act_update(struct app *a, _unused_ const char *arg)
 static unsigned act_reconcile(struct app *a, _unused_ const char *arg)
 {
 	call(a, key_action_info(KEY_ACTION_RECONCILE)->method, json_pack("{s:b}", "dry_run", 1),
-	        CALL_PLAN, "reconcile plan");
+		CALL_PLAN, "reconcile plan");
 	app_status(a, STATUS_INFO, "reconcile: asking the daemon for a plan…");
 	return 0;
 }
@@ -466,7 +465,7 @@ unsigned app_run_confirmed(struct app *a)
 			send_each(a, info->method, info->name);
 		else {
 			call(a, info->method, c->params ? json_incref(c->params) : json_object(),
-			        c->kind, c->what);
+				c->kind, c->what);
 			app_status(a, STATUS_INFO, "%s: requested", c->what);
 		}
 	}
@@ -588,8 +587,8 @@ static unsigned act_img_remove(struct app *a, _unused_ const char *arg)
 	for (size_t i = 0; i < a->model.n; i++) {
 		const struct vm *vm = a->model.vms[i];
 		if (vm->image && streq(vm->image, name) && o < sizeof(users))
-			o += (size_t)snprintf(users + o, sizeof(users) - o, "%s%s", n_users++ ? ", " : "",
-			        vm->name);
+			o += (size_t)snprintf(users + o, sizeof(users) - o, "%s%s",
+				n_users++ ? ", " : "", vm->name);
 	}
 	snprintf(title, sizeof(title), "Remove image %s?", name);
 	redraw = app_confirm_open(a, KEY_ACTION_IMG_REMOVE, "Remove", title);
@@ -597,8 +596,9 @@ static unsigned act_img_remove(struct app *a, _unused_ const char *arg)
 	snprintf(a->confirm.what, sizeof(a->confirm.what), "remove image %s", name);
 	app_confirm_body(a, "Its kernel, initrd and root filesystem copies are deleted.");
 	if (n_users)
-		app_confirm_body(a, "Used by %zu VM%s (%s): the daemon refuses until they are deleted.",
-		        n_users, n_users == 1 ? "" : "s", users);
+		app_confirm_body(a,
+			"Used by %zu VM%s (%s): the daemon refuses until they are deleted.",
+			n_users, n_users == 1 ? "" : "s", users);
 	return redraw;
 }
 
@@ -763,7 +763,7 @@ static unsigned act_mouse(struct app *a, const char *arg)
 		app_status(a, STATUS_WARN, "mouse: this terminal reports no mouse events");
 	else
 		app_status(a, STATUS_INFO, "mouse %s%s", a->mouse ? "on" : "off",
-		        a->mouse ? " (Shift+drag selects text in most terminals)" : "");
+			a->mouse ? " (Shift+drag selects text in most terminals)" : "");
 	return DIRTY_STATUS;
 }
 
@@ -780,7 +780,7 @@ static unsigned act_set(struct app *a, const char *arg)
 		return act_mouse(a, on ? "on" : "off");
 	else {
 		app_status(a, STATUS_ERROR,
-		        "set: unknown option '%s' (wrap|timestamps|mouse on|off)", arg);
+			"set: unknown option '%s' (wrap|timestamps|mouse on|off)", arg);
 		return 0;
 	}
 	return DIRTY_CONSOLE;
@@ -830,8 +830,8 @@ static unsigned act_copy(struct app *a, _unused_ const char *arg)
 		return 0;
 	}
 	app_status(a, STATUS_INFO, "copied %zu line%s (%zu bytes%s) via OSC 52", lines,
-	        lines == 1 ? "" : "s", MIN(len, (size_t)OSC52_MAX_DATA),
-	        len > OSC52_MAX_DATA ? ", cut" : "");
+		lines == 1 ? "" : "s", MIN(len, (size_t)OSC52_MAX_DATA),
+		len > OSC52_MAX_DATA ? ", cut" : "");
 	return 0;
 }
 
@@ -1138,9 +1138,9 @@ unsigned app_handle_key(struct app *a, int key)
 	if (a->overlay != OVERLAY_NONE)
 		return redraw | viewer_key(a, key);
 	act = keymap_lookup(&a->keys,
-	        a->view_mode == VIEW_IMAGES ? KEY_CTX_IMAGES
-	        : a->focus == FOCUS_LIST    ? KEY_CTX_LIST
-	                                    : KEY_CTX_CONSOLE,
-	        key);
+		a->view_mode == VIEW_IMAGES ? KEY_CTX_IMAGES
+		: a->focus == FOCUS_LIST    ? KEY_CTX_LIST
+					    : KEY_CTX_CONSOLE,
+		key);
 	return redraw | app_run_action(a, act, NULL) | DIRTY_HINTS;
 }

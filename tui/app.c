@@ -17,9 +17,9 @@ int64_t now_ms(void)
 void app_status(struct app *a, enum status_level level, const char *fmt, ...)
 {
 	static const int64_t lifetime[_STATUS_LEVEL_MAX] = {
-	        [STATUS_INFO] = 3000,
-	        [STATUS_WARN] = 6000,
-	        [STATUS_ERROR] = 15000,
+		[STATUS_INFO] = 3000,
+		[STATUS_WARN] = 6000,
+		[STATUS_ERROR] = 15000,
 	};
 	va_list ap;
 
@@ -36,7 +36,7 @@ void app_status(struct app *a, enum status_level level, const char *fmt, ...)
 		a->messages[slot].when = time(NULL);
 		a->messages[slot].level = level;
 		snprintf(a->messages[slot].text, sizeof(a->messages[slot].text), "%.239s",
-		        a->status);
+			a->status);
 	}
 	a->status_until = now_ms() + lifetime[level];
 	a->status_sticky = level == STATUS_ERROR;
@@ -89,8 +89,8 @@ static void fetch_backlog(struct app *a, struct vm *vm)
 	if (vm->backlog_asked || !vm->console)
 		return;
 	if (conn_call(&a->conn, RPC_METHOD_VM_LOGS,
-	            json_pack("{s:s, s:i}", "id", vm->id, "tail", CONSOLE_BACKLOG_LINES), CALL_LOGS,
-	            vm->id) >= 0)
+		    json_pack("{s:s, s:i}", "id", vm->id, "tail", CONSOLE_BACKLOG_LINES), CALL_LOGS,
+		    vm->id) >= 0)
 		vm->backlog_asked = true;
 }
 
@@ -133,7 +133,7 @@ void app_rebuild_view(struct app *a, int64_t now)
 	size_t old = a->sel_row;
 
 	if (vm_view_rebuild(&a->view, &a->model, &a->filter, now < a->sort_frozen_until,
-	            (int64_t)time(NULL)) < 0) {
+		    (int64_t)time(NULL)) < 0) {
 		app_status(a, STATUS_ERROR, "out of memory");
 		return;
 	}

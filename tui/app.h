@@ -132,7 +132,7 @@ const struct rpc_arg *form_field_arg(enum form_field f);
 
 struct create_form {
 	char value[_FORM_FIELD_MAX][64];
-	bool touched[_FORM_FIELD_MAX]; /* typed into: defaults that arrive later leave it alone */
+	bool touched[_FORM_FIELD_MAX];  /* typed into: defaults that arrive later leave it alone */
 	char why[_FORM_FIELD_MAX][200]; /* what is wrong with it, "" when nothing */
 	int focus;
 	bool sending;    /* vm.create is on its way */
@@ -182,8 +182,8 @@ struct app {
 	bool timestamps;  /* t: when each line arrived */
 	uint64_t con_sel; /* the console line a click selected (y copies it), UINT64_MAX none */
 	uint64_t con_rows[256]; /* line id on each console row as last drawn, UINT64_MAX none */
-	bool mouse;       /* mouse reporting on */
-	int osc_fd;       /* the terminal, for OSC 52 (copy); -1: none */
+	bool mouse;             /* mouse reporting on */
+	int osc_fd;             /* the terminal, for OSC 52 (copy); -1: none */
 	char search[256];
 	regex_t search_re;
 	bool search_is_re;
@@ -273,7 +273,7 @@ void draw_console(struct app *a);
 void draw_status(struct app *a);
 void draw_overlay(struct app *a);
 int draw_text(struct app *a, int y, int x, int width, const char *text, size_t len, attr_t base,
-        int skip);
+	int skip);
 int text_columns(const char *text, size_t len);
 const char *state_glyph(const struct app *a, enum vm_state s);
 bool console_line_matches(struct app *a, const struct console_line *l);
@@ -292,7 +292,7 @@ void app_inspect_build(struct app *a);
 void app_inspect_json(struct app *a, const char *title, const json_t *obj);
 /* A "yes" then sends the action's method (app_run_confirmed). */
 unsigned app_confirm_open(
-        struct app *a, enum key_action action, const char *verb, const char *title);
+	struct app *a, enum key_action action, const char *verb, const char *title);
 void app_confirm_body(struct app *a, const char *fmt, ...) _printf_(2, 3);
 
 /* form.c: the create form (OVERLAY_FORM). */

@@ -18,17 +18,17 @@ struct parse_ctx {
 void tui_config_defaults(struct tui_config *c)
 {
 	*c = (struct tui_config){
-	        .theme = "default",
-	        .color = TUI_COLOR_AUTO,
-	        .fps = 30,
-	        .hints = true,
-	        .ssh_pause = SSH_PAUSE_ERROR,
-	        .split = 40,
-	        .sort = VM_COL_NAME,
-	        .scrollback = 10000,
-	        .max_bytes = 8u << 20,
-	        .max_line_bytes = 16u << 10,
-	        .wrap = true,
+		.theme = "default",
+		.color = TUI_COLOR_AUTO,
+		.fps = 30,
+		.hints = true,
+		.ssh_pause = SSH_PAUSE_ERROR,
+		.split = 40,
+		.sort = VM_COL_NAME,
+		.scrollback = 10000,
+		.max_bytes = 8u << 20,
+		.max_line_bytes = 16u << 10,
+		.wrap = true,
 	};
 }
 
@@ -184,7 +184,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	}
 	if (!ok)
 		warn(p->c, "tui.conf: [%s] %s = %s: not understood, default kept", section, name,
-		        value);
+			value);
 	return 1;
 }
 

@@ -108,7 +108,7 @@ void conn_lost(struct conn *c, int64_t now, const char *reason)
 }
 
 int conn_call(struct conn *c, enum rpc_method method, json_t *params, enum conn_call_kind kind,
-        const char *what)
+	const char *what)
 {
 	_cleanup_free_ struct conn_call *call = NULL;
 	_cleanup_free_ char *data = NULL;
@@ -178,7 +178,7 @@ int conn_connect(struct conn *c, int64_t now, uint64_t since_seq)
 	if (fd < 0)
 		return negative_errno();
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS &&
-	        errno != EAGAIN) {
+		errno != EAGAIN) {
 		r = negative_errno();
 		close(fd);
 		conn_lost(c, now, conn_reason_for(-r, why, sizeof(why)));
@@ -188,10 +188,10 @@ int conn_connect(struct conn *c, int64_t now, uint64_t since_seq)
 	c->fd = fd;
 	c->last_rx = now;
 	r = conn_call(c, RPC_METHOD_HELLO, rpc_hello_new("banger-tui", PACKAGE_VERSION), CALL_HELLO,
-	        NULL);
+		NULL);
 	if (r >= 0) {
 		sub = since_seq > 0 ? json_pack("{s:I}", "since_seq", (json_int_t)since_seq)
-		                    : json_object();
+				    : json_object();
 		r = conn_call(c, RPC_METHOD_EVENTS_SUBSCRIBE, sub, CALL_SUBSCRIBE, NULL);
 	}
 	if (r < 0) {

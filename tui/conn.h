@@ -26,10 +26,10 @@ enum conn_state {
 enum conn_call_kind {
 	CALL_HELLO,
 	CALL_SUBSCRIBE,
-	CALL_ACTION, /* vm.start/stop/restart, reconcile, daemon.update: toast the result */
-	CALL_PLAN,   /* reconcile dry run, for the confirm dialog */
-	CALL_UPDATE, /* daemon.update: success means a restart is coming */
-	CALL_LOGS,   /* vm.logs backlog for a console just shown; what is the VM's id */
+	CALL_ACTION,   /* vm.start/stop/restart, reconcile, daemon.update: toast the result */
+	CALL_PLAN,     /* reconcile dry run, for the confirm dialog */
+	CALL_UPDATE,   /* daemon.update: success means a restart is coming */
+	CALL_LOGS,     /* vm.logs backlog for a console just shown; what is the VM's id */
 	CALL_DEFAULTS, /* system.status for the create form's defaults */
 	CALL_CREATE,   /* vm.create from the form: its answer goes back to the form */
 	_CONN_CALL_KIND_MAX,
@@ -52,12 +52,12 @@ struct conn {
 	struct ndjson_reader reader;
 	struct ndjson_writer writer;
 	struct rpc_calls calls; /* of struct conn_call, at most CONN_MAX_PENDING */
-	unsigned attempt;      /* failed attempts since the last success */
-	int64_t retry_at;      /* monotonic ms */
-	char reason[160];      /* why the last connection failed or ended */
-	int64_t stale_since;   /* wall-clock seconds since data is stale, 0 when fresh */
-	int64_t last_rx;       /* monotonic ms of the last byte received */
-	int64_t heartbeat_gap; /* ms between the last two heartbeats (0: none seen) */
+	unsigned attempt;       /* failed attempts since the last success */
+	int64_t retry_at;       /* monotonic ms */
+	char reason[160];       /* why the last connection failed or ended */
+	int64_t stale_since;    /* wall-clock seconds since data is stale, 0 when fresh */
+	int64_t last_rx;        /* monotonic ms of the last byte received */
+	int64_t heartbeat_gap;  /* ms between the last two heartbeats (0: none seen) */
 	int64_t last_heartbeat;
 	int64_t expect_restart_until; /* monotonic ms: a daemon update is in progress */
 	char version[64];             /* the daemon's, from hello */
@@ -76,7 +76,7 @@ void conn_lost(struct conn *c, int64_t now, const char *reason);
 
 /* Queues a request; params stolen. -ENOTCONN while disconnected, -EINVAL for no method. */
 int conn_call(struct conn *c, enum rpc_method method, json_t *params, enum conn_call_kind kind,
-        const char *what);
+	const char *what);
 /* Sorts a message from the daemon (protocol/calls.h). RPC_INCOMING_REPLY: *ret is the call it
  * answers, no longer outstanding. */
 enum rpc_incoming conn_match(struct conn *c, const struct rpc_message *m, struct conn_call *ret);

@@ -17,9 +17,9 @@
 void console_init(struct console *c, size_t max_lines, size_t max_bytes, size_t max_line_bytes)
 {
 	*c = (struct console){
-	        .max_lines = MAX(max_lines, (size_t)1),
-	        .max_bytes = MAX(max_bytes, (size_t)256),
-	        .max_line_bytes = MAX(max_line_bytes, (size_t)64),
+		.max_lines = MAX(max_lines, (size_t)1),
+		.max_bytes = MAX(max_bytes, (size_t)256),
+		.max_line_bytes = MAX(max_line_bytes, (size_t)64),
 	};
 }
 
@@ -111,7 +111,7 @@ static int push(struct console *c, enum console_kind kind, const char *text, siz
 	copy[len] = '\0';
 	l = &c->ring[(c->head + c->n) % c->ring_cap];
 	*l = (struct console_line){
-	        .text = copy, .len = (uint32_t)len, .kind = (uint8_t)kind, .when = time(NULL)};
+		.text = copy, .len = (uint32_t)len, .kind = (uint8_t)kind, .when = time(NULL)};
 	c->n++;
 	c->bytes += len;
 	return 0;
@@ -153,7 +153,7 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 		v = (v << 6) | (s[i] & 0x3f);
 	}
 	if ((len == 3 && v < 0x800) || (len == 4 && (v < 0x10000 || v > 0x10ffff)) ||
-	        (v >= 0xd800 && v <= 0xdfff))
+		(v >= 0xd800 && v <= 0xdfff))
 		return 0;
 	*cp = v;
 	return len;
@@ -207,7 +207,7 @@ static size_t skip_escape(const unsigned char *in, size_t n, size_t i, bool *sgr
 }
 
 size_t console_sanitize(
-        const char *input, size_t n, size_t max_in, bool keep_sgr, char *out, size_t out_size)
+	const char *input, size_t n, size_t max_in, bool keep_sgr, char *out, size_t out_size)
 {
 	const unsigned char *in = (const unsigned char *)input;
 	size_t o = 0, col = 0, start = 0, end, cut = 0;
@@ -319,7 +319,7 @@ static void note_run_start(struct console *c, uint64_t num)
 }
 
 int console_append_lines(struct console *c, uint64_t first_line, const char *const *lines,
-        const size_t *lens, size_t n)
+	const size_t *lens, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		uint64_t num = first_line + i;
@@ -331,7 +331,7 @@ int console_append_lines(struct console *c, uint64_t first_line, const char *con
 		if (c->next_daemon_line > 0 && num > c->next_daemon_line) {
 			char text[96];
 			snprintf(text, sizeof(text), "%" PRIu64 " lines missing",
-			        num - c->next_daemon_line);
+				num - c->next_daemon_line);
 			r = console_append_marker(c, text);
 			if (r < 0)
 				return r;
@@ -356,7 +356,7 @@ static void free_lines(struct console_line *l, size_t n)
  * line with id at, with a "missing" marker when they do not reach it. The buffer's bounds are
  * kept by dropping from the front, but never the lines that were there after the insertion. */
 static int insert_before(struct console *c, uint64_t at, uint64_t first_line,
-        const char *const *lines, const size_t *lens, size_t k, uint64_t *ret_shift)
+	const char *const *lines, const size_t *lens, size_t k, uint64_t *ret_shift)
 {
 	size_t p = (size_t)(at - c->first_id), gap = first_line + k < c->run_first_line ? 1 : 0;
 	size_t m = k + gap, total = c->n + m, bytes = c->bytes, d = 0, cap;
@@ -377,7 +377,7 @@ static int insert_before(struct console *c, uint64_t at, uint64_t first_line,
 			src = scratch;
 		} else
 			len = (size_t)snprintf(text, sizeof(text), "%" PRIu64 " lines missing",
-			        c->run_first_line - (first_line + k));
+				c->run_first_line - (first_line + k));
 		l->text = r < 0 ? NULL : malloc(len + 1);
 		if (!l->text) {
 			free_lines(all + p, i);
@@ -417,7 +417,7 @@ static int insert_before(struct console *c, uint64_t at, uint64_t first_line,
 }
 
 int console_merge_backlog(struct console *c, uint64_t first_line, const char *const *lines,
-        const size_t *lens, size_t n, uint64_t *ret_at, uint64_t *ret_shift)
+	const size_t *lens, size_t n, uint64_t *ret_at, uint64_t *ret_shift)
 {
 	size_t k = 0;
 
@@ -429,7 +429,7 @@ int console_merge_backlog(struct console *c, uint64_t first_line, const char *co
 		k = (size_t)MIN((uint64_t)n, c->run_first_line - first_line);
 		if (c->run_first_id >= c->first_id && c->run_first_id < console_end_id(c)) {
 			int r = insert_before(
-			        c, c->run_first_id, first_line, lines, lens, k, ret_shift);
+				c, c->run_first_id, first_line, lines, lens, k, ret_shift);
 			if (r < 0)
 				return r;
 			*ret_at = c->run_first_id;

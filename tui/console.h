@@ -50,20 +50,20 @@ void console_set_limits(struct console *c, size_t max_lines, size_t max_bytes);
  * cut and noted as "…[+N bytes]". out_size must be at least console_sanitize_bound(n). Returns
  * the bytes written, without the NUL it adds. keep_sgr false drops colour codes too. */
 size_t console_sanitize(
-        const char *in, size_t n, size_t max_in, bool keep_sgr, char *out, size_t out_size);
+	const char *in, size_t n, size_t max_in, bool keep_sgr, char *out, size_t out_size);
 size_t console_sanitize_bound(size_t n);
 
 /* Appends the daemon's lines numbered first_line… in order. Lines already held (a replay) are
  * skipped; a gap in the numbering becomes a "N lines missing" marker. -ENOMEM on allocation
  * failure. */
 int console_append_lines(struct console *c, uint64_t first_line, const char *const *lines,
-        const size_t *lens, size_t n);
+	const size_t *lens, size_t n);
 /* Merges a vm.logs backlog (lines numbered first_line…) into the buffer: lines older than the
  * first live line held are inserted before it, lines already held are skipped, newer ones are
  * appended. When lines were inserted, *ret_at is the id where they went and every id from there
  * on grew by *ret_shift (0 when nothing moved). -ENOMEM on allocation failure. */
 int console_merge_backlog(struct console *c, uint64_t first_line, const char *const *lines,
-        const size_t *lens, size_t n, uint64_t *ret_at, uint64_t *ret_shift);
+	const size_t *lens, size_t n, uint64_t *ret_at, uint64_t *ret_shift);
 /* The daemon dropped count lines starting at first_line (slow consumer). */
 int console_note_dropped(struct console *c, uint64_t first_line, uint64_t count);
 /* A line of our own ("── console attached 14:01:02 ──"). */

@@ -58,23 +58,23 @@ void app_on_event(struct app *a, const char *method, const json_t *params)
 
 	/* A VM that fails, whoever started it, says why on the message line. */
 	if (streq(method, "vm.state") &&
-	        streq(json_string_value(json_object_get(params, "new")) ?: "", "error")) {
+		streq(json_string_value(json_object_get(params, "new")) ?: "", "error")) {
 		const char *name = json_string_value(json_object_get(params, "name")) ?: "a VM";
 		const char *why = json_string_value(json_object_get(params, "reason"));
 		if (!action_pending(a, name))
 			app_status(a, STATUS_ERROR, "%s is in error: %s", name,
-			        why && *why ? why : "no reason given");
+				why && *why ? why : "no reason given");
 	}
 	if (streq(method, "vm.deleted") &&
-	        streq(a->sel_id, json_string_value(json_object_get(params, "id")) ?: "")) {
+		streq(a->sel_id, json_string_value(json_object_get(params, "id")) ?: "")) {
 		const char *name = json_string_value(json_object_get(params, "name"));
 		app_status(a, STATUS_INFO, "%s removed", name ? name : "VM");
 	}
 	if (strncmp(method, "update.", 7) == 0 || strncmp(method, "reconcile.", 10) == 0) {
 		const char *msg = json_string_value(json_object_get(params, "message"));
 		app_status(a,
-		        streq(method + strlen(method) - 6, "failed") ? STATUS_ERROR : STATUS_INFO,
-		        "%s%s%s", method, msg ? ": " : "", msg ? msg : "");
+			streq(method + strlen(method) - 6, "failed") ? STATUS_ERROR : STATUS_INFO,
+			"%s%s%s", method, msg ? ": " : "", msg ? msg : "");
 	}
 	r = vm_model_apply(&a->model, method, params, &res);
 	if (r < 0) {
@@ -89,7 +89,7 @@ void app_on_event(struct app *a, const char *method, const json_t *params)
 	}
 	/* the console header shows the shown VM's start progress */
 	if (res.flags & (MODEL_CHANGED_CONSOLE | MODEL_CHANGED_ROWS) && res.vm &&
-	        streq(res.vm->id, a->console_vm))
+		streq(res.vm->id, a->console_vm))
 		a->dirty |= DIRTY_CONSOLE;
 	if (res.flags & MODEL_CHANGED_IMAGES && a->view_mode == VIEW_IMAGES)
 		a->dirty |= DIRTY_LIST;
@@ -121,10 +121,10 @@ static void on_backlog(struct app *a, const char *id, const struct rpc_message *
 	if (m->type == RPC_MESSAGE_ERROR) {
 		/* A daemon without vm.logs: the console starts empty, as before. */
 		if (m->error.code != RPC_ERROR_UNAVAILABLE &&
-		        m->error.code != RPC_ERROR_NOT_FOUND) {
+			m->error.code != RPC_ERROR_NOT_FOUND) {
 			char text[200];
 			snprintf(text, sizeof(text), "earlier lines unavailable: %.160s",
-			        m->error.message);
+				m->error.message);
 			console_append_marker(vm->console, text);
 		}
 	} else {
@@ -161,7 +161,7 @@ void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc
 			return;
 		}
 		snprintf(a->conn.version, sizeof(a->conn.version), "%s",
-		        json_string_value(json_object_get(m->result, "version")) ?: "?");
+			json_string_value(json_object_get(m->result, "version")) ?: "?");
 		break;
 	case CALL_SUBSCRIBE: {
 		bool again = a->conn.connected_once;
@@ -173,8 +173,8 @@ void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc
 		}
 		if (again)
 			vm_model_reconnected(&a->model,
-			        (uint64_t)json_integer_value(json_object_get(m->result, "seq")),
-			        replayed);
+				(uint64_t)json_integer_value(json_object_get(m->result, "seq")),
+				replayed);
 		else if (!replayed)
 			a->model.last_seq = 0;
 		a->conn.state = CONN_CONNECTED;
@@ -194,7 +194,7 @@ void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc
 	case CALL_ACTION:
 		if (failed)
 			app_status(a, STATUS_ERROR, "%s failed (%s): %s", call->what, code,
-			        m->error.message);
+				m->error.message);
 		else {
 			char detail[160];
 			action_detail(m->result, detail, sizeof(detail));
@@ -204,7 +204,7 @@ void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc
 	case CALL_UPDATE:
 		if (failed)
 			app_status(a, STATUS_ERROR, "daemon update failed (%s): %s", code,
-			        m->error.message);
+				m->error.message);
 		else {
 			a->conn.expect_restart_until = now_ms() + 60000;
 			app_status(a, STATUS_INFO, "daemon update started");
@@ -215,9 +215,9 @@ void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc
 		a->dirty |= app_confirm_open(a, KEY_ACTION_RECONCILE, "Reconcile", "Reconcile?");
 		if (failed) {
 			app_confirm_body(
-			        a, "The daemon gave no plan: %s (%s).", m->error.message, code);
+				a, "The daemon gave no plan: %s (%s).", m->error.message, code);
 			app_confirm_body(a, "Reconcile re-adopts live VMs and cleans up what is "
-			                    "left of dead ones.");
+					    "left of dead ones.");
 		} else {
 			const char *key;
 			json_t *v;
@@ -236,16 +236,16 @@ void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc
 				json_array_foreach(v, i, e)
 				{
 					const char *name =
-					        json_is_string(e)
-					                ? json_string_value(e)
-					                : json_string_value(
-					                          json_object_get(e, "name"));
+						json_is_string(e)
+							? json_string_value(e)
+							: json_string_value(
+								  json_object_get(e, "name"));
 					if (o < sizeof(line))
 						o += (size_t)snprintf(line + o, sizeof(line) - o,
-						        "%s%s", i ? ", " : "", name ? name : "?");
+							"%s%s", i ? ", " : "", name ? name : "?");
 				}
 				app_confirm_body(a, "  %s %zu: %s", key, json_array_size(v),
-				        json_array_size(v) ? line : "-");
+					json_array_size(v) ? line : "-");
 			}
 			if (json_object_size(m->result) == 0)
 				app_confirm_body(a, "  nothing to do");

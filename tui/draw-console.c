@@ -20,7 +20,7 @@ bool console_line_matches(struct app *a, const struct console_line *l)
 	for (const char *p = a->search; *p; p++)
 		has_upper = has_upper || (*p >= 'A' && *p <= 'Z');
 	return has_upper ? strstr(l->text, a->search) != NULL
-	                 : strcasestr(l->text, a->search) != NULL;
+			 : strcasestr(l->text, a->search) != NULL;
 }
 
 static void draw_title(struct app *a, const struct vm *vm, const struct console *c)
@@ -38,9 +38,9 @@ static void draw_title(struct app *a, const struct vm *vm, const struct console 
 		size_t o;
 
 		o = (size_t)snprintf(buf, sizeof(buf),
-		        " console: %s %s %s %s %s %s %" PRIu64 " lines ", vm->name, r,
-		        a->follow ? "FOLLOW" : "PAUSED", r, a->wrap ? "wrap" : "nowrap", r,
-		        c ? (uint64_t)c->n : 0);
+			" console: %s %s %s %s %s %s %" PRIu64 " lines ", vm->name, r,
+			a->follow ? "FOLLOW" : "PAUSED", r, a->wrap ? "wrap" : "nowrap", r,
+			c ? (uint64_t)c->n : 0);
 		vm_progress_format(vm, now_ms(), progress, sizeof(progress));
 		if (progress[0] && o < sizeof(buf))
 			snprintf(buf + o, sizeof(buf) - o, "%s starting: %s ", r, progress);
@@ -50,7 +50,7 @@ static void draw_title(struct app *a, const struct vm *vm, const struct console 
 	x = draw_text(a, y, 0, COLS, buf, strlen(buf), attr, 0);
 	if (vm && !a->follow)
 		snprintf(right, sizeof(right), " %s %" PRIu64 " new ", a->utf8 ? "↓" : "v",
-		        end > a->seen_end ? end - a->seen_end : 0);
+			end > a->seen_end ? end - a->seen_end : 0);
 	attrset(attr);
 	move(y, x);
 	for (int i = x; i < COLS - (int)text_columns(right, strlen(right)) - 1; i++)
@@ -60,7 +60,7 @@ static void draw_title(struct app *a, const struct vm *vm, const struct console 
 			addch('-');
 	if (right[0])
 		draw_text(a, y, COLS - text_columns(right, strlen(right)) - 1, COLS, right,
-		        strlen(right), attr, 0);
+			strlen(right), attr, 0);
 }
 
 /* "HH:MM:SS " before each line with timestamps on */
@@ -108,7 +108,7 @@ void draw_console(struct app *a)
 		}
 		row = h - 1;
 		for (uint64_t id = bottom + 1;
-		        id-- > c->first_id && row >= (discarded_note ? 1 : 0);) {
+			id-- > c->first_id && row >= (discarded_note ? 1 : 0);) {
 			const struct console_line *line = console_get(c, id);
 			int n = rows_of(a, line, w);
 			for (int k = n - 1; k >= 0 && row >= (discarded_note ? 1 : 0); k--, row--) {
@@ -121,7 +121,7 @@ void draw_console(struct app *a)
 			int shift = row + 1;
 			for (int i = 0; i < h; i++)
 				vis[i] = i + shift < h ? vis[i + shift]
-				                       : (typeof(vis[0])){UINT64_MAX, 0};
+						       : (typeof(vis[0])){UINT64_MAX, 0};
 		}
 	}
 	for (size_t i = 0; i < ELEMENTSOF(a->con_rows); i++)
@@ -136,9 +136,9 @@ void draw_console(struct app *a)
 		if (i == 0 && discarded_note) {
 			char note[96];
 			snprintf(note, sizeof(note), "%s %" PRIu64 " older lines discarded %s",
-			        a->utf8 ? "—" : "--", discarded_note, a->utf8 ? "—" : "--");
+				a->utf8 ? "—" : "--", discarded_note, a->utf8 ? "—" : "--");
 			draw_text(
-			        a, y, 0, w, note, strlen(note), a->attrs[THEME_CONSOLE_MARKER], 0);
+				a, y, 0, w, note, strlen(note), a->attrs[THEME_CONSOLE_MARKER], 0);
 			continue;
 		}
 		if (vis[i].id == UINT64_MAX)
@@ -151,14 +151,14 @@ void draw_console(struct app *a)
 			if (line->when > 0 && localtime_r(&t, &tm))
 				strftime(when, sizeof(when), "%H:%M:%S", &tm);
 			draw_text(a, y, 0, TS_W - 1, when, strlen(when),
-			        a->attrs[THEME_CONSOLE_MARKER], 0);
+				a->attrs[THEME_CONSOLE_MARKER], 0);
 		}
 		if (line->kind == CONSOLE_MARKER) {
 			char text[256];
 			const char *r = a->utf8 ? "──" : "--";
 			snprintf(text, sizeof(text), "%s %s %s", r, line->text, r);
 			draw_text(
-			        a, y, ts, w, text, strlen(text), a->attrs[THEME_CONSOLE_MARKER], 0);
+				a, y, ts, w, text, strlen(text), a->attrs[THEME_CONSOLE_MARKER], 0);
 			continue;
 		}
 		if (vis[i].id == a->con_sel)
@@ -172,13 +172,13 @@ void draw_console(struct app *a)
 			mvhline(y, ts, ' ', w);
 		}
 		draw_text(a, y, ts, w, line->text, line->len, attr,
-		        a->wrap ? vis[i].part * w : a->hscroll);
+			a->wrap ? vis[i].part * w : a->hscroll);
 	}
 	if (!c || c->n == 0) {
 		const char *msg = vm ? "no console output yet" : "select a VM to see its console";
 		if (h > 0)
 			draw_text(a, l->con_y + h / 2, MAX(0, (w - (int)strlen(msg)) / 2), w, msg,
-			        strlen(msg), a->attrs[THEME_TABLE_STALE], 0);
+				strlen(msg), a->attrs[THEME_TABLE_STALE], 0);
 	}
 	attrset(A_NORMAL);
 }

@@ -50,13 +50,13 @@ static const struct {
 	const char *title;
 	int width; /* 0: the rest */
 } cols[] = {
-        {"NAME", 14},
-        {"SIZE", 10},
-        {"KERNEL", 8},
-        {"PROVIDERS", 23},
-        {"ROOTFS SHA256", 14},
-        {"IMPORTED", 17},
-        {"SOURCE", 0},
+	{"NAME", 14},
+	{"SIZE", 10},
+	{"KERNEL", 8},
+	{"PROVIDERS", 23},
+	{"ROOTFS SHA256", 14},
+	{"IMPORTED", 17},
+	{"SOURCE", 0},
 };
 
 static void row_cells(const json_t *img, char cells[][300])
@@ -68,16 +68,16 @@ static void row_cells(const json_t *img, char cells[][300])
 	size_t i, o = 0;
 
 	for (const char *const *k =
-	                (const char *const[]){"kernel_size", "initrd_size", "rootfs_size", NULL};
-	        *k; k++)
+			(const char *const[]){"kernel_size", "initrd_size", "rootfs_size", NULL};
+		*k; k++)
 		size += (uint64_t)json_integer_value(json_object_get(img, *k));
 	snprintf(cells[0], 300, "%s", json_string_value(json_object_get(img, "name")) ?: "?");
 	human(size, cells[1], 300);
 	snprintf(cells[2], 300, "%s",
-	        json_string_value(json_object_get(img, "kernel_format")) ?: "-");
+		json_string_value(json_object_get(img, "kernel_format")) ?: "-");
 	cells[3][0] = '\0';
 	json_array_foreach(prov, i, p) o += (size_t)snprintf(
-	        cells[3] + o, 300 - o, "%s%s", i ? "," : "", json_string_value(p) ?: "?");
+		cells[3] + o, 300 - o, "%s%s", i ? "," : "", json_string_value(p) ?: "?");
 	if (!json_array_size(prov))
 		snprintf(cells[3], 300, "%s", prov ? "none" : "-");
 	snprintf(cells[4], 300, "%.12s", sha ? sha : "-");
@@ -85,7 +85,7 @@ static void row_cells(const json_t *img, char cells[][300])
 	if (at && strlen(at) > 10)
 		cells[5][10] = ' '; /* "2026-12-01 01:02" */
 	snprintf(cells[6], 300, "%s",
-	        json_string_value(json_object_get(img, "source")) ?: "(not recorded)");
+		json_string_value(json_object_get(img, "source")) ?: "(not recorded)");
 }
 
 static void draw_cells(struct app *a, int y, char cells[][300], attr_t attr)
@@ -118,11 +118,11 @@ void draw_images(struct app *a)
 	if (n > 0 && !a->img_sel[0])
 		snprintf(a->img_sel, sizeof(a->img_sel), "%s", names[0]);
 	snprintf(title, sizeof(title), " Images %s %zu %s v: VMs ", a->utf8 ? "──" : "--", n,
-	        a->utf8 ? "──" : "--");
+		a->utf8 ? "──" : "--");
 	attrset(a->attrs[THEME_TABLE_HEADER]);
 	mvhline(l->list_title_y, 0, ' ', COLS);
 	draw_text(
-	        a, l->list_title_y, 0, COLS, title, strlen(title), a->attrs[THEME_TABLE_HEADER], 0);
+		a, l->list_title_y, 0, COLS, title, strlen(title), a->attrs[THEME_TABLE_HEADER], 0);
 	for (size_t c = 0; c < ELEMENTSOF(cols); c++)
 		snprintf(cells[c], sizeof(cells[c]), "%s", cols[c].title);
 	draw_cells(a, l->list_head_y, cells, a->attrs[THEME_TABLE_HEADER]);
@@ -136,14 +136,14 @@ void draw_images(struct app *a)
 		bool is_sel = (size_t)(top + r) == sel;
 		row_cells(json_object_get(a->model.images, names[top + r]), cells);
 		draw_cells(a, l->list_y + r, cells,
-		        is_sel ? a->attrs[THEME_TABLE_SELECTED] : a->attrs[THEME_TABLE]);
+			is_sel ? a->attrs[THEME_TABLE_SELECTED] : a->attrs[THEME_TABLE]);
 		if (is_sel)
 			mvaddch(l->list_y + r, 0, '>');
 	}
 	if (n == 0 && n_imports == 0) {
 		const char *msg = "no images yet - a: import one, or: banger image build";
 		draw_text(a, l->list_y + l->list_h / 2, MAX(0, (COLS - (int)strlen(msg)) / 2), COLS,
-		        msg, strlen(msg), a->attrs[THEME_TABLE_STALE], 0);
+			msg, strlen(msg), a->attrs[THEME_TABLE_STALE], 0);
 	}
 	/* imports in progress, as far as the daemon has copied */
 	y = l->list_y + l->list_h - (int)n_imports;
@@ -156,8 +156,8 @@ void draw_images(struct app *a)
 		human(done, d, sizeof(d));
 		human(total, t, sizeof(t));
 		snprintf(line, sizeof(line), "  importing %s: %s %s of %s (%d%%)", key,
-		        json_string_value(json_object_get(v, "part")) ?: "", d, t,
-		        total ? (int)(done * 100 / total) : 0);
+			json_string_value(json_object_get(v, "part")) ?: "", d, t,
+			total ? (int)(done * 100 / total) : 0);
 		draw_text(a, y++, 0, COLS, line, strlen(line), a->attrs[THEME_STATE_STARTING], 0);
 	}
 	attrset(A_NORMAL);

@@ -15,14 +15,14 @@ static const struct column {
 	int drop; /* dropped in this order (1 first); 0 never */
 	bool right;
 } columns[] = {
-        {VM_COL_NAME, "NAME", 12, 0, false},
-        {VM_COL_STATE, "STATE", 10, 0, false},
-        {VM_COL_IP, "IP", 15, 6, false},
-        {VM_COL_PID, "PID", 7, 2, true},
-        {VM_COL_BOOT, "BOOT", 9, 1, false},
-        {VM_COL_UPTIME, "UPTIME", 8, 5, true},
-        {VM_COL_VCPU, "vCPU", 5, 4, true},
-        {VM_COL_MEM, "MEM", 6, 3, true},
+	{VM_COL_NAME, "NAME", 12, 0, false},
+	{VM_COL_STATE, "STATE", 10, 0, false},
+	{VM_COL_IP, "IP", 15, 6, false},
+	{VM_COL_PID, "PID", 7, 2, true},
+	{VM_COL_BOOT, "BOOT", 9, 1, false},
+	{VM_COL_UPTIME, "UPTIME", 8, 5, true},
+	{VM_COL_VCPU, "vCPU", 5, 4, true},
+	{VM_COL_MEM, "MEM", 6, 3, true},
 };
 
 #define GUTTER 2
@@ -66,10 +66,10 @@ static void fmt_uptime(const struct vm *vm, time_t now, char *buf, size_t size)
 		snprintf(buf, size, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
 	else if (s < 86400)
 		snprintf(
-		        buf, size, "%lldh%02lldm", (long long)(s / 3600), (long long)(s / 60 % 60));
+			buf, size, "%lldh%02lldm", (long long)(s / 3600), (long long)(s / 60 % 60));
 	else
 		snprintf(buf, size, "%lldd%02lldh", (long long)(s / 86400),
-		        (long long)(s / 3600 % 24));
+			(long long)(s / 3600 % 24));
 }
 
 static void cell_text(const struct vm *vm, enum vm_column col, time_t now, char *buf, size_t size)
@@ -80,8 +80,8 @@ static void cell_text(const struct vm *vm, enum vm_column col, time_t now, char 
 		break;
 	case VM_COL_STATE:
 		snprintf(buf, size, "%s",
-		        vm->halted && vm->state == VM_STATE_RUNNING ? "halted"
-		                                                    : vm_state_label(vm->state));
+			vm->halted && vm->state == VM_STATE_RUNNING ? "halted"
+								    : vm_state_label(vm->state));
 		break;
 	case VM_COL_IP:
 		snprintf(buf, size, "%s", vm->ip ? vm->ip : "-");
@@ -117,12 +117,12 @@ static void cell_text(const struct vm *vm, enum vm_column col, time_t now, char 
 static enum theme_role state_role(enum vm_state s)
 {
 	static const enum theme_role roles[_VM_STATE_MAX] = {
-	        [VM_STATE_CREATED] = THEME_STATE_CREATED,
-	        [VM_STATE_STARTING] = THEME_STATE_STARTING,
-	        [VM_STATE_RUNNING] = THEME_STATE_RUNNING,
-	        [VM_STATE_STOPPING] = THEME_STATE_STOPPING,
-	        [VM_STATE_STOPPED] = THEME_STATE_STOPPED,
-	        [VM_STATE_ERROR] = THEME_STATE_FAILED,
+		[VM_STATE_CREATED] = THEME_STATE_CREATED,
+		[VM_STATE_STARTING] = THEME_STATE_STARTING,
+		[VM_STATE_RUNNING] = THEME_STATE_RUNNING,
+		[VM_STATE_STOPPING] = THEME_STATE_STOPPING,
+		[VM_STATE_STOPPED] = THEME_STATE_STOPPED,
+		[VM_STATE_ERROR] = THEME_STATE_FAILED,
 	};
 	return s >= 0 && s < _VM_STATE_MAX ? roles[s] : THEME_STATE_UNKNOWN;
 }
@@ -163,8 +163,8 @@ static void draw_title(struct app *a)
 	x = draw_text(a, y, 0, COLS, " VMs ", 5, attr, 0);
 	if (a->filter.n > 0 || a->prompt == PROMPT_FILTER) {
 		snprintf(buf, sizeof(buf), "%s filter: %s (%zu/%zu) ", r,
-		        a->prompt == PROMPT_FILTER ? a->prompt_buf : a->filter.source, a->view.n,
-		        a->model.n);
+			a->prompt == PROMPT_FILTER ? a->prompt_buf : a->filter.source, a->view.n,
+			a->model.n);
 		x += draw_text(a, y, x, COLS - x, buf, strlen(buf), attr, 0);
 	}
 	{
@@ -177,7 +177,7 @@ static void draw_title(struct app *a)
 		}
 	}
 	snprintf(buf, sizeof(buf), "%s sort: %s %s ", r, vm_column_to_string(a->view.sort),
-	        a->view.descending ? (a->utf8 ? "▼" : "v") : (a->utf8 ? "▲" : "^"));
+		a->view.descending ? (a->utf8 ? "▼" : "v") : (a->utf8 ? "▲" : "^"));
 	x += draw_text(a, y, x, COLS - x, buf, strlen(buf), attr, 0);
 	if (x < COLS)
 		rule(a, y, x, attr);
@@ -199,20 +199,20 @@ static void draw_row(struct app *a, int row, time_t now)
 		mvhline(y, 0, ' ', COLS);
 		if (a->view.n == 0 && row == l->list_h / 2) {
 			const char *msg = a->conn.state == CONN_CONNECTING ? "connecting..."
-			                  : a->model.n > 0 ? "no VM matches the filter"
-			                                   : "no VMs yet - create one "
-			                                     "with: banger vm create NAME";
+					  : a->model.n > 0 ? "no VM matches the filter"
+							   : "no VMs yet - create one "
+							     "with: banger vm create NAME";
 			draw_text(a, y, MAX(0, (COLS - text_columns(msg, strlen(msg))) / 2), COLS,
-			        msg, strlen(msg), a->attrs[THEME_TABLE_STALE], 0);
+				msg, strlen(msg), a->attrs[THEME_TABLE_STALE], 0);
 		}
 		return;
 	}
 	vm = a->view.rows[i];
 	sel = i == a->sel_row;
 	base = sel     ? a->attrs[a->focus == FOCUS_LIST ? THEME_TABLE_SELECTED
-	                                                 : THEME_TABLE_SELECTED_BLUR]
+							 : THEME_TABLE_SELECTED_BLUR]
 	       : stale ? a->attrs[THEME_TABLE_STALE]
-	               : a->attrs[THEME_TABLE];
+		       : a->attrs[THEME_TABLE];
 	if (stale)
 		base |= A_DIM;
 	attrset(base);
@@ -231,11 +231,12 @@ static void draw_row(struct app *a, int row, time_t now)
 			continue;
 		if (columns[c].col == VM_COL_STATE) {
 			/* a halted guest is shown like a VM on its way down: it needs a stop */
-			attr_t sa = sel || stale                                    ? base
-			            : vm->halted && vm->state == VM_STATE_RUNNING ? a->attrs[THEME_STATE_STOPPING]
-			                                                          : a->attrs[state_role(vm->state)];
+			attr_t sa = sel || stale ? base
+				    : vm->halted && vm->state == VM_STATE_RUNNING
+					    ? a->attrs[THEME_STATE_STOPPING]
+					    : a->attrs[state_role(vm->state)];
 			snprintf(buf, sizeof(buf), "%s %s", state_glyph(a, vm->state),
-			        vm_state_label(vm->state));
+				vm_state_label(vm->state));
 			put_cell(a, y, x, w, buf, false, sa);
 		} else {
 			cell_text(vm, columns[c].col, now, buf, sizeof(buf));
@@ -251,7 +252,7 @@ static void draw_row(struct app *a, int row, time_t now)
 		attrset(base);
 		mvhline(y, progress_x, ' ', COLS - progress_x);
 		put_cell(a, y, progress_x, COLS - progress_x, buf, false,
-		        sel || stale ? base : a->attrs[THEME_STATE_STARTING]);
+			sel || stale ? base : a->attrs[THEME_STATE_STARTING]);
 	}
 	attrset(A_NORMAL);
 }
@@ -292,7 +293,7 @@ void draw_list(struct app *a)
 		if (!shown[c])
 			continue;
 		put_cell(a, l->list_head_y, x, w, columns[c].title, columns[c].right,
-		        a->attrs[THEME_TABLE_HEADER]);
+			a->attrs[THEME_TABLE_HEADER]);
 		x += w + 1;
 	}
 

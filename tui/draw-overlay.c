@@ -47,7 +47,7 @@ static struct box box_open(struct app *a, int want_h, int want_w, const char *ti
 /* One entry of a scrolling overlay, as text to wrap, its style, the indent of its continuation
  * rows, and what to right-align on its last row (right: 64 bytes, "" for nothing). */
 typedef void (*entry_fn_t)(struct app *a, size_t i, char *buf, size_t size, attr_t *ret_attr,
-        int *ret_indent, char *right);
+	int *ret_indent, char *right);
 
 /* Draws entries wrapped at the box's width from row a->overlay_scroll (clamped) on, and returns
  * how many rows they take in all. */
@@ -79,7 +79,7 @@ static int draw_entries(struct app *a, const struct box *b, size_t n, entry_fn_t
 				while (buf[first] == ' ')
 					first++;
 				nl = 1 + text_wrap(buf + first, text_w - indent, wl + 1,
-				                 ELEMENTSOF(wl) - 1);
+						 ELEMENTSOF(wl) - 1);
 				for (k = 1; k < MIN(nl, ELEMENTSOF(wl)); k++)
 					wl[k].off += first;
 			}
@@ -92,10 +92,12 @@ static int draw_entries(struct app *a, const struct box *b, size_t n, entry_fn_t
 				if (y < 0 || y >= rows)
 					continue;
 				draw_text(a, b->y + 1 + y, b->x + 2 + (k ? indent : 0),
-				        text_w - (k ? indent : 0), buf + wl[k].off, wl[k].len, attr, 0);
+					text_w - (k ? indent : 0), buf + wl[k].off, wl[k].len, attr,
+					0);
 				if (k + 1 == MIN(nl, ELEMENTSOF(wl)) && right[0])
-					draw_text(a, b->y + 1 + y, b->x + b->w - 2 - right_w, right_w,
-					        right, strlen(right), a->attrs[THEME_HINTS_KEY], 0);
+					draw_text(a, b->y + 1 + y, b->x + b->w - 2 - right_w,
+						right_w, right, strlen(right),
+						a->attrs[THEME_HINTS_KEY], 0);
 			}
 		}
 		if (pass == 0 && a->overlay_scroll > MAX(total - rows, 0))
@@ -103,12 +105,12 @@ static int draw_entries(struct app *a, const struct box *b, size_t n, entry_fn_t
 	}
 	if (total > rows)
 		draw_text(a, b->y + b->h - 1, b->x + b->w - 14, 12, " j/k more ", 10,
-		        a->attrs[THEME_DIALOG_TITLE], 0);
+			a->attrs[THEME_DIALOG_TITLE], 0);
 	return total;
 }
 
 static void inspect_entry(struct app *a, size_t i, char *buf, size_t size,
-        _unused_ attr_t *ret_attr, int *ret_indent, _unused_ char *right)
+	_unused_ attr_t *ret_attr, int *ret_indent, _unused_ char *right)
 {
 	const char *s = a->inspect_lines[i];
 
@@ -134,11 +136,11 @@ static void draw_inspect(struct app *a)
 /* The help: a title row per context, then its actions (keys, help, and the ":" command that
  * runs it on the right), in table order. */
 static const char *const help_ctx_names[_KEY_CTX_MAX] = {
-        [KEY_CTX_GLOBAL] = "Global",
-        [KEY_CTX_LIST] = "VM list",
-        [KEY_CTX_CONSOLE] = "Console",
-        [KEY_CTX_DIALOG] = "Dialogs",
-        [KEY_CTX_IMAGES] = "Images view",
+	[KEY_CTX_GLOBAL] = "Global",
+	[KEY_CTX_LIST] = "VM list",
+	[KEY_CTX_CONSOLE] = "Console",
+	[KEY_CTX_DIALOG] = "Dialogs",
+	[KEY_CTX_IMAGES] = "Images view",
 };
 
 /* Row i of the help: -(ctx + 1) for a context's title, else an action. */
@@ -151,14 +153,14 @@ static int help_rows(int *rows, size_t max)
 			rows[n++] = -(ctx + 1);
 		for (int act = KEY_ACTION_NONE + 1; act < _KEY_ACTION_MAX; act++)
 			if (key_action_context((enum key_action)act) == (enum key_context)ctx &&
-			        n < max)
+				n < max)
 				rows[n++] = act;
 	}
 	return (int)n;
 }
 
 static void help_entry(struct app *a, size_t i, char *buf, size_t size, attr_t *ret_attr,
-        int *ret_indent, char *right)
+	int *ret_indent, char *right)
 {
 	int rows[_KEY_CTX_MAX + _KEY_ACTION_MAX];
 
@@ -208,42 +210,42 @@ static void draw_confirm(struct app *a)
 			int y = line - a->overlay_scroll;
 			if (y < 0 || y >= shown)
 				continue;
-			draw_text(a, b.y + 2 + y, b.x + 2, text_w, c->body[i] + wl[k].off, wl[k].len,
-			        a->attrs[THEME_DIALOG], 0);
+			draw_text(a, b.y + 2 + y, b.x + 2, text_w, c->body[i] + wl[k].off,
+				wl[k].len, a->attrs[THEME_DIALOG], 0);
 		}
 	}
 	if (rows > shown)
 		draw_text(a, b.y + b.h - 3, b.x + b.w - 14, 12, " j/k more ", 10,
-		        a->attrs[THEME_DIALOG_TITLE], 0);
+			a->attrs[THEME_DIALOG_TITLE], 0);
 	by = b.y + b.h - 3;
 	snprintf(verb, sizeof(verb), "[ %s ]", c->verb);
 	total = (int)strlen(cancel) + 5 + (int)strlen(verb);
 	int x = b.x + MAX((b.w - total) / 2, 1);
 	draw_text(a, by, x, b.w, cancel, strlen(cancel),
-	        c->focus == 0 ? a->attrs[THEME_DIALOG_BUTTON_FOCUS] : a->attrs[THEME_DIALOG_BUTTON],
-	        0);
+		c->focus == 0 ? a->attrs[THEME_DIALOG_BUTTON_FOCUS] : a->attrs[THEME_DIALOG_BUTTON],
+		0);
 	x += (int)strlen(cancel) + 5;
 	draw_text(a, by, x, b.w, verb, strlen(verb),
-	        c->focus == 1 ? a->attrs[THEME_DIALOG_BUTTON_FOCUS]
-	        : danger      ? a->attrs[THEME_DIALOG_DANGER]
-	                      : a->attrs[THEME_DIALOG_BUTTON],
-	        0);
+		c->focus == 1 ? a->attrs[THEME_DIALOG_BUTTON_FOCUS]
+		: danger      ? a->attrs[THEME_DIALOG_DANGER]
+			      : a->attrs[THEME_DIALOG_BUTTON],
+		0);
 	draw_text(a, b.y + b.h - 1, b.x + MAX((b.w - (int)strlen(foot)) / 2, 1), b.w - 2, foot,
-	        strlen(foot), a->attrs[THEME_DIALOG], 0);
+		strlen(foot), a->attrs[THEME_DIALOG], 0);
 }
 
 static void message_entry(struct app *a, size_t i, char *buf, size_t size, attr_t *ret_attr,
-        int *ret_indent, _unused_ char *right)
+	int *ret_indent, _unused_ char *right)
 {
 	static const char *const tag[_STATUS_LEVEL_MAX] = {
-	        [STATUS_INFO] = "info",
-	        [STATUS_WARN] = "warn",
-	        [STATUS_ERROR] = "error",
+		[STATUS_INFO] = "info",
+		[STATUS_WARN] = "warn",
+		[STATUS_ERROR] = "error",
 	};
 	static const enum theme_role roles[_STATUS_LEVEL_MAX] = {
-	        [STATUS_INFO] = THEME_DIALOG,
-	        [STATUS_WARN] = THEME_STATUS_WARN,
-	        [STATUS_ERROR] = THEME_STATUS_ERROR,
+		[STATUS_INFO] = THEME_DIALOG,
+		[STATUS_WARN] = THEME_STATUS_WARN,
+		[STATUS_ERROR] = THEME_STATUS_ERROR,
 	};
 	const struct message *m = app_message(a, i);
 	char when[16];
@@ -262,14 +264,14 @@ static void draw_messages(struct app *a)
 
 	if (a->n_messages == 0)
 		draw_text(a, b.y + 1, b.x + 2, b.w - 4, "no messages yet", 15,
-		        a->attrs[THEME_DIALOG], 0);
+			a->attrs[THEME_DIALOG], 0);
 	draw_entries(a, &b, a->n_messages, message_entry);
 }
 
 /* Wrapped text at (y, x) in width, from row `from` of the box's body on; returns the rows it
  * takes. Draws only when draw is set (the first pass only counts). */
-static int put_wrapped(struct app *a, bool draw, int y, int x, int width, const char *text,
-        attr_t attr)
+static int put_wrapped(
+	struct app *a, bool draw, int y, int x, int width, const char *text, attr_t attr)
 {
 	struct wrap_line wl[16];
 	size_t n = text_wrap(text, width, wl, ELEMENTSOF(wl));
@@ -306,50 +308,52 @@ static void draw_form(struct app *a)
 			const struct rpc_arg *arg = form_field_arg((enum form_field)i);
 			char field[80], rule[64] = "";
 			attr_t fa = f->focus == i ? a->attrs[THEME_DIALOG_BUTTON_FOCUS]
-			                          : a->attrs[THEME_DIALOG_BUTTON];
+						  : a->attrs[THEME_DIALOG_BUTTON];
 
 			if (draw) {
 				draw_text(a, y, b.x + 2, label_w, info->label, strlen(info->label),
-				        a->attrs[THEME_DIALOG], 0);
+					a->attrs[THEME_DIALOG], 0);
 				snprintf(field, sizeof(field), "%-*.*s", box_w, box_w - 1,
-				        f->value[i]);
+					f->value[i]);
 				if (f->focus == i) /* where typing goes */
 					field[MIN(strlen(f->value[i]), (size_t)box_w - 1)] = '_';
 				draw_text(a, y, under_x, box_w, field, strlen(field), fa, 0);
 				if (info->is_int && arg) /* the schema's range */
 					snprintf(rule, sizeof(rule), "%s%s%lld-%lld",
-					        info->unit ? info->unit : "", info->unit ? ", " : "",
-					        (long long)arg->min, (long long)arg->max);
-				if (rule[0] && b.w - 4 - label_w - 1 - box_w - 2 >= (int)strlen(rule))
-					draw_text(a, y, under_x + box_w + 2, (int)strlen(rule), rule,
-					        strlen(rule), a->attrs[THEME_DIALOG], 0);
+						info->unit ? info->unit : "",
+						info->unit ? ", " : "", (long long)arg->min,
+						(long long)arg->max);
+				if (rule[0] &&
+					b.w - 4 - label_w - 1 - box_w - 2 >= (int)strlen(rule))
+					draw_text(a, y, under_x + box_w + 2, (int)strlen(rule),
+						rule, strlen(rule), a->attrs[THEME_DIALOG], 0);
 			}
 			y++;
 			if (f->why[i][0])
 				y += put_wrapped(a, draw, y, under_x, under_w, f->why[i],
-				        a->attrs[THEME_STATUS_ERROR]);
+					a->attrs[THEME_STATUS_ERROR]);
 		}
 		y++;
 		if (f->sending || f->error[0]) {
 			const char *t = f->sending ? "creating..." : f->error;
 			y += put_wrapped(a, draw, y, b.x + 2, w - 4, t,
-			        f->sending ? a->attrs[THEME_DIALOG] : a->attrs[THEME_STATUS_ERROR]);
+				f->sending ? a->attrs[THEME_DIALOG] : a->attrs[THEME_STATUS_ERROR]);
 			y++;
 		}
 		if (draw) {
 			char cancel[] = "[ Cancel ]", create[] = "[ Create ]";
 			int x = b.x + MAX((b.w - 25) / 2, 1);
 			draw_text(a, y, x, 10, cancel, 10,
-			        f->focus == FORM_CANCEL ? a->attrs[THEME_DIALOG_BUTTON_FOCUS]
-			                                : a->attrs[THEME_DIALOG_BUTTON],
-			        0);
+				f->focus == FORM_CANCEL ? a->attrs[THEME_DIALOG_BUTTON_FOCUS]
+							: a->attrs[THEME_DIALOG_BUTTON],
+				0);
 			draw_text(a, y, x + 15, 10, create, 10,
-			        f->focus == FORM_CREATE ? a->attrs[THEME_DIALOG_BUTTON_FOCUS]
-			        : ok                    ? a->attrs[THEME_DIALOG_BUTTON]
-			                                : a->attrs[THEME_DIALOG] | A_DIM,
-			        0);
+				f->focus == FORM_CREATE ? a->attrs[THEME_DIALOG_BUTTON_FOCUS]
+				: ok                    ? a->attrs[THEME_DIALOG_BUTTON]
+							: a->attrs[THEME_DIALOG] | A_DIM,
+				0);
 			draw_text(a, b.y + b.h - 1, b.x + MAX((b.w - (int)strlen(foot)) / 2, 1),
-			        b.w - 2, foot, strlen(foot), a->attrs[THEME_DIALOG], 0);
+				b.w - 2, foot, strlen(foot), a->attrs[THEME_DIALOG], 0);
 		}
 		y++;
 		h = y - b.y + 1; /* counted from 0 in the first pass */

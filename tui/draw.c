@@ -91,7 +91,7 @@ static attr_t apply_sgr(struct app *a, const char *p, size_t n, int *fg, int *bg
 			i += 2;
 		} else if ((k == 38 || k == 48) && i + 4 < np && params[i + 1] == 2) {
 			*(k == 38 ? fg : bg) = theme_rgb_to_256((unsigned)params[i + 2] & 255,
-			        (unsigned)params[i + 3] & 255, (unsigned)params[i + 4] & 255);
+				(unsigned)params[i + 3] & 255, (unsigned)params[i + 4] & 255);
 			i += 4;
 		}
 	}
@@ -104,7 +104,7 @@ static attr_t apply_sgr(struct app *a, const char *p, size_t n, int *fg, int *bg
  * continuation rows and horizontal scroll). Interprets CONSOLE_CTRL_MARK and SGR (dropped in
  * mono mode). Returns the columns painted. No allocation. */
 int draw_text(
-        struct app *a, int y, int x, int width, const char *text, size_t len, attr_t base, int skip)
+	struct app *a, int y, int x, int width, const char *text, size_t len, attr_t base, int skip)
 {
 	mbstate_t ps = {};
 	int col = 0, painted = 0, fg = -1, bg = -1;
@@ -230,20 +230,20 @@ void draw_compute_layout(struct app *a)
 const char *state_glyph(const struct app *a, enum vm_state s)
 {
 	static const char *const utf8[_VM_STATE_MAX] = {
-	        [VM_STATE_CREATED] = "○",
-	        [VM_STATE_STARTING] = "▷",
-	        [VM_STATE_RUNNING] = "▶",
-	        [VM_STATE_STOPPING] = "◁",
-	        [VM_STATE_STOPPED] = "■",
-	        [VM_STATE_ERROR] = "✖",
+		[VM_STATE_CREATED] = "○",
+		[VM_STATE_STARTING] = "▷",
+		[VM_STATE_RUNNING] = "▶",
+		[VM_STATE_STOPPING] = "◁",
+		[VM_STATE_STOPPED] = "■",
+		[VM_STATE_ERROR] = "✖",
 	};
 	static const char *const ascii[_VM_STATE_MAX] = {
-	        [VM_STATE_CREATED] = "o",
-	        [VM_STATE_STARTING] = ">",
-	        [VM_STATE_RUNNING] = ">",
-	        [VM_STATE_STOPPING] = "<",
-	        [VM_STATE_STOPPED] = "#",
-	        [VM_STATE_ERROR] = "x",
+		[VM_STATE_CREATED] = "o",
+		[VM_STATE_STARTING] = ">",
+		[VM_STATE_RUNNING] = ">",
+		[VM_STATE_STOPPING] = "<",
+		[VM_STATE_STOPPED] = "#",
+		[VM_STATE_ERROR] = "x",
 	};
 	if (s < 0 || s >= _VM_STATE_MAX)
 		return "?";
@@ -253,7 +253,7 @@ const char *state_glyph(const struct app *a, enum vm_state s)
 void draw_header(struct app *a)
 {
 	const char *dot = a->utf8 ? (a->conn.state == CONN_CONNECTED ? "●" : "○")
-	                          : (a->conn.state == CONN_CONNECTED ? "*" : "o");
+				  : (a->conn.state == CONN_CONNECTED ? "*" : "o");
 	const char *sep = a->utf8 ? " · " : " - ";
 	size_t counts[_VM_STATE_MAX];
 	char buf[256], clock[16];
@@ -264,16 +264,16 @@ void draw_header(struct app *a)
 	vm_model_count(&a->model, counts);
 	fill_row(y, 0, a->attrs[THEME_HEADER]);
 	snprintf(buf, sizeof(buf), " banger%s%s%sdaemon %s ", sep, a->host, sep,
-	        a->conn.version[0] ? a->conn.version : "?");
+		a->conn.version[0] ? a->conn.version : "?");
 	x = put(a, y, 0, COLS, buf, a->attrs[THEME_HEADER]);
 	x = put(a, y, x, COLS, dot,
-	        a->conn.state == CONN_CONNECTED ? a->attrs[THEME_HEADER_DOT]
-	                                        : a->attrs[THEME_STATUS_WARN]);
+		a->conn.state == CONN_CONNECTED ? a->attrs[THEME_HEADER_DOT]
+						: a->attrs[THEME_STATUS_WARN]);
 	snprintf(buf, sizeof(buf), " %s%s%zu VMs%s%zu running",
-	        a->conn.state == CONN_CONNECTED    ? "connected"
-	        : a->conn.state == CONN_CONNECTING ? "connecting"
-	                                           : "disconnected",
-	        sep, a->model.n, sep, counts[VM_STATE_RUNNING]);
+		a->conn.state == CONN_CONNECTED    ? "connected"
+		: a->conn.state == CONN_CONNECTING ? "connecting"
+						   : "disconnected",
+		sep, a->model.n, sep, counts[VM_STATE_RUNNING]);
 	x = put(a, y, x, COLS - 10, buf, a->attrs[THEME_HEADER]);
 	if (counts[VM_STATE_ERROR] > 0) {
 		snprintf(buf, sizeof(buf), "%s%zu failed", sep, counts[VM_STATE_ERROR]);
@@ -304,23 +304,23 @@ static void draw_banner(struct app *a)
 	if (c->expect_restart_until > now) {
 		attr = a->attrs[THEME_BANNER_INFO];
 		snprintf(buf, sizeof(buf), " Daemon updating%s waiting for it to come back (%llds)",
-		        a->utf8 ? "…" : "...",
-		        (long long)((c->expect_restart_until - now + 999) / 1000));
+			a->utf8 ? "…" : "...",
+			(long long)((c->expect_restart_until - now + 999) / 1000));
 	} else if (c->state == CONN_CONNECTING && !c->reason[0])
 		snprintf(buf, sizeof(buf), " Connecting to %.300s%s", c->path,
-		        a->utf8 ? "…" : "...");
+			a->utf8 ? "…" : "...");
 	else if (c->state == CONN_CONNECTED && a->model.lagged) {
 		attr = a->attrs[THEME_BANNER_INFO];
 		snprintf(buf, sizeof(buf),
-		        " Resyncing: the daemon dropped events; waiting for a snapshot");
+			" Resyncing: the daemon dropped events; waiting for a snapshot");
 	} else
 		snprintf(buf, sizeof(buf),
-		        " %s %s (%.100s)%sretry in %llds (#%u)%sstale since %s%s^R now%s%.200s",
-		        a->utf8 ? "▲" : "!",
-		        c->state == CONN_CONNECTING ? "Cannot connect" : "Disconnected",
-		        c->reason[0] ? c->reason : "no answer", sep,
-		        (long long)MAX((c->retry_at - now + 999) / 1000, 0), c->attempt, sep,
-		        since[0] ? since : "start", sep, sep, c->path);
+			" %s %s (%.100s)%sretry in %llds (#%u)%sstale since %s%s^R now%s%.200s",
+			a->utf8 ? "▲" : "!",
+			c->state == CONN_CONNECTING ? "Cannot connect" : "Disconnected",
+			c->reason[0] ? c->reason : "no answer", sep,
+			(long long)MAX((c->retry_at - now + 999) / 1000, 0), c->attempt, sep,
+			since[0] ? since : "start", sep, sep, c->path);
 	fill_row(y, 0, attr);
 	put(a, y, 0, COLS, buf, attr);
 }
@@ -330,7 +330,7 @@ static void hint(struct app *a, int y, int *x, enum key_action act, const char *
 {
 	const struct key_action_info *info = key_action_info(act);
 	bool off = info && info->method != _RPC_METHOD_INVALID &&
-	           (a->conn.state != CONN_CONNECTED || a->readonly);
+		   (a->conn.state != CONN_CONNECTED || a->readonly);
 	char keys[64], name[16];
 	char *comma;
 
@@ -344,9 +344,9 @@ static void hint(struct app *a, int y, int *x, enum key_action act, const char *
 		snprintf(keys, sizeof(keys), "%s", a->utf8 ? "⏎" : "Enter");
 	snprintf(name, sizeof(name), " %s", label);
 	*x = put(a, y, *x, COLS, keys,
-	        off ? a->attrs[THEME_TABLE_STALE] : a->attrs[THEME_HINTS_KEY]);
+		off ? a->attrs[THEME_TABLE_STALE] : a->attrs[THEME_HINTS_KEY]);
 	*x = put(a, y, *x, COLS, name,
-	        off ? a->attrs[THEME_TABLE_STALE] : a->attrs[THEME_HINTS_TEXT]);
+		off ? a->attrs[THEME_TABLE_STALE] : a->attrs[THEME_HINTS_TEXT]);
 	*x = put(a, y, *x, COLS, "  ", a->attrs[THEME_HINTS]);
 }
 
@@ -359,7 +359,7 @@ static void draw_hints(struct app *a)
 	fill_row(y, 0, a->attrs[THEME_HINTS]);
 	if (a->prompt != PROMPT_NONE) {
 		put(a, y, 1, COLS, "Enter apply  Esc cancel  Backspace delete  C-u clear",
-		        a->attrs[THEME_HINTS_TEXT]);
+			a->attrs[THEME_HINTS_TEXT]);
 		return;
 	}
 	switch (a->overlay) {
@@ -375,7 +375,7 @@ static void draw_hints(struct app *a)
 		return;
 	case OVERLAY_FORM:
 		put(a, y, 1, COLS, "Tab/Down next  S-Tab/Up previous  Enter create  Esc cancel",
-		        a->attrs[THEME_HINTS_TEXT]);
+			a->attrs[THEME_HINTS_TEXT]);
 		return;
 	case OVERLAY_NONE:
 	case _OVERLAY_MAX:
@@ -414,18 +414,18 @@ static void draw_hints(struct app *a)
 void draw_status(struct app *a)
 {
 	static const enum theme_role roles[_STATUS_LEVEL_MAX] = {
-	        [STATUS_INFO] = THEME_STATUS_INFO,
-	        [STATUS_WARN] = THEME_STATUS_WARN,
-	        [STATUS_ERROR] = THEME_STATUS_ERROR,
+		[STATUS_INFO] = THEME_STATUS_INFO,
+		[STATUS_WARN] = THEME_STATUS_WARN,
+		[STATUS_ERROR] = THEME_STATUS_ERROR,
 	};
 	int y = a->lay.status_y;
 
 	fill_row(y, 0, a->attrs[THEME_STATUS]);
 	if (a->prompt != PROMPT_NONE) {
 		static const char *const lead[_PROMPT_KIND_MAX] = {
-		        [PROMPT_FILTER] = "filter: ",
-		        [PROMPT_SEARCH] = "search: ",
-		        [PROMPT_COMMAND] = ":",
+			[PROMPT_FILTER] = "filter: ",
+			[PROMPT_SEARCH] = "search: ",
+			[PROMPT_COMMAND] = ":",
 		};
 		int x = put(a, y, 0, COLS, lead[a->prompt], a->attrs[THEME_PROMPT]);
 		x = put(a, y, x, COLS, a->prompt_buf, a->attrs[THEME_PROMPT]);
@@ -433,7 +433,7 @@ void draw_status(struct app *a)
 			char count[48];
 			snprintf(count, sizeof(count), "(%zu/%zu)", a->view.n, a->model.n);
 			put(a, y, COLS - (int)strlen(count) - 1, COLS, count,
-			        a->attrs[THEME_HINTS_TEXT]);
+				a->attrs[THEME_HINTS_TEXT]);
 		}
 		move(y, MIN(x, COLS - 1));
 		return;
@@ -461,7 +461,7 @@ void draw_frame(struct app *a)
 		return;
 	}
 	if (a->overlay != OVERLAY_NONE &&
-	        (d & (DIRTY_LIST | DIRTY_SELECTION | DIRTY_CONSOLE | DIRTY_BANNER)))
+		(d & (DIRTY_LIST | DIRTY_SELECTION | DIRTY_CONSOLE | DIRTY_BANNER)))
 		d |= DIRTY_OVERLAY;
 	if (d & DIRTY_HEADER)
 		draw_header(a);

@@ -11,11 +11,11 @@
 #include "tui/app.h"
 
 static const struct form_field_info fields[_FORM_FIELD_MAX] = {
-        [FORM_NAME] = {"name", "name", NULL, false},
-        [FORM_IMAGE] = {"image", "image", NULL, false},
-        [FORM_VCPUS] = {"vcpus", "vCPUs", NULL, true},
-        [FORM_MEMORY] = {"memory_mib", "memory", "MiB", true},
-        [FORM_DISK] = {"disk_gib", "disk", "GiB", true},
+	[FORM_NAME] = {"name", "name", NULL, false},
+	[FORM_IMAGE] = {"image", "image", NULL, false},
+	[FORM_VCPUS] = {"vcpus", "vCPUs", NULL, true},
+	[FORM_MEMORY] = {"memory_mib", "memory", "MiB", true},
+	[FORM_DISK] = {"disk_gib", "disk", "GiB", true},
 };
 
 const struct form_field_info *form_field(enum form_field f)
@@ -82,7 +82,7 @@ bool app_form_validate(struct app *a)
 	/* the daemon's conflict, known before asking: a VM of that name exists */
 	if (!f->why[FORM_NAME][0] && vm_model_find_name(&a->model, f->value[FORM_NAME])) {
 		snprintf(f->why[FORM_NAME], sizeof(f->why[0]), "A VM named \"%s\" already exists",
-		        f->value[FORM_NAME]);
+			f->value[FORM_NAME]);
 		ok = false;
 	}
 	return ok;
@@ -103,7 +103,7 @@ unsigned app_form_open(struct app *a)
 	a->overlay = OVERLAY_FORM;
 	/* banger.conf's [vm] defaults, as the daemon has them: fills what is not typed yet */
 	r = conn_call(&a->conn, RPC_METHOD_SYSTEM_STATUS, json_object(), CALL_DEFAULTS,
-	        "create form defaults");
+		"create form defaults");
 	if (r < 0)
 		app_status(a, STATUS_WARN, "create: cannot ask for the defaults: %s", strerror(-r));
 	return DIRTY_OVERLAY | DIRTY_HINTS;
@@ -125,7 +125,7 @@ void app_form_defaults(struct app *a, const struct rpc_message *m)
 			set_value(f, (enum form_field)i, json_string_value(v));
 		else if (json_is_integer(v))
 			snprintf(f->value[i], sizeof(f->value[i]), "%lld",
-			        (long long)json_integer_value(v));
+				(long long)json_integer_value(v));
 	}
 	app_form_validate(a);
 	a->dirty |= DIRTY_OVERLAY;
@@ -155,7 +155,7 @@ static unsigned form_submit(struct app *a)
 	}
 	if (a->conn.state != CONN_CONNECTED) {
 		app_status(a, STATUS_WARN,
-		        "not connected: cannot create (retrying in the background)");
+			"not connected: cannot create (retrying in the background)");
 		return DIRTY_OVERLAY;
 	}
 	params = json_object();
@@ -182,16 +182,16 @@ void app_form_answer(struct app *a, const struct rpc_message *m)
 	if (m->type == RPC_MESSAGE_ERROR) {
 		/* the form stays open with the daemon's reason, to be fixed and sent again */
 		snprintf(f->error, sizeof(f->error), "%.240s (%s)", m->error.message,
-		        rpc_error_code_to_string(m->error.code));
+			rpc_error_code_to_string(m->error.code));
 		app_status(a, STATUS_ERROR, "create %s failed (%s): %s", name,
-		        rpc_error_code_to_string(m->error.code), m->error.message);
+			rpc_error_code_to_string(m->error.code), m->error.message);
 		a->dirty |= DIRTY_OVERLAY;
 		return;
 	}
 	app_status(a, STATUS_INFO, "create %s: done (created)", name);
 	/* the new VM is selected once its vm.created has been applied */
 	snprintf(a->sel_id, sizeof(a->sel_id), "%s",
-	        json_string_value(json_object_get(m->result, "id")) ?: "");
+		json_string_value(json_object_get(m->result, "id")) ?: "");
 	a->view_dirty = true;
 	if (a->overlay == OVERLAY_FORM)
 		a->dirty |= form_close(a);

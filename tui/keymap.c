@@ -15,7 +15,7 @@
 /* actions.def names a method by its id in protocol/methods.def, or NONE */
 #define RPC_METHOD_NONE _RPC_METHOD_INVALID
 static const struct key_action_info actions[_KEY_ACTION_MAX] = {
-        [KEY_ACTION_NONE] = {"none", KEY_CTX_GLOBAL, "", 0, RPC_METHOD_NONE, NULL, ""},
+	[KEY_ACTION_NONE] = {"none", KEY_CTX_GLOBAL, "", 0, RPC_METHOD_NONE, NULL, ""},
 #define ACTION(id, n, c, k, handler, f, m, arg, h)                                                 \
 	[KEY_ACTION_##id] = {n, KEY_CTX_##c, k, f, RPC_METHOD_##m, arg, h},
 #include "tui/actions.def"
@@ -27,24 +27,24 @@ static const struct {
 	const char *name;
 	int code;
 } named_keys[] = {
-        {"Enter", '\n'},
-        {"Esc", 27},
-        {"Tab", '\t'},
-        {"S-Tab", KEY_BTAB},
-        {"Space", ' '},
-        {"Up", KEY_UP},
-        {"Down", KEY_DOWN},
-        {"Left", KEY_LEFT},
-        {"Right", KEY_RIGHT},
-        {"Home", KEY_HOME},
-        {"End", KEY_END},
-        {"PgUp", KEY_PPAGE},
-        {"PgDn", KEY_NPAGE},
-        {"Backspace", KEY_BACKSPACE},
-        {"Del", KEY_DC},
-        {"Ins", KEY_IC},
-        {"lt", '<'},
-        {"gt", '>'},
+	{"Enter", '\n'},
+	{"Esc", 27},
+	{"Tab", '\t'},
+	{"S-Tab", KEY_BTAB},
+	{"Space", ' '},
+	{"Up", KEY_UP},
+	{"Down", KEY_DOWN},
+	{"Left", KEY_LEFT},
+	{"Right", KEY_RIGHT},
+	{"Home", KEY_HOME},
+	{"End", KEY_END},
+	{"PgUp", KEY_PPAGE},
+	{"PgDn", KEY_NPAGE},
+	{"Backspace", KEY_BACKSPACE},
+	{"Del", KEY_DC},
+	{"Ins", KEY_IC},
+	{"lt", '<'},
+	{"gt", '>'},
 };
 
 static const int forbidden[] = {'a' & 0x1f, 'b' & 0x1f, 's' & 0x1f, 'q' & 0x1f};
@@ -124,7 +124,7 @@ int keymap_key_parse(const char *s)
 	}
 	for (size_t i = 0; i < ELEMENTSOF(named_keys); i++)
 		if (strlen(named_keys[i].name) == n - 2 &&
-		        strncasecmp(named_keys[i].name, s + 1, n - 2) == 0)
+			strncasecmp(named_keys[i].name, s + 1, n - 2) == 0)
 			return named_keys[i].code;
 	return -EINVAL;
 }
@@ -189,22 +189,22 @@ static void bind_list(struct keymap *km, enum key_action a, const char *keys, bo
 		for (size_t i = 0; i < ELEMENTSOF(forbidden); i++)
 			if (code == forbidden[i]) {
 				warn(km,
-				        "keys: %s: %s is never bound (terminal prefix or flow "
-				        "control)",
-				        actions[a].name, tok);
+					"keys: %s: %s is never bound (terminal prefix or flow "
+					"control)",
+					actions[a].name, tok);
 				code = -1;
 			}
 		if (code < 0)
 			continue;
 		if (key_action_destructive(a) && code < 0x80 && islower(code)) {
 			warn(km, "keys: %s: destructive actions cannot use lowercase '%s'",
-			        actions[a].name, tok);
+				actions[a].name, tok);
 			continue;
 		}
 		old = km->map[ctx][code];
 		if (user && old != KEY_ACTION_NONE && old != a)
 			warn(km, "keys: %s: '%s' was bound to %s", actions[a].name, tok,
-			        actions[old].name);
+				actions[old].name);
 		set_code(km, ctx, code, a);
 	}
 }
@@ -251,7 +251,7 @@ enum key_action keymap_lookup(const struct keymap *km, enum key_context ctx, int
 }
 
 void keymap_help_row(const struct keymap *km, enum key_action a, char *text, size_t text_size,
-        char *cmd, size_t cmd_size)
+	char *cmd, size_t cmd_size)
 {
 	const struct key_action_info *info = key_action_info(a);
 	char keys[64];
@@ -262,7 +262,7 @@ void keymap_help_row(const struct keymap *km, enum key_action a, char *text, siz
 		return;
 	}
 	snprintf(cmd, cmd_size, ":%s%s%s", info->name, info->arg ? " " : "",
-	        info->arg ? info->arg : "");
+		info->arg ? info->arg : "");
 	keymap_keys_of(km, a, keys, sizeof(keys));
 	if (!keys[0]) {
 		snprintf(text, text_size, "  %-22s %s", cmd, info->help);

@@ -47,10 +47,10 @@ struct keymap {
 struct key_action_info {
 	const char *name;
 	enum key_context ctx;
-	const char *keys; /* the defaults */
-	unsigned flags;   /* ACTION_* */
+	const char *keys;       /* the defaults */
+	unsigned flags;         /* ACTION_* */
 	enum rpc_method method; /* _RPC_METHOD_INVALID: it calls none */
-	const char *arg; /* what ":name" takes, NULL for nothing */
+	const char *arg;        /* what ":name" takes, NULL for nothing */
 	const char *help;
 };
 
@@ -86,4 +86,4 @@ size_t keymap_keys_of(const struct keymap *km, enum key_action a, char *buf, siz
  * runs it (":name ARG") in cmd. An action without keys has the command where keys would be,
  * and an empty cmd. */
 void keymap_help_row(const struct keymap *km, enum key_action a, char *text, size_t text_size,
-        char *cmd, size_t cmd_size);
+	char *cmd, size_t cmd_size);

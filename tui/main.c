@@ -21,18 +21,18 @@
 #include "tui/app.h"
 
 static const char usage[] =
-        "Usage: banger-tui [OPTIONS]\n"
-        "\n"
-        "Live terminal dashboard for banger: VMs, their consoles, and actions.\n"
-        "\n"
-        "  -s --socket PATH     Daemon socket (default: the install layout's bangerd.sock)\n"
-        "  -t --theme NAME|PATH Theme (default: from tui.conf, else \"default\")\n"
-        "     --color WHEN      auto, always or never (NO_COLOR also means never)\n"
-        "  -c --config PATH     Config file (default: $XDG_CONFIG_HOME/banger/tui.conf)\n"
-        "  -r --readonly        No actions that change VMs or the daemon\n"
-        "     --print-keys      Print the effective key bindings and exit\n"
-        "  -h --help            Show this help\n"
-        "     --version         Show the version\n";
+	"Usage: banger-tui [OPTIONS]\n"
+	"\n"
+	"Live terminal dashboard for banger: VMs, their consoles, and actions.\n"
+	"\n"
+	"  -s --socket PATH     Daemon socket (default: the install layout's bangerd.sock)\n"
+	"  -t --theme NAME|PATH Theme (default: from tui.conf, else \"default\")\n"
+	"     --color WHEN      auto, always or never (NO_COLOR also means never)\n"
+	"  -c --config PATH     Config file (default: $XDG_CONFIG_HOME/banger/tui.conf)\n"
+	"  -r --readonly        No actions that change VMs or the daemon\n"
+	"     --print-keys      Print the effective key bindings and exit\n"
+	"  -h --help            Show this help\n"
+	"     --version         Show the version\n";
 
 static struct app app;
 static bool curses_up;
@@ -64,7 +64,7 @@ static enum theme_mode pick_mode(const struct tui_config *cfg)
 	const char *no_color = getenv("NO_COLOR"), *term = getenv("TERM");
 
 	if (cfg->color == TUI_COLOR_NEVER || (no_color && *no_color) ||
-	        (term && streq(term, "dumb")))
+		(term && streq(term, "dumb")))
 		return THEME_MODE_MONO;
 	if (!has_colors())
 		return THEME_MODE_MONO;
@@ -88,7 +88,7 @@ static void keylog(struct app *a, const int *keys, size_t n, int64_t read_ns)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		int len = snprintf(line, sizeof(line), "%d %lld %lld\n", keys[i],
-		        (long long)painted, (long long)read_ns);
+			(long long)painted, (long long)read_ns);
 		if (write(a->keylog_fd, line, (size_t)len) < 0)
 			break;
 	}
@@ -175,7 +175,7 @@ static void service_timers(struct app *a, int64_t now)
 	}
 	/* Silence: three heartbeat intervals without a byte (only once heartbeats were seen). */
 	if (c->fd >= 0 && c->state == CONN_CONNECTED && c->heartbeat_gap > 0 &&
-	        now - c->last_rx > MAX(3 * c->heartbeat_gap, (int64_t)1500)) {
+		now - c->last_rx > MAX(3 * c->heartbeat_gap, (int64_t)1500)) {
 		char why[160];
 		conn_lost(c, now, conn_reason_for(ETIMEDOUT, why, sizeof(why)));
 		vm_model_mark_consoles(&a->model, "disconnected");
@@ -184,7 +184,7 @@ static void service_timers(struct app *a, int64_t now)
 	if (c->expect_restart_until && now > c->expect_restart_until) {
 		c->expect_restart_until = 0;
 		app_status(
-		        a, STATUS_ERROR, "the daemon did not come back within 60 s after updating");
+			a, STATUS_ERROR, "the daemon did not come back within 60 s after updating");
 	}
 	/* A daemon that accepted the connection but never answers hello. */
 	if (c->fd >= 0 && c->state != CONN_CONNECTED && now - c->last_rx > 5000) {
@@ -264,7 +264,7 @@ static void handle_signals(struct app *a)
 				if (pid == a->ssh_pid && a->ssh == SSH_RUNNING)
 					app_ssh_child_exited(a, status);
 		} else if ((si.ssi_signo == SIGINT || si.ssi_signo == SIGQUIT) &&
-		           a->ssh != SSH_NONE)
+			   a->ssh != SSH_NONE)
 			continue; /* meant for the child */
 		else
 			a->quit = true;
@@ -278,10 +278,10 @@ static int run(struct app *a)
 	for (;;) {
 		int64_t now = now_ms();
 		struct pollfd p[3] = {
-		        {.fd = a->ssh == SSH_RUNNING ? -1 : STDIN_FILENO, .events = POLLIN},
-		        {.fd = a->conn.fd,
-		                .events = POLLIN | (conn_want_write(&a->conn) ? POLLOUT : 0)},
-		        {.fd = a->sigfd, .events = POLLIN},
+			{.fd = a->ssh == SSH_RUNNING ? -1 : STDIN_FILENO, .events = POLLIN},
+			{.fd = a->conn.fd,
+				.events = POLLIN | (conn_want_write(&a->conn) ? POLLOUT : 0)},
+			{.fd = a->sigfd, .events = POLLIN},
 		};
 		int keys[64];
 		size_t n_keys = 0;
@@ -340,18 +340,18 @@ static int run(struct app *a)
 }
 
 static int parse_args(int argc, char **argv, char *socket, size_t socket_size, char **theme,
-        char **config, int *color, bool *print)
+	char **config, int *color, bool *print)
 {
 	static const struct option opts[] = {
-	        {"socket", required_argument, NULL, 's'},
-	        {"theme", required_argument, NULL, 't'},
-	        {"color", required_argument, NULL, 'C'},
-	        {"config", required_argument, NULL, 'c'},
-	        {"readonly", no_argument, NULL, 'r'},
-	        {"print-keys", no_argument, NULL, 'P'},
-	        {"help", no_argument, NULL, 'h'},
-	        {"version", no_argument, NULL, 'V'},
-	        {},
+		{"socket", required_argument, NULL, 's'},
+		{"theme", required_argument, NULL, 't'},
+		{"color", required_argument, NULL, 'C'},
+		{"config", required_argument, NULL, 'c'},
+		{"readonly", no_argument, NULL, 'r'},
+		{"print-keys", no_argument, NULL, 'P'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{},
 	};
 	int o;
 
@@ -365,12 +365,12 @@ static int parse_args(int argc, char **argv, char *socket, size_t socket_size, c
 			break;
 		case 'C':
 			*color = streq(optarg, "never")    ? TUI_COLOR_NEVER
-			         : streq(optarg, "always") ? TUI_COLOR_ALWAYS
-			         : streq(optarg, "auto")   ? TUI_COLOR_AUTO
-			                                   : -1;
+				 : streq(optarg, "always") ? TUI_COLOR_ALWAYS
+				 : streq(optarg, "auto")   ? TUI_COLOR_AUTO
+							   : -1;
 			if (*color < 0) {
 				fprintf(stderr,
-				        "banger-tui: --color takes auto, always or never\n");
+					"banger-tui: --color takes auto, always or never\n");
 				return -EINVAL;
 			}
 			break;
@@ -424,7 +424,7 @@ int main(int argc, char **argv)
 		snprintf(config_path, sizeof(config_path), "%s/banger/tui.conf", env);
 	else
 		snprintf(config_path, sizeof(config_path), "%s/.config/banger/tui.conf",
-		        getenv("HOME") ?: "/");
+			getenv("HOME") ?: "/");
 	if (tui_config_load(&a->cfg, &a->keys, config_path) < 0)
 		return EXIT_FAILURE;
 	if (print) {
@@ -467,13 +467,13 @@ int main(int argc, char **argv)
 	}
 
 	limits = (struct console_limits){
-	        .lines = a->cfg.scrollback,
-	        .bytes = a->cfg.max_bytes,
-	        .line_bytes = a->cfg.max_line_bytes,
-	        /* Consoles nobody looks at keep a short tail, so 1,000 chatty VMs cost at
-	         * most ~16 MiB; the shown one and 3 recent ones get the full bounds. */
-	        .bg_lines = MIN(a->cfg.scrollback, (size_t)200),
-	        .bg_bytes = MIN(a->cfg.max_bytes, (size_t)16 << 10),
+		.lines = a->cfg.scrollback,
+		.bytes = a->cfg.max_bytes,
+		.line_bytes = a->cfg.max_line_bytes,
+		/* Consoles nobody looks at keep a short tail, so 1,000 chatty VMs cost at
+		 * most ~16 MiB; the shown one and 3 recent ones get the full bounds. */
+		.bg_lines = MIN(a->cfg.scrollback, (size_t)200),
+		.bg_bytes = MIN(a->cfg.max_bytes, (size_t)16 << 10),
 	};
 	vm_model_init(&a->model, &limits);
 	vm_filter_compile("", &a->filter, NULL, 0);
@@ -524,7 +524,7 @@ int main(int argc, char **argv)
 	}
 	a->mode = a->colors_started ? pick_mode(&a->cfg) : THEME_MODE_MONO;
 	if (ui_theme_apply(a, theme ? theme : a->cfg.theme) < 0 &&
-	        !streq(theme ? theme : a->cfg.theme, "default"))
+		!streq(theme ? theme : a->cfg.theme, "default"))
 		ui_theme_apply(a, "default");
 	for (size_t i = 0; i < a->cfg.n_warnings; i++)
 		app_status(a, STATUS_WARN, "%s", a->cfg.warnings[i]);

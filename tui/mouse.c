@@ -11,7 +11,7 @@
 bool app_mouse_enable(struct app *a, bool on)
 {
 	mmask_t want =
-	        on ? BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED : 0;
+		on ? BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED : 0;
 	mmask_t got = mousemask(want, NULL);
 
 	a->mouse = on && got != 0;
@@ -38,7 +38,7 @@ unsigned app_mouse(struct app *a)
 	if (in_console && (wheel_up || wheel_down)) {
 		for (int i = 0; i < WHEEL_LINES; i++)
 			app_run_action(
-			        a, wheel_up ? KEY_ACTION_SCROLL_UP : KEY_ACTION_SCROLL_DOWN, NULL);
+				a, wheel_up ? KEY_ACTION_SCROLL_UP : KEY_ACTION_SCROLL_DOWN, NULL);
 		return DIRTY_CONSOLE;
 	}
 	if (!(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))

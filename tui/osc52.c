@@ -12,7 +12,7 @@
 int osc52_sequence(const char *data, size_t len, char **ret, size_t *ret_len)
 {
 	static const char b64[] =
-	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	static const char head[] = "\033]52;c;";
 	const unsigned char *in = (const unsigned char *)data;
 	size_t o, n = MIN(len, (size_t)OSC52_MAX_DATA);
@@ -24,7 +24,7 @@ int osc52_sequence(const char *data, size_t len, char **ret, size_t *ret_len)
 	o = sizeof(head) - 1;
 	for (size_t i = 0; i < n; i += 3) {
 		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0) |
-		             (i + 2 < n ? in[i + 2] : 0);
+			     (i + 2 < n ? in[i + 2] : 0);
 		out[o++] = b64[v >> 18 & 63];
 		out[o++] = b64[v >> 12 & 63];
 		out[o++] = i + 1 < n ? b64[v >> 6 & 63] : '=';

@@ -73,7 +73,7 @@ unsigned app_run_command(struct app *a, const char *line)
 			const char *name = key_action_to_string((enum key_action)i);
 			if (strneq(name, word, strlen(word)))
 				o += (size_t)snprintf(
-				        names + o, sizeof(names) - o, "%s%s", o ? ", " : "", name);
+					names + o, sizeof(names) - o, "%s%s", o ? ", " : "", name);
 		}
 		app_status(a, STATUS_ERROR, "ambiguous command: %s (%s)", word, names);
 		return 0;
@@ -133,7 +133,7 @@ unsigned app_prompt_key(struct app *a, int key)
 			a->prompt_len--;
 		changed = true;
 	} else if (key >= 0x20 && key < 0x100 && key != 0x7f &&
-	           a->prompt_len + 1 < sizeof(a->prompt_buf)) {
+		   a->prompt_len + 1 < sizeof(a->prompt_buf)) {
 		a->prompt_buf[a->prompt_len++] = (char)key;
 		changed = true;
 	}

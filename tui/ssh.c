@@ -31,7 +31,7 @@ static void banger_path(char *buf, size_t size)
 		if (slash) {
 			*slash = '\0';
 			if (snprintf(buf, size, "%s/banger", self) < (int)size &&
-			        access(buf, X_OK) == 0)
+				access(buf, X_OK) == 0)
 				return;
 		}
 	}
@@ -80,9 +80,9 @@ void app_ssh_start(struct app *a, struct vm *vm)
 	banger_path(banger, sizeof(banger));
 	leave_curses(a);
 	printf("banger: ssh %s (%s): exit the shell to return%s\n", vm->name,
-	        vm->ip ? vm->ip : "no address yet",
-	        a->conn.state == CONN_CONNECTED ? ""
-	                                        : " [daemon not connected: data may be stale]");
+		vm->ip ? vm->ip : "no address yet",
+		a->conn.state == CONN_CONNECTED ? ""
+						: " [daemon not connected: data may be stale]");
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0) {
@@ -92,7 +92,7 @@ void app_ssh_start(struct app *a, struct vm *vm)
 	}
 	if (pid == 0) {
 		static const int sigs[] = {SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE,
-		        SIGCHLD, SIGTERM, SIGHUP, SIGWINCH};
+			SIGCHLD, SIGTERM, SIGHUP, SIGWINCH};
 		for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
 			signal(sigs[i], SIG_DFL);
 		sigemptyset(&all);
@@ -104,7 +104,7 @@ void app_ssh_start(struct app *a, struct vm *vm)
 		if (!strchr(banger, '/'))
 			execlp("banger", "banger", "vm", "ssh", vm->name, (char *)NULL);
 		fprintf(stderr, "banger-tui: cannot run %s: %s\n",
-		        override && *override ? override : banger, strerror(errno));
+			override && *override ? override : banger, strerror(errno));
 		_exit(127);
 	}
 	a->ssh = SSH_RUNNING;
@@ -121,7 +121,7 @@ void app_ssh_child_exited(struct app *a, int status)
 	a->ssh_pid = 0;
 	a->ssh_status = code;
 	if ((failed && a->cfg.ssh_pause != SSH_PAUSE_NEVER) ||
-	        a->cfg.ssh_pause == SSH_PAUSE_ALWAYS) {
+		a->cfg.ssh_pause == SSH_PAUSE_ALWAYS) {
 		/* Keep the child's last words on screen until a key. */
 		printf("\nbanger-tui: ssh exited with %d: press any key to return", code);
 		fflush(stdout);
@@ -149,7 +149,7 @@ void app_ssh_key(struct app *a)
 		return;
 	app_resume_screen(a);
 	app_status(
-	        a, a->ssh_status ? STATUS_ERROR : STATUS_INFO, "ssh exited with %d", a->ssh_status);
+		a, a->ssh_status ? STATUS_ERROR : STATUS_INFO, "ssh exited with %d", a->ssh_status);
 }
 
 void app_suspend_self(struct app *a)

@@ -34,26 +34,26 @@ enum theme_role theme_role_from_string(const char *s)
 }
 
 static const char *const ansi_names[8] = {
-        "black",
-        "red",
-        "green",
-        "yellow",
-        "blue",
-        "magenta",
-        "cyan",
-        "white",
+	"black",
+	"red",
+	"green",
+	"yellow",
+	"blue",
+	"magenta",
+	"cyan",
+	"white",
 };
 
 static const struct {
 	const char *name;
 	enum theme_attr attr;
 } attr_names[] = {
-        {"bold", THEME_ATTR_BOLD},
-        {"dim", THEME_ATTR_DIM},
-        {"italic", THEME_ATTR_ITALIC},
-        {"underline", THEME_ATTR_UNDERLINE},
-        {"reverse", THEME_ATTR_REVERSE},
-        {"standout", THEME_ATTR_STANDOUT},
+	{"bold", THEME_ATTR_BOLD},
+	{"dim", THEME_ATTR_DIM},
+	{"italic", THEME_ATTR_ITALIC},
+	{"underline", THEME_ATTR_UNDERLINE},
+	{"reverse", THEME_ATTR_REVERSE},
+	{"standout", THEME_ATTR_STANDOUT},
 };
 
 void theme_free(struct theme *t)
@@ -223,7 +223,7 @@ static void add_color(struct theme *t, const char *name, const char *value)
 	if (!copy)
 		return;
 	if (strlen(name) >= sizeof(col.name) || ansi_index(name) >= 0 ||
-	        strcasecmp(name, "default") == 0) {
+		strcasecmp(name, "default") == 0) {
 		warn(t, "theme %s: [colors] %s: bad colour name", t->label, name);
 		return;
 	}
@@ -240,7 +240,7 @@ static void add_color(struct theme *t, const char *name, const char *value)
 		fb = trim(fb);
 		if (parse_literal(fb, &v) < 0 || v > 7)
 			warn(t, "theme %s: [colors] %s: bad 8-colour fallback '%s'", t->label, name,
-			        fb);
+				fb);
 		else
 			col.fallback = (int16_t)v;
 	}
@@ -338,11 +338,11 @@ int theme_search_path(const char *pkgdatadir, char ***ret_dirs)
 		return -ENOMEM;
 	e = getenv("XDG_CONFIG_HOME");
 	if (e && *e ? asprintf(&dirs[n], "%s/banger/themes", e) >= 0
-	            : home && asprintf(&dirs[n], "%s/.config/banger/themes", home) >= 0)
+		    : home && asprintf(&dirs[n], "%s/.config/banger/themes", home) >= 0)
 		n++;
 	e = getenv("XDG_DATA_HOME");
 	if (e && *e ? asprintf(&dirs[n], "%s/banger/themes", e) >= 0
-	            : home && asprintf(&dirs[n], "%s/.local/share/banger/themes", home) >= 0)
+		    : home && asprintf(&dirs[n], "%s/.local/share/banger/themes", home) >= 0)
 		n++;
 	if (pkgdatadir && asprintf(&dirs[n], "%s/themes", pkgdatadir) >= 0)
 		n++;
@@ -424,9 +424,9 @@ int theme_load(const char *name, char *const *dirs, struct theme **ret)
 		return r;
 	for (cur = t; !streq(cur->label, "builtin"); cur = cur->parent) {
 		const char *inherit =
-		        cur->inherit && !streq(cur->inherit, "builtin") && depth < MAX_INHERIT
-		                ? cur->inherit
-		                : "builtin";
+			cur->inherit && !streq(cur->inherit, "builtin") && depth < MAX_INHERIT
+				? cur->inherit
+				: "builtin";
 		if (depth++ >= MAX_INHERIT && cur->inherit && !streq(cur->inherit, "builtin"))
 			warn(t, "theme %s: inherit chain too deep; using builtin", cur->label);
 		r = load_one(inherit, dirs, &cur->parent);
@@ -434,7 +434,7 @@ int theme_load(const char *name, char *const *dirs, struct theme **ret)
 			return r;
 		if (r < 0) {
 			warn(t, "theme %s: cannot load inherited theme '%s': %s", cur->label,
-			        inherit, strerror(-r));
+				inherit, strerror(-r));
 			r = load_one("builtin", dirs, &cur->parent);
 			if (r < 0)
 				return r;
@@ -449,7 +449,7 @@ int theme_load(const char *name, char *const *dirs, struct theme **ret)
 
 /* A colour token in a style: a literal or a name from [colors] along the chain. */
 static int resolve_color(
-        const struct theme *t, const char *tok, enum theme_mode mode, int *ret, uint16_t *attrs)
+	const struct theme *t, const char *tok, enum theme_mode mode, int *ret, uint16_t *attrs)
 {
 	int v;
 
@@ -466,7 +466,7 @@ static int resolve_color(
 				/* A colour that falls back to the terminal's own is dimmed, so it
 				 * still reads as secondary (never colour 8 for text). */
 				if (c->fallback == THEME_COLOR_DEFAULT &&
-				        c->rich != THEME_COLOR_DEFAULT)
+					c->rich != THEME_COLOR_DEFAULT)
 					*attrs |= THEME_ATTR_DIM;
 				*ret = c->fallback;
 				return 0;
@@ -491,7 +491,7 @@ map8:
 
 /* "<fg> [on <bg>] [+attr ...]". -EINVAL with *bad pointing into buf at the bad token. */
 static int parse_style(const struct theme *t, const char *text, enum theme_mode mode,
-        struct theme_style *ret, char *bad, size_t bad_size)
+	struct theme_style *ret, char *bad, size_t bad_size)
 {
 	_cleanup_free_ char *copy = strdup(text);
 	struct theme_style st = {THEME_COLOR_DEFAULT, THEME_COLOR_DEFAULT, 0};
@@ -562,7 +562,7 @@ static enum theme_role role_parent(enum theme_role r)
 }
 
 static bool lookup(struct theme *top, struct theme *th, enum theme_role r, enum theme_mode mode,
-        struct theme_style *ret)
+	struct theme_style *ret)
 {
 	char *text = mode == THEME_MODE_MONO ? th->mono[r] : th->styles[r];
 	char bad[64];
@@ -577,7 +577,7 @@ static bool lookup(struct theme *top, struct theme *th, enum theme_role r, enum 
 		bool dup = false;
 		char *msg;
 		if (asprintf(&msg, "theme %s: [%s] %s: unknown colour or attribute '%s'", th->label,
-		            mode == THEME_MODE_MONO ? "mono" : "styles", role_names[r], bad) < 0)
+			    mode == THEME_MODE_MONO ? "mono" : "styles", role_names[r], bad) < 0)
 			return false;
 		for (size_t i = 0; i < top->n_warnings; i++)
 			dup = dup || streq(top->warnings[i], msg);

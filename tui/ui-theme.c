@@ -18,12 +18,12 @@ static attr_t attrs_of(uint16_t a)
 		uint16_t theme;
 		attr_t curses;
 	} map[] = {
-	        {THEME_ATTR_BOLD, A_BOLD},
-	        {THEME_ATTR_DIM, A_DIM},
-	        {THEME_ATTR_ITALIC, A_ITALIC},
-	        {THEME_ATTR_UNDERLINE, A_UNDERLINE},
-	        {THEME_ATTR_REVERSE, A_REVERSE},
-	        {THEME_ATTR_STANDOUT, A_STANDOUT},
+		{THEME_ATTR_BOLD, A_BOLD},
+		{THEME_ATTR_DIM, A_DIM},
+		{THEME_ATTR_ITALIC, A_ITALIC},
+		{THEME_ATTR_UNDERLINE, A_UNDERLINE},
+		{THEME_ATTR_REVERSE, A_REVERSE},
+		{THEME_ATTR_STANDOUT, A_STANDOUT},
 	};
 	attr_t r = A_NORMAL;
 
@@ -66,14 +66,14 @@ int ui_theme_apply(struct app *a, const char *name)
 		r = theme_load("builtin", a->theme_dirs, &t);
 	if (r < 0) {
 		app_status(a, STATUS_ERROR, "theme %s: %s; keeping %s", name, strerror(-r),
-		        a->theme && a->theme->name ? a->theme->name : "the current theme");
+			a->theme && a->theme->name ? a->theme->name : "the current theme");
 		return r;
 	}
 	theme_resolve(t, a->mode, styles);
 	n_pairs = 1; /* pairs are re-initialised for the new theme */
 	for (size_t i = 0; i < _THEME_ROLE_MAX; i++)
 		a->attrs[i] =
-		        attrs_of(styles[i].attrs) | ui_color_attr(a, styles[i].fg, styles[i].bg);
+			attrs_of(styles[i].attrs) | ui_color_attr(a, styles[i].fg, styles[i].bg);
 	if (a->colors_started) {
 		short fg = styles[THEME_DEFAULT].fg, bg = styles[THEME_DEFAULT].bg;
 		if (a->mode != THEME_MODE_MONO)
@@ -82,7 +82,7 @@ int ui_theme_apply(struct app *a, const char *name)
 	bkgdset(' ' | a->attrs[THEME_DEFAULT]);
 	if (t->n_warnings > 0)
 		app_status(a, STATUS_WARN, "%s%s", t->warnings[0],
-		        t->n_warnings > 1 ? " (and more)" : "");
+			t->n_warnings > 1 ? " (and more)" : "");
 	theme_free(a->theme);
 	a->theme = t;
 	return 0;

@@ -42,7 +42,8 @@ static uint64_t hash_id(const char *s)
 
 void vm_model_init(struct vm_model *m, const struct console_limits *limits)
 {
-	*m = (struct vm_model){.limits = *limits, .images = json_object(), .imports = json_object()};
+	*m = (struct vm_model){
+		.limits = *limits, .images = json_object(), .imports = json_object()};
 }
 
 static void vm_free(struct vm *vm)
@@ -176,11 +177,11 @@ static int vm_update_from(struct vm *vm, json_t *obj)
 	int r;
 
 	if ((r = set_str(&vm->name, str_member(obj, "name"))) < 0 ||
-	        (r = set_str(&vm->ip, str_member(obj, "ip"))) < 0 ||
-	        (r = set_str(&vm->boot_id, str_member(obj, "boot_id"))) < 0 ||
-	        (r = set_str(&vm->reason, str_member(obj, "reason"))) < 0 ||
-	        (r = set_str(&vm->image, str_member(obj, "image"))) < 0 ||
-	        (r = set_str(&vm->mac, str_member(obj, "mac"))) < 0)
+		(r = set_str(&vm->ip, str_member(obj, "ip"))) < 0 ||
+		(r = set_str(&vm->boot_id, str_member(obj, "boot_id"))) < 0 ||
+		(r = set_str(&vm->reason, str_member(obj, "reason"))) < 0 ||
+		(r = set_str(&vm->image, str_member(obj, "image"))) < 0 ||
+		(r = set_str(&vm->mac, str_member(obj, "mac"))) < 0)
 		return r;
 	vm->state = vm_state_from_string(str_member(obj, "state"));
 	vm->halted = json_is_true(json_object_get(obj, "halted"));
@@ -235,7 +236,7 @@ static int console_of(struct vm_model *m, struct vm *vm, struct console **ret)
 		if (!vm->console)
 			return -ENOMEM;
 		console_init(
-		        vm->console, m->limits.bg_lines, m->limits.bg_bytes, m->limits.line_bytes);
+			vm->console, m->limits.bg_lines, m->limits.bg_bytes, m->limits.line_bytes);
 	}
 	*ret = vm->console;
 	return 0;
@@ -319,8 +320,8 @@ static int ev_state(struct vm_model *m, const json_t *p, struct model_result *re
 	if (vm->console && (vm->state == VM_STATE_STOPPED || vm->state == VM_STATE_ERROR)) {
 		char text[256];
 		snprintf(text, sizeof(text), "VM %s%s%.200s",
-		        vm->state == VM_STATE_STOPPED ? "stopped" : "failed",
-		        vm->reason ? ": " : "", vm->reason ? vm->reason : "");
+			vm->state == VM_STATE_STOPPED ? "stopped" : "failed",
+			vm->reason ? ": " : "", vm->reason ? vm->reason : "");
 		r = console_append_marker(vm->console, text);
 		if (r < 0)
 			return r;
@@ -386,7 +387,7 @@ static int ev_log(struct vm_model *m, const json_t *p, struct model_result *res)
 			lens[k] = json_is_string(l) ? json_string_length(l) : 0;
 		}
 		r = console_append_lines(
-		        c, (uint64_t)json_integer_value(first) + base, texts, lens, k);
+			c, (uint64_t)json_integer_value(first) + base, texts, lens, k);
 		if (r < 0)
 			return r;
 	}
@@ -396,7 +397,7 @@ static int ev_log(struct vm_model *m, const json_t *p, struct model_result *res)
 }
 
 int vm_model_apply_backlog(struct vm_model *m, const char *id, const json_t *result,
-        uint64_t *ret_at, uint64_t *ret_shift)
+	uint64_t *ret_at, uint64_t *ret_shift)
 {
 	struct vm *vm = vm_model_find(m, id);
 	json_t *lines = json_object_get(result, "lines"),
@@ -410,7 +411,7 @@ int vm_model_apply_backlog(struct vm_model *m, const char *id, const json_t *res
 
 	*ret_at = *ret_shift = 0;
 	if (!json_is_array(lines) || !json_is_integer(next) || json_integer_value(next) < 1 ||
-	        (uint64_t)json_integer_value(next) <= json_array_size(lines))
+		(uint64_t)json_integer_value(next) <= json_array_size(lines))
 		return -EBADMSG;
 	n = json_array_size(lines);
 	if (!vm || n == 0)
@@ -428,7 +429,7 @@ int vm_model_apply_backlog(struct vm_model *m, const char *id, const json_t *res
 		lens[i] = json_is_string(l) ? json_string_length(l) : 0;
 	}
 	return console_merge_backlog(
-	        c, (uint64_t)json_integer_value(next) - n, texts, lens, n, ret_at, ret_shift);
+		c, (uint64_t)json_integer_value(next) - n, texts, lens, n, ret_at, ret_shift);
 }
 
 static int ev_log_dropped(struct vm_model *m, const json_t *p, struct model_result *res)
@@ -446,7 +447,7 @@ static int ev_log_dropped(struct vm_model *m, const json_t *p, struct model_resu
 	if (r < 0)
 		return r;
 	r = console_note_dropped(
-	        c, (uint64_t)json_integer_value(first), (uint64_t)json_integer_value(count));
+		c, (uint64_t)json_integer_value(first), (uint64_t)json_integer_value(count));
 	if (r < 0)
 		return r;
 	res->vm = vm;
@@ -505,7 +506,7 @@ void vm_progress_format(const struct vm *vm, int64_t now_ms, char *buf, size_t s
 	}
 	ms = vm->progress.elapsed_ms + MAX(now_ms - vm->progress.at_ms, (int64_t)0);
 	snprintf(buf, size, "%s %d/%d %lld.%llds", vm->progress.step, vm->progress.n,
-	        vm->progress.of, (long long)(ms / 1000), (long long)(ms % 1000 / 100));
+		vm->progress.of, (long long)(ms / 1000), (long long)(ms % 1000 / 100));
 }
 
 static int ev_lagged(struct vm_model *m, const json_t *p, struct model_result *res)
@@ -519,7 +520,7 @@ static int ev_lagged(struct vm_model *m, const json_t *p, struct model_result *r
 static int ev_snapshot(struct vm_model *m, const json_t *p, struct model_result *res)
 {
 	int r = vm_model_apply_snapshot(m, json_object_get(p, "vms"),
-	        (uint64_t)json_integer_value(json_object_get(p, "seq")));
+		(uint64_t)json_integer_value(json_object_get(p, "seq")));
 	const json_t *images = json_object_get(p, "images"), *img;
 	size_t i;
 
@@ -581,27 +582,27 @@ static const struct event_handler {
 	int (*apply)(struct vm_model *m, const json_t *params, struct model_result *res);
 	bool sequenced; /* carries a new seq (the heartbeat repeats the latest) */
 } event_handlers[] = {
-        {"vm.created", ev_created, true},
-        {"vm.updated", ev_created, true},
-        {"vm.state", ev_state, true},
-        {"vm.boot_id", ev_boot_id, true},
-        {"vm.deleted", ev_deleted, true},
-        {"vm.log", ev_log, true},
-        {"vm.log_dropped", ev_log_dropped, true},
-        {"vm.start_step", ev_start_step, true},
-        {"vm.start_done", ev_start_done, true},
-        {"events.lagged", ev_lagged, true},
-        {"events.snapshot", ev_snapshot, false},
-        {"image.imported", ev_image, true},
-        {"image.deleted", ev_image, true},
-        {"image.import_progress", ev_image, true},
-        {"daemon.started", ev_daemon, true},
-        {"daemon.stopping", ev_daemon, true},
-        {"daemon.heartbeat", ev_heartbeat, false},
+	{"vm.created", ev_created, true},
+	{"vm.updated", ev_created, true},
+	{"vm.state", ev_state, true},
+	{"vm.boot_id", ev_boot_id, true},
+	{"vm.deleted", ev_deleted, true},
+	{"vm.log", ev_log, true},
+	{"vm.log_dropped", ev_log_dropped, true},
+	{"vm.start_step", ev_start_step, true},
+	{"vm.start_done", ev_start_done, true},
+	{"events.lagged", ev_lagged, true},
+	{"events.snapshot", ev_snapshot, false},
+	{"image.imported", ev_image, true},
+	{"image.deleted", ev_image, true},
+	{"image.import_progress", ev_image, true},
+	{"daemon.started", ev_daemon, true},
+	{"daemon.stopping", ev_daemon, true},
+	{"daemon.heartbeat", ev_heartbeat, false},
 };
 
 int vm_model_apply(
-        struct vm_model *m, const char *method, const json_t *params, struct model_result *ret)
+	struct vm_model *m, const char *method, const json_t *params, struct model_result *ret)
 {
 	struct model_result res = {};
 	json_t *seq = json_object_get(params, "seq");
@@ -659,7 +660,7 @@ int vm_model_reconnected(struct vm_model *m, uint64_t daemon_seq, bool replayed)
 				m->vms[i]->console->next_daemon_line = 0;
 	}
 	return vm_model_mark_consoles(
-	        m, replayed ? "reconnected" : "reconnected; lines may be missing");
+		m, replayed ? "reconnected" : "reconnected; lines may be missing");
 }
 
 void vm_model_count(const struct vm_model *m, size_t counts[static _VM_STATE_MAX])

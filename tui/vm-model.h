@@ -35,7 +35,7 @@ struct vm {
 		int n, of;
 		int64_t elapsed_ms; /* as the daemon counted it when the step began */
 		int64_t at_ms;      /* monotonic ms when that event came */
-	} progress;            /* vm.start_step while the VM starts */
+	} progress;                 /* vm.start_step while the VM starts */
 };
 
 struct console_limits {
@@ -50,7 +50,7 @@ enum {
 	MODEL_LAGGED = 1 << 3,          /* the daemon dropped events; a snapshot follows */
 	MODEL_DAEMON = 1 << 4,          /* daemon.started/stopping */
 	MODEL_HEARTBEAT = 1 << 5,
-	MODEL_IGNORED = 1 << 6, /* a duplicate or unknown event */
+	MODEL_IGNORED = 1 << 6,        /* a duplicate or unknown event */
 	MODEL_CHANGED_IMAGES = 1 << 7, /* an image appeared, vanished or is being imported */
 };
 
@@ -84,7 +84,7 @@ struct vm *vm_model_find_name(const struct vm_model *m, const char *name);
  * last applied one are ignored, so a replay after reconnecting is harmless. -EBADMSG for a
  * malformed event (nothing changes), -ENOMEM. */
 int vm_model_apply(
-        struct vm_model *m, const char *method, const json_t *params, struct model_result *ret);
+	struct vm_model *m, const char *method, const json_t *params, struct model_result *ret);
 
 /* Replaces the VM set with vms (an array of VM objects) as of seq, keeping the structures (and
  * consoles) of VMs that survive. */
@@ -101,7 +101,7 @@ int vm_model_mark_consoles(struct vm_model *m, const char *text);
  * numbered next_line - count … (console_merge_backlog()). *ret_at / *ret_shift say which line
  * ids moved. 0 also when the VM is gone; -EBADMSG for a malformed answer, -ENOMEM. */
 int vm_model_apply_backlog(struct vm_model *m, const char *id, const json_t *result,
-        uint64_t *ret_at, uint64_t *ret_shift);
+	uint64_t *ret_at, uint64_t *ret_shift);
 
 /* Raises or lowers a console's bounds: watched consoles get the full limits. */
 void vm_model_watch_console(struct vm_model *m, struct vm *vm, bool watched);

@@ -11,14 +11,14 @@
 #include "tui/vm-view.h"
 
 static const char *const column_names[_VM_COL_MAX] = {
-        [VM_COL_NAME] = "name",
-        [VM_COL_STATE] = "state",
-        [VM_COL_IP] = "ip",
-        [VM_COL_PID] = "pid",
-        [VM_COL_BOOT] = "boot",
-        [VM_COL_UPTIME] = "uptime",
-        [VM_COL_VCPU] = "vcpu",
-        [VM_COL_MEM] = "mem",
+	[VM_COL_NAME] = "name",
+	[VM_COL_STATE] = "state",
+	[VM_COL_IP] = "ip",
+	[VM_COL_PID] = "pid",
+	[VM_COL_BOOT] = "boot",
+	[VM_COL_UPTIME] = "uptime",
+	[VM_COL_VCPU] = "vcpu",
+	[VM_COL_MEM] = "mem",
 };
 
 const char *vm_column_to_string(enum vm_column c)
@@ -120,7 +120,7 @@ static bool term_match(const struct vm_filter_term *t, const struct vm *vm)
 		if (!fields[i])
 			continue;
 		if (t->is_regex ? regexec(&t->re, fields[i], 0, NULL, 0) == 0
-		                : strcasestr(fields[i], t->text) != NULL)
+				: strcasestr(fields[i], t->text) != NULL)
 			return true;
 	}
 	return false;
@@ -166,7 +166,7 @@ static int cmp_ip(const char *a, const char *b)
 	unsigned x[4], y[4];
 
 	if (a && b && sscanf(a, "%u.%u.%u.%u", &x[0], &x[1], &x[2], &x[3]) == 4 &&
-	        sscanf(b, "%u.%u.%u.%u", &y[0], &y[1], &y[2], &y[3]) == 4) {
+		sscanf(b, "%u.%u.%u.%u", &y[0], &y[1], &y[2], &y[3]) == 4) {
 		for (size_t i = 0; i < 4; i++)
 			if (x[i] != y[i])
 				return x[i] < y[i] ? -1 : 1;
@@ -194,7 +194,7 @@ static int compare_rows(const void *pa, const void *pb)
 		break;
 	case VM_COL_STATE:
 		c = cmp_int(a->state < 0 ? _VM_STATE_MAX : a->state,
-		        b->state < 0 ? _VM_STATE_MAX : b->state);
+			b->state < 0 ? _VM_STATE_MAX : b->state);
 		break;
 	case VM_COL_IP:
 		c = cmp_ip(a->ip, b->ip);
@@ -224,7 +224,7 @@ static int compare_rows(const void *pa, const void *pb)
 }
 
 int vm_view_rebuild(struct vm_view *v, const struct vm_model *m, const struct vm_filter *f,
-        bool frozen, int64_t now)
+	bool frozen, int64_t now)
 {
 	if (v->cap < m->n) {
 		struct vm **rows = realloc(v->rows, MAX(m->n, (size_t)64) * sizeof(*rows));

@@ -56,6 +56,6 @@ void vm_view_done(struct vm_view *v);
  * rows do not jump while the user navigates; otherwise rows are sorted (stably, name breaking
  * ties) and the new order is remembered. */
 int vm_view_rebuild(struct vm_view *v, const struct vm_model *m, const struct vm_filter *f,
-        bool frozen, int64_t now);
+	bool frozen, int64_t now);
 /* Row index of the VM with this id, or -1. */
 ssize_t vm_view_find(const struct vm_view *v, const char *id);

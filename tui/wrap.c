@@ -36,7 +36,7 @@ int text_width(const char *text, size_t len)
 }
 
 static void emit(
-        struct wrap_line *lines, size_t max, size_t *n, const char *text, size_t off, size_t end)
+	struct wrap_line *lines, size_t max, size_t *n, const char *text, size_t off, size_t end)
 {
 	while (end > off && text[end - 1] == ' ')
 		end--;
@@ -72,7 +72,7 @@ size_t text_wrap(const char *text, int width, struct wrap_line *ret_lines, size_
 			continue;
 		}
 		for (word_end = i;
-		        word_end < len && text[word_end] != ' ' && text[word_end] != '\n';)
+			word_end < len && text[word_end] != ' ' && text[word_end] != '\n';)
 			word_end += char_at(text + word_end, len - word_end, &(int){0});
 		word_cols = text_width(text + i, word_end - i);
 		if (cols + word_cols <= width) {

@@ -21,39 +21,39 @@ static const struct jailer_option {
 	const char *default_value;
 	const char *help;
 } options[_JAILER_OPT_MAX] = {
-        [JAILER_OPT_CGROUP] = {"cgroup", OPT_MULTI, false, NULL,
-                "Cgroup and value to be set by the jailer. It must follow this format: "
-                "<cgroup_file>=<value> (e.g cpu.shares=10). This argument can be used multiple "
-                "times to add multiple cgroups."},
-        [JAILER_OPT_CGROUP_VERSION] = {"cgroup-version", OPT_VALUE, false, "1",
-                "Select the cgroup version used by the jailer."},
-        [JAILER_OPT_CHROOT_BASE_DIR] = {"chroot-base-dir", OPT_VALUE, false, "/srv/jailer",
-                "The base folder where chroot jails are located."},
-        [JAILER_OPT_DAEMONIZE] = {"daemonize", OPT_FLAG, false, NULL,
-                "Daemonize the jailer before exec, by invoking setsid(), and redirecting the "
-                "standard I/O file descriptors to /dev/null."},
-        [JAILER_OPT_EXEC_FILE] = {"exec-file", OPT_VALUE, true, NULL, "File path to exec into."},
-        [JAILER_OPT_GID] = {"gid", OPT_VALUE, true, NULL,
-                "The group identifier the jailer switches to after exec."},
-        [JAILER_OPT_HELP] = {"help", OPT_FLAG, false, NULL, "Show the help message."},
-        [JAILER_OPT_ID] = {"id", OPT_VALUE, true, NULL, "Jail ID."},
-        [JAILER_OPT_NETNS] = {"netns", OPT_VALUE, false, NULL,
-                "Path to the network namespace this microVM should join."},
-        [JAILER_OPT_NEW_PID_NS] = {"new-pid-ns", OPT_FLAG, false, NULL,
-                "Exec into a new PID namespace."},
-        [JAILER_OPT_PARENT_CGROUP] = {"parent-cgroup", OPT_VALUE, false, NULL,
-                "Parent cgroup in which the cgroup of this microvm will be placed."},
-        [JAILER_OPT_RESOURCE_LIMIT] = {"resource-limit", OPT_MULTI, false, NULL,
-                "Resource limit values to be set by the jailer. It must follow this format: "
-                "<resource>=<value> (e.g no-file=1024). This argument can be used multiple times "
-                "to add multiple resource limits. Current available resource values are:\n"
-                "\t\tfsize: The maximum size in bytes for files created by the process.\n"
-                "\t\tno-file: Specifies a value one greater than the maximum file descriptor "
-                "number that can be opened by this process."},
-        [JAILER_OPT_UID] = {"uid", OPT_VALUE, true, NULL,
-                "The user identifier the jailer switches to after exec."},
-        [JAILER_OPT_VERSION] = {"version", OPT_FLAG, false, NULL,
-                "Print the binary version number."},
+	[JAILER_OPT_CGROUP] = {"cgroup", OPT_MULTI, false, NULL,
+		"Cgroup and value to be set by the jailer. It must follow this format: "
+		"<cgroup_file>=<value> (e.g cpu.shares=10). This argument can be used multiple "
+		"times to add multiple cgroups."},
+	[JAILER_OPT_CGROUP_VERSION] = {"cgroup-version", OPT_VALUE, false, "1",
+		"Select the cgroup version used by the jailer."},
+	[JAILER_OPT_CHROOT_BASE_DIR] = {"chroot-base-dir", OPT_VALUE, false, "/srv/jailer",
+		"The base folder where chroot jails are located."},
+	[JAILER_OPT_DAEMONIZE] = {"daemonize", OPT_FLAG, false, NULL,
+		"Daemonize the jailer before exec, by invoking setsid(), and redirecting the "
+		"standard I/O file descriptors to /dev/null."},
+	[JAILER_OPT_EXEC_FILE] = {"exec-file", OPT_VALUE, true, NULL, "File path to exec into."},
+	[JAILER_OPT_GID] = {"gid", OPT_VALUE, true, NULL,
+		"The group identifier the jailer switches to after exec."},
+	[JAILER_OPT_HELP] = {"help", OPT_FLAG, false, NULL, "Show the help message."},
+	[JAILER_OPT_ID] = {"id", OPT_VALUE, true, NULL, "Jail ID."},
+	[JAILER_OPT_NETNS] = {"netns", OPT_VALUE, false, NULL,
+		"Path to the network namespace this microVM should join."},
+	[JAILER_OPT_NEW_PID_NS] = {"new-pid-ns", OPT_FLAG, false, NULL,
+		"Exec into a new PID namespace."},
+	[JAILER_OPT_PARENT_CGROUP] = {"parent-cgroup", OPT_VALUE, false, NULL,
+		"Parent cgroup in which the cgroup of this microvm will be placed."},
+	[JAILER_OPT_RESOURCE_LIMIT] = {"resource-limit", OPT_MULTI, false, NULL,
+		"Resource limit values to be set by the jailer. It must follow this format: "
+		"<resource>=<value> (e.g no-file=1024). This argument can be used multiple times "
+		"to add multiple resource limits. Current available resource values are:\n"
+		"\t\tfsize: The maximum size in bytes for files created by the process.\n"
+		"\t\tno-file: Specifies a value one greater than the maximum file descriptor "
+		"number that can be opened by this process."},
+	[JAILER_OPT_UID] = {"uid", OPT_VALUE, true, NULL,
+		"The user identifier the jailer switches to after exec."},
+	[JAILER_OPT_VERSION] = {"version", OPT_FLAG, false, NULL,
+		"Print the binary version number."},
 };
 
 const char *jailer_opt_to_string(enum jailer_opt opt)
@@ -85,13 +85,13 @@ static const struct {
 	const char *before;
 	const char *after;
 } parse_failures[_PARSE_FAILURE_MAX] = {
-        [PARSE_MISSING_ARGUMENT] = {"MissingArgument", "Argument '", "' required, but not found."},
-        [PARSE_MISSING_VALUE] = {"MissingValue", "The argument '",
-                "' requires a value, but none was supplied."},
-        [PARSE_UNEXPECTED_ARGUMENT] = {"UnexpectedArgument", "Found argument '",
-                "' which wasn't expected, or isn't valid in this context."},
-        [PARSE_DUPLICATE_ARGUMENT] = {"DuplicateArgument", "The argument '",
-                "' was provided more than once."},
+	[PARSE_MISSING_ARGUMENT] = {"MissingArgument", "Argument '", "' required, but not found."},
+	[PARSE_MISSING_VALUE] = {"MissingValue", "The argument '",
+		"' requires a value, but none was supplied."},
+	[PARSE_UNEXPECTED_ARGUMENT] = {"UnexpectedArgument", "Found argument '",
+		"' which wasn't expected, or isn't valid in this context."},
+	[PARSE_DUPLICATE_ARGUMENT] = {"DuplicateArgument", "The argument '",
+		"' was provided more than once."},
 };
 
 static int parse_error(struct jailer_error *e, enum parse_failure f, const char *arg)
@@ -100,7 +100,7 @@ static int parse_error(struct jailer_error *e, enum parse_failure f, const char 
 
 	snprintf(dbg, sizeof(dbg), "ArgumentParsing(%s(\"%s\"))", parse_failures[f].variant, arg);
 	return jailer_error_set(e, -EINVAL, dbg, "Failed to parse arguments: %s%s%s",
-	        parse_failures[f].before, arg, parse_failures[f].after);
+		parse_failures[f].before, arg, parse_failures[f].after);
 }
 
 static bool starts_with_prefix(const char *s)
@@ -109,7 +109,7 @@ static bool starts_with_prefix(const char *s)
 }
 
 int jailer_args_parse(
-        int argc, const char *const *argv, struct jailer_args *ret, struct jailer_error *e)
+	int argc, const char *const *argv, struct jailer_args *ret, struct jailer_error *e)
 {
 	struct jailer_args a = {};
 	int n_opts = argc - 1, r;

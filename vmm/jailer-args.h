@@ -47,7 +47,7 @@ struct jailer_args {
  * else (ret->help / ret->version set, nothing checked). Returns 0, -ENOMEM, or -EINVAL with e
  * holding "Failed to parse arguments: ..." and its debug form. */
 int jailer_args_parse(
-        int argc, const char *const *argv, struct jailer_args *ret, struct jailer_error *e);
+	int argc, const char *const *argv, struct jailer_args *ret, struct jailer_error *e);
 void jailer_args_done(struct jailer_args *a);
 
 /* The value given, else the option's default (--chroot-base-dir, --cgroup-version), else NULL. */

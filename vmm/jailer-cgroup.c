@@ -29,7 +29,7 @@ static void unescape_octal(char *s)
 
 	for (char *r = s; *r; w++) {
 		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '7' && r[2] >= '0' && r[2] <= '7' &&
-		        r[3] >= '0' && r[3] <= '7') {
+			r[3] >= '0' && r[3] <= '7') {
 			*w = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
 			r += 4;
 		} else
@@ -53,7 +53,7 @@ static bool options_have(const char *options, const char *word)
 }
 
 int jailer_cgroup_find_mount(
-        const char *mounts_path, unsigned version, const char *controller, char **ret_dir)
+	const char *mounts_path, unsigned version, const char *controller, char **ret_dir)
 {
 	_cleanup_fclose_ FILE *f = fopen(mounts_path, "re");
 	_cleanup_free_ char *line = NULL;
@@ -99,14 +99,14 @@ static bool v2_controller_available(const char *unified, const char *controller)
 	if (read_file_full(path, 64 * 1024, &data, &len) < 0)
 		return false;
 	for (char *save = NULL, *w = strtok_r(data, " \n", &save); w;
-	        w = strtok_r(NULL, " \n", &save))
+		w = strtok_r(NULL, " \n", &save))
 		if (streq(w, controller))
 			return true;
 	return false;
 }
 
 int jailer_cgroup_new(const char *mounts_path, unsigned version, const char *spec, const char *id,
-        const char *parent, struct jailer_cgroup *ret, struct jailer_error *e)
+	const char *parent, struct jailer_cgroup *ret, struct jailer_error *e)
 {
 	_cleanup_(jailer_cgroup_done) struct jailer_cgroup cg = {.version = version};
 	char dbg[512];
@@ -115,7 +115,7 @@ int jailer_cgroup_new(const char *mounts_path, unsigned version, const char *spe
 	if (version != 1 && version != 2) {
 		snprintf(dbg, sizeof(dbg), "CgroupInvalidVersion(\"%u\")", version);
 		return jailer_error_set(
-		        e, -EINVAL, dbg, "%u is an invalid cgroup version specifier", version);
+			e, -EINVAL, dbg, "%u is an invalid cgroup version specifier", version);
 	}
 
 	r = jailer_parse_cgroup_spec(spec, &cg.file, &cg.value, &cg.controller, e);
@@ -123,15 +123,15 @@ int jailer_cgroup_new(const char *mounts_path, unsigned version, const char *spe
 		return r;
 
 	r = jailer_cgroup_find_mount(
-	        mounts_path, version, version == 2 ? NULL : cg.controller, &cg.mount);
+		mounts_path, version, version == 2 ? NULL : cg.controller, &cg.mount);
 	if (r == -ENOMEM)
 		return jailer_error_set(e, r, "OutOfMemory", "Out of memory");
 	if (r < 0 && version == 1 && jailer_cgroup_find_mount(mounts_path, 1, NULL, &cg.mount) == 0)
 		goto unavailable;
 	if (r < 0) {
 		return jailer_error_set(e, -ENOENT,
-		        "CgroupHierarchyMissing(\"No hierarchy found for this cgroup version.\")",
-		        "Hierarchy not found: No hierarchy found for this cgroup version.");
+			"CgroupHierarchyMissing(\"No hierarchy found for this cgroup version.\")",
+			"Hierarchy not found: No hierarchy found for this cgroup version.");
 	}
 	if (version == 2 && !v2_controller_available(cg.mount, cg.controller))
 		goto unavailable;
@@ -178,11 +178,11 @@ static int read_line(const char *path, char **ret, struct jailer_error *e)
 
 	if (fd < 0)
 		return jailer_error_io(e, errno, "ReadToString", path,
-		        "Failed to read file %s into a string", path);
+			"Failed to read file %s into a string", path);
 	r = read_fd_full(fd, 1024 * 1024, &data, &len);
 	if (r < 0)
 		return jailer_error_io(
-		        e, -r, "ReadToString", path, "Failed to read file %s into a string", path);
+			e, -r, "ReadToString", path, "Failed to read file %s into a string", path);
 	if (len > 0)
 		data[len - 1] = '\0';
 	*ret = data;
@@ -192,7 +192,7 @@ static int read_line(const char *path, char **ret, struct jailer_error *e)
 /* v1: an empty property in dir (cpuset.cpus, cpuset.mems in a fresh cgroup) is copied down from
  * the nearest ancestor that has a value, at most depth levels up. */
 static int v1_inherit_from_parent(
-        const char *dir, const char *file, unsigned depth, struct jailer_error *e)
+	const char *dir, const char *file, unsigned depth, struct jailer_error *e)
 {
 	_cleanup_free_ char *path = NULL, *value = NULL, *parent = NULL;
 	char *slash;
@@ -209,8 +209,8 @@ static int v1_inherit_from_parent(
 		char dbg[1024];
 		snprintf(dbg, sizeof(dbg), "CgroupInheritFromParent(\"%s\", \"%s\")", dir, file);
 		return jailer_error_set(e, -ENOENT, dbg,
-		        "Failed to inherit cgroups configurations from file %s in path %s", file,
-		        dir);
+			"Failed to inherit cgroups configurations from file %s in path %s", file,
+			dir);
 	}
 	parent = strdup(dir);
 	if (!parent)
@@ -218,7 +218,7 @@ static int v1_inherit_from_parent(
 	slash = strrchr(parent, '/');
 	if (!slash || slash == parent)
 		return jailer_error_set(
-		        e, -ENOENT, "MissingParent", "File %s doesn't have a parent", dir);
+			e, -ENOENT, "MissingParent", "File %s doesn't have a parent", dir);
 	*slash = '\0';
 	r = v1_inherit_from_parent(parent, file, depth - 1, e);
 	if (r < 0)
@@ -256,7 +256,7 @@ int jailer_cgroup_write_value(const struct jailer_cgroup *cg, struct jailer_erro
 	r = mkdir_parents(cg->location, 0755);
 	if (r < 0)
 		return jailer_error_io(e, -r, "CreateDir", cg->location,
-		        "Failed to create directory %s", cg->location);
+			"Failed to create directory %s", cg->location);
 
 	if (cg->version == 2) {
 		/* Enable the controller in every ancestor from the root down to the parent. */
@@ -277,7 +277,7 @@ int jailer_cgroup_write_value(const struct jailer_cgroup *cg, struct jailer_erro
 				walk[i] = '\0';
 				if (path_join3(walk, "cgroup.subtree_control", NULL, &ctl) < 0)
 					return jailer_error_set(
-					        e, -ENOMEM, "OutOfMemory", "Out of memory");
+						e, -ENOMEM, "OutOfMemory", "Out of memory");
 				if (stat(ctl, &st) == 0) {
 					r = jailer_write_line(ctl, plus, e);
 					if (r < 0)
@@ -312,7 +312,7 @@ int jailer_cgroup_attach(const struct jailer_cgroup *cg, pid_t pid, struct jaile
 }
 
 int jailer_cgroup_v2_move_to_parent(
-        const char *mounts_path, const char *parent, pid_t pid, struct jailer_error *e)
+	const char *mounts_path, const char *parent, pid_t pid, struct jailer_error *e)
 {
 	_cleanup_free_ char *unified = NULL, *dir = NULL, *procs = NULL;
 	_cleanup_close_ int fd = -1;
@@ -326,7 +326,7 @@ int jailer_cgroup_v2_move_to_parent(
 	if (r < 0)
 		return 0;
 	if (path_join3(unified, parent, NULL, &dir) < 0 ||
-	        path_join3(dir, "cgroup.procs", NULL, &procs) < 0)
+		path_join3(dir, "cgroup.procs", NULL, &procs) < 0)
 		return jailer_error_set(e, -ENOMEM, "OutOfMemory", "Out of memory");
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return 0;
@@ -339,10 +339,10 @@ int jailer_cgroup_v2_move_to_parent(
 
 		jailer_io_display(err, io, sizeof(io));
 		snprintf(e->display, sizeof(e->display),
-		        "Failed to move process to cgroup (%s): %s.\nHint: If you intended to "
-		        "create "
-		        "a child cgroup under %s, pass any --cgroup parameters.",
-		        dir, io, dir);
+			"Failed to move process to cgroup (%s): %s.\nHint: If you intended to "
+			"create "
+			"a child cgroup under %s, pass any --cgroup parameters.",
+			dir, io, dir);
 		jailer_io_debug(err, io, sizeof(io));
 		snprintf(dbg, sizeof(dbg), "CgroupMove(\"%s\", %s)", dir, io);
 		snprintf(e->debug, sizeof(e->debug), "%s", dbg);

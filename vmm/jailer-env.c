@@ -12,8 +12,8 @@
 #include "vmm/jailer-validate.h"
 
 const struct jailer_sys jailer_sys_default = {
-        .proc_mounts = "/proc/mounts",
-        .proc_misc = "/proc/misc",
+	.proc_mounts = "/proc/mounts",
+	.proc_misc = "/proc/misc",
 };
 
 void jailer_env_done(struct jailer_env *env)
@@ -46,13 +46,13 @@ static int canonicalize(const char *path, char **ret, struct jailer_error *e)
 
 	if (!c)
 		return jailer_error_io(
-		        e, errno, "Canonicalize", path, "Failed to canonicalize path %s", path);
+			e, errno, "Canonicalize", path, "Failed to canonicalize path %s", path);
 	*ret = c;
 	return 0;
 }
 
 static int parse_id_number(
-        const char *s, const char *variant, const char *what, uint32_t *ret, struct jailer_error *e)
+	const char *s, const char *variant, const char *what, uint32_t *ret, struct jailer_error *e)
 {
 	const char *why;
 	uint64_t v;
@@ -67,14 +67,14 @@ static int parse_id_number(
 }
 
 int jailer_env_new(const struct jailer_args *args, const struct jailer_sys *sys,
-        uint64_t start_time_us, uint64_t start_time_cpu_us, struct jailer_env *ret,
-        struct jailer_error *e)
+	uint64_t start_time_us, uint64_t start_time_cpu_us, struct jailer_env *ret,
+	struct jailer_error *e)
 {
 	_cleanup_(jailer_env_done) struct jailer_env env = {
-	        .no_file = JAILER_DEFAULT_NO_FILE,
-	        .userfaultfd_minor = -1,
-	        .start_time_us = start_time_us,
-	        .start_time_cpu_us = start_time_cpu_us,
+		.no_file = JAILER_DEFAULT_NO_FILE,
+		.userfaultfd_minor = -1,
+		.start_time_us = start_time_us,
+		.start_time_cpu_us = start_time_cpu_us,
 	};
 	_cleanup_free_ char *base = NULL;
 	const char *s, *parent;
@@ -105,7 +105,7 @@ int jailer_env_new(const struct jailer_args *args, const struct jailer_sys *sys,
 		return jailer_error_set(e, -ENOTDIR, dbg, "%s is not a directory", base);
 	}
 	if (asprintf(&env.chroot_dir, "%s%s%s/%s/root", base, streq(base, "/") ? "" : "/",
-	            env.exec_file_name, env.id) < 0) {
+		    env.exec_file_name, env.id) < 0) {
 		env.chroot_dir = NULL;
 		return jailer_error_set(e, -ENOMEM, "OutOfMemory", "Out of memory");
 	}
@@ -138,7 +138,7 @@ int jailer_env_new(const struct jailer_args *args, const struct jailer_sys *sys,
 		if (jailer_parse_uint(s, UINT8_MAX, &v, &why) < 0) {
 			snprintf(dbg, sizeof(dbg), "CgroupInvalidVersion(\"%s\")", s);
 			return jailer_error_set(
-			        e, -EINVAL, dbg, "%s is an invalid cgroup version specifier", s);
+				e, -EINVAL, dbg, "%s is an invalid cgroup version specifier", s);
 		}
 		n = (uint32_t)v;
 	}
@@ -150,24 +150,24 @@ int jailer_env_new(const struct jailer_args *args, const struct jailer_sys *sys,
 		if (n != 1 && n != 2) {
 			snprintf(dbg, sizeof(dbg), "CgroupInvalidVersion(\"%u\")", n);
 			return jailer_error_set(
-			        e, -EINVAL, dbg, "%u is an invalid cgroup version specifier", n);
+				e, -EINVAL, dbg, "%u is an invalid cgroup version specifier", n);
 		}
 		r = jailer_cgroup_find_mount(sys->proc_mounts, n, NULL, &mount);
 		if (r == -ENOMEM)
 			return jailer_error_set(e, r, "OutOfMemory", "Out of memory");
 		if (r < 0)
 			return jailer_error_set(e, -ENOENT,
-			        "CgroupHierarchyMissing(\"No hierarchy found for this cgroup "
-			        "version.\")",
-			        "Hierarchy not found: No hierarchy found for this cgroup version.");
+				"CgroupHierarchyMissing(\"No hierarchy found for this cgroup "
+				"version.\")",
+				"Hierarchy not found: No hierarchy found for this cgroup version.");
 
 		env.cgroups = calloc(args->n_multi[JAILER_OPT_CGROUP], sizeof(*env.cgroups));
 		if (!env.cgroups)
 			return jailer_error_set(e, -ENOMEM, "OutOfMemory", "Out of memory");
 		for (size_t i = 0; i < args->n_multi[JAILER_OPT_CGROUP]; i++) {
 			r = jailer_cgroup_new(sys->proc_mounts, n,
-			        args->multi[JAILER_OPT_CGROUP][i], env.id, parent, &env.cgroups[i],
-			        e);
+				args->multi[JAILER_OPT_CGROUP][i], env.id, parent, &env.cgroups[i],
+				e);
 			if (r < 0)
 				return r;
 			env.n_cgroups++;
@@ -179,7 +179,7 @@ int jailer_env_new(const struct jailer_args *args, const struct jailer_sys *sys,
 		uint64_t v;
 
 		r = jailer_parse_resource_limit(
-		        args->multi[JAILER_OPT_RESOURCE_LIMIT][i], &res, &v, e);
+			args->multi[JAILER_OPT_RESOURCE_LIMIT][i], &res, &v, e);
 		if (r < 0)
 			return r;
 		switch (res) {

@@ -47,8 +47,8 @@ extern const struct jailer_sys jailer_sys_default;
  * cgroup version and --cgroup specs, resource limits) and, with cgroup v2 and no --cgroup,
  * moves the calling process into an existing parent cgroup. */
 int jailer_env_new(const struct jailer_args *args, const struct jailer_sys *sys,
-        uint64_t start_time_us, uint64_t start_time_cpu_us, struct jailer_env *ret,
-        struct jailer_error *e);
+	uint64_t start_time_us, uint64_t start_time_cpu_us, struct jailer_env *ret,
+	struct jailer_error *e);
 void jailer_env_done(struct jailer_env *env);
 
 /* The minor of "NNN userfaultfd" in a /proc/misc file, or -1. */

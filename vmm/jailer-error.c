@@ -12,26 +12,26 @@ static const struct {
 	int err;
 	const char *kind;
 } io_kinds[] = {
-        {ENOENT, "NotFound"},
-        {EACCES, "PermissionDenied"},
-        {EPERM, "PermissionDenied"},
-        {EEXIST, "AlreadyExists"},
-        {EINVAL, "InvalidInput"},
-        {ENOTDIR, "NotADirectory"},
-        {EISDIR, "IsADirectory"},
-        {ELOOP, "FilesystemLoop"},
-        {EBUSY, "ResourceBusy"},
-        {ENOSPC, "StorageFull"},
-        {EROFS, "ReadOnlyFilesystem"},
-        {EXDEV, "CrossesDevices"},
-        {ENOTEMPTY, "DirectoryNotEmpty"},
-        {ETXTBSY, "ExecutableFileBusy"},
-        {ENAMETOOLONG, "InvalidFilename"},
-        {EFBIG, "FileTooLarge"},
-        {ENOMEM, "OutOfMemory"},
-        {EINTR, "Interrupted"},
-        {EAGAIN, "WouldBlock"},
-        {ENOSYS, "Unsupported"},
+	{ENOENT, "NotFound"},
+	{EACCES, "PermissionDenied"},
+	{EPERM, "PermissionDenied"},
+	{EEXIST, "AlreadyExists"},
+	{EINVAL, "InvalidInput"},
+	{ENOTDIR, "NotADirectory"},
+	{EISDIR, "IsADirectory"},
+	{ELOOP, "FilesystemLoop"},
+	{EBUSY, "ResourceBusy"},
+	{ENOSPC, "StorageFull"},
+	{EROFS, "ReadOnlyFilesystem"},
+	{EXDEV, "CrossesDevices"},
+	{ENOTEMPTY, "DirectoryNotEmpty"},
+	{ETXTBSY, "ExecutableFileBusy"},
+	{ENAMETOOLONG, "InvalidFilename"},
+	{EFBIG, "FileTooLarge"},
+	{ENOMEM, "OutOfMemory"},
+	{EINTR, "Interrupted"},
+	{EAGAIN, "WouldBlock"},
+	{ENOSYS, "Unsupported"},
 };
 
 static const char *io_kind(int err)
@@ -50,7 +50,7 @@ void jailer_io_display(int err, char *buf, size_t size)
 void jailer_io_debug(int err, char *buf, size_t size)
 {
 	snprintf(buf, size, "Os { code: %d, kind: %s, message: \"%s\" }", err, io_kind(err),
-	        strerror(err));
+		strerror(err));
 }
 
 int jailer_error_set(struct jailer_error *e, int r, const char *debug, const char *fmt, ...)
@@ -65,7 +65,7 @@ int jailer_error_set(struct jailer_error *e, int r, const char *debug, const cha
 }
 
 int jailer_error_io(struct jailer_error *e, int err, const char *variant, const char *path,
-        const char *fmt, ...)
+	const char *fmt, ...)
 {
 	char prefix[640], io[192], dbg[256];
 	va_list ap;

@@ -23,10 +23,10 @@ int jailer_jail_create_dir(const struct jailer_env *env, struct jailer_error *e)
 
 	if (r < 0)
 		return jailer_error_io(e, -r, "CreateDir", env->chroot_dir,
-		        "Failed to create directory %s", env->chroot_dir);
+			"Failed to create directory %s", env->chroot_dir);
 	if (chmod(env->chroot_dir, JAIL_DIR_MODE) < 0)
 		return jailer_error_io(e, errno, "Chmod", env->chroot_dir,
-		        "Failed to change permissions on %s", env->chroot_dir);
+			"Failed to change permissions on %s", env->chroot_dir);
 	return 0;
 }
 
@@ -45,17 +45,17 @@ int jailer_jail_copy_exec(const struct jailer_env *env, struct jailer_error *e)
 	in = open(env->exec_file_path, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		return jailer_error_io(e, errno, "FileOpen", env->exec_file_path,
-		        "Failed to open file %s", env->exec_file_path);
+			"Failed to open file %s", env->exec_file_path);
 	if (fstat(in, &src) < 0)
 		return jailer_error_io(e, errno, "Metadata", env->exec_file_path,
-		        "Cannot get metadata for a file: %s", env->exec_file_path);
+			"Cannot get metadata for a file: %s", env->exec_file_path);
 
 	out = open(dest, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, src.st_mode & 0777);
 	if (out < 0)
 		return jailer_error_io(e, errno, "FileOpen", dest, "Failed to open file %s", dest);
 	if (fstat(out, &dst) < 0)
 		return jailer_error_io(
-		        e, errno, "Metadata", dest, "Cannot get metadata for a file: %s", dest);
+			e, errno, "Metadata", dest, "Cannot get metadata for a file: %s", dest);
 	/* Two VMMs must never share text pages, and a link is how a staged file could alias one. */
 	if (dst.st_nlink > 1) {
 		char dbg[1024];
@@ -69,17 +69,17 @@ int jailer_jail_copy_exec(const struct jailer_env *env, struct jailer_error *e)
 	}
 	if (fchown(out, env->uid, env->gid) < 0)
 		return jailer_error_io(
-		        e, errno, "ChangeFileOwner", dest, "Failed to change owner for %s", dest);
+			e, errno, "ChangeFileOwner", dest, "Failed to change owner for %s", dest);
 	/* A pre-staged copy keeps its old mode through open(); give it the source's, so the
 	 * result is the same whether or not the caller staged one. */
 	if (fchmod(out, src.st_mode & 0777) < 0)
 		return jailer_error_io(
-		        e, errno, "Chmod", dest, "Failed to change permissions on %s", dest);
+			e, errno, "Chmod", dest, "Failed to change permissions on %s", dest);
 
 	while (copied < src.st_size) {
 		ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)(src.st_size - copied), 0);
 		if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
-		                     errno == EOPNOTSUPP)) {
+				     errno == EOPNOTSUPP)) {
 			char buf[64 * 1024];
 			n = read(in, buf, sizeof(buf));
 			if (n > 0 && write(out, buf, (size_t)n) != n)
@@ -87,7 +87,7 @@ int jailer_jail_copy_exec(const struct jailer_env *env, struct jailer_error *e)
 		}
 		if (n < 0)
 			return jailer_error_io(e, errno, "Copy", env->exec_file_path,
-			        "Failed to copy %s to %s", env->exec_file_path, dest);
+				"Failed to copy %s to %s", env->exec_file_path, dest);
 		if (n == 0)
 			break;
 		copied += n;
@@ -96,7 +96,7 @@ int jailer_jail_copy_exec(const struct jailer_env *env, struct jailer_error *e)
 	 * the result is exactly the source. */
 	if (ftruncate(out, copied) < 0)
 		return jailer_error_io(e, errno, "Copy", env->exec_file_path,
-		        "Failed to copy %s to %s", env->exec_file_path, dest);
+			"Failed to copy %s to %s", env->exec_file_path, dest);
 	return 0;
 }
 
@@ -104,30 +104,30 @@ int jailer_jail_pivot(const struct jailer_env *env, struct jailer_error *e)
 {
 	if (unshare(CLONE_NEWNS) < 0)
 		return jailer_error_io(e, errno, "UnshareNewNs", NULL,
-		        "Failed to unshare into new mount namespace");
+			"Failed to unshare into new mount namespace");
 	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
 		return jailer_error_io(e, errno, "MountPropagationSlave", NULL,
-		        "Failed to change the propagation type to slave");
+			"Failed to change the propagation type to slave");
 	if (mount(env->chroot_dir, env->chroot_dir, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return jailer_error_io(e, errno, "MountBind", NULL,
-		        "Failed to bind mount the jail root directory");
+			"Failed to bind mount the jail root directory");
 	if (chdir(env->chroot_dir) < 0)
 		return jailer_error_io(
-		        e, errno, "ChdirNewRoot", NULL, "Failed to chdir into chroot directory");
+			e, errno, "ChdirNewRoot", NULL, "Failed to chdir into chroot directory");
 	if (mkdir("old_root", 0600) < 0)
 		return jailer_error_io(e, errno, "MkdirOldRoot", NULL,
-		        "Failed to create the jail root directory before pivoting root");
+			"Failed to create the jail root directory before pivoting root");
 	if (syscall(SYS_pivot_root, ".", "old_root") < 0)
 		return jailer_error_io(e, errno, "PivotRoot", NULL, "Failed to pivot root");
 	if (chdir("/") < 0)
 		return jailer_error_io(
-		        e, errno, "SetCurrentDir", NULL, "Failed to change current directory");
+			e, errno, "SetCurrentDir", NULL, "Failed to change current directory");
 	if (umount2("old_root", MNT_DETACH) < 0)
 		return jailer_error_io(
-		        e, errno, "UmountOldRoot", NULL, "Failed to unmount the old jail root");
+			e, errno, "UmountOldRoot", NULL, "Failed to unmount the old jail root");
 	if (rmdir("old_root") < 0)
 		return jailer_error_io(
-		        e, errno, "RmOldRootDir", NULL, "Failed to remove old jail root directory");
+			e, errno, "RmOldRootDir", NULL, "Failed to remove old jail root directory");
 	return 0;
 }
 
@@ -139,18 +139,18 @@ static int setup_dir(const struct jailer_env *env, const char *path, struct jail
 
 	if (r < 0)
 		return jailer_error_io(
-		        e, -r, "CreateDir", path, "Failed to create directory %s", path);
+			e, -r, "CreateDir", path, "Failed to create directory %s", path);
 	if (chmod(path, JAIL_DIR_MODE) < 0)
 		return jailer_error_io(
-		        e, errno, "Chmod", path, "Failed to change permissions on %s", path);
+			e, errno, "Chmod", path, "Failed to change permissions on %s", path);
 	if (chown(path, env->uid, env->gid) < 0)
 		return jailer_error_io(
-		        e, errno, "ChangeFileOwner", path, "Failed to change owner for %s", path);
+			e, errno, "ChangeFileOwner", path, "Failed to change owner for %s", path);
 	return 0;
 }
 
 static int mknod_and_own(const struct jailer_env *env, const char *path, unsigned major,
-        unsigned minor, struct jailer_error *e)
+	unsigned minor, struct jailer_error *e)
 {
 	if (mknod(path, S_IFCHR | S_IRUSR | S_IWUSR, makedev(major, minor)) < 0) {
 		char io[256], dbg[512];
@@ -160,11 +160,11 @@ static int mknod_and_own(const struct jailer_env *env, const char *path, unsigne
 		snprintf(dbg, sizeof(dbg), "MknodDev(%s, \"%s\")", io, path);
 		jailer_io_display(err, io, sizeof(io));
 		return jailer_error_set(e, -err, dbg,
-		        "Failed to create %s via mknod inside the jail: %s", path, io);
+			"Failed to create %s via mknod inside the jail: %s", path, io);
 	}
 	if (chown(path, env->uid, env->gid) < 0)
 		return jailer_error_io(
-		        e, errno, "ChangeFileOwner", path, "Failed to change owner for %s", path);
+			e, errno, "ChangeFileOwner", path, "Failed to change owner for %s", path);
 	return 0;
 }
 
@@ -188,7 +188,7 @@ int jailer_jail_populate(const struct jailer_env *env, struct jailer_error *e)
 		/* Upstream goes on: only MMDS V2 tokens need it. */
 		printf("Warning! Could not create /dev/urandom inside the jail (%s). MMDS V2 will "
 		       "not be available.\n",
-		        e->display);
+			e->display);
 		fflush(stdout);
 	}
 	if (env->userfaultfd_minor >= 0) {

@@ -34,7 +34,7 @@ static int join_netns(const char *path, struct jailer_error *e)
 		return jailer_error_io(e, errno, "FileOpen", path, "Failed to open file %s", path);
 	if (setns(fd, CLONE_NEWNET) < 0)
 		return jailer_error_io(
-		        e, errno, "SetNetNs", NULL, "Failed to join network namespace: netns");
+			e, errno, "SetNetNs", NULL, "Failed to join network namespace: netns");
 	return 0;
 }
 
@@ -129,12 +129,12 @@ static int daemonize(int dev_null, struct jailer_error *e)
 			return jailer_error_io(e, errno, "Dup2", NULL, "Failed to duplicate fd");
 	if (close(dev_null) < 0)
 		return jailer_error_io(
-		        e, errno, "CloseDevNullFd", NULL, "Failed to close /dev/null fd");
+			e, errno, "CloseDevNullFd", NULL, "Failed to close /dev/null fd");
 	return 0;
 }
 
 static int exec_target(const struct jailer_env *env, uint64_t start_time_cpu_us,
-        uint64_t parent_cpu_time_us, struct jailer_error *e)
+	uint64_t parent_cpu_time_us, struct jailer_error *e)
 {
 	_cleanup_free_ char *path = NULL;
 	_cleanup_free_ const char **argv = NULL;
@@ -214,7 +214,7 @@ int jailer_run(struct jailer_env *env, struct jailer_error *e)
 		dev_null = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (dev_null < 0)
 			return jailer_error_io(
-			        e, errno, "OpenDevNull", NULL, "Failed to open /dev/null");
+				e, errno, "OpenDevNull", NULL, "Failed to open /dev/null");
 	}
 
 	r = jailer_jail_pivot(env, e);
@@ -245,7 +245,7 @@ int jailer_run(struct jailer_env *env, struct jailer_error *e)
 		pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, 0);
 		if (pid < 0)
 			return jailer_error_io(
-			        e, errno, "Clone", NULL, "Failed cloning into a new child process");
+				e, errno, "Clone", NULL, "Failed cloning into a new child process");
 		if (pid > 0) {
 			r = write_pid_file(env, pid, e);
 			if (r < 0)

@@ -23,9 +23,9 @@ static void sanitize_process(void)
 
 		jailer_io_display(errno, io, sizeof(io));
 		fprintf(stderr,
-		        "Failed to sanitize the Jailer process: Failed to call close range "
-		        "syscall: %s\n",
-		        io);
+			"Failed to sanitize the Jailer process: Failed to call close range "
+			"syscall: %s\n",
+			io);
 		abort();
 	}
 	clearenv();

@@ -32,26 +32,26 @@ int jailer_validate_id(const char *id, struct jailer_error *e)
 
 	if (len < JAILER_ID_MIN_LEN || len > JAILER_ID_MAX_LEN) {
 		snprintf(dbg, sizeof(dbg), "InvalidInstanceId(InvalidLen(%zu, %d, %d))", len,
-		        JAILER_ID_MIN_LEN, JAILER_ID_MAX_LEN);
+			JAILER_ID_MIN_LEN, JAILER_ID_MAX_LEN);
 		return jailer_error_set(e, -EINVAL, dbg,
-		        "Invalid instance ID: Invalid len (%zu);  the length must be between %d "
-		        "and %d",
-		        len, JAILER_ID_MIN_LEN, JAILER_ID_MAX_LEN);
+			"Invalid instance ID: Invalid len (%zu);  the length must be between %d "
+			"and %d",
+			len, JAILER_ID_MIN_LEN, JAILER_ID_MAX_LEN);
 	}
 	for (const unsigned char *p = (const unsigned char *)id; *p; pos++) {
 		size_t n = utf8_len(p);
 		char c[8] = {};
 
 		if (*p == '-' ||
-		        (*p < 0x80 && ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
-		                              (*p >= 'A' && *p <= 'Z')))) {
+			(*p < 0x80 && ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+					      (*p >= 'A' && *p <= 'Z')))) {
 			p++;
 			continue;
 		}
 		memcpy(c, p, n);
 		snprintf(dbg, sizeof(dbg), "InvalidInstanceId(InvalidChar('%s', %zu))", c, pos);
 		return jailer_error_set(e, -EINVAL, dbg,
-		        "Invalid instance ID: Invalid char (%s) at position %zu", c, pos);
+			"Invalid instance ID: Invalid char (%s) at position %zu", c, pos);
 	}
 	return 0;
 }
@@ -65,7 +65,7 @@ int jailer_parse_uint(const char *s, uint64_t max, uint64_t *ret, const char **r
 		p++;
 	if (!*s || (*s == '+' && !*p)) {
 		*ret_why = *s ? "invalid digit found in string"
-		              : "cannot parse integer from empty string";
+			      : "cannot parse integer from empty string";
 		return -EINVAL;
 	}
 	for (; *p; p++) {
@@ -105,14 +105,14 @@ int jailer_validate_parent_cgroup(const char *path, struct jailer_error *e)
 {
 	if (!path_is_plain_relative(path))
 		return jailer_error_set(e, -EINVAL, "CgroupInvalidParentPath",
-		        "Parent cgroup path is invalid. Path should not be absolute or contain "
-		        "'..' "
-		        "or '.'");
+			"Parent cgroup path is invalid. Path should not be absolute or contain "
+			"'..' "
+			"or '.'");
 	return 0;
 }
 
 int jailer_parse_cgroup_spec(const char *arg, char **ret_file, char **ret_value,
-        char **ret_controller, struct jailer_error *e)
+	char **ret_controller, struct jailer_error *e)
 {
 	const char *eq = strchr(arg, '='), *dot;
 	_cleanup_free_ char *file = NULL, *value = NULL, *controller = NULL;
@@ -143,8 +143,8 @@ int jailer_parse_cgroup_spec(const char *arg, char **ret_file, char **ret_value,
 }
 
 static const char *const rlimit_names[_JAILER_RLIMIT_MAX] = {
-        [JAILER_RLIMIT_FSIZE] = "fsize",
-        [JAILER_RLIMIT_NO_FILE] = "no-file",
+	[JAILER_RLIMIT_FSIZE] = "fsize",
+	[JAILER_RLIMIT_NO_FILE] = "no-file",
 };
 
 const char *jailer_rlimit_to_string(enum jailer_rlimit r)
@@ -155,7 +155,7 @@ const char *jailer_rlimit_to_string(enum jailer_rlimit r)
 }
 
 int jailer_parse_resource_limit(const char *arg, enum jailer_rlimit *ret_resource,
-        uint64_t *ret_value, struct jailer_error *e)
+	uint64_t *ret_value, struct jailer_error *e)
 {
 	const char *eq = strchr(arg, '='), *why = NULL;
 	char dbg[640], name[256];
@@ -164,12 +164,12 @@ int jailer_parse_resource_limit(const char *arg, enum jailer_rlimit *ret_resourc
 	if (!eq) {
 		snprintf(dbg, sizeof(dbg), "ResLimitFormat(\"%s\")", arg);
 		return jailer_error_set(
-		        e, -EINVAL, dbg, "Invalid format for resources limits: %s", arg);
+			e, -EINVAL, dbg, "Invalid format for resources limits: %s", arg);
 	}
 	if (jailer_parse_uint(eq + 1, UINT64_MAX, &v, &why) < 0) {
 		snprintf(dbg, sizeof(dbg), "ResLimitValue(\"%s\", \"%s\")", eq + 1, why);
 		return jailer_error_set(
-		        e, -EINVAL, dbg, "Invalid limit value for resource: %s: %s", eq + 1, why);
+			e, -EINVAL, dbg, "Invalid limit value for resource: %s: %s", eq + 1, why);
 	}
 	snprintf(name, sizeof(name), "%.*s", (int)(eq - arg), arg);
 	for (int i = 0; i < _JAILER_RLIMIT_MAX; i++)

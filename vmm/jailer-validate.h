@@ -26,7 +26,7 @@ int jailer_validate_parent_cgroup(const char *path, struct jailer_error *e);
  * and FILE relative, without "." / ".." components, holding a '.' that ends the controller name
  * ("Cgroup invalid file: ..."). The returned strings are allocated. */
 int jailer_parse_cgroup_spec(const char *arg, char **ret_file, char **ret_value,
-        char **ret_controller, struct jailer_error *e);
+	char **ret_controller, struct jailer_error *e);
 
 enum jailer_rlimit {
 	JAILER_RLIMIT_FSIZE,
@@ -39,4 +39,4 @@ const char *jailer_rlimit_to_string(enum jailer_rlimit r);
 
 /* --resource-limit NAME=N: NAME fsize or no-file, N a u64. */
 int jailer_parse_resource_limit(const char *arg, enum jailer_rlimit *ret_resource,
-        uint64_t *ret_value, struct jailer_error *e);
+	uint64_t *ret_value, struct jailer_error *e);

@@ -15,7 +15,6 @@
 #include "vmm/vmm-qemu.h"
 #include "vmm/vmm-snapshot.h"
 
-
 enum phase {
 	PHASE_PRE = 1 << 0,
 	PHASE_POST = 1 << 1,
@@ -24,7 +23,7 @@ enum phase {
 
 typedef int (*put_fn)(struct vmm *v, const char *path_id, json_t *body, struct vmm_fault *f);
 typedef int (*handler_fn)(
-        struct vmm *v, const char *path_id, json_t *body, struct vmm_reply *r, struct vmm_fault *f);
+	struct vmm *v, const char *path_id, json_t *body, struct vmm_reply *r, struct vmm_fault *f);
 
 static int reply_json(struct vmm_reply *r, json_t *body)
 {
@@ -36,27 +35,27 @@ static int reply_json(struct vmm_reply *r, json_t *body)
 }
 
 static int get_instance_info(struct vmm *v, _unused_ const char *id, _unused_ json_t *body,
-        struct vmm_reply *r, _unused_ struct vmm_fault *f)
+	struct vmm_reply *r, _unused_ struct vmm_fault *f)
 {
 	return reply_json(r, json_pack("{s:s, s:s, s:s, s:s}", "id", v->id, "state",
-	                             vmm_state_to_string(v->state), "vmm_version",
-	                             VMM_FIRECRACKER_VERSION, "app_name", "Firecracker"));
+				     vmm_state_to_string(v->state), "vmm_version",
+				     VMM_FIRECRACKER_VERSION, "app_name", "Firecracker"));
 }
 
 static int get_version(_unused_ struct vmm *v, _unused_ const char *id, _unused_ json_t *body,
-        struct vmm_reply *r, _unused_ struct vmm_fault *f)
+	struct vmm_reply *r, _unused_ struct vmm_fault *f)
 {
 	return reply_json(r, json_pack("{s:s}", "firecracker_version", VMM_FIRECRACKER_VERSION));
 }
 
 static int get_machine_config(struct vmm *v, _unused_ const char *id, _unused_ json_t *body,
-        struct vmm_reply *r, _unused_ struct vmm_fault *f)
+	struct vmm_reply *r, _unused_ struct vmm_fault *f)
 {
 	return reply_json(r, json_deep_copy(v->machine_config));
 }
 
 static int get_vm_config(struct vmm *v, _unused_ const char *id, _unused_ json_t *body,
-        struct vmm_reply *r, _unused_ struct vmm_fault *f)
+	struct vmm_reply *r, _unused_ struct vmm_fault *f)
 {
 	return reply_json(r, vmm_config_to_json(v));
 }
@@ -70,7 +69,7 @@ static int refuse_hotplug(struct vmm *v, const char *what, struct vmm_fault *f)
 }
 
 static int put_drive(
-        struct vmm *v, const char *id, json_t *body, struct vmm_reply *r, struct vmm_fault *f)
+	struct vmm *v, const char *id, json_t *body, struct vmm_reply *r, struct vmm_fault *f)
 {
 	int k = refuse_hotplug(v, "drives", f);
 
@@ -81,7 +80,7 @@ static int put_drive(
 }
 
 static int put_network(
-        struct vmm *v, const char *id, json_t *body, struct vmm_reply *r, struct vmm_fault *f)
+	struct vmm *v, const char *id, json_t *body, struct vmm_reply *r, struct vmm_fault *f)
 {
 	int k = refuse_hotplug(v, "network interfaces", f);
 
@@ -92,19 +91,19 @@ static int put_network(
 }
 
 static int patch_device(_unused_ struct vmm *v, _unused_ const char *id, _unused_ json_t *body,
-        _unused_ struct vmm_reply *r, struct vmm_fault *f)
+	_unused_ struct vmm_reply *r, struct vmm_fault *f)
 {
 	return vmm_fault_set(f, "Updating drives or network interfaces after boot (rate limiters, "
-	                        "backing files) is not supported by banger-vmm.");
+				"backing files) is not supported by banger-vmm.");
 }
 
 static const char *const action_types[] = {"FlushMetrics", "InstanceStart", "SendCtrlAltDel", NULL};
 static const struct vmm_field action_fields[] = {
-        {"action_type", VMM_FIELD_STRING, true, action_types},
+	{"action_type", VMM_FIELD_STRING, true, action_types},
 };
 
 static int put_actions(struct vmm *v, _unused_ const char *id, json_t *body, struct vmm_reply *r,
-        struct vmm_fault *f)
+	struct vmm_fault *f)
 {
 	const char *type;
 	int k;
@@ -117,10 +116,10 @@ static int put_actions(struct vmm *v, _unused_ const char *id, json_t *body, str
 	if (streq(type, "InstanceStart")) {
 		if (v->state != VMM_NOT_STARTED)
 			return vmm_fault_set(f, "The requested operation is not supported after "
-			                        "starting the microVM.");
+						"starting the microVM.");
 		if (!v->boot_source)
 			return vmm_fault_set(
-			        f, "Cannot start microvm without kernel configuration.");
+				f, "Cannot start microvm without kernel configuration.");
 		if (!v->no_boot) {
 			k = vmm_qemu_start(v, f);
 			if (k < 0)
@@ -132,13 +131,13 @@ static int put_actions(struct vmm *v, _unused_ const char *id, json_t *body, str
 	}
 	if (v->state == VMM_NOT_STARTED)
 		return vmm_fault_set(f,
-		        "The requested operation is not supported before starting the "
-		        "microVM.");
+			"The requested operation is not supported before starting the "
+			"microVM.");
 	if (streq(type, "FlushMetrics")) {
 		k = vmm_config_flush_metrics(v);
 		if (k == -EBADF)
 			return vmm_fault_set(f, "Cannot flush metrics: the metrics system is not "
-			                        "initialized (PUT /metrics first).");
+						"initialized (PUT /metrics first).");
 		if (k < 0)
 			return vmm_fault_set(f, "Cannot flush metrics: %s", strerror(-k));
 		return 0;
@@ -151,11 +150,11 @@ static int put_actions(struct vmm *v, _unused_ const char *id, json_t *body, str
 
 static const char *const vm_states[] = {"Paused", "Resumed", NULL};
 static const struct vmm_field vm_fields[] = {
-        {"state", VMM_FIELD_STRING, true, vm_states},
+	{"state", VMM_FIELD_STRING, true, vm_states},
 };
 
 static int patch_vm(struct vmm *v, _unused_ const char *id, json_t *body, struct vmm_reply *r,
-        struct vmm_fault *f)
+	struct vmm_fault *f)
 {
 	bool pause;
 	int k;
@@ -175,14 +174,14 @@ static int patch_vm(struct vmm *v, _unused_ const char *id, json_t *body, struct
 }
 
 static int put_snapshot_create(struct vmm *v, _unused_ const char *id, json_t *body,
-        struct vmm_reply *r, struct vmm_fault *f)
+	struct vmm_reply *r, struct vmm_fault *f)
 {
 	r->status = 204;
 	return vmm_snapshot_create(v, body, f);
 }
 
 static int put_snapshot_load(struct vmm *v, _unused_ const char *id, json_t *body,
-        struct vmm_reply *r, struct vmm_fault *f)
+	struct vmm_reply *r, struct vmm_fault *f)
 {
 	r->status = 204;
 	return vmm_snapshot_load(v, body, f);
@@ -199,29 +198,29 @@ struct route {
 };
 
 static const struct route routes[] = {
-        {"GET", "/", false, false, PHASE_ANY, NULL, get_instance_info},
-        {"GET", "/version", false, false, PHASE_ANY, NULL, get_version},
-        {"GET", "/machine-config", false, false, PHASE_ANY, NULL, get_machine_config},
-        {"GET", "/vm/config", false, false, PHASE_ANY, NULL, get_vm_config},
-        {"PUT", "/machine-config", false, true, PHASE_PRE, vmm_config_put_machine, NULL},
-        {"PATCH", "/machine-config", false, true, PHASE_PRE, vmm_config_patch_machine, NULL},
-        {"PUT", "/boot-source", false, true, PHASE_PRE, vmm_config_put_boot_source, NULL},
-        {"PUT", "/drives", true, true, PHASE_ANY, NULL, put_drive},
-        {"PATCH", "/drives", true, true, PHASE_POST, NULL, patch_device},
-        {"PUT", "/network-interfaces", true, true, PHASE_ANY, NULL, put_network},
-        {"PATCH", "/network-interfaces", true, true, PHASE_POST, NULL, patch_device},
-        {"PUT", "/logger", false, true, PHASE_PRE, vmm_config_put_logger, NULL},
-        {"PUT", "/metrics", false, true, PHASE_PRE, vmm_config_put_metrics, NULL},
-        {"PUT", "/serial", false, true, PHASE_PRE, vmm_config_put_serial, NULL},
-        {"PUT", "/actions", false, true, PHASE_ANY, NULL, put_actions},
-        {"PATCH", "/vm", false, true, PHASE_POST, NULL, patch_vm},
-        {"PUT", "/snapshot/create", false, true, PHASE_POST, NULL, put_snapshot_create},
-        {"PUT", "/snapshot/load", false, true, PHASE_PRE, NULL, put_snapshot_load},
+	{"GET", "/", false, false, PHASE_ANY, NULL, get_instance_info},
+	{"GET", "/version", false, false, PHASE_ANY, NULL, get_version},
+	{"GET", "/machine-config", false, false, PHASE_ANY, NULL, get_machine_config},
+	{"GET", "/vm/config", false, false, PHASE_ANY, NULL, get_vm_config},
+	{"PUT", "/machine-config", false, true, PHASE_PRE, vmm_config_put_machine, NULL},
+	{"PATCH", "/machine-config", false, true, PHASE_PRE, vmm_config_patch_machine, NULL},
+	{"PUT", "/boot-source", false, true, PHASE_PRE, vmm_config_put_boot_source, NULL},
+	{"PUT", "/drives", true, true, PHASE_ANY, NULL, put_drive},
+	{"PATCH", "/drives", true, true, PHASE_POST, NULL, patch_device},
+	{"PUT", "/network-interfaces", true, true, PHASE_ANY, NULL, put_network},
+	{"PATCH", "/network-interfaces", true, true, PHASE_POST, NULL, patch_device},
+	{"PUT", "/logger", false, true, PHASE_PRE, vmm_config_put_logger, NULL},
+	{"PUT", "/metrics", false, true, PHASE_PRE, vmm_config_put_metrics, NULL},
+	{"PUT", "/serial", false, true, PHASE_PRE, vmm_config_put_serial, NULL},
+	{"PUT", "/actions", false, true, PHASE_ANY, NULL, put_actions},
+	{"PATCH", "/vm", false, true, PHASE_POST, NULL, patch_vm},
+	{"PUT", "/snapshot/create", false, true, PHASE_POST, NULL, put_snapshot_create},
+	{"PUT", "/snapshot/load", false, true, PHASE_PRE, NULL, put_snapshot_load},
 };
 
 /* Firecracker resources banger-vmm does not implement: refused by name, not as bad paths. */
 static const char *const unsupported_prefixes[] = {
-        "/balloon", "/cpu-config", "/entropy", "/hotplug", "/mmds", "/pmem", "/vsock"};
+	"/balloon", "/cpu-config", "/entropy", "/hotplug", "/mmds", "/pmem", "/vsock"};
 
 static bool path_matches(const struct route *rt, const char *url, const char **ret_id)
 {
@@ -238,7 +237,7 @@ static bool path_matches(const struct route *rt, const char *url, const char **r
 
 /* Every refusal is logged once, here, with the request it answers. */
 static int fault_reply(struct vmm_reply *r, const char *method, const char *url, unsigned status,
-        const char *message)
+	const char *message)
 {
 	vmm_log_error("%s %s: %s", method, url, message);
 	json_decref(r->body);
@@ -248,7 +247,7 @@ static int fault_reply(struct vmm_reply *r, const char *method, const char *url,
 }
 
 int vmm_api_dispatch(struct vmm *v, const char *method, const char *url, const char *data,
-        size_t size, struct vmm_reply *ret)
+	size_t size, struct vmm_reply *ret)
 {
 	_cleanup_json_ json_t *body = NULL;
 	struct vmm_fault f = {.status = 400};
@@ -267,12 +266,12 @@ int vmm_api_dispatch(struct vmm *v, const char *method, const char *url, const c
 				char msg[512];
 
 				snprintf(msg, sizeof(msg), "%s %s is not supported by banger-vmm.",
-				        method, url);
+					method, url);
 				return fault_reply(ret, method, url, 400, msg);
 			}
 		/* Firecracker prints the path without its leading slash. */
 		vmm_fault_set(&f, "Invalid request method and/or path: %s %s.", method,
-		        url[0] == '/' ? url + 1 : url);
+			url[0] == '/' ? url + 1 : url);
 		return fault_reply(ret, method, url, 400, f.message);
 	}
 	if (rt->has_id && strchr(id, '/')) {
@@ -283,8 +282,8 @@ int vmm_api_dispatch(struct vmm *v, const char *method, const char *url, const c
 		return fault_reply(ret, method, url, 400, "The ID cannot be empty.");
 	if (rt->has_id && !vmm_resource_id_valid(id))
 		return fault_reply(ret, method, url, 400,
-		        "API Resource IDs can only contain alphanumeric "
-		        "characters and underscores.");
+			"API Resource IDs can only contain alphanumeric "
+			"characters and underscores.");
 	if (rt->has_body) {
 		k = vmm_body_parse(method, data, size, &body, &f);
 		if (k < 0)
@@ -295,10 +294,10 @@ int vmm_api_dispatch(struct vmm *v, const char *method, const char *url, const c
 	phase = v->state == VMM_NOT_STARTED ? PHASE_PRE : PHASE_POST;
 	if (!(rt->phases & phase))
 		return fault_reply(ret, method, url, 400,
-		        phase == PHASE_PRE ? "The requested operation is not supported "
-		                             "before starting the microVM."
-		                           : "The requested operation is not supported "
-		                             "after starting the microVM.");
+			phase == PHASE_PRE ? "The requested operation is not supported "
+					     "before starting the microVM."
+					   : "The requested operation is not supported "
+					     "after starting the microVM.");
 	k = rt->handle ? rt->handle(v, id, body, &r, &f) : rt->put(v, id, body, &f);
 	if (k == -ENOMEM)
 		return k;
@@ -336,7 +335,7 @@ struct request {
 };
 
 static void request_completed(_unused_ void *cls, _unused_ struct MHD_Connection *c, void **con_cls,
-        _unused_ enum MHD_RequestTerminationCode toe)
+	_unused_ enum MHD_RequestTerminationCode toe)
 {
 	struct request *rq = *con_cls;
 
@@ -373,8 +372,8 @@ static enum MHD_Result queue_json(struct MHD_Connection *c, unsigned status, jso
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-        const char *method, _unused_ const char *version, const char *upload_data,
-        size_t *upload_data_size, void **con_cls)
+	const char *method, _unused_ const char *version, const char *upload_data,
+	size_t *upload_data_size, void **con_cls)
 {
 	struct vmm *v = cls;
 	struct request *rq = *con_cls;
@@ -408,7 +407,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (rq->too_large) {
 		/* micro_http's transport-level error shape is {"error": ...}, not fault_message. */
 		_cleanup_json_ json_t *e = json_pack("{s:s}", "error",
-		        "Request payload is larger than the limit allowed by the server.");
+			"Request payload is larger than the limit allowed by the server.");
 		return queue_json(c, 400, e);
 	}
 	if (vmm_api_dispatch(v, method, url, rq->data, rq->size, &r) < 0)
@@ -424,8 +423,8 @@ int vmm_api_start(struct vmm *v, int listen_fd, struct MHD_Daemon **ret)
 	struct MHD_Daemon *d;
 
 	d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, v,
-	        MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_NOTIFY_COMPLETED, request_completed,
-	        NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0, MHD_OPTION_END);
+		MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_NOTIFY_COMPLETED, request_completed,
+		NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0, MHD_OPTION_END);
 	if (!d) {
 		close(listen_fd);
 		return -EIO;

@@ -17,7 +17,7 @@ struct vmm_reply {
 
 /* Answers one request. Always fills ret (status + body); returns <0 only for -ENOMEM. */
 int vmm_api_dispatch(struct vmm *v, const char *method, const char *url, const char *data,
-        size_t size, struct vmm_reply *ret);
+	size_t size, struct vmm_reply *ret);
 
 /* Binds and listens on a unix socket at path; fails if path exists, as Firecracker does. */
 int vmm_api_listen(const char *path, int *ret_fd);

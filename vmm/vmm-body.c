@@ -10,11 +10,11 @@
 #define DESERIALIZE "An error occurred when deserializing the json body of a request: "
 
 static const char *const field_type_name[_VMM_FIELD_TYPE_MAX] = {
-        [VMM_FIELD_STRING] = "a string",
-        [VMM_FIELD_BOOL] = "a boolean",
-        [VMM_FIELD_UINT] = "an unsigned integer",
-        [VMM_FIELD_OBJECT] = "a map",
-        [VMM_FIELD_ARRAY] = "a sequence",
+	[VMM_FIELD_STRING] = "a string",
+	[VMM_FIELD_BOOL] = "a boolean",
+	[VMM_FIELD_UINT] = "an unsigned integer",
+	[VMM_FIELD_OBJECT] = "a map",
+	[VMM_FIELD_ARRAY] = "a sequence",
 };
 
 static const char *json_kind(const json_t *j)
@@ -40,7 +40,7 @@ static const char *json_kind(const json_t *j)
 }
 
 int vmm_body_parse(
-        const char *method, const char *data, size_t size, json_t **ret, struct vmm_fault *f)
+	const char *method, const char *data, size_t size, json_t **ret, struct vmm_fault *f)
 {
 	json_error_t err;
 	json_t *j;
@@ -50,7 +50,7 @@ int vmm_body_parse(
 	j = json_loadb(data, size, JSON_REJECT_DUPLICATES, &err);
 	if (!j)
 		return vmm_fault_set(
-		        f, DESERIALIZE "%s at line %d column %d.", err.text, err.line, err.column);
+			f, DESERIALIZE "%s at line %d column %d.", err.text, err.line, err.column);
 	if (!json_is_object(j)) {
 		vmm_fault_set(f, DESERIALIZE "invalid type: %s, expected a map.", json_kind(j));
 		json_decref(j);
@@ -89,7 +89,7 @@ static bool type_matches(const json_t *v, enum vmm_field_type t)
 }
 
 int vmm_body_check(json_t *body, const char *what, const struct vmm_field *fields, size_t n,
-        struct vmm_fault *f)
+	struct vmm_fault *f)
 {
 	const char *key;
 	json_t *v;
@@ -104,16 +104,16 @@ int vmm_body_check(json_t *body, const char *what, const struct vmm_field *field
 
 			for (size_t i = 0; i < n && len < sizeof(expected); i++)
 				len += snprintf(expected + len, sizeof(expected) - len, "%s`%s`",
-				        i == 0 ? "" : (i + 1 == n ? " or " : ", "), fields[i].name);
+					i == 0 ? "" : (i + 1 == n ? " or " : ", "), fields[i].name);
 			return vmm_fault_set(f, DESERIALIZE "unknown field `%s`, expected %s%s.",
-			        key, n > 1 ? "one of " : "", expected);
+				key, n > 1 ? "one of " : "", expected);
 		}
 		if (json_is_null(v) && !fd->required)
 			continue;
 		if (!type_matches(v, fd->type))
 			return vmm_fault_set(f,
-			        DESERIALIZE "invalid type: %s for `%s` in %s, expected %s.",
-			        json_kind(v), key, what, field_type_name[fd->type]);
+				DESERIALIZE "invalid type: %s for `%s` in %s, expected %s.",
+				json_kind(v), key, what, field_type_name[fd->type]);
 		if (fd->one_of) {
 			bool ok = false;
 
@@ -121,13 +121,13 @@ int vmm_body_check(json_t *body, const char *what, const struct vmm_field *field
 				ok = ok || streq(*o, json_string_value(v));
 			if (!ok)
 				return vmm_fault_set(f,
-				        DESERIALIZE "unknown variant `%s` for `%s` in %s.",
-				        json_string_value(v), key, what);
+					DESERIALIZE "unknown variant `%s` for `%s` in %s.",
+					json_string_value(v), key, what);
 		}
 	}
 	for (size_t i = 0; i < n; i++)
 		if (fields[i].required && !json_object_get(body, fields[i].name))
 			return vmm_fault_set(
-			        f, DESERIALIZE "missing field `%s` in %s.", fields[i].name, what);
+				f, DESERIALIZE "missing field `%s` in %s.", fields[i].name, what);
 	return 0;
 }

@@ -28,10 +28,10 @@ struct vmm_field {
 
 /* Parses a request body (must be a JSON object). Empty body: "Empty PUT request." etc. */
 int vmm_body_parse(
-        const char *method, const char *data, size_t size, json_t **ret, struct vmm_fault *f);
+	const char *method, const char *data, size_t size, json_t **ret, struct vmm_fault *f);
 
 /* Refuses unknown fields, missing required ones, wrong types and values outside one_of
  * (Firecracker's #[serde(deny_unknown_fields)] behaviour). A JSON null counts as absent for
  * optional fields, as serde's Option does. */
 int vmm_body_check(json_t *body, const char *what, const struct vmm_field *fields, size_t n,
-        struct vmm_fault *f);
+	struct vmm_fault *f);

@@ -18,12 +18,12 @@ static const char *const cache_types[] = {"Unsafe", "Writeback", NULL};
 static const char *const io_engines[] = {"Sync", "Async", NULL};
 
 static const struct vmm_field machine_fields[] = {
-        {"vcpu_count", VMM_FIELD_UINT, true, NULL},
-        {"mem_size_mib", VMM_FIELD_UINT, true, NULL},
-        {"smt", VMM_FIELD_BOOL, false, NULL},
-        {"track_dirty_pages", VMM_FIELD_BOOL, false, NULL},
-        {"huge_pages", VMM_FIELD_STRING, false, huge_pages_values},
-        {"cpu_template", VMM_FIELD_STRING, false, cpu_templates},
+	{"vcpu_count", VMM_FIELD_UINT, true, NULL},
+	{"mem_size_mib", VMM_FIELD_UINT, true, NULL},
+	{"smt", VMM_FIELD_BOOL, false, NULL},
+	{"track_dirty_pages", VMM_FIELD_BOOL, false, NULL},
+	{"huge_pages", VMM_FIELD_STRING, false, huge_pages_values},
+	{"cpu_template", VMM_FIELD_STRING, false, cpu_templates},
 };
 
 static int machine_apply(struct vmm *v, json_t *merged, struct vmm_fault *f)
@@ -36,19 +36,19 @@ static int machine_apply(struct vmm *v, json_t *merged, struct vmm_fault *f)
 
 	if (vcpus < 1 || vcpus > 32 || (smt && vcpus > 1 && vcpus % 2 != 0))
 		return vmm_fault_set(f,
-		        "The vCPU number is invalid! The vCPU number can only be 1 or "
-		        "an even number when SMT is enabled.");
+			"The vCPU number is invalid! The vCPU number can only be 1 or "
+			"an even number when SMT is enabled.");
 	if (mem < 1)
 		return vmm_fault_set(f, "The memory size (MiB) is invalid.");
 	if (hp && !streq(hp, "None"))
 		return vmm_fault_set(f, "huge_pages \"%s\" is not supported by banger-vmm.", hp);
 	if (tmpl && !streq(tmpl, "None"))
 		return vmm_fault_set(
-		        f, "cpu_template \"%s\" is not supported by banger-vmm.", tmpl);
+			f, "cpu_template \"%s\" is not supported by banger-vmm.", tmpl);
 	if (json_is_true(json_object_get(merged, "track_dirty_pages")))
 		return vmm_fault_set(f,
-		        "track_dirty_pages is not supported by banger-vmm (its snapshots are "
-		        "Full only).");
+			"track_dirty_pages is not supported by banger-vmm (its snapshots are "
+			"Full only).");
 	if (!json_object_get(merged, "smt"))
 		json_object_set_new(merged, "smt", json_false());
 	if (!json_object_get(merged, "track_dirty_pages"))
@@ -62,7 +62,7 @@ static int machine_apply(struct vmm *v, json_t *merged, struct vmm_fault *f)
 }
 
 int vmm_config_put_machine(
-        struct vmm *v, _unused_ const char *path_id, json_t *body, struct vmm_fault *f)
+	struct vmm *v, _unused_ const char *path_id, json_t *body, struct vmm_fault *f)
 {
 	_cleanup_json_ json_t *copy = NULL;
 	int r;
@@ -77,7 +77,7 @@ int vmm_config_put_machine(
 }
 
 int vmm_config_patch_machine(
-        struct vmm *v, _unused_ const char *path_id, json_t *body, struct vmm_fault *f)
+	struct vmm *v, _unused_ const char *path_id, json_t *body, struct vmm_fault *f)
 {
 	struct vmm_field optional[ELEMENTSOF(machine_fields)];
 	_cleanup_json_ json_t *merged = NULL;
@@ -102,34 +102,34 @@ static int check_readable(const char *path, const char *what, struct vmm_fault *
 
 	if (fd < 0)
 		return vmm_fault_set(f, "The %s file cannot be opened: %s (os error %d)", what,
-		        strerror(errno), errno);
+			strerror(errno), errno);
 	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
 		close(fd);
 		return vmm_fault_set(
-		        f, "The %s file cannot be opened: %s is a directory", what, path);
+			f, "The %s file cannot be opened: %s is a directory", what, path);
 	}
 	close(fd);
 	return 0;
 }
 
 static const struct vmm_field boot_source_fields[] = {
-        {"kernel_image_path", VMM_FIELD_STRING, true, NULL},
-        {"initrd_path", VMM_FIELD_STRING, false, NULL},
-        {"boot_args", VMM_FIELD_STRING, false, NULL},
+	{"kernel_image_path", VMM_FIELD_STRING, true, NULL},
+	{"initrd_path", VMM_FIELD_STRING, false, NULL},
+	{"boot_args", VMM_FIELD_STRING, false, NULL},
 };
 
 int vmm_config_put_boot_source(
-        struct vmm *v, _unused_ const char *path_id, json_t *body, struct vmm_fault *f)
+	struct vmm *v, _unused_ const char *path_id, json_t *body, struct vmm_fault *f)
 {
 	const char *initrd = json_string_value(json_object_get(body, "initrd_path"));
 	int r;
 
 	r = vmm_body_check(
-	        body, "BootSourceConfig", boot_source_fields, ELEMENTSOF(boot_source_fields), f);
+		body, "BootSourceConfig", boot_source_fields, ELEMENTSOF(boot_source_fields), f);
 	if (r < 0)
 		return r;
 	r = check_readable(
-	        json_string_value(json_object_get(body, "kernel_image_path")), "kernel", f);
+		json_string_value(json_object_get(body, "kernel_image_path")), "kernel", f);
 	if (r < 0)
 		return r;
 	if (initrd) {
@@ -149,10 +149,10 @@ static int check_ids(const char *path_id, const char *body_id, struct vmm_fault 
 		return vmm_fault_set(f, "The ID cannot be empty.");
 	if (!vmm_resource_id_valid(path_id ? path_id : body_id))
 		return vmm_fault_set(f, "API Resource IDs can only contain alphanumeric characters "
-		                        "and underscores.");
+					"and underscores.");
 	if (path_id && !streq(path_id, body_id))
 		return vmm_fault_set(
-		        f, "The id from the path does not match the id from the body!");
+			f, "The id from the path does not match the id from the body!");
 	return 0;
 }
 
@@ -163,20 +163,20 @@ static ssize_t array_find(json_t *array, const char *key, const char *value)
 	json_t *e;
 
 	json_array_foreach(array, i, e) if (streq(json_string_value(json_object_get(e, key)) ?: "",
-	                                            value)) return (ssize_t)i;
+						    value)) return (ssize_t)i;
 	return -1;
 }
 
 static const struct vmm_field drive_fields[] = {
-        {"drive_id", VMM_FIELD_STRING, true, NULL},
-        {"path_on_host", VMM_FIELD_STRING, false, NULL},
-        {"is_root_device", VMM_FIELD_BOOL, true, NULL},
-        {"is_read_only", VMM_FIELD_BOOL, false, NULL},
-        {"partuuid", VMM_FIELD_STRING, false, NULL},
-        {"cache_type", VMM_FIELD_STRING, false, cache_types},
-        {"io_engine", VMM_FIELD_STRING, false, io_engines},
-        {"rate_limiter", VMM_FIELD_OBJECT, false, NULL},
-        {"socket", VMM_FIELD_STRING, false, NULL},
+	{"drive_id", VMM_FIELD_STRING, true, NULL},
+	{"path_on_host", VMM_FIELD_STRING, false, NULL},
+	{"is_root_device", VMM_FIELD_BOOL, true, NULL},
+	{"is_read_only", VMM_FIELD_BOOL, false, NULL},
+	{"partuuid", VMM_FIELD_STRING, false, NULL},
+	{"cache_type", VMM_FIELD_STRING, false, cache_types},
+	{"io_engine", VMM_FIELD_STRING, false, io_engines},
+	{"rate_limiter", VMM_FIELD_OBJECT, false, NULL},
+	{"socket", VMM_FIELD_STRING, false, NULL},
 };
 
 int vmm_config_put_drive(struct vmm *v, const char *path_id, json_t *body, struct vmm_fault *f)
@@ -197,31 +197,31 @@ int vmm_config_put_drive(struct vmm *v, const char *path_id, json_t *body, struc
 		return r;
 	if (json_object_get(body, "socket") && !json_is_null(json_object_get(body, "socket")))
 		return vmm_fault_set(f, "vhost-user block devices (socket) are not supported by "
-		                        "banger-vmm.");
+					"banger-vmm.");
 	if (rl && !json_is_null(rl) && json_object_size(rl) > 0)
 		return vmm_fault_set(f, "Drive rate limiters are not supported by banger-vmm.");
 	if (!path)
 		return vmm_fault_set(f,
-		        "Unable to create the block device: path_on_host is required "
-		        "for a virtio-block device.");
+			"Unable to create the block device: path_on_host is required "
+			"for a virtio-block device.");
 	existing = array_find(v->drives, "drive_id", id);
 	if (root) {
 		size_t i;
 		json_t *e;
 
 		json_array_foreach(
-		        v->drives, i, e) if ((ssize_t)i != existing &&
-		                             json_is_true(json_object_get(
-		                                     e, "is_root_device"))) return vmm_fault_set(f,
-		        "A root block device already exists!");
+			v->drives, i, e) if ((ssize_t)i != existing &&
+					     json_is_true(json_object_get(
+						     e, "is_root_device"))) return vmm_fault_set(f,
+			"A root block device already exists!");
 	}
 	fd = open(path, (json_is_true(json_object_get(body, "is_read_only")) ? O_RDONLY : O_RDWR) |
-	                        O_CLOEXEC);
+				O_CLOEXEC);
 	if (fd < 0)
 		return vmm_fault_set(f,
-		        "Unable to open the block device backing file %s: %s (os "
-		        "error %d)",
-		        path, strerror(errno), errno);
+			"Unable to open the block device backing file %s: %s (os "
+			"error %d)",
+			path, strerror(errno), errno);
 	close(fd);
 
 	d = json_deep_copy(body);
@@ -247,16 +247,16 @@ static bool mac_valid(const char *mac)
 	char tail;
 
 	return strlen(mac) == 17 && sscanf(mac, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2],
-	                                    &b[3], &b[4], &b[5], &tail) == 6;
+					    &b[3], &b[4], &b[5], &tail) == 6;
 }
 
 static const struct vmm_field network_fields[] = {
-        {"iface_id", VMM_FIELD_STRING, true, NULL},
-        {"host_dev_name", VMM_FIELD_STRING, true, NULL},
-        {"guest_mac", VMM_FIELD_STRING, false, NULL},
-        {"mtu", VMM_FIELD_UINT, false, NULL},
-        {"rx_rate_limiter", VMM_FIELD_OBJECT, false, NULL},
-        {"tx_rate_limiter", VMM_FIELD_OBJECT, false, NULL},
+	{"iface_id", VMM_FIELD_STRING, true, NULL},
+	{"host_dev_name", VMM_FIELD_STRING, true, NULL},
+	{"guest_mac", VMM_FIELD_STRING, false, NULL},
+	{"mtu", VMM_FIELD_UINT, false, NULL},
+	{"rx_rate_limiter", VMM_FIELD_OBJECT, false, NULL},
+	{"tx_rate_limiter", VMM_FIELD_OBJECT, false, NULL},
 };
 
 int vmm_config_put_network(struct vmm *v, const char *path_id, json_t *body, struct vmm_fault *f)
@@ -271,7 +271,7 @@ int vmm_config_put_network(struct vmm *v, const char *path_id, json_t *body, str
 	int r;
 
 	r = vmm_body_check(
-	        body, "NetworkInterfaceConfig", network_fields, ELEMENTSOF(network_fields), f);
+		body, "NetworkInterfaceConfig", network_fields, ELEMENTSOF(network_fields), f);
 	if (r < 0)
 		return r;
 	r = check_ids(path_id, id, f);
@@ -279,24 +279,24 @@ int vmm_config_put_network(struct vmm *v, const char *path_id, json_t *body, str
 		return r;
 	if (mac && !mac_valid(mac))
 		return vmm_fault_set(f,
-		        "An error occurred when deserializing the json body of a "
-		        "request: invalid MAC address: %s.",
-		        mac);
+			"An error occurred when deserializing the json body of a "
+			"request: invalid MAC address: %s.",
+			mac);
 	if (!*tap || strlen(tap) >= 16)
 		return vmm_fault_set(f,
-		        "Could not create the network device: invalid tap name "
-		        "\"%s\".",
-		        tap);
+			"Could not create the network device: invalid tap name "
+			"\"%s\".",
+			tap);
 	if (mtu && !json_is_null(mtu) &&
-	        (json_integer_value(mtu) < 68 || json_integer_value(mtu) > 65535))
+		(json_integer_value(mtu) < 68 || json_integer_value(mtu) > 65535))
 		return vmm_fault_set(f, "The MTU must be between 68 and 65535.");
 	for (const char *const *k =
-	                (const char *const[]){"rx_rate_limiter", "tx_rate_limiter", NULL};
-	        *k; k++) {
+			(const char *const[]){"rx_rate_limiter", "tx_rate_limiter", NULL};
+		*k; k++) {
 		json_t *rl = json_object_get(body, *k);
 		if (rl && !json_is_null(rl) && json_object_size(rl) > 0)
 			return vmm_fault_set(f, "Network rate limiters are not supported by "
-			                        "banger-vmm.");
+						"banger-vmm.");
 	}
 	existing = array_find(v->network_interfaces, "iface_id", id);
 	json_array_foreach(v->network_interfaces, i, e)
@@ -316,18 +316,18 @@ int vmm_config_put_network(struct vmm *v, const char *path_id, json_t *body, str
 }
 
 static const char *const log_levels[] = {
-        "Off", "Trace", "Debug", "Info", "Warn", "Warning", "Error", NULL};
+	"Off", "Trace", "Debug", "Info", "Warn", "Warning", "Error", NULL};
 
 static const struct vmm_field logger_fields[] = {
-        {"log_path", VMM_FIELD_STRING, false, NULL},
-        {"level", VMM_FIELD_STRING, false, NULL},
-        {"show_level", VMM_FIELD_BOOL, false, NULL},
-        {"show_log_origin", VMM_FIELD_BOOL, false, NULL},
-        {"module", VMM_FIELD_STRING, false, NULL},
+	{"log_path", VMM_FIELD_STRING, false, NULL},
+	{"level", VMM_FIELD_STRING, false, NULL},
+	{"show_level", VMM_FIELD_BOOL, false, NULL},
+	{"show_log_origin", VMM_FIELD_BOOL, false, NULL},
+	{"module", VMM_FIELD_STRING, false, NULL},
 };
 
 int vmm_config_put_logger(
-        struct vmm *v, _unused_ const char *path_id, json_t *body, struct vmm_fault *f)
+	struct vmm *v, _unused_ const char *path_id, json_t *body, struct vmm_fault *f)
 {
 	const char *level = json_string_value(json_object_get(body, "level"));
 	const char *path = json_string_value(json_object_get(body, "log_path"));
@@ -343,27 +343,27 @@ int vmm_config_put_logger(
 			ok = ok || strcasecmp(*l, level) == 0;
 		if (!ok)
 			return vmm_fault_set(f,
-			        "An error occurred when deserializing the json body of "
-			        "a request: unknown variant `%s`, expected one of `Off`, "
-			        "`Trace`, `Debug`, `Info`, `Warning`, `Error`.",
-			        level);
+				"An error occurred when deserializing the json body of "
+				"a request: unknown variant `%s`, expected one of `Off`, "
+				"`Trace`, `Debug`, `Info`, `Warning`, `Error`.",
+				level);
 	}
 	r = vmm_log_configure(path, level, json_is_true(json_object_get(body, "show_level")),
-	        json_is_true(json_object_get(body, "show_log_origin")));
+		json_is_true(json_object_get(body, "show_log_origin")));
 	if (r < 0)
 		return vmm_fault_set(
-		        f, "Failed to open the logger target %s: %s", path ?: "", strerror(-r));
+			f, "Failed to open the logger target %s: %s", path ?: "", strerror(-r));
 	json_decref(v->logger);
 	v->logger = json_deep_copy(body);
 	return v->logger ? 0 : -ENOMEM;
 }
 
 static const struct vmm_field metrics_fields[] = {
-        {"metrics_path", VMM_FIELD_STRING, true, NULL},
+	{"metrics_path", VMM_FIELD_STRING, true, NULL},
 };
 
 int vmm_config_put_metrics(
-        struct vmm *v, _unused_ const char *path_id, json_t *body, struct vmm_fault *f)
+	struct vmm *v, _unused_ const char *path_id, json_t *body, struct vmm_fault *f)
 {
 	const char *path = json_string_value(json_object_get(body, "metrics_path"));
 	int r, fd;
@@ -376,9 +376,9 @@ int vmm_config_put_metrics(
 	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return vmm_fault_set(f,
-		        "Cannot initialize the metrics system due to an invalid metrics "
-		        "path: %s (os error %d)",
-		        strerror(errno), errno);
+			"Cannot initialize the metrics system due to an invalid metrics "
+			"path: %s (os error %d)",
+			strerror(errno), errno);
 	v->metrics_fd = fd;
 	json_decref(v->metrics);
 	v->metrics = json_deep_copy(body);
@@ -387,12 +387,12 @@ int vmm_config_put_metrics(
 }
 
 static const struct vmm_field serial_fields[] = {
-        {"serial_out_path", VMM_FIELD_STRING, false, NULL},
-        {"rate_limiter", VMM_FIELD_OBJECT, false, NULL},
+	{"serial_out_path", VMM_FIELD_STRING, false, NULL},
+	{"rate_limiter", VMM_FIELD_OBJECT, false, NULL},
 };
 
 int vmm_config_put_serial(
-        struct vmm *v, _unused_ const char *path_id, json_t *body, struct vmm_fault *f)
+	struct vmm *v, _unused_ const char *path_id, json_t *body, struct vmm_fault *f)
 {
 	json_t *rl = json_object_get(body, "rate_limiter");
 	int r;
@@ -433,13 +433,13 @@ static const struct {
 	put_fn put;
 	bool array;
 } config_sections[] = {
-        {"logger", vmm_config_put_logger, false},
-        {"metrics", vmm_config_put_metrics, false},
-        {"machine-config", vmm_config_put_machine, false},
-        {"boot-source", vmm_config_put_boot_source, false},
-        {"drives", vmm_config_put_drive, true},
-        {"network-interfaces", vmm_config_put_network, true},
-        {"serial", vmm_config_put_serial, false},
+	{"logger", vmm_config_put_logger, false},
+	{"metrics", vmm_config_put_metrics, false},
+	{"machine-config", vmm_config_put_machine, false},
+	{"boot-source", vmm_config_put_boot_source, false},
+	{"drives", vmm_config_put_drive, true},
+	{"network-interfaces", vmm_config_put_network, true},
+	{"serial", vmm_config_put_serial, false},
 };
 
 int vmm_config_load_file(struct vmm *v, const char *path, struct vmm_fault *f)
@@ -450,7 +450,7 @@ int vmm_config_load_file(struct vmm *v, const char *path, struct vmm_fault *f)
 	j = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
 	if (!j)
 		return vmm_fault_set(
-		        f, "Cannot load the configuration file %s: %s", path, err.text);
+			f, "Cannot load the configuration file %s: %s", path, err.text);
 	if (!json_is_object(j))
 		return vmm_fault_set(f, "The configuration file %s is not a JSON object.", path);
 	return vmm_config_apply(v, j, f);
@@ -470,9 +470,9 @@ int vmm_config_apply(struct vmm *v, json_t *j, struct vmm_fault *f)
 			known = known || streq(config_sections[i].key, key);
 		if (!known)
 			return vmm_fault_set(f,
-			        "Configuration section \"%s\" is not supported by "
-			        "banger-vmm.",
-			        key);
+				"Configuration section \"%s\" is not supported by "
+				"banger-vmm.",
+				key);
 	}
 	for (size_t i = 0; i < ELEMENTSOF(config_sections); i++) {
 		size_t k;
@@ -482,9 +482,9 @@ int vmm_config_apply(struct vmm *v, json_t *j, struct vmm_fault *f)
 		if (!section || json_is_null(section))
 			continue;
 		if (config_sections[i].array != json_is_array(section) ||
-		        (!config_sections[i].array && !json_is_object(section)))
+			(!config_sections[i].array && !json_is_object(section)))
 			return vmm_fault_set(f, "Configuration section \"%s\" has the wrong type.",
-			        config_sections[i].key);
+				config_sections[i].key);
 		if (!config_sections[i].array) {
 			r = config_sections[i].put(v, NULL, section, f);
 			if (r < 0)
@@ -495,8 +495,8 @@ int vmm_config_apply(struct vmm *v, json_t *j, struct vmm_fault *f)
 		{
 			if (!json_is_object(e))
 				return vmm_fault_set(f,
-				        "Configuration section \"%s\" holds a non-object.",
-				        config_sections[i].key);
+					"Configuration section \"%s\" holds a non-object.",
+					config_sections[i].key);
 			r = config_sections[i].put(v, NULL, e, f);
 			if (r < 0)
 				return r;
@@ -515,9 +515,9 @@ int vmm_config_flush_metrics(struct vmm *v)
 		return -EBADF;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	n = snprintf(line, sizeof(line),
-	        "{\"utc_timestamp_ms\":%lld,\"api_server\":{\"process_startup_time_us\":%llu,"
-	        "\"process_startup_time_cpu_us\":%llu},\"vmm\":{\"provider\":\"banger-vmm\"}}\n",
-	        (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
-	        (unsigned long long)v->start_time_us, (unsigned long long)v->start_time_cpu_us);
+		"{\"utc_timestamp_ms\":%lld,\"api_server\":{\"process_startup_time_us\":%llu,"
+		"\"process_startup_time_cpu_us\":%llu},\"vmm\":{\"provider\":\"banger-vmm\"}}\n",
+		(long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+		(unsigned long long)v->start_time_us, (unsigned long long)v->start_time_cpu_us);
 	return write(v->metrics_fd, line, (size_t)n) == n ? 0 : negative_errno();
 }

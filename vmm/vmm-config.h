@@ -12,7 +12,7 @@
 int vmm_config_put_machine(struct vmm *v, const char *path_id, json_t *body, struct vmm_fault *f);
 int vmm_config_patch_machine(struct vmm *v, const char *path_id, json_t *body, struct vmm_fault *f);
 int vmm_config_put_boot_source(
-        struct vmm *v, const char *path_id, json_t *body, struct vmm_fault *f);
+	struct vmm *v, const char *path_id, json_t *body, struct vmm_fault *f);
 int vmm_config_put_drive(struct vmm *v, const char *path_id, json_t *body, struct vmm_fault *f);
 int vmm_config_put_network(struct vmm *v, const char *path_id, json_t *body, struct vmm_fault *f);
 int vmm_config_put_logger(struct vmm *v, const char *path_id, json_t *body, struct vmm_fault *f);

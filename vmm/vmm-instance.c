@@ -31,7 +31,7 @@ int vmm_new(struct vmm **ret)
 	v->qemu_binary = strdup("/usr/bin/qemu-system-x86_64");
 	/* Firecracker's defaults: 1 vCPU, 128 MiB (src/vmm/src/vmm_config/machine_config.rs). */
 	v->machine_config = json_pack("{s:i, s:i, s:b, s:b, s:s}", "vcpu_count", 1, "mem_size_mib",
-	        128, "smt", 0, "track_dirty_pages", 0, "huge_pages", "None");
+		128, "smt", 0, "track_dirty_pages", 0, "huge_pages", "None");
 	v->drives = json_array();
 	v->network_interfaces = json_array();
 	v->max_payload = VMM_DEFAULT_MAX_PAYLOAD;
@@ -40,7 +40,7 @@ int vmm_new(struct vmm **ret)
 	v->qemu.pidfd = v->qemu.qmp_fd = v->qemu.stderr_fd = -1;
 	v->incoming_fd = -1;
 	if (!v->id || !v->qemu_binary || !v->machine_config || !v->drives ||
-	        !v->network_interfaces) {
+		!v->network_interfaces) {
 		vmm_free(v);
 		return -ENOMEM;
 	}
@@ -73,9 +73,9 @@ struct vmm *vmm_free(struct vmm *v)
 }
 
 static const char *const state_names[_VMM_STATE_MAX] = {
-        [VMM_NOT_STARTED] = "Not started",
-        [VMM_RUNNING] = "Running",
-        [VMM_PAUSED] = "Paused",
+	[VMM_NOT_STARTED] = "Not started",
+	[VMM_RUNNING] = "Running",
+	[VMM_PAUSED] = "Paused",
 };
 
 const char *vmm_state_to_string(enum vmm_state s)
@@ -84,9 +84,9 @@ const char *vmm_state_to_string(enum vmm_state s)
 }
 
 static const char *const accel_names[_VMM_ACCEL_MAX] = {
-        [VMM_ACCEL_AUTO] = "auto",
-        [VMM_ACCEL_KVM] = "kvm",
-        [VMM_ACCEL_TCG] = "tcg",
+	[VMM_ACCEL_AUTO] = "auto",
+	[VMM_ACCEL_KVM] = "kvm",
+	[VMM_ACCEL_TCG] = "tcg",
 };
 
 const char *vmm_accel_to_string(enum vmm_accel a)

@@ -56,7 +56,7 @@ const uint8_t *vmm_kvm_probe_code(size_t *ret_size)
 static void setup_page_tables(uint8_t *mem)
 {
 	uint64_t *pml4 = (uint64_t *)(mem + PML4_ADDR), *pdpt = (uint64_t *)(mem + PDPT_ADDR),
-	         *pd = (uint64_t *)(mem + PD_ADDR);
+		 *pd = (uint64_t *)(mem + PD_ADDR);
 
 	pml4[0] = PDPT_ADDR | 0x3; /* present, writable */
 	pdpt[0] = PD_ADDR | 0x3;
@@ -116,7 +116,7 @@ static _noreturn_ void probe_child(const char *dev)
 			uint32_t value;
 
 			if (run->io.direction != KVM_EXIT_IO_OUT || run->io.port != PROBE_PORT ||
-			        run->io.size != 4)
+				run->io.size != 4)
 				_exit(20);
 			memcpy(&value, (uint8_t *)run + run->io.data_offset, sizeof(value));
 			if (value != VMM_KVM_PROBE_RESULT)

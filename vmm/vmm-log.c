@@ -22,13 +22,13 @@ static const struct {
 	const char *name;
 	int level;
 } level_names[] = {
-        {"Off", VMM_LOG_OFF},
-        {"Trace", VMM_LOG_TRACE},
-        {"Debug", LOG_DEBUG},
-        {"Info", LOG_INFO},
-        {"Warn", LOG_WARNING},
-        {"Warning", LOG_WARNING},
-        {"Error", LOG_ERR},
+	{"Off", VMM_LOG_OFF},
+	{"Trace", VMM_LOG_TRACE},
+	{"Debug", LOG_DEBUG},
+	{"Info", LOG_INFO},
+	{"Warn", LOG_WARNING},
+	{"Warning", LOG_WARNING},
+	{"Error", LOG_ERR},
 };
 
 void vmm_log_set_id(const char *id)
@@ -106,7 +106,7 @@ int vmm_log_internal(int level, int r, const char *file, int line, const char *f
 	localtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
 	n = (size_t)snprintf(
-	        prefix, sizeof(prefix), "%s.%09ld [%s:main", stamp, ts.tv_nsec, log_id);
+		prefix, sizeof(prefix), "%s.%09ld [%s:main", stamp, ts.tv_nsec, log_id);
 	if (log_show_level && n < sizeof(prefix))
 		n += (size_t)snprintf(prefix + n, sizeof(prefix) - n, ":%s", level_label(level));
 	if (log_show_origin && n < sizeof(prefix))

@@ -15,7 +15,7 @@ int vmm_log_level_from_string(const char *s);
 
 /* Logs and returns r, like log_error_errno(). */
 int vmm_log_internal(int level, int r, const char *file, int line, const char *fmt, ...)
-        _printf_(5, 6);
+	_printf_(5, 6);
 
 #define vmm_log_error(...) vmm_log_internal(LOG_ERR, 0, __FILE__, __LINE__, __VA_ARGS__)
 #define vmm_log_error_errno(r, ...) vmm_log_internal(LOG_ERR, (r), __FILE__, __LINE__, __VA_ARGS__)

@@ -19,37 +19,37 @@
 #include "vmm/vmm.h"
 
 static const char usage[] =
-        "Usage: banger-vmm [OPTIONS]\n"
-        "\n"
-        "A Firecracker-compatible VMM: serves the Firecracker API and runs the guest on QEMU's\n"
-        "microvm machine. Options take their value as the next word, as Firecracker's do.\n"
-        "\n"
-        "Firecracker options:\n"
-        "  --api-sock PATH          API socket (default /run/firecracker.socket)\n"
-        "  --id ID                  instance id (default anonymous-instance)\n"
-        "  --config-file FILE       configure from a JSON file and boot\n"
-        "  --no-api                 no API socket (needs --config-file)\n"
-        "  --log-path PATH          log file or FIFO (default: stdout)\n"
-        "  --level LEVEL            Off, Trace, Debug, Info (default), Warning, Error\n"
-        "  --module PREFIX, --show-level, --show-log-origin   log line options\n"
-        "  --metrics-path PATH      metrics file or FIFO\n"
-        "  --boot-timer             accepted; banger-vmm has no boot-timer device\n"
-        "  --start-time-us N, --start-time-cpu-us N, --parent-cpu-time-us N   set by the jailer\n"
-        "  --http-api-max-payload-size N   largest request body (default 51200)\n"
-        "  --no-seccomp, --seccomp-filter FILE   accepted; banger-vmm installs no seccomp filter\n"
-        "  --version                print the version\n"
-        "  -h --help                show this help\n"
-        "\n"
-        "banger-vmm options:\n"
-        "  --no-boot                do everything but start QEMU (control-plane benchmarks)\n"
-        "  --accel auto|kvm|tcg     acceleration (default auto: KVM only if a probe guest runs;\n"
-        "                           BANGER_VMM_ACCEL sets the default)\n"
-        "  --qemu PATH              QEMU binary (default /usr/bin/qemu-system-x86_64)\n"
-        "  --print-jail-deps        list what the VMM needs inside a jail, then exit\n"
-        "\n"
-        "Like Firecracker, the kernel command line gets root=/dev/vda (or root=PARTUUID=) and\n"
-        "ro/rw for the root drive; under TCG banger-vmm also appends tsc_early_khz=<host TSC\n"
-        "rate>, as the guest cannot calibrate its TSC against an emulated PIT on a busy host.\n";
+	"Usage: banger-vmm [OPTIONS]\n"
+	"\n"
+	"A Firecracker-compatible VMM: serves the Firecracker API and runs the guest on QEMU's\n"
+	"microvm machine. Options take their value as the next word, as Firecracker's do.\n"
+	"\n"
+	"Firecracker options:\n"
+	"  --api-sock PATH          API socket (default /run/firecracker.socket)\n"
+	"  --id ID                  instance id (default anonymous-instance)\n"
+	"  --config-file FILE       configure from a JSON file and boot\n"
+	"  --no-api                 no API socket (needs --config-file)\n"
+	"  --log-path PATH          log file or FIFO (default: stdout)\n"
+	"  --level LEVEL            Off, Trace, Debug, Info (default), Warning, Error\n"
+	"  --module PREFIX, --show-level, --show-log-origin   log line options\n"
+	"  --metrics-path PATH      metrics file or FIFO\n"
+	"  --boot-timer             accepted; banger-vmm has no boot-timer device\n"
+	"  --start-time-us N, --start-time-cpu-us N, --parent-cpu-time-us N   set by the jailer\n"
+	"  --http-api-max-payload-size N   largest request body (default 51200)\n"
+	"  --no-seccomp, --seccomp-filter FILE   accepted; banger-vmm installs no seccomp filter\n"
+	"  --version                print the version\n"
+	"  -h --help                show this help\n"
+	"\n"
+	"banger-vmm options:\n"
+	"  --no-boot                do everything but start QEMU (control-plane benchmarks)\n"
+	"  --accel auto|kvm|tcg     acceleration (default auto: KVM only if a probe guest runs;\n"
+	"                           BANGER_VMM_ACCEL sets the default)\n"
+	"  --qemu PATH              QEMU binary (default /usr/bin/qemu-system-x86_64)\n"
+	"  --print-jail-deps        list what the VMM needs inside a jail, then exit\n"
+	"\n"
+	"Like Firecracker, the kernel command line gets root=/dev/vda (or root=PARTUUID=) and\n"
+	"ro/rw for the root drive; under TCG banger-vmm also appends tsc_early_khz=<host TSC\n"
+	"rate>, as the guest cannot calibrate its TSC against an emulated PIT on a busy host.\n";
 
 enum opt_id {
 	OPT_API_SOCK,
@@ -85,32 +85,32 @@ static const struct {
 	const char *name;
 	bool takes_value;
 } opt_table[_OPT_MAX] = {
-        [OPT_API_SOCK] = {"api-sock", true},
-        [OPT_ID] = {"id", true},
-        [OPT_CONFIG_FILE] = {"config-file", true},
-        [OPT_NO_API] = {"no-api", false},
-        [OPT_LOG_PATH] = {"log-path", true},
-        [OPT_LEVEL] = {"level", true},
-        [OPT_MODULE] = {"module", true},
-        [OPT_SHOW_LEVEL] = {"show-level", false},
-        [OPT_SHOW_LOG_ORIGIN] = {"show-log-origin", false},
-        [OPT_METRICS_PATH] = {"metrics-path", true},
-        [OPT_BOOT_TIMER] = {"boot-timer", false},
-        [OPT_START_TIME_US] = {"start-time-us", true},
-        [OPT_START_TIME_CPU_US] = {"start-time-cpu-us", true},
-        [OPT_PARENT_CPU_TIME_US] = {"parent-cpu-time-us", true},
-        [OPT_MAX_PAYLOAD] = {"http-api-max-payload-size", true},
-        [OPT_MMDS_SIZE_LIMIT] = {"mmds-size-limit", true},
-        [OPT_METADATA] = {"metadata", true},
-        [OPT_SECCOMP_FILTER] = {"seccomp-filter", true},
-        [OPT_NO_SECCOMP] = {"no-seccomp", false},
-        [OPT_ENABLE_PCI] = {"enable-pci", false},
-        [OPT_VERSION] = {"version", false},
-        [OPT_HELP] = {"help", false},
-        [OPT_NO_BOOT] = {"no-boot", false},
-        [OPT_ACCEL] = {"accel", true},
-        [OPT_QEMU] = {"qemu", true},
-        [OPT_PRINT_JAIL_DEPS] = {"print-jail-deps", false},
+	[OPT_API_SOCK] = {"api-sock", true},
+	[OPT_ID] = {"id", true},
+	[OPT_CONFIG_FILE] = {"config-file", true},
+	[OPT_NO_API] = {"no-api", false},
+	[OPT_LOG_PATH] = {"log-path", true},
+	[OPT_LEVEL] = {"level", true},
+	[OPT_MODULE] = {"module", true},
+	[OPT_SHOW_LEVEL] = {"show-level", false},
+	[OPT_SHOW_LOG_ORIGIN] = {"show-log-origin", false},
+	[OPT_METRICS_PATH] = {"metrics-path", true},
+	[OPT_BOOT_TIMER] = {"boot-timer", false},
+	[OPT_START_TIME_US] = {"start-time-us", true},
+	[OPT_START_TIME_CPU_US] = {"start-time-cpu-us", true},
+	[OPT_PARENT_CPU_TIME_US] = {"parent-cpu-time-us", true},
+	[OPT_MAX_PAYLOAD] = {"http-api-max-payload-size", true},
+	[OPT_MMDS_SIZE_LIMIT] = {"mmds-size-limit", true},
+	[OPT_METADATA] = {"metadata", true},
+	[OPT_SECCOMP_FILTER] = {"seccomp-filter", true},
+	[OPT_NO_SECCOMP] = {"no-seccomp", false},
+	[OPT_ENABLE_PCI] = {"enable-pci", false},
+	[OPT_VERSION] = {"version", false},
+	[OPT_HELP] = {"help", false},
+	[OPT_NO_BOOT] = {"no-boot", false},
+	[OPT_ACCEL] = {"accel", true},
+	[OPT_QEMU] = {"qemu", true},
+	[OPT_PRINT_JAIL_DEPS] = {"print-jail-deps", false},
 };
 
 struct args {
@@ -130,9 +130,9 @@ static int args_parse(int argc, char **argv, struct args *a)
 			w = "--help";
 		if (!strneq(w, "--", 2)) {
 			fprintf(stderr,
-			        "Arguments parsing error: Found argument '%s' which wasn't "
-			        "expected, or isn't valid in this context.\n",
-			        w);
+				"Arguments parsing error: Found argument '%s' which wasn't "
+				"expected, or isn't valid in this context.\n",
+				w);
 			return -EINVAL;
 		}
 		for (int k = 0; k < _OPT_MAX; k++)
@@ -140,16 +140,16 @@ static int args_parse(int argc, char **argv, struct args *a)
 				id = k;
 		if (id < 0) {
 			fprintf(stderr,
-			        "Arguments parsing error: Found argument '%s' which wasn't "
-			        "expected, or isn't valid in this context.\n",
-			        w);
+				"Arguments parsing error: Found argument '%s' which wasn't "
+				"expected, or isn't valid in this context.\n",
+				w);
 			return -EINVAL;
 		}
 		if (a->seen[id]) {
 			fprintf(stderr,
-			        "Arguments parsing error: The argument '%s' was provided more "
-			        "than once.\n",
-			        w);
+				"Arguments parsing error: The argument '%s' was provided more "
+				"than once.\n",
+				w);
 			return -EINVAL;
 		}
 		a->seen[id] = true;
@@ -157,9 +157,9 @@ static int args_parse(int argc, char **argv, struct args *a)
 			continue;
 		if (i + 1 >= argc || strneq(argv[i + 1], "--", 2)) {
 			fprintf(stderr,
-			        "Arguments parsing error: The argument '%s' requires a value, "
-			        "but none was supplied.\n",
-			        w);
+				"Arguments parsing error: The argument '%s' requires a value, "
+				"but none was supplied.\n",
+				w);
 			return -EINVAL;
 		}
 		a->value[id] = argv[++i];
@@ -176,7 +176,7 @@ static int parse_u64(const char *opt, const char *s, uint64_t *ret)
 	x = strtoull(s, &end, 10);
 	if (errno || end == s || *end || s[0] == '-') {
 		fprintf(stderr, "Arguments parsing error: --%s: '%s' is not an unsigned integer.\n",
-		        opt, s);
+			opt, s);
 		return -EINVAL;
 	}
 	*ret = x;
@@ -196,7 +196,7 @@ static void print_version(void)
 	/* Firecracker parsers read "Firecracker vX.Y.Z" from the first line; the second says what
 	 * this really is. */
 	printf("Firecracker v%s\nbanger-vmm %s (Firecracker API %s on QEMU microvm)\n\n",
-	        VMM_FIRECRACKER_VERSION, PACKAGE_VERSION, VMM_FIRECRACKER_VERSION);
+		VMM_FIRECRACKER_VERSION, PACKAGE_VERSION, VMM_FIRECRACKER_VERSION);
 }
 
 static int apply_args(struct vmm *v, const struct args *a)
@@ -217,7 +217,7 @@ static int apply_args(struct vmm *v, const struct args *a)
 	vmm_log_set_id(v->id);
 	if (a->seen[OPT_METADATA] || a->seen[OPT_ENABLE_PCI]) {
 		fprintf(stderr, "Arguments parsing error: --%s is not supported by banger-vmm.\n",
-		        a->seen[OPT_METADATA] ? "metadata" : "enable-pci");
+			a->seen[OPT_METADATA] ? "metadata" : "enable-pci");
 		return -EINVAL;
 	}
 	if (a->seen[OPT_NO_API] && !a->seen[OPT_CONFIG_FILE]) {
@@ -228,9 +228,9 @@ static int apply_args(struct vmm *v, const struct args *a)
 		enum opt_id opt;
 		size_t offset;
 	} times[] = {
-	        {OPT_START_TIME_US, offsetof(struct vmm, start_time_us)},
-	        {OPT_START_TIME_CPU_US, offsetof(struct vmm, start_time_cpu_us)},
-	        {OPT_PARENT_CPU_TIME_US, offsetof(struct vmm, parent_cpu_time_us)},
+		{OPT_START_TIME_US, offsetof(struct vmm, start_time_us)},
+		{OPT_START_TIME_CPU_US, offsetof(struct vmm, start_time_cpu_us)},
+		{OPT_PARENT_CPU_TIME_US, offsetof(struct vmm, parent_cpu_time_us)},
 	};
 	for (size_t i = 0; i < ELEMENTSOF(times); i++)
 		if (a->value[times[i].opt]) {
@@ -258,9 +258,9 @@ static int apply_args(struct vmm *v, const struct args *a)
 			v->accel = vmm_accel_from_string(accel);
 			if (v->accel == _VMM_ACCEL_INVALID) {
 				fprintf(stderr,
-				        "Arguments parsing error: --accel must be auto, kvm or "
-				        "tcg, not '%s'.\n",
-				        accel);
+					"Arguments parsing error: --accel must be auto, kvm or "
+					"tcg, not '%s'.\n",
+					accel);
 				return -EINVAL;
 			}
 		}
@@ -288,10 +288,10 @@ static int configure_logging(struct vmm *v, const struct args *a)
 		return -EINVAL;
 	}
 	r = vmm_log_configure(a->value[OPT_LOG_PATH], a->value[OPT_LEVEL], a->seen[OPT_SHOW_LEVEL],
-	        a->seen[OPT_SHOW_LOG_ORIGIN]);
+		a->seen[OPT_SHOW_LOG_ORIGIN]);
 	if (r < 0) {
 		fprintf(stderr, "Failed to open the log target %s: %s\n", a->value[OPT_LOG_PATH],
-		        strerror(-r));
+			strerror(-r));
 		return r;
 	}
 	if (a->value[OPT_METRICS_PATH]) {
@@ -364,7 +364,7 @@ int main(int argc, char **argv)
 	sigset_t mask;
 	int r, sigfd, listen_fd = -1, exit_code;
 	uint64_t start_us = clock_us(CLOCK_MONOTONIC),
-	         start_cpu_us = clock_us(CLOCK_PROCESS_CPUTIME_ID);
+		 start_cpu_us = clock_us(CLOCK_PROCESS_CPUTIME_ID);
 
 	if (args_parse(argc, argv, &a) < 0)
 		return VMM_EXIT_ARG_PARSING;
@@ -390,7 +390,7 @@ int main(int argc, char **argv)
 	if (configure_logging(v, &a) < 0)
 		return VMM_EXIT_BAD_CONFIGURATION;
 	vmm_log_info("Running Firecracker v%s (banger-vmm %s)", VMM_FIRECRACKER_VERSION,
-	        PACKAGE_VERSION);
+		PACKAGE_VERSION);
 	if (a.seen[OPT_SECCOMP_FILTER])
 		vmm_log_warning("--seccomp-filter ignored: banger-vmm installs no seccomp filter.");
 	if (a.seen[OPT_BOOT_TIMER])
@@ -412,7 +412,7 @@ int main(int argc, char **argv)
 		r = vmm_config_load_file(v, a.value[OPT_CONFIG_FILE], &f);
 		if (r < 0) {
 			vmm_log_error(
-			        "Configuration for VMM from one single json failed: %s", f.message);
+				"Configuration for VMM from one single json failed: %s", f.message);
 			return VMM_EXIT_BAD_CONFIGURATION;
 		}
 		if (!v->no_boot) {
@@ -433,9 +433,9 @@ int main(int argc, char **argv)
 		r = vmm_api_listen(v->api_sock, &listen_fd);
 		if (r < 0) {
 			vmm_log_error_errno(r,
-			        "Failed to open the API socket at: %s. Check that it is "
-			        "not already used. (%m)",
-			        v->api_sock);
+				"Failed to open the API socket at: %s. Check that it is "
+				"not already used. (%m)",
+				v->api_sock);
 			vmm_qemu_kill(v, 2000);
 			return VMM_EXIT_GENERIC;
 		}

@@ -101,15 +101,15 @@ int vmm_qemu_kernel_cmdline(const struct vmm *v, char **ret)
 	int r;
 
 	json_array_foreach(v->drives, i, d) if (json_is_true(json_object_get(d, "is_root_device")))
-	        root = d;
+		root = d;
 	if (!args)
 		args = VMM_DEFAULT_BOOT_ARGS;
 	if (root && str(root, "partuuid"))
 		r = asprintf(&c, "%s root=PARTUUID=%s %s", args, str(root, "partuuid"),
-		        json_is_true(json_object_get(root, "is_read_only")) ? "ro" : "rw");
+			json_is_true(json_object_get(root, "is_read_only")) ? "ro" : "rw");
 	else if (root)
 		r = asprintf(&c, "%s root=/dev/vda %s", args,
-		        json_is_true(json_object_get(root, "is_read_only")) ? "ro" : "rw");
+			json_is_true(json_object_get(root, "is_read_only")) ? "ro" : "rw");
 	else
 		r = asprintf(&c, "%s", args);
 	if (r < 0)
@@ -119,7 +119,7 @@ int vmm_qemu_kernel_cmdline(const struct vmm *v, char **ret)
 }
 
 int vmm_qemu_build_argv(
-        const struct vmm *v, enum vmm_accel accel, const char *qmp_path, char ***ret)
+	const struct vmm *v, enum vmm_accel accel, const char *qmp_path, char ***ret)
 {
 	_cleanup_free_ char *cmdline = NULL, *kernel = NULL, *initrd = NULL, *append = NULL;
 	const char *serial_out = v->serial ? str(v->serial, "serial_out_path") : NULL;
@@ -158,10 +158,10 @@ int vmm_qemu_build_argv(
 	strv_add(&s, "%s", accel == VMM_ACCEL_KVM ? "kvm" : "tcg");
 	strv_add(&s, "-smp");
 	strv_add(&s, "%lld",
-	        (long long)json_integer_value(json_object_get(v->machine_config, "vcpu_count")));
+		(long long)json_integer_value(json_object_get(v->machine_config, "vcpu_count")));
 	strv_add(&s, "-m");
 	strv_add(&s, "%lldM",
-	        (long long)json_integer_value(json_object_get(v->machine_config, "mem_size_mib")));
+		(long long)json_integer_value(json_object_get(v->machine_config, "mem_size_mib")));
 	strv_add(&s, "-nodefaults");
 	strv_add(&s, "-no-user-config");
 	strv_add(&s, "-display");
@@ -192,8 +192,8 @@ int vmm_qemu_build_argv(
 			return -ENOMEM;
 		strv_add(&s, "-drive");
 		strv_add(&s, "id=drive_%s,file=%s,format=raw,if=none,readonly=%s,cache=%s",
-		        str(e, "drive_id"), path, ro ? "on" : "off",
-		        writeback ? "writeback" : "unsafe");
+			str(e, "drive_id"), path, ro ? "on" : "off",
+			writeback ? "writeback" : "unsafe");
 		strv_add(&s, "-device");
 		strv_add(&s, "virtio-blk-device,drive=drive_%s", str(e, "drive_id"));
 	}
@@ -204,10 +204,10 @@ int vmm_qemu_build_argv(
 
 		strv_add(&s, "-netdev");
 		strv_add(&s, "tap,id=net_%s,ifname=%s,script=no,downscript=no", str(e, "iface_id"),
-		        str(e, "host_dev_name"));
+			str(e, "host_dev_name"));
 		strv_add(&s, "-device");
 		strv_add(&s, "virtio-net-device,netdev=net_%s%s%s%s", str(e, "iface_id"),
-		        mac ? ",mac=" : "", mac ?: "", json_is_integer(mtu) ? ",host_mtu=" : "");
+			mac ? ",mac=" : "", mac ?: "", json_is_integer(mtu) ? ",host_mtu=" : "");
 		if (json_is_integer(mtu)) {
 			char *last = s.v[s.n - 1], *n;
 
@@ -295,7 +295,7 @@ enum vmm_accel vmm_qemu_resolve_accel(struct vmm *v)
 	if (v->accel == VMM_ACCEL_AUTO) {
 		v->accel = vmm_kvm_probe("/dev/kvm", 2000) > 0 ? VMM_ACCEL_KVM : VMM_ACCEL_TCG;
 		vmm_log_info("Acceleration: %s (KVM probe %s)", vmm_accel_to_string(v->accel),
-		        v->accel == VMM_ACCEL_KVM ? "ran a guest" : "failed");
+			v->accel == VMM_ACCEL_KVM ? "ran a guest" : "failed");
 	}
 	return v->accel;
 }
@@ -324,7 +324,7 @@ static void stderr_collect(struct vmm *v, bool log_lines)
 		if (log_lines) {
 			buf[n] = 0;
 			for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l;
-			        l = strtok_r(NULL, "\n", &save))
+				l = strtok_r(NULL, "\n", &save))
 				vmm_log_warning("qemu: %s", l);
 		}
 	}
@@ -359,7 +359,7 @@ static int qmp_read_line(struct vmm *v, int timeout_ms, char *ret, size_t size)
 		if (poll(&p, 1, timeout_ms < 0 ? 0 : left) < 0 && errno != EINTR)
 			return negative_errno();
 		n = read(v->qemu.qmp_fd, v->qemu.qmp_buf + v->qemu.qmp_len,
-		        sizeof(v->qemu.qmp_buf) - v->qemu.qmp_len);
+			sizeof(v->qemu.qmp_buf) - v->qemu.qmp_len);
 		if (n == 0)
 			return -ECONNRESET;
 		if (n < 0) {
@@ -418,7 +418,7 @@ int vmm_qemu_call(struct vmm *v, const char *cmd, int fd, json_t **ret, struct v
 
 		if (r < 0)
 			return vmm_fault_set(
-			        f, "No answer from the guest's monitor: %s", strerror(-r));
+				f, "No answer from the guest's monitor: %s", strerror(-r));
 		j = json_loads(line, 0, NULL);
 		res = json_object_get(j, "return");
 		if (res) {
@@ -430,7 +430,7 @@ int vmm_qemu_call(struct vmm *v, const char *cmd, int fd, json_t **ret, struct v
 		err = json_object_get(j, "error");
 		if (err) {
 			vmm_fault_set(f, "The guest's monitor refused %s: %s", cmd,
-			        str(err, "desc") ?: "unknown error");
+				str(err, "desc") ?: "unknown error");
 			json_decref(j);
 			return -EIO;
 		}
@@ -479,7 +479,7 @@ static int qmp_path_for(const struct vmm *v, char **ret)
 		free(p);
 	}
 	if (asprintf(&p, "%s/banger-vmm-%d.qmp", access("/run", W_OK) == 0 ? "/run" : "/tmp",
-	            (int)getpid()) < 0)
+		    (int)getpid()) < 0)
 		return -ENOMEM;
 	*ret = p;
 	return 0;
@@ -522,14 +522,14 @@ int vmm_qemu_start(struct vmm *v, struct vmm_fault *f)
 	if (accel == VMM_ACCEL_TCG && v->tsc_khz == 0) {
 		v->tsc_khz = vmm_qemu_measure_tsc_khz();
 		vmm_log_info(
-		        "TCG: host TSC %lu kHz, given to the guest as tsc_early_khz.", v->tsc_khz);
+			"TCG: host TSC %lu kHz, given to the guest as tsc_early_khz.", v->tsc_khz);
 	}
 	free(v->qemu.qmp_path);
 	v->qemu.qmp_path = NULL;
 	r = qmp_path_for(v, &v->qemu.qmp_path);
 	if (r < 0)
 		return vmm_fault_set(
-		        f, "Failed to start the microVM: no usable monitor socket path.");
+			f, "Failed to start the microVM: no usable monitor socket path.");
 	unlink(v->qemu.qmp_path);
 	r = vmm_qemu_build_argv(v, accel, v->qemu.qmp_path, &argv);
 	if (r < 0)
@@ -573,7 +573,7 @@ int vmm_qemu_start(struct vmm *v, struct vmm_fault *f)
 	if (v->qemu.pidfd < 0) {
 		start_failed_cleanup(v);
 		return vmm_fault_set(
-		        f, "Failed to start the microVM: pidfd_open: %s", strerror(errno));
+			f, "Failed to start the microVM: pidfd_open: %s", strerror(errno));
 	}
 
 	/* QEMU creates its monitor socket after parsing everything; connect once it is there. */
@@ -617,17 +617,17 @@ int vmm_qemu_start(struct vmm *v, struct vmm_fault *f)
 	/* The socket is only needed to connect; nobody else should find it. */
 	unlink(v->qemu.qmp_path);
 	vmm_log_info("Guest started: QEMU microvm pid %d, accel %s", (int)pid,
-	        accel == VMM_ACCEL_KVM ? "kvm" : "tcg");
+		accel == VMM_ACCEL_KVM ? "kvm" : "tcg");
 	return 0;
 }
 
 int vmm_qemu_ctrl_alt_del(struct vmm *v, struct vmm_fault *f)
 {
 	return qmp_command(v,
-	        "{\"execute\":\"send-key\",\"arguments\":{\"keys\":["
-	        "{\"type\":\"qcode\",\"data\":\"ctrl\"},{\"type\":\"qcode\",\"data\":\"alt\"},"
-	        "{\"type\":\"qcode\",\"data\":\"delete\"}]}}",
-	        f);
+		"{\"execute\":\"send-key\",\"arguments\":{\"keys\":["
+		"{\"type\":\"qcode\",\"data\":\"ctrl\"},{\"type\":\"qcode\",\"data\":\"alt\"},"
+		"{\"type\":\"qcode\",\"data\":\"delete\"}]}}",
+		f);
 }
 
 int vmm_qemu_set_paused(struct vmm *v, bool paused, struct vmm_fault *f)
@@ -691,7 +691,7 @@ void vmm_qemu_print_jail_deps(const struct vmm *v)
 {
 	/* Read-only bind mounts, at the same path inside the jail as outside. */
 	static const char *const ro_dirs[] = {
-	        "/usr/lib", "/usr/lib64", "/usr/share/qemu", "/usr/share/seabios"};
+		"/usr/lib", "/usr/lib64", "/usr/share/qemu", "/usr/share/seabios"};
 	struct stat st;
 
 	printf("# banger-vmm %s: what the VMM needs inside its jail besides what the jailer "
@@ -699,7 +699,7 @@ void vmm_qemu_print_jail_deps(const struct vmm *v)
 	       "# bind-ro PATH: bind-mount PATH read-only at the same path in the jail.\n"
 	       "# symlink LINK TARGET: create LINK pointing to TARGET.\n"
 	       "# dev PATH: a device node like the host's, owned by the jail uid.\n",
-	        PACKAGE_VERSION);
+		PACKAGE_VERSION);
 	printf("bind-ro %s\n", v->qemu_binary);
 	for (size_t i = 0; i < ELEMENTSOF(ro_dirs); i++)
 		if (stat(ro_dirs[i], &st) == 0 && S_ISDIR(st.st_mode))

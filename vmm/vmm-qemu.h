@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The guest as a QEMU microvm child: its command line from the configuration, start-up over QMP,
- * Ctrl-Alt-Del, pause/resume, QMP calls for snapshots, and reaping it into Firecracker's exit code. */
+ * Ctrl-Alt-Del, pause/resume, QMP calls for snapshots, and reaping it into Firecracker's exit code.
+ */
 #pragma once
 
 #include <stdbool.h>
@@ -11,7 +12,7 @@
  * Under TCG, when v->tsc_khz is known and the boot args do not set it, tsc_early_khz= is
  * appended to the kernel command line. */
 int vmm_qemu_build_argv(
-        const struct vmm *v, enum vmm_accel accel, const char *qmp_path, char ***ret);
+	const struct vmm *v, enum vmm_accel accel, const char *qmp_path, char ***ret);
 void vmm_qemu_argv_free(char **argv);
 
 /* The kernel command line Firecracker would give: boot_args (or its default), then root= and

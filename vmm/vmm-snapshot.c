@@ -30,32 +30,32 @@
 
 static const char *const snapshot_types[] = {"Full", "Diff", NULL};
 static const struct vmm_field create_fields[] = {
-        {"mem_file_path", VMM_FIELD_STRING, true, NULL},
-        {"snapshot_path", VMM_FIELD_STRING, true, NULL},
-        {"snapshot_type", VMM_FIELD_STRING, false, snapshot_types},
+	{"mem_file_path", VMM_FIELD_STRING, true, NULL},
+	{"snapshot_path", VMM_FIELD_STRING, true, NULL},
+	{"snapshot_type", VMM_FIELD_STRING, false, snapshot_types},
 };
 
 static const char *const backend_types[] = {"File", "Uffd", NULL};
 static const struct vmm_field backend_fields[] = {
-        {"backend_type", VMM_FIELD_STRING, true, backend_types},
-        {"backend_path", VMM_FIELD_STRING, true, NULL},
+	{"backend_type", VMM_FIELD_STRING, true, backend_types},
+	{"backend_path", VMM_FIELD_STRING, true, NULL},
 };
 
 static const struct vmm_field load_fields[] = {
-        {"enable_diff_snapshots", VMM_FIELD_BOOL, false, NULL},
-        {"track_dirty_pages", VMM_FIELD_BOOL, false, NULL},
-        {"mem_file_path", VMM_FIELD_STRING, false, NULL},
-        {"mem_backend", VMM_FIELD_OBJECT, false, NULL},
-        {"snapshot_path", VMM_FIELD_STRING, true, NULL},
-        {"resume_vm", VMM_FIELD_BOOL, false, NULL},
-        {"network_overrides", VMM_FIELD_ARRAY, false, NULL},
-        {"vsock_override", VMM_FIELD_OBJECT, false, NULL},
-        {"clock_realtime", VMM_FIELD_BOOL, false, NULL},
+	{"enable_diff_snapshots", VMM_FIELD_BOOL, false, NULL},
+	{"track_dirty_pages", VMM_FIELD_BOOL, false, NULL},
+	{"mem_file_path", VMM_FIELD_STRING, false, NULL},
+	{"mem_backend", VMM_FIELD_OBJECT, false, NULL},
+	{"snapshot_path", VMM_FIELD_STRING, true, NULL},
+	{"resume_vm", VMM_FIELD_BOOL, false, NULL},
+	{"network_overrides", VMM_FIELD_ARRAY, false, NULL},
+	{"vsock_override", VMM_FIELD_OBJECT, false, NULL},
+	{"clock_realtime", VMM_FIELD_BOOL, false, NULL},
 };
 
 static const struct vmm_field override_fields[] = {
-        {"iface_id", VMM_FIELD_STRING, true, NULL},
-        {"host_dev_name", VMM_FIELD_STRING, true, NULL},
+	{"iface_id", VMM_FIELD_STRING, true, NULL},
+	{"host_dev_name", VMM_FIELD_STRING, true, NULL},
 };
 
 static int64_t now_ms(void)
@@ -73,7 +73,7 @@ static const char *str(json_t *o, const char *k)
 
 /* Polls a QMP query until its "status" is none of the waiting ones; that status in ret. */
 static int wait_status(struct vmm *v, const char *query, const char *const *waiting, char *ret,
-        size_t size, struct vmm_fault *f)
+	size_t size, struct vmm_fault *f)
 {
 	int64_t deadline = now_ms() + MIGRATE_TIMEOUT_MS;
 
@@ -97,7 +97,7 @@ static int wait_status(struct vmm *v, const char *query, const char *const *wait
 		}
 		if (now_ms() > deadline)
 			return vmm_fault_set(f, "QEMU's migration is still \"%s\" after %d s.", st,
-			        MIGRATE_TIMEOUT_MS / 1000);
+				MIGRATE_TIMEOUT_MS / 1000);
 		nanosleep(&nap, NULL);
 	}
 }
@@ -115,9 +115,9 @@ static json_t *state_json(struct vmm *v, uint64_t mem_bytes)
 	if (v->serial)
 		json_object_set(config, "serial", v->serial);
 	return json_pack("{s:i, s:s, s:o, s:s, s:I, s:I}", "banger_vmm_snapshot", SNAPSHOT_FORMAT,
-	        "firecracker_version", VMM_FIRECRACKER_VERSION, "config", config, "accel",
-	        vmm_accel_to_string(v->accel), "tsc_khz", (json_int_t)v->tsc_khz, "mem_file_size",
-	        (json_int_t)mem_bytes);
+		"firecracker_version", VMM_FIRECRACKER_VERSION, "config", config, "accel",
+		vmm_accel_to_string(v->accel), "tsc_khz", (json_int_t)v->tsc_khz, "mem_file_size",
+		(json_int_t)mem_bytes);
 }
 
 int vmm_snapshot_create(struct vmm *v, json_t *body, struct vmm_fault *f)
@@ -131,48 +131,48 @@ int vmm_snapshot_create(struct vmm *v, json_t *body, struct vmm_fault *f)
 	int r;
 
 	r = vmm_body_check(
-	        body, "CreateSnapshotParams", create_fields, ELEMENTSOF(create_fields), f);
+		body, "CreateSnapshotParams", create_fields, ELEMENTSOF(create_fields), f);
 	if (r < 0)
 		return r;
 	if (streq(str(body, "snapshot_type") ?: "Full", "Diff"))
 		return vmm_fault_set(f, "Diff snapshots are not supported by banger-vmm; create a "
-		                        "Full snapshot.");
+					"Full snapshot.");
 	if (v->state != VMM_PAUSED)
 		return vmm_fault_set(f, "Cannot create a snapshot: the microVM must be paused "
-		                        "first (PATCH /vm {\"state\": \"Paused\"}).");
+					"first (PATCH /vm {\"state\": \"Paused\"}).");
 	mem_path = str(body, "mem_file_path");
 	state_path = str(body, "snapshot_path");
 	if (!*mem_path || !*state_path || streq(mem_path, state_path))
 		return vmm_fault_set(f, "Cannot create a snapshot: snapshot_path and mem_file_path "
-		                        "must be two different files.");
+					"must be two different files.");
 	mem = open(mem_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (mem < 0)
 		return vmm_fault_set(f, "Cannot create the memory file %s: %m", mem_path);
 	if (!v->no_boot) {
 		static const char *const running[] = {
-		        "setup", "active", "pre-switchover", "device", "wait-unplug", NULL};
+			"setup", "active", "pre-switchover", "device", "wait-unplug", NULL};
 
 		r = vmm_qemu_call(v,
-		        "{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-"
-		        "bandwidth\":" MIGRATE_MAX_BANDWIDTH "}}",
-		        -1, NULL, f);
+			"{\"execute\":\"migrate-set-parameters\",\"arguments\":{\"max-"
+			"bandwidth\":" MIGRATE_MAX_BANDWIDTH "}}",
+			-1, NULL, f);
 		if (r >= 0)
 			r = vmm_qemu_call(v,
-			        "{\"execute\":\"getfd\",\"arguments\":{\"fdname\":\"snapshot\"}}",
-			        mem, NULL, f);
+				"{\"execute\":\"getfd\",\"arguments\":{\"fdname\":\"snapshot\"}}",
+				mem, NULL, f);
 		if (r >= 0)
 			r = vmm_qemu_call(v,
-			        "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"fd:snapshot\"}}",
-			        -1, NULL, f);
+				"{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"fd:snapshot\"}}",
+				-1, NULL, f);
 		if (r >= 0)
 			r = wait_status(v, "{\"execute\":\"query-migrate\"}", running, status,
-			        sizeof(status), f);
+				sizeof(status), f);
 		if (r >= 0 && !streq(status, "completed")) {
 			char why[sizeof(f->message)];
 			snprintf(why, sizeof(why), "%s", f->message);
 			r = vmm_fault_set(f,
-			        "Cannot create a snapshot: QEMU's migration ended \"%s\"%s%s",
-			        status, why[0] ? ": " : "", why);
+				"Cannot create a snapshot: QEMU's migration ended \"%s\"%s%s",
+				status, why[0] ? ": " : "", why);
 		}
 		if (r < 0) {
 			(void)unlink(mem_path);
@@ -189,10 +189,10 @@ int vmm_snapshot_create(struct vmm *v, json_t *body, struct vmm_fault *f)
 	if (r < 0) {
 		(void)unlink(mem_path);
 		return vmm_fault_set(
-		        f, "Cannot write the snapshot file %s: %s", state_path, strerror(-r));
+			f, "Cannot write the snapshot file %s: %s", state_path, strerror(-r));
 	}
 	vmm_log_info("Snapshot created: %s (state), %s (memory, %lld bytes)", state_path, mem_path,
-	        (long long)st.st_size);
+		(long long)st.st_size);
 	return 0;
 }
 
@@ -219,7 +219,7 @@ static int apply_overrides(json_t *config, json_t *overrides, struct vmm_fault *
 		if (!json_is_object(o))
 			return vmm_fault_set(f, "Each network override must be a map.");
 		r = vmm_body_check(
-		        o, "NetworkOverride", override_fields, ELEMENTSOF(override_fields), f);
+			o, "NetworkOverride", override_fields, ELEMENTSOF(override_fields), f);
 		if (r < 0)
 			return r;
 		json_array_foreach(nets, k, n)
@@ -231,9 +231,9 @@ static int apply_overrides(json_t *config, json_t *overrides, struct vmm_fault *
 		}
 		if (!found)
 			return vmm_fault_set(f,
-			        "The snapshot has no network interface \"%s\" to "
-			        "override.",
-			        str(o, "iface_id"));
+				"The snapshot has no network interface \"%s\" to "
+				"override.",
+				str(o, "iface_id"));
 	}
 	return 0;
 }
@@ -246,10 +246,10 @@ static int load_state(const char *path, json_t **ret, struct vmm_fault *f)
 	if (!j)
 		return vmm_fault_set(f, "Cannot read the snapshot file %s: %s", path, err.text);
 	if (json_integer_value(json_object_get(j, "banger_vmm_snapshot")) != SNAPSHOT_FORMAT ||
-	        !json_is_object(json_object_get(j, "config")) || !str(j, "accel")) {
+		!json_is_object(json_object_get(j, "config")) || !str(j, "accel")) {
 		json_decref(j);
 		return vmm_fault_set(
-		        f, "%s is not a banger-vmm snapshot (format %d).", path, SNAPSHOT_FORMAT);
+			f, "%s is not a banger-vmm snapshot (format %d).", path, SNAPSHOT_FORMAT);
 	}
 	*ret = j;
 	return 0;
@@ -270,23 +270,23 @@ int vmm_snapshot_load(struct vmm *v, json_t *body, struct vmm_fault *f)
 		return r;
 	if (configured(v))
 		return vmm_fault_set(f, "Loading a microVM snapshot not allowed after configuring "
-		                        "boot-specific resources.");
+					"boot-specific resources.");
 	if (!!backend == !!str(body, "mem_file_path"))
 		return vmm_fault_set(
-		        f, "Exactly one of mem_backend and mem_file_path must be given.");
+			f, "Exactly one of mem_backend and mem_file_path must be given.");
 	if (backend) {
 		r = vmm_body_check(
-		        backend, "MemBackendConfig", backend_fields, ELEMENTSOF(backend_fields), f);
+			backend, "MemBackendConfig", backend_fields, ELEMENTSOF(backend_fields), f);
 		if (r < 0)
 			return r;
 		if (streq(str(backend, "backend_type"), "Uffd"))
 			return vmm_fault_set(f, "The Uffd memory backend is not supported by "
-			                        "banger-vmm; use File.");
+						"banger-vmm; use File.");
 	}
 	if (json_is_true(json_object_get(body, "track_dirty_pages")) ||
-	        json_is_true(json_object_get(body, "enable_diff_snapshots")))
+		json_is_true(json_object_get(body, "enable_diff_snapshots")))
 		return vmm_fault_set(f, "track_dirty_pages is not supported by banger-vmm (its "
-		                        "snapshots are Full only).");
+					"snapshots are Full only).");
 	if (json_is_object(json_object_get(body, "vsock_override")))
 		return vmm_fault_set(f, "banger-vmm has no vsock device to override.");
 	mem_path = backend ? str(backend, "backend_path") : str(body, "mem_file_path");
@@ -314,8 +314,8 @@ int vmm_snapshot_load(struct vmm *v, json_t *body, struct vmm_fault *f)
 	}
 	if (json_integer_value(json_object_get(state, "mem_file_size")) != (json_int_t)st.st_size) {
 		r = vmm_fault_set(f, "The memory file %s is %lld bytes, the snapshot wrote %lld.",
-		        mem_path, (long long)st.st_size,
-		        (long long)json_integer_value(json_object_get(state, "mem_file_size")));
+			mem_path, (long long)st.st_size,
+			(long long)json_integer_value(json_object_get(state, "mem_file_size")));
 		goto fatal;
 	}
 	accel = str(state, "accel");
@@ -330,12 +330,12 @@ int vmm_snapshot_load(struct vmm *v, json_t *body, struct vmm_fault *f)
 		r = vmm_qemu_start(v, f);
 		if (r >= 0)
 			r = wait_status(v, "{\"execute\":\"query-status\"}", incoming, status,
-			        sizeof(status), f);
+				sizeof(status), f);
 		if (r >= 0 && !streq(status, "paused")) {
 			r = vmm_fault_set(f,
-			        "Cannot load the snapshot: QEMU is \"%s\" after reading "
-			        "it.",
-			        status);
+				"Cannot load the snapshot: QEMU is \"%s\" after reading "
+				"it.",
+				status);
 		}
 		if (r < 0) {
 			vmm_qemu_kill(v, 1000);
@@ -356,7 +356,7 @@ int vmm_snapshot_load(struct vmm *v, json_t *body, struct vmm_fault *f)
 	}
 	v->exit_code = VMM_EXIT_OK;
 	vmm_log_info("Snapshot loaded from %s; the microVM is %s.", str(body, "snapshot_path"),
-	        vmm_state_to_string(v->state));
+		vmm_state_to_string(v->state));
 	return 0;
 
 fatal:

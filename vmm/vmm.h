@@ -79,7 +79,8 @@ struct vmm {
 
 	/* Each resource as its JSON body, defaults filled in: what GET /vm/config returns. */
 	json_t *machine_config;
-	bool machine_configured; /* PUT/PATCH /machine-config happened (a snapshot load is refused) */
+	bool machine_configured; /* PUT/PATCH /machine-config happened (a snapshot load is refused)
+				  */
 	json_t *boot_source;
 	json_t *drives; /* array, the root device first */
 	json_t *network_interfaces;

@@ -63,7 +63,7 @@ static void check_accepted(enum rpc_method m, const json_t *params, const union 
 		}
 		case RPC_ARG_INT:
 			if (!json_is_integer(v) || json_integer_value(v) < a->min ||
-			        json_integer_value(v) > a->max)
+				json_integer_value(v) > a->max)
 				abort();
 			break;
 		case RPC_ARG_BOOL:
@@ -82,9 +82,9 @@ static void check_accepted(enum rpc_method m, const json_t *params, const union 
 	if (m == RPC_METHOD_VM_CREATE) {
 		const struct rpc_vm_create_args *c = &args->rpc_vm_create;
 		if (!vm_name_is_valid(c->name) || !vm_name_is_valid(c->image) ||
-		        c->vcpus < VM_VCPUS_MIN || c->vcpus > VM_VCPUS_MAX ||
-		        c->memory_mib < VM_MEMORY_MIN || c->memory_mib > VM_MEMORY_MAX ||
-		        c->disk_gib < VM_DISK_MIN || c->disk_gib > VM_DISK_MAX)
+			c->vcpus < VM_VCPUS_MIN || c->vcpus > VM_VCPUS_MAX ||
+			c->memory_mib < VM_MEMORY_MIN || c->memory_mib > VM_MEMORY_MAX ||
+			c->disk_gib < VM_DISK_MIN || c->disk_gib > VM_DISK_MAX)
 			abort();
 	} else if (m == RPC_METHOD_VM_LOGS) {
 		const struct rpc_vm_logs_args *l = &args->rpc_vm_logs;
@@ -96,7 +96,7 @@ static void check_accepted(enum rpc_method m, const json_t *params, const union 
 	} else if (m == RPC_METHOD_IMAGE_IMPORT) {
 		const struct rpc_image_import_args *i = &args->rpc_image_import;
 		if (!vm_name_is_valid(i->name) || i->kernel[0] != '/' || i->rootfs[0] != '/' ||
-		        (i->initrd && i->initrd[0] != '/'))
+			(i->initrd && i->initrd[0] != '/'))
 			abort();
 	} else if (m == RPC_METHOD_EVENTS_SUBSCRIBE) {
 		if (args->rpc_events_subscribe.since_seq < -1)

@@ -37,8 +37,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	/* ...where these exist, so accepted drives and boot sources are reached too. */
 	for (const char *const *f =
-	                (const char *const[]){"vmlinux", "initrd", "root.ext4", "d", NULL};
-	        *f; f++) {
+			(const char *const[]){"vmlinux", "initrd", "root.ext4", "d", NULL};
+		*f; f++) {
 		int fd = open(*f, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 		if (fd < 0)
 			abort();
@@ -70,8 +70,8 @@ static void check_invariants(const struct vmm *v)
 	if (roots > 1)
 		abort();
 	json_array_foreach(v->network_interfaces, i,
-	        e) if (!vmm_resource_id_valid(json_string_value(json_object_get(e, "iface_id"))
-	                                              ?: "")) abort();
+		e) if (!vmm_resource_id_valid(json_string_value(json_object_get(e, "iface_id"))
+						      ?: "")) abort();
 }
 
 static void one_request(struct vmm *v, const char *req, size_t len)
@@ -98,7 +98,7 @@ static void one_request(struct vmm *v, const char *req, size_t len)
 	/* Keep the harness from creating files or reopening its log: absolute paths, the logger,
 	 * metrics and snapshots (which open files) are left to the integration and e2e tests. */
 	if (memchr(nl, '/', len - (size_t)(nl - req)) || strstr(path, "logger") ||
-	        strstr(path, "metrics") || strstr(path, "snapshot"))
+		strstr(path, "metrics") || strstr(path, "snapshot"))
 		return;
 	if (vmm_api_dispatch(v, method, path, nl + 1, len - (size_t)(nl - req) - 1, &r) < 0)
 		return; /* -ENOMEM */

@@ -44,14 +44,14 @@ int main(void)
 		r = net_boot_args(&subnet, guest, "vm1", SAMPLE_PUBKEY, args, sizeof(args));
 	if (r >= 0)
 		r = fc_boot_config_requests(&(struct fc_boot_config){.vcpus = 2,
-		                                    .mem_size_mib = 1024,
-		                                    .kernel = "@DIR@/vmlinux",
-		                                    .initrd = "@DIR@/initrd",
-		                                    .boot_args = args,
-		                                    .rootfs = "@DIR@/root.ext4",
-		                                    .tap = "tap0",
-		                                    .guest_mac = "06:00:ac:1e:00:02"},
-		        reqs, &n);
+						    .mem_size_mib = 1024,
+						    .kernel = "@DIR@/vmlinux",
+						    .initrd = "@DIR@/initrd",
+						    .boot_args = args,
+						    .rootfs = "@DIR@/root.ext4",
+						    .tap = "tap0",
+						    .guest_mac = "06:00:ac:1e:00:02"},
+			reqs, &n);
 	for (size_t i = 0; r >= 0 && i < n; i++)
 		r = print(&reqs[i]);
 	if (r >= 0)

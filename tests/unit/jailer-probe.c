@@ -66,7 +66,7 @@ int main(int argc, char **argv)
 		fprintf(out, "fd=%d\n", fds[i]);
 		if (fstat(fds[i], &fst) == 0 && S_ISCHR(fst.st_mode))
 			fprintf(out, "fdchr=%d:%u:%u\n", fds[i], major(fst.st_rdev),
-			        minor(fst.st_rdev));
+				minor(fst.st_rdev));
 	}
 	getresuid(&ru, &eu, &su);
 	getresgid(&rg, &eg, &sg);
@@ -76,20 +76,20 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n; i++)
 		fprintf(out, "group=%u\n", groups[i]);
 	fprintf(out, "pid=%d\nppid=%d\nsid=%d\npgid=%d\n", getpid(), getppid(), getsid(0),
-	        getpgid(0));
+		getpgid(0));
 	fprintf(out, "cwd=%s\n", getcwd(cwd, sizeof(cwd)) ? cwd : "?");
 	getrlimit(RLIMIT_NOFILE, &rl);
 	fprintf(out, "nofile=%llu,%llu\n", (unsigned long long)rl.rlim_cur,
-	        (unsigned long long)rl.rlim_max);
+		(unsigned long long)rl.rlim_max);
 	getrlimit(RLIMIT_FSIZE, &rl);
 	if (rl.rlim_cur == RLIM_INFINITY)
 		fprintf(out, "fsize=unlimited\n");
 	else
 		fprintf(out, "fsize=%llu,%llu\n", (unsigned long long)rl.rlim_cur,
-		        (unsigned long long)rl.rlim_max);
+			(unsigned long long)rl.rlim_max);
 	if (stat("/", &st) == 0)
 		fprintf(out, "root=%llu:%llu\n", (unsigned long long)st.st_dev,
-		        (unsigned long long)st.st_ino);
+			(unsigned long long)st.st_ino);
 	fprintf(out, "old_root=%s\n", access("/old_root", F_OK) == 0 ? "present" : "absent");
 	/* Only there when the test staged a /proc in the jail. */
 	char ns[256];

@@ -68,7 +68,8 @@ static void test_grant_directory(void **state)
 	assert_int_equal(st.st_mode & 07777, 01770);
 	getfacl(path, facl, sizeof(facl));
 	if (facl[0])
-		assert_string_equal(facl, "user::rwx\nuser:4242:rwx\ngroup::rwx\nmask::rwx\nother::---\n");
+		assert_string_equal(
+			facl, "user::rwx\nuser:4242:rwx\ngroup::rwx\nmask::rwx\nother::---\n");
 	assert_int_equal(acl_named_write(path), 1);
 }
 
@@ -88,7 +89,8 @@ static void test_grant_read_only(void **state)
 	assert_int_equal(r, 0);
 	getfacl(path, facl, sizeof(facl));
 	if (facl[0])
-		assert_string_equal(facl, "user::rw-\nuser:4242:r--\ngroup::r--\nmask::r--\nother::---\n");
+		assert_string_equal(
+			facl, "user::rw-\nuser:4242:r--\ngroup::r--\nmask::r--\nother::---\n");
 	assert_int_equal(acl_named_write(path), 0);
 }
 
@@ -126,10 +128,10 @@ static void test_mask_hides_write(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_grant_directory),
-	        cmocka_unit_test(test_grant_read_only),
-	        cmocka_unit_test(test_no_acl),
-	        cmocka_unit_test(test_mask_hides_write),
+		cmocka_unit_test(test_grant_directory),
+		cmocka_unit_test(test_grant_read_only),
+		cmocka_unit_test(test_no_acl),
+		cmocka_unit_test(test_mask_hides_write),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

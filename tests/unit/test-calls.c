@@ -91,7 +91,7 @@ static void test_match(void **state)
 
 	/* an error answer is a reply too */
 	m = parse("{\"jsonrpc\":\"2.0\",\"id\":3,\"error\":{\"code\":-32001,\"message\":\"gone\","
-	          "\"data\":{\"code\":\"not_found\"}}}");
+		  "\"data\":{\"code\":\"not_found\"}}}");
 	assert_int_equal(rpc_calls_match(&t, &m, &call, &err), RPC_INCOMING_REPLY);
 	assert_ptr_equal(call.userdata, C);
 	rpc_message_done(&m);
@@ -108,7 +108,7 @@ static void test_match(void **state)
 
 	/* the peer could not read a request: its error, attributed to none */
 	m = parse("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,\"message\":"
-	          "\"garbage\",\"data\":{\"code\":\"invalid_argument\"}}}");
+		  "\"garbage\",\"data\":{\"code\":\"invalid_argument\"}}}");
 	assert_int_equal(rpc_calls_match(&t, &m, &call, &err), RPC_INCOMING_UNREADABLE);
 	assert_int_equal(err.code, RPC_ERROR_INVALID_ARGUMENT);
 	assert_string_equal(err.message, "garbage");
@@ -170,9 +170,9 @@ static void test_refusals(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_ids),
-	        cmocka_unit_test(test_refusals),
-	        cmocka_unit_test(test_match),
+		cmocka_unit_test(test_ids),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_match),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

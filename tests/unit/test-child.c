@@ -48,7 +48,7 @@ static void run(const char *const *argv, int stdin_fd, uint64_t timeout, struct 
 
 static void test_output_and_status(void **state)
 {
-	const char *argv[] = { "sh", "-c", "echo out; echo err >&2; exit 3", NULL };
+	const char *argv[] = {"sh", "-c", "echo out; echo err >&2; exit 3", NULL};
 	struct outcome o = {};
 
 	run(argv, -1, 0, &o);
@@ -60,7 +60,7 @@ static void test_output_and_status(void **state)
 
 static void test_stdin(void **state)
 {
-	const char *argv[] = { "cat", NULL };
+	const char *argv[] = {"cat", NULL};
 	struct outcome o = {};
 	int p[2];
 
@@ -75,7 +75,7 @@ static void test_stdin(void **state)
 
 static void test_default_stdin_is_empty(void **state)
 {
-	const char *argv[] = { "cat", NULL };
+	const char *argv[] = {"cat", NULL};
 	struct outcome o = {};
 
 	run(argv, -1, 0, &o);
@@ -85,7 +85,7 @@ static void test_default_stdin_is_empty(void **state)
 
 static void test_output_capped(void **state)
 {
-	const char *argv[] = { "sh", "-c", "head -c 200000 /dev/zero | tr '\\0' x", NULL };
+	const char *argv[] = {"sh", "-c", "head -c 200000 /dev/zero | tr '\\0' x", NULL};
 	struct outcome o = {};
 
 	run(argv, -1, 0, &o);
@@ -96,7 +96,7 @@ static void test_output_capped(void **state)
 
 static void test_deadline_kills(void **state)
 {
-	const char *argv[] = { "sleep", "30", NULL };
+	const char *argv[] = {"sleep", "30", NULL};
 	struct outcome o = {};
 
 	run(argv, -1, 200 * 1000, &o);
@@ -106,7 +106,7 @@ static void test_deadline_kills(void **state)
 
 static void test_missing_program(void **state)
 {
-	const char *argv[] = { "banger-no-such-program", NULL };
+	const char *argv[] = {"banger-no-such-program", NULL};
 	sd_event *e;
 
 	assert_int_equal(sd_event_new(&e), 0);
@@ -116,7 +116,7 @@ static void test_missing_program(void **state)
 
 static void test_cancel(void **state)
 {
-	const char *argv[] = { "sleep", "30", NULL };
+	const char *argv[] = {"sleep", "30", NULL};
 	struct outcome o = {};
 	struct child *c = NULL;
 	sd_event *e;

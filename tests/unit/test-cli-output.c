@@ -16,15 +16,15 @@ static void test_sizes(void **state)
 		uint64_t bytes;
 		const char *text;
 	} table[] = {
-	        {0, "0 B"},
-	        {1023, "1023 B"},
-	        {1024, "1 KiB"},
-	        {1536, "1.5 KiB"},
-	        {512ull << 20, "512 MiB"},
-	        {1ull << 30, "1 GiB"},
-	        {(3ull << 30) / 2, "1.5 GiB"},
-	        {65536ull << 20, "64 GiB"},
-	        {5ull << 40, "5 TiB"},
+		{0, "0 B"},
+		{1023, "1023 B"},
+		{1024, "1 KiB"},
+		{1536, "1.5 KiB"},
+		{512ull << 20, "512 MiB"},
+		{1ull << 30, "1 GiB"},
+		{(3ull << 30) / 2, "1.5 GiB"},
+		{65536ull << 20, "64 GiB"},
+		{5ull << 40, "5 TiB"},
 	};
 	char buf[32];
 
@@ -40,14 +40,14 @@ static void test_durations(void **state)
 		uint64_t s;
 		const char *text;
 	} table[] = {
-	        {0, "0s"},
-	        {59, "59s"},
-	        {60, "1m00s"},
-	        {75, "1m15s"},
-	        {3600, "1h00m"},
-	        {7260, "2h01m"},
-	        {86400, "1d00h"},
-	        {200000, "2d07h"},
+		{0, "0s"},
+		{59, "59s"},
+		{60, "1m00s"},
+		{75, "1m15s"},
+		{3600, "1h00m"},
+		{7260, "2h01m"},
+		{86400, "1d00h"},
+		{200000, "2d07h"},
 	};
 	char buf[32];
 
@@ -85,10 +85,10 @@ static void test_no_color(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_sizes),
-	        cmocka_unit_test(test_durations),
-	        cmocka_unit_test(test_rfc3339),
-	        cmocka_unit_test(test_no_color),
+		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_rfc3339),
+		cmocka_unit_test(test_no_color),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,46 +23,46 @@ struct parse_case {
 };
 
 static const struct parse_case cases[] = {
-        {{"vm", "list"}, CLI_PARSE_RUN, "vm list", 0},
-        {{"--json", "vm", "list"}, CLI_PARSE_RUN, "vm list", 0, .json = true},
-        {{"vm", "list", "--json"}, CLI_PARSE_RUN, "vm list", 0, .json = true},
-        {{"vm", "create", "web", "--vcpus", "2"}, CLI_PARSE_RUN, "vm create", 1, "vcpus", "2"},
-        {{"vm", "create", "--vcpus=4", "web"}, CLI_PARSE_RUN, "vm create", 1, "vcpus", "4"},
-        {{"vm", "create", "web", "-i", "deb"}, CLI_PARSE_RUN, "vm create", 1, "image", "deb"},
-        {{"vm", "delete", "a", "b", "c", "--force"}, CLI_PARSE_RUN, "vm delete", 3, "force", ""},
-        {{"vm", "delete", "-f", "a"}, CLI_PARSE_RUN, "vm delete", 1, "force", ""},
-        {{"vm", "ssh", "web", "--", "uname", "-a"}, CLI_PARSE_RUN, "vm ssh", 1},
-        {{"vm", "logs", "web", "-f", "--tail", "10"}, CLI_PARSE_RUN, "vm logs", 1, "tail", "10"},
-        {{"image", "build"}, CLI_PARSE_RUN, "image build", 0},
-        {{"image", "build", "minimal"}, CLI_PARSE_RUN, "image build", 1},
-        {{"image", "import", "x", "--kernel", "k", "--rootfs", "r"}, CLI_PARSE_RUN, "image import",
-                1, "rootfs", "r"},
-        {{"--socket", "/tmp/s", "events"}, CLI_PARSE_RUN, "events", 0},
-        {{"--socket=/tmp/s", "system", "status"}, CLI_PARSE_RUN, "system status", 0},
-        {{"update", "--check"}, CLI_PARSE_RUN, "update", 0, "check", ""},
-        {{"doctor"}, CLI_PARSE_RUN, "doctor", 0},
-        /* "--" only ends options elsewhere: what follows are plain arguments */
-        {{"vm", "delete", "--", "-odd"}, CLI_PARSE_RUN, "vm delete", 1},
-        /* help at every level exits 0 */
-        {{"--help"}, CLI_PARSE_DONE},
-        {{"vm", "--help"}, CLI_PARSE_DONE},
-        {{"vm", "create", "--help"}, CLI_PARSE_DONE},
-        {{"system", "-h"}, CLI_PARSE_DONE},
-        /* usage errors */
-        {{}, CLI_EXIT_USAGE},
-        {{"vm"}, CLI_EXIT_USAGE},
-        {{"frobnicate"}, CLI_EXIT_USAGE},
-        {{"vm", "frobnicate"}, CLI_EXIT_USAGE},
-        {{"vm", "create"}, CLI_EXIT_USAGE},
-        {{"vm", "create", "a", "b"}, CLI_EXIT_USAGE},
-        {{"vm", "get"}, CLI_EXIT_USAGE},
-        {{"vm", "list", "extra"}, CLI_EXIT_USAGE},
-        {{"vm", "create", "a", "--vcpus"}, CLI_EXIT_USAGE},
-        {{"vm", "create", "a", "--colour", "red"}, CLI_EXIT_USAGE},
-        {{"vm", "delete", "a", "--force=yes"}, CLI_EXIT_USAGE},
-        {{"--socket"}, CLI_EXIT_USAGE},
-        {{"--bogus", "vm", "list"}, CLI_EXIT_USAGE},
-        {{"image", "build", "a", "b"}, CLI_EXIT_USAGE},
+	{{"vm", "list"}, CLI_PARSE_RUN, "vm list", 0},
+	{{"--json", "vm", "list"}, CLI_PARSE_RUN, "vm list", 0, .json = true},
+	{{"vm", "list", "--json"}, CLI_PARSE_RUN, "vm list", 0, .json = true},
+	{{"vm", "create", "web", "--vcpus", "2"}, CLI_PARSE_RUN, "vm create", 1, "vcpus", "2"},
+	{{"vm", "create", "--vcpus=4", "web"}, CLI_PARSE_RUN, "vm create", 1, "vcpus", "4"},
+	{{"vm", "create", "web", "-i", "deb"}, CLI_PARSE_RUN, "vm create", 1, "image", "deb"},
+	{{"vm", "delete", "a", "b", "c", "--force"}, CLI_PARSE_RUN, "vm delete", 3, "force", ""},
+	{{"vm", "delete", "-f", "a"}, CLI_PARSE_RUN, "vm delete", 1, "force", ""},
+	{{"vm", "ssh", "web", "--", "uname", "-a"}, CLI_PARSE_RUN, "vm ssh", 1},
+	{{"vm", "logs", "web", "-f", "--tail", "10"}, CLI_PARSE_RUN, "vm logs", 1, "tail", "10"},
+	{{"image", "build"}, CLI_PARSE_RUN, "image build", 0},
+	{{"image", "build", "minimal"}, CLI_PARSE_RUN, "image build", 1},
+	{{"image", "import", "x", "--kernel", "k", "--rootfs", "r"}, CLI_PARSE_RUN, "image import",
+		1, "rootfs", "r"},
+	{{"--socket", "/tmp/s", "events"}, CLI_PARSE_RUN, "events", 0},
+	{{"--socket=/tmp/s", "system", "status"}, CLI_PARSE_RUN, "system status", 0},
+	{{"update", "--check"}, CLI_PARSE_RUN, "update", 0, "check", ""},
+	{{"doctor"}, CLI_PARSE_RUN, "doctor", 0},
+	/* "--" only ends options elsewhere: what follows are plain arguments */
+	{{"vm", "delete", "--", "-odd"}, CLI_PARSE_RUN, "vm delete", 1},
+	/* help at every level exits 0 */
+	{{"--help"}, CLI_PARSE_DONE},
+	{{"vm", "--help"}, CLI_PARSE_DONE},
+	{{"vm", "create", "--help"}, CLI_PARSE_DONE},
+	{{"system", "-h"}, CLI_PARSE_DONE},
+	/* usage errors */
+	{{}, CLI_EXIT_USAGE},
+	{{"vm"}, CLI_EXIT_USAGE},
+	{{"frobnicate"}, CLI_EXIT_USAGE},
+	{{"vm", "frobnicate"}, CLI_EXIT_USAGE},
+	{{"vm", "create"}, CLI_EXIT_USAGE},
+	{{"vm", "create", "a", "b"}, CLI_EXIT_USAGE},
+	{{"vm", "get"}, CLI_EXIT_USAGE},
+	{{"vm", "list", "extra"}, CLI_EXIT_USAGE},
+	{{"vm", "create", "a", "--vcpus"}, CLI_EXIT_USAGE},
+	{{"vm", "create", "a", "--colour", "red"}, CLI_EXIT_USAGE},
+	{{"vm", "delete", "a", "--force=yes"}, CLI_EXIT_USAGE},
+	{{"--socket"}, CLI_EXIT_USAGE},
+	{{"--bogus", "vm", "list"}, CLI_EXIT_USAGE},
+	{{"image", "build", "a", "b"}, CLI_EXIT_USAGE},
 };
 
 static void test_cases(void **state)
@@ -87,7 +87,7 @@ static void test_cases(void **state)
 		close(null);
 		if (r != c->expect)
 			fail_msg("case %zu (%s %s): got %d, want %d", i, argv[1] ? argv[1] : "",
-			        argv[2] ? argv[2] : "", r, c->expect);
+				argv[2] ? argv[2] : "", r, c->expect);
 		if (r != CLI_PARSE_RUN)
 			continue;
 		assert_string_equal(cli.cmd->words, c->words);
@@ -133,9 +133,9 @@ static void test_table_complete(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_cases),
-	        cmocka_unit_test(test_positionals_and_rest),
-	        cmocka_unit_test(test_table_complete),
+		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_positionals_and_rest),
+		cmocka_unit_test(test_table_complete),
 	};
 
 	/* usage errors print to stderr; that is expected here */

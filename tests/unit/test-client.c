@@ -45,38 +45,43 @@ static void peer_serve(int fd)
 		}
 		if (k < 0 || rpc_message_parse(line, len, &m, NULL) < 0) {
 			dprintf(fd, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,"
-				    "\"message\":\"garbage\",\"data\":{\"code\":\"protocol_error\"}}}\n");
+				    "\"message\":\"garbage\",\"data\":{\"code\":\"protocol_error\"}"
+				    "}}\n");
 			continue;
 		}
 		json_int_t id = json_integer_value(m.id);
 		if (streq(m.method, "hello"))
 			snprintf(out, sizeof(out),
-					"{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":{\"protocol\":%d,"
-					"\"program\":\"peer\",\"version\":\"9\"}}\n",
-					(long long)id, RPC_PROTOCOL_VERSION);
+				"{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":{\"protocol\":%d,"
+				"\"program\":\"peer\",\"version\":\"9\"}}\n",
+				(long long)id, RPC_PROTOCOL_VERSION);
 		else if (streq(m.method, "hello.old"))
 			snprintf(out, sizeof(out),
-					"{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":{\"protocol\":0}}\n",
-					(long long)id);
+				"{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":{\"protocol\":0}}\n",
+				(long long)id);
 		else if (streq(m.method, "echo.with.events"))
 			snprintf(out, sizeof(out),
-					"{\"jsonrpc\":\"2.0\",\"method\":\"vm.state\",\"params\":{\"seq\":1}}\n"
-					"{\"jsonrpc\":\"2.0\",\"id\":999,\"result\":\"stray\"}\n"
-					"{\"jsonrpc\":\"2.0\",\"method\":\"vm.state\",\"params\":{\"seq\":2}}\n"
-					"{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":%s}\n",
-					(long long)id, m.params ? "{\"echo\":true}" : "null");
+				"{\"jsonrpc\":\"2.0\",\"method\":\"vm.state\",\"params\":{\"seq\":"
+				"1}}\n"
+				"{\"jsonrpc\":\"2.0\",\"id\":999,\"result\":\"stray\"}\n"
+				"{\"jsonrpc\":\"2.0\",\"method\":\"vm.state\",\"params\":{\"seq\":"
+				"2}}\n"
+				"{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":%s}\n",
+				(long long)id, m.params ? "{\"echo\":true}" : "null");
 		else if (streq(m.method, "fail"))
 			snprintf(out, sizeof(out),
-					"{\"jsonrpc\":\"2.0\",\"id\":%lld,\"error\":{\"code\":-32001,"
-					"\"message\":\"VM \\\"x\\\" not found\",\"data\":{\"code\":\"not_found\"}}}\n",
-					(long long)id);
+				"{\"jsonrpc\":\"2.0\",\"id\":%lld,\"error\":{\"code\":-32001,"
+				"\"message\":\"VM \\\"x\\\" not "
+				"found\",\"data\":{\"code\":\"not_found\"}}}\n",
+				(long long)id);
 		else if (streq(m.method, "fdstat")) {
 			int got = ndjson_reader_take_fd(&r);
 			struct stat st = {};
 			if (got >= 0)
 				fstat(got, &st);
-			snprintf(out, sizeof(out), "{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":%lld}\n",
-					(long long)id, got >= 0 ? (long long)st.st_ino : -1LL);
+			snprintf(out, sizeof(out),
+				"{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":%lld}\n",
+				(long long)id, got >= 0 ? (long long)st.st_ino : -1LL);
 			safe_close(got);
 		} else if (streq(m.method, "hangup"))
 			_exit(0);
@@ -98,7 +103,7 @@ static void peer_serve(int fd)
 static int peer_start(void **state)
 {
 	struct peer *p = calloc(1, sizeof(*p));
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int lfd;
 
 	strcpy(p->dir, "/tmp/banger-client-XXXXXX");
@@ -263,10 +268,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hello_and_call, peer_start, peer_stop),
 		cmocka_unit_test_setup_teardown(test_protocol_mismatch, peer_start, peer_stop),
-		cmocka_unit_test_setup_teardown(test_notifications_queued_during_call, peer_start,
-				peer_stop),
+		cmocka_unit_test_setup_teardown(
+			test_notifications_queued_during_call, peer_start, peer_stop),
 		cmocka_unit_test_setup_teardown(test_remote_error, peer_start, peer_stop),
-		cmocka_unit_test_setup_teardown(test_timeout_then_next_call_works, peer_start, peer_stop),
+		cmocka_unit_test_setup_teardown(
+			test_timeout_then_next_call_works, peer_start, peer_stop),
 		cmocka_unit_test_setup_teardown(test_hangup, peer_start, peer_stop),
 		cmocka_unit_test_setup_teardown(test_oversized_answer, peer_start, peer_stop),
 		cmocka_unit_test_setup_teardown(test_fd_passing, peer_start, peer_stop),

@@ -208,12 +208,14 @@ static void test_refuses_non_regular(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_numbered_lines_across_partial_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_numbered_lines_across_partial_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_line_split, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readopt_starts_at_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotation_loses_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tail, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tail_leaves_out_an_unfinished_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tail_leaves_out_an_unfinished_line, setup, teardown),
 		cmocka_unit_test(test_refuses_non_regular),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

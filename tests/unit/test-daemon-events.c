@@ -155,7 +155,7 @@ static void test_unnumbered(void **state)
 	struct event *e = NULL;
 
 	assert_int_equal(
-	        event_new_unnumbered("daemon.heartbeat", json_pack("{s:i}", "seq", 5), &e), 0);
+		event_new_unnumbered("daemon.heartbeat", json_pack("{s:i}", "seq", 5), &e), 0);
 	assert_int_equal(e->seq, 0);
 	assert_non_null(strstr(e->line, "\"daemon.heartbeat\""));
 	assert_int_equal(e->n_ref, 1);
@@ -167,11 +167,11 @@ static void test_unnumbered(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_seq_and_line),
-	        cmocka_unit_test(test_queue_overflow_lags),
-	        cmocka_unit_test(test_queue_default_bound),
-	        cmocka_unit_test(test_replay),
-	        cmocka_unit_test(test_unnumbered),
+		cmocka_unit_test(test_seq_and_line),
+		cmocka_unit_test(test_queue_overflow_lags),
+		cmocka_unit_test(test_queue_default_bound),
+		cmocka_unit_test(test_replay),
+		cmocka_unit_test(test_unnumbered),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

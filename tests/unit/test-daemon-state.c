@@ -39,13 +39,13 @@ static int setup(void **state)
 	f->vm = calloc(1, sizeof(*f->vm));
 	assert_non_null(f->vm);
 	*f->vm = (struct vm){.id = ID,
-	        .name = "web",
-	        .state = VM_STATE_CREATED,
-	        .image = "minimal",
-	        .vcpus = 1,
-	        .memory_mib = 256,
-	        .disk_gib = 1,
-	        .created_at = "2026-01-01T00:00:00Z"};
+		.name = "web",
+		.state = VM_STATE_CREATED,
+		.image = "minimal",
+		.vcpus = 1,
+		.memory_mib = 256,
+		.disk_gib = 1,
+		.created_at = "2026-01-01T00:00:00Z"};
 	assert_int_equal(store_vm_save(&f->d.store, f->vm), 0);
 	*state = f;
 	return 0;
@@ -148,15 +148,18 @@ static void test_failed_save_keeps_the_truth(void **state)
 	ev = event_back(f, 1);
 	assert_string_equal(method_of(ev), "vm.state");
 	assert_string_equal(
-	        json_string_value(json_object_get(json_object_get(ev, "params"), "new")), "running");
+		json_string_value(json_object_get(json_object_get(ev, "params"), "new")),
+		"running");
 	json_decref(ev);
 	ev = event_back(f, 0);
 	assert_string_equal(method_of(ev), "vm.save_failed");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(ev, "params"), "error")),
-	        f->vm->save_error);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(ev, "params"), "error")),
+		f->vm->save_error);
 	json_decref(ev);
 	wire = vm_to_json(f->vm);
-	assert_string_equal(json_string_value(json_object_get(wire, "save_error")), f->vm->save_error);
+	assert_string_equal(
+		json_string_value(json_object_get(wire, "save_error")), f->vm->save_error);
 	json_decref(wire);
 
 	/* a later change stands too, and the failure is announced once, not per save */
@@ -172,8 +175,8 @@ static void test_failed_save_keeps_the_truth(void **state)
 	wire = save_retry_json(&f->d);
 	assert_int_equal(json_integer_value(json_object_get(wire, "waiting")), 1);
 	assert_string_equal(json_string_value(json_object_get(
-	                            json_array_get(json_object_get(wire, "records"), 0), "name")),
-	        "web");
+				    json_array_get(json_object_get(wire, "records"), 0), "name")),
+		"web");
 	json_decref(wire);
 
 	/* the obstacle goes: the next try lands, with everything that happened meanwhile */
@@ -227,11 +230,11 @@ static void test_update(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_set_state, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_failed_save_keeps_the_truth, setup, teardown),
-	        cmocka_unit_test_setup_teardown(
-	                test_forgotten_record_is_not_written_back, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_update, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_save_keeps_the_truth, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_forgotten_record_is_not_written_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_update, setup, teardown),
 	};
 
 	log_set_max_level(LOG_EMERG);

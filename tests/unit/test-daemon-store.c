@@ -177,20 +177,20 @@ static void test_truncated_record_quarantined(void **state)
 static void test_corrupt_records_quarantined(void **state)
 {
 	static const char *const bad[] = {
-	        "garbage",
-	        "[1, 2]",
-	        "{\"schema_version\": \"one\"}",
-	        /* valid JSON, bad field */
-	        "{\"schema_version\":1,\"id\":\"" ID_C "\",\"name\":\"x\",\"state\":\"created\","
-	        "\"image\":\"minimal\",\"vcpus\":0,\"memory_mib\":256,\"disk_gib\":1,"
-	        "\"created_at\":\"2026-01-01T00:00:00Z\"}",
-	        /* an id that is not its directory's */
-	        "{\"schema_version\":1,\"id\":\"" ID_A "\",\"name\":\"x\",\"state\":\"created\","
-	        "\"image\":\"minimal\",\"vcpus\":1,\"memory_mib\":256,\"disk_gib\":1,"
-	        "\"created_at\":\"2026-01-01T00:00:00Z\"}",
-	        "{\"schema_version\":1,\"id\":\"" ID_C "\",\"name\":\"x\",\"state\":\"flying\","
-	        "\"image\":\"minimal\",\"vcpus\":1,\"memory_mib\":256,\"disk_gib\":1,"
-	        "\"created_at\":\"2026-01-01T00:00:00Z\"}",
+		"garbage",
+		"[1, 2]",
+		"{\"schema_version\": \"one\"}",
+		/* valid JSON, bad field */
+		"{\"schema_version\":1,\"id\":\"" ID_C "\",\"name\":\"x\",\"state\":\"created\","
+		"\"image\":\"minimal\",\"vcpus\":0,\"memory_mib\":256,\"disk_gib\":1,"
+		"\"created_at\":\"2026-01-01T00:00:00Z\"}",
+		/* an id that is not its directory's */
+		"{\"schema_version\":1,\"id\":\"" ID_A "\",\"name\":\"x\",\"state\":\"created\","
+		"\"image\":\"minimal\",\"vcpus\":1,\"memory_mib\":256,\"disk_gib\":1,"
+		"\"created_at\":\"2026-01-01T00:00:00Z\"}",
+		"{\"schema_version\":1,\"id\":\"" ID_C "\",\"name\":\"x\",\"state\":\"flying\","
+		"\"image\":\"minimal\",\"vcpus\":1,\"memory_mib\":256,\"disk_gib\":1,"
+		"\"created_at\":\"2026-01-01T00:00:00Z\"}",
 	};
 	struct fixture *f = *state;
 	char path[8192], corrupt[8300];
@@ -236,7 +236,7 @@ static void test_migrate_older_schema(void **state)
 static void test_newer_schema_refused(void **state)
 {
 	static const char text[] =
-	        "{\"schema_version\":99,\"id\":\"" ID_C "\",\"name\":\"future\"}";
+		"{\"schema_version\":99,\"id\":\"" ID_C "\",\"name\":\"future\"}";
 	struct fixture *f = *state;
 	char path[8192];
 	char *data = NULL;
@@ -313,16 +313,16 @@ static void test_image_round_trip_and_refusals(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_duplicate_name_refused, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_crash_before_rename, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_truncated_record_quarantined, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_corrupt_records_quarantined, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_migrate_older_schema, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
-	        cmocka_unit_test_setup_teardown(
-	                test_image_round_trip_and_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicate_name_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crash_before_rename, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_record_quarantined, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_records_quarantined, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_older_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_image_round_trip_and_refusals, setup, teardown),
 	};
 
 	log_set_max_level(LOG_EMERG); /* the quarantine messages are expected here */

@@ -16,28 +16,28 @@ static void test_names(void **state)
 		const char *name;
 		bool valid;
 	} table[] = {
-	        {"a", true},
-	        {"web-1", true},
-	        {"a0-9z", true},
-	        {"abcdefghijklmnopqrstuvwxyz012345", true},   /* 32 */
-	        {"abcdefghijklmnopqrstuvwxyz0123456", false}, /* 33 */
-	        {"", false},
-	        {"1abc", false},
-	        {"-abc", false},
-	        {"Abc", false},
-	        {"abC", false},
-	        {"a_b", false},
-	        {"a.b", false},
-	        {"a/b", false},
-	        {"a b", false},
-	        {"..", false},
-	        {"é", false},
+		{"a", true},
+		{"web-1", true},
+		{"a0-9z", true},
+		{"abcdefghijklmnopqrstuvwxyz012345", true},   /* 32 */
+		{"abcdefghijklmnopqrstuvwxyz0123456", false}, /* 33 */
+		{"", false},
+		{"1abc", false},
+		{"-abc", false},
+		{"Abc", false},
+		{"abC", false},
+		{"a_b", false},
+		{"a.b", false},
+		{"a/b", false},
+		{"a b", false},
+		{"..", false},
+		{"é", false},
 	};
 
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		if (vm_name_is_valid(table[i].name) != table[i].valid)
 			fail_msg("name \"%s\" should be %s", table[i].name,
-			        table[i].valid ? "valid" : "invalid");
+				table[i].valid ? "valid" : "invalid");
 	}
 	assert_false(vm_name_is_valid(NULL));
 }
@@ -85,15 +85,15 @@ static void test_states(void **state)
 static void test_record_round_trip(void **state)
 {
 	struct vm vm = {.id = "0123456789abcdef0123456789abcdef",
-	        .name = "web",
-	        .state = VM_STATE_RUNNING,
-	        .image = "minimal",
-	        .vcpus = 2,
-	        .memory_mib = 512,
-	        .disk_gib = 4,
-	        .ip = "172.30.0.2",
-	        .pid = 99,
-	        .created_at = "2026-01-01T00:00:00Z"};
+		.name = "web",
+		.state = VM_STATE_RUNNING,
+		.image = "minimal",
+		.vcpus = 2,
+		.memory_mib = 512,
+		.disk_gib = 4,
+		.ip = "172.30.0.2",
+		.pid = 99,
+		.created_at = "2026-01-01T00:00:00Z"};
 	struct vm back;
 	char why[128];
 	json_t *o = vm_to_json(&vm);
@@ -102,7 +102,7 @@ static void test_record_round_trip(void **state)
 	assert_true(json_is_null(json_object_get(o, "reason")));
 	assert_true(json_is_null(json_object_get(o, "started_at")));
 	assert_int_equal(
-	        json_integer_value(json_object_get(o, "schema_version")), VM_SCHEMA_VERSION);
+		json_integer_value(json_object_get(o, "schema_version")), VM_SCHEMA_VERSION);
 	assert_int_equal(vm_from_json(o, &back, why, sizeof(why)), 0);
 	assert_memory_equal(&vm, &back, sizeof(vm));
 	/* a bad field is named */
@@ -129,7 +129,7 @@ static void test_migrate_versions(void **state)
 	o = json_object();
 	assert_int_equal(vm_json_migrate(o, why, sizeof(why)), 0);
 	assert_int_equal(
-	        json_integer_value(json_object_get(o, "schema_version")), VM_SCHEMA_VERSION);
+		json_integer_value(json_object_get(o, "schema_version")), VM_SCHEMA_VERSION);
 	assert_string_equal(json_string_value(json_object_get(o, "state")), "stopped");
 	json_decref(o);
 }
@@ -137,12 +137,12 @@ static void test_migrate_versions(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_names),
-	        cmocka_unit_test(test_ids),
-	        cmocka_unit_test(test_every_method_is_served),
-	        cmocka_unit_test(test_states),
-	        cmocka_unit_test(test_record_round_trip),
-	        cmocka_unit_test(test_migrate_versions),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_ids),
+		cmocka_unit_test(test_every_method_is_served),
+		cmocka_unit_test(test_states),
+		cmocka_unit_test(test_record_round_trip),
+		cmocka_unit_test(test_migrate_versions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

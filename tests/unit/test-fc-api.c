@@ -36,8 +36,8 @@ struct upload {
 };
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url,
-		const char *method, const char *version, const char *data, size_t *data_size,
-		void **con_cls)
+	const char *method, const char *version, const char *data, size_t *data_size,
+	void **con_cls)
 {
 	struct fixture *f = cls;
 	struct upload *u = *con_cls;
@@ -52,7 +52,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 		return MHD_YES;
 	}
 	if (*data_size) {
-		size_t n = *data_size < sizeof(u->buf) - 1 - u->len ? *data_size : sizeof(u->buf) - 1 - u->len;
+		size_t n = *data_size < sizeof(u->buf) - 1 - u->len ? *data_size
+								    : sizeof(u->buf) - 1 - u->len;
 		memcpy(u->buf + u->len, data, n);
 		u->len += n;
 		*data_size = 0;
@@ -69,7 +70,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 		body = "{\"id\":\"vm1\",\"state\":\"Not started\",\"app_name\":\"Firecracker\"}";
 	} else if (streq(url, "/fault")) {
 		status = 400;
-		body = "{\"fault_message\":\"The requested operation is not supported after starting the microVM.\"}";
+		body = "{\"fault_message\":\"The requested operation is not supported after "
+		       "starting the microVM.\"}";
 	} else if (streq(url, "/parse-error")) {
 		status = 400;
 		body = "{\"error\":\"Invalid request method and/or path\"}";
@@ -95,8 +97,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 	return ret;
 }
 
-static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
-		enum MHD_RequestTerminationCode toe)
+static void completed(
+	void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
 	free(*con_cls);
 	*con_cls = NULL;
@@ -105,7 +107,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd;
 
 	strcpy(f->dir, "/tmp/banger-fcapi-XXXXXX");
@@ -115,9 +117,9 @@ static int setup(void **state)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	assert_int_equal(listen(fd, 16), 0);
-	f->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
-			NULL, NULL, answer, f, MHD_OPTION_LISTEN_SOCKET, fd,
-			MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
+	f->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
+		0, NULL, NULL, answer, f, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED,
+		completed, NULL, MHD_OPTION_END);
 	assert_non_null(f->mhd);
 	assert_int_equal(sd_event_new(&f->event), 0);
 	assert_int_equal(fc_api_new(f->event, &f->api), 0);
@@ -168,7 +170,8 @@ static void test_put_204_sends_body(void **state)
 	struct outcome o = {};
 	json_t *body = json_pack("{s:i,s:i}", "vcpu_count", 2, "mem_size_mib", 256);
 
-	assert_true(fc_api_request(f->api, f->sock, "PUT", "/machine-config", body, 0, done_cb, &o) > 0);
+	assert_true(fc_api_request(
+			    f->api, f->sock, "PUT", "/machine-config", body, 0, done_cb, &o) > 0);
 	json_decref(body);
 	run_until(f, &o);
 	assert_int_equal(o.r, 0);
@@ -189,7 +192,8 @@ static void test_get_json(void **state)
 	run_until(f, &o);
 	assert_int_equal(o.r, 0);
 	assert_int_equal(o.status, 200);
-	assert_string_equal(o.body, "{\"app_name\":\"Firecracker\",\"id\":\"vm1\",\"state\":\"Not started\"}");
+	assert_string_equal(
+		o.body, "{\"app_name\":\"Firecracker\",\"id\":\"vm1\",\"state\":\"Not started\"}");
 	free(o.body);
 }
 
@@ -199,7 +203,8 @@ static void test_fault_shapes(void **state)
 	struct outcome o = {}, p = {};
 
 	assert_true(fc_api_request(f->api, f->sock, "PUT", "/fault", NULL, 0, done_cb, &o) > 0);
-	assert_true(fc_api_request(f->api, f->sock, "PUT", "/parse-error", NULL, 0, done_cb, &p) > 0);
+	assert_true(
+		fc_api_request(f->api, f->sock, "PUT", "/parse-error", NULL, 0, done_cb, &p) > 0);
 	run_until(f, &o);
 	run_until(f, &p);
 	assert_int_equal(o.r, 0);
@@ -242,7 +247,8 @@ static void test_timeout_does_not_block_others(void **state)
 	struct fixture *f = *state;
 	struct outcome slow = {}, fast = {};
 
-	assert_true(fc_api_request(f->api, f->sock, "GET", "/slow", NULL, 300 * 1000, done_cb, &slow) > 0);
+	assert_true(fc_api_request(
+			    f->api, f->sock, "GET", "/slow", NULL, 300 * 1000, done_cb, &slow) > 0);
 	assert_true(fc_api_request(f->api, f->sock, "GET", "/", NULL, 0, done_cb, &fast) > 0);
 	run_until(f, &fast);
 	assert_false(slow.called); /* the fast answer came while the slow one was pending */
@@ -282,7 +288,7 @@ static void test_bad_path(void **state)
 {
 	struct fixture *f = *state;
 	assert_int_equal(fc_api_request(f->api, f->sock, "GET", "relative", NULL, 0, done_cb, NULL),
-			-EINVAL);
+		-EINVAL);
 }
 
 int main(void)
@@ -293,7 +299,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fault_shapes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_listener, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_timeout_does_not_block_others, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_timeout_does_not_block_others, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversized_answer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_path, setup, teardown),

@@ -120,9 +120,10 @@ static void test_mkdir_parents(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_atomic_write_replaces, make_tmpdir, remove_tmpdir),
-		cmocka_unit_test_setup_teardown(test_atomic_write_failure_keeps_old, make_tmpdir,
-				remove_tmpdir),
+		cmocka_unit_test_setup_teardown(
+			test_atomic_write_replaces, make_tmpdir, remove_tmpdir),
+		cmocka_unit_test_setup_teardown(
+			test_atomic_write_failure_keeps_old, make_tmpdir, remove_tmpdir),
 		cmocka_unit_test_setup_teardown(test_read_limit, make_tmpdir, remove_tmpdir),
 		cmocka_unit_test_setup_teardown(test_read_missing, make_tmpdir, remove_tmpdir),
 		cmocka_unit_test_setup_teardown(test_mkdir_parents, make_tmpdir, remove_tmpdir),

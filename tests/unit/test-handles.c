@@ -43,15 +43,15 @@ static int teardown(void **state)
 }
 
 static const struct vm_handles a = {
-        .vm_id = "0123456789abcdef0123456789abcdef",
-        .pid = 4242,
-        .tap = "bgt-0123456789a",
-        .chroot = "/var/lib/banger/jail/banger-vmm/0123/root",
-        .api_sock = "/proc/4242/root/run/firecracker.socket",
-        .link = "/run/banger/vm/0123.sock",
-        .disk_kind = "block",
-        .device = "/dev/mapper/banger-0123",
-        .next_line = 77,
+	.vm_id = "0123456789abcdef0123456789abcdef",
+	.pid = 4242,
+	.tap = "bgt-0123456789a",
+	.chroot = "/var/lib/banger/jail/banger-vmm/0123/root",
+	.api_sock = "/proc/4242/root/run/firecracker.socket",
+	.link = "/run/banger/vm/0123.sock",
+	.disk_kind = "block",
+	.device = "/dev/mapper/banger-0123",
+	.next_line = 77,
 };
 
 static void test_round_trip(void **state)
@@ -89,17 +89,17 @@ static void test_format(void **state)
 	assert_int_equal(handles_file_save(f->path, &h), 0);
 	assert_int_equal(read_file_full(f->path, 1 << 20, &data, NULL), 0);
 	assert_string_equal(data, "{\n"
-	                          "  \"0123456789abcdef0123456789abcdef\": {\n"
-	                          "    \"api_sock\": \"/proc/4242/root/run/firecracker.socket\",\n"
-	                          "    \"chroot\": \"/var/lib/banger/jail/banger-vmm/0123/root\",\n"
-	                          "    \"device\": \"/dev/mapper/banger-0123\",\n"
-	                          "    \"disk_kind\": \"block\",\n"
-	                          "    \"link\": \"/run/banger/vm/0123.sock\",\n"
-	                          "    \"next_line\": 77,\n"
-	                          "    \"pid\": 4242,\n"
-	                          "    \"tap\": \"bgt-0123456789a\"\n"
-	                          "  }\n"
-	                          "}");
+				  "  \"0123456789abcdef0123456789abcdef\": {\n"
+				  "    \"api_sock\": \"/proc/4242/root/run/firecracker.socket\",\n"
+				  "    \"chroot\": \"/var/lib/banger/jail/banger-vmm/0123/root\",\n"
+				  "    \"device\": \"/dev/mapper/banger-0123\",\n"
+				  "    \"disk_kind\": \"block\",\n"
+				  "    \"link\": \"/run/banger/vm/0123.sock\",\n"
+				  "    \"next_line\": 77,\n"
+				  "    \"pid\": 4242,\n"
+				  "    \"tap\": \"bgt-0123456789a\"\n"
+				  "  }\n"
+				  "}");
 	free(data);
 	handles_file_done(&h);
 	h = (struct handles_file){};
@@ -112,12 +112,12 @@ static void test_format(void **state)
 static void test_refused(void **state)
 {
 	static const char *const bad[] = {
-	        "[]",
-	        "{\"x\": 1}",
-	        "{\"x\": {\"pid\": \"12\"}}",
-	        "{\"x\": {\"tap\": 5}}",
-	        "{\"x\": {\"next_line\": -1}}",
-	        "not json",
+		"[]",
+		"{\"x\": 1}",
+		"{\"x\": {\"pid\": \"12\"}}",
+		"{\"x\": {\"tap\": 5}}",
+		"{\"x\": {\"next_line\": -1}}",
+		"not json",
 	};
 	struct fixture *f = *state;
 	struct handles_file h = {};
@@ -133,9 +133,9 @@ static void test_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_format, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_format, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

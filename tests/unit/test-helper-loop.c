@@ -105,8 +105,8 @@ static void test_attach_bad_fd(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_attach_autoclear),
-	        cmocka_unit_test(test_attach_bad_fd),
+		cmocka_unit_test(test_attach_autoclear),
+		cmocka_unit_test(test_attach_bad_fd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

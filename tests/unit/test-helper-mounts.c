@@ -18,18 +18,18 @@ static void test_parse(void **state)
 	(void)state;
 
 	assert_int_equal(
-	        mountinfo_parse_line(
-	                "36 35 98:0 /mnt1 /mnt/parent rw,noatime master:1 - ext3 /dev/root rw\n",
-	                &e),
-	        0);
+		mountinfo_parse_line(
+			"36 35 98:0 /mnt1 /mnt/parent rw,noatime master:1 - ext3 /dev/root rw\n",
+			&e),
+		0);
 	assert_int_equal(e.id, 36);
 	assert_int_equal(e.parent, 35);
 	assert_string_equal(e.path, "/mnt/parent");
 
 	/* Space, tab, newline and backslash arrive octal-escaped. */
 	assert_int_equal(
-	        mountinfo_parse_line("1 2 0:1 / /a\\040b\\011c\\012d\\134e rw - tmpfs x rw", &e),
-	        0);
+		mountinfo_parse_line("1 2 0:1 / /a\\040b\\011c\\012d\\134e rw - tmpfs x rw", &e),
+		0);
 	assert_string_equal(e.path, "/a b\tc\nd\\e");
 	/* A backslash that is not an escape stays. */
 	assert_int_equal(mountinfo_parse_line("1 2 0:1 / /a\\9b rw - tmpfs x rw", &e), 0);
@@ -66,8 +66,8 @@ static void test_under_root(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_parse),
-	        cmocka_unit_test(test_under_root),
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_under_root),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -83,7 +83,7 @@ static void test_links(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_links),
+		cmocka_unit_test(test_links),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

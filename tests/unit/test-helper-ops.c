@@ -68,17 +68,17 @@ static void check_op(const char *name, json_t *params, bool sends_fds)
 			f++;
 		if (!f->name)
 			fail_msg(
-			        "%s: the daemon sends \"%s\", which the helper refuses", name, key);
+				"%s: the daemon sends \"%s\", which the helper refuses", name, key);
 		if (!type_matches(f->type, v))
 			fail_msg("%s: the daemon sends \"%s\" of another type than the helper "
-			         "checks",
-			        name, key);
+				 "checks",
+				name, key);
 	}
 	for (const struct helper_field *f = op->fields; f->name; f++) {
 		if (streq(f->name, "fds")) {
 			if (!sends_fds)
 				fail_msg("%s: the helper takes descriptors the daemon cannot send",
-				        name);
+					name);
 			continue;
 		}
 		if (!json_object_get(params, f->name))
@@ -134,7 +134,7 @@ static void test_required_missing(_unused_ void **state)
 	json_t *params = NULL;
 
 	assert_int_equal(
-	        helper_req_tap_create_params(&(struct helper_req_tap_create){}, &params), -EINVAL);
+		helper_req_tap_create_params(&(struct helper_req_tap_create){}, &params), -EINVAL);
 	assert_null(params);
 }
 
@@ -154,7 +154,7 @@ static void test_print_ops(_unused_ void **state)
 		assert_non_null(strstr(buf, needle));
 		for (const struct helper_field *fl = helper_ops[i].fields; fl->name; fl++) {
 			snprintf(needle, sizeof(needle), "`%s%s`", fl->name,
-			        fl->required ? "" : "?");
+				fl->required ? "" : "?");
 			assert_non_null(strstr(buf, needle));
 		}
 	}
@@ -171,8 +171,8 @@ int main(void)
 #undef HELPER_OP
 #undef HELPER_FIELD
 #undef HELPER_END
-	        cmocka_unit_test(test_required_missing),
-	        cmocka_unit_test(test_print_ops),
+		cmocka_unit_test(test_required_missing),
+		cmocka_unit_test(test_print_ops),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

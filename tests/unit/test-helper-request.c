@@ -24,77 +24,77 @@ struct line_case {
 	"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"" method "\",\"params\":" params "}"
 
 static const struct line_case cases[] = {
-        {REQ("hello", "{\"protocol\":1,\"program\":\"bangerd\",\"version\":\"0.1.0\"}"), 0, NULL},
-        {REQ("hello", "{\"protocol\":2}"), -EPROTONOSUPPORT, "protocol"},
-        {REQ("net.bridge_ensure", "{\"address\":\"172.16.0.1/24\"}"), 0, NULL},
-        {REQ("net.bridge_ensure", "{\"bridge\":\"banger1\",\"address\":\"10.9.0.1/16\"}"), 0, NULL},
-        {REQ("net.bridge_ensure", "{\"bridge\":\"eth0\",\"address\":\"172.16.0.1/24\"}"), -EINVAL,
-                "bridge"},
-        {REQ("net.bridge_ensure", "{\"bridge\":\"docker0\",\"address\":\"172.16.0.1/24\"}"),
-                -EINVAL, "bridge"},
-        {REQ("net.bridge_ensure",
-                 "{\"bridge\":\"banger0123456789\",\"address\":\"172.16.0.1/24\"}"),
-                -EINVAL, "bridge"},
-        {REQ("net.bridge_ensure", "{\"address\":\"172.16.0.0/24\"}"), -EINVAL,
-                "network or broadcast"},
-        {REQ("net.bridge_ensure", "{\"address\":\"172.16.0.255/24\"}"), -EINVAL,
-                "network or broadcast"},
-        {REQ("net.bridge_ensure", "{\"address\":\"172.16.0.1/33\"}"), -EINVAL, "address"},
-        {REQ("net.bridge_ensure", "{\"address\":\"172.16.0.1/024\"}"), -EINVAL, "address"},
-        {REQ("net.bridge_ensure", "{\"address\":\"172.16.0.1\"}"), -EINVAL, "address"},
-        {REQ("net.bridge_ensure", "{\"address\":\"fe80::1/64\"}"), -EINVAL, "address"},
-        {REQ("net.bridge_ensure", "{\"address\":\"127.0.0.5/8\"}"), -EINVAL, "ordinary unicast"},
-        {REQ("net.bridge_ensure", "{\"address\":\"224.1.1.1/24\"}"), -EINVAL, "ordinary unicast"},
-        {REQ("net.bridge_ensure", "{\"address\":\"240.1.1.1/24\"}"), -EINVAL, "ordinary unicast"},
-        {REQ("net.bridge_ensure", "{\"address\":\"169.254.1.1/16\"}"), -EINVAL, "ordinary unicast"},
-        {REQ("net.bridge_ensure", "{\"address\":\"0.1.2.3/8\"}"), -EINVAL, "ordinary unicast"},
-        {REQ("nat.ensure", "{\"subnet\":\"10.0.0.0/8\"}"), 0, NULL},
-        {REQ("nat.ensure", "{\"subnet\":\"127.0.0.0/8\"}"), -EINVAL, "ordinary unicast"},
-        {REQ("nat.ensure", "{\"subnet\":\"10.0.0.0/7\"}"), -EINVAL, "prefix length"},
-        {REQ("net.bridge_ensure", "{\"address\":17216}"), -EINVAL, "must be a string"},
-        {REQ("net.bridge_ensure", "{}"), 0, NULL}, /* the pool is banger.conf's */
-        {REQ("nat.ensure", "{}"), 0, NULL},
-        {REQ("net.tap_create", "{}"), -EINVAL, "Missing parameter \"tap\""},
-        {REQ("net.bridge_ensure", "{\"address\":\"172.16.0.1/24\",\"extra\":1}"), -EINVAL,
-                "Unknown parameter \"extra\""},
-        {REQ("net.bridge_ensure", "[\"172.16.0.1/24\"]"), -EINVAL, "JSON object"},
-        {REQ("net.tap_create", "{\"tap\":\"bgt-abc\"}"), 0, NULL},
-        {REQ("net.tap_create", "{\"tap\":\"bgt-0123456789a\"}"), 0, NULL},
-        {REQ("net.tap_create", "{\"tap\":\"bgt-0123456789ab\"}"), -EINVAL, "tap"},
-        {REQ("net.tap_create", "{\"tap\":\"eth0\"}"), -EINVAL, "tap"},
-        {REQ("net.tap_create", "{\"tap\":\"lo\"}"), -EINVAL, "tap"},
-        {REQ("net.tap_create", "{\"tap\":\"bgt-\"}"), -EINVAL, "tap"},
-        {REQ("net.tap_create", "{\"tap\":\"bgt-../x\"}"), -EINVAL, "tap"},
-        {REQ("net.tap_create", "{\"tap\":\"bgt-a\\u0000b\"}"), -EBADMSG, "NUL"},
-        {REQ("net.tap_create", "{\"tap\":\"bgt-A\"}"), -EINVAL, "tap"},
-        {REQ("net.tap_create", "{\"tap\":null}"), -EINVAL, "must be a string"},
-        {REQ("net.tap_delete", "{\"tap\":\"bgt-abc\",\"vm_id\":\"../etc\"}"), -EINVAL, "VM id"},
-        {REQ("net.tap_delete", "{\"tap\":[\"bgt-abc\"]}"), -EINVAL, "must be a string"},
+	{REQ("hello", "{\"protocol\":1,\"program\":\"bangerd\",\"version\":\"0.1.0\"}"), 0, NULL},
+	{REQ("hello", "{\"protocol\":2}"), -EPROTONOSUPPORT, "protocol"},
+	{REQ("net.bridge_ensure", "{\"address\":\"172.16.0.1/24\"}"), 0, NULL},
+	{REQ("net.bridge_ensure", "{\"bridge\":\"banger1\",\"address\":\"10.9.0.1/16\"}"), 0, NULL},
+	{REQ("net.bridge_ensure", "{\"bridge\":\"eth0\",\"address\":\"172.16.0.1/24\"}"), -EINVAL,
+		"bridge"},
+	{REQ("net.bridge_ensure", "{\"bridge\":\"docker0\",\"address\":\"172.16.0.1/24\"}"),
+		-EINVAL, "bridge"},
+	{REQ("net.bridge_ensure",
+		 "{\"bridge\":\"banger0123456789\",\"address\":\"172.16.0.1/24\"}"),
+		-EINVAL, "bridge"},
+	{REQ("net.bridge_ensure", "{\"address\":\"172.16.0.0/24\"}"), -EINVAL,
+		"network or broadcast"},
+	{REQ("net.bridge_ensure", "{\"address\":\"172.16.0.255/24\"}"), -EINVAL,
+		"network or broadcast"},
+	{REQ("net.bridge_ensure", "{\"address\":\"172.16.0.1/33\"}"), -EINVAL, "address"},
+	{REQ("net.bridge_ensure", "{\"address\":\"172.16.0.1/024\"}"), -EINVAL, "address"},
+	{REQ("net.bridge_ensure", "{\"address\":\"172.16.0.1\"}"), -EINVAL, "address"},
+	{REQ("net.bridge_ensure", "{\"address\":\"fe80::1/64\"}"), -EINVAL, "address"},
+	{REQ("net.bridge_ensure", "{\"address\":\"127.0.0.5/8\"}"), -EINVAL, "ordinary unicast"},
+	{REQ("net.bridge_ensure", "{\"address\":\"224.1.1.1/24\"}"), -EINVAL, "ordinary unicast"},
+	{REQ("net.bridge_ensure", "{\"address\":\"240.1.1.1/24\"}"), -EINVAL, "ordinary unicast"},
+	{REQ("net.bridge_ensure", "{\"address\":\"169.254.1.1/16\"}"), -EINVAL, "ordinary unicast"},
+	{REQ("net.bridge_ensure", "{\"address\":\"0.1.2.3/8\"}"), -EINVAL, "ordinary unicast"},
+	{REQ("nat.ensure", "{\"subnet\":\"10.0.0.0/8\"}"), 0, NULL},
+	{REQ("nat.ensure", "{\"subnet\":\"127.0.0.0/8\"}"), -EINVAL, "ordinary unicast"},
+	{REQ("nat.ensure", "{\"subnet\":\"10.0.0.0/7\"}"), -EINVAL, "prefix length"},
+	{REQ("net.bridge_ensure", "{\"address\":17216}"), -EINVAL, "must be a string"},
+	{REQ("net.bridge_ensure", "{}"), 0, NULL}, /* the pool is banger.conf's */
+	{REQ("nat.ensure", "{}"), 0, NULL},
+	{REQ("net.tap_create", "{}"), -EINVAL, "Missing parameter \"tap\""},
+	{REQ("net.bridge_ensure", "{\"address\":\"172.16.0.1/24\",\"extra\":1}"), -EINVAL,
+		"Unknown parameter \"extra\""},
+	{REQ("net.bridge_ensure", "[\"172.16.0.1/24\"]"), -EINVAL, "JSON object"},
+	{REQ("net.tap_create", "{\"tap\":\"bgt-abc\"}"), 0, NULL},
+	{REQ("net.tap_create", "{\"tap\":\"bgt-0123456789a\"}"), 0, NULL},
+	{REQ("net.tap_create", "{\"tap\":\"bgt-0123456789ab\"}"), -EINVAL, "tap"},
+	{REQ("net.tap_create", "{\"tap\":\"eth0\"}"), -EINVAL, "tap"},
+	{REQ("net.tap_create", "{\"tap\":\"lo\"}"), -EINVAL, "tap"},
+	{REQ("net.tap_create", "{\"tap\":\"bgt-\"}"), -EINVAL, "tap"},
+	{REQ("net.tap_create", "{\"tap\":\"bgt-../x\"}"), -EINVAL, "tap"},
+	{REQ("net.tap_create", "{\"tap\":\"bgt-a\\u0000b\"}"), -EBADMSG, "NUL"},
+	{REQ("net.tap_create", "{\"tap\":\"bgt-A\"}"), -EINVAL, "tap"},
+	{REQ("net.tap_create", "{\"tap\":null}"), -EINVAL, "must be a string"},
+	{REQ("net.tap_delete", "{\"tap\":\"bgt-abc\",\"vm_id\":\"../etc\"}"), -EINVAL, "VM id"},
+	{REQ("net.tap_delete", "{\"tap\":[\"bgt-abc\"]}"), -EINVAL, "must be a string"},
 #define LAUNCH(args)                                                                               \
 	REQ("jail.launch", "{\"vm_id\":\"v\",\"fds\":[\"console\"],\"vmm_args\":" args "}")
-        {LAUNCH("[\"--level\",\"Info\"]"), 0, NULL},
-        {LAUNCH("[\"--level=Debug\",\"--show-level\",\"--accel\",\"tcg\",\"--no-boot\"]"), 0, NULL},
-        {LAUNCH("[\"--module\",\"vmm::builder\",\"--mmds-size-limit=4096\"]"), 0, NULL},
-        {LAUNCH("[\"--qemu\",\"/tmp/evil\"]"), -EPERM, "not an allowed VMM option"},
-        {LAUNCH("[\"--qemu=/tmp/evil\"]"), -EPERM, "not an allowed VMM option"},
-        {LAUNCH("[\"--log-path\",\"/etc/shadow\"]"), -EPERM, "not an allowed VMM option"},
-        {LAUNCH("[\"--config-file\",\"/x\"]"), -EPERM, "not an allowed VMM option"},
-        {LAUNCH("[\"--no-seccomp\"]"), -EPERM, "not an allowed VMM option"},
-        {LAUNCH("[\"--api-sock\",\"/x\"]"), -EPERM, "not an allowed VMM option"},
-        {LAUNCH("[\"--id=x\"]"), -EPERM, "not an allowed VMM option"},
-        {LAUNCH("[\"Info\"]"), -EPERM, "not an allowed VMM option"},
-        {LAUNCH("[\"--level\"]"), -EINVAL, "missing its value"},
-        {LAUNCH("[\"--level\",\"Loud\"]"), -EINVAL, "not a value --level takes"},
-        {LAUNCH("[\"--accel\",\"/usr/bin/qemu\"]"), -EINVAL, "not a value --accel takes"},
-        {LAUNCH("[\"--no-boot=1\"]"), -EINVAL, "takes no value"},
-        {LAUNCH("[\"--level\",\"Info\",\"--qemu\"]"), -EPERM, "not an allowed VMM option"},
+	{LAUNCH("[\"--level\",\"Info\"]"), 0, NULL},
+	{LAUNCH("[\"--level=Debug\",\"--show-level\",\"--accel\",\"tcg\",\"--no-boot\"]"), 0, NULL},
+	{LAUNCH("[\"--module\",\"vmm::builder\",\"--mmds-size-limit=4096\"]"), 0, NULL},
+	{LAUNCH("[\"--qemu\",\"/tmp/evil\"]"), -EPERM, "not an allowed VMM option"},
+	{LAUNCH("[\"--qemu=/tmp/evil\"]"), -EPERM, "not an allowed VMM option"},
+	{LAUNCH("[\"--log-path\",\"/etc/shadow\"]"), -EPERM, "not an allowed VMM option"},
+	{LAUNCH("[\"--config-file\",\"/x\"]"), -EPERM, "not an allowed VMM option"},
+	{LAUNCH("[\"--no-seccomp\"]"), -EPERM, "not an allowed VMM option"},
+	{LAUNCH("[\"--api-sock\",\"/x\"]"), -EPERM, "not an allowed VMM option"},
+	{LAUNCH("[\"--id=x\"]"), -EPERM, "not an allowed VMM option"},
+	{LAUNCH("[\"Info\"]"), -EPERM, "not an allowed VMM option"},
+	{LAUNCH("[\"--level\"]"), -EINVAL, "missing its value"},
+	{LAUNCH("[\"--level\",\"Loud\"]"), -EINVAL, "not a value --level takes"},
+	{LAUNCH("[\"--accel\",\"/usr/bin/qemu\"]"), -EINVAL, "not a value --accel takes"},
+	{LAUNCH("[\"--no-boot=1\"]"), -EINVAL, "takes no value"},
+	{LAUNCH("[\"--level\",\"Info\",\"--qemu\"]"), -EPERM, "not an allowed VMM option"},
 #undef LAUNCH
-        {REQ("no.such_op", "{}"), -EOPNOTSUPP, "Unknown op"},
-        {"{\"jsonrpc\":\"2.0\",\"method\":\"hello\",\"params\":{\"protocol\":1}}", -EBADMSG,
-                "with an id"},
-        {"{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"hello\"}", -EBADMSG, NULL},
-        {"not json", -EBADMSG, NULL},
-        {"[]", -EBADMSG, NULL},
+	{REQ("no.such_op", "{}"), -EOPNOTSUPP, "Unknown op"},
+	{"{\"jsonrpc\":\"2.0\",\"method\":\"hello\",\"params\":{\"protocol\":1}}", -EBADMSG,
+		"with an id"},
+	{"{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"hello\"}", -EBADMSG, NULL},
+	{"not json", -EBADMSG, NULL},
+	{"[]", -EBADMSG, NULL},
 };
 
 static void test_decode_table(void **state)
@@ -105,10 +105,10 @@ static void test_decode_table(void **state)
 		int r = helper_request_decode_line(cases[i].line, strlen(cases[i].line), &err);
 		if (r != cases[i].expect)
 			fail_msg("case %zu (%s): got %d, expected %d: %s", i, cases[i].line, r,
-			        cases[i].expect, err.message);
+				cases[i].expect, err.message);
 		if (cases[i].msg_contains && !strstr(err.message, cases[i].msg_contains))
 			fail_msg("case %zu (%s): message \"%s\" lacks \"%s\"", i, cases[i].line,
-			        err.message, cases[i].msg_contains);
+				err.message, cases[i].msg_contains);
 		if (r < 0 && !err.message[0])
 			fail_msg("case %zu: refusal without a message", i);
 	}
@@ -138,7 +138,7 @@ static void test_names(void **state)
 	(void)state;
 	assert_true(vm_id_is_valid("vm-1"));
 	assert_true(vm_id_is_valid(
-	        "A1234567890123456789012345678901234567890123456789012345678901234" + 1));
+		"A1234567890123456789012345678901234567890123456789012345678901234" + 1));
 	assert_false(vm_id_is_valid(""));
 	assert_false(vm_id_is_valid("-x"));
 	assert_false(vm_id_is_valid("a_b"));
@@ -146,7 +146,7 @@ static void test_names(void **state)
 	assert_false(vm_id_is_valid(".."));
 	assert_false(vm_id_is_valid("a/b"));
 	assert_false(vm_id_is_valid(
-	        "A12345678901234567890123456789012345678901234567890123456789012345"));
+		"A12345678901234567890123456789012345678901234567890123456789012345"));
 	assert_true(tap_name_is_valid("bgt-x"));
 	assert_false(tap_name_is_valid("bgt"));
 	assert_true(bridge_name_is_valid("banger0"));
@@ -206,12 +206,12 @@ static void test_op_serial(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_decode_table),
-	        cmocka_unit_test(test_op_table),
-	        cmocka_unit_test(test_names),
-	        cmocka_unit_test(test_audit_escape),
-	        cmocka_unit_test(test_op_serial),
-	        cmocka_unit_test(test_pool_default),
+		cmocka_unit_test(test_decode_table),
+		cmocka_unit_test(test_op_table),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_audit_escape),
+		cmocka_unit_test(test_op_serial),
+		cmocka_unit_test(test_pool_default),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -61,25 +61,29 @@ static void serve(int fd)
 				close(fdv);
 			}
 			snprintf(out, sizeof(out),
-					"{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":{\"fds\":%d,\"names\":%zu}}\n",
-					(long long)id, n, json_array_size(names));
+				"{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":{\"fds\":%d,\"names\":"
+				"%zu}}\n",
+				(long long)id, n, json_array_size(names));
 		} else if (streq(m.method, "refuse"))
 			snprintf(out, sizeof(out),
-					"{\"jsonrpc\":\"2.0\",\"id\":%lld,\"error\":{\"code\":-32003,\"message\":"
-					"\"Tap \\\"eth0\\\" lacks the bgt- prefix\",\"data\":{\"code\":\"permission_denied\"}}}\n",
-					(long long)id);
+				"{\"jsonrpc\":\"2.0\",\"id\":%lld,\"error\":{\"code\":-32003,"
+				"\"message\":"
+				"\"Tap \\\"eth0\\\" lacks the bgt- "
+				"prefix\",\"data\":{\"code\":\"permission_denied\"}}}\n",
+				(long long)id);
 		else if (streq(m.method, "hold"))
 			held_id = id; /* answered after the next request, out of order */
 		else if (streq(m.method, "release") && held_id >= 0)
 			snprintf(out, sizeof(out),
-					"{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":\"second\"}\n"
-					"{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":\"first\"}\n",
-					(long long)id, (long long)held_id);
+				"{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":\"second\"}\n"
+				"{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":\"first\"}\n",
+				(long long)id, (long long)held_id);
 		else if (streq(m.method, "die"))
 			_exit(0);
 		else if (streq(m.method, "conn.id"))
-			snprintf(out, sizeof(out), "{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":%d}\n",
-					(long long)id, n_conn);
+			snprintf(out, sizeof(out),
+				"{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":%d}\n", (long long)id,
+				n_conn);
 		rpc_message_done(&m);
 		if (out[0] && write(fd, out, strlen(out)) < 0)
 			_exit(1);
@@ -89,7 +93,7 @@ static void serve(int fd)
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int lfd;
 
 	strcpy(f->dir, "/tmp/banger-hc-XXXXXX");
@@ -138,8 +142,8 @@ struct outcome {
 };
 static int order_counter;
 
-static void done_cb(struct helper_client *h, int r, json_t *result, const struct rpc_error *err,
-		void *userdata)
+static void done_cb(
+	struct helper_client *h, int r, json_t *result, const struct rpc_error *err, void *userdata)
 {
 	struct outcome *o = userdata;
 	o->called = true;
@@ -161,10 +165,13 @@ static void test_fds_and_names(void **state)
 {
 	struct fx *f = *state;
 	struct outcome o = {};
-	const char *names[] = { "kernel", "console" };
-	int fds[2] = { open("/dev/null", O_RDONLY | O_CLOEXEC), open("/dev/null", O_WRONLY | O_CLOEXEC) };
+	const char *names[] = {"kernel", "console"};
+	int fds[2] = {
+		open("/dev/null", O_RDONLY | O_CLOEXEC), open("/dev/null", O_WRONLY | O_CLOEXEC)};
 
-	assert_int_equal(helper_client_call(f->h, "count.fds", json_object(), names, fds, 2, 0, done_cb, &o), 0);
+	assert_int_equal(
+		helper_client_call(f->h, "count.fds", json_object(), names, fds, 2, 0, done_cb, &o),
+		0);
 	assert_false(o.called); /* never from inside the call */
 	run_until(f, &o);
 	assert_int_equal(o.r, 0);
@@ -181,7 +188,8 @@ static void test_refusal_carries_helper_message(void **state)
 	struct fx *f = *state;
 	struct outcome o = {};
 
-	assert_int_equal(helper_client_call(f->h, "refuse", NULL, NULL, NULL, 0, 0, done_cb, &o), 0);
+	assert_int_equal(
+		helper_client_call(f->h, "refuse", NULL, NULL, NULL, 0, 0, done_cb, &o), 0);
 	run_until(f, &o);
 	assert_int_equal(o.r, -EREMOTEIO);
 	assert_int_equal(o.err.code, RPC_ERROR_PERMISSION_DENIED);
@@ -194,7 +202,8 @@ static void test_out_of_order_answers(void **state)
 	struct outcome a = {}, b = {};
 
 	assert_int_equal(helper_client_call(f->h, "hold", NULL, NULL, NULL, 0, 0, done_cb, &a), 0);
-	assert_int_equal(helper_client_call(f->h, "release", NULL, NULL, NULL, 0, 0, done_cb, &b), 0);
+	assert_int_equal(
+		helper_client_call(f->h, "release", NULL, NULL, NULL, 0, 0, done_cb, &b), 0);
 	assert_int_equal(helper_client_pending(f->h), 2);
 	run_until(f, &a);
 	run_until(f, &b);
@@ -211,7 +220,8 @@ static void test_timeout(void **state)
 	struct fx *f = *state;
 	struct outcome o = {};
 
-	assert_int_equal(helper_client_call(f->h, "hold", NULL, NULL, NULL, 0, 100 * 1000, done_cb, &o), 0);
+	assert_int_equal(
+		helper_client_call(f->h, "hold", NULL, NULL, NULL, 0, 100 * 1000, done_cb, &o), 0);
 	run_until(f, &o);
 	assert_int_equal(o.r, -ETIMEDOUT);
 	assert_int_equal(o.err.code, RPC_ERROR_TIMEOUT);
@@ -241,7 +251,9 @@ static void test_no_helper(void **state)
 
 	assert_int_equal(sd_event_new(&e), 0);
 	assert_int_equal(helper_client_new(e, "/nonexistent/root.sock", &h), 0);
-	assert_int_equal(helper_client_call(h, "net.tap_create", json_object(), NULL, NULL, 0, 0, done_cb, &o), 0);
+	assert_int_equal(helper_client_call(
+				 h, "net.tap_create", json_object(), NULL, NULL, 0, 0, done_cb, &o),
+		0);
 	assert_false(o.called);
 	for (int i = 0; i < 10 && !o.called; i++)
 		assert_true(sd_event_run(e, 10 * 1000) >= 0);
@@ -261,16 +273,19 @@ static void test_idle_connection_replaced(void **state)
 	struct outcome a = {}, b = {}, c = {};
 
 	helper_client_set_idle_reconnect(f->h, 50 * 1000);
-	assert_int_equal(helper_client_call(f->h, "conn.id", NULL, NULL, NULL, 0, 0, done_cb, &a), 0);
+	assert_int_equal(
+		helper_client_call(f->h, "conn.id", NULL, NULL, NULL, 0, 0, done_cb, &a), 0);
 	while (!a.called)
 		assert_true(sd_event_run(f->event, 1000000) >= 0);
-	assert_int_equal(helper_client_call(f->h, "conn.id", NULL, NULL, NULL, 0, 0, done_cb, &b), 0);
+	assert_int_equal(
+		helper_client_call(f->h, "conn.id", NULL, NULL, NULL, 0, 0, done_cb, &b), 0);
 	while (!b.called)
 		assert_true(sd_event_run(f->event, 1000000) >= 0);
 	assert_string_equal(a.result, "1");
 	assert_string_equal(b.result, "1"); /* right away: the same connection */
 	usleep(120 * 1000);
-	assert_int_equal(helper_client_call(f->h, "conn.id", NULL, NULL, NULL, 0, 0, done_cb, &c), 0);
+	assert_int_equal(
+		helper_client_call(f->h, "conn.id", NULL, NULL, NULL, 0, 0, done_cb, &c), 0);
 	while (!c.called)
 		assert_true(sd_event_run(f->event, 1000000) >= 0);
 	assert_int_equal(c.r, 0);
@@ -284,7 +299,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_fds_and_names, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refusal_carries_helper_message, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_refusal_carries_helper_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_order_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_helper_dies, setup, teardown),

@@ -20,8 +20,8 @@ static void test_parse_full(void **state)
 {
 	(void)state;
 	const char **v = ARGV("--id", "vm-1", "--exec-file", "/bin/fc", "--uid", "100", "--gid",
-	        "200", "--cgroup", "cpu.weight=100", "--daemonize", "--cgroup", "pids.max=10", "--",
-	        "--api-sock", "/run/x.sock", "--", "--id", "other");
+		"200", "--cgroup", "cpu.weight=100", "--daemonize", "--cgroup", "pids.max=10", "--",
+		"--api-sock", "/run/x.sock", "--", "--id", "other");
 	struct jailer_args a = {};
 
 	assert_null(parse(ARGC(v), v, &a));
@@ -58,42 +58,42 @@ static void test_parse_refusals(void **state)
 		const char *error;
 	} cases[] = {
 #define CASE(msg, ...) {ARGV(__VA_ARGS__), msg}
-	        CASE("Failed to parse arguments: Found argument 'id=vm' which wasn't expected, or "
-	             "isn't valid in this context.",
-	                "--id=vm", "--exec-file", "/x", "--uid", "1", "--gid", "1"),
-	        CASE("Failed to parse arguments: Found argument 'stray' which wasn't expected, or "
-	             "isn't valid in this context.",
-	                "--id", "vm", "stray"),
-	        CASE("Failed to parse arguments: Found argument 'bogus' which wasn't expected, or "
-	             "isn't valid in this context.",
-	                "--bogus", "1"),
-	        CASE("Failed to parse arguments: Found argument '-i' which wasn't expected, or "
-	             "isn't valid in this context.",
-	                "-i", "vm"),
-	        CASE("Failed to parse arguments: The argument 'id' was provided more than once.",
-	                "--id", "a", "--id", "b"),
-	        CASE("Failed to parse arguments: The argument 'daemonize' was provided more than "
-	             "once.",
-	                "--daemonize", "--daemonize"),
-	        CASE("Failed to parse arguments: The argument 'id' requires a value, but none was "
-	             "supplied.",
-	                "--id", "--uid", "1"),
-	        CASE("Failed to parse arguments: The argument 'uid' requires a value, but none was "
-	             "supplied.",
-	                "--uid"),
-	        /* The value may not come from after "--". */
-	        CASE("Failed to parse arguments: The argument 'gid' requires a value, but none was "
-	             "supplied.",
-	                "--gid", "--", "5"),
-	        /* Missing required options are named in alphabetical order. */
-	        CASE("Failed to parse arguments: Argument 'exec-file' required, but not found.",
-	                "--id", "vm"),
-	        CASE("Failed to parse arguments: Argument 'gid' required, but not found.", "--id",
-	                "vm", "--exec-file", "/x", "--uid", "1"),
-	        CASE("Failed to parse arguments: Argument 'id' required, but not found.",
-	                "--exec-file", "/x", "--uid", "1", "--gid", "1"),
-	        CASE("Failed to parse arguments: Argument 'uid' required, but not found.", "--id",
-	                "vm", "--exec-file", "/x", "--gid", "1"),
+		CASE("Failed to parse arguments: Found argument 'id=vm' which wasn't expected, or "
+		     "isn't valid in this context.",
+			"--id=vm", "--exec-file", "/x", "--uid", "1", "--gid", "1"),
+		CASE("Failed to parse arguments: Found argument 'stray' which wasn't expected, or "
+		     "isn't valid in this context.",
+			"--id", "vm", "stray"),
+		CASE("Failed to parse arguments: Found argument 'bogus' which wasn't expected, or "
+		     "isn't valid in this context.",
+			"--bogus", "1"),
+		CASE("Failed to parse arguments: Found argument '-i' which wasn't expected, or "
+		     "isn't valid in this context.",
+			"-i", "vm"),
+		CASE("Failed to parse arguments: The argument 'id' was provided more than once.",
+			"--id", "a", "--id", "b"),
+		CASE("Failed to parse arguments: The argument 'daemonize' was provided more than "
+		     "once.",
+			"--daemonize", "--daemonize"),
+		CASE("Failed to parse arguments: The argument 'id' requires a value, but none was "
+		     "supplied.",
+			"--id", "--uid", "1"),
+		CASE("Failed to parse arguments: The argument 'uid' requires a value, but none was "
+		     "supplied.",
+			"--uid"),
+		/* The value may not come from after "--". */
+		CASE("Failed to parse arguments: The argument 'gid' requires a value, but none was "
+		     "supplied.",
+			"--gid", "--", "5"),
+		/* Missing required options are named in alphabetical order. */
+		CASE("Failed to parse arguments: Argument 'exec-file' required, but not found.",
+			"--id", "vm"),
+		CASE("Failed to parse arguments: Argument 'gid' required, but not found.", "--id",
+			"vm", "--exec-file", "/x", "--uid", "1"),
+		CASE("Failed to parse arguments: Argument 'id' required, but not found.",
+			"--exec-file", "/x", "--uid", "1", "--gid", "1"),
+		CASE("Failed to parse arguments: Argument 'uid' required, but not found.", "--id",
+			"vm", "--exec-file", "/x", "--gid", "1"),
 #undef CASE
 	};
 
@@ -101,13 +101,13 @@ static void test_parse_refusals(void **state)
 		const char *err = parse(ARGC(cases[i].argv), cases[i].argv, &a);
 		if (!err || !streq(err, cases[i].error))
 			fail_msg("case %zu: expected \"%s\", got \"%s\"", i, cases[i].error,
-			        err ? err : "(success)");
+				err ? err : "(success)");
 	}
 
 	/* No arguments at all: the first required option. */
 	const char **none = ARGV(NULL);
 	assert_string_equal(parse(1, none, &a),
-	        "Failed to parse arguments: Argument 'exec-file' required, but not found.");
+		"Failed to parse arguments: Argument 'exec-file' required, but not found.");
 }
 
 static void test_parse_debug_form(void **state)
@@ -145,7 +145,7 @@ static void test_help_version_shortcut(void **state)
 	/* After "--" they belong to the exec file. */
 	memset(&a, 0, sizeof(a));
 	const char **after = ARGV("--id", "vm", "--exec-file", "/x", "--uid", "1", "--gid", "1",
-	        "--", "--help", "--version");
+		"--", "--help", "--version");
 	assert_null(parse(ARGC(after), after, &a));
 	assert_false(a.help);
 	assert_false(a.version);
@@ -163,7 +163,7 @@ static void test_option_names(void **state)
 		/* Kept in name order: that is the order upstream reports and lists them in. */
 		if (i > 0)
 			assert_true(
-			        strcmp(jailer_opt_to_string((enum jailer_opt)(i - 1)), name) < 0);
+				strcmp(jailer_opt_to_string((enum jailer_opt)(i - 1)), name) < 0);
 	}
 	assert_int_equal(jailer_opt_from_string("node"), _JAILER_OPT_INVALID);
 	assert_null(jailer_opt_to_string(_JAILER_OPT_MAX));
@@ -192,26 +192,26 @@ static void test_validate_id(void **state)
 	assert_null(check_id("ABC-xyz-019"));
 	assert_null(check_id(id64));
 	assert_string_equal(check_id(""),
-	        "Invalid instance ID: Invalid len (0);  the length must be between 1 and 64");
+		"Invalid instance ID: Invalid len (0);  the length must be between 1 and 64");
 	assert_string_equal(check_id(id65),
-	        "Invalid instance ID: Invalid len (65);  the length must be between 1 and 64");
+		"Invalid instance ID: Invalid len (65);  the length must be between 1 and 64");
 	assert_string_equal(
-	        check_id("vm_1"), "Invalid instance ID: Invalid char (_) at position 2");
+		check_id("vm_1"), "Invalid instance ID: Invalid char (_) at position 2");
 	assert_string_equal(
-	        check_id("vm.1"), "Invalid instance ID: Invalid char (.) at position 2");
+		check_id("vm.1"), "Invalid instance ID: Invalid char (.) at position 2");
 	assert_string_equal(check_id("a:b"), "Invalid instance ID: Invalid char (:) at position 1");
 	assert_string_equal(
-	        check_id("/ad./sa12"), "Invalid instance ID: Invalid char (/) at position 0");
+		check_id("/ad./sa12"), "Invalid instance ID: Invalid char (/) at position 0");
 	assert_string_equal(check_id("a b"), "Invalid instance ID: Invalid char ( ) at position 1");
 	/* Non-ASCII: reported whole, position counted in characters, as upstream counts. */
 	assert_string_equal(check_id("\xc3\xa9t\xc3\xa9_"),
-	        "Invalid instance ID: Invalid char (\xc3\xa9) at position 0");
+		"Invalid instance ID: Invalid char (\xc3\xa9) at position 0");
 	/* Length is checked before characters, in bytes. */
 	char long_utf8[70];
 	memset(long_utf8, 'a', 63);
 	strcpy(long_utf8 + 63, "\xc3\xa9");
 	assert_string_equal(check_id(long_utf8),
-	        "Invalid instance ID: Invalid len (65);  the length must be between 1 and 64");
+		"Invalid instance ID: Invalid len (65);  the length must be between 1 and 64");
 
 	struct jailer_error e = {};
 	assert_int_equal(jailer_validate_id("x_", &e), -EINVAL);
@@ -256,7 +256,7 @@ static void test_parent_cgroup(void **state)
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
 		assert_int_equal(jailer_validate_parent_cgroup(bad[i], &e), -EINVAL);
 		assert_string_equal(e.display, "Parent cgroup path is invalid. Path should not be "
-		                               "absolute or contain '..' or '.'");
+					       "absolute or contain '..' or '.'");
 	}
 }
 
@@ -276,7 +276,7 @@ static void test_cgroup_spec(void **state)
 
 	/* The controller ends at the first dot. */
 	assert_int_equal(
-	        jailer_parse_cgroup_spec("hugetlb.2MB.max=4194304", &file, &value, &ctrl, &e), 0);
+		jailer_parse_cgroup_spec("hugetlb.2MB.max=4194304", &file, &value, &ctrl, &e), 0);
 	assert_string_equal(ctrl, "hugetlb");
 	assert_string_equal(file, "hugetlb.2MB.max");
 	free(file);
@@ -286,18 +286,18 @@ static void test_cgroup_spec(void **state)
 	static const struct {
 		const char *spec, *error;
 	} bad[] = {
-	        {"pids.max", "Invalid format for cgroups: pids.max"},
-	        {"pids.max=", "Invalid format for cgroups: pids.max="},
-	        {"pids.max=1=2", "Invalid format for cgroups: pids.max=1=2"},
-	        {"pidsmax=1", "Cgroup invalid file: pidsmax"},
-	        {"../pids.max=1", "Cgroup invalid file: ../pids.max"},
-	        {"/pids.max=1", "Cgroup invalid file: /pids.max"},
-	        {"./pids.max=1", "Cgroup invalid file: ./pids.max"},
-	        {".max=1", "Cgroup invalid file: .max"},
+		{"pids.max", "Invalid format for cgroups: pids.max"},
+		{"pids.max=", "Invalid format for cgroups: pids.max="},
+		{"pids.max=1=2", "Invalid format for cgroups: pids.max=1=2"},
+		{"pidsmax=1", "Cgroup invalid file: pidsmax"},
+		{"../pids.max=1", "Cgroup invalid file: ../pids.max"},
+		{"/pids.max=1", "Cgroup invalid file: /pids.max"},
+		{"./pids.max=1", "Cgroup invalid file: ./pids.max"},
+		{".max=1", "Cgroup invalid file: .max"},
 	};
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
 		assert_int_equal(
-		        jailer_parse_cgroup_spec(bad[i].spec, &file, &value, &ctrl, &e), -EINVAL);
+			jailer_parse_cgroup_spec(bad[i].spec, &file, &value, &ctrl, &e), -EINVAL);
 		assert_string_equal(e.display, bad[i].error);
 	}
 }
@@ -323,25 +323,25 @@ static void test_resource_limit(void **state)
 	assert_string_equal(e.display, "Invalid format for resources limits: fsize");
 	assert_int_equal(jailer_parse_resource_limit("fsize=big", &res, &v, &e), -EINVAL);
 	assert_string_equal(
-	        e.display, "Invalid limit value for resource: big: invalid digit found in string");
+		e.display, "Invalid limit value for resource: big: invalid digit found in string");
 	assert_int_equal(jailer_parse_resource_limit("no-file=", &res, &v, &e), -EINVAL);
 	assert_string_equal(e.display,
-	        "Invalid limit value for resource: : cannot parse integer from empty string");
+		"Invalid limit value for resource: : cannot parse integer from empty string");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_parse_full),
-	        cmocka_unit_test(test_parse_refusals),
-	        cmocka_unit_test(test_parse_debug_form),
-	        cmocka_unit_test(test_help_version_shortcut),
-	        cmocka_unit_test(test_option_names),
-	        cmocka_unit_test(test_validate_id),
-	        cmocka_unit_test(test_parse_uint),
-	        cmocka_unit_test(test_parent_cgroup),
-	        cmocka_unit_test(test_cgroup_spec),
-	        cmocka_unit_test(test_resource_limit),
+		cmocka_unit_test(test_parse_full),
+		cmocka_unit_test(test_parse_refusals),
+		cmocka_unit_test(test_parse_debug_form),
+		cmocka_unit_test(test_help_version_shortcut),
+		cmocka_unit_test(test_option_names),
+		cmocka_unit_test(test_validate_id),
+		cmocka_unit_test(test_parse_uint),
+		cmocka_unit_test(test_parent_cgroup),
+		cmocka_unit_test(test_cgroup_spec),
+		cmocka_unit_test(test_resource_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

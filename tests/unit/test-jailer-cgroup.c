@@ -31,14 +31,14 @@ static void test_cgroup_v2_write(void **state)
 	char p[256], *text;
 
 	assert_int_equal(
-	        jailer_cgroup_new(f->mounts, 2, "memory.max=1", "vm-1", "fc", &cg, &e), -ENOENT);
+		jailer_cgroup_new(f->mounts, 2, "memory.max=1", "vm-1", "fc", &cg, &e), -ENOENT);
 	assert_string_equal(e.display, "Controller memory is unavailable");
 	assert_int_equal(
-	        jailer_cgroup_new(f->mounts, 3, "pids.max=1", "vm-1", "fc", &cg, &e), -EINVAL);
+		jailer_cgroup_new(f->mounts, 3, "pids.max=1", "vm-1", "fc", &cg, &e), -EINVAL);
 	assert_string_equal(e.display, "3 is an invalid cgroup version specifier");
 
 	assert_int_equal(
-	        jailer_cgroup_new(f->mounts, 2, "pids.max=12", "vm-1", "banger/vms", &cg, &e), 0);
+		jailer_cgroup_new(f->mounts, 2, "pids.max=12", "vm-1", "banger/vms", &cg, &e), 0);
 	snprintf(p, sizeof(p), "%s/banger/vms/vm-1", f->cg2);
 	assert_string_equal(cg.location, p);
 	/* The parent level has its own subtree_control, the middle one does not. */
@@ -79,7 +79,7 @@ static void test_cgroup_v1_inherit(void **state)
 	char p[256], *text;
 
 	assert_int_equal(
-	        jailer_cgroup_new(f->mounts, 1, "cpu.shares=2", "vm-1", "fc", &cg, &e), -ENOENT);
+		jailer_cgroup_new(f->mounts, 1, "cpu.shares=2", "vm-1", "fc", &cg, &e), -ENOENT);
 	assert_string_equal(e.display, "Controller cpu is unavailable");
 
 	assert_int_equal(jailer_cgroup_new(f->mounts, 1, "pids.max=9", "vm-1", "fc", &cg, &e), 0);
@@ -112,11 +112,11 @@ static void test_cgroup_v1_inherit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_find_mount, fixture_setup, fixture_teardown),
-	        cmocka_unit_test_setup_teardown(
-	                test_cgroup_v2_write, fixture_setup, fixture_teardown),
-	        cmocka_unit_test_setup_teardown(
-	                test_cgroup_v1_inherit, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_find_mount, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_cgroup_v2_write, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_cgroup_v1_inherit, fixture_setup, fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

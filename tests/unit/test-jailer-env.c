@@ -8,7 +8,7 @@
 
 /* Runs jailer_env_new on a command line; returns the display text of its error or NULL. */
 static const char *env_for(
-        const struct fixture *f, int argc, const char **argv, struct jailer_env *env)
+	const struct fixture *f, int argc, const char **argv, struct jailer_env *env)
 {
 	static struct jailer_error e;
 	struct jailer_sys sys = {.proc_mounts = f->mounts, .proc_misc = f->misc};
@@ -39,8 +39,8 @@ static void test_env(void **state)
 
 	/* The exec file name is the basename of the resolved path. */
 	const char **ok = ARGV("--id", "vm-1", "--exec-file", link, "--uid", "65534", "--gid",
-	        "+100", "--chroot-base-dir", base, "--resource-limit", "no-file=512",
-	        "--resource-limit", "fsize=4096", "--", "--api-sock", "s");
+		"+100", "--chroot-base-dir", base, "--resource-limit", "no-file=512",
+		"--resource-limit", "fsize=4096", "--", "--api-sock", "s");
 	assert_null(env_for(f, ARGC(ok), ok, &env));
 	assert_string_equal(env.exec_file_path, exec);
 	assert_string_equal(env.exec_file_name, "firecracker-v1.16.1-x86_64");
@@ -59,7 +59,7 @@ static void test_env(void **state)
 
 	/* Documented default rlimit. */
 	const char **dflt = ARGV("--id", "vm-1", "--exec-file", exec, "--uid", "1", "--gid", "1",
-	        "--chroot-base-dir", base);
+		"--chroot-base-dir", base);
 	assert_null(env_for(f, ARGC(dflt), dflt, &env));
 	assert_int_equal(env.no_file, JAILER_DEFAULT_NO_FILE);
 	assert_false(env.has_fsize);
@@ -69,26 +69,26 @@ static void test_env(void **state)
 	static const struct {
 		const char *opt, *value, *error_fmt;
 	} bad[] = {
-	        {"--id", "",
-	                "Invalid instance ID: Invalid len (0);  the length must be between 1 "
-	                "and 64"},
-	        {"--exec-file", "/nonexistent/fc",
-	                "Failed to canonicalize path /nonexistent/fc: No "
-	                "such file or directory (os error 2)"},
-	        {"--exec-file", "/tmp", "/tmp is not a file"},
-	        {"--chroot-base-dir", "/nonexistent/base",
-	                "Failed to canonicalize path "
-	                "/nonexistent/base: No such file or "
-	                "directory (os error 2)"},
-	        {"--chroot-base-dir", NULL, NULL}, /* a regular file: "X is not a directory" */
-	        {"--uid", "nobody", "Invalid uid: nobody"},
-	        {"--uid", "-1", "Invalid uid: -1"},
-	        {"--gid", "4294967296", "Invalid gid: 4294967296"},
-	        {"--parent-cgroup", "/sys",
-	                "Parent cgroup path is invalid. Path should not be "
-	                "absolute or contain '..' or '.'"},
-	        {"--cgroup-version", "x", "x is an invalid cgroup version specifier"},
-	        {"--resource-limit", "stack=1", "Invalid resource argument: stack"},
+		{"--id", "",
+			"Invalid instance ID: Invalid len (0);  the length must be between 1 "
+			"and 64"},
+		{"--exec-file", "/nonexistent/fc",
+			"Failed to canonicalize path /nonexistent/fc: No "
+			"such file or directory (os error 2)"},
+		{"--exec-file", "/tmp", "/tmp is not a file"},
+		{"--chroot-base-dir", "/nonexistent/base",
+			"Failed to canonicalize path "
+			"/nonexistent/base: No such file or "
+			"directory (os error 2)"},
+		{"--chroot-base-dir", NULL, NULL}, /* a regular file: "X is not a directory" */
+		{"--uid", "nobody", "Invalid uid: nobody"},
+		{"--uid", "-1", "Invalid uid: -1"},
+		{"--gid", "4294967296", "Invalid gid: 4294967296"},
+		{"--parent-cgroup", "/sys",
+			"Parent cgroup path is invalid. Path should not be "
+			"absolute or contain '..' or '.'"},
+		{"--cgroup-version", "x", "x is an invalid cgroup version specifier"},
+		{"--resource-limit", "stack=1", "Invalid resource argument: stack"},
 	};
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
 		char value[256], error[512];
@@ -98,7 +98,7 @@ static void test_env(void **state)
 		else
 			snprintf(error, sizeof(error), "%s is not a directory", notdir);
 		const char *argv[] = {"jailer", "--id", "vm-1", "--exec-file", exec, "--uid", "1",
-		        "--gid", "1", "--chroot-base-dir", base, NULL, NULL, NULL};
+			"--gid", "1", "--chroot-base-dir", base, NULL, NULL, NULL};
 		int argc = 11;
 		bool replaced = false;
 		for (int j = 1; j < argc; j += 2)
@@ -113,20 +113,20 @@ static void test_env(void **state)
 		const char *err = env_for(f, argc, argv, &env);
 		if (!err || !streq(err, error))
 			fail_msg("case %zu: expected \"%s\", got \"%s\"", i, error,
-			        err ? err : "(success)");
+				err ? err : "(success)");
 	}
 
 	/* --cgroup without a hierarchy of that version, and with an unavailable controller. */
 	write_text(f->mounts, "sysfs /sys sysfs rw 0 0\n");
 	const char **nohier = ARGV("--id", "vm-1", "--exec-file", exec, "--uid", "1", "--gid", "1",
-	        "--chroot-base-dir", base, "--cgroup-version", "2", "--cgroup", "pids.max=1");
+		"--chroot-base-dir", base, "--cgroup-version", "2", "--cgroup", "pids.max=1");
 	assert_string_equal(env_for(f, ARGC(nohier), nohier, &env),
-	        "Hierarchy not found: No hierarchy found for this cgroup version.");
+		"Hierarchy not found: No hierarchy found for this cgroup version.");
 	/* The format is checked after the hierarchy was found, as upstream does. */
 	const char **badfmt = ARGV("--id", "vm-1", "--exec-file", exec, "--uid", "1", "--gid", "1",
-	        "--chroot-base-dir", base, "--cgroup-version", "2", "--cgroup", "pids.max");
+		"--chroot-base-dir", base, "--cgroup-version", "2", "--cgroup", "pids.max");
 	assert_string_equal(env_for(f, ARGC(badfmt), badfmt, &env),
-	        "Hierarchy not found: No hierarchy found for this cgroup version.");
+		"Hierarchy not found: No hierarchy found for this cgroup version.");
 }
 
 static void test_env_v2_move(void **state)
@@ -142,7 +142,7 @@ static void test_env_v2_move(void **state)
 
 	/* No parent cgroup: nothing happens. */
 	const char **argv = ARGV("--id", "vm-1", "--exec-file", exec, "--uid", "1", "--gid", "1",
-	        "--chroot-base-dir", base, "--cgroup-version", "2", "--parent-cgroup", "banger");
+		"--chroot-base-dir", base, "--cgroup-version", "2", "--parent-cgroup", "banger");
 	assert_null(env_for(f, ARGC(argv), argv, &env));
 	jailer_env_done(&env);
 
@@ -172,8 +172,8 @@ static void test_env_v2_move(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_env, fixture_setup, fixture_teardown),
-	        cmocka_unit_test_setup_teardown(test_env_v2_move, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_env, fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_env_v2_move, fixture_setup, fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

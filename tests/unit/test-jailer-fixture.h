@@ -73,10 +73,10 @@ static inline int fixture_setup(void **state)
 	snprintf(p, sizeof(p), "%s/cgroup.subtree_control", f->cg2);
 	write_text(p, "");
 	snprintf(text, sizeof(text),
-	        "sysfs /sys sysfs rw 0 0\n"
-	        "cgroup %s cgroup rw,relatime,pids 0 0\n"
-	        "cgroup2 %s/unified\\040dir cgroup2 rw,relatime 0 0\n",
-	        f->cg1, f->dir);
+		"sysfs /sys sysfs rw 0 0\n"
+		"cgroup %s cgroup rw,relatime,pids 0 0\n"
+		"cgroup2 %s/unified\\040dir cgroup2 rw,relatime 0 0\n",
+		f->cg1, f->dir);
 	write_text(f->mounts, text);
 	write_text(f->misc, " 58 memory_bandwidth\n237 kvm\n124 userfaultfd\n");
 	*state = f;

@@ -75,10 +75,11 @@ static void test_refuses_bad_ids_and_shapes(void **state)
 	REFUSED("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":1,\"error\":{}}", "both");
 	REFUSED("{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":\"x\"}", "\"error\" is not an object");
 	REFUSED("{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":\"x\",\"message\":\"m\"}}",
-			"error.code");
+		"error.code");
 	REFUSED("{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":1}}", "error.message");
-	REFUSED("{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":1,\"message\":\"m\",\"data\":[]}}",
-			"error.data");
+	REFUSED("{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":1,\"message\":\"m\",\"data\":[]}"
+		"}",
+		"error.data");
 }
 
 static void test_refuses_oversized(void **state)
@@ -136,8 +137,9 @@ static void test_roundtrip_notification(void **state)
 {
 	struct rpc_message m;
 
-	roundtrip(rpc_notification_new("vm.state", json_pack("{s:i,s:s}", "seq", 3, "new", "running")),
-			&m);
+	roundtrip(rpc_notification_new(
+			  "vm.state", json_pack("{s:i,s:s}", "seq", 3, "new", "running")),
+		&m);
 	assert_int_equal(m.type, RPC_MESSAGE_NOTIFICATION);
 	assert_null(m.id);
 	assert_string_equal(m.method, "vm.state");
@@ -167,7 +169,7 @@ static void test_roundtrip_every_error_code(void **state)
 	json_t *id = json_integer(1);
 
 	for (int c = 0; c < _RPC_ERROR_MAX; c++) {
-		struct rpc_error e = { .code = c };
+		struct rpc_error e = {.code = c};
 		struct rpc_message m;
 		const char *name = rpc_error_code_to_string(c);
 
@@ -179,9 +181,9 @@ static void test_roundtrip_every_error_code(void **state)
 		assert_int_equal(m.error.code, c);
 		assert_string_equal(m.error.message, e.message);
 		assert_string_equal(json_string_value(json_object_get(m.error_data, "vm")), "a");
-		assert_int_equal(json_integer_value(json_object_get(json_object_get(m.root, "error"),
-						 "code")),
-				rpc_error_code_to_jsonrpc(c));
+		assert_int_equal(json_integer_value(
+					 json_object_get(json_object_get(m.root, "error"), "code")),
+			rpc_error_code_to_jsonrpc(c));
 		rpc_message_done(&m);
 	}
 	json_decref(id);
@@ -190,7 +192,7 @@ static void test_roundtrip_every_error_code(void **state)
 static void test_error_null_id(void **state)
 {
 	struct rpc_message m;
-	struct rpc_error e = { .code = RPC_ERROR_PROTOCOL_ERROR, .message = "bad" };
+	struct rpc_error e = {.code = RPC_ERROR_PROTOCOL_ERROR, .message = "bad"};
 
 	roundtrip(rpc_error_response_new(NULL, &e, NULL), &m);
 	assert_int_equal(m.type, RPC_MESSAGE_ERROR);
@@ -201,8 +203,9 @@ static void test_error_null_id(void **state)
 
 static void test_unknown_error_code(void **state)
 {
-	const char *s = "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32000,\"message\":\"boom\","
-			"\"data\":{\"code\":\"quota_exceeded\"}}}";
+	const char *s =
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32000,\"message\":\"boom\","
+		"\"data\":{\"code\":\"quota_exceeded\"}}}";
 	struct rpc_message m;
 	struct rpc_error e = {};
 
@@ -250,9 +253,10 @@ static void test_hello(void **state)
 
 static void test_params(void **state)
 {
-	json_t *p = json_pack("{s:s, s:i, s:b, s:i}", "name", "a", "vcpus", 4, "force", 1, "big", 99);
-	const char *allowed[] = { "name", "vcpus", "force", "big", NULL };
-	const char *narrow[] = { "name", NULL };
+	json_t *p =
+		json_pack("{s:s, s:i, s:b, s:i}", "name", "a", "vcpus", 4, "force", 1, "big", 99);
+	const char *allowed[] = {"name", "vcpus", "force", "big", NULL};
+	const char *narrow[] = {"name", NULL};
 	struct rpc_error e = {};
 	const char *s = NULL;
 	json_int_t i = 0;

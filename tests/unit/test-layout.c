@@ -35,9 +35,9 @@ static void test_default_paths(void **state)
 static void test_env_relocates_everything(void **state)
 {
 	struct banger_layout l;
-	const char *paths[] = { l.etc_dir, l.install_json, l.config, l.run_dir, l.daemon_sock,
+	const char *paths[] = {l.etc_dir, l.install_json, l.config, l.run_dir, l.daemon_sock,
 		l.root_sock, l.vm_sock_dir, l.lib_dir, l.state_dir, l.vms_dir, l.images_dir,
-		l.handles_json, l.jail_base, l.log_dir };
+		l.handles_json, l.jail_base, l.log_dir};
 
 	setenv(BANGER_ROOT_ENV, "/tmp/bt///", 1);
 	assert_int_equal(layout_init(&l, NULL), 0);
@@ -101,13 +101,14 @@ static void test_components_refused(void **state)
 {
 	struct banger_layout l;
 	char buf[PATH_MAX];
-	const char *bad[] = { "", ".", "..", "a/b", "../x", "/abs",
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" };
+	const char *bad[] = {"", ".", "..", "a/b", "../x", "/abs",
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
 
 	assert_int_equal(layout_init(&l, "/r"), 0);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(layout_vm_dir(&l, bad[i], buf, sizeof(buf)), -EINVAL);
-		assert_int_equal(layout_jail_root(&l, "banger-vmm", bad[i], buf, sizeof(buf)), -EINVAL);
+		assert_int_equal(
+			layout_jail_root(&l, "banger-vmm", bad[i], buf, sizeof(buf)), -EINVAL);
 		assert_int_equal(layout_jail_root(&l, bad[i], "vm1", buf, sizeof(buf)), -EINVAL);
 		assert_int_equal(layout_image_dir(&l, bad[i], buf, sizeof(buf)), -EINVAL);
 	}

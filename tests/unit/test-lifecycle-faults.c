@@ -123,7 +123,7 @@ static void vmm_exit(struct fake *f)
 }
 
 static int fake_helper_call(void *data, const char *op, json_t *params,
-        const struct helper_fds *fds, helper_done_t done, void *userdata)
+	const struct helper_fds *fds, helper_done_t done, void *userdata)
 {
 	struct fake *f = data;
 	struct pending *p;
@@ -180,7 +180,7 @@ static void deliver_helper(struct fake *f, struct pending *p)
 		res = json_pack("{s:s, s:s}", "strategy", "reflink", "kind", "file");
 	else if (streq(p->what, "jail.stage"))
 		res = json_pack("{s:s, s:s, s:{s:s}}", "root", "/jail/root", "kernel", "vmlinux",
-		        "drives", "rootfs", "rootfs");
+			"drives", "rootfs", "rootfs");
 	else if (streq(p->what, "jail.launch")) {
 		res = json_pack("{s:i, s:s}", "pid", VMM_PID, "api_sock", "/jail/root/api.sock");
 		f->vmm_alive = !f->launch_dies;
@@ -210,7 +210,7 @@ static void deliver_helper(struct fake *f, struct pending *p)
 }
 
 static int64_t fake_fc_send(void *data, const char *sock, const struct fc_request *req,
-        uint64_t timeout_usec, fc_api_done_t done, void *userdata)
+	uint64_t timeout_usec, fc_api_done_t done, void *userdata)
 {
 	struct fake *f = data;
 	char what[96];
@@ -220,7 +220,7 @@ static int64_t fake_fc_send(void *data, const char *sock, const struct fc_reques
 	(void)timeout_usec;
 	if (streq(req->path, "/actions"))
 		snprintf(what, sizeof(what), "action:%s",
-		        json_string_value(json_object_get(req->body, "action_type")));
+			json_string_value(json_object_get(req->body, "action_type")));
 	else
 		snprintf(what, sizeof(what), "%s %s", req->method, req->path);
 	p = enqueue(f, P_FC, what);
@@ -273,7 +273,7 @@ static void deliver_fc(struct fake *f, struct pending *p)
 }
 
 static int fake_spawn(void *data, const char *const *argv, uint64_t timeout_usec, child_done_t done,
-        void *userdata, struct child **ret)
+	void *userdata, struct child **ret)
 {
 	struct fake *f = data;
 	struct pending *p = enqueue(f, P_SPAWN, argv[0]);
@@ -312,8 +312,8 @@ static void deliver_spawn(struct fake *f, struct pending *p)
 }
 
 static int fake_sync_start(void *data, const char *ssh_dir, const char *ip,
-        const char *const *paths, size_t n_paths, const char *vm_name, file_sync_done_t done,
-        void *userdata, struct file_sync **ret)
+	const char *const *paths, size_t n_paths, const char *vm_name, file_sync_done_t done,
+	void *userdata, struct file_sync **ret)
 {
 	struct fake *f = data;
 	struct pending *p = enqueue(f, P_SYNC, "file_sync");
@@ -339,7 +339,7 @@ static void fake_sync_free(void *data, struct file_sync *s)
 }
 
 static int fake_watch_pid(
-        void *data, int pid, pid_exit_t exited, void *userdata, struct pid_watch **ret)
+	void *data, int pid, pid_exit_t exited, void *userdata, struct pid_watch **ret)
 {
 	struct fake *f = data;
 
@@ -420,7 +420,7 @@ static void release_held(struct fake *f)
 /* ---- fixture -------------------------------------------------------------------------------- */
 
 static void on_notify(struct lifecycle *lc, const char *vm_id, struct vm *vm,
-        enum lifecycle_event ev, const struct rpc_error *err, void *userdata)
+	enum lifecycle_event ev, const struct rpc_error *err, void *userdata)
 {
 	struct fixture *fx = userdata;
 	json_t *res = NULL;
@@ -498,17 +498,17 @@ static int setup(void **state)
 	fx->vm = calloc(1, sizeof(*fx->vm));
 	assert_non_null(fx->vm);
 	*fx->vm = (struct vm){.id = VM_ID,
-	        .name = "web",
-	        .state = VM_STATE_CREATED,
-	        .image = "minimal",
-	        .vcpus = 1,
-	        .memory_mib = 256,
-	        .disk_gib = 1,
-	        .created_at = "2026-01-01T00:00:00Z"};
+		.name = "web",
+		.state = VM_STATE_CREATED,
+		.image = "minimal",
+		.vcpus = 1,
+		.memory_mib = 256,
+		.disk_gib = 1,
+		.created_at = "2026-01-01T00:00:00Z"};
 	assert_int_equal(store_vm_save(&fx->d.store, fx->vm), 0);
 	assert_int_equal(layout_vm_file(&fx->d.layout, VM_ID, "console.log", fx->fake.console,
-	                         sizeof(fx->fake.console)),
-	        0);
+				 sizeof(fx->fake.console)),
+		0);
 
 	/* one file_sync path, so that step has work in flight to stop, delete or fail */
 	snprintf(path, sizeof(path), "%s/banger.conf", fx->root);
@@ -518,16 +518,16 @@ static int setup(void **state)
 
 	fx->fake.instance_state = "Running";
 	ports = (struct lifecycle_ports){
-	        .helper = {.call = fake_helper_call, .data = &fx->fake},
-	        .data = &fx->fake,
-	        .fc_send = fake_fc_send,
-	        .fc_cancel = fake_fc_cancel,
-	        .spawn = fake_spawn,
-	        .spawn_cancel = fake_spawn_cancel,
-	        .sync_start = fake_sync_start,
-	        .sync_free = fake_sync_free,
-	        .watch_pid = fake_watch_pid,
-	        .unwatch_pid = fake_unwatch_pid,
+		.helper = {.call = fake_helper_call, .data = &fx->fake},
+		.data = &fx->fake,
+		.fc_send = fake_fc_send,
+		.fc_cancel = fake_fc_cancel,
+		.spawn = fake_spawn,
+		.spawn_cancel = fake_spawn_cancel,
+		.sync_start = fake_sync_start,
+		.sync_free = fake_sync_free,
+		.watch_pid = fake_watch_pid,
+		.unwatch_pid = fake_unwatch_pid,
 	};
 	assert_int_equal(lifecycle_new(&fx->d, &cfg, &ports, on_notify, fx, &fx->lc), 0);
 	config_done(&cfg);
@@ -648,12 +648,12 @@ static void assert_released(struct fixture *fx)
 	char link[PATH_MAX];
 
 	if (f->tap_delete != f->tap_create || f->disk_release != f->disk_prepare ||
-	        f->jail_cleanup != f->jail_stage || f->tap_delete > 1 || f->disk_release > 1 ||
-	        f->jail_cleanup > 1 || f->vmm_alive || f->watching)
+		f->jail_cleanup != f->jail_stage || f->tap_delete > 1 || f->disk_release > 1 ||
+		f->jail_cleanup > 1 || f->vmm_alive || f->watching)
 		fail_msg("%s: released/acquired tap %u/%u, disk %u/%u, jail %u/%u; VMM %s%s",
-		        scenario, f->tap_delete, f->tap_create, f->disk_release, f->disk_prepare,
-		        f->jail_cleanup, f->jail_stage, f->vmm_alive ? "still runs" : "gone",
-		        f->watching ? ", still watched" : "");
+			scenario, f->tap_delete, f->tap_create, f->disk_release, f->disk_prepare,
+			f->jail_cleanup, f->jail_stage, f->vmm_alive ? "still runs" : "gone",
+			f->watching ? ", still watched" : "");
 	assert_int_equal(layout_vm_sock_link(&fx->d.layout, VM_ID, link, sizeof(link)) >= 0, 1);
 	if (access(link, F_OK) == 0)
 		fail_msg("%s: the API socket link is left", scenario);
@@ -667,8 +667,8 @@ static void assert_ends(struct fixture *fx, enum vm_state st, const char *reason
 	assert_non_null(fx->vm);
 	if (fx->vm->state != st || !strstr(fx->vm->reason, reason_part))
 		fail_msg("%s: ended %s (%s), expected %s (… %s …)", scenario,
-		        vm_state_to_string(fx->vm->state), fx->vm->reason, vm_state_to_string(st),
-		        reason_part);
+			vm_state_to_string(fx->vm->state), fx->vm->reason, vm_state_to_string(st),
+			reason_part);
 	assert_released(fx);
 }
 
@@ -677,19 +677,19 @@ static void assert_ends(struct fixture *fx, enum vm_state st, const char *reason
 
 /* How each step is made to fail, or held in flight, through the fakes. */
 static const char *const step_port[_STEP_MAX] = {
-        [STEP_ADDRESS] = NULL, /* no port: fails on a full subnet, finishes at once */
-        [STEP_BRIDGE] = "net.bridge_ensure",
-        [STEP_NAT] = "nat.ensure",
-        [STEP_TAP] = "net.tap_create",
-        [STEP_DISK] = "disk.prepare",
-        [STEP_JAIL] = "jail.stage",
-        [STEP_LAUNCH] = "jail.launch",
-        [STEP_SOCKET] = "GET /",
-        [STEP_CONFIGURE] = "PUT /machine-config",
-        [STEP_BOOT] = "action:InstanceStart",
-        [STEP_HOSTKEY] = NULL, /* waits for a console line */
-        [STEP_SSH] = "ssh",
-        [STEP_FILE_SYNC] = "file_sync",
+	[STEP_ADDRESS] = NULL, /* no port: fails on a full subnet, finishes at once */
+	[STEP_BRIDGE] = "net.bridge_ensure",
+	[STEP_NAT] = "nat.ensure",
+	[STEP_TAP] = "net.tap_create",
+	[STEP_DISK] = "disk.prepare",
+	[STEP_JAIL] = "jail.stage",
+	[STEP_LAUNCH] = "jail.launch",
+	[STEP_SOCKET] = "GET /",
+	[STEP_CONFIGURE] = "PUT /machine-config",
+	[STEP_BOOT] = "action:InstanceStart",
+	[STEP_HOSTKEY] = NULL, /* waits for a console line */
+	[STEP_SSH] = "ssh",
+	[STEP_FILE_SYNC] = "file_sync",
 };
 
 static void start(struct fixture *fx)
@@ -727,7 +727,7 @@ static void fail_step(struct fixture *fx, enum step s)
 			assert_int_equal(config_load(&small, path), 0);
 			fx->lc->cfg.subnet = small.subnet;
 			memcpy(fx->lc->cfg.subnet_text, small.subnet_text,
-			        sizeof(small.subnet_text));
+				sizeof(small.subnet_text));
 			config_done(&small);
 		}
 		{
@@ -769,7 +769,7 @@ static void test_fail_each_step(void **state)
 			continue;
 		}
 		snprintf(reason, sizeof(reason), "start failed at step \"%s\"",
-		        lifecycle_steps[s].name);
+			lifecycle_steps[s].name);
 		assert_ends(fx, VM_STATE_ERROR, reason);
 		assert_true(fx->start_ended);
 		assert_false(fx->started);
@@ -806,7 +806,7 @@ static void test_stop_during_each_step(void **state)
 		setup(state);
 		fx = *state;
 		snprintf(scenario, sizeof(scenario), "stop during step \"%s\"",
-		        lifecycle_steps[s].name);
+			lifecycle_steps[s].name);
 		if (!hold_step(fx, s))
 			continue;
 		assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
@@ -834,7 +834,7 @@ static void test_delete_during_each_step(void **state)
 		setup(state);
 		fx = *state;
 		snprintf(scenario, sizeof(scenario), "delete during step \"%s\"",
-		        lifecycle_steps[s].name);
+			lifecycle_steps[s].name);
 		if (!hold_step(fx, s))
 			continue;
 		assert_int_equal(lifecycle_delete(fx->lc, fx->vm, &err), 1);
@@ -857,7 +857,7 @@ static void test_vmm_dies_during_each_step(void **state)
 		setup(state);
 		fx = *state;
 		snprintf(scenario, sizeof(scenario), "VMM dies during step \"%s\"",
-		        lifecycle_steps[s].name);
+			lifecycle_steps[s].name);
 		assert_true(hold_step(fx, s));
 		if (s == STEP_LAUNCH) {
 			/* it dies before bangerd-root's answer arrives */
@@ -866,7 +866,7 @@ static void test_vmm_dies_during_each_step(void **state)
 		} else
 			vmm_exit(&fx->fake);
 		snprintf(reason, sizeof(reason), "start failed at step \"%s\"",
-		        lifecycle_steps[s].name);
+			lifecycle_steps[s].name);
 		assert_ends(fx, VM_STATE_ERROR, reason);
 		assert_non_null(strstr(fx->vm->reason, "exited"));
 		assert_int_equal(fx->fake.sig_kill, 0); /* nothing left to kill */
@@ -1076,26 +1076,26 @@ static void test_readopt_waits_for_helper(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_start_runs, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_fail_each_step, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_stop_during_each_step, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_delete_during_each_step, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_vmm_dies_during_each_step, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_stop_ctrl_alt_del, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_stop_term, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_stop_kill, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_stop_gives_up, setup, teardown),
-	        cmocka_unit_test_setup_teardown(
-	                test_stop_halted_skips_ctrl_alt_del, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_stop_signal_waits_for_helper, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_vmm_exits_while_running, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_readopt_running_then_stop, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_readopt_gone, setup, teardown),
-	        cmocka_unit_test_setup_teardown(
-	                test_readopt_starting_booted_is_finished, setup, teardown),
-	        cmocka_unit_test_setup_teardown(
-	                test_readopt_starting_not_booted_is_released, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_readopt_waits_for_helper, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_start_runs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fail_each_step, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_during_each_step, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete_during_each_step, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmm_dies_during_each_step, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_ctrl_alt_del, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_term, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_kill, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_gives_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_stop_halted_skips_ctrl_alt_del, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_signal_waits_for_helper, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmm_exits_while_running, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readopt_running_then_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readopt_gone, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_readopt_starting_booted_is_finished, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_readopt_starting_not_booted_is_released, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readopt_waits_for_helper, setup, teardown),
 	};
 	char cmd[128];
 	int r;

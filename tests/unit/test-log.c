@@ -58,8 +58,8 @@ static void test_errno_kept_without_error(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_errno_from_error),
-	        cmocka_unit_test(test_errno_kept_without_error),
+		cmocka_unit_test(test_errno_from_error),
+		cmocka_unit_test(test_errno_kept_without_error),
 	};
 
 	unsetenv("JOURNAL_STREAM");

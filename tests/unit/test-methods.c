@@ -50,7 +50,7 @@ static void test_schemas_are_sane(void **state)
 				one_of++;
 				if (a->required)
 					fail_msg("%s: \"%s\" is both required and one_of",
-					        info->name, a->name);
+						info->name, a->name);
 			}
 			switch (a->type) {
 			case RPC_ARG_INT:
@@ -61,9 +61,9 @@ static void test_schemas_are_sane(void **state)
 				if (a->pattern == RPC_PATTERN_NAME && !a->what)
 					fail_msg("%s: \"%s\" names nothing", info->name, a->name);
 				if (a->str_default && a->pattern == RPC_PATTERN_NAME &&
-				        !vm_name_is_valid(a->str_default))
+					!vm_name_is_valid(a->str_default))
 					fail_msg("%s: \"%s\" defaults to an invalid name",
-					        info->name, a->name);
+						info->name, a->name);
 				break;
 			case RPC_ARG_BOOL:
 				break;
@@ -97,11 +97,11 @@ static int decode(enum rpc_method m, const char *params, union rpc_args *ret, co
 		assert_int_equal(err.code, RPC_ERROR_INVALID_ARGUMENT);
 		if (!what || !strstr(err.message, what))
 			fail_msg("%s %s: \"%s\" does not say \"%s\"", rpc_method_to_string(m),
-			        params ? params : "(none)", err.message,
-			        what ? what : "(accepted)");
+				params ? params : "(none)", err.message,
+				what ? what : "(accepted)");
 	} else if (what)
 		fail_msg("%s %s accepted, expected \"%s\"", rpc_method_to_string(m),
-		        params ? params : "(none)", what);
+			params ? params : "(none)", what);
 	return r;
 }
 
@@ -111,31 +111,31 @@ static void test_vm_create(void **state)
 		const char *json;
 		const char *message; /* NULL: accepted */
 	} table[] = {
-	        {"{\"name\":\"a\"}", NULL},
-	        {"{\"name\":\"a\",\"image\":\"deb-12\",\"vcpus\":32,\"memory_mib\":65536,"
-	         "\"disk_gib\":1024}",
-	                NULL},
-	        {"{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":128,\"disk_gib\":1}", NULL},
-	        {"{}", "Missing required parameter \"name\""},
-	        {"{\"name\":5}", "Parameter \"name\" must be a string"},
-	        {"{\"name\":\"A\"}",
-	                "Invalid VM name \"A\": use 1-32 characters, a-z, 0-9 and '-', "
-	                "starting with a letter"},
-	        {"{\"name\":\"abcdefghijklmnopqrstuvwxyz0123456\"}", "Invalid VM name"},
-	        {"{\"name\":\"a\",\"vcpus\":0}",
-	                "Parameter \"vcpus\" must be between 1 and 32, got 0"},
-	        {"{\"name\":\"a\",\"vcpus\":33}", "\"vcpus\" must be between 1 and 32, got 33"},
-	        {"{\"name\":\"a\",\"vcpus\":1.5}", "Parameter \"vcpus\" must be an integer"},
-	        {"{\"name\":\"a\",\"vcpus\":\"2\"}", "Parameter \"vcpus\" must be an integer"},
-	        {"{\"name\":\"a\",\"memory_mib\":127}", "\"memory_mib\" must be between 128"},
-	        {"{\"name\":\"a\",\"memory_mib\":65537}", "\"memory_mib\" must be between"},
-	        {"{\"name\":\"a\",\"disk_gib\":0}", "\"disk_gib\" must be between 1 and 1024"},
-	        {"{\"name\":\"a\",\"disk_gib\":1025}", "\"disk_gib\" must be between"},
-	        {"{\"name\":\"a\",\"image\":\"../etc\"}", "Invalid image name \"../etc\""},
-	        {"{\"name\":\"a\",\"image\":null}", NULL}, /* null: the default */
-	        {"{\"name\":\"a\",\"color\":\"red\"}", "Unknown parameter \"color\""},
-	        {"{\"name\":\"a\\u0000b\"}", "Parameter \"name\" must not contain a NUL"},
-	        {"[1]", "Parameters of vm.create must be a JSON object"},
+		{"{\"name\":\"a\"}", NULL},
+		{"{\"name\":\"a\",\"image\":\"deb-12\",\"vcpus\":32,\"memory_mib\":65536,"
+		 "\"disk_gib\":1024}",
+			NULL},
+		{"{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":128,\"disk_gib\":1}", NULL},
+		{"{}", "Missing required parameter \"name\""},
+		{"{\"name\":5}", "Parameter \"name\" must be a string"},
+		{"{\"name\":\"A\"}",
+			"Invalid VM name \"A\": use 1-32 characters, a-z, 0-9 and '-', "
+			"starting with a letter"},
+		{"{\"name\":\"abcdefghijklmnopqrstuvwxyz0123456\"}", "Invalid VM name"},
+		{"{\"name\":\"a\",\"vcpus\":0}",
+			"Parameter \"vcpus\" must be between 1 and 32, got 0"},
+		{"{\"name\":\"a\",\"vcpus\":33}", "\"vcpus\" must be between 1 and 32, got 33"},
+		{"{\"name\":\"a\",\"vcpus\":1.5}", "Parameter \"vcpus\" must be an integer"},
+		{"{\"name\":\"a\",\"vcpus\":\"2\"}", "Parameter \"vcpus\" must be an integer"},
+		{"{\"name\":\"a\",\"memory_mib\":127}", "\"memory_mib\" must be between 128"},
+		{"{\"name\":\"a\",\"memory_mib\":65537}", "\"memory_mib\" must be between"},
+		{"{\"name\":\"a\",\"disk_gib\":0}", "\"disk_gib\" must be between 1 and 1024"},
+		{"{\"name\":\"a\",\"disk_gib\":1025}", "\"disk_gib\" must be between"},
+		{"{\"name\":\"a\",\"image\":\"../etc\"}", "Invalid image name \"../etc\""},
+		{"{\"name\":\"a\",\"image\":null}", NULL}, /* null: the default */
+		{"{\"name\":\"a\",\"color\":\"red\"}", "Unknown parameter \"color\""},
+		{"{\"name\":\"a\\u0000b\"}", "Parameter \"name\" must not contain a NUL"},
+		{"[1]", "Parameters of vm.create must be a JSON object"},
 	};
 	union rpc_args a;
 	(void)state;
@@ -150,7 +150,7 @@ static void test_defaults(void **state)
 	(void)state;
 
 	assert_int_equal(
-	        decode(RPC_METHOD_VM_CREATE, "{\"name\":\"x\",\"vcpus\":null}", &a, NULL), 0);
+		decode(RPC_METHOD_VM_CREATE, "{\"name\":\"x\",\"vcpus\":null}", &a, NULL), 0);
 	assert_string_equal(a.rpc_vm_create.name, "x");
 	/* not given: the daemon fills them from banger.conf's [vm] */
 	assert_null(a.rpc_vm_create.image);
@@ -172,7 +172,7 @@ static void test_defaults(void **state)
 	assert_int_equal(decode(RPC_METHOD_VM_DELETE, "{\"name\":\"w\"}", &a, NULL), 0);
 	assert_false(a.rpc_vm_delete.force);
 	assert_int_equal(
-	        decode(RPC_METHOD_VM_DELETE, "{\"name\":\"w\",\"force\":true}", &a, NULL), 0);
+		decode(RPC_METHOD_VM_DELETE, "{\"name\":\"w\",\"force\":true}", &a, NULL), 0);
 	assert_true(a.rpc_vm_delete.force);
 }
 
@@ -184,30 +184,30 @@ static void test_refusals(void **state)
 		const char *json;
 		const char *message;
 	} table[] = {
-	        {RPC_METHOD_VM_LIST, "{\"x\":1}", "Unknown parameter \"x\""},
-	        {RPC_METHOD_UPDATE_APPLY, "{\"from\":\"file:///x\"}", "Unknown parameter \"from\""},
-	        {RPC_METHOD_RECONCILE, "{\"dryrun\":true}", "Unknown parameter \"dryrun\""},
-	        {RPC_METHOD_RECONCILE, "{\"dry_run\":1}", "\"dry_run\" must be true or false"},
-	        {RPC_METHOD_VM_GET, "{}", "Give exactly one of \"name\" and \"id\""},
-	        {RPC_METHOD_VM_GET, "{\"name\":\"a\",\"id\":\"b\"}", "Give exactly one of"},
-	        {RPC_METHOD_VM_GET, "{\"name\":null,\"id\":null}", "Give exactly one of"},
-	        {RPC_METHOD_VM_GET, "{\"id\":7}", "Parameter \"id\" must be a string"},
-	        {RPC_METHOD_VM_LOGS, "{\"name\":\"a\",\"tail\":-1}",
-	                "\"tail\" must be between 0 and 100000, got -1"},
-	        {RPC_METHOD_EVENTS_SUBSCRIBE, "{\"since_seq\":\"x\"}", "must be an integer"},
-	        {RPC_METHOD_EVENTS_SUBSCRIBE, "{\"since_seq\":-1}", "must be between 0"},
-	        {RPC_METHOD_IMAGE_GET, "{}", "Missing required parameter \"name\""},
-	        {RPC_METHOD_IMAGE_IMPORT,
-	                "{\"name\":\"x\",\"kernel\":\"vmlinuz\",\"rootfs\":\"/r\"}",
-	                "The kernel path \"vmlinuz\" must be absolute"},
-	        {RPC_METHOD_IMAGE_IMPORT, "{\"name\":\"X\",\"kernel\":\"/k\",\"rootfs\":\"/r\"}",
-	                "Invalid image name \"X\""},
-	        {RPC_METHOD_IMAGE_IMPORT, "{\"name\":\"x\",\"kernel\":\"/k\"}",
-	                "Missing required parameter \"rootfs\""},
-	        {RPC_METHOD_HELLO, "{\"program\":\"t\"}",
-	                "Missing required parameter \"protocol\""},
-	        {RPC_METHOD_HELLO, "{\"protocol\":\"1\"}", "\"protocol\" must be an integer"},
-	        {RPC_METHOD_HELLO, "\"x\"", "Parameters of hello must be a JSON object"},
+		{RPC_METHOD_VM_LIST, "{\"x\":1}", "Unknown parameter \"x\""},
+		{RPC_METHOD_UPDATE_APPLY, "{\"from\":\"file:///x\"}", "Unknown parameter \"from\""},
+		{RPC_METHOD_RECONCILE, "{\"dryrun\":true}", "Unknown parameter \"dryrun\""},
+		{RPC_METHOD_RECONCILE, "{\"dry_run\":1}", "\"dry_run\" must be true or false"},
+		{RPC_METHOD_VM_GET, "{}", "Give exactly one of \"name\" and \"id\""},
+		{RPC_METHOD_VM_GET, "{\"name\":\"a\",\"id\":\"b\"}", "Give exactly one of"},
+		{RPC_METHOD_VM_GET, "{\"name\":null,\"id\":null}", "Give exactly one of"},
+		{RPC_METHOD_VM_GET, "{\"id\":7}", "Parameter \"id\" must be a string"},
+		{RPC_METHOD_VM_LOGS, "{\"name\":\"a\",\"tail\":-1}",
+			"\"tail\" must be between 0 and 100000, got -1"},
+		{RPC_METHOD_EVENTS_SUBSCRIBE, "{\"since_seq\":\"x\"}", "must be an integer"},
+		{RPC_METHOD_EVENTS_SUBSCRIBE, "{\"since_seq\":-1}", "must be between 0"},
+		{RPC_METHOD_IMAGE_GET, "{}", "Missing required parameter \"name\""},
+		{RPC_METHOD_IMAGE_IMPORT,
+			"{\"name\":\"x\",\"kernel\":\"vmlinuz\",\"rootfs\":\"/r\"}",
+			"The kernel path \"vmlinuz\" must be absolute"},
+		{RPC_METHOD_IMAGE_IMPORT, "{\"name\":\"X\",\"kernel\":\"/k\",\"rootfs\":\"/r\"}",
+			"Invalid image name \"X\""},
+		{RPC_METHOD_IMAGE_IMPORT, "{\"name\":\"x\",\"kernel\":\"/k\"}",
+			"Missing required parameter \"rootfs\""},
+		{RPC_METHOD_HELLO, "{\"program\":\"t\"}",
+			"Missing required parameter \"protocol\""},
+		{RPC_METHOD_HELLO, "{\"protocol\":\"1\"}", "\"protocol\" must be an integer"},
+		{RPC_METHOD_HELLO, "\"x\"", "Parameters of hello must be a JSON object"},
 	};
 	union rpc_args a;
 	(void)state;
@@ -232,7 +232,7 @@ static void test_lengths(void **state)
 	path[PATH_MAX] = '\0';
 	snprintf(json, sizeof(json), "{\"name\":\"x\",\"kernel\":\"/k\",\"rootfs\":\"%s\"}", path);
 	decode(RPC_METHOD_IMAGE_IMPORT, json, &a,
-	        "Parameter \"rootfs\" must be at most 4095 bytes");
+		"Parameter \"rootfs\" must be at most 4095 bytes");
 }
 
 /* ---- docs/protocol.md's method table ----------------------------------------------------------
@@ -284,7 +284,7 @@ static void parse_param(const char *s, struct doc_param *ret)
 	while (isspace((unsigned char)*s))
 		s++;
 	while ((islower((unsigned char)s[n]) || isdigit((unsigned char)s[n]) || s[n] == '_') &&
-	        n < sizeof(ret->name) - 1)
+		n < sizeof(ret->name) - 1)
 		n++;
 	snprintf(ret->name, sizeof(ret->name), "%.*s", (int)n, s);
 	s += n;
@@ -315,7 +315,7 @@ static size_t doc_rows(const char *text, struct doc_row *rows, size_t max)
 	assert_non_null(p);
 	p++;
 	for (p = strchr(p, '\n'); p && p[1] && !(p[1] == '#' && p[2] == '#');
-	        p = strchr(p + 1, '\n')) {
+		p = strchr(p + 1, '\n')) {
 		char line[4096], *cells[8], *save = NULL, *c;
 		char sp[16][256];
 		bool or_before[16];
@@ -324,11 +324,11 @@ static size_t doc_rows(const char *text, struct doc_row *rows, size_t max)
 		struct doc_row *row;
 
 		snprintf(line, sizeof(line), "%.*s", (int)(eol ? eol - p - 1 : (long)strlen(p + 1)),
-		        p + 1);
+			p + 1);
 		if (strncmp(line, "| `", 3) != 0)
 			continue;
 		for (c = strtok_r(line, "|", &save); c && n_cells < ELEMENTSOF(cells);
-		        c = strtok_r(NULL, "|", &save))
+			c = strtok_r(NULL, "|", &save))
 			cells[n_cells++] = c;
 		assert_true(n_cells >= 2);
 		assert_true(n < max);
@@ -342,7 +342,7 @@ static size_t doc_rows(const char *text, struct doc_row *rows, size_t max)
 			char *piece, *psave = NULL;
 			bool first = true;
 			for (piece = strtok_r(sp[i], ",", &psave); piece;
-			        piece = strtok_r(NULL, ",", &psave)) {
+				piece = strtok_r(NULL, ",", &psave)) {
 				struct doc_param *dp;
 				assert_true(row->n_params < ELEMENTSOF(row->params));
 				dp = &row->params[row->n_params++];
@@ -367,7 +367,7 @@ static void check_row_params(const struct rpc_method_info *info, const struct do
 		n_args++;
 	if (row->n_params != n_args)
 		fail_msg("docs/protocol.md gives %s %zu parameters, methods.def %zu", info->name,
-		        row->n_params, n_args);
+			row->n_params, n_args);
 	for (size_t i = 0; i < row->n_params; i++) {
 		const struct doc_param *dp = &row->params[i];
 		const struct rpc_arg *a = info->args;
@@ -376,21 +376,21 @@ static void check_row_params(const struct rpc_method_info *info, const struct do
 			a++;
 		if (!a->name)
 			fail_msg("docs/protocol.md: %s has no parameter \"%s\"", info->name,
-			        dp->name);
+				dp->name);
 		if (dp->one_of != a->one_of)
 			fail_msg("docs/protocol.md: %s's \"%s\" is %s there", info->name, dp->name,
-			        dp->one_of ? "one of a pair" : "not one of a pair");
+				dp->one_of ? "one of a pair" : "not one of a pair");
 		if (!dp->one_of && dp->optional == a->required)
 			fail_msg("docs/protocol.md: %s's \"%s\" is %s there", info->name, dp->name,
-			        dp->optional ? "optional" : "required");
+				dp->optional ? "optional" : "required");
 		if (dp->has_range &&
-		        (a->type != RPC_ARG_INT || dp->min != a->min || dp->max != a->max))
+			(a->type != RPC_ARG_INT || dp->min != a->min || dp->max != a->max))
 			fail_msg("docs/protocol.md: %s's \"%s\" is %lld-%lld there", info->name,
-			        dp->name, dp->min, dp->max);
+				dp->name, dp->min, dp->max);
 		if (a->type == RPC_ARG_INT && a->min > LLONG_MIN && a->max < LLONG_MAX &&
-		        !dp->has_range)
+			!dp->has_range)
 			fail_msg("docs/protocol.md: %s's \"%s\" needs its range", info->name,
-			        dp->name);
+				dp->name);
 		if (dp->has_default) {
 			char def[64];
 			if (a->type == RPC_ARG_INT)
@@ -399,9 +399,9 @@ static void check_row_params(const struct rpc_method_info *info, const struct do
 				snprintf(def, sizeof(def), "%s", a->str_default ?: "");
 			if (!streq(def, dp->def))
 				fail_msg("docs/protocol.md: %s's \"%s\" defaults to %s there, to "
-				         "%s in "
-				         "methods.def",
-				        info->name, dp->name, dp->def, def);
+					 "%s in "
+					 "methods.def",
+					info->name, dp->name, dp->def, def);
 		}
 	}
 }
@@ -414,7 +414,7 @@ static void test_docs(void **state)
 	(void)state;
 
 	assert_int_equal(
-	        read_file_full(BANGER_SRCDIR "/docs/protocol.md", 1 << 20, &text, NULL), 0);
+		read_file_full(BANGER_SRCDIR "/docs/protocol.md", 1 << 20, &text, NULL), 0);
 	n_rows = doc_rows(text, rows, ELEMENTSOF(rows));
 	assert_true(n_rows > 0);
 	for (size_t r = 0; r < n_rows; r++)
@@ -422,28 +422,28 @@ static void test_docs(void **state)
 			enum rpc_method m = rpc_method_from_string(rows[r].methods[i]);
 			if (m < 0)
 				fail_msg("docs/protocol.md documents \"%s\", which methods.def "
-				         "does not "
-				         "have",
-				        rows[r].methods[i]);
+					 "does not "
+					 "have",
+					rows[r].methods[i]);
 			documented[m]++;
 			check_row_params(rpc_method_info(m), &rows[r]);
 		}
 	for (int m = 0; m < _RPC_METHOD_MAX; m++)
 		if (documented[m] != 1)
 			fail_msg("docs/protocol.md documents %s %zu times", rpc_method_to_string(m),
-			        documented[m]);
+				documented[m]);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_names),
-	        cmocka_unit_test(test_schemas_are_sane),
-	        cmocka_unit_test(test_vm_create),
-	        cmocka_unit_test(test_defaults),
-	        cmocka_unit_test(test_refusals),
-	        cmocka_unit_test(test_lengths),
-	        cmocka_unit_test(test_docs),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_schemas_are_sane),
+		cmocka_unit_test(test_vm_create),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_lengths),
+		cmocka_unit_test(test_docs),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 

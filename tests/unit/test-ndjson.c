@@ -384,22 +384,22 @@ static void test_writer_peer_gone(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_split_reads),
-	        cmocka_unit_test(test_merged_reads),
-	        cmocka_unit_test(test_exact_limit_accepted),
-	        cmocka_unit_test(test_over_limit_refused_with_newline),
-	        cmocka_unit_test(test_over_limit_refused_without_newline),
-	        cmocka_unit_test(test_small_limit),
-	        cmocka_unit_test(test_fill_from_socket_and_eof),
-	        cmocka_unit_test(test_fds_passed),
-	        cmocka_unit_test(test_unclaimed_fds_closed),
-	        cmocka_unit_test(test_fds_belong_to_their_line),
-	        cmocka_unit_test(test_fds_each_line_its_own),
-	        cmocka_unit_test(test_fds_line_split_across_reads),
-	        cmocka_unit_test(test_writer_partial_writes),
-	        cmocka_unit_test(test_writer_bounded),
-	        cmocka_unit_test(test_writer_refuses_oversized),
-	        cmocka_unit_test(test_writer_peer_gone),
+		cmocka_unit_test(test_split_reads),
+		cmocka_unit_test(test_merged_reads),
+		cmocka_unit_test(test_exact_limit_accepted),
+		cmocka_unit_test(test_over_limit_refused_with_newline),
+		cmocka_unit_test(test_over_limit_refused_without_newline),
+		cmocka_unit_test(test_small_limit),
+		cmocka_unit_test(test_fill_from_socket_and_eof),
+		cmocka_unit_test(test_fds_passed),
+		cmocka_unit_test(test_unclaimed_fds_closed),
+		cmocka_unit_test(test_fds_belong_to_their_line),
+		cmocka_unit_test(test_fds_each_line_its_own),
+		cmocka_unit_test(test_fds_line_split_across_reads),
+		cmocka_unit_test(test_writer_partial_writes),
+		cmocka_unit_test(test_writer_bounded),
+		cmocka_unit_test(test_writer_refuses_oversized),
+		cmocka_unit_test(test_writer_peer_gone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

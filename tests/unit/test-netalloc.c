@@ -11,14 +11,14 @@
 
 #include "daemon/netalloc.h"
 
-static struct in_addr A(const char *s)
-{
+static struct in_addr A(const char *s) {
 	struct in_addr a;
 	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
 	return a;
 }
 
-static void test_subnet_parse(void **state)
+static void
+test_subnet_parse(void **state)
 {
 	struct net_subnet n;
 	char gw[16];
@@ -28,8 +28,8 @@ static void test_subnet_parse(void **state)
 	inet_ntop(AF_INET, &n.gateway, gw, sizeof(gw));
 	assert_string_equal(gw, "172.30.0.1");
 
-	const char *bad[] = { "172.30.0.5/24", "172.30.0.0", "172.30.0.0/", "172.30.0.0/7",
-		"172.30.0.0/31", "172.30.0.0/24x", "300.1.1.0/24", "", "fe80::/64", NULL };
+	const char *bad[] = {"172.30.0.5/24", "172.30.0.0", "172.30.0.0/", "172.30.0.0/7",
+		"172.30.0.0/31", "172.30.0.0/24x", "300.1.1.0/24", "", "fe80::/64", NULL};
 	for (size_t i = 0; bad[i]; i++)
 		assert_int_equal(net_subnet_parse(bad[i], &n), -EINVAL);
 	assert_int_equal(net_subnet_parse(NULL, &n), -EINVAL);
@@ -97,22 +97,24 @@ static void test_boot_args(void **state)
 	char buf[512];
 
 	assert_int_equal(net_subnet_parse(NET_DEFAULT_SUBNET, &n), 0);
-	assert_int_equal(net_boot_args(&n, A("172.30.0.7"), "demo",
-				 "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIabc+/= ann@host\n", buf,
-				 sizeof(buf)),
-			0);
+	assert_int_equal(
+		net_boot_args(&n, A("172.30.0.7"), "demo",
+			"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIabc+/= ann@host\n", buf, sizeof(buf)),
+		0);
 	assert_string_equal(buf, "console=ttyS0 reboot=k panic=1 "
 				 "ip=172.30.0.7::172.30.0.1:255.255.255.0:demo:eth0:off "
 				 "banger.ssh_key=ssh-ed25519:AAAAC3NzaC1lZDI1NTE5AAAAIabc+/=");
 	/* a key that could smuggle another argument is refused */
-	assert_int_equal(net_boot_args(&n, A("172.30.0.7"), "demo", "ssh-ed25519 AA;init=/bin/sh", buf,
-				 sizeof(buf)),
-			-EINVAL);
-	assert_int_equal(net_boot_args(&n, A("172.30.0.7"), "demo", "nokey", buf, sizeof(buf)), -EINVAL);
-	assert_int_equal(net_boot_args(&n, A("10.0.0.7"), "demo", "ssh-ed25519 AAAA", buf, sizeof(buf)),
-			-EINVAL);
+	assert_int_equal(net_boot_args(&n, A("172.30.0.7"), "demo", "ssh-ed25519 AA;init=/bin/sh",
+				 buf, sizeof(buf)),
+		-EINVAL);
+	assert_int_equal(
+		net_boot_args(&n, A("172.30.0.7"), "demo", "nokey", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(
+		net_boot_args(&n, A("10.0.0.7"), "demo", "ssh-ed25519 AAAA", buf, sizeof(buf)),
+		-EINVAL);
 	assert_int_equal(net_boot_args(&n, A("172.30.0.7"), "demo", "ssh-ed25519 AAAA", buf, 20),
-			-ENAMETOOLONG);
+		-ENAMETOOLONG);
 }
 
 int main(void)

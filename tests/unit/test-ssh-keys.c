@@ -57,24 +57,28 @@ static void test_console_line(void **state)
 {
 	char k[256];
 
-	assert_int_equal(ssh_hostkey_from_console_line(
-				 "banger-hostkey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKq7 root@demo\r",
-				 k, sizeof(k)),
-			1);
+	assert_int_equal(
+		ssh_hostkey_from_console_line(
+			"banger-hostkey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKq7 root@demo\r", k,
+			sizeof(k)),
+		1);
 	assert_string_equal(k, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKq7");
-	assert_int_equal(ssh_hostkey_from_console_line(
-				 "[    5.1] banger-hostkey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKq7", k,
-				 sizeof(k)),
-			1);
+	assert_int_equal(
+		ssh_hostkey_from_console_line(
+			"[    5.1] banger-hostkey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKq7", k,
+			sizeof(k)),
+		1);
 	assert_int_equal(ssh_hostkey_from_console_line("Linux version 6.1", k, sizeof(k)), 0);
-	assert_int_equal(ssh_hostkey_from_console_line("banger-hostkey: ssh-dss AAAAB3NzaC1kc3MAAACB", k,
-				 sizeof(k)),
-			-EINVAL);
-	assert_int_equal(ssh_hostkey_from_console_line("banger-hostkey: ssh-ed25519 short", k, sizeof(k)),
-			-EINVAL);
 	assert_int_equal(ssh_hostkey_from_console_line(
-				 "banger-hostkey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA;rm -rf", k, sizeof(k)),
-			-EINVAL);
+				 "banger-hostkey: ssh-dss AAAAB3NzaC1kc3MAAACB", k, sizeof(k)),
+		-EINVAL);
+	assert_int_equal(
+		ssh_hostkey_from_console_line("banger-hostkey: ssh-ed25519 short", k, sizeof(k)),
+		-EINVAL);
+	assert_int_equal(ssh_hostkey_from_console_line(
+				 "banger-hostkey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA;rm -rf", k,
+				 sizeof(k)),
+		-EINVAL);
 }
 
 static void test_known_hosts_pin_replaces_only_own(void **state)
@@ -84,9 +88,10 @@ static void test_known_hosts_pin_replaces_only_own(void **state)
 	struct stat st;
 
 	snprintf(kh, sizeof(kh), "%s/known_hosts", (char *)*state);
-	assert_int_equal(write_file_atomic(kh,
-				 "172.30.0.2 ssh-ed25519 OLD\n172.30.0.22 ssh-ed25519 OTHER\n", 56, 0600),
-			0);
+	assert_int_equal(
+		write_file_atomic(kh, "172.30.0.2 ssh-ed25519 OLD\n172.30.0.22 ssh-ed25519 OTHER\n",
+			56, 0600),
+		0);
 	assert_int_equal(ssh_known_hosts_pin(*state, "172.30.0.2", "ssh-ed25519 NEW"), 0);
 	assert_int_equal(read_file_full(kh, 4096, &data, NULL), 0);
 	assert_string_equal(data, "172.30.0.22 ssh-ed25519 OTHER\n172.30.0.2 ssh-ed25519 NEW\n");
@@ -100,7 +105,8 @@ static void test_known_hosts_pin_replaces_only_own(void **state)
 
 	assert_int_equal(ssh_known_hosts_pin(*state, "172.30.0.2", "nospace"), -EINVAL);
 	assert_int_equal(ssh_known_hosts_pin(*state, "*", "ssh-ed25519 X"), -EINVAL);
-	assert_int_equal(ssh_known_hosts_pin(*state, "172.30.0.2", "ssh-ed25519 X\n* ssh-rsa Y"), -EINVAL);
+	assert_int_equal(
+		ssh_known_hosts_pin(*state, "172.30.0.2", "ssh-ed25519 X\n* ssh-rsa Y"), -EINVAL);
 }
 
 static void test_known_hosts_created(void **state)

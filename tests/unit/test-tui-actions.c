@@ -31,7 +31,7 @@ static void feed_event(struct app *a, const char *line)
 
 	assert_non_null(msg);
 	app_on_event(a, json_string_value(json_object_get(msg, "method")),
-	        json_object_get(msg, "params"));
+		json_object_get(msg, "params"));
 	json_decref(msg);
 }
 
@@ -43,9 +43,9 @@ static void feed(struct app *a, const char *line)
 
 	assert_non_null(msg);
 	assert_int_equal(
-	        vm_model_apply(&a->model, json_string_value(json_object_get(msg, "method")),
-	                json_object_get(msg, "params"), &res),
-	        0);
+		vm_model_apply(&a->model, json_string_value(json_object_get(msg, "method")),
+			json_object_get(msg, "params"), &res),
+		0);
 	json_decref(msg);
 }
 
@@ -82,16 +82,16 @@ static struct app *app_new(bool vms)
 	a->conn.state = CONN_CONNECTED;
 	a->conn.connected_once = true;
 	if (vms) {
-		feed(a, "{\"method\":\"events.snapshot\",\"params\":{\"seq\":1,\"vms\":[" VM(
-		                "a1", "web-1") "," VM("b2", "web-2") "],\"images\":[{\"name\":"
-		                                                     "\"minimal\",\"kernel_size\":"
-		                                                     "4096,\"rootfs_size\":65536,"
-		                                                     "\"kernel_format\":\"elf\","
-		                                                     "\"providers\":[\"firecracker\","
-		                                                     "\"banger-vmm\"]}]}}");
+		feed(a, "{\"method\":\"events.snapshot\",\"params\":{\"seq\":1,\"vms\":[" VM("a1",
+				"web-1") "," VM("b2", "web-2") "],\"images\":[{\"name\":"
+							       "\"minimal\",\"kernel_size\":"
+							       "4096,\"rootfs_size\":65536,"
+							       "\"kernel_format\":\"elf\","
+							       "\"providers\":[\"firecracker\","
+							       "\"banger-vmm\"]}]}}");
 		feed(a, "{\"method\":\"vm.log\",\"params\":{\"seq\":2,\"id\":\"a1\",\"name\":\"web-"
-		        "1\","
-		        "\"first_line\":1,\"lines\":[\"one\",\"two\",\"three\",\"four\"]}}");
+			"1\","
+			"\"first_line\":1,\"lines\":[\"one\",\"two\",\"three\",\"four\"]}}");
 	}
 	app_rebuild_view(a, now_ms());
 	a->dirty = 0;
@@ -155,7 +155,7 @@ static json_t *sent(struct app *a)
 		assert_non_null(method);
 		if (!streq(method, "vm.logs"))
 			json_array_append_new(out, json_pack("{s:s, s:O}", "method", method,
-			                                   "params", json_object_get(m, "params")));
+							   "params", json_object_get(m, "params")));
 		json_decref(m);
 		len -= (size_t)(nl + 1 - buf);
 		memmove(buf, nl + 1, len);
@@ -172,8 +172,8 @@ static size_t count(const json_t *reqs, enum rpc_method method)
 	json_array_foreach(reqs, i, r)
 	{
 		if (streq(json_string_value(json_object_get(r, "method")),
-		            rpc_method_to_string(method)) &&
-		        !json_is_true(json_object_get(json_object_get(r, "params"), "dry_run")))
+			    rpc_method_to_string(method)) &&
+			!json_is_true(json_object_get(json_object_get(r, "params"), "dry_run")))
 			n++;
 	}
 	return n;
@@ -259,15 +259,15 @@ static void test_every_key_runs_its_row(void **state)
 				press(a, code);
 				if (a->last_action != act)
 					fail_msg("key %s runs %s, not %s (focus %d)",
-					        keymap_key_name(code, name, sizeof(name)),
-					        key_action_to_string(a->last_action), info->name,
-					        f);
+						keymap_key_name(code, name, sizeof(name)),
+						key_action_to_string(a->last_action), info->name,
+						f);
 				app_free(a);
 			}
 		}
 		if ((bound > 0) != (info->keys[0] != '\0'))
 			fail_msg("%s: default keys \"%s\", %zu bound", info->name, info->keys,
-			        bound);
+				bound);
 		app_free(probe);
 	}
 }
@@ -388,14 +388,14 @@ static void test_help_lists_every_row(void **state)
 
 		keymap_keys_of(&a->keys, (enum key_action)act, keys, sizeof(keys));
 		snprintf(cmd, sizeof(cmd), ":%s%s%s", info->name, info->arg ? " " : "",
-		        info->arg ? info->arg : "");
+			info->arg ? info->arg : "");
 		for (y = 0; y < 120; y++)
 			if (strstr(lines[y], info->help) && has_word(lines[y], cmd) &&
-			        strstr(lines[y], keys))
+				strstr(lines[y], keys))
 				break;
 		if (y == 120)
 			fail_msg("no help line for %s with \"%s\", \"%s\" and \"%s\"", info->name,
-			        keys, info->help, cmd);
+				keys, info->help, cmd);
 	}
 	app_free(a);
 	resize_term(40, 120);
@@ -429,11 +429,11 @@ static void test_destructive_rows_ask_first(void **state)
 				answer_plans(a);
 				if (a->overlay != OVERLAY_CONFIRM)
 					fail_msg("%s (%s) did not ask", info->name,
-					        by_name ? "by name" : "by key");
+						by_name ? "by name" : "by key");
 				reqs = sent(a);
 				if (count(reqs, info->method) != 0)
 					fail_msg("%s sent %s before the answer", info->name,
-					        rpc_method_to_string(info->method));
+						rpc_method_to_string(info->method));
 				json_decref(reqs);
 
 				type(a, answer ? "y" : "n");
@@ -442,11 +442,11 @@ static void test_destructive_rows_ask_first(void **state)
 				assert_int_equal(count(reqs, info->method), answer ? 1 : 0);
 				if (answer && (info->flags & ACTION_VMS))
 					assert_string_equal(
-					        json_string_value(json_object_get(
-					                json_object_get(
-					                        json_array_get(reqs, 0), "params"),
-					                "name")),
-					        "web-1");
+						json_string_value(json_object_get(
+							json_object_get(
+								json_array_get(reqs, 0), "params"),
+							"name")),
+						"web-1");
 				json_decref(reqs);
 				app_free(a);
 			}
@@ -503,7 +503,7 @@ static void test_method_rows_need_the_daemon(void **state)
 			type(a, cmd);
 			assert_int_equal(a->overlay, OVERLAY_NONE);
 			assert_non_null(strstr(
-			        a->status, readonly ? "read-only mode: " : "not connected: "));
+				a->status, readonly ? "read-only mode: " : "not connected: "));
 			assert_non_null(strstr(a->status, info->name));
 			reqs = sent(a);
 			assert_int_equal(json_array_size(reqs), 0);
@@ -521,15 +521,15 @@ static void test_handlers_return_what_to_redraw(void **state)
 		enum key_action act;
 		unsigned want;
 	} expect[] = {
-	        {KEY_ACTION_DOWN, DIRTY_SELECTION | DIRTY_CONSOLE},
-	        {KEY_ACTION_WRAP, DIRTY_CONSOLE},
-	        {KEY_ACTION_SCROLL_UP, DIRTY_CONSOLE},
-	        {KEY_ACTION_ZOOM, DIRTY_CLEAR},
-	        {KEY_ACTION_HELP, DIRTY_OVERLAY},
-	        {KEY_ACTION_FOCUS_NEXT, DIRTY_ALL},
-	        {KEY_ACTION_STOP, DIRTY_OVERLAY},
-	        {KEY_ACTION_FILTER, DIRTY_STATUS},
-	        {KEY_ACTION_UNTAG_ALL, DIRTY_LIST},
+		{KEY_ACTION_DOWN, DIRTY_SELECTION | DIRTY_CONSOLE},
+		{KEY_ACTION_WRAP, DIRTY_CONSOLE},
+		{KEY_ACTION_SCROLL_UP, DIRTY_CONSOLE},
+		{KEY_ACTION_ZOOM, DIRTY_CLEAR},
+		{KEY_ACTION_HELP, DIRTY_OVERLAY},
+		{KEY_ACTION_FOCUS_NEXT, DIRTY_ALL},
+		{KEY_ACTION_STOP, DIRTY_OVERLAY},
+		{KEY_ACTION_FILTER, DIRTY_STATUS},
+		{KEY_ACTION_UNTAG_ALL, DIRTY_LIST},
 	};
 	(void)state;
 
@@ -547,7 +547,7 @@ static void test_handlers_return_what_to_redraw(void **state)
 		for (size_t i = 0; i < ELEMENTSOF(expect); i++)
 			if (expect[i].act == act && (got & expect[i].want) != expect[i].want)
 				fail_msg("%s returned 0x%x, not 0x%x", info->name, got,
-				        expect[i].want);
+					expect[i].want);
 		app_free(a);
 	}
 
@@ -561,7 +561,7 @@ static void test_handlers_return_what_to_redraw(void **state)
 /* Answers every pending call of that kind with result (stolen), or with err when result is
  * NULL. */
 static void answer_kind(
-        struct app *a, enum conn_call_kind kind, json_t *result, const struct rpc_error *err)
+	struct app *a, enum conn_call_kind kind, json_t *result, const struct rpc_error *err)
 {
 	const struct conn_call *pending;
 
@@ -607,9 +607,9 @@ static void test_create_form(void **state)
 	json_decref(reqs);
 	assert_string_equal(f->value[FORM_VCPUS], "1"); /* vm.create's own, until told */
 	answer_kind(a, CALL_DEFAULTS,
-	        json_pack("{s:{s:s, s:i, s:i, s:i}}", "vm_defaults", "image", "debian", "vcpus", 2,
-	                "memory_mib", 1024, "disk_gib", 8),
-	        NULL);
+		json_pack("{s:{s:s, s:i, s:i, s:i}}", "vm_defaults", "image", "debian", "vcpus", 2,
+			"memory_mib", 1024, "disk_gib", 8),
+		NULL);
 	assert_string_equal(f->value[FORM_IMAGE], "debian");
 	assert_string_equal(f->value[FORM_VCPUS], "2");
 	assert_string_equal(f->value[FORM_MEMORY], "1024");
@@ -618,17 +618,18 @@ static void test_create_form(void **state)
 	/* as typed: the daemon's rule for names, then its conflict */
 	type(a, "W");
 	assert_string_equal(f->why[FORM_NAME],
-	        "Invalid VM name \"W\": use 1-32 characters, a-z, 0-9 and '-', starting with a "
-	        "letter");
+		"Invalid VM name \"W\": use 1-32 characters, a-z, 0-9 and '-', starting with a "
+		"letter");
 	type(a, "\x7fweb-1");
 	assert_string_equal(f->why[FORM_NAME], "A VM named \"web-1\" already exists");
-	type(a, "\x7f" "3");
+	type(a, "\x7f"
+		"3");
 	assert_string_equal(f->why[FORM_NAME], "");
 	type(a, "\t\t\x15"
-	        "99");
+		"99");
 	assert_string_equal(f->value[FORM_VCPUS], "99");
 	assert_string_equal(
-	        f->why[FORM_VCPUS], "Parameter \"vcpus\" must be between 1 and 32, got 99");
+		f->why[FORM_VCPUS], "Parameter \"vcpus\" must be between 1 and 32, got 99");
 	type(a, "\t\t\t\t\r"); /* Enter on Create with a wrong field: not sent */
 	reqs = sent(a);
 	assert_int_equal(count(reqs, RPC_METHOD_VM_CREATE), 0);
@@ -637,7 +638,7 @@ static void test_create_form(void **state)
 	assert_non_null(strstr(a->status, "between 1 and 32"));
 
 	type(a, "\x15"
-	        "4\r");
+		"4\r");
 	reqs = sent(a);
 	assert_int_equal(count(reqs, RPC_METHOD_VM_CREATE), 1);
 	p = json_object_get(json_array_get(reqs, 0), "params");
@@ -649,7 +650,7 @@ static void test_create_form(void **state)
 	json_decref(reqs);
 
 	answer_kind(a, CALL_CREATE, NULL,
-	        &(struct rpc_error){RPC_ERROR_NOT_FOUND, "Image \"debian\" not found"});
+		&(struct rpc_error){RPC_ERROR_NOT_FOUND, "Image \"debian\" not found"});
 	assert_int_equal(a->overlay, OVERLAY_FORM);
 	assert_string_equal(f->error, "Image \"debian\" not found (not_found)");
 	type(a, "\r");
@@ -676,11 +677,11 @@ static void test_delete_forces_a_running_vm(void **state)
 	assert_false(a->confirm.force);
 	type(a, "n");
 	feed(a, "{\"method\":\"vm.state\",\"params\":{\"seq\":5,\"id\":\"a1\",\"name\":"
-	        "\"web-1\",\"old\":\"stopped\",\"new\":\"running\"}}");
+		"\"web-1\",\"old\":\"stopped\",\"new\":\"running\"}}");
 	type(a, "D");
 	assert_true(a->confirm.force);
 	assert_string_equal(
-	        a->confirm.body[2], "web-1 is running: it is stopped first (force), then deleted.");
+		a->confirm.body[2], "web-1 is running: it is stopped first (force), then deleted.");
 	type(a, "y");
 	reqs = sent(a);
 	assert_int_equal(count(reqs, RPC_METHOD_VM_DELETE), 1);
@@ -727,7 +728,7 @@ static void test_console_time_copy_mouse(void **state)
 	/* "one\ntwo\nthree\nfour\n-- console attached HH:MM:SS --\n" */
 	{
 		static const char head[] =
-		        "\033]52;c;b25lCnR3bwp0aHJlZQpmb3VyCi0tIGNvbnNvbGUgYXR0YWNoZWQg";
+			"\033]52;c;b25lCnR3bwp0aHJlZQpmb3VyCi0tIGNvbnNvbGUgYXR0YWNoZWQg";
 		assert_true(strncmp(buf, head, sizeof(head) - 1) == 0);
 	}
 	assert_int_equal(buf[n - 1], '\a');
@@ -798,8 +799,8 @@ static void test_images_view(void **state)
 	assert_null(json_object_get(p, "initrd"));
 	json_decref(reqs);
 	feed_event(a, "{\"method\":\"image.import_progress\",\"params\":{\"seq\":9,\"name\":"
-	              "\"deb\",\"part\":\"rootfs\",\"done_bytes\":1048576,\"total_bytes\":"
-	              "4194304}}");
+		      "\"deb\",\"part\":\"rootfs\",\"done_bytes\":1048576,\"total_bytes\":"
+		      "4194304}}");
 	erase();
 	draw_images(a);
 	screen_text(screen, sizeof(screen));
@@ -837,26 +838,26 @@ static void test_kill_forces_and_reports(void **state)
 	assert_null(json_object_get(params, "force"));
 	json_decref(reqs);
 	answer_actions(a, NULL,
-	        &(struct rpc_error){RPC_ERROR_CONFLICT, "VM \"web-1\" is not running (stopped)"});
+		&(struct rpc_error){RPC_ERROR_CONFLICT, "VM \"web-1\" is not running (stopped)"});
 	assert_string_equal(
-	        a->status, "stop web-1 failed (conflict): VM \"web-1\" is not running (stopped)");
+		a->status, "stop web-1 failed (conflict): VM \"web-1\" is not running (stopped)");
 
 	/* a start's answer says where it runs and how long it took */
 	type(a, "s");
 	json_decref(sent(a));
 	answer_actions(a,
-	        json_pack("{s:s, s:s, s:{s:i, s:i}}", "state", "running", "ip", "172.30.0.2",
-	                "start_timings_us", "boot", 2500000, "ssh", 1000000),
-	        NULL);
+		json_pack("{s:s, s:s, s:{s:i, s:i}}", "state", "running", "ip", "172.30.0.2",
+			"start_timings_us", "boot", 2500000, "ssh", 1000000),
+		NULL);
 	assert_string_equal(
-	        a->status, "start web-1: done (running at 172.30.0.2, started in 3.5 s)");
+		a->status, "start web-1: done (running at 172.30.0.2, started in 3.5 s)");
 
 	/* a VM failing without an action of ours waiting says why */
 	feed_event(a, "{\"method\":\"vm.state\",\"params\":{\"seq\":9,\"id\":\"b2\","
-	              "\"name\":\"web-2\",\"old\":\"starting\",\"new\":\"error\","
-	              "\"reason\":\"start failed at step \\\"tap\\\": no bridge\"}}");
+		      "\"name\":\"web-2\",\"old\":\"starting\",\"new\":\"error\","
+		      "\"reason\":\"start failed at step \\\"tap\\\": no bridge\"}}");
 	assert_string_equal(
-	        a->status, "web-2 is in error: start failed at step \"tap\": no bridge");
+		a->status, "web-2 is in error: start failed at step \"tap\": no bridge");
 	app_free(a);
 }
 
@@ -915,18 +916,18 @@ static void check_dialog_fits(struct app *a, const char *what)
 	screen_text(screen, sizeof(screen));
 	if (!on_screen(screen, c->title))
 		fail_msg("%s at %dx%d: title \"%s\" not on screen: %s", what, COLS, LINES, c->title,
-		        screen);
+			screen);
 	for (size_t i = 0; i < c->n_body; i++)
 		if (!on_screen(screen, c->body[i]))
 			fail_msg("%s at %dx%d: \"%s\" not whole on screen: %s", what, COLS, LINES,
-			        c->body[i], screen);
+				c->body[i], screen);
 	if (!strstr(screen, "[ Cancel ]") || !strstr(screen, c->verb))
 		fail_msg("%s at %dx%d: buttons missing: %s", what, COLS, LINES, screen);
 }
 
 /* A scrolling overlay: each entry is whole on screen at some scroll position. */
 static void check_overlay_entries(
-        struct app *a, const char *what, const char *const *entries, size_t n)
+	struct app *a, const char *what, const char *const *entries, size_t n)
 {
 	static char screens[160][200 * 60 + 1];
 	int n_screens = 0;
@@ -946,7 +947,7 @@ static void check_overlay_entries(
 				break;
 		if (k == n_screens)
 			fail_msg("%s at %dx%d: \"%s\" never whole on screen", what, COLS, LINES,
-			        entries[i]);
+				entries[i]);
 	}
 }
 
@@ -954,9 +955,9 @@ static void test_every_dialog_fits(void **state)
 {
 	static const int sizes[][2] = {{24, 80}, {60, 200}};
 	static const char long_message[] =
-	        "start web-1 failed (unavailable): bangerd-root is not reachable at "
-	        "/run/banger/root.sock: No such file or directory; is bangerd-root running "
-	        "(banger system status), and is this user its owner?";
+		"start web-1 failed (unavailable): bangerd-root is not reachable at "
+		"/run/banger/root.sock: No such file or directory; is bangerd-root running "
+		"(banger system status), and is this user its owner?";
 	(void)state;
 
 	for (size_t s = 0; s < ELEMENTSOF(sizes); s++) {
@@ -978,7 +979,7 @@ static void test_every_dialog_fits(void **state)
 				if (several)
 					type(a, "g  ");
 				snprintf(what, sizeof(what), ":%s%s", info->name,
-				        several ? " (2 VMs)" : "");
+					several ? " (2 VMs)" : "");
 				app_run_action(a, (enum key_action)act, NULL);
 				answer_plans(a);
 				assert_int_equal(a->overlay, OVERLAY_CONFIRM);
@@ -991,8 +992,8 @@ static void test_every_dialog_fits(void **state)
 		{
 			struct app *a = app_new(true);
 			type(a, "cWeb\t\x15NoImage\t\x15"
-			        "0\t\x15"
-			        "1\t\x15x");
+				"0\t\x15"
+				"1\t\x15x");
 			snprintf(a->form.error, sizeof(a->form.error), "%s", long_message);
 			erase();
 			draw_overlay(a);
@@ -1003,11 +1004,11 @@ static void test_every_dialog_fits(void **state)
 					assert_true(a->form.why[i][0]);
 					if (!on_screen(screen, a->form.why[i]))
 						fail_msg("form at %dx%d: \"%s\" not whole: %s",
-						        COLS, LINES, a->form.why[i], screen);
+							COLS, LINES, a->form.why[i], screen);
 				}
 				if (!on_screen(screen, long_message))
 					fail_msg("form at %dx%d: the daemon's answer not whole: %s",
-					        COLS, LINES, screen);
+						COLS, LINES, screen);
 			}
 			app_free(a);
 		}
@@ -1028,13 +1029,13 @@ static void test_every_dialog_fits(void **state)
 			check_overlay_entries(a, "messages", (const char *[]){long_message}, 1);
 
 			feed(a, "{\"method\":\"vm.state\",\"params\":{\"seq\":3,\"id\":\"a1\","
-			        "\"name\":\"web-1\",\"old\":\"starting\",\"new\":\"error\","
-			        "\"reason\":\"start failed at step \\\"launch\\\": the VMM exited "
-			        "before its API socket appeared; see the console log for why\"}}");
+				"\"name\":\"web-1\",\"old\":\"starting\",\"new\":\"error\","
+				"\"reason\":\"start failed at step \\\"launch\\\": the VMM exited "
+				"before its API socket appeared; see the console log for why\"}}");
 			app_inspect_build(a);
 			a->overlay = OVERLAY_INSPECT;
 			check_overlay_entries(
-			        a, "inspect", (const char *const *)a->inspect_lines, a->n_inspect);
+				a, "inspect", (const char *const *)a->inspect_lines, a->n_inspect);
 			app_free(a);
 		}
 	}
@@ -1071,20 +1072,20 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_every_key_runs_its_row),
-	        cmocka_unit_test(test_every_name_runs_its_row),
-	        cmocka_unit_test(test_commands),
-	        cmocka_unit_test(test_help_lists_every_row),
-	        cmocka_unit_test(test_destructive_rows_ask_first),
-	        cmocka_unit_test(test_start_asks_only_for_several),
-	        cmocka_unit_test(test_method_rows_need_the_daemon),
-	        cmocka_unit_test(test_handlers_return_what_to_redraw),
-	        cmocka_unit_test(test_every_dialog_fits),
-	        cmocka_unit_test(test_kill_forces_and_reports),
-	        cmocka_unit_test(test_create_form),
-	        cmocka_unit_test(test_images_view),
-	        cmocka_unit_test(test_console_time_copy_mouse),
-	        cmocka_unit_test(test_delete_forces_a_running_vm),
+		cmocka_unit_test(test_every_key_runs_its_row),
+		cmocka_unit_test(test_every_name_runs_its_row),
+		cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_help_lists_every_row),
+		cmocka_unit_test(test_destructive_rows_ask_first),
+		cmocka_unit_test(test_start_asks_only_for_several),
+		cmocka_unit_test(test_method_rows_need_the_daemon),
+		cmocka_unit_test(test_handlers_return_what_to_redraw),
+		cmocka_unit_test(test_every_dialog_fits),
+		cmocka_unit_test(test_kill_forces_and_reports),
+		cmocka_unit_test(test_create_form),
+		cmocka_unit_test(test_images_view),
+		cmocka_unit_test(test_console_time_copy_mouse),
+		cmocka_unit_test(test_delete_forces_a_running_vm),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -28,7 +28,7 @@ static void test_backoff(void **state)
 	assert_int_equal(conn_backoff_ms(3, 0.5), 2000);
 	assert_int_equal(conn_backoff_ms(4, 0.5), 5000);
 	assert_int_equal(
-	        conn_backoff_ms(400, 0.5), 5000);        /* never gives up, never grows past 5 s */
+		conn_backoff_ms(400, 0.5), 5000);        /* never gives up, never grows past 5 s */
 	assert_int_equal(conn_backoff_ms(4, 0.0), 4000); /* ±20 % jitter */
 	assert_int_equal(conn_backoff_ms(4, 0.999), 5998);
 }
@@ -50,7 +50,7 @@ static void test_methods(void **state)
 
 	conn_init(&c, "/nonexistent/bangerd.sock");
 	assert_int_equal(
-	        conn_call(&c, _RPC_METHOD_INVALID, json_object(), CALL_ACTION, NULL), -EINVAL);
+		conn_call(&c, _RPC_METHOD_INVALID, json_object(), CALL_ACTION, NULL), -EINVAL);
 	assert_int_equal(conn_call(&c, _RPC_METHOD_MAX, json_object(), CALL_ACTION, NULL), -EINVAL);
 	conn_done(&c);
 }
@@ -120,8 +120,8 @@ static void test_exchange(void **state)
 
 	/* Answers (out of order) and a notification, split across writes. */
 	const char *out = "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"seq\":50,\"replayed\":8}}\n"
-	                  "{\"jsonrpc\":\"2.0\",\"method\":\"vm.deleted\",\"params\":{\"seq\":43,"
-	                  "\"id\":\"a\",\"na";
+			  "{\"jsonrpc\":\"2.0\",\"method\":\"vm.deleted\",\"params\":{\"seq\":43,"
+			  "\"id\":\"a\",\"na";
 	assert_int_equal(write(sfd, out, strlen(out)), (ssize_t)strlen(out));
 	for (int i = 0; i < 50 && conn_fill(&c, 65536) == 0; i++)
 		usleep(10000);
@@ -149,8 +149,8 @@ static void test_exchange(void **state)
 
 	/* A request for an action carries what the toast will name. */
 	assert_int_equal(conn_call(&c, RPC_METHOD_VM_STOP, json_pack("{s:s}", "name", "web-1"),
-	                         CALL_ACTION, "stop web-1"),
-	        0);
+				 CALL_ACTION, "stop web-1"),
+		0);
 	assert_non_null(conn_pending(&c, 0));
 	assert_null(conn_pending(&c, 1));
 	assert_string_equal(conn_pending(&c, 0)->what, "stop web-1");
@@ -180,11 +180,11 @@ static void test_exchange(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_backoff),
-	        cmocka_unit_test(test_reasons),
-	        cmocka_unit_test(test_methods),
-	        cmocka_unit_test(test_connect_missing),
-	        cmocka_unit_test(test_exchange),
+		cmocka_unit_test(test_backoff),
+		cmocka_unit_test(test_reasons),
+		cmocka_unit_test(test_methods),
+		cmocka_unit_test(test_connect_missing),
+		cmocka_unit_test(test_exchange),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

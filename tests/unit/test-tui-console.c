@@ -38,16 +38,16 @@ static void test_sanitize_controls(void **state)
 {
 	(void)state;
 	assert_string_equal(S("a\x07"
-	                      "b"),
-	        "a\x01Gb");
+			      "b"),
+		"a\x01Gb");
 	assert_string_equal(S("\x7f"), "\x01?");
 	assert_string_equal(S("a\tb"), "a       b");
 	assert_string_equal(S("abcdefgh\tx"), "abcdefgh        x");
 	/* Invalid UTF-8 and C1 controls. */
 	assert_string_equal(S("\xff"
-	                      "a"),
-	        "\xef\xbf\xbd"
-	        "a");
+			      "a"),
+		"\xef\xbf\xbd"
+		"a");
 	assert_string_equal(S("\xc0\xaf"), "\xef\xbf\xbd\xef\xbf\xbd");
 	assert_string_equal(S("\xc2\x9b"), "\x01?");
 	assert_string_equal(S("caf\xc3\xa9 \xe2\x9c\x93"), "caf\xc3\xa9 \xe2\x9c\x93");
@@ -70,7 +70,7 @@ static void test_sanitize_long_line(void **state)
 	(void)state;
 	memset(in, 'x', sizeof(in));
 	assert_string_equal(
-	        sanitize(in, sizeof(in), 10, true), "xxxxxxxxxx\xe2\x80\xa6[+90 bytes]");
+		sanitize(in, sizeof(in), 10, true), "xxxxxxxxxx\xe2\x80\xa6[+90 bytes]");
 }
 
 static void append(struct console *c, uint64_t first, const char *const *lines, size_t n)
@@ -147,7 +147,7 @@ static void test_numbering(void **state)
 	assert_string_equal(console_get(&c, 5)->text, "ten");
 	assert_int_equal(console_note_dropped(&c, 11, 5321), 0);
 	assert_string_equal(
-	        console_get(&c, 6)->text, "5321 lines dropped by daemon (slow consumer)");
+		console_get(&c, 6)->text, "5321 lines dropped by daemon (slow consumer)");
 	assert_int_equal(c.next_daemon_line, 5332);
 	/* Lines after the drop continue without a "missing" marker. */
 	const char *e[] = {"after"};
@@ -214,8 +214,8 @@ static const char *dump(const struct console *c)
 	for (uint64_t id = c->first_id; id < console_end_id(c); id++) {
 		const struct console_line *l = console_get(c, id);
 		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%s%s%s", o ? "|" : "",
-		        l->kind == CONSOLE_MARKER ? "-" : "", l->text,
-		        l->kind == CONSOLE_MARKER ? "-" : "");
+			l->kind == CONSOLE_MARKER ? "-" : "", l->text,
+			l->kind == CONSOLE_MARKER ? "-" : "");
 	}
 	return out;
 }
@@ -281,7 +281,7 @@ static void test_backlog_gap_and_marker(void **state)
 	assert_int_equal(at, 0);
 	assert_int_equal(shift, 9);
 	assert_string_equal(
-	        dump(&c), "l3|l4|l5|l6|l7|l8|l9|l10|-9 lines missing-|l20|l21|-attached-|l22");
+		dump(&c), "l3|l4|l5|l6|l7|l8|l9|l10|-9 lines missing-|l20|l21|-attached-|l22");
 	/* A run that starts with a daemon drop: the older lines go before its marker; the ones
 	 * it stands for stay dropped (the marker keeps its place and meaning). */
 	console_done(&c);
@@ -334,18 +334,18 @@ static void test_backlog_bounds(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_sanitize_escapes),
-	        cmocka_unit_test(test_sanitize_controls),
-	        cmocka_unit_test(test_sanitize_carriage_return),
-	        cmocka_unit_test(test_sanitize_long_line),
-	        cmocka_unit_test(test_ring_bounds_lines),
-	        cmocka_unit_test(test_ring_bounds_bytes),
-	        cmocka_unit_test(test_numbering),
-	        cmocka_unit_test(test_export),
-	        cmocka_unit_test(test_backlog_first),
-	        cmocka_unit_test(test_backlog_after_live),
-	        cmocka_unit_test(test_backlog_gap_and_marker),
-	        cmocka_unit_test(test_backlog_bounds),
+		cmocka_unit_test(test_sanitize_escapes),
+		cmocka_unit_test(test_sanitize_controls),
+		cmocka_unit_test(test_sanitize_carriage_return),
+		cmocka_unit_test(test_sanitize_long_line),
+		cmocka_unit_test(test_ring_bounds_lines),
+		cmocka_unit_test(test_ring_bounds_bytes),
+		cmocka_unit_test(test_numbering),
+		cmocka_unit_test(test_export),
+		cmocka_unit_test(test_backlog_first),
+		cmocka_unit_test(test_backlog_after_live),
+		cmocka_unit_test(test_backlog_gap_and_marker),
+		cmocka_unit_test(test_backlog_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -60,7 +60,7 @@ static void test_table(void **state)
 		if (key_action_from_command(info->name, &found) < 0 || found != a)
 			fail_msg("\":%s\" does not run %s", info->name, info->name);
 		assert_int_equal(key_action_destructive((enum key_action)a),
-		        !!(info->flags & ACTION_CONFIRM));
+			!!(info->flags & ACTION_CONFIRM));
 		if (info->method != _RPC_METHOD_INVALID)
 			assert_non_null(rpc_method_to_string(info->method));
 		if (info->flags & ACTION_VMS) /* a request per VM needs a method to send */
@@ -103,7 +103,7 @@ static void test_help_rows(void **state)
 	keymap_init_defaults(&km);
 	keymap_help_row(&km, KEY_ACTION_STOP, text, sizeof(text), cmd, sizeof(cmd));
 	assert_string_equal(
-	        text, "  S                      stop the VM or the tagged ones (confirm)");
+		text, "  S                      stop the VM or the tagged ones (confirm)");
 	assert_string_equal(cmd, ":stop");
 	keymap_help_row(&km, KEY_ACTION_THEME, text, sizeof(text), cmd, sizeof(cmd));
 	assert_string_equal(text, "  :theme NAME            switch to another theme");
@@ -179,10 +179,10 @@ static void test_config(void **state)
 	tui_config_defaults(&c);
 	keymap_init_defaults(&km);
 	assert_int_equal(tui_config_parse_string(&c, &km,
-	                         "[ui]\ntheme = light\ncolor = never\nfps = 20 ; slower\n"
-	                         "split = 300\n[list]\nsort = -mem\n[console]\nmax_bytes = 4M\n"
-	                         "wrap = off\n[keys]\nssh = E\n[bogus]\nx = 1\n"),
-	        0);
+				 "[ui]\ntheme = light\ncolor = never\nfps = 20 ; slower\n"
+				 "split = 300\n[list]\nsort = -mem\n[console]\nmax_bytes = 4M\n"
+				 "wrap = off\n[keys]\nssh = E\n[bogus]\nx = 1\n"),
+		0);
 	assert_string_equal(c.theme, "light");
 	assert_int_equal(c.color, TUI_COLOR_NEVER);
 	assert_int_equal(c.fps, 20);
@@ -203,13 +203,13 @@ static void test_config(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_defaults),
-	        cmocka_unit_test(test_table),
-	        cmocka_unit_test(test_commands),
-	        cmocka_unit_test(test_help_rows),
-	        cmocka_unit_test(test_names),
-	        cmocka_unit_test(test_remap),
-	        cmocka_unit_test(test_config),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_help_rows),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_remap),
+		cmocka_unit_test(test_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,9 +41,9 @@ static void test_colour_mapping(void **state)
 static void test_resolve_modes(void **state)
 {
 	struct theme *t = load("[theme]\nname = T\n[colors]\nhot = 203, red\nsoft = 245\n"
-	                       "[styles]\nstate.running = hot on #5f5f00 +bold\n"
-	                       "state.stopped = soft\nstate.starting = bright-cyan\n"
-	                       "[mono]\nstate.running = +underline\n");
+			       "[styles]\nstate.running = hot on #5f5f00 +bold\n"
+			       "state.stopped = soft\nstate.starting = bright-cyan\n"
+			       "[mono]\nstate.running = +underline\n");
 	struct theme_style s[_THEME_ROLE_MAX];
 	(void)state;
 
@@ -97,9 +97,9 @@ static void test_dotted_inheritance(void **state)
 static void test_bad_entries_warn(void **state)
 {
 	struct theme *t = load("[colors]\nx = purpel\ny = 300\nz = 12, bright-red\n"
-	                       "[styles]\nstate.running = purpel\nstate.nope = red\n"
-	                       "status.error = red +blinky\nheader = red on\n[weird]\na = b\n"
-	                       "this line is not ini\n");
+			       "[styles]\nstate.running = purpel\nstate.nope = red\n"
+			       "status.error = red +blinky\nheader = red on\n[weird]\na = b\n"
+			       "this line is not ini\n");
 	struct theme_style s[_THEME_ROLE_MAX];
 	(void)state;
 
@@ -109,8 +109,8 @@ static void test_bad_entries_warn(void **state)
 	assert_int_equal(s[THEME_STATUS_ERROR].fg, 203);
 	assert_int_equal(s[THEME_HEADER].fg, 75);
 	const char *expect[] = {"unknown colour 'purpel'", "unknown colour '300'",
-	        "bad 8-colour fallback", "unknown role", "unknown section", "syntax error",
-	        "'purpel'", "'+blinky'", "'on'"};
+		"bad 8-colour fallback", "unknown role", "unknown section", "syntax error",
+		"'purpel'", "'+blinky'", "'on'"};
 	for (size_t i = 0; i < sizeof(expect) / sizeof(*expect); i++) {
 		bool found = false;
 		for (size_t k = 0; k < t->n_warnings; k++)
@@ -225,13 +225,13 @@ static void test_search_path(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_colour_mapping),
-	        cmocka_unit_test(test_resolve_modes),
-	        cmocka_unit_test(test_dotted_inheritance),
-	        cmocka_unit_test(test_bad_entries_warn),
-	        cmocka_unit_test(test_shipped_themes),
-	        cmocka_unit_test(test_inherit_chain),
-	        cmocka_unit_test(test_search_path),
+		cmocka_unit_test(test_colour_mapping),
+		cmocka_unit_test(test_resolve_modes),
+		cmocka_unit_test(test_dotted_inheritance),
+		cmocka_unit_test(test_bad_entries_warn),
+		cmocka_unit_test(test_shipped_themes),
+		cmocka_unit_test(test_inherit_chain),
+		cmocka_unit_test(test_search_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

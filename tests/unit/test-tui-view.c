@@ -14,11 +14,11 @@
 static const struct console_limits limits = {100, 1 << 20, 4096, 10, 4096};
 
 static void add(struct vm_model *m, uint64_t seq, const char *id, const char *name,
-        const char *state, const char *ip, int vcpus, int mem)
+	const char *state, const char *ip, int vcpus, int mem)
 {
 	json_t *p = json_pack("{s:I,s:{s:s,s:s,s:s,s:s?,s:i,s:i}}", "seq", (json_int_t)seq, "vm",
-	        "id", id, "name", name, "state", state, "ip", ip, "vcpus", vcpus, "memory_mib",
-	        mem);
+		"id", id, "name", name, "state", state, "ip", ip, "vcpus", vcpus, "memory_mib",
+		mem);
 	struct model_result res;
 	assert_int_equal(vm_model_apply(m, "vm.created", p, &res), 0);
 	json_decref(p);
@@ -119,7 +119,7 @@ static void test_frozen_order(void **state)
 	/* web-1's memory grows past everyone, and a VM appears, while the user is navigating:
 	 * rows keep their places and the new VM goes last. */
 	p = json_pack("{s:i,s:{s:s,s:s,s:s,s:i}}", "seq", 5, "vm", "id", "2", "name", "web-1",
-	        "state", "running", "memory_mib", 9999);
+		"state", "running", "memory_mib", 9999);
 	assert_int_equal(vm_model_apply(&m, "vm.updated", p, &res), 0);
 	json_decref(p);
 	add(&m, 6, "5", "aaa", "created", NULL, 1, 1);
@@ -135,9 +135,9 @@ static void test_frozen_order(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_filter),
-	        cmocka_unit_test(test_sort),
-	        cmocka_unit_test(test_frozen_order),
+		cmocka_unit_test(test_filter),
+		cmocka_unit_test(test_sort),
+		cmocka_unit_test(test_frozen_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

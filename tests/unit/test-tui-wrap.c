@@ -31,7 +31,7 @@ static void test_words_move_whole(void **state)
 	(void)state;
 
 	assert_int_equal(
-	        wrap("A graceful shutdown; banger force-stops what does not halt.", 31, out, 8), 2);
+		wrap("A graceful shutdown; banger force-stops what does not halt.", 31, out, 8), 2);
 	assert_string_equal(out[0], "A graceful shutdown; banger");
 	assert_string_equal(out[1], "force-stops what does not halt.");
 	assert_int_equal(wrap("fits", 10, out, 8), 1);
@@ -71,9 +71,9 @@ static void test_newlines_and_wide_chars(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_words_move_whole),
-	        cmocka_unit_test(test_long_word_split_alone),
-	        cmocka_unit_test(test_newlines_and_wide_chars),
+		cmocka_unit_test(test_words_move_whole),
+		cmocka_unit_test(test_long_word_split_alone),
+		cmocka_unit_test(test_newlines_and_wide_chars),
 	};
 	setlocale(LC_ALL, "C.UTF-8");
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -70,7 +70,7 @@ static void test_version_parse(void **state)
 static void test_version_garbage(void **state)
 {
 	const char *bad[] = {"", "1", "1.2", "1.2.3.4", "v1.2.3", "01.2.3", "1.2.3-", "1.2.3 ",
-	        "1.2.-3", "1.2.3-rc 1", "99999999.0.0", "1.2.3\n", "a.b.c", "1..3"};
+		"1.2.-3", "1.2.3-rc 1", "99999999.0.0", "1.2.3\n", "a.b.c", "1..3"};
 	struct version v;
 
 	(void)state;
@@ -88,16 +88,16 @@ static void test_version_from_output(void **state)
 	version_format(&v, buf, sizeof(buf));
 	assert_string_equal(buf, "0.2.0");
 	/* more lines after the first are allowed (banger-vmm prints two) */
-	assert_int_equal(version_from_program_output("bangerd 0.2.0\nbuilt today\n", "bangerd", &v),
-	        0);
+	assert_int_equal(
+		version_from_program_output("bangerd 0.2.0\nbuilt today\n", "bangerd", &v), 0);
 	assert_int_equal(version_from_program_output("bangerd 0.2.0", "bangerd", &v), 0);
 	/* odd and garbage */
 	assert_int_not_equal(version_from_program_output("", "bangerd", &v), 0);
 	assert_int_not_equal(version_from_program_output("bangerd\n", "bangerd", &v), 0);
 	assert_int_not_equal(version_from_program_output("bangerd-root 0.2.0\n", "bangerd", &v), 0);
 	assert_int_not_equal(version_from_program_output("banger 0.2.0\n", "bangerd", &v), 0);
-	assert_int_not_equal(version_from_program_output("bangerd 0.2.0 (debug)\n", "bangerd", &v),
-	        0);
+	assert_int_not_equal(
+		version_from_program_output("bangerd 0.2.0 (debug)\n", "bangerd", &v), 0);
 	assert_int_not_equal(version_from_program_output("Segmentation fault\n", "bangerd", &v), 0);
 	assert_int_not_equal(version_from_program_output("\nbangerd 0.2.0\n", "bangerd", &v), 0);
 	assert_int_not_equal(version_from_program_output("bangerd  0.2.0\n", "bangerd", &v), 0);
@@ -161,22 +161,22 @@ static void test_manifest_signature(void **state)
 	assert_int_equal(manifest_verify(msg, strlen(msg), sig, n, pub, why, sizeof(why)), 0);
 	/* signed by another key */
 	assert_int_equal(manifest_verify(msg, strlen(msg), sig, n, otherpub, why, sizeof(why)),
-	        -EKEYREJECTED);
+		-EKEYREJECTED);
 	/* one byte of the manifest changed */
 	msg[3] ^= 1;
-	assert_int_equal(manifest_verify(msg, strlen(msg), sig, n, pub, why, sizeof(why)),
-	        -EKEYREJECTED);
+	assert_int_equal(
+		manifest_verify(msg, strlen(msg), sig, n, pub, why, sizeof(why)), -EKEYREJECTED);
 	msg[3] ^= 1;
 	/* one bit of the signature changed, a short one, none */
 	sig[10] ^= 0x40;
-	assert_int_equal(manifest_verify(msg, strlen(msg), sig, n, pub, why, sizeof(why)),
-	        -EKEYREJECTED);
+	assert_int_equal(
+		manifest_verify(msg, strlen(msg), sig, n, pub, why, sizeof(why)), -EKEYREJECTED);
 	sig[10] ^= 0x40;
 	assert_int_not_equal(manifest_verify(msg, strlen(msg), sig, 63, pub, why, sizeof(why)), 0);
 	assert_int_not_equal(manifest_verify(msg, strlen(msg), sig, 0, pub, why, sizeof(why)), 0);
 	/* no key file */
 	assert_int_not_equal(
-	        manifest_verify(msg, strlen(msg), sig, n, "/nonexistent", why, sizeof(why)), 0);
+		manifest_verify(msg, strlen(msg), sig, n, "/nonexistent", why, sizeof(why)), 0);
 	EVP_PKEY_free(k);
 	EVP_PKEY_free(other);
 }
@@ -186,7 +186,8 @@ static void test_manifest_parse(void **state)
 	char good[512], bad[512], why[512];
 	struct manifest m;
 #define fmt                                                                                        \
-	"{\"schema_version\":1,\"name\":\"banger\",\"version\":\"%s\",\"arch\":\"%s\",\"file\":\"%s\","     \
+	"{\"schema_version\":1,\"name\":\"banger\",\"version\":\"%s\",\"arch\":\"%s\",\"file\":"   \
+	"\"%s\","                                                                                  \
 	"\"size\":%s,\"sha256\":\"%s\",\"min_version\":\"0.0.0\"}"
 	const char *sha = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
@@ -222,20 +223,26 @@ static void test_url_policy(void **state)
 	char why[512], url[256];
 
 	(void)state;
-	assert_int_equal(url_check("https://example.org/banger/manifest.json", false, why, sizeof(why)), 0);
+	assert_int_equal(
+		url_check("https://example.org/banger/manifest.json", false, why, sizeof(why)), 0);
 	assert_int_equal(url_check("file:///srv/rel/manifest.json", false, why, sizeof(why)), 0);
-	assert_int_equal(url_check("http://127.0.0.1:8080/manifest.json", false, why, sizeof(why)), 0);
+	assert_int_equal(
+		url_check("http://127.0.0.1:8080/manifest.json", false, why, sizeof(why)), 0);
 	assert_int_equal(url_check("http://127.9.9.9/manifest.json", false, why, sizeof(why)), 0);
 	assert_int_equal(url_check("http://[::1]:8080/manifest.json", false, why, sizeof(why)), 0);
-	assert_int_equal(url_check("http://example.org/manifest.json", false, why, sizeof(why)), -EPERM);
+	assert_int_equal(
+		url_check("http://example.org/manifest.json", false, why, sizeof(why)), -EPERM);
 	assert_non_null(strstr(why, "--insecure"));
 	assert_int_equal(url_check("http://example.org/manifest.json", true, why, sizeof(why)), 0);
-	assert_int_equal(url_check("http://localhost/manifest.json", false, why, sizeof(why)), -EPERM);
-	assert_int_equal(url_check("http://10.0.0.1/manifest.json", false, why, sizeof(why)), -EPERM);
+	assert_int_equal(
+		url_check("http://localhost/manifest.json", false, why, sizeof(why)), -EPERM);
+	assert_int_equal(
+		url_check("http://10.0.0.1/manifest.json", false, why, sizeof(why)), -EPERM);
 	assert_int_not_equal(url_check("ftp://example.org/m.json", true, why, sizeof(why)), 0);
 	assert_int_not_equal(url_check("gopher://x/m.json", true, why, sizeof(why)), 0);
 	assert_int_not_equal(url_check("not a url", true, why, sizeof(why)), 0);
-	assert_int_equal(url_sibling("https://h/a/b/manifest.json", "f.tar.gz", url, sizeof(url)), 0);
+	assert_int_equal(
+		url_sibling("https://h/a/b/manifest.json", "f.tar.gz", url, sizeof(url)), 0);
 	assert_string_equal(url, "https://h/a/b/f.tar.gz");
 	assert_int_not_equal(url_sibling("https://h/m.json", "../x", url, sizeof(url)), 0);
 }
@@ -299,10 +306,11 @@ static int fresh_dest(const char *name)
 static void test_unpack_good(void **state)
 {
 	const struct entry e[] = {
-	        {"banger-0.2.0/", AE_IFDIR, 0755, NULL, NULL},
-	        {"banger-0.2.0/bin/", AE_IFDIR, 0755, NULL, NULL},
-	        {"banger-0.2.0/bin/bangerd", AE_IFREG, 0755, NULL, "#!/bin/sh\necho bangerd 0.2.0\n"},
-	        {"banger-0.2.0/share/banger/themes/x.theme", AE_IFREG, 0644, NULL, "[colors]\n"},
+		{"banger-0.2.0/", AE_IFDIR, 0755, NULL, NULL},
+		{"banger-0.2.0/bin/", AE_IFDIR, 0755, NULL, NULL},
+		{"banger-0.2.0/bin/bangerd", AE_IFREG, 0755, NULL,
+			"#!/bin/sh\necho bangerd 0.2.0\n"},
+		{"banger-0.2.0/share/banger/themes/x.theme", AE_IFREG, 0644, NULL, "[colors]\n"},
 	};
 	char why[512], path[256];
 	struct stat st;
@@ -327,24 +335,24 @@ static void test_unpack_refusals(void **state)
 		struct entry e;
 		const char *why;
 	} bad[] = {
-	        {{"/etc/passwd", AE_IFREG, 0644, NULL, "x"}, "not inside"},
-	        {{"banger-0.2.0/../../etc/cron.d/x", AE_IFREG, 0644, NULL, "x"}, "not inside"},
-	        {{"banger-0.2.0/bin/../../x", AE_IFREG, 0644, NULL, "x"}, "not inside"},
-	        {{"other-0.2.0/bin/x", AE_IFREG, 0644, NULL, "x"}, "not inside"},
-	        {{"banger-0.2.0/bin/link", AE_IFLNK, 0777, "/etc/shadow", NULL}, "is a link"},
-	        {{"banger-0.2.0/bin/hard", 0, 0644, "banger-0.2.0/bin/bangerd", NULL}, "is a link"},
-	        {{"banger-0.2.0/dev/null", AE_IFCHR, 0666, NULL, NULL}, "neither a file"},
-	        {{"banger-0.2.0/fifo", AE_IFIFO, 0644, NULL, NULL}, "neither a file"},
-	        {{"banger-0.2.0/bin/suid", AE_IFREG, 04755, NULL, "x"}, "set-id"},
+		{{"/etc/passwd", AE_IFREG, 0644, NULL, "x"}, "not inside"},
+		{{"banger-0.2.0/../../etc/cron.d/x", AE_IFREG, 0644, NULL, "x"}, "not inside"},
+		{{"banger-0.2.0/bin/../../x", AE_IFREG, 0644, NULL, "x"}, "not inside"},
+		{{"other-0.2.0/bin/x", AE_IFREG, 0644, NULL, "x"}, "not inside"},
+		{{"banger-0.2.0/bin/link", AE_IFLNK, 0777, "/etc/shadow", NULL}, "is a link"},
+		{{"banger-0.2.0/bin/hard", 0, 0644, "banger-0.2.0/bin/bangerd", NULL}, "is a link"},
+		{{"banger-0.2.0/dev/null", AE_IFCHR, 0666, NULL, NULL}, "neither a file"},
+		{{"banger-0.2.0/fifo", AE_IFIFO, 0644, NULL, NULL}, "neither a file"},
+		{{"banger-0.2.0/bin/suid", AE_IFREG, 04755, NULL, "x"}, "set-id"},
 	};
 	char why[512];
 
 	(void)state;
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
 		const struct entry e[] = {
-		        {"banger-0.2.0/", AE_IFDIR, 0755, NULL, NULL},
-		        {"banger-0.2.0/bin/bangerd", AE_IFREG, 0755, NULL, "x"},
-		        bad[i].e,
+			{"banger-0.2.0/", AE_IFDIR, 0755, NULL, NULL},
+			{"banger-0.2.0/bin/bangerd", AE_IFREG, 0755, NULL, "x"},
+			bad[i].e,
 		};
 		int tar = make_tar("bad.tar.gz", e, ELEMENTSOF(e)), dest = fresh_dest("bad");
 		int r = release_unpack(tar, dest, "banger-0.2.0", why, sizeof(why));
@@ -358,9 +366,9 @@ static void test_unpack_refusals(void **state)
 static void test_unpack_truncated(void **state)
 {
 	const struct entry e[] = {
-	        {"banger-0.2.0/", AE_IFDIR, 0755, NULL, NULL},
-	        {"banger-0.2.0/bin/bangerd", AE_IFREG, 0755, NULL,
-	                "0123456789012345678901234567890123456789012345678901234567890123456789"},
+		{"banger-0.2.0/", AE_IFDIR, 0755, NULL, NULL},
+		{"banger-0.2.0/bin/bangerd", AE_IFREG, 0755, NULL,
+			"0123456789012345678901234567890123456789012345678901234567890123456789"},
 	};
 	char why[512], path[128];
 	int tar = make_tar("cut.tar.gz", e, ELEMENTSOF(e)), dest = fresh_dest("cut");
@@ -378,15 +386,15 @@ static void test_unpack_truncated(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_version_parse),
-	        cmocka_unit_test(test_version_garbage),
-	        cmocka_unit_test(test_version_from_output),
-	        cmocka_unit_test(test_manifest_signature),
-	        cmocka_unit_test(test_manifest_parse),
-	        cmocka_unit_test(test_url_policy),
-	        cmocka_unit_test(test_unpack_good),
-	        cmocka_unit_test(test_unpack_refusals),
-	        cmocka_unit_test(test_unpack_truncated),
+		cmocka_unit_test(test_version_parse),
+		cmocka_unit_test(test_version_garbage),
+		cmocka_unit_test(test_version_from_output),
+		cmocka_unit_test(test_manifest_signature),
+		cmocka_unit_test(test_manifest_parse),
+		cmocka_unit_test(test_url_policy),
+		cmocka_unit_test(test_unpack_good),
+		cmocka_unit_test(test_unpack_refusals),
+		cmocka_unit_test(test_unpack_truncated),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

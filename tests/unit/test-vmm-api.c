@@ -20,7 +20,7 @@ static char kernel[256], disk[256];
 
 /* Sends one request; returns the status, copies fault_message (or "") into msg. */
 static unsigned req(struct vmm *v, const char *method, const char *url, const char *body, char *msg,
-        size_t size)
+	size_t size)
 {
 	struct vmm_reply r = {};
 	const char *fm;
@@ -82,26 +82,26 @@ static void test_machine_config_rules(void **state)
 	char m[1024];
 
 	assert_int_equal(req(v, "PUT", "/machine-config", "{\"vcpu_count\":4,\"mem_size_mib\":512}",
-	                         m, sizeof(m)),
-	        204);
+				 m, sizeof(m)),
+		204);
 	assert_int_equal(json_integer_value(json_object_get(v->machine_config, "vcpu_count")), 4);
 	assert_true(json_is_false(json_object_get(v->machine_config, "smt")));
 	assert_int_equal(req(v, "PUT", "/machine-config",
-	                         "{\"vcpu_count\":33,\"mem_size_mib\":512}", m, sizeof(m)),
-	        400);
+				 "{\"vcpu_count\":33,\"mem_size_mib\":512}", m, sizeof(m)),
+		400);
 	assert_non_null(strstr(m, "The vCPU number is invalid!"));
 	assert_int_equal(
-	        req(v, "PUT", "/machine-config",
-	                "{\"vcpu_count\":1,\"mem_size_mib\":5,\"extra\":true}", m, sizeof(m)),
-	        400);
+		req(v, "PUT", "/machine-config",
+			"{\"vcpu_count\":1,\"mem_size_mib\":5,\"extra\":true}", m, sizeof(m)),
+		400);
 	assert_non_null(strstr(m, "unknown field `extra`"));
 	/* refusals leave the stored configuration alone */
 	assert_int_equal(
-	        json_integer_value(json_object_get(v->machine_config, "mem_size_mib")), 512);
+		json_integer_value(json_object_get(v->machine_config, "mem_size_mib")), 512);
 	assert_int_equal(
-	        req(v, "PATCH", "/machine-config", "{\"vcpu_count\":2}", m, sizeof(m)), 204);
+		req(v, "PATCH", "/machine-config", "{\"vcpu_count\":2}", m, sizeof(m)), 204);
 	assert_int_equal(
-	        json_integer_value(json_object_get(v->machine_config, "mem_size_mib")), 512);
+		json_integer_value(json_object_get(v->machine_config, "mem_size_mib")), 512);
 	assert_int_equal(json_integer_value(json_object_get(v->machine_config, "vcpu_count")), 2);
 	assert_int_equal(req(v, "PUT", "/machine-config", "", m, sizeof(m)), 400);
 	assert_string_equal(m, "Empty PUT request.");
@@ -116,29 +116,29 @@ static void test_drive_ids_and_root(void **state)
 	char body[1024], m[1024];
 
 	snprintf(body, sizeof(body),
-	        "{\"drive_id\":\"data\",\"path_on_host\":\"%s\",\"is_root_device\":false}", disk);
+		"{\"drive_id\":\"data\",\"path_on_host\":\"%s\",\"is_root_device\":false}", disk);
 	assert_int_equal(req(v, "PUT", "/drives/data", body, m, sizeof(m)), 204);
 	assert_int_equal(req(v, "PUT", "/drives/other", body, m, sizeof(m)), 400);
 	assert_string_equal(m, "The id from the path does not match the id from the body!");
 	assert_int_equal(req(v, "PUT", "/drives/da-ta", body, m, sizeof(m)), 400);
 	assert_string_equal(m, "API Resource IDs can only contain alphanumeric characters and "
-	                       "underscores.");
+			       "underscores.");
 	snprintf(body, sizeof(body),
-	        "{\"drive_id\":\"rootfs\",\"path_on_host\":\"%s\",\"is_root_device\":true}", disk);
+		"{\"drive_id\":\"rootfs\",\"path_on_host\":\"%s\",\"is_root_device\":true}", disk);
 	assert_int_equal(req(v, "PUT", "/drives/rootfs", body, m, sizeof(m)), 204);
 	/* the root device moves to the front: the guest sees it as /dev/vda */
 	assert_string_equal(
-	        json_string_value(json_object_get(json_array_get(v->drives, 0), "drive_id")),
-	        "rootfs");
+		json_string_value(json_object_get(json_array_get(v->drives, 0), "drive_id")),
+		"rootfs");
 	snprintf(body, sizeof(body),
-	        "{\"drive_id\":\"root2\",\"path_on_host\":\"%s\",\"is_root_device\":true}", disk);
+		"{\"drive_id\":\"root2\",\"path_on_host\":\"%s\",\"is_root_device\":true}", disk);
 	assert_int_equal(req(v, "PUT", "/drives/root2", body, m, sizeof(m)), 400);
 	assert_string_equal(m, "A root block device already exists!");
 	/* re-putting the root device under its own id is a replacement, not a second root */
 	snprintf(body, sizeof(body),
-	        "{\"drive_id\":\"rootfs\",\"path_on_host\":\"%s\",\"is_root_device\":true,"
-	        "\"is_read_only\":true}",
-	        disk);
+		"{\"drive_id\":\"rootfs\",\"path_on_host\":\"%s\",\"is_root_device\":true,"
+		"\"is_read_only\":true}",
+		disk);
 	assert_int_equal(req(v, "PUT", "/drives/rootfs", body, m, sizeof(m)), 204);
 	assert_int_equal(json_array_size(v->drives), 2);
 	vmm_free(v);
@@ -150,27 +150,27 @@ static void test_phases(void **state)
 	char body[1024], m[1024];
 
 	assert_int_equal(
-	        req(v, "PUT", "/actions", "{\"action_type\":\"InstanceStart\"}", m, sizeof(m)),
-	        400);
+		req(v, "PUT", "/actions", "{\"action_type\":\"InstanceStart\"}", m, sizeof(m)),
+		400);
 	assert_string_equal(m, "Cannot start microvm without kernel configuration.");
 	assert_int_equal(req(v, "PATCH", "/vm", "{\"state\":\"Paused\"}", m, sizeof(m)), 400);
 	assert_string_equal(m, "The requested operation is not supported before starting the "
-	                       "microVM.");
+			       "microVM.");
 	snprintf(body, sizeof(body), "{\"kernel_image_path\":\"%s\"}", kernel);
 	assert_int_equal(req(v, "PUT", "/boot-source", body, m, sizeof(m)), 204);
 	assert_int_equal(
-	        req(v, "PUT", "/actions", "{\"action_type\":\"InstanceStart\"}", m, sizeof(m)),
-	        204);
+		req(v, "PUT", "/actions", "{\"action_type\":\"InstanceStart\"}", m, sizeof(m)),
+		204);
 	assert_int_equal(v->state, VMM_RUNNING);
 	assert_int_equal(req(v, "PUT", "/boot-source", body, m, sizeof(m)), 400);
 	assert_string_equal(m, "The requested operation is not supported after starting the "
-	                       "microVM.");
+			       "microVM.");
 	assert_int_equal(req(v, "PATCH", "/vm", "{\"state\":\"Paused\"}", m, sizeof(m)), 204);
 	assert_int_equal(v->state, VMM_PAUSED);
 	assert_int_equal(req(v, "PATCH", "/vm", "{\"state\":\"Resumed\"}", m, sizeof(m)), 204);
 	assert_int_equal(v->state, VMM_RUNNING);
 	assert_int_equal(
-	        req(v, "PUT", "/actions", "{\"action_type\":\"FlushMetrics\"}", m, sizeof(m)), 400);
+		req(v, "PUT", "/actions", "{\"action_type\":\"FlushMetrics\"}", m, sizeof(m)), 400);
 	assert_non_null(strstr(m, "metrics system is not initialized"));
 	vmm_free(v);
 }
@@ -181,26 +181,26 @@ static void test_network_rules(void **state)
 	char m[1024];
 
 	assert_int_equal(req(v, "PUT", "/network-interfaces/eth0",
-	                         "{\"iface_id\":\"eth0\",\"host_dev_name\":\"tap0\","
-	                         "\"guest_mac\":\"06:00:00:00:00:01\"}",
-	                         m, sizeof(m)),
-	        204);
+				 "{\"iface_id\":\"eth0\",\"host_dev_name\":\"tap0\","
+				 "\"guest_mac\":\"06:00:00:00:00:01\"}",
+				 m, sizeof(m)),
+		204);
 	assert_int_equal(req(v, "PUT", "/network-interfaces/eth1",
-	                         "{\"iface_id\":\"eth1\",\"host_dev_name\":\"tap1\","
-	                         "\"guest_mac\":\"06:00:00:00:00:1\"}",
-	                         m, sizeof(m)),
-	        400);
+				 "{\"iface_id\":\"eth1\",\"host_dev_name\":\"tap1\","
+				 "\"guest_mac\":\"06:00:00:00:00:1\"}",
+				 m, sizeof(m)),
+		400);
 	assert_non_null(strstr(m, "invalid MAC address"));
 	assert_int_equal(
-	        req(v, "PUT", "/network-interfaces/eth1",
-	                "{\"iface_id\":\"eth1\",\"host_dev_name\":\"tap0\"}", m, sizeof(m)),
-	        400);
+		req(v, "PUT", "/network-interfaces/eth1",
+			"{\"iface_id\":\"eth1\",\"host_dev_name\":\"tap0\"}", m, sizeof(m)),
+		400);
 	assert_string_equal(m, "The host device name is already in use: tap0");
 	assert_int_equal(
-	        req(v, "PUT", "/network-interfaces/eth1",
-	                "{\"iface_id\":\"eth1\",\"host_dev_name\":\"averyveryverylongtapname\"}", m,
-	                sizeof(m)),
-	        400);
+		req(v, "PUT", "/network-interfaces/eth1",
+			"{\"iface_id\":\"eth1\",\"host_dev_name\":\"averyveryverylongtapname\"}", m,
+			sizeof(m)),
+		400);
 	vmm_free(v);
 }
 
@@ -248,13 +248,13 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_instance_info),
-	        cmocka_unit_test(test_unknown_route),
-	        cmocka_unit_test(test_machine_config_rules),
-	        cmocka_unit_test(test_drive_ids_and_root),
-	        cmocka_unit_test(test_phases),
-	        cmocka_unit_test(test_network_rules),
-	        cmocka_unit_test(test_id_rules),
+		cmocka_unit_test(test_instance_info),
+		cmocka_unit_test(test_unknown_route),
+		cmocka_unit_test(test_machine_config_rules),
+		cmocka_unit_test(test_drive_ids_and_root),
+		cmocka_unit_test(test_phases),
+		cmocka_unit_test(test_network_rules),
+		cmocka_unit_test(test_id_rules),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -29,17 +29,17 @@ static struct vmm *configured(void)
 
 	assert_int_equal(vmm_new(&v), 0);
 	v->boot_source = json_pack("{s:s, s:s, s:s}", "kernel_image_path", "/vmlinuz",
-	        "initrd_path", "/initrd.img", "boot_args", "console=ttyS0 reboot=k");
+		"initrd_path", "/initrd.img", "boot_args", "console=ttyS0 reboot=k");
 	json_array_append_new(
-	        v->drives, json_pack("{s:s, s:s, s:b, s:b, s:s}", "drive_id", "rootfs",
-	                           "path_on_host", "/root,fs.ext4", "is_root_device", 1,
-	                           "is_read_only", 0, "cache_type", "Unsafe"));
+		v->drives, json_pack("{s:s, s:s, s:b, s:b, s:s}", "drive_id", "rootfs",
+				   "path_on_host", "/root,fs.ext4", "is_root_device", 1,
+				   "is_read_only", 0, "cache_type", "Unsafe"));
 	json_array_append_new(v->drives, json_pack("{s:s, s:s, s:b, s:b, s:s}", "drive_id", "data",
-	                                         "path_on_host", "/data.img", "is_root_device", 0,
-	                                         "is_read_only", 1, "cache_type", "Writeback"));
+						 "path_on_host", "/data.img", "is_root_device", 0,
+						 "is_read_only", 1, "cache_type", "Writeback"));
 	json_array_append_new(v->network_interfaces,
-	        json_pack("{s:s, s:s, s:s}", "iface_id", "eth0", "host_dev_name", "tap7",
-	                "guest_mac", "06:00:0a:00:00:02"));
+		json_pack("{s:s, s:s, s:s}", "iface_id", "eth0", "host_dev_name", "tap7",
+			"guest_mac", "06:00:0a:00:00:02"));
 	json_object_set_new(v->machine_config, "vcpu_count", json_integer(2));
 	json_object_set_new(v->machine_config, "mem_size_mib", json_integer(300));
 	return v;
@@ -62,18 +62,18 @@ static void test_argv(void **state)
 	assert_true(find_arg(argv, "-append", "console=ttyS0 reboot=k root=/dev/vda rw") > 0);
 	/* a comma in a path is doubled, QEMU's escape */
 	assert_true(find_arg(argv, "-drive",
-	                    "id=drive_rootfs,file=/root,,fs.ext4,format=raw,if=none,"
-	                    "readonly=off,cache=unsafe") > 0);
+			    "id=drive_rootfs,file=/root,,fs.ext4,format=raw,if=none,"
+			    "readonly=off,cache=unsafe") > 0);
 	assert_true(find_arg(argv, "-drive",
-	                    "id=drive_data,file=/data.img,format=raw,if=none,"
-	                    "readonly=on,cache=writeback") > 0);
+			    "id=drive_data,file=/data.img,format=raw,if=none,"
+			    "readonly=on,cache=writeback") > 0);
 	/* root first, so it becomes /dev/vda */
 	assert_true(find_arg(argv, "-drive", "id=drive_rootfs") <
-	            find_arg(argv, "-drive", "id=drive_data"));
+		    find_arg(argv, "-drive", "id=drive_data"));
 	assert_true(find_arg(argv, "-netdev",
-	                    "tap,id=net_eth0,ifname=tap7,script=no,downscript=no") > 0);
+			    "tap,id=net_eth0,ifname=tap7,script=no,downscript=no") > 0);
 	assert_true(find_arg(argv, "-device",
-	                    "virtio-net-device,netdev=net_eth0,mac=06:00:0a:00:00:02") > 0);
+			    "virtio-net-device,netdev=net_eth0,mac=06:00:0a:00:00:02") > 0);
 	assert_true(find_arg(argv, "-chardev", "stdio,id=console") > 0);
 	assert_true(find_arg(argv, "-qmp", "unix:/run/x.qmp,server=on,wait=off") > 0);
 	vmm_qemu_argv_free(argv);
@@ -162,8 +162,8 @@ static void test_tsc_khz_under_tcg(void **state)
 	v->tsc_khz = 2596122;
 	assert_int_equal(vmm_qemu_build_argv(v, VMM_ACCEL_TCG, NULL, &argv), 0);
 	assert_true(find_arg(argv, "-append",
-	                    "console=ttyS0 reboot=k root=/dev/vda rw "
-	                    "tsc_early_khz=2596122") > 0);
+			    "console=ttyS0 reboot=k root=/dev/vda rw "
+			    "tsc_early_khz=2596122") > 0);
 	vmm_qemu_argv_free(argv);
 	/* KVM guests calibrate through kvmclock: nothing added */
 	assert_int_equal(vmm_qemu_build_argv(v, VMM_ACCEL_KVM, NULL, &argv), 0);
@@ -200,14 +200,14 @@ static void test_accel_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_argv),
-	        cmocka_unit_test(test_reboot_ends_qemu),
-	        cmocka_unit_test(test_serial_out_path),
-	        cmocka_unit_test(test_incoming),
-	        cmocka_unit_test(test_kernel_cmdline),
-	        cmocka_unit_test(test_tsc_khz_under_tcg),
-	        cmocka_unit_test(test_tsc_measurement),
-	        cmocka_unit_test(test_accel_names),
+		cmocka_unit_test(test_argv),
+		cmocka_unit_test(test_reboot_ends_qemu),
+		cmocka_unit_test(test_serial_out_path),
+		cmocka_unit_test(test_incoming),
+		cmocka_unit_test(test_kernel_cmdline),
+		cmocka_unit_test(test_tsc_khz_under_tcg),
+		cmocka_unit_test(test_tsc_measurement),
+		cmocka_unit_test(test_accel_names),
 	};
 
 	vmm_log_configure(NULL, "Off", false, false);
