@@ -260,6 +260,16 @@ int cmd_vm_restart(struct cli *cli)
 	return each_vm(cli, RPC_METHOD_VM_RESTART, "Restarted", NULL, true);
 }
 
+int cmd_vm_pause(struct cli *cli)
+{
+	return each_vm(cli, RPC_METHOD_VM_PAUSE, "Paused", NULL, false);
+}
+
+int cmd_vm_resume(struct cli *cli)
+{
+	return each_vm(cli, RPC_METHOD_VM_RESUME, "Resumed", NULL, false);
+}
+
 static void print_log_lines(const json_t *lines)
 {
 	size_t i;
@@ -556,6 +566,10 @@ int cmd_vm_ssh(struct cli *cli)
 	if (r)
 		return r;
 	ip = json_str(vm, "ip", NULL);
+	if (streq(json_str(vm, "state", ""), "paused"))
+		return cli_error("VM %s is paused: it cannot answer; resume it with \"banger vm "
+				 "resume %s\"",
+			cli->args[0], cli->args[0]);
 	if (!streq(json_str(vm, "state", ""), "running") || !ip)
 		return cli_error("VM %s is %s, not running; start it with \"banger vm start %s\"",
 			cli->args[0], json_str(vm, "state", "?"), cli->args[0]);

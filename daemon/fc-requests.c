@@ -73,6 +73,12 @@ int fc_request_network_interface(const char *iface_id, const char *host_dev_name
 		ret);
 }
 
+int fc_request_vm_state(bool paused, struct fc_request *ret)
+{
+	return request("PATCH", "/vm", NULL,
+		json_pack("{s:s}", "state", paused ? "Paused" : "Resumed"), ret);
+}
+
 int fc_request_action(enum fc_action action, struct fc_request *ret)
 {
 	static const char *const names[_FC_ACTION_MAX] = {

@@ -164,6 +164,11 @@ struct run {
 	uint64_t dropped, dropped_first;
 	bool halt_seen; /* the console said the guest halted; acted on after the read */
 
+	/* pause and resume (lifecycle-pause.c) */
+	bool paused;       /* the VMM answered PATCH /vm "Paused" (or the record said so) */
+	int64_t pause_req; /* a PATCH /vm of vm.pause or vm.resume in flight */
+	bool pause_target; /* what it asks for */
+
 	/* timings of the last start */
 	uint64_t step_started;
 	uint64_t timings[_STEP_MAX];
@@ -209,6 +214,9 @@ void run_release(struct run *r);
 /* Takes over what a finished start holds (re-adoption). */
 void run_adopt(struct run *r);
 void run_notify(struct run *r, enum lifecycle_event ev, const struct rpc_error *err);
+/* A record that says its VM runs while no run follows it: asks for its re-adoption and refuses
+ * the call (unavailable) until that is done. */
+int readopt_first(struct lifecycle *lc, struct vm *vm, struct rpc_error *err);
 
 /* The record changes; a failed save stands in memory and is retried (save-retry.c). */
 void run_set_state(struct run *r, enum vm_state st, const char *reason);
@@ -227,6 +235,10 @@ void run_kill_for_undo(struct run *r);
 void run_kill_cancel(struct run *r);
 /* A running VM: the escalation, then the release, ending stopped with reason. */
 void run_stop_begin(struct run *r, const char *reason);
+
+/* ---- lifecycle-pause.c ---- */
+/* A stop or the VMM's end overtakes a pause or resume in flight: its callers are told err. */
+void run_pause_cancel(struct run *r, const char *why);
 
 /* ---- lifecycle-steps.c ---- */
 /* A step's helper call: k is what helper_call_<op>(…, on_helper_step, r) returned; on_result

@@ -317,6 +317,8 @@ void run_start_at(struct run *r, enum step s)
 
 void run_release(struct run *r)
 {
+	run_pause_cancel(r, "the VM is being released");
+	r->paused = false;
 	run_clear_pending(r);
 	run_kill_cancel(r);
 	r->mode = RUN_UNWINDING;
@@ -614,11 +616,10 @@ bool lifecycle_busy(struct lifecycle *lc, const struct vm *vm)
 
 static bool record_says_running(const struct vm *vm)
 {
-	return vm->state == VM_STATE_RUNNING || vm->state == VM_STATE_STARTING ||
-	       vm->state == VM_STATE_STOPPING;
+	return !vm_state_is_inactive(vm->state);
 }
 
-static int readopt_first(struct lifecycle *lc, struct vm *vm, struct rpc_error *err)
+int readopt_first(struct lifecycle *lc, struct vm *vm, struct rpc_error *err)
 {
 	/* Nothing follows a record that says it runs only while its re-adoption waits for
 	 * bangerd-root: a second VMM must not start beside one that may run, and calling it
@@ -664,6 +665,7 @@ int lifecycle_start(struct lifecycle *lc, struct vm *vm, struct rpc_error *err)
 	r->launch_answered = false;
 	vm->boot_id[0] = '\0';
 	vm->halted = false;
+	r->paused = false;
 	run_set_state(r, VM_STATE_STARTING, "");
 	run_start_at(r, STEP_ADDRESS);
 	return 0;

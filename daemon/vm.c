@@ -18,6 +18,7 @@ bool vm_state_is_inactive(enum vm_state s)
 	case VM_STATE_STARTING:
 	case VM_STATE_RUNNING:
 	case VM_STATE_STOPPING:
+	case VM_STATE_PAUSED:
 		return false;
 	case _VM_STATE_MAX:
 	case _VM_STATE_INVALID:

@@ -381,6 +381,18 @@ static unsigned act_kill(struct app *a, _unused_ const char *arg)
 	return redraw;
 }
 
+/* Neither loses anything: one VM goes ahead without a dialog, as a start does. */
+static unsigned act_pause(struct app *a, _unused_ const char *arg)
+{
+	return vm_action(a, KEY_ACTION_PAUSE, "Pause",
+		"Each guest's vCPUs and clock stop; its memory and resources stay.");
+}
+
+static unsigned act_resume(struct app *a, _unused_ const char *arg)
+{
+	return vm_action(a, KEY_ACTION_RESUME, "Resume", NULL);
+}
+
 static unsigned act_create(struct app *a, _unused_ const char *arg)
 {
 	return app_form_open(a);

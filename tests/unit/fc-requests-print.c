@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Prints the Firecracker API requests daemon/fc-requests.c builds, in the order the lifecycle
- * sends them (the boot configuration, InstanceStart, then SendCtrlAltDel on a graceful stop), one
+ * sends them (the boot configuration, InstanceStart, vm.pause's and vm.resume's PATCH /vm, then
+ * SendCtrlAltDel on a graceful stop), one
  * "METHOD PATH BODY" a line: tests/integration/vmm-schema.sh validates them against Firecracker's
  * API description and replays them on banger-vmm. Paths are "@DIR@/…", which the test fills with
  * a directory holding a kernel, an initrd and a root file system. */
@@ -58,6 +59,11 @@ int main(void)
 		r = fc_request_action(FC_ACTION_INSTANCE_START, &req);
 	if (r >= 0)
 		r = print(&req);
+	for (int paused = 1; r >= 0 && paused >= 0; paused--) {
+		r = fc_request_vm_state(paused, &req);
+		if (r >= 0)
+			r = print(&req);
+	}
 	if (r >= 0)
 		r = fc_request_action(FC_ACTION_SEND_CTRL_ALT_DEL, &req);
 	if (r >= 0)

@@ -62,6 +62,7 @@ struct fake {
 	enum vmm_obeys obeys;
 	bool helper_down; /* calls are refused as if root.sock were gone */
 	const char *instance_state;
+	bool vmm_paused; /* PATCH /vm said Paused: the guest hears no Ctrl-Alt-Del */
 	/* what happened */
 	unsigned tap_create, tap_delete, disk_prepare, disk_release, jail_stage, jail_cleanup;
 	unsigned jail_launch, proc_find, sig_term, sig_kill, cad, vmm_exits;
@@ -81,6 +82,8 @@ struct fixture {
 	struct vm *vm;
 	bool started, start_ended, released, deleted;
 	char start_err[1100];
+	unsigned pause_ended;
+	char pause_err[1100];
 };
 
 static char home[64];
@@ -218,7 +221,10 @@ static int64_t fake_fc_send(void *data, const char *sock, const struct fc_reques
 
 	(void)sock;
 	(void)timeout_usec;
-	if (streq(req->path, "/actions"))
+	if (streq(req->path, "/vm"))
+		snprintf(what, sizeof(what), "vm:%s",
+			json_string_value(json_object_get(req->body, "state")));
+	else if (streq(req->path, "/actions"))
 		snprintf(what, sizeof(what), "action:%s",
 			json_string_value(json_object_get(req->body, "action_type")));
 	else
@@ -263,9 +269,11 @@ static void deliver_fc(struct fake *f, struct pending *p)
 			snprintf(line, sizeof(line), "banger-hostkey: %s", f->pubkey);
 			console_append(f, line);
 		}
+	} else if (streq(p->what, "vm:Paused") || streq(p->what, "vm:Resumed")) {
+		f->vmm_paused = streq(p->what, "vm:Paused");
 	} else if (streq(p->what, "action:SendCtrlAltDel")) {
 		f->cad++;
-		if (f->obeys == OBEY_CAD)
+		if (f->obeys == OBEY_CAD && !f->vmm_paused)
 			vmm_exit(f);
 	}
 	p->fdone(NULL, &res, p->userdata);
@@ -447,6 +455,10 @@ static void on_notify(struct lifecycle *lc, const char *vm_id, struct vm *vm,
 		assert_string_equal(vm_id, VM_ID);
 		fx->vm = NULL;
 		fx->deleted = true;
+		break;
+	case LIFECYCLE_PAUSE_ENDED:
+		fx->pause_ended++;
+		snprintf(fx->pause_err, sizeof(fx->pause_err), "%s", err ? err->message : "");
 		break;
 	case LIFECYCLE_SHUTDOWN:
 	case _LIFECYCLE_EVENT_MAX:
@@ -975,6 +987,131 @@ static void test_vmm_exits_while_running(void **state)
 	assert_ends(fx, VM_STATE_STOPPED, "exited");
 }
 
+/* ---- pause and resume ---------------------------------------------------------------------- */
+
+static bool pause_answered(struct fixture *fx)
+{
+	struct run *r = the_run(fx);
+
+	return r && r->pause_req == 0;
+}
+
+static void set_paused(struct fixture *fx, bool paused)
+{
+	struct rpc_error err;
+	unsigned before = fx->pause_ended;
+
+	assert_int_equal(lifecycle_set_paused(fx->lc, fx->vm, paused, &err), 0);
+	assert_true(run_until(fx, pause_answered));
+	assert_int_equal(fx->pause_ended, before + 1);
+}
+
+static void test_pause_resume(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	/* not running: refused, nothing sent */
+	assert_int_equal(lifecycle_set_paused(fx->lc, fx->vm, true, &err), -ENOTCONN);
+	assert_non_null(strstr(err.message, "not running"));
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	set_paused(fx, true);
+	assert_string_equal(fx->pause_err, "");
+	assert_int_equal(fx->vm->state, VM_STATE_PAUSED);
+	assert_true(fx->fake.vmm_paused);
+	assert_true(lifecycle_follows(fx->lc, fx->vm));
+	assert_int_equal(lifecycle_set_paused(fx->lc, fx->vm, true, &err), -EALREADY);
+	assert_non_null(strstr(err.message, "already paused"));
+	/* a start of a paused VM is refused: it runs */
+	assert_int_equal(lifecycle_start(fx->lc, fx->vm, &err), -EALREADY);
+	set_paused(fx, false);
+	assert_int_equal(fx->vm->state, VM_STATE_RUNNING);
+	assert_false(fx->fake.vmm_paused);
+	assert_int_equal(lifecycle_set_paused(fx->lc, fx->vm, false, &err), -EALREADY);
+	assert_non_null(strstr(err.message, "not paused"));
+}
+
+static void test_pause_refused_by_vmm(void **state)
+{
+	struct fixture *fx = *state;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	snprintf(fx->fake.fail_at, sizeof(fx->fake.fail_at), "vm:Paused");
+	set_paused(fx, true);
+	assert_non_null(strstr(fx->pause_err, "Failed to pause"));
+	assert_non_null(strstr(fx->pause_err, "injected failure"));
+	assert_int_equal(fx->vm->state, VM_STATE_RUNNING); /* only what the VMM said */
+}
+
+/* A paused guest hears no Ctrl-Alt-Del: the stop resumes it first, so it shuts down itself. */
+static void test_stop_paused_resumes_first(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	set_paused(fx, true);
+	fx->fake.obeys = OBEY_CAD;
+	assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
+	assert_ends(fx, VM_STATE_STOPPED, "");
+	assert_false(fx->fake.vmm_paused);
+	assert_int_equal(fx->fake.cad, 1);
+	assert_int_equal(fx->fake.sig_term + fx->fake.sig_kill, 0);
+}
+
+/* The resume is refused: Ctrl-Alt-Del goes unheard and the escalation signals the VMM. */
+static void test_stop_paused_resume_refused(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	set_paused(fx, true);
+	snprintf(fx->fake.fail_at, sizeof(fx->fake.fail_at), "vm:Resumed");
+	fx->fake.obeys = OBEY_CAD;
+	assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
+	fx->fake.obeys = OBEY_TERM;
+	assert_ends(fx, VM_STATE_STOPPED, "");
+	assert_int_equal(fx->fake.sig_term, 1);
+}
+
+/* A stop overtakes a pause in flight: the pause's callers are told, the stop releases all. */
+static void test_stop_during_pause(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	snprintf(fx->fake.hold_at, sizeof(fx->fake.hold_at), "vm:Paused");
+	assert_int_equal(lifecycle_set_paused(fx->lc, fx->vm, true, &err), 0);
+	assert_true(run_until(fx, is_held));
+	assert_int_equal(lifecycle_set_paused(fx->lc, fx->vm, false, &err), -EBUSY);
+	fx->fake.obeys = OBEY_CAD;
+	assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
+	assert_int_equal(fx->pause_ended, 1);
+	assert_non_null(strstr(fx->pause_err, "cancelled"));
+	release_held(&fx->fake);
+	assert_ends(fx, VM_STATE_STOPPED, "");
+	assert_int_equal(fx->fake.sig_term + fx->fake.sig_kill, 0);
+}
+
+static void test_vmm_exits_while_paused(void **state)
+{
+	struct fixture *fx = *state;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	set_paused(fx, true);
+	vmm_exit(&fx->fake);
+	assert_true(run_until(fx, is_stopped));
+	assert_ends(fx, VM_STATE_STOPPED, "exited");
+}
+
 /* ---- re-adoption ------------------------------------------------------------------------------
  */
 
@@ -1009,6 +1146,28 @@ static void test_readopt_running_then_stop(void **state)
 	assert_int_equal(fx->fake.disk_release, 1);
 	assert_int_equal(fx->fake.jail_cleanup, 1);
 	assert_false(fx->fake.vmm_alive);
+}
+
+/* A restarted daemon re-adopts a paused VM as paused: resume works, and so does a stop. */
+static void test_readopt_paused(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	as_left_by_earlier_daemon(fx, VM_STATE_PAUSED);
+	fx->fake.vmm_alive = true;
+	fx->fake.vmm_paused = true;
+	lifecycle_readopt(fx->lc);
+	assert_true(run_until(fx, follows));
+	assert_int_equal(fx->vm->state, VM_STATE_PAUSED);
+	assert_int_equal(lifecycle_set_paused(fx->lc, fx->vm, true, &err), -EALREADY);
+	set_paused(fx, false);
+	assert_int_equal(fx->vm->state, VM_STATE_RUNNING);
+	fx->fake.obeys = OBEY_CAD;
+	assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
+	assert_true(run_until(fx, is_stopped));
+	assert_int_equal(fx->fake.sig_term + fx->fake.sig_kill, 0);
+	assert_int_equal(fx->fake.jail_cleanup, 1);
 }
 
 static void test_readopt_gone(void **state)
@@ -1090,6 +1249,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stop_signal_waits_for_helper, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmm_exits_while_running, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readopt_running_then_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pause_resume, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pause_refused_by_vmm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_paused_resumes_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_paused_resume_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_during_pause, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmm_exits_while_paused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readopt_paused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readopt_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_readopt_starting_booted_is_finished, setup, teardown),
