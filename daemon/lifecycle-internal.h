@@ -168,6 +168,7 @@ struct run {
 	bool paused;       /* the VMM answered PATCH /vm "Paused" (or the record said so) */
 	int64_t pause_req; /* a PATCH /vm of vm.pause or vm.resume in flight */
 	bool pause_target; /* what it asks for */
+	bool pause_probe;  /* pause_req is re-adoption's GET /, which nobody waits for */
 
 	/* timings of the last start */
 	uint64_t step_started;
@@ -239,6 +240,9 @@ void run_stop_begin(struct run *r, const char *reason);
 /* ---- lifecycle-pause.c ---- */
 /* A stop or the VMM's end overtakes a pause or resume in flight: its callers are told err. */
 void run_pause_cancel(struct run *r, const char *why);
+/* Re-adoption: asks the VMM (GET /) whether it is paused and corrects the record if it says
+ * otherwise. */
+void run_probe_paused(struct run *r);
 
 /* ---- lifecycle-steps.c ---- */
 /* A step's helper call: k is what helper_call_<op>(…, on_helper_step, r) returned; on_result

@@ -21,6 +21,10 @@ void run_pause_cancel(struct run *r, const char *why)
 		return;
 	p->fc_cancel(p->data, r->pause_req);
 	r->pause_req = 0;
+	if (r->pause_probe) {
+		r->pause_probe = false; /* nobody waits for it */
+		return;
+	}
 	rpc_error_set(&e, -ECANCELED, RPC_ERROR_CONFLICT, "The %s of VM \"%s\" was cancelled: %s",
 		r->pause_target ? "pause" : "resume", run_name(r), why);
 	run_notify(r, LIFECYCLE_PAUSE_ENDED, &e);
@@ -47,6 +51,46 @@ static void on_vm_state(
 		r->paused ? "paused" : "resumed");
 	run_set_state(r, r->paused ? VM_STATE_PAUSED : VM_STATE_RUNNING, "");
 	run_notify(r, LIFECYCLE_PAUSE_ENDED, NULL);
+}
+
+/* What the VMM says wins over the record: a pause whose record never reached the disk (a full
+ * state directory, a crash between the answer and the save) is found paused. Until the answer
+ * comes, a pause or resume is refused as in flight; a stop overtakes it like one. */
+static void on_probe_state(
+	_unused_ struct fc_api *api, const struct fc_api_result *res, void *userdata)
+{
+	struct run *r = userdata;
+	const char *st = res->r == 0 && res->status == 200
+				 ? json_string_value(json_object_get(res->body, "state"))
+				 : NULL;
+	bool paused;
+
+	r->pause_req = 0;
+	r->pause_probe = false;
+	if (r->mode != RUN_RUNNING || !st || (!streq(st, "Paused") && !streq(st, "Running")))
+		return; /* no answer, or none to act on: the record stands */
+	paused = streq(st, "Paused");
+	if (paused == r->paused)
+		return;
+	log_vm(LOG_NOTICE, run_name(r), "reconcile",
+		"VM %s: its VMM says the guest is %s although the record said otherwise",
+		run_name(r), paused ? "paused" : "running");
+	r->paused = paused;
+	run_set_state(r, paused ? VM_STATE_PAUSED : VM_STATE_RUNNING, "");
+}
+
+void run_probe_paused(struct run *r)
+{
+	struct fc_request req;
+	int64_t id = fc_request_instance_info(&req);
+
+	if (id >= 0)
+		id = run_fc_send(r, &req, 2 * 1000 * 1000, on_probe_state);
+	if (id <= 0)
+		return; /* the record stands */
+	r->pause_req = id;
+	r->pause_target = r->paused; /* what a stop meanwhile assumes */
+	r->pause_probe = true;
 }
 
 int lifecycle_set_paused(struct lifecycle *lc, struct vm *vm, bool paused, struct rpc_error *err)
@@ -77,9 +121,11 @@ int lifecycle_set_paused(struct lifecycle *lc, struct vm *vm, bool paused, struc
 		break;
 	}
 	if (r->pause_req > 0)
-		return rpc_error_set(err, -EBUSY, RPC_ERROR_CONFLICT,
-			"Cannot %s VM \"%s\": a %s of it is in flight", verb, vm->name,
-			r->pause_target ? "pause" : "resume");
+		return rpc_error_set(err, -EBUSY, RPC_ERROR_CONFLICT, "Cannot %s VM \"%s\": %s",
+			verb, vm->name,
+			r->pause_probe    ? "its VMM is being asked whether it is paused; try again"
+			: r->pause_target ? "a pause of it is in flight"
+					  : "a resume of it is in flight");
 	if (r->paused == paused)
 		return rpc_error_set(err, -EALREADY, RPC_ERROR_CONFLICT, "VM \"%s\" is %s",
 			vm->name, paused ? "already paused" : "not paused");

@@ -217,9 +217,10 @@ static void on_found(_unused_ struct helper_client *h, int k, json_t *result,
 		alive = run_watch_vmm(r) >= 0;
 	}
 	if (alive && (vm->state == VM_STATE_RUNNING || vm->state == VM_STATE_PAUSED)) {
-		/* only this daemon's PATCH /vm pauses or resumes a VMM, so the record says which */
+		/* the record says whether it was paused, until the VMM answers GET / */
 		r->paused = vm->state == VM_STATE_PAUSED;
 		readopt_running(r);
+		run_probe_paused(r);
 		return;
 	}
 	if (alive && vm->state != VM_STATE_STOPPING && !r->abort_requested && !r->delete_after) {

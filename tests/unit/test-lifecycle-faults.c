@@ -1157,8 +1157,10 @@ static void test_readopt_paused(void **state)
 	as_left_by_earlier_daemon(fx, VM_STATE_PAUSED);
 	fx->fake.vmm_alive = true;
 	fx->fake.vmm_paused = true;
+	fx->fake.instance_state = "Paused";
 	lifecycle_readopt(fx->lc);
 	assert_true(run_until(fx, follows));
+	assert_true(run_until(fx, pause_answered));
 	assert_int_equal(fx->vm->state, VM_STATE_PAUSED);
 	assert_int_equal(lifecycle_set_paused(fx->lc, fx->vm, true, &err), -EALREADY);
 	set_paused(fx, false);
@@ -1168,6 +1170,39 @@ static void test_readopt_paused(void **state)
 	assert_true(run_until(fx, is_stopped));
 	assert_int_equal(fx->fake.sig_term + fx->fake.sig_kill, 0);
 	assert_int_equal(fx->fake.jail_cleanup, 1);
+}
+
+/* The VMM wins over the record: a pause whose record never reached the disk is found paused, and
+ * a record that says paused over a running guest is corrected. */
+static void test_readopt_record_lies_about_pause(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	as_left_by_earlier_daemon(fx, VM_STATE_RUNNING);
+	fx->fake.vmm_alive = true;
+	fx->fake.vmm_paused = true;
+	fx->fake.instance_state = "Paused";
+	lifecycle_readopt(fx->lc);
+	assert_true(run_until(fx, follows));
+	assert_true(run_until(fx, pause_answered));
+	assert_int_equal(fx->vm->state, VM_STATE_PAUSED);
+	set_paused(fx, false);
+	assert_int_equal(fx->vm->state, VM_STATE_RUNNING);
+	fx->fake.instance_state = "Running";
+	fx->vm->state = VM_STATE_PAUSED;
+	assert_int_equal(store_vm_save(&fx->d.store, fx->vm), 0);
+	lifecycle_forget(fx->lc, fx->vm); /* a run the fresh daemon does not have (idle: kept) */
+	the_run(fx)->mode = RUN_IDLE;
+	the_run(fx)->paused = true;
+	lifecycle_readopt(fx->lc);
+	assert_true(run_until(fx, follows));
+	assert_true(run_until(fx, pause_answered));
+	assert_int_equal(fx->vm->state, VM_STATE_RUNNING);
+	assert_int_equal(lifecycle_set_paused(fx->lc, fx->vm, false, &err), -EALREADY);
+	fx->fake.obeys = OBEY_CAD;
+	assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
+	assert_true(run_until(fx, is_stopped));
 }
 
 static void test_readopt_gone(void **state)
@@ -1256,6 +1291,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stop_during_pause, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmm_exits_while_paused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readopt_paused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_readopt_record_lies_about_pause, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readopt_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_readopt_starting_booted_is_finished, setup, teardown),
