@@ -3,8 +3,8 @@
 # Warm states for real, one QEMU guest at a time in a private network + mount namespace:
 # vm pause stops the guest (SSH does not answer, its clock stands still), vm resume continues
 # it (SSH answers, the same boot, the clock runs again); a restarted bangerd re-adopts a paused
-# VM as paused; a stop of a paused VM resumes it first, so the guest shuts down by itself
-# (Ctrl-Alt-Del, no signal).
+# VM as paused, and a purge is refused while it is; a stop of a paused VM resumes it first, so
+# the guest shuts down by itself (Ctrl-Alt-Del, no signal).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/vmm-lib.inc"
 t_private_ns "$@"
@@ -88,6 +88,9 @@ start_daemon
 t_check "the new bangerd re-adopts w as paused, same VMM" t_wait 10 bash -c \
 	"[ \"\$(setpriv --reuid=$OWNER --regid=$OWNER --clear-groups env BANGER_ROOT='$T' '$(t_bin banger)' --json vm get w | jq -r '\"\(.state) \(.pid)\"')\" = 'paused $PID' ]"
 t_check "  SSH still does not answer" not_answering
+out=$(env BANGER_ROOT="$T" "$(t_bin banger)" system uninstall --purge 2>&1)
+t_eq "  system uninstall --purge is refused while it is paused (its VMM runs): exit 1" 1 "$?"
+t_check "  naming it" grep -q 'refused, VMs are running: w' <<< "$out"
 t_check "  and it resumes" banger vm resume w
 t_check "  SSH answers again" t_wait 20 guest_ssh true
 t_eq "  the same boot" "$BOOT" "$(guest_ssh cat /proc/sys/kernel/random/boot_id)"
