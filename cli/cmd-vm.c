@@ -243,16 +243,28 @@ int cmd_vm_delete(struct cli *cli)
 
 int cmd_vm_start(struct cli *cli)
 {
-	return each_vm(cli, RPC_METHOD_VM_START, "Started", NULL, true);
+	_cleanup_json_ json_t *extra = NULL;
+
+	if (cli_opt(cli, "cold"))
+		extra = json_pack("{s:b}", "cold", 1);
+	return each_vm(cli, RPC_METHOD_VM_START, "Started", extra, true);
 }
 
 int cmd_vm_stop(struct cli *cli)
 {
 	_cleanup_json_ json_t *extra = NULL;
 
+	if (cli_opt(cli, "force") && cli_opt(cli, "snapshot"))
+		return cli_usage_error(cli, "--force and --snapshot exclude each other");
 	if (cli_opt(cli, "force"))
 		extra = json_pack("{s:b}", "force", 1);
-	return each_vm(cli, RPC_METHOD_VM_STOP, extra ? "Killed" : "Stopped", extra, false);
+	else if (cli_opt(cli, "snapshot"))
+		extra = json_pack("{s:b}", "snapshot", 1);
+	return each_vm(cli, RPC_METHOD_VM_STOP,
+		cli_opt(cli, "force")      ? "Killed"
+		: cli_opt(cli, "snapshot") ? "Suspended"
+					   : "Stopped",
+		extra, false);
 }
 
 int cmd_vm_restart(struct cli *cli)

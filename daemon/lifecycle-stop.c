@@ -291,6 +291,11 @@ int lifecycle_kill(struct lifecycle *lc, struct vm *vm, struct rpc_error *err)
 	return k;
 }
 
+void run_kill_now(struct run *r)
+{
+	kill_begin(r, KILL_KILL, false);
+}
+
 void run_kill_for_undo(struct run *r)
 {
 	kill_begin(r, KILL_KILL, true);

@@ -145,6 +145,9 @@ void rpc_vm_lifecycle_notify(struct lifecycle *lc, const char *vm_id, struct vm 
 		o = vm && !err ? vm_to_json(vm) : NULL;
 		waiters_answer(d, vm_id, WAIT_PAUSE, o, err);
 		break;
+	case LIFECYCLE_SUSPEND_FAILED:
+		waiters_answer(d, vm_id, WAIT_STOP, NULL, err);
+		break;
 	case LIFECYCLE_SHUTDOWN:
 		for (enum waiter_kind kind = 0; kind < _WAIT_KIND_MAX; kind++)
 			waiters_answer(d, vm_id, kind, NULL, err);
@@ -181,7 +184,8 @@ int rpc_vm_start(struct rpc_call *call, const struct rpc_vm_start_args *args, js
 	struct rpc_error *err)
 {
 	(void)ret_result;
-	return run_op(call, args->name, args->id, err, WAIT_START, lifecycle_start);
+	return run_op(call, args->name, args->id, err, WAIT_START,
+		args->cold ? lifecycle_start_cold : lifecycle_start);
 }
 
 /* force: SIGKILL to the VMM at once instead of asking the guest to halt (lifecycle_kill). */
@@ -189,8 +193,13 @@ int rpc_vm_stop(struct rpc_call *call, const struct rpc_vm_stop_args *args, json
 	struct rpc_error *err)
 {
 	(void)ret_result;
+	if (args->force && args->snapshot)
+		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
+			"force and snapshot exclude each other: a killed VMM saves nothing");
 	return run_op(call, args->name, args->id, err, WAIT_STOP,
-		args->force ? lifecycle_kill : lifecycle_stop);
+		args->snapshot ? lifecycle_suspend
+		: args->force  ? lifecycle_kill
+			       : lifecycle_stop);
 }
 
 int rpc_vm_restart(struct rpc_call *call, const struct rpc_vm_restart_args *args,

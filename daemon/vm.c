@@ -14,6 +14,7 @@ bool vm_state_is_inactive(enum vm_state s)
 	case VM_STATE_CREATED:
 	case VM_STATE_STOPPED:
 	case VM_STATE_ERROR:
+	case VM_STATE_SUSPENDED:
 		return true;
 	case VM_STATE_STARTING:
 	case VM_STATE_RUNNING:

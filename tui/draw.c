@@ -237,6 +237,7 @@ const char *state_glyph(const struct app *a, enum vm_state s)
 		[VM_STATE_STOPPED] = "■",
 		[VM_STATE_ERROR] = "✖",
 		[VM_STATE_PAUSED] = "‖",
+		[VM_STATE_SUSPENDED] = "◫",
 	};
 	static const char *const ascii[_VM_STATE_MAX] = {
 		[VM_STATE_CREATED] = "o",
@@ -246,6 +247,7 @@ const char *state_glyph(const struct app *a, enum vm_state s)
 		[VM_STATE_STOPPED] = "#",
 		[VM_STATE_ERROR] = "x",
 		[VM_STATE_PAUSED] = "=",
+		[VM_STATE_SUSPENDED] = "z",
 	};
 	if (s < 0 || s >= _VM_STATE_MAX)
 		return "?";
