@@ -99,9 +99,9 @@ void app_ssh_start(struct app *a, struct vm *vm)
 		sigprocmask(SIG_SETMASK, &all, NULL);
 		if (override && *override)
 			execlp(override, override, vm->name, (char *)NULL);
-		else
+		else if (strchr(banger, '/'))
 			execl(banger, banger, "vm", "ssh", vm->name, (char *)NULL);
-		if (!strchr(banger, '/'))
+		else /* from PATH only: execl() would run a ./banger of the current directory */
 			execlp("banger", "banger", "vm", "ssh", vm->name, (char *)NULL);
 		fprintf(stderr, "banger-tui: cannot run %s: %s\n",
 			override && *override ? override : banger, strerror(errno));
