@@ -4,7 +4,8 @@
 # --snapshot saves the guest next to its disk and ends its VMM; vm start restores it (the same
 # boot id, a file written before is there, SSH answers with the same pinned host key), also
 # after a daemon restart; a truncated state file is refused with the VM left suspended and
-# nothing lost; a disk that changed is refused with the offer of a cold start, which boots.
+# nothing lost; a disk that changed is refused with the offer of a cold start, which boots; a
+# suspended VM is deleted with its snapshot.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/vmm-lib.inc"
 t_private_ns "$@"
@@ -90,5 +91,11 @@ out=$(banger vm start --cold s 2>&1)
 t_eq "vm start --cold: exit 0" 0 "$?"
 t_check "  a new boot" bash -c "[ -n '$(vmget s boot_id)' ] && [ '$(vmget s boot_id)' != '$BOOT' ]"
 t_check "  the snapshot record is gone" test ! -e "$DIR/snapshot.json"
-t_check "vm stop s" banger vm stop s
+out=$(banger vm stop --snapshot s 2>&1)
+t_eq "suspended once more: exit 0" 0 "$?"
+out=$(banger vm pause s 2>&1)
+t_eq "  a pause of a suspended VM is refused: exit 1" 1 "$?"
+t_check "  saying it is not running (suspended)" grep -q 'not running (suspended)' <<< "$out"
+t_check "  a suspended VM is deleted without --force" banger vm delete s
+t_check "  its directory, snapshot files and all, is gone" test ! -e "$DIR"
 t_done
