@@ -143,11 +143,13 @@ static int build_start(struct app *a, const char *recipe)
 		if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(p[1], STDOUT_FILENO) < 0 ||
 			dup2(p[1], STDERR_FILENO) < 0)
 			_exit(127);
-		execl(banger, banger, "--socket", a->conn.path, "image", "build", recipe,
-			(char *)NULL);
-		if (!strchr(banger, '/'))
-			execlp("banger", "banger", "--socket", a->conn.path, "image", "build",
-				recipe, (char *)NULL);
+		/* "banger" alone is PATH's, never a file of that name in our directory */
+		if (strchr(banger, '/'))
+			execl(banger, banger, "--socket", a->conn.path, "image", "build", recipe,
+				(char *)NULL);
+		else
+			execlp(banger, banger, "--socket", a->conn.path, "image", "build", recipe,
+				(char *)NULL);
 		fprintf(stderr, "banger-tui: cannot run %s: %s\n", banger, strerror(errno));
 		_exit(127);
 	}
