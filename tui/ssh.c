@@ -18,8 +18,7 @@
 static struct termios saved_tio;
 static bool have_saved_tio;
 
-/* banger next to banger-tui when it is there (build trees, installs), else from PATH. */
-static void banger_path(char *buf, size_t size)
+void app_banger_path(char *buf, size_t size)
 {
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -77,7 +76,7 @@ void app_ssh_start(struct app *a, struct vm *vm)
 		return;
 	if (!vm->name)
 		return;
-	banger_path(banger, sizeof(banger));
+	app_banger_path(banger, sizeof(banger));
 	leave_curses(a);
 	printf("banger: ssh %s (%s): exit the shell to return%s\n", vm->name,
 		vm->ip ? vm->ip : "no address yet",
