@@ -208,8 +208,19 @@ t_eq "no mount left under the jail base (the host's)" "" "$(awk -v p="$T/var/lib
 # (losetup itself must answer: a failure to list is not an empty list)
 loops=$(losetup --noheadings --output BACK-FILE 2>&1)
 t_eq "no loop device backed by the state dir" "0:" "$?:$(grep -F "$T" <<< "$loops")"
-# the VMM is gone once the lifecycle finishes; its QEMU follows it (PDEATHSIG) a moment later
-t_check "no QEMU of the owner left" t_wait 10 bash -c "! pgrep -u $OWNER qemu-system > /dev/null"
+# the VMM is gone once the lifecycle finishes; its QEMU follows it (PDEATHSIG) a moment later.
+# Only this suite's guests count (QEMU's -name is the VM id): other owner-uid QEMUs on the
+# machine are not this suite's to judge.
+vm_ids=$(grep -o 'Created VM "[^"]*" ([0-9a-f]*' "$T/bangerd.log" | grep -o '[0-9a-f]*$')
+no_qemu_of_ours() {
+	local id
+	for id in $vm_ids; do
+		pgrep -u "$OWNER" -f "qemu-system.* -name $id " > /dev/null && return 1
+	done
+	return 0
+}
+t_check "this suite created VMs ($(wc -w <<< "$vm_ids") ids from bangerd's log)" test -n "$vm_ids"
+t_check "no QEMU of this suite's VMs left" t_wait 10 no_qemu_of_ours
 if [ "$_t_failed" -gt 0 ]; then
 	echo "# bangerd.log (last 60 lines):"
 	tail -n 60 "$T/bangerd.log" | sed 's/^/#   /'
