@@ -81,6 +81,10 @@ int cli_dump_commands(const char *what);
 /* Words directly below prefix ("" for the top): "vm" is below "", "vm create" below "vm". */
 bool cli_command_is_child(const struct cli_command *c, const char *prefix);
 
+/* cmd-vm.c: the owner's ~/.config/banger/ssh (key, known_hosts, config), from install.json or,
+ * before an install, the running user; prints why when it cannot (-errno). */
+int cli_find_ssh_dir(char *dir, size_t size);
+
 /* completion.c: the shell completion files, from the command table. */
 void cli_completion_bash(void);
 void cli_completion_zsh(void);

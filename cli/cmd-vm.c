@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* banger vm ...: create, list, get, delete, start, stop, restart, ssh, logs, run. */
+/* banger vm ...: create, list, get, delete, start, stop, restart, ssh, ssh-config, logs, run. */
 #include <errno.h>
 #include <signal.h>
 #include <limits.h>
@@ -17,6 +17,7 @@
 #include "common/install.h"
 #include "common/layout.h"
 #include "common/sshcmd.h"
+#include "common/sshconfig.h"
 #include "common/macro.h"
 #include "protocol/client.h"
 #include "protocol/jsonrpc.h"
@@ -345,21 +346,31 @@ int cmd_vm_logs(struct cli *cli)
 	}
 }
 
-/* The OpenSSH command line for a running VM at ip, as banger vm ssh runs it. */
-static int ssh_command(const char *ip, char *const *cmd, struct sshcmd *ret)
+int cli_find_ssh_dir(char *dir, size_t size)
 {
 	struct banger_layout layout;
 	struct install_meta meta;
-	char dir[PATH_MAX];
 	int r;
 
 	r = layout_init(&layout, NULL);
 	if (r >= 0 && install_meta_load(&layout, &meta, NULL, 0) < 0)
 		r = install_meta_from_self(&meta);
 	if (r >= 0)
-		r = layout_ssh_dir(&layout, meta.owner_home, dir, sizeof(dir));
+		r = layout_ssh_dir(&layout, meta.owner_home, dir, size);
 	if (r < 0)
 		return cli_error("cannot find banger's SSH key directory: %s", strerror(-r));
+	return 0;
+}
+
+/* The OpenSSH command line for a running VM at ip, as banger vm ssh runs it. */
+static int ssh_command(const char *ip, char *const *cmd, struct sshcmd *ret)
+{
+	char dir[PATH_MAX];
+	int r;
+
+	r = cli_find_ssh_dir(dir, sizeof(dir));
+	if (r)
+		return r;
 	r = sshcmd_build(ret, dir, ip, !isatty(STDIN_FILENO), 10, cmd);
 	if (r < 0)
 		return cli_error("cannot build the ssh command: %s", strerror(-r));
@@ -565,4 +576,53 @@ int cmd_vm_ssh(struct cli *cli)
 	fflush(stdout);
 	execvp("ssh", (char *const *)sc.argv);
 	return cli_error("cannot run ssh: %s", strerror(errno));
+}
+
+/* Prints the Host blocks bangerd keeps in ~/.config/banger/ssh/config, from the same records
+ * and the same formatter (common/sshconfig.h), so what it shows is what ssh reads. */
+int cmd_vm_ssh_config(struct cli *cli)
+{
+	_cleanup_json_ json_t *res = NULL;
+	char dir[PATH_MAX];
+	struct sshconfig c;
+	json_t *vms, *one = NULL, *vm;
+	size_t i;
+	int r;
+
+	r = cli_find_ssh_dir(dir, sizeof(dir));
+	if (r)
+		return r;
+	if (cli->n_args > 0) {
+		r = cli_call(cli, RPC_METHOD_VM_GET, json_pack("{s:s}", "name", cli->args[0]),
+			CALL_TIMEOUT_MS, &res);
+		if (r)
+			return r;
+		if (!json_str(res, "ip", NULL))
+			return cli_error(
+				"VM %s has no address yet: it gets one when it first starts",
+				cli->args[0]);
+		vms = one = json_pack("[O]", res);
+	} else {
+		r = cli_call(cli, RPC_METHOD_VM_LIST, NULL, CALL_TIMEOUT_MS, &res);
+		if (r)
+			return r;
+		vms = json_object_get(res, "vms");
+	}
+	r = sshconfig_begin(&c);
+	json_array_foreach(vms, i, vm)
+	{
+		const char *ip = json_str(vm, "ip", NULL);
+		if (r < 0)
+			break;
+		if (ip)
+			r = sshconfig_add_host(&c, dir, json_str(vm, "name", ""), ip);
+	}
+	json_decref(one);
+	if (r < 0) {
+		sshconfig_free(&c);
+		return cli_error("cannot write the SSH config: %s", strerror(-r));
+	}
+	fputs(c.buf, stdout);
+	sshconfig_free(&c);
+	return ferror(stdout) ? CLI_EXIT_ERROR : 0;
 }

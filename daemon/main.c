@@ -27,6 +27,7 @@
 #include "daemon/save-retry.h"
 #include "daemon/server.h"
 #include "daemon/space-watch.h"
+#include "daemon/ssh-config.h"
 
 static const char usage[] =
 	"Usage: bangerd [OPTIONS]\n"
@@ -303,6 +304,9 @@ static int run(struct daemon *d, const struct options *o)
 	r = space_watch_start(d);
 	if (r < 0)
 		return log_error_errno(r, "Failed to watch the state directory: %m");
+	r = ssh_config_start(d);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up the VMs' SSH config: %m");
 
 	/* After the bus (the lifecycle publishes), before READY: re-adopt what still runs. */
 	r = lifecycle_new(d, &d->config, NULL, rpc_vm_lifecycle_notify, d, &d->lifecycle);
@@ -369,6 +373,7 @@ int main(int argc, char **argv)
 	(void)sd_notify(0, "STOPPING=1");
 	d.heartbeat = sd_event_source_disable_unref(d.heartbeat);
 	space_watch_stop(&d);
+	ssh_config_stop(&d);
 	save_retry_done(&d);
 	event_bus_done(&d.bus);
 	store_done(&d.store);
