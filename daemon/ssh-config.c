@@ -23,29 +23,23 @@ struct ssh_config_writer {
 	bool failing;  /* the last write failed (logged once until one lands) */
 };
 
+/* The file's text, in ret on success (ret untouched on failure). */
 static int ssh_config_format(struct daemon *d, const char *ssh_dir, struct sshconfig *ret)
 {
-	_cleanup_free_ const struct vm **vms = NULL;
 	struct sshconfig c;
-	size_t n = 0;
 	int r;
 
-	vms = calloc(d->store.n_vms + 1, sizeof(*vms));
-	if (!vms)
-		return -ENOMEM;
 	/* the store keeps its records sorted by name, and so does the file */
-	for (size_t i = 0; i < d->store.n_vms; i++)
-		if (d->store.vms[i]->ip[0])
-			vms[n++] = d->store.vms[i];
-
 	r = sshconfig_begin(&c);
-	for (size_t i = 0; r >= 0 && i < n; i++) {
-		r = sshconfig_add_host(&c, ssh_dir, vms[i]->name, vms[i]->ip);
+	for (size_t i = 0; r >= 0 && i < d->store.n_vms; i++) {
+		const struct vm *vm = d->store.vms[i];
+		if (!vm->ip[0])
+			continue;
+		r = sshconfig_add_host(&c, ssh_dir, vm->name, vm->ip);
 		if (r == -EINVAL) {
 			/* a record from disk the name rule let through cannot break the file */
-			log_warning(
-				"VM \"%s\" (%s) left out of %s: not a name or address ssh takes",
-				vms[i]->name, vms[i]->ip, d->ssh_config->path);
+			log_debug("VM \"%s\" (%s) left out of %s: not a name or address ssh takes",
+				vm->name, vm->ip, d->ssh_config->path);
 			r = 0;
 		}
 	}
@@ -60,7 +54,7 @@ static int ssh_config_format(struct daemon *d, const char *ssh_dir, struct sshco
 static void ssh_config_write(struct daemon *d)
 {
 	struct ssh_config_writer *w = d->ssh_config;
-	struct sshconfig c;
+	struct sshconfig c = {};
 	int r;
 
 	r = ssh_config_format(d, w->ssh_dir, &c);
