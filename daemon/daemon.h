@@ -54,7 +54,8 @@ struct daemon {
 /* Numbers params (stolen) as the next event and hands it to every subscriber. Publishing fails
  * only for lack of memory, which is logged; the state change it reports has happened anyway.
  * The VM events (vm.created, vm.deleted, vm.state, vm.updated) are also where what the daemon
- * derives from the records for others to read (ssh-config.h) learns of a change. */
+ * derives from the records learns of a change: the SSH config (ssh-config.h) and, from
+ * vm.state, the published ports (publish.h). */
 void daemon_publish(struct daemon *d, const char *method, json_t *params);
 
 /* {"vms": [...], "images": [...]}, the shape of vm.list, image.list and events.snapshot. */

@@ -28,6 +28,7 @@
 #include "daemon/server.h"
 #include "daemon/space-watch.h"
 #include "daemon/ssh-config.h"
+#include "daemon/publish.h"
 
 static const char usage[] =
 	"Usage: bangerd [OPTIONS]\n"
@@ -313,6 +314,7 @@ static int run(struct daemon *d, const struct options *o)
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up the VM lifecycle: %m");
 	lifecycle_readopt(d->lifecycle);
+	publish_sync_all(d);
 	reconcile_at_start(d);
 	/* An update the owner started goes on while we restart: follow its steps. A run directory
 	 * we cannot watch costs only the update events. */
