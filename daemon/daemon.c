@@ -2,6 +2,7 @@
 /* The daemon's state shared by every part: loop, layout, owner, store, event bus, server. */
 #include "common/log.h"
 #include "daemon/daemon.h"
+#include "daemon/dns.h"
 #include "daemon/publish.h"
 #include "daemon/server.h"
 #include "daemon/ssh-config.h"
@@ -25,6 +26,8 @@ void daemon_publish(struct daemon *d, const char *method, json_t *params)
 		snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(params, "id")));
 		publish_follow(d, id);
 	}
+	if (streq(method, "vm.state") || streq(method, "vm.deleted"))
+		dns_changed(d);
 	r = event_bus_publish(&d->bus, method, params, &e);
 	if (r < 0) {
 		log_error_errno(r, "Failed to publish %s: %m", method);

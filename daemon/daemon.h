@@ -23,6 +23,7 @@ struct helper_probe;
 struct save_retry;
 struct space_watch;
 struct ssh_config_writer;
+struct dns_watch;
 struct vm_waiter;
 
 struct daemon {
@@ -49,6 +50,7 @@ struct daemon {
 	struct save_retry *save_retry;   /* records and files whose save has not landed yet */
 	struct space_watch *space_watch; /* the state directory's free space */
 	struct ssh_config_writer *ssh_config; /* ~/.config/banger/ssh/config (ssh-config.h) */
+	struct dns_watch *dns;                /* the guests' resolver (dns.h) */
 };
 
 /* Numbers params (stolen) as the next event and hands it to every subscriber. Publishing fails

@@ -29,6 +29,7 @@
 #include "daemon/space-watch.h"
 #include "daemon/ssh-config.h"
 #include "daemon/publish.h"
+#include "daemon/dns.h"
 
 static const char usage[] =
 	"Usage: bangerd [OPTIONS]\n"
@@ -315,6 +316,10 @@ static int run(struct daemon *d, const struct options *o)
 		return log_error_errno(r, "Failed to set up the VM lifecycle: %m");
 	lifecycle_readopt(d->lifecycle);
 	publish_sync_all(d);
+	r = dns_start(d);
+	if (r < 0)
+		return log_error_errno(r, "Failed to watch the guests' resolver: %m");
+	dns_changed(d);
 	reconcile_at_start(d);
 	/* An update the owner started goes on while we restart: follow its steps. A run directory
 	 * we cannot watch costs only the update events. */
@@ -376,6 +381,7 @@ int main(int argc, char **argv)
 	d.heartbeat = sd_event_source_disable_unref(d.heartbeat);
 	space_watch_stop(&d);
 	ssh_config_stop(&d);
+	dns_stop(&d);
 	save_retry_done(&d);
 	event_bus_done(&d.bus);
 	store_done(&d.store);

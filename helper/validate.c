@@ -417,3 +417,19 @@ int check_publish_specs(const json_t *v, const char *name, struct rpc_error *err
 	}
 	return 0;
 }
+
+int check_dns_hosts(const json_t *v, const char *name, struct rpc_error *err)
+{
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(v) || json_array_size(v) > 256)
+		return bad(err, name, "expected an array of at most 256 \"ADDRESS NAME\" entries");
+	json_array_foreach(v, i, e)
+	{
+		const char *s = plain_string(e);
+		if (!s || strlen(s) > 64 || !chars_in(s, ". -"))
+			return bad(err, name, "entries are \"ADDRESS NAME\" of [A-Za-z0-9.-]");
+	}
+	return 0;
+}

@@ -312,6 +312,17 @@ hcase "publish overlapping itself" "overlaps" pub 172.31.9.2 '"18080:80","0.0.0.
 hcase "publish under an injected VM id" "vm_id" h_call publish.apply '{"vm_id":"keep; flush ruleset","address":"172.31.9.2","publish":["18080:80"]}'
 hcase "remove the table of an injected VM id" "vm_id" h_call publish.remove '{"vm_id":"x } ; flush ruleset"}'
 
+# dns.ensure: names only for guest addresses of the pool, nothing but "ADDRESS NAME" reaches
+# dnsmasq's hosts file (when refused, nothing is written and nothing started)
+dns() { h_call dns.ensure "{\"hosts\":[$1]}"; }
+hcase "a name for a foreign address" "only to guest addresses of the pool" dns '"8.8.8.8 demo"'
+hcase "a name for the gateway (the host)" "only to guest addresses of the pool" dns '"172.31.9.1 demo"'
+hcase "a hosts entry with a newline" "entries are" dns '"172.31.9.2 demo\nserver=/x/1.2.3.4"'
+hcase "a hosts entry with dnsmasq syntax" "entries are" dns '"172.31.9.2 demo,address=/#/6.6.6.6"'
+hcase "a hosts entry naming a domain" "not a VM name" dns '"172.31.9.2 deb.debian.org"'
+hcase "a hosts entry with extra names" "not a VM name" dns '"172.31.9.2 demo other"'
+hcase "too many hosts entries" "at most 256" dns "$(printf '"172.31.9.2 a",%.0s' $(seq 1 256))\"172.31.9.2 a\""
+
 hcase "VMM args redirecting the API socket" "not an allowed VMM option" h_call jail.launch '{"vm_id":"keep","vmm_args":["--api-sock","/etc/x"]}' --fd-rw console="$vm/console.log"
 hcase "VMM args with shell metacharacters" "arguments are" h_call jail.launch '{"vm_id":"keep","vmm_args":["$(id)"]}' --fd-rw console="$vm/console.log"
 hcase "VMM args choosing the binary banger-vmm runs" "\"--qemu\" is not an allowed VMM option" h_call jail.launch '{"vm_id":"keep","vmm_args":["--qemu","/tmp/evil"]}' --fd-rw console="$vm/console.log"
