@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,8 +227,22 @@ static int remove_build_dir(const char *dir)
 	return rmdir(dir) < 0 ? -errno : 0;
 }
 
+/* The recipe runs in a process group of its own, so that a SIGTERM or Ctrl-C sent to banger
+ * (by a person, or by banger-tui cancelling a build) reaches every process of the recipe
+ * (mke2fs, cpio…) and banger still lives to remove the build directory afterwards. */
+static volatile sig_atomic_t recipe_pgid;
+
+static void forward_signal(int sig)
+{
+	if (recipe_pgid > 0)
+		kill(-(pid_t)recipe_pgid, sig);
+}
+
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP};
+
 int cmd_image_build(struct cli *cli)
 {
+	struct sigaction sa = {.sa_handler = forward_signal, .sa_flags = SA_RESTART}, old[3];
 	const char *recipe = cli->n_args > 0 ? cli->args[0] : "minimal";
 	const char *name = cli_opt(cli, "name") ? cli_opt(cli, "name") : recipe;
 	char script[PATH_MAX], dir[PATH_MAX], files[3][PATH_MAX + 32];
@@ -257,6 +272,7 @@ int cmd_image_build(struct cli *cli)
 		return cli_error("cannot fork: %s", strerror(r));
 	}
 	if (pid == 0) {
+		setpgid(0, 0);
 		/* --json keeps stdout for the result: the recipe's chatter goes to stderr */
 		if (cli->json)
 			dup2(STDERR_FILENO, STDOUT_FILENO);
@@ -264,11 +280,19 @@ int cmd_image_build(struct cli *cli)
 		fprintf(stderr, "banger: cannot run %s: %s\n", script, strerror(errno));
 		_exit(127);
 	}
+	setpgid(pid, pid); /* also here: a signal may come before the child has run */
+	recipe_pgid = pid;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
+		sigaction(forwarded[i], &sa, &old[i]);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {
 			status = -1;
 			break;
 		}
+	recipe_pgid = 0;
+	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
+		sigaction(forwarded[i], &old[i], NULL);
 	if (status != 0) {
 		remove_build_dir(dir);
 		if (WIFEXITED(status))
@@ -287,6 +311,11 @@ int cmd_image_build(struct cli *cli)
 		return cli_error("recipe %s did not produce vmlinuz and rootfs.ext4 in its output "
 				 "directory",
 			recipe);
+	}
+	/* a line a program reading our output (banger-tui) can show while the daemon copies */
+	if (!cli->json && !isatty(STDOUT_FILENO)) {
+		printf("Importing image %s\n", name);
+		fflush(stdout);
 	}
 	r = do_import(cli, name, paths);
 	remove_build_dir(dir);

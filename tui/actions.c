@@ -186,6 +186,20 @@ void app_inspect_json(struct app *a, const char *title, const json_t *obj)
 	free(dump);
 }
 
+void app_inspect_text(struct app *a, const char *title, const char *const *lines, size_t n)
+{
+	free_inspect(a);
+	snprintf(a->inspect_title, sizeof(a->inspect_title), "%s", title);
+	a->inspect_lines = calloc(n ? n : 1, sizeof(char *));
+	if (!a->inspect_lines)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		a->inspect_lines[a->n_inspect] = strdup(lines[i]);
+		if (a->inspect_lines[a->n_inspect])
+			a->n_inspect++;
+	}
+}
+
 static unsigned act_inspect(struct app *a, _unused_ const char *arg)
 {
 	if (!app_selected(a))
@@ -458,7 +472,13 @@ unsigned app_run_confirmed(struct app *a)
 	const struct key_action_info *info = key_action_info(c->action);
 
 	a->overlay = OVERLAY_NONE;
-	if (a->conn.state != CONN_CONNECTED)
+	/* the confirmations that concern banger-tui's own child, not the daemon */
+	if (c->action == KEY_ACTION_IMG_BUILD_CANCEL)
+		app_build_cancel(a);
+	else if (c->action == KEY_ACTION_QUIT || c->action == KEY_ACTION_INTERRUPT) {
+		app_build_cancel(a);
+		a->quit = true;
+	} else if (a->conn.state != CONN_CONNECTED)
 		app_status(a, STATUS_WARN, "not connected: nothing was done");
 	else if (info && info->method != _RPC_METHOD_INVALID) {
 		if (info->flags & ACTION_VMS)
@@ -571,6 +591,46 @@ static unsigned act_img_import(struct app *a, const char *arg)
 	app_status(a, STATUS_INFO, "%s: requested", what);
 	a->view_mode = VIEW_IMAGES;
 	return DIRTY_CLEAR;
+}
+
+/* b: the recipe picker; ":image-build RECIPE" builds at once. */
+static unsigned act_img_build(struct app *a, const char *arg)
+{
+	return app_build_open(a, arg);
+}
+
+/* X, or Esc in the images view: SIGTERM to the build, always after a confirmation. Not an
+ * ACTION_CONFIRM row: with no build running there is nothing to ask about. */
+static unsigned act_img_build_cancel(struct app *a, _unused_ const char *arg)
+{
+	char title[128];
+	unsigned redraw;
+
+	if (a->build.pid <= 0) {
+		app_status(a, STATUS_WARN, "no build is running");
+		return 0;
+	}
+	snprintf(title, sizeof(title), "Cancel the build of %s?", a->build.recipe);
+	redraw = app_confirm_open(a, KEY_ACTION_IMG_BUILD_CANCEL, "Stop build", title);
+	snprintf(a->confirm.what, sizeof(a->confirm.what), "cancel build %s", a->build.recipe);
+	app_confirm_body(a,
+		"banger image build %s (pid %d) gets SIGTERM: the recipe is stopped, its build "
+		"directory removed, and nothing is imported.",
+		a->build.recipe, (int)a->build.pid);
+	return redraw;
+}
+
+/* Quitting while a build runs would leave it to finish unseen: ask first. */
+static unsigned ask_quit(struct app *a, enum key_action action)
+{
+	char title[128];
+	unsigned redraw;
+
+	snprintf(title, sizeof(title), "Quit while %s is building?", a->build.recipe);
+	redraw = app_confirm_open(a, action, "Quit", title);
+	app_confirm_body(a, "The build (pid %d) is cancelled with SIGTERM: nothing is imported.",
+		(int)a->build.pid);
+	return redraw;
 }
 
 /* The dialog names the VMs that use it: the daemon refuses while any does. */
@@ -1000,7 +1060,8 @@ static unsigned act_resync(struct app *a, _unused_ const char *arg)
 	return DIRTY_ALL;
 }
 
-static unsigned act_escape(struct app *a, const char *arg)
+/* Out of zoom, then console focus, then the filter. */
+static unsigned step_back(struct app *a, const char *arg)
 {
 	if (a->zoom)
 		return act_zoom(a, arg);
@@ -1016,17 +1077,29 @@ static unsigned act_escape(struct app *a, const char *arg)
 	return 0;
 }
 
+/* In the images view while a build runs, Esc asks to cancel it. */
+static unsigned act_escape(struct app *a, const char *arg)
+{
+	if (a->view_mode == VIEW_IMAGES && a->build.pid > 0 && !a->build.cancelling)
+		return act_img_build_cancel(a, arg);
+	return step_back(a, arg);
+}
+
 /* The q key steps back out of zoom and console focus first; ":quit" always quits. */
 static unsigned act_quit(struct app *a, const char *arg)
 {
 	if (!arg && (a->zoom || a->focus == FOCUS_CONSOLE))
-		return act_escape(a, arg);
+		return step_back(a, arg);
+	if (a->build.pid > 0)
+		return ask_quit(a, KEY_ACTION_QUIT);
 	a->quit = true;
 	return 0;
 }
 
 static unsigned act_interrupt(struct app *a, _unused_ const char *arg)
 {
+	if (a->build.pid > 0)
+		return ask_quit(a, KEY_ACTION_INTERRUPT);
 	a->quit = true;
 	return 0;
 }
@@ -1129,6 +1202,8 @@ unsigned app_handle_key(struct app *a, int key)
 		return redraw | app_prompt_key(a, key);
 	if (a->overlay == OVERLAY_FORM)
 		return redraw | app_form_key(a, key);
+	if (a->overlay == OVERLAY_BUILD)
+		return redraw | app_build_key(a, key);
 	if (a->overlay == OVERLAY_CONFIRM) {
 		act = keymap_lookup(&a->keys, KEY_CTX_DIALOG, key);
 		if (act == KEY_ACTION_NONE)

@@ -60,7 +60,8 @@ enum overlay {
 	OVERLAY_INSPECT,
 	OVERLAY_CONFIRM,
 	OVERLAY_MESSAGES,
-	OVERLAY_FORM, /* the create form */
+	OVERLAY_FORM,  /* the create form */
+	OVERLAY_BUILD, /* the recipe picker of an image build */
 	_OVERLAY_MAX,
 	_OVERLAY_INVALID = -22,
 };
@@ -139,6 +140,28 @@ struct create_form {
 	char error[300]; /* the daemon's answer to the last try */
 };
 
+#define BUILD_TAIL 12 /* lines of a build's output kept, shown when it fails */
+#define MAX_RECIPES 32
+#define BUILD_LINE_MAX 240
+
+/* A `banger image build RECIPE` that banger-tui runs (b in the images view): one at a time, its
+ * stdout and stderr read through a non-blocking pipe in the loop, its newest line shown as the
+ * progress, its last lines kept for when it fails. */
+struct image_build {
+	pid_t pid; /* 0: none runs */
+	int fd;    /* the read end of its output; -1 when closed */
+	char recipe[64];
+	int64_t started; /* monotonic ms */
+	bool cancelling; /* SIGTERM sent */
+	char partial[BUILD_LINE_MAX];
+	size_t partial_len;
+	char tail[BUILD_TAIL][BUILD_LINE_MAX]; /* line i of the output at tail[i % BUILD_TAIL] */
+	size_t n_lines;
+	/* the picker (OVERLAY_BUILD): the recipes banger image build finds */
+	char recipes[MAX_RECIPES][64];
+	size_t n_recipes, pick;
+};
+
 #define N_MESSAGES 500
 
 struct message {
@@ -203,6 +226,7 @@ struct app {
 	char inspect_title[96];
 	struct confirm confirm;
 	struct create_form form;
+	struct image_build build;
 
 	enum key_action last_action; /* the last action run, by a key or ":" (tests watch it) */
 
@@ -290,6 +314,8 @@ unsigned app_search_next(struct app *a);
 void app_inspect_build(struct app *a);
 /* The inspect overlay over any object (an image): its title and every field. */
 void app_inspect_json(struct app *a, const char *title, const json_t *obj);
+/* The inspect overlay's content as plain lines (a failed build's last output). */
+void app_inspect_text(struct app *a, const char *title, const char *const *lines, size_t n);
 /* A "yes" then sends the action's method (app_run_confirmed). */
 unsigned app_confirm_open(
 	struct app *a, enum key_action action, const char *verb, const char *title);
@@ -302,6 +328,21 @@ void app_form_defaults(struct app *a, const struct rpc_message *m); /* system.st
 void app_form_answer(struct app *a, const struct rpc_message *m);   /* vm.create's */
 /* Rechecks every field (the name against the VMs known too). True when all are valid. */
 bool app_form_validate(struct app *a);
+
+/* image-build.c: building an image from a recipe (OVERLAY_BUILD picks it). */
+/* b: the picker, or with a recipe (":image-build NAME") the build at once. */
+unsigned app_build_open(struct app *a, const char *recipe);
+unsigned app_build_key(struct app *a, int key);
+/* The recipe directories banger image build looks in, in its order; names sorted, at most max. */
+size_t app_build_recipes(char (*names)[64], size_t max);
+/* Its output is readable (the loop polls build.fd). */
+void app_build_input(struct app *a);
+/* waitpid() reaped build.pid. */
+void app_build_exited(struct app *a, int status);
+/* SIGTERM to the banger we started (it passes it on to the recipe and cleans up). */
+void app_build_cancel(struct app *a);
+/* The newest line of its output, "" before the first. */
+const char *app_build_line(const struct app *a);
 
 /* mouse.c: KEY_MOUSE (a click selects a row or a console line and focuses its pane, the
  * wheel scrolls the pane under it). */
@@ -321,6 +362,8 @@ void app_on_event(struct app *a, const char *method, const json_t *params);
 void app_on_answer(struct app *a, const struct conn_call *call, const struct rpc_message *m);
 
 /* ssh.c */
+/* banger next to banger-tui when it is there (build trees, installs), else "banger" (PATH). */
+void app_banger_path(char *buf, size_t size);
 void app_ssh_start(struct app *a, struct vm *vm);
 void app_ssh_child_exited(struct app *a, int status);
 void app_ssh_key(struct app *a);

@@ -107,7 +107,8 @@ void draw_images(struct app *a)
 	const char *names[MAX_IMAGES];
 	size_t n = app_image_names(a, names, MAX_IMAGES), sel = app_image_row(a, names, n);
 	size_t n_imports = json_object_size(a->model.imports);
-	int rows = l->list_h - (n_imports ? (int)n_imports + 1 : 0), top = 0;
+	int n_status = (int)n_imports + (a->build.pid > 0 ? 1 : 0);
+	int rows = l->list_h - (n_status ? n_status + 1 : 0), top = 0;
 	char cells[ELEMENTSOF(cols)][300], title[96];
 	const char *key;
 	json_t *v;
@@ -140,13 +141,22 @@ void draw_images(struct app *a)
 		if (is_sel)
 			mvaddch(l->list_y + r, 0, '>');
 	}
-	if (n == 0 && n_imports == 0) {
-		const char *msg = "no images yet - a: import one, or: banger image build";
+	if (n == 0 && n_status == 0) {
+		const char *msg = "no images yet - b: build one, a: import one";
 		draw_text(a, l->list_y + l->list_h / 2, MAX(0, (COLS - (int)strlen(msg)) / 2), COLS,
 			msg, strlen(msg), a->attrs[THEME_TABLE_STALE], 0);
 	}
+	/* a build banger-tui runs: its newest line of output */
+	y = l->list_y + l->list_h - n_status;
+	if (a->build.pid > 0) {
+		char line[400];
+		snprintf(line, sizeof(line), "  %s %s (%llds): %s",
+			a->build.cancelling ? "cancelling build" : "building", a->build.recipe,
+			(long long)((now_ms() - a->build.started) / 1000),
+			app_build_line(a)[0] ? app_build_line(a) : "starting");
+		draw_text(a, y++, 0, COLS, line, strlen(line), a->attrs[THEME_STATE_STARTING], 0);
+	}
 	/* imports in progress, as far as the daemon has copied */
-	y = l->list_y + l->list_h - (int)n_imports;
 	json_object_foreach(a->model.imports, key, v)
 	{
 		uint64_t done = (uint64_t)json_integer_value(json_object_get(v, "done_bytes"));

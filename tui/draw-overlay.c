@@ -360,6 +360,37 @@ static void draw_form(struct app *a)
 	}
 }
 
+/* The recipe picker: the recipes found, the one chosen, and what building it does. */
+static void draw_build(struct app *a)
+{
+	static const char foot[] = " j/k pick - Enter build - Esc cancel ";
+	const struct image_build *bd = &a->build;
+	const char *pick = bd->recipes[bd->pick];
+	char what[200], line[96];
+	int w = MIN(70, COLS - 2), text_w = w - 4, rows, y;
+	bool exists = json_object_get(a->model.images, pick) != NULL;
+	struct box b;
+
+	snprintf(what, sizeof(what),
+		"Runs banger image build %s, then imports the result as image %s.%s", pick, pick,
+		exists ? " An image of that name exists: the daemon will refuse the import." : "");
+	rows = (int)bd->n_recipes + 1 + (int)text_wrap(what, text_w, NULL, 0);
+	b = box_open(a, rows + 4, w, "Build an image", a->attrs[THEME_DIALOG]);
+	y = b.y + 2;
+	for (size_t i = 0; i < bd->n_recipes && y < b.y + b.h - 2; i++, y++) {
+		snprintf(line, sizeof(line), "%s %s", i == bd->pick ? ">" : " ", bd->recipes[i]);
+		draw_text(a, y, b.x + 2, text_w, line, strlen(line),
+			i == bd->pick ? a->attrs[THEME_DIALOG_BUTTON_FOCUS]
+				      : a->attrs[THEME_DIALOG],
+			0);
+	}
+	y++;
+	put_wrapped(a, y < b.y + b.h - 1, y, b.x + 2, text_w, what,
+		exists ? a->attrs[THEME_STATUS_WARN] : a->attrs[THEME_DIALOG]);
+	draw_text(a, b.y + b.h - 1, b.x + MAX((b.w - (int)strlen(foot)) / 2, 1), b.w - 2, foot,
+		strlen(foot), a->attrs[THEME_DIALOG], 0);
+}
+
 void draw_overlay(struct app *a)
 {
 	switch (a->overlay) {
@@ -377,6 +408,9 @@ void draw_overlay(struct app *a)
 		break;
 	case OVERLAY_FORM:
 		draw_form(a);
+		break;
+	case OVERLAY_BUILD:
+		draw_build(a);
 		break;
 	case OVERLAY_NONE:
 	case _OVERLAY_MAX:

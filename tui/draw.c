@@ -377,6 +377,9 @@ static void draw_hints(struct app *a)
 		put(a, y, 1, COLS, "Tab/Down next  S-Tab/Up previous  Enter create  Esc cancel",
 			a->attrs[THEME_HINTS_TEXT]);
 		return;
+	case OVERLAY_BUILD:
+		put(a, y, 1, COLS, "j/k pick  Enter build  Esc cancel", a->attrs[THEME_HINTS_TEXT]);
+		return;
 	case OVERLAY_NONE:
 	case _OVERLAY_MAX:
 	case _OVERLAY_INVALID:
@@ -385,6 +388,10 @@ static void draw_hints(struct app *a)
 	if (a->view_mode == VIEW_IMAGES) {
 		hint(a, y, &x, KEY_ACTION_IMG_INSPECT, "inspect");
 		hint(a, y, &x, KEY_ACTION_IMG_IMPORT, "import");
+		if (a->build.pid > 0)
+			hint(a, y, &x, KEY_ACTION_IMG_BUILD_CANCEL, "cancel build");
+		else
+			hint(a, y, &x, KEY_ACTION_IMG_BUILD, "build");
 		hint(a, y, &x, KEY_ACTION_IMG_REMOVE, "remove");
 		hint(a, y, &x, KEY_ACTION_VIEW, "VMs");
 	} else if (a->focus == FOCUS_LIST) {

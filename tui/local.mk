@@ -23,12 +23,14 @@ libtui_app_a_SOURCES = \
 	tui/actions.c \
 	tui/prompt.c \
 	tui/form.c \
+	tui/image-build.c \
 	tui/mouse.c \
 	tui/daemon-input.c \
 	tui/ssh.c \
 	tui/ui-theme.c \
 	tui/draw.c tui/draw-list.c tui/draw-console.c tui/draw-overlay.c tui/draw-images.c
-libtui_app_a_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS) $(JANSSON_CFLAGS) $(INIH_CFLAGS)
+libtui_app_a_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS) $(JANSSON_CFLAGS) $(INIH_CFLAGS) \
+	-DBANGER_SRCDIR=\"$(abs_top_srcdir)\"
 
 bin_PROGRAMS += banger-tui
 banger_tui_SOURCES = tui/main.c

@@ -202,6 +202,8 @@ static void service_timers(struct app *a, int64_t now)
 			a->dirty |= DIRTY_LIST;
 		if (counts[VM_STATE_STARTING] > 0) /* start progress: the elapsed time runs */
 			a->dirty |= DIRTY_LIST | DIRTY_CONSOLE;
+		if (a->build.pid > 0 && a->view_mode == VIEW_IMAGES) /* and a build's */
+			a->dirty |= DIRTY_LIST;
 	}
 	/* Errors stay until a key or their 15 s are up; the others go after 3 or 6 s. */
 	if (a->status[0] && now > a->status_until) {
@@ -263,6 +265,8 @@ static void handle_signals(struct app *a)
 			while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
 				if (pid == a->ssh_pid && a->ssh == SSH_RUNNING)
 					app_ssh_child_exited(a, status);
+				else if (pid == a->build.pid)
+					app_build_exited(a, status);
 		} else if ((si.ssi_signo == SIGINT || si.ssi_signo == SIGQUIT) &&
 			   a->ssh != SSH_NONE)
 			continue; /* meant for the child */
@@ -277,11 +281,12 @@ static int run(struct app *a)
 
 	for (;;) {
 		int64_t now = now_ms();
-		struct pollfd p[3] = {
+		struct pollfd p[4] = {
 			{.fd = a->ssh == SSH_RUNNING ? -1 : STDIN_FILENO, .events = POLLIN},
 			{.fd = a->conn.fd,
 				.events = POLLIN | (conn_want_write(&a->conn) ? POLLOUT : 0)},
 			{.fd = a->sigfd, .events = POLLIN},
+			{.fd = a->build.fd, .events = POLLIN},
 		};
 		int keys[64];
 		size_t n_keys = 0;
@@ -325,6 +330,11 @@ static int run(struct app *a)
 		}
 		if (r > 0 && p[1].fd >= 0 && p[1].revents)
 			service_socket(a, p[1].revents, now);
+		if (r > 0 && p[3].fd >= 0 && p[3].revents && a->build.fd == p[3].fd) {
+			app_build_input(a);
+			if (a->frame_due == 0)
+				a->frame_due = MAX(now, a->last_frame + 1000 / (int64_t)a->cfg.fps);
+		}
 		service_timers(a, now);
 		if (a->conn.fd >= 0 && conn_want_write(&a->conn))
 			conn_flush(&a->conn);
@@ -487,6 +497,7 @@ int main(int argc, char **argv)
 	a->split = a->cfg.split;
 	a->match_id = UINT64_MAX;
 	a->keylog_fd = -1;
+	a->build.fd = -1;
 	if ((env = getenv("BANGER_TUI_KEYLOG")) && *env)
 		a->keylog_fd = open(env, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (gethostname(a->host, sizeof(a->host)) < 0)
@@ -542,6 +553,8 @@ int main(int argc, char **argv)
 	curses_up = false;
 	if (a->ssh_pid > 0)
 		kill(a->ssh_pid, SIGHUP);
+	if (a->build.pid > 0) /* quitting was confirmed, or a signal asked us to go */
+		kill(a->build.pid, SIGTERM);
 	conn_done(&a->conn);
 	vm_view_done(&a->view);
 	vm_filter_done(&a->filter);

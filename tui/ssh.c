@@ -18,8 +18,7 @@
 static struct termios saved_tio;
 static bool have_saved_tio;
 
-/* banger next to banger-tui when it is there (build trees, installs), else from PATH. */
-static void banger_path(char *buf, size_t size)
+void app_banger_path(char *buf, size_t size)
 {
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -77,7 +76,7 @@ void app_ssh_start(struct app *a, struct vm *vm)
 		return;
 	if (!vm->name)
 		return;
-	banger_path(banger, sizeof(banger));
+	app_banger_path(banger, sizeof(banger));
 	leave_curses(a);
 	printf("banger: ssh %s (%s): exit the shell to return%s\n", vm->name,
 		vm->ip ? vm->ip : "no address yet",
@@ -99,9 +98,9 @@ void app_ssh_start(struct app *a, struct vm *vm)
 		sigprocmask(SIG_SETMASK, &all, NULL);
 		if (override && *override)
 			execlp(override, override, vm->name, (char *)NULL);
-		else
+		else if (strchr(banger, '/'))
 			execl(banger, banger, "vm", "ssh", vm->name, (char *)NULL);
-		if (!strchr(banger, '/'))
+		else /* from PATH only: execl() would run a ./banger of the current directory */
 			execlp("banger", "banger", "vm", "ssh", vm->name, (char *)NULL);
 		fprintf(stderr, "banger-tui: cannot run %s: %s\n",
 			override && *override ? override : banger, strerror(errno));

@@ -85,10 +85,13 @@ static void check_accepted(enum rpc_method m, const json_t *params, const union 
 	/* and the typed members the handlers read */
 	if (m == RPC_METHOD_VM_CREATE) {
 		const struct rpc_vm_create_args *c = &args->rpc_vm_create;
-		if (!vm_name_is_valid(c->name) || !vm_name_is_valid(c->image) ||
-			c->vcpus < VM_VCPUS_MIN || c->vcpus > VM_VCPUS_MAX ||
-			c->memory_mib < VM_MEMORY_MIN || c->memory_mib > VM_MEMORY_MAX ||
-			c->disk_gib < VM_DISK_MIN || c->disk_gib > VM_DISK_MAX)
+		/* image, vcpus, memory_mib and disk_gib not given decode as NULL or 0: the daemon
+		 * fills them from banger.conf */
+		if (!vm_name_is_valid(c->name) || (c->image && !vm_name_is_valid(c->image)) ||
+			(c->vcpus && (c->vcpus < VM_VCPUS_MIN || c->vcpus > VM_VCPUS_MAX)) ||
+			(c->memory_mib &&
+				(c->memory_mib < VM_MEMORY_MIN || c->memory_mib > VM_MEMORY_MAX)) ||
+			(c->disk_gib && (c->disk_gib < VM_DISK_MIN || c->disk_gib > VM_DISK_MAX)))
 			abort();
 	} else if (m == RPC_METHOD_VM_LOGS) {
 		const struct rpc_vm_logs_args *l = &args->rpc_vm_logs;

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # banger image build: finds the recipe ($BANGER_IMAGES_DIR first), runs RECIPE/build --output
 # DIR, imports DIR/vmlinuz, DIR/initrd.img (when there) and DIR/rootfs.ext4, cleans up after
-# itself; failing or incomplete recipes are reported with exit 1.
+# itself; failing or incomplete recipes are reported with exit 1; a SIGTERM to banger stops the
+# whole recipe and banger still cleans up (banger-tui cancels a build that way).
 . "$(dirname "$0")/daemon-lib.sh"
 t_require_root
 d_start
@@ -20,10 +21,12 @@ echo "building into $2"
 printf '{}' > "$2/image.json"; printf kernel > "$2/vmlinuz"; printf initrd > "$2/initrd.img"; truncate -s 2M "$2/rootfs.ext4"'
 recipe broken 'echo "no luck" >&2; exit 3'
 recipe empty 'exit 0'
+recipe slow "echo \$\$ > $T/slow.pid; sleep 300 & echo \$! > $T/slow-child.pid; wait"
 
 out=$("$B" image build fake)
 t_eq "image build fake: exit 0" 0 "$?"
 t_check "the recipe's output is shown" grep -q "building into $TMPDIR/banger-image-fake" <<< "$out"
+t_check "not on a terminal, a line says the import began" grep -qx "Importing image fake" <<< "$out"
 img=$("$B" --json image get fake)
 t_eq "the image is imported under the recipe's name" "$(printf kernel | sha256sum | cut -d' ' -f1)" "$(jq -r .kernel_sha256 <<< "$img")"
 t_eq "with its initrd and rootfs" "6 2097152" "$(jq -r '"\(.initrd_size) \(.rootfs_size)"' <<< "$img")"
@@ -42,6 +45,15 @@ t_check "saying what is missing" grep -q "did not produce vmlinuz and rootfs.ext
 out=$("$B" image build nosuch 2>&1)
 t_eq "a missing recipe: exit 1" 1 "$?"
 t_check "saying where it looked" grep -q "no recipe \"nosuch\"" <<< "$out"
+"$B" image build slow > "$T/slow.out" 2>&1 &
+pid=$!
+t_wait 10 test -s "$T/slow-child.pid"
+kill -TERM "$pid"
+wait "$pid"
+t_eq "SIGTERM during the recipe: exit 1" 1 "$?"
+t_check "saying the recipe did not finish" grep -q "recipe slow did not finish" "$T/slow.out"
+t_check "the recipe got it too" t_wait 5 bash -c "! kill -0 $(cat "$T/slow.pid")"
+t_check "and its children (its process group)" t_wait 5 bash -c "! kill -0 $(cat "$T/slow-child.pid")"
 "$B" image build ../fake > /dev/null 2>&1
 t_eq "a recipe path instead of a name: exit 2" 2 "$?"
 t_eq "nothing is left in TMPDIR" "" "$(ls "$TMPDIR")"

@@ -15,9 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/fileio.h"
 #include "tui/app.h"
 
 static int peer = -1; /* the daemon's end of the current app's connection */
@@ -1042,6 +1046,94 @@ static void test_every_dialog_fits(void **state)
 	resize_term(40, 120);
 }
 
+static void write_script(const char *path, const char *text)
+{
+	char parent[512];
+	FILE *f;
+
+	snprintf(parent, sizeof(parent), "%s", path);
+	*strrchr(parent, '/') = '\0';
+	assert_int_equal(mkdir_parents(parent, 0755), 0);
+	f = fopen(path, "we");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(chmod(path, 0755), 0);
+}
+
+/* b: the picker lists the recipes banger image build would find, minimal first picked; the
+ * build runs `banger --socket SOCK image build RECIPE` (PATH's here), its output read as lines
+ * (colours and carriage returns handled), and its failure shown with the exit status and the
+ * last lines. */
+static void test_image_build(void **state)
+{
+	char dir[sizeof(state_dir) + 32], path[sizeof(dir) + 64], env[4096];
+	const char *old_path = getenv("PATH");
+	struct app *a = app_new(true);
+	int status;
+	pid_t pid;
+	(void)state;
+
+	snprintf(dir, sizeof(dir), "%s/build", state_dir);
+	snprintf(path, sizeof(path), "%s/recipes/a/build", dir);
+	write_script(path, "#!/bin/sh\n");
+	snprintf(path, sizeof(path), "%s/recipes/minimal/build", dir);
+	write_script(path, "#!/bin/sh\n");
+	snprintf(path, sizeof(path), "%s/recipes/zz/build", dir);
+	write_script(path, "#!/bin/sh\n");
+	assert_int_equal(chmod(path, 0644), 0); /* not a recipe: not executable */
+	snprintf(path, sizeof(path), "%s/recipes", dir);
+	setenv("BANGER_IMAGES_DIR", path, 1);
+	snprintf(path, sizeof(path), "%s/bin/banger", dir);
+	write_script(path, "#!/bin/sh\nprintf 'one\\n\\033[1mtwo\\033[0m\\r  three\\t!\\n'\n"
+			   "echo \"args: $*\" >&2\nexit 4\n");
+	snprintf(env, sizeof(env), "%s/bin:%s", dir, old_path ? old_path : "/usr/bin:/bin");
+	setenv("PATH", env, 1);
+	a->build.fd = -1;
+
+	type(a, "v");
+	type(a, "b");
+	assert_int_equal(a->overlay, OVERLAY_BUILD);
+	assert_int_equal(a->build.n_recipes, 2);
+	assert_string_equal(a->build.recipes[0], "a");
+	assert_string_equal(a->build.recipes[a->build.pick], "minimal");
+	type(a, "k");
+	assert_string_equal(a->build.recipes[a->build.pick], "a");
+	type(a, "\x1b");
+	assert_int_equal(a->overlay, OVERLAY_NONE);
+	assert_int_equal(a->build.pid, 0);
+
+	type(a, ":image-build fake\r");
+	pid = a->build.pid;
+	assert_true(pid > 0);
+	assert_true(a->build.fd >= 0);
+	type(a, "b"); /* one at a time */
+	assert_int_equal(a->overlay, OVERLAY_NONE);
+	assert_non_null(strstr(a->status, "build fake is running"));
+	while (a->build.fd >= 0) {
+		struct pollfd p = {.fd = a->build.fd, .events = POLLIN};
+		assert_true(poll(&p, 1, 5000) > 0);
+		app_build_input(a);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	app_build_exited(a, status);
+	assert_int_equal(a->build.pid, 0);
+	assert_int_equal(a->overlay, OVERLAY_INSPECT);
+	if (!strstr(a->inspect_title, "build fake failed (exit status 4)"))
+		fail_msg("title: %s; status: %s", a->inspect_title, a->status);
+	assert_int_equal(a->n_inspect, 4);
+	assert_string_equal(a->inspect_lines[0], "one");
+	assert_string_equal(a->inspect_lines[1], "two");
+	assert_string_equal(a->inspect_lines[2], "  three !");
+	assert_string_equal(
+		a->inspect_lines[3], "args: --socket /nonexistent/bangerd.sock image build fake");
+	assert_non_null(strstr(a->status, "build fake failed with exit status 4: args: "));
+
+	setenv("PATH", old_path ? old_path : "/usr/bin:/bin", 1);
+	unsetenv("BANGER_IMAGES_DIR");
+	app_free(a);
+}
+
 static int setup(void **state)
 {
 	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
@@ -1086,6 +1178,7 @@ int main(void)
 		cmocka_unit_test(test_images_view),
 		cmocka_unit_test(test_console_time_copy_mouse),
 		cmocka_unit_test(test_delete_forces_a_running_vm),
+		cmocka_unit_test(test_image_build),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
