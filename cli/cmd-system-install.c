@@ -481,8 +481,9 @@ int cmd_system_install(struct cli *cli)
 
 static bool vm_active(const char *state)
 {
-	return state &&
-	       (streq(state, "starting") || streq(state, "running") || streq(state, "stopping"));
+	/* a paused VM's VMM runs too */
+	return state && (streq(state, "starting") || streq(state, "running") ||
+				streq(state, "stopping") || streq(state, "paused"));
 }
 
 /* For --purge: refuses while any VM runs (asking the daemon, else its handles.json). */

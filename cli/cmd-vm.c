@@ -325,21 +325,43 @@ int cmd_vm_delete(struct cli *cli)
 
 int cmd_vm_start(struct cli *cli)
 {
-	return each_vm(cli, RPC_METHOD_VM_START, "Started", NULL, true);
+	_cleanup_json_ json_t *extra = NULL;
+
+	if (cli_opt(cli, "cold"))
+		extra = json_pack("{s:b}", "cold", 1);
+	return each_vm(cli, RPC_METHOD_VM_START, "Started", extra, true);
 }
 
 int cmd_vm_stop(struct cli *cli)
 {
 	_cleanup_json_ json_t *extra = NULL;
 
+	if (cli_opt(cli, "force") && cli_opt(cli, "snapshot"))
+		return cli_usage_error(cli, "--force and --snapshot exclude each other");
 	if (cli_opt(cli, "force"))
 		extra = json_pack("{s:b}", "force", 1);
-	return each_vm(cli, RPC_METHOD_VM_STOP, extra ? "Killed" : "Stopped", extra, false);
+	else if (cli_opt(cli, "snapshot"))
+		extra = json_pack("{s:b}", "snapshot", 1);
+	return each_vm(cli, RPC_METHOD_VM_STOP,
+		cli_opt(cli, "force")      ? "Killed"
+		: cli_opt(cli, "snapshot") ? "Suspended"
+					   : "Stopped",
+		extra, false);
 }
 
 int cmd_vm_restart(struct cli *cli)
 {
 	return each_vm(cli, RPC_METHOD_VM_RESTART, "Restarted", NULL, true);
+}
+
+int cmd_vm_pause(struct cli *cli)
+{
+	return each_vm(cli, RPC_METHOD_VM_PAUSE, "Paused", NULL, false);
+}
+
+int cmd_vm_resume(struct cli *cli)
+{
+	return each_vm(cli, RPC_METHOD_VM_RESUME, "Resumed", NULL, false);
 }
 
 static void print_log_lines(const json_t *lines)
@@ -648,6 +670,10 @@ int cmd_vm_ssh(struct cli *cli)
 	if (r)
 		return r;
 	ip = json_str(vm, "ip", NULL);
+	if (streq(json_str(vm, "state", ""), "paused"))
+		return cli_error("VM %s is paused: it cannot answer; resume it with \"banger vm "
+				 "resume %s\"",
+			cli->args[0], cli->args[0]);
 	if (!streq(json_str(vm, "state", ""), "running") || !ip)
 		return cli_error("VM %s is %s, not running; start it with \"banger vm start %s\"",
 			cli->args[0], json_str(vm, "state", "?"), cli->args[0]);

@@ -105,6 +105,8 @@ const char *color_for_state(const char *state)
 		{"running", COLOR_GREEN},
 		{"starting", COLOR_YELLOW},
 		{"stopping", COLOR_YELLOW},
+		{"paused", COLOR_YELLOW},
+		{"suspended", COLOR_DIM},
 		{"halted", COLOR_YELLOW}, /* running, but the guest halted (vm list) */
 		{"error", COLOR_RED},
 		{"stopped", COLOR_DIM},

@@ -231,7 +231,8 @@ static int boot_id_of(struct update *u, const char *name, char ret[40])
 	return 0;
 }
 
-/* Every running VM, with its VMM pid and its guest's boot id as the guest itself says. */
+/* Every running or paused VM, with its VMM pid and its guest's boot id as the guest itself says
+ * (a paused guest cannot say: its VMM pid alone must not change). */
 static int fleet_read(struct update *u, struct vm_before **ret, size_t *ret_n)
 {
 	_cleanup_json_ json_t *res = NULL;
@@ -248,14 +249,16 @@ static int fleet_read(struct update *u, struct vm_before **ret, size_t *ret_n)
 		return -ENOMEM;
 	json_array_foreach(json_object_get(res, "vms"), i, vm)
 	{
-		if (!streq(json_string_value(json_object_get(vm, "state")) ?: "", "running"))
+		const char *state = json_string_value(json_object_get(vm, "state")) ?: "";
+
+		if (!streq(state, "running") && !streq(state, "paused"))
 			continue;
 		snprintf(v[n].name, sizeof(v[n].name), "%s",
 			json_string_value(json_object_get(vm, "name")) ?: "");
 		snprintf(v[n].id, sizeof(v[n].id), "%s",
 			json_string_value(json_object_get(vm, "id")) ?: "");
 		v[n].pid = (long)json_integer_value(json_object_get(vm, "pid"));
-		if (boot_id_of(u, v[n].name, v[n].boot_id) < 0)
+		if (streq(state, "paused") || boot_id_of(u, v[n].name, v[n].boot_id) < 0)
 			v[n].boot_id[0] = '\0'; /* compared as "", still must not change */
 		n++;
 	}

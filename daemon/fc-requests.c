@@ -73,6 +73,31 @@ int fc_request_network_interface(const char *iface_id, const char *host_dev_name
 		ret);
 }
 
+int fc_request_vm_state(bool paused, struct fc_request *ret)
+{
+	return request("PATCH", "/vm", NULL,
+		json_pack("{s:s}", "state", paused ? "Paused" : "Resumed"), ret);
+}
+
+int fc_request_snapshot_create(const char *state_path, const char *mem_path, struct fc_request *ret)
+{
+	return request("PUT", "/snapshot/create", NULL,
+		json_pack("{s:s, s:s, s:s}", "snapshot_type", "Full", "snapshot_path", state_path,
+			"mem_file_path", mem_path),
+		ret);
+}
+
+int fc_request_snapshot_load(const char *state_path, const char *mem_path, const char *iface_id,
+	const char *tap, struct fc_request *ret)
+{
+	return request("PUT", "/snapshot/load", NULL,
+		json_pack("{s:s, s:{s:s, s:s}, s:b, s:[{s:s, s:s}]}", "snapshot_path", state_path,
+			"mem_backend", "backend_type", "File", "backend_path", mem_path,
+			"resume_vm", true, "network_overrides", "iface_id", iface_id,
+			"host_dev_name", tap),
+		ret);
+}
+
 int fc_request_action(enum fc_action action, struct fc_request *ret)
 {
 	static const char *const names[_FC_ACTION_MAX] = {

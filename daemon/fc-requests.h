@@ -40,6 +40,15 @@ int fc_request_drive(const char *drive_id, const char *path_on_host, bool is_roo
 /* PUT /network-interfaces/{iface_id} (NetworkInterface). */
 int fc_request_network_interface(const char *iface_id, const char *host_dev_name,
 	const char *guest_mac, struct fc_request *ret);
+/* PATCH /vm (Vm): "Paused" or "Resumed"; the guest's vCPUs stop or continue. */
+int fc_request_vm_state(bool paused, struct fc_request *ret);
+/* PUT /snapshot/create (SnapshotCreateParams): a Full snapshot of a paused guest, paths in the
+ * VMM's jail. */
+int fc_request_snapshot_create(
+	const char *state_path, const char *mem_path, struct fc_request *ret);
+/* PUT /snapshot/load (SnapshotLoadParams): into a fresh VMM, resumed at once, its eth0 on tap. */
+int fc_request_snapshot_load(const char *state_path, const char *mem_path, const char *iface_id,
+	const char *tap, struct fc_request *ret);
 /* PUT /actions (InstanceActionInfo). */
 int fc_request_action(enum fc_action action, struct fc_request *ret);
 

@@ -164,6 +164,19 @@ struct run {
 	uint64_t dropped, dropped_first;
 	bool halt_seen; /* the console said the guest halted; acted on after the read */
 
+	/* pause and resume (lifecycle-pause.c) */
+	bool paused;       /* the VMM answered PATCH /vm "Paused" (or the record said so) */
+	int64_t pause_req; /* a PATCH /vm of vm.pause or vm.resume in flight */
+	bool pause_target; /* what it asks for */
+	bool pause_probe;  /* pause_req is re-adoption's GET /, which nobody waits for */
+
+	/* suspend and restore (lifecycle-suspend.c) */
+	bool suspending;     /* vm.stop snapshot: pause, snapshot/create, then the VMM is ended */
+	bool snapshot_taken; /* the snapshot's files are complete */
+	bool was_paused;     /* paused before the suspend: a failed one leaves it so */
+	bool restoring;      /* this start loads the VM's snapshot instead of booting */
+	char expect_boot_id[64];
+
 	/* timings of the last start */
 	uint64_t step_started;
 	uint64_t timings[_STEP_MAX];
@@ -209,6 +222,9 @@ void run_release(struct run *r);
 /* Takes over what a finished start holds (re-adoption). */
 void run_adopt(struct run *r);
 void run_notify(struct run *r, enum lifecycle_event ev, const struct rpc_error *err);
+/* A record that says its VM runs while no run follows it: asks for its re-adoption and refuses
+ * the call (unavailable) until that is done. */
+int readopt_first(struct lifecycle *lc, struct vm *vm, struct rpc_error *err);
 
 /* The record changes; a failed save stands in memory and is retried (save-retry.c). */
 void run_set_state(struct run *r, enum vm_state st, const char *reason);
@@ -225,8 +241,36 @@ void run_unwatch_vmm(struct run *r);
 void run_kill_for_undo(struct run *r);
 /* Ends the escalation, if one runs, without deciding anything. */
 void run_kill_cancel(struct run *r);
+/* SIGKILL to the VMM at once (a suspend whose snapshot is taken); the release follows its exit. */
+void run_kill_now(struct run *r);
 /* A running VM: the escalation, then the release, ending stopped with reason. */
 void run_stop_begin(struct run *r, const char *reason);
+
+/* ---- lifecycle-pause.c ---- */
+/* A stop or the VMM's end overtakes a pause or resume in flight: its callers are told err. */
+void run_pause_cancel(struct run *r, const char *why);
+/* Re-adoption: asks the VMM (GET /) whether it is paused and corrects the record if it says
+ * otherwise. */
+void run_probe_paused(struct run *r);
+
+/* ---- lifecycle-suspend.c ---- */
+/* In the VM's directory, next to its disk; the memory file is bound into every jail as a drive
+ * (the VMM writes it in place), the state file only into a restore's. */
+#define SNAPSHOT_META "snapshot.json"
+#define SNAPSHOT_STATE "snapshot.state"
+#define SNAPSHOT_MEM "snapshot.mem"
+#define SNAPSHOT_MEM_DRIVE "snapmem"
+#define SNAPSHOT_STATE_DRIVE "snapstate"
+#define SNAPSHOT_MEM_IN_JAIL "/drives/" SNAPSHOT_MEM_DRIVE
+#define SNAPSHOT_STATE_IN_JAIL "/drives/" SNAPSHOT_STATE_DRIVE
+int snapshot_path(struct lifecycle *lc, const char *vm_id, const char *file, char *buf, size_t n);
+/* Removes the snapshot's record and state, empties its memory file. */
+void snapshot_discard(struct lifecycle *lc, const struct vm *vm);
+/* A suspend's run is released: records the disk it left (or ends stopped without a snapshot). */
+void suspend_finish(struct run *r);
+/* A start of a suspended VM: refuses (err) unless its disk, image and files are the snapshot's;
+ * sets r->expect_boot_id. */
+int restore_check(struct lifecycle *lc, struct vm *vm, struct run *r, struct rpc_error *err);
 
 /* ---- lifecycle-steps.c ---- */
 /* A step's helper call: k is what helper_call_<op>(…, on_helper_step, r) returned; on_result

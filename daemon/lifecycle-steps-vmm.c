@@ -294,6 +294,19 @@ void step_configure(struct run *r)
 	char args[1024];
 	int k;
 
+	if (r->restoring) {
+		/* no configuration: the snapshot has it, but for the tap this start got */
+		k = fc_request_snapshot_load(SNAPSHOT_STATE_IN_JAIL, SNAPSHOT_MEM_IN_JAIL, "eth0",
+			r->tap, &r->boot_config[0]);
+		if (k < 0) {
+			step_fail(r, k, "cannot build the snapshot load: %s", strerror(-k));
+			return;
+		}
+		r->n_boot_config = 1;
+		r->configure_idx = 0;
+		configure_next(r);
+		return;
+	}
 	inet_pton(AF_INET, vm->ip, &ip);
 	k = net_boot_args(&lc->cfg.subnet, ip, vm->name, lc->pubkey, args, sizeof(args));
 	if (k < 0) {
@@ -335,6 +348,10 @@ void step_boot(struct run *r)
 	struct fc_request req;
 	int64_t id;
 
+	if (r->restoring) {
+		step_done(r); /* snapshot/load resumed it */
+		return;
+	}
 	id = fc_request_action(FC_ACTION_INSTANCE_START, &req);
 	if (id >= 0)
 		id = run_fc_send(r, &req, r->lc->timing.api_timeout_usec, on_booted);
@@ -378,6 +395,10 @@ void step_hostkey(struct run *r)
 	uint64_t now = now_usec();
 	int k;
 
+	if (r->restoring) {
+		step_done(r); /* the same boot: its host key is pinned already */
+		return;
+	}
 	if (r->hostkey_seen) {
 		hostkey_pin(r);
 		return;
@@ -418,6 +439,13 @@ static void on_ssh(_unused_ struct child *c, const struct child_result *res, voi
 	if (res->r == 0 && res->status == 0 && strspn(res->out, "0123456789abcdef-") == 36) {
 		memcpy(boot_id, res->out, 36);
 		boot_id[36] = '\0';
+	}
+	if (boot_id[0] && r->restoring && r->expect_boot_id[0] &&
+		!streq(boot_id, r->expect_boot_id)) {
+		step_fail(r, -ESTALE,
+			"the restored guest's boot id is %s, not the suspended guest's %s", boot_id,
+			r->expect_boot_id);
+		return;
 	}
 	if (boot_id[0]) {
 		snprintf(vm->boot_id, sizeof(vm->boot_id), "%s", boot_id);

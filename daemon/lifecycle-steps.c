@@ -341,7 +341,8 @@ static void step_jail(struct run *r)
 	struct image *img = store_image_by_name(&lc->d->store, vm->image);
 	struct helper_req_jail_stage req = {.vm_id = vm->id};
 	struct helper_block_drive drive = {"rootfs", r->device};
-	_cleanup_close_ int kernel = -1, initrd = -1, disk = -1;
+	_cleanup_close_ int kernel = -1, initrd = -1, disk = -1, mem = -1, state = -1;
+	char path[PATH_MAX] = "";
 
 	if (!img) {
 		step_fail(r, -ENOENT, "image \"%s\" no longer exists", vm->image);
@@ -376,6 +377,29 @@ static void step_jail(struct run *r)
 		}
 		req.fds.names[req.fds.n] = "drive:rootfs";
 		req.fds.fds[req.fds.n++] = disk;
+	}
+	/* The snapshot's memory file, for a suspend to write in place (a cold start empties it) or
+	 * a restore to read; a restore's state file too. */
+	if (snapshot_path(lc, vm->id, SNAPSHOT_MEM, path, sizeof(path)) >= 0)
+		mem = open(path,
+			O_RDWR | O_CREAT | (r->restoring ? 0 : O_TRUNC) | O_CLOEXEC | O_NOFOLLOW,
+			0600);
+	if (mem < 0) {
+		step_fail(r, negative_errno(), "cannot open the snapshot memory file %s: %m", path);
+		return;
+	}
+	req.fds.names[req.fds.n] = "drive:" SNAPSHOT_MEM_DRIVE;
+	req.fds.fds[req.fds.n++] = mem;
+	if (r->restoring) {
+		if (snapshot_path(lc, vm->id, SNAPSHOT_STATE, path, sizeof(path)) >= 0)
+			state = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		if (state < 0) {
+			step_fail(r, negative_errno(), "cannot open the snapshot state file %s: %m",
+				path);
+			return;
+		}
+		req.fds.names[req.fds.n] = "drive:" SNAPSHOT_STATE_DRIVE;
+		req.fds.fds[req.fds.n++] = state;
 	}
 	helper_step(r, "jail.stage",
 		helper_call_jail_stage(&r->lc->ports.helper, &req, on_helper_step, r), jail_result);

@@ -195,6 +195,37 @@ static void on_ctrl_alt_del(
 	}
 }
 
+static void send_ctrl_alt_del(struct run *r)
+{
+	struct fc_request req;
+	int64_t id;
+
+	id = fc_request_action(FC_ACTION_SEND_CTRL_ALT_DEL, &req);
+	if (id >= 0)
+		id = run_fc_send(r, &req, 5 * 1000 * 1000, on_ctrl_alt_del);
+	r->fc_req = id > 0 ? id : 0;
+}
+
+/* A paused guest hears no Ctrl-Alt-Del: it is resumed first, so it shuts down cleanly (its disk
+ * consistent) rather than being signalled. Ctrl-Alt-Del follows whatever the resume came to:
+ * a guest that still does not hear it is signalled when stop_timeout_sec runs out, as always. */
+static void on_stop_resumed(
+	_unused_ struct fc_api *api, const struct fc_api_result *res, void *userdata)
+{
+	struct run *r = userdata;
+
+	r->fc_req = 0;
+	if (!r->kill_active || r->kill_stage != KILL_CTRL_ALT_DEL)
+		return;
+	if (res->r < 0 || res->status >= 300)
+		log_vm(LOG_WARNING, run_name(r), "stop",
+			"VM %s: resuming it before Ctrl-Alt-Del failed (%s)", run_name(r),
+			res->err.message);
+	else
+		r->paused = false;
+	send_ctrl_alt_del(r);
+}
+
 static void kill_stage_run(struct run *r)
 {
 	struct lifecycle *lc = r->lc;
@@ -202,6 +233,16 @@ static void kill_stage_run(struct run *r)
 	int64_t id;
 	int k;
 
+	if (r->kill_stage == KILL_CTRL_ALT_DEL && r->paused) {
+		id = fc_request_vm_state(false, &req);
+		if (id >= 0)
+			id = run_fc_send(r, &req, 5 * 1000 * 1000, on_stop_resumed);
+		r->fc_req = id > 0 ? id : 0;
+		if (!r->fc_req)
+			send_ctrl_alt_del(r);
+		kill_wait(r, lc->timing.stop_timeout_usec);
+		return;
+	}
 	if (r->kill_stage == KILL_CTRL_ALT_DEL) {
 		id = fc_request_action(FC_ACTION_SEND_CTRL_ALT_DEL, &req);
 		if (id >= 0)
@@ -250,6 +291,11 @@ int lifecycle_kill(struct lifecycle *lc, struct vm *vm, struct rpc_error *err)
 	return k;
 }
 
+void run_kill_now(struct run *r)
+{
+	kill_begin(r, KILL_KILL, false);
+}
+
 void run_kill_for_undo(struct run *r)
 {
 	kill_begin(r, KILL_KILL, true);
@@ -260,7 +306,11 @@ void run_kill_for_undo(struct run *r)
 void run_stop_begin(struct run *r, const char *reason)
 {
 	struct vm *vm = run_vm(r);
+	/* a pause in flight may have been carried out: resuming a running guest is harmless */
+	bool maybe_paused = r->paused || (r->pause_req > 0 && r->pause_target);
 
+	run_pause_cancel(r, "a stop came first");
+	r->paused = maybe_paused;
 	r->mode = RUN_STOPPING;
 	r->final_state = VM_STATE_STOPPED;
 	snprintf(r->final_reason, sizeof(r->final_reason), "%s", reason);

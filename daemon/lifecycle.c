@@ -215,6 +215,14 @@ static void run_fail(struct run *r)
 	snprintf(r->final_reason, sizeof(r->final_reason), "start failed at step \"%s\": %s",
 		lifecycle_steps[r->step].name, r->fail_msg);
 	r->final_state = VM_STATE_ERROR;
+	if (r->restoring) {
+		/* nothing of the snapshot was changed: it stays, for another try or a cold start */
+		snprintf(r->final_reason, sizeof(r->final_reason),
+			"restore failed at step \"%s\": %s; the snapshot is kept (banger vm start "
+			"--cold discards it)",
+			lifecycle_steps[r->step].name, r->fail_msg);
+		r->final_state = VM_STATE_SUSPENDED;
+	}
 	log_vm(LOG_ERR, run_name(r), lifecycle_steps[r->step].name, "VM %s: %s", run_name(r),
 		r->final_reason);
 	run_release(r);
@@ -317,6 +325,8 @@ void run_start_at(struct run *r, enum step s)
 
 void run_release(struct run *r)
 {
+	run_pause_cancel(r, "the VM is being released");
+	r->paused = false;
 	run_clear_pending(r);
 	run_kill_cancel(r);
 	r->mode = RUN_UNWINDING;
@@ -449,6 +459,9 @@ static void run_finish(struct run *r)
 	vm->halted = false;
 	if (!streq(before.started_at, "") || before.pid != 0 || before.halted)
 		run_record_updated(r);
+	if (r->suspending)
+		suspend_finish(r);
+	r->restoring = false;
 	if (r->keep_record_state) {
 		/* an orphan's VMM and jail are gone: the record said the truth about the rest */
 		r->keep_record_state = false;
@@ -614,11 +627,10 @@ bool lifecycle_busy(struct lifecycle *lc, const struct vm *vm)
 
 static bool record_says_running(const struct vm *vm)
 {
-	return vm->state == VM_STATE_RUNNING || vm->state == VM_STATE_STARTING ||
-	       vm->state == VM_STATE_STOPPING;
+	return !vm_state_is_inactive(vm->state);
 }
 
-static int readopt_first(struct lifecycle *lc, struct vm *vm, struct rpc_error *err)
+int readopt_first(struct lifecycle *lc, struct vm *vm, struct rpc_error *err)
 {
 	/* Nothing follows a record that says it runs only while its re-adoption waits for
 	 * bangerd-root: a second VMM must not start beside one that may run, and calling it
@@ -657,6 +669,14 @@ int lifecycle_start(struct lifecycle *lc, struct vm *vm, struct rpc_error *err)
 		return rpc_error_set(err, -ENOENT, RPC_ERROR_NOT_FOUND,
 			"VM \"%s\" uses image \"%s\", which does not exist (banger image list)",
 			vm->name, vm->image);
+	r->restoring = false;
+	r->expect_boot_id[0] = '\0';
+	if (vm->state == VM_STATE_SUSPENDED) {
+		int k = restore_check(lc, vm, r, err);
+		if (k < 0)
+			return k;
+		r->restoring = true;
+	}
 	r->acquired = 0;
 	r->vmm_pid = 0;
 	r->vmm_exited = false;
@@ -664,9 +684,22 @@ int lifecycle_start(struct lifecycle *lc, struct vm *vm, struct rpc_error *err)
 	r->launch_answered = false;
 	vm->boot_id[0] = '\0';
 	vm->halted = false;
+	r->paused = false;
 	run_set_state(r, VM_STATE_STARTING, "");
 	run_start_at(r, STEP_ADDRESS);
 	return 0;
+}
+
+int lifecycle_start_cold(struct lifecycle *lc, struct vm *vm, struct rpc_error *err)
+{
+	struct run *r = run_find(lc, vm->id);
+
+	if (vm->state == VM_STATE_SUSPENDED && (!r || r->mode == RUN_IDLE)) {
+		snapshot_discard(lc, vm);
+		record_set_state(
+			lc, vm, VM_STATE_STOPPED, "its snapshot was discarded (cold start)");
+	}
+	return lifecycle_start(lc, vm, err);
 }
 
 int lifecycle_stop(struct lifecycle *lc, struct vm *vm, struct rpc_error *err)

@@ -30,6 +30,8 @@ enum lifecycle_event {
 	LIFECYCLE_RELEASED,    /* a run ended and released everything: the VM is stopped or error */
 	LIFECYCLE_DELETE,      /* the same, for a VM whose delete waited for it: remove it now */
 	LIFECYCLE_SHUTDOWN,    /* the lifecycle is freed: nothing in flight will finish */
+	LIFECYCLE_PAUSE_ENDED, /* a pause or resume was answered by the VMM (err: it failed) */
+	LIFECYCLE_SUSPEND_FAILED, /* a suspend could not take its snapshot (err): the VM runs on */
 	_LIFECYCLE_EVENT_MAX,
 	_LIFECYCLE_EVENT_INVALID = -EINVAL,
 };
@@ -77,6 +79,15 @@ int lifecycle_stop(struct lifecycle *lc, struct vm *vm, struct rpc_error *err);
 /* The same without Ctrl-Alt-Del or grace: SIGKILL to the VMM at once (also to one a graceful
  * stop is waiting for). vm.stop with force. */
 int lifecycle_kill(struct lifecycle *lc, struct vm *vm, struct rpc_error *err);
+/* Pauses (paused: true) or resumes a running VM through PATCH /vm: PAUSE_ENDED follows, the
+ * record then paused or running. Refused when the VM does not run, is starting or stopping, a
+ * pause or resume is in flight, or it is already in the state asked for. */
+int lifecycle_set_paused(struct lifecycle *lc, struct vm *vm, bool paused, struct rpc_error *err);
+/* vm.stop with snapshot: pause, a Full snapshot next to the disk, the VMM ended and everything
+ * released: RELEASED follows (the VM suspended), or SUSPEND_FAILED (the VM as it was). */
+int lifecycle_suspend(struct lifecycle *lc, struct vm *vm, struct rpc_error *err);
+/* vm.start with cold: a suspended VM's snapshot is discarded first, so it boots. */
+int lifecycle_start_cold(struct lifecycle *lc, struct vm *vm, struct rpc_error *err);
 /* Stop, then start: RELEASED then STARTED or START_ENDED; a plain start when nothing runs. */
 int lifecycle_restart(struct lifecycle *lc, struct vm *vm, struct rpc_error *err);
 /* Stops vm for a delete: 0 when nothing runs (the caller removes the record at once), 1 when

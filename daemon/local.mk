@@ -110,6 +110,8 @@ libbangerd_a_SOURCES += \
 	daemon/lifecycle.c daemon/lifecycle.h daemon/lifecycle-internal.h \
 	daemon/lifecycle-steps.c daemon/lifecycle-steps-vmm.c \
 	daemon/lifecycle-stop.c \
+	daemon/lifecycle-pause.c \
+	daemon/lifecycle-suspend.c \
 	daemon/lifecycle-console.c \
 	daemon/reconcile-readopt.c \
 	daemon/rpc-vm-lifecycle.c \

@@ -216,8 +216,11 @@ static void on_found(_unused_ struct helper_client *h, int k, json_t *result,
 		r->vmm_pid = (int)json_integer_value(pid);
 		alive = run_watch_vmm(r) >= 0;
 	}
-	if (alive && vm->state == VM_STATE_RUNNING) {
+	if (alive && (vm->state == VM_STATE_RUNNING || vm->state == VM_STATE_PAUSED)) {
+		/* the record says whether it was paused, until the VMM answers GET / */
+		r->paused = vm->state == VM_STATE_PAUSED;
 		readopt_running(r);
+		run_probe_paused(r);
 		return;
 	}
 	if (alive && vm->state != VM_STATE_STOPPING && !r->abort_requested && !r->delete_after) {
@@ -282,8 +285,7 @@ void lifecycle_readopt(struct lifecycle *lc)
 	for (size_t i = 0; i < lc->d->store.n_vms; i++) {
 		struct vm *vm = lc->d->store.vms[i];
 
-		if (vm->state != VM_STATE_RUNNING && vm->state != VM_STATE_STARTING &&
-			vm->state != VM_STATE_STOPPING)
+		if (vm_state_is_inactive(vm->state))
 			continue;
 		/* -EBUSY: already followed; else it is asked again at the next reconcile */
 		(void)readopt_one(lc, vm, handles_file_find(&handles, vm->id));

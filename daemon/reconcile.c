@@ -70,8 +70,7 @@ static bool vm_id_owned(struct daemon *d, const char *id)
 
 	if (!vm)
 		return false;
-	return lifecycle_busy(d->lifecycle, vm) || vm->state == VM_STATE_RUNNING ||
-	       vm->state == VM_STATE_STARTING || vm->state == VM_STATE_STOPPING;
+	return lifecycle_busy(d->lifecycle, vm) || !vm_state_is_inactive(vm->state);
 }
 
 static bool is_orphan(struct reconcile_job *j, const char *id);
@@ -454,8 +453,7 @@ static struct reconcile_job *job_new(struct daemon *d, bool dry_run)
 	for (size_t i = 0; j->readopt && i < d->store.n_vms; i++) {
 		struct vm *vm = d->store.vms[i];
 		if (!lifecycle_busy(d->lifecycle, vm) && !lifecycle_follows(d->lifecycle, vm) &&
-			(vm->state == VM_STATE_RUNNING || vm->state == VM_STATE_STARTING ||
-				vm->state == VM_STATE_STOPPING))
+			!vm_state_is_inactive(vm->state))
 			json_array_append_new(j->readopt, json_string(vm->name));
 	}
 	if (!j->readopt || !j->orphans || !j->swept || !j->failed) {

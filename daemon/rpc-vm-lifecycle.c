@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* vm.start, vm.stop, vm.restart, a forced vm.delete and vm.logs: the methods backed by the VM
- * lifecycle, and the callers who wait for what a start, stop or delete comes to. The lifecycle
- * tells rpc_vm_lifecycle_notify(); this file answers the calls. */
+/* vm.start, vm.stop, vm.restart, vm.pause, vm.resume, a forced vm.delete and vm.logs: the methods
+ * backed by the VM lifecycle, and the callers who wait for what a start, stop or delete comes to.
+ * The lifecycle tells rpc_vm_lifecycle_notify(); this file answers the calls. */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +21,7 @@ enum waiter_kind {
 	WAIT_START,  /* STARTED or START_ENDED */
 	WAIT_STOP,   /* RELEASED */
 	WAIT_DELETE, /* DELETE */
+	WAIT_PAUSE,  /* PAUSE_ENDED (a pause or a resume) */
 	_WAIT_KIND_MAX,
 	_WAIT_KIND_INVALID = -EINVAL,
 };
@@ -140,6 +141,13 @@ void rpc_vm_lifecycle_notify(struct lifecycle *lc, const char *vm_id, struct vm 
 		waiters_answer(d, vm_id, WAIT_DELETE, res, k < 0 ? &derr : NULL);
 		json_decref(res);
 		break;
+	case LIFECYCLE_PAUSE_ENDED:
+		o = vm && !err ? vm_to_json(vm) : NULL;
+		waiters_answer(d, vm_id, WAIT_PAUSE, o, err);
+		break;
+	case LIFECYCLE_SUSPEND_FAILED:
+		waiters_answer(d, vm_id, WAIT_STOP, NULL, err);
+		break;
 	case LIFECYCLE_SHUTDOWN:
 		for (enum waiter_kind kind = 0; kind < _WAIT_KIND_MAX; kind++)
 			waiters_answer(d, vm_id, kind, NULL, err);
@@ -176,7 +184,8 @@ int rpc_vm_start(struct rpc_call *call, const struct rpc_vm_start_args *args, js
 	struct rpc_error *err)
 {
 	(void)ret_result;
-	return run_op(call, args->name, args->id, err, WAIT_START, lifecycle_start);
+	return run_op(call, args->name, args->id, err, WAIT_START,
+		args->cold ? lifecycle_start_cold : lifecycle_start);
 }
 
 /* force: SIGKILL to the VMM at once instead of asking the guest to halt (lifecycle_kill). */
@@ -184,8 +193,13 @@ int rpc_vm_stop(struct rpc_call *call, const struct rpc_vm_stop_args *args, json
 	struct rpc_error *err)
 {
 	(void)ret_result;
+	if (args->force && args->snapshot)
+		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
+			"force and snapshot exclude each other: a killed VMM saves nothing");
 	return run_op(call, args->name, args->id, err, WAIT_STOP,
-		args->force ? lifecycle_kill : lifecycle_stop);
+		args->snapshot ? lifecycle_suspend
+		: args->force  ? lifecycle_kill
+			       : lifecycle_stop);
 }
 
 int rpc_vm_restart(struct rpc_call *call, const struct rpc_vm_restart_args *args,
@@ -193,6 +207,31 @@ int rpc_vm_restart(struct rpc_call *call, const struct rpc_vm_restart_args *args
 {
 	(void)ret_result;
 	return run_op(call, args->name, args->id, err, WAIT_START, lifecycle_restart);
+}
+
+static int lifecycle_pause(struct lifecycle *lc, struct vm *vm, struct rpc_error *err)
+{
+	return lifecycle_set_paused(lc, vm, true, err);
+}
+
+static int lifecycle_resume(struct lifecycle *lc, struct vm *vm, struct rpc_error *err)
+{
+	return lifecycle_set_paused(lc, vm, false, err);
+}
+
+/* Answered with the VM once its VMM said it is paused (resumed). */
+int rpc_vm_pause(struct rpc_call *call, const struct rpc_vm_pause_args *args, json_t **ret_result,
+	struct rpc_error *err)
+{
+	(void)ret_result;
+	return run_op(call, args->name, args->id, err, WAIT_PAUSE, lifecycle_pause);
+}
+
+int rpc_vm_resume(struct rpc_call *call, const struct rpc_vm_resume_args *args, json_t **ret_result,
+	struct rpc_error *err)
+{
+	(void)ret_result;
+	return run_op(call, args->name, args->id, err, WAIT_PAUSE, lifecycle_resume);
 }
 
 int rpc_vm_delete(struct rpc_call *call, const struct rpc_vm_delete_args *args, json_t **ret_result,

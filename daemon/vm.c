@@ -14,10 +14,12 @@ bool vm_state_is_inactive(enum vm_state s)
 	case VM_STATE_CREATED:
 	case VM_STATE_STOPPED:
 	case VM_STATE_ERROR:
+	case VM_STATE_SUSPENDED:
 		return true;
 	case VM_STATE_STARTING:
 	case VM_STATE_RUNNING:
 	case VM_STATE_STOPPING:
+	case VM_STATE_PAUSED:
 		return false;
 	case _VM_STATE_MAX:
 	case _VM_STATE_INVALID:

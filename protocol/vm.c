@@ -12,6 +12,8 @@ static const char *const vm_state_table[_VM_STATE_MAX] = {
 	[VM_STATE_STOPPING] = "stopping",
 	[VM_STATE_STOPPED] = "stopped",
 	[VM_STATE_ERROR] = "error",
+	[VM_STATE_PAUSED] = "paused",
+	[VM_STATE_SUSPENDED] = "suspended",
 };
 
 const char *vm_state_to_string(enum vm_state s)

@@ -26,6 +26,9 @@ enum vm_state {
 	VM_STATE_STOPPING,
 	VM_STATE_STOPPED,
 	VM_STATE_ERROR,
+	VM_STATE_PAUSED,    /* the VMM runs, its vCPUs are stopped (vm.pause) */
+	VM_STATE_SUSPENDED, /* no VMM: its memory and devices saved next to its disk (vm.stop
+			       snapshot) */
 	_VM_STATE_MAX,
 	_VM_STATE_INVALID = -EINVAL,
 };

@@ -333,6 +333,8 @@ static void send_each(struct app *a, enum rpc_method method, const char *verb)
 		json_t *params = json_pack("{s:s}", "name", c->targets[i]);
 		if (params && c->force)
 			json_object_set_new(params, "force", json_true());
+		if (params && c->snapshot)
+			json_object_set_new(params, "snapshot", json_true());
 		snprintf(what, sizeof(what), "%s %s", verb, c->targets[i]);
 		call(a, method, params, CALL_ACTION, what);
 	}
@@ -343,9 +345,9 @@ static void send_each(struct app *a, enum rpc_method method, const char *verb)
 }
 
 /* Start, stop, restart: one VM goes ahead at once unless the action is destructive; several
- * always ask. */
-static unsigned vm_action(
-	struct app *a, enum key_action action, const char *Verb, const char *what_happens)
+ * always ask. snapshot: the stop is a suspend (set before a single VM goes ahead). */
+static unsigned vm_action_snapshot(struct app *a, enum key_action action, const char *Verb,
+	const char *what_happens, bool snapshot)
 {
 	struct confirm *c = &a->confirm;
 	char title[160];
@@ -366,12 +368,19 @@ static unsigned vm_action(
 	redraw = app_confirm_open(a, action, Verb, title);
 	c->targets = targets;
 	c->n_targets = n;
+	c->snapshot = snapshot;
 	body_targets(a);
 	if (what_happens)
 		app_confirm_body(a, "%s", what_happens);
 	if (n == 1 && !key_action_destructive(action))
 		return app_run_confirmed(a); /* starting one VM destroys nothing: no dialog */
 	return redraw;
+}
+
+static unsigned vm_action(
+	struct app *a, enum key_action action, const char *Verb, const char *what_happens)
+{
+	return vm_action_snapshot(a, action, Verb, what_happens, false);
 }
 
 static unsigned act_start(struct app *a, _unused_ const char *arg)
@@ -393,6 +402,27 @@ static unsigned act_kill(struct app *a, _unused_ const char *arg)
 
 	a->confirm.force = true;
 	return redraw;
+}
+
+/* Neither loses anything: one VM goes ahead without a dialog, as a start does. */
+static unsigned act_pause(struct app *a, _unused_ const char *arg)
+{
+	return vm_action(a, KEY_ACTION_PAUSE, "Pause",
+		"Each guest's vCPUs and clock stop; its memory and resources stay.");
+}
+
+static unsigned act_resume(struct app *a, _unused_ const char *arg)
+{
+	return vm_action(a, KEY_ACTION_RESUME, "Resume", NULL);
+}
+
+/* Suspend loses nothing either (start restores it), so one VM goes ahead at once too. */
+static unsigned act_suspend(struct app *a, _unused_ const char *arg)
+{
+	return vm_action_snapshot(a, KEY_ACTION_SUSPEND, "Suspend",
+		"Each guest's memory and devices are saved next to its disk and its VMM ends; "
+		"start restores it where it was.",
+		true);
 }
 
 static unsigned act_create(struct app *a, _unused_ const char *arg)

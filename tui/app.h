@@ -100,6 +100,7 @@ struct confirm {
 	size_t n_body;
 	char verb[24];
 	bool force;     /* sent as "force": true (kill; delete of a VM that runs) */
+	bool snapshot;  /* sent as "snapshot": true (suspend) */
 	json_t *params; /* a row without ACTION_VMS: sent as they are (image remove) */
 	char **targets; /* VM names the action applies to */
 	size_t n_targets;

@@ -127,6 +127,8 @@ static enum theme_role state_role(enum vm_state s)
 		[VM_STATE_STOPPING] = THEME_STATE_STOPPING,
 		[VM_STATE_STOPPED] = THEME_STATE_STOPPED,
 		[VM_STATE_ERROR] = THEME_STATE_FAILED,
+		[VM_STATE_PAUSED] = THEME_STATE_STOPPING, /* held, like one on its way down */
+		[VM_STATE_SUSPENDED] = THEME_STATE_STOPPED,
 	};
 	return s >= 0 && s < _VM_STATE_MAX ? roles[s] : THEME_STATE_UNKNOWN;
 }

@@ -236,6 +236,8 @@ const char *state_glyph(const struct app *a, enum vm_state s)
 		[VM_STATE_STOPPING] = "◁",
 		[VM_STATE_STOPPED] = "■",
 		[VM_STATE_ERROR] = "✖",
+		[VM_STATE_PAUSED] = "‖",
+		[VM_STATE_SUSPENDED] = "◫",
 	};
 	static const char *const ascii[_VM_STATE_MAX] = {
 		[VM_STATE_CREATED] = "o",
@@ -244,6 +246,8 @@ const char *state_glyph(const struct app *a, enum vm_state s)
 		[VM_STATE_STOPPING] = "<",
 		[VM_STATE_STOPPED] = "#",
 		[VM_STATE_ERROR] = "x",
+		[VM_STATE_PAUSED] = "=",
+		[VM_STATE_SUSPENDED] = "z",
 	};
 	if (s < 0 || s >= _VM_STATE_MAX)
 		return "?";

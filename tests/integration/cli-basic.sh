@@ -190,7 +190,7 @@ if command -v zsh > /dev/null; then
 			words=("$@"); CURRENT=$#words
 			_banger' _ "$zcomp" "$@" | grep -v '^$' | tr '\n' ' ' | sed 's/ $//'
 	}
-	t_eq "zsh: banger vm <TAB> offers the vm commands" "create set list get delete start stop restart ssh ssh-config logs run" "$(zsh_complete banger vm '')"
+	t_eq "zsh: banger vm <TAB> offers the vm commands" "create set list get delete start stop restart pause resume ssh ssh-config logs run" "$(zsh_complete banger vm '')"
 	t_eq "zsh: banger <TAB> offers the groups" "vm image events reconcile system update doctor version" "$(zsh_complete banger '')"
 	t_check "zsh: options of vm run" bash -c '[[ " $1 " == *" --rm "* && " $1 " == *" --image "* ]]' _ "$(zsh_complete banger vm run x -)"
 	t_eq "zsh: VM names from the daemon" web "$(zsh_complete banger vm get '')"
@@ -203,7 +203,7 @@ if command -v fish > /dev/null; then
 	t_check "fish: the completion file is generated and parses" fish -n "$fcomp"
 	fish_complete() { PATH=$BANGER_BUILD:$PATH fish --no-config -c "source $fcomp; complete -C '$*'" | cut -f1 | tr '\n' ' ' | sed 's/ $//'; }
 	t_eq "fish: banger vm cr<TAB>" create "$(fish_complete banger vm cr)"
-	t_eq "fish: banger vm <TAB> offers the vm commands" "create delete get list logs restart run set ssh ssh-config start stop" "$(fish_complete banger vm '' | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')"
+	t_eq "fish: banger vm <TAB> offers the vm commands" "create delete get list logs pause restart resume run set ssh ssh-config start stop" "$(fish_complete banger vm '' | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')"
 	t_check "fish: options of vm run" bash -c '[[ " $1 " == *" --rm "* ]]' _ "$(fish_complete banger vm run x --)"
 	t_eq "fish: VM names from the daemon" web "$(fish_complete banger vm get '')"
 	t_eq "fish: image names after --image" minimal "$(fish_complete banger vm create x --image '')"

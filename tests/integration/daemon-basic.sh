@@ -59,7 +59,7 @@ t_eq "image.delete once unused" ok "$(d_code image.delete '{"name":"minimal"}')"
 t_check "the image directory is gone" test ! -e "$BANGER_ROOT/var/lib/banger/state/images/minimal"
 t_eq "image.get after delete is not_found" not_found "$(d_code image.get '{"name":"minimal"}')"
 
-for m in vm.start vm.stop vm.restart vm.logs; do
+for m in vm.start vm.stop vm.restart vm.pause vm.resume vm.logs; do
 	t_eq "$m of a missing VM is not_found" not_found "$(d_code "$m" '{"name":"x"}')"
 done
 # No bangerd-root in this suite: a start fails at its first privileged step, says why, and
@@ -72,6 +72,9 @@ t_check "vm.start says bangerd-root is not reachable" grep -q "bangerd-root is n
 t_eq "the VM is left in error" error "$(d_rpc vm.get '{"name":"lone"}' | jq -r .result.state)"
 t_check "its reason names the step" bash -c 'grep -q "step \\\"bridge\\\"" <<< "$1"' _ "$(d_rpc vm.get '{"name":"lone"}' | jq -r .result.reason)"
 t_eq "vm.stop of a VM that is not running is a conflict" conflict "$(d_code vm.stop '{"name":"lone"}')"
+t_eq "vm.pause of a VM that is not running is a conflict" conflict "$(d_code vm.pause '{"name":"lone"}')"
+t_check "  saying it is not running" grep -q 'Cannot pause VM \\"lone\\": it is not running (error)' <<< "$(d_rpc vm.pause '{"name":"lone"}')"
+t_eq "vm.resume of a VM that is not running is a conflict" conflict "$(d_code vm.resume '{"name":"lone"}')"
 t_eq "vm.logs of a VM that never booted: no lines" 0 "$(d_rpc vm.logs '{"name":"lone"}' | jq '.result.lines | length')"
 t_eq "vm.logs refuses a negative tail" invalid_argument "$(d_code vm.logs '{"name":"lone","tail":-1}')"
 d_rpc vm.delete '{"name":"lone"}' > /dev/null

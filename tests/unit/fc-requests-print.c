@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Prints the Firecracker API requests daemon/fc-requests.c builds, in the order the lifecycle
- * sends them (the boot configuration, InstanceStart, then SendCtrlAltDel on a graceful stop), one
+ * sends them (the boot configuration, InstanceStart, vm.pause's and vm.resume's PATCH /vm, then
+ * SendCtrlAltDel on a graceful stop), one
  * "METHOD PATH BODY" a line: tests/integration/vmm-schema.sh validates them against Firecracker's
  * API description and replays them on banger-vmm. Paths are "@DIR@/…", which the test fills with
  * a directory holding a kernel, an initrd and a root file system. */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +30,11 @@ static int print(struct fc_request *req)
 	return 0;
 }
 
-int main(void)
+/* With "restore": what a start of a suspended VM sends instead (into a fresh VMM, from the files
+ * the first stream's snapshot/create wrote). */
+int main(int argc, char **argv)
 {
+	bool restore = argc > 1 && strcmp(argv[1], "restore") == 0;
 	struct fc_request reqs[FC_BOOT_CONFIG_MAX], req;
 	struct net_subnet subnet;
 	struct in_addr guest;
@@ -37,6 +42,13 @@ int main(void)
 	size_t n;
 	int r;
 
+	if (restore) {
+		r = fc_request_snapshot_load(
+			"@DIR@/snapshot.state", "@DIR@/snapshot.mem", "eth0", "tap0", &req);
+		if (r >= 0)
+			r = print(&req);
+		goto out;
+	}
 	r = net_subnet_parse(NET_DEFAULT_SUBNET, &subnet);
 	if (r >= 0)
 		r = inet_pton(AF_INET, "172.30.0.2", &guest) == 1 ? 0 : -EINVAL;
@@ -58,10 +70,23 @@ int main(void)
 		r = fc_request_action(FC_ACTION_INSTANCE_START, &req);
 	if (r >= 0)
 		r = print(&req);
+	/* vm.pause, vm.stop with snapshot (pause, snapshot/create; the VMM is then killed), and
+	 * vm.resume */
+	r = r >= 0 ? fc_request_vm_state(true, &req) : r;
+	if (r >= 0)
+		r = print(&req);
+	if (r >= 0)
+		r = fc_request_snapshot_create("@DIR@/snapshot.state", "@DIR@/snapshot.mem", &req);
+	if (r >= 0)
+		r = print(&req);
+	r = r >= 0 ? fc_request_vm_state(false, &req) : r;
+	if (r >= 0)
+		r = print(&req);
 	if (r >= 0)
 		r = fc_request_action(FC_ACTION_SEND_CTRL_ALT_DEL, &req);
 	if (r >= 0)
 		r = print(&req);
+out:
 	if (r < 0) {
 		fprintf(stderr, "fc-requests-print: %s\n", strerror(-r));
 		return EXIT_FAILURE;

@@ -62,6 +62,12 @@ struct fake {
 	enum vmm_obeys obeys;
 	bool helper_down; /* calls are refused as if root.sock were gone */
 	const char *instance_state;
+	bool vmm_paused;    /* PATCH /vm said Paused: the guest hears no Ctrl-Alt-Del */
+	char jail_run[256]; /* the jail's /run as the daemon reaches it (api_sock's dir) */
+	char api_sock[PATH_MAX];
+	char mem_file[PATH_MAX]; /* the VM's snapshot.mem, which the real jail binds as a drive */
+	const char *boot_id;     /* what the guest says over SSH */
+	unsigned snap_creates, snap_loads, instance_starts;
 	/* what happened */
 	unsigned tap_create, tap_delete, disk_prepare, disk_release, jail_stage, jail_cleanup;
 	unsigned jail_launch, proc_find, sig_term, sig_kill, cad, vmm_exits;
@@ -81,6 +87,8 @@ struct fixture {
 	struct vm *vm;
 	bool started, start_ended, released, deleted;
 	char start_err[1100];
+	unsigned pause_ended, suspend_failed;
+	char pause_err[1100];
 };
 
 static char home[64];
@@ -182,7 +190,7 @@ static void deliver_helper(struct fake *f, struct pending *p)
 		res = json_pack("{s:s, s:s, s:{s:s}}", "root", "/jail/root", "kernel", "vmlinux",
 			"drives", "rootfs", "rootfs");
 	else if (streq(p->what, "jail.launch")) {
-		res = json_pack("{s:i, s:s}", "pid", VMM_PID, "api_sock", "/jail/root/api.sock");
+		res = json_pack("{s:i, s:s}", "pid", VMM_PID, "api_sock", f->api_sock);
 		f->vmm_alive = !f->launch_dies;
 	} else if (streq(p->what, "proc.find"))
 		res = f->vmm_alive ? json_pack("{s:i}", "pid", VMM_PID) : json_object();
@@ -218,7 +226,10 @@ static int64_t fake_fc_send(void *data, const char *sock, const struct fc_reques
 
 	(void)sock;
 	(void)timeout_usec;
-	if (streq(req->path, "/actions"))
+	if (streq(req->path, "/vm"))
+		snprintf(what, sizeof(what), "vm:%s",
+			json_string_value(json_object_get(req->body, "state")));
+	else if (streq(req->path, "/actions"))
 		snprintf(what, sizeof(what), "action:%s",
 			json_string_value(json_object_get(req->body, "action_type")));
 	else
@@ -243,6 +254,8 @@ static void fake_fc_cancel(void *data, int64_t id)
 		}
 }
 
+static void write_file(const char *path, const char *text);
+
 static void deliver_fc(struct fake *f, struct pending *p)
 {
 	struct fc_api_result res = {.status = 204};
@@ -258,14 +271,31 @@ static void deliver_fc(struct fake *f, struct pending *p)
 		res.status = 200;
 		res.body = json_pack("{s:s}", "state", f->instance_state);
 	} else if (streq(p->what, "action:InstanceStart")) {
+		f->instance_starts++;
 		if (!f->no_hostkey) {
 			char line[1024];
 			snprintf(line, sizeof(line), "banger-hostkey: %s", f->pubkey);
 			console_append(f, line);
 		}
+	} else if (streq(p->what, "PUT /snapshot/create")) {
+		char path[PATH_MAX + 32];
+
+		f->snap_creates++;
+		if (!f->vmm_paused) {
+			res.status = 400;
+			snprintf(res.err.message, sizeof(res.err.message), "not paused");
+		} else {
+			snprintf(path, sizeof(path), "%s/snapshot.state", f->jail_run);
+			write_file(path, "{\"state\": 1}");
+			write_file(f->mem_file, "memory");
+		}
+	} else if (streq(p->what, "PUT /snapshot/load")) {
+		f->snap_loads++;
+	} else if (streq(p->what, "vm:Paused") || streq(p->what, "vm:Resumed")) {
+		f->vmm_paused = streq(p->what, "vm:Paused");
 	} else if (streq(p->what, "action:SendCtrlAltDel")) {
 		f->cad++;
-		if (f->obeys == OBEY_CAD)
+		if (f->obeys == OBEY_CAD && !f->vmm_paused)
 			vmm_exit(f);
 	}
 	p->fdone(NULL, &res, p->userdata);
@@ -307,7 +337,7 @@ static void deliver_spawn(struct fake *f, struct pending *p)
 		res.status = 255;
 		snprintf(err, sizeof(err), "injected failure");
 	} else if (streq(p->what, "ssh"))
-		snprintf(out, sizeof(out), "%s\n", BOOT_ID);
+		snprintf(out, sizeof(out), "%s\n", f->boot_id);
 	p->cdone((struct child *)p, &res, p->userdata);
 }
 
@@ -448,6 +478,14 @@ static void on_notify(struct lifecycle *lc, const char *vm_id, struct vm *vm,
 		fx->vm = NULL;
 		fx->deleted = true;
 		break;
+	case LIFECYCLE_SUSPEND_FAILED:
+		fx->suspend_failed++;
+		snprintf(fx->pause_err, sizeof(fx->pause_err), "%s", err->message);
+		break;
+	case LIFECYCLE_PAUSE_ENDED:
+		fx->pause_ended++;
+		snprintf(fx->pause_err, sizeof(fx->pause_err), "%s", err ? err->message : "");
+		break;
 	case LIFECYCLE_SHUTDOWN:
 	case _LIFECYCLE_EVENT_MAX:
 	case _LIFECYCLE_EVENT_INVALID:
@@ -517,6 +555,14 @@ static int setup(void **state)
 	assert_int_equal(config_load(&cfg, path), 0);
 
 	fx->fake.instance_state = "Running";
+	fx->fake.boot_id = BOOT_ID;
+	snprintf(fx->fake.jail_run, sizeof(fx->fake.jail_run), "%s/jail-run", fx->root);
+	assert_int_equal(mkdir(fx->fake.jail_run, 0700), 0);
+	snprintf(fx->fake.api_sock, sizeof(fx->fake.api_sock), "%s/firecracker.socket",
+		fx->fake.jail_run);
+	assert_int_equal(layout_vm_file(&fx->d.layout, VM_ID, "snapshot.mem", fx->fake.mem_file,
+				 sizeof(fx->fake.mem_file)),
+		0);
 	ports = (struct lifecycle_ports){
 		.helper = {.call = fake_helper_call, .data = &fx->fake},
 		.data = &fx->fake,
@@ -975,6 +1021,131 @@ static void test_vmm_exits_while_running(void **state)
 	assert_ends(fx, VM_STATE_STOPPED, "exited");
 }
 
+/* ---- pause and resume ---------------------------------------------------------------------- */
+
+static bool pause_answered(struct fixture *fx)
+{
+	struct run *r = the_run(fx);
+
+	return r && r->pause_req == 0;
+}
+
+static void set_paused(struct fixture *fx, bool paused)
+{
+	struct rpc_error err;
+	unsigned before = fx->pause_ended;
+
+	assert_int_equal(lifecycle_set_paused(fx->lc, fx->vm, paused, &err), 0);
+	assert_true(run_until(fx, pause_answered));
+	assert_int_equal(fx->pause_ended, before + 1);
+}
+
+static void test_pause_resume(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	/* not running: refused, nothing sent */
+	assert_int_equal(lifecycle_set_paused(fx->lc, fx->vm, true, &err), -ENOTCONN);
+	assert_non_null(strstr(err.message, "not running"));
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	set_paused(fx, true);
+	assert_string_equal(fx->pause_err, "");
+	assert_int_equal(fx->vm->state, VM_STATE_PAUSED);
+	assert_true(fx->fake.vmm_paused);
+	assert_true(lifecycle_follows(fx->lc, fx->vm));
+	assert_int_equal(lifecycle_set_paused(fx->lc, fx->vm, true, &err), -EALREADY);
+	assert_non_null(strstr(err.message, "already paused"));
+	/* a start of a paused VM is refused: it runs */
+	assert_int_equal(lifecycle_start(fx->lc, fx->vm, &err), -EALREADY);
+	set_paused(fx, false);
+	assert_int_equal(fx->vm->state, VM_STATE_RUNNING);
+	assert_false(fx->fake.vmm_paused);
+	assert_int_equal(lifecycle_set_paused(fx->lc, fx->vm, false, &err), -EALREADY);
+	assert_non_null(strstr(err.message, "not paused"));
+}
+
+static void test_pause_refused_by_vmm(void **state)
+{
+	struct fixture *fx = *state;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	snprintf(fx->fake.fail_at, sizeof(fx->fake.fail_at), "vm:Paused");
+	set_paused(fx, true);
+	assert_non_null(strstr(fx->pause_err, "Failed to pause"));
+	assert_non_null(strstr(fx->pause_err, "injected failure"));
+	assert_int_equal(fx->vm->state, VM_STATE_RUNNING); /* only what the VMM said */
+}
+
+/* A paused guest hears no Ctrl-Alt-Del: the stop resumes it first, so it shuts down itself. */
+static void test_stop_paused_resumes_first(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	set_paused(fx, true);
+	fx->fake.obeys = OBEY_CAD;
+	assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
+	assert_ends(fx, VM_STATE_STOPPED, "");
+	assert_false(fx->fake.vmm_paused);
+	assert_int_equal(fx->fake.cad, 1);
+	assert_int_equal(fx->fake.sig_term + fx->fake.sig_kill, 0);
+}
+
+/* The resume is refused: Ctrl-Alt-Del goes unheard and the escalation signals the VMM. */
+static void test_stop_paused_resume_refused(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	set_paused(fx, true);
+	snprintf(fx->fake.fail_at, sizeof(fx->fake.fail_at), "vm:Resumed");
+	fx->fake.obeys = OBEY_CAD;
+	assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
+	fx->fake.obeys = OBEY_TERM;
+	assert_ends(fx, VM_STATE_STOPPED, "");
+	assert_int_equal(fx->fake.sig_term, 1);
+}
+
+/* A stop overtakes a pause in flight: the pause's callers are told, the stop releases all. */
+static void test_stop_during_pause(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	snprintf(fx->fake.hold_at, sizeof(fx->fake.hold_at), "vm:Paused");
+	assert_int_equal(lifecycle_set_paused(fx->lc, fx->vm, true, &err), 0);
+	assert_true(run_until(fx, is_held));
+	assert_int_equal(lifecycle_set_paused(fx->lc, fx->vm, false, &err), -EBUSY);
+	fx->fake.obeys = OBEY_CAD;
+	assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
+	assert_int_equal(fx->pause_ended, 1);
+	assert_non_null(strstr(fx->pause_err, "cancelled"));
+	release_held(&fx->fake);
+	assert_ends(fx, VM_STATE_STOPPED, "");
+	assert_int_equal(fx->fake.sig_term + fx->fake.sig_kill, 0);
+}
+
+static void test_vmm_exits_while_paused(void **state)
+{
+	struct fixture *fx = *state;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	set_paused(fx, true);
+	vmm_exit(&fx->fake);
+	assert_true(run_until(fx, is_stopped));
+	assert_ends(fx, VM_STATE_STOPPED, "exited");
+}
+
 /* ---- re-adoption ------------------------------------------------------------------------------
  */
 
@@ -1009,6 +1180,260 @@ static void test_readopt_running_then_stop(void **state)
 	assert_int_equal(fx->fake.disk_release, 1);
 	assert_int_equal(fx->fake.jail_cleanup, 1);
 	assert_false(fx->fake.vmm_alive);
+}
+
+/* ---- suspend and restore ---------------------------------------------------------------------
+ */
+
+static void vm_file(struct fixture *fx, const char *name, char path[static PATH_MAX])
+{
+	assert_int_equal(layout_vm_file(&fx->d.layout, VM_ID, name, path, PATH_MAX), 0);
+}
+
+static bool vm_file_exists(struct fixture *fx, const char *name)
+{
+	char path[PATH_MAX];
+
+	vm_file(fx, name, path);
+	return access(path, F_OK) == 0;
+}
+
+static void run_then_suspend(struct fixture *fx)
+{
+	struct rpc_error err;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	assert_int_equal(lifecycle_suspend(fx->lc, fx->vm, &err), 0);
+	assert_int_equal(fx->vm->state, VM_STATE_STOPPING);
+	assert_int_equal(lifecycle_suspend(fx->lc, fx->vm, &err), -EBUSY);
+}
+
+static void test_suspend_then_restore(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	run_then_suspend(fx);
+	assert_ends(fx, VM_STATE_SUSPENDED, "suspended");
+	assert_int_equal(fx->fake.snap_creates, 1);
+	assert_int_equal(fx->fake.cad, 0); /* the snapshot is taken: the VMM is simply ended */
+	assert_int_equal(fx->fake.sig_kill, 1);
+	assert_true(vm_file_exists(fx, "snapshot.json"));
+	assert_true(vm_file_exists(fx, "snapshot.state"));
+	assert_int_equal(lifecycle_suspend(fx->lc, fx->vm, &err), -EALREADY);
+	assert_non_null(strstr(err.message, "not running (suspended)"));
+
+	fx->started = false;
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	assert_true(fx->started);
+	assert_int_equal(fx->vm->state, VM_STATE_RUNNING);
+	assert_int_equal(fx->fake.snap_loads, 1);
+	assert_int_equal(fx->fake.instance_starts, 1); /* only the first, cold, start booted */
+	assert_string_equal(fx->vm->boot_id, BOOT_ID);
+}
+
+/* The VMM refuses the snapshot: the guest runs on (resumed), the caller hears why. */
+static void test_suspend_create_refused(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	snprintf(fx->fake.fail_at, sizeof(fx->fake.fail_at), "PUT /snapshot/create");
+	run_then_suspend(fx);
+	assert_true(run_until(fx, run_quiet));
+	assert_int_equal(fx->suspend_failed, 1);
+	assert_non_null(strstr(fx->pause_err, "Failed to suspend VM \"web\""));
+	assert_non_null(strstr(fx->pause_err, "running again"));
+	assert_int_equal(fx->vm->state, VM_STATE_RUNNING);
+	assert_false(fx->fake.vmm_paused);
+	assert_true(lifecycle_follows(fx->lc, fx->vm));
+	assert_false(vm_file_exists(fx, "snapshot.json"));
+	fx->fake.obeys = OBEY_CAD;
+	assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
+	assert_ends(fx, VM_STATE_STOPPED, "");
+}
+
+static void test_suspend_refused_leaves_paused(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	set_paused(fx, true);
+	snprintf(fx->fake.fail_at, sizeof(fx->fake.fail_at), "PUT /snapshot/create");
+	assert_int_equal(lifecycle_suspend(fx->lc, fx->vm, &err), 0);
+	assert_true(run_until(fx, run_quiet));
+	assert_int_equal(fx->suspend_failed, 1);
+	assert_non_null(strstr(fx->pause_err, "still paused"));
+	assert_int_equal(fx->vm->state, VM_STATE_PAUSED);
+	assert_true(fx->fake.vmm_paused);
+}
+
+static void test_vmm_dies_during_suspend(void **state)
+{
+	struct fixture *fx = *state;
+
+	snprintf(fx->fake.hold_at, sizeof(fx->fake.hold_at), "PUT /snapshot/create");
+	run_then_suspend(fx);
+	assert_true(run_until(fx, is_held));
+	vmm_exit(&fx->fake);
+	release_held(&fx->fake);
+	assert_ends(fx, VM_STATE_STOPPED, "nothing was saved");
+	assert_false(vm_file_exists(fx, "snapshot.json"));
+}
+
+static void suspended(struct fixture *fx)
+{
+	run_then_suspend(fx);
+	assert_ends(fx, VM_STATE_SUSPENDED, "suspended");
+	/* the next start reuses the file disk, without disk.prepare, and still releases it: count
+	 * it as prepared, so that assert_released() checks the rest */
+	fx->fake.disk_prepare++;
+}
+
+/* assert_ends() for a second start: every resource released as often as it was acquired. */
+static void assert_ends_again(struct fixture *fx, enum vm_state st, const char *reason_part)
+{
+	struct fake *f = &fx->fake;
+
+	assert_true(run_until(fx, run_quiet));
+	if (fx->vm->state != st || !strstr(fx->vm->reason, reason_part))
+		fail_msg("ended %s (%s), expected %s (… %s …)", vm_state_to_string(fx->vm->state),
+			fx->vm->reason, vm_state_to_string(st), reason_part);
+	if (f->tap_delete != f->tap_create || f->disk_release != f->disk_prepare ||
+		f->jail_cleanup != f->jail_stage || f->vmm_alive || f->watching || f->q)
+		fail_msg("released/acquired tap %u/%u, disk %u/%u, jail %u/%u; VMM %s%s",
+			f->tap_delete, f->tap_create, f->disk_release, f->disk_prepare,
+			f->jail_cleanup, f->jail_stage, f->vmm_alive ? "still runs" : "gone",
+			f->q ? ", work left in flight" : "");
+}
+
+/* A disk that changed since the snapshot is refused, with the way out; a cold start boots. */
+static void test_restore_refused_disk_changed(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+	char path[PATH_MAX];
+
+	suspended(fx);
+	vm_file(fx, "disk", path);
+	write_file(path, "written since");
+	assert_int_equal(lifecycle_start(fx->lc, fx->vm, &err), -ESTALE);
+	assert_non_null(strstr(err.message, "its disk changed since the snapshot"));
+	assert_non_null(strstr(err.message, "banger vm start --cold web"));
+	assert_int_equal(fx->vm->state, VM_STATE_SUSPENDED);
+	assert_int_equal(fx->fake.jail_stage, 1); /* nothing was started */
+
+	assert_int_equal(lifecycle_start_cold(fx->lc, fx->vm, &err), 0);
+	assert_true(run_until(fx, run_quiet));
+	assert_int_equal(fx->vm->state, VM_STATE_RUNNING);
+	assert_int_equal(fx->fake.snap_loads, 0);
+	assert_int_equal(fx->fake.instance_starts, 2);
+	assert_false(vm_file_exists(fx, "snapshot.json"));
+}
+
+static void test_restore_refused_damaged_record(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+	char path[PATH_MAX];
+
+	suspended(fx);
+	vm_file(fx, "snapshot.json", path);
+	write_file(path, "{\"schema\": ");
+	assert_int_equal(lifecycle_start(fx->lc, fx->vm, &err), -ESTALE);
+	assert_non_null(strstr(err.message, "damaged"));
+	assert_int_equal(fx->vm->state, VM_STATE_SUSPENDED);
+}
+
+/* The VMM refuses the load (a corrupt state file): the VM stays suspended, snapshot kept. */
+static void test_restore_load_refused(void **state)
+{
+	struct fixture *fx = *state;
+
+	suspended(fx);
+	snprintf(fx->fake.fail_at, sizeof(fx->fake.fail_at), "PUT /snapshot/load");
+	start(fx);
+	assert_ends_again(fx, VM_STATE_SUSPENDED, "restore failed at step \"configure\"");
+	assert_true(fx->start_ended);
+	assert_non_null(strstr(fx->start_err, "injected failure"));
+	assert_true(vm_file_exists(fx, "snapshot.json"));
+	fx->fake.fail_at[0] = '\0';
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	assert_int_equal(fx->vm->state, VM_STATE_RUNNING);
+	assert_int_equal(fx->fake.snap_loads, 1); /* the refused one is not counted */
+}
+
+/* A guest that comes back with another boot id was not restored: refused, still suspended. */
+static void test_restore_boot_id_differs(void **state)
+{
+	struct fixture *fx = *state;
+
+	suspended(fx);
+	fx->fake.boot_id = "ffffffff-4a59-4687-a5b4-c3d2e1f00112";
+	start(fx);
+	assert_ends_again(fx, VM_STATE_SUSPENDED, "boot id");
+}
+
+/* A restarted daemon re-adopts a paused VM as paused: resume works, and so does a stop. */
+static void test_readopt_paused(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	as_left_by_earlier_daemon(fx, VM_STATE_PAUSED);
+	fx->fake.vmm_alive = true;
+	fx->fake.vmm_paused = true;
+	fx->fake.instance_state = "Paused";
+	lifecycle_readopt(fx->lc);
+	assert_true(run_until(fx, follows));
+	assert_true(run_until(fx, pause_answered));
+	assert_int_equal(fx->vm->state, VM_STATE_PAUSED);
+	assert_int_equal(lifecycle_set_paused(fx->lc, fx->vm, true, &err), -EALREADY);
+	set_paused(fx, false);
+	assert_int_equal(fx->vm->state, VM_STATE_RUNNING);
+	fx->fake.obeys = OBEY_CAD;
+	assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
+	assert_true(run_until(fx, is_stopped));
+	assert_int_equal(fx->fake.sig_term + fx->fake.sig_kill, 0);
+	assert_int_equal(fx->fake.jail_cleanup, 1);
+}
+
+/* The VMM wins over the record: a pause whose record never reached the disk is found paused, and
+ * a record that says paused over a running guest is corrected. */
+static void test_readopt_record_lies_about_pause(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	as_left_by_earlier_daemon(fx, VM_STATE_RUNNING);
+	fx->fake.vmm_alive = true;
+	fx->fake.vmm_paused = true;
+	fx->fake.instance_state = "Paused";
+	lifecycle_readopt(fx->lc);
+	assert_true(run_until(fx, follows));
+	assert_true(run_until(fx, pause_answered));
+	assert_int_equal(fx->vm->state, VM_STATE_PAUSED);
+	set_paused(fx, false);
+	assert_int_equal(fx->vm->state, VM_STATE_RUNNING);
+	fx->fake.instance_state = "Running";
+	fx->vm->state = VM_STATE_PAUSED;
+	assert_int_equal(store_vm_save(&fx->d.store, fx->vm), 0);
+	lifecycle_forget(fx->lc, fx->vm); /* a run the fresh daemon does not have (idle: kept) */
+	the_run(fx)->mode = RUN_IDLE;
+	the_run(fx)->paused = true;
+	lifecycle_readopt(fx->lc);
+	assert_true(run_until(fx, follows));
+	assert_true(run_until(fx, pause_answered));
+	assert_int_equal(fx->vm->state, VM_STATE_RUNNING);
+	assert_int_equal(lifecycle_set_paused(fx->lc, fx->vm, false, &err), -EALREADY);
+	fx->fake.obeys = OBEY_CAD;
+	assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
+	assert_true(run_until(fx, is_stopped));
 }
 
 static void test_readopt_gone(void **state)
@@ -1090,6 +1515,25 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stop_signal_waits_for_helper, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmm_exits_while_running, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readopt_running_then_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pause_resume, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pause_refused_by_vmm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_paused_resumes_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_paused_resume_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_during_pause, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmm_exits_while_paused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readopt_paused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_suspend_then_restore, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_suspend_create_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_suspend_refused_leaves_paused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmm_dies_during_suspend, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restore_refused_disk_changed, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_restore_refused_damaged_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restore_load_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restore_boot_id_differs, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_readopt_record_lies_about_pause, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_readopt_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_readopt_starting_booted_is_finished, setup, teardown),

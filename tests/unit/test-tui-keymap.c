@@ -150,8 +150,8 @@ static void test_remap(void **state)
 	assert_int_equal(km.n_warnings, 0);
 
 	/* Refused: lowercase destructive, forbidden prefixes, unknown names. Defaults remain. */
-	keymap_bind(&km, "restart", "r");
-	assert_int_equal(keymap_lookup(&km, KEY_CTX_LIST, 'r'), KEY_ACTION_NONE);
+	keymap_bind(&km, "restart", "r"); /* 'r' keeps its default: resume */
+	assert_int_equal(keymap_lookup(&km, KEY_CTX_LIST, 'r'), KEY_ACTION_RESUME);
 	keymap_bind(&km, "resync", "<C-a>, <C-s>, <C-b>, <C-q>, <C-y>");
 	assert_int_equal(keymap_lookup(&km, KEY_CTX_LIST, 1), KEY_ACTION_NONE);
 	assert_int_equal(keymap_lookup(&km, KEY_CTX_LIST, 19), KEY_ACTION_NONE);
