@@ -20,6 +20,7 @@ enum {
 };
 
 #define CLI_MAX_OPTIONS 8
+#define CLI_MAX_REPEATS 16 /* values of one repeatable option (its ARG ends with "...") */
 
 struct cli;
 
@@ -52,13 +53,17 @@ struct cli {
 	int n_args;
 	char **rest; /* after "--" (vm ssh) */
 	int n_rest;
-	const char *values[CLI_MAX_OPTIONS]; /* by option index; flags get "" */
+	const char *values[CLI_MAX_OPTIONS];                   /* by option index; flags get "" */
+	const char *repeats[CLI_MAX_OPTIONS][CLI_MAX_REPEATS]; /* every value, in order */
+	size_t n_repeats[CLI_MAX_OPTIONS];
 	struct rpc_client *client;
 	const char *argv0;
 };
 
 /* The value of the current command's option, NULL when not given ("" for a given flag). */
 const char *cli_opt(const struct cli *cli, const char *name);
+/* Every value a repeatable option was given, in order (*ret_n: how many). */
+const char *const *cli_opt_all(const struct cli *cli, const char *name, size_t *ret_n);
 
 /* Connects (once) and says hello. Prints why and returns CLI_EXIT_UNREACHABLE on failure. */
 int cli_connect(struct cli *cli);
@@ -80,6 +85,10 @@ void cli_help(const struct cli_command *cmd, const char *words, bool to_stderr);
 int cli_dump_commands(const char *what);
 /* Words directly below prefix ("" for the top): "vm" is below "", "vm create" below "vm". */
 bool cli_command_is_child(const struct cli_command *c, const char *prefix);
+
+/* cmd-vm.c: the owner's ~/.config/banger/ssh (key, known_hosts, config), from install.json or,
+ * before an install, the running user; prints why when it cannot (-errno). */
+int cli_find_ssh_dir(char *dir, size_t size);
 
 /* completion.c: the shell completion files, from the command table. */
 void cli_completion_bash(void);

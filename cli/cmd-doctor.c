@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -189,6 +190,39 @@ static void check_qemu(struct cli *cli, const struct banger_layout *l, struct ch
 	set(c, CHECK_OK, "%s found at %s", name, path);
 }
 
+/* Whether the user's ~/.ssh/config has an Include line naming banger's file: ssh reads the
+ * Host blocks bangerd keeps only then. A line is counted whatever Match or Host it sits under,
+ * so ok means "included somewhere", which is what can be checked without running ssh -G. */
+static void check_ssh_config(struct cli *cli, const struct banger_layout *l, struct check_result *c)
+{
+	char dir[PATH_MAX], kept[PATH_MAX + 16], user[PATH_MAX], line[1024];
+	const char *home = getenv("HOME");
+	_cleanup_fclose_ FILE *f = NULL;
+	bool included = false;
+
+	(void)cli;
+	(void)l;
+	if (cli_find_ssh_dir(dir, sizeof(dir)) != 0)
+		return set(c, CHECK_WARN, "cannot tell where banger's SSH directory is");
+	snprintf(kept, sizeof(kept), "%s/config", dir);
+	if (access(kept, R_OK) < 0)
+		return set(c, CHECK_WARN, "%s is not there yet: bangerd writes it when it starts",
+			kept);
+	snprintf(user, sizeof(user), "%s/.ssh/config", home && home[0] ? home : "~");
+	f = fopen(user, "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		const char *p = line + strspn(line, " \t");
+		if (strncasecmp(p, "include", 7) == 0 && strstr(p, "banger/ssh/config"))
+			included = true;
+	}
+	if (!included)
+		return set(c, CHECK_WARN,
+			"%s is kept but not used: add \"Include %s\" near the top of %s to reach "
+			"VMs as \"ssh NAME.banger\"",
+			kept, kept, user);
+	set(c, CHECK_OK, "%s includes %s: \"ssh NAME.banger\" reaches a VM", user, kept);
+}
+
 static const struct {
 	const char *name;
 	void (*run)(struct cli *cli, const struct banger_layout *l, struct check_result *c);
@@ -199,6 +233,7 @@ static const struct {
 	{"kvm", check_kvm},
 	{"device-mapper", check_dm},
 	{"qemu", check_qemu},
+	{"ssh-config", check_ssh_config},
 };
 
 int cmd_doctor(struct cli *cli)

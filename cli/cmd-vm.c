@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* banger vm ...: create, list, get, delete, start, stop, restart, ssh, logs, run. */
+/* banger vm ...: create, list, get, delete, start, stop, restart, ssh, ssh-config, logs, run. */
 #include <errno.h>
 #include <signal.h>
 #include <limits.h>
@@ -17,6 +17,8 @@
 #include "common/install.h"
 #include "common/layout.h"
 #include "common/sshcmd.h"
+#include "common/sshconfig.h"
+#include "protocol/publish.h"
 #include "common/macro.h"
 #include "protocol/client.h"
 #include "protocol/jsonrpc.h"
@@ -61,8 +63,28 @@ static bool vm_halted(const json_t *vm)
 	       streq(json_str(vm, "state", ""), "running");
 }
 
+/* "127.0.0.1:8080:80/tcp, 0.0.0.0:5353:53/udp", or "-". */
+static void vm_ports(const json_t *vm, char *buf, size_t size)
+{
+	json_t *a = json_object_get(vm, "publish"), *v;
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(a, i, v)
+	{
+		int n = snprintf(buf + len, size - len, "%s%s", i ? ", " : "",
+			json_string_value(v) ? json_string_value(v) : "?");
+		if (n < 0 || (size_t)n >= size - len)
+			break;
+		len += (size_t)n;
+	}
+	if (!buf[0])
+		snprintf(buf, size, "-");
+}
+
 static void print_vm(struct cli *cli, const json_t *vm)
 {
+	char ports[PUBLISH_MAX * (PUBLISH_TEXT_MAX + 2)];
 	char mem[32], disk[32], up[32];
 	const char *state = json_str(vm, "state", "?");
 	json_t *pid = json_object_get(vm, "pid");
@@ -91,6 +113,9 @@ static void print_vm(struct cli *cli, const json_t *vm)
 	printf("Disk:          %s (%s)\n", disk, json_str(vm, "disk_strategy", "not prepared yet"));
 	printf("IP:            %s\n", json_str(vm, "ip", "-"));
 	printf("MAC:           %s\n", json_str(vm, "mac", "-"));
+	vm_ports(vm, ports, sizeof(ports));
+	printf("Published:     %s%s\n", ports,
+		streq(ports, "-") || streq(state, "running") ? "" : " (while it runs)");
 	if (json_is_integer(pid))
 		printf("PID:           %lld\n", (long long)json_integer_value(pid));
 	else
@@ -99,6 +124,58 @@ static void print_vm(struct cli *cli, const json_t *vm)
 	printf("Created:       %s\n", json_str(vm, "created_at", "-"));
 	printf("Started:       %s\n", json_str(vm, "started_at", "-"));
 	printf("Uptime:        %s\n", up);
+}
+
+/* --publish, each checked here as the daemon will (a typo is a usage error, before any call). */
+static int publish_param(struct cli *cli, json_t *params)
+{
+	size_t n;
+	const char *const *v = cli_opt_all(cli, "publish", &n);
+	json_t *a;
+
+	if (n == 0)
+		return 0;
+	a = json_array();
+	for (size_t i = 0; a && i < n; i++) {
+		struct publish p;
+		char why[160];
+		if (publish_parse(v[i], &p, why, sizeof(why)) < 0) {
+			json_decref(a);
+			return cli_usage_error(cli, "--publish %s", why);
+		}
+		json_array_append_new(a, json_string(v[i]));
+	}
+	if (!a || json_object_set_new(params, "publish", a) < 0)
+		return cli_error("out of memory");
+	return 0;
+}
+
+int cmd_vm_set(struct cli *cli)
+{
+	_cleanup_json_ json_t *params = NULL, *vm = NULL;
+	size_t n;
+	int r;
+
+	(void)cli_opt_all(cli, "publish", &n);
+	if (n == 0 && !cli_opt(cli, "no-publish"))
+		return cli_usage_error(cli, "nothing to change: give --publish or --no-publish");
+	if (n > 0 && cli_opt(cli, "no-publish"))
+		return cli_usage_error(cli, "--publish and --no-publish exclude each other");
+	params = json_pack("{s:s}", "name", cli->args[0]);
+	if (!params)
+		return cli_error("out of memory");
+	r = n > 0 ? publish_param(cli, params)
+		  : (json_object_set_new(params, "publish", json_array()) < 0 ? 1 : 0);
+	if (r)
+		return r;
+	r = cli_call(cli, RPC_METHOD_VM_UPDATE, TAKE_PTR(params), CALL_TIMEOUT_MS, &vm);
+	if (r)
+		return r;
+	if (cli->json)
+		cli_print_json(vm);
+	else
+		printf("Updated VM %s\n", json_str(vm, "name", "?"));
+	return 0;
 }
 
 int cmd_vm_create(struct cli *cli)
@@ -123,6 +200,9 @@ int cmd_vm_create(struct cli *cli)
 		json_object_set_new(params, "memory_mib", json_integer(mem));
 	if (disk)
 		json_object_set_new(params, "disk_gib", json_integer(disk));
+	r = publish_param(cli, params);
+	if (r)
+		return r;
 	r = cli_call(cli, RPC_METHOD_VM_CREATE, TAKE_PTR(params), CALL_TIMEOUT_MS, &vm);
 	if (r)
 		return r;
@@ -137,7 +217,7 @@ int cmd_vm_create(struct cli *cli)
 int cmd_vm_list(struct cli *cli)
 {
 	static const char *const headers[] = {
-		"NAME", "STATE", "IP", "VCPUS", "MEM", "IMAGE", "UPTIME", "BOOT-ID"};
+		"NAME", "STATE", "IP", "VCPUS", "MEM", "IMAGE", "UPTIME", "BOOT-ID", "PORTS"};
 	_cleanup_json_ json_t *res = NULL;
 	struct table t;
 	size_t i;
@@ -155,6 +235,7 @@ int cmd_vm_list(struct cli *cli)
 	json_array_foreach(json_object_get(res, "vms"), i, vm)
 	{
 		char vcpus[16], mem[32], up[32], boot[16];
+		char ports[PUBLISH_MAX * (PUBLISH_TEXT_MAX + 2)];
 		const char *state = json_str(vm, "state", "?");
 
 		snprintf(vcpus, sizeof(vcpus), "%lld",
@@ -163,10 +244,11 @@ int cmd_vm_list(struct cli *cli)
 			mem, sizeof(mem));
 		vm_uptime(vm, up, sizeof(up));
 		snprintf(boot, sizeof(boot), "%.8s", json_str(vm, "boot_id", "-"));
+		vm_ports(vm, ports, sizeof(ports));
 		if (vm_halted(vm))
 			state = "halted";
 		const char *cells[] = {json_str(vm, "name", "?"), state, json_str(vm, "ip", "-"),
-			vcpus, mem, json_str(vm, "image", "?"), up, boot};
+			vcpus, mem, json_str(vm, "image", "?"), up, boot, ports};
 		if (table_add_row(&t, cells, 1, color_for_state(state)) < 0) {
 			table_done(&t);
 			return cli_error("out of memory");
@@ -367,21 +449,31 @@ int cmd_vm_logs(struct cli *cli)
 	}
 }
 
-/* The OpenSSH command line for a running VM at ip, as banger vm ssh runs it. */
-static int ssh_command(const char *ip, char *const *cmd, struct sshcmd *ret)
+int cli_find_ssh_dir(char *dir, size_t size)
 {
 	struct banger_layout layout;
 	struct install_meta meta;
-	char dir[PATH_MAX];
 	int r;
 
 	r = layout_init(&layout, NULL);
 	if (r >= 0 && install_meta_load(&layout, &meta, NULL, 0) < 0)
 		r = install_meta_from_self(&meta);
 	if (r >= 0)
-		r = layout_ssh_dir(&layout, meta.owner_home, dir, sizeof(dir));
+		r = layout_ssh_dir(&layout, meta.owner_home, dir, size);
 	if (r < 0)
 		return cli_error("cannot find banger's SSH key directory: %s", strerror(-r));
+	return 0;
+}
+
+/* The OpenSSH command line for a running VM at ip, as banger vm ssh runs it. */
+static int ssh_command(const char *ip, char *const *cmd, struct sshcmd *ret)
+{
+	char dir[PATH_MAX];
+	int r;
+
+	r = cli_find_ssh_dir(dir, sizeof(dir));
+	if (r)
+		return r;
 	r = sshcmd_build(ret, dir, ip, !isatty(STDIN_FILENO), 10, cmd);
 	if (r < 0)
 		return cli_error("cannot build the ssh command: %s", strerror(-r));
@@ -591,4 +683,53 @@ int cmd_vm_ssh(struct cli *cli)
 	fflush(stdout);
 	execvp("ssh", (char *const *)sc.argv);
 	return cli_error("cannot run ssh: %s", strerror(errno));
+}
+
+/* Prints the Host blocks bangerd keeps in ~/.config/banger/ssh/config, from the same records
+ * and the same formatter (common/sshconfig.h), so what it shows is what ssh reads. */
+int cmd_vm_ssh_config(struct cli *cli)
+{
+	_cleanup_json_ json_t *res = NULL;
+	char dir[PATH_MAX];
+	struct sshconfig c;
+	json_t *vms, *one = NULL, *vm;
+	size_t i;
+	int r;
+
+	r = cli_find_ssh_dir(dir, sizeof(dir));
+	if (r)
+		return r;
+	if (cli->n_args > 0) {
+		r = cli_call(cli, RPC_METHOD_VM_GET, json_pack("{s:s}", "name", cli->args[0]),
+			CALL_TIMEOUT_MS, &res);
+		if (r)
+			return r;
+		if (!json_str(res, "ip", NULL))
+			return cli_error(
+				"VM %s has no address yet: it gets one when it first starts",
+				cli->args[0]);
+		vms = one = json_pack("[O]", res);
+	} else {
+		r = cli_call(cli, RPC_METHOD_VM_LIST, NULL, CALL_TIMEOUT_MS, &res);
+		if (r)
+			return r;
+		vms = json_object_get(res, "vms");
+	}
+	r = sshconfig_begin(&c);
+	json_array_foreach(vms, i, vm)
+	{
+		const char *ip = json_str(vm, "ip", NULL);
+		if (r < 0)
+			break;
+		if (ip)
+			r = sshconfig_add_host(&c, dir, json_str(vm, "name", ""), ip);
+	}
+	json_decref(one);
+	if (r < 0) {
+		sshconfig_free(&c);
+		return cli_error("cannot write the SSH config: %s", strerror(-r));
+	}
+	fputs(c.buf, stdout);
+	sshconfig_free(&c);
+	return ferror(stdout) ? CLI_EXIT_ERROR : 0;
 }

@@ -13,10 +13,11 @@
 #define FILE_OPTIONS "--socket|--kernel|-k|--rootfs|-r|--initrd"
 #define IMAGE_OPTIONS "--image|-i"
 
-/* The names a command's first argument takes ("vm", "image"), or NULL. */
+/* The names a command's first argument takes ("vm", "image"), or NULL; "[NAME]" (optional)
+ * completes as NAME does. */
 static const char *names_kind(const struct cli_command *c)
 {
-	if (!strneq(c->args, "NAME", 4))
+	if (!strneq(c->args, "NAME", 4) && !strneq(c->args, "[NAME]", 6))
 		return NULL;
 	return strneq(c->words, "image", 5) ? "image" : "vm";
 }

@@ -18,6 +18,17 @@ const char *cli_opt(const struct cli *cli, const char *name)
 	return NULL;
 }
 
+const char *const *cli_opt_all(const struct cli *cli, const char *name, size_t *ret_n)
+{
+	for (int i = 0; cli->cmd && cli->cmd->options[i].name; i++)
+		if (streq(cli->cmd->options[i].name, name)) {
+			*ret_n = cli->n_repeats[i];
+			return cli->repeats[i];
+		}
+	*ret_n = 0;
+	return NULL;
+}
+
 int cli_usage_error(const struct cli *cli, const char *fmt, ...)
 {
 	va_list ap;
@@ -102,6 +113,10 @@ static int command_option(struct cli *cli, int argc, char **argv, int *i)
 		value = argv[++*i];
 	}
 	cli->values[k] = value;
+	if (cli->n_repeats[k] >= CLI_MAX_REPEATS)
+		return cli_usage_error(
+			cli, "--%s is given more than %d times", opts[k].name, CLI_MAX_REPEATS);
+	cli->repeats[k][cli->n_repeats[k]++] = value;
 	return 0;
 }
 

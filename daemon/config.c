@@ -13,6 +13,7 @@
 #include "common/macro.h"
 #include "daemon/config.h"
 #include "protocol/methods.h"
+#include "protocol/publish.h"
 
 void config_defaults(struct banger_config *c)
 {
@@ -23,6 +24,7 @@ void config_defaults(struct banger_config *c)
 		.vmm_api_timeout_sec = 10,
 		.client_silent_timeout_sec = 10,
 		.state_min_free_mib = 1024,
+		.publish_min_port = PUBLISH_MIN_PORT_DEFAULT,
 	};
 	snprintf(c->subnet_text, sizeof(c->subnet_text), "%s", NET_DEFAULT_SUBNET);
 	(void)net_subnet_parse(NET_DEFAULT_SUBNET, &c->subnet);
@@ -139,6 +141,11 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 				section, name, value);
 		else
 			snprintf(c->bridge, sizeof(c->bridge), "%s", value);
+	} else if (streq(section, "network") && streq(name, "publish_min_port")) {
+		if (parse_uint(value, 1, PUBLISH_MIN_PORT_DEFAULT, &n) < 0)
+			warn(s, "[%s] %s = \"%s\" must be 1..1024", section, name, value);
+		else
+			c->publish_min_port = (unsigned)n;
 	} else if (streq(section, "vm") && streq(name, "ssh_timeout_sec")) {
 		if (parse_uint(value, 5, 3600, &n) < 0)
 			warn(s, "[%s] %s = \"%s\" must be 5..3600", section, name, value);

@@ -16,6 +16,7 @@ struct banger_config {
 	char subnet_text[32];
 	struct net_subnet subnet;
 	char bridge[16];
+	unsigned publish_min_port;  /* [network]: the lowest host port a VM may publish */
 	unsigned ssh_timeout_sec;   /* from InstanceStart to SSH answering */
 	unsigned stop_timeout_sec;  /* SendCtrlAltDel → SIGTERM */
 	uint64_t console_max_bytes; /* console.log is rotated beyond this */

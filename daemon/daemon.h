@@ -22,6 +22,8 @@ struct update_watch;
 struct helper_probe;
 struct save_retry;
 struct space_watch;
+struct ssh_config_writer;
+struct dns_watch;
 struct vm_waiter;
 
 struct daemon {
@@ -47,10 +49,15 @@ struct daemon {
 		*helper_probe;           /* system.status's hello to bangerd-root, made on demand */
 	struct save_retry *save_retry;   /* records and files whose save has not landed yet */
 	struct space_watch *space_watch; /* the state directory's free space */
+	struct ssh_config_writer *ssh_config; /* ~/.config/banger/ssh/config (ssh-config.h) */
+	struct dns_watch *dns;                /* the guests' resolver (dns.h) */
 };
 
 /* Numbers params (stolen) as the next event and hands it to every subscriber. Publishing fails
- * only for lack of memory, which is logged; the state change it reports has happened anyway. */
+ * only for lack of memory, which is logged; the state change it reports has happened anyway.
+ * The VM events (vm.created, vm.deleted, vm.state, vm.updated) are also where what the daemon
+ * derives from the records learns of a change: the SSH config (ssh-config.h) and, from
+ * vm.state, the published ports (publish.h). */
 void daemon_publish(struct daemon *d, const char *method, json_t *params);
 
 /* {"vms": [...], "images": [...]}, the shape of vm.list, image.list and events.snapshot. */

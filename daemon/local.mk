@@ -8,6 +8,9 @@ libbangerd_a_SOURCES = \
 	daemon/vm-state.c daemon/vm-state.h \
 	daemon/save-retry.c daemon/save-retry.h \
 	daemon/space-watch.c daemon/space-watch.h \
+	daemon/ssh-config.c daemon/ssh-config.h \
+	daemon/publish.c daemon/publish.h \
+	daemon/dns.c daemon/dns.h \
 	daemon/image.c daemon/image.h \
 	daemon/store.c daemon/store.h \
 	daemon/events.c daemon/events.h \

@@ -27,6 +27,9 @@
 #include "daemon/save-retry.h"
 #include "daemon/server.h"
 #include "daemon/space-watch.h"
+#include "daemon/ssh-config.h"
+#include "daemon/publish.h"
+#include "daemon/dns.h"
 
 static const char usage[] =
 	"Usage: bangerd [OPTIONS]\n"
@@ -303,12 +306,20 @@ static int run(struct daemon *d, const struct options *o)
 	r = space_watch_start(d);
 	if (r < 0)
 		return log_error_errno(r, "Failed to watch the state directory: %m");
+	r = ssh_config_start(d);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up the VMs' SSH config: %m");
 
 	/* After the bus (the lifecycle publishes), before READY: re-adopt what still runs. */
 	r = lifecycle_new(d, &d->config, NULL, rpc_vm_lifecycle_notify, d, &d->lifecycle);
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up the VM lifecycle: %m");
 	lifecycle_readopt(d->lifecycle);
+	publish_sync_all(d);
+	r = dns_start(d);
+	if (r < 0)
+		return log_error_errno(r, "Failed to watch the guests' resolver: %m");
+	dns_changed(d);
 	reconcile_at_start(d);
 	/* An update the owner started goes on while we restart: follow its steps. A run directory
 	 * we cannot watch costs only the update events. */
@@ -369,6 +380,8 @@ int main(int argc, char **argv)
 	(void)sd_notify(0, "STOPPING=1");
 	d.heartbeat = sd_event_source_disable_unref(d.heartbeat);
 	space_watch_stop(&d);
+	ssh_config_stop(&d);
+	dns_stop(&d);
 	save_retry_done(&d);
 	event_bus_done(&d.bus);
 	store_done(&d.store);

@@ -136,8 +136,8 @@ int net_boot_args(const struct net_subnet *n, struct in_addr guest, const char *
 			return -EINVAL;
 
 	w = snprintf(buf, size,
-		"console=ttyS0 reboot=k panic=1 ip=%s::%s:%s:%s:eth0:off banger.ssh_key=%s:%.*s",
-		ip, gw, mask, hostname, type, (int)(blob_end - sp - 1), sp + 1);
+		"console=ttyS0 reboot=k panic=1 ip=%s::%s:%s:%s:eth0:off:%s banger.ssh_key=%s:%.*s",
+		ip, gw, mask, hostname, gw, type, (int)(blob_end - sp - 1), sp + 1);
 	if (w < 0 || (size_t)w >= size)
 		return -ENAMETOOLONG;
 	return 0;

@@ -8,9 +8,11 @@
 #include "common/macro.h"
 #include "daemon/daemon.h"
 #include "daemon/lifecycle.h"
+#include "daemon/publish.h"
 #include "daemon/rpc-vm.h"
 #include "daemon/rpc.h"
 #include "daemon/save-retry.h"
+#include "daemon/vm-state.h"
 
 int rpc_vm_lookup(
 	struct daemon *d, const char *name, const char *id, struct vm **ret, struct rpc_error *err)
@@ -65,6 +67,16 @@ int rpc_vm_create(struct rpc_call *call, const struct rpc_vm_create_args *args, 
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		return -ENOMEM;
+	if (args->publish) {
+		char why[160];
+		if (vm_publish_from_json(
+			    args->publish, vm->publish, &vm->n_publish, why, sizeof(why)) < 0)
+			return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
+				"Invalid publish: %s", why);
+		r = publish_check(d, NULL, vm->publish, vm->n_publish, err);
+		if (r < 0)
+			return r;
+	}
 	r = vm_id_generate(vm->id);
 	if (r < 0)
 		return rpc_error_set(
@@ -92,6 +104,40 @@ int rpc_vm_create(struct rpc_call *call, const struct rpc_vm_create_args *args, 
 	TAKE_PTR(vm);
 	*ret_result = o;
 	return o ? 0 : -ENOMEM;
+}
+
+int rpc_vm_update(struct rpc_call *call, const struct rpc_vm_update_args *args, json_t **ret_result,
+	struct rpc_error *err)
+{
+	struct daemon *d = call->d;
+	struct publish p[PUBLISH_MAX];
+	struct vm *vm;
+	char why[160];
+	size_t n = 0;
+	int r;
+
+	r = rpc_vm_lookup(d, args->name, args->id, &vm, err);
+	if (r < 0)
+		return r;
+	if (!vm_state_is_inactive(vm->state) || lifecycle_busy(d->lifecycle, vm))
+		return rpc_error_set(err, -EBUSY, RPC_ERROR_CONFLICT,
+			"VM \"%s\" is %s: stop it first to change it", vm->name,
+			vm_state_to_string(vm->state));
+	if (args->publish) {
+		if (vm_publish_from_json(args->publish, p, &n, why, sizeof(why)) < 0)
+			return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
+				"Invalid publish: %s", why);
+		r = publish_check(d, vm, p, n, err);
+		if (r < 0)
+			return r;
+		memcpy(vm->publish, p, n * sizeof(p[0]));
+		vm->n_publish = n;
+	}
+	log_vm(LOG_INFO, vm->name, "vm.update", "Updated VM \"%s\" (%zu published ports)", vm->name,
+		vm->n_publish);
+	(void)daemon_vm_update(d, vm); /* a failed save is retried (save-retry.h) */
+	*ret_result = vm_to_json(vm);
+	return *ret_result ? 0 : -ENOMEM;
 }
 
 int rpc_vm_get(struct rpc_call *call, const struct rpc_vm_get_args *args, json_t **ret_result,

@@ -65,10 +65,55 @@ static json_t *str_or_null(const char *s)
 	return s[0] ? json_string(s) : json_null();
 }
 
+json_t *vm_publish_json(const struct vm *vm)
+{
+	json_t *a = json_array();
+	char text[PUBLISH_TEXT_MAX];
+
+	for (size_t i = 0; a && i < vm->n_publish; i++) {
+		publish_format(&vm->publish[i], text);
+		if (json_array_append_new(a, json_string(text)) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+int vm_publish_from_json(
+	const json_t *a, struct publish ret[PUBLISH_MAX], size_t *ret_n, char *why, size_t why_size)
+{
+	struct publish p[PUBLISH_MAX];
+	size_t i, n = 0;
+	json_t *v;
+
+	if (!json_is_array(a)) {
+		snprintf(why, why_size, "published ports must be a list");
+		return -EINVAL;
+	}
+	if (json_array_size(a) > PUBLISH_MAX) {
+		snprintf(why, why_size, "at most %d published ports per VM", PUBLISH_MAX);
+		return -EINVAL;
+	}
+	json_array_foreach(a, i, v)
+	{
+		if (!json_is_string(v)) {
+			snprintf(why, why_size, "a published port is a string");
+			return -EINVAL;
+		}
+		if (publish_parse(json_string_value(v), &p[n], why, why_size) < 0)
+			return -EINVAL;
+		n++;
+	}
+	memcpy(ret, p, n * sizeof(p[0]));
+	*ret_n = n;
+	return 0;
+}
+
 json_t *vm_to_json(const struct vm *vm)
 {
 	return json_pack("{s:s, s:s, s:s, s:o, s:s, s:i, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:s,"
-			 " s:o, s:i, s:b, s:o}",
+			 " s:o, s:i, s:b, s:o, s:o}",
 		"id", vm->id, "name", vm->name, "state", vm_state_to_string(vm->state), "reason",
 		str_or_null(vm->reason), "image", vm->image, "vcpus", (int)vm->vcpus, "memory_mib",
 		(int)vm->memory_mib, "disk_gib", (int)vm->disk_gib, "ip", str_or_null(vm->ip),
@@ -77,7 +122,7 @@ json_t *vm_to_json(const struct vm *vm)
 		str_or_null(vm->boot_id), "disk_strategy", str_or_null(vm->disk_strategy),
 		"created_at", vm->created_at, "started_at", str_or_null(vm->started_at),
 		"schema_version", VM_SCHEMA_VERSION, "halted", vm->halted, "save_error",
-		str_or_null(vm->save_error));
+		str_or_null(vm->save_error), "publish", vm_publish_json(vm));
 }
 
 static int bad(char *why, size_t why_size, const char *field, const char *what)
@@ -165,6 +210,13 @@ int vm_from_json(const json_t *o, struct vm *ret, char *why, size_t why_size)
 	if (json_object_get(o, "halted") && !json_is_boolean(json_object_get(o, "halted")))
 		return bad(why, why_size, "halted", "is not a boolean");
 	vm.halted = json_is_true(json_object_get(o, "halted"));
+	/* optional: records from before it was known publish nothing */
+	if (json_object_get(o, "publish") && !json_is_null(json_object_get(o, "publish"))) {
+		char pwhy[128];
+		if (vm_publish_from_json(json_object_get(o, "publish"), vm.publish, &vm.n_publish,
+			    pwhy, sizeof(pwhy)) < 0)
+			return bad(why, why_size, "publish", pwhy);
+	}
 	pid = json_object_get(o, "pid");
 	if (pid && !json_is_null(pid)) {
 		if (!json_is_integer(pid) || json_integer_value(pid) < 0 ||

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "protocol/error.h"
+#include "protocol/publish.h"
 #include "protocol/vm.h"
 
 #define VM_SCHEMA_VERSION 1
@@ -29,9 +30,11 @@ struct vm {
 	int pid; /* 0: none */
 	char boot_id[40];
 	char disk_strategy[16];
-	char created_at[32];  /* RFC 3339 UTC */
-	char started_at[32];  /* "" is null */
-	bool halted;          /* running, but the guest halted: it will do nothing until stopped */
+	char created_at[32]; /* RFC 3339 UTC */
+	char started_at[32]; /* "" is null */
+	bool halted;         /* running, but the guest halted: it will do nothing until stopped */
+	struct publish publish[PUBLISH_MAX]; /* host ports forwarded to the guest while it runs */
+	size_t n_publish;
 	char save_error[128]; /* why the last save of this record failed; "" once saved (wire only)
 			       */
 };
@@ -51,6 +54,13 @@ void rfc3339_now(char *buf, size_t size);
 /* The wire and file form (with schema_version; save_error is the wire's only, the store drops
  * it). NULL on allocation failure. */
 json_t *vm_to_json(const struct vm *vm);
+
+/* vm's published ports as canonical strings; NULL on allocation failure. */
+json_t *vm_publish_json(const struct vm *vm);
+/* A list of publish strings (at most PUBLISH_MAX, each publish_parse()d); -EINVAL with why. The
+ * list checks (overlaps, privileged ports) are the caller's. */
+int vm_publish_from_json(const json_t *a, struct publish ret[PUBLISH_MAX], size_t *ret_n, char *why,
+	size_t why_size);
 
 /* Parses a record of the current schema. -EBADMSG with why filled when a field is missing or
  * malformed. */

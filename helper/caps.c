@@ -18,7 +18,9 @@
  *   KILL: signalling the owner's VMM;
  *   NET_ADMIN: links, addresses, nftables, ip_forward, the jailer's --netns;
  *   SYS_ADMIN: mounts, loop devices, device-mapper, the jailer's unshare and pivot_root;
- *   SYS_CHROOT, MKNOD: the jail; SYS_RESOURCE: the jailer's rlimits. */
+ *   SYS_CHROOT, MKNOD: the jail; SYS_RESOURCE: the jailer's rlimits;
+ *   NET_BIND_SERVICE: dnsmasq binding port 53 on the gateway address (dns.ensure), before it
+ *     drops to its own user. */
 static const int kept[] = {
 	CAP_CHOWN,
 	CAP_DAC_OVERRIDE,
@@ -28,6 +30,7 @@ static const int kept[] = {
 	CAP_SETGID,
 	CAP_SETUID,
 	CAP_NET_ADMIN,
+	CAP_NET_BIND_SERVICE,
 	CAP_SYS_CHROOT,
 	CAP_SYS_ADMIN,
 	CAP_SYS_RESOURCE,

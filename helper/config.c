@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <ini.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -17,6 +18,7 @@
 #include "helper/config.h"
 #include "helper/provider.h"
 #include "helper/validate.h"
+#include "protocol/publish.h"
 
 static bool writable_by_owner(const struct helper_config *cfg, const struct stat *st)
 {
@@ -224,6 +226,17 @@ static int on_conf(void *user, const char *section, const char *name, const char
 				st->path, value);
 		else
 			snprintf(st->pool->bridge, sizeof(st->pool->bridge), "%s", value);
+	} else if (streq(name, "publish_min_port")) {
+		char *end;
+		unsigned long n;
+		errno = 0;
+		n = strtoul(value, &end, 10);
+		if (errno || end == value || *end || n < 1 || n > PUBLISH_MIN_PORT_DEFAULT)
+			log_warning("%s: [network] publish_min_port = \"%s\" must be 1..1024 "
+				    "(keeping 1024)",
+				st->path, value);
+		else
+			st->pool->publish_min_port = (unsigned)n;
 	}
 	return 1;
 }
@@ -239,6 +252,7 @@ static int pool_load(struct helper_config *cfg, char *why, size_t why_size)
 
 	(void)pool_parse(HELPER_POOL_DEFAULT, &cfg->pool);
 	snprintf(cfg->pool.bridge, sizeof(cfg->pool.bridge), "%s", HELPER_BRIDGE_DEFAULT);
+	cfg->pool.publish_min_port = PUBLISH_MIN_PORT_DEFAULT;
 	f = fopen(cfg->layout.config, "re");
 	if (!f && errno == ENOENT)
 		return 0;

@@ -35,6 +35,7 @@ struct helper_pool {
 	char text[32];         /* "172.30.0.0/24" */
 	char gateway_text[32]; /* "172.30.0.1/24" */
 	char bridge[IFNAMSIZ];
+	unsigned publish_min_port; /* [network] publish_min_port: lower host ports are refused */
 };
 
 /* Everything here comes from root-owned sources (the layout, install.json, the command line of

@@ -15,7 +15,7 @@ libhelper_a_SOURCES = \
 	helper/op-hello.c \
 	helper/op-bridge-ensure.c helper/op-bridge-remove.c \
 	helper/op-tap-create.c helper/op-tap-delete.c \
-	helper/nft.c helper/nft.h helper/op-nat-ensure.c helper/op-nat-remove.c \
+	helper/nft.c helper/nft.h helper/op-nat-ensure.c helper/op-nat-remove.c helper/op-publish-apply.c helper/op-publish-remove.c helper/op-dns-ensure.c helper/publish-sysctl.h \
 	helper/fdcheck.c helper/fdcheck.h helper/loop.c helper/loop.h helper/dm.c helper/dm.h \
 	helper/clone.c helper/clone.h helper/op-disk-prepare.c helper/op-disk-release.c \
 	helper/mounts.c helper/mounts.h helper/jail.c helper/jail.h \

@@ -62,3 +62,35 @@ int nft_table_exists(struct rpc_error *err)
 	int r = run("list table " HELPER_NFT_FAMILY " " HELPER_NFT_TABLE, "list table", true, err);
 	return r == -ENOENT ? 0 : r < 0 ? r : 1;
 }
+
+int nft_publish_tables(json_t **ret, struct rpc_error *err)
+{
+	_cleanup_(nft_ctx_freep) struct nft_ctx *nft = NULL;
+	json_t *a = json_array();
+	const char *out, *p;
+	int r = 0;
+
+	if (!a)
+		return -ENOMEM;
+	pthread_mutex_lock(&nft_lock);
+	nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!nft || nft_ctx_buffer_output(nft) < 0 || nft_ctx_buffer_error(nft) < 0 ||
+		nft_run_cmd_from_buffer(nft, "list tables " NFT_PUBLISH_FAMILY) != 0)
+		r = rpc_error_set(err, -EIO, RPC_ERROR_INTERNAL, "Failed to list nftables tables");
+	out = r >= 0 ? nft_ctx_get_output_buffer(nft) : NULL;
+	/* "table ip banger_pub_<32 hex>\n" per table */
+	for (p = out; p && (p = strstr(p, "table " NFT_PUBLISH_FAMILY " " NFT_PUBLISH_PREFIX));) {
+		const char *id = p + strlen("table " NFT_PUBLISH_FAMILY " " NFT_PUBLISH_PREFIX);
+		size_t n = strspn(id, "0123456789abcdef");
+		if (n == 32 && (id[n] == '\n' || id[n] == '\0' || id[n] == ' '))
+			json_array_append_new(a, json_stringn(id, n));
+		p = id + n;
+	}
+	pthread_mutex_unlock(&nft_lock);
+	if (r < 0) {
+		json_decref(a);
+		return r;
+	}
+	*ret = a;
+	return 0;
+}

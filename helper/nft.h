@@ -2,6 +2,7 @@
 /* libnftables for banger's own table: one atomic script per change, nft's error text kept. */
 #pragma once
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "protocol/error.h"
@@ -10,3 +11,9 @@
 int nft_run(const char *script, const char *what, struct rpc_error *err);
 /* 1 when banger's table exists, 0 when not. */
 int nft_table_exists(struct rpc_error *err);
+
+/* The per-VM publish tables (ip banger_pub_<vm id>, op-publish-apply.c). */
+#define NFT_PUBLISH_FAMILY "ip"
+#define NFT_PUBLISH_PREFIX "banger_pub_"
+/* The VM ids of the publish tables there are, as a JSON array of strings in *ret. */
+int nft_publish_tables(json_t **ret, struct rpc_error *err);

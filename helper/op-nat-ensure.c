@@ -3,9 +3,12 @@
  * every other interface and accepting its forwarded traffic; enables net.ipv4.ip_forward.
  * Security: the subnet and the bridge are the administrator's (banger.conf [network], read by
  * root), never the caller's: a request may name them only to say the same thing, so no request
- * can NAT the host's LAN or anyone else's space. The script only ever names banger's table,
+ * can NAT the host's LAN or anyone else's space. Its input chain drops DNS to the gateway
+ * address from anything but the bridge and loopback (dns.ensure's resolver is the guests' and
+ * the host's, never the network's). The script only ever names banger's table,
  * which it replaces as a whole in one transaction, so no other table is read or changed. If
  * ip_forward cannot be enabled, the table this call created is removed again. */
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,7 +48,7 @@ int op_nat_ensure_run(const struct helper_ctx *ctx, const struct helper_request 
 	json_t *want = json_object_get(req->params, "subnet");
 	const char *subnet = pool->text, *bridge;
 	const char *t = HELPER_NFT_FAMILY " " HELPER_NFT_TABLE;
-	char script[2048];
+	char script[2048], gw[16];
 	int existed, r, fwd;
 
 	r = helper_pool_bridge(ctx->cfg, json_object_get(req->params, "bridge"), &bridge, err);
@@ -62,6 +65,8 @@ int op_nat_ensure_run(const struct helper_ctx *ctx, const struct helper_request 
 				json_string_value(want), pool->text, ctx->cfg->layout.config);
 	}
 
+	/* the guests' resolver (dns.ensure) answers on the gateway: only the bridge and the host */
+	inet_ntop(AF_INET, &pool->gateway, gw, sizeof(gw));
 	existed = nft_table_exists(err);
 	if (existed < 0)
 		return existed;
@@ -80,8 +85,13 @@ int op_nat_ensure_run(const struct helper_ctx *ctx, const struct helper_request 
 		"		iifname \"%s\" ip saddr %s accept\n"
 		"		oifname \"%s\" ip daddr %s ct state established,related accept\n"
 		"	}\n"
+		"	chain input {\n"
+		"		type filter hook input priority filter; policy accept;\n"
+		"		iifname != { \"%s\", \"lo\" } ip daddr %s meta l4proto { tcp, udp "
+		"} th dport 53 drop\n"
+		"	}\n"
 		"}\n",
-		t, t, t, subnet, bridge, bridge, subnet, bridge, subnet);
+		t, t, t, subnet, bridge, bridge, subnet, bridge, subnet, bridge, gw);
 	r = nft_run(
 		script, "apply the nftables table " HELPER_NFT_FAMILY " " HELPER_NFT_TABLE, err);
 	if (r < 0)

@@ -20,6 +20,7 @@
 #include "helper/loop.h"
 #include "helper/netlink.h"
 #include "helper/nft.h"
+#include "helper/publish-sysctl.h"
 #include "helper/proc.h"
 #include "helper/purge.h"
 #include "helper/validate.h"
@@ -164,6 +165,23 @@ static void remove_nft(struct purge *p)
 	else if (existed > 0)
 		fprintf(p->out,
 			"removed the nftables table " HELPER_NFT_FAMILY " " HELPER_NFT_TABLE "\n");
+
+	/* every VM's publish table (op-publish-apply.c) */
+	json_t *ids = NULL, *id;
+	size_t i;
+	if (nft_publish_tables(&ids, &err) < 0) {
+		fail(p, "the publish tables", err.message);
+		return;
+	}
+	json_array_foreach(ids, i, id)
+	{
+		char table[80];
+		snprintf(table, sizeof(table), NFT_PUBLISH_FAMILY " " NFT_PUBLISH_PREFIX "%s",
+			json_string_value(id));
+		if (nft_run_quiet_delete(table))
+			fprintf(p->out, "removed the nftables table %s\n", table);
+	}
+	json_decref(ids);
 }
 
 static void add_dm(const char *name, void *data)

@@ -9,6 +9,7 @@
 #include "common/macro.h"
 #include "helper/helper.h"
 #include "helper/validate.h"
+#include "protocol/publish.h"
 
 static bool chars_in(const char *s, const char *extra)
 {
@@ -385,5 +386,50 @@ int check_disk_strategy(const json_t *v, const char *name, struct rpc_error *err
 			  streq(s, "sparse-copy")))
 		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
 			"Invalid \"%s\": expected auto, dm-snapshot, reflink or sparse-copy", name);
+	return 0;
+}
+
+int check_ipv4_address(const json_t *v, const char *name, struct rpc_error *err)
+{
+	const char *s = plain_string(v);
+	struct in_addr a;
+
+	if (!s || strlen(s) > 15 || inet_pton(AF_INET, s, &a) != 1)
+		return bad(err, name, "expected an IPv4 address like 172.30.0.2");
+	return 0;
+}
+
+int check_publish_specs(const json_t *v, const char *name, struct rpc_error *err)
+{
+	struct publish p;
+	char why[160];
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(v) || json_array_size(v) > PUBLISH_MAX)
+		return bad(err, name, "expected an array of at most 16 publishes");
+	json_array_foreach(v, i, e)
+	{
+		const char *s = plain_string(e);
+		if (!s || publish_parse(s, &p, why, sizeof(why)) < 0)
+			return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
+				"Invalid \"%s\": %s", name, s ? why : "each publish is a string");
+	}
+	return 0;
+}
+
+int check_dns_hosts(const json_t *v, const char *name, struct rpc_error *err)
+{
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(v) || json_array_size(v) > 256)
+		return bad(err, name, "expected an array of at most 256 \"ADDRESS NAME\" entries");
+	json_array_foreach(v, i, e)
+	{
+		const char *s = plain_string(e);
+		if (!s || strlen(s) > 64 || !chars_in(s, ". -"))
+			return bad(err, name, "entries are \"ADDRESS NAME\" of [A-Za-z0-9.-]");
+	}
 	return 0;
 }

@@ -24,6 +24,9 @@ int check_vmm_args(const json_t *v, const char *name, struct rpc_error *err);
 int check_block_drives(const json_t *v, const char *name, struct rpc_error *err);
 int check_short_token(const json_t *v, const char *name, struct rpc_error *err);
 int check_disk_strategy(const json_t *v, const char *name, struct rpc_error *err);
+int check_ipv4_address(const json_t *v, const char *name, struct rpc_error *err);
+int check_publish_specs(const json_t *v, const char *name, struct rpc_error *err);
+int check_dns_hosts(const json_t *v, const char *name, struct rpc_error *err);
 
 /* The same rules on plain strings, for ops and tests. */
 bool vm_id_is_valid(const char *s);

@@ -8,12 +8,16 @@ libprotocol_a_SOURCES = \
 	protocol/calls.c protocol/calls.h \
 	protocol/client.c protocol/client.h \
 	protocol/vm.c protocol/vm.h \
+	protocol/publish.c protocol/publish.h \
 	protocol/methods.c protocol/methods.h protocol/methods.def \
 	protocol/helper-ops.def protocol/helper-ops.c protocol/helper-ops.h
 libprotocol_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
 PROTOCOL_LIBS = libprotocol.a $(JANSSON_LIBS)
 
-unit_tests += tests/unit/test-ndjson tests/unit/test-jsonrpc tests/unit/test-client
+unit_tests += tests/unit/test-ndjson tests/unit/test-jsonrpc tests/unit/test-client tests/unit/test-publish
+tests_unit_test_publish_SOURCES = tests/unit/test-publish.c
+tests_unit_test_publish_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_publish_LDADD = $(PROTOCOL_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_ndjson_SOURCES = tests/unit/test-ndjson.c
 tests_unit_test_ndjson_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_ndjson_LDADD = $(PROTOCOL_LIBS) $(COMMON_LIBS) $(CMOCKA_LIBS)

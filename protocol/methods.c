@@ -12,6 +12,7 @@
 #define ARG_STRING(n, ...) {.name = #n, .type = RPC_ARG_STRING, __VA_ARGS__},
 #define ARG_INT(n, ...) {.name = #n, .type = RPC_ARG_INT, __VA_ARGS__},
 #define ARG_BOOL(n) {.name = #n, .type = RPC_ARG_BOOL},
+#define ARG_STRINGS(n, ...) {.name = #n, .type = RPC_ARG_STRINGS, __VA_ARGS__},
 #define METHOD(id, wire, fn, ...) static const struct rpc_arg fn##_schema[] = {__VA_ARGS__{}};
 #define METHOD_JSON METHOD
 #define UNAVAILABLE(id, ...) static const struct rpc_arg id##_schema[] = {{}};
@@ -22,6 +23,7 @@
 #undef ARG_STRING
 #undef ARG_INT
 #undef ARG_BOOL
+#undef ARG_STRINGS
 
 static const struct rpc_method_info methods[_RPC_METHOD_MAX] = {
 #define METHOD(id, wire, fn, ...) [RPC_METHOD_##id] = {.name = wire, .args = fn##_schema},
@@ -177,6 +179,42 @@ static int decode_bool(
 	return 0;
 }
 
+/* An array of at most max_items strings, each without NUL and at most max_len bytes; what they
+ * mean is the handler's to check. NULL when absent. */
+static int decode_strings(
+	const json_t *params, const struct rpc_arg *a, const json_t **ret, struct rpc_error *err)
+{
+	json_t *v, *s;
+	size_t i;
+	int r;
+
+	r = member(params, a, &v, err);
+	if (r < 0)
+		return r;
+	if (!v) {
+		*ret = NULL;
+		return 0;
+	}
+	if (!json_is_array(v))
+		return invalid(err, "Parameter \"%s\" must be a list of strings", a->name);
+	if (json_array_size(v) > a->max_items)
+		return invalid(err, "Parameter \"%s\" takes at most %zu items, got %zu", a->name,
+			a->max_items, json_array_size(v));
+	json_array_foreach(v, i, s)
+	{
+		if (!json_is_string(s))
+			return invalid(err, "Parameter \"%s\" must be a list of strings", a->name);
+		if (strlen(json_string_value(s)) != json_string_length(s))
+			return invalid(
+				err, "Parameter \"%s\" must not contain a NUL character", a->name);
+		if (a->max_len > 0 && json_string_length(s) > a->max_len)
+			return invalid(err, "Parameter \"%s\": each item is at most %zu bytes",
+				a->name, a->max_len);
+	}
+	*ret = v;
+	return 0;
+}
+
 /* One decoder per method: each parameter lands in its own typed member. */
 #define ARG_STRING(n, ...)                                                                         \
 	if (r >= 0)                                                                                \
@@ -189,6 +227,10 @@ static int decode_bool(
 #define ARG_BOOL(n)                                                                                \
 	if (r >= 0)                                                                                \
 		r = decode_bool(params, &schema[i], &a->n, err);                                   \
+	i++;
+#define ARG_STRINGS(n, ...)                                                                        \
+	if (r >= 0)                                                                                \
+		r = decode_strings(params, &schema[i], &a->n, err);                                \
 	i++;
 #define METHOD(id, wire, fn, ...)                                                                  \
 	static int fn##_decode(const json_t *params, union rpc_args *u, struct rpc_error *err)     \
@@ -209,6 +251,7 @@ static int decode_bool(
 #undef ARG_STRING
 #undef ARG_INT
 #undef ARG_BOOL
+#undef ARG_STRINGS
 
 typedef int (*decode_t)(const json_t *params, union rpc_args *u, struct rpc_error *err);
 

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "protocol/error.h"
+#include "protocol/publish.h"
 #include "protocol/vm.h"
 
 enum rpc_method {
@@ -34,6 +35,7 @@ enum rpc_method rpc_method_from_string(const char *s);
 #define ARG_STRING(n, ...) const char *n;
 #define ARG_INT(n, ...) json_int_t n;
 #define ARG_BOOL(n) bool n;
+#define ARG_STRINGS(n, ...) const json_t *n;
 #define METHOD(id, wire, fn, ...)                                                                  \
 	struct fn##_args {                                                                         \
 		__VA_ARGS__                                                                        \
@@ -57,12 +59,14 @@ union rpc_args {
 #undef ARG_STRING
 #undef ARG_INT
 #undef ARG_BOOL
+#undef ARG_STRINGS
 };
 
 enum rpc_arg_type {
 	RPC_ARG_STRING,
 	RPC_ARG_INT,
 	RPC_ARG_BOOL,
+	RPC_ARG_STRINGS,
 	_RPC_ARG_TYPE_MAX,
 	_RPC_ARG_TYPE_INVALID = -EINVAL,
 };
@@ -83,7 +87,8 @@ struct rpc_arg {
 	bool one_of;
 	json_int_t min, max, int_default;
 	const char *str_default;
-	size_t max_len; /* 0: no limit */
+	size_t max_len;   /* 0: no limit; ARG_STRINGS: of each string */
+	size_t max_items; /* ARG_STRINGS: at most this many (always given) */
 	enum rpc_pattern pattern;
 	const char *what; /* what a NAME names, in its message */
 };

@@ -177,7 +177,7 @@ struct layout {
 	int con_title_y, con_y, con_h;
 	int status_y, hints_y; /* hints_y -1 when hidden */
 	bool too_small;
-	bool col_shown[8]; /* the table's columns as last laid out */
+	bool col_shown[9]; /* the table's columns as last laid out */
 	int name_w;
 };
 

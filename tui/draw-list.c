@@ -23,6 +23,7 @@ static const struct column {
 	{VM_COL_UPTIME, "UPTIME", 8, 5, true},
 	{VM_COL_VCPU, "vCPU", 5, 4, true},
 	{VM_COL_MEM, "MEM", 6, 3, true},
+	{VM_COL_PORTS, "PORTS", 14, 1, false},
 };
 
 #define GUTTER 2
@@ -100,6 +101,9 @@ static void cell_text(const struct vm *vm, enum vm_column col, time_t now, char 
 		break;
 	case VM_COL_VCPU:
 		snprintf(buf, size, "%" PRId64, vm->vcpus);
+		break;
+	case VM_COL_PORTS:
+		snprintf(buf, size, "%s", vm->ports ? vm->ports : "-");
 		break;
 	case VM_COL_MEM:
 		if (vm->memory_mib >= 1024)

@@ -55,6 +55,7 @@ static void vm_free(struct vm *vm)
 	free(vm->reason);
 	free(vm->image);
 	free(vm->mac);
+	free(vm->ports);
 	json_decref(vm->obj);
 	if (vm->console) {
 		console_done(vm->console);
@@ -170,12 +171,43 @@ static int set_str(char **field, const char *v)
 	return 0;
 }
 
+/* The publish list, short: "8080:80,0.0.0.0:5353:53/udp" (the default host 127.0.0.1 and
+ * protocol tcp left out), NULL for none. */
+static int ports_text(const json_t *obj, char **ret)
+{
+	json_t *a = json_object_get(obj, "publish"), *v;
+	char buf[512] = "";
+	size_t i, len = 0;
+
+	json_array_foreach(a, i, v)
+	{
+		const char *s = json_string_value(v);
+		size_t n;
+		int k;
+		if (!s)
+			continue;
+		if (strncmp(s, "127.0.0.1:", 10) == 0)
+			s += 10;
+		n = strlen(s);
+		if (n > 4 && streq(s + n - 4, "/tcp"))
+			n -= 4;
+		k = snprintf(buf + len, sizeof(buf) - len, "%s%.*s", len ? "," : "", (int)n, s);
+		if (k < 0 || (size_t)k >= sizeof(buf) - len)
+			break;
+		len += (size_t)k;
+	}
+	return set_str(ret, buf[0] ? buf : NULL);
+}
+
 /* Copies a VM object's fields into vm (which keeps a reference to obj). */
 static int vm_update_from(struct vm *vm, json_t *obj)
 {
 	json_t *pid;
 	int r;
 
+	r = ports_text(obj, &vm->ports);
+	if (r < 0)
+		return r;
 	if ((r = set_str(&vm->name, str_member(obj, "name"))) < 0 ||
 		(r = set_str(&vm->ip, str_member(obj, "ip"))) < 0 ||
 		(r = set_str(&vm->boot_id, str_member(obj, "boot_id"))) < 0 ||

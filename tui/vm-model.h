@@ -17,6 +17,7 @@ const char *vm_state_label(enum vm_state s);
 
 struct vm {
 	char *id, *name, *ip, *boot_id, *reason, *image, *mac;
+	char *ports; /* "8080:80,5353:53/udp" from the publish list (127.0.0.1 and tcp left out) */
 	enum vm_state state;
 	int64_t pid; /* 0 when none */
 	int64_t vcpus, memory_mib;

@@ -19,6 +19,7 @@ static const char *const column_names[_VM_COL_MAX] = {
 	[VM_COL_UPTIME] = "uptime",
 	[VM_COL_VCPU] = "vcpu",
 	[VM_COL_MEM] = "mem",
+	[VM_COL_PORTS] = "ports",
 };
 
 const char *vm_column_to_string(enum vm_column c)
@@ -213,6 +214,9 @@ static int compare_rows(const void *pa, const void *pb)
 		break;
 	case VM_COL_MEM:
 		c = cmp_int(a->memory_mib, b->memory_mib);
+		break;
+	case VM_COL_PORTS:
+		c = cmp_str(a->ports, b->ports);
 		break;
 	case _VM_COL_MAX:
 	case _VM_COL_INVALID:

@@ -17,6 +17,7 @@ enum vm_column {
 	VM_COL_UPTIME,
 	VM_COL_VCPU,
 	VM_COL_MEM,
+	VM_COL_PORTS,
 	_VM_COL_MAX,
 	_VM_COL_INVALID = -22,
 };

@@ -70,6 +70,10 @@ static void check_accepted(enum rpc_method m, const json_t *params, const union 
 			if (!json_is_boolean(v))
 				abort();
 			break;
+		case RPC_ARG_STRINGS:
+			if (!json_is_array(v) || json_array_size(v) > a->max_items)
+				abort();
+			break;
 		case _RPC_ARG_TYPE_MAX:
 		case _RPC_ARG_TYPE_INVALID:
 			abort();

@@ -49,13 +49,21 @@ out=$("$B" vm create Web 2>&1)
 t_eq "vm create of a bad name: exit 1 (the daemon refuses it)" 1 "$?"
 t_check "with the daemon's message" grep -q "Invalid VM name" <<< "$out"
 out=$("$B" vm list)
-t_eq "vm list header" "NAME STATE IP VCPUS MEM IMAGE UPTIME BOOT-ID" "$(head -1 <<< "$out" | tr -s ' ')"
+t_eq "vm list header" "NAME STATE IP VCPUS MEM IMAGE UPTIME BOOT-ID PORTS" "$(head -1 <<< "$out" | tr -s ' ')"
 t_check "vm list rows are aligned under the header" bash -c '
 	h=$(head -1 <<< "$1"); col=$(awk -v h="$h" "BEGIN{print index(h, \"STATE\")}")
 	tail -n +2 <<< "$1" | while read -r line; do [ "${line:$((col-1)):7}" = created ] || exit 1; done' _ "$out"
 t_check "vm list shows memory in human units" grep -Eq "^web +created +- +2 +1 GiB +minimal" <<< "$out"
 t_check "no colour when stdout is not a terminal" bash -c '! grep -q $'"'"'\e\['"'"' <<< "$1"' _ "$out"
 t_eq "vm list --json parses" "db web" "$("$B" vm list --json | jq -r '[.vms[].name] | join(" ")')"
+out=$("$B" vm ssh-config web 2>&1)
+t_eq "vm ssh-config of a VM that never started: exit 1" 1 "$?"
+t_check "  saying it has no address yet" grep -q "VM web has no address yet" <<< "$out"
+out=$("$B" vm ssh-config 2>&1)
+t_eq "vm ssh-config with no VM holding an address: exit 0" 0 "$?"
+t_eq "  and no Host block, only the header" 0 "$(grep -c '^Host ' <<< "$out")"
+"$B" vm ssh-config nope > /dev/null 2>&1
+t_eq "vm ssh-config of a missing VM: exit 4" 4 "$?"
 t_eq "vm get --json" 2 "$("$B" --json vm get web | jq .vcpus)"
 t_check "vm get human" bash -c '"$1" vm get web | grep -q "^Memory: *1 GiB"' _ "$B"
 "$B" vm get nope > /dev/null 2>&1
@@ -83,6 +91,15 @@ t_check "saying it needs root" grep -q "need root" <<< "$out"
 out=$("$B" vm ssh web 2>&1)
 t_eq "vm ssh to a VM that is not running: exit 1" 1 "$?"
 t_check "saying it is not running" grep -q "not running" <<< "$out"
+# the failed start above got web an address (the first step): it has a Host block now
+out=$("$B" vm ssh-config 2>&1)
+t_eq "vm ssh-config: exit 0" 0 "$?"
+t_eq "  one Host block, web's (db never started)" "Host web web.banger" "$(grep '^Host ' <<< "$out")"
+t_check "  with web's address" grep -qx "$(printf '\tHostName %s' "$("$B" --json vm get web | jq -r .ip)")" <<< "$out"
+t_eq "vm ssh-config web prints the same" "$out" "$("$B" vm ssh-config web)"
+sshconf=$(find "$BANGER_ROOT" -path '*/.config/banger/ssh/config')
+t_check "bangerd keeps the same text in ~/.config/banger/ssh/config" bash -c '[ -n "$1" ] && [ "$(cat "$1")" = "$2" ]' _ "$sshconf" "$out"
+t_eq "  mode 0600" 600 "$(stat -c %a "$sshconf" 2> /dev/null)"
 for sub in install uninstall restart; do
 	out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$B" system $sub 2>&1)
 	t_eq "system $sub as a user: exit 1" 1 "$?"
@@ -98,11 +115,21 @@ t_check "version names both" bash -c '"$1" version | grep -q "^bangerd "' _ "$B"
 out=$("$B" doctor --json)
 t_eq "doctor exits 1 when a check fails" 1 "$?"
 t_eq "doctor --json: daemon ok, helper fail" "ok fail" "$(jq -r '[.checks[] | select(.name == "daemon" or .name == "helper") | .status] | join(" ")' <<< "$out")"
-t_eq "doctor checks the state dir, kvm, device-mapper and qemu too" "daemon helper state kvm device-mapper qemu" "$(jq -r '[.checks[].name] | join(" ")' <<< "$out")"
+t_eq "doctor checks the state dir, kvm, device-mapper, qemu and the SSH config too" "daemon helper state kvm device-mapper qemu ssh-config" "$(jq -r '[.checks[].name] | join(" ")' <<< "$out")"
 if [ -e /dev/kvm ]; then kvm=ok; else kvm=warn; fi
 t_eq "doctor's kvm check matches /dev/kvm" "$kvm" "$(jq -r '.checks[] | select(.name == "kvm") | .status' <<< "$out")"
 if grep -q device-mapper /proc/misc; then dm=ok; else dm=warn; fi
 t_eq "doctor's device-mapper check matches /proc/misc" "$dm" "$(jq -r '.checks[] | select(.name == "device-mapper") | .status' <<< "$out")"
+# ssh-config: warns, with the line to add, until the user's ~/.ssh/config includes the file
+mkdir -p "$T/userhome"
+sshdoc() { HOME=$T/userhome "$B" doctor --json | jq -r '.checks[] | select(.name == "ssh-config") | "\(.status) \(.detail)"'; }
+out=$(sshdoc)
+t_check "doctor: no ~/.ssh/config: ssh-config warns" grep -q "^warn " <<< "$out"
+t_check "  naming the Include line to add" grep -q 'add "Include /.*/\.config/banger/ssh/config" near the top of' <<< "$out"
+mkdir -p "$T/userhome/.ssh" && printf 'Host other\n\tUser x\n' > "$T/userhome/.ssh/config"
+t_check "  a config without the Include: still warns" grep -q "^warn " <<< "$(sshdoc)"
+printf '  include ~/.config/banger/ssh/config\n' >> "$T/userhome/.ssh/config"
+t_check "  with the Include line: ok" grep -q "^ok .* includes " <<< "$(sshdoc)"
 
 # events: NDJSON until interrupted
 "$B" events > "$T/events.out" 2>&1 &
@@ -163,7 +190,7 @@ if command -v zsh > /dev/null; then
 			words=("$@"); CURRENT=$#words
 			_banger' _ "$zcomp" "$@" | grep -v '^$' | tr '\n' ' ' | sed 's/ $//'
 	}
-	t_eq "zsh: banger vm <TAB> offers the vm commands" "create list get delete start stop restart pause resume ssh logs run" "$(zsh_complete banger vm '')"
+	t_eq "zsh: banger vm <TAB> offers the vm commands" "create set list get delete start stop restart pause resume ssh ssh-config logs run" "$(zsh_complete banger vm '')"
 	t_eq "zsh: banger <TAB> offers the groups" "vm image events reconcile system update doctor version" "$(zsh_complete banger '')"
 	t_check "zsh: options of vm run" bash -c '[[ " $1 " == *" --rm "* && " $1 " == *" --image "* ]]' _ "$(zsh_complete banger vm run x -)"
 	t_eq "zsh: VM names from the daemon" web "$(zsh_complete banger vm get '')"
@@ -176,7 +203,7 @@ if command -v fish > /dev/null; then
 	t_check "fish: the completion file is generated and parses" fish -n "$fcomp"
 	fish_complete() { PATH=$BANGER_BUILD:$PATH fish --no-config -c "source $fcomp; complete -C '$*'" | cut -f1 | tr '\n' ' ' | sed 's/ $//'; }
 	t_eq "fish: banger vm cr<TAB>" create "$(fish_complete banger vm cr)"
-	t_eq "fish: banger vm <TAB> offers the vm commands" "create delete get list logs pause restart resume run ssh start stop" "$(fish_complete banger vm '' | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')"
+	t_eq "fish: banger vm <TAB> offers the vm commands" "create delete get list logs pause restart resume run set ssh ssh-config start stop" "$(fish_complete banger vm '' | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')"
 	t_check "fish: options of vm run" bash -c '[[ " $1 " == *" --rm "* ]]' _ "$(fish_complete banger vm run x --)"
 	t_eq "fish: VM names from the daemon" web "$(fish_complete banger vm get '')"
 	t_eq "fish: image names after --image" minimal "$(fish_complete banger vm create x --image '')"

@@ -290,6 +290,39 @@ hcase "a tap on another bridge" "banger's bridge is \"banger0\"" h_call net.tap_
 hcase "NAT for the whole internet" "prefix length" h_call nat.ensure '{"subnet":"0.0.0.0/0"}'
 hcase "NAT subnet with an injected command" "subnet" h_call nat.ensure '{"subnet":"10.0.0.0/8; flush ruleset"}'
 hcase "NAT bridge with an injected quote" "bridge name" h_call nat.ensure '{"subnet":"10.0.0.0/8","bridge":"banger0\" ; flush ruleset"}'
+# publish.apply: DNAT only to a guest address of the pool, only from free unprivileged host
+# ports, and nothing but parsed numbers in the script.
+python3 -c 'import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 18099)); s.listen(); time.sleep(3600)' &
+PUB_HOLDER=$!
+t_add_cleanup "kill $PUB_HOLDER"
+t_wait 5 bash -c 'ss -ltn | grep -q 127.0.0.1:18099'
+pub() { h_call publish.apply "{\"vm_id\":\"keep\",\"address\":\"$1\",\"publish\":[$2]}"; }
+hcase "publish to a foreign destination" "only to a guest address of its pool" pub 8.8.8.8 '"18080:53/udp"'
+hcase "publish to the host's LAN" "only to a guest address of its pool" pub 10.20.0.5 '"18080:80"'
+hcase "publish to the pool's gateway (the host itself)" "only to a guest address of its pool" pub 172.31.9.1 '"18080:22"'
+hcase "publish to the pool's broadcast address" "only to a guest address of its pool" pub 172.31.9.255 '"18080:80"'
+hcase "publish a privileged host port" "host port 22 is privileged" pub 172.31.9.2 '"22:22"'
+hcase "publish a host port another service holds" "taken by another program" pub 172.31.9.2 '"18099:80"'
+hcase "publish a port range" "no ranges" pub 172.31.9.2 '"18080-18090:80"'
+hcase "publish with injected rule text" "no ranges|publish" pub 172.31.9.2 '"18080:80 ; flush ruleset"'
+hcase "publish with an injected protocol" "tcp or udp" pub 172.31.9.2 '"18080:80/tcp; flush ruleset"'
+hcase "publish with an injected host address" "not an IPv4 address|publish" pub 172.31.9.2 '"1.2.3.4 ip daddr 0.0.0.0/0:18080:80"'
+hcase "publish to an address with injected text" "IPv4 address" pub '172.31.9.2 ; flush ruleset' '"18080:80"'
+hcase "publish overlapping itself" "overlaps" pub 172.31.9.2 '"18080:80","0.0.0.0:18080:81"'
+hcase "publish under an injected VM id" "vm_id" h_call publish.apply '{"vm_id":"keep; flush ruleset","address":"172.31.9.2","publish":["18080:80"]}'
+hcase "remove the table of an injected VM id" "vm_id" h_call publish.remove '{"vm_id":"x } ; flush ruleset"}'
+
+# dns.ensure: names only for guest addresses of the pool, nothing but "ADDRESS NAME" reaches
+# dnsmasq's hosts file (when refused, nothing is written and nothing started)
+dns() { h_call dns.ensure "{\"hosts\":[$1]}"; }
+hcase "a name for a foreign address" "only to guest addresses of the pool" dns '"8.8.8.8 demo"'
+hcase "a name for the gateway (the host)" "only to guest addresses of the pool" dns '"172.31.9.1 demo"'
+hcase "a hosts entry with a newline" "entries are" dns '"172.31.9.2 demo\nserver=/x/1.2.3.4"'
+hcase "a hosts entry with dnsmasq syntax" "entries are" dns '"172.31.9.2 demo,address=/#/6.6.6.6"'
+hcase "a hosts entry naming a domain" "not a VM name" dns '"172.31.9.2 deb.debian.org"'
+hcase "a hosts entry with extra names" "not a VM name" dns '"172.31.9.2 demo other"'
+hcase "too many hosts entries" "at most 256" dns "$(printf '"172.31.9.2 a",%.0s' $(seq 1 256))\"172.31.9.2 a\""
+
 hcase "VMM args redirecting the API socket" "not an allowed VMM option" h_call jail.launch '{"vm_id":"keep","vmm_args":["--api-sock","/etc/x"]}' --fd-rw console="$vm/console.log"
 hcase "VMM args with shell metacharacters" "arguments are" h_call jail.launch '{"vm_id":"keep","vmm_args":["$(id)"]}' --fd-rw console="$vm/console.log"
 hcase "VMM args choosing the binary banger-vmm runs" "\"--qemu\" is not an allowed VMM option" h_call jail.launch '{"vm_id":"keep","vmm_args":["--qemu","/tmp/evil"]}' --fd-rw console="$vm/console.log"

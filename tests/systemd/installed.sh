@@ -80,6 +80,16 @@ boot_of() { banger vm ssh "$1" -- cat /proc/sys/kernel/random/boot_id 2> /dev/nu
 for v in demo two; do
 	t_eq "$v: the guest's boot id is the one banger reports" "$(vmget $v boot_id)" "$(boot_of $v)"
 done
+# under bangerd.service's sandbox (a read-only home but for ~/.config/banger) the daemon keeps
+# the owner's SSH config, and README's Include line makes the VMs' names reach them
+t_eq "bangerd.service keeps ~alice/.config/banger/ssh/config: a block per VM" \
+	"Host demo demo.banger;Host two two.banger;" \
+	"$(ns_exec grep '^Host ' /home/$OWNER/.config/banger/ssh/config | tr '\n' ';')"
+as_owner sh -c 'mkdir -p ~/.ssh && printf "Include ~/.config/banger/ssh/config\n" > ~/.ssh/config && chmod 600 ~/.ssh/config'
+t_eq "ssh demo.banger through the Include line in ~/.ssh/config" "$(vmget demo boot_id)" \
+	"$(as_owner ssh -o BatchMode=yes demo.banger cat /proc/sys/kernel/random/boot_id < /dev/null 2>&1)"
+t_eq "banger doctor sees the Include line" ok \
+	"$(banger doctor --json | jq -r '.checks[] | select(.name == "ssh-config") | .status')"
 PID_DEMO=$(vmget demo pid) PID_TWO=$(vmget two pid)
 # `systemctl kill` signals every process of a unit's cgroup, whatever KillMode= says
 for v in demo two; do

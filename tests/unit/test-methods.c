@@ -67,6 +67,10 @@ static void test_schemas_are_sane(void **state)
 				break;
 			case RPC_ARG_BOOL:
 				break;
+			case RPC_ARG_STRINGS:
+				if (a->max_items == 0 || a->max_len == 0)
+					fail_msg("%s: \"%s\" has no bounds", info->name, a->name);
+				break;
 			case _RPC_ARG_TYPE_MAX:
 			case _RPC_ARG_TYPE_INVALID:
 				fail_msg("%s: \"%s\" has no type", info->name, a->name);

@@ -102,7 +102,7 @@ static void test_boot_args(void **state)
 			"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIabc+/= ann@host\n", buf, sizeof(buf)),
 		0);
 	assert_string_equal(buf, "console=ttyS0 reboot=k panic=1 "
-				 "ip=172.30.0.7::172.30.0.1:255.255.255.0:demo:eth0:off "
+				 "ip=172.30.0.7::172.30.0.1:255.255.255.0:demo:eth0:off:172.30.0.1 "
 				 "banger.ssh_key=ssh-ed25519:AAAAC3NzaC1lZDI1NTE5AAAAIabc+/=");
 	/* a key that could smuggle another argument is refused */
 	assert_int_equal(net_boot_args(&n, A("172.30.0.7"), "demo", "ssh-ed25519 AA;init=/bin/sh",

@@ -90,6 +90,27 @@ static void test_snapshot_and_patches(void **state)
 }
 
 /* A running VM whose guest halted carries "halted": the list shows it so (draw-list.c). */
+/* The PORTS column's text: the default host and protocol left out, updated by vm.updated. */
+static void test_ports(void **state)
+{
+	struct vm_model m;
+	struct vm *vm;
+	(void)state;
+
+	vm_model_init(&m, &limits);
+	feed(&m, "{\"method\":\"events.snapshot\",\"params\":{\"seq\":1,\"vms\":[" VM(
+			 "a1", "web-1", "running") "]}}");
+	vm = vm_model_find(&m, "a1");
+	assert_non_null(vm);
+	assert_null(vm->ports);
+	feed(&m, "{\"method\":\"vm.updated\",\"params\":{\"seq\":2,\"vm\":{\"id\":\"a1\","
+		 "\"name\":\"web-1\",\"state\":\"running\",\"vcpus\":2,\"memory_mib\":1024,"
+		 "\"publish\":[\"127.0.0.1:8080:80/tcp\",\"0.0.0.0:5353:53/udp\"]}}}");
+	vm = vm_model_find(&m, "a1");
+	assert_string_equal(vm->ports, "8080:80,0.0.0.0:5353:53/udp");
+	vm_model_done(&m);
+}
+
 static void test_halted(void **state)
 {
 	struct vm_model m;
@@ -373,6 +394,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_snapshot_and_patches),
 		cmocka_unit_test(test_halted),
+		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_states),
 		cmocka_unit_test(test_replay_is_idempotent),
 		cmocka_unit_test(test_lagged_resync),

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* dns.ensure: the guests' resolver — dnsmasq on the pool's gateway address, answering
+ * <vm>.banger from a hosts file this op writes and forwarding the rest to the host's upstream
+ * resolvers — is running, with the given names; started when it is not (the daemon asks on
+ * every VM start and stop and every few seconds while VMs run: that is the watch and restart).
+ * Security: the caller gives only "ADDRESS NAME" pairs, each an address of the pool (not its
+ * network, gateway or broadcast) and a VM name ([a-z][a-z0-9-]{0,31}), written by this op into
+ * a root-owned directory of the run dir: no caller text reaches dnsmasq's command line or its
+ * configuration. dnsmasq's arguments come from root's configuration: it binds only the gateway
+ * address (--bind-interfaces, --listen-address; nat.ensure's table drops port 53 to it from
+ * anything but the bridge and loopback), reads no /etc/dnsmasq.conf and no /etc/hosts, answers
+ * .banger only locally, takes its upstreams from systemd-resolved's list where resolved runs
+ * (/run/systemd/resolve/resolv.conf), else /etc/resolv.conf (polled: it follows changes), and
+ * drops to the dnsmasq user (nobody where there is none) once bound. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/fileio.h"
+#include "common/log.h"
+#include "common/macro.h"
+#include "common/pidfile.h"
+#include "helper/config.h"
+#include "helper/helper.h"
+#include "helper/ops.h"
+#include "helper/spawn.h"
+#include "protocol/vm.h"
+
+#define DNS_MAX_HOSTS 256
+#define RESOLVED_UPSTREAMS "/run/systemd/resolve/resolv.conf"
+
+static bool pool_host(const struct helper_pool *pool, struct in_addr a)
+{
+	uint32_t mask = pool->prefix ? htonl(~0u << (32 - pool->prefix)) : 0;
+
+	return (a.s_addr & mask) == pool->network.s_addr && a.s_addr != pool->network.s_addr &&
+	       a.s_addr != pool->gateway.s_addr && a.s_addr != (pool->network.s_addr | ~mask);
+}
+
+/* "ADDRESS NAME" checked; the line "ADDRESS NAME NAME.banger\n" appended to buf. */
+static int host_line(const struct helper_pool *pool, const char *s, char *buf, size_t size,
+	size_t *len, struct rpc_error *err)
+{
+	char addr[16], name[VM_NAME_MAX + 1];
+	const char *sp = s ? strchr(s, ' ') : NULL;
+	struct in_addr a;
+	int n;
+
+	if (!sp || (size_t)(sp - s) >= sizeof(addr) || strlen(sp + 1) >= sizeof(name))
+		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
+			"Invalid host entry \"%.64s\": expected \"ADDRESS NAME\"", s ? s : "");
+	memcpy(addr, s, (size_t)(sp - s));
+	addr[sp - s] = '\0';
+	snprintf(name, sizeof(name), "%s", sp + 1);
+	if (inet_pton(AF_INET, addr, &a) != 1 || !pool_host(pool, a))
+		return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
+			"Refusing host entry \"%.64s\": names resolve only to guest addresses of "
+			"the "
+			"pool, %s",
+			s, pool->text);
+	if (!vm_name_is_valid(name))
+		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
+			"Invalid host entry \"%.64s\": not a VM name", s);
+	n = snprintf(buf + *len, size - *len, "%s %s %s.banger\n", addr, name, name);
+	if (n < 0 || (size_t)n >= size - *len)
+		return rpc_error_set(err, -E2BIG, RPC_ERROR_INVALID_ARGUMENT, "Too many hosts");
+	*len += (size_t)n;
+	return 0;
+}
+
+/* <run dir>-dns (/run/banger-dns), root 0755, and the hosts dir in it: made here, never the
+ * owner's, and beside the run dir rather than in it, which only root and the owner traverse
+ * while dnsmasq reads its hosts as its own user. */
+static int dns_dirs(const struct helper_config *cfg, char *dir, size_t size, char *hosts,
+	size_t hsize, struct rpc_error *err)
+{
+	struct stat st;
+
+	if ((size_t)snprintf(dir, size, "%s-dns", cfg->layout.run_dir) >= size ||
+		(size_t)snprintf(hosts, hsize, "%s/hosts", dir) >= hsize)
+		return rpc_error_set(err, -ENAMETOOLONG, RPC_ERROR_INTERNAL, "Run dir too long");
+	for (const char *p = dir; p; p = p == dir ? hosts : NULL) {
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
+				"Failed to create %s: %m", p);
+		/* the run dir is the owner's to write in: take nothing it may have put there */
+		if (lstat(p, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+			(st.st_mode & 022))
+			return rpc_error_set(err, -EPERM, RPC_ERROR_PERMISSION_DENIED,
+				"Refusing %s: not a directory of root's that only root writes", p);
+	}
+	return 0;
+}
+
+int op_dns_ensure_run(const struct helper_ctx *ctx, const struct helper_request *req,
+	json_t **ret_result, struct rpc_error *err)
+{
+	const struct helper_config *cfg = ctx->cfg;
+	const struct helper_pool *pool = &cfg->pool;
+	json_t *list = json_object_get(req->params, "hosts"), *v;
+	char dir[PATH_MAX], hosts_dir[PATH_MAX], file[PATH_MAX + 16], pidf[PATH_MAX + 16];
+	char logf[PATH_MAX + 16], gw[16], text[DNS_MAX_HOSTS * 80];
+	char a_listen[64], a_hostsdir[PATH_MAX + 32], a_resolv[PATH_MAX + 32], a_pid[PATH_MAX + 64];
+	char a_user[64], a_group[64];
+	const char *resolv, *user = "nobody";
+	_cleanup_close_ int out = -EBADF, pidfd = -EBADF;
+	struct passwd *pw;
+	size_t len = 0, i;
+	pid_t pid;
+	int r;
+
+	text[0] = '\0';
+	json_array_foreach(list, i, v)
+	{
+		r = host_line(pool, json_string_value(v), text, sizeof(text), &len, err);
+		if (r < 0)
+			return r;
+	}
+	/* every entry checked before anything is made or written */
+	r = dns_dirs(cfg, dir, sizeof(dir), hosts_dir, sizeof(hosts_dir), err);
+	if (r < 0)
+		return r;
+	/* written beside the hosts dir, then renamed into it: dnsmasq reads whatever appears there,
+	 * and must never see a half-written file */
+	snprintf(file, sizeof(file), "%s/vms", dir);
+	snprintf(pidf, sizeof(pidf), "%s/vms", hosts_dir);
+	r = write_file_atomic(file, text, len, 0644);
+	if (r >= 0 && rename(file, pidf) < 0)
+		r = negative_errno();
+	if (r < 0)
+		return rpc_error_set(err, r, RPC_ERROR_INTERNAL, "Failed to write %s: %m", pidf);
+
+	snprintf(pidf, sizeof(pidf), "%s/dnsmasq.pid", dir);
+	pid = pidfile_running(pidf, "dnsmasq");
+	if (pid > 0) {
+		*ret_result = json_pack("{s:i, s:b, s:I}", "pid", (int)pid, "started", false,
+			"hosts", (json_int_t)json_array_size(list));
+		return *ret_result ? 0 : -ENOMEM;
+	}
+
+	inet_ntop(AF_INET, &pool->gateway, gw, sizeof(gw));
+	resolv = access(RESOLVED_UPSTREAMS, R_OK) == 0 ? RESOLVED_UPSTREAMS : "/etc/resolv.conf";
+	pw = getpwnam("dnsmasq");
+	if (pw)
+		user = "dnsmasq";
+	snprintf(a_listen, sizeof(a_listen), "--listen-address=%s", gw);
+	snprintf(a_hostsdir, sizeof(a_hostsdir), "--hostsdir=%s", hosts_dir);
+	snprintf(a_resolv, sizeof(a_resolv), "--resolv-file=%s", resolv);
+	snprintf(a_pid, sizeof(a_pid), "--pid-file=%s", pidf);
+	snprintf(a_user, sizeof(a_user), "--user=%s", user);
+	snprintf(a_group, sizeof(a_group), "--group=nogroup");
+	/* a fixed list of root's places, each checked like the VMM: never a search of $PATH */
+	static const char *const progs[] = {
+		"/usr/sbin/dnsmasq", "/usr/bin/dnsmasq", "/sbin/dnsmasq"};
+	const char *prog = NULL;
+	for (size_t k = 0; k < ELEMENTSOF(progs) && !prog; k++)
+		if (access(progs[k], X_OK) == 0)
+			prog = progs[k];
+	if (!prog)
+		return rpc_error_set(err, -ENOENT, RPC_ERROR_UNAVAILABLE,
+			"dnsmasq is not installed (apt-get install dnsmasq-base): guests have no "
+			"resolver");
+	r = helper_path_check_trusted(cfg, prog, err);
+	if (r < 0)
+		return r;
+	char *argv[] = {(char *)prog, (char *)"--keep-in-foreground",
+		(char *)"--conf-file=/dev/null", (char *)"--no-hosts", (char *)"--bind-interfaces",
+		a_listen, (char *)"--except-interface=lo", (char *)"--local=/banger/",
+		(char *)"--domain-needed", (char *)"--bogus-priv", a_hostsdir, a_resolv, a_pid,
+		a_user, a_group, (char *)"--log-facility=-", NULL};
+
+	snprintf(logf, sizeof(logf), "%s/dnsmasq.log", dir);
+	out = open(logf, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (out < 0)
+		return rpc_error_set(
+			err, negative_errno(), RPC_ERROR_INTERNAL, "Failed to open %s: %m", logf);
+	r = spawn_detached(argv, out, &pid, &pidfd, err);
+	if (r < 0)
+		return r;
+	/* dnsmasq binds (or fails to) at once: give it a moment and say which */
+	for (int k = 0; k < 20 && proc_running(pid) && pidfile_running(pidf, "dnsmasq") != pid; k++)
+		usleep(25 * 1000);
+	if (!proc_running(pid))
+		return rpc_error_set(
+			err, -EIO, RPC_ERROR_INTERNAL, "dnsmasq exited at once (see %s)", logf);
+	log_notice("Started dnsmasq (pid %d) for the guests on %s, upstreams from %s", (int)pid, gw,
+		resolv);
+	*ret_result = json_pack("{s:i, s:b, s:I, s:s, s:s}", "pid", (int)pid, "started", true,
+		"hosts", (json_int_t)json_array_size(list), "listen", gw, "upstreams", resolv);
+	return *ret_result ? 0 : -ENOMEM;
+}
