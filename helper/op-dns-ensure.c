@@ -11,10 +11,17 @@
  * anything but the bridge and loopback), reads no /etc/dnsmasq.conf and no /etc/hosts, answers
  * .banger only locally, takes its upstreams from systemd-resolved's list where resolved runs
  * (/run/systemd/resolve/resolv.conf), else /etc/resolv.conf (polled: it follows changes), and
- * drops to the dnsmasq user (nobody where there is none) once bound. */
+ * drops to the dnsmasq user (nobody where there is none) once bound.
+ * The host's side: where systemd-resolved runs, banger's bridge (from the pool, never the
+ * caller's) is registered as a link whose DNS server is the gateway, for the ~banger routing
+ * domain only; checked on every call (resolved forgets link settings when it restarts, and the
+ * daemon calls every few seconds while a VM runs), changed only when resolved has something
+ * else. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +36,7 @@
 #include "helper/config.h"
 #include "helper/helper.h"
 #include "helper/ops.h"
+#include "helper/resolved.h"
 #include "helper/spawn.h"
 #include "protocol/vm.h"
 
@@ -72,6 +80,30 @@ static int host_line(const struct helper_pool *pool, const char *s, char *buf, s
 		return rpc_error_set(err, -E2BIG, RPC_ERROR_INVALID_ARGUMENT, "Too many hosts");
 	*len += (size_t)n;
 	return 0;
+}
+
+/* Never fails the op: the guests' resolver runs either way, and the answer says how the host's
+ * side went ("set", "kept", "not running", "no bridge" or why it failed). Logged when it
+ * changes, so a call every few seconds logs nothing new. */
+static json_t *register_resolved(const struct helper_pool *pool)
+{
+	static int last = INT_MIN;
+	char why[256] = "";
+	int ifindex = (int)if_nametoindex(pool->bridge), prev, r;
+
+	if (ifindex <= 0)
+		return json_string("no bridge");
+	r = resolved_link_register(ifindex, pool->gateway, why, sizeof(why));
+	prev = __atomic_exchange_n(&last, r, __ATOMIC_RELAXED);
+	if (r == RESOLVED_SET)
+		log_notice("systemd-resolved: %s (ifindex %d) answers ~banger through %s",
+			pool->bridge, ifindex, pool->gateway_text);
+	else if (r == RESOLVED_NOT_RUNNING && prev != r)
+		log_notice("systemd-resolved is not running: the host resolves NAME.banger only "
+			   "through banger's ssh config, or a nameserver line for the gateway");
+	else if (r < 0 && prev != r)
+		log_warning("%s", why);
+	return json_string(r < 0 ? why : resolved_outcome_to_string(r));
 }
 
 /* <run dir>-dns (/run/banger-dns), root 0755, and the hosts dir in it: made here, never the
@@ -139,8 +171,9 @@ int op_dns_ensure_run(const struct helper_ctx *ctx, const struct helper_request 
 	snprintf(pidf, sizeof(pidf), "%s/dnsmasq.pid", dir);
 	pid = pidfile_running(pidf, "dnsmasq");
 	if (pid > 0) {
-		*ret_result = json_pack("{s:i, s:b, s:I}", "pid", (int)pid, "started", false,
-			"hosts", (json_int_t)json_array_size(list));
+		*ret_result = json_pack("{s:i, s:b, s:I, s:o}", "pid", (int)pid, "started", false,
+			"hosts", (json_int_t)json_array_size(list), "resolved",
+			register_resolved(pool));
 		return *ret_result ? 0 : -ENOMEM;
 	}
 
@@ -191,7 +224,8 @@ int op_dns_ensure_run(const struct helper_ctx *ctx, const struct helper_request 
 			err, -EIO, RPC_ERROR_INTERNAL, "dnsmasq exited at once (see %s)", logf);
 	log_notice("Started dnsmasq (pid %d) for the guests on %s, upstreams from %s", (int)pid, gw,
 		resolv);
-	*ret_result = json_pack("{s:i, s:b, s:I, s:s, s:s}", "pid", (int)pid, "started", true,
-		"hosts", (json_int_t)json_array_size(list), "listen", gw, "upstreams", resolv);
+	*ret_result = json_pack("{s:i, s:b, s:I, s:s, s:s, s:o}", "pid", (int)pid, "started", true,
+		"hosts", (json_int_t)json_array_size(list), "listen", gw, "upstreams", resolv,
+		"resolved", register_resolved(pool));
 	return *ret_result ? 0 : -ENOMEM;
 }

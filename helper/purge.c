@@ -20,6 +20,7 @@
 #include "helper/loop.h"
 #include "helper/netlink.h"
 #include "helper/nft.h"
+#include "helper/resolved.h"
 #include "helper/publish-sysctl.h"
 #include "helper/proc.h"
 #include "helper/purge.h"
@@ -142,6 +143,18 @@ static void remove_links(struct purge *p)
 			if (!streq(json_string_value(json_object_get(l, "kind")), kinds[k]))
 				continue;
 			snprintf(what, sizeof(what), "%s %s", kinds[k], name);
+			if (k == 1) {
+				char why[256];
+				int rr = resolved_link_revert(
+					(int)json_integer_value(json_object_get(l, "ifindex")), why,
+					sizeof(why));
+				if (rr < 0)
+					fail(p, "systemd-resolved's settings for the bridge", why);
+				else if (rr == RESOLVED_SET)
+					fprintf(p->out,
+						"reverted systemd-resolved's DNS settings for %s\n",
+						what);
+			}
 			if (nl_link_delete(nl,
 				    (int)json_integer_value(json_object_get(l, "ifindex")), name,
 				    &err) < 0)
