@@ -29,6 +29,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <systemd/sd-bus.h>
+#include <systemd/sd-daemon.h>
+
+#include "common/bus.h"
 #include "common/fileio.h"
 #include "common/log.h"
 #include "common/macro.h"
@@ -42,6 +46,7 @@
 
 #define DNS_MAX_HOSTS 256
 #define RESOLVED_UPSTREAMS "/run/systemd/resolve/resolv.conf"
+#define DNS_UNIT "banger-dns.service"
 
 static bool pool_host(const struct helper_pool *pool, struct in_addr a)
 {
@@ -130,6 +135,77 @@ static int dns_dirs(const struct helper_config *cfg, char *dir, size_t size, cha
 	return 0;
 }
 
+/* Under systemd, dnsmasq runs as a transient service of its own (banger-dns.service), started by
+ * PID 1: a child of this helper would inherit its unit's sandbox (no AF_INET sockets, no IP
+ * traffic), which is right for the helper and the VMMs and wrong for a DNS server. Its output
+ * goes to the journal. */
+static int dns_unit_start(char *const argv[], struct rpc_error *err)
+{
+	_cleanup_bus_ sd_bus *bus = NULL;
+	sd_bus_message *m = NULL;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	int r;
+
+	r = bus_open_systemd(&bus);
+	if (r < 0)
+		return rpc_error_set(err, r, RPC_ERROR_UNAVAILABLE,
+			"Cannot reach systemd to start dnsmasq: %s", strerror(-r));
+	/* a unit left from a dnsmasq that died (or one still starting) makes room */
+	(void)sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+		"org.freedesktop.systemd1.Manager", "StopUnit", NULL, NULL, "ss", DNS_UNIT,
+		"replace");
+	(void)sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+		"org.freedesktop.systemd1.Manager", "ResetFailedUnit", NULL, NULL, "s", DNS_UNIT);
+	for (int k = 0; k < 3; k++) {
+		r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.systemd1",
+			"/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
+			"StartTransientUnit");
+		if (r >= 0)
+			r = sd_bus_message_append(m, "ss", DNS_UNIT, "replace");
+		if (r >= 0)
+			r = sd_bus_message_open_container(m, 'a', "(sv)");
+		if (r >= 0)
+			r = sd_bus_message_append(m, "(sv)(sv)", "Description", "s",
+				"banger: the guests' resolver (dnsmasq on the bridge gateway)",
+				"CollectMode", "s", "inactive-or-failed");
+		if (r >= 0)
+			r = sd_bus_message_open_container(m, 'r', "sv");
+		if (r >= 0)
+			r = sd_bus_message_append(m, "s", "ExecStart");
+		if (r >= 0)
+			r = sd_bus_message_open_container(m, 'v', "a(sasb)");
+		if (r >= 0)
+			r = sd_bus_message_open_container(m, 'a', "(sasb)");
+		if (r >= 0)
+			r = sd_bus_message_open_container(m, 'r', "sasb");
+		if (r >= 0)
+			r = sd_bus_message_append(m, "s", argv[0]);
+		if (r >= 0)
+			r = sd_bus_message_append_strv(m, (char **)argv);
+		if (r >= 0)
+			r = sd_bus_message_append(m, "b", 0);
+		for (int c = 0; c < 4 && r >= 0; c++)
+			r = sd_bus_message_close_container(m);
+		if (r >= 0)
+			r = sd_bus_message_close_container(m);
+		if (r >= 0)
+			r = sd_bus_message_append(m, "a(sa(sv))", 0);
+		if (r >= 0)
+			r = sd_bus_call(bus, m, 5 * 1000 * 1000, &e, NULL);
+		m = sd_bus_message_unref(m);
+		if (r >= 0 || !sd_bus_error_has_name(&e, "org.freedesktop.systemd1.UnitExists"))
+			break;
+		sd_bus_error_free(&e);
+		usleep(200 * 1000); /* the stop of the old one is still running */
+	}
+	if (r < 0) {
+		r = rpc_error_set(err, r, RPC_ERROR_INTERNAL, "systemd did not start %s: %s",
+			DNS_UNIT, e.message ? e.message : strerror(-r));
+		sd_bus_error_free(&e);
+	}
+	return r;
+}
+
 int op_dns_ensure_run(const struct helper_ctx *ctx, const struct helper_request *req,
 	json_t **ret_result, struct rpc_error *err)
 {
@@ -208,6 +284,17 @@ int op_dns_ensure_run(const struct helper_ctx *ctx, const struct helper_request 
 		(char *)"--domain-needed", (char *)"--bogus-priv", a_hostsdir, a_resolv, a_pid,
 		a_user, a_group, (char *)"--log-facility=-", NULL};
 
+	if (sd_booted() > 0) {
+		r = dns_unit_start(argv, err);
+		if (r < 0)
+			return r;
+		for (int k = 0; k < 80 && (pid = pidfile_running(pidf, "dnsmasq")) <= 0; k++)
+			usleep(25 * 1000);
+		if (pid <= 0)
+			return rpc_error_set(err, -EIO, RPC_ERROR_INTERNAL,
+				"dnsmasq did not start (journalctl -u %s says why)", DNS_UNIT);
+		goto started;
+	}
 	snprintf(logf, sizeof(logf), "%s/dnsmasq.log", dir);
 	out = open(logf, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (out < 0)
@@ -222,6 +309,7 @@ int op_dns_ensure_run(const struct helper_ctx *ctx, const struct helper_request 
 	if (!proc_running(pid))
 		return rpc_error_set(
 			err, -EIO, RPC_ERROR_INTERNAL, "dnsmasq exited at once (see %s)", logf);
+started:
 	log_notice("Started dnsmasq (pid %d) for the guests on %s, upstreams from %s", (int)pid, gw,
 		resolv);
 	*ret_result = json_pack("{s:i, s:b, s:I, s:s, s:s, s:o}", "pid", (int)pid, "started", true,
