@@ -6,7 +6,8 @@
 # enabled there, never installed on this host. banger is installed with scripts/quickstart; then
 # the bridge is resolved's link for ~banger with the gateway as its DNS server, demo.banger
 # resolves through resolved, a restarted resolved gets the registration back, a stopped one is
-# logged once, doctor reports it, and uninstall --purge reverts it.
+# logged once, doctor reports it, a publish on 127.0.0.1 works under the unit's sandbox, and
+# uninstall --purge reverts the registration.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib/nspawn.sh"
 ns_require
@@ -99,6 +100,19 @@ t_check "banger doctor: resolved not running, with what to do instead" \
 	grep -q "^warn: systemd-resolved is not running: .*nameserver $GW.*ssh NAME.banger" <<< "$(doctor resolved)"
 ns_exec systemctl start systemd-resolved.service
 t_check "started again: registered again" t_wait 20 registered
+
+# a publish on 127.0.0.1 under the shipped unit's sandbox: publish.apply binds the host port to
+# see it is free (AF_INET) and sets route_localnet on the bridge (/proc/sys/net is writable in a
+# container with a private network)
+t_check "banger vm stop demo" banger vm stop demo
+t_check "vm set demo --publish 18022:22" banger vm set demo --publish 18022:22
+out=$(banger vm start --quiet demo 2>&1)
+t_eq "vm start demo with a publish: exit 0" 0 "$?" || echo "$out" | sed 's/^/#   /'
+banner() { ns_exec timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/18022 && head -c 16 <&3' 2> /dev/null; }
+t_eq "127.0.0.1:18022 reaches demo's SSH server" "SSH-2.0-dropbear" "$(banner)"
+t_eq "route_localnet is on for $BR" 1 "$(ns_exec cat /proc/sys/net/ipv4/conf/$BR/route_localnet)"
+t_check "banger doctor: publish ok, route_localnet on" grep -q "^ok: route_localnet is on for $BR" <<< "$(doctor publish)"
+t_check "after the restart: registered again" t_wait 20 registered
 
 # the bridge goes away with uninstall --purge: what banger set in resolved is reverted first
 t_check "banger vm stop demo" banger vm stop demo
