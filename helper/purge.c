@@ -4,16 +4,22 @@
  * uninstall --purge`. Run by root from the command line, never an op: the owner cannot ask for
  * it. Refuses while any VMM runs. */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/loop.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "common/bus.h"
 #include "common/install.h"
 #include "common/macro.h"
+#include "common/pidfile.h"
 #include "helper/dm.h"
 #include "helper/helper.h"
 #include "helper/jail.h"
@@ -165,6 +171,48 @@ static void remove_links(struct purge *p)
 	json_array_clear(p->names);
 }
 
+/* The guests' resolver: banger-dns.service under systemd (the unit stops its dnsmasq), else the
+ * dnsmasq of dns.ensure's pid file; then the directory dns.ensure made beside the run dir. */
+static void remove_dns(struct purge *p)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	static const char *const files[] = {"hosts/vms", "vms", "dnsmasq.pid", "dnsmasq.log"};
+	pid_t pid;
+
+	if ((size_t)snprintf(dir, sizeof(dir), "%s-dns", p->cfg->layout.run_dir) >= sizeof(dir))
+		return fail(p, "the resolver's directory", "the run dir's path is too long");
+	snprintf(path, sizeof(path), "%s/dnsmasq.pid", dir);
+	pid = pidfile_running(path, "dnsmasq");
+	if (sd_booted() > 0) {
+		_cleanup_bus_ sd_bus *bus = NULL;
+		if (bus_open_systemd(&bus) >= 0 &&
+			sd_bus_call_method(bus, "org.freedesktop.systemd1",
+				"/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
+				"StopUnit", NULL, NULL, "ss", "banger-dns.service",
+				"replace") >= 0 &&
+			pid > 0) {
+			fprintf(p->out, "stopped banger-dns.service (dnsmasq, pid %d)\n", (int)pid);
+			pid = 0;
+		}
+	}
+	if (pid > 0) {
+		if (kill(pid, SIGTERM) < 0)
+			fail(p, "dnsmasq", strerror(errno));
+		else
+			fprintf(p->out, "stopped dnsmasq (pid %d)\n", (int)pid);
+	}
+	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		(void)unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/hosts", dir);
+	(void)rmdir(path);
+	if (rmdir(dir) == 0)
+		fprintf(p->out, "removed %s\n", dir);
+	else if (errno != ENOENT)
+		fail(p, dir, strerror(errno));
+}
+
 static void remove_nft(struct purge *p)
 {
 	struct rpc_error err = {};
@@ -289,6 +337,7 @@ int helper_purge(const struct helper_config *cfg, FILE *out)
 	}
 	(void)for_each_jail(&p, remove_jail);
 	remove_jail_base(&p);
+	remove_dns(&p);
 	remove_links(&p);
 	remove_nft(&p);
 	remove_block_devices(&p);

@@ -77,8 +77,10 @@ doctor() { banger doctor --json | jq -r --arg n "$1" '.checks[] | select(.name =
 t_check "banger doctor: resolved ok, sending *.banger to $GW on $BR" \
 	grep -q "^ok: systemd-resolved sends \*.banger to $GW on $BR" <<< "$(doctor resolved)"
 t_check "banger doctor: dnsmasq answers on $GW" grep -q "^ok: dnsmasq (pid [0-9]*) answers NAME.banger on $GW" <<< "$(doctor dns)"
-query() { ns_exec resolvectl query -4 --legend=no "$1" 2>&1; }
+query() { ns_exec resolvectl query -4 --legend=no "$1" 2>&1 | tr -s ' '; }
 t_eq "resolvectl query demo.banger: demo's address, through $BR" "demo.banger: $IP -- link: $BR" "$(query demo.banger)"
+t_eq "dnsmasq runs as banger-dns.service, out of bangerd-root's sandbox" "active $(ns_exec cat /run/banger-dns/dnsmasq.pid)" \
+	"$(ns_exec systemctl is-active banger-dns.service) $(ns_exec systemctl show -P MainPID banger-dns.service)"
 t_check "the helper logged the registration" grep -q "systemd-resolved: $BR (ifindex [0-9]*) answers ~banger through $GW" <<< "$(helper_log)"
 n_set=$(helper_log | grep -c "answers ~banger")
 sleep 11 # two rounds of the daemon's 5 s watch
@@ -120,6 +122,8 @@ out=$(ns_exec banger system uninstall --purge 2>&1)
 t_eq "uninstall --purge exits 0" 0 "$?"
 echo "$out" | sed 's/^/#   /'
 t_check "  it reverted resolved's settings for the bridge" grep -q "reverted systemd-resolved's DNS settings for bridge $BR" <<< "$out"
+t_check "  it stopped the guests' resolver" grep -q "stopped banger-dns.service (dnsmasq, pid [0-9]*)" <<< "$out"
+t_eq "  banger-dns.service is gone" inactive "$(ns_exec systemctl is-active banger-dns.service)"
 t_check "  the bridge is gone" bash -c "! nsenter -t $NS_LEADER -a ip link show $BR > /dev/null 2>&1"
 t_check "  and resolved has no ~banger domain or $GW server left" \
 	bash -c "! nsenter -t $NS_LEADER -a resolvectl status | grep -q -e '~banger' -e 'DNS Servers: $GW'"
