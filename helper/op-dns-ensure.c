@@ -100,10 +100,12 @@ static json_t *register_resolved(const struct helper_pool *pool)
 		return json_string("no bridge");
 	r = resolved_link_register(ifindex, pool->gateway, why, sizeof(why));
 	prev = __atomic_exchange_n(&last, r, __ATOMIC_RELAXED);
-	if (r == RESOLVED_SET)
+	if (r == RESOLVED_SET) {
+		char gw[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &pool->gateway, gw, sizeof(gw));
 		log_notice("systemd-resolved: %s (ifindex %d) answers ~banger through %s",
-			pool->bridge, ifindex, pool->gateway_text);
-	else if (r == RESOLVED_NOT_RUNNING && prev != r)
+			pool->bridge, ifindex, gw);
+	} else if (r == RESOLVED_NOT_RUNNING && prev != r)
 		log_notice("systemd-resolved is not running: the host resolves NAME.banger only "
 			   "through banger's ssh config, or a nameserver line for the gateway");
 	else if (r < 0 && prev != r)

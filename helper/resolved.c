@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <systemd/sd-bus.h>
 
+#include "common/bus.h"
 #include "common/macro.h"
 #include "common/resolve1.h"
 #include "helper/resolved.h"
@@ -26,17 +27,11 @@ const char *resolved_outcome_to_string(enum resolved_outcome o)
 	return o >= 0 && o < _RESOLVED_OUTCOME_MAX ? outcome_names[o] : NULL;
 }
 
-static void bus_unrefp(sd_bus **b)
-{
-	sd_bus_flush_close_unref(*b);
-}
-
 static void msg_unrefp(sd_bus_message **m)
 {
 	sd_bus_message_unref(*m);
 }
 
-#define _cleanup_sdbus_ __attribute__((cleanup(bus_unrefp)))
 #define _cleanup_msg_ __attribute__((cleanup(msg_unrefp)))
 
 static int bus_fail(int r, const sd_bus_error *e, char *why, size_t why_size, const char *what)
@@ -48,7 +43,7 @@ static int bus_fail(int r, const sd_bus_error *e, char *why, size_t why_size, co
 
 int resolved_link_register(int ifindex, struct in_addr dns, char *why, size_t why_size)
 {
-	_cleanup_sdbus_ sd_bus *bus = NULL;
+	_cleanup_bus_ sd_bus *bus = NULL;
 	_cleanup_msg_ sd_bus_message *m = NULL;
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	struct resolve1_link have;
@@ -110,7 +105,7 @@ error:
 
 int resolved_link_revert(int ifindex, char *why, size_t why_size)
 {
-	_cleanup_sdbus_ sd_bus *bus = NULL;
+	_cleanup_bus_ sd_bus *bus = NULL;
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	int r;
 

@@ -118,6 +118,7 @@ BOOT=$(banger --json vm get web | jq -r .boot_id)
 t_eq "curl reaches the new boot's server" "hello-from-$BOOT" "$(curl -s --max-time 5 http://127.0.0.1:18080/)"
 
 # ---- a daemon restart: the guest and its publish stay -----------------------------------------
+WEB_ID=$(banger --json vm get web | jq -r .id)
 kill "$DPID"
 wait "$DPID" 2> /dev/null
 t_eq "with bangerd down, the publish still answers" "hello-from-$BOOT" "$(curl -s --max-time 5 http://127.0.0.1:18080/)"
@@ -127,7 +128,6 @@ nft add table ip banger_pub_$ORPHAN && nft add chain ip banger_pub_$ORPHAN prero
 	'{ type nat hook prerouting priority dstnat; policy accept; }'
 nft add table ip banger_pub_x # not a VM id: never banger's to remove
 t_add_cleanup "nft delete table ip banger_pub_x 2> /dev/null"
-WEB_ID=$(banger --json vm list | jq -r '.vms[] | select(.name == "web") | .id')
 start_daemon
 web_runs() { [ "$(banger --json vm get web | jq -r .state)" = running ]; }
 t_check "bangerd is back and re-adopted web" t_wait 20 web_runs
