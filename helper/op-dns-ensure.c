@@ -141,7 +141,7 @@ static int dns_dirs(const struct helper_config *cfg, char *dir, size_t size, cha
  * PID 1: a child of this helper would inherit its unit's sandbox (no AF_INET sockets, no IP
  * traffic), which is right for the helper and the VMMs and wrong for a DNS server. Its output
  * goes to the journal. */
-static int dns_unit_start(char *const argv[], struct rpc_error *err)
+static int dns_unit_start(char *const argv[], const char *dir, struct rpc_error *err)
 {
 	_cleanup_bus_ sd_bus *bus = NULL;
 	sd_bus_message *m = NULL;
@@ -170,6 +170,18 @@ static int dns_unit_start(char *const argv[], struct rpc_error *err)
 			r = sd_bus_message_append(m, "(sv)(sv)", "Description", "s",
 				"banger: the guests' resolver (dnsmasq on the bridge gateway)",
 				"CollectMode", "s", "inactive-or-failed");
+		/* a sandbox of its own: it writes only its pid file, binds port 53 on one
+		 * address, reads its hosts and upstreams, and drops to its user once bound */
+		if (r >= 0)
+			r = sd_bus_message_append(m,
+				"(sv)(sv)(sv)(sv)(sv)(sv)(sv)(sv)(sv)(sv)(sv)(sv)", "ProtectSystem",
+				"s", "strict", "ReadWritePaths", "as", 1, dir, "ProtectHome", "s",
+				"yes", "PrivateTmp", "b", 1, "NoNewPrivileges", "b", 1,
+				"ProtectKernelTunables", "b", 1, "ProtectKernelModules", "b", 1,
+				"ProtectControlGroups", "b", 1, "RestrictNamespaces", "t",
+				(uint64_t)~0, "LockPersonality", "b", 1, "RestrictRealtime", "b", 1,
+				"RestrictAddressFamilies", "(bas)", 1, 4, "AF_UNIX", "AF_NETLINK",
+				"AF_INET", "AF_INET6");
 		if (r >= 0)
 			r = sd_bus_message_open_container(m, 'r', "sv");
 		if (r >= 0)
@@ -287,7 +299,7 @@ int op_dns_ensure_run(const struct helper_ctx *ctx, const struct helper_request 
 		a_user, a_group, (char *)"--log-facility=-", NULL};
 
 	if (sd_booted() > 0) {
-		r = dns_unit_start(argv, err);
+		r = dns_unit_start(argv, dir, err);
 		if (r < 0)
 			return r;
 		for (int k = 0; k < 80 && (pid = pidfile_running(pidf, "dnsmasq")) <= 0; k++)
