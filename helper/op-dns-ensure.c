@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <net/if.h>
 #include <pwd.h>
 #include <signal.h>
@@ -31,6 +32,7 @@
 
 #include <systemd/sd-bus.h>
 #include <systemd/sd-daemon.h>
+#include <systemd/sd-login.h>
 
 #include "common/bus.h"
 #include "common/fileio.h"
@@ -182,6 +184,18 @@ static int dns_unit_start(char *const argv[], const char *dir, struct rpc_error 
 				(uint64_t)~0, "LockPersonality", "b", 1, "RestrictRealtime", "b", 1,
 				"RestrictAddressFamilies", "(bas)", 1, 4, "AF_UNIX", "AF_NETLINK",
 				"AF_INET", "AF_INET6");
+		/* what dnsmasq keeps across its setuid (it asks for NET_ADMIN and NET_RAW too,
+		 * and fails to start without them in the bounding set) */
+		if (r >= 0)
+			r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)(sv)(sv)",
+				"CapabilityBoundingSet", "t",
+				(uint64_t)(1ull << CAP_NET_BIND_SERVICE | 1ull << CAP_NET_ADMIN |
+					   1ull << CAP_NET_RAW | 1ull << CAP_SETUID |
+					   1ull << CAP_SETGID),
+				"PrivateDevices", "b", 1, "ProtectKernelLogs", "b", 1,
+				"ProtectClock", "b", 1, "ProtectHostname", "b", 1,
+				"MemoryDenyWriteExecute", "b", 1, "SystemCallArchitectures", "as",
+				1, "native");
 		if (r >= 0)
 			r = sd_bus_message_open_container(m, 'r', "sv");
 		if (r >= 0)
@@ -218,6 +232,17 @@ static int dns_unit_start(char *const argv[], const char *dir, struct rpc_error 
 		sd_bus_error_free(&e);
 	}
 	return r;
+}
+
+/* Whether this helper is bangerd-root.service itself: only then does a unit PID 1 starts share
+ * its network and see its files. A helper run in namespaces of its own (the tests, on a systemd
+ * host) keeps dnsmasq as its own child, in its own network. */
+static bool under_own_unit(void)
+{
+	_cleanup_free_ char *unit = NULL;
+
+	return sd_booted() > 0 && sd_pid_get_unit(0, &unit) >= 0 &&
+	       streq(unit, "bangerd-root.service");
 }
 
 int op_dns_ensure_run(const struct helper_ctx *ctx, const struct helper_request *req,
@@ -298,7 +323,7 @@ int op_dns_ensure_run(const struct helper_ctx *ctx, const struct helper_request 
 		(char *)"--domain-needed", (char *)"--bogus-priv", a_hostsdir, a_resolv, a_pid,
 		a_user, a_group, (char *)"--log-facility=-", NULL};
 
-	if (sd_booted() > 0) {
+	if (under_own_unit()) {
 		r = dns_unit_start(argv, dir, err);
 		if (r < 0)
 			return r;
