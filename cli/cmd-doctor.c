@@ -1,21 +1,26 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* banger doctor: real checks of what banger needs, each saying ok, warn or fail and why. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "common/bus.h"
 #include "common/layout.h"
 #include "common/macro.h"
+#include "common/resolve1.h"
 #include "protocol/client.h"
 #include "protocol/jsonrpc.h"
 
@@ -223,6 +228,150 @@ static void check_ssh_config(struct cli *cli, const struct banger_layout *l, str
 	set(c, CHECK_OK, "%s includes %s: \"ssh NAME.banger\" reaches a VM", user, kept);
 }
 
+/* system.status's "names": the bridge, the gateway and the guests' resolver as bangerd sees
+ * them. NULL (with c set) when bangerd does not answer. */
+static json_t *names_status(struct cli *cli, const struct banger_layout *l, struct check_result *c)
+{
+	_cleanup_rpc_client_ struct rpc_client *client = NULL;
+	json_t *st = NULL, *names;
+	struct rpc_error err = {};
+	int r;
+
+	r = rpc_client_connect(cli->socket ? cli->socket : l->daemon_sock, &client);
+	if (r >= 0)
+		r = rpc_client_call(client, rpc_method_to_string(RPC_METHOD_SYSTEM_STATUS), NULL,
+			5000, &st, &err);
+	names = r >= 0 ? json_object_get(st, "names") : NULL;
+	if (!names) {
+		set(c, CHECK_WARN, "cannot ask bangerd about the bridge: %s",
+			r < 0 ? (err.message[0] ? err.message : strerror(-r))
+			      : "it predates this check");
+		json_decref(st);
+		return NULL;
+	}
+	json_incref(names);
+	json_decref(st);
+	return names;
+}
+
+/* dnsmasq on the gateway: the guests' resolver, and the host's for NAME.banger. */
+static void check_dns(struct cli *cli, const struct banger_layout *l, struct check_result *c)
+{
+	_cleanup_json_ json_t *n = names_status(cli, l, c);
+	const char *state, *gw;
+	char path[64], comm[32] = "";
+	long long pid;
+
+	if (!n)
+		return;
+	state = json_str(n, "state", "?");
+	gw = json_str(n, "gateway", "?");
+	pid = (long long)json_integer_value(json_object_get(n, "pid"));
+	if (streq(state, "failing"))
+		return set(c, CHECK_FAIL, "the guests' resolver on %s does not run: %s", gw,
+			json_str(n, "error", "?"));
+	if (!streq(state, "running"))
+		return set(c, CHECK_OK,
+			"no VM has run yet: bangerd-root starts dnsmasq on %s (NAME.banger for "
+			"guests and host) with the first",
+			gw);
+	snprintf(path, sizeof(path), "/proc/%lld/comm", pid);
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	if (!f || !fgets(comm, sizeof(comm), f) || strncmp(comm, "dnsmasq", 7) != 0)
+		return set(c, CHECK_WARN,
+			"dnsmasq (pid %lld) on %s has gone: bangerd asks bangerd-root to start it "
+			"again within 5 s while a VM runs",
+			pid, gw);
+	set(c, CHECK_OK, "dnsmasq (pid %lld) answers NAME.banger on %s for guests and host", pid,
+		gw);
+}
+
+/* The host's names: where systemd-resolved runs, the bridge is its link for ~banger. */
+static void check_resolved(struct cli *cli, const struct banger_layout *l, struct check_result *c)
+{
+	_cleanup_json_ json_t *n = names_status(cli, l, c);
+	_cleanup_bus_ sd_bus *bus = NULL;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	struct resolve1_link link;
+	const char *br, *gw;
+	struct in_addr a;
+	int ifindex, r;
+
+	if (!n)
+		return;
+	br = json_str(n, "bridge", "?");
+	gw = json_str(n, "gateway", "?");
+	if (inet_pton(AF_INET, gw, &a) != 1)
+		return set(c, CHECK_WARN, "bangerd reports no gateway address");
+	r = resolve1_open(&bus, &e);
+	if (r <= 0) {
+		set(c, CHECK_WARN,
+			"systemd-resolved is not running: the host does not resolve NAME.banger; "
+			"add \"nameserver %s\" to /etc/resolv.conf, or use \"ssh NAME.banger\" "
+			"through banger's ssh config (ssh-config below)",
+			gw);
+		sd_bus_error_free(&e);
+		return;
+	}
+	ifindex = (int)if_nametoindex(br);
+	if (ifindex <= 0)
+		return set(c, CHECK_WARN,
+			"systemd-resolved runs; the bridge %s does not exist yet: bangerd-root "
+			"registers it for ~banger when a VM starts",
+			br);
+	r = resolve1_link_read(bus, ifindex, a, &link, &e);
+	if (r < 0) {
+		set(c, CHECK_WARN, "cannot read systemd-resolved's settings for %s: %s", br,
+			e.message ? e.message : strerror(-r));
+		sd_bus_error_free(&e);
+		return;
+	}
+	if (!link.is_banger)
+		return set(c, CHECK_WARN,
+			"systemd-resolved runs but does not send *.banger to %s on %s (it has DNS "
+			"\"%s\", domains \"%s\"): bangerd-root registers it within 5 s while a VM "
+			"runs (journalctl -u bangerd-root says why not)",
+			gw, br, link.dns, link.domains);
+	set(c, CHECK_OK,
+		"systemd-resolved sends *.banger to %s on %s: \"resolvectl query NAME.banger\", "
+		"ssh and curl reach VMs by name",
+		gw, br);
+}
+
+/* Publishes on 127.0.0.1 (and 0.0.0.0) need route_localnet on the bridge. */
+static void check_publish(struct cli *cli, const struct banger_layout *l, struct check_result *c)
+{
+	_cleanup_json_ json_t *n = names_status(cli, l, c);
+	_cleanup_fclose_ FILE *f = NULL;
+	char path[96], v[8] = "";
+	const char *br;
+
+	if (!n)
+		return;
+	br = json_str(n, "bridge", "?");
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet", br);
+	f = fopen(path, "re");
+	if (!f)
+		return set(c, CHECK_OK,
+			"the bridge %s does not exist yet: --publish works once a VM runs", br);
+	if (!fgets(v, sizeof(v), f))
+		return set(c, CHECK_WARN, "cannot read %s", path);
+	if (v[0] == '1')
+		return set(c, CHECK_OK,
+			"route_localnet is on for %s: publishes on 127.0.0.1 reach their guests",
+			br);
+	struct statvfs sv;
+	if (statvfs(path, &sv) == 0 && (sv.f_flag & ST_RDONLY))
+		return set(c, CHECK_WARN,
+			"%s is read-only here (a container?): publishes on 127.0.0.1 cannot work; "
+			"publish on a host address instead (--publish HOSTIP:PORT:PORT)",
+			path);
+	set(c, CHECK_OK,
+		"route_localnet is off for %s: no publish on 127.0.0.1 runs (bangerd-root turns it "
+		"on with the first)",
+		br);
+}
+
 static const struct {
 	const char *name;
 	void (*run)(struct cli *cli, const struct banger_layout *l, struct check_result *c);
@@ -233,7 +382,10 @@ static const struct {
 	{"kvm", check_kvm},
 	{"device-mapper", check_dm},
 	{"qemu", check_qemu},
+	{"dns", check_dns},
+	{"resolved", check_resolved},
 	{"ssh-config", check_ssh_config},
+	{"publish", check_publish},
 };
 
 int cmd_doctor(struct cli *cli)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The guests' resolver kept in step with the VMs (dns.h). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +16,13 @@
 
 struct dns_watch {
 	sd_event_source *timer;
-	char *sent;     /* the hosts last sent, "\n"-joined; NULL: nothing sent yet */
-	bool in_flight; /* one dns.ensure at a time */
-	bool again;     /* a change came while one was in flight */
-	bool failing;   /* the last one failed (logged once until one lands) */
+	char *sent;         /* the hosts last sent, "\n"-joined; NULL: nothing sent yet */
+	bool in_flight;     /* one dns.ensure at a time */
+	bool again;         /* a change came while one was in flight */
+	bool failing;       /* the last one failed (logged once until one lands) */
+	long long pid;      /* dnsmasq's, from the last answer */
+	char resolved[256]; /* the last answer's "resolved": how the host's side went */
+	char error[256];    /* why the last one failed */
 };
 
 /* "IP NAME" for every running VM, in name order; *ret_joined is the same joined with "\n". */
@@ -61,6 +65,7 @@ static void on_answer(_unused_ struct helper_client *h, int k, json_t *result,
 		return;
 	w->in_flight = false;
 	if (k < 0) {
+		snprintf(w->error, sizeof(w->error), "%.250s", err ? err->message : strerror(-k));
 		if (!w->failing)
 			log_warning("The guests' resolver is not running: %s",
 				err ? err->message : strerror(-k));
@@ -70,6 +75,12 @@ static void on_answer(_unused_ struct helper_client *h, int k, json_t *result,
 			log_info("The guests' resolver runs (dnsmasq, pid %lld)",
 				(long long)json_integer_value(json_object_get(result, "pid")));
 		w->failing = false;
+		w->error[0] = '\0';
+		w->pid = (long long)json_integer_value(json_object_get(result, "pid"));
+		snprintf(w->resolved, sizeof(w->resolved), "%s",
+			json_string_value(json_object_get(result, "resolved"))
+				? json_string_value(json_object_get(result, "resolved"))
+				: "");
 	}
 	if (w->again) {
 		w->again = false;
@@ -169,4 +180,21 @@ void dns_stop(struct daemon *d)
 void dns_changed(struct daemon *d)
 {
 	dns_send(d);
+}
+
+json_t *dns_status_json(struct daemon *d)
+{
+	struct dns_watch *w = d->dns;
+	char gw[INET_ADDRSTRLEN];
+	const char *state = "idle";
+
+	inet_ntop(AF_INET, &d->config.subnet.gateway, gw, sizeof(gw));
+	if (w && w->failing)
+		state = "failing";
+	else if (w && w->pid > 0)
+		state = "running";
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:s?, s:s?}", "bridge", d->config.bridge,
+		"gateway", gw, "subnet", d->config.subnet_text, "state", state, "pid",
+		(json_int_t)(w ? w->pid : 0), "resolved", w && w->resolved[0] ? w->resolved : NULL,
+		"error", w && w->error[0] ? w->error : NULL);
 }

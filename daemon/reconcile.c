@@ -157,7 +157,8 @@ static bool is_orphan(struct reconcile_job *j, const char *id)
 	return false;
 }
 
-/* VMMs and their jails first (a VMM holds the disk's devices), then disks, then taps. */
+/* VMMs and their jails first (a VMM holds the disk's devices), then disks, then publish tables,
+ * then taps. */
 static int plan_sweep(struct reconcile_job *j, json_t *res)
 {
 	struct daemon *d = j->d;
@@ -186,6 +187,13 @@ static int plan_sweep(struct reconcile_job *j, json_t *res)
 			sizeof(buf));
 		if (id && !vm_id_owned(d, id) && !is_orphan(j, id))
 			r = r ?: add_item(j, helper_op_name_disk_release, id, "disk");
+	}
+	/* a VM deleted or stopped while the daemon was down leaves its DNAT behind */
+	json_array_foreach(json_object_get(res, "publish_tables"), i, v)
+	{
+		const char *id = json_string_value(v);
+		if (id && !vm_id_owned(d, id) && !is_orphan(j, id))
+			r = r ?: add_item(j, helper_op_name_publish_remove, id, "publish");
 	}
 	json_array_foreach(json_object_get(res, "taps"), i, v)
 	{
@@ -323,7 +331,10 @@ static void sweep_send(struct reconcile_job *j)
 				j);
 			break;
 		}
-	} else if (streq(it->op, helper_op_name_tap_delete))
+	} else if (streq(it->op, helper_op_name_publish_remove))
+		r = helper_call_publish_remove(
+			&hp, &(struct helper_req_publish_remove){.vm_id = it->arg}, on_swept, j);
+	else if (streq(it->op, helper_op_name_tap_delete))
 		r = helper_call_tap_delete(
 			&hp, &(struct helper_req_tap_delete){.tap = it->arg}, on_swept, j);
 	else

@@ -9,6 +9,7 @@
 #include "common/log.h"
 
 #include "daemon/daemon.h"
+#include "daemon/dns.h"
 #include "daemon/helper-probe.h"
 #include "daemon/rpc.h"
 #include "daemon/save-retry.h"
@@ -90,6 +91,7 @@ int rpc_system_status(struct rpc_call *call, const struct rpc_system_status_args
 		return -ENOMEM;
 	json_object_set_new(json_object_get(*ret_result, "store"), "unsaved", save_retry_json(d));
 	json_object_update_new(json_object_get(*ret_result, "store"), space_watch_json(d));
+	json_object_set_new(*ret_result, "names", dns_status_json(d));
 	/* vm.create's defaults as banger.conf sets them, for clients' create forms */
 	json_object_set_new(*ret_result, "vm_defaults",
 		json_pack("{s:s, s:i, s:i, s:i}", "image", d->config.vm_defaults.image, "vcpus",

@@ -22,7 +22,7 @@ libhelper_a_SOURCES = \
 	helper/op-jail-stage.c helper/op-jail-cleanup.c \
 	helper/spawn.c helper/spawn.h helper/proc.c helper/proc.h helper/op-jail-launch.c \
 	helper/op-proc-find.c helper/op-proc-signal.c helper/op-resources-list.c \
-	helper/purge.c helper/purge.h helper/scope.c helper/scope.h helper/op-update-start.c
+	helper/purge.c helper/purge.h helper/resolved.c helper/resolved.h helper/scope.c helper/scope.h helper/op-update-start.c
 libhelper_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JANSSON_CFLAGS) $(MNL_CFLAGS) \
 	$(NFTABLES_CFLAGS) $(DEVMAPPER_CFLAGS) $(INIH_CFLAGS)
 HELPER_LIBS = libhelper.a $(PROTOCOL_LIBS) $(COMMON_LIBS) $(MNL_LIBS) $(NFTABLES_LIBS) \

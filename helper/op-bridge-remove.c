@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* net.bridge_remove: deletes banger's bridge once no tap is attached to it.
  * Security: the name must be banger.conf's bridge and the link must be a bridge; a bridge that
- * still has ports is refused (those belong to running VMs or to someone else). */
+ * still has ports is refused (those belong to running VMs or to someone else). Where
+ * systemd-resolved runs, it forgets what dns.ensure registered for the bridge first. */
 #include "common/macro.h"
 #include "helper/config.h"
 #include "helper/helper.h"
+#include "common/log.h"
 #include "helper/ops.h"
 #include "helper/netlink.h"
+#include "helper/resolved.h"
 #include "helper/validate.h"
 
 struct ports {
@@ -58,6 +61,9 @@ int op_bridge_remove_run(const struct helper_ctx *ctx, const struct helper_reque
 		return rpc_error_set(err, -EBUSY, RPC_ERROR_CONFLICT,
 			"Bridge \"%s\" still has %u port(s), e.g. \"%s\"", name, ports.n,
 			ports.first);
+	char why[256];
+	if (resolved_link_revert(link.ifindex, why, sizeof(why)) < 0)
+		log_warning("%s", why); /* the link goes anyway, and resolved with it */
 	r = nl_link_delete(nl, link.ifindex, name, err);
 	if (r < 0)
 		return r;

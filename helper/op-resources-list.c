@@ -105,7 +105,7 @@ int op_resources_list_run(const struct helper_ctx *ctx, _unused_ const struct he
 	_cleanup_(json_decrefp) json_t *o = json_object();
 	struct links links = {json_array(), json_array(), ctx->cfg->owner_uid};
 	struct loops loops = {l->state_dir, json_array()};
-	json_t *dm = json_array(), *mounts = json_array(), *chroots = json_array();
+	json_t *dm = json_array(), *mounts = json_array(), *chroots = json_array(), *pub = NULL;
 	_cleanup_free_ struct mount_entry *m = NULL;
 	size_t n = 0;
 	int r, nft;
@@ -132,6 +132,11 @@ int op_resources_list_run(const struct helper_ctx *ctx, _unused_ const struct he
 		return nft;
 	json_object_set_new(o, "nft_tables",
 		nft ? json_pack("[s]", HELPER_NFT_FAMILY " " HELPER_NFT_TABLE) : json_array());
+	/* VMs' publish tables by VM id: reconcile removes those of VMs that no longer run */
+	r = nft_publish_tables(&pub, err);
+	if (r < 0)
+		return r;
+	json_object_set_new(o, "publish_tables", pub);
 	json_object_set_new(o, "dm_available", json_boolean(dm_available()));
 	if (dm_available()) {
 		r = dm_list(add_dm, dm, err);

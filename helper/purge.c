@@ -4,22 +4,29 @@
  * uninstall --purge`. Run by root from the command line, never an op: the owner cannot ask for
  * it. Refuses while any VMM runs. */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/loop.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "common/bus.h"
 #include "common/install.h"
 #include "common/macro.h"
+#include "common/pidfile.h"
 #include "helper/dm.h"
 #include "helper/helper.h"
 #include "helper/jail.h"
 #include "helper/loop.h"
 #include "helper/netlink.h"
 #include "helper/nft.h"
+#include "helper/resolved.h"
 #include "helper/publish-sysctl.h"
 #include "helper/proc.h"
 #include "helper/purge.h"
@@ -142,6 +149,18 @@ static void remove_links(struct purge *p)
 			if (!streq(json_string_value(json_object_get(l, "kind")), kinds[k]))
 				continue;
 			snprintf(what, sizeof(what), "%s %s", kinds[k], name);
+			if (k == 1) {
+				char why[256];
+				int rr = resolved_link_revert(
+					(int)json_integer_value(json_object_get(l, "ifindex")), why,
+					sizeof(why));
+				if (rr < 0)
+					fail(p, "systemd-resolved's settings for the bridge", why);
+				else if (rr == RESOLVED_SET)
+					fprintf(p->out,
+						"reverted systemd-resolved's DNS settings for %s\n",
+						what);
+			}
 			if (nl_link_delete(nl,
 				    (int)json_integer_value(json_object_get(l, "ifindex")), name,
 				    &err) < 0)
@@ -150,6 +169,48 @@ static void remove_links(struct purge *p)
 				fprintf(p->out, "removed %s\n", what);
 		}
 	json_array_clear(p->names);
+}
+
+/* The guests' resolver: banger-dns.service under systemd (the unit stops its dnsmasq), else the
+ * dnsmasq of dns.ensure's pid file; then the directory dns.ensure made beside the run dir. */
+static void remove_dns(struct purge *p)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	static const char *const files[] = {"hosts/vms", "vms", "dnsmasq.pid", "dnsmasq.log"};
+	pid_t pid;
+
+	if ((size_t)snprintf(dir, sizeof(dir), "%s-dns", p->cfg->layout.run_dir) >= sizeof(dir))
+		return fail(p, "the resolver's directory", "the run dir's path is too long");
+	snprintf(path, sizeof(path), "%s/dnsmasq.pid", dir);
+	pid = pidfile_running(path, "dnsmasq");
+	if (sd_booted() > 0) {
+		_cleanup_bus_ sd_bus *bus = NULL;
+		if (bus_open_systemd(&bus) >= 0 &&
+			sd_bus_call_method(bus, "org.freedesktop.systemd1",
+				"/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
+				"StopUnit", NULL, NULL, "ss", "banger-dns.service",
+				"replace") >= 0 &&
+			pid > 0) {
+			fprintf(p->out, "stopped banger-dns.service (dnsmasq, pid %d)\n", (int)pid);
+			pid = 0;
+		}
+	}
+	if (pid > 0) {
+		if (kill(pid, SIGTERM) < 0)
+			fail(p, "dnsmasq", strerror(errno));
+		else
+			fprintf(p->out, "stopped dnsmasq (pid %d)\n", (int)pid);
+	}
+	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		(void)unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/hosts", dir);
+	(void)rmdir(path);
+	if (rmdir(dir) == 0)
+		fprintf(p->out, "removed %s\n", dir);
+	else if (errno != ENOENT)
+		fail(p, dir, strerror(errno));
 }
 
 static void remove_nft(struct purge *p)
@@ -276,6 +337,7 @@ int helper_purge(const struct helper_config *cfg, FILE *out)
 	}
 	(void)for_each_jail(&p, remove_jail);
 	remove_jail_base(&p);
+	remove_dns(&p);
 	remove_links(&p);
 	remove_nft(&p);
 	remove_block_devices(&p);

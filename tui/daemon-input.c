@@ -65,6 +65,13 @@ void app_on_event(struct app *a, const char *method, const json_t *params)
 			app_status(a, STATUS_ERROR, "%s is in error: %s", name,
 				why && *why ? why : "no reason given");
 	}
+	/* The VM runs, but what it publishes does not: the only place the TUI can say so. */
+	if (streq(method, "vm.publish_failed")) {
+		const char *name = json_string_value(json_object_get(params, "name")) ?: "a VM";
+		const char *why = json_string_value(json_object_get(params, "error"));
+		app_status(a, STATUS_ERROR, "%s: published ports refused: %s", name,
+			why && *why ? why : "no reason given");
+	}
 	if (streq(method, "vm.deleted") &&
 		streq(a->sel_id, json_string_value(json_object_get(params, "id")) ?: "")) {
 		const char *name = json_string_value(json_object_get(params, "name"));

@@ -3,8 +3,9 @@
 # Published ports for real (one QEMU guest, in a private network + mount namespace): refusals
 # (privileged, overlapping, taken, malformed), then a guest's busybox httpd answered through
 # --publish 18080:80 on 127.0.0.1 and UDP reaching the guest through 18053:5353/udp; the publish
-# goes when the VM stops and comes back with it, survives a daemon restart, and vm set changes
-# it on a stopped VM only.
+# goes when the VM stops and comes back with it, survives a daemon restart (while reconcile
+# removes the table of a VM no record owns), and vm set changes it on a stopped VM only; banger
+# doctor reports route_localnet, resolved and the guests' resolver in each state.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/vmm-lib.inc"
 t_private_ns "$@"
@@ -90,12 +91,26 @@ out=$(banger vm set web --no-publish 2>&1)
 t_eq "vm set on a running VM: exit 1" 1 "$?"
 t_check "  saying to stop it first" grep -q "stop it first" <<< "$out"
 
+# ---- banger doctor: the name features, as they are -------------------------------------------
+doctor() { banger doctor --json | jq -r --arg n "$1" '.checks[] | select(.name == $n) | "\(.status): \(.detail)"'; }
+t_check "doctor: route_localnet on while a publish on 127.0.0.1 runs" \
+	grep -q "^ok: route_localnet is on for banger0" <<< "$(doctor publish)"
+t_check "doctor: no systemd-resolved here, and what to do instead" \
+	grep -q '^warn: systemd-resolved is not running: .*"nameserver 172.30.0.1".*ssh NAME.banger' <<< "$(doctor resolved)"
+if command -v dnsmasq > /dev/null; then
+	t_check "doctor: dnsmasq answers on the gateway" grep -q "^ok: dnsmasq (pid [0-9]*) answers NAME.banger on 172.30.0.1" <<< "$(doctor dns)"
+else
+	t_check "doctor: dnsmasq missing, with the package to install" grep -q "^fail: .*apt-get install dnsmasq-base" <<< "$(doctor dns)"
+fi
+
 # ---- stop: the publish goes; start: it comes back ----------------------------------------------
 t_check "vm stop web" banger vm stop web
 t_eq "the publish table went with the stop" 0 "$(nft list tables ip | grep -c banger_pub_)"
 t_eq "route_localnet back to 0" 0 "$(cat /proc/sys/net/ipv4/conf/banger0/route_localnet)"
 curl -s --max-time 3 http://127.0.0.1:18080/ > /dev/null
 t_check "curl fails while web is stopped" test $? -ne 0
+t_check "doctor: route_localnet off with no publish running" \
+	grep -q "^ok: route_localnet is off for banger0" <<< "$(doctor publish)"
 t_check "vm start web again" banger vm start --quiet web
 t_check "the publish table is back" t_wait 10 bash -c "[ \"\$(nft list tables ip | grep -c banger_pub_)\" = 1 ]"
 serve
@@ -103,12 +118,25 @@ BOOT=$(banger --json vm get web | jq -r .boot_id)
 t_eq "curl reaches the new boot's server" "hello-from-$BOOT" "$(curl -s --max-time 5 http://127.0.0.1:18080/)"
 
 # ---- a daemon restart: the guest and its publish stay -----------------------------------------
+WEB_ID=$(banger --json vm get web | jq -r .id)
 kill "$DPID"
 wait "$DPID" 2> /dev/null
 t_eq "with bangerd down, the publish still answers" "hello-from-$BOOT" "$(curl -s --max-time 5 http://127.0.0.1:18080/)"
+# a VM deleted while the daemon was down left its table: no record owns that id
+ORPHAN=0123456789abcdef0123456789abcdef
+nft add table ip banger_pub_$ORPHAN && nft add chain ip banger_pub_$ORPHAN prerouting \
+	'{ type nat hook prerouting priority dstnat; policy accept; }'
+nft add table ip banger_pub_x # not a VM id: never banger's to remove
+t_add_cleanup "nft delete table ip banger_pub_x 2> /dev/null"
 start_daemon
 web_runs() { [ "$(banger --json vm get web | jq -r .state)" = running ]; }
 t_check "bangerd is back and re-adopted web" t_wait 20 web_runs
+orphan_gone() { ! nft list table ip banger_pub_$ORPHAN > /dev/null 2>&1; }
+t_check "reconcile removed the publish table of a VM no record owns" t_wait 15 orphan_gone
+t_check "  and said so" grep -q "reconcile: released publish $ORPHAN" "$T/bangerd.log"
+t_check "  left web's own table" nft list table ip banger_pub_$WEB_ID
+t_check "  and a table that is not a VM's" nft list table ip banger_pub_x
+nft delete table ip banger_pub_x
 t_eq "after the restart: one publish table" 1 "$(nft list tables ip | grep -c banger_pub_)"
 t_eq "  and curl still reaches the guest" "hello-from-$BOOT" "$(curl -s --max-time 5 http://127.0.0.1:18080/)"
 

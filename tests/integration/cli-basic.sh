@@ -115,7 +115,17 @@ t_check "version names both" bash -c '"$1" version | grep -q "^bangerd "' _ "$B"
 out=$("$B" doctor --json)
 t_eq "doctor exits 1 when a check fails" 1 "$?"
 t_eq "doctor --json: daemon ok, helper fail" "ok fail" "$(jq -r '[.checks[] | select(.name == "daemon" or .name == "helper") | .status] | join(" ")' <<< "$out")"
-t_eq "doctor checks the state dir, kvm, device-mapper, qemu and the SSH config too" "daemon helper state kvm device-mapper qemu ssh-config" "$(jq -r '[.checks[].name] | join(" ")' <<< "$out")"
+t_eq "doctor checks the state dir, kvm, device-mapper, qemu, the names and publishes too" "daemon helper state kvm device-mapper qemu dns resolved ssh-config publish" "$(jq -r '[.checks[].name] | join(" ")' <<< "$out")"
+# the name features before any VM ran (tests/e2e/publish.sh and tests/systemd/resolved.sh check
+# them with VMs, with and without systemd-resolved)
+check() { jq -r --arg n "$1" '.checks[] | select(.name == $n) | "\(.status): \(.detail)"' <<< "$out"; }
+t_check "doctor dns: no VM has run yet, dnsmasq comes with the first" grep -q "^ok: no VM has run yet: bangerd-root starts dnsmasq on 172.30.0.1" <<< "$(check dns)"
+t_check "doctor publish: no bridge yet" grep -Eq "^ok: the bridge [a-z0-9]+ does not exist yet" <<< "$(check publish)"
+if busctl --system status org.freedesktop.resolve1 > /dev/null 2>&1; then
+	t_check "doctor resolved: resolved runs, the bridge is not registered yet" grep -q "^warn: systemd-resolved runs" <<< "$(check resolved)"
+else
+	t_check "doctor resolved: not running, with what to do instead" grep -q '^warn: systemd-resolved is not running: .*"nameserver 172.30.0.1"' <<< "$(check resolved)"
+fi
 if [ -e /dev/kvm ]; then kvm=ok; else kvm=warn; fi
 t_eq "doctor's kvm check matches /dev/kvm" "$kvm" "$(jq -r '.checks[] | select(.name == "kvm") | .status' <<< "$out")"
 if grep -q device-mapper /proc/misc; then dm=ok; else dm=warn; fi

@@ -7,7 +7,9 @@
 #   ns_require                 skips the whole suite (exit 77, with the reason) when no container
 #                              can boot here
 #   ns_boot [NSPAWN-ARGS...]   boots one; sets NS_NAME, NS_ROOT (its / seen from the host),
-#                              NS_LEADER (its PID 1 as the host sees it); halts it at exit
+#                              NS_LEADER (its PID 1 as the host sees it); halts it at exit.
+#                              A function ns_preboot, when the suite defines one, runs just
+#                              before boot with NS_ROOT ready: files to add, units to enable
 #   ns_exec CMD...             runs CMD inside (all namespaces), as a host-side process
 #   ns_sh SCRIPT               ns_exec bash -c SCRIPT
 #   ns_svc CMD...              runs CMD as a transient service of the container's systemd
@@ -70,6 +72,9 @@ ns_boot() {
 		> "$NS_ROOT/etc/systemd/system.conf.d/50-banger-test.conf"
 	# the host's banger installation, if any, is not the container's
 	rm -rf "$NS_ROOT/etc/banger" "$NS_ROOT/var/lib/banger" "$NS_ROOT/var/log/banger"
+	if declare -F ns_preboot > /dev/null; then
+		ns_preboot || return 1
+	fi
 	(
 		_ns_cgroup || exit 1
 		exec timeout --signal=TERM --kill-after=20 1800 systemd-nspawn \

@@ -200,6 +200,9 @@ def control(line):
     elif cmd == "done":
         publish("vm.start_done", {"id": by_name[rest[0]], "name": rest[0], "result": rest[1],
                                   "elapsed_ms": 0, "steps": {}})
+    elif cmd == "publish_failed":
+        publish("vm.publish_failed", {"id": by_name[rest[0]], "name": rest[0],
+                                      "error": line.split(None, 2)[2]})
     elif cmd == "lagged":
         publish("events.lagged", {"dropped": 1})
         for c in clients:
