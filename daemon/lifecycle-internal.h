@@ -147,6 +147,7 @@ struct run {
 	struct child *child;
 	sd_event_source *timer;
 	uint64_t step_deadline; /* the socket step's own budget for the VMM's API */
+	uint64_t api_poll_wait; /* the next wait before asking the API again: 1 ms, doubling */
 	struct fc_request boot_config[FC_BOOT_CONFIG_MAX]; /* the configure step's requests */
 	size_t n_boot_config;
 	unsigned configure_idx;

@@ -197,8 +197,10 @@ static void on_api_ready(
 		step_fail(r, -ESRCH, "the VMM exited before its API answered");
 		return;
 	}
+	/* the VMM makes its socket within milliseconds of its exec: ask again soon at first */
+	r->api_poll_wait = MIN(MAX(r->api_poll_wait * 2, 1000u), r->lc->timing.api_poll_usec);
 	k = sd_event_add_time_relative(r->lc->d->event, &r->timer, CLOCK_MONOTONIC,
-		r->lc->timing.api_poll_usec, TIMER_ACCURACY_USEC, on_api_poll, r);
+		r->api_poll_wait, TIMER_ACCURACY_USEC, on_api_poll, r);
 	if (k < 0)
 		step_fail(r, k, "cannot wait for the VMM's API: %s", strerror(-k));
 }
@@ -239,6 +241,7 @@ void step_socket(struct run *r)
 		return;
 	}
 	r->step_deadline = now_usec() + lc->timing.api_budget_usec;
+	r->api_poll_wait = 0;
 	on_api_poll(NULL, 0, r);
 }
 

@@ -21,15 +21,15 @@
 #define NETLINK_CAP_ACK 10
 #endif
 
-int nl_open(struct mnl_socket **ret, struct rpc_error *err)
+int nl_open_protocol(int protocol, struct mnl_socket **ret, struct rpc_error *err)
 {
 	struct mnl_socket *nl;
 	int one = 1;
 
-	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	nl = mnl_socket_open2(protocol, SOCK_CLOEXEC);
 	if (!nl)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-			"Failed to open an rtnetlink socket: %m");
+			"Failed to open a netlink socket (protocol %d): %m", protocol);
 	/* Extended ACKs carry the kernel's explanation; capped ACKs keep them small. Both are
 	 * best effort: an old kernel just answers with the errno. */
 	(void)mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
@@ -37,11 +37,16 @@ int nl_open(struct mnl_socket **ret, struct rpc_error *err)
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		int r = negative_errno();
 		mnl_socket_close(nl);
-		return rpc_error_set(
-			err, r, RPC_ERROR_INTERNAL, "Failed to bind an rtnetlink socket: %m");
+		return rpc_error_set(err, r, RPC_ERROR_INTERNAL,
+			"Failed to bind a netlink socket (protocol %d): %m", protocol);
 	}
 	*ret = nl;
 	return 0;
+}
+
+int nl_open(struct mnl_socket **ret, struct rpc_error *err)
+{
+	return nl_open_protocol(NETLINK_ROUTE, ret, err);
 }
 
 struct ext_ack {

@@ -30,7 +30,9 @@ static inline void mnl_socket_closep(struct mnl_socket **s)
 }
 #define _cleanup_mnl_ _cleanup_(mnl_socket_closep)
 
+/* An rtnetlink socket; nl_open_protocol: one of another netlink family (NETLINK_NETFILTER). */
 int nl_open(struct mnl_socket **ret, struct rpc_error *err);
+int nl_open_protocol(int protocol, struct mnl_socket **ret, struct rpc_error *err);
 
 /* Sends one request with NLM_F_ACK and waits for the ACK (or, for dumps, NLMSG_DONE); other
  * answers go to cb. On a kernel error fills err with "Failed to <what>: <strerror>[: <ext ack>]".

@@ -2,13 +2,17 @@
 /* libnftables for banger's own table: one atomic script per change, nft's error text kept. One
  * script at a time (nft_lock): ops run on several threads, and libnftables keeps library-wide
  * state (its interface cache among others). */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <nftables/libnftables.h>
 #include <pthread.h>
 #include <string.h>
 
 #include "common/macro.h"
 #include "helper/helper.h"
+#include "helper/netlink.h"
 #include "helper/nft.h"
 
 static void nft_ctx_freep(struct nft_ctx **c)
@@ -55,6 +59,59 @@ static int run(const char *script, const char *what, bool quiet, struct rpc_erro
 int nft_run(const char *script, const char *what, struct rpc_error *err)
 {
 	return run(script, what, false, err);
+}
+
+struct gen {
+	uint32_t id;
+	bool found;
+};
+
+static int gen_attr(const struct nlattr *a, void *data)
+{
+	struct gen *g = data;
+	if (mnl_attr_get_type(a) == NFTA_GEN_ID && mnl_attr_validate(a, MNL_TYPE_U32) >= 0) {
+		g->id = ntohl(mnl_attr_get_u32(a));
+		g->found = true;
+	}
+	return MNL_CB_OK;
+}
+
+static int gen_cb(const struct nlmsghdr *nlh, void *data)
+{
+	if ((nlh->nlmsg_type & 0xff) != NFT_MSG_NEWGEN)
+		return MNL_CB_OK;
+	return mnl_attr_parse(nlh, sizeof(struct nfgenmsg), gen_attr, data);
+}
+
+/* One NFT_MSG_GETGEN over nfnetlink: a few microseconds, where any libnftables command first
+ * fetches its whole cache. */
+int nft_generation(uint32_t *ret, struct rpc_error *err)
+{
+	_cleanup_mnl_ struct mnl_socket *nl = NULL;
+	char buf[256]; /* header + nfgenmsg: the whole request */
+	struct nlmsghdr *nlh;
+	struct nfgenmsg *nfg;
+	struct gen g = {};
+	int r;
+
+	r = nl_open_protocol(NETLINK_NETFILTER, &nl, err);
+	if (r < 0)
+		return r;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = AF_UNSPEC;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	r = nl_transact(nl, nlh, gen_cb, &g, "read the nftables generation", err);
+	if (r < 0)
+		return r;
+	if (!g.found)
+		return rpc_error_set(err, -EBADMSG, RPC_ERROR_INTERNAL,
+			"Failed to read the nftables generation: no generation in the answer");
+	*ret = g.id;
+	return 0;
 }
 
 int nft_table_exists(struct rpc_error *err)

@@ -4,11 +4,15 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "protocol/error.h"
 
 /* Runs a script as one transaction. what names it in err ("Failed to <what>: <nft's text>"). */
 int nft_run(const char *script, const char *what, struct rpc_error *err);
+/* The kernel's nftables ruleset generation: every committed change anywhere in the ruleset
+ * (any table, any program) moves it by one. */
+int nft_generation(uint32_t *ret, struct rpc_error *err);
 /* 1 when banger's table exists, 0 when not. */
 int nft_table_exists(struct rpc_error *err);
 

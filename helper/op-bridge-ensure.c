@@ -8,7 +8,8 @@
  * the host's traffic onto a bridge the owner's taps hang off; that is checked before anything is
  * changed. An existing link of that name that is not a bridge is refused, not changed. Other
  * IPv4 addresses found on the bridge are removed: one address per bridge. A bridge this call
- * created is deleted again if a later step fails. */
+ * created is deleted again if a later step fails. The checks run every time; a change is made
+ * only where the bridge differs (no address, a stray one, down): then it says "unchanged". */
 #include <arpa/inet.h>
 #include <net/if.h>
 
@@ -26,10 +27,15 @@ static bool prefixes_overlap(struct in_addr a, unsigned pa, struct in_addr b, un
 	return (ntohl(a.s_addr) & mask) == (ntohl(b.s_addr) & mask);
 }
 
+/* What one address dump says: whether the pool overlaps another link's address, and what the
+ * bridge itself carries (the gateway, and anything else: strays, removed below). */
 struct overlap {
 	const struct helper_pool *pool;
 	int bridge; /* ifindex of banger's bridge, 0 when it does not exist yet */
 	char found[160];
+	bool has_gateway;
+	struct nl_addr stray[16];
+	size_t n_stray;
 };
 
 static void check_addr(const struct nl_addr *a, void *data)
@@ -37,8 +43,14 @@ static void check_addr(const struct nl_addr *a, void *data)
 	struct overlap *o = data;
 	char s[INET_ADDRSTRLEN], ifname[IF_NAMESIZE] = "?";
 
-	if (o->found[0] || a->ifindex == o->bridge ||
-		!prefixes_overlap(a->addr, a->prefix, o->pool->network, o->pool->prefix))
+	if (o->bridge && a->ifindex == o->bridge) {
+		if (a->addr.s_addr == o->pool->gateway.s_addr && a->prefix == o->pool->prefix)
+			o->has_gateway = true;
+		else if (o->n_stray < ELEMENTSOF(o->stray))
+			o->stray[o->n_stray++] = *a;
+		return;
+	}
+	if (o->found[0] || !prefixes_overlap(a->addr, a->prefix, o->pool->network, o->pool->prefix))
 		return;
 	inet_ntop(AF_INET, &a->addr, s, sizeof(s));
 	(void)if_indextoname((unsigned)a->ifindex, ifname);
@@ -61,21 +73,6 @@ static void check_route(const struct nl_route *r, void *data)
 		ifname, r->table);
 }
 
-struct stray {
-	int ifindex;
-	const struct helper_pool *pool;
-	struct nl_addr list[16];
-	size_t n;
-};
-
-static void collect_stray(const struct nl_addr *a, void *data)
-{
-	struct stray *st = data;
-	if (a->ifindex == st->ifindex && st->n < ELEMENTSOF(st->list) &&
-		!(a->addr.s_addr == st->pool->gateway.s_addr && a->prefix == st->pool->prefix))
-		st->list[st->n++] = *a;
-}
-
 int op_bridge_ensure_run(const struct helper_ctx *ctx, const struct helper_request *req,
 	json_t **ret_result, struct rpc_error *err)
 {
@@ -83,7 +80,6 @@ int op_bridge_ensure_run(const struct helper_ctx *ctx, const struct helper_reque
 	_cleanup_mnl_ struct mnl_socket *nl = NULL;
 	json_t *address = json_object_get(req->params, "address"), *removed = NULL;
 	struct overlap o = {.pool = pool};
-	struct stray st = {.pool = pool};
 	struct nl_link link;
 	const char *name;
 	bool created = false;
@@ -141,34 +137,39 @@ int op_bridge_ensure_run(const struct helper_ctx *ctx, const struct helper_reque
 			goto undo;
 	}
 
-	r = nl_addr_add(nl, link.ifindex, name, pool->gateway, pool->prefix, err);
-	if (r < 0)
-		goto undo;
+	/* Only what differs is changed: a VM start finds the bridge as the last one left it, and
+	 * then this is the checks above and nothing else. */
+	if (!o.has_gateway) {
+		r = nl_addr_add(nl, link.ifindex, name, pool->gateway, pool->prefix, err);
+		if (r < 0)
+			goto undo;
+	}
 	/* One address per bridge: whatever else an earlier configuration left goes. */
-	st.ifindex = link.ifindex;
 	removed = json_array();
 	if (!removed) {
 		r = -ENOMEM;
 		goto undo;
 	}
-	r = nl_addr_dump(nl, collect_stray, &st, err);
-	for (size_t i = 0; r >= 0 && i < st.n; i++) {
+	for (size_t i = 0; r >= 0 && i < o.n_stray; i++) {
 		char s[INET_ADDRSTRLEN], text[INET_ADDRSTRLEN + 4];
-		r = nl_addr_del(nl, link.ifindex, name, st.list[i].addr, st.list[i].prefix, err);
-		inet_ntop(AF_INET, &st.list[i].addr, s, sizeof(s));
-		snprintf(text, sizeof(text), "%s/%u", s, st.list[i].prefix);
+		r = nl_addr_del(nl, link.ifindex, name, o.stray[i].addr, o.stray[i].prefix, err);
+		inet_ntop(AF_INET, &o.stray[i].addr, s, sizeof(s));
+		snprintf(text, sizeof(text), "%s/%u", s, o.stray[i].prefix);
 		if (r >= 0)
 			json_array_append_new(removed, json_string(text));
 	}
 	if (r < 0)
 		goto undo;
-	r = nl_link_set(nl, link.ifindex, name, -1, true, err);
-	if (r < 0)
-		goto undo;
+	if (!(link.flags & IFF_UP)) {
+		r = nl_link_set(nl, link.ifindex, name, -1, true, err);
+		if (r < 0)
+			goto undo;
+	}
 
-	res = json_pack("{s:s, s:i, s:b, s:s, s:s, s:O}", "bridge", name, "ifindex", link.ifindex,
-		"created", created, "address", pool->gateway_text, "pool", pool->text,
-		"removed_addresses", removed);
+	res = json_pack("{s:s, s:i, s:b, s:b, s:s, s:s, s:O}", "bridge", name, "ifindex",
+		link.ifindex, "created", created, "unchanged",
+		!created && o.has_gateway && o.n_stray == 0 && (link.flags & IFF_UP), "address",
+		pool->gateway_text, "pool", pool->text, "removed_addresses", removed);
 	json_decref(removed);
 	if (!res)
 		return -ENOMEM;

@@ -67,6 +67,7 @@ int op_jail_launch_run(const struct helper_ctx *ctx, const struct helper_request
 	json_t *e;
 	pid_t jailer = 0;
 	long long deadline;
+	unsigned nap = 250; /* µs */
 	int console, r;
 
 	r = jail_paths(cfg, req->vm_id, vm_dir, root, err);
@@ -142,7 +143,9 @@ int op_jail_launch_run(const struct helper_ctx *ctx, const struct helper_request
 				LAUNCH_TIMEOUT_MS, (int)jailer, cfg->exec_name);
 			goto fail;
 		}
-		usleep(10000);
+		/* exec comes within milliseconds: look often at first, then every 2 ms */
+		usleep(nap);
+		nap = MIN(nap * 2, 2000u);
 	}
 	r = jail_launch_record_write(record, jailer, start);
 	if (r < 0) {

@@ -67,7 +67,6 @@ struct vmm *vmm_free(struct vmm *v)
 	safe_close(v->qemu.qmp_fd);
 	safe_close(v->incoming_fd);
 	safe_close(v->qemu.stderr_fd);
-	free(v->qemu.qmp_path);
 	free(v);
 	return NULL;
 }

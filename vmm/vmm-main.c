@@ -380,6 +380,8 @@ int main(int argc, char **argv)
 		return VMM_EXIT_UNEXPECTED;
 	v->start_time_us = start_us;
 	v->start_time_cpu_us = start_cpu_us;
+	/* the start of the TSC measurement InstanceStart finishes (TCG only, when it boots) */
+	vmm_qemu_tsc_sample(&v->tsc_mark);
 	r = apply_args(v, &a);
 	if (r < 0)
 		return r == -ENOMEM ? VMM_EXIT_UNEXPECTED : VMM_EXIT_ARG_PARSING;

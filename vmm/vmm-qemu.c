@@ -118,8 +118,7 @@ int vmm_qemu_kernel_cmdline(const struct vmm *v, char **ret)
 	return 0;
 }
 
-int vmm_qemu_build_argv(
-	const struct vmm *v, enum vmm_accel accel, const char *qmp_path, char ***ret)
+int vmm_qemu_build_argv(const struct vmm *v, enum vmm_accel accel, int qmp_fd, char ***ret)
 {
 	_cleanup_free_ char *cmdline = NULL, *kernel = NULL, *initrd = NULL, *append = NULL;
 	const char *serial_out = v->serial ? str(v->serial, "serial_out_path") : NULL;
@@ -238,14 +237,12 @@ int vmm_qemu_build_argv(
 		strv_add(&s, "-incoming");
 		strv_add(&s, "fd:%d", v->incoming_fd);
 	}
-	if (qmp_path) {
-		_cleanup_free_ char *p = qemu_escape(qmp_path);
-		if (!p)
-			s.oom = true;
-		else {
-			strv_add(&s, "-qmp");
-			strv_add(&s, "unix:%s,server=on,wait=off", p);
-		}
+	if (qmp_fd >= 0) {
+		/* one end of a socket pair: connected from the start, nothing to poll for */
+		strv_add(&s, "-chardev");
+		strv_add(&s, "socket,id=qmp,fd=%d,server=off", qmp_fd);
+		strv_add(&s, "-mon");
+		strv_add(&s, "chardev=qmp,mode=control");
 	}
 	if (s.oom) {
 		vmm_qemu_argv_free(s.v);
@@ -255,39 +252,52 @@ int vmm_qemu_build_argv(
 	return 0;
 }
 
-unsigned long vmm_qemu_measure_tsc_khz(void)
+static int64_t mono_ns(void)
 {
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+void vmm_qemu_tsc_sample(struct vmm_tsc_sample *ret)
+{
+	*ret = (struct vmm_tsc_sample){};
 #if defined(__x86_64__) || defined(__i386__)
-	unsigned long best = 0;
-	int64_t best_err = INT64_MAX;
-
-	/* Three 20 ms windows; keep the one whose clock reads bracketed the TSC reads most
-	 * tightly (least disturbed by preemption). */
+	/* The tightest of three brackets: the least disturbed by preemption. */
 	for (int i = 0; i < 3; i++) {
-		struct timespec a0, a1, b0, b1, nap = {.tv_nsec = 20 * 1000 * 1000};
-		uint64_t c0, c1;
-		int64_t ns, err;
+		int64_t a0 = mono_ns();
+		uint64_t c = __rdtsc();
+		int64_t a1 = mono_ns();
 
-		clock_gettime(CLOCK_MONOTONIC, &a0);
-		c0 = __rdtsc();
-		clock_gettime(CLOCK_MONOTONIC, &a1);
-		nanosleep(&nap, NULL);
-		clock_gettime(CLOCK_MONOTONIC, &b0);
-		c1 = __rdtsc();
-		clock_gettime(CLOCK_MONOTONIC, &b1);
-		err = (a1.tv_sec - a0.tv_sec) * 1000000000LL + (a1.tv_nsec - a0.tv_nsec) +
-		      (b1.tv_sec - b0.tv_sec) * 1000000000LL + (b1.tv_nsec - b0.tv_nsec);
-		ns = ((b0.tv_sec + b1.tv_sec) - (a0.tv_sec + a1.tv_sec)) * 500000000LL +
-		     ((b0.tv_nsec + b1.tv_nsec) - (a0.tv_nsec + a1.tv_nsec)) / 2;
-		if (ns > 0 && c1 > c0 && err < best_err) {
-			best_err = err;
-			best = (unsigned long)((c1 - c0) * 1000000ULL / (uint64_t)ns);
-		}
+		if (ret->ns == 0 || a1 - a0 < ret->err_ns)
+			*ret = (struct vmm_tsc_sample){
+				.ns = a0 + (a1 - a0) / 2, .tsc = c, .err_ns = a1 - a0};
 	}
-	return best;
-#else
-	return 0;
 #endif
+}
+
+unsigned long vmm_qemu_measure_tsc_khz(const struct vmm_tsc_sample *mark)
+{
+	struct vmm_tsc_sample a, b;
+	int64_t wait;
+
+	if (mark && mark->ns > 0)
+		a = *mark;
+	else
+		vmm_qemu_tsc_sample(&a);
+	if (a.ns == 0)
+		return 0;
+	/* 20 ms keeps the error (the two brackets' widths) in the 1e-5 range */
+	wait = a.ns + 20 * 1000000LL - mono_ns();
+	if (wait > 0)
+		nanosleep(&(struct timespec){.tv_sec = wait / 1000000000LL,
+				  .tv_nsec = wait % 1000000000LL},
+			NULL);
+	vmm_qemu_tsc_sample(&b);
+	if (b.ns <= a.ns || b.tsc <= a.tsc)
+		return 0;
+	return (unsigned long)((b.tsc - a.tsc) * 1000000ULL / (uint64_t)(b.ns - a.ns));
 }
 
 enum vmm_accel vmm_qemu_resolve_accel(struct vmm *v)
@@ -445,46 +455,6 @@ static int qmp_command(struct vmm *v, const char *cmd, struct vmm_fault *f)
 	return vmm_qemu_call(v, cmd, -1, NULL, f);
 }
 
-static int qmp_connect(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return negative_errno();
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int r = negative_errno();
-		close(fd);
-		return r;
-	}
-	return fd;
-}
-
-/* Beside the API socket (inside the jail's private /run), else in /run or /tmp when there is no
- * API socket or its path leaves no room in sun_path. */
-static int qmp_path_for(const struct vmm *v, char **ret)
-{
-	struct sockaddr_un sa;
-	char *p = NULL;
-
-	if (v->api_sock) {
-		if (asprintf(&p, "%s.qmp", v->api_sock) < 0)
-			return -ENOMEM;
-		if (strlen(p) < sizeof(sa.sun_path)) {
-			*ret = p;
-			return 0;
-		}
-		free(p);
-	}
-	if (asprintf(&p, "%s/banger-vmm-%d.qmp", access("/run", W_OK) == 0 ? "/run" : "/tmp",
-		    (int)getpid()) < 0)
-		return -ENOMEM;
-	*ret = p;
-	return 0;
-}
-
 static void start_failed_cleanup(struct vmm *v)
 {
 	if (v->qemu.pid > 0) {
@@ -495,8 +465,6 @@ static void start_failed_cleanup(struct vmm *v)
 	v->qemu.pidfd = safe_close(v->qemu.pidfd);
 	v->qemu.qmp_fd = safe_close(v->qemu.qmp_fd);
 	v->qemu.stderr_fd = safe_close(v->qemu.stderr_fd);
-	if (v->qemu.qmp_path)
-		unlink(v->qemu.qmp_path);
 }
 
 static void fault_from_stderr(struct vmm *v, struct vmm_fault *f, const char *what)
@@ -513,29 +481,30 @@ int vmm_qemu_start(struct vmm *v, struct vmm_fault *f)
 {
 	char **argv = NULL;
 	char line[sizeof(v->qemu.qmp_buf)];
-	int errpipe[2], r;
-	int64_t deadline;
+	int errpipe[2], qmp[2], r;
 	enum vmm_accel accel;
 	pid_t pid;
 
 	accel = vmm_qemu_resolve_accel(v);
 	if (accel == VMM_ACCEL_TCG && v->tsc_khz == 0) {
-		v->tsc_khz = vmm_qemu_measure_tsc_khz();
+		v->tsc_khz = vmm_qemu_measure_tsc_khz(&v->tsc_mark);
 		vmm_log_info(
 			"TCG: host TSC %lu kHz, given to the guest as tsc_early_khz.", v->tsc_khz);
 	}
-	free(v->qemu.qmp_path);
-	v->qemu.qmp_path = NULL;
-	r = qmp_path_for(v, &v->qemu.qmp_path);
-	if (r < 0)
-		return vmm_fault_set(
-			f, "Failed to start the microVM: no usable monitor socket path.");
-	unlink(v->qemu.qmp_path);
-	r = vmm_qemu_build_argv(v, accel, v->qemu.qmp_path, &argv);
-	if (r < 0)
+	/* The monitor is a socket pair, not a path: connected before QEMU runs, so its greeting
+	 * is read the moment it is sent, and there is no socket file for anyone to find. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, qmp) < 0)
+		return vmm_fault_set(f, "Failed to start the microVM: %s", strerror(errno));
+	r = vmm_qemu_build_argv(v, accel, qmp[1], &argv);
+	if (r < 0) {
+		close(qmp[0]);
+		close(qmp[1]);
 		return vmm_fault_set(f, "Failed to start the microVM: %s", strerror(-r));
+	}
 	if (pipe2(errpipe, O_CLOEXEC) < 0) {
 		vmm_qemu_argv_free(argv);
+		close(qmp[0]);
+		close(qmp[1]);
 		return vmm_fault_set(f, "Failed to start the microVM: %s", strerror(errno));
 	}
 	v->qemu.err_len = 0;
@@ -545,6 +514,8 @@ int vmm_qemu_start(struct vmm *v, struct vmm_fault *f)
 		vmm_qemu_argv_free(argv);
 		close(errpipe[0]);
 		close(errpipe[1]);
+		close(qmp[0]);
+		close(qmp[1]);
 		return vmm_fault_set(f, "Failed to start the microVM: %s", strerror(errno));
 	}
 	if (pid == 0) {
@@ -560,14 +531,18 @@ int vmm_qemu_start(struct vmm *v, struct vmm_fault *f)
 		dup2(errpipe[1], STDERR_FILENO);
 		if (v->incoming_fd >= 0 && fcntl(v->incoming_fd, F_SETFD, 0) < 0)
 			_exit(127);
+		if (fcntl(qmp[1], F_SETFD, 0) < 0)
+			_exit(127);
 		execv(argv[0], argv);
 		dprintf(STDERR_FILENO, "cannot execute %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	close(errpipe[1]);
+	close(qmp[1]);
 	vmm_qemu_argv_free(argv);
 	v->qemu.pid = pid;
 	v->qemu.stderr_fd = errpipe[0];
+	v->qemu.qmp_fd = qmp[0];
 	fcntl(v->qemu.stderr_fd, F_SETFL, O_NONBLOCK);
 	v->qemu.pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (v->qemu.pidfd < 0) {
@@ -576,46 +551,30 @@ int vmm_qemu_start(struct vmm *v, struct vmm_fault *f)
 			f, "Failed to start the microVM: pidfd_open: %s", strerror(errno));
 	}
 
-	/* QEMU creates its monitor socket after parsing everything; connect once it is there. */
-	deadline = now_ms() + START_TIMEOUT_MS;
-	for (;;) {
-		struct pollfd p = {.fd = v->qemu.pidfd, .events = POLLIN};
-		int fd = qmp_connect(v->qemu.qmp_path);
-
-		if (fd >= 0) {
-			v->qemu.qmp_fd = fd;
-			break;
-		}
-		if (poll(&p, 1, 20) > 0) {
-			int status;
-
-			waitpid(pid, &status, 0);
-			v->qemu.pid = 0;
-			stderr_collect(v, false);
-			fault_from_stderr(v, f, "QEMU exited");
-			start_failed_cleanup(v);
-			return -EIO;
-		}
-		if (now_ms() > deadline) {
-			stderr_collect(v, false);
-			fault_from_stderr(v, f, "QEMU's monitor did not come up");
-			start_failed_cleanup(v);
-			return -ETIMEDOUT;
-		}
-	}
+	/* QEMU greets once it has parsed and built everything; one that exits first closes its
+	 * end, and the read fails at once. */
 	v->qemu.qmp_len = 0;
-	r = qmp_read_line(v, QMP_TIMEOUT_MS, line, sizeof(line)); /* the greeting */
+	r = qmp_read_line(v, START_TIMEOUT_MS, line, sizeof(line)); /* the greeting */
 	if (r >= 0)
 		r = qmp_command(v, "{\"execute\":\"qmp_capabilities\"}", f);
 	if (r < 0) {
+		struct pollfd p = {.fd = v->qemu.pidfd, .events = POLLIN};
+		/* a monitor that closed: QEMU is on its way out, give it a moment to be gone */
+		bool exited = poll(&p, 1, r == -ETIMEDOUT ? 0 : 1000) > 0;
+
+		if (exited) {
+			waitpid(pid, NULL, 0);
+			v->qemu.pid = 0;
+		}
 		stderr_collect(v, false);
-		fault_from_stderr(v, f, "QEMU's monitor did not answer");
+		fault_from_stderr(v, f,
+			exited            ? "QEMU exited"
+			: r == -ETIMEDOUT ? "QEMU's monitor did not come up"
+					  : "QEMU's monitor did not answer");
 		start_failed_cleanup(v);
-		return -EIO;
+		return r == -ETIMEDOUT && !exited ? -ETIMEDOUT : -EIO;
 	}
 	fcntl(v->qemu.qmp_fd, F_SETFL, O_NONBLOCK);
-	/* The socket is only needed to connect; nobody else should find it. */
-	unlink(v->qemu.qmp_path);
 	vmm_log_info("Guest started: QEMU microvm pid %d, accel %s", (int)pid,
 		accel == VMM_ACCEL_KVM ? "kvm" : "tcg");
 	return 0;

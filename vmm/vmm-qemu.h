@@ -10,18 +10,21 @@
 
 /* The QEMU command line for v's configuration, NULL-terminated; free with vmm_qemu_argv_free.
  * Under TCG, when v->tsc_khz is known and the boot args do not set it, tsc_early_khz= is
- * appended to the kernel command line. */
-int vmm_qemu_build_argv(
-	const struct vmm *v, enum vmm_accel accel, const char *qmp_path, char ***ret);
+ * appended to the kernel command line. qmp_fd >= 0: QEMU's monitor is that (already connected)
+ * socket descriptor, which the child must inherit. */
+int vmm_qemu_build_argv(const struct vmm *v, enum vmm_accel accel, int qmp_fd, char ***ret);
 void vmm_qemu_argv_free(char **argv);
 
 /* The kernel command line Firecracker would give: boot_args (or its default), then root= and
  * ro/rw for the root drive. */
 int vmm_qemu_kernel_cmdline(const struct vmm *v, char **ret);
 
-/* The host TSC's rate in kHz, measured against CLOCK_MONOTONIC (works without /proc, in a jail);
- * 0 when it cannot be measured. */
-unsigned long vmm_qemu_measure_tsc_khz(void);
+/* One TSC reading bracketed by CLOCK_MONOTONIC (the tightest of a few). */
+void vmm_qemu_tsc_sample(struct vmm_tsc_sample *ret);
+/* The host TSC's rate in kHz, measured against CLOCK_MONOTONIC (works without /proc, in a jail)
+ * from mark (a sample taken earlier; NULL or empty: now) to now, waiting until at least 20 ms
+ * separate the two; 0 when it cannot be measured. */
+unsigned long vmm_qemu_measure_tsc_khz(const struct vmm_tsc_sample *mark);
 
 /* Resolves --accel auto with the KVM probe (once). */
 enum vmm_accel vmm_qemu_resolve_accel(struct vmm *v);

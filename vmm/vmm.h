@@ -61,7 +61,6 @@ struct vmm_qemu {
 	int pidfd;
 	int qmp_fd;
 	int stderr_fd;
-	char *qmp_path;
 	char qmp_buf[8192];
 	size_t qmp_len;
 	char err_buf[4096]; /* QEMU's stderr, kept for a start failure's fault message */
@@ -99,6 +98,13 @@ struct vmm {
 	/* Under TCG the guest's TSC is the host's: its rate, given to the guest kernel, which
 	 * cannot calibrate against QEMU's PIT on a loaded host (0 = unknown). */
 	unsigned long tsc_khz;
+	/* A host TSC reading taken when the process started: InstanceStart measures the TSC rate
+	 * from it, so the measuring window is the time the caller spent configuring. */
+	struct vmm_tsc_sample {
+		int64_t ns; /* CLOCK_MONOTONIC, the middle of the bracket; 0: none */
+		uint64_t tsc;
+		int64_t err_ns; /* the bracket's width */
+	} tsc_mark;
 
 	bool exit_requested;
 	int exit_code;

@@ -43,7 +43,30 @@ for s in address bridge nat tap disk jail launch api configure boot hostkey ssh 
 	printf '  %-12s %12.2f\n' "$s" "$(jq -r ".$s" "$T/timings" | median | awk '{print $1 / 1000}')"
 done
 cp_ms=$(jq -r '.address + .bridge + .nat + .tap + .disk + .jail + .launch + .api + .configure + .boot' "$T/timings" | median | awk '{print $1 / 1000}')
+own_ms=$(jq -r '.address + .bridge + .nat + .tap + .disk + .jail + .launch + .api + .configure' "$T/timings" | median | awk '{print $1 / 1000}')
 echo "  control plane, vm.start → InstanceStart answered (address…boot): median $cp_ms ms"
+echo "  of which banger's own steps (address…configure, without InstanceStart): median $own_ms ms"
+
+# The floor under InstanceStart on this provider: QEMU's own start, exec to its QMP greeting,
+# with the same machine type and accelerator (no kernel: nothing to boot yet)
+: > "$T/qemu_start"
+for i in $(seq "$STARTS"); do
+	python3 - >> "$T/qemu_start" << 'PY'
+import os, socket, subprocess, time
+a, b = socket.socketpair()
+t0 = time.monotonic()
+p = subprocess.Popen(["qemu-system-x86_64", "-M", "microvm,x-option-roms=off,isa-serial=on,rtc=on,acpi=on",
+    "-accel", "tcg", "-m", "256M", "-nodefaults", "-no-user-config", "-display", "none", "-S",
+    "-chardev", "socket,id=qmp,fd=%d,server=off" % b.fileno(), "-mon", "chardev=qmp,mode=control"],
+    pass_fds=[b.fileno()], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+b.close()
+a.settimeout(30)
+a.recv(4096)
+print("%.2f" % ((time.monotonic() - t0) * 1000))
+p.kill(); p.wait()
+PY
+done
+echo "  QEMU's own start (exec → QMP greeting, microvm, TCG, nothing to load): median $(median < "$T/qemu_start") ms"
 banger_s=$(median < "$T/walls")
 echo "  banger vm start → running (SSH answered, boot id read): median $banger_s s"
 

@@ -47,6 +47,34 @@ t_eq "kernel: still one masquerade rule" "1" "$(printf '%s' "$rs" | jq '[.nftabl
 t_check "kernel: the rule names the new subnet and bridge" bash -c "nft list table inet banger | grep -q 'ip saddr 172.31.8.0/24 oifname != \"banger1\" masquerade'"
 t_check "kernel: the old subnet is gone" bash -c "! nft list table inet banger | grep -q 172.31.7.0"
 
+# Set up once, checked after: an unchanged ruleset is not rewritten (the table keeps its handle),
+# any change to it is (our chain flushed, our table deleted, someone else's rule), and
+# ip_forward is checked either way.
+handle() { nft -j list table inet banger | jq -r '.nftables[] | select(.table) | .table.handle'; }
+h0=$(handle)
+out=$(h_call nat.ensure)
+t_eq "nat.ensure on an unchanged ruleset says unchanged" "true false" "$(printf '%s' "$out" | jq -r '"\(.unchanged) \(.replaced)"')"
+t_eq "kernel: the table was not rewritten (same handle)" "$h0" "$(handle)"
+echo 0 > /proc/sys/net/ipv4/ip_forward
+out=$(h_call nat.ensure)
+t_eq "  ip_forward switched off meanwhile is switched on again" "true true 1" \
+	"$(printf '%s' "$out" | jq -r '"\(.unchanged) \(.ip_forward_changed)"') $(cat /proc/sys/net/ipv4/ip_forward)"
+nft flush chain inet banger postrouting
+out=$(h_call nat.ensure)
+t_eq "after our chain was flushed, nat.ensure rewrites the table" "false true" "$(printf '%s' "$out" | jq -r '"\(.unchanged) \(.replaced)"')"
+t_check "kernel: the masquerade rule is back" bash -c "nft list table inet banger | grep -q 'ip saddr 172.31.8.0/24 oifname != \"banger1\" masquerade'"
+nft delete table inet banger
+out=$(h_call nat.ensure)
+t_eq "after our table was deleted, nat.ensure creates it again" "false false" "$(printf '%s' "$out" | jq -r '"\(.unchanged) \(.replaced)"')"
+t_check "kernel: table inet banger is back" nft list table inet banger
+h_call nat.ensure > /dev/null
+nft add rule ip other input udp dport 53 counter accept
+out=$(h_call nat.ensure)
+t_eq "after another program's change, nat.ensure rewrites (it cannot tell what changed)" "false true" "$(printf '%s' "$out" | jq -r '"\(.unchanged) \(.replaced)"')"
+out=$(h_call nat.ensure)
+t_eq "  and the next call is unchanged again" "true" "$(printf '%s' "$out" | jq -r .unchanged)"
+nft delete rule ip other input handle "$(nft -a list chain ip other input | awk '/udp dport 53/ { print $NF }')"
+
 # Refusals change nothing.
 before=$(nft -j list ruleset | jq -S -c 'del(.nftables[0])')
 out=$(h_call nat.ensure '{"subnet":"0.0.0.0/0"}')

@@ -57,6 +57,16 @@ t_eq "kernel: banger0 carries 172.31.7.1/24" "172.31.7.1/24" \
 out=$(h_call net.bridge_ensure)
 t_eq "bridge_ensure is idempotent (and needs no address: the pool is banger.conf's)" "false" "$(printf '%s' "$out" | jq -r .created)"
 t_eq "kernel: still exactly one address" "1" "$(ip -j addr show dev banger0 | jq '[.[0].addr_info[] | select(.family=="inet")] | length')"
+t_eq "  and changes nothing on a bridge that is as it should be (unchanged)" "true" "$(printf '%s' "$out" | jq -r .unchanged)"
+ip link set banger0 down
+out=$(h_call net.bridge_ensure)
+t_eq "a bridge found down: not unchanged" "false" "$(printf '%s' "$out" | jq -r .unchanged)"
+t_check "kernel: banger0 is up again" bash -c "ip -j link show dev banger0 | jq -e '.[0].flags | index(\"UP\")' >/dev/null"
+ip addr del 172.31.7.1/24 dev banger0
+out=$(h_call net.bridge_ensure)
+t_eq "a bridge that lost its address: not unchanged" "false" "$(printf '%s' "$out" | jq -r .unchanged)"
+t_eq "kernel: banger0 carries 172.31.7.1/24 again" "172.31.7.1/24" \
+	"$(ip -j addr show dev banger0 | jq -r '.[0].addr_info[] | select(.family=="inet") | "\(.local)/\(.prefixlen)"')"
 
 # Only the pool's address, only banger.conf's bridge.
 for a in 8.8.8.1/24 172.31.8.1/24 172.31.7.2/24 172.31.7.1/25; do
@@ -71,7 +81,7 @@ t_eq "kernel: banger0 still carries only the pool's address" "172.31.7.1/24" \
 # One address per bridge: a stray one (an older configuration's) is removed.
 ip addr add 10.99.0.1/24 dev banger0
 out=$(h_call net.bridge_ensure)
-t_eq "bridge_ensure removes a stray address" '["10.99.0.1/24"]' "$(printf '%s' "$out" | jq -c .removed_addresses)"
+t_eq "bridge_ensure removes a stray address" '["10.99.0.1/24"] false' "$(printf '%s' "$out" | jq -r '"\(.removed_addresses | tojson) \(.unchanged)"')"
 t_eq "kernel: banger0 carries one address again" "172.31.7.1/24" \
 	"$(ip -j addr show dev banger0 | jq -r '[.[0].addr_info[] | select(.family=="inet") | "\(.local)/\(.prefixlen)"] | join(" ")')"
 ip route del default dev hostif0

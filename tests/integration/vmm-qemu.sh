@@ -32,10 +32,11 @@ def term(signo, frame):
     log.write("signal %d\n" % signo)
     sys.exit(0)
 signal.signal(signal.SIGTERM, term)
-path = sys.argv[sys.argv.index("-qmp") + 1].split("unix:")[1].split(",")[0]
-srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-srv.bind(path); srv.listen(1)
-conn, _ = srv.accept()
+# the monitor: -chardev socket,id=qmp,fd=N,server=off (an inherited, connected socket) + -mon
+spec = [a for a in sys.argv if a.startswith("socket,id=qmp,")][0]
+fd = int([o for o in spec.split(",") if o.startswith("fd=")][0][3:])
+assert "chardev=qmp,mode=control" in sys.argv[sys.argv.index("-mon") + 1]
+conn = socket.socket(fileno=fd)
 f = conn.makefile("rw")
 f.write(json.dumps({"QMP": {"version": {}, "capabilities": []}}) + "\n"); f.flush()
 for line in f:

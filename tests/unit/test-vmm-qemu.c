@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vmm/vmm-log.h"
 #include "vmm/vmm-qemu.h"
@@ -50,7 +51,7 @@ static void test_argv(void **state)
 	struct vmm *v = configured();
 	char **argv = NULL;
 
-	assert_int_equal(vmm_qemu_build_argv(v, VMM_ACCEL_TCG, "/run/x.qmp", &argv), 0);
+	assert_int_equal(vmm_qemu_build_argv(v, VMM_ACCEL_TCG, 7, &argv), 0);
 	assert_string_equal(argv[0], "/usr/bin/qemu-system-x86_64");
 	assert_true(find_arg(argv, "-machine", "microvm,") > 0);
 	assert_true(find_arg(argv, "-accel", "tcg") > 0);
@@ -75,10 +76,11 @@ static void test_argv(void **state)
 	assert_true(find_arg(argv, "-device",
 			    "virtio-net-device,netdev=net_eth0,mac=06:00:0a:00:00:02") > 0);
 	assert_true(find_arg(argv, "-chardev", "stdio,id=console") > 0);
-	assert_true(find_arg(argv, "-qmp", "unix:/run/x.qmp,server=on,wait=off") > 0);
+	assert_true(find_arg(argv, "-chardev", "socket,id=qmp,fd=7,server=off") > 0);
+	assert_true(find_arg(argv, "-mon", "chardev=qmp,mode=control") > 0);
 	vmm_qemu_argv_free(argv);
 
-	assert_int_equal(vmm_qemu_build_argv(v, VMM_ACCEL_KVM, NULL, &argv), 0);
+	assert_int_equal(vmm_qemu_build_argv(v, VMM_ACCEL_KVM, -1, &argv), 0);
 	assert_true(find_arg(argv, "-accel", "kvm") > 0);
 	assert_int_equal(find_arg(argv, "-qmp", ""), -1);
 	vmm_qemu_argv_free(argv);
@@ -91,7 +93,7 @@ static void test_reboot_ends_qemu(void **state)
 	char **argv = NULL;
 	bool no_reboot = false;
 
-	assert_int_equal(vmm_qemu_build_argv(v, VMM_ACCEL_TCG, NULL, &argv), 0);
+	assert_int_equal(vmm_qemu_build_argv(v, VMM_ACCEL_TCG, -1, &argv), 0);
 	for (char **a = argv; *a; a++)
 		no_reboot = no_reboot || strcmp(*a, "-no-reboot") == 0;
 	assert_true(no_reboot);
@@ -105,7 +107,7 @@ static void test_serial_out_path(void **state)
 	char **argv = NULL;
 
 	v->serial = json_pack("{s:s}", "serial_out_path", "/serial.log");
-	assert_int_equal(vmm_qemu_build_argv(v, VMM_ACCEL_TCG, NULL, &argv), 0);
+	assert_int_equal(vmm_qemu_build_argv(v, VMM_ACCEL_TCG, -1, &argv), 0);
 	assert_true(find_arg(argv, "-chardev", "file,id=console,path=/serial.log") > 0);
 	assert_int_equal(find_arg(argv, "-chardev", "stdio"), -1);
 	vmm_qemu_argv_free(argv);
@@ -119,11 +121,11 @@ static void test_incoming(void **state)
 	char **argv = NULL;
 	bool paused = false;
 
-	assert_int_equal(vmm_qemu_build_argv(v, VMM_ACCEL_TCG, NULL, &argv), 0);
+	assert_int_equal(vmm_qemu_build_argv(v, VMM_ACCEL_TCG, -1, &argv), 0);
 	assert_int_equal(find_arg(argv, "-incoming", ""), -1);
 	vmm_qemu_argv_free(argv);
 	v->incoming_fd = 7;
-	assert_int_equal(vmm_qemu_build_argv(v, VMM_ACCEL_TCG, NULL, &argv), 0);
+	assert_int_equal(vmm_qemu_build_argv(v, VMM_ACCEL_TCG, -1, &argv), 0);
 	assert_true(find_arg(argv, "-incoming", "fd:7") > 0);
 	for (char **a = argv; *a; a++)
 		paused = paused || strcmp(*a, "-S") == 0;
@@ -160,19 +162,19 @@ static void test_tsc_khz_under_tcg(void **state)
 	char **argv = NULL;
 
 	v->tsc_khz = 2596122;
-	assert_int_equal(vmm_qemu_build_argv(v, VMM_ACCEL_TCG, NULL, &argv), 0);
+	assert_int_equal(vmm_qemu_build_argv(v, VMM_ACCEL_TCG, -1, &argv), 0);
 	assert_true(find_arg(argv, "-append",
 			    "console=ttyS0 reboot=k root=/dev/vda rw "
 			    "tsc_early_khz=2596122") > 0);
 	vmm_qemu_argv_free(argv);
 	/* KVM guests calibrate through kvmclock: nothing added */
-	assert_int_equal(vmm_qemu_build_argv(v, VMM_ACCEL_KVM, NULL, &argv), 0);
+	assert_int_equal(vmm_qemu_build_argv(v, VMM_ACCEL_KVM, -1, &argv), 0);
 	assert_true(find_arg(argv, "-append", "console=ttyS0 reboot=k root=/dev/vda rw") > 0);
 	assert_null(strstr(argv[find_arg(argv, "-append", "")], "tsc_early_khz"));
 	vmm_qemu_argv_free(argv);
 	/* the caller's own value wins */
 	json_object_set_new(v->boot_source, "boot_args", json_string("tsc_early_khz=1000"));
-	assert_int_equal(vmm_qemu_build_argv(v, VMM_ACCEL_TCG, NULL, &argv), 0);
+	assert_int_equal(vmm_qemu_build_argv(v, VMM_ACCEL_TCG, -1, &argv), 0);
 	assert_true(find_arg(argv, "-append", "tsc_early_khz=1000 root=/dev/vda rw") > 0);
 	assert_null(strstr(argv[find_arg(argv, "-append", "")], "2596122"));
 	vmm_qemu_argv_free(argv);
@@ -181,10 +183,17 @@ static void test_tsc_khz_under_tcg(void **state)
 
 static void test_tsc_measurement(void **state)
 {
-	unsigned long khz = vmm_qemu_measure_tsc_khz();
+	struct vmm_tsc_sample mark;
+	unsigned long khz = vmm_qemu_measure_tsc_khz(NULL), from_mark;
 
 	/* any x86-64 TSC of the last 20 years runs between 100 MHz and 10 GHz */
 	assert_true(khz > 100000 && khz < 10000000);
+	/* from a mark taken earlier: the same rate (within 1 %), however long ago the mark was */
+	vmm_qemu_tsc_sample(&mark);
+	assert_true(mark.ns > 0 && mark.err_ns >= 0);
+	usleep(30000);
+	from_mark = vmm_qemu_measure_tsc_khz(&mark);
+	assert_true(from_mark > khz - khz / 100 && from_mark < khz + khz / 100);
 }
 
 static void test_accel_names(void **state)
