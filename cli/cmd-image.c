@@ -181,19 +181,17 @@ static bool is_executable(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
-/* $BANGER_IMAGES_DIR, then the installed recipes, then — for a banger run from its build
- * directory — the source tree it was configured from. */
-static int find_recipe(const char *recipe, char *buf, size_t size)
+int cli_find_image_script(const char *recipe, const char *file, char *buf, size_t size)
 {
 	const char *env = getenv("BANGER_IMAGES_DIR");
 	char exe[PATH_MAX], mk[PATH_MAX + 16];
 	ssize_t n;
 
 	if (env && env[0]) {
-		snprintf(buf, size, "%s/%s/build", env, recipe);
+		snprintf(buf, size, "%s/%s/%s", env, recipe, file);
 		return is_executable(buf) ? 0 : -ENOENT;
 	}
-	snprintf(buf, size, "%s/images/%s/build", PKGDATADIR, recipe);
+	snprintf(buf, size, "%s/images/%s/%s", PKGDATADIR, recipe, file);
 	if (is_executable(buf))
 		return 0;
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -203,7 +201,7 @@ static int find_recipe(const char *recipe, char *buf, size_t size)
 			*strrchr(exe, '/') = '\0';
 		snprintf(mk, sizeof(mk), "%s/Makefile", exe);
 		if (access(mk, F_OK) == 0) {
-			snprintf(buf, size, "%s/images/%s/build", BANGER_SRCDIR, recipe);
+			snprintf(buf, size, "%s/images/%s/%s", BANGER_SRCDIR, recipe, file);
 			if (is_executable(buf))
 				return 0;
 		}
@@ -253,7 +251,7 @@ int cmd_image_build(struct cli *cli)
 
 	if (strchr(recipe, '/') || recipe[0] == '.')
 		return cli_usage_error(cli, "a recipe is a name, not a path: \"%s\"", recipe);
-	if (find_recipe(recipe, script, sizeof(script)) < 0)
+	if (cli_find_image_script(recipe, "build", script, sizeof(script)) < 0)
 		return cli_error("no recipe \"%s\": looked for images/%s/build in "
 				 "$BANGER_IMAGES_DIR, %s/images and the source tree",
 			recipe, recipe, PKGDATADIR);
