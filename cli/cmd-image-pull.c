@@ -228,9 +228,9 @@ static int pull_run(struct pull *p, const char *src, const struct oci_ref *ref)
 	const char *src_tls = plain_ok ? "--src-tls-verify=false" : "--src-tls-verify=true";
 	_cleanup_free_ char *out = NULL;
 	struct banger_layout layout;
-	json_t *kimg, *old, *v;
+	json_t *kimg, *old;
 	uint64_t need = 0, avail;
-	size_t out_len = 0, i;
+	size_t out_len = 0;
 	int r, fd;
 
 	if (cli_opt(cli, "name"))
@@ -310,19 +310,21 @@ static int pull_run(struct pull *p, const char *src, const struct oci_ref *ref)
 		return cli_error(
 			"an image named \"%s\" exists and was not pulled: pass --name", name);
 
-	/* enough room for the layers as downloaded and once more unpacked, at least */
-	free(TAKE_PTR(out));
-	{
-		const char *argv[] = {"skopeo", "inspect", tls, src, NULL};
-		const char *local[] = {"skopeo", "inspect", src, NULL};
-		r = run_tool(
-			p, ref->transport == OCI_TRANSPORT_DOCKER ? argv : local, &out, &out_len);
+	/* enough room for the layers as downloaded and once more unpacked, at least: known here
+	 * for a manifest, and for an index of a registry image by fetching its manifest */
+	need = oci_manifest_layers_size(raw);
+	if (json_object_get(raw, "manifests") && ref->transport == OCI_TRANSPORT_DOCKER &&
+		oci_index_pick(raw, PULL_ARCH)) {
+		char child[1400];
+		const char *argv[] = {"skopeo", "inspect", "--raw", tls, child, NULL};
+		snprintf(child, sizeof(child), "docker://%s/%s@%s", ref->host, ref->path,
+			oci_index_pick(raw, PULL_ARCH));
+		free(TAKE_PTR(out));
+		if (run_tool(p, argv, &out, &out_len) != 0)
+			return skopeo_error(p, "Cannot pull", src, ref);
+		info = json_loadb(out, out_len, 0, NULL);
+		need = oci_manifest_layers_size(info);
 	}
-	if (r != 0)
-		return skopeo_error(p, "Cannot pull", src, ref);
-	info = json_loadb(out, out_len, 0, NULL);
-	json_array_foreach(json_object_get(info, "LayersData"), i, v) need +=
-		(uint64_t)MAX(0, json_integer_value(json_object_get(v, "Size")));
 	avail = free_bytes(layout.state_dir);
 	if (avail != UINT64_MAX && 2 * need > avail) {
 		char n1[32], n2[32];

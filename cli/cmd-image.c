@@ -26,6 +26,10 @@ static void print_image(const json_t *img)
 {
 	printf("Name:      %s\n", json_str(img, "name", "?"));
 	printf("Imported:  %s\n", json_str(img, "imported_at", "?"));
+	if (json_is_string(json_object_get(img, "source")))
+		printf("Source:    %s\n", json_str(img, "source", ""));
+	if (json_is_string(json_object_get(img, "digest")))
+		printf("Digest:    %s\n", json_str(img, "digest", ""));
 	for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
 		char key[32], size[32];
 		json_t *path = json_object_get(img, parts[i]);
@@ -89,7 +93,7 @@ int cmd_image_import(struct cli *cli)
 int cmd_image_list(struct cli *cli)
 {
 	static const char *const headers[] = {
-		"NAME", "ROOTFS", "KERNEL", "INITRD", "SHA256", "IMPORTED"};
+		"NAME", "ROOTFS", "KERNEL", "INITRD", "SHA256", "IMPORTED", "SOURCE", "DIGEST"};
 	_cleanup_json_ json_t *res = NULL;
 	struct table t;
 	json_t *img;
@@ -106,7 +110,7 @@ int cmd_image_list(struct cli *cli)
 	table_init(&t, ELEMENTSOF(headers), headers);
 	json_array_foreach(json_object_get(res, "images"), i, img)
 	{
-		char sizes[3][32], sha[16], age[32];
+		char sizes[3][32], sha[16], age[32], digest[24];
 		time_t at;
 
 		for (size_t p = 0; p < ELEMENTSOF(parts); p++) {
@@ -126,8 +130,13 @@ int cmd_image_list(struct cli *cli)
 			strncat(age, " ago", sizeof(age) - strlen(age) - 1);
 		} else
 			snprintf(age, sizeof(age), "-");
-		const char *cells[] = {
-			json_str(img, "name", "?"), sizes[2], sizes[0], sizes[1], sha, age};
+		/* a pulled image's manifest digest, short as registries' tools show it */
+		snprintf(digest, sizeof(digest), "%.12s",
+			strncmp(json_str(img, "digest", "-"), "sha256:", 7) == 0
+				? json_str(img, "digest", "-") + 7
+				: "-");
+		const char *cells[] = {json_str(img, "name", "?"), sizes[2], sizes[0], sizes[1],
+			sha, age, json_str(img, "source", "-"), digest};
 		if (table_add_row(&t, cells, SIZE_MAX, NULL) < 0) {
 			table_done(&t);
 			return cli_error("out of memory");

@@ -231,6 +231,35 @@ int oci_index_check_platform(const json_t *raw, const char *arch, char *why, siz
 	return -ENOENT;
 }
 
+const char *oci_index_pick(const json_t *raw, const char *arch)
+{
+	json_t *m;
+	size_t i;
+
+	json_array_foreach(json_object_get(raw, "manifests"), i, m)
+	{
+		json_t *p = json_object_get(m, "platform");
+		if (streq(platform_str(p, "os"), "linux") &&
+			streq(platform_str(p, "architecture"), arch))
+			return json_string_value(json_object_get(m, "digest"));
+	}
+	return NULL;
+}
+
+uint64_t oci_manifest_layers_size(const json_t *manifest)
+{
+	uint64_t sum = 0;
+	json_t *l;
+	size_t i;
+
+	json_array_foreach(json_object_get(manifest, "layers"), i, l)
+	{
+		json_int_t n = json_integer_value(json_object_get(l, "size"));
+		sum += n > 0 ? (uint64_t)n : 0;
+	}
+	return sum;
+}
+
 int oci_config_check_arch(const json_t *config, const char *arch, char *why, size_t why_size)
 {
 	const char *a = json_string_value(json_object_get(config, "architecture"));
@@ -244,7 +273,10 @@ int oci_config_check_arch(const json_t *config, const char *arch, char *why, siz
 
 bool oci_layer_path_is_safe(const char *path)
 {
-	if (!path || path[0] == '/')
+	if (!path)
+		return false;
+	/* "/" alone is the root itself (umoci writes it so); any other absolute path is not */
+	if (path[0] == '/' && path[strspn(path, "/")] != '\0')
 		return false;
 	for (const char *p = path; *p;) {
 		size_t len = strcspn(p, "/");

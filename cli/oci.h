@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum oci_transport {
 	OCI_TRANSPORT_DOCKER,      /* docker://[HOST[:PORT]/]NAME[:TAG|@sha256:HEX] */
@@ -40,9 +41,14 @@ int oci_ref_default_name(const struct oci_ref *ref, char *buf, size_t size);
  * entry, else -ENOENT with the platforms it has in why. A plain manifest: 0 (its
  * configuration says the architecture; see oci_config_check_arch()). */
 int oci_index_check_platform(const json_t *raw, const char *arch, char *why, size_t why_size);
+/* The digest of an index's linux/ARCH manifest, NULL when it has none (or raw is no index). */
+const char *oci_index_pick(const json_t *raw, const char *arch);
+/* The sum of a manifest's layer sizes (as stored, compressed), 0 when it lists none. */
+uint64_t oci_manifest_layers_size(const json_t *manifest);
 /* An image configuration blob: 0 when its architecture is arch, else -ENOEXEC with why. */
 int oci_config_check_arch(const json_t *config, const char *arch, char *why, size_t why_size);
-/* A layer entry's path (or a hard link's target): relative, without a ".." component. */
+/* A layer entry's path (or a hard link's target): relative (or "/", the root itself, as umoci
+ * writes it), without a ".." component. */
 bool oci_layer_path_is_safe(const char *path);
 /* Reads a whole layer (tar, optionally gzip/zstd compressed) from fd: 0 when every entry's path
  * and hard-link target is safe, -EPERM with the offending entry in why, -EBADMSG when it is not

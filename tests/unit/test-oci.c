@@ -157,6 +157,16 @@ static void test_platform(void **state)
 	assert_non_null(strstr(why, "windows/amd64"));
 	assert_int_equal(oci_index_check_platform(idx, "arm64", why, sizeof(why)), 0);
 	assert_int_equal(oci_index_check_platform(man, "amd64", why, sizeof(why)), 0);
+	assert_string_equal(oci_index_pick(idx, "arm64"), "sha256:a");
+	assert_null(oci_index_pick(idx, "amd64"));
+	assert_null(oci_index_pick(man, "amd64"));
+	assert_int_equal(oci_manifest_layers_size(man), 0);
+	{
+		json_t *m2 =
+			json_loads("{\"layers\":[{\"size\":10},{\"size\":5000000000}]}", 0, NULL);
+		assert_int_equal(oci_manifest_layers_size(m2), 5000000010ull);
+		json_decref(m2);
+	}
 	assert_int_equal(oci_config_check_arch(cfg, "amd64", why, sizeof(why)), -ENOEXEC);
 	assert_non_null(strstr(why, "arm64"));
 	assert_int_equal(oci_config_check_arch(cfg, "arm64", why, sizeof(why)), 0);
@@ -171,7 +181,10 @@ static void test_paths(void **state)
 	assert_true(oci_layer_path_is_safe("./etc/"));
 	assert_true(oci_layer_path_is_safe("etc/.wh.passwd"));
 	assert_true(oci_layer_path_is_safe("a/..b/c.."));
+	assert_true(oci_layer_path_is_safe("/"));
+	assert_true(oci_layer_path_is_safe("./"));
 	assert_false(oci_layer_path_is_safe("/etc/passwd"));
+	assert_false(oci_layer_path_is_safe("//etc"));
 	assert_false(oci_layer_path_is_safe("../x"));
 	assert_false(oci_layer_path_is_safe("a/../../x"));
 	assert_false(oci_layer_path_is_safe("a/.."));
