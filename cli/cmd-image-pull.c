@@ -35,9 +35,12 @@
 
 /* The running tool's process group, for the signals a person (or banger-tui) sends us. */
 static volatile sig_atomic_t tool_pgid;
+/* A signal between two tools must stop the pull too, not only the tool running. */
+static volatile sig_atomic_t pull_interrupted;
 
 static void forward_signal(int sig)
 {
+	pull_interrupted = sig;
 	if (tool_pgid > 0)
 		kill(-(pid_t)tool_pgid, sig);
 }
@@ -87,6 +90,10 @@ static int run_tool(struct pull *p, const char *const argv[], char **ret_out, si
 	int status = -1;
 	pid_t pid;
 
+	if (pull_interrupted) {
+		snprintf(p->err, sizeof(p->err), "interrupted");
+		return -EINTR;
+	}
 	err_fd = memfd_create("banger-pull-stderr", MFD_CLOEXEC);
 	out_fd = ret_out ? memfd_create("banger-pull-stdout", MFD_CLOEXEC) : -1;
 	if (err_fd < 0 || (ret_out && out_fd < 0))
@@ -162,6 +169,7 @@ static void remove_staging(struct pull *p)
 	if (!p->staging[0])
 		return;
 	p->progress = false;
+	pull_interrupted = 0;
 	/* umoci --rootless leaves the image's read-only directories read-only */
 	(void)run_tool(p, chmod_argv, NULL, NULL);
 	(void)run_tool(p, argv, NULL, NULL);
@@ -383,6 +391,8 @@ static int pull_run(struct pull *p, const char *src, const struct oci_ref *ref)
 			"Cannot pull %s: %s", src, p->err[0] ? last_line(p->err) : "failed");
 	}
 
+	if (pull_interrupted)
+		return cli_error("Pull of %s interrupted; nothing was imported", src);
 	/* a new digest under a pulled name replaces the old image (refused while VMs use it) */
 	if (old) {
 		_cleanup_json_ json_t *res = NULL;

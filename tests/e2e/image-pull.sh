@@ -114,6 +114,10 @@ t_eq "pull by digest" 0 $?
 t_eq "  its digest is the one asked for" "$DIGEST" "$(banger --json image get web-digest | jq -r .digest)"
 t_check "  no staging directory is left" no_staging
 t_check "image rm web-digest" banger image rm web-digest
+skopeo copy --quiet "oci:$T/oci/web:v1" "oci-archive:$T/oci/web.tar" && chmod a+r "$T/oci/web.tar"
+banger image pull --name web-archive "oci-archive:$T/oci/web.tar" > "$T/pull4.out" 2>&1
+t_eq "pull oci-archive:FILE" 0 $?
+t_eq "  its source is the reference as given" "oci-archive:$T/oci/web.tar" "$(banger --json image get web-archive 2> /dev/null | jq -r .source)"
 
 # ---- refusals: clear text, no record, no staging ---------------------------------------------------
 refuses() { # DESC PATTERN ARGS...
@@ -156,6 +160,14 @@ st=$?
 if [ $st -ne 0 ] && grep -qE "its layers need at least .* free" <<< "$out"; then t_ok "a layer bigger than the free space: refused"; else t_fail "a layer bigger than the free space: refused" "exit $st" "$out"; fi
 t_eq "  the image list is unchanged" "$before" "$(images)"
 t_eq "  nothing left in the state directory" "" "$(ls -A "$S2/var/lib/banger/state")"
+# small as stored, too big once unpacked: the space runs out half-way, in umoci
+python3 "$LAYOUT" zeros:64 "$T/oci/bad/zeros" v1
+chmod -R a+rX "$T/oci"
+out=$(as_owner env BANGER_ROOT="$S2" "$(t_bin banger)" --socket "$T/run/banger/bangerd.sock" image pull --name zeros "oci:$T/oci/bad/zeros:v1" 2>&1)
+st=$?
+if [ $st -ne 0 ] && grep -qE "ran out of space" <<< "$out"; then t_ok "space running out while unpacking: a clear error"; else t_fail "space running out while unpacking: a clear error" "exit $st" "$out"; fi
+t_eq "  the image list is unchanged" "$before" "$(images)"
+t_eq "  the staging directory is gone" "" "$(ls -A "$S2/var/lib/banger/state")"
 
 # plain HTTP off loopback: only with --insecure
 refuses "plain HTTP on 10.213.0.1 without --insecure: refused" "10.213.0.1:5000 speaks plain HTTP.*--insecure" --name remote "docker://10.213.0.1:5000/test/web:v1"

@@ -5,8 +5,9 @@
 # incompressible layer. Digests are SHA-256 of the blobs as written.
 #
 #   oci-layout.py KIND DIR TAG
-#   KIND: dotdot | absolute | whiteout | hardlink | arm64-index | big:MIB
-import hashlib, io, json, os, sys, tarfile
+#   KIND: dotdot | absolute | whiteout | hardlink | arm64-index | big:MIB | zeros:MIB
+#   (big: incompressible; zeros: a gzip'd layer of a few KiB that unpacks to MIB)
+import gzip, hashlib, io, json, os, sys, tarfile
 
 kind, out, tag = sys.argv[1], sys.argv[2], sys.argv[3]
 
@@ -38,10 +39,15 @@ def layer(entries):
     return b.getvalue()
 
 
-def manifest(layers, arch):
-    ls = [dict(blob(l), mediaType="application/vnd.oci.image.layer.v1.tar") for l in layers]
+def manifest(layers, arch, gz=False):
+    diff_ids = ["sha256:" + hashlib.sha256(l).hexdigest() for l in layers]
+    if gz:
+        ls = [dict(blob(gzip.compress(l, 9)), mediaType="application/vnd.oci.image.layer.v1.tar+gzip")
+              for l in layers]
+    else:
+        ls = [dict(blob(l), mediaType="application/vnd.oci.image.layer.v1.tar") for l in layers]
     cfg = {"architecture": arch, "os": "linux", "config": {"Cmd": ["/bin/sh"]},
-           "rootfs": {"type": "layers", "diff_ids": [l["digest"] for l in ls]}}
+           "rootfs": {"type": "layers", "diff_ids": diff_ids}}
     c = dict(blob(json.dumps(cfg).encode()), mediaType="application/vnd.oci.image.config.v1+json")
     m = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
          "config": c, "layers": ls}
@@ -64,6 +70,8 @@ elif kind == "arm64-index":
     top = dict(blob(json.dumps(idx).encode()), mediaType=idx["mediaType"])
 elif kind.startswith("big:"):
     top = manifest([layer(ok + [("big", "file", os.urandom(int(kind[4:]) << 20))])], "amd64")
+elif kind.startswith("zeros:"):
+    top = manifest([layer(ok + [("zeros", "file", bytes(int(kind[6:]) << 20))])], "amd64", gz=True)
 else:
     sys.exit(f"unknown kind {kind}")
 top.setdefault("annotations", {})["org.opencontainers.image.ref.name"] = tag
