@@ -217,8 +217,11 @@ static json_t *find_image(json_t *list, const char *name)
 	json_t *img;
 	size_t i;
 
-	json_array_foreach(json_object_get(list, "images"), i,
-		img) if (streq(json_str(img, "name", ""), name)) return img;
+	json_array_foreach(json_object_get(list, "images"), i, img)
+	{
+		if (streq(json_str(img, "name", ""), name))
+			return img;
+	}
 	return NULL;
 }
 

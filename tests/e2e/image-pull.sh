@@ -104,6 +104,23 @@ echo "# vm stop took $((SECONDS - t0)) s"
 t_check "  Ctrl-Alt-Del reached banger's init, which stopped the service and powered off" grep -q 'banger-init: stopping' <<< "$(banger vm logs pulled)"
 t_check "vm delete" banger vm delete pulled
 
+# ---- an image with no shell, no passwd, no init: only a static binary as its entrypoint ---------
+mkdir -p "$T/oci/static"
+python3 "$LAYOUT" "static:$(command -v busybox)" "$T/oci/static" v1
+push "oci:$T/oci/static:v1" test/static:v1
+banger image pull "docker://$REG/test/static:v1" > "$T/pull-static.out" 2>&1
+t_eq "pull an image with nothing but a static binary" 0 $?
+t0=$SECONDS
+banger vm run bare --image static < /dev/null > "$T/run2.out" 2>&1
+st=$?
+echo "# vm run (boot to SSH) took $((SECONDS - t0)) s"
+t_eq "  it boots to SSH (banger's init, dropbear, and a login shell of banger's)" 0 $st
+[ $st -eq 0 ] || { cat "$T/run2.out"; banger vm logs bare | tail -30; }
+served() { banger vm ssh bare -- wget -qO- http://127.0.0.1:8081/marker < /dev/null; }
+t_wait 30 served
+t_eq "  its entrypoint serves HTTP" static-marker "$(served 2> /dev/null)"
+t_check "vm delete --force bare" banger vm delete --force bare
+
 # ---- re-pull, by digest --------------------------------------------------------------------------
 before=$(images)
 out=$(banger image pull "docker://$REG/test/web:v1" 2>&1)

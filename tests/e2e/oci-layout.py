@@ -5,8 +5,11 @@
 # incompressible layer. Digests are SHA-256 of the blobs as written.
 #
 #   oci-layout.py KIND DIR TAG
-#   KIND: dotdot | absolute | whiteout | hardlink | arm64-index | big:MIB | zeros:MIB
-#   (big: incompressible; zeros: a gzip'd layer of a few KiB that unpacks to MIB)
+#   KIND: dotdot | absolute | whiteout | hardlink | arm64-index | big:MIB | zeros:MIB | static:BIN
+#   (big: incompressible; zeros: a gzip'd layer of a few KiB that unpacks to MIB; static: BIN
+#   (a static busybox) as /app/busybox, the entrypoint, serving /app on port 8081 — no shell,
+#   no /etc, nothing else. umoci 0.4.7's insert can write a layer whose tar is cut short at the
+#   end, which image pull rightly refuses, so this one is written here.)
 import gzip, hashlib, io, json, os, sys, tarfile
 
 kind, out, tag = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -26,7 +29,11 @@ def layer(entries):
         for name, typ, arg in entries:
             ti = tarfile.TarInfo(name)
             ti.mode = 0o755 if typ == "dir" else 0o644
-            if typ == "file":
+            if typ == "exe":
+                ti.mode = 0o755
+                ti.size = len(arg)
+                t.addfile(ti, io.BytesIO(arg))
+            elif typ == "file":
                 ti.size = len(arg)
                 t.addfile(ti, io.BytesIO(arg))
             elif typ == "dir":
@@ -39,14 +46,14 @@ def layer(entries):
     return b.getvalue()
 
 
-def manifest(layers, arch, gz=False):
+def manifest(layers, arch, gz=False, config=None):
     diff_ids = ["sha256:" + hashlib.sha256(l).hexdigest() for l in layers]
     if gz:
         ls = [dict(blob(gzip.compress(l, 9)), mediaType="application/vnd.oci.image.layer.v1.tar+gzip")
               for l in layers]
     else:
         ls = [dict(blob(l), mediaType="application/vnd.oci.image.layer.v1.tar") for l in layers]
-    cfg = {"architecture": arch, "os": "linux", "config": {"Cmd": ["/bin/sh"]},
+    cfg = {"architecture": arch, "os": "linux", "config": config or {"Cmd": ["/bin/sh"]},
            "rootfs": {"type": "layers", "diff_ids": diff_ids}}
     c = dict(blob(json.dumps(cfg).encode()), mediaType="application/vnd.oci.image.config.v1+json")
     m = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
@@ -70,6 +77,12 @@ elif kind == "arm64-index":
     top = dict(blob(json.dumps(idx).encode()), mediaType=idx["mediaType"])
 elif kind.startswith("big:"):
     top = manifest([layer(ok + [("big", "file", os.urandom(int(kind[4:]) << 20))])], "amd64")
+elif kind.startswith("static:"):
+    with open(kind[7:], "rb") as f:
+        bb = f.read()
+    top = manifest([layer([("app", "dir", None), ("app/busybox", "exe", bb),
+                           ("app/marker", "file", b"static-marker\n")])], "amd64", gz=True,
+                   config={"Entrypoint": ["/app/busybox"], "Cmd": ["httpd", "-f", "-p", "8081", "-h", "/app"]})
 elif kind.startswith("zeros:"):
     top = manifest([layer(ok + [("zeros", "file", bytes(int(kind[6:]) << 20))])], "amd64", gz=True)
 else:
