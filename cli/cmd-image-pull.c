@@ -5,6 +5,7 @@
  * with umoci --rootless and makes the ext4 root with banger's init and dropbear added, and the
  * result goes through image.import with the reference and manifest digest kept in the record.
  * Whatever fails, the staging directory goes and no record is made. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -177,6 +178,37 @@ static void remove_staging(struct pull *p)
 	p->staging[0] = '\0';
 }
 
+/* Staging directories of pulls that were killed outright (SIGKILL, a crash): named
+ * .pull-NAME.PID.XXXXXX, they go once their pid no longer runs. */
+static void remove_stale_staging(struct pull *p, const char *state_dir)
+{
+	DIR *d = opendir(state_dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *dot, *end;
+		long pid;
+
+		if (strncmp(de->d_name, ".pull-", 6) != 0 || !(dot = strrchr(de->d_name, '.')) ||
+			dot == de->d_name)
+			continue;
+		/* the pid is the component before the mkdtemp suffix */
+		*dot = '\0';
+		end = strrchr(de->d_name, '.');
+		pid = end ? strtol(end + 1, NULL, 10) : 0;
+		*dot = '.';
+		if (pid <= 0 || pid == getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (snprintf(p->staging, sizeof(p->staging), "%s/%s", state_dir, de->d_name) <
+			(int)sizeof(p->staging))
+			remove_staging(p);
+	}
+	closedir(d);
+	p->staging[0] = '\0';
+}
+
 static void sha256_hex(const char *buf, size_t len, char out[72])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -260,6 +292,7 @@ static int pull_run(struct pull *p, const char *src, const struct oci_ref *ref)
 	r = layout_init(&layout, NULL);
 	if (r < 0)
 		return cli_error("cannot work out banger's directories: %s", strerror(-r));
+	remove_stale_staging(p, layout.state_dir);
 
 	/* the kernel and initrd come from another image: check it before fetching anything */
 	r = cli_call(cli, RPC_METHOD_IMAGE_LIST, NULL, CALL_TIMEOUT_MS, &list);
@@ -346,8 +379,8 @@ static int pull_run(struct pull *p, const char *src, const struct oci_ref *ref)
 			src, n1, layout.state_dir, n2);
 	}
 
-	if (snprintf(p->staging, sizeof(p->staging), "%s/.pull-%s.XXXXXX", layout.state_dir,
-		    name) >= (int)sizeof(p->staging) ||
+	if (snprintf(p->staging, sizeof(p->staging), "%s/.pull-%s.%d.XXXXXX", layout.state_dir,
+		    name, (int)getpid()) >= (int)sizeof(p->staging) ||
 		!mkdtemp(p->staging)) {
 		r = errno;
 		p->staging[0] = '\0';

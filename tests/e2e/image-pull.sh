@@ -136,6 +136,11 @@ banger image pull --name web-archive "oci-archive:$T/oci/web.tar" > "$T/pull4.ou
 t_eq "pull oci-archive:FILE" 0 $?
 t_eq "  its source is the reference as given" "oci-archive:$T/oci/web.tar" "$(banger --json image get web-archive 2> /dev/null | jq -r .source)"
 
+# a pull killed outright leaves its staging directory; the next pull removes it (its pid is gone)
+mkdir -p "$STATE/.pull-web.999999999.AbCdEf/layout" && chown -R $OWNER "$STATE/.pull-web.999999999.AbCdEf"
+banger image pull "docker://$REG/test/web:v1" > /dev/null 2>&1
+t_check "a dead pull's staging directory is removed by the next pull" test ! -e "$STATE/.pull-web.999999999.AbCdEf"
+
 # ---- refusals: clear text, no record, no staging ---------------------------------------------------
 refuses() { # DESC PATTERN ARGS...
 	local desc=$1 pat=$2 before out st
