@@ -191,6 +191,14 @@ if [ $st -ne 0 ] && grep -qE "ran out of space" <<< "$out"; then t_ok "space run
 t_eq "  the image list is unchanged" "$before" "$(images)"
 t_eq "  the staging directory is gone" "" "$(ls -A "$S2/var/lib/banger/state")"
 
+# the kernel image: missing, or with an initrd from before pulled images (no /.banger/init)
+refuses "--kernel naming no image: says so" 'no image "nokernel" to take the kernel' --kernel nokernel --name web-k "docker://$REG/test/web:v1"
+mkdir -p "$T/oldrd" && printf '#!/bin/sh\nexec switch_root /newroot /sbin/init\n' > "$T/oldrd/init" && chmod 0755 "$T/oldrd/init"
+(cd "$T/oldrd" && echo init | cpio -o -H newc --quiet | gzip) > "$T/img/old-initrd.img" && chmod a+r "$T/img/old-initrd.img"
+banger image import oldkernel --kernel "$T/img/vmlinuz" --initrd "$T/img/old-initrd.img" --rootfs "$T/img/rootfs.ext4" > /dev/null
+refuses "--kernel with an initrd that does not run /.banger/init: says to rebuild it" "initrd predates pulled images.*rebuild" --kernel oldkernel --name web-k "docker://$REG/test/web:v1"
+banger image rm oldkernel > /dev/null
+
 # plain HTTP off loopback: only with --insecure
 refuses "plain HTTP on 10.213.0.1 without --insecure: refused" "10.213.0.1:5000 speaks plain HTTP.*--insecure" --name remote "docker://10.213.0.1:5000/test/web:v1"
 banger image pull --insecure --name remote "docker://10.213.0.1:5000/test/web:v1" > "$T/pull3.out" 2>&1
