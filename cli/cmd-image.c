@@ -135,8 +135,14 @@ int cmd_image_list(struct cli *cli)
 			strncmp(json_str(img, "digest", "-"), "sha256:", 7) == 0
 				? json_str(img, "digest", "-") + 7
 				: "-");
+		/* the source column is for pulled images: others' is a build directory, long gone
+		 */
 		const char *cells[] = {json_str(img, "name", "?"), sizes[2], sizes[0], sizes[1],
-			sha, age, json_str(img, "source", "-"), digest};
+			sha, age,
+			json_is_string(json_object_get(img, "digest"))
+				? json_str(img, "source", "-")
+				: "-",
+			digest};
 		if (table_add_row(&t, cells, SIZE_MAX, NULL) < 0) {
 			table_done(&t);
 			return cli_error("out of memory");
