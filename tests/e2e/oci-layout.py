@@ -6,6 +6,7 @@
 #
 #   oci-layout.py KIND DIR TAG
 #   KIND: dotdot | absolute | whiteout | hardlink | arm64-index | big:MIB | zeros:MIB | static:BIN
+#         | rootfs:TAR (a whole root filesystem's tar as the one layer, command /sbin/init)
 #   (big: incompressible; zeros: a gzip'd layer of a few KiB that unpacks to MIB; static: BIN
 #   (a static busybox) as /app/busybox, the entrypoint, serving /app on port 8081 — no shell,
 #   no /etc, nothing else. umoci 0.4.7's insert can write a layer whose tar is cut short at the
@@ -83,6 +84,9 @@ elif kind.startswith("static:"):
     top = manifest([layer([("app", "dir", None), ("app/busybox", "exe", bb),
                            ("app/marker", "file", b"static-marker\n")])], "amd64", gz=True,
                    config={"Entrypoint": ["/app/busybox"], "Cmd": ["httpd", "-f", "-p", "8081", "-h", "/app"]})
+elif kind.startswith("rootfs:"):
+    with open(kind[7:], "rb") as f:
+        top = manifest([f.read()], "amd64", config={"Cmd": ["/sbin/init"]})
 elif kind.startswith("zeros:"):
     top = manifest([layer(ok + [("zeros", "file", bytes(int(kind[6:]) << 20))])], "amd64", gz=True)
 else:
