@@ -160,6 +160,8 @@ mkdir -p "$T/oci/bad" && chmod 0755 "$T/oci/bad"
 python3 "$LAYOUT" arm64-index "$T/oci/bad/arm" v1
 skopeo copy --quiet --all --dest-tls-verify=false "oci:$T/oci/bad/arm:v1" "docker://$REG/test/arm:v1" > /dev/null 2>&1
 refuses "an index with only arm64: no linux/amd64 image" "has no linux/amd64 image \(only: linux/arm64\)" "docker://$REG/test/arm:v1"
+python3 "$LAYOUT" arm64 "$T/oci/bad/arm-single" v1 && chmod -R a+rX "$T/oci"
+refuses "a single arm64 manifest (no index): refused by its configuration" "it is an image for arm64, not amd64" --name arm "oci:$T/oci/bad/arm-single:v1"
 rm -f /tmp/banger-pull-escaped
 for k in dotdot absolute whiteout hardlink; do python3 "$LAYOUT" $k "$T/oci/bad/$k" v1; done
 chmod -R a+rX "$T/oci"

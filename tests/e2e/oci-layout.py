@@ -5,7 +5,7 @@
 # incompressible layer. Digests are SHA-256 of the blobs as written.
 #
 #   oci-layout.py KIND DIR TAG
-#   KIND: dotdot | absolute | whiteout | hardlink | arm64-index | big:MIB | zeros:MIB | static:BIN
+#   KIND: dotdot | absolute | whiteout | hardlink | arm64 | arm64-index | big:MIB | zeros:MIB | static:BIN
 #         | rootfs:TAR (a whole root filesystem's tar as the one layer, command /sbin/init)
 #   (big: incompressible; zeros: a gzip'd layer of a few KiB that unpacks to MIB; static: BIN
 #   (a static busybox) as /app/busybox, the entrypoint, serving /app on port 8081 — no shell,
@@ -72,6 +72,8 @@ elif kind == "whiteout":
     top = manifest([layer(ok), layer([("etc/../../.wh.tmp", "file", b"")])], "amd64")
 elif kind == "hardlink":
     top = manifest([layer(ok + [("etc/shadow-copy", "hard", "/etc/shadow")])], "amd64")
+elif kind == "arm64":
+    top = manifest([layer(ok)], "arm64")
 elif kind == "arm64-index":
     m = manifest([layer(ok)], "arm64")
     idx = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [m]}
