@@ -201,6 +201,20 @@ banger image import oldkernel --kernel "$T/img/vmlinuz" --initrd "$T/img/old-ini
 refuses "--kernel with an initrd that does not run /.banger/init: says to rebuild it" "initrd predates pulled images.*rebuild" --kernel oldkernel --name web-k "docker://$REG/test/web:v1"
 banger image rm oldkernel > /dev/null
 
+# Ctrl-C in the middle: the tool running stops, the staging directory goes, no record
+python3 "$LAYOUT" zeros:256 "$T/oci/bad/slow" v1 && chmod -R a+rX "$T/oci"
+before=$(images)
+as_owner_exec "$(t_bin banger)" image pull --name slow "oci:$T/oci/bad/slow:v1" > "$T/int.out" 2>&1 &
+IPID=$!
+t_wait 30 grep -q "Unpacking" "$T/int.out"
+sleep 0.5
+kill -INT $IPID
+wait $IPID
+st=$?
+t_check "an interrupted pull fails" test $st -ne 0
+t_eq "  the image list is unchanged" "$before" "$(images)"
+t_check "  no staging directory is left" no_staging
+
 # plain HTTP off loopback: only with --insecure
 refuses "plain HTTP on 10.213.0.1 without --insecure: refused" "10.213.0.1:5000 speaks plain HTTP.*--insecure" --name remote "docker://10.213.0.1:5000/test/web:v1"
 banger image pull --insecure --name remote "docker://10.213.0.1:5000/test/web:v1" > "$T/pull3.out" 2>&1
