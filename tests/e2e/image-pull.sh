@@ -126,6 +126,14 @@ before=$(images)
 out=$(banger image pull "docker://$REG/test/web:v1" 2>&1)
 t_check "re-pulling an unchanged digest: up to date" grep -q "^Image web is up to date" <<< "$out"
 t_eq "  the image list is unchanged" "$before" "$(images)"
+# the tag moves to a new image: a pull replaces the record (same name, new digest)
+umoci config --image "$T/oci/web:v1" --config.env GREETING=second-version > /dev/null 2>&1
+push "oci:$T/oci/web:v1" test/web:v1
+out=$(banger image pull "docker://$REG/test/web:v1" 2>&1)
+t_check "a moved tag: pulled again" grep -q "^Pulled image web from" <<< "$out"
+NEW=$(banger --json image get web | jq -r .digest)
+t_check "  the record has the new digest" test "$NEW" != "$DIGEST" -a "${NEW:0:7}" = sha256:
+t_eq "  one image named web" 1 "$(banger --json image list | jq '[.images[] | select(.name == "web")] | length')"
 banger image pull --name web-digest "docker://$REG/test/web@$DIGEST" > "$T/pull2.out" 2>&1
 t_eq "pull by digest" 0 $?
 t_eq "  its digest is the one asked for" "$DIGEST" "$(banger --json image get web-digest | jq -r .digest)"
@@ -219,5 +227,5 @@ t_check "  no staging directory is left" no_staging
 refuses "plain HTTP on 10.213.0.1 without --insecure: refused" "10.213.0.1:5000 speaks plain HTTP.*--insecure" --name remote "docker://10.213.0.1:5000/test/web:v1"
 banger image pull --insecure --name remote "docker://10.213.0.1:5000/test/web:v1" > "$T/pull3.out" 2>&1
 t_eq "  with --insecure it pulls" 0 $?
-t_eq "  the same digest" "$DIGEST" "$(banger --json image get remote | jq -r .digest)"
+t_eq "  the tag's current digest" "$NEW" "$(banger --json image get remote | jq -r .digest)"
 t_done
