@@ -75,6 +75,10 @@ int cli_call(struct cli *cli, enum rpc_method method, json_t *params, int timeou
 int cli_exit_for_error(const struct rpc_error *err);
 /* Prints a JSON value for --json (indented on a terminal, one line otherwise). */
 void cli_print_json(const json_t *v);
+/* An image recipe's script images/RECIPE/FILE: in $BANGER_IMAGES_DIR, then the installed
+ * recipes, then — for a banger run from its build directory — the source tree it was configured
+ * from. -ENOENT when none is executable. */
+int cli_find_image_script(const char *recipe, const char *file, char *buf, size_t size);
 /* "banger: ..." on stderr. Returns CLI_EXIT_ERROR for `return cli_error(...)`. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage_error(const struct cli *cli, const char *fmt, ...)

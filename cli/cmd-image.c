@@ -26,6 +26,10 @@ static void print_image(const json_t *img)
 {
 	printf("Name:      %s\n", json_str(img, "name", "?"));
 	printf("Imported:  %s\n", json_str(img, "imported_at", "?"));
+	if (json_is_string(json_object_get(img, "source")))
+		printf("Source:    %s\n", json_str(img, "source", ""));
+	if (json_is_string(json_object_get(img, "digest")))
+		printf("Digest:    %s\n", json_str(img, "digest", ""));
 	for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
 		char key[32], size[32];
 		json_t *path = json_object_get(img, parts[i]);
@@ -89,7 +93,7 @@ int cmd_image_import(struct cli *cli)
 int cmd_image_list(struct cli *cli)
 {
 	static const char *const headers[] = {
-		"NAME", "ROOTFS", "KERNEL", "INITRD", "SHA256", "IMPORTED"};
+		"NAME", "ROOTFS", "KERNEL", "INITRD", "SHA256", "IMPORTED", "SOURCE", "DIGEST"};
 	_cleanup_json_ json_t *res = NULL;
 	struct table t;
 	json_t *img;
@@ -106,7 +110,7 @@ int cmd_image_list(struct cli *cli)
 	table_init(&t, ELEMENTSOF(headers), headers);
 	json_array_foreach(json_object_get(res, "images"), i, img)
 	{
-		char sizes[3][32], sha[16], age[32];
+		char sizes[3][32], sha[16], age[32], digest[24];
 		time_t at;
 
 		for (size_t p = 0; p < ELEMENTSOF(parts); p++) {
@@ -126,8 +130,19 @@ int cmd_image_list(struct cli *cli)
 			strncat(age, " ago", sizeof(age) - strlen(age) - 1);
 		} else
 			snprintf(age, sizeof(age), "-");
-		const char *cells[] = {
-			json_str(img, "name", "?"), sizes[2], sizes[0], sizes[1], sha, age};
+		/* a pulled image's manifest digest, short as registries' tools show it */
+		snprintf(digest, sizeof(digest), "%.12s",
+			strncmp(json_str(img, "digest", "-"), "sha256:", 7) == 0
+				? json_str(img, "digest", "-") + 7
+				: "-");
+		/* the source column is for pulled images: others' is a build directory, long gone
+		 */
+		const char *cells[] = {json_str(img, "name", "?"), sizes[2], sizes[0], sizes[1],
+			sha, age,
+			json_is_string(json_object_get(img, "digest"))
+				? json_str(img, "source", "-")
+				: "-",
+			digest};
 		if (table_add_row(&t, cells, SIZE_MAX, NULL) < 0) {
 			table_done(&t);
 			return cli_error("out of memory");
@@ -181,19 +196,17 @@ static bool is_executable(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
-/* $BANGER_IMAGES_DIR, then the installed recipes, then — for a banger run from its build
- * directory — the source tree it was configured from. */
-static int find_recipe(const char *recipe, char *buf, size_t size)
+int cli_find_image_script(const char *recipe, const char *file, char *buf, size_t size)
 {
 	const char *env = getenv("BANGER_IMAGES_DIR");
 	char exe[PATH_MAX], mk[PATH_MAX + 16];
 	ssize_t n;
 
 	if (env && env[0]) {
-		snprintf(buf, size, "%s/%s/build", env, recipe);
+		snprintf(buf, size, "%s/%s/%s", env, recipe, file);
 		return is_executable(buf) ? 0 : -ENOENT;
 	}
-	snprintf(buf, size, "%s/images/%s/build", PKGDATADIR, recipe);
+	snprintf(buf, size, "%s/images/%s/%s", PKGDATADIR, recipe, file);
 	if (is_executable(buf))
 		return 0;
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -203,7 +216,7 @@ static int find_recipe(const char *recipe, char *buf, size_t size)
 			*strrchr(exe, '/') = '\0';
 		snprintf(mk, sizeof(mk), "%s/Makefile", exe);
 		if (access(mk, F_OK) == 0) {
-			snprintf(buf, size, "%s/images/%s/build", BANGER_SRCDIR, recipe);
+			snprintf(buf, size, "%s/images/%s/%s", BANGER_SRCDIR, recipe, file);
 			if (is_executable(buf))
 				return 0;
 		}
@@ -253,7 +266,7 @@ int cmd_image_build(struct cli *cli)
 
 	if (strchr(recipe, '/') || recipe[0] == '.')
 		return cli_usage_error(cli, "a recipe is a name, not a path: \"%s\"", recipe);
-	if (find_recipe(recipe, script, sizeof(script)) < 0)
+	if (cli_find_image_script(recipe, "build", script, sizeof(script)) < 0)
 		return cli_error("no recipe \"%s\": looked for images/%s/build in "
 				 "$BANGER_IMAGES_DIR, %s/images and the source tree",
 			recipe, recipe, PKGDATADIR);

@@ -11,7 +11,7 @@ libbangercli_a_SOURCES = \
 	cli/call.c \
 	cli/cmd-vm.c \
 	cli/progress.c cli/progress.h \
-	cli/cmd-image.c \
+	cli/cmd-image.c cli/cmd-image-pull.c cli/oci.c cli/oci.h \
 	cli/cmd-events.c \
 	cli/cmd-system.c cli/cmd-system-install.c cli/system-internal.h cli/sysunits.c cli/sysunits.h \
 	cli/cmd-update.c cli/update-apply.c cli/update-apply.h cli/update-install.c cli/update-internal.h cli/update-release.c cli/update-release.h \
@@ -45,7 +45,11 @@ cli/completion/banger.fish: banger$(EXEEXT)
 	$(AM_V_GEN)$(MKDIR_P) cli/completion && ./banger$(EXEEXT) --dump-commands=fish > $@.tmp && mv $@.tmp $@
 CLEANFILES += cli/completion/_banger cli/completion/banger.fish
 
-unit_tests += tests/unit/test-cli-parse tests/unit/test-cli-output tests/unit/test-update
+unit_tests += tests/unit/test-cli-parse tests/unit/test-cli-output tests/unit/test-update \
+	tests/unit/test-oci
+tests_unit_test_oci_SOURCES = tests/unit/test-oci.c
+tests_unit_test_oci_CFLAGS = $(TESTS_CFLAGS) $(JANSSON_CFLAGS) $(ARCHIVE_CFLAGS)
+tests_unit_test_oci_LDADD = $(BANGER_CLI_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_update_SOURCES = tests/unit/test-update.c
 tests_unit_test_update_CFLAGS = $(TESTS_CFLAGS) $(CRYPTO_CFLAGS) $(ARCHIVE_CFLAGS)
 tests_unit_test_update_LDADD = $(BANGER_CLI_LIBS) $(CMOCKA_LIBS)

@@ -54,9 +54,10 @@ static const char *kernel_format(const char *path)
 json_t *image_to_json(const struct image *img)
 {
 	const char *fmt = kernel_format(img->part[IMAGE_PART_KERNEL].path);
-	json_t *o = json_pack("{s:s, s:s, s:i, s:s?, s:s, s:[]}", "name", img->name, "imported_at",
-		img->imported_at, "schema_version", IMAGE_SCHEMA_VERSION, "source",
-		img->source[0] ? img->source : NULL, "kernel_format", fmt, "providers");
+	json_t *o = json_pack("{s:s, s:s, s:i, s:s?, s:s?, s:s, s:[]}", "name", img->name,
+		"imported_at", img->imported_at, "schema_version", IMAGE_SCHEMA_VERSION, "source",
+		img->source[0] ? img->source : NULL, "digest", img->digest[0] ? img->digest : NULL,
+		"kernel_format", fmt, "providers");
 	char key[32];
 
 	if (!o)
@@ -95,6 +96,11 @@ static bool sha256_hex_is_valid(const char *s)
 	return n == SHA256_HEX_LEN;
 }
 
+bool image_digest_is_valid(const char *s)
+{
+	return s && strncmp(s, "sha256:", 7) == 0 && sha256_hex_is_valid(s + 7);
+}
+
 int image_from_json(const json_t *o, struct image *ret, char *why, size_t why_size)
 {
 	struct image img = {};
@@ -120,6 +126,15 @@ int image_from_json(const json_t *o, struct image *ret, char *why, size_t why_si
 	if (json_is_string(json_object_get(o, "source")) &&
 		json_string_length(json_object_get(o, "source")) < sizeof(img.source))
 		strcpy(img.source, json_string_value(json_object_get(o, "source")));
+	/* optional: only pulled images have one, and records from before it have none */
+	if (json_is_string(json_object_get(o, "digest"))) {
+		const char *dg = json_string_value(json_object_get(o, "digest"));
+		if (!image_digest_is_valid(dg)) {
+			snprintf(why, why_size, "field \"digest\" is not sha256:HEX");
+			return -EBADMSG;
+		}
+		strcpy(img.digest, dg);
+	}
 	for (int p = 0; p < _IMAGE_PART_MAX; p++) {
 		struct image_file *f = &img.part[p];
 		json_t *path = json_object_get(o, part_names[p]), *size, *sha;

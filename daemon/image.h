@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define IMAGE_SCHEMA_VERSION 1
@@ -28,7 +29,10 @@ struct image {
 	char name[33];
 	struct image_file part[_IMAGE_PART_MAX];
 	char imported_at[32];
-	char source[PATH_MAX]; /* the directory its kernel was imported from; "" unknown */
+	/* where it came from: the OCI reference it was pulled from as given, else the directory
+	 * its kernel was imported from; "" unknown */
+	char source[PATH_MAX];
+	char digest[72]; /* a pulled image's manifest digest, "sha256:HEX"; "" for others */
 };
 
 /* "kernel", "initrd", "rootfs": the record's field prefixes and import's parameter names. */
@@ -39,6 +43,8 @@ const char *image_part_file_name(enum image_part p);
 /* The record, plus what its kernel's first bytes say: "kernel_format" ("elf", "bzimage" or
  * "unknown") and "providers", the VMMs that boot that format. */
 json_t *image_to_json(const struct image *img);
+/* "sha256:" and 64 lower-case hex digits. */
+bool image_digest_is_valid(const char *s);
 int image_from_json(const json_t *o, struct image *ret, char *why, size_t why_size);
 /* As vm_json_migrate(), for image.json. */
 int image_json_migrate(json_t *o, char *why, size_t why_size);

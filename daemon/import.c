@@ -251,7 +251,7 @@ static int import_on_defer(sd_event_source *src, void *userdata)
 }
 
 int import_start(struct daemon *d, struct rpc_call *call, const char *name,
-	int fds[_IMAGE_PART_MAX], const char *source)
+	int fds[_IMAGE_PART_MAX], const char *source, const char *digest)
 {
 	struct import_job *j = calloc(1, sizeof(*j));
 	int r;
@@ -272,6 +272,7 @@ int import_start(struct daemon *d, struct rpc_call *call, const char *name,
 	}
 	snprintf(j->img.name, sizeof(j->img.name), "%s", name);
 	snprintf(j->img.source, sizeof(j->img.source), "%s", source ? source : "");
+	snprintf(j->img.digest, sizeof(j->img.digest), "%s", digest ? digest : "");
 	/* the first report after 250 ms of copying: a small import sends none */
 	(void)sd_event_now(d->event, CLOCK_MONOTONIC, &j->last_progress);
 	if (snprintf(j->staging, sizeof(j->staging), "%s/.%s.import", d->layout.images_dir, name) >=

@@ -73,6 +73,9 @@ int rpc_image_import(struct rpc_call *call, const struct rpc_image_import_args *
 	if (store_image_by_name(&d->store, name) || import_running(d, name))
 		return rpc_error_set(err, -EEXIST, RPC_ERROR_CONFLICT,
 			"An image named \"%s\" already exists", name);
+	if (args->digest && !image_digest_is_valid(args->digest))
+		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
+			"The digest \"%s\" is not sha256: and 64 hex digits", args->digest);
 	for (int p = 0; p < _IMAGE_PART_MAX; p++) {
 		r = open_input(p, paths[p], &fds[p], err);
 		if (r < 0) {
@@ -89,7 +92,10 @@ int rpc_image_import(struct rpc_call *call, const struct rpc_image_import_args *
 		char source[PATH_MAX];
 		snprintf(source, sizeof(source), "%.*s", slash ? (int)MAX(slash - kernel, 1) : 0,
 			kernel ? kernel : "");
-		r = import_start(d, call, name, fds, source);
+		/* a pulled image says where it came from: the OCI reference */
+		if (args->source)
+			snprintf(source, sizeof(source), "%s", args->source);
+		r = import_start(d, call, name, fds, source, args->digest);
 	}
 	if (r < 0)
 		return rpc_error_set(err, r, RPC_ERROR_INTERNAL,

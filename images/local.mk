@@ -3,3 +3,6 @@
 imagesminimaldir = $(pkgdatadir)/images/minimal
 dist_imagesminimal_SCRIPTS = images/minimal/build images/minimal/init images/minimal/initrd-init
 dist_imagesminimal_DATA = images/minimal/README
+imagesocidir = $(pkgdatadir)/images/oci
+dist_imagesoci_SCRIPTS = images/oci/pull images/oci/init images/oci/systemd-setup
+dist_imagesoci_DATA = images/oci/banger-guest.service

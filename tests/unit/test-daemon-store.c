@@ -310,10 +310,51 @@ static void test_image_round_trip_and_refusals(void **state)
 	assert_int_equal(f->store.n_quarantined, 1);
 }
 
+/* A pulled image's source and digest survive a reload; records without them (every image from
+ * before pulls) load with both empty; a malformed digest is not taken. */
+static void test_image_source_and_digest(void **state)
+{
+	struct fixture *f = *state;
+	struct image *img = new_image("web"), *got;
+	char path[8192];
+
+	strcpy(img->source, "docker://127.0.0.1:5000/test/web:v1");
+	strcpy(img->digest, "sha256:");
+	memset(img->digest + 7, 'f', SHA256_HEX_LEN);
+	assert_int_equal(store_image_save(&f->store, img), 0);
+	assert_int_equal(store_image_save(&f->store, new_image("minimal")), 0);
+	reload(f);
+	got = store_image_by_name(&f->store, "web");
+	assert_non_null(got);
+	assert_string_equal(got->source, "docker://127.0.0.1:5000/test/web:v1");
+	assert_int_equal(strlen(got->digest), 7 + SHA256_HEX_LEN);
+	assert_memory_equal(got->digest, "sha256:ffff", 11);
+	got = store_image_by_name(&f->store, "minimal");
+	assert_non_null(got);
+	assert_string_equal(got->digest, "");
+	assert_false(image_digest_is_valid("sha256:abc"));
+	assert_false(image_digest_is_valid("md5:0123456789abcdef0123456789abcdef"));
+	assert_true(image_digest_is_valid(
+		"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
+
+	snprintf(path, sizeof(path), "%s/bad/image.json", f->layout.images_dir);
+	write_text(path, "{\"schema_version\": 1, \"name\": \"bad\", \"imported_at\": "
+			 "\"2026-01-02T03:04:05Z\", \"kernel\": \"/k\", \"kernel_size\": 1, "
+			 "\"kernel_sha256\": "
+			 "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", "
+			 "\"rootfs\": \"/r\", \"rootfs_size\": 1, \"rootfs_sha256\": "
+			 "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", "
+			 "\"digest\": \"sha256:nothex\"}");
+	reload(f);
+	assert_null(store_image_by_name(&f->store, "bad"));
+	assert_int_equal(f->store.n_images, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_image_source_and_digest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_name_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_before_rename, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_record_quarantined, setup, teardown),
