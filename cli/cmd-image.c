@@ -240,6 +240,37 @@ static void forward_signal(int sig)
 
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP};
 
+/* Options handed to the recipe as they are; the recipe checks them against what it supports and
+ * exits 2 (its usage error) for one it does not know or a value it refuses. */
+static const struct {
+	const char *name, *flag;
+} recipe_options[] = {
+	{"suite", "--suite"},
+	{"packages", "--packages"},
+	{"size", "--size"},
+	{"mirror", "--mirror"},
+};
+
+static int recipe_argv(struct cli *cli, const char *script, const char *dir, const char **argv)
+{
+	size_t n = 0;
+
+	argv[n++] = script;
+	argv[n++] = "--output";
+	argv[n++] = dir;
+	for (size_t i = 0; i < ELEMENTSOF(recipe_options); i++) {
+		const char *v = cli_opt(cli, recipe_options[i].name);
+		if (!v)
+			continue;
+		if (v[0] == '\0')
+			return cli_usage_error(cli, "%s needs a value", recipe_options[i].flag);
+		argv[n++] = recipe_options[i].flag;
+		argv[n++] = v;
+	}
+	argv[n] = NULL;
+	return 0;
+}
+
 int cmd_image_build(struct cli *cli)
 {
 	struct sigaction sa = {.sa_handler = forward_signal, .sa_flags = SA_RESTART}, old[3];
@@ -247,7 +278,7 @@ int cmd_image_build(struct cli *cli)
 	const char *name = cli_opt(cli, "name") ? cli_opt(cli, "name") : recipe;
 	char script[PATH_MAX], dir[PATH_MAX], files[3][PATH_MAX + 32];
 	const char *tmp = getenv("TMPDIR");
-	const char *paths[3];
+	const char *paths[3], *argv[4 + 2 * ELEMENTSOF(recipe_options)];
 	int status, r;
 	pid_t pid;
 
@@ -257,11 +288,27 @@ int cmd_image_build(struct cli *cli)
 		return cli_error("no recipe \"%s\": looked for images/%s/build in "
 				 "$BANGER_IMAGES_DIR, %s/images and the source tree",
 			recipe, recipe, PKGDATADIR);
+	if (cli_opt(cli, "size")) {
+		const char *v = cli_opt(cli, "size");
+		char *end;
+		unsigned long gib;
+
+		errno = 0;
+		gib = strtoul(v, &end, 10);
+		if (errno || end == v || *end || v[0] == '-' || gib < 1 || gib > 1024)
+			return cli_usage_error(
+				cli, "--size \"%s\" is not a size in GiB from 1 to 1024", v);
+	}
 	/* a root filesystem is big: /var/tmp rather than a RAM-backed /tmp */
 	snprintf(dir, sizeof(dir), "%s/banger-image-%s.XXXXXX", tmp && tmp[0] ? tmp : "/var/tmp",
 		recipe);
 	if (!mkdtemp(dir))
 		return cli_error("cannot create a build directory: %s", strerror(errno));
+	r = recipe_argv(cli, script, dir, argv);
+	if (r) {
+		rmdir(dir);
+		return r;
+	}
 	if (!cli->json)
 		printf("Building image %s with %s into %s\n", name, script, dir);
 	fflush(stdout);
@@ -276,7 +323,7 @@ int cmd_image_build(struct cli *cli)
 		/* --json keeps stdout for the result: the recipe's chatter goes to stderr */
 		if (cli->json)
 			dup2(STDERR_FILENO, STDOUT_FILENO);
-		execl(script, script, "--output", dir, (char *)NULL);
+		execv(script, (char *const *)argv);
 		fprintf(stderr, "banger: cannot run %s: %s\n", script, strerror(errno));
 		_exit(127);
 	}
@@ -295,6 +342,11 @@ int cmd_image_build(struct cli *cli)
 		sigaction(forwarded[i], &old[i], NULL);
 	if (status != 0) {
 		remove_build_dir(dir);
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
+			return cli_usage_error(cli,
+				"recipe %s refused its options (it said why above; "
+				"\"%s --help\" lists what it takes)",
+				recipe, script);
 		if (WIFEXITED(status))
 			return cli_error("recipe %s failed with exit status %d", recipe,
 				WEXITSTATUS(status));
@@ -311,6 +363,13 @@ int cmd_image_build(struct cli *cli)
 		return cli_error("recipe %s did not produce vmlinuz and rootfs.ext4 in its output "
 				 "directory",
 			recipe);
+	}
+	/* A recipe run as root (the debian one must be) leaves a directory only root may enter;
+	 * bangerd, running as the owner, opens the files there. Nothing in it is secret. */
+	if (geteuid() == 0 && chmod(dir, 0755) < 0) {
+		r = errno;
+		remove_build_dir(dir);
+		return cli_error("cannot open %s to bangerd: %s", dir, strerror(r));
 	}
 	/* a line a program reading our output (banger-tui) can show while the daemon copies */
 	if (!cli->json && !isatty(STDOUT_FILENO)) {
