@@ -26,6 +26,17 @@ static void print_image(const json_t *img)
 {
 	printf("Name:      %s\n", json_str(img, "name", "?"));
 	printf("Imported:  %s\n", json_str(img, "imported_at", "?"));
+	if (json_is_array(json_object_get(img, "boots_on"))) {
+		json_t *v;
+		size_t i;
+
+		printf("Boots on: ");
+		json_array_foreach(json_object_get(img, "boots_on"), i, v)
+			printf(" %s", json_is_string(v) ? json_string_value(v) : "?");
+		printf("\n");
+		if (json_str(img, "boots_on_note", NULL))
+			printf("           %s\n", json_str(img, "boots_on_note", ""));
+	}
 	for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
 		char key[32], size[32];
 		json_t *path = json_object_get(img, parts[i]);
@@ -284,10 +295,6 @@ int cmd_image_build(struct cli *cli)
 
 	if (strchr(recipe, '/') || recipe[0] == '.')
 		return cli_usage_error(cli, "a recipe is a name, not a path: \"%s\"", recipe);
-	if (find_recipe(recipe, script, sizeof(script)) < 0)
-		return cli_error("no recipe \"%s\": looked for images/%s/build in "
-				 "$BANGER_IMAGES_DIR, %s/images and the source tree",
-			recipe, recipe, PKGDATADIR);
 	if (cli_opt(cli, "size")) {
 		const char *v = cli_opt(cli, "size");
 		char *end;
@@ -299,6 +306,10 @@ int cmd_image_build(struct cli *cli)
 			return cli_usage_error(
 				cli, "--size \"%s\" is not a size in GiB from 1 to 1024", v);
 	}
+	if (find_recipe(recipe, script, sizeof(script)) < 0)
+		return cli_error("no recipe \"%s\": looked for images/%s/build in "
+				 "$BANGER_IMAGES_DIR, %s/images and the source tree",
+			recipe, recipe, PKGDATADIR);
 	/* a root filesystem is big: /var/tmp rather than a RAM-backed /tmp */
 	snprintf(dir, sizeof(dir), "%s/banger-image-%s.XXXXXX", tmp && tmp[0] ? tmp : "/var/tmp",
 		recipe);
