@@ -106,6 +106,7 @@ state=$(rsh systemctl is-system-running 2>&1)
 failed=$(rsh systemctl --failed --no-legend --plain 2>&1 | awk '{ print $1 }' | tr '\n' ' ')
 echo "# systemctl is-system-running: $state; failed units: ${failed:-none}"
 t_check "systemd is running (failed units: ${failed:-none})" test "$state" = running
+t_check "no unit waited for a device that never came (console: \"Timed out\")" bash -c "! grep -a 'Timed out\|Dependency failed' '$CON'"
 t_eq "the hostname is the VM's name" deb "$(rsh hostname 2>&1)"
 GW=$SUBNET_PREFIX.1
 t_check "/etc/resolv.conf names the gateway $GW" grep -qx "nameserver $GW" <<< "$(rsh cat /etc/resolv.conf 2>&1)"
@@ -119,6 +120,13 @@ t_check "the root filesystem was grown to the disk ($FS of $DISK bytes)" \
 t_check "the guest's machine id is its own (made at first boot)" \
 	bash -c "[ \"\$(setpriv --reuid=$OWNER --regid=$OWNER --clear-groups env BANGER_ROOT='$T' HOME='$HOMEDIR' '$(t_bin banger)' vm ssh deb -- cat /etc/machine-id)\" != uninitialized ]"
 t_check "no getty on tty1" bash -c "! setpriv --reuid=$OWNER --regid=$OWNER --clear-groups env BANGER_ROOT='$T' HOME='$HOMEDIR' '$(t_bin banger)' vm ssh deb -- systemctl is-active getty@tty1.service"
+doctor_images() { banger --json doctor | jq -r '.checks[] | select(.name == "images") | "\(.status) \(.detail)"'; }
+t_check "doctor: the configured banger-vmm boots every image" grep -q '^ok the configured provider banger-vmm boots every image' <<< "$(doctor_images)"
+cp "$T/etc/banger/install.json" "$T/install.json.saved"
+jq '.vmm = "/usr/local/bin/firecracker"' "$T/install.json.saved" > "$T/etc/banger/install.json"
+t_check "doctor: with firecracker configured, it warns about debian and minimal" \
+	grep -Eq '^warn the configured provider firecracker cannot boot images? .*debian' <<< "$(doctor_images)"
+cp "$T/install.json.saved" "$T/etc/banger/install.json"
 t_check "vm stop deb (Ctrl-Alt-Del, systemd shuts down)" banger vm stop deb
 t_eq "deb is stopped" stopped "$(vmget state)"
 t_done
