@@ -124,7 +124,7 @@ doctor_images() { banger --json doctor | jq -r '.checks[] | select(.name == "ima
 t_check "doctor: the configured banger-vmm boots every image" grep -q '^ok the configured provider banger-vmm boots every image' <<< "$(doctor_images)"
 cp "$T/etc/banger/install.json" "$T/install.json.saved"
 jq '.vmm = "/usr/local/bin/firecracker"' "$T/install.json.saved" > "$T/etc/banger/install.json"
-t_check "doctor: with firecracker configured, it warns about debian and minimal" \
+t_check "doctor: with firecracker configured, it warns about debian" \
 	grep -Eq '^warn the configured provider firecracker cannot boot images? .*debian' <<< "$(doctor_images)"
 cp "$T/install.json.saved" "$T/etc/banger/install.json"
 t_check "vm stop deb (Ctrl-Alt-Del, systemd shuts down)" banger vm stop deb
