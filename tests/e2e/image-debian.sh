@@ -54,6 +54,11 @@ build minimal --suite bookworm > "$T/out4" 2>&1
 t_eq "a recipe option the minimal recipe does not take is a usage error (exit 2)" 2 $?
 t_check "  the recipe names the option" grep -q 'unknown option --suite' "$T/out4"
 
+build debian --packages no-such-package-banger > "$T/out5" 2>&1
+t_eq "a package the mirror does not have: the recipe fails (exit 1)" 1 $?
+t_check "  naming the package" grep -q 'no package no-such-package-banger in Debian bookworm' "$T/out5"
+t_check "  and leaves no image and no build directory" no_debian_left
+
 # ---- the build ----------------------------------------------------------------------------
 t0=$SECONDS
 if [ -n "${BANGER_TEST_DEBIAN_IMAGE:-}" ]; then
@@ -68,7 +73,7 @@ else
 fi
 echo "# image build debian: $((SECONDS - t0)) s"
 t_eq "banger image build debian --packages bash-completion" 0 "$rc"
-[ "$rc" = 0 ] || { printf '# %s\n' "${out: -3000}"; t_done; exit 1; }
+[ "$rc" = 0 ] || { tail -c 3000 <<< "$out" | sed 's/^/# /'; t_done; exit 1; }
 [ -n "${BANGER_TEST_DEBIAN_IMAGE:-}" ] ||
 	t_check "  progress lines for banger-tui: build: [n/6]" grep -q '^build: \[6/6\]' <<< "$out"
 t_check "  and removed its build directory" bash -c "! ls -d '$T'/tmp/banger-image-* 2> /dev/null"
