@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "common/bus.h"
+#include "common/install.h"
 #include "common/layout.h"
 #include "common/macro.h"
 #include "common/resolve1.h"
@@ -372,6 +373,82 @@ static void check_publish(struct cli *cli, const struct banger_layout *l, struct
 		br);
 }
 
+/* The provider banger runs guests with: install.json's VMM, known by its executable's name. */
+static const char *configured_provider(const struct install_meta *m)
+{
+	const char *base = strrchr(m->vmm_path, '/') ? strrchr(m->vmm_path, '/') + 1 : m->vmm_path;
+
+	if (strncmp(base, "banger-vmm", 10) == 0)
+		return "banger-vmm";
+	if (strncmp(base, "firecracker", 11) == 0)
+		return "firecracker";
+	return NULL;
+}
+
+static bool names_provider(const json_t *list, const char *provider)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(list, i,
+		v) if (json_is_string(v) && streq(json_string_value(v), provider)) return true;
+	return false;
+}
+
+/* Whether the configured provider boots every image bangerd has: what the image's recipe
+ * declared ("boots_on"), else what its kernel's format allows ("providers", older records). */
+static void check_images(struct cli *cli, const struct banger_layout *l, struct check_result *c)
+{
+	_cleanup_rpc_client_ struct rpc_client *client = NULL;
+	_cleanup_json_ json_t *res = NULL;
+	struct rpc_error err = {};
+	struct install_meta m;
+	const char *provider, *first = NULL;
+	char names[256] = "";
+	size_t i, n_bad = 0;
+	json_t *img;
+	int r;
+
+	r = install_meta_load(l, &m, NULL, 0);
+	if (r < 0)
+		return set(c, CHECK_WARN, "cannot tell the configured VMM provider: %s",
+			r == -ENOENT ? "no install.json (banger is not installed)" : strerror(-r));
+	provider = configured_provider(&m);
+	if (!provider)
+		return set(c, CHECK_WARN,
+			"the configured VMM %s is neither firecracker nor banger-vmm: cannot tell "
+			"which images it boots",
+			m.vmm_path);
+	r = rpc_client_connect(cli->socket ? cli->socket : l->daemon_sock, &client);
+	if (r >= 0)
+		r = rpc_client_call(client, rpc_method_to_string(RPC_METHOD_IMAGE_LIST), NULL, 5000,
+			&res, &err);
+	if (r < 0)
+		return set(c, CHECK_WARN, "cannot ask bangerd for its images: %s",
+			err.message[0] ? err.message : strerror(-r));
+	json_array_foreach(json_object_get(res, "images"), i, img)
+	{
+		json_t *boots = json_object_get(img, "boots_on");
+
+		if (names_provider(json_is_array(boots) ? boots : json_object_get(img, "providers"),
+			    provider))
+			continue;
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+			n_bad ? ", " : "", json_str(img, "name", "?"));
+		if (!first)
+			first = json_str(img, "name", "?");
+		n_bad++;
+	}
+	if (n_bad > 0)
+		return set(c, CHECK_WARN,
+			"the configured provider %s cannot boot image%s %s (\"banger image get "
+			"%s\" "
+			"says what it boots on and why)",
+			provider, n_bad == 1 ? "" : "s", names, first);
+	set(c, CHECK_OK, "the configured provider %s boots every image (%zu)", provider,
+		json_array_size(json_object_get(res, "images")));
+}
+
 static const struct {
 	const char *name;
 	void (*run)(struct cli *cli, const struct banger_layout *l, struct check_result *c);
@@ -386,6 +463,7 @@ static const struct {
 	{"resolved", check_resolved},
 	{"ssh-config", check_ssh_config},
 	{"publish", check_publish},
+	{"images", check_images},
 };
 
 int cmd_doctor(struct cli *cli)

@@ -30,6 +30,17 @@ static void print_image(const json_t *img)
 		printf("Source:    %s\n", json_str(img, "source", ""));
 	if (json_is_string(json_object_get(img, "digest")))
 		printf("Digest:    %s\n", json_str(img, "digest", ""));
+	if (json_is_array(json_object_get(img, "boots_on"))) {
+		json_t *v;
+		size_t i;
+
+		printf("Boots on: ");
+		json_array_foreach(json_object_get(img, "boots_on"), i, v)
+			printf(" %s", json_is_string(v) ? json_string_value(v) : "?");
+		printf("\n");
+		if (json_str(img, "boots_on_note", NULL))
+			printf("           %s\n", json_str(img, "boots_on_note", ""));
+	}
 	for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
 		char key[32], size[32];
 		json_t *path = json_object_get(img, parts[i]);
@@ -253,6 +264,37 @@ static void forward_signal(int sig)
 
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP};
 
+/* Options handed to the recipe as they are; the recipe checks them against what it supports and
+ * exits 2 (its usage error) for one it does not know or a value it refuses. */
+static const struct {
+	const char *name, *flag;
+} recipe_options[] = {
+	{"suite", "--suite"},
+	{"packages", "--packages"},
+	{"size", "--size"},
+	{"mirror", "--mirror"},
+};
+
+static int recipe_argv(struct cli *cli, const char *script, const char *dir, const char **argv)
+{
+	size_t n = 0;
+
+	argv[n++] = script;
+	argv[n++] = "--output";
+	argv[n++] = dir;
+	for (size_t i = 0; i < ELEMENTSOF(recipe_options); i++) {
+		const char *v = cli_opt(cli, recipe_options[i].name);
+		if (!v)
+			continue;
+		if (v[0] == '\0')
+			return cli_usage_error(cli, "%s needs a value", recipe_options[i].flag);
+		argv[n++] = recipe_options[i].flag;
+		argv[n++] = v;
+	}
+	argv[n] = NULL;
+	return 0;
+}
+
 int cmd_image_build(struct cli *cli)
 {
 	struct sigaction sa = {.sa_handler = forward_signal, .sa_flags = SA_RESTART}, old[3];
@@ -260,12 +302,23 @@ int cmd_image_build(struct cli *cli)
 	const char *name = cli_opt(cli, "name") ? cli_opt(cli, "name") : recipe;
 	char script[PATH_MAX], dir[PATH_MAX], files[3][PATH_MAX + 32];
 	const char *tmp = getenv("TMPDIR");
-	const char *paths[3];
+	const char *paths[3], *argv[4 + 2 * ELEMENTSOF(recipe_options)];
 	int status, r;
 	pid_t pid;
 
 	if (strchr(recipe, '/') || recipe[0] == '.')
 		return cli_usage_error(cli, "a recipe is a name, not a path: \"%s\"", recipe);
+	if (cli_opt(cli, "size")) {
+		const char *v = cli_opt(cli, "size");
+		char *end;
+		unsigned long gib;
+
+		errno = 0;
+		gib = strtoul(v, &end, 10);
+		if (errno || end == v || *end || v[0] == '-' || gib < 1 || gib > 1024)
+			return cli_usage_error(
+				cli, "--size \"%s\" is not a size in GiB from 1 to 1024", v);
+	}
 	if (cli_find_image_script(recipe, "build", script, sizeof(script)) < 0)
 		return cli_error("no recipe \"%s\": looked for images/%s/build in "
 				 "$BANGER_IMAGES_DIR, %s/images and the source tree",
@@ -275,6 +328,11 @@ int cmd_image_build(struct cli *cli)
 		recipe);
 	if (!mkdtemp(dir))
 		return cli_error("cannot create a build directory: %s", strerror(errno));
+	r = recipe_argv(cli, script, dir, argv);
+	if (r) {
+		rmdir(dir);
+		return r;
+	}
 	if (!cli->json)
 		printf("Building image %s with %s into %s\n", name, script, dir);
 	fflush(stdout);
@@ -289,7 +347,7 @@ int cmd_image_build(struct cli *cli)
 		/* --json keeps stdout for the result: the recipe's chatter goes to stderr */
 		if (cli->json)
 			dup2(STDERR_FILENO, STDOUT_FILENO);
-		execl(script, script, "--output", dir, (char *)NULL);
+		execv(script, (char *const *)argv);
 		fprintf(stderr, "banger: cannot run %s: %s\n", script, strerror(errno));
 		_exit(127);
 	}
@@ -308,6 +366,11 @@ int cmd_image_build(struct cli *cli)
 		sigaction(forwarded[i], &old[i], NULL);
 	if (status != 0) {
 		remove_build_dir(dir);
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
+			return cli_usage_error(cli,
+				"recipe %s refused its options (it said why above; "
+				"\"%s --help\" lists what it takes)",
+				recipe, script);
 		if (WIFEXITED(status))
 			return cli_error("recipe %s failed with exit status %d", recipe,
 				WEXITSTATUS(status));
@@ -324,6 +387,13 @@ int cmd_image_build(struct cli *cli)
 		return cli_error("recipe %s did not produce vmlinuz and rootfs.ext4 in its output "
 				 "directory",
 			recipe);
+	}
+	/* A recipe run as root (the debian one must be) leaves a directory only root may enter;
+	 * bangerd, running as the owner, opens the files there. Nothing in it is secret. */
+	if (geteuid() == 0 && chmod(dir, 0755) < 0) {
+		r = errno;
+		remove_build_dir(dir);
+		return cli_error("cannot open %s to bangerd: %s", dir, strerror(r));
 	}
 	/* a line a program reading our output (banger-tui) can show while the daemon copies */
 	if (!cli->json && !isatty(STDOUT_FILENO)) {

@@ -4,10 +4,12 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/macro.h"
 #include "daemon/image.h"
+#include "protocol/jsonrpc.h"
 #include "daemon/vm.h"
 
 static const char *const part_names[_IMAGE_PART_MAX] = {
@@ -51,6 +53,57 @@ static const char *kernel_format(const char *path)
 	return f;
 }
 
+static const char *const boots_on_names[] = {"firecracker", "banger-vmm"};
+
+static unsigned boots_on_from_json(const json_t *a)
+{
+	unsigned bits = 0;
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(a, i, v)
+	{
+		for (size_t k = 0; k < ELEMENTSOF(boots_on_names); k++)
+			if (json_is_string(v) && streq(json_string_value(v), boots_on_names[k]))
+				bits |= 1u << k;
+	}
+	return bits;
+}
+
+static void boots_on_from_object(const json_t *o, struct image *img)
+{
+	const char *note = json_string_value(json_object_get(o, "boots_on_note"));
+
+	img->boots_on = boots_on_from_json(json_object_get(o, "boots_on"));
+	snprintf(img->boots_on_note, sizeof(img->boots_on_note), "%s",
+		img->boots_on && note ? note : "");
+}
+
+#define RECIPE_JSON_MAX (64 * 1024)
+
+void image_read_recipe_json(struct image *img)
+{
+	_cleanup_json_ json_t *o = NULL;
+	char path[PATH_MAX + 16];
+	json_error_t e;
+	struct stat st;
+	int fd;
+
+	/* a directory (an import's); a pulled image's source is its OCI reference */
+	if (img->source[0] != '/' ||
+		snprintf(path, sizeof(path), "%s/image.json", img->source) >= (int)sizeof(path))
+		return;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return;
+	/* a small regular file, read at once: anything else is not a recipe's image.json */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= RECIPE_JSON_MAX)
+		o = json_loadfd(fd, JSON_REJECT_DUPLICATES, &e);
+	close(fd);
+	if (json_is_object(o))
+		boots_on_from_object(o, img);
+}
+
 json_t *image_to_json(const struct image *img)
 {
 	const char *fmt = kernel_format(img->part[IMAGE_PART_KERNEL].path);
@@ -66,6 +119,19 @@ json_t *image_to_json(const struct image *img)
 		json_array_append_new(json_object_get(o, "providers"), json_string("firecracker"));
 	if (!streq(fmt, "unknown"))
 		json_array_append_new(json_object_get(o, "providers"), json_string("banger-vmm"));
+	if (img->boots_on) {
+		json_t *a = json_array();
+
+		for (size_t k = 0; a && k < ELEMENTSOF(boots_on_names); k++)
+			if (img->boots_on & (1u << k))
+				json_array_append_new(a, json_string(boots_on_names[k]));
+		if (!a || json_object_set_new(o, "boots_on", a) < 0 ||
+			json_object_set_new(o, "boots_on_note", json_string(img->boots_on_note)) <
+				0) {
+			json_decref(o);
+			return NULL;
+		}
+	}
 	for (int p = 0; p < _IMAGE_PART_MAX; p++) {
 		const struct image_file *f = &img->part[p];
 		bool present = f->path[0] != '\0';
@@ -135,6 +201,8 @@ int image_from_json(const json_t *o, struct image *ret, char *why, size_t why_si
 		}
 		strcpy(img.digest, dg);
 	}
+	/* optional: records written before recipes declared it have none */
+	boots_on_from_object(o, &img);
 	for (int p = 0; p < _IMAGE_PART_MAX; p++) {
 		struct image_file *f = &img.part[p];
 		json_t *path = json_object_get(o, part_names[p]), *size, *sha;

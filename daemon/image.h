@@ -32,7 +32,15 @@ struct image {
 	/* where it came from: the OCI reference it was pulled from as given, else the directory
 	 * its kernel was imported from; "" unknown */
 	char source[PATH_MAX];
-	char digest[72]; /* a pulled image's manifest digest, "sha256:HEX"; "" for others */
+	char digest[72];   /* a pulled image's manifest digest, "sha256:HEX"; "" for others */
+	unsigned boots_on; /* IMAGE_BOOTS_ON_* bits its recipe declared; 0: not declared */
+	char boots_on_note[512];
+};
+
+/* The VMM providers an image's recipe can say it boots on ("boots_on" in its image.json). */
+enum image_boots_on {
+	IMAGE_BOOTS_ON_FIRECRACKER = 1u << 0,
+	IMAGE_BOOTS_ON_BANGER_VMM = 1u << 1,
 };
 
 /* "kernel", "initrd", "rootfs": the record's field prefixes and import's parameter names. */
@@ -40,8 +48,13 @@ const char *image_part_to_string(enum image_part p);
 /* The file name a part gets inside images/<name>/ (vmlinuz, initrd.img, rootfs.ext4). */
 const char *image_part_file_name(enum image_part p);
 
+/* Reads "boots_on" and "boots_on_note" from the image.json a recipe left next to the kernel
+ * (img->source) into img; nothing when there is none. Names it does not know are ignored. */
+void image_read_recipe_json(struct image *img);
+
 /* The record, plus what its kernel's first bytes say: "kernel_format" ("elf", "bzimage" or
- * "unknown") and "providers", the VMMs that boot that format. */
+ * "unknown") and "providers", the VMMs that boot that format; "boots_on" and "boots_on_note" when
+ * the image's recipe declared them (older records have neither). */
 json_t *image_to_json(const struct image *img);
 /* "sha256:" and 64 lower-case hex digits. */
 bool image_digest_is_valid(const char *s);

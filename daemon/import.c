@@ -273,6 +273,7 @@ int import_start(struct daemon *d, struct rpc_call *call, const char *name,
 	snprintf(j->img.name, sizeof(j->img.name), "%s", name);
 	snprintf(j->img.source, sizeof(j->img.source), "%s", source ? source : "");
 	snprintf(j->img.digest, sizeof(j->img.digest), "%s", digest ? digest : "");
+	image_read_recipe_json(&j->img);
 	/* the first report after 250 ms of copying: a small import sends none */
 	(void)sd_event_now(d->event, CLOCK_MONOTONIC, &j->last_progress);
 	if (snprintf(j->staging, sizeof(j->staging), "%s/.%s.import", d->layout.images_dir, name) >=

@@ -350,6 +350,60 @@ static void test_image_source_and_digest(void **state)
 	assert_int_equal(f->store.n_images, 2);
 }
 
+/* boots_on: kept across a reload; absent in older records (they load with none); read from a
+ * recipe's image.json next to the kernel, names banger does not know dropped. */
+static void test_image_boots_on(void **state)
+{
+	struct fixture *f = *state;
+	struct image *img = new_image("debian"), *got, probe = {};
+	char path[8192], dir[8192];
+
+	img->boots_on = IMAGE_BOOTS_ON_BANGER_VMM;
+	strcpy(img->boots_on_note, "bzImage");
+	assert_int_equal(store_image_save(&f->store, img), 0);
+	snprintf(path, sizeof(path), "%s/old/image.json", f->layout.images_dir);
+	write_text(path, "{\"schema_version\": 1, \"name\": \"old\", \"imported_at\": "
+			 "\"2026-01-02T03:04:05Z\", \"kernel\": \"/x/k\", \"kernel_size\": 1, "
+			 "\"kernel_sha256\": "
+			 "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", "
+			 "\"rootfs\": \"/x/r\", \"rootfs_size\": 1, \"rootfs_sha256\": "
+			 "\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"}");
+	reload(f);
+	got = store_image_by_name(&f->store, "debian");
+	assert_non_null(got);
+	assert_int_equal(got->boots_on, IMAGE_BOOTS_ON_BANGER_VMM);
+	assert_string_equal(got->boots_on_note, "bzImage");
+	got = store_image_by_name(&f->store, "old");
+	assert_non_null(got);
+	assert_int_equal(got->boots_on, 0);
+	{
+		json_t *o = image_to_json(got);
+		assert_non_null(o);
+		assert_null(json_object_get(o, "boots_on"));
+		json_decref(o);
+	}
+
+	assert_true(snprintf(dir, sizeof(dir), "%s/recipe-out", f->layout.images_dir) <
+		    (int)sizeof(probe.source));
+	assert_true(snprintf(path, sizeof(path), "%s/image.json", dir) < (int)sizeof(path));
+	write_text(path,
+		"{\"boots_on\": [\"firecracker\", \"banger-vmm\", \"cloud-hypervisor\", 3], "
+		"\"boots_on_note\": \"both\"}");
+	memcpy(probe.source, dir, strlen(dir) + 1);
+	image_read_recipe_json(&probe);
+	assert_int_equal(probe.boots_on, IMAGE_BOOTS_ON_FIRECRACKER | IMAGE_BOOTS_ON_BANGER_VMM);
+	assert_string_equal(probe.boots_on_note, "both");
+	write_text(path, "{\"boots_on\": [\"cloud-hypervisor\"], \"boots_on_note\": \"x\"}");
+	probe = (struct image){};
+	memcpy(probe.source, dir, strlen(dir) + 1);
+	image_read_recipe_json(&probe);
+	assert_int_equal(probe.boots_on, 0);
+	assert_string_equal(probe.boots_on_note, "");
+	write_text(path, "not json");
+	image_read_recipe_json(&probe);
+	assert_int_equal(probe.boots_on, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +418,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_image_round_trip_and_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_image_boots_on, setup, teardown),
 	};
 
 	log_set_max_level(LOG_EMERG); /* the quarantine messages are expected here */
