@@ -177,6 +177,11 @@ struct run {
 	bool restoring;      /* this start loads the VM's snapshot instead of booting */
 	char expect_boot_id[64];
 
+	/* a live snapshot in flight (lifecycle-snapshot.c): its own requests, which a stop's
+	 * run_clear_pending() leaves alone; run_snapshot_cancel() ends it */
+	struct live_snapshot *snap;
+	json_t *snap_result; /* the last one's record, for its caller's answer */
+
 	/* timings of the last start */
 	uint64_t step_started;
 	uint64_t timings[_STEP_MAX];
@@ -266,11 +271,24 @@ void run_probe_paused(struct run *r);
 int snapshot_path(struct lifecycle *lc, const char *vm_id, const char *file, char *buf, size_t n);
 /* Removes the snapshot's record and state, empties its memory file. */
 void snapshot_discard(struct lifecycle *lc, const struct vm *vm);
+/* Copies the state file the VMM wrote into its jail's /run (reached through its root, as the
+ * API socket is) to dst. */
+int snapshot_state_copy_out(struct run *r, const char *dst);
+/* Writes the VM's snapshot.json for the disk as it is now, with boot_id: what restore_check()
+ * will accept. */
+int suspend_record_write(struct lifecycle *lc, const struct vm *vm, const char *boot_id);
 /* A suspend's run is released: records the disk it left (or ends stopped without a snapshot). */
 void suspend_finish(struct run *r);
 /* A start of a suspended VM: refuses (err) unless its disk, image and files are the snapshot's;
  * sets r->expect_boot_id. */
 int restore_check(struct lifecycle *lc, struct vm *vm, struct run *r, struct rpc_error *err);
+
+/* ---- lifecycle-snapshot.c ---- */
+struct live_snapshot;
+/* A stop, a release or the VMM's end overtakes a live snapshot: its partial directory is
+ * removed, the guest resumed if the snapshot paused it and the VMM still runs, its caller told
+ * why. */
+void run_snapshot_cancel(struct run *r, const char *why);
 
 /* ---- lifecycle-steps.c ---- */
 /* A step's helper call: k is what helper_call_<op>(…, on_helper_step, r) returned; on_result

@@ -112,9 +112,12 @@ libbangerd_a_SOURCES += \
 	daemon/lifecycle-stop.c \
 	daemon/lifecycle-pause.c \
 	daemon/lifecycle-suspend.c \
+	daemon/lifecycle-snapshot.c \
+	daemon/snapshot.c daemon/snapshot.h \
 	daemon/lifecycle-console.c \
 	daemon/reconcile-readopt.c \
 	daemon/rpc-vm-lifecycle.c \
+	daemon/rpc-vm-snapshot.c \
 	daemon/reconcile.c daemon/reconcile.h
 libbangerd_a_CFLAGS += $(CURL_CFLAGS) $(INIH_CFLAGS)
 BANGERD_LIBS += $(CURL_LIBS) $(INIH_LIBS)

@@ -482,6 +482,10 @@ static void on_notify(struct lifecycle *lc, const char *vm_id, struct vm *vm,
 		fx->suspend_failed++;
 		snprintf(fx->pause_err, sizeof(fx->pause_err), "%s", err->message);
 		break;
+	case LIFECYCLE_SNAPSHOT_ENDED:
+		fx->snapshot_ended++;
+		snprintf(fx->pause_err, sizeof(fx->pause_err), "%s", err ? err->message : "");
+		break;
 	case LIFECYCLE_PAUSE_ENDED:
 		fx->pause_ended++;
 		snprintf(fx->pause_err, sizeof(fx->pause_err), "%s", err ? err->message : "");
