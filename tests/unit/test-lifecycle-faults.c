@@ -87,7 +87,7 @@ struct fixture {
 	struct vm *vm;
 	bool started, start_ended, released, deleted;
 	char start_err[1100];
-	unsigned pause_ended, suspend_failed;
+	unsigned pause_ended, suspend_failed, snapshot_ended;
 	char pause_err[1100];
 };
 
@@ -1259,6 +1259,101 @@ static void test_suspend_create_refused(void **state)
 	assert_ends(fx, VM_STATE_STOPPED, "");
 }
 
+/* ---- live snapshots ------------------------------------------------------------------------ */
+
+static bool snap_path_exists(struct fixture *fx, const char *rel)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64];
+
+	assert_int_equal(layout_vm_dir(&fx->d.layout, VM_ID, dir, sizeof(dir)), 0);
+	snprintf(path, sizeof(path), "%s/snapshots/%s", dir, rel);
+	return access(path, F_OK) == 0;
+}
+
+static bool snapshot_done(struct fixture *fx)
+{
+	return fx->snapshot_ended > 0;
+}
+
+static void test_snapshot_live(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	assert_int_equal(lifecycle_snapshot(fx->lc, fx->vm, "s1", &err), 0);
+	/* while it is taken: no pause, suspend or second snapshot */
+	assert_int_equal(lifecycle_set_paused(fx->lc, fx->vm, true, &err), -EBUSY);
+	assert_int_equal(lifecycle_suspend(fx->lc, fx->vm, &err), -EBUSY);
+	assert_int_equal(lifecycle_snapshot(fx->lc, fx->vm, "s2", &err), -EBUSY);
+	assert_true(run_until(fx, snapshot_done));
+	assert_int_equal(fx->snapshot_ended, 1);
+	assert_string_equal(fx->pause_err, "");
+	assert_int_equal(fx->fake.snap_creates, 1);
+	assert_false(fx->fake.vmm_paused); /* resumed */
+	assert_int_equal(fx->vm->state, VM_STATE_RUNNING);
+	assert_true(snap_path_exists(fx, "s1/disk"));
+	assert_true(snap_path_exists(fx, "s1/snapshot.mem"));
+	assert_true(snap_path_exists(fx, "s1/snapshot.state"));
+	assert_true(snap_path_exists(fx, "s1/snapshot.json"));
+	assert_false(snap_path_exists(fx, ".new-s1"));
+	json_decref(lifecycle_snapshot_take_result(fx->lc, VM_ID));
+	assert_int_equal(lifecycle_snapshot(fx->lc, fx->vm, "s1", &err), -EEXIST);
+	assert_non_null(strstr(err.message, "already has a snapshot named \"s1\""));
+	assert_int_equal(lifecycle_snapshot(fx->lc, fx->vm, "Bad", &err), -EINVAL);
+	fx->fake.obeys = OBEY_CAD;
+	assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
+	assert_ends(fx, VM_STATE_STOPPED, "");
+	assert_int_equal(lifecycle_snapshot(fx->lc, fx->vm, "s3", &err), -ENOTCONN);
+	assert_non_null(strstr(err.message, "it is not running (stopped)"));
+}
+
+/* The VMM refuses the snapshot: the guest is resumed, no snapshot directory is left. */
+static void test_snapshot_create_refused(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	snprintf(fx->fake.fail_at, sizeof(fx->fake.fail_at), "PUT /snapshot/create");
+	assert_int_equal(lifecycle_snapshot(fx->lc, fx->vm, "s1", &err), 0);
+	assert_true(run_until(fx, snapshot_done));
+	assert_int_equal(fx->snapshot_ended, 1);
+	assert_non_null(strstr(fx->pause_err, "Failed to snapshot VM \"web\""));
+	assert_non_null(strstr(fx->pause_err, "running again"));
+	assert_false(fx->fake.vmm_paused);
+	assert_int_equal(fx->vm->state, VM_STATE_RUNNING);
+	assert_false(snap_path_exists(fx, "s1"));
+	assert_false(snap_path_exists(fx, ".new-s1"));
+	fx->fake.obeys = OBEY_CAD;
+	assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
+	assert_ends(fx, VM_STATE_STOPPED, "");
+}
+
+/* A stop overtakes the snapshot: it is cancelled, nothing is kept, the guest still stops by
+ * itself (resumed first). */
+static void test_snapshot_cancelled_by_stop(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	snprintf(fx->fake.hold_at, sizeof(fx->fake.hold_at), "PUT /snapshot/create");
+	assert_int_equal(lifecycle_snapshot(fx->lc, fx->vm, "s1", &err), 0);
+	assert_true(run_until(fx, is_held));
+	assert_true(snap_path_exists(fx, ".new-s1"));
+	fx->fake.obeys = OBEY_CAD;
+	assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
+	assert_int_equal(fx->snapshot_ended, 1);
+	assert_non_null(strstr(fx->pause_err, "cancelled"));
+	assert_ends(fx, VM_STATE_STOPPED, "");
+	assert_false(snap_path_exists(fx, "s1"));
+	assert_false(snap_path_exists(fx, ".new-s1"));
+}
+
 static void test_suspend_refused_leaves_paused(void **state)
 {
 	struct fixture *fx = *state;
@@ -1528,6 +1623,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_readopt_paused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_suspend_then_restore, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_suspend_create_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_live, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_create_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_cancelled_by_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_suspend_refused_leaves_paused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmm_dies_during_suspend, setup, teardown),
