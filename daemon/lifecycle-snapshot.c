@@ -48,11 +48,27 @@ static void snap_free(struct run *r)
 static void snap_send(struct run *r, struct fc_request *req, int built, uint64_t timeout,
 	fc_api_done_t done, const char *what);
 
+/* The VM's own snapshot.mem is only the VMM's scratch space while it runs: emptied once its
+ * copy is made or the snapshot failed. Not after a restore: a VMM may still map the memory it
+ * was restored from (Firecracker's File backend does, MAP_PRIVATE), and emptying it under
+ * that mapping would fault the guest. */
+static void snap_scratch_empty(struct run *r)
+{
+	char path[PATH_MAX];
+
+	if (r->restoring || snapshot_path(r->lc, r->vm_id, SNAPSHOT_MEM, path, sizeof(path)) < 0)
+		return;
+	if (truncate(path, 0) < 0) {
+		/* space only */
+	}
+}
+
 /* The end, either way: the partial directory goes, the caller hears. */
 static void snap_end(struct run *r)
 {
 	struct live_snapshot *s = r->snap;
 
+	snap_scratch_empty(r);
 	if (s->failed) {
 		(void)remove_flat_dir(s->tmp);
 		log_vm(LOG_WARNING, run_name(r), "snapshot", "%s", s->err.message);
@@ -82,6 +98,8 @@ static void snap_fail(struct run *r, int err, const char *fmt, ...)
 		err == -ENOSPC || err == -EDQUOT ? RPC_ERROR_UNAVAILABLE : RPC_ERROR_INTERNAL,
 		"Failed to snapshot VM \"%s\": %s; no snapshot \"%s\" was kept, and the VM is %s",
 		run_name(r), why, s->meta.name, s->was_paused ? "still paused" : "running again");
+	if (!s->was_paused && !s->we_paused)
+		r->paused = false; /* the pause never went out, or was refused */
 	if (s->was_paused || !s->we_paused || r->vmm_exited) {
 		snap_end(r);
 		return;
@@ -127,9 +145,6 @@ static void snap_finish(struct run *r)
 		k = snapshot_dir_file(s->tmp, SNAPSHOT_MEM, dst, sizeof(dst));
 	if (k >= 0)
 		k = file_clone_path(src, dst, &reflinked);
-	/* the VM's own memory file is only the VMM's scratch space while it runs */
-	if (truncate(src, 0) < 0) {
-	}
 	if (k < 0) {
 		s->failed = true;
 		rpc_error_set(&s->err, k, RPC_ERROR_INTERNAL,
