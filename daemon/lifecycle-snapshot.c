@@ -388,7 +388,7 @@ int lifecycle_snapshot(struct lifecycle *lc, struct vm *vm, const char *name, st
 	if (k < 0)
 		return rpc_error_set(err, k, RPC_ERROR_UNAVAILABLE,
 			"Cannot snapshot VM \"%s\": not enough space: %s", vm->name, why);
-	(void)remove_flat_dir(s->tmp); /* what a crash mid-snapshot left */
+	(void)snapshot_sweep_partial(dir); /* what a daemon that ended mid-snapshot left */
 	if (mkdir(s->tmp, 0700) < 0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
 			"Cannot snapshot VM \"%s\": cannot create %s: %m", vm->name, s->tmp);

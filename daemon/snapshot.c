@@ -312,6 +312,27 @@ int snapshots_remove_all(const char *vm_dir)
 	return ret;
 }
 
+int snapshot_sweep_partial(const char *snapshots_dir)
+{
+	_cleanup_(closedirp) DIR *d = opendir(snapshots_dir);
+	char dir[PATH_MAX];
+	struct dirent *de;
+	int k, ret = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, SNAPSHOT_NEW_PREFIX, strlen(SNAPSHOT_NEW_PREFIX)) != 0)
+			continue;
+		k = snapshot_dir_file(snapshots_dir, de->d_name, dir, sizeof(dir));
+		if (k >= 0)
+			k = remove_flat_dir(dir);
+		if (k < 0)
+			ret = k;
+	}
+	return ret;
+}
+
 void snapshot_publish(
 	struct daemon *d, const char *method, const struct vm *vm, const struct snapshot_meta *m)
 {

@@ -63,6 +63,10 @@ int snapshot_list(const struct banger_layout *l, const char *vm_id, json_t **ret
 /* Removes every snapshot (complete or not) and the snapshots directory: the VM is deleted. */
 int snapshots_remove_all(const char *vm_dir);
 
+/* Removes the half-built .new- directories a daemon that ended mid-snapshot left (call only
+ * while no snapshot of the VM is being taken). */
+int snapshot_sweep_partial(const char *snapshots_dir);
+
 /* Publishes method {id, name, snapshot: record} on the event bus. */
 void snapshot_publish(
 	struct daemon *d, const char *method, const struct vm *vm, const struct snapshot_meta *m);

@@ -157,6 +157,17 @@ static void test_list(void **state)
 	assert_string_equal(
 		json_string_value(json_object_get(json_array_get(list, 1), "name")), "a");
 
+	/* a daemon that ended mid-snapshot left .new-c: swept, the complete ones stay */
+	assert_int_equal(snapshot_dirs(&l, vm.id, "c", dir, sizeof(dir), final, sizeof(final), tmp,
+				 sizeof(tmp)),
+		0);
+	assert_int_equal(access(tmp, F_OK), 0);
+	assert_int_equal(snapshot_sweep_partial(dir), 0);
+	assert_int_equal(access(tmp, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/a/" SNAPSHOT_RECORD, dir);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(mkdir(tmp, 0700), 0);
+
 	/* a deleted VM takes them all, half-built ones too */
 	assert_int_equal(snapshots_remove_all(vm_dir), 0);
 	snprintf(path, sizeof(path), "%s/" SNAPSHOTS_DIR, vm_dir);
