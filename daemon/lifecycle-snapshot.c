@@ -4,8 +4,10 @@
  * the state into the jail's /run), the disk is copied while the guest still stands (reflink, else
  * a sparse copy), the guest is resumed unless it was paused before, and only then are the memory
  * and the record copied: the guest waits for the VMM's snapshot and the disk copy, not for the
- * rest. Everything is built in snapshots/.new-NAME and renamed to snapshots/NAME once complete,
- * so a failure at any point leaves no snapshot, only the guest as it was. */
+ * rest. The copies run in a child process (daemon/file-copy.h): the loop serves everyone else
+ * meanwhile, and a stop kills the copy. Everything is built in snapshots/.new-NAME and renamed to
+ * snapshots/NAME once complete, so a failure at any point leaves no snapshot, only the guest as it
+ * was. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 #include "common/fileio.h"
 #include "common/log.h"
 #include "common/macro.h"
+#include "daemon/file-copy.h"
 #include "daemon/lifecycle-internal.h"
 #include "daemon/snapshot.h"
 #include "daemon/store.h"
@@ -26,12 +29,16 @@
 
 #define SNAP_CREATE_TIMEOUT_USEC (120ULL * 1000 * 1000)
 #define SNAP_PAUSE_TIMEOUT_USEC (5ULL * 1000 * 1000)
+/* a sparse copy of a large disk on a slow filesystem; a hung one must not hold the guest */
+#define SNAP_COPY_TIMEOUT_USEC (3600ULL * 1000 * 1000)
 
 struct live_snapshot {
 	struct snapshot_meta meta;
 	char tmp[PATH_MAX];   /* snapshots/.new-NAME */
 	char final[PATH_MAX]; /* snapshots/NAME */
 	int64_t fc_req;
+	struct child *copy; /* the disk's or the memory's copy, in a child process */
+	char copy_dst[PATH_MAX];
 	bool was_paused; /* paused before: it stays paused */
 	bool we_paused;  /* our PATCH /vm Paused was answered */
 	bool failed;     /* err holds why; the resume that follows reports it */
@@ -131,32 +138,48 @@ static void snap_send(struct run *r, struct fc_request *req, int built, uint64_t
 		strerror(id < 0 ? (int)-id : EIO));
 }
 
-/* After the guest runs again (or stayed paused): the memory and the record, then the rename. */
-static void snap_finish(struct run *r)
+/* Starts the copy of src into dst (in s->tmp); done reads its result. */
+static int snap_copy(struct run *r, const char *src, const char *file, child_done_t done)
+{
+	struct lifecycle_ports *p = &r->lc->ports;
+	struct live_snapshot *s = r->snap;
+	int k = snapshot_dir_file(s->tmp, file, s->copy_dst, sizeof(s->copy_dst));
+
+	if (k >= 0)
+		k = p->copy(p->data, src, s->copy_dst, SNAP_COPY_TIMEOUT_USEC, done, r, &s->copy);
+	return k;
+}
+
+static void snap_mem_failed(struct run *r, int k)
 {
 	struct live_snapshot *s = r->snap;
+
+	s->failed = true;
+	rpc_error_set(&s->err, k, RPC_ERROR_INTERNAL,
+		"Failed to snapshot VM \"%s\": cannot copy its memory file into %s: %s; no "
+		"snapshot \"%s\" was kept, and the VM is %s",
+		run_name(r), s->tmp, strerror(-k), s->meta.name, r->paused ? "paused" : "running");
+	snap_end(r);
+}
+
+/* The memory is copied: the record, then the rename. */
+static void on_snap_mem_copied(
+	_unused_ struct child *c, const struct child_result *res, void *userdata)
+{
+	struct run *r = userdata;
+	struct live_snapshot *s = r->snap;
 	struct vm *vm = run_vm(r);
-	char src[PATH_MAX], dst[PATH_MAX];
 	bool reflinked = false;
 	int k;
 
-	k = snapshot_path(r->lc, r->vm_id, SNAPSHOT_MEM, src, sizeof(src));
-	if (k >= 0)
-		k = snapshot_dir_file(s->tmp, SNAPSHOT_MEM, dst, sizeof(dst));
-	if (k >= 0)
-		k = file_clone_path(src, dst, &reflinked);
+	s->copy = NULL;
+	k = file_copy_result(res, &reflinked);
 	if (k < 0) {
-		s->failed = true;
-		rpc_error_set(&s->err, k, RPC_ERROR_INTERNAL,
-			"Failed to snapshot VM \"%s\": cannot copy its memory file into %s: %s; no "
-			"snapshot \"%s\" was kept, and the VM is %s",
-			run_name(r), s->tmp, strerror(-k), s->meta.name,
-			r->paused ? "paused" : "running");
-		snap_end(r);
+		snap_mem_failed(r, k);
 		return;
 	}
 	s->meta.mem_reflinked = reflinked;
-	s->meta.mem_bytes = file_size_or_zero(dst);
+	s->meta.mem_bytes = file_size_or_zero(s->copy_dst);
 	s->meta.paused_usec = (s->t_resumed ?: now_usec()) - s->t_paused;
 	s->meta.total_usec = now_usec() - s->t_begin;
 	if (s->was_paused)
@@ -183,6 +206,19 @@ static void snap_finish(struct run *r)
 	json_decref(r->snap_result);
 	r->snap_result = snapshot_meta_to_json(&s->meta);
 	snap_end(r);
+}
+
+/* After the guest runs again (or stayed paused): the memory's copy, then the record. */
+static void snap_finish(struct run *r)
+{
+	char src[PATH_MAX];
+	int k;
+
+	k = snapshot_path(r->lc, r->vm_id, SNAPSHOT_MEM, src, sizeof(src));
+	if (k >= 0)
+		k = snap_copy(r, src, SNAPSHOT_MEM, on_snap_mem_copied);
+	if (k < 0)
+		snap_mem_failed(r, k);
 }
 
 static void on_snap_resumed(
@@ -215,14 +251,43 @@ static void on_snap_resumed(
 	snap_finish(r);
 }
 
-static void on_snap_created(
-	_unused_ struct fc_api *api, const struct fc_api_result *res, void *userdata)
+/* The disk is copied: the guest may run again. */
+static void on_snap_disk_copied(
+	_unused_ struct child *c, const struct child_result *res, void *userdata)
 {
 	struct run *r = userdata;
 	struct live_snapshot *s = r->snap;
 	char path[PATH_MAX];
 	struct fc_request req;
 	bool reflinked = false;
+	int k;
+
+	s->copy = NULL;
+	k = file_copy_result(res, &reflinked);
+	if (k < 0) {
+		snap_fail(r, k, "cannot copy its disk %s into %s: %s", r->disk_path, s->tmp,
+			strerror(-k));
+		return;
+	}
+	s->meta.disk_reflinked = reflinked;
+	s->meta.disk_bytes = file_size_or_zero(s->copy_dst);
+	s->meta.disk_allocated_bytes = file_allocated_bytes(s->copy_dst);
+	s->meta.state_bytes = file_size_or_zero(
+		snapshot_dir_file(s->tmp, SNAPSHOT_STATE, path, sizeof(path)) >= 0 ? path : "");
+	if (s->was_paused) {
+		snap_finish(r);
+		return;
+	}
+	snap_send(r, &req, fc_request_vm_state(false, &req), SNAP_PAUSE_TIMEOUT_USEC,
+		on_snap_resumed, "resume");
+}
+
+static void on_snap_created(
+	_unused_ struct fc_api *api, const struct fc_api_result *res, void *userdata)
+{
+	struct run *r = userdata;
+	struct live_snapshot *s = r->snap;
+	char path[PATH_MAX];
 	int k;
 
 	s->fc_req = 0;
@@ -240,25 +305,10 @@ static void on_snap_created(
 		return;
 	}
 	/* The guest stands and its VMM flushed its writes: the disk is what the memory expects. */
-	k = snapshot_dir_file(s->tmp, SNAPSHOT_DISK, path, sizeof(path));
-	if (k >= 0)
-		k = file_clone_path(r->disk_path, path, &reflinked);
-	if (k < 0) {
+	k = snap_copy(r, r->disk_path, SNAPSHOT_DISK, on_snap_disk_copied);
+	if (k < 0)
 		snap_fail(r, k, "cannot copy its disk %s into %s: %s", r->disk_path, s->tmp,
 			strerror(-k));
-		return;
-	}
-	s->meta.disk_reflinked = reflinked;
-	s->meta.disk_bytes = file_size_or_zero(path);
-	s->meta.disk_allocated_bytes = file_allocated_bytes(path);
-	s->meta.state_bytes = file_size_or_zero(
-		snapshot_dir_file(s->tmp, SNAPSHOT_STATE, path, sizeof(path)) >= 0 ? path : "");
-	if (s->was_paused) {
-		snap_finish(r);
-		return;
-	}
-	snap_send(r, &req, fc_request_vm_state(false, &req), SNAP_PAUSE_TIMEOUT_USEC,
-		on_snap_resumed, "resume");
 }
 
 static void snap_create(struct run *r)
@@ -299,6 +349,9 @@ void run_snapshot_cancel(struct run *r, const char *why)
 	if (s->fc_req > 0)
 		p->fc_cancel(p->data, s->fc_req);
 	s->fc_req = 0;
+	if (s->copy) /* killed and reaped: nothing writes into s->tmp once it is removed */
+		p->spawn_cancel(p->data, s->copy);
+	s->copy = NULL;
 	s->failed = true;
 	rpc_error_set(&s->err, -ECANCELED, RPC_ERROR_CONFLICT,
 		"The snapshot \"%s\" of VM \"%s\" was cancelled: %s; no snapshot was kept",

@@ -103,6 +103,7 @@ libbangerd_a_SOURCES += \
 	daemon/fc-requests.c daemon/fc-requests.h \
 	daemon/netalloc.c daemon/netalloc.h \
 	daemon/child.c daemon/child.h \
+	daemon/file-copy.c daemon/file-copy.h \
 	daemon/ssh-keys.c daemon/ssh-keys.h \
 	daemon/console-log.c daemon/console-log.h \
 	daemon/helper-client.c daemon/helper-client.h \

@@ -17,8 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/fileclone.h"
 #include "common/fileio.h"
 #include "common/log.h"
+#include "daemon/file-copy.h"
 #include "daemon/lifecycle-internal.h"
 #include "daemon/rpc-vm.h"
 #include "daemon/save-retry.h"
@@ -27,12 +29,13 @@
 #define VMM_PID 4242
 #define BOOT_ID "0e1d2c3b-4a59-4687-a5b4-c3d2e1f00112"
 
-enum pending_kind { P_HELPER, P_FC, P_SPAWN, P_SYNC, P_EXIT };
+enum pending_kind { P_HELPER, P_FC, P_SPAWN, P_COPY, P_SYNC, P_EXIT };
 
 struct pending {
 	struct pending *next;
 	enum pending_kind kind;
-	char what[96]; /* op, "PUT /path", "action:Type", argv[0], "file_sync", "exit" */
+	char what[96]; /* op, "PUT /path", "action:Type", argv[0], "copy:FILE", "file_sync", "exit"
+			*/
 	bool held;
 	void *userdata;
 	/* helper */
@@ -41,8 +44,9 @@ struct pending {
 	/* fc */
 	fc_api_done_t fdone;
 	int64_t id;
-	/* spawn */
+	/* spawn, copy */
 	child_done_t cdone;
+	char src[PATH_MAX], dst[PATH_MAX];
 	/* sync */
 	file_sync_done_t sdone;
 	/* exit */
@@ -67,7 +71,7 @@ struct fake {
 	char api_sock[PATH_MAX];
 	char mem_file[PATH_MAX]; /* the VM's snapshot.mem, which the real jail binds as a drive */
 	const char *boot_id;     /* what the guest says over SSH */
-	unsigned snap_creates, snap_loads, instance_starts;
+	unsigned snap_creates, snap_loads, instance_starts, copies;
 	/* what happened */
 	unsigned tap_create, tap_delete, disk_prepare, disk_release, jail_stage, jail_cleanup;
 	unsigned jail_launch, proc_find, sig_term, sig_kill, cad, vmm_exits;
@@ -341,6 +345,42 @@ static void deliver_spawn(struct fake *f, struct pending *p)
 	p->cdone((struct child *)p, &res, p->userdata);
 }
 
+/* A copy is made for real when its answer is delivered (as the child would), so a test can hold
+ * it, fail it ("copy:disk") or stop the VM while it runs. */
+static int fake_copy(void *data, const char *src, const char *dst, uint64_t timeout_usec,
+	child_done_t done, void *userdata, struct child **ret)
+{
+	struct fake *f = data;
+	const char *base = strrchr(dst, '/');
+	char what[64];
+	struct pending *p;
+
+	(void)timeout_usec;
+	snprintf(what, sizeof(what), "copy:%s", base ? base + 1 : dst);
+	p = enqueue(f, P_COPY, what);
+	p->cdone = done;
+	p->userdata = userdata;
+	snprintf(p->src, sizeof(p->src), "%s", src);
+	snprintf(p->dst, sizeof(p->dst), "%s", dst);
+	f->copies++;
+	*ret = (struct child *)p;
+	return 0;
+}
+
+static void deliver_copy(struct fake *f, struct pending *p)
+{
+	char out[64] = "", err[64] = "";
+	struct child_result res = {.out = out, .err = err};
+	bool reflinked = false;
+	int k = matches(f, f->fail_at, p->what) ? -EIO
+						: file_clone_path(p->src, p->dst, &reflinked);
+
+	assert_int_equal(file_copy_format(k, reflinked, out, sizeof(out)), 0);
+	res.out_len = strlen(out);
+	res.status = k < 0 ? 1 : 0;
+	p->cdone((struct child *)p, &res, p->userdata);
+}
+
 static int fake_sync_start(void *data, const char *ssh_dir, const char *ip,
 	const char *const *paths, size_t n_paths, const char *vm_name, file_sync_done_t done,
 	void *userdata, struct file_sync **ret)
@@ -417,6 +457,9 @@ static bool deliver_one(struct fake *f)
 			break;
 		case P_SPAWN:
 			deliver_spawn(f, p);
+			break;
+		case P_COPY:
+			deliver_copy(f, p);
 			break;
 		case P_SYNC:
 			p->sdone((struct file_sync *)p, p->userdata);
@@ -574,6 +617,7 @@ static int setup(void **state)
 		.fc_cancel = fake_fc_cancel,
 		.spawn = fake_spawn,
 		.spawn_cancel = fake_spawn_cancel,
+		.copy = fake_copy,
 		.sync_start = fake_sync_start,
 		.sync_free = fake_sync_free,
 		.watch_pid = fake_watch_pid,
@@ -1354,6 +1398,63 @@ static void test_snapshot_cancelled_by_stop(void **state)
 	assert_false(snap_path_exists(fx, ".new-s1"));
 }
 
+/* A stop while the disk is copied (the guest paused for it): the copy is killed, its partial
+ * directory removed, the guest resumed first, so it still stops by itself. */
+static void test_snapshot_cancelled_during_copy(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	snprintf(fx->fake.hold_at, sizeof(fx->fake.hold_at), "copy:disk");
+	assert_int_equal(lifecycle_snapshot(fx->lc, fx->vm, "s1", &err), 0);
+	assert_true(run_until(fx, is_held));
+	assert_true(fx->fake.vmm_paused); /* the disk is copied while the guest stands */
+	assert_true(snap_path_exists(fx, ".new-s1/snapshot.state"));
+	assert_int_equal(lifecycle_set_paused(fx->lc, fx->vm, false, &err), -EBUSY);
+	fx->fake.obeys = OBEY_CAD;
+	assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
+	assert_int_equal(fx->snapshot_ended, 1);
+	assert_non_null(strstr(fx->pause_err, "cancelled"));
+	assert_false(held(&fx->fake, "copy:disk")); /* killed */
+	assert_ends(fx, VM_STATE_STOPPED, "");
+	assert_false(snap_path_exists(fx, "s1"));
+	assert_false(snap_path_exists(fx, ".new-s1"));
+}
+
+/* Either copy fails: the guest runs again, the caller hears which copy, nothing is kept. */
+static void snapshot_copy_fails(struct fixture *fx, const char *at, const char *says)
+{
+	struct rpc_error err;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	snprintf(fx->fake.fail_at, sizeof(fx->fake.fail_at), "%s", at);
+	assert_int_equal(lifecycle_snapshot(fx->lc, fx->vm, "s1", &err), 0);
+	assert_true(run_until(fx, snapshot_done));
+	assert_non_null(strstr(fx->pause_err, says));
+	assert_non_null(strstr(fx->pause_err, "Input/output error"));
+	assert_false(fx->fake.vmm_paused);
+	assert_int_equal(fx->vm->state, VM_STATE_RUNNING);
+	assert_false(snap_path_exists(fx, "s1"));
+	assert_false(snap_path_exists(fx, ".new-s1"));
+	fx->fake.obeys = OBEY_CAD;
+	assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
+	assert_ends(fx, VM_STATE_STOPPED, "");
+}
+
+static void test_snapshot_disk_copy_fails(void **state)
+{
+	snapshot_copy_fails(*state, "copy:disk", "cannot copy its disk");
+	assert_non_null(strstr(((struct fixture *)*state)->pause_err, "running again"));
+}
+
+static void test_snapshot_mem_copy_fails(void **state)
+{
+	snapshot_copy_fails(*state, "copy:snapshot.mem", "cannot copy its memory file");
+}
+
 static void test_suspend_refused_leaves_paused(void **state)
 {
 	struct fixture *fx = *state;
@@ -1626,6 +1727,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_snapshot_live, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_create_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_cancelled_by_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_snapshot_cancelled_during_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_disk_copy_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_mem_copy_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_suspend_refused_leaves_paused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmm_dies_during_suspend, setup, teardown),

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Named snapshots: names (default and given), the record's round trip and its refusals, the
- * listing (complete snapshots only, oldest first), and the sparse copy that keeps holes. */
+ * listing (complete snapshots only, oldest first), the sparse copy that keeps holes, and that
+ * copy run in a child process whose answer arrives on the loop (daemon/file-copy.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,8 @@
 
 #include "common/fileclone.h"
 #include "common/fileio.h"
+#include "daemon/child.h"
+#include "daemon/file-copy.h"
 #include "daemon/image.h"
 #include "daemon/snapshot.h"
 #include "daemon/vm.h"
@@ -220,6 +223,80 @@ static void test_sparse_copy(void **state)
 	assert_int_equal(access(dst, F_OK), -1);
 }
 
+struct copy_seen {
+	int calls, k;
+	bool reflinked;
+};
+
+static void on_copied(struct child *c, const struct child_result *res, void *userdata)
+{
+	struct copy_seen *seen = userdata;
+
+	(void)c;
+	seen->calls++;
+	seen->k = file_copy_result(res, &seen->reflinked);
+}
+
+static void run_until_copied(sd_event *e, struct copy_seen *seen)
+{
+	for (int i = 0; i < 500 && seen->calls == 0; i++)
+		assert_true(sd_event_run(e, 10000) >= 0);
+	assert_int_equal(seen->calls, 1);
+}
+
+/* The copy in a child: the same sparse copy, its error, and a cancel that kills it. */
+static void test_copy_child(void **state)
+{
+	char src[] = "/tmp/test-snapshot-csrc-XXXXXX", dst[PATH_MAX];
+	static char data[8192];
+	struct copy_seen seen = {};
+	struct child *c = NULL;
+	sd_event *e = NULL;
+	struct stat st;
+	int fd;
+
+	(void)state;
+	assert_int_equal(child_init(), 0);
+	assert_int_equal(sd_event_new(&e), 0);
+	memset(data, 'y', sizeof(data));
+	fd = mkstemp(src);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, data, sizeof(data), 32 << 20), sizeof(data));
+	assert_int_equal(ftruncate(fd, 64 << 20), 0);
+	close(fd);
+	snprintf(dst, sizeof(dst), "%s.copy", src);
+	assert_int_equal(file_copy_start(e, src, dst, 0, on_copied, &seen, &c), 0);
+	assert_int_equal(seen.calls, 0); /* never from inside the call */
+	run_until_copied(e, &seen);
+	assert_int_equal(seen.k, 0);
+	assert_int_equal(stat(dst, &st), 0);
+	assert_int_equal(st.st_size, 64 << 20);
+	if (!seen.reflinked)
+		assert_true((uint64_t)st.st_blocks * 512 < 4u << 20);
+	/* the child's error comes back as it was: the target exists */
+	seen = (struct copy_seen){};
+	assert_int_equal(file_copy_start(e, src, dst, 0, on_copied, &seen, &c), 0);
+	run_until_copied(e, &seen);
+	assert_int_equal(seen.k, -EEXIST);
+	assert_int_equal(unlink(dst), 0);
+	/* cancelled: killed and reaped, the callback never runs */
+	seen = (struct copy_seen){};
+	assert_int_equal(file_copy_start(e, src, dst, 0, on_copied, &seen, &c), 0);
+	child_cancel(c);
+	for (int i = 0; i < 5; i++)
+		assert_true(sd_event_run(e, 1000) >= 0);
+	assert_int_equal(seen.calls, 0);
+	(void)unlink(dst);
+	/* no source */
+	assert_int_equal(unlink(src), 0);
+	seen = (struct copy_seen){};
+	assert_int_equal(file_copy_start(e, src, dst, 0, on_copied, &seen, &c), 0);
+	run_until_copied(e, &seen);
+	assert_int_equal(seen.k, -ENOENT);
+	assert_int_equal(access(dst, F_OK), -1);
+	sd_event_unref(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_meta_round_trip),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_sparse_copy),
+		cmocka_unit_test(test_copy_child),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
