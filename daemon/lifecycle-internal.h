@@ -202,6 +202,8 @@ struct lifecycle {
 	sd_event_source *tick;
 	sd_event_source *readopt_retry;
 	bool freeing; /* lifecycle_free() is failing the helper calls: their runs must not react */
+	struct snap_restore *restores; /* vm.snapshot_restore copies in flight (no run: the VM
+					* is stopped or suspended) */
 };
 
 uint64_t now_usec(void);
@@ -289,6 +291,17 @@ struct live_snapshot;
  * removed, the guest resumed if the snapshot paused it and the VMM still runs, its caller told
  * why. */
 void run_snapshot_cancel(struct run *r, const char *why);
+
+/* ---- lifecycle-restore.c ---- */
+bool restore_running(struct lifecycle *lc, const char *vm_id);
+/* The restored snapshot's record, for SNAPSHOT_ENDED's caller. */
+json_t *restore_take_result(struct lifecycle *lc, const char *vm_id);
+/* -EBUSY (err) while the VM's restore runs: nothing else may touch its files. */
+int restore_refuse(struct lifecycle *lc, const struct vm *vm, struct rpc_error *err);
+/* A stop or a delete: the copy is killed, its .restore files removed, its caller told why (the
+ * VM is unchanged); 1 when a restore was cancelled. */
+int restore_cancel(struct lifecycle *lc, const char *vm_id, const char *why);
+void restore_cancel_all(struct lifecycle *lc, const char *why);
 
 /* ---- lifecycle-steps.c ---- */
 /* A step's helper call: k is what helper_call_<op>(…, on_helper_step, r) returned; on_result

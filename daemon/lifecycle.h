@@ -94,10 +94,14 @@ int lifecycle_suspend(struct lifecycle *lc, struct vm *vm, struct rpc_error *err
 int lifecycle_snapshot(
 	struct lifecycle *lc, struct vm *vm, const char *name, struct rpc_error *err);
 json_t *lifecycle_snapshot_take_result(struct lifecycle *lc, const char *vm_id);
-/* vm.snapshot_restore, at once: a stopped or suspended VM gets the snapshot's disk, memory and
- * state (copies: the snapshot stays) and becomes suspended, so vm.start restores it. */
-int lifecycle_snapshot_restore(struct lifecycle *lc, struct vm *vm, const char *name,
-	json_t **ret_result, struct rpc_error *err);
+/* vm.snapshot_restore: a stopped or suspended VM gets the snapshot's disk, memory and state
+ * (copies, made off the loop: the snapshot stays) and becomes suspended, so vm.start restores
+ * it. SNAPSHOT_ENDED follows, after which lifecycle_snapshot_take_result() hands over the
+ * snapshot's record; a start is refused meanwhile, a stop or delete cancels it. */
+int lifecycle_snapshot_restore(
+	struct lifecycle *lc, struct vm *vm, const char *name, struct rpc_error *err);
+/* Whether snapshot is being copied into vm now: it may not be deleted meanwhile. */
+bool lifecycle_restoring_from(struct lifecycle *lc, const struct vm *vm, const char *snapshot);
 /* vm.start with cold: a suspended VM's snapshot is discarded first, so it boots. */
 int lifecycle_start_cold(struct lifecycle *lc, struct vm *vm, struct rpc_error *err);
 /* Stop, then start: RELEASED then STARTED or START_ENDED; a plain start when nothing runs. */

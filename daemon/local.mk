@@ -118,6 +118,7 @@ libbangerd_a_SOURCES += \
 	daemon/lifecycle-pause.c \
 	daemon/lifecycle-suspend.c \
 	daemon/lifecycle-snapshot.c \
+	daemon/lifecycle-restore.c \
 	daemon/snapshot.c daemon/snapshot.h \
 	daemon/lifecycle-console.c \
 	daemon/reconcile-readopt.c \

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* vm.start, vm.stop, vm.restart, vm.pause, vm.resume, vm.snapshot, a forced vm.delete and vm.logs:
- * the methods backed by the VM lifecycle, and the callers who wait for what a start, stop or delete
- * comes to. The lifecycle tells rpc_vm_lifecycle_notify(); this file answers the calls. */
+/* vm.start, vm.stop, vm.restart, vm.pause, vm.resume, vm.snapshot, vm.snapshot_restore, a forced
+ * vm.delete and vm.logs: the methods backed by the VM lifecycle, and the callers who wait for what
+ * a start, stop or delete comes to. The lifecycle tells rpc_vm_lifecycle_notify(); this file
+ * answers the calls. */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,6 +257,27 @@ int rpc_vm_snapshot(struct rpc_call *call, const struct rpc_vm_snapshot_args *ar
 	if (r < 0)
 		return r;
 	r = lifecycle_snapshot(d->lifecycle, vm, args->snapshot, err);
+	if (r < 0)
+		return waiter_answer_now(d, w, NULL, err);
+	return RPC_REPLY_LATER;
+}
+
+/* {"name"|"id", "snapshot"} → the restored snapshot's record, once its copies are made; the VM
+ * is then suspended and its next vm.start restores the snapshot (its boot id, its disk). */
+int rpc_vm_snapshot_restore(struct rpc_call *call, const struct rpc_vm_snapshot_restore_args *args,
+	json_t **ret_result, struct rpc_error *err)
+{
+	struct daemon *d = call->d;
+	struct vm_waiter *w;
+	struct vm *vm;
+	int r;
+
+	(void)ret_result;
+	r = rpc_vm_lookup(d, args->name, args->id, &vm, err);
+	r = r ?: waiter_add(d, vm, WAIT_SNAPSHOT, call, &w, err);
+	if (r < 0)
+		return r;
+	r = lifecycle_snapshot_restore(d->lifecycle, vm, args->snapshot, err);
 	if (r < 0)
 		return waiter_answer_now(d, w, NULL, err);
 	return RPC_REPLY_LATER;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* vm.snapshot_list, vm.snapshot_delete and vm.snapshot_restore: a VM's kept snapshots (taking one
- * is vm.snapshot, in rpc-vm-lifecycle.c, as it waits for the VM's VMM). */
+/* vm.snapshot_list and vm.snapshot_delete: a VM's kept snapshots (taking one is vm.snapshot and
+ * restoring one vm.snapshot_restore, in rpc-vm-lifecycle.c, as they wait for the lifecycle). */
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
@@ -37,7 +37,7 @@ int rpc_vm_snapshot_list(struct rpc_call *call, const struct rpc_vm_snapshot_lis
 }
 
 /* {"name"|"id", "snapshot"} → the deleted snapshot's record. Allowed whatever the VM's state:
- * a snapshot is only files, no run uses them. */
+ * a snapshot is only files, no run uses them; only a restore from it must end first. */
 int rpc_vm_snapshot_delete(struct rpc_call *call, const struct rpc_vm_snapshot_delete_args *args,
 	json_t **ret_result, struct rpc_error *err)
 {
@@ -51,6 +51,11 @@ int rpc_vm_snapshot_delete(struct rpc_call *call, const struct rpc_vm_snapshot_d
 	r = rpc_vm_lookup(d, args->name, args->id, &vm, err);
 	if (r < 0)
 		return r;
+	if (lifecycle_restoring_from(d->lifecycle, vm, args->snapshot))
+		return rpc_error_set(err, -EBUSY, RPC_ERROR_CONFLICT,
+			"Cannot delete snapshot \"%s\" of VM \"%s\": it is being restored; delete "
+			"it once that is done (or stop the VM to cancel the restore)",
+			args->snapshot, vm->name);
 	r = snapshot_dir(&d->layout, vm->id, args->snapshot, dir, sizeof(dir));
 	if (r >= 0 && lstat(dir, &st) < 0)
 		r = -errno;
@@ -77,19 +82,4 @@ int rpc_vm_snapshot_delete(struct rpc_call *call, const struct rpc_vm_snapshot_d
 	snapshot_publish(d, "vm.snapshot_deleted", vm, &m);
 	*ret_result = snapshot_meta_to_json(&m);
 	return *ret_result ? 0 : rpc_error_set(err, -ENOMEM, RPC_ERROR_INTERNAL, "Out of memory");
-}
-
-/* {"name"|"id", "snapshot"} → the restored snapshot's record; the VM is then suspended and its
- * next vm.start restores the snapshot (its boot id, its disk). */
-int rpc_vm_snapshot_restore(struct rpc_call *call, const struct rpc_vm_snapshot_restore_args *args,
-	json_t **ret_result, struct rpc_error *err)
-{
-	struct daemon *d = call->d;
-	struct vm *vm;
-	int r;
-
-	r = rpc_vm_lookup(d, args->name, args->id, &vm, err);
-	if (r < 0)
-		return r;
-	return lifecycle_snapshot_restore(d->lifecycle, vm, args->snapshot, ret_result, err);
 }

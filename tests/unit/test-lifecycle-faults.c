@@ -92,6 +92,7 @@ struct fixture {
 	bool started, start_ended, released, deleted;
 	char start_err[1100];
 	unsigned pause_ended, suspend_failed, snapshot_ended;
+	bool snapshot_result; /* the last SNAPSHOT_ENDED handed over a record */
 	char pause_err[1100];
 };
 
@@ -499,7 +500,6 @@ static void on_notify(struct lifecycle *lc, const char *vm_id, struct vm *vm,
 	json_t *res = NULL;
 	struct rpc_error derr;
 
-	(void)lc;
 	assert_string_equal(vm_id, VM_ID);
 	switch (ev) {
 	case LIFECYCLE_STARTED:
@@ -527,6 +527,11 @@ static void on_notify(struct lifecycle *lc, const char *vm_id, struct vm *vm,
 		break;
 	case LIFECYCLE_SNAPSHOT_ENDED:
 		fx->snapshot_ended++;
+		/* as the daemon does: taken while it is told (a restore's is gone afterwards) */
+		res = err ? NULL : lifecycle_snapshot_take_result(lc, vm_id);
+		fx->snapshot_result = res != NULL;
+		json_decref(res);
+		res = NULL;
 		snprintf(fx->pause_err, sizeof(fx->pause_err), "%s", err ? err->message : "");
 		break;
 	case LIFECYCLE_PAUSE_ENDED:
@@ -578,6 +583,9 @@ static int setup(void **state)
 	write_file(img->part[IMAGE_PART_KERNEL].path, "kernel");
 	write_file(img->part[IMAGE_PART_ROOTFS].path, "rootfs");
 	strcpy(img->imported_at, "2026-01-01T00:00:00Z");
+	/* what a snapshot's record names, and its restore checks */
+	snprintf(img->part[IMAGE_PART_ROOTFS].sha256, sizeof(img->part[IMAGE_PART_ROOTFS].sha256),
+		"%064d", 7);
 	assert_int_equal(store_image_save(&fx->d.store, img), 0);
 
 	fx->vm = calloc(1, sizeof(*fx->vm));
@@ -1342,7 +1350,7 @@ static void test_snapshot_live(void **state)
 	assert_true(snap_path_exists(fx, "s1/snapshot.state"));
 	assert_true(snap_path_exists(fx, "s1/snapshot.json"));
 	assert_false(snap_path_exists(fx, ".new-s1"));
-	json_decref(lifecycle_snapshot_take_result(fx->lc, VM_ID));
+	assert_true(fx->snapshot_result);
 	assert_int_equal(lifecycle_snapshot(fx->lc, fx->vm, "s1", &err), -EEXIST);
 	assert_non_null(strstr(err.message, "already has a snapshot named \"s1\""));
 	assert_int_equal(lifecycle_snapshot(fx->lc, fx->vm, "Bad", &err), -EINVAL);
@@ -1453,6 +1461,127 @@ static void test_snapshot_disk_copy_fails(void **state)
 static void test_snapshot_mem_copy_fails(void **state)
 {
 	snapshot_copy_fails(*state, "copy:snapshot.mem", "cannot copy its memory file");
+}
+
+/* ---- restoring one ----------------------------------------------------------------------------
+ */
+
+/* Snapshot s1 of the running VM, which is then stopped. */
+static void snapshot_then_stop(struct fixture *fx)
+{
+	struct rpc_error err;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	assert_int_equal(lifecycle_snapshot(fx->lc, fx->vm, "s1", &err), 0);
+	assert_true(run_until(fx, snapshot_done));
+	assert_string_equal(fx->pause_err, "");
+	fx->fake.obeys = OBEY_CAD;
+	assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
+	assert_ends(fx, VM_STATE_STOPPED, "");
+	fx->snapshot_ended = 0;
+	fx->snapshot_result = false;
+	fx->released = false;
+}
+
+static bool no_restore_files(struct fixture *fx)
+{
+	return !vm_file_exists(fx, "disk.restore") && !vm_file_exists(fx, "snapshot.mem.restore") &&
+	       !vm_file_exists(fx, "snapshot.state.restore");
+}
+
+/* The copies are made off the loop, one by one; a start waits for none of them: it is refused
+ * until the VM is suspended with the snapshot's files, which the next start restores. */
+static void test_snapshot_restore(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+	unsigned copies;
+
+	snapshot_then_stop(fx);
+	copies = fx->fake.copies;
+	snprintf(fx->fake.hold_at, sizeof(fx->fake.hold_at), "copy:snapshot.mem.restore");
+	assert_int_equal(lifecycle_snapshot_restore(fx->lc, fx->vm, "s1", &err), 0);
+	assert_true(run_until(fx, is_held));
+	assert_int_equal(fx->snapshot_ended, 0);
+	assert_true(vm_file_exists(fx, "disk.restore")); /* the first copy is made */
+	assert_int_equal(fx->vm->state, VM_STATE_STOPPED);
+	assert_int_equal(lifecycle_start(fx->lc, fx->vm, &err), -EBUSY);
+	assert_non_null(strstr(err.message, "is being restored from its snapshot \"s1\""));
+	assert_int_equal(lifecycle_start_cold(fx->lc, fx->vm, &err), -EBUSY);
+	assert_int_equal(lifecycle_snapshot_restore(fx->lc, fx->vm, "s1", &err), -EBUSY);
+	release_held(&fx->fake);
+	assert_true(run_until(fx, snapshot_done));
+	assert_string_equal(fx->pause_err, "");
+	assert_true(fx->snapshot_result);
+	assert_int_equal(fx->fake.copies - copies, 3);
+	assert_int_equal(fx->vm->state, VM_STATE_SUSPENDED);
+	assert_non_null(strstr(fx->vm->reason, "restored from snapshot s1"));
+	assert_true(vm_file_exists(fx, "snapshot.json"));
+	assert_true(no_restore_files(fx));
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	assert_int_equal(fx->vm->state, VM_STATE_RUNNING);
+	assert_int_equal(fx->fake.snap_loads, 1);
+}
+
+/* A stop cancels the restore (answered as stopped), a delete too: the copy killed, no .restore
+ * file left, the VM as it was. */
+static void restore_cancelled(struct fixture *fx, bool by_delete)
+{
+	struct rpc_error err;
+
+	snapshot_then_stop(fx);
+	snprintf(fx->fake.hold_at, sizeof(fx->fake.hold_at), "copy:snapshot.mem.restore");
+	assert_int_equal(lifecycle_snapshot_restore(fx->lc, fx->vm, "s1", &err), 0);
+	assert_true(run_until(fx, is_held));
+	if (by_delete)
+		lifecycle_forget(fx->lc, fx->vm);
+	else {
+		assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
+		assert_true(fx->released);
+	}
+	assert_int_equal(fx->snapshot_ended, 1);
+	assert_non_null(strstr(fx->pause_err, "was cancelled"));
+	assert_non_null(strstr(fx->pause_err, by_delete ? "deleted" : "by a stop"));
+	assert_false(held(&fx->fake, "copy:snapshot.mem.restore")); /* killed */
+	assert_true(no_restore_files(fx));
+	assert_int_equal(fx->vm->state, VM_STATE_STOPPED);
+	/* and it may be restored again */
+	release_held(&fx->fake);
+	fx->snapshot_ended = 0;
+	assert_int_equal(lifecycle_snapshot_restore(fx->lc, fx->vm, "s1", &err), 0);
+	assert_true(run_until(fx, snapshot_done));
+	assert_string_equal(fx->pause_err, "");
+	assert_int_equal(fx->vm->state, VM_STATE_SUSPENDED);
+}
+
+static void test_snapshot_restore_cancelled_by_stop(void **state)
+{
+	restore_cancelled(*state, false);
+}
+
+static void test_snapshot_restore_cancelled_by_delete(void **state)
+{
+	restore_cancelled(*state, true);
+}
+
+/* A copy fails: what was copied is removed, the VM is unchanged. */
+static void test_snapshot_restore_copy_fails(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	snapshot_then_stop(fx);
+	snprintf(fx->fake.fail_at, sizeof(fx->fake.fail_at), "copy:snapshot.state.restore");
+	assert_int_equal(lifecycle_snapshot_restore(fx->lc, fx->vm, "s1", &err), 0);
+	assert_true(run_until(fx, snapshot_done));
+	assert_non_null(strstr(fx->pause_err,
+		"copying its snapshot.state: Input/output error; the VM is unchanged"));
+	assert_false(fx->snapshot_result);
+	assert_true(no_restore_files(fx));
+	assert_int_equal(fx->vm->state, VM_STATE_STOPPED);
+	assert_false(vm_file_exists(fx, "snapshot.json"));
 }
 
 static void test_suspend_refused_leaves_paused(void **state)
@@ -1731,6 +1860,12 @@ int main(void)
 			test_snapshot_cancelled_during_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_disk_copy_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_mem_copy_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_restore, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_snapshot_restore_cancelled_by_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_snapshot_restore_cancelled_by_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_restore_copy_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_suspend_refused_leaves_paused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmm_dies_during_suspend, setup, teardown),
