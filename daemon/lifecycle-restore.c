@@ -288,11 +288,15 @@ int lifecycle_snapshot_restore(
 			name, vm->name, (unsigned long long)(avail >> 20),
 			(unsigned long long)(need >> 20));
 	for (size_t i = 0; i < N_RESTORE_FILES; i++) {
-		k = snapshot_path(lc, vm->id, i == 0 ? "disk" : restore_files[i], rs->dst[i],
-			sizeof(rs->dst[i]));
+		char path[PATH_MAX];
+
+		k = snapshot_path(
+			lc, vm->id, i == 0 ? "disk" : restore_files[i], path, sizeof(path));
 		if (k >= 0 && (size_t)snprintf(rs->tmp[i], sizeof(rs->tmp[i]), "%s.restore",
-				      rs->dst[i]) >= sizeof(rs->tmp[i]))
+				      path) >= sizeof(rs->tmp[i]))
 			k = -ENAMETOOLONG;
+		if (k >= 0)
+			memcpy(rs->dst[i], path, sizeof(path));
 		if (k < 0)
 			return rpc_error_set(err, k, RPC_ERROR_INTERNAL,
 				"Cannot restore snapshot \"%s\" of VM \"%s\": its %s: %s", name,

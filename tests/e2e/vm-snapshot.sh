@@ -6,7 +6,9 @@
 # leaves the guest running and no snapshot; restore is refused while the VM runs and for an
 # unknown snapshot; once stopped, restore and start bring back the guest as it was at the
 # snapshot (its boot id, a file written before it, none written after), and the snapshot stays
-# for another restore until deleted. The events stream carries created/restored/deleted.
+# for another restore until deleted. The events stream carries created/restored/deleted. The
+# copies run off bangerd's loop: with a disk that takes seconds to copy, vm list answers at once
+# while a snapshot is taken, and a start is refused (not stalled) while a restore copies.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/vmm-lib.inc"
 t_private_ns "$@"
@@ -66,6 +68,34 @@ out=$(banger vm snapshot restore v s1 2>&1)
 t_eq "restore while it runs: exit 1" 1 "$?"
 t_check "  saying to stop it first" grep -q 'it is running; stop it first' <<< "$out"
 
+# ---- the daemon answers while a copy runs ------------------------------------------------------
+# $T is on ext4 here (no reflinks): a snapshot's disk copy is a sparse copy of the data the disk
+# holds, and 1.5 GiB written in the guest make it last seconds. It runs in a child process, so
+# vm list, sent once the copy has begun, is answered in a fraction of the time the guest stands
+# for it; bangerd copying in its own loop answered only once the disk was copied.
+DISK=$T/var/lib/banger/state/vms/$ID/disk
+t_check "the guest writes 1.5 GiB (its disk copy becomes slow)" \
+	gssh "dd if=/dev/zero of=/root/big bs=1M count=1536 conv=fsync status=none"
+echo "# the VM's disk: $(du -k "$DISK" | cut -f1) KiB allocated"
+(banger vm snapshot create v --name big > "$T/big.out" 2>&1; echo $? > "$T/big.rc") &
+SPID=$!
+t_wait 120 test -e "$SNAPS/.new-big/disk"
+t0=$(ms)
+banger vm list > /dev/null
+st=$?
+t1=$(ms)
+inprog=no
+test -e "$SNAPS/.new-big" && inprog=yes
+wait $SPID
+t_eq "vm list while the snapshot's disk is copied: exit 0" 0 "$st"
+t_eq "  answered while the snapshot was still in progress" yes "$inprog"
+t_eq "  the snapshot completes: exit 0" 0 "$(cat "$T/big.rc")"
+paused=$(banger --json vm snapshot list v | jq '.snapshots[] | select(.name == "big") | .paused_us / 1000 | floor')
+echo "# vm list took $((t1 - t0)) ms; the guest stood $paused ms for the snapshot's disk copy"
+t_check "  the copy took long enough to tell (>= 500 ms)" test "${paused:-0}" -ge 500
+t_check "  vm list took under a quarter of it" test $((4 * (t1 - t0))) -lt "${paused:-0}"
+t_eq "  running again" running "$(vmget v state)"
+
 # ---- failures leave the guest running and no snapshot ------------------------------------------
 # Its snapshots directory on a tmpfs of its own (this test's mount namespace): 1 MiB is too
 # little for the space check; 3 inodes pass it but run out at the disk copy, after the pause and
@@ -76,7 +106,7 @@ t_eq "a snapshot into a full directory: exit 1" 1 "$?"
 t_check "  saying there is not enough space" grep -q 'not enough space' <<< "$out"
 t_eq "  still running" running "$(vmget v state)"
 umount "$SNAPS"
-mount -t tmpfs -o size=4g,nr_inodes=3,uid=$OWNER,gid=$OWNER,mode=0700 snaptest "$SNAPS"
+mount -t tmpfs -o size=8g,nr_inodes=3,uid=$OWNER,gid=$OWNER,mode=0700 snaptest "$SNAPS"
 out=$(banger vm snapshot create v --name s2 2>&1)
 t_eq "a snapshot failing half-way (no inode for the disk copy): exit 1" 1 "$?"
 echo "# $out"
@@ -96,6 +126,21 @@ t_check "  saying it is not running and to start it" grep -q 'it is not running 
 out=$(banger vm snapshot restore v nope 2>&1)
 t_eq "restore of an unknown snapshot: exit 4" 4 "$?"
 t_check "  saying there is none by that name" grep -q 'has no snapshot named "nope"' <<< "$out"
+# a restore copies off the loop as well: a start meanwhile is refused at once, not stalled
+(banger vm snapshot restore v big > "$T/rbig.out" 2>&1; echo $? > "$T/rbig.rc") &
+RPID=$!
+t_wait 120 test -e "$T/var/lib/banger/state/vms/$ID/disk.restore"
+t0=$(ms)
+out=$(banger vm start v 2>&1)
+st=$?
+t1=$(ms)
+wait $RPID
+echo "# vm start answered in $((t1 - t0)) ms while the restore copied"
+t_eq "vm start while a restore copies: exit 1" 1 "$st"
+t_check "  saying it is being restored" grep -q 'is being restored from its snapshot "big"' <<< "$out"
+t_eq "  the restore completes: exit 0" 0 "$(cat "$T/rbig.rc")"
+t_eq "  suspended" suspended "$(vmget v state)"
+t_check "  no .restore file is left" bash -c "! ls '$T/var/lib/banger/state/vms/$ID' | grep -q '\.restore$'"
 out=$(banger vm snapshot restore v s1 2>&1)
 t_eq "vm snapshot restore v s1: exit 0" 0 "$?"
 t_eq "  suspended" suspended "$(vmget v state)"
@@ -122,7 +167,7 @@ t_check "  resumes" banger vm resume v
 out=$(banger vm snapshot delete v s1 2>&1)
 t_eq "vm snapshot delete v s1: exit 0" 0 "$?"
 t_check "  its directory is gone" test ! -e "$SNAPS/s1"
-t_eq "  one snapshot left" 1 "$(banger --json vm snapshot list v | jq '.snapshots | length')"
+t_eq "  two snapshots left" 2 "$(banger --json vm snapshot list v | jq '.snapshots | length')"
 out=$(banger vm snapshot delete v s1 2>&1)
 t_eq "  deleting it again: exit 4" 4 "$?"
 t_check "events: created, restored and deleted were published" bash -c \
