@@ -578,6 +578,8 @@ struct lifecycle *lifecycle_free(struct lifecycle *lc)
 		struct run *r = lc->runs;
 
 		run_notify(r, LIFECYCLE_SHUTDOWN, &e);
+		run_snapshot_cancel(
+			r, e.message); /* its copy child killed, its .new- dir removed */
 		run_free(r);
 	}
 	sd_event_source_disable_unref(lc->tick);

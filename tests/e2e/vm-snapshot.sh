@@ -116,7 +116,7 @@ t_eq "  running" running "$(vmget v state)"
 t_eq "  SSH answers, the same boot" "$BOOT" "$(gssh cat /proc/sys/kernel/random/boot_id)"
 t_check "  no snapshot directory left, complete or not" test -z "$(ls -A "$SNAPS")"
 umount "$SNAPS"
-t_check "  and s1 is the only snapshot" test "$(banger --json vm snapshot list v | jq -r '[.snapshots[].name] | join(",")')" = s1
+t_check "  and s1 and big are the only snapshots" test "$(banger --json vm snapshot list v | jq -r '[.snapshots[].name] | join(",")')" = s1,big
 
 # ---- stop, restore, start ----------------------------------------------------------------------
 t_check "vm stop v" banger vm stop v

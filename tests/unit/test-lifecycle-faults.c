@@ -1431,6 +1431,25 @@ static void test_snapshot_cancelled_during_copy(void **state)
 	assert_false(snap_path_exists(fx, ".new-s1"));
 }
 
+/* The daemon ends during the copy: the copy child is killed (no longer queued), the partial
+ * directory removed; the VMM, nobody's child, runs on (the next daemon re-adopts it). */
+static void test_snapshot_copy_at_shutdown(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	snprintf(fx->fake.hold_at, sizeof(fx->fake.hold_at), "copy:disk");
+	assert_int_equal(lifecycle_snapshot(fx->lc, fx->vm, "s1", &err), 0);
+	assert_true(run_until(fx, is_held));
+	assert_true(snap_path_exists(fx, ".new-s1"));
+	fx->lc = lifecycle_free(fx->lc);
+	assert_false(held(&fx->fake, "copy:disk"));
+	assert_false(snap_path_exists(fx, ".new-s1"));
+	assert_false(snap_path_exists(fx, "s1"));
+}
+
 /* Either copy fails: the guest runs again, the caller hears which copy, nothing is kept. */
 static void snapshot_copy_fails(struct fixture *fx, const char *at, const char *says)
 {
@@ -1858,6 +1877,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_snapshot_cancelled_by_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_snapshot_cancelled_during_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_copy_at_shutdown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_disk_copy_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_mem_copy_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_restore, setup, teardown),
