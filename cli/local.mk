@@ -10,6 +10,7 @@ libbangercli_a_SOURCES = \
 	cli/output.c cli/output.h \
 	cli/call.c \
 	cli/cmd-vm.c \
+	cli/cmd-vm-snapshot.c \
 	cli/progress.c cli/progress.h \
 	cli/cmd-image.c cli/cmd-image-pull.c cli/oci.c cli/oci.h \
 	cli/cmd-events.c \

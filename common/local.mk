@@ -10,8 +10,10 @@ libcommon_a_SOURCES = \
 	common/install.c common/install.h \
 	common/handles.c common/handles.h \
 	common/sshcmd.c common/sshcmd.h common/sshconfig.c common/sshconfig.h \
-	common/acl.c common/acl.h common/bus.c common/bus.h common/resolve1.c common/resolve1.h common/reexec.c common/reexec.h common/pidfile.c common/pidfile.h \
-	common/ratelimit.c common/ratelimit.h
+	common/acl.c common/acl.h common/bus.c common/bus.h common/resolve1.c common/resolve1.h \
+	common/reexec.c common/reexec.h common/pidfile.c common/pidfile.h \
+	common/ratelimit.c common/ratelimit.h \
+	common/fileclone.c common/fileclone.h
 libcommon_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(JANSSON_CFLAGS)
 COMMON_LIBS = libcommon.a $(SYSTEMD_LIBS) $(JANSSON_LIBS)
 

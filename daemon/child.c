@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Runs a helper program (ssh, scp, ssh-keygen) from the event loop without blocking it: output
- * captured up to a cap, a deadline after which the child is killed, one callback at the end. */
+/* Runs a helper program (ssh, scp, ssh-keygen), or a function in a forked child (a long file
+ * copy), from the event loop without blocking it: output captured up to a cap, a deadline after
+ * which the child is killed, one callback at the end. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -119,6 +121,75 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 	return 0;
 }
 
+/* Follows a started child (pid set, out[0]/err[0] our read ends, taken over). */
+static int child_follow(sd_event *e, struct child *c, int out, int err, uint64_t timeout_usec)
+{
+	int r;
+
+	r = sd_event_add_child(e, &c->child_src, c->pid, WEXITED, on_exit_cb, c);
+	if (r >= 0)
+		r = sd_event_add_io(e, &c->out.src, out, EPOLLIN, on_output, c);
+	if (r < 0) {
+		safe_close(out);
+		safe_close(err);
+		return r;
+	}
+	sd_event_source_set_io_fd_own(c->out.src, 1);
+	r = sd_event_add_io(e, &c->err.src, err, EPOLLIN, on_output, c);
+	if (r < 0) {
+		safe_close(err);
+		return r;
+	}
+	sd_event_source_set_io_fd_own(c->err.src, 1);
+	if (timeout_usec > 0) {
+		uint64_t now;
+		sd_event_now(e, CLOCK_MONOTONIC, &now);
+		r = sd_event_add_time(
+			e, &c->timer, CLOCK_MONOTONIC, now + timeout_usec, 0, on_timeout, c);
+	}
+	return r;
+}
+
+static int child_pipes(int out[2], int err[2])
+{
+	/* Only our read ends are non-blocking: the child writes to ordinary blocking pipes. */
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
+		fcntl(out[0], F_SETFL, O_NONBLOCK) < 0 || fcntl(err[0], F_SETFL, O_NONBLOCK) < 0)
+		return negative_errno();
+	return 0;
+}
+
+static int child_started(sd_event *e, struct child *c, int out[2], int err[2],
+	uint64_t timeout_usec, child_done_t done, void *userdata, struct child **ret)
+{
+	int r;
+
+	out[1] = safe_close(out[1]);
+	err[1] = safe_close(err[1]);
+	r = child_follow(e, c, TAKE_FD(out[0]), TAKE_FD(err[0]), timeout_usec);
+	if (r < 0) {
+		kill(c->pid, SIGKILL);
+		waitpid(c->pid, NULL, 0);
+		child_free(c);
+		return r;
+	}
+	c->done = done;
+	c->userdata = userdata;
+	if (ret)
+		*ret = c;
+	return 0;
+}
+
+static int child_fail(struct child *c, int out[2], int err[2], int r)
+{
+	safe_close(out[0]);
+	safe_close(out[1]);
+	safe_close(err[0]);
+	safe_close(err[1]);
+	child_free(c);
+	return r;
+}
+
 int child_run(sd_event *e, const char *const *argv, int stdin_fd, uint64_t timeout_usec,
 	child_done_t done, void *userdata, struct child **ret)
 {
@@ -130,12 +201,9 @@ int child_run(sd_event *e, const char *const *argv, int stdin_fd, uint64_t timeo
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	/* Only our read ends are non-blocking: the child writes to ordinary blocking pipes. */
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
-		fcntl(out[0], F_SETFL, O_NONBLOCK) < 0 || fcntl(err[0], F_SETFL, O_NONBLOCK) < 0) {
-		r = negative_errno();
-		goto fail;
-	}
+	r = child_pipes(out, err);
+	if (r < 0)
+		return child_fail(c, out, err, r);
 	posix_spawn_file_actions_init(&fa);
 	if (stdin_fd >= 0)
 		posix_spawn_file_actions_adddup2(&fa, stdin_fd, STDIN_FILENO);
@@ -155,48 +223,52 @@ int child_run(sd_event *e, const char *const *argv, int stdin_fd, uint64_t timeo
 		posix_spawnattr_destroy(&attr);
 	}
 	posix_spawn_file_actions_destroy(&fa);
-	out[1] = safe_close(out[1]);
-	err[1] = safe_close(err[1]);
 	if (r < 0)
-		goto fail;
+		return child_fail(c, out, err, r);
+	return child_started(e, c, out, err, timeout_usec, done, userdata, ret);
+}
 
-	r = sd_event_add_child(e, &c->child_src, c->pid, WEXITED, on_exit_cb, c);
-	if (r < 0)
-		goto fail_kill;
-	r = sd_event_add_io(e, &c->out.src, out[0], EPOLLIN, on_output, c);
-	if (r < 0)
-		goto fail_kill;
-	sd_event_source_set_io_fd_own(c->out.src, 1);
-	out[0] = -1;
-	r = sd_event_add_io(e, &c->err.src, err[0], EPOLLIN, on_output, c);
-	if (r < 0)
-		goto fail_kill;
-	sd_event_source_set_io_fd_own(c->err.src, 1);
-	err[0] = -1;
-	if (timeout_usec > 0) {
-		uint64_t now;
-		sd_event_now(e, CLOCK_MONOTONIC, &now);
-		r = sd_event_add_time(
-			e, &c->timer, CLOCK_MONOTONIC, now + timeout_usec, 0, on_timeout, c);
-		if (r < 0)
-			goto fail_kill;
-	}
-	c->done = done;
-	c->userdata = userdata;
-	if (ret)
-		*ret = c;
-	return 0;
+/* In the forked child: only system calls from here on (the parent may hold locks no one will
+ * release here), and nothing of the daemon's kept open (sockets, locks, the loop's epoll). */
+_noreturn_ static void child_forked(pid_t parent, int out, int err, child_fn_t fn, void *arg)
+{
+	sigset_t none;
+	int null;
 
-fail_kill:
-	kill(c->pid, SIGKILL);
-	waitpid(c->pid, NULL, 0);
-fail:
-	safe_close(out[0]);
-	safe_close(out[1]);
-	safe_close(err[0]);
-	safe_close(err[1]);
-	child_free(c);
-	return r;
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	/* the daemon's end ends the copy: a new daemon sweeps what it was writing */
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);
+	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
+		dup2(err, STDERR_FILENO) < 0)
+		_exit(127);
+	(void)close_range(3, ~0U, 0);
+	_exit(fn(arg) & 0xff);
+}
+
+int child_fork(sd_event *e, child_fn_t fn, void *arg, uint64_t timeout_usec, child_done_t done,
+	void *userdata, struct child **ret)
+{
+	int out[2] = {-1, -1}, err[2] = {-1, -1};
+	pid_t parent = getpid();
+	struct child *c;
+	int r;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	r = child_pipes(out, err);
+	if (r < 0)
+		return child_fail(c, out, err, r);
+	c->pid = fork();
+	if (c->pid < 0)
+		return child_fail(c, out, err, negative_errno());
+	if (c->pid == 0)
+		child_forked(parent, out[1], err[1], fn, arg);
+	return child_started(e, c, out, err, timeout_usec, done, userdata, ret);
 }
 
 void child_cancel(struct child *c)

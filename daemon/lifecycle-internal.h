@@ -178,6 +178,11 @@ struct run {
 	bool restoring;      /* this start loads the VM's snapshot instead of booting */
 	char expect_boot_id[64];
 
+	/* a live snapshot in flight (lifecycle-snapshot.c): its own requests, which a stop's
+	 * run_clear_pending() leaves alone; run_snapshot_cancel() ends it */
+	struct live_snapshot *snap;
+	json_t *snap_result; /* the last one's record, for its caller's answer */
+
 	/* timings of the last start */
 	uint64_t step_started;
 	uint64_t timings[_STEP_MAX];
@@ -198,6 +203,8 @@ struct lifecycle {
 	sd_event_source *tick;
 	sd_event_source *readopt_retry;
 	bool freeing; /* lifecycle_free() is failing the helper calls: their runs must not react */
+	struct snap_restore *restores; /* vm.snapshot_restore copies in flight (no run: the VM
+					* is stopped or suspended) */
 };
 
 uint64_t now_usec(void);
@@ -267,11 +274,35 @@ void run_probe_paused(struct run *r);
 int snapshot_path(struct lifecycle *lc, const char *vm_id, const char *file, char *buf, size_t n);
 /* Removes the snapshot's record and state, empties its memory file. */
 void snapshot_discard(struct lifecycle *lc, const struct vm *vm);
+/* Copies the state file the VMM wrote into its jail's /run (reached through its root, as the
+ * API socket is) to dst. */
+int snapshot_state_copy_out(struct run *r, const char *dst);
+/* Writes the VM's snapshot.json for the disk as it is now, with boot_id: what restore_check()
+ * will accept. */
+int suspend_record_write(struct lifecycle *lc, const struct vm *vm, const char *boot_id);
 /* A suspend's run is released: records the disk it left (or ends stopped without a snapshot). */
 void suspend_finish(struct run *r);
 /* A start of a suspended VM: refuses (err) unless its disk, image and files are the snapshot's;
  * sets r->expect_boot_id. */
 int restore_check(struct lifecycle *lc, struct vm *vm, struct run *r, struct rpc_error *err);
+
+/* ---- lifecycle-snapshot.c ---- */
+struct live_snapshot;
+/* A stop, a release or the VMM's end overtakes a live snapshot: its partial directory is
+ * removed, the guest resumed if the snapshot paused it and the VMM still runs, its caller told
+ * why. */
+void run_snapshot_cancel(struct run *r, const char *why);
+
+/* ---- lifecycle-restore.c ---- */
+bool restore_running(struct lifecycle *lc, const char *vm_id);
+/* The restored snapshot's record, for SNAPSHOT_ENDED's caller. */
+json_t *restore_take_result(struct lifecycle *lc, const char *vm_id);
+/* -EBUSY (err) while the VM's restore runs: nothing else may touch its files. */
+int restore_refuse(struct lifecycle *lc, const struct vm *vm, struct rpc_error *err);
+/* A stop or a delete: the copy is killed, its .restore files removed, its caller told why (the
+ * VM is unchanged); 1 when a restore was cancelled. */
+int restore_cancel(struct lifecycle *lc, const char *vm_id, const char *why);
+void restore_cancel_all(struct lifecycle *lc, const char *why);
 
 /* ---- lifecycle-steps.c ---- */
 /* A step's helper call: k is what helper_call_<op>(…, on_helper_step, r) returned; on_result

@@ -17,6 +17,7 @@ void run_pause_cancel(struct run *r, const char *why)
 	struct lifecycle_ports *p = &r->lc->ports;
 	struct rpc_error e = {};
 
+	run_snapshot_cancel(r, why); /* a snapshot is a pause too */
 	if (r->pause_req <= 0)
 		return;
 	p->fc_cancel(p->data, r->pause_req);
@@ -120,6 +121,12 @@ int lifecycle_set_paused(struct lifecycle *lc, struct vm *vm, bool paused, struc
 	case _RUN_MODE_INVALID:
 		break;
 	}
+	if (r->snap)
+		return rpc_error_set(err, -EBUSY, RPC_ERROR_CONFLICT,
+			"Cannot %s VM \"%s\": a snapshot of it is being taken; try again when it "
+			"is "
+			"done",
+			verb, vm->name);
 	if (r->pause_req > 0)
 		return rpc_error_set(err, -EBUSY, RPC_ERROR_CONFLICT, "Cannot %s VM \"%s\": %s",
 			verb, vm->name,

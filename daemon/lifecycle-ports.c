@@ -6,6 +6,7 @@
 
 #include "common/macro.h"
 #include "daemon/daemon.h"
+#include "daemon/file-copy.h"
 #include "daemon/lifecycle-ports.h"
 
 struct lifecycle_real_ports {
@@ -41,6 +42,14 @@ static int spawn(void *data, const char *const *argv, uint64_t timeout_usec, chi
 static void spawn_cancel(_unused_ void *data, struct child *c)
 {
 	child_cancel(c);
+}
+
+static int copy(void *data, const char *src, const char *dst, uint64_t timeout_usec,
+	child_done_t done, void *userdata, struct child **ret)
+{
+	struct lifecycle_real_ports *p = data;
+
+	return file_copy_start(p->d->event, src, dst, timeout_usec, done, userdata, ret);
 }
 
 static int sync_start(void *data, const char *ssh_dir, const char *ip, const char *const *paths,
@@ -95,6 +104,7 @@ int lifecycle_ports_new(
 		.fc_cancel = fc_cancel,
 		.spawn = spawn,
 		.spawn_cancel = spawn_cancel,
+		.copy = copy,
 		.sync_start = sync_start,
 		.sync_free = sync_free,
 		.watch_pid = watch_pid,

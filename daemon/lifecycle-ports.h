@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Everything the VM lifecycle asks of the world besides the records: bangerd-root (typed, through
  * daemon/helper-port.h), the VMM's Firecracker API (bodies from daemon/fc-requests.h), programs
- * (ssh for the boot id, resize2fs), file_sync into a guest and a VMM's exit. bangerd passes the
- * real ones (lifecycle_ports_new()); tests/unit/test-lifecycle passes fakes, which is how every
- * step can be failed, stopped, deleted and have its VMM die in turn.
+ * (ssh for the boot id, resize2fs), file copies off the loop (snapshots), file_sync into a guest
+ * and a VMM's exit. bangerd passes the real ones (lifecycle_ports_new()); tests/unit/test-lifecycle
+ * passes fakes, which is how every step can be failed, stopped, deleted and have its VMM die in
+ * turn.
  *
  * Every asynchronous port calls back exactly once, from the event loop, never from inside the
  * call that started it, unless cancelled first; a call that returns -errno never calls back. */
@@ -34,6 +35,10 @@ struct lifecycle_ports {
 	int (*spawn)(void *data, const char *const *argv, uint64_t timeout_usec, child_done_t done,
 		void *userdata, struct child **ret);
 	void (*spawn_cancel)(void *data, struct child *c);
+	/* Copies src into dst (daemon/file-copy.h: done reads file_copy_result()); spawn_cancel
+	 * kills it. */
+	int (*copy)(void *data, const char *src, const char *dst, uint64_t timeout_usec,
+		child_done_t done, void *userdata, struct child **ret);
 
 	/* Copies paths (relative to the owner's home) into the guest at ip over SSH. */
 	int (*sync_start)(void *data, const char *ssh_dir, const char *ip, const char *const *paths,

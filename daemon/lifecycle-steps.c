@@ -427,3 +427,36 @@ const struct step_def lifecycle_steps[_STEP_MAX] = {
 	[STEP_SSH] = {"ssh", step_ssh, NULL},
 	[STEP_FILE_SYNC] = {"file_sync", step_file_sync, NULL},
 };
+
+/* ---- the steps' helper port (refused once the lifecycle is being freed) and timings ---- */
+
+static int port_call(void *data, const char *op, json_t *params, const struct helper_fds *fds,
+	helper_done_t done, void *userdata)
+{
+	struct lifecycle *lc = data;
+
+	if (lc->freeing) {
+		json_decref(params);
+		return -ESHUTDOWN;
+	}
+	return lc->ports.helper.call(lc->ports.helper.data, op, params, fds, done, userdata);
+}
+
+struct helper_port lifecycle_helper_port(struct lifecycle *lc)
+{
+	return (struct helper_port){.call = port_call, .data = lc};
+}
+
+json_t *lifecycle_timings(struct lifecycle *lc, const struct vm *vm)
+{
+	struct run *r = run_find(lc, vm->id);
+	json_t *o;
+
+	if (!r || !r->have_timings)
+		return NULL;
+	o = json_object();
+	for (int s = 0; o && s < _STEP_MAX; s++)
+		json_object_set_new(
+			o, lifecycle_steps[s].name, json_integer((json_int_t)r->timings[s]));
+	return o;
+}

@@ -117,11 +117,9 @@ static void suspend_fail(struct run *r, int err, const char *fmt, ...)
 	on_suspend_undone(NULL, &(struct fc_api_result){.r = -EIO}, r);
 }
 
-/* The state file the VMM wrote into its jail's /run, reached through its root (as the API
- * socket is), copied next to the disk. */
-static int suspend_copy_state(struct run *r)
+int snapshot_state_copy_out(struct run *r, const char *dst)
 {
-	char src[PATH_MAX], dst[PATH_MAX], dir[PATH_MAX];
+	char src[PATH_MAX], dir[PATH_MAX];
 	_cleanup_free_ char *data = NULL;
 	size_t len;
 	int k;
@@ -133,10 +131,16 @@ static int suspend_copy_state(struct run *r)
 	k = read_file_full(src, SNAPSHOT_STATE_MAX, &data, &len);
 	if (k < 0)
 		return k;
-	k = snapshot_path(r->lc, r->vm_id, SNAPSHOT_STATE, dst, sizeof(dst));
-	if (k < 0)
-		return k;
 	return write_file_atomic(dst, data, len, 0600);
+}
+
+/* The state file, copied next to the disk. */
+static int suspend_copy_state(struct run *r)
+{
+	char dst[PATH_MAX];
+	int k = snapshot_path(r->lc, r->vm_id, SNAPSHOT_STATE, dst, sizeof(dst));
+
+	return k < 0 ? k : snapshot_state_copy_out(r, dst);
 }
 
 static void on_suspend_created(
@@ -208,11 +212,13 @@ int lifecycle_suspend(struct lifecycle *lc, struct vm *vm, struct rpc_error *err
 			"Cannot suspend VM \"%s\": it is not running (%s)", vm->name,
 			vm_state_to_string(vm->state));
 	}
-	if (r->mode != RUN_RUNNING || r->pause_req > 0)
+	if (r->mode != RUN_RUNNING || r->pause_req > 0 || r->snap)
 		return rpc_error_set(err, -EBUSY, RPC_ERROR_CONFLICT,
 			"Cannot suspend VM \"%s\" while it is %s%s", vm->name,
 			vm_state_to_string(vm->state),
-			r->pause_req > 0 ? " (a pause or resume is in flight)" : "");
+			r->snap            ? " (a snapshot of it is being taken)"
+			: r->pause_req > 0 ? " (a pause or resume is in flight)"
+					   : "");
 	if (vm->halted)
 		return rpc_error_set(err, -EINVAL, RPC_ERROR_CONFLICT,
 			"Cannot suspend VM \"%s\": its guest halted, there is nothing to keep; "
@@ -242,17 +248,41 @@ int lifecycle_suspend(struct lifecycle *lc, struct vm *vm, struct rpc_error *err
 	return 0;
 }
 
+int suspend_record_write(struct lifecycle *lc, const struct vm *vm, const char *boot_id)
+{
+	struct image *img = store_image_by_name(&lc->d->store, vm->image);
+	_cleanup_free_ char *text = NULL;
+	_cleanup_json_ json_t *meta = NULL;
+	char path[PATH_MAX], now[32];
+	struct disk_id d;
+	int k;
+
+	rfc3339_now(now, sizeof(now));
+	k = disk_id_of(lc, vm, &d);
+	if (k < 0)
+		return k;
+	if (!img)
+		return -ENOENT;
+	meta = json_pack("{s:i, s:{s:I, s:I, s:I, s:I}, s:s, s:s, s:s, s:s}", "schema",
+		SNAPSHOT_META_SCHEMA, "disk", "dev", (json_int_t)d.dev, "ino", (json_int_t)d.ino,
+		"size", (json_int_t)d.size, "mtime_ns", (json_int_t)d.mtime_ns, "image", vm->image,
+		"image_rootfs_sha256", img->part[IMAGE_PART_ROOTFS].sha256, "boot_id", boot_id,
+		"created_at", now);
+	text = meta ? json_dumps(meta, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	if (!text)
+		return -ENOMEM;
+	k = snapshot_path(lc, vm->id, SNAPSHOT_META, path, sizeof(path));
+	if (k < 0)
+		return k;
+	return write_file_atomic(path, text, strlen(text), 0600);
+}
+
 /* The run ended: with the snapshot taken and everything released, what the disk now is goes
  * into snapshot.json; without it the VM is simply stopped. */
 void suspend_finish(struct run *r)
 {
 	struct lifecycle *lc = r->lc;
 	struct vm *vm = run_vm(r);
-	struct image *img = vm ? store_image_by_name(&lc->d->store, vm->image) : NULL;
-	_cleanup_free_ char *text = NULL;
-	_cleanup_json_ json_t *meta = NULL;
-	char path[PATH_MAX], now[32];
-	struct disk_id d;
 	int k;
 
 	r->suspending = false;
@@ -264,22 +294,7 @@ void suspend_finish(struct run *r)
 			"its VMM ended before the snapshot was taken; nothing was saved");
 		return;
 	}
-	rfc3339_now(now, sizeof(now));
-	k = disk_id_of(lc, vm, &d);
-	if (k >= 0 && !img)
-		k = -ENOENT;
-	if (k >= 0) {
-		meta = json_pack("{s:i, s:{s:I, s:I, s:I, s:I}, s:s, s:s, s:s, s:s}", "schema",
-			SNAPSHOT_META_SCHEMA, "disk", "dev", (json_int_t)d.dev, "ino",
-			(json_int_t)d.ino, "size", (json_int_t)d.size, "mtime_ns",
-			(json_int_t)d.mtime_ns, "image", vm->image, "image_rootfs_sha256",
-			img->part[IMAGE_PART_ROOTFS].sha256, "boot_id", vm->boot_id, "created_at",
-			now);
-		text = meta ? json_dumps(meta, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
-		k = text ? snapshot_path(lc, vm->id, SNAPSHOT_META, path, sizeof(path)) : -ENOMEM;
-	}
-	if (k >= 0)
-		k = write_file_atomic(path, text, strlen(text), 0600);
+	k = suspend_record_write(lc, vm, vm->boot_id);
 	if (k < 0) {
 		snapshot_discard(lc, vm);
 		r->final_state = VM_STATE_STOPPED;

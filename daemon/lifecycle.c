@@ -573,10 +573,13 @@ struct lifecycle *lifecycle_free(struct lifecycle *lc)
 	lc->freeing = true;
 	lifecycle_ports_close_helper(lc->real);
 	rpc_error_set(&e, 0, RPC_ERROR_UNAVAILABLE, "bangerd is shutting down");
+	restore_cancel_all(lc, "bangerd is shutting down");
 	while (lc->runs) {
 		struct run *r = lc->runs;
 
 		run_notify(r, LIFECYCLE_SHUTDOWN, &e);
+		run_snapshot_cancel(
+			r, e.message); /* its copy child killed, its .new- dir removed */
 		run_free(r);
 	}
 	sd_event_source_disable_unref(lc->tick);
@@ -598,23 +601,6 @@ bool lifecycle_follows(struct lifecycle *lc, const struct vm *vm)
 	struct run *r = run_find(lc, vm->id);
 
 	return r && r->mode == RUN_RUNNING;
-}
-
-static int port_call(void *data, const char *op, json_t *params, const struct helper_fds *fds,
-	helper_done_t done, void *userdata)
-{
-	struct lifecycle *lc = data;
-
-	if (lc->freeing) {
-		json_decref(params);
-		return -ESHUTDOWN;
-	}
-	return lc->ports.helper.call(lc->ports.helper.data, op, params, fds, done, userdata);
-}
-
-struct helper_port lifecycle_helper_port(struct lifecycle *lc)
-{
-	return (struct helper_port){.call = port_call, .data = lc};
 }
 
 bool lifecycle_busy(struct lifecycle *lc, const struct vm *vm)
@@ -665,6 +651,8 @@ int lifecycle_start(struct lifecycle *lc, struct vm *vm, struct rpc_error *err)
 	}
 	if (record_says_running(vm))
 		return readopt_first(lc, vm, err);
+	if (restore_refuse(lc, vm, err) < 0)
+		return -EBUSY;
 	if (!store_image_by_name(&lc->d->store, vm->image))
 		return rpc_error_set(err, -ENOENT, RPC_ERROR_NOT_FOUND,
 			"VM \"%s\" uses image \"%s\", which does not exist (banger image list)",
@@ -694,6 +682,8 @@ int lifecycle_start_cold(struct lifecycle *lc, struct vm *vm, struct rpc_error *
 {
 	struct run *r = run_find(lc, vm->id);
 
+	if (restore_refuse(lc, vm, err) < 0)
+		return -EBUSY;
 	if (vm->state == VM_STATE_SUSPENDED && (!r || r->mode == RUN_IDLE)) {
 		snapshot_discard(lc, vm);
 		record_set_state(
@@ -707,6 +697,11 @@ int lifecycle_stop(struct lifecycle *lc, struct vm *vm, struct rpc_error *err)
 	struct run *r = run_find(lc, vm->id);
 
 	if (!r || r->mode == RUN_IDLE) {
+		if (restore_cancel(lc, vm->id, "cancelled by a stop") > 0) {
+			if (lc->notify) /* stopped it is, as it was */
+				lc->notify(lc, vm->id, vm, LIFECYCLE_RELEASED, NULL, lc->userdata);
+			return 0;
+		}
 		if (record_says_running(vm))
 			return readopt_first(lc, vm, err);
 		return rpc_error_set(err, -EALREADY, RPC_ERROR_CONFLICT,
@@ -790,22 +785,9 @@ void lifecycle_forget(struct lifecycle *lc, struct vm *vm)
 {
 	struct run *r = run_find(lc, vm->id);
 
+	(void)restore_cancel(lc, vm->id, "the VM is deleted");
 	if (vm->ip[0])
 		(void)ssh_known_hosts_forget(lc->ssh_dir, vm->ip); /* a stale entry only */
 	if (r && r->mode == RUN_IDLE)
 		run_free(r);
-}
-
-json_t *lifecycle_timings(struct lifecycle *lc, const struct vm *vm)
-{
-	struct run *r = run_find(lc, vm->id);
-	json_t *o;
-
-	if (!r || !r->have_timings)
-		return NULL;
-	o = json_object();
-	for (int s = 0; o && s < _STEP_MAX; s++)
-		json_object_set_new(
-			o, lifecycle_steps[s].name, json_integer((json_int_t)r->timings[s]));
-	return o;
 }

@@ -32,6 +32,7 @@ enum lifecycle_event {
 	LIFECYCLE_SHUTDOWN,    /* the lifecycle is freed: nothing in flight will finish */
 	LIFECYCLE_PAUSE_ENDED, /* a pause or resume was answered by the VMM (err: it failed) */
 	LIFECYCLE_SUSPEND_FAILED, /* a suspend could not take its snapshot (err): the VM runs on */
+	LIFECYCLE_SNAPSHOT_ENDED, /* a live snapshot is complete, or failed (err); the VM runs on */
 	_LIFECYCLE_EVENT_MAX,
 	_LIFECYCLE_EVENT_INVALID = -EINVAL,
 };
@@ -86,6 +87,21 @@ int lifecycle_set_paused(struct lifecycle *lc, struct vm *vm, bool paused, struc
 /* vm.stop with snapshot: pause, a Full snapshot next to the disk, the VMM ended and everything
  * released: RELEASED follows (the VM suspended), or SUSPEND_FAILED (the VM as it was). */
 int lifecycle_suspend(struct lifecycle *lc, struct vm *vm, struct rpc_error *err);
+/* vm.snapshot: pause, a Full snapshot and a copy of the disk into snapshots/<name>/ (name NULL:
+ * a timestamp), resume unless it was paused before: SNAPSHOT_ENDED follows, after which
+ * lifecycle_snapshot_take_result() hands over the new snapshot's record. A failed one leaves no
+ * snapshot directory and the VM as it was. */
+int lifecycle_snapshot(
+	struct lifecycle *lc, struct vm *vm, const char *name, struct rpc_error *err);
+json_t *lifecycle_snapshot_take_result(struct lifecycle *lc, const char *vm_id);
+/* vm.snapshot_restore: a stopped or suspended VM gets the snapshot's disk, memory and state
+ * (copies, made off the loop: the snapshot stays) and becomes suspended, so vm.start restores
+ * it. SNAPSHOT_ENDED follows, after which lifecycle_snapshot_take_result() hands over the
+ * snapshot's record; a start is refused meanwhile, a stop or delete cancels it. */
+int lifecycle_snapshot_restore(
+	struct lifecycle *lc, struct vm *vm, const char *name, struct rpc_error *err);
+/* Whether snapshot is being copied into vm now: it may not be deleted meanwhile. */
+bool lifecycle_restoring_from(struct lifecycle *lc, const struct vm *vm, const char *snapshot);
 /* vm.start with cold: a suspended VM's snapshot is discarded first, so it boots. */
 int lifecycle_start_cold(struct lifecycle *lc, struct vm *vm, struct rpc_error *err);
 /* Stop, then start: RELEASED then STARTED or START_ENDED; a plain start when nothing runs. */

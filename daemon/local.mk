@@ -42,6 +42,10 @@ tests_unit_test_daemon_store_LDADD = $(BANGERD_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_daemon_events_SOURCES = tests/unit/test-daemon-events.c
 tests_unit_test_daemon_events_CFLAGS = $(TESTS_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_unit_test_daemon_events_LDADD = $(BANGERD_LIBS) $(CMOCKA_LIBS)
+unit_tests += tests/unit/test-snapshot
+tests_unit_test_snapshot_SOURCES = tests/unit/test-snapshot.c
+tests_unit_test_snapshot_CFLAGS = $(TESTS_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_unit_test_snapshot_LDADD = $(BANGERD_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_daemon_vm_SOURCES = tests/unit/test-daemon-vm.c
 tests_unit_test_daemon_vm_CFLAGS = $(TESTS_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_unit_test_daemon_vm_LDADD = $(BANGERD_LIBS) $(CMOCKA_LIBS)
@@ -99,6 +103,7 @@ libbangerd_a_SOURCES += \
 	daemon/fc-requests.c daemon/fc-requests.h \
 	daemon/netalloc.c daemon/netalloc.h \
 	daemon/child.c daemon/child.h \
+	daemon/file-copy.c daemon/file-copy.h \
 	daemon/ssh-keys.c daemon/ssh-keys.h \
 	daemon/console-log.c daemon/console-log.h \
 	daemon/helper-client.c daemon/helper-client.h \
@@ -112,9 +117,13 @@ libbangerd_a_SOURCES += \
 	daemon/lifecycle-stop.c \
 	daemon/lifecycle-pause.c \
 	daemon/lifecycle-suspend.c \
+	daemon/lifecycle-snapshot.c \
+	daemon/lifecycle-restore.c \
+	daemon/snapshot.c daemon/snapshot.h \
 	daemon/lifecycle-console.c \
 	daemon/reconcile-readopt.c \
 	daemon/rpc-vm-lifecycle.c \
+	daemon/rpc-vm-snapshot.c \
 	daemon/reconcile.c daemon/reconcile.h
 libbangerd_a_CFLAGS += $(CURL_CFLAGS) $(INIH_CFLAGS)
 BANGERD_LIBS += $(CURL_LIBS) $(INIH_LIBS)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* vm.start, vm.stop, vm.restart, vm.pause, vm.resume, a forced vm.delete and vm.logs: the methods
- * backed by the VM lifecycle, and the callers who wait for what a start, stop or delete comes to.
- * The lifecycle tells rpc_vm_lifecycle_notify(); this file answers the calls. */
+/* vm.start, vm.stop, vm.restart, vm.pause, vm.resume, vm.snapshot, vm.snapshot_restore, a forced
+ * vm.delete and vm.logs: the methods backed by the VM lifecycle, and the callers who wait for what
+ * a start, stop or delete comes to. The lifecycle tells rpc_vm_lifecycle_notify(); this file
+ * answers the calls. */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +19,11 @@
 #define MAX_WAITERS 16 /* per VM and kind */
 
 enum waiter_kind {
-	WAIT_START,  /* STARTED or START_ENDED */
-	WAIT_STOP,   /* RELEASED */
-	WAIT_DELETE, /* DELETE */
-	WAIT_PAUSE,  /* PAUSE_ENDED (a pause or a resume) */
+	WAIT_START,    /* STARTED or START_ENDED */
+	WAIT_STOP,     /* RELEASED */
+	WAIT_DELETE,   /* DELETE */
+	WAIT_PAUSE,    /* PAUSE_ENDED (a pause or a resume) */
+	WAIT_SNAPSHOT, /* SNAPSHOT_ENDED */
 	_WAIT_KIND_MAX,
 	_WAIT_KIND_INVALID = -EINVAL,
 };
@@ -148,6 +150,11 @@ void rpc_vm_lifecycle_notify(struct lifecycle *lc, const char *vm_id, struct vm 
 	case LIFECYCLE_SUSPEND_FAILED:
 		waiters_answer(d, vm_id, WAIT_STOP, NULL, err);
 		break;
+	case LIFECYCLE_SNAPSHOT_ENDED:
+		res = err ? NULL : lifecycle_snapshot_take_result(lc, vm_id);
+		waiters_answer(d, vm_id, WAIT_SNAPSHOT, res, err);
+		json_decref(res);
+		break;
 	case LIFECYCLE_SHUTDOWN:
 		for (enum waiter_kind kind = 0; kind < _WAIT_KIND_MAX; kind++)
 			waiters_answer(d, vm_id, kind, NULL, err);
@@ -232,6 +239,48 @@ int rpc_vm_resume(struct rpc_call *call, const struct rpc_vm_resume_args *args, 
 {
 	(void)ret_result;
 	return run_op(call, args->name, args->id, err, WAIT_PAUSE, lifecycle_resume);
+}
+
+/* Answered with the new snapshot's record (sizes, how long the guest stood) once it is complete;
+ * a failure leaves none, and the VM as it was. */
+int rpc_vm_snapshot(struct rpc_call *call, const struct rpc_vm_snapshot_args *args,
+	json_t **ret_result, struct rpc_error *err)
+{
+	struct daemon *d = call->d;
+	struct vm_waiter *w;
+	struct vm *vm;
+	int r;
+
+	(void)ret_result;
+	r = rpc_vm_lookup(d, args->name, args->id, &vm, err);
+	r = r ?: waiter_add(d, vm, WAIT_SNAPSHOT, call, &w, err);
+	if (r < 0)
+		return r;
+	r = lifecycle_snapshot(d->lifecycle, vm, args->snapshot, err);
+	if (r < 0)
+		return waiter_answer_now(d, w, NULL, err);
+	return RPC_REPLY_LATER;
+}
+
+/* {"name"|"id", "snapshot"} → the restored snapshot's record, once its copies are made; the VM
+ * is then suspended and its next vm.start restores the snapshot (its boot id, its disk). */
+int rpc_vm_snapshot_restore(struct rpc_call *call, const struct rpc_vm_snapshot_restore_args *args,
+	json_t **ret_result, struct rpc_error *err)
+{
+	struct daemon *d = call->d;
+	struct vm_waiter *w;
+	struct vm *vm;
+	int r;
+
+	(void)ret_result;
+	r = rpc_vm_lookup(d, args->name, args->id, &vm, err);
+	r = r ?: waiter_add(d, vm, WAIT_SNAPSHOT, call, &w, err);
+	if (r < 0)
+		return r;
+	r = lifecycle_snapshot_restore(d->lifecycle, vm, args->snapshot, err);
+	if (r < 0)
+		return waiter_answer_now(d, w, NULL, err);
+	return RPC_REPLY_LATER;
 }
 
 int rpc_vm_delete(struct rpc_call *call, const struct rpc_vm_delete_args *args, json_t **ret_result,

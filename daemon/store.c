@@ -15,6 +15,7 @@
 #include "common/layout.h"
 #include "common/log.h"
 #include "common/macro.h"
+#include "daemon/snapshot.h"
 #include "daemon/store.h"
 #include "protocol/jsonrpc.h"
 
@@ -233,6 +234,9 @@ int store_vm_remove(struct store *s, struct vm *vm)
 	if (unlink(path) < 0 && errno != ENOENT)
 		return negative_errno();
 	(void)fsync_parent_dir(path);
+	r = snapshots_remove_all(dir);
+	if (r < 0)
+		log_warning_errno(r, "Failed to remove the snapshots of %s: %m", dir);
 	r = remove_flat_dir(dir);
 	if (r < 0)
 		log_warning_errno(r, "Failed to remove %s: %m", dir);
@@ -292,6 +296,9 @@ int store_image_remove(struct store *s, struct image *img)
 	if (unlink(path) < 0 && errno != ENOENT)
 		return negative_errno();
 	(void)fsync_parent_dir(path);
+	r = snapshots_remove_all(dir);
+	if (r < 0)
+		log_warning_errno(r, "Failed to remove the snapshots of %s: %m", dir);
 	r = remove_flat_dir(dir);
 	if (r < 0)
 		log_warning_errno(r, "Failed to remove %s: %m", dir);

@@ -17,8 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/fileclone.h"
 #include "common/fileio.h"
 #include "common/log.h"
+#include "daemon/file-copy.h"
 #include "daemon/lifecycle-internal.h"
 #include "daemon/rpc-vm.h"
 #include "daemon/save-retry.h"
@@ -27,12 +29,13 @@
 #define VMM_PID 4242
 #define BOOT_ID "0e1d2c3b-4a59-4687-a5b4-c3d2e1f00112"
 
-enum pending_kind { P_HELPER, P_FC, P_SPAWN, P_SYNC, P_EXIT };
+enum pending_kind { P_HELPER, P_FC, P_SPAWN, P_COPY, P_SYNC, P_EXIT };
 
 struct pending {
 	struct pending *next;
 	enum pending_kind kind;
-	char what[96]; /* op, "PUT /path", "action:Type", argv[0], "file_sync", "exit" */
+	char what[96]; /* op, "PUT /path", "action:Type", argv[0], "copy:FILE", "file_sync", "exit"
+			*/
 	bool held;
 	void *userdata;
 	/* helper */
@@ -41,8 +44,9 @@ struct pending {
 	/* fc */
 	fc_api_done_t fdone;
 	int64_t id;
-	/* spawn */
+	/* spawn, copy */
 	child_done_t cdone;
+	char src[PATH_MAX], dst[PATH_MAX];
 	/* sync */
 	file_sync_done_t sdone;
 	/* exit */
@@ -67,7 +71,7 @@ struct fake {
 	char api_sock[PATH_MAX];
 	char mem_file[PATH_MAX]; /* the VM's snapshot.mem, which the real jail binds as a drive */
 	const char *boot_id;     /* what the guest says over SSH */
-	unsigned snap_creates, snap_loads, instance_starts;
+	unsigned snap_creates, snap_loads, instance_starts, copies;
 	/* what happened */
 	unsigned tap_create, tap_delete, disk_prepare, disk_release, jail_stage, jail_cleanup;
 	unsigned jail_launch, proc_find, sig_term, sig_kill, cad, vmm_exits;
@@ -87,7 +91,8 @@ struct fixture {
 	struct vm *vm;
 	bool started, start_ended, released, deleted;
 	char start_err[1100];
-	unsigned pause_ended, suspend_failed;
+	unsigned pause_ended, suspend_failed, snapshot_ended;
+	bool snapshot_result; /* the last SNAPSHOT_ENDED handed over a record */
 	char pause_err[1100];
 };
 
@@ -341,6 +346,42 @@ static void deliver_spawn(struct fake *f, struct pending *p)
 	p->cdone((struct child *)p, &res, p->userdata);
 }
 
+/* A copy is made for real when its answer is delivered (as the child would), so a test can hold
+ * it, fail it ("copy:disk") or stop the VM while it runs. */
+static int fake_copy(void *data, const char *src, const char *dst, uint64_t timeout_usec,
+	child_done_t done, void *userdata, struct child **ret)
+{
+	struct fake *f = data;
+	const char *base = strrchr(dst, '/');
+	char what[64];
+	struct pending *p;
+
+	(void)timeout_usec;
+	snprintf(what, sizeof(what), "copy:%s", base ? base + 1 : dst);
+	p = enqueue(f, P_COPY, what);
+	p->cdone = done;
+	p->userdata = userdata;
+	snprintf(p->src, sizeof(p->src), "%s", src);
+	snprintf(p->dst, sizeof(p->dst), "%s", dst);
+	f->copies++;
+	*ret = (struct child *)p;
+	return 0;
+}
+
+static void deliver_copy(struct fake *f, struct pending *p)
+{
+	char out[64] = "", err[64] = "";
+	struct child_result res = {.out = out, .err = err};
+	bool reflinked = false;
+	int k = matches(f, f->fail_at, p->what) ? -EIO
+						: file_clone_path(p->src, p->dst, &reflinked);
+
+	assert_int_equal(file_copy_format(k, reflinked, out, sizeof(out)), 0);
+	res.out_len = strlen(out);
+	res.status = k < 0 ? 1 : 0;
+	p->cdone((struct child *)p, &res, p->userdata);
+}
+
 static int fake_sync_start(void *data, const char *ssh_dir, const char *ip,
 	const char *const *paths, size_t n_paths, const char *vm_name, file_sync_done_t done,
 	void *userdata, struct file_sync **ret)
@@ -418,6 +459,9 @@ static bool deliver_one(struct fake *f)
 		case P_SPAWN:
 			deliver_spawn(f, p);
 			break;
+		case P_COPY:
+			deliver_copy(f, p);
+			break;
 		case P_SYNC:
 			p->sdone((struct file_sync *)p, p->userdata);
 			break;
@@ -456,7 +500,6 @@ static void on_notify(struct lifecycle *lc, const char *vm_id, struct vm *vm,
 	json_t *res = NULL;
 	struct rpc_error derr;
 
-	(void)lc;
 	assert_string_equal(vm_id, VM_ID);
 	switch (ev) {
 	case LIFECYCLE_STARTED:
@@ -481,6 +524,15 @@ static void on_notify(struct lifecycle *lc, const char *vm_id, struct vm *vm,
 	case LIFECYCLE_SUSPEND_FAILED:
 		fx->suspend_failed++;
 		snprintf(fx->pause_err, sizeof(fx->pause_err), "%s", err->message);
+		break;
+	case LIFECYCLE_SNAPSHOT_ENDED:
+		fx->snapshot_ended++;
+		/* as the daemon does: taken while it is told (a restore's is gone afterwards) */
+		res = err ? NULL : lifecycle_snapshot_take_result(lc, vm_id);
+		fx->snapshot_result = res != NULL;
+		json_decref(res);
+		res = NULL;
+		snprintf(fx->pause_err, sizeof(fx->pause_err), "%s", err ? err->message : "");
 		break;
 	case LIFECYCLE_PAUSE_ENDED:
 		fx->pause_ended++;
@@ -531,6 +583,9 @@ static int setup(void **state)
 	write_file(img->part[IMAGE_PART_KERNEL].path, "kernel");
 	write_file(img->part[IMAGE_PART_ROOTFS].path, "rootfs");
 	strcpy(img->imported_at, "2026-01-01T00:00:00Z");
+	/* what a snapshot's record names, and its restore checks */
+	snprintf(img->part[IMAGE_PART_ROOTFS].sha256, sizeof(img->part[IMAGE_PART_ROOTFS].sha256),
+		"%064d", 7);
 	assert_int_equal(store_image_save(&fx->d.store, img), 0);
 
 	fx->vm = calloc(1, sizeof(*fx->vm));
@@ -570,6 +625,7 @@ static int setup(void **state)
 		.fc_cancel = fake_fc_cancel,
 		.spawn = fake_spawn,
 		.spawn_cancel = fake_spawn_cancel,
+		.copy = fake_copy,
 		.sync_start = fake_sync_start,
 		.sync_free = fake_sync_free,
 		.watch_pid = fake_watch_pid,
@@ -1255,6 +1311,298 @@ static void test_suspend_create_refused(void **state)
 	assert_ends(fx, VM_STATE_STOPPED, "");
 }
 
+/* ---- live snapshots ------------------------------------------------------------------------ */
+
+static bool snap_path_exists(struct fixture *fx, const char *rel)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64];
+
+	assert_int_equal(layout_vm_dir(&fx->d.layout, VM_ID, dir, sizeof(dir)), 0);
+	snprintf(path, sizeof(path), "%s/snapshots/%s", dir, rel);
+	return access(path, F_OK) == 0;
+}
+
+static bool snapshot_done(struct fixture *fx)
+{
+	return fx->snapshot_ended > 0;
+}
+
+static void test_snapshot_live(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	assert_int_equal(lifecycle_snapshot(fx->lc, fx->vm, "s1", &err), 0);
+	/* while it is taken: no pause, suspend or second snapshot */
+	assert_int_equal(lifecycle_set_paused(fx->lc, fx->vm, true, &err), -EBUSY);
+	assert_int_equal(lifecycle_suspend(fx->lc, fx->vm, &err), -EBUSY);
+	assert_int_equal(lifecycle_snapshot(fx->lc, fx->vm, "s2", &err), -EBUSY);
+	assert_true(run_until(fx, snapshot_done));
+	assert_int_equal(fx->snapshot_ended, 1);
+	assert_string_equal(fx->pause_err, "");
+	assert_int_equal(fx->fake.snap_creates, 1);
+	assert_false(fx->fake.vmm_paused); /* resumed */
+	assert_int_equal(fx->vm->state, VM_STATE_RUNNING);
+	assert_true(snap_path_exists(fx, "s1/disk"));
+	assert_true(snap_path_exists(fx, "s1/snapshot.mem"));
+	assert_true(snap_path_exists(fx, "s1/snapshot.state"));
+	assert_true(snap_path_exists(fx, "s1/snapshot.json"));
+	assert_false(snap_path_exists(fx, ".new-s1"));
+	assert_true(fx->snapshot_result);
+	assert_int_equal(lifecycle_snapshot(fx->lc, fx->vm, "s1", &err), -EEXIST);
+	assert_non_null(strstr(err.message, "already has a snapshot named \"s1\""));
+	assert_int_equal(lifecycle_snapshot(fx->lc, fx->vm, "Bad", &err), -EINVAL);
+	fx->fake.obeys = OBEY_CAD;
+	assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
+	assert_ends(fx, VM_STATE_STOPPED, "");
+	assert_int_equal(lifecycle_snapshot(fx->lc, fx->vm, "s3", &err), -ENOTCONN);
+	assert_non_null(strstr(err.message, "it is not running (stopped)"));
+}
+
+/* The VMM refuses the snapshot: the guest is resumed, no snapshot directory is left. */
+static void test_snapshot_create_refused(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	snprintf(fx->fake.fail_at, sizeof(fx->fake.fail_at), "PUT /snapshot/create");
+	assert_int_equal(lifecycle_snapshot(fx->lc, fx->vm, "s1", &err), 0);
+	assert_true(run_until(fx, snapshot_done));
+	assert_int_equal(fx->snapshot_ended, 1);
+	assert_non_null(strstr(fx->pause_err, "Failed to snapshot VM \"web\""));
+	assert_non_null(strstr(fx->pause_err, "running again"));
+	assert_false(fx->fake.vmm_paused);
+	assert_int_equal(fx->vm->state, VM_STATE_RUNNING);
+	assert_false(snap_path_exists(fx, "s1"));
+	assert_false(snap_path_exists(fx, ".new-s1"));
+	fx->fake.obeys = OBEY_CAD;
+	assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
+	assert_ends(fx, VM_STATE_STOPPED, "");
+}
+
+/* A stop overtakes the snapshot: it is cancelled, nothing is kept, the guest still stops by
+ * itself (resumed first). */
+static void test_snapshot_cancelled_by_stop(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	snprintf(fx->fake.hold_at, sizeof(fx->fake.hold_at), "PUT /snapshot/create");
+	assert_int_equal(lifecycle_snapshot(fx->lc, fx->vm, "s1", &err), 0);
+	assert_true(run_until(fx, is_held));
+	assert_true(snap_path_exists(fx, ".new-s1"));
+	fx->fake.obeys = OBEY_CAD;
+	assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
+	assert_int_equal(fx->snapshot_ended, 1);
+	assert_non_null(strstr(fx->pause_err, "cancelled"));
+	assert_ends(fx, VM_STATE_STOPPED, "");
+	assert_false(snap_path_exists(fx, "s1"));
+	assert_false(snap_path_exists(fx, ".new-s1"));
+}
+
+/* A stop while the disk is copied (the guest paused for it): the copy is killed, its partial
+ * directory removed, the guest resumed first, so it still stops by itself. */
+static void test_snapshot_cancelled_during_copy(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	snprintf(fx->fake.hold_at, sizeof(fx->fake.hold_at), "copy:disk");
+	assert_int_equal(lifecycle_snapshot(fx->lc, fx->vm, "s1", &err), 0);
+	assert_true(run_until(fx, is_held));
+	assert_true(fx->fake.vmm_paused); /* the disk is copied while the guest stands */
+	assert_true(snap_path_exists(fx, ".new-s1/snapshot.state"));
+	assert_int_equal(lifecycle_set_paused(fx->lc, fx->vm, false, &err), -EBUSY);
+	fx->fake.obeys = OBEY_CAD;
+	assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
+	assert_int_equal(fx->snapshot_ended, 1);
+	assert_non_null(strstr(fx->pause_err, "cancelled"));
+	assert_false(held(&fx->fake, "copy:disk")); /* killed */
+	assert_ends(fx, VM_STATE_STOPPED, "");
+	assert_false(snap_path_exists(fx, "s1"));
+	assert_false(snap_path_exists(fx, ".new-s1"));
+}
+
+/* The daemon ends during the copy: the copy child is killed (no longer queued), the partial
+ * directory removed; the VMM, nobody's child, runs on (the next daemon re-adopts it). */
+static void test_snapshot_copy_at_shutdown(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	snprintf(fx->fake.hold_at, sizeof(fx->fake.hold_at), "copy:disk");
+	assert_int_equal(lifecycle_snapshot(fx->lc, fx->vm, "s1", &err), 0);
+	assert_true(run_until(fx, is_held));
+	assert_true(snap_path_exists(fx, ".new-s1"));
+	fx->lc = lifecycle_free(fx->lc);
+	assert_false(held(&fx->fake, "copy:disk"));
+	assert_false(snap_path_exists(fx, ".new-s1"));
+	assert_false(snap_path_exists(fx, "s1"));
+}
+
+/* Either copy fails: the guest runs again, the caller hears which copy, nothing is kept. */
+static void snapshot_copy_fails(struct fixture *fx, const char *at, const char *says)
+{
+	struct rpc_error err;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	snprintf(fx->fake.fail_at, sizeof(fx->fake.fail_at), "%s", at);
+	assert_int_equal(lifecycle_snapshot(fx->lc, fx->vm, "s1", &err), 0);
+	assert_true(run_until(fx, snapshot_done));
+	assert_non_null(strstr(fx->pause_err, says));
+	assert_non_null(strstr(fx->pause_err, "Input/output error"));
+	assert_false(fx->fake.vmm_paused);
+	assert_int_equal(fx->vm->state, VM_STATE_RUNNING);
+	assert_false(snap_path_exists(fx, "s1"));
+	assert_false(snap_path_exists(fx, ".new-s1"));
+	fx->fake.obeys = OBEY_CAD;
+	assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
+	assert_ends(fx, VM_STATE_STOPPED, "");
+}
+
+static void test_snapshot_disk_copy_fails(void **state)
+{
+	snapshot_copy_fails(*state, "copy:disk", "cannot copy its disk");
+	assert_non_null(strstr(((struct fixture *)*state)->pause_err, "running again"));
+}
+
+static void test_snapshot_mem_copy_fails(void **state)
+{
+	snapshot_copy_fails(*state, "copy:snapshot.mem", "cannot copy its memory file");
+}
+
+/* ---- restoring one ----------------------------------------------------------------------------
+ */
+
+/* Snapshot s1 of the running VM, which is then stopped. */
+static void snapshot_then_stop(struct fixture *fx)
+{
+	struct rpc_error err;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	assert_int_equal(lifecycle_snapshot(fx->lc, fx->vm, "s1", &err), 0);
+	assert_true(run_until(fx, snapshot_done));
+	assert_string_equal(fx->pause_err, "");
+	fx->fake.obeys = OBEY_CAD;
+	assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
+	assert_ends(fx, VM_STATE_STOPPED, "");
+	fx->snapshot_ended = 0;
+	fx->snapshot_result = false;
+	fx->released = false;
+}
+
+static bool no_restore_files(struct fixture *fx)
+{
+	return !vm_file_exists(fx, "disk.restore") && !vm_file_exists(fx, "snapshot.mem.restore") &&
+	       !vm_file_exists(fx, "snapshot.state.restore");
+}
+
+/* The copies are made off the loop, one by one; a start waits for none of them: it is refused
+ * until the VM is suspended with the snapshot's files, which the next start restores. */
+static void test_snapshot_restore(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+	unsigned copies;
+
+	snapshot_then_stop(fx);
+	copies = fx->fake.copies;
+	snprintf(fx->fake.hold_at, sizeof(fx->fake.hold_at), "copy:snapshot.mem.restore");
+	assert_int_equal(lifecycle_snapshot_restore(fx->lc, fx->vm, "s1", &err), 0);
+	assert_true(run_until(fx, is_held));
+	assert_int_equal(fx->snapshot_ended, 0);
+	assert_true(vm_file_exists(fx, "disk.restore")); /* the first copy is made */
+	assert_int_equal(fx->vm->state, VM_STATE_STOPPED);
+	assert_int_equal(lifecycle_start(fx->lc, fx->vm, &err), -EBUSY);
+	assert_non_null(strstr(err.message, "is being restored from its snapshot \"s1\""));
+	assert_int_equal(lifecycle_start_cold(fx->lc, fx->vm, &err), -EBUSY);
+	assert_int_equal(lifecycle_snapshot_restore(fx->lc, fx->vm, "s1", &err), -EBUSY);
+	release_held(&fx->fake);
+	assert_true(run_until(fx, snapshot_done));
+	assert_string_equal(fx->pause_err, "");
+	assert_true(fx->snapshot_result);
+	assert_int_equal(fx->fake.copies - copies, 3);
+	assert_int_equal(fx->vm->state, VM_STATE_SUSPENDED);
+	assert_non_null(strstr(fx->vm->reason, "restored from snapshot s1"));
+	assert_true(vm_file_exists(fx, "snapshot.json"));
+	assert_true(no_restore_files(fx));
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	assert_int_equal(fx->vm->state, VM_STATE_RUNNING);
+	assert_int_equal(fx->fake.snap_loads, 1);
+}
+
+/* A stop cancels the restore (answered as stopped), a delete too: the copy killed, no .restore
+ * file left, the VM as it was. */
+static void restore_cancelled(struct fixture *fx, bool by_delete)
+{
+	struct rpc_error err;
+
+	snapshot_then_stop(fx);
+	snprintf(fx->fake.hold_at, sizeof(fx->fake.hold_at), "copy:snapshot.mem.restore");
+	assert_int_equal(lifecycle_snapshot_restore(fx->lc, fx->vm, "s1", &err), 0);
+	assert_true(run_until(fx, is_held));
+	if (by_delete)
+		lifecycle_forget(fx->lc, fx->vm);
+	else {
+		assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
+		assert_true(fx->released);
+	}
+	assert_int_equal(fx->snapshot_ended, 1);
+	assert_non_null(strstr(fx->pause_err, "was cancelled"));
+	assert_non_null(strstr(fx->pause_err, by_delete ? "deleted" : "by a stop"));
+	assert_false(held(&fx->fake, "copy:snapshot.mem.restore")); /* killed */
+	assert_true(no_restore_files(fx));
+	assert_int_equal(fx->vm->state, VM_STATE_STOPPED);
+	/* and it may be restored again */
+	release_held(&fx->fake);
+	fx->snapshot_ended = 0;
+	assert_int_equal(lifecycle_snapshot_restore(fx->lc, fx->vm, "s1", &err), 0);
+	assert_true(run_until(fx, snapshot_done));
+	assert_string_equal(fx->pause_err, "");
+	assert_int_equal(fx->vm->state, VM_STATE_SUSPENDED);
+}
+
+static void test_snapshot_restore_cancelled_by_stop(void **state)
+{
+	restore_cancelled(*state, false);
+}
+
+static void test_snapshot_restore_cancelled_by_delete(void **state)
+{
+	restore_cancelled(*state, true);
+}
+
+/* A copy fails: what was copied is removed, the VM is unchanged. */
+static void test_snapshot_restore_copy_fails(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	snapshot_then_stop(fx);
+	snprintf(fx->fake.fail_at, sizeof(fx->fake.fail_at), "copy:snapshot.state.restore");
+	assert_int_equal(lifecycle_snapshot_restore(fx->lc, fx->vm, "s1", &err), 0);
+	assert_true(run_until(fx, snapshot_done));
+	assert_non_null(strstr(fx->pause_err,
+		"copying its snapshot.state: Input/output error; the VM is unchanged"));
+	assert_false(fx->snapshot_result);
+	assert_true(no_restore_files(fx));
+	assert_int_equal(fx->vm->state, VM_STATE_STOPPED);
+	assert_false(vm_file_exists(fx, "snapshot.json"));
+}
+
 static void test_suspend_refused_leaves_paused(void **state)
 {
 	struct fixture *fx = *state;
@@ -1524,6 +1872,20 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_readopt_paused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_suspend_then_restore, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_suspend_create_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_live, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_create_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_cancelled_by_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_snapshot_cancelled_during_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_copy_at_shutdown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_disk_copy_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_mem_copy_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_restore, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_snapshot_restore_cancelled_by_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_snapshot_restore_cancelled_by_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_restore_copy_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_suspend_refused_leaves_paused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmm_dies_during_suspend, setup, teardown),
