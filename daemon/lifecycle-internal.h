@@ -267,9 +267,16 @@ void run_probe_paused(struct run *r);
 #define SNAPSHOT_META "snapshot.json"
 #define SNAPSHOT_STATE "snapshot.state"
 #define SNAPSHOT_MEM "snapshot.mem"
+/* Where a running VMM writes a snapshot's memory: never the file it was restored from, which
+ * Firecracker maps (MAP_PRIVATE) for the guest's memory and its snapshot/create truncates — the
+ * guest would fault on every page it had not yet written. A suspend renames it over
+ * snapshot.mem once the VMM is gone; a live snapshot copies it out and empties it. */
+#define SNAPSHOT_MEM_NEXT "snapshot.mem.next"
 #define SNAPSHOT_MEM_DRIVE "snapmem"
+#define SNAPSHOT_MEM_NEXT_DRIVE "snapnext"
 #define SNAPSHOT_STATE_DRIVE "snapstate"
 #define SNAPSHOT_MEM_IN_JAIL "/drives/" SNAPSHOT_MEM_DRIVE
+#define SNAPSHOT_MEM_NEXT_IN_JAIL "/drives/" SNAPSHOT_MEM_NEXT_DRIVE
 #define SNAPSHOT_STATE_IN_JAIL "/drives/" SNAPSHOT_STATE_DRIVE
 int snapshot_path(struct lifecycle *lc, const char *vm_id, const char *file, char *buf, size_t n);
 /* Removes the snapshot's record and state, empties its memory file. */

@@ -55,15 +55,14 @@ static void snap_free(struct run *r)
 static void snap_send(struct run *r, struct fc_request *req, int built, uint64_t timeout,
 	fc_api_done_t done, const char *what);
 
-/* The VM's own snapshot.mem is only the VMM's scratch space while it runs: emptied once its
- * copy is made or the snapshot failed. Not after a restore: a VMM may still map the memory it
- * was restored from (Firecracker's File backend does, MAP_PRIVATE), and emptying it under
- * that mapping would fault the guest. */
+/* The VM's snapshot.mem.next is only the VMM's scratch space while it runs: emptied once its
+ * copy is made or the snapshot failed. No VMM maps it (a restored one maps snapshot.mem,
+ * lifecycle-internal.h), so emptying it is safe whenever. */
 static void snap_scratch_empty(struct run *r)
 {
 	char path[PATH_MAX];
 
-	if (r->restoring || snapshot_path(r->lc, r->vm_id, SNAPSHOT_MEM, path, sizeof(path)) < 0)
+	if (snapshot_path(r->lc, r->vm_id, SNAPSHOT_MEM_NEXT, path, sizeof(path)) < 0)
 		return;
 	if (truncate(path, 0) < 0) {
 		/* space only */
@@ -214,7 +213,7 @@ static void snap_finish(struct run *r)
 	char src[PATH_MAX];
 	int k;
 
-	k = snapshot_path(r->lc, r->vm_id, SNAPSHOT_MEM, src, sizeof(src));
+	k = snapshot_path(r->lc, r->vm_id, SNAPSHOT_MEM_NEXT, src, sizeof(src));
 	if (k >= 0)
 		k = snap_copy(r, src, SNAPSHOT_MEM, on_snap_mem_copied);
 	if (k < 0)
@@ -317,7 +316,7 @@ static void snap_create(struct run *r)
 	char state[64];
 
 	snprintf(state, sizeof(state), "/run/%s", SNAPSHOT_STATE);
-	snap_send(r, &req, fc_request_snapshot_create(state, SNAPSHOT_MEM_IN_JAIL, &req),
+	snap_send(r, &req, fc_request_snapshot_create(state, SNAPSHOT_MEM_NEXT_IN_JAIL, &req),
 		SNAP_CREATE_TIMEOUT_USEC, on_snap_created, "snapshot request");
 }
 

@@ -341,7 +341,8 @@ static void step_jail(struct run *r)
 	struct image *img = store_image_by_name(&lc->d->store, vm->image);
 	struct helper_req_jail_stage req = {.vm_id = vm->id};
 	struct helper_block_drive drive = {"rootfs", r->device};
-	_cleanup_close_ int kernel = -1, initrd = -1, disk = -1, mem = -1, state = -1;
+	_cleanup_close_ int kernel = -1, initrd = -1, disk = -1, mem = -1, mem_next = -1,
+			    state = -1;
 	char path[PATH_MAX] = "";
 
 	if (!img) {
@@ -378,8 +379,9 @@ static void step_jail(struct run *r)
 		req.fds.names[req.fds.n] = "drive:rootfs";
 		req.fds.fds[req.fds.n++] = disk;
 	}
-	/* The snapshot's memory file, for a suspend to write in place (a cold start empties it) or
-	 * a restore to read; a restore's state file too. */
+	/* The snapshot's memory file, for a restore to read (a cold start empties it), and an empty
+	 * one for a suspend or a live snapshot to write (lifecycle-internal.h says why two); a
+	 * restore's state file too. */
 	if (snapshot_path(lc, vm->id, SNAPSHOT_MEM, path, sizeof(path)) >= 0)
 		mem = open(path,
 			O_RDWR | O_CREAT | (r->restoring ? 0 : O_TRUNC) | O_CLOEXEC | O_NOFOLLOW,
@@ -390,6 +392,14 @@ static void step_jail(struct run *r)
 	}
 	req.fds.names[req.fds.n] = "drive:" SNAPSHOT_MEM_DRIVE;
 	req.fds.fds[req.fds.n++] = mem;
+	if (snapshot_path(lc, vm->id, SNAPSHOT_MEM_NEXT, path, sizeof(path)) >= 0)
+		mem_next = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (mem_next < 0) {
+		step_fail(r, negative_errno(), "cannot open the snapshot memory file %s: %m", path);
+		return;
+	}
+	req.fds.names[req.fds.n] = "drive:" SNAPSHOT_MEM_NEXT_DRIVE;
+	req.fds.fds[req.fds.n++] = mem_next;
 	if (r->restoring) {
 		if (snapshot_path(lc, vm->id, SNAPSHOT_STATE, path, sizeof(path)) >= 0)
 			state = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);

@@ -64,6 +64,22 @@ void snapshot_discard(struct lifecycle *lc, const struct vm *vm)
 		if (truncate(path, 0) < 0) {
 			/* space only: a cold start empties it again */
 		}
+	if (snapshot_path(lc, vm->id, SNAPSHOT_MEM_NEXT, path, sizeof(path)) >= 0)
+		(void)unlink(path);
+}
+
+/* The memory a suspend's VMM wrote becomes the snapshot's, now that no VMM maps the old. */
+static int suspend_take_memory(struct lifecycle *lc, const struct vm *vm)
+{
+	char next[PATH_MAX], mem[PATH_MAX];
+	int k;
+
+	k = snapshot_path(lc, vm->id, SNAPSHOT_MEM_NEXT, next, sizeof(next));
+	if (k >= 0)
+		k = snapshot_path(lc, vm->id, SNAPSHOT_MEM, mem, sizeof(mem));
+	if (k >= 0 && rename(next, mem) < 0)
+		k = -errno;
+	return k;
 }
 
 /* ---- suspend ----------------------------------------------------------------------------------
@@ -174,7 +190,7 @@ static void suspend_create(struct run *r)
 	int64_t id;
 
 	snprintf(state, sizeof(state), "/run/%s", SNAPSHOT_STATE);
-	id = fc_request_snapshot_create(state, SNAPSHOT_MEM_IN_JAIL, &req);
+	id = fc_request_snapshot_create(state, SNAPSHOT_MEM_NEXT_IN_JAIL, &req);
 	if (id >= 0)
 		id = run_fc_send(r, &req, SNAPSHOT_CREATE_TIMEOUT_USEC, on_suspend_created);
 	if (id <= 0) {
@@ -292,6 +308,16 @@ void suspend_finish(struct run *r)
 		r->final_state = VM_STATE_STOPPED;
 		snprintf(r->final_reason, sizeof(r->final_reason),
 			"its VMM ended before the snapshot was taken; nothing was saved");
+		return;
+	}
+	k = suspend_take_memory(lc, vm);
+	if (k < 0) {
+		snapshot_discard(lc, vm);
+		r->final_state = VM_STATE_STOPPED;
+		snprintf(r->final_reason, sizeof(r->final_reason),
+			"the snapshot was taken but its memory file could not be kept (%s): "
+			"discarded, the next start boots",
+			strerror(-k));
 		return;
 	}
 	k = suspend_record_write(lc, vm, vm->boot_id);

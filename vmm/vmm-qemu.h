@@ -22,7 +22,7 @@ int vmm_qemu_kernel_cmdline(const struct vmm *v, char **ret);
 /* One TSC reading bracketed by CLOCK_MONOTONIC (the tightest of a few). */
 void vmm_qemu_tsc_sample(struct vmm_tsc_sample *ret);
 /* The host TSC's rate in kHz, measured against CLOCK_MONOTONIC (works without /proc, in a jail)
- * from mark (a sample taken earlier; NULL or empty: now) to now, waiting until at least 20 ms
+ * from mark (a sample taken earlier; NULL or empty: now) to now, waiting until at least 10 ms
  * separate the two; 0 when it cannot be measured. */
 unsigned long vmm_qemu_measure_tsc_khz(const struct vmm_tsc_sample *mark);
 

@@ -70,7 +70,10 @@ struct fake {
 	char jail_run[256]; /* the jail's /run as the daemon reaches it (api_sock's dir) */
 	char api_sock[PATH_MAX];
 	char mem_file[PATH_MAX]; /* the VM's snapshot.mem, which the real jail binds as a drive */
-	const char *boot_id;     /* what the guest says over SSH */
+	char mem_next_file[PATH_MAX]; /* its snapshot.mem.next, bound as a drive too */
+	/* the jail paths of the last snapshot/create's and snapshot/load's memory files */
+	char created_mem[64], loaded_mem[64];
+	const char *boot_id; /* what the guest says over SSH */
 	unsigned snap_creates, snap_loads, instance_starts, copies;
 	/* what happened */
 	unsigned tap_create, tap_delete, disk_prepare, disk_release, jail_stage, jail_cleanup;
@@ -231,6 +234,14 @@ static int64_t fake_fc_send(void *data, const char *sock, const struct fc_reques
 
 	(void)sock;
 	(void)timeout_usec;
+	if (streq(req->path, "/snapshot/create"))
+		snprintf(f->created_mem, sizeof(f->created_mem), "%s",
+			json_string_value(json_object_get(req->body, "mem_file_path")) ?: "");
+	if (streq(req->path, "/snapshot/load"))
+		snprintf(f->loaded_mem, sizeof(f->loaded_mem), "%s",
+			json_string_value(json_object_get(
+				json_object_get(req->body, "mem_backend"), "backend_path"))
+				?: "");
 	if (streq(req->path, "/vm"))
 		snprintf(what, sizeof(what), "vm:%s",
 			json_string_value(json_object_get(req->body, "state")));
@@ -292,7 +303,10 @@ static void deliver_fc(struct fake *f, struct pending *p)
 		} else {
 			snprintf(path, sizeof(path), "%s/snapshot.state", f->jail_run);
 			write_file(path, "{\"state\": 1}");
-			write_file(f->mem_file, "memory");
+			/* never into the file a restored VMM maps for the guest's memory */
+			assert_string_not_equal(f->created_mem, f->loaded_mem);
+			assert_string_equal(f->created_mem, "/drives/snapnext");
+			write_file(f->mem_next_file, "memory");
 		}
 	} else if (streq(p->what, "PUT /snapshot/load")) {
 		f->snap_loads++;
@@ -617,6 +631,9 @@ static int setup(void **state)
 		fx->fake.jail_run);
 	assert_int_equal(layout_vm_file(&fx->d.layout, VM_ID, "snapshot.mem", fx->fake.mem_file,
 				 sizeof(fx->fake.mem_file)),
+		0);
+	assert_int_equal(layout_vm_file(&fx->d.layout, VM_ID, "snapshot.mem.next",
+				 fx->fake.mem_next_file, sizeof(fx->fake.mem_next_file)),
 		0);
 	ports = (struct lifecycle_ports){
 		.helper = {.call = fake_helper_call, .data = &fx->fake},
