@@ -85,7 +85,7 @@ void cli_completion_bash(void)
 		const struct cli_command *grp = &cli_commands[g];
 		if (!grp->is_group)
 			continue;
-		printf("\t%s) words=\"", grp->words);
+		printf("\t\"%s\") words=\"", grp->words);
 		for (size_t i = 0; i < cli_n_commands; i++)
 			if (cli_command_is_child(&cli_commands[i], grp->words))
 				printf("%s ", cli_commands[i].words + strlen(grp->words) + 1);

@@ -115,7 +115,7 @@ t_check "version names both" bash -c '"$1" version | grep -q "^bangerd "' _ "$B"
 out=$("$B" doctor --json)
 t_eq "doctor exits 1 when a check fails" 1 "$?"
 t_eq "doctor --json: daemon ok, helper fail" "ok fail" "$(jq -r '[.checks[] | select(.name == "daemon" or .name == "helper") | .status] | join(" ")' <<< "$out")"
-t_eq "doctor checks the state dir, kvm, device-mapper, qemu, the names and publishes too" "daemon helper state kvm device-mapper qemu dns resolved ssh-config publish" "$(jq -r '[.checks[].name] | join(" ")' <<< "$out")"
+t_eq "doctor checks the state dir, kvm, device-mapper, qemu, the names, publishes and images too" "daemon helper state kvm device-mapper qemu dns resolved ssh-config publish images" "$(jq -r '[.checks[].name] | join(" ")' <<< "$out")"
 # the name features before any VM ran (tests/e2e/publish.sh and tests/systemd/resolved.sh check
 # them with VMs, with and without systemd-resolved)
 check() { jq -r --arg n "$1" '.checks[] | select(.name == $n) | "\(.status): \(.detail)"' <<< "$out"; }
@@ -173,6 +173,7 @@ fi
 # the generated completion and man page list every command of the table
 comp=$BANGER_BUILD/cli/completion/banger
 if [ -f "$comp" ]; then
+	t_check "completion: the bash script parses" bash -n "$comp"
 	. "$comp"
 	COMP_WORDS=(banger vm cr); COMP_CWORD=2; _banger
 	t_eq "completion: banger vm cr<TAB>" create "${COMPREPLY[*]}"
@@ -180,6 +181,8 @@ if [ -f "$comp" ]; then
 	t_eq "completion: banger ima<TAB>" image "${COMPREPLY[*]}"
 	COMP_WORDS=(banger vm create x --vc); COMP_CWORD=4; _banger
 	t_eq "completion: options of vm create" --vcpus "${COMPREPLY[*]}"
+	COMP_WORDS=(banger vm snapshot re); COMP_CWORD=3; _banger
+	t_eq "completion: a group inside a group (vm snapshot re<TAB>)" restore "${COMPREPLY[*]}"
 	COMP_WORDS=(banger vm get ""); COMP_CWORD=3; PATH=$BANGER_BUILD:$PATH _banger
 	t_eq "completion: VM names from the daemon" web "${COMPREPLY[*]}"
 else
@@ -200,7 +203,7 @@ if command -v zsh > /dev/null; then
 			words=("$@"); CURRENT=$#words
 			_banger' _ "$zcomp" "$@" | grep -v '^$' | tr '\n' ' ' | sed 's/ $//'
 	}
-	t_eq "zsh: banger vm <TAB> offers the vm commands" "create set list get delete start stop restart pause resume ssh ssh-config logs run" "$(zsh_complete banger vm '')"
+	t_eq "zsh: banger vm <TAB> offers the vm commands" "create set list get delete start stop restart pause resume snapshot ssh ssh-config logs run" "$(zsh_complete banger vm '')"
 	t_eq "zsh: banger <TAB> offers the groups" "vm image events reconcile system update doctor version" "$(zsh_complete banger '')"
 	t_check "zsh: options of vm run" bash -c '[[ " $1 " == *" --rm "* && " $1 " == *" --image "* ]]' _ "$(zsh_complete banger vm run x -)"
 	t_eq "zsh: VM names from the daemon" web "$(zsh_complete banger vm get '')"
@@ -213,7 +216,7 @@ if command -v fish > /dev/null; then
 	t_check "fish: the completion file is generated and parses" fish -n "$fcomp"
 	fish_complete() { PATH=$BANGER_BUILD:$PATH fish --no-config -c "source $fcomp; complete -C '$*'" | cut -f1 | tr '\n' ' ' | sed 's/ $//'; }
 	t_eq "fish: banger vm cr<TAB>" create "$(fish_complete banger vm cr)"
-	t_eq "fish: banger vm <TAB> offers the vm commands" "create delete get list logs pause restart resume run set ssh ssh-config start stop" "$(fish_complete banger vm '' | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')"
+	t_eq "fish: banger vm <TAB> offers the vm commands" "create delete get list logs pause restart resume run set snapshot ssh ssh-config start stop" "$(fish_complete banger vm '' | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')"
 	t_check "fish: options of vm run" bash -c '[[ " $1 " == *" --rm "* ]]' _ "$(fish_complete banger vm run x --)"
 	t_eq "fish: VM names from the daemon" web "$(fish_complete banger vm get '')"
 	t_eq "fish: image names after --image" minimal "$(fish_complete banger vm create x --image '')"
