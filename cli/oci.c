@@ -301,6 +301,7 @@ struct owner_node {
 	char *path; /* normalized: "etc/x", "" for the root */
 	uint32_t uid, gid, mode;
 	unsigned layer;
+	bool keep; /* while a whiteout is applied: above a path of the layer applying it */
 };
 
 struct oci_owners {
@@ -359,21 +360,26 @@ static char *path_normalize(const char *in)
 }
 
 struct collect {
+	const char *self;   /* the path itself, or NULL */
 	const char *prefix; /* "dir/" ("" for everything) */
 	size_t prefix_len;
-	unsigned below_layer; /* only nodes from layers before this one */
 	struct owner_node **v;
 	size_t n, cap;
 	int r;
 };
+
+static bool in_scope(const struct collect *c, const char *path)
+{
+	return (c->self && streq(path, c->self)) ||
+	       (path[0] && strncmp(path, c->prefix, c->prefix_len) == 0);
+}
 
 static void collect_under(const void *nodep, VISIT which, void *closure)
 {
 	struct owner_node *n = *(struct owner_node *const *)nodep;
 	struct collect *c = closure;
 
-	if ((which != postorder && which != leaf) || c->r < 0 || n->layer >= c->below_layer ||
-		!n->path[0] || strncmp(n->path, c->prefix, c->prefix_len) != 0)
+	if ((which != postorder && which != leaf) || c->r < 0 || !in_scope(c, n->path))
 		return;
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 16;
@@ -388,29 +394,56 @@ static void collect_under(const void *nodep, VISIT which, void *closure)
 	c->v[c->n++] = n;
 }
 
-/* Removes path itself (when self) and everything under it that layers before below_layer put. */
+/* Removes path itself (when self) and everything under it that layers before below_layer put,
+ * except (as umoci does) the directories above what this layer has already written there. */
 static int owners_remove(struct oci_owners *o, const char *path, bool self, unsigned below_layer)
 {
 	_cleanup_free_ char *prefix = NULL;
-	struct collect c = {.below_layer = below_layer};
-	struct owner_node key = {.path = (char *)path}, **found;
+	struct collect c = {.self = self ? path : NULL};
 
-	if (self && (found = tfind(&key, &o->tree, node_cmp)) && (*found)->layer < below_layer) {
-		struct owner_node *n = *found;
-		tdelete(n, &o->tree, node_cmp);
-		node_free(n);
-	}
 	if (path[0] && asprintf(&prefix, "%s/", path) < 0)
 		return -ENOMEM;
 	c.prefix = prefix ? prefix : "";
 	c.prefix_len = strlen(c.prefix);
 	twalk_r(o->tree, collect_under, &c);
+	if (c.r < 0) {
+		free(c.v);
+		return c.r;
+	}
 	for (size_t i = 0; i < c.n; i++) {
+		_cleanup_free_ char *up = NULL;
+		char *slash;
+
+		if (c.v[i]->layer < below_layer)
+			continue;
+		up = strdup(c.v[i]->path);
+		if (!up) {
+			free(c.v);
+			return -ENOMEM;
+		}
+		while ((slash = strrchr(up, '/'))) {
+			struct owner_node key = {.path = up}, **found;
+
+			*slash = '\0';
+			if (!in_scope(&c, up))
+				break;
+			found = tfind(&key, &o->tree, node_cmp);
+			if (found && (*found)->layer < below_layer)
+				(*found)->keep = true;
+		}
+	}
+	for (size_t i = 0; i < c.n; i++) {
+		if (c.v[i]->layer >= below_layer)
+			continue;
+		if (c.v[i]->keep) {
+			c.v[i]->keep = false;
+			continue;
+		}
 		tdelete(c.v[i], &o->tree, node_cmp);
 		node_free(c.v[i]);
 	}
 	free(c.v);
-	return c.r;
+	return 0;
 }
 
 static int owners_apply(struct oci_owners *o, struct archive_entry *e, char *why, size_t why_size)

@@ -377,7 +377,25 @@ static void test_owners(void **state)
 		{".wh.late", 'f', 0, 0, 0644, NULL},
 		{".wh..wh..opq", 'f', 0, 0, 0644, NULL},
 	};
+	/* umoci keeps the lower directories above what the whiting-out layer wrote (in any order)
+	 */
+	const struct ent l3b[] = {
+		{"keep/sub/", 'd', 4, 4, 0755, NULL},
+		{"keep/sub/lower", 'f', 4, 4, 0644, NULL},
+		{"keep/other", 'f', 4, 4, 0644, NULL},
+	};
+	const struct ent l3c[] = {
+		{"keep/sub/upper", 'f', 5, 5, 0644, NULL},
+		{"keep/.wh..wh..opq", 'f', 0, 0, 0644, NULL},
+		{".wh.keep", 'f', 0, 0, 0644, NULL},
+	};
 	add_layer(o, l3, ELEMENTSOF(l3));
+	add_layer(o, l3b, ELEMENTSOF(l3b));
+	add_layer(o, l3c, ELEMENTSOF(l3c));
+	assert_string_equal(owner_of(o, "keep/sub"), "4:4:40755");
+	assert_string_equal(owner_of(o, "keep/sub/upper"), "5:5:100644");
+	assert_string_equal(owner_of(o, "keep/sub/lower"), "-");
+	assert_string_equal(owner_of(o, "keep/other"), "-");
 	assert_string_equal(owner_of(o, "late"), "8:8:100644");
 	assert_string_equal(owner_of(o, "srv"), "-");
 	assert_string_equal(owner_of(o, "opt/tool"), "-");
