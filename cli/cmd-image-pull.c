@@ -257,6 +257,11 @@ static json_t *find_image(json_t *list, const char *name)
 	return NULL;
 }
 
+static void oci_owners_freep(struct oci_owners **o)
+{
+	oci_owners_free(*o);
+}
+
 static int pull_run(struct pull *p, const char *src, const struct oci_ref *ref)
 {
 	struct cli *cli = p->cli;
@@ -270,6 +275,9 @@ static int pull_run(struct pull *p, const char *src, const struct oci_ref *ref)
 	const char *tls = plain_ok ? "--tls-verify=false" : "--tls-verify=true";
 	const char *src_tls = plain_ok ? "--src-tls-verify=false" : "--src-tls-verify=true";
 	_cleanup_free_ char *out = NULL;
+	_cleanup_(oci_owners_freep) struct oci_owners *owners = NULL;
+	_cleanup_fclose_ FILE *owners_file = NULL;
+	char owners_path[PATH_MAX + 16];
 	struct banger_layout layout;
 	json_t *kimg, *old;
 	uint64_t need = 0, avail;
@@ -409,14 +417,32 @@ static int pull_run(struct pull *p, const char *src, const struct oci_ref *ref)
 		return skopeo_error(p, "Cannot copy", src, ref);
 	}
 
+	/* umoci --rootless and mke2fs in a user namespace leave every file root's: the owners
+	 * come from the layers, and the script sets them on the ext4 with debugfs */
 	pull_step(p, "Checking the layers");
-	r = oci_layout_check(layout_dir, PULL_ARCH, why, sizeof(why));
+	owners = oci_owners_new();
+	if (!owners)
+		return cli_error("out of memory");
+	r = oci_layout_check(layout_dir, PULL_ARCH, owners, why, sizeof(why));
 	if (r < 0)
 		return cli_error("Refusing %s: %s", src, why);
+	if (snprintf(owners_path, sizeof(owners_path), "%s/owners", p->staging) >=
+		(int)sizeof(owners_path))
+		return cli_error("the state directory's path %s is too long", layout.state_dir);
+	owners_file = fopen(owners_path, "wxe");
+	if (!owners_file)
+		return cli_error("cannot create %s: %s", owners_path, strerror(errno));
+	/* /.banger is banger's, written by the script: root's whatever the image has there */
+	r = oci_owners_write_debugfs(owners, owners_file, ".banger", why, sizeof(why));
+	if (r < 0)
+		return cli_error("Cannot pull %s: %s", src, why);
+	if (fclose(TAKE_PTR(owners_file)) != 0)
+		return cli_error("cannot write %s: %s", owners_path, strerror(errno));
 
 	pull_step(p, "Unpacking and making the root filesystem (%s)", script);
 	{
-		const char *argv[] = {script, "--image", layout_ref, "--output", p->staging, NULL};
+		const char *argv[] = {script, "--image", layout_ref, "--output", p->staging,
+			"--owners", owners_path, NULL};
 		r = run_tool(p, argv, NULL, NULL);
 	}
 	if (r != 0) {

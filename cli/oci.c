@@ -2,13 +2,15 @@
 /* What `banger image pull` decides itself about an OCI image: reference parsing, the loopback
  * rule for plain HTTP, platform and architecture checks, and the layer entry check that refuses
  * absolute and ".." paths (and so whiteouts that would reach outside the root) before umoci
- * unpacks anything. */
+ * unpacks anything, and while it reads them, who owns what they leave. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <search.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -295,7 +297,226 @@ static void archive_freep(struct archive **a)
 		archive_read_free(*a);
 }
 
-int oci_layer_check(int fd, char *why, size_t why_size)
+struct owner_node {
+	char *path; /* normalized: "etc/x", "" for the root */
+	uint32_t uid, gid, mode;
+	unsigned layer;
+	bool keep; /* while a whiteout is applied: above a path of the layer applying it */
+};
+
+struct oci_owners {
+	void *tree;     /* tsearch(3) tree of struct owner_node *, by path */
+	unsigned layer; /* layers added so far */
+};
+
+static int node_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct owner_node *)a)->path, ((const struct owner_node *)b)->path);
+}
+
+static void node_free(void *p)
+{
+	struct owner_node *n = p;
+
+	free(n->path);
+	free(n);
+}
+
+struct oci_owners *oci_owners_new(void)
+{
+	return calloc(1, sizeof(struct oci_owners));
+}
+
+void oci_owners_free(struct oci_owners *o)
+{
+	if (!o)
+		return;
+	tdestroy(o->tree, node_free);
+	free(o);
+}
+
+/* "./etc//x/" → "etc/x", "/" and "./" → "": the path as umoci resolves it (".." was refused). */
+static char *path_normalize(const char *in)
+{
+	char *out = malloc(strlen(in) + 1);
+	size_t n = 0;
+
+	if (!out)
+		return NULL;
+	for (const char *p = in; *p;) {
+		size_t len = strcspn(p, "/");
+		if (len > 0 && !(len == 1 && p[0] == '.')) {
+			if (n > 0)
+				out[n++] = '/';
+			memcpy(out + n, p, len);
+			n += len;
+		}
+		p += len;
+		while (*p == '/')
+			p++;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+struct collect {
+	const char *self;   /* the path itself, or NULL */
+	const char *prefix; /* "dir/" ("" for everything) */
+	size_t prefix_len;
+	struct owner_node **v;
+	size_t n, cap;
+	int r;
+};
+
+static bool in_scope(const struct collect *c, const char *path)
+{
+	return (c->self && streq(path, c->self)) ||
+	       (path[0] && strncmp(path, c->prefix, c->prefix_len) == 0);
+}
+
+static void collect_under(const void *nodep, VISIT which, void *closure)
+{
+	struct owner_node *n = *(struct owner_node *const *)nodep;
+	struct collect *c = closure;
+
+	if ((which != postorder && which != leaf) || c->r < 0 || !in_scope(c, n->path))
+		return;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct owner_node **v = reallocarray(c->v, cap, sizeof(*v));
+		if (!v) {
+			c->r = -ENOMEM;
+			return;
+		}
+		c->v = v;
+		c->cap = cap;
+	}
+	c->v[c->n++] = n;
+}
+
+/* Removes path itself (when self) and everything under it that layers before below_layer put,
+ * except (as umoci does) the directories above what this layer has already written there. */
+static int owners_remove(struct oci_owners *o, const char *path, bool self, unsigned below_layer)
+{
+	_cleanup_free_ char *prefix = NULL;
+	struct collect c = {.self = self ? path : NULL};
+
+	if (path[0] && asprintf(&prefix, "%s/", path) < 0)
+		return -ENOMEM;
+	c.prefix = prefix ? prefix : "";
+	c.prefix_len = strlen(c.prefix);
+	twalk_r(o->tree, collect_under, &c);
+	if (c.r < 0) {
+		free(c.v);
+		return c.r;
+	}
+	for (size_t i = 0; i < c.n; i++) {
+		_cleanup_free_ char *up = NULL;
+		char *slash;
+
+		if (c.v[i]->layer < below_layer)
+			continue;
+		up = strdup(c.v[i]->path);
+		if (!up) {
+			free(c.v);
+			return -ENOMEM;
+		}
+		while ((slash = strrchr(up, '/'))) {
+			struct owner_node key = {.path = up}, **found;
+
+			*slash = '\0';
+			if (!in_scope(&c, up))
+				break;
+			found = tfind(&key, &o->tree, node_cmp);
+			if (found && (*found)->layer < below_layer)
+				(*found)->keep = true;
+		}
+	}
+	for (size_t i = 0; i < c.n; i++) {
+		if (c.v[i]->layer >= below_layer)
+			continue;
+		if (c.v[i]->keep) {
+			c.v[i]->keep = false;
+			continue;
+		}
+		tdelete(c.v[i], &o->tree, node_cmp);
+		node_free(c.v[i]);
+	}
+	free(c.v);
+	return 0;
+}
+
+static int owners_apply(struct oci_owners *o, struct archive_entry *e, char *why, size_t why_size)
+{
+	_cleanup_free_ char *path = path_normalize(archive_entry_pathname(e));
+	const char *link = archive_entry_hardlink(e), *base;
+	struct owner_node *n, **slot;
+	la_int64_t uid = archive_entry_uid(e), gid = archive_entry_gid(e);
+	uint32_t mode = (uint32_t)archive_entry_mode(e);
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	if (strncmp(base, ".wh.", 4) == 0) {
+		_cleanup_free_ char *target = NULL;
+		size_t dir_len = (size_t)(base - path) - (base > path ? 1 : 0);
+
+		/* opaque: what lower layers put in the directory; else the named path */
+		if (streq(base, ".wh..wh..opq"))
+			return owners_remove(o, strndupa(path, dir_len), false, o->layer);
+		if (asprintf(&target, "%.*s%s", (int)(base - path), path, base + 4) < 0)
+			return -ENOMEM;
+		return owners_remove(o, target, true, o->layer);
+	}
+	if (link) {
+		_cleanup_free_ char *t = path_normalize(link);
+		struct owner_node key = {.path = t}, **found;
+
+		if (!t)
+			return -ENOMEM;
+		/* the link is the target's inode: its owner and mode, whatever its own header says
+		 */
+		found = tfind(&key, &o->tree, node_cmp);
+		uid = found ? (*found)->uid : 0;
+		gid = found ? (*found)->gid : 0;
+		mode = found ? (*found)->mode : mode;
+	} else if (uid < 0 || uid > UINT32_MAX - 1 || gid < 0 || gid > UINT32_MAX - 1) {
+		snprintf(why, why_size, "entry \"%s\" has owner %lld:%lld, out of range",
+			archive_entry_pathname(e), (long long)uid, (long long)gid);
+		return -ERANGE;
+	}
+	/* anything but a directory replaces what was under the path */
+	if (archive_entry_filetype(e) != AE_IFDIR || link) {
+		r = owners_remove(o, path, false, UINT_MAX);
+		if (r < 0)
+			return r;
+	}
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	*n = (struct owner_node){.path = TAKE_PTR(path),
+		.uid = (uint32_t)uid,
+		.gid = (uint32_t)gid,
+		.mode = mode,
+		.layer = o->layer};
+	slot = tsearch(n, &o->tree, node_cmp);
+	if (!slot) {
+		node_free(n);
+		return -ENOMEM;
+	}
+	if (*slot != n) { /* a path written again: the last writer wins */
+		(*slot)->uid = n->uid;
+		(*slot)->gid = n->gid;
+		(*slot)->mode = n->mode;
+		(*slot)->layer = n->layer;
+		node_free(n);
+	}
+	return 0;
+}
+
+static int layer_read(int fd, struct oci_owners *o, char *why, size_t why_size)
 {
 	_cleanup_(archive_freep) struct archive *a = archive_read_new();
 	struct archive_entry *e;
@@ -324,13 +545,105 @@ int oci_layer_check(int fd, char *why, size_t why_size)
 				"hard link \"%s\" points to \"%s\", outside the image", path, link);
 			return -EPERM;
 		}
+		if (o) {
+			r = owners_apply(o, e, why, why_size);
+			if (r == -ENOMEM)
+				snprintf(why, why_size, "out of memory");
+			if (r < 0)
+				return r;
+		}
 	}
 	if (r != ARCHIVE_EOF) {
 		snprintf(why, why_size, "unreadable tar: %s",
 			archive_error_string(a) ?: "read error");
 		return -EBADMSG;
 	}
+	if (o)
+		o->layer++;
 	return 0;
+}
+
+int oci_layer_check(int fd, char *why, size_t why_size)
+{
+	return layer_read(fd, NULL, why, why_size);
+}
+
+int oci_owners_add_layer(struct oci_owners *o, int fd, char *why, size_t why_size)
+{
+	return layer_read(fd, o, why, why_size);
+}
+
+int oci_owners_get(const struct oci_owners *o, const char *path, uint32_t *ret_uid,
+	uint32_t *ret_gid, uint32_t *ret_mode)
+{
+	_cleanup_free_ char *p = path_normalize(path);
+	struct owner_node key = {.path = p}, *const * found;
+
+	if (!p)
+		return -ENOMEM;
+	found = tfind(&key, &o->tree, node_cmp);
+	if (!found)
+		return -ENOENT;
+	*ret_uid = (*found)->uid;
+	*ret_gid = (*found)->gid;
+	*ret_mode = (*found)->mode;
+	return 0;
+}
+
+struct debugfs_out {
+	FILE *f;
+	const char *skip;
+	char *why;
+	size_t why_size;
+	int n, r;
+};
+
+/* debugfs's parser (lib/ss) takes a double-quoted word with "" for a quote inside it; a line is
+ * a command, so a newline is the one thing a path cannot hold. */
+static void write_sif(const void *nodep, VISIT which, void *closure)
+{
+	const struct owner_node *n = *(struct owner_node *const *)nodep;
+	struct debugfs_out *d = closure;
+	size_t skip_len = d->skip ? strlen(d->skip) : 0;
+
+	if ((which != postorder && which != leaf) || d->r < 0 || (n->uid == 0 && n->gid == 0))
+		return;
+	if (skip_len && strncmp(n->path, d->skip, skip_len) == 0 &&
+		(n->path[skip_len] == '\0' || n->path[skip_len] == '/'))
+		return;
+	if (strchr(n->path, '\n')) {
+		snprintf(d->why, d->why_size,
+			"\"%s\" (owned by %u:%u) has a newline in its name, which debugfs cannot "
+			"name to set its owner",
+			n->path, n->uid, n->gid);
+		d->r = -EINVAL;
+		return;
+	}
+	for (int i = 0; i < 2; i++) {
+		fputs("sif \"/", d->f);
+		for (const char *c = n->path; *c; c++) {
+			if (*c == '"')
+				fputc('"', d->f);
+			fputc(*c, d->f);
+		}
+		fprintf(d->f, "\" %s %u\n", i ? "gid" : "uid", i ? n->gid : n->uid);
+	}
+	d->n++;
+}
+
+int oci_owners_write_debugfs(
+	const struct oci_owners *o, FILE *f, const char *skip, char *why, size_t why_size)
+{
+	struct debugfs_out d = {.f = f, .skip = skip, .why = why, .why_size = why_size};
+
+	twalk_r(o->tree, write_sif, &d);
+	if (d.r < 0)
+		return d.r;
+	if (fflush(f) != 0 || ferror(f)) {
+		snprintf(why, why_size, "cannot write the owners: %s", strerror(errno));
+		return -EIO;
+	}
+	return d.n;
 }
 
 static json_t *load_blob(const char *dir, const char *digest, char *why, size_t why_size)
@@ -350,7 +663,8 @@ static json_t *load_blob(const char *dir, const char *digest, char *why, size_t 
 	return o;
 }
 
-int oci_layout_check(const char *dir, const char *arch, char *why, size_t why_size)
+int oci_layout_check(
+	const char *dir, const char *arch, struct oci_owners *owners, char *why, size_t why_size)
 {
 	_cleanup_json_ json_t *index = NULL, *manifest = NULL, *config = NULL;
 	char path[PATH_MAX];
@@ -396,7 +710,7 @@ int oci_layout_check(const char *dir, const char *arch, char *why, size_t why_si
 				why, why_size, "cannot open layer %s: %s", digest, strerror(errno));
 			return -errno;
 		}
-		r = oci_layer_check(fd, sub, sizeof(sub));
+		r = layer_read(fd, owners, sub, sizeof(sub));
 		if (r < 0) {
 			snprintf(why, why_size, "layer %zu (%.19s…): %s", i + 1, digest, sub);
 			return r;

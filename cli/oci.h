@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What `banger image pull` decides itself about an OCI image, apart from the tools that move it:
  * the reference, whether its registry is on a loopback address, which platform of an index to
- * take, and whether a layer's entries all stay inside the root filesystem. */
+ * take, whether a layer's entries all stay inside the root filesystem, and who owns each path
+ * the layers leave (umoci --rootless and mke2fs in a user namespace cannot keep owners). */
 #pragma once
 
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum oci_transport {
 	OCI_TRANSPORT_DOCKER,      /* docker://[HOST[:PORT]/]NAME[:TAG|@sha256:HEX] */
@@ -54,9 +56,30 @@ bool oci_layer_path_is_safe(const char *path);
  * and hard-link target is safe, -EPERM with the offending entry in why, -EBADMSG when it is not
  * a readable tar. */
 int oci_layer_check(int fd, char *why, size_t why_size);
+
+/* The owner and mode of every path a stack of layers leaves, as an OCI runtime would see them:
+ * layers applied in order, last writer wins, ".wh.NAME" removes NAME (and what is under it) and
+ * ".wh..wh..opq" what lower layers put in its directory, a hard link has its target's inode. */
+struct oci_owners;
+struct oci_owners *oci_owners_new(void);
+void oci_owners_free(struct oci_owners *o);
+/* Reads a layer as oci_layer_check() does (same errors) and applies it to o. */
+int oci_owners_add_layer(struct oci_owners *o, int fd, char *why, size_t why_size);
+/* The owner of PATH ("etc/x", "" the root): 0 and the uid, gid and mode, -ENOENT when no layer
+ * left it (what umoci creates itself is root's). */
+int oci_owners_get(const struct oci_owners *o, const char *path, uint32_t *ret_uid,
+	uint32_t *ret_gid, uint32_t *ret_mode);
+/* Writes debugfs commands ("sif \"/PATH\" uid N", gid) for every path not owned by 0:0, except
+ * under skip (a top-level name banger writes itself; NULL: none). -EINVAL with the path in why
+ * when debugfs cannot name it (a newline); returns the number of paths written. */
+int oci_owners_write_debugfs(
+	const struct oci_owners *o, FILE *f, const char *skip, char *why, size_t why_size);
+
 /* Reads every layer of the single image in an OCI layout directory (as skopeo copy writes it)
- * and checks its configuration's architecture and each layer as above. */
-int oci_layout_check(const char *dir, const char *arch, char *why, size_t why_size);
+ * and checks its configuration's architecture and each layer as above; adds the layers to
+ * owners unless it is NULL. */
+int oci_layout_check(
+	const char *dir, const char *arch, struct oci_owners *owners, char *why, size_t why_size);
 /* Whether a gzip'd cpio initramfs runs /.banger/init when the root has one (banger's minimal
  * initrd from this version on): 1 yes, 0 no, < 0 unreadable. */
 int oci_initrd_runs_banger_init(int fd);

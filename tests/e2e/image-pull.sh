@@ -50,19 +50,25 @@ REG=127.0.0.1:5000
 push() { skopeo copy --quiet --dest-tls-verify=false "$1" "docker://$REG/$2" > "$T/push.log" 2>&1 || cat "$T/push.log"; }
 
 # ---- a test image: busybox-static, an entrypoint that leaves a mark and serves HTTP ---------------
+# Owners as a service needs them: /srv is web's own (0755, the entrypoint writes there), /home/app
+# and a file in it (a space and a quote in its name) web's, a database's files 999's, a setuid
+# binary root's; umoci --rootless and mke2fs in a user namespace would make them all root's.
 src=$T/oci/src
-mkdir -p "$src/bin" "$src/etc" "$src/srv"
-chmod 1777 "$src/srv"
+mkdir -p "$src/bin" "$src/etc" "$src/srv" "$src/home/app" "$src/var/lib/db" "$src/opt"
 cp "$(command -v busybox)" "$src/bin/busybox"
 for a in $(busybox --list); do [ "$a" = busybox ] || ln -s busybox "$src/bin/$a"; done
-printf 'root:x:0:0:root:/root:/bin/sh\nweb:x:1000:1000:web:/srv:/bin/sh\n' > "$src/etc/passwd"
-printf 'root:x:0:\nweb:x:1000:\n' > "$src/etc/group"
-umoci init --layout "$T/oci/web" && umoci new --image "$T/oci/web:v1" &&
-	umoci insert --image "$T/oci/web:v1" "$src" / > /dev/null &&
+printf 'root:x:0:0:root:/root:/bin/sh\nweb:x:1000:1000:web:/srv:/bin/sh\ndb:x:999:999::/var/lib/db:/bin/sh\n' > "$src/etc/passwd"
+printf 'root:x:0:\nweb:x:1000:\ndb:x:999:\n' > "$src/etc/group"
+echo app > "$src/home/app/my \"notes\"" && echo db > "$src/var/lib/db/data"
+chmod 0644 "$src/home/app/my \"notes\"" "$src/var/lib/db/data"
+printf '#!/bin/sh\nid -u\n' > "$src/opt/suid" && chmod 4755 "$src/opt/suid"
+chmod 0755 "$src/srv" && chmod 0750 "$src/home/app" && chmod 0700 "$src/var/lib/db"
+chown -R 1000:1000 "$src/srv" "$src/home/app" && chown -R 999:999 "$src/var/lib/db"
+python3 "$LAYOUT" "tree:$src" "$T/oci/web" v1 &&
 	umoci config --image "$T/oci/web:v1" --config.entrypoint /bin/sh --config.cmd -c \
 		--config.cmd 'echo "$GREETING $(id -u) $(pwd)" > /srv/ran; exec httpd -f -p 8080 -h /srv' \
 		--config.env GREETING=hello-from-oci --config.workingdir /srv --config.user web
-t_eq "the test image is built (umoci)" 0 $?
+t_eq "the test image is built (oci-layout.py, umoci config)" 0 $?
 push "oci:$T/oci/web:v1" test/web:v1
 t_check "  and pushed to the local registry (skopeo)" curl -fs "http://$REG/v2/test/web/manifests/v1" -H 'Accept: application/vnd.oci.image.manifest.v1+json'
 
@@ -95,6 +101,10 @@ t_eq "vm run --image web reaches SSH (host key pinned from the console)" 0 $st
 ran() { banger vm ssh pulled -- cat /srv/ran < /dev/null; }
 t_wait 30 ran
 t_eq "the entrypoint ran as the image's user, in its WorkingDir, with its Env" "hello-from-oci 1000 /srv" "$(ran 2> /dev/null)"
+owners=$(banger vm ssh pulled -- 'stat -c "%n %u:%g %a" /srv /home/app "/home/app/my \"notes\"" /var/lib/db /var/lib/db/data /opt/suid /etc/passwd /.banger/init' < /dev/null | tr '\n' ';')
+t_eq "  the image's owners and modes are kept (web's /srv and /home/app, db's files, setuid, root's /.banger)" \
+	'/srv 1000:1000 755;/home/app 1000:1000 750;/home/app/my "notes" 1000:1000 644;/var/lib/db 999:999 700;/var/lib/db/data 999:999 644;/opt/suid 0:0 4755;/etc/passwd 0:0 644;/.banger/init 0:0 755;' "$owners"
+t_eq "  the entrypoint, as web, wrote in its own /srv" 1000:1000 "$(banger vm ssh pulled -- stat -c %u:%g /srv/ran < /dev/null)"
 t_check "  and serves HTTP on 8080 (busybox httpd)" grep -q hello-from-oci <<< "$(banger vm ssh pulled -- wget -qO- http://127.0.0.1:8080/ran < /dev/null)"
 t_check "  its start is on the console log" grep -q 'banger-service: starting /bin/sh -c' <<< "$(banger vm logs pulled)"
 t_eq "the SSH login is the image's root with its /bin/sh" "0 busybox" "$(banger vm ssh pulled -- 'id -u; readlink /bin/sh' < /dev/null | tr '\n' ' ' | sed 's/ $//')"

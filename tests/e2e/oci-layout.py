@@ -7,6 +7,8 @@
 #   oci-layout.py KIND DIR TAG
 #   KIND: dotdot | absolute | whiteout | hardlink | arm64 | arm64-index | big:MIB | zeros:MIB | static:BIN
 #         | rootfs:TAR (a whole root filesystem's tar as the one layer, command /sbin/init)
+#         | tree:DIR (DIR's contents as the one layer, gzip'd, owners and modes as they are; command
+#           /bin/sh, for `umoci config` to change: umoci insert can cut such a layer short)
 #   (big: incompressible; zeros: a gzip'd layer of a few KiB that unpacks to MIB; static: BIN
 #   (a static busybox) as /app/busybox, the entrypoint, serving /app on port 8081 — no shell,
 #   no /etc, nothing else. umoci 0.4.7's insert can write a layer whose tar is cut short at the
@@ -89,6 +91,12 @@ elif kind.startswith("static:"):
 elif kind.startswith("rootfs:"):
     with open(kind[7:], "rb") as f:
         top = manifest([f.read()], "amd64", config={"Cmd": ["/sbin/init"]})
+elif kind.startswith("tree:"):
+    b = io.BytesIO()
+    with tarfile.open(fileobj=b, mode="w", format=tarfile.PAX_FORMAT) as t:
+        for name in sorted(os.listdir(kind[5:])):
+            t.add(os.path.join(kind[5:], name), arcname=name)
+    top = manifest([b.getvalue()], "amd64", gz=True)
 elif kind.startswith("zeros:"):
     top = manifest([layer(ok + [("zeros", "file", bytes(int(kind[6:]) << 20))])], "amd64", gz=True)
 else:

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* image pull's own decisions: references, the loopback rule, default names, platforms, layer
- * entry paths (with real tar archives written by libarchive), the initrd check. */
+ * entry paths (with real tar archives written by libarchive), the owners a stack of layers leaves
+ * and the debugfs commands that set them, the initrd check. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli/oci.h"
+#include "common/macro.h"
 
 static void test_ref_docker(void **state)
 {
@@ -254,6 +256,186 @@ static void test_layers(void **state)
 	close(fd);
 }
 
+struct ent {
+	const char *path;
+	char type; /* 'f' file, 'd' directory, 'l' symlink, 'h' hard link to arg */
+	unsigned uid, gid, perm;
+	const char *arg;
+};
+
+/* A layer of the entries given, in a memfd. */
+static int make_layer(const struct ent *ents, size_t n)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	int fd = memfd_create("layer", 0);
+
+	assert_true(fd >= 0);
+	archive_write_set_format_pax_restricted(a);
+	assert_int_equal(archive_write_open_fd(a, fd), ARCHIVE_OK);
+	for (size_t i = 0; i < n; i++) {
+		archive_entry_clear(e);
+		archive_entry_set_pathname(e, ents[i].path);
+		archive_entry_set_filetype(e, ents[i].type == 'd'   ? AE_IFDIR
+					      : ents[i].type == 'l' ? AE_IFLNK
+								    : AE_IFREG);
+		archive_entry_set_perm(e, ents[i].perm);
+		archive_entry_set_uid(e, ents[i].uid);
+		archive_entry_set_gid(e, ents[i].gid);
+		if (ents[i].type == 'h')
+			archive_entry_set_hardlink(e, ents[i].arg);
+		if (ents[i].type == 'l')
+			archive_entry_set_symlink(e, ents[i].arg);
+		archive_entry_set_size(e, 0);
+		assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+	}
+	archive_entry_free(e);
+	archive_write_close(a);
+	archive_write_free(a);
+	lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+static void add_layer(struct oci_owners *o, const struct ent *ents, size_t n)
+{
+	char why[256] = "";
+	int fd = make_layer(ents, n);
+
+	assert_int_equal(oci_owners_add_layer(o, fd, why, sizeof(why)), 0);
+	close(fd);
+}
+
+/* "UID:GID:MODE" of a path, "-" when no layer left it */
+static const char *owner_of(const struct oci_owners *o, const char *path)
+{
+	static char buf[64];
+	uint32_t uid, gid, mode;
+
+	if (oci_owners_get(o, path, &uid, &gid, &mode) < 0)
+		return "-";
+	snprintf(buf, sizeof(buf), "%u:%u:%o", uid, gid, mode);
+	return buf;
+}
+
+static void test_owners(void **state)
+{
+	struct oci_owners *o = oci_owners_new();
+	const struct ent l1[] = {
+		{"./", 'd', 0, 0, 0755, NULL},
+		{"home/", 'd', 0, 0, 0755, NULL},
+		{"home/app/", 'd', 1000, 1000, 0750, NULL},
+		{"home/app/data", 'f', 1000, 1000, 0640, NULL},
+		{"var/lib/pg", 'd', 999, 999, 0700, NULL},
+		{"var/lib/pg/base/1", 'f', 999, 999, 0600, NULL},
+		{"opt/tool", 'f', 5, 6, 04755, NULL},
+		{"opt/tool-link", 'h', 0, 0, 0644, "opt/tool"},
+		{"gone/x", 'f', 7, 7, 0644, NULL},
+		{"srv", 'd', 1000, 1000, 0755, NULL},
+		{"srv/old", 'f', 1000, 1000, 0644, NULL},
+		{"etc/passwd", 'f', 0, 0, 0644, NULL},
+		{"lnk", 'l', 33, 33, 0777, "etc/passwd"},
+	};
+	const struct ent l2[] = {
+		/* last writer wins; a whiteout removes a path and what is under it */
+		{"home/app/data", 'f', 1001, 1002, 0600, NULL},
+		{"var/lib/.wh.pg", 'f', 0, 0, 0644, NULL},
+		{"gone/.wh.x", 'f', 0, 0, 0644, NULL},
+		/* opaque: srv's earlier children go, its own entry and this layer's stay */
+		{"srv/.wh..wh..opq", 'f', 0, 0, 0644, NULL},
+		{"srv/new", 'f', 1000, 1000, 0644, NULL},
+		/* a file where a directory was: what was under it goes */
+		{"home/app", 'f', 1000, 1000, 0644, NULL},
+		/* a hard link in a later layer: its target's inode */
+		{"opt/tool-link2", 'h', 0, 0, 0644, "./opt/tool"},
+	};
+	char *text = NULL, why[256] = "";
+	size_t len = 0;
+	FILE *f;
+
+	assert_non_null(o);
+	add_layer(o, l1, ELEMENTSOF(l1));
+	assert_string_equal(owner_of(o, "home/app"), "1000:1000:40750");
+	assert_string_equal(owner_of(o, "/var/lib/pg/base/1"), "999:999:100600");
+	assert_string_equal(owner_of(o, "opt/tool-link"), "5:6:104755");
+	assert_string_equal(owner_of(o, "lnk"), "33:33:120777");
+	assert_string_equal(owner_of(o, ""), "0:0:40755");
+	assert_string_equal(owner_of(o, "var/lib"), "-"); /* never an entry: umoci makes it */
+	add_layer(o, l2, ELEMENTSOF(l2));
+	assert_string_equal(owner_of(o, "home/app"), "1000:1000:100644");
+	assert_string_equal(owner_of(o, "home/app/data"), "-");
+	assert_string_equal(owner_of(o, "var/lib/pg"), "-");
+	assert_string_equal(owner_of(o, "var/lib/pg/base/1"), "-");
+	assert_string_equal(owner_of(o, "gone/x"), "-");
+	assert_string_equal(owner_of(o, "srv"), "1000:1000:40755");
+	assert_string_equal(owner_of(o, "srv/old"), "-");
+	assert_string_equal(owner_of(o, "srv/new"), "1000:1000:100644");
+	assert_string_equal(owner_of(o, "opt/tool-link2"), "5:6:104755");
+
+	/* a whiteout in the same layer as what it names leaves it; an opaque root clears all */
+	const struct ent l3[] = {
+		{"late", 'f', 8, 8, 0644, NULL},
+		{".wh.late", 'f', 0, 0, 0644, NULL},
+		{".wh..wh..opq", 'f', 0, 0, 0644, NULL},
+	};
+	/* umoci keeps the lower directories above what the whiting-out layer wrote (in any order)
+	 */
+	const struct ent l3b[] = {
+		{"keep/sub/", 'd', 4, 4, 0755, NULL},
+		{"keep/sub/lower", 'f', 4, 4, 0644, NULL},
+		{"keep/other", 'f', 4, 4, 0644, NULL},
+	};
+	const struct ent l3c[] = {
+		{"keep/sub/upper", 'f', 5, 5, 0644, NULL},
+		{"keep/.wh..wh..opq", 'f', 0, 0, 0644, NULL},
+		{".wh.keep", 'f', 0, 0, 0644, NULL},
+	};
+	add_layer(o, l3, ELEMENTSOF(l3));
+	add_layer(o, l3b, ELEMENTSOF(l3b));
+	add_layer(o, l3c, ELEMENTSOF(l3c));
+	assert_string_equal(owner_of(o, "keep/sub"), "4:4:40755");
+	assert_string_equal(owner_of(o, "keep/sub/upper"), "5:5:100644");
+	assert_string_equal(owner_of(o, "keep/sub/lower"), "-");
+	assert_string_equal(owner_of(o, "keep/other"), "-");
+	assert_string_equal(owner_of(o, "late"), "8:8:100644");
+	assert_string_equal(owner_of(o, "srv"), "-");
+	assert_string_equal(owner_of(o, "opt/tool"), "-");
+	assert_string_equal(owner_of(o, ""), "0:0:40755");
+	oci_owners_free(o);
+
+	/* the debugfs commands: only paths not 0:0, quotes doubled, /.banger skipped */
+	o = oci_owners_new();
+	const struct ent l4[] = {
+		{"a b/q\"x", 'f', 1000, 1000, 0644, NULL},
+		{"root-owned", 'f', 0, 0, 0644, NULL},
+		{"g", 'f', 0, 50, 0644, NULL},
+		{".banger/x", 'f', 1000, 1000, 0644, NULL},
+		{".bangers", 'f', 3, 3, 0644, NULL},
+	};
+	add_layer(o, l4, ELEMENTSOF(l4));
+	f = open_memstream(&text, &len);
+	assert_int_equal(oci_owners_write_debugfs(o, f, ".banger", why, sizeof(why)), 3);
+	fclose(f);
+	assert_string_equal(text, "sif \"/.bangers\" uid 3\n"
+				  "sif \"/.bangers\" gid 3\n"
+				  "sif \"/a b/q\"\"x\" uid 1000\n"
+				  "sif \"/a b/q\"\"x\" gid 1000\n"
+				  "sif \"/g\" uid 0\n"
+				  "sif \"/g\" gid 50\n");
+	free(text);
+	text = NULL;
+	/* a newline cannot be said to debugfs: an error naming the path, not a skip */
+	const struct ent l5[] = {{"bad\nname", 'f', 1000, 1000, 0644, NULL}};
+	add_layer(o, l5, ELEMENTSOF(l5));
+	f = open_memstream(&text, &len);
+	assert_int_equal(oci_owners_write_debugfs(o, f, ".banger", why, sizeof(why)), -EINVAL);
+	fclose(f);
+	free(text);
+	assert_non_null(strstr(why, "newline"));
+	assert_non_null(strstr(why, "1000:1000"));
+	oci_owners_free(o);
+	(void)state;
+}
+
 static int make_initrd(const char *init)
 {
 	struct archive *a = archive_write_new();
@@ -297,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_platform),
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_layers),
+		cmocka_unit_test(test_owners),
 		cmocka_unit_test(test_initrd),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
