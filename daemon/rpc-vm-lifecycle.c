@@ -241,25 +241,33 @@ int rpc_vm_resume(struct rpc_call *call, const struct rpc_vm_resume_args *args, 
 	return run_op(call, args->name, args->id, err, WAIT_PAUSE, lifecycle_resume);
 }
 
-/* Answered with the new snapshot's record (sizes, how long the guest stood) once it is complete;
- * a failure leaves none, and the VM as it was. */
-int rpc_vm_snapshot(struct rpc_call *call, const struct rpc_vm_snapshot_args *args,
-	json_t **ret_result, struct rpc_error *err)
+/* A snapshot op answered once its copies are done: the waiter first, so the answer finds it. */
+static int snapshot_op(struct rpc_call *call, const char *name, const char *id,
+	const char *snapshot, struct rpc_error *err,
+	int (*op)(struct lifecycle *lc, struct vm *vm, const char *snapshot, struct rpc_error *err))
 {
 	struct daemon *d = call->d;
 	struct vm_waiter *w;
 	struct vm *vm;
 	int r;
 
-	(void)ret_result;
-	r = rpc_vm_lookup(d, args->name, args->id, &vm, err);
+	r = rpc_vm_lookup(d, name, id, &vm, err);
 	r = r ?: waiter_add(d, vm, WAIT_SNAPSHOT, call, &w, err);
 	if (r < 0)
 		return r;
-	r = lifecycle_snapshot(d->lifecycle, vm, args->snapshot, err);
+	r = op(d->lifecycle, vm, snapshot, err);
 	if (r < 0)
 		return waiter_answer_now(d, w, NULL, err);
 	return RPC_REPLY_LATER;
+}
+
+/* Answered with the new snapshot's record (sizes, how long the guest stood) once it is complete;
+ * a failure leaves none, and the VM as it was. */
+int rpc_vm_snapshot(struct rpc_call *call, const struct rpc_vm_snapshot_args *args,
+	json_t **ret_result, struct rpc_error *err)
+{
+	(void)ret_result;
+	return snapshot_op(call, args->name, args->id, args->snapshot, err, lifecycle_snapshot);
 }
 
 /* {"name"|"id", "snapshot"} → the restored snapshot's record, once its copies are made; the VM
@@ -267,20 +275,9 @@ int rpc_vm_snapshot(struct rpc_call *call, const struct rpc_vm_snapshot_args *ar
 int rpc_vm_snapshot_restore(struct rpc_call *call, const struct rpc_vm_snapshot_restore_args *args,
 	json_t **ret_result, struct rpc_error *err)
 {
-	struct daemon *d = call->d;
-	struct vm_waiter *w;
-	struct vm *vm;
-	int r;
-
 	(void)ret_result;
-	r = rpc_vm_lookup(d, args->name, args->id, &vm, err);
-	r = r ?: waiter_add(d, vm, WAIT_SNAPSHOT, call, &w, err);
-	if (r < 0)
-		return r;
-	r = lifecycle_snapshot_restore(d->lifecycle, vm, args->snapshot, err);
-	if (r < 0)
-		return waiter_answer_now(d, w, NULL, err);
-	return RPC_REPLY_LATER;
+	return snapshot_op(
+		call, args->name, args->id, args->snapshot, err, lifecycle_snapshot_restore);
 }
 
 int rpc_vm_delete(struct rpc_call *call, const struct rpc_vm_delete_args *args, json_t **ret_result,
