@@ -216,15 +216,17 @@ def control(line):
 
 
 async def control_loop():
+    # Held open for reading and writing: the pipe never sees its last writer go, so a line
+    # written between one writer's close and a reopen is never lost (open-readlines-close
+    # per writer dropped such lines when tests wrote two in a row).
     loop = asyncio.get_running_loop()
+    fd = open(os.open(args.control, os.O_RDWR), "r", newline="\n")
     while True:
-        fd = await loop.run_in_executor(None, lambda: open(args.control, "r", newline="\n"))
-        for line in await loop.run_in_executor(None, fd.readlines):
-            try:
-                control(line.rstrip("\n"))
-            except Exception as e:
-                print("fake-bangerd: control:", e, file=sys.stderr)
-        fd.close()
+        line = await loop.run_in_executor(None, fd.readline)
+        try:
+            control(line.rstrip("\n"))
+        except Exception as e:
+            print("fake-bangerd: control:", e, file=sys.stderr)
 
 
 async def heartbeat():
