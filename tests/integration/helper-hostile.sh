@@ -30,7 +30,7 @@ ip link add eth9 type ifb && ip link set eth9 up
 # Kernel interfaces that look like the owner's regular files (issue 11, item 3).
 printf '0x7f\n' > "$vm/filter" # a one-link base whose content is a valid coredump_filter
 chown "$H_UID:$H_GID" "$vm/filter"
-setpriv --reuid="$H_UID" --regid="$H_GID" --clear-groups sleep 600 &
+setpriv --reuid="$H_UID" --regid="$H_GID" --clear-groups sleep infinity & # outlives the run: a case late in a slow run still needs it
 SLEEPER=$!
 t_add_cleanup "kill $SLEEPER"
 # These mounts are the host's own kernel objects seen through this test's mount namespace (a
@@ -76,11 +76,20 @@ snap() {
 	losetup -J 2> /dev/null | jq -c --arg t "$T" '[.loopdevices[]? | select(."back-file" | startswith($t)) | [.name, ."back-file"]]'
 	# processes of this test's banger (the uid is shared with other software): whatever runs in a
 	# jail under $T or names $T, and the helper's own children
-	for p in /proc/[0-9]*; do
-		case "$(readlink "$p/root" 2> /dev/null) $( (tr '\0' ' ' < "$p/cmdline") 2> /dev/null)" in
-		*"$T"*) echo "${p#/proc/} $(cat "$p/comm" 2> /dev/null)" ;;
-		esac
-	done | grep -v " \(bash\|awk\|find\|sort\|cat\|tr\|jq\|grep\)$" | sort
+	# (one process for the scan: a fork or two per process took seconds per case on a busy host)
+	python3 -c '
+import os, sys
+t, me = sys.argv[1], os.getpid()
+for p in sorted(int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != me):
+    try:
+        root = os.readlink("/proc/%d/root" % p)
+        cmd = open("/proc/%d/cmdline" % p, "rb").read().replace(b"\0", b" ").decode(errors="replace")
+        comm = open("/proc/%d/comm" % p).read().strip()
+    except OSError:
+        continue
+    if (t in root or t in cmd) and comm not in ("bash", "awk", "find", "sort", "cat", "jq", "grep"):
+        print(p, comm)
+' "$T"
 	ps --ppid "$H_PID" -o pid=,comm= | sort
 	cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/conf/all/forwarding
 	# kernel interfaces the owner can open for writing
