@@ -1,19 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* jail.stage: builds <jail base>/<exec>/<vm id>/root the way the jailer expects before it runs:
- * the chroot bound onto itself (private), kernel and initrd copied in (reflink when possible),
- * block nodes for dm/loop drives and bind mounts for file drives (0600, owner), /dev/vhost-vsock
+ * the chroot bound onto itself (private), kernel and initrd bound in read-only, block nodes for
+ * dm/loop drives and writable binds for file drives, /dev/vhost-vsock
  * when the host has it, and read-only binds of the dynamic linker's directories plus what the
  * VMM provider declares (helper/provider.c).
  * Security: every host path here comes from root-owned configuration or the provider table;
- * files come as descriptors checked with fstat. A file drive is bound from the same inode found
- * in the helper's own mount namespace (mount(2) refuses a source on another namespace's mount,
- * and under its unit the helper has one of its own): the kernel's name for the descriptor,
- * opened O_PATH with openat2 RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS and used only when its
- * st_dev/st_ino are the descriptor's, so the bind is exactly the file the owner opened
- * read-write, never whatever else the path shows; the bind is then nosuid, nodev, noexec and
- * writable whatever the helper's own view of the state directory is. (Binding the descriptor
- * itself, or copying, were the alternatives: the first is what the kernel refuses, the second
- * costs a disk's worth of I/O per start.) Block devices must be this VM's own dm device
+ * files come as descriptors checked with fstat. A file the owner passes (kernel, initrd, file
+ * drive) is bound from the same inode found in the helper's own mount namespace (mount(2)
+ * refuses a source on another namespace's mount, and under its unit the helper has one of its
+ * own): the kernel's name for the descriptor, opened O_PATH with openat2
+ * RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS and used only when its st_dev/st_ino are the
+ * descriptor's, so the bind is exactly the file the owner opened, never whatever else the path
+ * shows; the bind is then nosuid, nodev, noexec, read-only for the kernel and initrd and writable
+ * for a drive (opened read-write). (Binding the descriptor itself, or copying, were the
+ * alternatives: the first is what the kernel refuses, the second costs an initrd's or a disk's
+ * worth of I/O per start.) Block devices must be this VM's own dm device
  * (banger-<vm id>) or a loop device backed by a file in this VM's state directory. The chroot is
  * created fresh (an existing one is refused) under a jail base whose every component is root's,
  * with no symlinks, and all creation inside it is relative to directory descriptors with
@@ -29,7 +30,6 @@
 
 #include "common/log.h"
 #include "common/macro.h"
-#include "helper/clone.h"
 #include "helper/fdcheck.h"
 #include "helper/helper.h"
 #include "helper/jail.h"
@@ -105,27 +105,46 @@ static int mkdir_beneath(int root_fd, const char *rel, int *ret_fd, struct rpc_e
 	return 0;
 }
 
-/* Copies a descriptor's file into the jail as name, 0400, owned by the owner. */
-static int stage_copy(struct stage *s, const char *fdname, const char *name, struct rpc_error *err)
+/* Binds the owner's file passed as fdname onto a new empty file at rel (relative to the chroot,
+ * its directory made already as dir_fd): the very inode the descriptor is, found in the helper's
+ * own mount namespace (mount(2) binds only from mounts of its own, and the daemon's descriptors
+ * come from the host's), then remounted nosuid, nodev, noexec and read-only or writable as asked,
+ * whatever the helper's own view of the state directory is (ProtectSystem= makes /var read-only
+ * there). No copy: a disk's or an initrd's worth of I/O per start saved, any filesystem, gone
+ * with the jail. */
+static int stage_bind_owner_file(struct stage *s, const char *fdname, int dir_fd, const char *rel,
+	bool writable, struct rpc_error *err)
 {
-	_cleanup_close_ int out = -1;
-	int in, r;
+	const struct helper_config *cfg = s->ctx->cfg;
+	_cleanup_close_ int f = -1, here = -1;
+	const char *name = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+	char src[64], dst[PATH_MAX + 64];
+	struct stat st;
+	int fd, r;
 
-	r = request_owner_file(s->ctx, s->req, fdname, FD_ACCESS_READ, &in, NULL, err);
+	r = request_owner_file(s->ctx, s->req, fdname,
+		writable ? FD_ACCESS_READ_WRITE : FD_ACCESS_READ, &fd, &st, err);
 	if (r < 0)
 		return r;
-	out = openat(s->root_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400);
-	if (out < 0)
+	here = fd_reopen_here(fd, &st, fdname, err);
+	if (here < 0)
+		return here;
+	f = openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		writable ? 0600 : 0400);
+	if (f < 0 || fchown(f, cfg->owner_uid, cfg->owner_gid) < 0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-			"Failed to create /%s in the jail: %m", name);
-	r = clone_reflink(in, out, err);
-	if (r == -EOPNOTSUPP)
-		r = clone_sparse_copy(in, out, err);
-	if (r < 0)
-		return r;
-	if (fchown(out, s->ctx->cfg->owner_uid, s->ctx->cfg->owner_gid) < 0)
+			"Failed to create /%s in the jail: %m", rel);
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", here);
+	snprintf(dst, sizeof(dst), "%s/%s", s->root, rel);
+	if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-			"Failed to hand /%s to the owner: %m", name);
+			"Failed to bind %s onto /%s in the jail: %m", fdname, rel);
+	if (mount(NULL, dst, NULL,
+		    MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC |
+			    (writable ? 0 : MS_RDONLY),
+		    NULL) < 0)
+		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
+			"Failed to remount the bind of /%s in the jail: %m", rel);
 	return 0;
 }
 
@@ -204,38 +223,14 @@ static int stage_drives(struct stage *s, struct rpc_error *err)
 	}
 	for (i = 0; i < s->req->n_fds; i++) {
 		const char *fdname = s->req->fd_names[i], *name = fdname + 6;
-		char src[64], dst[PATH_MAX + 64], in_jail[64];
-		_cleanup_close_ int f = -1, here = -1;
-		struct stat st;
-		int fd;
+		char in_jail[64];
 
 		if (!strneq(fdname, "drive:", 6))
 			continue;
-		r = request_owner_file(s->ctx, s->req, fdname, FD_ACCESS_READ_WRITE, &fd, &st, err);
+		snprintf(in_jail, sizeof(in_jail), "/drives/%s", name);
+		r = stage_bind_owner_file(s, fdname, dfd, in_jail + 1, true, err);
 		if (r < 0)
 			return r;
-		/* A bind of the very file the descriptor is: no copy, any filesystem, gone with the
-		 * jail. The descriptor comes from the daemon's mount namespace, and mount(2) binds
-		 * only from mounts of the helper's own: the same inode, found here. */
-		here = fd_reopen_here(fd, &st, fdname, err);
-		if (here < 0)
-			return here;
-		f = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (f < 0 || fchown(f, cfg->owner_uid, cfg->owner_gid) < 0)
-			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-				"Failed to create drive \"%s\" in the jail: %m", name);
-		snprintf(src, sizeof(src), "/proc/self/fd/%d", here);
-		snprintf(dst, sizeof(dst), "%s/drives/%s", s->root, name);
-		if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
-			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-				"Failed to bind drive \"%s\" into the jail: %m", name);
-		/* Writable whatever the helper's own view of it is (ProtectSystem= makes /var
-		 * read-only there): the owner opened it read-write. Never a device or a program. */
-		if (mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-			    NULL) < 0)
-			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-				"Failed to make the bind of drive \"%s\" writable: %m", name);
-		snprintf(in_jail, sizeof(in_jail), "/drives/%s", name);
 		json_object_set_new(s->drives, name, json_string(in_jail));
 	}
 	return 0;
@@ -332,9 +327,9 @@ static int stage_all(struct stage *s, bool *ret_vsock, struct rpc_error *err)
 	if (s->root_fd < 0)
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
 			"Failed to open %s: %m", s->root);
-	r = stage_copy(s, "kernel", "kernel", err);
+	r = stage_bind_owner_file(s, "kernel", s->root_fd, "kernel", false, err);
 	if (r >= 0 && helper_request_fd(s->req, "initrd") >= 0)
-		r = stage_copy(s, "initrd", "initrd", err);
+		r = stage_bind_owner_file(s, "initrd", s->root_fd, "initrd", false, err);
 	if (r >= 0)
 		r = stage_drives(s, err);
 	if (r >= 0)

@@ -54,9 +54,21 @@ fi
 if [ -L /lib ]; then
 	t_eq "/lib recreated as the host's link" "$(readlink /lib)" "$(readlink "$root/lib")"
 fi
-t_check "kernel copied unchanged" cmp "$vmdir/kernel" "$root/kernel"
-t_eq "kernel: owner, mode 0400, one link" "$H_UID 400 1" "$(stat -c '%u %a %h' "$root/kernel")"
-t_check "initrd copied unchanged" cmp "$vmdir/initrd" "$root/initrd"
+# kernel and initrd: the daemon's very files bound in read-only (no copy), seen where the VMM
+# runs, in the helper's namespace
+t_eq "kernel: bound in, the same inode as the daemon's file" "$(stat -c '%d:%i' "$vmdir/kernel")" \
+	"$(h_in_helper_ns stat -c '%d:%i' "$root/kernel")"
+t_check "kernel: the VMM reads it unchanged" h_in_helper_ns cmp "$vmdir/kernel" "$root/kernel"
+t_eq "initrd: bound in, the same inode as the daemon's file" "$(stat -c '%d:%i' "$vmdir/initrd")" \
+	"$(h_in_helper_ns stat -c '%d:%i' "$root/initrd")"
+for f in kernel initrd; do
+	o=$(h_mount_opts "$root/$f")
+	t_check "$f: the bind is read-only, nosuid, nodev, noexec ($o)" bash -c \
+		"[[ '$o' == ro,* && '$o' == *nosuid* && '$o' == *nodev* && '$o' == *noexec* ]]"
+done
+t_check "kernel: a write through the bind is refused, even as root" \
+	bash -c "! nsenter -t $H_PID -m -- dd if=/dev/zero of='$root/kernel' bs=1 count=1 conv=notrunc status=none 2> /dev/null"
+t_check "kernel: unchanged after that write" h_in_helper_ns cmp "$vmdir/kernel" "$root/kernel"
 t_eq "the daemon's kernel file still has one link" "1" "$(stat -c %h "$vmdir/kernel")"
 t_eq "block drive: node with the loop's device number" "$(stat -c '%t:%T' "$loop")" "$(stat -c '%t:%T' "$root/drives/rootfs")"
 t_eq "block drive: block node, 0600, owner" "block special file 600 $H_UID" "$(stat -c '%F %a %u' "$root/drives/rootfs")"
