@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* jail.launch: runs the configured jailer for a staged VM, detached (double fork + setsid, not
+/* jail.launch: runs the configured jailer for a staged VM, detached (helper/spawn.c: setsid, not
  * --daemonize) so the VMM is nobody's child, with its stdout/stderr on the console log descriptor
  * the daemon passed. Without --daemonize or --new-pid-ns the jailer execs the VMM in place, so the
  * VMM is the process the helper started: it is awaited as that pid running the VMM's executable

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Starting a program detached from the helper: double fork + setsid, stdio given, nobody's child.
+/* Starting a program detached from the helper: two vfork-style clones + setsid, stdio given,
+ * nobody's child.
  */
 #pragma once
 
