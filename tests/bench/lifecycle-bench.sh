@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Figures for the VM lifecycle (printed, never asserted): the control-plane cost of vm.start up to
 # InstanceStart with its breakdown by step, banger's boot-to-SSH against plain QEMU booting the
-# same kernel, initrd and root disk with SSH polled by hand, and N VMs started at once (wall time,
-# daemon and helper CPU). Runs inside its own network + mount namespace like the e2e tests.
+# same kernel, initrd and root disk with SSH polled by hand (the two interleaved, start by start),
+# and N VMs started at once (wall time, daemon and helper CPU). Runs inside its own network + mount namespace like the e2e tests.
 #
 #   sudo tests/bench/lifecycle-bench.sh [STARTS (10)] [BASELINE RUNS (5)] [CONCURRENT (10)]
 . "$(dirname "$0")/../lib.sh"
@@ -22,20 +22,69 @@ median() { sort -n | awk '{a[NR]=$1} END {if (NR) print (NR % 2 ? a[(NR+1)/2] : 
 now() { date +%s.%N; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-# ---- sequential starts: where the time goes ----------------------------------------------------
+# ---- sequential starts, each followed by plain QEMU on the same files ---------------------------
+# Interleaved, so that the two see the same machine: the host's load drifts over a run, and a
+# block of banger starts then a block of baseline runs compared two different machines.
 banger vm create bench --memory 256 > /dev/null
+ip link add bgbench0 type bridge 2> /dev/null; ip addr add 10.88.0.1/24 dev bgbench0 2> /dev/null
+ip link set bgbench0 up
+ip tuntap add bgbtap0 mode tap && ip link set bgbtap0 master bgbench0 && ip link set bgbtap0 up
+ssh-keygen -q -t ed25519 -N '' -f "$T/bkey" -C bench
+read -r kt kb _ < "$T/bkey.pub"
 : > "$T/timings"
 : > "$T/walls"
-for i in $(seq "$STARTS"); do
+: > "$T/base"
+: > "$T/ratios"
+# banger_once: one start to running (SSH answered, boot id read), its wall time appended to walls
+banger_once() {
+	local t0 t1
 	t0=$(now)
-	banger --json vm start bench > "$T/start.json" || { echo "start $i failed"; cat "$T/start.json"; exit 1; }
+	banger --json vm start bench > "$T/start.json" || { echo "start $1 failed"; cat "$T/start.json"; exit 1; }
 	t1=$(now)
-	echo "$t1 - $t0" | bc >> "$T/walls"
+	echo "$t1 - $t0" | bc | tee -a "$T/walls" > "$T/last.banger"
 	jq -c .start_timings_us "$T/start.json" >> "$T/timings"
 	# the TSC rate banger-vmm measured for the guest: the plain-QEMU baseline passes the same, or
 	# the Debian kernel can stall calibrating against the PIT under TCG on a busy host
 	[ -n "${TSC_ARG:-}" ] || TSC_ARG=$(tr '\0' '\n' < "/proc/$(pgrep -u "$OWNER" -n qemu-system)/cmdline" | grep -o 'tsc_early_khz=[0-9]*' | head -n1)
 	banger vm stop bench > /dev/null
+}
+# base_once: plain QEMU booting the same kernel, initrd and a fresh copy of the root disk, SSH
+# polled by hand; its time appended to base (nothing when it did not reach SSH)
+base_once() {
+	local t0 t1 qpid hk
+	: > "$T/last.base"
+	cp --sparse=always "$T/img/rootfs.ext4" "$T/base.ext4"
+	t0=$(now)
+	qemu-system-x86_64 -M microvm,x-option-roms=off,isa-serial=on,rtc=on,acpi=on -accel tcg -smp 1 -m 256M \
+		-nodefaults -no-user-config -display none -no-reboot -device i8042 \
+		-kernel "$T/img/vmlinuz" -initrd "$T/img/initrd.img" \
+		-append "console=ttyS0 reboot=k panic=1 ip=10.88.0.2::10.88.0.1:255.255.255.0:b:eth0:off banger.ssh_key=$kt:$kb root=/dev/vda rw $TSC_ARG" \
+		-drive id=d,file="$T/base.ext4",format=raw,if=none -device virtio-blk-device,drive=d \
+		-netdev tap,id=n,ifname=bgbtap0,script=no,downscript=no -device virtio-net-device,netdev=n \
+		-serial stdio > "$T/base.console" 2>&1 &
+	qpid=$!
+	if t_wait 120 grep -q '^banger-hostkey: ' "$T/base.console"; then
+		hk=$(sed -n 's/^banger-hostkey: \([^ ]* [A-Za-z0-9+/=]*\).*/\1/p' "$T/base.console" | tr -d '\r' | head -n1)
+		echo "10.88.0.2 $hk" > "$T/base.known"
+		if t_wait 60 ssh -i "$T/bkey" -o UserKnownHostsFile="$T/base.known" -o StrictHostKeyChecking=yes \
+			-o BatchMode=yes -o ConnectTimeout=3 -o LogLevel=ERROR root@10.88.0.2 cat /proc/sys/kernel/random/boot_id > /dev/null; then
+			t1=$(now)
+			echo "$t1 - $t0" | bc | tee -a "$T/base" > "$T/last.base"
+		else
+			echo "# baseline run: SSH did not answer"
+		fi
+	else
+		echo "# baseline run: no host key on the console"
+	fi
+	kill "$qpid"
+	wait "$qpid" 2> /dev/null
+}
+for i in $(seq "$STARTS"); do
+	banger_once "$i"
+	if [ "$i" -le "$BASELINE" ]; then
+		base_once
+		[ -s "$T/last.base" ] && echo "scale=4; $(cat "$T/last.banger") / $(cat "$T/last.base")" | bc >> "$T/ratios"
+	fi
 done
 echo "== vm.start, $STARTS sequential starts of one VM (256 MiB, TCG)"
 printf '  %-12s %12s\n' step "median ms"
@@ -68,45 +117,9 @@ PY
 done
 echo "  QEMU's own start (exec → QMP greeting, microvm, TCG, nothing to load): median $(median < "$T/qemu_start") ms"
 banger_s=$(median < "$T/walls")
-echo "  banger vm start → running (SSH answered, boot id read): median $banger_s s"
-
-# ---- plain QEMU, same files, SSH polled by hand ---------------------------------------------------
-ip link add bgbench0 type bridge 2> /dev/null; ip addr add 10.88.0.1/24 dev bgbench0 2> /dev/null
-ip link set bgbench0 up
-ip tuntap add bgbtap0 mode tap && ip link set bgbtap0 master bgbench0 && ip link set bgbtap0 up
-ssh-keygen -q -t ed25519 -N '' -f "$T/bkey" -C bench
-read -r kt kb _ < "$T/bkey.pub"
-: > "$T/base"
-for i in $(seq "$BASELINE"); do
-	cp --sparse=always "$T/img/rootfs.ext4" "$T/base.ext4"
-	t0=$(now)
-	qemu-system-x86_64 -M microvm,x-option-roms=off,isa-serial=on,rtc=on,acpi=on -accel tcg -smp 1 -m 256M \
-		-nodefaults -no-user-config -display none -no-reboot -device i8042 \
-		-kernel "$T/img/vmlinuz" -initrd "$T/img/initrd.img" \
-		-append "console=ttyS0 reboot=k panic=1 ip=10.88.0.2::10.88.0.1:255.255.255.0:b:eth0:off banger.ssh_key=$kt:$kb root=/dev/vda rw $TSC_ARG" \
-		-drive id=d,file="$T/base.ext4",format=raw,if=none -device virtio-blk-device,drive=d \
-		-netdev tap,id=n,ifname=bgbtap0,script=no,downscript=no -device virtio-net-device,netdev=n \
-		-serial stdio > "$T/base.console" 2>&1 &
-	qpid=$!
-	if t_wait 120 grep -q '^banger-hostkey: ' "$T/base.console"; then
-		hk=$(sed -n 's/^banger-hostkey: \([^ ]* [A-Za-z0-9+/=]*\).*/\1/p' "$T/base.console" | tr -d '\r' | head -n1)
-		echo "10.88.0.2 $hk" > "$T/base.known"
-		if t_wait 60 ssh -i "$T/bkey" -o UserKnownHostsFile="$T/base.known" -o StrictHostKeyChecking=yes \
-			-o BatchMode=yes -o ConnectTimeout=3 -o LogLevel=ERROR root@10.88.0.2 cat /proc/sys/kernel/random/boot_id; then
-			t1=$(now)
-			echo "$t1 - $t0" | bc >> "$T/base"
-		else
-			echo "# baseline run $i: SSH did not answer"
-		fi
-	else
-		echo "# baseline run $i: no host key on the console"
-	fi
-	kill "$qpid"
-	wait "$qpid" 2> /dev/null
-done
 base_s=$(median < "$T/base")
-echo "== boot to SSH: banger median $banger_s s, plain QEMU median $base_s s ($BASELINE runs)"
-echo "  banger / plain QEMU = $(echo "scale=3; $banger_s / $base_s" | bc)"
+echo "== boot to SSH: banger median $banger_s s ($STARTS starts), plain QEMU median $base_s s ($(wc -l < "$T/base") runs, each right after a banger start)"
+echo "  banger / plain QEMU = $(echo "scale=3; $banger_s / $base_s" | bc) (ratio of medians); median of the $(wc -l < "$T/ratios") per-pair ratios: $(median < "$T/ratios")"
 
 # ---- N VMs at once ----------------------------------------------------------------------------
 for i in $(seq "$CONC"); do banger vm create "c$i" --memory 256 > /dev/null; done
