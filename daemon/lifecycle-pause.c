@@ -54,9 +54,56 @@ static void on_vm_state(
 	run_notify(r, LIFECYCLE_PAUSE_ENDED, NULL);
 }
 
+/* The resume of a guest that a live snapshot paused before the last bangerd ended. */
+static void on_snapshot_pause_undone(
+	_unused_ struct fc_api *api, const struct fc_api_result *res, void *userdata)
+{
+	struct run *r = userdata;
+	bool ok = res->r == 0 && res->status < 300;
+
+	r->pause_req = 0;
+	r->pause_probe = false;
+	(void)snapshot_pause_mark(r->lc, r->vm_id, false);
+	if (r->mode != RUN_RUNNING)
+		return;
+	r->paused = !ok;
+	if (ok)
+		log_vm(LOG_NOTICE, run_name(r), "reconcile",
+			"VM %s: resumed the guest, which a snapshot had paused when the last "
+			"bangerd "
+			"ended",
+			run_name(r));
+	else
+		log_vm(LOG_WARNING, run_name(r), "reconcile",
+			"VM %s: a snapshot had paused the guest when the last bangerd ended, and "
+			"its "
+			"resume failed (%s); it stays paused: banger vm resume %s",
+			run_name(r), res->err.message[0] ? res->err.message : "no reason given",
+			run_name(r));
+	run_set_state(r, ok ? VM_STATE_RUNNING : VM_STATE_PAUSED, "");
+}
+
+/* Sends that resume; false when it cannot go out (the guest is then recorded paused). */
+static bool probe_resume_snapshot_pause(struct run *r)
+{
+	struct fc_request req;
+	int64_t id = fc_request_vm_state(false, &req);
+
+	if (id >= 0)
+		id = run_fc_send(r, &req, 5 * 1000 * 1000, on_snapshot_pause_undone);
+	if (id <= 0)
+		return false;
+	r->pause_req = id;
+	r->pause_target = false;
+	r->pause_probe = true; /* nobody waits for it: a stop meanwhile just cancels it */
+	return true;
+}
+
 /* What the VMM says wins over the record: a pause whose record never reached the disk (a full
  * state directory, a crash between the answer and the save) is found paused. Until the answer
- * comes, a pause or resume is refused as in flight; a stop overtakes it like one. */
+ * comes, a pause or resume is refused as in flight; a stop overtakes it like one. A guest
+ * paused with the snapshot mark in its directory was paused by a snapshot the last bangerd did
+ * not live to finish: it is resumed. */
 static void on_probe_state(
 	_unused_ struct fc_api *api, const struct fc_api_result *res, void *userdata)
 {
@@ -71,6 +118,13 @@ static void on_probe_state(
 	if (r->mode != RUN_RUNNING || !st || (!streq(st, "Paused") && !streq(st, "Running")))
 		return; /* no answer, or none to act on: the record stands */
 	paused = streq(st, "Paused");
+	if (snapshot_pause_marked(r->lc, r->vm_id)) {
+		if (paused && probe_resume_snapshot_pause(r)) {
+			r->paused = true; /* until the VMM says it runs */
+			return;
+		}
+		(void)snapshot_pause_mark(r->lc, r->vm_id, false);
+	}
 	if (paused == r->paused)
 		return;
 	log_vm(LOG_NOTICE, run_name(r), "reconcile",

@@ -9,6 +9,7 @@
  * snapshots/NAME once complete, so a failure at any point leaves no snapshot, only the guest as it
  * was. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,12 +70,41 @@ static void snap_scratch_empty(struct run *r)
 	}
 }
 
-/* The end, either way: the partial directory goes, the caller hears. */
+bool snapshot_pause_marked(struct lifecycle *lc, const char *vm_id)
+{
+	char path[PATH_MAX];
+
+	return snapshot_path(lc, vm_id, SNAPSHOT_PAUSE_MARK, path, sizeof(path)) >= 0 &&
+	       access(path, F_OK) == 0;
+}
+
+int snapshot_pause_mark(struct lifecycle *lc, const char *vm_id, bool set)
+{
+	char path[PATH_MAX];
+	int fd, k;
+
+	k = snapshot_path(lc, vm_id, SNAPSHOT_PAUSE_MARK, path, sizeof(path));
+	if (k < 0)
+		return k;
+	if (!set)
+		return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+/* The end, either way: the partial directory goes, the caller hears. The pause mark goes too,
+ * unless bangerd is ending with the guest paused for this snapshot (or its pause in flight):
+ * then the next bangerd resumes it (lifecycle-pause.c). */
 static void snap_end(struct run *r)
 {
 	struct live_snapshot *s = r->snap;
 
 	snap_scratch_empty(r);
+	if (!(r->lc->freeing && r->paused && !s->was_paused))
+		(void)snapshot_pause_mark(r->lc, r->vm_id, false);
 	if (s->failed) {
 		(void)remove_flat_dir(s->tmp);
 		log_vm(LOG_WARNING, run_name(r), "snapshot", "%s", s->err.message);
@@ -445,6 +475,16 @@ int lifecycle_snapshot(struct lifecycle *lc, struct vm *vm, const char *name, st
 		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
 			"Cannot snapshot VM \"%s\": cannot create %s: %m", vm->name, s->tmp);
 	s->was_paused = r->paused;
+	if (!s->was_paused) {
+		k = snapshot_pause_mark(lc, vm->id, true);
+		if (k < 0) {
+			(void)rmdir(s->tmp);
+			return rpc_error_set(err, k, RPC_ERROR_INTERNAL,
+				"Cannot snapshot VM \"%s\": cannot write the mark %s in its "
+				"directory: %s",
+				vm->name, SNAPSHOT_PAUSE_MARK, strerror(-k));
+		}
+	}
 	s->t_begin = s->t_paused = now_usec();
 	r->snap = TAKE_PTR(s);
 	log_vm(LOG_INFO, vm->name, "snapshot", "VM %s: taking snapshot %s", vm->name,

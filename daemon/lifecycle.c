@@ -673,6 +673,7 @@ int lifecycle_start(struct lifecycle *lc, struct vm *vm, struct rpc_error *err)
 	vm->boot_id[0] = '\0';
 	vm->halted = false;
 	r->paused = false;
+	(void)snapshot_pause_mark(lc, vm->id, false); /* a VMM that ended paused left it */
 	run_set_state(r, VM_STATE_STARTING, "");
 	run_start_at(r, STEP_ADDRESS);
 	return 0;

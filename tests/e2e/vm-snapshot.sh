@@ -8,7 +8,8 @@
 # snapshot (its boot id, a file written before it, none written after), and the snapshot stays
 # for another restore until deleted. The events stream carries created/restored/deleted. The
 # copies run off bangerd's loop: with a disk that takes seconds to copy, vm list answers at once
-# while a snapshot is taken, and a start is refused (not stalled) while a restore copies.
+# while a snapshot is taken, and a start is refused (not stalled) while a restore copies. A
+# bangerd killed while a snapshot has the guest paused: the next one resumes it.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/vmm-lib.inc"
 t_private_ns "$@"
@@ -95,6 +96,35 @@ echo "# vm list took $((t1 - t0)) ms; the guest stood $paused ms for the snapsho
 t_check "  the copy took long enough to tell (>= 500 ms)" test "${paused:-0}" -ge 500
 t_check "  vm list took under a quarter of it" test $((4 * (t1 - t0))) -lt "${paused:-0}"
 t_eq "  running again" running "$(vmget v state)"
+
+# ---- bangerd killed while a snapshot has the guest paused ----------------------------------------
+# The disk copy takes seconds (the 1.5 GiB above): bangerd is SIGKILLed in the middle of it. The
+# VMM runs on, paused, with the snapshot's mark in the VM's directory; the next bangerd re-adopts
+# it, sees the mark and resumes the guest rather than keep a pause nobody asked for.
+VMDIR=$T/var/lib/banger/state/vms/$ID
+vmm_state() { curl -s --max-time 5 --unix-socket "/proc/$PID/root/run/firecracker.socket" http://localhost/ | jq -r '.state // empty'; }
+(banger vm snapshot create v --name cut > "$T/cut.out" 2>&1; echo $? > "$T/cut.rc") &
+CPID=$!
+t_wait 120 test -e "$SNAPS/.new-cut/disk"
+t_check "a snapshot in progress: its pause mark is in the VM's directory" test -e "$VMDIR/snapshot.paused"
+kill -KILL "$DPID"
+wait "$DPID" 2> /dev/null
+wait "$CPID"
+t_eq "  bangerd SIGKILLed mid-copy: the VMM runs on, paused" Paused "$(vmm_state)"
+t_check "  the mark stays" test -e "$VMDIR/snapshot.paused"
+kill "$EPID" 2> /dev/null
+start_daemon || t_fail "bangerd starts again" "$(tail -n 20 "$T/bangerd.log")"
+(as_owner_exec "$(t_bin banger)" events >> "$T/events.ndjson" 2>&1) &
+EPID=$!
+t_add_cleanup "kill \$EPID"
+resumed() { [ "$(vmm_state)" = Running ] && [ "$(vmget v state)" = running ]; }
+t_check "  the next bangerd resumes the guest (VMM Running, record running)" t_wait 30 resumed
+t_check "  and says so in its log" grep -q 'resumed the guest, which a snapshot had paused' "$T/bangerd.log"
+t_check "  the mark is gone" test ! -e "$VMDIR/snapshot.paused"
+t_eq "  SSH answers, the same boot" "$BOOT" "$(gssh cat /proc/sys/kernel/random/boot_id)"
+t_eq "  the same VMM" "$PID" "$(vmget v pid)"
+no_cut() { banger --json vm snapshot list v | jq -e '[.snapshots[].name] | index("cut") == null' > /dev/null; }
+t_check "  no snapshot named cut was kept" no_cut
 
 # ---- failures leave the guest running and no snapshot ------------------------------------------
 # Its snapshots directory on a tmpfs of its own (this test's mount namespace): 1 MiB is too

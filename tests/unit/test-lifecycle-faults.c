@@ -285,7 +285,8 @@ static void deliver_fc(struct fake *f, struct pending *p)
 		snprintf(res.err.message, sizeof(res.err.message), "injected failure");
 	} else if (streq(p->what, "GET /")) {
 		res.status = 200;
-		res.body = json_pack("{s:s}", "state", f->instance_state);
+		res.body =
+			json_pack("{s:s}", "state", f->vmm_paused ? "Paused" : f->instance_state);
 	} else if (streq(p->what, "action:InstanceStart")) {
 		f->instance_starts++;
 		if (!f->no_hostkey) {
@@ -568,14 +569,53 @@ static void write_file(const char *path, const char *text)
 	fclose(fp);
 }
 
+/* A lifecycle as bangerd makes one at its start (again after lifecycle_free: a restart). */
+static void new_lifecycle(struct fixture *fx)
+{
+	struct banger_config cfg;
+	struct lifecycle_ports ports;
+	struct lifecycle_timing *t;
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/banger.conf", fx->root);
+	assert_int_equal(config_load(&cfg, path), 0);
+	ports = (struct lifecycle_ports){
+		.helper = {.call = fake_helper_call, .data = &fx->fake},
+		.data = &fx->fake,
+		.fc_send = fake_fc_send,
+		.fc_cancel = fake_fc_cancel,
+		.spawn = fake_spawn,
+		.spawn_cancel = fake_spawn_cancel,
+		.copy = fake_copy,
+		.sync_start = fake_sync_start,
+		.sync_free = fake_sync_free,
+		.watch_pid = fake_watch_pid,
+		.unwatch_pid = fake_unwatch_pid,
+	};
+	assert_int_equal(lifecycle_new(&fx->d, &cfg, &ports, on_notify, fx, &fx->lc), 0);
+	config_done(&cfg);
+	fx->d.lifecycle = fx->lc;
+	fx->fake.pubkey = fx->lc->pubkey;
+	t = lifecycle_timing(fx->lc);
+	t->console_tick_usec = 2000;
+	t->api_poll_usec = 1000;
+	t->api_budget_usec = 50000;
+	t->guest_budget_usec = 300000;
+	t->ssh_retry_usec = 5000;
+	t->stop_timeout_usec = 20000;
+	t->kill_grace_usec = 20000;
+	t->signal_retry_usec = 5000;
+	t->undo_retry_min_usec = 2000;
+	t->undo_retry_max_usec = 10000;
+	t->launch_settle_usec = 20000;
+	t->readopt_retry_usec = 10000;
+}
+
 static int setup(void **state)
 {
 	snprintf(scenario, sizeof(scenario), "%s", "");
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	struct banger_config cfg;
 	struct image *img;
-	struct lifecycle_ports ports;
-	struct lifecycle_timing *t;
 	char path[PATH_MAX], conf[PATH_MAX + 64];
 
 	assert_non_null(fx);
@@ -621,7 +661,6 @@ static int setup(void **state)
 	snprintf(path, sizeof(path), "%s/banger.conf", fx->root);
 	snprintf(conf, sizeof(conf), "[file_sync]\npath = .gitconfig\n");
 	write_file(path, conf);
-	assert_int_equal(config_load(&cfg, path), 0);
 
 	fx->fake.instance_state = "Running";
 	fx->fake.boot_id = BOOT_ID;
@@ -635,36 +674,7 @@ static int setup(void **state)
 	assert_int_equal(layout_vm_file(&fx->d.layout, VM_ID, "snapshot.mem.next",
 				 fx->fake.mem_next_file, sizeof(fx->fake.mem_next_file)),
 		0);
-	ports = (struct lifecycle_ports){
-		.helper = {.call = fake_helper_call, .data = &fx->fake},
-		.data = &fx->fake,
-		.fc_send = fake_fc_send,
-		.fc_cancel = fake_fc_cancel,
-		.spawn = fake_spawn,
-		.spawn_cancel = fake_spawn_cancel,
-		.copy = fake_copy,
-		.sync_start = fake_sync_start,
-		.sync_free = fake_sync_free,
-		.watch_pid = fake_watch_pid,
-		.unwatch_pid = fake_unwatch_pid,
-	};
-	assert_int_equal(lifecycle_new(&fx->d, &cfg, &ports, on_notify, fx, &fx->lc), 0);
-	config_done(&cfg);
-	fx->d.lifecycle = fx->lc;
-	fx->fake.pubkey = fx->lc->pubkey;
-	t = lifecycle_timing(fx->lc);
-	t->console_tick_usec = 2000;
-	t->api_poll_usec = 1000;
-	t->api_budget_usec = 50000;
-	t->guest_budget_usec = 300000;
-	t->ssh_retry_usec = 5000;
-	t->stop_timeout_usec = 20000;
-	t->kill_grace_usec = 20000;
-	t->signal_retry_usec = 5000;
-	t->undo_retry_min_usec = 2000;
-	t->undo_retry_max_usec = 10000;
-	t->launch_settle_usec = 20000;
-	t->readopt_retry_usec = 10000;
+	new_lifecycle(fx);
 	*state = fx;
 	return 0;
 }
@@ -1467,6 +1477,96 @@ static void test_snapshot_copy_at_shutdown(void **state)
 	assert_false(snap_path_exists(fx, "s1"));
 }
 
+/* bangerd ends while a snapshot has the guest paused: the VMM runs on, paused, and the mark
+ * stays; the next bangerd re-adopts it, finds the mark and resumes the guest (no pause its owner
+ * never asked for), then removes the mark. */
+static void test_snapshot_pause_outlives_daemon(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	assert_false(vm_file_exists(fx, SNAPSHOT_PAUSE_MARK));
+	snprintf(fx->fake.hold_at, sizeof(fx->fake.hold_at), "copy:disk");
+	assert_int_equal(lifecycle_snapshot(fx->lc, fx->vm, "s1", &err), 0);
+	assert_true(run_until(fx, is_held));
+	assert_true(fx->fake.vmm_paused);
+	assert_true(vm_file_exists(fx, SNAPSHOT_PAUSE_MARK));
+	fx->lc = lifecycle_free(fx->lc);
+	assert_true(fx->fake.vmm_paused); /* nobody resumed it */
+	assert_true(vm_file_exists(fx, SNAPSHOT_PAUSE_MARK));
+	assert_false(snap_path_exists(fx, ".new-s1"));
+
+	fx->fake.hold_at[0] = '\0';
+	new_lifecycle(fx);
+	lifecycle_readopt(fx->lc);
+	assert_true(run_until(fx, follows));
+	assert_true(run_until(fx, pause_answered));
+	assert_false(fx->fake.vmm_paused);
+	assert_int_equal(fx->vm->state, VM_STATE_RUNNING);
+	assert_false(vm_file_exists(fx, SNAPSHOT_PAUSE_MARK));
+	assert_int_equal(lifecycle_set_paused(fx->lc, fx->vm, false, &err), -EALREADY);
+	fx->fake.obeys = OBEY_CAD;
+	assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
+	assert_true(run_until(fx, is_stopped));
+}
+
+/* The mark is only ever a snapshot's: gone after one that ended, either way; a pause of the
+ * owner's own, found at re-adoption without a mark, stays; a mark over a VMM found running is
+ * dropped; a start clears a stale one. */
+static void test_snapshot_pause_mark_cleared(void **state)
+{
+	struct fixture *fx = *state;
+	char mark[PATH_MAX];
+	struct rpc_error err;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	assert_int_equal(lifecycle_snapshot(fx->lc, fx->vm, "s1", &err), 0);
+	assert_true(run_until(fx, snapshot_done));
+	assert_false(vm_file_exists(fx, SNAPSHOT_PAUSE_MARK));
+	snprintf(fx->fake.fail_at, sizeof(fx->fake.fail_at), "PUT /snapshot/create");
+	fx->snapshot_ended = 0;
+	assert_int_equal(lifecycle_snapshot(fx->lc, fx->vm, "s2", &err), 0);
+	assert_true(run_until(fx, snapshot_done));
+	assert_non_null(strstr(fx->pause_err, "Failed to snapshot VM"));
+	assert_false(vm_file_exists(fx, SNAPSHOT_PAUSE_MARK));
+	fx->fake.fail_at[0] = '\0';
+
+	/* the owner's pause outlives bangerd as a pause */
+	set_paused(fx, true);
+	fx->lc = lifecycle_free(fx->lc);
+	new_lifecycle(fx);
+	lifecycle_readopt(fx->lc);
+	assert_true(run_until(fx, follows));
+	assert_true(run_until(fx, pause_answered));
+	assert_true(fx->fake.vmm_paused);
+	assert_int_equal(fx->vm->state, VM_STATE_PAUSED);
+	set_paused(fx, false);
+
+	/* a mark over a running VMM: dropped, the record untouched */
+	vm_file(fx, SNAPSHOT_PAUSE_MARK, mark);
+	write_file(mark, "");
+	fx->lc = lifecycle_free(fx->lc);
+	new_lifecycle(fx);
+	lifecycle_readopt(fx->lc);
+	assert_true(run_until(fx, follows));
+	assert_true(run_until(fx, pause_answered));
+	assert_false(fx->fake.vmm_paused);
+	assert_int_equal(fx->vm->state, VM_STATE_RUNNING);
+	assert_false(vm_file_exists(fx, SNAPSHOT_PAUSE_MARK));
+
+	/* a stale mark is gone once the VM starts again */
+	fx->fake.obeys = OBEY_CAD;
+	assert_int_equal(lifecycle_stop(fx->lc, fx->vm, &err), 0);
+	assert_true(run_until(fx, is_stopped));
+	write_file(mark, "");
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	assert_false(vm_file_exists(fx, SNAPSHOT_PAUSE_MARK));
+}
+
 /* Either copy fails: the guest runs again, the caller hears which copy, nothing is kept. */
 static void snapshot_copy_fails(struct fixture *fx, const char *at, const char *says)
 {
@@ -1895,6 +1995,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_snapshot_cancelled_during_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_copy_at_shutdown, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_snapshot_pause_outlives_daemon, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_pause_mark_cleared, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_disk_copy_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_mem_copy_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_restore, setup, teardown),
