@@ -1245,6 +1245,17 @@ static bool follows(struct fixture *fx)
 	return lifecycle_follows(fx->lc, fx->vm);
 }
 
+/* bangerd ends and a new one starts: a fresh lifecycle re-adopts what runs and has asked each
+ * VMM whether it is paused. */
+static void daemon_restart(struct fixture *fx)
+{
+	fx->lc = lifecycle_free(fx->lc);
+	new_lifecycle(fx);
+	lifecycle_readopt(fx->lc);
+	assert_true(run_until(fx, follows));
+	assert_true(run_until(fx, pause_answered));
+}
+
 static void test_readopt_running_then_stop(void **state)
 {
 	struct fixture *fx = *state;
@@ -1536,11 +1547,7 @@ static void test_snapshot_pause_mark_cleared(void **state)
 
 	/* the owner's pause outlives bangerd as a pause */
 	set_paused(fx, true);
-	fx->lc = lifecycle_free(fx->lc);
-	new_lifecycle(fx);
-	lifecycle_readopt(fx->lc);
-	assert_true(run_until(fx, follows));
-	assert_true(run_until(fx, pause_answered));
+	daemon_restart(fx);
 	assert_true(fx->fake.vmm_paused);
 	assert_int_equal(fx->vm->state, VM_STATE_PAUSED);
 	set_paused(fx, false);
@@ -1548,11 +1555,7 @@ static void test_snapshot_pause_mark_cleared(void **state)
 	/* a mark over a running VMM: dropped, the record untouched */
 	vm_file(fx, SNAPSHOT_PAUSE_MARK, mark);
 	write_file(mark, "");
-	fx->lc = lifecycle_free(fx->lc);
-	new_lifecycle(fx);
-	lifecycle_readopt(fx->lc);
-	assert_true(run_until(fx, follows));
-	assert_true(run_until(fx, pause_answered));
+	daemon_restart(fx);
 	assert_false(fx->fake.vmm_paused);
 	assert_int_equal(fx->vm->state, VM_STATE_RUNNING);
 	assert_false(vm_file_exists(fx, SNAPSHOT_PAUSE_MARK));
