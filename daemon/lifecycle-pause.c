@@ -69,15 +69,13 @@ static void on_snapshot_pause_undone(
 	r->paused = !ok;
 	if (ok)
 		log_vm(LOG_NOTICE, run_name(r), "reconcile",
-			"VM %s: resumed the guest, which a snapshot had paused when the last "
-			"bangerd "
-			"ended",
+			"VM %s: resumed the guest, which a snapshot had paused "
+			"when the last bangerd ended",
 			run_name(r));
 	else
 		log_vm(LOG_WARNING, run_name(r), "reconcile",
-			"VM %s: a snapshot had paused the guest when the last bangerd ended, and "
-			"its "
-			"resume failed (%s); it stays paused: banger vm resume %s",
+			"VM %s: a snapshot had paused the guest when the last bangerd ended, "
+			"and its resume failed (%s); it stays paused: banger vm resume %s",
 			run_name(r), res->err.message[0] ? res->err.message : "no reason given",
 			run_name(r));
 	run_set_state(r, ok ? VM_STATE_RUNNING : VM_STATE_PAUSED, "");

@@ -480,8 +480,7 @@ int lifecycle_snapshot(struct lifecycle *lc, struct vm *vm, const char *name, st
 		if (k < 0) {
 			(void)rmdir(s->tmp);
 			return rpc_error_set(err, k, RPC_ERROR_INTERNAL,
-				"Cannot snapshot VM \"%s\": cannot write the mark %s in its "
-				"directory: %s",
+				"Cannot snapshot VM \"%s\": cannot write %s in its directory: %s",
 				vm->name, SNAPSHOT_PAUSE_MARK, strerror(-k));
 		}
 	}
