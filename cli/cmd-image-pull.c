@@ -455,18 +455,12 @@ static int pull_run(struct pull *p, const char *src, const struct oci_ref *ref)
 
 	if (pull_interrupted)
 		return cli_error("Pull of %s interrupted; nothing was imported", src);
-	/* a new digest under a pulled name replaces the old image (refused while VMs use it) */
-	if (old) {
-		_cleanup_json_ json_t *res = NULL;
-		r = cli_call(cli, RPC_METHOD_IMAGE_DELETE, json_pack("{s:s}", "name", name),
-			CALL_TIMEOUT_MS, &res);
-		if (r)
-			return r;
-	}
+	/* a new digest under a pulled name replaces the old image, which stays whole until the
+	 * new one is (refused while VMs use it) */
 	pull_step(p, "Importing image %s", name);
-	params = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name", name, "kernel",
+	params = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "name", name, "kernel",
 		json_str(kimg, "kernel", ""), "initrd", json_str(kimg, "initrd", ""), "rootfs",
-		rootfs, "source", src, "digest", digest);
+		rootfs, "source", src, "digest", digest, "replace", old != NULL);
 	if (!params)
 		return cli_error("out of memory");
 	r = cli_call(cli, RPC_METHOD_IMAGE_IMPORT, TAKE_PTR(params), -1, &img);

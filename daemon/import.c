@@ -38,6 +38,7 @@ struct import_job {
 	char *buf;
 	uint64_t total, total_done; /* bytes of every part, for image.import_progress */
 	uint64_t last_progress;     /* CLOCK_MONOTONIC µs of the last one */
+	bool replace;               /* an image of this name stays until this one is whole */
 };
 
 #define IMPORT_PROGRESS_USEC (250u * 1000u)
@@ -82,14 +83,16 @@ static void import_free(struct import_job *j)
 	free(j);
 }
 
-static void import_fail(struct import_job *j, int r, const char *fmt, ...) _printf_(3, 4);
-static void import_fail(struct import_job *j, int r, const char *fmt, ...)
+static void import_fail_code(
+	struct import_job *j, int r, enum rpc_error_code code, const char *fmt, ...) _printf_(4, 5);
+static void import_fail_code(
+	struct import_job *j, int r, enum rpc_error_code code, const char *fmt, ...)
 {
 	struct rpc_error e;
 	va_list ap;
 
 	va_start(ap, fmt);
-	rpc_error_setv(&e, r, RPC_ERROR_INTERNAL, fmt, ap);
+	rpc_error_setv(&e, r, code, fmt, ap);
 	va_end(ap);
 	log_error_errno(r, "Import of image \"%s\" failed: %s", j->img.name, e.message);
 	(void)remove_flat_dir(j->staging);
@@ -99,6 +102,8 @@ static void import_fail(struct import_job *j, int r, const char *fmt, ...)
 }
 
 /* The next part to copy, opening its target and digest. 1 when every part is done. */
+#define import_fail(j, r, ...) import_fail_code(j, r, RPC_ERROR_INTERNAL, __VA_ARGS__)
+
 static int import_next_part(struct import_job *j)
 {
 	char path[PATH_MAX];
@@ -149,35 +154,56 @@ static int import_finish_part(struct import_job *j)
 static void import_complete(struct import_job *j)
 {
 	struct daemon *d = j->d;
+	struct image *old = j->replace ? store_image_by_name(&d->store, j->img.name) : NULL;
 	_cleanup_free_ struct image *img = NULL;
 	json_t *o;
 	int r;
 
+	if (old) {
+		size_t users = store_vms_using_image(&d->store, old->name);
+		if (users > 0)
+			return import_fail_code(j, -EBUSY, RPC_ERROR_CONFLICT,
+				"Image \"%s\" came into use by %zu VM%s while its replacement was "
+				"imported; it was kept as it was",
+				old->name, users, users == 1 ? "" : "s");
+	}
 	r = fsync_parent_dir(j->staging);
-	if (r >= 0 && rename(j->staging, j->final) < 0)
+	if (r >= 0 && !old && rename(j->staging, j->final) < 0)
 		r = negative_errno();
 	if (r < 0)
 		return import_fail(j, r, "Failed to move the imported files to %s: %s", j->final,
 			strerror(-r));
-	(void)fsync_parent_dir(j->final);
 	img = malloc(sizeof(*img));
 	if (!img)
 		return import_fail(j, -ENOMEM, "Out of memory");
 	*img = j->img;
 	rfc3339_now(img->imported_at, sizeof(img->imported_at));
-	r = store_image_save(&d->store, img);
-	if (r < 0) {
-		(void)remove_flat_dir(j->final);
-		return import_fail(
-			j, r, "Failed to save image \"%s\": %s", img->name, strerror(-r));
+	if (old) {
+		/* the new files and record take the old ones' place in one rename; the old ones
+		 * are then in the staging directory */
+		r = store_image_replace(&d->store, old, img, j->staging);
+		if (r < 0)
+			return import_fail(j, r,
+				"Failed to put image \"%s\" in place of the old one: %s", img->name,
+				strerror(-r));
+		(void)remove_flat_dir(j->staging);
+	} else {
+		(void)fsync_parent_dir(j->final);
+		r = store_image_save(&d->store, img);
+		if (r < 0) {
+			(void)remove_flat_dir(j->final);
+			return import_fail(
+				j, r, "Failed to save image \"%s\": %s", img->name, strerror(-r));
+		}
 	}
-	log_info("Imported image \"%s\" (rootfs %llu bytes, sha256 %s)", img->name,
-		(unsigned long long)img->part[IMAGE_PART_ROOTFS].size,
+	log_info("%s image \"%s\" (rootfs %llu bytes, sha256 %s)", old ? "Replaced" : "Imported",
+		img->name, (unsigned long long)img->part[IMAGE_PART_ROOTFS].size,
 		img->part[IMAGE_PART_ROOTFS].sha256);
 	o = image_to_json(img);
 	TAKE_PTR(img);
 	if (o)
-		daemon_publish(d, "image.imported", json_pack("{s:O}", "image", o));
+		daemon_publish(d, "image.imported",
+			json_pack("{s:O, s:b}", "image", o, "replaced", old != NULL));
 	if (j->call)
 		rpc_call_reply(TAKE_PTR(j->call), o);
 	else
@@ -251,7 +277,7 @@ static int import_on_defer(sd_event_source *src, void *userdata)
 }
 
 int import_start(struct daemon *d, struct rpc_call *call, const char *name,
-	int fds[_IMAGE_PART_MAX], const char *source, const char *digest)
+	int fds[_IMAGE_PART_MAX], const char *source, const char *digest, bool replace)
 {
 	struct import_job *j = calloc(1, sizeof(*j));
 	int r;
@@ -262,6 +288,7 @@ int import_start(struct daemon *d, struct rpc_call *call, const char *name,
 		return -ENOMEM;
 	}
 	j->d = d;
+	j->replace = replace;
 	j->out_fd = -1;
 	j->part = -1;
 	for (int i = 0; i < _IMAGE_PART_MAX; i++) {
@@ -294,9 +321,11 @@ int import_start(struct daemon *d, struct rpc_call *call, const char *name,
 		import_free(j);
 		return -ENOMEM;
 	}
-	/* leftovers of an import or a record removal a crash interrupted */
+	/* leftovers of an import or a record removal a crash interrupted (a replacement's final
+	 * directory is the image it replaces) */
 	(void)remove_flat_dir(j->staging);
-	(void)remove_flat_dir(j->final);
+	if (!replace)
+		(void)remove_flat_dir(j->final);
 	r = mkdir_parents(d->layout.images_dir, 0700);
 	if (r >= 0 && mkdir(j->staging, 0700) < 0)
 		r = negative_errno();

@@ -68,11 +68,24 @@ int rpc_image_import(struct rpc_call *call, const struct rpc_image_import_args *
 	};
 	int fds[_IMAGE_PART_MAX] = {-1, -1, -1};
 	const char *name = args->name;
+	struct image *old = store_image_by_name(&d->store, name);
 	int r;
 
-	if (store_image_by_name(&d->store, name) || import_running(d, name))
+	if (import_running(d, name))
+		return rpc_error_set(err, -EEXIST, RPC_ERROR_CONFLICT,
+			"An image named \"%s\" is being imported", name);
+	if (old && !args->replace)
 		return rpc_error_set(err, -EEXIST, RPC_ERROR_CONFLICT,
 			"An image named \"%s\" already exists", name);
+	if (old) {
+		size_t users = store_vms_using_image(&d->store, name);
+		if (users > 0)
+			return rpc_error_set(err, -EBUSY, RPC_ERROR_CONFLICT,
+				"Image \"%s\" is used by %zu VM%s; it cannot be replaced until %s "
+				"deleted",
+				name, users, users == 1 ? "" : "s",
+				users == 1 ? "it is" : "they are");
+	}
 	if (args->digest && !image_digest_is_valid(args->digest))
 		return rpc_error_set(err, -EINVAL, RPC_ERROR_INVALID_ARGUMENT,
 			"The digest \"%s\" is not sha256: and 64 hex digits", args->digest);
@@ -95,7 +108,7 @@ int rpc_image_import(struct rpc_call *call, const struct rpc_image_import_args *
 		/* a pulled image says where it came from: the OCI reference */
 		if (args->source)
 			snprintf(source, sizeof(source), "%s", args->source);
-		r = import_start(d, call, name, fds, source, args->digest);
+		r = import_start(d, call, name, fds, source, args->digest, args->replace);
 	}
 	if (r < 0)
 		return rpc_error_set(err, r, RPC_ERROR_INTERNAL,

@@ -309,6 +309,58 @@ int store_image_remove(struct store *s, struct image *img)
 	return 0;
 }
 
+int store_image_replace(struct store *s, struct image *old, struct image *img, const char *staging)
+{
+	_cleanup_json_ json_t *o = NULL;
+	char dir[PATH_MAX], path[PATH_MAX], aside[PATH_MAX];
+	bool found;
+	size_t at;
+	int r;
+
+	at = image_bisect(s, old->name, &found);
+	if (!found || s->images[at] != old || !streq(old->name, img->name))
+		return -EINVAL;
+	r = layout_image_dir(s->layout, img->name, dir, sizeof(dir));
+	if (r < 0)
+		return r;
+	if (snprintf(path, sizeof(path), "%s/image.json", staging) >= (int)sizeof(path) ||
+		snprintf(aside, sizeof(aside), "%s.old", staging) >= (int)sizeof(aside))
+		return -ENAMETOOLONG;
+	o = image_to_json(img);
+	if (!o)
+		return -ENOMEM;
+	r = write_record(path, o);
+	if (r < 0)
+		return r;
+	if (renameat2(AT_FDCWD, staging, AT_FDCWD, dir, RENAME_EXCHANGE) < 0) {
+		r = negative_errno();
+		if (r != -EINVAL && r != -ENOSYS && r != -EOPNOTSUPP) {
+			unlink(path);
+			return r;
+		}
+		/* no exchange on this filesystem: the old image aside, the new one in */
+		(void)remove_flat_dir(aside);
+		if (rename(dir, aside) < 0) {
+			r = negative_errno();
+			unlink(path);
+			return r;
+		}
+		if (rename(staging, dir) < 0) {
+			r = negative_errno();
+			(void)rename(aside, dir);
+			unlink(path);
+			return r;
+		}
+		if (rename(aside, staging) < 0)
+			log_warning_errno(
+				negative_errno(), "Failed to move %s to %s: %m", aside, staging);
+	}
+	(void)fsync_parent_dir(dir);
+	s->images[at] = img;
+	free(old);
+	return 0;
+}
+
 /* Renames a bad record to <path>.corrupt so it is kept for a person to look at and never read
  * again. */
 static void quarantine(struct store *s, const char *path, const char *why)

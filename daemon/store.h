@@ -47,6 +47,12 @@ struct image *store_image_by_name(const struct store *s, const char *name);
 int store_image_save(struct store *s, struct image *img);
 /* Removes images/<name>/ with the files import copied there, and forgets img. */
 int store_image_remove(struct store *s, struct image *img);
+/* Puts img (same name as old, its files in staging) in old's place: img's record is written into
+ * staging, then staging and images/<name>/ trade places in one rename (RENAME_EXCHANGE; where
+ * the filesystem has none, two renames), so a crash leaves one whole image or the other. old is
+ * freed and img taken; staging then holds old's files, for the caller to remove. On failure
+ * nothing changed. */
+int store_image_replace(struct store *s, struct image *old, struct image *img, const char *staging);
 
 /* Removes a directory that holds only plain files (VM and image directories). */
 int remove_flat_dir(const char *dir);

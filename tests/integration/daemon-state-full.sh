@@ -3,7 +3,8 @@
 # A full state directory (a small tmpfs), without guests: it is announced before it bites
 # (daemon.low_space, banger doctor); a start that fails while nothing can be saved ends in error
 # with its reason in memory, vm get and the events, not "starting" with nothing behind it; the
-# record lands on disk once there is room (vm.saved); the daemon never exits over it.
+# record lands on disk once there is room (vm.saved); the daemon never exits over it; an image
+# replaced by a new import that runs out of space is kept whole.
 . "$(dirname "$0")/daemon-lib.sh"
 t_private_ns "$@"
 t_tmpdir
@@ -76,4 +77,39 @@ rm -f "$STATE/.filler" "$STATE/.filler2"
 sleep 2
 t_check "its directory does not come back" test ! -e "$STATE/vms/$ID"
 t_check "the daemon is still running" kill -0 "$D_PID"
+
+# image.import with replace (what banger image pull does for a moved tag): the old image stays
+# whole until the new one is, so a replacement that runs out of space loses nothing
+d_image spare
+spare_sha=$(d_rpc image.get '{"name":"spare"}' | jq -r .result.rootfs_sha256)
+mkdir -p "$T/img-new"
+cp "$T/img-spare/vmlinuz" "$T/img-new/"
+head -c 3M /dev/urandom > "$T/img-new/rootfs.ext4"
+new_sha=$(sha256sum < "$T/img-new/rootfs.ext4" | cut -d' ' -f1)
+replace='{"name":"spare","kernel":"'$T'/img-new/vmlinuz","rootfs":"'$T'/img-new/rootfs.ext4","replace":true}'
+t_eq "image.import of an existing name without replace: conflict" conflict \
+	"$(d_code image.import "${replace/,\"replace\":true/}")"
+fallocate -l $(($(df --output=avail -B1 "$STATE" | tail -1) - 1048576)) "$STATE/.filler"
+ans=$(d_rpc image.import "$replace")
+rm -f "$STATE/.filler"
+t_eq "a replacement that runs out of space fails" internal "$(jq -r .error.data.code <<< "$ans")"
+t_check "  saying so" grep -q "No space left on device" <<< "$ans"
+t_eq "  the old image is still there, unchanged" "$spare_sha" \
+	"$(d_rpc image.get '{"name":"spare"}' | jq -r .result.rootfs_sha256)"
+t_check "  its files are whole" cmp "$T/img-spare/rootfs.ext4" "$STATE/images/spare/rootfs.ext4"
+t_eq "  no staging directory is left" "minimal spare" "$(ls -A "$STATE/images" | tr '\n' ' ' | sed 's/ $//')"
+ans=$(d_rpc image.import "$replace")
+t_eq "with room, the replacement lands" "$new_sha" "$(jq -r .result.rootfs_sha256 <<< "$ans")"
+t_check "  its rootfs is the new file" cmp "$T/img-new/rootfs.ext4" "$STATE/images/spare/rootfs.ext4"
+t_eq "  the old files and the staging directory are gone" "minimal spare" \
+	"$(ls -A "$STATE/images" | tr '\n' ' ' | sed 's/ $//')"
+t_eq "  one image named spare" 1 "$(d_rpc image.list | jq '[.result.images[] | select(.name == "spare")] | length')"
+d_stop
+d_start
+t_eq "  a restarted daemon loads the new record" "$new_sha" \
+	"$(d_rpc image.get '{"name":"spare"}' | jq -r .result.rootfs_sha256)"
+d_rpc vm.create '{"name":"user","image":"spare"}' > /dev/null
+ans=$(d_rpc image.import "$replace")
+t_eq "an image a VM uses is not replaced: conflict" conflict "$(jq -r .error.data.code <<< "$ans")"
+t_check "  saying so" grep -q 'is used by 1 VM; it cannot be replaced' <<< "$ans"
 t_done
