@@ -321,10 +321,10 @@ int import_start(struct daemon *d, struct rpc_call *call, const char *name,
 		import_free(j);
 		return -ENOMEM;
 	}
-	/* leftovers of an import or a record removal a crash interrupted (a replacement's final
-	 * directory is the image it replaces) */
+	/* leftovers of an import or a record removal a crash interrupted (a final directory with
+	 * a record is the image a replacement replaces) */
 	(void)remove_flat_dir(j->staging);
-	if (!replace)
+	if (!store_image_by_name(&d->store, name))
 		(void)remove_flat_dir(j->final);
 	r = mkdir_parents(d->layout.images_dir, 0700);
 	if (r >= 0 && mkdir(j->staging, 0700) < 0)
