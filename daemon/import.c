@@ -101,9 +101,9 @@ static void import_fail_code(
 	import_free(j);
 }
 
-/* The next part to copy, opening its target and digest. 1 when every part is done. */
 #define import_fail(j, r, ...) import_fail_code(j, r, RPC_ERROR_INTERNAL, __VA_ARGS__)
 
+/* The next part to copy, opening its target and digest. 1 when every part is done. */
 static int import_next_part(struct import_job *j)
 {
 	char path[PATH_MAX];
