@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The images view: every image the daemon has, with its size, where it came from, its root
- * filesystem's digest and which VMMs boot its kernel; imports in progress below, as the
+/* The images view: every image the daemon has, with its size, where it came from (a pulled
+ * image's reference and manifest digest), its root filesystem's digest and which VMMs boot its
+ * kernel; imports in progress below, as the
  * daemon's image.import_progress reports them. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -65,6 +66,7 @@ static void row_cells(const json_t *img, char cells[][300])
 	const json_t *prov = json_object_get(img, "providers"), *p;
 	const char *sha = json_string_value(json_object_get(img, "rootfs_sha256"));
 	const char *at = json_string_value(json_object_get(img, "imported_at"));
+	const char *digest = json_string_value(json_object_get(img, "digest"));
 	size_t i, o = 0;
 
 	for (const char *const *k =
@@ -84,8 +86,10 @@ static void row_cells(const json_t *img, char cells[][300])
 	snprintf(cells[5], 300, "%.16s", at ? at : "-");
 	if (at && strlen(at) > 10)
 		cells[5][10] = ' '; /* "2026-12-01 01:02" */
-	snprintf(cells[6], 300, "%s",
-		json_string_value(json_object_get(img, "source")) ?: "(not recorded)");
+	/* a pulled image: its reference and the manifest digest it was pulled at */
+	snprintf(cells[6], 300, "%s%s%.19s",
+		json_string_value(json_object_get(img, "source")) ?: "(not recorded)",
+		digest ? " @" : "", digest ? digest : "");
 }
 
 static void draw_cells(struct app *a, int y, char cells[][300], attr_t attr)
