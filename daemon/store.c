@@ -247,9 +247,21 @@ int store_vm_remove(struct store *s, struct vm *vm)
 	return 0;
 }
 
-int store_image_save(struct store *s, struct image *img)
+/* Writes img's record as dir/image.json (its path into path). */
+static int image_record_write(const struct image *img, const char *dir, char path[static PATH_MAX])
 {
 	_cleanup_json_ json_t *o = NULL;
+
+	if (snprintf(path, PATH_MAX, "%s/image.json", dir) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	o = image_to_json(img);
+	if (!o)
+		return -ENOMEM;
+	return write_record(path, o);
+}
+
+int store_image_save(struct store *s, struct image *img)
+{
 	char dir[PATH_MAX], path[PATH_MAX];
 	bool found;
 	size_t at;
@@ -261,14 +273,9 @@ int store_image_save(struct store *s, struct image *img)
 	r = layout_image_dir(s->layout, img->name, dir, sizeof(dir));
 	if (r < 0)
 		return r;
-	if (snprintf(path, sizeof(path), "%s/image.json", dir) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return negative_errno();
-	o = image_to_json(img);
-	if (!o)
-		return -ENOMEM;
-	r = write_record(path, o);
+	r = image_record_write(img, dir, path);
 	if (r < 0)
 		return r;
 	if (!found) {
@@ -311,7 +318,6 @@ int store_image_remove(struct store *s, struct image *img)
 
 int store_image_replace(struct store *s, struct image *old, struct image *img, const char *staging)
 {
-	_cleanup_json_ json_t *o = NULL;
 	char dir[PATH_MAX], path[PATH_MAX], aside[PATH_MAX];
 	bool found;
 	size_t at;
@@ -323,13 +329,9 @@ int store_image_replace(struct store *s, struct image *old, struct image *img, c
 	r = layout_image_dir(s->layout, img->name, dir, sizeof(dir));
 	if (r < 0)
 		return r;
-	if (snprintf(path, sizeof(path), "%s/image.json", staging) >= (int)sizeof(path) ||
-		snprintf(aside, sizeof(aside), "%s.old", staging) >= (int)sizeof(aside))
+	if (snprintf(aside, sizeof(aside), "%s.old", staging) >= (int)sizeof(aside))
 		return -ENAMETOOLONG;
-	o = image_to_json(img);
-	if (!o)
-		return -ENOMEM;
-	r = write_record(path, o);
+	r = image_record_write(img, staging, path);
 	if (r < 0)
 		return r;
 	if (renameat2(AT_FDCWD, staging, AT_FDCWD, dir, RENAME_EXCHANGE) < 0) {
