@@ -2,8 +2,8 @@
 /* jail.stage: builds <jail base>/<exec>/<vm id>/root the way the jailer expects before it runs:
  * the chroot bound onto itself (private), kernel and initrd bound in read-only, block nodes for
  * dm/loop drives and writable binds for file drives, /dev/vhost-vsock
- * when the host has it, and read-only binds of the dynamic linker's directories plus what the
- * VMM provider declares (helper/provider.c).
+ * when the host has it, /dev/null when the provider wants it, and read-only binds of the
+ * dynamic linker's directories plus what the VMM provider declares (helper/provider.c).
  * Security: every host path here comes from root-owned configuration or the provider table;
  * files come as descriptors checked with fstat. A file the owner passes (kernel, initrd, file
  * drive) is bound from the same inode found in the helper's own mount namespace (mount(2)
@@ -257,6 +257,24 @@ static int stage_vhost_vsock(struct stage *s, bool *ret_made, struct rpc_error *
 	return 0;
 }
 
+/* /dev/null for a provider that wants one: the character device 1:3 itself (not the host's
+ * node bound in), the owner's and 0600 like every node the jail has. */
+static int stage_dev_null(struct stage *s, struct rpc_error *err)
+{
+	_cleanup_close_ int dev = -1;
+	int r;
+
+	r = mkdir_beneath(s->root_fd, "dev", &dev, err);
+	if (r < 0)
+		return r;
+	if (mknodat(dev, "null", S_IFCHR | 0600, makedev(1, 3)) < 0 ||
+		fchownat(dev, "null", s->ctx->cfg->owner_uid, s->ctx->cfg->owner_gid,
+			AT_SYMLINK_NOFOLLOW) < 0)
+		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
+			"Failed to create /dev/null in the jail: %m");
+	return 0;
+}
+
 /* One host path at the same place in the jail: a symlink is recreated, a directory or file is
  * bound read-only (nosuid, nodev). Missing host paths are skipped. */
 static int stage_ro_path(struct stage *s, const char *path, struct rpc_error *err)
@@ -334,6 +352,8 @@ static int stage_all(struct stage *s, bool *ret_vsock, struct rpc_error *err)
 		r = stage_drives(s, err);
 	if (r >= 0)
 		r = stage_vhost_vsock(s, ret_vsock, err);
+	if (r >= 0 && p && p->dev_null)
+		r = stage_dev_null(s, err);
 	for (size_t i = 0; r >= 0 && vmm_linker_paths[i]; i++)
 		r = stage_ro_path(s, vmm_linker_paths[i], err);
 	for (size_t i = 0; r >= 0 && p && p->ro_binds[i]; i++)

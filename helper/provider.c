@@ -18,11 +18,13 @@ static const char *const banger_vmm_binds[] = {
 static const char *const no_binds[] = {NULL};
 
 static const struct vmm_provider providers[] = {
-	{"banger-vmm", banger_vmm_binds},
-	{"firecracker", no_binds}, /* musl-static: needs nothing from the host */
+	/* QEMU probes open-file-description locks on /dev/null; without it, it warns on every
+	 * start and falls back to process-wide POSIX locks for its image locking. */
+	{"banger-vmm", banger_vmm_binds, true},
+	{"firecracker", no_binds, false}, /* musl-static: needs nothing from the host */
 };
 
-static const struct vmm_provider generic = {"", no_binds};
+static const struct vmm_provider generic = {"", no_binds, false};
 
 const struct vmm_provider *vmm_provider_find(const char *exec_name)
 {
