@@ -237,10 +237,13 @@ static int skopeo_error(
 	if (strstr(e, "manifest unknown") || strstr(e, "name unknown") || strstr(e, "not found") ||
 		strstr(e, "no such file or directory"))
 		return cli_error("%s %s: no such image (%s)", what, src, last_line(e));
+	/* a registry answers 401 alike to no credentials and to wrong ones */
 	if (strstr(e, "unauthorized") || strstr(e, "authentication required"))
-		return cli_error("%s %s: the registry refused our credentials (log in with skopeo "
-				 "login or podman login): %s",
-			what, src, last_line(e));
+		return cli_error(
+			"%s %s: the registry %s wants credentials, and we have none for it "
+			"or it refused them: log in with \"skopeo login %s\" or \"podman "
+			"login %s\" (banger reads the auth.json they write) (%s)",
+			what, src, ref->host, ref->host, ref->host, last_line(e));
 	return cli_error("%s %s: %s", what, src, e[0] ? last_line(e) : "skopeo failed");
 }
 

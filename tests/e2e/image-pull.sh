@@ -174,6 +174,57 @@ refuses "registry down: cannot be reached" "registry 127.0.0.1:5999 cannot be re
 refuses "no such image" "no such image" "docker://$REG/test/nope:v1"
 refuses "a bad reference is a usage error" "is not an image reference" "docker://$REG/Test/UPPER"
 
+# ---- a registry that wants credentials: none or wrong ones refused, skopeo's auth.json used ------
+AREG=127.0.0.1:5001
+mkdir -p "$T/registry-auth"
+python3 -W ignore -c 'import crypt; print("alice:" + crypt.crypt("s3cret-pw", crypt.mksalt(crypt.METHOD_BLOWFISH)))' \
+	> "$T/registry-auth/htpasswd"
+cat > "$T/registry-auth/config.yml" << YAML
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $T/registry-auth/data
+http:
+  addr: $AREG
+auth:
+  htpasswd:
+    realm: banger-test
+    path: $T/registry-auth/htpasswd
+YAML
+/usr/bin/docker-registry serve "$T/registry-auth/config.yml" > "$T/registry-auth.log" 2>&1 &
+APID=$!
+t_add_cleanup "kill $APID"
+t_wait 20 bash -c "curl -s -o /dev/null -w '%{http_code}' http://$AREG/v2/ | grep -q 401"
+t_eq "the second registry refuses anonymous requests (htpasswd)" 401 "$(curl -s -o /dev/null -w '%{http_code}' "http://$AREG/v2/")"
+skopeo copy --quiet --dest-tls-verify=false --dest-creds alice:s3cret-pw "oci:$T/oci/web:v1" "docker://$AREG/test/web:v1" > "$T/push.log" 2>&1 || cat "$T/push.log"
+t_eq "  and serves test/web:v1 to alice" 200 "$(curl -s -o /dev/null -w '%{http_code}' -u alice:s3cret-pw \
+	-H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$AREG/v2/test/web/manifests/v1")"
+login_hint="the registry $AREG wants credentials, and we have none for it or it refused them: log in with \"skopeo login $AREG\""
+refuses "a registry that wants credentials, none given: says to log in" "$login_hint" --name web-auth "docker://$AREG/test/web:v1"
+# auth.json where skopeo login and podman login keep it for the owner ($XDG_RUNTIME_DIR's is
+# checked first; none here)
+authjson() { # USER:PASSWORD
+	as_owner mkdir -p "$HOMEDIR/.config/containers"
+	printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$AREG" "$(printf '%s' "$1" | base64)" |
+		as_owner tee "$HOMEDIR/.config/containers/auth.json" > /dev/null
+}
+authjson alice:wrong
+refuses "wrong credentials in auth.json: refused, says to log in" "$login_hint" --name web-auth "docker://$AREG/test/web:v1"
+authjson alice:s3cret-pw
+as_owner env -u XDG_RUNTIME_DIR "$(t_bin banger)" image pull --name web-auth "docker://$AREG/test/web:v1" > "$T/pull-auth.out" 2>&1
+st=$?
+t_eq "with the owner's auth.json: the pull succeeds" 0 $st
+[ $st -eq 0 ] || cat "$T/pull-auth.out"
+ADIGEST=$(curl -fsI -u alice:s3cret-pw "http://$AREG/v2/test/web/manifests/v1" -H 'Accept: application/vnd.oci.image.manifest.v1+json' |
+	tr -d '\r' | awk -F': ' 'tolower($1) == "docker-content-digest" { print $2 }')
+t_eq "  the record has the manifest digest the registry gives alice" "$ADIGEST" "$(banger --json image get web-auth | jq -r .digest)"
+t_eq "  the record's source has no credentials in it" "docker://$AREG/test/web:v1" "$(banger --json image get web-auth | jq -r .source)"
+t_check "  the password appears nowhere in what banger printed or keeps" \
+	bash -c "! grep -rqs s3cret-pw '$T/pull-auth.out' '$STATE/images/web-auth'"
+t_check "  image rm web-auth" banger image rm web-auth
+
 mkdir -p "$T/oci/bad" && chmod 0755 "$T/oci/bad"
 python3 "$LAYOUT" arm64-index "$T/oci/bad/arm" v1
 skopeo copy --quiet --all --dest-tls-verify=false "oci:$T/oci/bad/arm:v1" "docker://$REG/test/arm:v1" > /dev/null 2>&1
