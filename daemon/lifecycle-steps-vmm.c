@@ -321,6 +321,16 @@ void step_configure(struct run *r)
 	}
 	inet_pton(AF_INET, vm->ip, &ip);
 	k = net_boot_args(&lc->cfg.subnet, ip, vm->name, lc->pubkey, args, sizeof(args));
+	if (k >= 0) {
+		/* how long a stop waits for the poweroff: a pulled image's init gives its service
+		 * that, less its own shutdown, to act on the image's stop signal */
+		size_t len = strlen(args);
+		unsigned long sec = (unsigned long)(lc->timing.stop_timeout_usec / 1000000u);
+
+		if ((size_t)snprintf(args + len, sizeof(args) - len, " banger.stop_timeout=%lu",
+			    sec) >= sizeof(args) - len)
+			k = -ENAMETOOLONG;
+	}
 	if (k < 0) {
 		step_fail(r, k, "cannot build the kernel command line: %s", strerror(-k));
 		return;

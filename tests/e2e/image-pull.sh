@@ -66,8 +66,9 @@ chmod 0755 "$src/srv" && chmod 0750 "$src/home/app" && chmod 0700 "$src/var/lib/
 chown -R 1000:1000 "$src/srv" "$src/home/app" && chown -R 999:999 "$src/var/lib/db"
 python3 "$LAYOUT" "tree:$src" "$T/oci/web" v1 &&
 	umoci config --image "$T/oci/web:v1" --config.entrypoint /bin/sh --config.cmd -c \
-		--config.cmd 'echo "$GREETING $(id -u) $(pwd)" > /srv/ran; exec httpd -f -p 8080 -h /srv' \
-		--config.env GREETING=hello-from-oci --config.workingdir /srv --config.user web
+		--config.cmd 'echo "$GREETING $(id -u) $(pwd)" > /srv/ran; trap '"'"'echo "stopped by INT" > /srv/stopped; kill $h; exit 0'"'"' INT; httpd -f -p 8080 -h /srv & h=$!; wait $h' \
+		--config.env GREETING=hello-from-oci --config.workingdir /srv --config.user web \
+		--config.stopsignal SIGINT
 t_eq "the test image is built (oci-layout.py, umoci config)" 0 $?
 push "oci:$T/oci/web:v1" test/web:v1
 t_check "  and pushed to the local registry (skopeo)" curl -fs "http://$REG/v2/test/web/manifests/v1" -H 'Accept: application/vnd.oci.image.manifest.v1+json'
@@ -108,10 +109,19 @@ t_eq "  the entrypoint, as web, wrote in its own /srv" 1000:1000 "$(banger vm ss
 t_check "  and serves HTTP on 8080 (busybox httpd)" grep -q hello-from-oci <<< "$(banger vm ssh pulled -- wget -qO- http://127.0.0.1:8080/ran < /dev/null)"
 t_check "  its start is on the console log" grep -q 'banger-service: starting /bin/sh -c' <<< "$(banger vm logs pulled)"
 t_eq "the SSH login is the image's root with its /bin/sh" "0 busybox" "$(banger vm ssh pulled -- 'id -u; readlink /bin/sh' < /dev/null | tr '\n' ' ' | sed 's/ $//')"
+t_check "the guest is told how long a stop waits (banger.stop_timeout=20)" \
+	grep -qw 'banger.stop_timeout=20' <<< "$(banger vm ssh pulled -- cat /proc/cmdline < /dev/null)"
+PULLED_ID=$(banger --json vm get pulled | jq -r .id)
 t0=$SECONDS
 t_check "vm stop" banger vm stop pulled
 echo "# vm stop took $((SECONDS - t0)) s"
-t_check "  Ctrl-Alt-Del reached banger's init, which stopped the service and powered off" grep -q 'banger-init: stopping' <<< "$(banger vm logs pulled)"
+logs=$(banger vm logs pulled)
+t_check "  Ctrl-Alt-Del reached banger's init, which stopped the service and powered off" grep -q 'banger-init: stopping' <<< "$logs"
+t_check "  the service got the image's StopSignal (SIGINT), with the stop's 20 s less 3 to act on it" \
+	grep -qE 'banger-init: stopping the service \(pid [0-9]+\) with SIGINT, up to 17s' <<< "$logs"
+t_check "  and stopped on it, before anything else was killed" grep -q 'banger-init: the service stopped' <<< "$logs"
+t_eq "  its handler ran (read from the stopped VM's disk)" "stopped by INT" \
+	"$(debugfs -R 'cat /srv/stopped' "$STATE/vms/$PULLED_ID/disk" 2> /dev/null)"
 t_check "vm delete" banger vm delete pulled
 
 # ---- an image with no shell, no passwd, no init: only a static binary as its entrypoint ---------
