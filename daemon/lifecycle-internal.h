@@ -299,10 +299,14 @@ struct live_snapshot;
  * removed, the guest resumed if the snapshot paused it and the VMM still runs, its caller told
  * why. */
 void run_snapshot_cancel(struct run *r, const char *why);
-/* The mark a live snapshot leaves in the VM's directory while the guest is paused for it: a
- * bangerd that ends (or dies) before the resume leaves it, and the next one, finding the VMM
- * paused with the mark there, resumes the guest rather than keep a pause nobody asked for. */
+/* The mark a live snapshot or a suspend leaves in the VM's directory while the guest is paused
+ * for it: a bangerd that ends (or dies) before the resume or the suspend's end leaves it, and
+ * the next one, finding the VMM paused with the mark there, resumes the guest rather than keep
+ * a pause nobody asked for. */
 #define SNAPSHOT_PAUSE_MARK "snapshot.paused"
+/* The reason a suspending VM's record has (state stopping): a bangerd that finds it over a
+ * running VMM undoes the suspend rather than release the guest (reconcile-readopt.c). */
+#define SUSPENDING_REASON "suspending"
 bool snapshot_pause_marked(struct lifecycle *lc, const char *vm_id);
 /* Sets (an empty file; no fsync: what loses the page cache ends the VMM too) or clears the
  * mark; setting fails with -errno. */

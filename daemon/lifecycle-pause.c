@@ -54,7 +54,8 @@ static void on_vm_state(
 	run_notify(r, LIFECYCLE_PAUSE_ENDED, NULL);
 }
 
-/* The resume of a guest that a live snapshot paused before the last bangerd ended. */
+/* The resume of a guest that a live snapshot or a suspend paused before the last bangerd
+ * ended. */
 static void on_snapshot_pause_undone(
 	_unused_ struct fc_api *api, const struct fc_api_result *res, void *userdata)
 {
@@ -69,13 +70,13 @@ static void on_snapshot_pause_undone(
 	r->paused = !ok;
 	if (ok)
 		log_vm(LOG_NOTICE, run_name(r), "reconcile",
-			"VM %s: resumed the guest, which a snapshot had paused "
+			"VM %s: resumed the guest, which a snapshot or suspend had paused "
 			"when the last bangerd ended",
 			run_name(r));
 	else
 		log_vm(LOG_WARNING, run_name(r), "reconcile",
-			"VM %s: a snapshot had paused the guest when the last bangerd ended, "
-			"and its resume failed (%s); it stays paused: banger vm resume %s",
+			"VM %s: a snapshot or suspend had paused the guest when the last bangerd "
+			"ended, and its resume failed (%s); it stays paused: banger vm resume %s",
 			run_name(r), res->err.message[0] ? res->err.message : "no reason given",
 			run_name(r));
 	run_set_state(r, ok ? VM_STATE_RUNNING : VM_STATE_PAUSED, "");
@@ -100,8 +101,8 @@ static bool probe_resume_snapshot_pause(struct run *r)
 /* What the VMM says wins over the record: a pause whose record never reached the disk (a full
  * state directory, a crash between the answer and the save) is found paused. Until the answer
  * comes, a pause or resume is refused as in flight; a stop overtakes it like one. A guest
- * paused with the snapshot mark in its directory was paused by a snapshot the last bangerd did
- * not live to finish: it is resumed. */
+ * paused with the snapshot mark in its directory was paused by a snapshot or suspend the last
+ * bangerd did not live to finish: it is resumed. */
 static void on_probe_state(
 	_unused_ struct fc_api *api, const struct fc_api_result *res, void *userdata)
 {

@@ -96,6 +96,10 @@ static void on_suspend_undone(
 	r->fc_req = 0;
 	if (res->r == 0 && res->status < 300)
 		r->paused = false;
+	/* a bangerd ending with the guest paused for this suspend leaves the mark: the next one
+	 * resumes it */
+	if (!(r->lc->freeing && r->paused && !r->was_paused))
+		(void)snapshot_pause_mark(r->lc, r->vm_id, false);
 	r->mode = RUN_RUNNING;
 	r->suspending = false;
 	run_set_state(r, r->paused ? VM_STATE_PAUSED : VM_STATE_RUNNING, "");
@@ -241,6 +245,14 @@ int lifecycle_suspend(struct lifecycle *lc, struct vm *vm, struct rpc_error *err
 			"stop "
 			"it",
 			vm->name);
+	if (!r->paused) {
+		int k = snapshot_pause_mark(lc, vm->id, true);
+
+		if (k < 0)
+			return rpc_error_set(err, k, RPC_ERROR_INTERNAL,
+				"Cannot suspend VM \"%s\": cannot write %s in its directory: %s",
+				vm->name, SNAPSHOT_PAUSE_MARK, strerror(-k));
+	}
 	r->mode = RUN_STOPPING;
 	r->suspending = true;
 	r->snapshot_taken = false;
@@ -248,7 +260,7 @@ int lifecycle_suspend(struct lifecycle *lc, struct vm *vm, struct rpc_error *err
 	r->final_state = VM_STATE_SUSPENDED;
 	snprintf(r->final_reason, sizeof(r->final_reason),
 		"suspended: its memory and device state are saved next to its disk");
-	run_set_state(r, VM_STATE_STOPPING, "suspending");
+	run_set_state(r, VM_STATE_STOPPING, SUSPENDING_REASON);
 	if (r->paused) {
 		suspend_create(r);
 		return 0;
@@ -302,6 +314,7 @@ void suspend_finish(struct run *r)
 	int k;
 
 	r->suspending = false;
+	(void)snapshot_pause_mark(lc, r->vm_id, false); /* the VMM is gone, and its pause */
 	if (!vm)
 		return;
 	if (!r->snapshot_taken) {

@@ -184,7 +184,7 @@ static void on_found(_unused_ struct helper_client *h, int k, json_t *result,
 	struct lifecycle *lc = r->lc;
 	struct vm *vm = run_vm(r);
 	json_t *pid = k == 0 ? json_object_get(result, "pid") : NULL;
-	bool alive;
+	bool alive, interrupted_suspend;
 
 	if (lc->freeing)
 		return;
@@ -216,10 +216,23 @@ static void on_found(_unused_ struct helper_client *h, int k, json_t *result,
 		r->vmm_pid = (int)json_integer_value(pid);
 		alive = run_watch_vmm(r) >= 0;
 	}
-	if (alive && (vm->state == VM_STATE_RUNNING || vm->state == VM_STATE_PAUSED)) {
+	/* a suspend the last bangerd did not finish: its snapshot was never recorded, and the
+	 * guest runs on rather than lose its memory to a release */
+	interrupted_suspend = alive && vm->state == VM_STATE_STOPPING &&
+			      streq(vm->reason, SUSPENDING_REASON) && !r->abort_requested &&
+			      !r->delete_after;
+	if (alive && (vm->state == VM_STATE_RUNNING || vm->state == VM_STATE_PAUSED ||
+			     interrupted_suspend)) {
 		/* the record says whether it was paused, until the VMM answers GET / */
 		r->paused = vm->state == VM_STATE_PAUSED;
 		readopt_running(r);
+		if (interrupted_suspend) {
+			log_vm(LOG_NOTICE, vm->name, "reconcile",
+				"VM %s: the last bangerd ended during its suspend; the suspend is "
+				"undone and the VM runs on (suspend it again)",
+				vm->name);
+			run_set_state(r, VM_STATE_RUNNING, "");
+		}
 		run_probe_paused(r);
 		return;
 	}

@@ -119,12 +119,37 @@ EPID=$!
 t_add_cleanup "kill \$EPID"
 resumed() { [ "$(vmm_state)" = Running ] && [ "$(vmget v state)" = running ]; }
 t_check "  the next bangerd resumes the guest (VMM Running, record running)" t_wait 30 resumed
-t_check "  and says so in its log" grep -q 'resumed the guest, which a snapshot had paused' "$T/bangerd.log"
+t_check "  and says so in its log" grep -q 'resumed the guest, which a snapshot or suspend had paused' "$T/bangerd.log"
 t_check "  the mark is gone" test ! -e "$VMDIR/snapshot.paused"
 t_eq "  SSH answers, the same boot" "$BOOT" "$(gssh cat /proc/sys/kernel/random/boot_id)"
 t_eq "  the same VMM" "$PID" "$(vmget v pid)"
 no_cut() { banger --json vm snapshot list v | jq -e '[.snapshots[].name] | index("cut") == null' > /dev/null; }
 t_check "  no snapshot named cut was kept" no_cut
+
+# ---- bangerd killed during a suspend ------------------------------------------------------------
+# banger-vmm is stopped (SIGSTOP; QEMU and the guest run on) before `vm stop --snapshot`, so the
+# suspend's pause waits unanswered while bangerd is SIGKILLed: the record says stopping
+# (suspending). The next bangerd undoes the suspend rather than release the guest and its memory.
+kill -STOP "$PID"
+(banger vm stop --snapshot v > "$T/susp.out" 2>&1; echo $? > "$T/susp.rc") &
+SPID=$!
+susp_recorded() { [ "$(jq -r '"\(.state) \(.reason)"' "$VMDIR/vm.json")" = "stopping suspending" ]; }
+t_check "a suspend in progress: the record says stopping (suspending)" t_wait 10 susp_recorded
+t_check "  and the pause mark is in the VM's directory" test -e "$VMDIR/snapshot.paused"
+kill -KILL "$DPID"
+wait "$DPID" 2> /dev/null
+kill -CONT "$PID"
+wait "$SPID"
+kill "$EPID" 2> /dev/null
+start_daemon || t_fail "bangerd starts again" "$(tail -n 20 "$T/bangerd.log")"
+(as_owner_exec "$(t_bin banger)" events >> "$T/events.ndjson" 2>&1) &
+EPID=$!
+t_check "  the next bangerd undoes the suspend: VMM Running, record running" t_wait 30 resumed
+t_check "  and says so in its log" grep -q 'ended during its suspend; the suspend is undone' "$T/bangerd.log"
+t_check "  the mark is gone" test ! -e "$VMDIR/snapshot.paused"
+t_eq "  SSH answers, the same boot" "$BOOT" "$(gssh cat /proc/sys/kernel/random/boot_id)"
+t_eq "  the same VMM" "$PID" "$(vmget v pid)"
+t_check "  nothing is recorded as suspended" test ! -e "$VMDIR/snapshot.json"
 
 # ---- failures leave the guest running and no snapshot ------------------------------------------
 # Its snapshots directory on a tmpfs of its own (this test's mount namespace): 1 MiB is too

@@ -1570,6 +1570,74 @@ static void test_snapshot_pause_mark_cleared(void **state)
 	assert_false(vm_file_exists(fx, SNAPSHOT_PAUSE_MARK));
 }
 
+/* A suspend of the running VM held at its snapshot when bangerd ends; then the record a
+ * SIGKILLed bangerd would have left (stopping, suspending) over the VMM that still runs, and
+ * the next bangerd. */
+static void suspend_then_daemon_dies(struct fixture *fx, bool mark_expected)
+{
+	struct rpc_error err;
+
+	snprintf(fx->fake.hold_at, sizeof(fx->fake.hold_at), "PUT /snapshot/create");
+	assert_int_equal(lifecycle_suspend(fx->lc, fx->vm, &err), 0);
+	assert_true(run_until(fx, is_held));
+	assert_true(fx->fake.vmm_paused);
+	assert_int_equal(vm_file_exists(fx, SNAPSHOT_PAUSE_MARK), mark_expected);
+	fx->lc = lifecycle_free(fx->lc);
+	assert_true(fx->fake.vmm_alive);
+	assert_true(fx->fake.vmm_paused); /* nobody resumed it */
+	assert_int_equal(vm_file_exists(fx, SNAPSHOT_PAUSE_MARK), mark_expected);
+	fx->vm->state = VM_STATE_STOPPING;
+	snprintf(fx->vm->reason, sizeof(fx->vm->reason), "%s", SUSPENDING_REASON);
+	fx->fake.hold_at[0] = '\0';
+	new_lifecycle(fx);
+	lifecycle_readopt(fx->lc);
+	assert_true(run_until(fx, follows));
+	assert_true(run_until(fx, pause_answered));
+}
+
+/* The next bangerd undoes a suspend the last one did not finish, rather than release the
+ * guest and lose its memory: the VMM and the tap are kept, the guest the suspend paused runs
+ * again, nothing is recorded as suspended; a suspend then goes to the end. */
+static void test_suspend_interrupted_by_daemon_end(void **state)
+{
+	struct fixture *fx = *state;
+	struct rpc_error err;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	suspend_then_daemon_dies(fx, true);
+	assert_true(fx->fake.vmm_alive);
+	assert_false(fx->fake.vmm_paused);
+	assert_int_equal(fx->fake.tap_delete, 0);
+	assert_int_equal(fx->vm->state, VM_STATE_RUNNING);
+	assert_false(vm_file_exists(fx, SNAPSHOT_PAUSE_MARK));
+	assert_false(vm_file_exists(fx, "snapshot.json"));
+
+	assert_int_equal(lifecycle_suspend(fx->lc, fx->vm, &err), 0);
+	assert_true(run_until(fx, is_stopped));
+	assert_int_equal(fx->vm->state, VM_STATE_SUSPENDED);
+	assert_true(vm_file_exists(fx, "snapshot.json"));
+	assert_false(vm_file_exists(fx, SNAPSHOT_PAUSE_MARK));
+}
+
+/* A guest the owner had paused before the suspend stays paused when the next bangerd undoes
+ * it: the suspend left no mark, the pause is the owner's. */
+static void test_suspend_of_paused_interrupted(void **state)
+{
+	struct fixture *fx = *state;
+
+	start(fx);
+	assert_true(run_until(fx, run_quiet));
+	set_paused(fx, true);
+	suspend_then_daemon_dies(fx, false);
+	assert_true(fx->fake.vmm_alive);
+	assert_true(fx->fake.vmm_paused);
+	assert_int_equal(fx->vm->state, VM_STATE_PAUSED);
+	assert_false(vm_file_exists(fx, "snapshot.json"));
+	set_paused(fx, false);
+	assert_false(fx->fake.vmm_paused);
+}
+
 /* Either copy fails: the guest runs again, the caller hears which copy, nothing is kept. */
 static void snapshot_copy_fails(struct fixture *fx, const char *at, const char *says)
 {
@@ -2012,6 +2080,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_suspend_refused_leaves_paused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmm_dies_during_suspend, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_suspend_interrupted_by_daemon_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_suspend_of_paused_interrupted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_refused_disk_changed, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_restore_refused_damaged_record, setup, teardown),
