@@ -1245,15 +1245,21 @@ static bool follows(struct fixture *fx)
 	return lifecycle_follows(fx->lc, fx->vm);
 }
 
-/* bangerd ends and a new one starts: a fresh lifecycle re-adopts what runs and has asked each
- * VMM whether it is paused. */
-static void daemon_restart(struct fixture *fx)
+/* A new bangerd: a fresh lifecycle re-adopts what runs and has asked each VMM whether it is
+ * paused. */
+static void daemon_readopt(struct fixture *fx)
 {
-	fx->lc = lifecycle_free(fx->lc);
 	new_lifecycle(fx);
 	lifecycle_readopt(fx->lc);
 	assert_true(run_until(fx, follows));
 	assert_true(run_until(fx, pause_answered));
+}
+
+/* bangerd ends and a new one starts. */
+static void daemon_restart(struct fixture *fx)
+{
+	fx->lc = lifecycle_free(fx->lc);
+	daemon_readopt(fx);
 }
 
 static void test_readopt_running_then_stop(void **state)
@@ -1510,10 +1516,7 @@ static void test_snapshot_pause_outlives_daemon(void **state)
 	assert_false(snap_path_exists(fx, ".new-s1"));
 
 	fx->fake.hold_at[0] = '\0';
-	new_lifecycle(fx);
-	lifecycle_readopt(fx->lc);
-	assert_true(run_until(fx, follows));
-	assert_true(run_until(fx, pause_answered));
+	daemon_readopt(fx);
 	assert_false(fx->fake.vmm_paused);
 	assert_int_equal(fx->vm->state, VM_STATE_RUNNING);
 	assert_false(vm_file_exists(fx, SNAPSHOT_PAUSE_MARK));
@@ -1589,10 +1592,7 @@ static void suspend_then_daemon_dies(struct fixture *fx, bool mark_expected)
 	fx->vm->state = VM_STATE_STOPPING;
 	snprintf(fx->vm->reason, sizeof(fx->vm->reason), "%s", SUSPENDING_REASON);
 	fx->fake.hold_at[0] = '\0';
-	new_lifecycle(fx);
-	lifecycle_readopt(fx->lc);
-	assert_true(run_until(fx, follows));
-	assert_true(run_until(fx, pause_answered));
+	daemon_readopt(fx);
 }
 
 /* The next bangerd undoes a suspend the last one did not finish, rather than release the
