@@ -178,9 +178,11 @@ int cmd_vm_set(struct cli *cli)
 	return 0;
 }
 
-int cmd_vm_create(struct cli *cli)
+/* vm.create's parameters from --image, --vcpus, --memory, --disk and --publish (vm create's and
+ * vm run's); a bad value is a usage error before any call. */
+static int create_params(struct cli *cli, const char *name, json_t **ret)
 {
-	_cleanup_json_ json_t *params = NULL, *vm = NULL;
+	_cleanup_json_ json_t *params = NULL;
 	long vcpus = 0, mem = 0, disk = 0;
 	int r;
 
@@ -189,7 +191,7 @@ int cmd_vm_create(struct cli *cli)
 	r = r ?: parse_int_opt(cli, "disk", 1, 1024, &disk);
 	if (r)
 		return r;
-	params = json_pack("{s:s}", "name", cli->args[0]);
+	params = json_pack("{s:s}", "name", name);
 	if (!params)
 		return cli_error("out of memory");
 	if (cli_opt(cli, "image"))
@@ -201,6 +203,18 @@ int cmd_vm_create(struct cli *cli)
 	if (disk)
 		json_object_set_new(params, "disk_gib", json_integer(disk));
 	r = publish_param(cli, params);
+	if (r)
+		return r;
+	*ret = TAKE_PTR(params);
+	return 0;
+}
+
+int cmd_vm_create(struct cli *cli)
+{
+	_cleanup_json_ json_t *params = NULL, *vm = NULL;
+	int r;
+
+	r = create_params(cli, cli->args[0], &params);
 	if (r)
 		return r;
 	r = cli_call(cli, RPC_METHOD_VM_CREATE, TAKE_PTR(params), CALL_TIMEOUT_MS, &vm);
@@ -569,15 +583,16 @@ int cmd_vm_run(struct cli *cli)
 	char summary[256];
 	int r, status = 0;
 
+	/* checked before anything is asked, as vm create checks them */
+	r = create_params(cli, name, &params);
+	if (r)
+		return r;
 	r = cli_connect(cli);
 	if (r)
 		return r;
 	r = rpc_client_call(cli->client, rpc_method_to_string(RPC_METHOD_VM_GET),
 		json_pack("{s:s}", "name", name), CALL_TIMEOUT_MS, &vm, &err);
 	if (r == -EREMOTEIO && err.code == RPC_ERROR_NOT_FOUND) {
-		params = json_pack("{s:s}", "name", name);
-		if (params && cli_opt(cli, "image"))
-			json_object_set_new(params, "image", json_string(cli_opt(cli, "image")));
 		r = cli_call(cli, RPC_METHOD_VM_CREATE, TAKE_PTR(params), CALL_TIMEOUT_MS, &vm);
 		if (r)
 			return r;
@@ -591,16 +606,28 @@ int cmd_vm_run(struct cli *cli)
 		return cli_error("VM %s already exists: --rm runs a VM of its own and deletes it "
 				 "afterwards; choose a name no VM has",
 			name);
-	else if (streq(json_str(vm, "state", ""), "running")) {
-		if (cli->n_rest == 0) {
-			if (cli->json)
-				cli_print_json(vm);
-			else if (!quiet)
-				printf("VM %s is already running (%s)\n", name,
-					json_str(vm, "ip", "-"));
-			return 0;
+	else {
+		/* run again on a VM that exists: fine, but what only a creation takes is not
+		 * applied, and is not dropped in silence */
+		if (cli_opt(cli, "vcpus") || cli_opt(cli, "memory") || cli_opt(cli, "disk") ||
+			cli_opt(cli, "publish"))
+			fprintf(stderr,
+				"banger: note: VM %s exists already: --vcpus, --memory, --disk and "
+				"--publish apply only to a VM that vm run creates (its ports: "
+				"banger "
+				"vm set %s --publish ...)\n",
+				name, name);
+		if (streq(json_str(vm, "state", ""), "running")) {
+			if (cli->n_rest == 0) {
+				if (cli->json)
+					cli_print_json(vm);
+				else if (!quiet)
+					printf("VM %s is already running (%s)\n", name,
+						json_str(vm, "ip", "-"));
+				return 0;
+			}
+			res = json_incref(vm);
 		}
-		res = json_incref(vm);
 	}
 	if (rm) {
 		run_fd = rpc_client_fd(cli->client);

@@ -71,6 +71,20 @@ t_eq "vm get of a missing VM: exit 4" 4 "$?"
 out=$("$B" vm start web 2>&1)
 t_eq "vm start without bangerd-root: exit 1" 1 "$?"
 t_check "printing why (the helper is not reachable)" grep -q "bangerd-root is not reachable" <<< "$out"
+# vm run creates with vm create's options; a bad one is a usage error before anything exists
+"$B" vm run ports --publish 99999:80 > /dev/null 2>&1
+t_eq "vm run with a bad --publish: exit 2" 2 "$?"
+"$B" vm get ports > /dev/null 2>&1
+t_eq "  and no VM was created" 4 "$?"
+"$B" vm run ports --memory 256 --vcpus 2 --disk 2 --publish 18080:80 --publish 127.0.0.1:18053:53/udp > /dev/null 2>&1
+t_eq "vm run that creates: the start fails here (no bangerd-root), exit 1" 1 "$?"
+t_eq "  the VM it created has the vcpus, memory, disk and ports asked for" '2 256 2 ["127.0.0.1:18080:80/tcp","127.0.0.1:18053:53/udp"]' \
+	"$("$B" --json vm get ports | jq -c -r '"\(.vcpus) \(.memory_mib) \(.disk_gib) \(.publish)"')"
+out=$("$B" vm run ports --publish 18081:80 2>&1)
+t_check "vm run of an existing VM with --publish: a note that it applies only to a VM it creates" \
+	grep -q "note: VM ports exists already: --vcpus, --memory, --disk and --publish apply only to a VM that vm run creates" <<< "$out"
+t_eq "  and the VM's ports are unchanged" '["127.0.0.1:18080:80/tcp","127.0.0.1:18053:53/udp"]' "$("$B" --json vm get ports | jq -c .publish)"
+"$B" vm delete ports > /dev/null
 out=$("$B" vm stop web 2>&1)
 t_eq "vm stop of a VM that is not running: exit 1" 1 "$?"
 t_check "saying it is not running" grep -q "is not running" <<< "$out"
