@@ -68,7 +68,7 @@ python3 "$LAYOUT" "tree:$src" "$T/oci/web" v1 &&
 	umoci config --image "$T/oci/web:v1" --config.entrypoint /bin/sh --config.cmd -c \
 		--config.cmd 'echo "$GREETING $(id -u) $(pwd)" > /srv/ran; trap '"'"'echo "stopped by INT" > /srv/stopped; kill $h; exit 0'"'"' INT; httpd -f -p 8080 -h /srv & h=$!; wait $h' \
 		--config.env GREETING=hello-from-oci --config.workingdir /srv --config.user web \
-		--config.stopsignal SIGINT
+		--config.stopsignal SIGINT --config.exposedports 8080/tcp
 t_eq "the test image is built (oci-layout.py, umoci config)" 0 $?
 push "oci:$T/oci/web:v1" test/web:v1
 t_check "  and pushed to the local registry (skopeo)" curl -fs "http://$REG/v2/test/web/manifests/v1" -H 'Accept: application/vnd.oci.image.manifest.v1+json'
@@ -84,6 +84,8 @@ echo "# pull took $((SECONDS - t0)) s"
 t_eq "image pull docker://$REG/test/web:v1 succeeds" 0 $st
 [ $st -eq 0 ] || cat "$T/pull.out"
 t_check "  it says what it pulled" grep -q "^Pulled image web from docker://$REG/test/web:v1 (sha256:" "$T/pull.out"
+t_check "  and how to publish the port the image exposes" \
+	grep -q "the image exposes 8080/tcp: publish it on the host with --publish HOSTPORT:8080 (vm create, vm run)" "$T/pull.out"
 t_check "  no staging directory is left" no_staging
 DIGEST=$(curl -fsI "http://$REG/v2/test/web/manifests/v1" -H 'Accept: application/vnd.oci.image.manifest.v1+json' | tr -d '\r' | awk -F': ' 'tolower($1) == "docker-content-digest" { print $2 }')
 t_eq "the record keeps the source as given" "docker://$REG/test/web:v1" "$(banger --json image get web | jq -r .source)"
@@ -94,7 +96,7 @@ t_check "  (the source line)" grep -q "docker://$REG/test/web:v1" <<< "$out"
 t_check "image list shows the source and the digest, short" grep -q "^web .*${DIGEST:7:12}" <<< "$(banger image list)"
 
 t0=$SECONDS
-banger vm run pulled --image web < /dev/null > "$T/run.out" 2>&1
+banger vm run pulled --image web --memory 384 --publish 18080:8080 < /dev/null > "$T/run.out" 2>&1
 st=$?
 echo "# vm run (boot to SSH) took $((SECONDS - t0)) s"
 t_eq "vm run --image web reaches SSH (host key pinned from the console)" 0 $st
@@ -107,6 +109,9 @@ t_eq "  the image's owners and modes are kept (web's /srv and /home/app, db's fi
 	'/srv 1000:1000 755;/home/app 1000:1000 750;/home/app/my "notes" 1000:1000 644;/var/lib/db 999:999 700;/var/lib/db/data 999:999 644;/opt/suid 0:0 4755;/etc/passwd 0:0 644;/.banger/init 0:0 755;' "$owners"
 t_eq "  the entrypoint, as web, wrote in its own /srv" 1000:1000 "$(banger vm ssh pulled -- stat -c %u:%g /srv/ran < /dev/null)"
 t_check "  and serves HTTP on 8080 (busybox httpd)" grep -q hello-from-oci <<< "$(banger vm ssh pulled -- wget -qO- http://127.0.0.1:8080/ran < /dev/null)"
+t_check "  and on the host, through the port vm run published (127.0.0.1:18080)" \
+	grep -q hello-from-oci <<< "$(curl -fs --max-time 10 http://127.0.0.1:18080/ran)"
+t_eq "  vm run gave it the memory asked for" 384 "$(banger --json vm get pulled | jq .memory_mib)"
 t_check "  its start is on the console log" grep -q 'banger-service: starting /bin/sh -c' <<< "$(banger vm logs pulled)"
 t_eq "the SSH login is the image's root with its /bin/sh" "0 busybox" "$(banger vm ssh pulled -- 'id -u; readlink /bin/sh' < /dev/null | tr '\n' ' ' | sed 's/ $//')"
 t_check "the guest is told how long a stop waits (banger.stop_timeout=20)" \
@@ -127,9 +132,13 @@ t_check "vm delete" banger vm delete pulled
 # ---- an image with no shell, no passwd, no init: only a static binary as its entrypoint ---------
 mkdir -p "$T/oci/static"
 python3 "$LAYOUT" "static:$(command -v busybox)" "$T/oci/static" v1
+# a StopSignal no kernel has: the pull says so, and the service is stopped with SIGTERM
+umoci config --image "$T/oci/static:v1" --config.stopsignal SIGBOGUS > /dev/null 2>&1
 push "oci:$T/oci/static:v1" test/static:v1
 banger image pull "docker://$REG/test/static:v1" > "$T/pull-static.out" 2>&1
 t_eq "pull an image with nothing but a static binary" 0 $?
+t_check "  it says the image's StopSignal is unknown and SIGTERM stops its service" \
+	grep -q "the image's StopSignal SIGBOGUS is not a signal banger's init knows; it stops the service with SIGTERM" "$T/pull-static.out"
 t0=$SECONDS
 banger vm run bare --image static < /dev/null > "$T/run2.out" 2>&1
 st=$?
@@ -139,7 +148,12 @@ t_eq "  it boots to SSH (banger's init, dropbear, and a login shell of banger's)
 served() { banger vm ssh bare -- wget -qO- http://127.0.0.1:8081/marker < /dev/null; }
 t_wait 30 served
 t_eq "  its entrypoint serves HTTP" static-marker "$(served 2> /dev/null)"
-t_check "vm delete --force bare" banger vm delete --force bare
+t_check "vm stop bare" banger vm stop bare
+logs=$(banger vm logs bare)
+t_check "  an unknown StopSignal (SIGBOGUS): the service is stopped with SIGTERM" \
+	grep -qE 'banger-init: stopping the service \(pid [0-9]+\) with SIGTERM' <<< "$logs"
+t_check "  and stops on it" grep -q 'banger-init: the service stopped' <<< "$logs"
+t_check "vm delete bare" banger vm delete bare
 
 # ---- re-pull, by digest --------------------------------------------------------------------------
 before=$(images)

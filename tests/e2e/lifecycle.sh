@@ -162,7 +162,7 @@ t_eq "missing kernel: the VM ends in error" error "$(vmget k1 state)"
 t_check "missing kernel: the reason names the step and the file" bash -c "banger_reason=\$(setpriv --reuid=$OWNER --regid=$OWNER --clear-groups env BANGER_ROOT='$T' '$(t_bin banger)' --json vm get k1 | jq -r .reason); [[ \$banger_reason == *'step \"jail\"'*kernel* ]]"
 
 # A VMM that exits at once: QEMU refuses a kernel that is not one. Not random bytes: QEMU boots
-# any file whose setup-sector count (byte 0x1f1) fits in it as an old-style kernel, 1 in 37 of
+# any file whose setup-sector count (byte 0x1f1) fits in it as an old-style kernel, 1 in 32 of
 # random ones. 0xff there claims 256 sectors of a 4 KiB file: "invalid kernel header", always.
 head -c 4096 /dev/zero | tr '\0' '\377' > "$T/img2/garbage" && chown $OWNER:$OWNER "$T/img2/garbage"
 banger image import garbage --kernel "$T/img2/garbage" --rootfs "$T/img2/rootfs.ext4" > /dev/null
