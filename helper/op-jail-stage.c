@@ -190,10 +190,21 @@ static int check_block_device(
 	return 0;
 }
 
+/* A device node NAME in dfd (a directory of the jail): TYPE, rdev, 0600 and the owner's, as every
+ * node the jail has. */
+static int make_owned_node(
+	const struct stage *s, int dfd, const char *name, mode_t type, dev_t rdev)
+{
+	if (mknodat(dfd, name, type | 0600, rdev) < 0 ||
+		fchownat(dfd, name, s->ctx->cfg->owner_uid, s->ctx->cfg->owner_gid,
+			AT_SYMLINK_NOFOLLOW) < 0)
+		return negative_errno();
+	return 0;
+}
+
 static int stage_drives(struct stage *s, struct rpc_error *err)
 {
 	json_t *b = json_object_get(s->req->params, "block_drives");
-	const struct helper_config *cfg = s->ctx->cfg;
 	_cleanup_close_ int dfd = -1;
 	size_t i;
 	json_t *e;
@@ -212,12 +223,11 @@ static int stage_drives(struct stage *s, struct rpc_error *err)
 		r = check_block_device(s, dev, &st, err);
 		if (r < 0)
 			return r;
-		if (mknodat(dfd, name, S_IFBLK | 0600, st.st_rdev) < 0 ||
-			fchownat(dfd, name, cfg->owner_uid, cfg->owner_gid, AT_SYMLINK_NOFOLLOW) <
-				0)
-			return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-				"Failed to create the node for drive \"%s\" (%u:%u): %m", name,
-				major(st.st_rdev), minor(st.st_rdev));
+		r = make_owned_node(s, dfd, name, S_IFBLK, st.st_rdev);
+		if (r < 0)
+			return rpc_error_set(err, r, RPC_ERROR_INTERNAL,
+				"Failed to create the node for drive \"%s\" (%u:%u): %s", name,
+				major(st.st_rdev), minor(st.st_rdev), strerror(-r));
 		snprintf(in_jail, sizeof(in_jail), "/drives/%s", name);
 		json_object_set_new(s->drives, name, json_string(in_jail));
 	}
@@ -236,43 +246,34 @@ static int stage_drives(struct stage *s, struct rpc_error *err)
 	return 0;
 }
 
-static int stage_vhost_vsock(struct stage *s, bool *ret_made, struct rpc_error *err)
+/* The character device rdev as /dev/NAME in the jail (the node itself, never the host's bound
+ * in). */
+static int stage_dev_node(struct stage *s, const char *name, dev_t rdev, struct rpc_error *err)
 {
 	_cleanup_close_ int dev = -1;
+	int r;
+
+	r = mkdir_beneath(s->root_fd, "dev", &dev, err);
+	if (r < 0)
+		return r;
+	r = make_owned_node(s, dev, name, S_IFCHR, rdev);
+	if (r < 0)
+		return rpc_error_set(err, r, RPC_ERROR_INTERNAL,
+			"Failed to create /dev/%s in the jail: %s", name, strerror(-r));
+	return 0;
+}
+
+static int stage_vhost_vsock(struct stage *s, bool *ret_made, struct rpc_error *err)
+{
 	struct stat st;
 	int r;
 
 	*ret_made = false;
 	if (stat("/dev/vhost-vsock", &st) < 0 || !S_ISCHR(st.st_mode))
 		return 0;
-	r = mkdir_beneath(s->root_fd, "dev", &dev, err);
-	if (r < 0)
-		return r;
-	if (mknodat(dev, "vhost-vsock", S_IFCHR | 0600, st.st_rdev) < 0 ||
-		fchownat(dev, "vhost-vsock", s->ctx->cfg->owner_uid, s->ctx->cfg->owner_gid,
-			AT_SYMLINK_NOFOLLOW) < 0)
-		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-			"Failed to create /dev/vhost-vsock in the jail: %m");
-	*ret_made = true;
-	return 0;
-}
-
-/* /dev/null for a provider that wants one: the character device 1:3 itself (not the host's
- * node bound in), the owner's and 0600 like every node the jail has. */
-static int stage_dev_null(struct stage *s, struct rpc_error *err)
-{
-	_cleanup_close_ int dev = -1;
-	int r;
-
-	r = mkdir_beneath(s->root_fd, "dev", &dev, err);
-	if (r < 0)
-		return r;
-	if (mknodat(dev, "null", S_IFCHR | 0600, makedev(1, 3)) < 0 ||
-		fchownat(dev, "null", s->ctx->cfg->owner_uid, s->ctx->cfg->owner_gid,
-			AT_SYMLINK_NOFOLLOW) < 0)
-		return rpc_error_set(err, negative_errno(), RPC_ERROR_INTERNAL,
-			"Failed to create /dev/null in the jail: %m");
-	return 0;
+	r = stage_dev_node(s, "vhost-vsock", st.st_rdev, err);
+	*ret_made = r >= 0;
+	return r;
 }
 
 /* One host path at the same place in the jail: a symlink is recreated, a directory or file is
@@ -352,8 +353,8 @@ static int stage_all(struct stage *s, bool *ret_vsock, struct rpc_error *err)
 		r = stage_drives(s, err);
 	if (r >= 0)
 		r = stage_vhost_vsock(s, ret_vsock, err);
-	if (r >= 0 && p && p->dev_null)
-		r = stage_dev_null(s, err);
+	if (r >= 0 && p && p->dev_null) /* 1:3 */
+		r = stage_dev_node(s, "null", makedev(1, 3), err);
 	for (size_t i = 0; r >= 0 && vmm_linker_paths[i]; i++)
 		r = stage_ro_path(s, vmm_linker_paths[i], err);
 	for (size_t i = 0; r >= 0 && p && p->ro_binds[i]; i++)
